@@ -1,0 +1,159 @@
+"""Pull consumers of other services' event feeds: at-least-once delivery, at-most-once effect."""
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+
+from services.common.db import Database
+from services.common.models import ConsumerCursor, ProcessedEvent, utcnow
+
+log = logging.getLogger("services.consumer")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """An event as read from a producer's feed."""
+
+    seq: int
+    id: str
+    type: str
+    payload: dict[str, Any]
+    occurred_at: datetime | str
+
+
+Handler = Callable[[Session, FeedEvent], None]
+HeadersProvider = Callable[[], Mapping[str, str] | Awaitable[Mapping[str, str]]]
+
+
+class FeedConsumer:
+    """Reads one producer's feed and applies each event once, with its cursor, in one transaction."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        feed_url: str,
+        database: Database,
+        handlers: Mapping[str, Handler],
+        headers: HeadersProvider | None = None,
+        client: httpx.AsyncClient | None = None,
+        interval: float = 1.0,
+        batch_size: int = 200,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.name = name
+        self.feed_url = feed_url
+        self.database = database
+        self.handlers = dict(handlers)
+        self._headers = headers
+        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0))
+        self.interval = interval
+        self.batch_size = batch_size
+        self.max_backoff = max_backoff
+        self.failures = 0
+
+    def position(self) -> int:
+        """How far this consumer has applied the feed."""
+        with self.database.session(write=False) as session:
+            cursor = session.get(ConsumerCursor, self.name)
+            return cursor.position if cursor else 0
+
+    async def _fetch(self, after: int) -> list[FeedEvent]:
+        headers: Mapping[str, str] = {}
+        if self._headers is not None:
+            provided = self._headers()
+            headers = await provided if isinstance(provided, Awaitable) else provided
+        response = await self._client.get(
+            self.feed_url, params={"after": after, "limit": self.batch_size}, headers=dict(headers)
+        )
+        response.raise_for_status()
+        return [FeedEvent(**item) for item in response.json()["items"]]
+
+    def _apply(self, events: list[FeedEvent]) -> int:
+        with self.database.session() as session:
+            cursor = session.get(ConsumerCursor, self.name)
+            if cursor is None:
+                cursor = ConsumerCursor(consumer=self.name, position=0)
+                session.add(cursor)
+                session.flush()
+            ids = [event.id for event in events]
+            seen = set(
+                session.exec(
+                    select(ProcessedEvent.event_id)
+                    .where(col(ProcessedEvent.consumer) == self.name)
+                    .where(col(ProcessedEvent.event_id).in_(ids))
+                ).all()
+            )
+            applied = 0
+            for event in events:
+                if event.id in seen or event.seq <= cursor.position:
+                    continue
+                handler = self.handlers.get(event.type)
+                if handler is not None:
+                    handler(session, event)
+                    applied += 1
+                session.add(ProcessedEvent(consumer=self.name, event_id=event.id))
+                seen.add(event.id)
+            session.execute(
+                update(ConsumerCursor)
+                .where(col(ConsumerCursor.consumer) == self.name)
+                .values(position=max(cursor.position, events[-1].seq), updated_at=utcnow())
+            )
+            session.commit()
+            return applied
+
+    async def poll_once(self) -> int:
+        """Fetch and apply one page; returns how many events were applied (handled types)."""
+        after = await run_in_threadpool(self.position)
+        events = await self._fetch(after)
+        if not events:
+            return 0
+        return await run_in_threadpool(self._apply, events)
+
+    async def catch_up(self) -> int:
+        """Poll until the feed has nothing new; returns how many events were applied."""
+        total = 0
+        while True:
+            after = await run_in_threadpool(self.position)
+            events = await self._fetch(after)
+            if not events:
+                return total
+            total += await run_in_threadpool(self._apply, events)
+
+    def backoff(self) -> float:
+        """Seconds to wait after `failures` consecutive failures (exponential, jittered)."""
+        base = min(self.max_backoff, self.interval * (2 ** min(self.failures, 16)))
+        return base * (0.5 + random.random() / 2)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set, backing off while the producer is down."""
+        while not stop.is_set():
+            try:
+                await self.catch_up()
+                self.failures = 0
+                delay = self.interval
+            except (httpx.HTTPError, ValueError, KeyError) as exc:
+                self.failures += 1
+                delay = self.backoff()
+                log.warning("consumer %s: feed unavailable (%s); retry in %.1fs", self.name, exc, delay)
+            except Exception:
+                self.failures += 1
+                delay = self.backoff()
+                log.exception("consumer %s: applying events failed; retry in %.1fs", self.name, delay)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._client.aclose()

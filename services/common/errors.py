@@ -1,0 +1,296 @@
+"""RFC 9457 problem responses: one exception base, one set of handlers."""
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
+
+from services.common.requestctx import current_request_id
+
+log = logging.getLogger("services.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://errors.taiyuan-sme.example/"
+
+
+class FieldError(BaseModel):
+    """One rule one field broke."""
+
+    field: str = Field(description="Dotted path of the field, e.g. `body.uscc`.")
+    code: str = Field(description="Stable machine-readable rule name, e.g. `invalid_uscc`.")
+    message: str = Field(description="What is wrong, for a person.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": PROBLEM_TYPE_BASE + "validation_failed",
+                    "title": "Unprocessable Content",
+                    "status": 422,
+                    "detail": "The request has 1 invalid field.",
+                    "instance": "/v1/enterprises",
+                    "code": "validation_failed",
+                    "errors": [
+                        {"field": "body.uscc", "code": "invalid_uscc", "message": "check character wrong"}
+                    ],
+                    "request_id": "req_01J9Z3X7Q6T8V4N2M5K1H0G9F8",
+                }
+            ]
+        }
+    )
+
+    type: str = Field(description="URI naming the problem kind.")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str = Field(description="Stable machine-readable code.")
+    errors: list[FieldError] = Field(default_factory=list)
+    request_id: str | None = None
+
+
+class DomainError(Exception):
+    """A failure the caller can act on; the handler turns it into a problem response."""
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        title: str | None = None,
+        errors: Sequence[FieldError] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or code or self.code)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.title = title or HTTPStatus(self.status).phrase
+        self.errors = list(errors)
+        self.headers = dict(headers or {})
+
+
+class BadRequest(DomainError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class PreconditionFailed(DomainError):
+    status, code = 412, "precondition_failed"
+
+
+class Unprocessable(DomainError):
+    status, code = 422, "validation_failed"
+
+
+class PreconditionRequired(DomainError):
+    status, code = 428, "precondition_required"
+
+
+def field_error(field: str, code: str, message: str, *, detail: str | None = None) -> Unprocessable:
+    """A 422 naming one field and the rule it broke."""
+    return Unprocessable(
+        detail or message, code=code, errors=[FieldError(field=field, code=code, message=message)]
+    )
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    title: str | None = None,
+    detail: str | None = None,
+    errors: Iterable[FieldError] = (),
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json response for this request."""
+    body = Problem(
+        type=PROBLEM_TYPE_BASE + code,
+        title=title or HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        code=code,
+        errors=list(errors),
+        request_id=current_request_id(),
+    )
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+}
+
+
+def _location(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _rule(error: Mapping[str, Any]) -> str:
+    rule = str(error.get("type", "invalid"))
+    ctx = error.get("ctx") or {}
+    if isinstance(ctx, Mapping) and ctx.get("error") and rule == "value_error":
+        code = getattr(ctx["error"], "code", None)
+        if isinstance(code, str):
+            return code
+    return rule
+
+
+def validation_errors(exc: RequestValidationError) -> list[FieldError]:
+    """Pydantic's errors as field errors: path, rule, message."""
+    out: list[FieldError] = []
+    for error in exc.errors():
+        message = str(error.get("msg", "invalid value"))
+        out.append(FieldError(field=_location(error.get("loc", ())), code=_rule(error), message=message))
+    return out
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_response(
+        request,
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = validation_errors(exc)
+    fields = ", ".join(sorted({e.field for e in errors}))
+    return problem_response(
+        request,
+        status=422,
+        code="validation_failed",
+        detail=f"The request has {len(errors)} invalid field(s): {fields}.",
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No resource at {request.url.path}."
+    return problem_response(
+        request,
+        status=exc.status_code,
+        code=_HTTP_CODES.get(exc.status_code, "http_error"),
+        detail=detail,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def log_unexpected(method: str, path: str, exc: BaseException) -> None:
+    """Log an unexpected exception with its traceback (never shown to the caller)."""
+    log.error("unhandled error on %s %s", method, path, exc_info=(type(exc), exc, exc.__traceback__))
+
+
+def internal_error_body(path: str, request_id: str | None) -> bytes:
+    """The 500 problem document: no internals, just the request id to quote."""
+    return Problem(
+        type=PROBLEM_TYPE_BASE + "internal_error",
+        title="Internal Server Error",
+        status=500,
+        detail="An unexpected error occurred; it has been logged with this request id.",
+        instance=path,
+        code="internal_error",
+        request_id=request_id,
+    ).model_dump_json().encode()
+
+
+async def send_problem(send: Send, body: bytes, status: int = 500) -> None:
+    """Send a problem document at the ASGI level."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    # Fallback for apps without RequestContextMiddleware, which normally answers first.
+    log_unexpected(request.method, request.url.path, exc)
+    return Response(
+        internal_error_body(request.url.path, current_request_id()),
+        status_code=500,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error of `app` answer as problem+json."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries with the Problem model for these statuses."""
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

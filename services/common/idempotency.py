@@ -1,0 +1,169 @@
+"""`Idempotency-Key` on POSTs: the first outcome is stored and replayed for a retry."""
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+from starlette.concurrency import run_in_threadpool
+
+from services.common.db import Database
+from services.common.errors import BadRequest, Conflict, Unprocessable
+from services.common.identity import CurrentClient
+from services.common.models import IdempotencyRecord, utcnow
+
+IN_PROGRESS, DONE = "in_progress", "done"
+REPLAY_HEADER = "Idempotent-Replayed"
+STALE_AFTER = timedelta(minutes=5)
+
+KeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="A unique key per operation; a retry with the same key and body "
+        "returns the first answer without doing the work again.",
+    ),
+]
+
+
+class IdempotentReplay(Exception):
+    """The request repeats a finished one; answer with the stored response."""
+
+    def __init__(self, status_code: int, body: str) -> None:
+        self.status_code = status_code
+        self.body = body
+
+
+async def replay_handler(_request: Request, exc: Exception) -> Response:
+    """Answer a replay with the first response, marked as replayed."""
+    assert isinstance(exc, IdempotentReplay)
+    return Response(
+        exc.body,
+        status_code=exc.status_code,
+        media_type="application/json",
+        headers={REPLAY_HEADER: "true"},
+    )
+
+
+class Idempotency:
+    """A claimed key: the route stores its answer through `respond`, in its own transaction."""
+
+    def __init__(self, client_id: str, key: str) -> None:
+        self.client_id = client_id
+        self.key = key
+        self.done = False
+
+    def respond(
+        self,
+        session: Session,
+        body: BaseModel | Mapping[str, Any] | list[Any],
+        *,
+        status_code: int = 201,
+        headers: Mapping[str, str] | None = None,
+    ) -> JSONResponse:
+        """Record the answer with the caller's changes, commit both, and return it."""
+        content = jsonable_encoder(body)
+        session.execute(
+            update(IdempotencyRecord)
+            .where(col(IdempotencyRecord.client_id) == self.client_id)
+            .where(col(IdempotencyRecord.key) == self.key)
+            .values(state=DONE, status_code=status_code, response_body=json.dumps(content))
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        self.done = True
+        return JSONResponse(content, status_code=status_code, headers=dict(headers or {}))
+
+
+def _request_hash(request: Request, body: bytes) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def _claim(database: Database, client_id: str, key: str, request_hash: str) -> None:
+    with database.session() as session:
+        session.add(
+            IdempotencyRecord(client_id=client_id, key=key, request_hash=request_hash, state=IN_PROGRESS)
+        )
+        try:
+            session.commit()
+            return
+        except IntegrityError:
+            session.rollback()
+        record = session.get(IdempotencyRecord, (client_id, key))
+        if record is None:  # released between our insert and read: the caller may retry
+            raise Conflict("A request with this Idempotency-Key just finished; retry.", code="idempotency_retry")
+        if record.request_hash != request_hash:
+            raise Unprocessable(
+                "This Idempotency-Key was used with a different request.", code="idempotency_key_reused"
+            )
+        if record.state == DONE:
+            raise IdempotentReplay(record.status_code or 200, record.response_body or "null")
+        cutoff = utcnow() - STALE_AFTER
+        reclaimed = session.execute(
+            update(IdempotencyRecord)
+            .where(col(IdempotencyRecord.client_id) == client_id)
+            .where(col(IdempotencyRecord.key) == key)
+            .where(col(IdempotencyRecord.state) == IN_PROGRESS)
+            .where(col(IdempotencyRecord.created_at) < cutoff)
+            .values(created_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        if reclaimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(
+                "A request with this Idempotency-Key is still being processed.",
+                code="idempotency_in_progress",
+                headers={"Retry-After": "1"},
+            )
+
+
+def _release(database: Database, client_id: str, key: str) -> None:
+    with database.session() as session:
+        session.execute(
+            delete(IdempotencyRecord)
+            .where(col(IdempotencyRecord.client_id) == client_id)
+            .where(col(IdempotencyRecord.key) == key)
+            .where(col(IdempotencyRecord.state) == IN_PROGRESS)
+        )
+        session.commit()
+
+
+def idempotent(*, required: bool = True) -> Callable[..., AsyncIterator[Idempotency | None]]:
+    """A dependency making a POST idempotent on the caller's `Idempotency-Key`."""
+
+    async def dependency(
+        request: Request, client: CurrentClient, idempotency_key: KeyHeader = None
+    ) -> AsyncIterator[Idempotency | None]:
+        if idempotency_key is None:
+            if required:
+                raise BadRequest(
+                    "This operation requires an Idempotency-Key header.", code="idempotency_key_required"
+                )
+            yield None
+            return
+        database: Database = request.app.state.database
+        body = await request.body()
+        await run_in_threadpool(
+            _claim, database, client.client_id, idempotency_key, _request_hash(request, body)
+        )
+        claim = Idempotency(client.client_id, idempotency_key)
+        try:
+            yield claim
+        finally:
+            if not claim.done:
+                await run_in_threadpool(_release, database, client.client_id, idempotency_key)
+
+    return dependency

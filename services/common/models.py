@@ -1,0 +1,66 @@
+"""Tables the kernel keeps in every service's database: outbox, idempotency, consumer state."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, Text
+from sqlmodel import Field, SQLModel
+
+SEQ_TYPE = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def utc_column(**kwargs: Any) -> Any:
+    """A timezone-aware timestamp column."""
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+
+
+class OutboxEvent(SQLModel, table=True):
+    """An event written in the same transaction as the change it reports."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    seq: int | None = Field(default=None, sa_column=Column(SEQ_TYPE, primary_key=True, autoincrement=True))
+    id: str = Field(max_length=40, unique=True)
+    type: str = Field(max_length=80, index=True)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    occurred_at: datetime = utc_column()
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """A POST's first outcome under one client's `Idempotency-Key`."""
+
+    __tablename__ = "idempotency_records"
+
+    client_id: str = Field(primary_key=True, max_length=80)
+    key: str = Field(primary_key=True, max_length=255)
+    request_hash: str = Field(max_length=64)
+    state: str = Field(max_length=16, description="in_progress or done")
+    status_code: int | None = None
+    response_body: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = utc_column()
+
+
+class ConsumerCursor(SQLModel, table=True):
+    """How far one consumer has read one feed."""
+
+    __tablename__ = "consumer_cursors"
+
+    consumer: str = Field(primary_key=True, max_length=80)
+    position: int = Field(default=0, sa_type=BigInteger)
+    updated_at: datetime = utc_column()
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """An event a consumer has applied, so a redelivery is ignored."""
+
+    __tablename__ = "processed_events"
+
+    consumer: str = Field(primary_key=True, max_length=80)
+    event_id: str = Field(primary_key=True, max_length=40)
+    processed_at: datetime = utc_column()

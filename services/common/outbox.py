@@ -1,0 +1,100 @@
+"""The outbox: events written with the change they report, served as an ordered feed."""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, insert, text
+from sqlmodel import Session, col, select
+
+from services.common.db import SessionDep
+from services.common.errors import problem_responses
+from services.common.ids import new_id
+from services.common.identity import Principal, require_scopes
+from services.common.models import OutboxEvent, utcnow
+
+EVENTS_SCOPE = "events:read"
+
+
+def _serialise_writers(session: Session) -> None:
+    # Hold one lock per service until commit so sequence order is commit order: a reader of
+    # `seq > after` can then never see seq N+1 committed while seq N is still in flight.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7001, hashtext(current_schema()))"))
+
+
+def emit(session: Session, type: str, payload: Mapping[str, Any]) -> str:
+    """Write one event in the caller's transaction; returns its id."""
+    return emit_many(session, [(type, payload)])[0]
+
+
+def emit_many(session: Session, events: Iterable[tuple[str, Mapping[str, Any]]]) -> list[str]:
+    """Write many events in one statement, in the caller's transaction."""
+    rows = [
+        {"id": new_id("evt"), "type": type_, "payload": dict(payload), "occurred_at": utcnow()}
+        for type_, payload in events
+    ]
+    if not rows:
+        return []
+    _serialise_writers(session)
+    session.execute(insert(OutboxEvent), rows)
+    return [row["id"] for row in rows]
+
+
+class EventOut(BaseModel):
+    """One event of a service's feed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int = Field(description="Position in the feed; strictly increasing in commit order.")
+    id: str = Field(description="Event id; consumers apply each id at most once.")
+    type: str = Field(examples=["enterprise.filed"])
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+class EventPage(BaseModel):
+    """A page of the feed; pass `next_after` as `after` to read on."""
+
+    items: list[EventOut]
+    next_after: int = Field(description="The `seq` to resume after (unchanged if the page is empty).")
+
+
+def read_events(session: Session, *, after: int, limit: int) -> EventPage:
+    """Events with `seq > after`, oldest first."""
+    rows = session.exec(
+        select(OutboxEvent).where(col(OutboxEvent.seq) > after).order_by(col(OutboxEvent.seq)).limit(limit)
+    ).all()
+    items = [EventOut.model_validate(row) for row in rows]
+    return EventPage(items=items, next_after=items[-1].seq if items else after)
+
+
+def last_seq(session: Session) -> int:
+    """The newest event's position (0 when there is none)."""
+    return int(session.exec(select(func.coalesce(func.max(OutboxEvent.seq), 0))).one())
+
+
+def events_router(*, max_limit: int = 1000) -> APIRouter:
+    """`GET /v1/events`: this service's feed, for consumers holding `events:read`."""
+    router = APIRouter(tags=["events"])
+
+    @router.get(
+        "/v1/events",
+        summary="Read the event feed",
+        description="Events in commit order after a position. Delivery is at-least-once: "
+        "consumers store `next_after` with their changes and apply each event id once.",
+        operation_id="list_events",
+        response_model=EventPage,
+        responses=problem_responses(401, 403, 422),
+    )
+    def list_events(
+        session: SessionDep,
+        _client: Annotated[Principal, Depends(require_scopes(EVENTS_SCOPE))],
+        after: Annotated[int, Query(ge=0, description="Return events with seq greater than this.")] = 0,
+        limit: Annotated[int, Query(ge=1, le=max_limit, description="Page size.")] = 100,
+    ) -> EventPage:
+        return read_events(session, after=after, limit=limit)
+
+    return router

@@ -1,0 +1,77 @@
+"""Settings every service shares; each service subclasses with its own env prefix."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+VAR_DIR = ROOT / "var"
+DEFAULT_JWKS_PATH = str(VAR_DIR / "keys" / "internal-jwks.json")
+
+Environment = Literal["development", "test", "production"]
+
+
+class InsecureConfiguration(RuntimeError):
+    """Production mode was asked for with a development default."""
+
+
+class ServiceSettings(BaseSettings):
+    """Common settings; `SERVICE_NAME` comes from the subclass."""
+
+    model_config = SettingsConfigDict(env_prefix="SERVICE_", extra="ignore")
+
+    environment: Environment = "development"
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty → var/<service>.db")
+    database_schema: str | None = Field(
+        default=None, description="PostgreSQL schema for this service; default: the service name"
+    )
+    database_pool_size: int = 10
+    internal_jwks: str = Field(
+        default=DEFAULT_JWKS_PATH,
+        description="The gateway's public keys: a JWKS file path or inline JSON",
+    )
+    token_issuer: str = "taiyuan-gateway"
+    log_level: str = "INFO"
+    log_json: bool = True
+    events_page_max: int = 1000
+
+    @property
+    def service_name(self) -> str:
+        """The service this configures, from the env prefix (`REGISTRY_` → `registry`)."""
+        prefix = self.model_config.get("env_prefix") or "SERVICE_"
+        return prefix.rstrip("_").lower()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to an SQLite file under var/."""
+        return self.database_url or f"sqlite:///{VAR_DIR / (self.service_name + '.db')}"
+
+    @property
+    def resolved_schema(self) -> str | None:
+        """The PostgreSQL schema that holds this service's tables."""
+        if not self.resolved_database_url.startswith("postgresql"):
+            return None
+        return self.database_schema or self.service_name
+
+    def default_secrets(self) -> list[str]:
+        """Names of settings still at an insecure development default; subclasses add theirs."""
+        found = []
+        if self.internal_jwks == DEFAULT_JWKS_PATH:
+            found.append("internal_jwks")
+        return found
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> "ServiceSettings":
+        if self.environment != "production":
+            return self
+        problems = [f"{name} is a development default" for name in self.default_secrets()]
+        if self.resolved_database_url.startswith("sqlite"):
+            problems.append("database_url is SQLite")
+        if problems:
+            prefix = self.model_config.get("env_prefix", "")
+            raise InsecureConfiguration(
+                f"refusing to start in production: {'; '.join(problems)} (set {prefix}* variables)"
+            )
+        return self

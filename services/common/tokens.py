@@ -1,0 +1,167 @@
+"""The gateway's internal token: Ed25519-signed JWTs that services verify."""
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from jwt.algorithms import OKPAlgorithm
+
+from services.common.ids import new_id
+
+ALGORITHM = "EdDSA"
+DEFAULT_ISSUER = "taiyuan-gateway"
+
+
+def generate_ed25519_pem() -> bytes:
+    """A new Ed25519 private key in PKCS#8 PEM."""
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _public_key(pem: bytes) -> Ed25519PublicKey:
+    if b"PRIVATE KEY" in pem:
+        private = serialization.load_pem_private_key(pem, password=None)
+        assert isinstance(private, Ed25519PrivateKey)
+        return private.public_key()
+    public = serialization.load_pem_public_key(pem)
+    assert isinstance(public, Ed25519PublicKey)
+    return public
+
+
+def public_jwk(pem: bytes, kid: str) -> dict[str, Any]:
+    """The public JWK (OKP, Ed25519) of a private or public PEM key."""
+    jwk = json.loads(OKPAlgorithm.to_jwk(_public_key(pem)))
+    return {**jwk, "kid": kid, "alg": ALGORITHM, "use": "sig"}
+
+
+def jwks_of(*keys: tuple[bytes, str]) -> dict[str, Any]:
+    """A JWKS document for (pem, kid) pairs."""
+    return {"keys": [public_jwk(pem, kid) for pem, kid in keys]}
+
+
+def load_jwks(source: str) -> dict[str, Any]:
+    """A JWKS from inline JSON or from a file path."""
+    text = source.strip()
+    if not text.startswith("{"):
+        text = Path(text).read_text()
+    document = json.loads(text)
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise ValueError("a JWKS document needs a 'keys' list")
+    return document
+
+
+class InternalTokenSigner:
+    """Mints internal tokens; the private key is loaded once."""
+
+    def __init__(self, private_key_pem: bytes, kid: str, issuer: str = DEFAULT_ISSUER) -> None:
+        self._key = serialization.load_pem_private_key(private_key_pem, password=None)
+        if not isinstance(self._key, Ed25519PrivateKey):
+            raise ValueError("the internal token key must be Ed25519")
+        self.kid = kid
+        self.issuer = issuer
+
+    def mint(
+        self,
+        *,
+        sub: str,
+        kind: str,
+        org: str | None,
+        scopes: list[str] | tuple[str, ...],
+        audience: str,
+        ttl_seconds: int = 120,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A signed token for one client, acting for `org`, towards one service."""
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": sub,
+            "aud": audience,
+            "kind": kind,
+            "org": org,
+            "scope": " ".join(scopes),
+            "iat": now,
+            "exp": now + ttl_seconds,
+            "jti": new_id("tok"),
+            **(extra or {}),
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedClaims:
+    """What a verified internal token says about its caller."""
+
+    client_id: str
+    kind: str
+    org: str | None
+    scopes: frozenset[str]
+    jti: str
+    expires_at: int
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, badly signed, expired or not for this service."""
+
+
+class TokenVerifier:
+    """Verifies internal tokens against a JWKS; keys are parsed once, at construction."""
+
+    def __init__(self, jwks: Mapping[str, Any], *, issuer: str, audience: str, leeway: int = 5):
+        self._keys: dict[str, Any] = {}
+        for jwk in jwks.get("keys", []):
+            if jwk.get("kty") == "OKP" and jwk.get("kid"):
+                self._keys[jwk["kid"]] = OKPAlgorithm.from_jwk(json.dumps(jwk))
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+
+    def verify(self, token: str) -> VerifiedClaims:
+        """The claims of a valid token, or `InvalidToken` saying why not."""
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("malformed token") from exc
+        key = self._keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("token expired") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise InvalidToken("token is for another audience") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise InvalidToken("token from an unknown issuer") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("invalid token") from exc
+        kind = claims.get("kind")
+        if not isinstance(kind, str):
+            raise InvalidToken("token has no client kind")
+        scope = claims.get("scope") or ""
+        org = claims.get("org")
+        return VerifiedClaims(
+            client_id=str(claims["sub"]),
+            kind=kind,
+            org=org if isinstance(org, str) and org else None,
+            scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
+            jti=str(claims["jti"]),
+            expires_at=int(claims["exp"]),
+        )

@@ -1,0 +1,21 @@
+"""The credit service: credit records, ratings, consent-based reports, query logs, objections, the 诚信企业 list, monitoring."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.common.app import create_service_app
+from services.credit.settings import CreditSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: CreditSettings | None = None) -> FastAPI:
+    """Build the credit app; its domain routes arrive with their issues."""
+    return create_service_app(
+        settings=settings or CreditSettings(),
+        title="Taiyuan SME credit",
+        description="Credit records, ratings, consent-based reports, query logs, objections, the 诚信企业 list, monitoring.",
+        routers=[],
+        migrations=MIGRATIONS,
+    )

@@ -1,0 +1,11 @@
+"""Credit settings (`CREDIT_*`)."""
+
+from pydantic_settings import SettingsConfigDict
+
+from services.common.settings import ServiceSettings
+
+
+class CreditSettings(ServiceSettings):
+    """Settings of the credit service."""
+
+    model_config = SettingsConfigDict(env_prefix="CREDIT_", extra="ignore")

@@ -1,0 +1,21 @@
+"""The funding service: budgets, block allocation with district matching, bases, rules, acceptance and rewards, disbursements, risk pool, bridge loans, subsidies, public ledger."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.common.app import create_service_app
+from services.funding.settings import FundingSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: FundingSettings | None = None) -> FastAPI:
+    """Build the funding app; its domain routes arrive with their issues."""
+    return create_service_app(
+        settings=settings or FundingSettings(),
+        title="Taiyuan SME funding",
+        description="Budgets, block allocation with district matching, bases, rules, acceptance and rewards, disbursements, risk pool, bridge loans, subsidies, public ledger.",
+        routers=[],
+        migrations=MIGRATIONS,
+    )

@@ -1,0 +1,22 @@
+"""Registry settings (`REGISTRY_*`)."""
+
+from pydantic_settings import SettingsConfigDict
+
+from services.common.settings import ServiceSettings
+
+DEV_ID_NUMBER_KEY = "dev-only-id-number-key-change-me"
+
+
+class RegistrySettings(ServiceSettings):
+    """Settings of the registry service."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    id_number_key: str = DEV_ID_NUMBER_KEY
+
+    def default_secrets(self) -> list[str]:
+        """The JWKS default, and the key that protects legal representatives' ID numbers."""
+        found = super().default_secrets()
+        if self.id_number_key == DEV_ID_NUMBER_KEY:
+            found.append("id_number_key")
+        return found

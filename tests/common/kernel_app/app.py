@@ -1,0 +1,111 @@
+"""A small app built only from the kernel, to test each kernel piece through HTTP."""
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from pydantic import BaseModel, Field
+from pydantic_settings import SettingsConfigDict
+from sqlalchemy import select
+from sqlmodel import SQLModel
+from sqlmodel import Field as SQLField
+
+from services.common.app import ConsumerFactory, create_service_app
+from services.common.db import SessionDep
+from services.common.errors import Conflict, NotFound, problem_responses
+from services.common.etag import check_if_match, etag_of
+from services.common.idempotency import Idempotency, idempotent
+from services.common.identity import CurrentClient, Principal, require_scopes
+from services.common.ids import new_id
+from services.common.outbox import emit
+from services.common.pagination import CursorQuery, LimitQuery, Page, page_of, paginate
+from services.common.settings import ServiceSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class KernelSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="KERNEL_", extra="ignore")
+
+
+class Widget(SQLModel, table=True):
+    __tablename__ = "widgets"
+    id: str = SQLField(primary_key=True)
+    name: str
+    version: int = 1
+
+
+class AppliedWidget(SQLModel, table=True):
+    __tablename__ = "applied_widgets"
+    event_id: str = SQLField(primary_key=True)
+    widget_id: str
+
+
+class WidgetIn(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+
+
+class WidgetOut(BaseModel):
+    id: str
+    name: str
+    version: int
+
+
+router = APIRouter()
+Writer = Annotated[Principal, Depends(require_scopes("widgets:write"))]
+Idem = Annotated[Idempotency | None, Depends(idempotent(required=True))]
+
+
+@router.post("/v1/widgets", name="create_widget", status_code=201, responses=problem_responses(400, 409, 422))
+def create_widget(body: WidgetIn, session: SessionDep, _client: Writer, idem: Idem) -> Response:
+    if body.name == "taken":
+        raise Conflict("That name is taken.", code="name_taken")
+    if body.name == "boom":
+        raise RuntimeError("secret internal detail: password=hunter2")
+    widget = Widget(id=new_id("wid"), name=body.name)
+    session.add(widget)
+    emit(session, "widget.created", {"id": widget.id, "name": widget.name})
+    assert idem is not None
+    return idem.respond(session, WidgetOut.model_validate(widget, from_attributes=True))
+
+
+@router.get("/v1/widgets", name="list_widgets", response_model=Page[WidgetOut])
+def list_widgets(session: SessionDep, _client: CurrentClient, limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[WidgetOut]:
+    statement = paginate(select(Widget), keys=[Widget.__table__.c.id], limit=limit, cursor=cursor)
+    rows = session.execute(statement).scalars().all()
+    kept, next_cursor = page_of(rows, limit=limit, key_of=lambda w: [w.id])
+    return Page[WidgetOut](items=[WidgetOut.model_validate(w, from_attributes=True) for w in kept], next_cursor=next_cursor)
+
+
+@router.get("/v1/widgets/{widget_id}", name="get_widget", response_model=WidgetOut)
+def get_widget(widget_id: str, session: SessionDep, _client: CurrentClient, response: Response) -> WidgetOut:
+    widget = session.get(Widget, widget_id)
+    if widget is None:
+        raise NotFound(f"No widget {widget_id}.")
+    response.headers["ETag"] = etag_of(widget.id, widget.version)
+    return WidgetOut.model_validate(widget, from_attributes=True)
+
+
+@router.patch("/v1/widgets/{widget_id}", name="rename_widget", response_model=WidgetOut)
+def rename_widget(widget_id: str, body: WidgetIn, request: Request, response: Response, session: SessionDep, _client: Writer) -> WidgetOut:
+    widget = session.get(Widget, widget_id)
+    if widget is None:
+        raise NotFound(f"No widget {widget_id}.")
+    check_if_match(request, etag_of(widget.id, widget.version))
+    widget.name = body.name
+    widget.version += 1
+    session.add(widget)
+    session.commit()
+    response.headers["ETag"] = etag_of(widget.id, widget.version)
+    return WidgetOut.model_validate(widget, from_attributes=True)
+
+
+def create_app(settings: KernelSettings, consumers: ConsumerFactory | None = None) -> FastAPI:
+    return create_service_app(
+        settings=settings,
+        title="kernel test app",
+        description="Exercises the kernel.",
+        routers=[router],
+        migrations=MIGRATIONS,
+        consumers=consumers,
+    )

@@ -1,0 +1,95 @@
+"""Idempotency-Key: replay returns the first answer; the work is done once."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from services.common.models import IdempotencyRecord
+from tests.common.test_errors import assert_problem
+
+
+def widget_count(client: TestClient, headers: dict) -> int:
+    return len(client.get("/v1/widgets?limit=500", headers=headers).json()["items"])
+
+
+def event_count(client: TestClient, headers: dict) -> int:
+    return len(client.get("/v1/events?limit=1000", headers=headers).json()["items"])
+
+
+def test_replay_returns_first_answer_and_does_the_work_once(client: TestClient, writer: dict) -> None:
+    headers = {**writer, "Idempotency-Key": "order-1"}
+    first = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    second = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert widget_count(client, writer) == 1
+    assert event_count(client, writer) == 1
+
+
+def test_same_key_other_body_is_422_and_changes_nothing(client: TestClient, writer: dict) -> None:
+    headers = {**writer, "Idempotency-Key": "order-2"}
+    assert client.post("/v1/widgets", json={"name": "a"}, headers=headers).status_code == 201
+    assert_problem(client.post("/v1/widgets", json={"name": "b"}, headers=headers), 422, "idempotency_key_reused")
+    assert widget_count(client, writer) == 1
+
+
+def test_missing_key_is_400(client: TestClient, writer: dict) -> None:
+    assert_problem(client.post("/v1/widgets", json={"name": "a"}, headers=writer), 400, "idempotency_key_required")
+    assert widget_count(client, writer) == 0
+
+
+def test_keys_are_scoped_to_the_client(client: TestClient, auth_headers) -> None:
+    one = auth_headers("kernel", client_id="cli_one", scopes=["widgets:write"])
+    two = auth_headers("kernel", client_id="cli_two", scopes=["widgets:write"])
+    a = client.post("/v1/widgets", json={"name": "a"}, headers={**one, "Idempotency-Key": "same"})
+    b = client.post("/v1/widgets", json={"name": "a"}, headers={**two, "Idempotency-Key": "same"})
+    assert a.status_code == b.status_code == 201
+    assert a.json()["id"] != b.json()["id"]
+
+
+def test_failed_request_releases_the_key(client: TestClient, writer: dict) -> None:
+    headers = {**writer, "Idempotency-Key": "order-3"}
+    assert client.post("/v1/widgets", json={"name": "taken"}, headers=headers).status_code == 409
+    # The error changed nothing, so the key is free for a corrected retry of the same request.
+    assert client.post("/v1/widgets", json={"name": "taken"}, headers=headers).status_code == 409
+    assert client.post("/v1/widgets", json={"name": "ok"}, headers={**writer, "Idempotency-Key": "order-4"}).status_code == 201
+
+
+def test_replay_while_first_is_running_is_409(client: TestClient, kernel_app: FastAPI, writer: dict) -> None:
+    import hashlib
+
+    body = b'{"name":"a"}'
+    digest = hashlib.sha256(b"POST /v1/widgets?\n" + body).hexdigest()
+    with kernel_app.state.database.session() as session:
+        session.add(IdempotencyRecord(client_id="cli_test_admin", key="running", request_hash=digest, state="in_progress"))
+        session.commit()
+    response = client.post(
+        "/v1/widgets", content=body, headers={**writer, "Idempotency-Key": "running", "content-type": "application/json"}
+    )
+    body_json = assert_problem(response, 409, "idempotency_in_progress")
+    assert response.headers["retry-after"] == "1"
+    assert body_json["detail"]
+    assert widget_count(client, writer) == 0
+
+
+def test_concurrent_retries_do_the_work_once(client: TestClient, writer: dict) -> None:
+    headers = {**writer, "Idempotency-Key": "burst"}
+    barrier = threading.Barrier(8)
+
+    def post(_: int) -> tuple[int, str | None]:
+        barrier.wait()
+        response = client.post("/v1/widgets", json={"name": "burst"}, headers=headers)
+        return response.status_code, response.json().get("id")
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(post, range(8)))
+    statuses = sorted(status for status, _ in results)
+    assert set(statuses) <= {201, 409}
+    created_ids = {wid for status, wid in results if status == 201}
+    assert len(created_ids) == 1
+    assert widget_count(client, writer) == 1
+    assert event_count(client, writer) == 1
