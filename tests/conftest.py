@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from services.common.tokens import DEFAULT_ISSUER, InternalTokenSigner, generate_ed25519_pem, jwks_of
+from services.common.tokens import (
+    DEFAULT_ISSUER,
+    InternalTokenSigner,
+    generate_ed25519_pem,
+    jwks_of,
+)
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
@@ -35,8 +40,10 @@ def postgres_database(worker_id: str) -> Iterator[str | None]:
         yield None
         return
     name = f"tsme_test_{worker_id}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1),
-                             isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(
+        POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
@@ -48,11 +55,24 @@ def postgres_database(worker_id: str) -> Iterator[str | None]:
 
 
 @pytest.fixture
-def database_target(tmp_path: Path, postgres_database: str | None) -> DatabaseTarget:
-    """A place no other test uses: a new SQLite file, or a new schema in the run's database."""
-    if postgres_database:
-        return DatabaseTarget(postgres_database, f"t_{uuid.uuid4().hex[:12]}")
-    return DatabaseTarget(f"sqlite:///{tmp_path / 'service.db'}", None)
+def new_database_target(
+    tmp_path: Path, postgres_database: str | None
+) -> Callable[[], DatabaseTarget]:
+    """Makes places no other test uses: new SQLite files, or new schemas in the run's database."""
+
+    def make() -> DatabaseTarget:
+        suffix = uuid.uuid4().hex[:12]
+        if postgres_database:
+            return DatabaseTarget(postgres_database, f"t_{suffix}")
+        return DatabaseTarget(f"sqlite:///{tmp_path / f'service_{suffix}.db'}", None)
+
+    return make
+
+
+@pytest.fixture
+def database_target(new_database_target: Callable[[], DatabaseTarget]) -> DatabaseTarget:
+    """One place for this test's service."""
+    return new_database_target()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Pull consumers of other services' event feeds: at-least-once delivery, at-most-once effect."""
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -144,15 +145,17 @@ class FeedConsumer:
             except (httpx.HTTPError, ValueError, KeyError) as exc:
                 self.failures += 1
                 delay = self.backoff()
-                log.warning("consumer %s: feed unavailable (%s); retry in %.1fs", self.name, exc, delay)
+                log.warning(
+                    "consumer %s: feed unavailable (%s); retry in %.1fs", self.name, exc, delay
+                )
             except Exception:
                 self.failures += 1
                 delay = self.backoff()
-                log.exception("consumer %s: applying events failed; retry in %.1fs", self.name, delay)
-            try:
+                log.exception(
+                    "consumer %s: applying events failed; retry in %.1fs", self.name, delay
+                )
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
-            except TimeoutError:
-                pass
 
     async def aclose(self) -> None:
         """Close the HTTP client."""

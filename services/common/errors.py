@@ -42,7 +42,11 @@ class Problem(BaseModel):
                     "instance": "/v1/enterprises",
                     "code": "validation_failed",
                     "errors": [
-                        {"field": "body.uscc", "code": "invalid_uscc", "message": "check character wrong"}
+                        {
+                            "field": "body.uscc",
+                            "code": "invalid_uscc",
+                            "message": "check character wrong",
+                        }
                     ],
                     "request_id": "req_01J9Z3X7Q6T8V4N2M5K1H0G9F8",
                 }
@@ -189,7 +193,9 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     out: list[FieldError] = []
     for error in exc.errors():
         message = str(error.get("msg", "invalid value"))
-        out.append(FieldError(field=_location(error.get("loc", ())), code=_rule(error), message=message))
+        out.append(
+            FieldError(field=_location(error.get("loc", ())), code=_rule(error), message=message)
+        )
     return out
 
 
@@ -235,20 +241,26 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 def log_unexpected(method: str, path: str, exc: BaseException) -> None:
     """Log an unexpected exception with its traceback (never shown to the caller)."""
-    log.error("unhandled error on %s %s", method, path, exc_info=(type(exc), exc, exc.__traceback__))
+    log.error(
+        "unhandled error on %s %s", method, path, exc_info=(type(exc), exc, exc.__traceback__)
+    )
 
 
 def internal_error_body(path: str, request_id: str | None) -> bytes:
     """The 500 problem document: no internals, just the request id to quote."""
-    return Problem(
-        type=PROBLEM_TYPE_BASE + "internal_error",
-        title="Internal Server Error",
-        status=500,
-        detail="An unexpected error occurred; it has been logged with this request id.",
-        instance=path,
-        code="internal_error",
-        request_id=request_id,
-    ).model_dump_json().encode()
+    return (
+        Problem(
+            type=PROBLEM_TYPE_BASE + "internal_error",
+            title="Internal Server Error",
+            status=500,
+            detail="An unexpected error occurred; it has been logged with this request id.",
+            instance=path,
+            code="internal_error",
+            request_id=request_id,
+        )
+        .model_dump_json()
+        .encode()
+    )
 
 
 async def send_problem(send: Send, body: bytes, status: int = 500) -> None:

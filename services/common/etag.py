@@ -16,7 +16,8 @@ def check_if_match(request: Request, current: str, *, required: bool = True) -> 
     if header is None:
         if required:
             raise PreconditionRequired(
-                "Send the resource's current ETag in If-Match to update it.", code="if_match_required"
+                "Send the resource's current ETag in If-Match to update it.",
+                code="if_match_required",
             )
         return
     candidates = {value.strip().removeprefix("W/") for value in header.split(",")}

@@ -95,7 +95,9 @@ def _request_hash(request: Request, body: bytes) -> str:
 def _claim(database: Database, client_id: str, key: str, request_hash: str) -> None:
     with database.session() as session:
         session.add(
-            IdempotencyRecord(client_id=client_id, key=key, request_hash=request_hash, state=IN_PROGRESS)
+            IdempotencyRecord(
+                client_id=client_id, key=key, request_hash=request_hash, state=IN_PROGRESS
+            )
         )
         try:
             session.commit()
@@ -104,10 +106,14 @@ def _claim(database: Database, client_id: str, key: str, request_hash: str) -> N
             session.rollback()
         record = session.get(IdempotencyRecord, (client_id, key))
         if record is None:  # released between our insert and read: the caller may retry
-            raise Conflict("A request with this Idempotency-Key just finished; retry.", code="idempotency_retry")
+            raise Conflict(
+                "A request with this Idempotency-Key just finished; retry.",
+                code="idempotency_retry",
+            )
         if record.request_hash != request_hash:
             raise Unprocessable(
-                "This Idempotency-Key was used with a different request.", code="idempotency_key_reused"
+                "This Idempotency-Key was used with a different request.",
+                code="idempotency_key_reused",
             )
         if record.state == DONE:
             raise IdempotentReplay(record.status_code or 200, record.response_body or "null")
@@ -150,7 +156,8 @@ def idempotent(*, required: bool = True) -> Callable[..., AsyncIterator[Idempote
         if idempotency_key is None:
             if required:
                 raise BadRequest(
-                    "This operation requires an Idempotency-Key header.", code="idempotency_key_required"
+                    "This operation requires an Idempotency-Key header.",
+                    code="idempotency_key_required",
                 )
             yield None
             return

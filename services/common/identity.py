@@ -60,7 +60,9 @@ def current_client(
         claims = _verifier(request).verify(token)
     except InvalidToken as exc:
         raise Unauthorized(
-            str(exc), code="invalid_token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            str(exc),
+            code="invalid_token",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from exc
     principal = Principal(
         client_id=claims.client_id, kind=claims.kind, org=claims.org, scopes=claims.scopes
@@ -79,7 +81,8 @@ def require_scopes(*scopes: str) -> Callable[[Principal], Principal]:
         missing = [scope for scope in scopes if scope not in client.scopes]
         if missing:
             raise Forbidden(
-                f"This operation needs the scope(s): {', '.join(missing)}.", code="insufficient_scope"
+                f"This operation needs the scope(s): {', '.join(missing)}.",
+                code="insufficient_scope",
             )
         return client
 

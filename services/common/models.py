@@ -25,7 +25,9 @@ class OutboxEvent(SQLModel, table=True):
     __tablename__ = "outbox_events"
     __table_args__ = {"sqlite_autoincrement": True}
 
-    seq: int | None = Field(default=None, sa_column=Column(SEQ_TYPE, primary_key=True, autoincrement=True))
+    seq: int | None = Field(
+        default=None, sa_column=Column(SEQ_TYPE, primary_key=True, autoincrement=True)
+    )
     id: str = Field(max_length=40, unique=True)
     type: str = Field(max_length=80, index=True)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

@@ -57,7 +57,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 def valid_request_id(value: str | None) -> bool:
     """Whether a caller's request id is safe to reuse (short, printable)."""
-    return bool(value) and len(value) <= 128 and value.isascii() and value.isprintable()  # type: ignore[union-attr]
+    return value is not None and 0 < len(value) <= 128 and value.isascii() and value.isprintable()
 
 
 class RequestContextMiddleware:
@@ -72,7 +72,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = _header(scope, b"x-request-id")
-        request_id = incoming if valid_request_id(incoming) else f"req_{ULID()}"
+        request_id = (
+            incoming if incoming is not None and valid_request_id(incoming) else f"req_{ULID()}"
+        )
         token = set_request_id(request_id)
         started = time.perf_counter()
         status = 500

@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.ids import new_id
 from services.common.identity import Principal, require_scopes
+from services.common.ids import new_id
 from services.common.models import OutboxEvent, utcnow
 
 EVENTS_SCOPE = "events:read"
@@ -32,15 +32,18 @@ def emit(session: Session, type: str, payload: Mapping[str, Any]) -> str:
 
 def emit_many(session: Session, events: Iterable[tuple[str, Mapping[str, Any]]]) -> list[str]:
     """Write many events in one statement, in the caller's transaction."""
-    rows = [
-        {"id": new_id("evt"), "type": type_, "payload": dict(payload), "occurred_at": utcnow()}
-        for type_, payload in events
-    ]
+    ids: list[str] = []
+    rows: list[dict[str, Any]] = []
+    for type_, payload in events:
+        ids.append(new_id("evt"))
+        rows.append(
+            {"id": ids[-1], "type": type_, "payload": dict(payload), "occurred_at": utcnow()}
+        )
     if not rows:
         return []
     _serialise_writers(session)
     session.execute(insert(OutboxEvent), rows)
-    return [row["id"] for row in rows]
+    return ids
 
 
 class EventOut(BaseModel):
@@ -59,13 +62,18 @@ class EventPage(BaseModel):
     """A page of the feed; pass `next_after` as `after` to read on."""
 
     items: list[EventOut]
-    next_after: int = Field(description="The `seq` to resume after (unchanged if the page is empty).")
+    next_after: int = Field(
+        description="The `seq` to resume after (unchanged if the page is empty)."
+    )
 
 
 def read_events(session: Session, *, after: int, limit: int) -> EventPage:
     """Events with `seq > after`, oldest first."""
     rows = session.exec(
-        select(OutboxEvent).where(col(OutboxEvent.seq) > after).order_by(col(OutboxEvent.seq)).limit(limit)
+        select(OutboxEvent)
+        .where(col(OutboxEvent.seq) > after)
+        .order_by(col(OutboxEvent.seq))
+        .limit(limit)
     ).all()
     items = [EventOut.model_validate(row) for row in rows]
     return EventPage(items=items, next_after=items[-1].seq if items else after)
@@ -73,7 +81,8 @@ def read_events(session: Session, *, after: int, limit: int) -> EventPage:
 
 def last_seq(session: Session) -> int:
     """The newest event's position (0 when there is none)."""
-    return int(session.exec(select(func.coalesce(func.max(OutboxEvent.seq), 0))).one())
+    newest = session.exec(select(func.max(OutboxEvent.seq))).one()
+    return int(newest or 0)
 
 
 def events_router(*, max_limit: int = 1000) -> APIRouter:
@@ -92,7 +101,9 @@ def events_router(*, max_limit: int = 1000) -> APIRouter:
     def list_events(
         session: SessionDep,
         _client: Annotated[Principal, Depends(require_scopes(EVENTS_SCOPE))],
-        after: Annotated[int, Query(ge=0, description="Return events with seq greater than this.")] = 0,
+        after: Annotated[
+            int, Query(ge=0, description="Return events with seq greater than this.")
+        ] = 0,
         limit: Annotated[int, Query(ge=1, le=max_limit, description="Page size.")] = 100,
     ) -> EventPage:
         return read_events(session, after=after, limit=limit)

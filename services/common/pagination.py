@@ -40,9 +40,13 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise field_error("query.cursor", "invalid_cursor", "The cursor is not one this API issued.") from exc
+        raise field_error(
+            "query.cursor", "invalid_cursor", "The cursor is not one this API issued."
+        ) from exc
     if not isinstance(values, list) or len(values) != arity:
-        raise field_error("query.cursor", "invalid_cursor", "The cursor is not one this API issued.")
+        raise field_error(
+            "query.cursor", "invalid_cursor", "The cursor is not one this API issued."
+        )
     return values
 
 

@@ -63,9 +63,10 @@ class InternalTokenSigner:
     """Mints internal tokens; the private key is loaded once."""
 
     def __init__(self, private_key_pem: bytes, kid: str, issuer: str = DEFAULT_ISSUER) -> None:
-        self._key = serialization.load_pem_private_key(private_key_pem, password=None)
-        if not isinstance(self._key, Ed25519PrivateKey):
+        key = serialization.load_pem_private_key(private_key_pem, password=None)
+        if not isinstance(key, Ed25519PrivateKey):
             raise ValueError("the internal token key must be Ed25519")
+        self._key: Ed25519PrivateKey = key
         self.kid = kid
         self.issuer = issuer
 

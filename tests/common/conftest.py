@@ -13,7 +13,9 @@ from tests.support import migrated_settings
 
 @pytest.fixture
 def kernel_settings(database_target: DatabaseTarget, jwks_json: str) -> KernelSettings:
-    return migrated_settings(KernelSettings, target=database_target, jwks_json=jwks_json, migrations=MIGRATIONS)
+    return migrated_settings(
+        KernelSettings, target=database_target, jwks_json=jwks_json, migrations=MIGRATIONS
+    )
 
 
 @pytest.fixture

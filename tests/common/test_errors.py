@@ -29,7 +29,9 @@ def test_wrong_method_is_a_405_problem(client: TestClient, writer: dict) -> None
 
 
 def test_validation_error_names_field_and_rule(client: TestClient, writer: dict) -> None:
-    response = client.post("/v1/widgets", json={"name": ""}, headers={**writer, "Idempotency-Key": "k1"})
+    response = client.post(
+        "/v1/widgets", json={"name": ""}, headers={**writer, "Idempotency-Key": "k1"}
+    )
     body = assert_problem(response, 422, "validation_failed")
     assert body["errors"] == [
         {"field": "body.name", "code": "string_too_short", "message": body["errors"][0]["message"]}
@@ -48,12 +50,16 @@ def test_malformed_json_is_a_422_problem(client: TestClient, writer: dict) -> No
 
 
 def test_bad_query_parameter_is_named(client: TestClient, reader: dict) -> None:
-    body = assert_problem(client.get("/v1/widgets?limit=0", headers=reader), 422, "validation_failed")
+    body = assert_problem(
+        client.get("/v1/widgets?limit=0", headers=reader), 422, "validation_failed"
+    )
     assert body["errors"][0]["field"] == "query.limit"
 
 
 def test_domain_error_keeps_its_status_and_code(client: TestClient, writer: dict) -> None:
-    response = client.post("/v1/widgets", json={"name": "taken"}, headers={**writer, "Idempotency-Key": "k3"})
+    response = client.post(
+        "/v1/widgets", json={"name": "taken"}, headers={**writer, "Idempotency-Key": "k3"}
+    )
     body = assert_problem(response, 409, "name_taken")
     assert body["detail"] == "That name is taken."
 
@@ -62,7 +68,9 @@ def test_unexpected_error_is_a_500_problem_leaking_nothing(
     client: TestClient, writer: dict, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="services.errors"):
-        response = client.post("/v1/widgets", json={"name": "boom"}, headers={**writer, "Idempotency-Key": "k4"})
+        response = client.post(
+            "/v1/widgets", json={"name": "boom"}, headers={**writer, "Idempotency-Key": "k4"}
+        )
     body = assert_problem(response, 500, "internal_error")
     assert "hunter2" not in response.text and "RuntimeError" not in response.text
     logged = [r for r in caplog.records if r.name == "services.errors"]

@@ -6,7 +6,9 @@ from tests.common.test_errors import assert_problem
 
 
 def make(client: TestClient, writer: dict, name: str) -> dict:
-    response = client.post("/v1/widgets", json={"name": name}, headers={**writer, "Idempotency-Key": name})
+    response = client.post(
+        "/v1/widgets", json={"name": name}, headers={**writer, "Idempotency-Key": name}
+    )
     assert response.status_code == 201
     return response.json()
 
@@ -43,5 +45,9 @@ def test_pages_cover_every_item_once(client: TestClient, writer: dict) -> None:
 
 def test_bad_cursor_is_a_422_naming_it(client: TestClient, writer: dict) -> None:
     for cursor in ("not-a-cursor", "WzEsMl0", "!!!"):
-        body = assert_problem(client.get("/v1/widgets", params={"cursor": cursor}, headers=writer), 422, "invalid_cursor")
+        body = assert_problem(
+            client.get("/v1/widgets", params={"cursor": cursor}, headers=writer),
+            422,
+            "invalid_cursor",
+        )
         assert body["errors"][0]["field"] == "query.cursor"

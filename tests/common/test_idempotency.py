@@ -18,7 +18,9 @@ def event_count(client: TestClient, headers: dict) -> int:
     return len(client.get("/v1/events?limit=1000", headers=headers).json()["items"])
 
 
-def test_replay_returns_first_answer_and_does_the_work_once(client: TestClient, writer: dict) -> None:
+def test_replay_returns_first_answer_and_does_the_work_once(
+    client: TestClient, writer: dict
+) -> None:
     headers = {**writer, "Idempotency-Key": "order-1"}
     first = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
     second = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
@@ -33,12 +35,20 @@ def test_replay_returns_first_answer_and_does_the_work_once(client: TestClient, 
 def test_same_key_other_body_is_422_and_changes_nothing(client: TestClient, writer: dict) -> None:
     headers = {**writer, "Idempotency-Key": "order-2"}
     assert client.post("/v1/widgets", json={"name": "a"}, headers=headers).status_code == 201
-    assert_problem(client.post("/v1/widgets", json={"name": "b"}, headers=headers), 422, "idempotency_key_reused")
+    assert_problem(
+        client.post("/v1/widgets", json={"name": "b"}, headers=headers),
+        422,
+        "idempotency_key_reused",
+    )
     assert widget_count(client, writer) == 1
 
 
 def test_missing_key_is_400(client: TestClient, writer: dict) -> None:
-    assert_problem(client.post("/v1/widgets", json={"name": "a"}, headers=writer), 400, "idempotency_key_required")
+    assert_problem(
+        client.post("/v1/widgets", json={"name": "a"}, headers=writer),
+        400,
+        "idempotency_key_required",
+    )
     assert widget_count(client, writer) == 0
 
 
@@ -56,19 +66,32 @@ def test_failed_request_releases_the_key(client: TestClient, writer: dict) -> No
     assert client.post("/v1/widgets", json={"name": "taken"}, headers=headers).status_code == 409
     # The error changed nothing, so the key is free for a corrected retry of the same request.
     assert client.post("/v1/widgets", json={"name": "taken"}, headers=headers).status_code == 409
-    assert client.post("/v1/widgets", json={"name": "ok"}, headers={**writer, "Idempotency-Key": "order-4"}).status_code == 201
+    assert (
+        client.post(
+            "/v1/widgets", json={"name": "ok"}, headers={**writer, "Idempotency-Key": "order-4"}
+        ).status_code
+        == 201
+    )
 
 
-def test_replay_while_first_is_running_is_409(client: TestClient, kernel_app: FastAPI, writer: dict) -> None:
+def test_replay_while_first_is_running_is_409(
+    client: TestClient, kernel_app: FastAPI, writer: dict
+) -> None:
     import hashlib
 
     body = b'{"name":"a"}'
     digest = hashlib.sha256(b"POST /v1/widgets?\n" + body).hexdigest()
     with kernel_app.state.database.session() as session:
-        session.add(IdempotencyRecord(client_id="cli_test_admin", key="running", request_hash=digest, state="in_progress"))
+        session.add(
+            IdempotencyRecord(
+                client_id="cli_test_admin", key="running", request_hash=digest, state="in_progress"
+            )
+        )
         session.commit()
     response = client.post(
-        "/v1/widgets", content=body, headers={**writer, "Idempotency-Key": "running", "content-type": "application/json"}
+        "/v1/widgets",
+        content=body,
+        headers={**writer, "Idempotency-Key": "running", "content-type": "application/json"},
     )
     body_json = assert_problem(response, 409, "idempotency_in_progress")
     assert response.headers["retry-after"] == "1"

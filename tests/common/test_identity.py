@@ -30,25 +30,43 @@ def test_token_for_another_audience_is_401(client: TestClient, auth_headers) -> 
 
 
 def test_expired_token_is_401(client: TestClient, signer: InternalTokenSigner) -> None:
-    token = signer.mint(sub="x", kind="admin", org=None, scopes=[], audience="kernel", ttl_seconds=-60)
-    body = assert_problem(client.get("/v1/widgets", headers={"Authorization": f"Bearer {token}"}), 401, "invalid_token")
+    token = signer.mint(
+        sub="x", kind="admin", org=None, scopes=[], audience="kernel", ttl_seconds=-60
+    )
+    body = assert_problem(
+        client.get("/v1/widgets", headers={"Authorization": f"Bearer {token}"}),
+        401,
+        "invalid_token",
+    )
     assert "expired" in body["detail"]
 
 
 def test_token_from_another_issuer_is_401(client: TestClient, signing_key: bytes) -> None:
     rogue = InternalTokenSigner(signing_key, "test-key-1", issuer="someone-else")
     token = rogue.mint(sub="x", kind="admin", org=None, scopes=[], audience="kernel")
-    assert_problem(client.get("/v1/widgets", headers={"Authorization": f"Bearer {token}"}), 401, "invalid_token")
+    assert_problem(
+        client.get("/v1/widgets", headers={"Authorization": f"Bearer {token}"}),
+        401,
+        "invalid_token",
+    )
 
 
 def test_unsigned_or_garbage_token_is_401(client: TestClient) -> None:
-    none_alg = jwt.encode({"sub": "x", "aud": "kernel", "exp": int(time.time()) + 60}, key=None, algorithm="none")
+    none_alg = jwt.encode(
+        {"sub": "x", "aud": "kernel", "exp": int(time.time()) + 60}, key=None, algorithm="none"
+    )
     for token in ("garbage", none_alg, "a.b.c"):
-        assert_problem(client.get("/v1/widgets", headers={"Authorization": f"Bearer {token}"}), 401, "invalid_token")
+        assert_problem(
+            client.get("/v1/widgets", headers={"Authorization": f"Bearer {token}"}),
+            401,
+            "invalid_token",
+        )
 
 
 def test_missing_scope_is_403(client: TestClient, reader: dict) -> None:
-    response = client.post("/v1/widgets", json={"name": "w"}, headers={**reader, "Idempotency-Key": "k"})
+    response = client.post(
+        "/v1/widgets", json={"name": "w"}, headers={**reader, "Idempotency-Key": "k"}
+    )
     body = assert_problem(response, 403, "insufficient_scope")
     assert "widgets:write" in body["detail"]
 
@@ -59,16 +77,27 @@ def test_valid_token_passes(client: TestClient, reader: dict) -> None:
 
 def test_rotation_accepts_both_keys_of_the_jwks() -> None:
     old, new = generate_ed25519_pem(), generate_ed25519_pem()
-    verifier = TokenVerifier(jwks_of((old, "k-old"), (new, "k-new")), issuer="taiyuan-gateway", audience="svc")
+    verifier = TokenVerifier(
+        jwks_of((old, "k-old"), (new, "k-new")), issuer="taiyuan-gateway", audience="svc"
+    )
     for pem, kid in ((old, "k-old"), (new, "k-new")):
-        token = InternalTokenSigner(pem, kid).mint(sub="c", kind="bank", org="B1", scopes=["a"], audience="svc")
+        token = InternalTokenSigner(pem, kid).mint(
+            sub="c", kind="bank", org="B1", scopes=["a"], audience="svc"
+        )
         claims = verifier.verify(token)
-        assert (claims.client_id, claims.kind, claims.org, claims.scopes) == ("c", "bank", "B1", frozenset({"a"}))
+        assert (claims.client_id, claims.kind, claims.org, claims.scopes) == (
+            "c",
+            "bank",
+            "B1",
+            frozenset({"a"}),
+        )
 
 
 @pytest.mark.parametrize("kind", ["bank", "provider"])
 def test_claims_reach_the_route(kind: str, signer: InternalTokenSigner) -> None:
-    verifier = TokenVerifier(jwks_of((generate_ed25519_pem(), "other")), issuer="taiyuan-gateway", audience="svc")
+    verifier = TokenVerifier(
+        jwks_of((generate_ed25519_pem(), "other")), issuer="taiyuan-gateway", audience="svc"
+    )
     token = signer.mint(sub="c", kind=kind, org="O", scopes=[], audience="svc")
     with pytest.raises(Exception, match="unknown signing key"):
         verifier.verify(token)

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy import select
-from sqlmodel import SQLModel
 from sqlmodel import Field as SQLField
+from sqlmodel import SQLModel
 
 from services.common.app import ConsumerFactory, create_service_app
 from services.common.db import SessionDep
@@ -56,7 +56,9 @@ Writer = Annotated[Principal, Depends(require_scopes("widgets:write"))]
 Idem = Annotated[Idempotency | None, Depends(idempotent(required=True))]
 
 
-@router.post("/v1/widgets", name="create_widget", status_code=201, responses=problem_responses(400, 409, 422))
+@router.post(
+    "/v1/widgets", name="create_widget", status_code=201, responses=problem_responses(400, 409, 422)
+)
 def create_widget(body: WidgetIn, session: SessionDep, _client: Writer, idem: Idem) -> Response:
     if body.name == "taken":
         raise Conflict("That name is taken.", code="name_taken")
@@ -70,15 +72,22 @@ def create_widget(body: WidgetIn, session: SessionDep, _client: Writer, idem: Id
 
 
 @router.get("/v1/widgets", name="list_widgets", response_model=Page[WidgetOut])
-def list_widgets(session: SessionDep, _client: CurrentClient, limit: LimitQuery = 50, cursor: CursorQuery = None) -> Page[WidgetOut]:
+def list_widgets(
+    session: SessionDep, _client: CurrentClient, limit: LimitQuery = 50, cursor: CursorQuery = None
+) -> Page[WidgetOut]:
     statement = paginate(select(Widget), keys=[Widget.__table__.c.id], limit=limit, cursor=cursor)
     rows = session.execute(statement).scalars().all()
     kept, next_cursor = page_of(rows, limit=limit, key_of=lambda w: [w.id])
-    return Page[WidgetOut](items=[WidgetOut.model_validate(w, from_attributes=True) for w in kept], next_cursor=next_cursor)
+    return Page[WidgetOut](
+        items=[WidgetOut.model_validate(w, from_attributes=True) for w in kept],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get("/v1/widgets/{widget_id}", name="get_widget", response_model=WidgetOut)
-def get_widget(widget_id: str, session: SessionDep, _client: CurrentClient, response: Response) -> WidgetOut:
+def get_widget(
+    widget_id: str, session: SessionDep, _client: CurrentClient, response: Response
+) -> WidgetOut:
     widget = session.get(Widget, widget_id)
     if widget is None:
         raise NotFound(f"No widget {widget_id}.")
@@ -87,7 +96,14 @@ def get_widget(widget_id: str, session: SessionDep, _client: CurrentClient, resp
 
 
 @router.patch("/v1/widgets/{widget_id}", name="rename_widget", response_model=WidgetOut)
-def rename_widget(widget_id: str, body: WidgetIn, request: Request, response: Response, session: SessionDep, _client: Writer) -> WidgetOut:
+def rename_widget(
+    widget_id: str,
+    body: WidgetIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    _client: Writer,
+) -> WidgetOut:
     widget = session.get(Widget, widget_id)
     if widget is None:
         raise NotFound(f"No widget {widget_id}.")

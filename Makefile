@@ -1,0 +1,46 @@
+# Everything installs from here: a fresh clone needs only Python 3.11.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+UV := UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv
+PYTEST_WORKERS ?= 2
+TEST_POSTGRES_URL ?=
+
+.PHONY: install run test lint bench demo clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(BIN)/uv pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/python -m services.manage prepare
+	exec $(BIN)/honcho -f deploy/Procfile -d . start
+
+test: install
+	@echo "== test suite on $(if $(TEST_POSTGRES_URL),PostgreSQL,SQLite) =="
+	@TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) -q; \
+	status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; \
+	exit $$status
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check services gateway tests bench
+	$(BIN)/mypy services gateway
+
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/gateway/run.py
+	$(BIN)/python bench/registry_import.py
+
+demo: run
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Read-only reference data: districts, industries, the plan's baseline and targets."""

@@ -1,0 +1,160 @@
+"""Unified social credit code validation (GB 32100-2015, GB 11714)."""
+
+import pytest
+
+from services.registry.uscc import (
+    CHARSET,
+    WEIGHTS,
+    UsccError,
+    is_valid_uscc,
+    uscc_check_character,
+    validate_uscc,
+)
+from services.registry.uscc.authorities import REGISTRATION_AUTHORITIES
+from services.registry.uscc.organisation_code import (
+    is_valid_organisation_code,
+    organisation_check_character,
+)
+
+# Codes published for real organisations.
+PUBLISHED_CODES = {
+    # 华为技术有限公司, shown as 機構代碼 on its Chinese Wikipedia page.
+    "914403001922038216": "Huawei Technologies Co., Ltd.",
+    # 深圳市腾讯计算机系统有限公司, as shown by a business-register report (check-china.com).
+    "91440300708461136T": "Shenzhen Tencent Computer Systems Co., Ltd.",
+    # 阿里巴巴(中国)有限公司, widely quoted as its tax number.
+    "91330100799655058B": "Alibaba (China) Co., Ltd.",
+    # 清华大学: authority 1 (机构编制), category 2 (事业单位), national division 100000.
+    "12100000400000624D": "Tsinghua University",
+    # 北京吉野家快餐有限公司, seller on a published invoice.
+    "911100006000650192": "Beijing Yoshinoya Fast Food Co., Ltd.",
+    # A Taiyuan (140100) code of the newer MA… segment, as used by a Shanxi platform.
+    "91140100MA0GTCLY49": "Taiyuan enterprise (MA segment)",
+    # The example code of the team brief; its checks hold.
+    "91110000100006485K": "brief example",
+}
+VALID = "91440300708461136T"
+
+
+@pytest.mark.parametrize("code", sorted(PUBLISHED_CODES))
+def test_published_codes_are_valid(code: str) -> None:
+    validate_uscc(code)
+    assert is_valid_uscc(code)
+    assert uscc_check_character(code[:17]) == code[17]
+    assert is_valid_organisation_code(code[8:17])
+
+
+def test_weights_are_powers_of_three_mod_31() -> None:
+    assert WEIGHTS == (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+    assert len(CHARSET) == 31
+    assert not set("IOSVZ") & set(CHARSET)
+
+
+def test_check_character_zero_when_sum_is_multiple_of_31() -> None:
+    # All-zero body: Σ = 0, 31 − 0 = 31 → '0'.
+    assert uscc_check_character("0" * 17) == "0"
+
+
+def test_organisation_check_character_maps_10_to_x_and_11_to_0() -> None:
+    assert organisation_check_character("10000000") == "8"  # Σ = 3 → 11 − 3
+    assert organisation_check_character("00000030") == "X"  # Σ = 12 ≡ 1 → 10 → 'X'
+    assert organisation_check_character("00000000") == "0"  # Σ = 0 → 11 → '0'
+
+
+@pytest.mark.parametrize(
+    ("code", "position", "rule"),
+    [
+        ("9144030070846113T", None, "length"),
+        ("91440300708461136TT", None, "length"),
+        ("", None, "length"),
+        (" 91440300708461136T", 1, "whitespace"),
+        ("91440300708461136T\n", 19, "whitespace"),
+        ("914403007084 1136T", 13, "whitespace"),
+        ("91440300708461136t", 18, "lowercase"),
+        ("91440300708461l36T", 15, "lowercase"),
+        ("91440300708461I36T", 15, "charset"),
+        ("914403007O8461136T", 10, "charset"),
+        ("S1440300708461136T", 1, "charset"),
+        ("９1440300708461136T", 1, "charset"),
+        ("B1440300708461136T", 1, "registration_authority"),
+        ("94440300708461136T", 2, "organisation_category"),
+        ("Y2440300708461136T", 2, "organisation_category"),
+        ("9144A300708461136T", 5, "division_code"),
+        ("91990300708461136T", 3, "division_code"),
+        ("91190300708461136T", 4, "division_code"),
+        ("91101000708461136T", 5, "division_code"),
+        ("91440300708461137T", 17, "organisation_code_check"),
+        ("91440300708461136U", 18, "check_character"),
+    ],
+)
+def test_bad_codes_name_position_and_rule(code: str, position: int | None, rule: str) -> None:
+    with pytest.raises(UsccError) as caught:
+        validate_uscc(code)
+    assert (caught.value.position, caught.value.rule) == (position, rule)
+    assert caught.value.message
+    assert not is_valid_uscc(code)
+
+
+def test_every_authority_category_pair_is_accepted_and_others_rejected() -> None:
+    body = "440300708461136"
+    for authority in CHARSET:
+        for category in CHARSET:
+            first17 = authority + category + body
+            code = first17 + uscc_check_character(first17)
+            known = REGISTRATION_AUTHORITIES.get(authority)
+            expected = known is not None and category in known.categories
+            assert is_valid_uscc(code) is expected, code
+
+
+def _substitutions(code: str) -> list[tuple[int, str]]:
+    return [(i, c) for i in range(len(code)) for c in CHARSET if c != code[i]]
+
+
+@pytest.mark.parametrize("code", sorted(PUBLISHED_CODES))
+def test_every_single_substitution_is_rejected(code: str) -> None:
+    substitutions = _substitutions(code)
+    assert len(substitutions) == 18 * 30
+    for index, char in substitutions:
+        mutated = code[:index] + char + code[index + 1 :]
+        assert not is_valid_uscc(mutated), (index + 1, char)
+        # The mod-31 check alone already catches it: weights are units mod 31.
+        assert uscc_check_character(mutated[:17]) != mutated[17], (index + 1, char)
+
+
+@pytest.mark.parametrize("code", sorted(PUBLISHED_CODES))
+def test_every_adjacent_transposition_is_rejected(code: str) -> None:
+    swaps = [i for i in range(17) if code[i] != code[i + 1]]
+    assert swaps
+    for index in swaps:
+        mutated = code[:index] + code[index + 1] + code[index] + code[index + 2 :]
+        assert not is_valid_uscc(mutated), (index + 1, index + 2)
+        assert uscc_check_character(mutated[:17]) != mutated[17], (index + 1, index + 2)
+
+
+def test_mod_31_check_catches_every_adjacent_swap_for_any_characters() -> None:
+    # A swap of values a ≠ b at positions i, i+1 (both weighted) shifts the sum by
+    # (a − b)(w_i − w_{i+1}); with 31 prime this is 0 only if w_i ≡ w_{i+1}.
+    assert all((WEIGHTS[i] - WEIGHTS[i + 1]) % 31 for i in range(16))
+    # Swapping positions 17 and 18 (a at 17, check b at 18) goes undetected only if
+    # (a − b)·w17 ≡ (a − b), i.e. w17 ≡ 1 (mod 31).
+    assert WEIGHTS[16] % 31 != 1
+    # And exhaustively, over every pair of distinct characters at every adjacent pair.
+    base = "91440300708461136"
+    for i in range(16):
+        for a in CHARSET:
+            for b in CHARSET:
+                if a == b:
+                    continue
+                first17 = base[:i] + a + b + base[i + 2 :]
+                swapped17 = base[:i] + b + a + base[i + 2 :]
+                assert uscc_check_character(swapped17) != uscc_check_character(first17), (
+                    i + 1,
+                    a,
+                    b,
+                )
+    for a in CHARSET:
+        first17 = base[:16] + a
+        check = uscc_check_character(first17)
+        if check != a:
+            swapped = base[:16] + check + a
+            assert uscc_check_character(swapped[:17]) != swapped[17], (17, a, check)
