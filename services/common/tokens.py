@@ -115,9 +115,16 @@ class InvalidToken(Exception):
 
 
 class TokenVerifier:
-    """Verifies internal tokens against a JWKS; keys are parsed once, at construction."""
+    """Verifies internal tokens against a JWKS; keys are parsed once, at construction.
+
+    The gateway reuses a token per client until it nears expiry, so verified tokens are
+    remembered (until their `exp`) and a repeat costs a dictionary look-up, not a signature check.
+    """
+
+    CACHE_SIZE = 10_000
 
     def __init__(self, jwks: Mapping[str, Any], *, issuer: str, audience: str, leeway: int = 5):
+        self._verified: dict[str, VerifiedClaims] = {}
         self._keys: dict[str, Any] = {}
         for jwk in jwks.get("keys", []):
             if jwk.get("kty") == "OKP" and jwk.get("kid"):
@@ -128,6 +135,18 @@ class TokenVerifier:
 
     def verify(self, token: str) -> VerifiedClaims:
         """The claims of a valid token, or `InvalidToken` saying why not."""
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached.expires_at + self.leeway > time.time():
+                return cached
+            self._verified.pop(token, None)
+        claims = self._verify_signature(token)
+        if len(self._verified) >= self.CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = claims
+        return claims
+
+    def _verify_signature(self, token: str) -> VerifiedClaims:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as exc:

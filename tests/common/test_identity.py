@@ -6,7 +6,13 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from services.common.tokens import InternalTokenSigner, TokenVerifier, generate_ed25519_pem, jwks_of
+from services.common.tokens import (
+    InternalTokenSigner,
+    InvalidToken,
+    TokenVerifier,
+    generate_ed25519_pem,
+    jwks_of,
+)
 from tests.common.test_errors import assert_problem
 
 
@@ -93,11 +99,22 @@ def test_rotation_accepts_both_keys_of_the_jwks() -> None:
         )
 
 
-@pytest.mark.parametrize("kind", ["bank", "provider"])
-def test_claims_reach_the_route(kind: str, signer: InternalTokenSigner) -> None:
+def test_token_whose_key_the_jwks_does_not_list_is_refused(signer: InternalTokenSigner) -> None:
     verifier = TokenVerifier(
         jwks_of((generate_ed25519_pem(), "other")), issuer="taiyuan-gateway", audience="svc"
     )
-    token = signer.mint(sub="c", kind=kind, org="O", scopes=[], audience="svc")
-    with pytest.raises(Exception, match="unknown signing key"):
+    token = signer.mint(sub="c", kind="bank", org="O", scopes=[], audience="svc")
+    with pytest.raises(InvalidToken, match="unknown signing key"):
+        verifier.verify(token)
+
+
+def test_a_remembered_token_still_expires(signing_key: bytes, signer: InternalTokenSigner) -> None:
+    verifier = TokenVerifier(
+        jwks_of((signing_key, "test-key-1")), issuer="taiyuan-gateway", audience="svc", leeway=0
+    )
+    token = signer.mint(sub="c", kind="bank", org="B", scopes=[], audience="svc", ttl_seconds=1)
+    assert verifier.verify(token).client_id == "c"
+    assert verifier.verify(token).client_id == "c"  # served from memory
+    time.sleep(1.2)
+    with pytest.raises(InvalidToken, match="expired"):
         verifier.verify(token)
