@@ -14,6 +14,7 @@ from services.common.errors import install_problem_handlers
 from services.common.health import health_router
 from services.common.idempotency import IdempotentReplay, replay_handler
 from services.common.migrations import upgrade_to_head
+from services.common.openapi import problem_openapi
 from services.common.observability import RequestContextMiddleware, configure_logging
 from services.common.outbox import events_router
 from services.common.settings import ServiceSettings
@@ -86,4 +87,5 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(RequestContextMiddleware, service=service)
+    app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     return app

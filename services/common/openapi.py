@@ -1,0 +1,64 @@
+"""OpenAPI polish every service shares: problem+json on every error, no stray validation models."""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from services.common.errors import PROBLEM_MEDIA_TYPE
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+_PHRASES = {
+    401: "Missing or invalid credentials",
+    403: "Not allowed for this caller",
+    422: "Invalid input; `errors[]` names each field and rule",
+    500: "Unexpected error (logged with the request id)",
+}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}}
+
+
+def _polish(operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    for status, response in list(responses.items()):
+        if status.startswith(("4", "5")):
+            description = response.get("description") or _PHRASES.get(int(status), "Error")
+            responses[status] = _problem(description)
+    wanted = [422, 500] + ([401, 403] if operation.get("security") else [])
+    for status in wanted:
+        responses.setdefault(str(status), _problem(_PHRASES[status]))
+
+
+def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """An `app.openapi` that documents every error answer as an RFC 9457 Problem."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        for path_item in spec.get("paths", {}).values():
+            for method, operation in path_item.items():
+                if method in _METHODS:
+                    _polish(operation)
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        if "Problem" not in schemas:
+            from services.common.errors import Problem
+
+            schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schemas["Problem"].pop("$defs", {}))
+        app.openapi_schema = spec
+        return spec
+
+    return openapi
