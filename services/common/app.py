@@ -14,8 +14,8 @@ from services.common.errors import install_problem_handlers
 from services.common.health import health_router
 from services.common.idempotency import IdempotentReplay, replay_handler
 from services.common.migrations import upgrade_to_head
-from services.common.openapi import problem_openapi
 from services.common.observability import RequestContextMiddleware, configure_logging
+from services.common.openapi import problem_openapi
 from services.common.outbox import events_router
 from services.common.settings import ServiceSettings
 from services.common.tokens import TokenVerifier, load_jwks
