@@ -29,8 +29,8 @@ def _polish(operation: dict[str, Any]) -> None:
             description = response.get("description") or _PHRASES.get(int(status), "Error")
             responses[status] = _problem(description)
     wanted = [422, 500] + ([401, 403] if operation.get("security") else [])
-    for status in wanted:
-        responses.setdefault(str(status), _problem(_PHRASES[status]))
+    for code in wanted:
+        responses.setdefault(str(code), _problem(_PHRASES[code]))
 
 
 def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
