@@ -13,6 +13,7 @@ _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 _PHRASES = {
     401: "Missing or invalid credentials",
     403: "Not allowed for this caller",
+    404: "No such resource (or not visible to this caller)",
     422: "Invalid input; `errors[]` names each field and rule",
     500: "Unexpected error (logged with the request id)",
 }
@@ -22,13 +23,14 @@ def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}}
 
 
-def _polish(operation: dict[str, Any]) -> None:
+def _polish(path: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     for status, response in list(responses.items()):
         if status.startswith(("4", "5")):
             description = response.get("description") or _PHRASES.get(int(status), "Error")
             responses[status] = _problem(description)
     wanted = [422, 500] + ([401, 403] if operation.get("security") else [])
+    wanted += [404] if "{" in path else []
     for code in wanted:
         responses.setdefault(str(code), _problem(_PHRASES[code]))
 
@@ -46,17 +48,19 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             routes=app.routes,
             tags=app.openapi_tags,
         )
-        for path_item in spec.get("paths", {}).values():
+        for path, path_item in spec.get("paths", {}).items():
             for method, operation in path_item.items():
                 if method in _METHODS:
-                    _polish(operation)
+                    _polish(path, operation)
         schemas = spec.setdefault("components", {}).setdefault("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
         if "Problem" not in schemas:
             from services.common.errors import Problem
 
-            schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas["Problem"] = Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
             schemas.update(schemas["Problem"].pop("$defs", {}))
         app.openapi_schema = spec
         return spec

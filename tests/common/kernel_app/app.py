@@ -95,7 +95,12 @@ def get_widget(
     return WidgetOut.model_validate(widget, from_attributes=True)
 
 
-@router.patch("/v1/widgets/{widget_id}", name="rename_widget", response_model=WidgetOut)
+@router.patch(
+    "/v1/widgets/{widget_id}",
+    name="rename_widget",
+    response_model=WidgetOut,
+    responses=problem_responses(412, 428),
+)
 def rename_widget(
     widget_id: str,
     body: WidgetIn,

@@ -1,0 +1,53 @@
+"""Run schemathesis over every operation of an in-process app (no pytest plugin needed)."""
+
+from collections.abc import Callable, Mapping
+
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+def fuzz_app(
+    app: FastAPI,
+    *,
+    headers: Mapping[str, str] | Callable[[str, str], Mapping[str, str]],
+    max_examples: int = 25,
+    skip: Callable[[str, str], bool] = lambda method, path: False,
+) -> list[str]:
+    """Fuzz each operation; returns the operations exercised. Fails on the first broken check."""
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    exercised: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        method, path = operation.method.upper(), operation.path
+        if skip(method, path):
+            continue
+        extra = headers(method, path) if callable(headers) else headers
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=max_examples,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+        def run(case: schemathesis.Case) -> None:
+            case.call_and_validate(headers={**dict(case.headers or {}), **extra}, checks=CHECKS)
+
+        run()
+        exercised.append(f"{method} {path}")
+    return exercised
