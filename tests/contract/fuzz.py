@@ -45,7 +45,7 @@ def fuzz_app(
             suppress_health_check=list(HealthCheck),
             database=None,
         )
-        def run(case: schemathesis.Case) -> None:
+        def run(case: schemathesis.Case, extra: Mapping[str, str] = extra) -> None:
             case.call_and_validate(headers={**dict(case.headers or {}), **extra}, checks=CHECKS)
 
         run()
