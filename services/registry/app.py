@@ -5,7 +5,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.registry.complaints.router import router as complaints_router
+from services.registry.enterprises.router import router as enterprises_router
+from services.registry.imports.router import router as imports_router
+from services.registry.indicators.router import router as indicators_router
+from services.registry.monitoring.router import router as monitoring_router
+from services.registry.reference.router import router as reference_router
 from services.registry.settings import RegistrySettings
+from services.registry.taxrelief.router import router as taxrelief_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -17,6 +24,14 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         title="Taiyuan SME registry",
         description="Enterprise filing by unified social credit code, districts, indicators, "
         "targets and monitoring, complaints.",
-        routers=[],
+        routers=[
+            reference_router,
+            enterprises_router,
+            imports_router,
+            indicators_router,
+            monitoring_router,
+            taxrelief_router,
+            complaints_router,
+        ],
         migrations=MIGRATIONS,
     )

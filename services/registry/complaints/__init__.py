@@ -1,0 +1,1 @@
+"""The complaint centre: tickets, assignment, deadlines, a state machine."""

@@ -1,0 +1,198 @@
+"""HTTP routes of the enterprise register."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from services.common.db import SessionDep
+from services.common.errors import problem_responses
+from services.common.etag import check_if_match
+from services.common.idempotency import Idempotency, idempotent
+from services.common.identity import Principal, require_scopes
+from services.common.pagination import CursorQuery, LimitQuery, Page
+from services.registry.enterprises import service
+from services.registry.enterprises.schemas import (
+    ChangeOut,
+    DeregistrationIn,
+    EnterpriseCounts,
+    EnterpriseCreate,
+    EnterpriseFilters,
+    EnterprisePublic,
+    EnterpriseUpdate,
+)
+
+READ_SCOPE, WRITE_SCOPE, ADMIN_SCOPE = "registry:read", "registry:write", "registry:admin"
+
+router = APIRouter(tags=["enterprises"])
+Reader = Annotated[Principal, Depends(require_scopes(READ_SCOPE))]
+Writer = Annotated[Principal, Depends(require_scopes(WRITE_SCOPE))]
+OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
+Filters = Annotated[EnterpriseFilters, Query()]
+
+
+def id_number_key(request: Request) -> bytes:
+    """The key ID numbers are hashed under."""
+    key: str = request.app.state.settings.id_number_key
+    return key.encode()
+
+
+IdKey = Annotated[bytes, Depends(id_number_key)]
+
+
+def _headers(public: EnterprisePublic) -> dict[str, str]:
+    return {"ETag": f'"{public.uscc}.{public.version}"'}
+
+
+@router.post(
+    "/v1/enterprises",
+    name="file_enterprise",
+    summary="File a small or micro enterprise (备案)",
+    description="Enterprises file for themselves, portals on behalf of the enterprise in their "
+    "token, departments for any. The code, district, industry and size class are checked: only "
+    "small and micro enterprises may file. `Idempotency-Key` is optional; a retry with the same "
+    "key returns the first answer.",
+    status_code=201,
+    response_model=EnterprisePublic,
+    responses=problem_responses(400, 401, 403, 409, 422),
+)
+def file_enterprise(
+    body: EnterpriseCreate, session: SessionDep, client: Writer, idem: OptionalIdem, key: IdKey
+) -> Response:
+    enterprise = service.file_enterprise(session=session, client=client, data=body, id_key=key)
+    public = service.to_public(enterprise)
+    headers = {**_headers(public), "Location": f"/v1/enterprises/{public.uscc}"}
+    if idem is not None:
+        return idem.respond(session, public, status_code=201, headers=headers)
+    session.commit()
+    return JSONResponse(public.model_dump(mode="json"), status_code=201, headers=headers)
+
+
+@router.get(
+    "/v1/enterprises",
+    name="search_enterprises",
+    summary="Search filed enterprises",
+    description="Filters combine with AND; `industry` takes a section letter or a code prefix; "
+    "`name` matches a part of the name. Enterprises and portals see only their own enterprise.",
+    response_model=Page[EnterprisePublic],
+    responses=problem_responses(401, 403, 422),
+)
+def search_enterprises(
+    session: SessionDep,
+    client: Reader,
+    filters: Filters,
+    key: IdKey,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[EnterprisePublic]:
+    items, next_cursor = service.search_enterprises(
+        session=session, client=client, filters=filters, limit=limit, cursor=cursor, id_key=key
+    )
+    return Page[EnterprisePublic](items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/v1/enterprises/counts",
+    name="count_enterprises",
+    summary="Count enterprises by district, industry and size class",
+    description="Takes the same filters as the search. Departments and the demonstration office only.",
+    response_model=EnterpriseCounts,
+    responses=problem_responses(401, 403, 422),
+)
+def count_enterprises(
+    session: SessionDep, client: Reader, filters: Filters, key: IdKey
+) -> EnterpriseCounts:
+    return service.count_enterprises(session=session, client=client, filters=filters, id_key=key)
+
+
+@router.get(
+    "/v1/enterprises/{uscc}",
+    name="get_enterprise",
+    summary="Read one enterprise by its unified social credit code",
+    description="An enterprise or portal sees only its own enterprise: any other code answers 404.",
+    response_model=EnterprisePublic,
+    responses=problem_responses(401, 403, 404),
+)
+def get_enterprise(
+    uscc: str, session: SessionDep, client: Reader, response: Response
+) -> EnterprisePublic:
+    public = service.to_public(service.get_enterprise(session=session, client=client, uscc=uscc))
+    response.headers.update(_headers(public))
+    return public
+
+
+@router.patch(
+    "/v1/enterprises/{uscc}",
+    name="update_enterprise",
+    summary="Update an enterprise",
+    description="Send the current ETag in `If-Match` (428 without it, 412 when stale). The size "
+    "class is recomputed; the change is recorded in the history and announced as "
+    "`enterprise.updated` with the changed fields. A deregistered enterprise answers 409.",
+    response_model=EnterprisePublic,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+def update_enterprise(
+    uscc: str,
+    body: EnterpriseUpdate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    client: Writer,
+    key: IdKey,
+) -> EnterprisePublic:
+    enterprise = service.update_enterprise(
+        session=session,
+        client=client,
+        uscc=uscc,
+        changes=body,
+        precondition=lambda current: check_if_match(request, current),
+        id_key=key,
+    )
+    session.commit()
+    public = service.to_public(enterprise)
+    response.headers.update(_headers(public))
+    return public
+
+
+@router.get(
+    "/v1/enterprises/{uscc}/history",
+    name="get_enterprise_history",
+    summary="An enterprise's change history",
+    description="Filing, then every update and the deregistration: who, when, which fields.",
+    response_model=Page[ChangeOut],
+    responses=problem_responses(401, 403, 404),
+)
+def get_enterprise_history(uscc: str, session: SessionDep, client: Reader) -> Page[ChangeOut]:
+    return Page[ChangeOut](
+        items=service.enterprise_history(session=session, client=client, uscc=uscc)
+    )
+
+
+@router.post(
+    "/v1/enterprises/{uscc}/deregistration",
+    name="deregister_enterprise",
+    summary="Deregister an enterprise (简易注销)",
+    description="Simplified deregistration with a reason. `If-Match` is optional; every later "
+    "write to the enterprise answers 409. Announced as `enterprise.deregistered`.",
+    response_model=EnterprisePublic,
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+def deregister_enterprise(
+    uscc: str,
+    body: DeregistrationIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    client: Writer,
+) -> EnterprisePublic:
+    enterprise = service.deregister_enterprise(
+        session=session,
+        client=client,
+        uscc=uscc,
+        data=body,
+        precondition=lambda current: check_if_match(request, current, required=False),
+    )
+    session.commit()
+    public = service.to_public(enterprise)
+    response.headers.update(_headers(public))
+    return public

@@ -1,0 +1,135 @@
+"""Filing rules shared by the API and the bulk import: code, district, industry, size, ID number."""
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from operator import mul
+from typing import Final
+
+from services.registry.reference.districts import DISTRICTS_BY_CODE
+from services.registry.reference.industries import DIVISIONS_BY_CODE
+from services.registry.sizing import SizeClass, SizingError, classify
+from services.registry.uscc import UsccError, validate_uscc
+
+_INDUSTRY: Final = re.compile(r"(?P<section>[A-T])?(?P<digits>\d{2,4})")
+_ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK: Final = "10X98765432"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One rule one field broke."""
+
+    field: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Industry:
+    """A GB/T 4754-2017 code as stored: digits, with its section and division."""
+
+    code: str
+    section: str
+    division: str
+
+
+def uscc_issue(code: str) -> Issue | None:
+    """The USCC rule `code` breaks, naming the failing position, or None."""
+    try:
+        validate_uscc(code)
+    except UsccError as exc:
+        where = f"position {exc.position}" if exc.position is not None else "length"
+        return Issue("uscc", "invalid_uscc", f"{where} ({exc.rule}): {exc.message}")
+    return None
+
+
+def district_issue(code: str) -> Issue | None:
+    """An `unknown_district` issue unless `code` names one of the 14 units."""
+    if code in DISTRICTS_BY_CODE:
+        return None
+    return Issue(
+        "district", "unknown_district", f"{code!r} is not a district code; see /v1/districts"
+    )
+
+
+@lru_cache(maxsize=4096)
+def parse_industry(code: str) -> Industry | Issue:
+    """The industry as stored (digits only), or an `unknown_industry` issue."""
+    match = _INDUSTRY.fullmatch(code.strip().upper())
+    division = DIVISIONS_BY_CODE.get(match["digits"][:2]) if match else None
+    if match is None or division is None:
+        return Issue(
+            "industry",
+            "unknown_industry",
+            f"{code!r} is not a GB/T 4754-2017 division, group or class code; see /v1/industries",
+        )
+    if match["section"] and match["section"] != division.section:
+        return Issue(
+            "industry",
+            "unknown_industry",
+            f"division {division.code} belongs to section {division.section}, not {match['section']}",
+        )
+    return Industry(match["digits"], division.section, division.code)
+
+
+def size_of(
+    industry: str, employees: int, revenue_fen: int, assets_fen: int | None
+) -> SizeClass | Issue:
+    """The size class under the 2017 standard, or the issue that prevents classifying."""
+    try:
+        return classify(industry, employees, revenue_fen, assets_fen)
+    except SizingError as exc:
+        return Issue(exc.field or "industry", exc.code, exc.message)
+
+
+def small_or_micro_issue(size: SizeClass) -> Issue | None:
+    """A `not_small_or_micro` issue for large and medium enterprises."""
+    if size.is_small_or_micro:
+        return None
+    return Issue(
+        "size_class",
+        "not_small_or_micro",
+        f"the enterprise is {size.value} ({size.name_zh}); only small and micro enterprises may file",
+    )
+
+
+def normalise_id_number(number: str) -> str:
+    """The ID number as compared and hashed: trimmed, with a capital X."""
+    return number.strip().upper()
+
+
+def id_number_issue(number: str) -> Issue | None:
+    """An `invalid_id_number` issue unless this is an 18-character resident ID (GB 11643)."""
+    value = normalise_id_number(number)
+    if len(value) != 18 or not value[:17].isdigit():
+        return Issue(
+            "legal_representative.id_number",
+            "invalid_id_number",
+            "a resident ID number has 17 digits and a check character",
+        )
+    if value[17] != id_check_character(value[:17]):
+        return Issue(
+            "legal_representative.id_number",
+            "invalid_id_number",
+            "the check character of the resident ID number is wrong",
+        )
+    return None
+
+
+def hash_id_number(key: bytes, number: str) -> str:
+    """The keyed hash (HMAC-SHA256) under which an ID number is stored and looked up."""
+    return hmac.digest(key, normalise_id_number(number).encode(), hashlib.sha256).hex()
+
+
+def mask_id_number(number: str) -> str:
+    """The only form an ID number is ever shown in: 1401**********123X."""
+    value = normalise_id_number(number)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def id_check_character(first17: str) -> str:
+    """The GB 11643 check character of a resident ID number's first 17 digits."""
+    return _ID_CHECK[sum(map(mul, map(int, first17), _ID_WEIGHTS)) % 11]

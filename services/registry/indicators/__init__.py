@@ -1,0 +1,1 @@
+"""Indicator reports from enterprises and departments, and the effective figure per period."""

@@ -1,0 +1,1 @@
+"""Targets and progress monitoring by district and for the city."""

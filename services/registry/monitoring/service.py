@@ -1,0 +1,451 @@
+"""Targets and progress: actuals from the effective indicators, compared with the targets."""
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
+
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from services.common.errors import (
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    field_error,
+)
+from services.common.etag import etag_of
+from services.common.identity import Principal
+from services.common.models import utcnow
+from services.common.pagination import page_of, paginate
+from services.registry.complaints.calendar import shanghai_date
+from services.registry.enterprises.models import Enterprise
+from services.registry.indicators.schemas import IndicatorName
+from services.registry.indicators.service import figures_by_enterprise
+from services.registry.monitoring.models import CITY, Target
+from services.registry.monitoring.schemas import (
+    CohortSurvival,
+    EnterpriseCounts,
+    Metric,
+    ProgressReport,
+    PublicMetric,
+    PublicProgressSummary,
+    PublicUnitSummary,
+    TargetPublic,
+    TargetPut,
+    UnitProgress,
+)
+from services.registry.reference.districts import DISTRICTS, DISTRICTS_BY_CODE
+
+_TARGETS: Final = Target.__table__  # type: ignore[attr-defined]
+CITY_NAME_ZH, CITY_NAME_EN = "太原市", "Taiyuan City"
+DISCLOSURE_MINIMUM: Final = 3
+METRICS: Final = ("revenue_fen", "new_jobs", "tech_contract_turnover_fen", "patents_held")
+# Which indicator each metric sums (new jobs: the change in employees).
+SOURCE_INDICATOR: Final = {
+    "revenue_fen": IndicatorName.REVENUE_FEN,
+    "new_jobs": IndicatorName.EMPLOYEES,
+    "tech_contract_turnover_fen": IndicatorName.TECH_CONTRACT_TURNOVER_FEN,
+    "patents_held": IndicatorName.GRANTED_PATENTS,
+}
+CSV_MEDIA_TYPE: Final = "text/csv; charset=utf-8"
+XLSX_MEDIA_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ---- targets -------------------------------------------------------------------------------
+
+
+def _check_unit(unit: str) -> None:
+    if unit != CITY and unit not in DISTRICTS_BY_CODE:
+        raise field_error(
+            "path.unit", "unknown_district", f"'{unit}' is neither 'city' nor a district code."
+        )
+
+
+def target_etag(target: Target) -> str:
+    """The ETag of one version of a target."""
+    return etag_of(f"tgt.{target.year}.{target.unit}", target.version)
+
+
+def _target_public(target: Target) -> TargetPublic:
+    return TargetPublic.model_validate(target, from_attributes=True)
+
+
+def get_target(session: Session, *, year: int, unit: str) -> tuple[TargetPublic, str]:
+    """One unit's targets for a year and their ETag."""
+    _check_unit(unit)
+    target = session.get(Target, (year, unit))
+    if target is None:
+        raise NotFound(f"No targets for {unit} in {year}.", code="target_not_found")
+    return _target_public(target), target_etag(target)
+
+
+def list_targets(
+    session: Session, *, year: int | None, unit: str | None, limit: int, cursor: str | None
+) -> tuple[list[TargetPublic], str | None]:
+    """Targets ordered by year and unit, filtered, one page."""
+    statement = select(Target)
+    if year is not None:
+        statement = statement.where(col(Target.year) == year)
+    if unit is not None:
+        statement = statement.where(col(Target.unit) == unit)
+    statement = paginate(
+        statement, keys=[_TARGETS.c.year, _TARGETS.c.unit], limit=limit, cursor=cursor
+    )
+    rows = session.execute(statement).scalars().all()
+    kept, next_cursor = page_of(rows, limit=limit, key_of=lambda t: [t.year, t.unit])
+    return [_target_public(t) for t in kept], next_cursor
+
+
+def put_target(
+    session: Session,
+    *,
+    year: int,
+    unit: str,
+    body: TargetPut,
+    if_match: str | None,
+    principal: Principal,
+) -> tuple[TargetPublic, str, bool]:
+    """Create (no If-Match) or replace (If-Match required, 412 when stale); returns created?"""
+    _check_unit(unit)
+    target = (
+        session.execute(
+            select(Target)
+            .where(col(Target.year) == year)
+            .where(col(Target.unit) == unit)
+            .with_for_update()
+        )
+        .scalars()
+        .first()
+    )
+    now = utcnow()
+    if target is None:
+        if if_match is not None and if_match.strip() != "*":
+            raise PreconditionFailed(
+                f"No targets for {unit} in {year} exist to match.", code="stale_etag"
+            )
+        target = Target(
+            year=year,
+            unit=unit,
+            **body.model_dump(),
+            source="admin",
+            version=1,
+            updated_by=principal.client_id,
+            updated_at=now,
+        )
+        session.add(target)
+        created = True
+    else:
+        _require_match(if_match, target_etag(target))
+        for name, value in body.model_dump().items():
+            setattr(target, name, value)
+        target.source = "admin"
+        target.version += 1
+        target.updated_by = principal.client_id
+        target.updated_at = now
+        session.add(target)
+        created = False
+    session.flush()
+    return _target_public(target), target_etag(target), created
+
+
+def _require_match(if_match: str | None, current: str) -> None:
+    if if_match is None:
+        raise PreconditionRequired(
+            "These targets exist: send their current ETag in If-Match to replace them.",
+            code="if_match_required",
+        )
+    candidates = {v.strip().removeprefix("W/") for v in if_match.split(",")}
+    if "*" not in candidates and current not in candidates:
+        raise PreconditionFailed(
+            "The targets have changed since you read them; fetch them again and retry.",
+            code="stale_etag",
+        )
+
+
+# ---- progress ------------------------------------------------------------------------------
+
+
+def completion(actual: int | None, target: int | None) -> tuple[str | None, int | None]:
+    """actual / target as a percent string (2 places) and in basis points, rounded half-up."""
+    if actual is None or not target:
+        return None, None
+    ratio = Decimal(actual) / Decimal(target)
+    percent = (ratio * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    bp = (ratio * 10_000).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return str(percent), int(bp)
+
+
+def _percent(part: int, whole: int) -> str | None:
+    if whole == 0:
+        return None
+    return str((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+@dataclass
+class _Sums:
+    """Sums of one indicator over one unit's enterprises, and how many reported."""
+
+    total: int = 0
+    count: int = 0
+
+    def add(self, value: int) -> None:
+        self.total += value
+        self.count += 1
+
+    @property
+    def value(self) -> int | None:
+        return self.total if self.count else None
+
+
+@dataclass
+class _Counts:
+    filed: int = 0
+    deregistered: int = 0
+    active: int = 0
+    cohorts: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+
+
+def _units() -> list[tuple[str, str, str]]:
+    return [(d.code, d.name_zh, d.name_en) for d in DISTRICTS] + [
+        (CITY, CITY_NAME_ZH, CITY_NAME_EN)
+    ]
+
+
+def _enterprise_rows(session: Session) -> Sequence[tuple[str, str, datetime, datetime | None]]:
+    statement = select(
+        col(Enterprise.uscc),
+        col(Enterprise.district),
+        col(Enterprise.filed_at),
+        col(Enterprise.deregistered_at),
+    )
+    return [tuple(row) for row in session.execute(statement).all()]  # type: ignore[misc]
+
+
+def _count_enterprises(
+    rows: Iterable[tuple[str, str, datetime, datetime | None]], year: int
+) -> dict[str, _Counts]:
+    counts: dict[str, _Counts] = defaultdict(_Counts)
+    for _uscc, district, filed_at, deregistered_at in rows:
+        filed_year = shanghai_date(filed_at).year
+        gone_on: date | None = shanghai_date(deregistered_at) if deregistered_at else None
+        if filed_year > year:
+            continue
+        alive = gone_on is None or gone_on.year > year
+        for unit in (district, CITY):
+            c = counts[unit]
+            if filed_year == year:
+                c.filed += 1
+            if gone_on is not None and gone_on.year == year:
+                c.deregistered += 1
+            if alive:
+                c.active += 1
+            cohort = c.cohorts[filed_year]
+            cohort[0] += 1
+            if alive:
+                cohort[1] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class _UnitData:
+    code: str
+    name_zh: str
+    name_en: str
+    metrics: dict[str, Metric]
+    counts: EnterpriseCounts
+
+
+def _compute(session: Session, year: int) -> list[_UnitData]:
+    """Every unit's metrics and counts for `year` (districts in order, the city last)."""
+    rows = _enterprise_rows(session)
+    district_of = {uscc: district for uscc, district, _f, _d in rows}
+    figures = figures_by_enterprise(session, years=(year - 1, year))
+    sums: dict[tuple[str, int, IndicatorName], _Sums] = defaultdict(_Sums)
+    for y in (year - 1, year):
+        for uscc, values in figures[y].items():
+            district = district_of.get(uscc)
+            if district is None:
+                continue
+            for indicator, value in values.items():
+                for unit in (district, CITY):
+                    sums[(unit, y, indicator)].add(value)
+    counts = _count_enterprises(rows, year)
+    targets = {
+        t.unit: t
+        for t in session.execute(select(Target).where(col(Target.year) == year)).scalars().all()
+    }
+    out = []
+    for code, name_zh, name_en in _units():
+        target = targets.get(code)
+        metrics: dict[str, Metric] = {}
+        for metric in METRICS:
+            indicator = SOURCE_INDICATOR[metric]
+            before = sums[(code, year - 1, indicator)]
+            now = sums[(code, year, indicator)]
+            goal = getattr(target, metric) if target is not None else None
+            if metric == "new_jobs":
+                actual = now.total - before.total if now.count and before.count else None
+                reporting = min(now.count, before.count) if actual is not None else 0
+            else:
+                actual = now.total
+                reporting = now.count
+            percent, bp = completion(actual, goal)
+            metrics[metric] = Metric(
+                baseline=before.value,
+                target=goal,
+                actual=actual,
+                completion_percent=percent,
+                completion_bp=bp,
+                reporting_enterprises=reporting,
+            )
+        c = counts.get(code, _Counts())
+        cohorts = [
+            CohortSurvival(cohort_year=cy, filed=n, surviving=s, survival_percent=_percent(s, n))
+            for cy, (n, s) in sorted(c.cohorts.items())
+        ]
+        out.append(
+            _UnitData(
+                code,
+                name_zh,
+                name_en,
+                metrics,
+                EnterpriseCounts(
+                    filed=c.filed,
+                    deregistered=c.deregistered,
+                    active_at_year_end=c.active,
+                    cohorts=cohorts,
+                ),
+            )
+        )
+    return out
+
+
+def progress(session: Session, *, year: int) -> ProgressReport:
+    """Progress per district and for the city in one year."""
+    units = [
+        UnitProgress(
+            unit=u.code, name_zh=u.name_zh, name_en=u.name_en, **u.metrics, enterprises=u.counts
+        )
+        for u in _compute(session, year)
+    ]
+    return ProgressReport(year=year, generated_at=utcnow(), units=units)
+
+
+def public_summary(session: Session, *, year: int) -> PublicProgressSummary:
+    """Aggregates only: an actual with fewer reporting enterprises than the minimum is withheld."""
+    units = []
+    for u in _compute(session, year):
+        public = {}
+        for metric in METRICS:
+            m = u.metrics[metric]
+            hidden = m.actual is not None and 0 < m.reporting_enterprises < DISCLOSURE_MINIMUM
+            public[metric] = PublicMetric(
+                target=m.target,
+                actual=None if hidden else m.actual,
+                completion_percent=None if hidden else m.completion_percent,
+                suppressed=hidden,
+            )
+        units.append(
+            PublicUnitSummary(
+                unit=u.code,
+                name_zh=u.name_zh,
+                name_en=u.name_en,
+                **public,
+                enterprises_filed=u.counts.filed,
+                enterprises_active_at_year_end=u.counts.active_at_year_end,
+            )
+        )
+    return PublicProgressSummary(
+        year=year, generated_at=utcnow(), disclosure_minimum=DISCLOSURE_MINIMUM, units=units
+    )
+
+
+def check_year(year: int) -> None:
+    """Refuse a report year after the current Asia/Shanghai year."""
+    if year > shanghai_date(utcnow()).year:
+        raise field_error("query.year", "future_period", "There is no progress to report yet.")
+
+
+# ---- CSV and XLSX --------------------------------------------------------------------------
+
+_METRIC_COLUMNS: Final = ("baseline", "target", "actual", "completion_percent", "completion_bp")
+
+
+def progress_header() -> list[str]:
+    """The columns of the progress table."""
+    header = ["unit", "name_zh", "name_en"]
+    for metric in METRICS:
+        header += [f"{metric}_{column}" for column in _METRIC_COLUMNS]
+    return [
+        *header,
+        "enterprises_filed",
+        "enterprises_deregistered",
+        "enterprises_active_at_year_end",
+    ]
+
+
+def progress_rows(report: ProgressReport) -> list[list[object]]:
+    """One row per unit, in `progress_header` order."""
+    rows: list[list[object]] = []
+    for u in report.units:
+        row: list[object] = [u.unit, u.name_zh, u.name_en]
+        for metric in METRICS:
+            m: Metric = getattr(u, metric)
+            row += [getattr(m, column) for column in _METRIC_COLUMNS]
+        row += [u.enterprises.filed, u.enterprises.deregistered, u.enterprises.active_at_year_end]
+        rows.append(row)
+    return rows
+
+
+def progress_csv(report: ProgressReport) -> bytes:
+    """The progress table as UTF-8 CSV with a BOM (so spreadsheet programs read the Chinese)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(progress_header())
+    for row in progress_rows(report):
+        writer.writerow(["" if v is None else v for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def progress_xlsx(report: ProgressReport) -> bytes:
+    """The progress table and cohort survival as an XLSX workbook."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = f"progress {report.year}"
+    header = progress_header()
+    sheet.append(header)
+    money = [
+        i
+        for i, name in enumerate(header)
+        if "_fen_" in name and name.endswith(("_baseline", "_target", "_actual"))
+    ]
+    for row in progress_rows(report):
+        # Fen amounts exceed a spreadsheet's 15 exact digits and percents are exact decimals:
+        # both go in as text, never as floating-point numbers.
+        for i in money:
+            if row[i] is not None:
+                row[i] = str(row[i])
+        sheet.append(row)
+    survival = book.create_sheet("survival")
+    survival.append(["unit", "cohort_year", "filed", "surviving", "survival_percent"])
+    for u in report.units:
+        for cohort in u.enterprises.cohorts:
+            survival.append(
+                [
+                    u.unit,
+                    cohort.cohort_year,
+                    cohort.filed,
+                    cohort.surviving,
+                    cohort.survival_percent,
+                ]
+            )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Quarterly tax and fee relief figures filed by the tax departments."""

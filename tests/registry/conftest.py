@@ -1,0 +1,58 @@
+"""Fixtures for the registry service: a migrated app, a client, tokens for every kind of caller."""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from services.registry.app import MIGRATIONS, create_app
+from services.registry.settings import RegistrySettings
+from tests.conftest import DatabaseTarget, TokenHeaders
+from tests.support import migrated_settings
+
+AUDIENCE = "registry"
+ALL_SCOPES = ("registry:read", "registry:write", "registry:admin", "events:read")
+
+
+@pytest.fixture
+def registry_settings(database_target: DatabaseTarget, jwks_json: str) -> RegistrySettings:
+    """Settings for a freshly migrated registry database."""
+    return migrated_settings(
+        RegistrySettings,
+        target=database_target,
+        jwks_json=jwks_json,
+        migrations=MIGRATIONS,
+        id_number_key="test-id-number-key",
+    )
+
+
+@pytest.fixture
+def registry_app(registry_settings: RegistrySettings) -> FastAPI:
+    """The registry app."""
+    return create_app(registry_settings)
+
+
+@pytest.fixture
+def registry_client(registry_app: FastAPI) -> Iterator[TestClient]:
+    """An HTTP client of the registry app (server errors come back as 500 problems)."""
+    with TestClient(registry_app, raise_server_exceptions=False) as client:
+        yield client
+
+
+RegistryHeaders = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def registry_headers(auth_headers: TokenHeaders) -> RegistryHeaders:
+    """`registry_headers(kind="department", org=None, scopes=ALL_SCOPES)` → Authorization header."""
+
+    def make(
+        kind: str = "department",
+        org: str | None = None,
+        scopes: tuple[str, ...] | list[str] = ALL_SCOPES,
+        client_id: str | None = None,
+    ) -> dict[str, str]:
+        return auth_headers(AUDIENCE, kind=kind, org=org, scopes=scopes, client_id=client_id)
+
+    return make

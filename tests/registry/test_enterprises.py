@@ -1,0 +1,452 @@
+"""Filing, reading, searching, counting, updating and deregistering enterprises, through HTTP."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.registry.conftest import RegistryHeaders
+from tests.registry.factories import filing, make_id_number, make_uscc
+
+
+def file(client: TestClient, headers: dict[str, str], body: dict[str, Any]) -> Any:
+    response = client.post("/v1/enterprises", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response
+
+
+def events(client: TestClient, headers: RegistryHeaders) -> list[dict[str, Any]]:
+    response = client.get(
+        "/v1/events", params={"limit": 1000}, headers=headers(scopes=["events:read"])
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+# --- filing -------------------------------------------------------------------------------------
+
+
+def test_department_files_an_enterprise_and_reads_it_back_masked(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    response = file(registry_client, dept, filing(0))
+    body = response.json()
+    uscc = make_uscc(0)
+    assert response.headers["location"] == f"/v1/enterprises/{uscc}"
+    assert response.headers["etag"] == f'"{uscc}.1"'
+    assert body["size_class"] == "small"
+    assert body["industry_section"] == "I" and body["industry_division"] == "65"
+    assert body["status"] == "active" and body["version"] == 1
+    id_number = make_id_number(0)
+    assert (
+        body["legal_representative"]["id_number_masked"]
+        == id_number[:4] + "*" * 10 + id_number[-4:]
+    )
+    assert id_number not in response.text
+
+    got = registry_client.get(f"/v1/enterprises/{uscc}", headers=dept)
+    assert got.status_code == 200
+    assert got.headers["etag"] == f'"{uscc}.1"'
+    assert got.json() == body
+    assert id_number not in got.text
+
+
+def test_enterprise_files_itself_and_portal_on_its_behalf(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    own = registry_headers(kind="enterprise", org=make_uscc(1))
+    file(registry_client, own, filing(1))
+    portal = registry_headers(kind="portal", org=make_uscc(2), client_id="cli_portal_a")
+    file(registry_client, portal, filing(2))
+
+    someone_else = registry_client.post("/v1/enterprises", json=filing(3), headers=own)
+    assert someone_else.status_code == 403
+    assert someone_else.json()["code"] == "not_your_enterprise"
+
+
+def test_bad_uscc_is_422_naming_the_position(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    good = make_uscc(5)
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    response = registry_client.post(
+        "/v1/enterprises", json=filing(5, uscc=bad), headers=registry_headers()
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert problem["code"] == "invalid_uscc"
+    assert problem["errors"][0]["field"] == "body.uscc"
+    assert problem["errors"][0]["code"] == "invalid_uscc"
+    assert "position 18" in problem["errors"][0]["message"]
+
+    lower = registry_client.post(
+        "/v1/enterprises",
+        json=filing(5, uscc=good[:10] + "a" + good[11:]),
+        headers=registry_headers(),
+    )
+    assert lower.json()["code"] == "invalid_uscc"
+    assert "position 11" in lower.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "field"),
+    [
+        ({"district": "atlantis"}, "unknown_district", "body.district"),
+        ({"industry": "99"}, "unknown_industry", "body.industry"),
+        ({"industry": "66"}, "industry_not_covered", "body.industry"),
+        ({"industry": "70"}, "industry_needs_group", "body.industry"),
+        (
+            {"employees": 250, "revenue_fen": 3_000_000_000_00},
+            "not_small_or_micro",
+            "body.size_class",
+        ),
+        ({"industry": "E47", "assets_fen": None}, "missing_indicator", "body.assets_fen"),
+        (
+            {"legal_representative": {"name": "王", "id_number": "140105198001010000"}},
+            "invalid_id_number",
+            "body.legal_representative.id_number",
+        ),
+    ],
+)
+def test_filing_rules(
+    registry_client: TestClient,
+    registry_headers: RegistryHeaders,
+    overrides: dict[str, Any],
+    code: str,
+    field: str,
+) -> None:
+    body = filing(0, **overrides)
+    response = registry_client.post("/v1/enterprises", json=body, headers=registry_headers())
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == code
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_medium_enterprise_may_not_file(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    # software: medium from 100 employees and 1,000万 revenue
+    body = filing(0, industry="65", employees=150, revenue_fen=2_000_000_000, assets_fen=10)
+    response = registry_client.post("/v1/enterprises", json=body, headers=registry_headers())
+    assert response.status_code == 422
+    assert response.json()["code"] == "not_small_or_micro"
+    assert "medium" in response.json()["detail"]
+
+
+def test_schema_errors_are_problems(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    response = registry_client.post(
+        "/v1/enterprises",
+        json=filing(0, employees=-1, founded_on="yesterday"),
+        headers=registry_headers(),
+    )
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert {"body.employees", "body.founded_on"} <= fields
+
+
+def test_duplicate_filing_is_409(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    file(registry_client, registry_headers(), filing(0))
+    again = registry_client.post("/v1/enterprises", json=filing(0), headers=registry_headers())
+    assert again.status_code == 409
+    assert again.json()["code"] == "enterprise_already_filed"
+
+
+def test_idempotency_key_replays_the_first_answer(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    headers = {**registry_headers(), "Idempotency-Key": "file-0"}
+    first = registry_client.post("/v1/enterprises", json=filing(0), headers=headers)
+    assert first.status_code == 201
+    replay = registry_client.post("/v1/enterprises", json=filing(0), headers=headers)
+    assert replay.status_code == 201
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json() == first.json()
+    other = registry_client.post("/v1/enterprises", json=filing(1), headers=headers)
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert [e["type"] for e in events(registry_client, registry_headers)] == ["enterprise.filed"]
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+def test_no_token_is_401_and_missing_scope_is_403(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    assert registry_client.get("/v1/enterprises").status_code == 401
+    assert registry_client.post("/v1/enterprises", json=filing(0)).status_code == 401
+    assert registry_client.get(f"/v1/enterprises/{make_uscc(0)}").json()["code"] == "missing_token"
+    read_only = registry_headers(scopes=["registry:read"])
+    response = registry_client.post("/v1/enterprises", json=filing(0), headers=read_only)
+    assert response.status_code == 403
+    assert response.json()["code"] == "insufficient_scope"
+    no_read = registry_headers(scopes=["registry:write"])
+    assert registry_client.get("/v1/enterprises", headers=no_read).status_code == 403
+    bank = registry_headers(kind="bank", org="B001")
+    assert (
+        registry_client.get("/v1/enterprises", headers=bank).json()["code"]
+        == "forbidden_client_kind"
+    )
+
+
+def test_someone_elses_enterprise_is_404_for_enterprises_and_portals(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    file(registry_client, registry_headers(), filing(0))
+    file(registry_client, registry_headers(), filing(1))
+    mine, theirs = make_uscc(0), make_uscc(1)
+    for kind in ("enterprise", "portal"):
+        headers = registry_headers(kind=kind, org=mine)
+        assert registry_client.get(f"/v1/enterprises/{mine}", headers=headers).status_code == 200
+        hidden = registry_client.get(f"/v1/enterprises/{theirs}", headers=headers)
+        missing = registry_client.get(f"/v1/enterprises/{make_uscc(99)}", headers=headers)
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.json()["code"] == missing.json()["code"] == "enterprise_not_found"
+        assert (
+            registry_client.get(f"/v1/enterprises/{theirs}/history", headers=headers).status_code
+            == 404
+        )
+        patch = registry_client.patch(
+            f"/v1/enterprises/{theirs}", json={"employees": 3}, headers={**headers, "If-Match": "*"}
+        )
+        assert patch.status_code == 404
+        dereg = registry_client.post(
+            f"/v1/enterprises/{theirs}/deregistration", json={"reason": "x"}, headers=headers
+        )
+        assert dereg.status_code == 404
+        listed = registry_client.get("/v1/enterprises", headers=headers).json()["items"]
+        assert [e["uscc"] for e in listed] == [mine]
+        assert registry_client.get("/v1/enterprises/counts", headers=headers).status_code == 403
+    admin = registry_headers(kind="admin")
+    assert registry_client.get(f"/v1/enterprises/{theirs}", headers=admin).status_code == 200
+
+
+# --- search and counts --------------------------------------------------------------------------
+
+
+def test_search_filters_and_cursor_pagination(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    for n in range(12):
+        founded = f"20{10 + n % 5}-06-01"
+        file(registry_client, dept, filing(n, founded_on=founded))
+
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 5}
+        if cursor:
+            params["cursor"] = cursor
+        page = registry_client.get("/v1/enterprises", params=params, headers=dept).json()
+        seen += [e["uscc"] for e in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(make_uscc(n) for n in range(12))
+
+    def query(**params: Any) -> set[str]:
+        response = registry_client.get(
+            "/v1/enterprises", params={"limit": 100, **params}, headers=dept
+        )
+        assert response.status_code == 200, response.text
+        return {e["uscc"] for e in response.json()["items"]}
+
+    assert query(district="xiaodian") == {make_uscc(0)}
+    assert query(industry="65") == {make_uscc(n) for n in (0, 5, 10)}
+    assert query(industry="I") == {make_uscc(n) for n in (0, 5, 10)}
+    assert query(industry="C") == {make_uscc(n) for n in (2, 3, 7, 8)}
+    assert query(size_class="micro") == {make_uscc(n) for n in (1, 3, 6, 8, 11)}
+    assert query(founded_from="2013-01-01", founded_to="2014-12-31") == {
+        make_uscc(n) for n in (3, 4, 8, 9)
+    }
+    assert query(name="企业11") == {make_uscc(11)}
+    assert query(legal_rep_id_number=make_id_number(7)) == {make_uscc(7)}
+    assert query(status="deregistered") == set()
+    bad = registry_client.get("/v1/enterprises", params={"size_class": "huge"}, headers=dept)
+    assert bad.status_code == 422
+    bad_cursor = registry_client.get("/v1/enterprises", params={"cursor": "nope"}, headers=dept)
+    assert bad_cursor.json()["code"] == "invalid_cursor"
+
+
+def test_counts_by_district_industry_and_size(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    for n in range(7):
+        file(registry_client, dept, filing(n))
+    counts = registry_client.get("/v1/enterprises/counts", headers=dept).json()
+    assert counts["total"] == 7
+    assert {i["key"]: i["count"] for i in counts["by_size_class"]} == {"small": 4, "micro": 3}
+    assert {i["key"]: i["count"] for i in counts["by_industry"]} == {
+        "65": 2,
+        "52": 2,
+        "13": 1,
+        "39": 1,
+        "62": 1,
+    }
+    assert sum(i["count"] for i in counts["by_district"]) == 7
+    only = registry_client.get(
+        "/v1/enterprises/counts", params={"district": "yingze"}, headers=dept
+    ).json()
+    assert only["total"] == 1 and only["by_district"] == [{"key": "yingze", "count": 1}]
+
+
+# --- updates, history, deregistration -----------------------------------------------------------
+
+
+def test_patch_needs_if_match_and_refuses_a_stale_one(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    uscc = make_uscc(0)
+    etag = file(registry_client, dept, filing(0)).headers["etag"]
+    url = f"/v1/enterprises/{uscc}"
+
+    missing = registry_client.patch(url, json={"employees": 40}, headers=dept)
+    assert missing.status_code == 428
+    assert missing.json()["code"] == "if_match_required"
+
+    updated = registry_client.patch(
+        url, json={"employees": 40, "name": "新名字"}, headers={**dept, "If-Match": etag}
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["employees"] == 40 and updated.json()["version"] == 2
+    assert updated.headers["etag"] == f'"{uscc}.2"'
+
+    stale = registry_client.patch(url, json={"employees": 41}, headers={**dept, "If-Match": etag})
+    assert stale.status_code == 412
+    assert stale.json()["code"] == "stale_etag"
+
+
+def test_patch_recomputes_the_size_class_and_validates(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    uscc = make_uscc(1)  # retail, micro
+    file(registry_client, dept, filing(1))
+    url = f"/v1/enterprises/{uscc}"
+    grown = registry_client.patch(
+        url,
+        json={"employees": 30, "revenue_fen": 600_000_000},
+        headers={**dept, "If-Match": f'"{uscc}.1"'},
+    )
+    assert grown.status_code == 200
+    assert grown.json()["size_class"] == "small"
+    bad = registry_client.patch(
+        url, json={"district": "nowhere"}, headers={**dept, "If-Match": f'"{uscc}.2"'}
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "unknown_district"
+    new_rep = {"name": "张三", "id_number": make_id_number(42)}
+    rep = registry_client.patch(
+        url, json={"legal_representative": new_rep}, headers={**dept, "If-Match": f'"{uscc}.2"'}
+    )
+    assert rep.status_code == 200
+    assert rep.json()["legal_representative"]["id_number_masked"].endswith(make_id_number(42)[-4:])
+    assert make_id_number(42) not in rep.text
+    unchanged = registry_client.patch(
+        url, json={"name": rep.json()["name"]}, headers={**dept, "If-Match": f'"{uscc}.3"'}
+    )
+    assert unchanged.status_code == 200 and unchanged.json()["version"] == 3
+
+
+def test_history_and_deregistration_then_writes_are_409(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers(client_id="cli_dept_sme")
+    uscc = make_uscc(0)
+    url = f"/v1/enterprises/{uscc}"
+    file(registry_client, dept, filing(0))
+    registry_client.patch(url, json={"employees": 40}, headers={**dept, "If-Match": f'"{uscc}.1"'})
+    own = registry_headers(kind="enterprise", org=uscc, client_id="cli_ent_0")
+    stale = registry_client.post(
+        f"{url}/deregistration",
+        json={"reason": "股东决议解散"},
+        headers={**own, "If-Match": f'"{uscc}.1"'},
+    )
+    assert stale.status_code == 412
+    done = registry_client.post(
+        f"{url}/deregistration", json={"reason": "股东决议解散"}, headers=own
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "deregistered"
+    assert done.json()["deregistration_reason"] == "股东决议解散"
+
+    history = registry_client.get(f"{url}/history", headers=dept).json()["items"]
+    assert [(h["version"], h["action"], h["actor"]) for h in history] == [
+        (1, "filed", "cli_dept_sme"),
+        (2, "updated", "cli_dept_sme"),
+        (3, "deregistered", "cli_ent_0"),
+    ]
+    assert history[1]["fields"] == ["employees"]
+
+    for response in (
+        registry_client.patch(
+            url, json={"employees": 1}, headers={**dept, "If-Match": f'"{uscc}.3"'}
+        ),
+        registry_client.post(f"{url}/deregistration", json={"reason": "again"}, headers=dept),
+        registry_client.post("/v1/enterprises", json=filing(0), headers=dept),
+    ):
+        assert response.status_code == 409
+    assert (
+        registry_client.patch(url, json={"employees": 1}, headers={**dept, "If-Match": "*"}).json()[
+            "code"
+        ]
+        == "enterprise_deregistered"
+    )
+    assert registry_client.get(url, headers=dept).json()["status"] == "deregistered"
+    listed = registry_client.get(
+        "/v1/enterprises", params={"status": "deregistered"}, headers=dept
+    ).json()
+    assert [e["uscc"] for e in listed["items"]] == [uscc]
+
+
+def test_events_in_order_exactly_once(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    a, b = make_uscc(0), make_uscc(1)
+    file(registry_client, dept, filing(0))
+    file(registry_client, dept, filing(1))
+    registry_client.post("/v1/enterprises", json=filing(0), headers=dept)  # 409: no event
+    registry_client.patch(
+        f"/v1/enterprises/{a}", json={"employees": 36}, headers={**dept, "If-Match": f'"{a}.1"'}
+    )
+    registry_client.patch(
+        f"/v1/enterprises/{a}", json={"employees": 37}, headers={**dept, "If-Match": f'"{a}.1"'}
+    )  # 412
+    registry_client.post(
+        f"/v1/enterprises/{b}/deregistration", json={"reason": "closed"}, headers=dept
+    )
+    registry_client.post(
+        f"/v1/enterprises/{b}/deregistration", json={"reason": "closed"}, headers=dept
+    )  # 409
+
+    feed = events(registry_client, registry_headers)
+    assert [(e["type"], e["payload"]["uscc"]) for e in feed] == [
+        ("enterprise.filed", a),
+        ("enterprise.filed", b),
+        ("enterprise.updated", a),
+        ("enterprise.deregistered", b),
+    ]
+    assert [e["seq"] for e in feed] == sorted({e["seq"] for e in feed})
+    assert len({e["id"] for e in feed}) == 4
+    filed = feed[0]["payload"]
+    assert filed["size_class"] == "small" and filed["district"] == "xiaodian"
+    assert "legal_rep_id_hash" not in filed and "legal_rep_name" not in filed
+    assert feed[2]["payload"]["changed"] == ["employees"]
+    assert feed[2]["payload"]["values"] == {"employees": 36}
+    assert feed[3]["payload"]["reason"] == "closed"
+    assert (
+        registry_client.get(
+            "/v1/events", headers=registry_headers(scopes=["registry:read"])
+        ).status_code
+        == 403
+    )

@@ -1,0 +1,218 @@
+"""Bulk import through HTTP: a job at once, work in the background, every rejected row reported."""
+
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.registry.conftest import RegistryHeaders
+from tests.registry.factories import filing, make_uscc, register_row, to_csv, to_jsonl
+
+CSV = {"Content-Type": "text/csv"}
+JSONL = {"Content-Type": "application/x-ndjson"}
+
+
+def wait_for(
+    client: TestClient, headers: dict[str, str], location: str, timeout: float = 90
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(location, headers=headers)
+        assert response.status_code == 200, response.text
+        job: dict[str, Any] = response.json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+
+
+def start(client: TestClient, headers: dict[str, str], content: bytes, kind: dict[str, str]) -> str:
+    response = client.post("/v1/imports", content=content, headers={**headers, **kind})
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["status"] in ("queued", "running", "succeeded")
+    assert response.headers["location"] == f"/v1/imports/{job['id']}"
+    return response.headers["location"]
+
+
+def all_events(client: TestClient, headers: RegistryHeaders) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    after = 0
+    reader = headers(scopes=["events:read"])
+    while True:
+        page = client.get(
+            "/v1/events", params={"after": after, "limit": 1000}, headers=reader
+        ).json()
+        found += page["items"]
+        if not page["items"]:
+            return found
+        after = page["next_after"]
+
+
+def inject(rows: list[dict[str, Any]]) -> dict[int, tuple[str, str]]:
+    """Break some rows; returns {row number: (field, code)} of what each must be rejected for."""
+    expected: dict[int, tuple[str, str]] = {}
+
+    def bad(index: int, field: str, code: str, **changes: Any) -> None:
+        rows[index].update(changes)
+        expected[index + 1] = (field, code)
+
+    for index in range(7, len(rows), 997):
+        uscc = rows[index]["uscc"]
+        bad(index, "uscc", "invalid_uscc", uscc=uscc[:17] + ("0" if uscc[17] != "0" else "1"))
+    for index in range(11, len(rows), 1499):
+        bad(index, "district", "unknown_district", district="atlantis")
+    for index in range(13, len(rows), 1999):
+        bad(
+            index,
+            "size_class",
+            "not_small_or_micro",
+            industry="65",
+            employees=500,
+            revenue_fen=10**12,
+        )
+    for index in range(17, len(rows), 2503):
+        bad(index, "founded_on", "invalid_date", founded_on="2014-02-30")
+    for index in range(19, len(rows), 3001):
+        bad(index, "name", "missing", name="")
+    for index in range(23, len(rows), 3307):
+        bad(index, "employees", "invalid_integer", employees="-5")
+    for index in range(29, len(rows), 4001):
+        bad(
+            index,
+            "legal_rep_id_number",
+            "invalid_id_number",
+            legal_rep_id_number="140105198001010000",
+        )
+    for index in range(31, len(rows), 4999):
+        bad(index, "industry", "unknown_industry", industry="99")
+    for index in range(37, len(rows), 2999):
+        bad(index, "uscc", "duplicate_in_file", uscc=rows[index - 1]["uscc"])
+    return expected
+
+
+def test_ten_thousand_rows_with_bad_ones_then_a_reimport(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers(client_id="cli_dept_stats")
+    rows = [register_row(n) for n in range(10_000)]
+    expected = inject(rows)
+    good = len(rows) - len(expected)
+    # one enterprise filed before through the API: counted as existing, not filed twice
+    prefiled = next(n for n in range(10_000) if n + 1 not in expected)
+    assert (
+        registry_client.post("/v1/enterprises", json=filing(prefiled), headers=dept).status_code
+        == 201
+    )
+    content = to_csv(rows)
+
+    job = wait_for(registry_client, dept, start(registry_client, dept, content, CSV))
+    assert job["status"] == "succeeded", job
+    assert job["total_rows"] == job["processed_rows"] == 10_000
+    assert job["progress_percent"] == 100
+    assert job["filed_rows"] == good - 1
+    assert job["existing_rows"] == 1
+    assert job["rejected_rows"] == len(expected)
+    reported = {(r["row"], r["field"], r["code"]) for r in job["rejections"]}
+    assert {(row, *reason) for row, reason in expected.items()} <= reported
+    assert {r["row"] for r in job["rejections"]} == set(expected)
+    assert all(r["message"] for r in job["rejections"])
+
+    counts = registry_client.get("/v1/enterprises/counts", headers=dept).json()
+    assert counts["total"] == good
+    filed = [
+        e for e in all_events(registry_client, registry_headers) if e["type"] == "enterprise.filed"
+    ]
+    assert len(filed) == good
+    assert len({e["payload"]["uscc"] for e in filed}) == good
+
+    some = rows[0]["uscc"]
+    got = registry_client.get(f"/v1/enterprises/{some}", headers=dept).json()
+    assert got["legal_representative"]["id_number_masked"].startswith("1401**********")
+    history = registry_client.get(f"/v1/enterprises/{some}/history", headers=dept).json()["items"]
+    assert history[0]["action"] == "filed" and history[0]["actor"] == "cli_dept_stats"
+
+    again = wait_for(registry_client, dept, start(registry_client, dept, content, CSV))
+    assert again["status"] == "succeeded"
+    assert again["filed_rows"] == 0
+    assert again["existing_rows"] == good
+    assert again["rejected_rows"] == len(expected)
+    assert registry_client.get("/v1/enterprises/counts", headers=dept).json()["total"] == good
+    assert (
+        len(
+            [
+                e
+                for e in all_events(registry_client, registry_headers)
+                if e["type"] == "enterprise.filed"
+            ]
+        )
+        == good
+    )
+
+
+def test_json_lines_import(registry_client: TestClient, registry_headers: RegistryHeaders) -> None:
+    dept = registry_headers()
+    rows = [register_row(n) for n in range(5)]
+    rows[3]["unexpected"] = 1
+    content = to_jsonl(rows).replace(b"\n", b"\nnot json\n", 1)  # row 2 is not JSON
+    job = wait_for(registry_client, dept, start(registry_client, dept, content, JSONL))
+    assert job["status"] == "succeeded"
+    assert job["total_rows"] == 6 and job["filed_rows"] == 4 and job["rejected_rows"] == 2
+    assert [(r["row"], r["field"], r["code"]) for r in job["rejections"]] == [
+        (2, "row", "invalid_json"),
+        (5, "unexpected", "unknown_field"),
+    ]
+    assert registry_client.get(f"/v1/enterprises/{make_uscc(4)}", headers=dept).status_code == 200
+
+
+def test_malformed_csv_rows_are_rejected_not_fatal(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    content = to_csv([register_row(0), register_row(1)]) + b"only,three,fields\n"
+    job = wait_for(registry_client, dept, start(registry_client, dept, content, CSV))
+    assert job["filed_rows"] == 2
+    assert [(r["row"], r["code"]) for r in job["rejections"]] == [(3, "malformed_row")]
+
+
+def test_upload_refusals(registry_client: TestClient, registry_headers: RegistryHeaders) -> None:
+    dept = registry_headers()
+    one = to_csv([register_row(0)])
+
+    def post(content: bytes, headers: dict[str, str]) -> Any:
+        return registry_client.post("/v1/imports", content=content, headers=headers)
+
+    assert post(one, {**dept, "Content-Type": "application/pdf"}).status_code == 415
+    assert post(b"uscc,name\n1,2\n", {**dept, **CSV}).json()["code"] == "invalid_header"
+    assert post(one.split(b"\n")[0] + b"\n", {**dept, **CSV}).json()["code"] == "empty_import"
+    too_many = b"\n".join([b'{"uscc": "x"}'] * 100_001)
+    response = post(too_many, {**dept, **JSONL})
+    assert response.status_code == 422 and response.json()["code"] == "too_many_rows"
+    assert post(b"\xff\xfe", {**dept, **CSV}).json()["code"] == "invalid_encoding"
+
+    assert post(one, CSV).status_code == 401
+    no_write = registry_headers(scopes=["registry:read"])
+    assert post(one, {**no_write, **CSV}).json()["code"] == "insufficient_scope"
+    portal = registry_headers(kind="portal", org=make_uscc(0))
+    assert post(one, {**portal, **CSV}).json()["code"] == "forbidden_client_kind"
+
+
+def test_jobs_are_visible_to_their_creator_and_idempotent(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    mine = registry_headers(client_id="cli_dept_a")
+    content = to_csv([register_row(0)])
+    keyed = {**mine, **CSV, "Idempotency-Key": "import-1"}
+    first = registry_client.post("/v1/imports", content=content, headers=keyed)
+    replay = registry_client.post("/v1/imports", content=content, headers=keyed)
+    assert first.status_code == replay.status_code == 202
+    assert replay.json()["id"] == first.json()["id"]
+    location = first.headers["location"]
+    assert wait_for(registry_client, mine, location)["filed_rows"] == 1
+
+    other = registry_headers(client_id="cli_dept_b")
+    assert registry_client.get(location, headers=other).status_code == 404
+    assert registry_client.get(location, headers=registry_headers(kind="admin")).status_code == 200
+    missing = registry_client.get("/v1/imports/imp_nope", headers=mine)
+    assert missing.status_code == 404 and missing.json()["code"] == "import_not_found"
+    assert registry_client.get(location).status_code == 401

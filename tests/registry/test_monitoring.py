@@ -1,0 +1,528 @@
+"""Targets and monitoring: generated indicators reproduce hand-computed figures for two
+districts and the city; CSV and XLSX; the public summary; targets as data and their updates."""
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from services.common.db import Database
+from services.registry.reference.targets import CITY_TARGETS, DISTRICT_TARGETS_2015
+from services.registry.settings import RegistrySettings
+from tests.registry.conftest import RegistryHeaders
+from tests.registry.factories import filing, make_uscc
+
+RW = ("registry:read", "registry:write")
+
+
+def _dept(headers: RegistryHeaders, org: str) -> dict[str, str]:
+    return headers(kind="department", org=org, scopes=RW, client_id=f"cli_{org}")
+
+
+def _post(client: TestClient, h: dict[str, str], uscc: str, **body: Any) -> None:
+    response = client.post(f"/v1/enterprises/{uscc}/indicators", json=body, headers=h)
+    assert response.status_code == 201, response.text
+
+
+def _set_dates(
+    settings: RegistrySettings,
+    uscc: str,
+    *,
+    filed_at: datetime,
+    deregistered_at: datetime | None = None,
+) -> None:
+    database = Database(settings.resolved_database_url, schema=settings.resolved_schema)
+    try:
+        with database.engine.begin() as connection:
+            values: dict[str, Any] = {"filed_at": filed_at}
+            if deregistered_at is not None:
+                values["deregistered_at"] = deregistered_at
+            connection.execute(
+                sa.text(
+                    "UPDATE enterprises SET "
+                    + ", ".join(f"{k} = :{k}" for k in values)
+                    + " WHERE uscc = :uscc"
+                ),
+                {**values, "uscc": uscc},
+            )
+    finally:
+        database.dispose()
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+# Enterprises: A, B, C in Xiaodian; D, E in Yingze; F in Jinyuan.
+A, B, C, D, E, F = (make_uscc(n) for n in (100, 101, 102, 110, 111, 120))
+
+
+@pytest.fixture
+def mon_dataset(
+    registry_client: TestClient,
+    registry_headers: RegistryHeaders,
+    registry_settings: RegistrySettings,
+) -> None:
+    """Six enterprises with 2015 (baseline) and 2016 figures from several sources."""
+    admin = registry_headers(kind="admin")
+    for n, district in (
+        (100, "xiaodian"),
+        (101, "xiaodian"),
+        (102, "xiaodian"),
+        (110, "yingze"),
+        (111, "yingze"),
+        (120, "jinyuan"),
+    ):
+        response = registry_client.post(
+            "/v1/enterprises", json=filing(n, district=district), headers=admin
+        )
+        assert response.status_code == 201, response.text
+    c = registry_client
+    stats, tax, hr, sci = (
+        _dept(registry_headers, o) for o in ("statistics", "tax", "hr", "science")
+    )
+
+    def own(uscc: str) -> dict[str, str]:
+        return registry_headers(kind="enterprise", org=uscc, scopes=RW)
+
+    # A: departments outrank the enterprise's own (ignored) figures.
+    _post(c, stats, A, year=2015, source="statistics", revenue_fen=100_000_000)
+    _post(c, own(A), A, year=2015, source="enterprise", revenue_fen=999, employees=99)
+    _post(c, hr, A, year=2015, source="hr", employees=10)
+    _post(
+        c,
+        sci,
+        A,
+        year=2015,
+        source="science",
+        granted_patents=2,
+        tech_contract_turnover_fen=5_000_000,
+    )
+    _post(c, stats, A, year=2016, source="statistics", revenue_fen=150_000_000)
+    _post(c, own(A), A, year=2016, source="enterprise", revenue_fen=1, employees=99)
+    _post(c, hr, A, year=2016, source="hr", employees=14)
+    _post(
+        c,
+        sci,
+        A,
+        year=2016,
+        source="science",
+        granted_patents=3,
+        tech_contract_turnover_fen=7_000_000,
+    )
+    # B: 2016 only in quarters: revenue adds up, employees the last quarter's.
+    _post(c, tax, B, year=2015, source="tax", revenue_fen=200_000_000)
+    _post(c, own(B), B, year=2015, source="enterprise", employees=20)
+    for quarter, revenue in ((1, 50_000_000), (2, 60_000_000), (3, 70_000_000), (4, 80_000_000)):
+        _post(c, tax, B, year=2016, quarter=quarter, source="tax", revenue_fen=revenue)
+    _post(c, hr, B, year=2016, quarter=2, source="hr", employees=22)
+    _post(c, hr, B, year=2016, quarter=4, source="hr", employees=25)
+    _post(c, own(B), B, year=2016, source="enterprise", granted_patents=1)
+    # C: new in 2016.
+    _post(c, stats, C, year=2016, source="statistics", revenue_fen=40_000_000)
+    _post(c, own(C), C, year=2016, source="enterprise", employees=5)
+    # D and E in Yingze; E is deregistered in 2016 and reports nothing that year.
+    _post(c, stats, D, year=2015, source="statistics", revenue_fen=80_000_000)
+    _post(c, hr, D, year=2015, source="hr", employees=8)
+    _post(
+        c,
+        sci,
+        D,
+        year=2015,
+        source="science",
+        granted_patents=1,
+        tech_contract_turnover_fen=2_000_000,
+    )
+    _post(c, stats, D, year=2016, source="statistics", revenue_fen=90_000_000)
+    _post(c, hr, D, year=2016, source="hr", employees=6)
+    # Within one source the later report wins: D's 9 patents are corrected to 1.
+    _post(c, sci, D, year=2016, source="science", granted_patents=9)
+    _post(
+        c,
+        sci,
+        D,
+        year=2016,
+        source="science",
+        granted_patents=1,
+        tech_contract_turnover_fen=3_000_000,
+    )
+    _post(c, own(E), E, year=2015, source="enterprise", revenue_fen=30_000_000, employees=4)
+    # F in Jinyuan.
+    _post(c, own(F), F, year=2015, source="enterprise", revenue_fen=5_000_000, employees=2)
+    _post(c, own(F), F, year=2016, source="enterprise", revenue_fen=10_000_000, employees=3)
+
+    gone = c.post(
+        f"/v1/enterprises/{E}/deregistration", json={"reason": "dissolved"}, headers=admin
+    )
+    assert gone.status_code == 200, gone.text
+    for uscc, filed in (
+        (A, "2015-03-01T10:00:00+08:00"),
+        (B, "2015-03-01T10:00:00+08:00"),
+        (C, "2016-05-10T10:00:00+08:00"),
+        (D, "2015-06-01T10:00:00+08:00"),
+        # 00:30 on 1 January 2016 in Taiyuan is still 2015 in UTC.
+        (F, "2016-01-01T00:30:00+08:00"),
+    ):
+        _set_dates(registry_settings, uscc, filed_at=_utc(filed))
+    _set_dates(
+        registry_settings,
+        E,
+        filed_at=_utc("2015-07-01T10:00:00+08:00"),
+        deregistered_at=_utc("2016-08-01T10:00:00+08:00"),
+    )
+
+    # 2016 targets: Xiaodian and Yingze set new; the city's plan target replaced under If-Match.
+    for unit, target in (
+        (
+            "xiaodian",
+            {
+                "revenue_fen": 600_000_000,
+                "new_jobs": 20,
+                "tech_contract_turnover_fen": 8_000_000,
+                "patents_held": 5,
+            },
+        ),
+        (
+            "yingze",
+            {
+                "revenue_fen": 120_000_000,
+                "new_jobs": 3,
+                "tech_contract_turnover_fen": 3_000_000,
+                "patents_held": 3,
+            },
+        ),
+    ):
+        put = c.put(f"/v1/targets/2016/{unit}", json=target, headers=admin)
+        assert put.status_code == 201, put.text
+    etag = c.get("/v1/targets/2016/city", headers=admin).headers["etag"]
+    put = c.put(
+        "/v1/targets/2016/city",
+        json={
+            "revenue_fen": 700_000_000,
+            "new_jobs": 12,
+            "tech_contract_turnover_fen": 9_000_000,
+            "patents_held": 7,
+        },
+        headers={**admin, "If-Match": etag},
+    )
+    assert put.status_code == 200, put.text
+
+
+def _metric(
+    baseline: Any, target: Any, actual: Any, percent: Any, bp: Any, n: int
+) -> dict[str, Any]:
+    return {
+        "baseline": baseline,
+        "target": target,
+        "actual": actual,
+        "completion_percent": percent,
+        "completion_bp": bp,
+        "reporting_enterprises": n,
+    }
+
+
+def _units(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {u["unit"]: u for u in body["units"]}
+
+
+def test_progress_reproduces_hand_computed_figures(
+    registry_client: TestClient, registry_headers: RegistryHeaders, mon_dataset: None
+) -> None:
+    response = registry_client.get(
+        "/v1/monitoring/progress", params={"year": 2016}, headers=registry_headers()
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["year"] == 2016
+    assert [u["unit"] for u in body["units"]][-1] == "city" and len(body["units"]) == 15
+    units = _units(body)
+
+    # Xiaodian: revenue 150M + (50+60+70+80)M + 40M = 450M against 2015's 100M + 200M.
+    # Jobs (14 + 25 + 5) − (10 + 20) = 14; tech 7M against 5M; patents 3 + 1 = 4 against 2.
+    x = units["xiaodian"]
+    assert x["name_zh"] == "小店区"
+    assert x["revenue_fen"] == _metric(300_000_000, 600_000_000, 450_000_000, "75.00", 7500, 3)
+    assert x["new_jobs"] == _metric(30, 20, 14, "70.00", 7000, 2)
+    assert x["tech_contract_turnover_fen"] == _metric(
+        5_000_000, 8_000_000, 7_000_000, "87.50", 8750, 1
+    )
+    assert x["patents_held"] == _metric(2, 5, 4, "80.00", 8000, 2)
+    assert x["enterprises"] == {
+        "filed": 1,
+        "deregistered": 0,
+        "active_at_year_end": 3,
+        "cohorts": [
+            {"cohort_year": 2015, "filed": 2, "surviving": 2, "survival_percent": "100.00"},
+            {"cohort_year": 2016, "filed": 1, "surviving": 1, "survival_percent": "100.00"},
+        ],
+    }
+
+    # Yingze: D alone in 2016 (E deregistered): jobs 6 − (8 + 4) = −6.
+    y = units["yingze"]
+    assert y["revenue_fen"] == _metric(110_000_000, 120_000_000, 90_000_000, "75.00", 7500, 1)
+    assert y["new_jobs"] == _metric(12, 3, -6, "-200.00", -20000, 1)
+    assert y["tech_contract_turnover_fen"] == _metric(
+        2_000_000, 3_000_000, 3_000_000, "100.00", 10000, 1
+    )
+    assert y["patents_held"] == _metric(1, 3, 1, "33.33", 3333, 1)
+    assert y["enterprises"] == {
+        "filed": 0,
+        "deregistered": 1,
+        "active_at_year_end": 1,
+        "cohorts": [{"cohort_year": 2015, "filed": 2, "surviving": 1, "survival_percent": "50.00"}],
+    }
+
+    # City: every district together.
+    city = units["city"]
+    assert city["name_zh"] == "太原市"
+    assert city["revenue_fen"] == _metric(415_000_000, 700_000_000, 550_000_000, "78.57", 7857, 5)
+    assert city["new_jobs"] == _metric(44, 12, 9, "75.00", 7500, 5)
+    assert city["tech_contract_turnover_fen"] == _metric(
+        7_000_000, 9_000_000, 10_000_000, "111.11", 11111, 2
+    )
+    assert city["patents_held"] == _metric(3, 7, 5, "71.43", 7143, 3)
+    assert city["enterprises"] == {
+        "filed": 2,
+        "deregistered": 1,
+        "active_at_year_end": 5,
+        "cohorts": [
+            {"cohort_year": 2015, "filed": 4, "surviving": 3, "survival_percent": "75.00"},
+            {"cohort_year": 2016, "filed": 2, "surviving": 2, "survival_percent": "100.00"},
+        ],
+    }
+    # Jinyuan has no 2016 target: actuals without completion.
+    j = units["jinyuan"]
+    assert j["revenue_fen"] == _metric(5_000_000, None, 10_000_000, None, None, 1)
+    assert j["enterprises"]["filed"] == 1
+    # A district with nothing at all.
+    assert units["loufan"]["revenue_fen"] == _metric(None, None, 0, None, None, 0)
+    assert units["loufan"]["new_jobs"]["actual"] is None
+
+
+def test_progress_2015_uses_the_plans_targets_and_shanghai_years(
+    registry_client: TestClient, registry_headers: RegistryHeaders, mon_dataset: None
+) -> None:
+    body = registry_client.get(
+        "/v1/monitoring/progress", params={"year": 2015}, headers=registry_headers()
+    ).json()
+    units = _units(body)
+    plan_x = next(t for t in DISTRICT_TARGETS_2015 if t.district == "xiaodian")
+    x = units["xiaodian"]
+    assert x["revenue_fen"]["target"] == plan_x.revenue_fen == 6_090_000_000_000
+    assert x["revenue_fen"]["actual"] == 300_000_000
+    # 3亿 fen of 609亿 yuan: exact, rounded half-up to two places.
+    assert x["revenue_fen"]["completion_percent"] == "0.00"
+    assert x["revenue_fen"]["baseline"] is None and x["new_jobs"]["actual"] is None
+    assert units["city"]["revenue_fen"]["target"] == CITY_TARGETS[0].revenue_fen
+    # F filed at 00:30 on 1 January 2016 Asia/Shanghai: a 2016 filing, not 2015.
+    assert units["city"]["enterprises"]["filed"] == 4
+    assert units["jinyuan"]["enterprises"]["filed"] == 0
+    assert units["city"]["enterprises"]["active_at_year_end"] == 4
+
+
+def test_progress_as_csv_and_xlsx(
+    registry_client: TestClient, registry_headers: RegistryHeaders, mon_dataset: None
+) -> None:
+    h = registry_headers()
+    as_csv = registry_client.get(
+        "/v1/monitoring/progress", params={"year": 2016, "format": "csv"}, headers=h
+    )
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="progress-2016.csv"' in as_csv.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert len(rows) == 15
+    x = next(r for r in rows if r["unit"] == "xiaodian")
+    assert x["name_zh"] == "小店区"
+    assert x["revenue_fen_actual"] == "450000000"
+    assert x["revenue_fen_completion_percent"] == "75.00"
+    assert x["new_jobs_actual"] == "14" and x["enterprises_active_at_year_end"] == "3"
+    assert (
+        rows[-1]["unit"] == "city"
+        and rows[-1]["tech_contract_turnover_fen_completion_bp"] == "11111"
+    )
+
+    as_xlsx = registry_client.get(
+        "/v1/monitoring/progress", params={"year": 2016, "format": "xlsx"}, headers=h
+    )
+    assert as_xlsx.status_code == 200
+    assert as_xlsx.headers["content-type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    book = load_workbook(io.BytesIO(as_xlsx.content))
+    sheet = book["progress 2016"]
+    table = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header = table[0]
+    city = dict(zip(header, table[-1], strict=True))
+    assert city["unit"] == "city"
+    # Fen amounts are text (exact), counts are numbers, percents exact decimal strings.
+    assert city["revenue_fen_actual"] == "550000000"
+    assert city["new_jobs_actual"] == 9
+    assert city["patents_held_completion_percent"] == "71.43"
+    survival = [list(r) for r in book["survival"].iter_rows(values_only=True)]
+    assert ["yingze", 2015, 2, 1, "50.00"] in survival
+
+
+def test_public_summary_has_aggregates_only(registry_client: TestClient, mon_dataset: None) -> None:
+    response = registry_client.get("/v1/public/monitoring/summary", params={"year": 2016})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["disclosure_minimum"] == 3
+    units = _units(body)
+    x = units["xiaodian"]
+    assert x["revenue_fen"] == {
+        "target": 600_000_000,
+        "actual": 450_000_000,
+        "completion_percent": "75.00",
+        "suppressed": False,
+    }
+    # Fewer than three reporting enterprises: withheld, since it would reveal one firm's figures.
+    assert x["new_jobs"] == {
+        "target": 20,
+        "actual": None,
+        "completion_percent": None,
+        "suppressed": True,
+    }
+    assert units["jinyuan"]["revenue_fen"]["suppressed"] is True
+    assert units["loufan"]["revenue_fen"]["suppressed"] is False
+    assert units["city"]["enterprises_filed"] == 2
+    assert units["city"]["enterprises_active_at_year_end"] == 5
+    for uscc in (A, B, C, D, E, F):
+        assert uscc not in response.text
+    for private in ("uscc", "contact", "legal", "baseline", "reporting_enterprises"):
+        assert private not in response.text
+
+
+def test_progress_access_and_bad_input(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    url = "/v1/monitoring/progress"
+    assert registry_client.get(url, params={"year": 2016}).status_code == 401
+    for kind in ("enterprise", "portal", "bank", "provider"):
+        got = registry_client.get(
+            url, params={"year": 2016}, headers=registry_headers(kind=kind, org="X")
+        )
+        assert got.status_code == 403, kind
+    no_scope = registry_headers(kind="admin", scopes=[])
+    assert registry_client.get(url, params={"year": 2016}, headers=no_scope).status_code == 403
+    h = registry_headers()
+    assert registry_client.get(url, headers=h).status_code == 422
+    assert (
+        registry_client.get(url, params={"year": 2016, "format": "pdf"}, headers=h).status_code
+        == 422
+    )
+    future = registry_client.get(url, params={"year": 2099}, headers=h)
+    assert future.status_code == 422 and future.json()["code"] == "future_period"
+    assert (
+        registry_client.get("/v1/public/monitoring/summary", params={"year": 1999}).status_code
+        == 422
+    )
+
+
+def test_plan_targets_are_loaded_as_data(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    h = registry_headers(kind="bank", org="B1", scopes=["registry:read"])
+    response = registry_client.get("/v1/targets", params={"year": 2015, "limit": 100}, headers=h)
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert len(items) == 15 and all(t["source"] == "plan" for t in items)
+    by_unit = {t["unit"]: t for t in items}
+    for plan in DISTRICT_TARGETS_2015:
+        row = by_unit[plan.district]
+        assert (
+            row["revenue_fen"],
+            row["new_jobs"],
+            row["tech_contract_turnover_fen"],
+            row["patents_held"],
+        ) == (plan.revenue_fen, plan.new_jobs, plan.tech_contract_turnover_fen, plan.patents_held)
+    assert by_unit["gujiao"]["tech_contract_turnover_fen"] is None
+    city = {
+        t["year"]: t
+        for t in registry_client.get("/v1/targets", params={"unit": "city"}, headers=h).json()[
+            "items"
+        ]
+    }
+    assert sorted(city) == [2015, 2016, 2017]
+    assert city[2017]["revenue_fen"] == 4549 * 10**10 and city[2017]["patents_held"] == 3155
+    # Paging walks every row once.
+    seen: list[tuple[int, str]] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 4}
+        if cursor:
+            params["cursor"] = cursor
+        page = registry_client.get("/v1/targets", params=params, headers=h).json()
+        seen += [(t["year"], t["unit"]) for t in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 17
+
+
+def test_admin_sets_targets_with_etags(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    admin = registry_headers(kind="admin")
+    body = {
+        "revenue_fen": 500_000_000_000_000,
+        "new_jobs": 90_000,
+        "tech_contract_turnover_fen": 2_000_000_000_00,
+        "patents_held": 3_500,
+    }
+    created = registry_client.put("/v1/targets/2018/city", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["source"] == "admin" and created.json()["version"] == 1
+    etag = created.headers["etag"]
+
+    missing = registry_client.put("/v1/targets/2018/city", json=body, headers=admin)
+    assert missing.status_code == 428 and missing.json()["code"] == "if_match_required"
+    changed = registry_client.put(
+        "/v1/targets/2018/city",
+        json={**body, "new_jobs": 95_000},
+        headers={**admin, "If-Match": etag},
+    )
+    assert changed.status_code == 200 and changed.json()["new_jobs"] == 95_000
+    assert changed.json()["version"] == 2
+    stale = registry_client.put(
+        "/v1/targets/2018/city", json=body, headers={**admin, "If-Match": etag}
+    )
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_etag"
+    got = registry_client.get("/v1/targets/2018/city", headers=admin)
+    assert got.headers["etag"] == changed.headers["etag"]
+
+    # Correcting a plan target also needs the ETag.
+    plan = registry_client.get("/v1/targets/2015/xiaodian", headers=admin)
+    assert plan.json()["source"] == "plan"
+    fixed = registry_client.put(
+        "/v1/targets/2015/xiaodian",
+        json={"revenue_fen": 1},
+        headers={**admin, "If-Match": plan.headers["etag"]},
+    )
+    assert fixed.status_code == 200 and fixed.json()["new_jobs"] is None
+
+    assert (
+        registry_client.put(
+            "/v1/targets/2019/xiaodian", json=body, headers={**admin, "If-Match": '"nope"'}
+        ).status_code
+        == 412
+    )
+    unknown = registry_client.put("/v1/targets/2018/atlantis", json=body, headers=admin)
+    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_district"
+    assert registry_client.get("/v1/targets/2018/atlantis", headers=admin).status_code == 422
+    assert registry_client.get("/v1/targets/2030/city", headers=admin).status_code == 404
+    bad = registry_client.put("/v1/targets/2018/yingze", json={"revenue_fen": -5}, headers=admin)
+    assert bad.status_code == 422
+    dept = registry_headers(kind="department", org="sme_bureau")
+    assert (
+        registry_client.put("/v1/targets/2018/yingze", json=body, headers=dept).status_code == 403
+    )
+    weak = registry_headers(kind="admin", scopes=["registry:read", "registry:write"])
+    assert (
+        registry_client.put("/v1/targets/2018/yingze", json=body, headers=weak).status_code == 403
+    )
