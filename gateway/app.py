@@ -1,0 +1,142 @@
+"""The gateway app: FastAPI for its own routes, a bare ASGI handler for the proxied ones.
+
+Start: `uvicorn gateway.app:create_app --factory --port 8000` (settings: `GATEWAY_*`).
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway import operations
+from gateway.auth import oauth
+from gateway.clients import router as clients
+from gateway.openapi.aggregator import SpecAggregator
+from gateway.proxy.handler import ProxyHandler
+from gateway.runtime import Gateway
+from gateway.settings import GatewaySettings
+from services.common.errors import install_problem_handlers
+from services.common.migrations import upgrade_to_head
+from services.common.observability import RequestContextMiddleware, configure_logging
+
+DESCRIPTION = """The single front door of the Taiyuan SME innovation platform.
+
+Authenticate with an API key (`Authorization: Bearer <key>` or `X-API-Key`) or an OAuth 2.0
+access token from `POST /oauth/token` (client credentials). Service routes are prefixed with
+the service name: `/registry/v1/...`, `/credit/v1/...`, `/vouchers/v1/...`, `/funding/v1/...`.
+Portals act for an enterprise by naming its USCC in `X-On-Behalf-Of` (scope `on_behalf`).
+Every answer carries `X-Request-ID`; limited routes carry `RateLimit-Policy` and `RateLimit`.
+Errors are RFC 9457 problems (the token endpoint answers RFC 6749 §5.2 errors).
+"""
+
+
+class GatewayApp:
+    """The ASGI app: `/{service}/...` goes straight to the proxy handler (no framework layers
+    on the hot path), everything else to the FastAPI app, whose attributes this one exposes."""
+
+    def __init__(self, api: FastAPI, *, proxy: ProxyHandler, cors: ASGIApp | None = None) -> None:
+        self.api = api
+        self.proxy: ASGIApp = cors or proxy
+        self.services = frozenset(proxy.upstreams)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            end = path.find("/", 1)
+            if end > 0 and path[1:end] in self.services:
+                await self.proxy(scope, receive, send)
+                return
+        await self.api(scope, receive, send)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.api, name)
+
+
+def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
+    """Build the gateway (keys, pools and caches are made once, here and in the lifespan)."""
+    settings = settings or GatewaySettings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    gateway = Gateway(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await anyio.to_thread.run_sync(
+                upgrade_to_head, "gateway", operations.MIGRATIONS, gateway.database
+            )
+        await gateway.start()
+        try:
+            yield
+        finally:
+            await gateway.stop()
+
+    app = FastAPI(
+        title="Taiyuan SME platform API",
+        description=DESCRIPTION,
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.gateway = gateway
+    app.state.settings = settings
+    app.state.database = gateway.database
+    install_problem_handlers(app)
+    app.include_router(operations.router)
+    app.include_router(oauth.router)
+    app.include_router(clients.router)
+
+    def own_spec() -> dict[str, Any]:
+        return get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=[
+                {"name": "clients", "description": "Partner clients, API keys, OAuth secrets."},
+                {"name": "oauth", "description": "OAuth 2.0 client credentials."},
+                {"name": "operations", "description": "Keys, OpenAPI, health, metrics."},
+            ],
+        )
+
+    gateway.specs = SpecAggregator(
+        upstreams={name: upstream.base_url for name, upstream in gateway.upstreams.items()},
+        own_spec=own_spec,
+        token_url=settings.public_url.rstrip("/") + "/oauth/token",
+        cache_dir=settings.openapi_cache_dir,
+        refresh_seconds=settings.openapi_refresh_seconds,
+    )
+    app.add_middleware(RequestContextMiddleware, service="gateway")
+    cors: ASGIApp | None = None
+    if settings.cors_origins:
+        options: dict[str, Any] = {
+            "allow_origins": settings.cors_origins,
+            "allow_methods": ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            "allow_headers": [
+                "Authorization",
+                "X-API-Key",
+                "Content-Type",
+                "Idempotency-Key",
+                "If-Match",
+                "X-On-Behalf-Of",
+                "X-Request-ID",
+                "traceparent",
+            ],
+            "expose_headers": [
+                "X-Request-ID",
+                "ETag",
+                "RateLimit",
+                "RateLimit-Policy",
+                "Retry-After",
+            ],
+            "max_age": 600,
+        }
+        app.add_middleware(CORSMiddleware, **options)
+        cors = CORSMiddleware(gateway.proxy, **options)
+    return GatewayApp(app, proxy=gateway.proxy, cors=cors)

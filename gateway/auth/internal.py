@@ -1,0 +1,46 @@
+"""Internal tokens for upstream calls, cached per (client, audience, org, scopes)."""
+
+import time
+
+from gateway.auth.caller import Caller
+from gateway.auth.scopes import scopes_for_audience
+from services.common.tokens import InternalTokenSigner
+
+_MAX_ENTRIES = 20_000
+
+
+class InternalTokens:
+    """Mints at most one token per caller, audience and org until it is near expiry."""
+
+    def __init__(self, signer: InternalTokenSigner, *, ttl: int, refresh_margin: int) -> None:
+        self.signer = signer
+        self.ttl = ttl
+        self.refresh_after = max(1, ttl - refresh_margin)
+        self._cache: dict[tuple[str, str, str | None, frozenset[str]], tuple[float, bytes]] = {}
+        self.minted = 0
+
+    def authorization(self, caller: Caller, audience: str, org: str | None) -> bytes:
+        """The `Authorization` header value carrying a fresh internal token."""
+        key = (caller.client_id, audience, org, caller.scopes)
+        now = time.monotonic()
+        entry = self._cache.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        token = self.signer.mint(
+            sub=caller.client_id,
+            kind=caller.kind,
+            org=org,
+            scopes=scopes_for_audience(caller.scopes, audience),
+            audience=audience,
+            ttl_seconds=self.ttl,
+        )
+        self.minted += 1
+        value = b"Bearer " + token.encode()
+        if len(self._cache) >= _MAX_ENTRIES:
+            self._cache.clear()
+        self._cache[key] = (now + self.refresh_after, value)
+        return value
+
+    def clear(self) -> None:
+        """Forget every cached token (after a suspension or a key switch)."""
+        self._cache.clear()

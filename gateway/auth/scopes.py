@@ -1,0 +1,196 @@
+"""Scopes: the catalogue, the defaults per client kind, and the route → scope table of the edge."""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+KINDS = ("admin", "department", "bank", "provider", "portal", "enterprise")
+
+SCOPES: dict[str, str] = {
+    "registry:read": "Read enterprises, districts, indicators and targets.",
+    "registry:write": "File enterprises and complaints, move complaints along (the service "
+    "checks who may do which step).",
+    "registry:report": "Indicator data, imports, monitoring and tax-relief figures (departments).",
+    "registry:admin": "Administer districts, targets and the registry.",
+    "credit:read": "Read ratings, consents and one's own credit records.",
+    "credit:write": "File credit records (departments).",
+    "credit:reports": "Credit reports, queries and monitoring, with an enterprise's consent (banks).",
+    "credit:consent": "Grant and withdraw consents (enterprises, portals on behalf).",
+    "credit:resolve": "Resolve objections (departments).",
+    "credit:admin": "Administer rating criteria and the credit service.",
+    "vouchers:read": "Read programmes, providers, applications and vouchers.",
+    "vouchers:apply": "Apply for vouchers (enterprises, portals on behalf).",
+    "vouchers:provide": "Register provider services and redeem vouchers (providers).",
+    "vouchers:admin": "Administer programmes, approve applications, run settlements.",
+    "funding:read": "Read budgets, allocations, bases, rules and subsidies.",
+    "funding:apply": "Apply for subsidies and bridge loans (enterprises, portals on behalf).",
+    "funding:loans": "Register 助保贷 loans and defaults (banks).",
+    "funding:accept": "Accept bases and confirm acceptance (departments).",
+    "funding:admin": "Budgets, allocations, rules, rewards, disbursements, risk pool.",
+    "events:read": "Read services' event feeds.",
+    "on_behalf": "Act for the enterprise named in `X-On-Behalf-Of`.",
+    "admin": "Administer the gateway: clients, keys, secrets.",
+}
+
+_ENTERPRISE = (
+    "registry:read",
+    "registry:write",
+    "credit:read",
+    "credit:consent",
+    "vouchers:read",
+    "vouchers:apply",
+    "funding:read",
+    "funding:apply",
+)
+
+DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
+    "admin": tuple(SCOPES),
+    "department": (
+        "registry:read",
+        "registry:write",
+        "registry:report",
+        "credit:read",
+        "credit:write",
+        "credit:resolve",
+        "vouchers:read",
+        "funding:read",
+        "funding:accept",
+        "events:read",
+    ),
+    "bank": ("registry:read", "credit:read", "credit:reports", "funding:read", "funding:loans"),
+    "provider": ("registry:read", "vouchers:read", "vouchers:provide", "funding:read"),
+    "portal": (*_ENTERPRISE, "on_behalf"),
+    "enterprise": _ENTERPRISE,
+}
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PUBLIC = ""  # the scope of routes anyone may call without a key
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One row of the route table: a path pattern, and the scope a read or write needs."""
+
+    name: str
+    pattern: str
+    read: str
+    write: str
+
+    def scope_for(self, method: str) -> str:
+        """The scope this method needs on this route ('' = public)."""
+        return self.read if method in READ_METHODS else self.write
+
+
+def _rules(service: str, rows: list[tuple[str, str, str, str]]) -> list[Rule]:
+    return [Rule(name=f"{service}.{name}", pattern=p, read=r, write=w) for name, p, r, w in rows]
+
+
+# Patterns: `*` is one path segment, `**` the rest. The first matching row wins; a service's
+# last row is its catch-all (read → `<service>:read`, write → `<service>:admin`).
+ROUTES: dict[str, list[Rule]] = {
+    "registry": _rules(
+        "registry",
+        [
+            ("public", "/v1/public/**", PUBLIC, PUBLIC),
+            ("events", "/v1/events/**", "events:read", "admin"),
+            (
+                "enterprise_indicators",
+                "/v1/enterprises/*/indicators/**",
+                "registry:read",
+                "registry:report",
+            ),
+            ("indicators", "/v1/indicators/**", "registry:read", "registry:report"),
+            ("monitoring", "/v1/monitoring/**", "registry:read", "registry:report"),
+            ("imports", "/v1/imports/**", "registry:read", "registry:report"),
+            ("tax_relief", "/v1/tax-relief/**", "registry:read", "registry:report"),
+            ("complaint_calendar", "/v1/complaints/calendar/**", "registry:read", "registry:admin"),
+            ("complaints", "/v1/complaints/**", "registry:read", "registry:write"),
+            ("enterprises", "/v1/enterprises/**", "registry:read", "registry:write"),
+            ("reference", "/v1/districts/**", "registry:read", "registry:admin"),
+            ("industries", "/v1/industries/**", "registry:read", "registry:admin"),
+            ("targets", "/v1/targets/**", "registry:read", "registry:admin"),
+            ("other", "/**", "registry:read", "registry:admin"),
+        ],
+    ),
+    "credit": _rules(
+        "credit",
+        [
+            ("public", "/v1/public/**", PUBLIC, PUBLIC),
+            ("events", "/v1/events/**", "events:read", "admin"),
+            ("reports", "/v1/reports/**", "credit:reports", "credit:reports"),
+            ("queries", "/v1/queries/**", "credit:reports", "credit:reports"),
+            ("monitoring", "/v1/monitoring/**", "credit:reports", "credit:reports"),
+            ("consents", "/v1/consents/**", "credit:read", "credit:consent"),
+            ("records", "/v1/records/**", "credit:read", "credit:write"),
+            ("objection_resolve", "/v1/objections/*/**", "credit:read", "credit:resolve"),
+            ("objections", "/v1/objections", "credit:read", "credit:consent"),
+            ("ratings", "/v1/ratings/**", "credit:read", "credit:admin"),
+            ("other", "/**", "credit:read", "credit:admin"),
+        ],
+    ),
+    "vouchers": _rules(
+        "vouchers",
+        [
+            ("public", "/v1/public/**", PUBLIC, PUBLIC),
+            ("events", "/v1/events/**", "events:read", "admin"),
+            ("applications", "/v1/applications", "vouchers:read", "vouchers:apply"),
+            ("application", "/v1/applications/*/**", "vouchers:read", "vouchers:admin"),
+            ("providers", "/v1/providers/**", "vouchers:read", "vouchers:provide"),
+            ("redemptions", "/v1/redemptions/**", "vouchers:read", "vouchers:provide"),
+            ("vouchers", "/v1/vouchers/**", "vouchers:read", "vouchers:admin"),
+            ("other", "/**", "vouchers:read", "vouchers:admin"),
+        ],
+    ),
+    "funding": _rules(
+        "funding",
+        [
+            ("public", "/v1/public/**", PUBLIC, PUBLIC),
+            ("ledger", "/v1/ledger/**", PUBLIC, "funding:admin"),
+            ("events", "/v1/events/**", "events:read", "admin"),
+            ("loans", "/v1/bridge-loans/**", "funding:read", "funding:loans"),
+            ("risk_pool", "/v1/risk-pool/**", "funding:read", "funding:admin"),
+            ("acceptance", "/v1/bases/*/acceptance/**", "funding:read", "funding:accept"),
+            ("subsidies", "/v1/subsidies/**", "funding:read", "funding:apply"),
+            ("other", "/**", "funding:read", "funding:admin"),
+        ],
+    ),
+}
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    parts = []
+    for segment in pattern.strip("/").split("/"):
+        if segment == "**":
+            parts.append("(?:/.*)?")
+        elif segment == "*":
+            parts.append("/[^/]+")
+        else:
+            parts.append("/" + re.escape(segment))
+    return re.compile("".join(parts) + "/?$")
+
+
+_COMPILED: dict[str, list[tuple[re.Pattern[str], Rule]]] = {
+    service: [(_compile(rule.pattern), rule) for rule in rules] for service, rules in ROUTES.items()
+}
+
+
+@lru_cache(maxsize=8192)
+def rule_for(service: str, path: str) -> Rule | None:
+    """The route-table row for a path of a service (the path as the service sees it)."""
+    for pattern, rule in _COMPILED.get(service, ()):
+        if pattern.match(path):
+            return rule
+    return None
+
+
+def validate_scopes(scopes: list[str]) -> list[str]:
+    """The scopes not in the catalogue."""
+    return [scope for scope in scopes if scope not in SCOPES]
+
+
+def scopes_for_audience(scopes: frozenset[str], service: str) -> tuple[str, ...]:
+    """The scopes worth telling a service about: its own plus the cross-cutting ones."""
+    prefix = service + ":"
+    return tuple(
+        sorted(s for s in scopes if s.startswith(prefix) or ":" not in s or s == "events:read")
+    )

@@ -1,0 +1,259 @@
+"""Clients, API keys and client secrets: the gateway's own records."""
+
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from gateway.auth.apikeys import (
+    display_prefix,
+    generate_api_key,
+    generate_client_secret,
+    hash_api_key,
+)
+from gateway.auth.caller import Caller
+from gateway.auth.scopes import DEFAULT_SCOPES
+from gateway.clients.models import ApiKey, Client
+from gateway.clients.schemas import ClientCreate
+from services.common.errors import NotFound, field_error
+from services.common.ids import new_id
+from services.common.pagination import page_of, paginate
+
+ORG_REQUIRED = frozenset({"bank", "provider", "enterprise"})
+_hasher = PasswordHasher()
+# A hash to verify against when a client is unknown, so timing does not reveal which ids exist.
+_DUMMY_HASH = _hasher.hash("not-a-secret")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def caller_of(client: Client, *, key_id: str | None = None) -> Caller:
+    """The hot-path view of a client."""
+    return Caller(
+        client_id=client.id,
+        kind=client.kind,
+        name=client.name,
+        org=client.org,
+        scopes=frozenset(client.scopes),
+        rate_limits=dict(client.rate_limits) if client.rate_limits else None,
+        key_id=key_id,
+    )
+
+
+def create_client(
+    session: Session, *, data: ClientCreate, key_prefix: str
+) -> tuple[Client, tuple[ApiKey, str] | None, str | None]:
+    """Create a client; returns it, its first API key (row, key) and its client secret."""
+    defaults = DEFAULT_SCOPES[data.kind]
+    scopes = list(defaults) if data.scopes is None else data.scopes
+    extra = [scope for scope in scopes if scope not in defaults]
+    if extra:
+        raise field_error(
+            "body.scopes",
+            "scope_not_allowed_for_kind",
+            f"Clients of kind '{data.kind}' may not hold: {', '.join(extra)}.",
+        )
+    if data.kind in ORG_REQUIRED and not data.org:
+        raise field_error(
+            "body.org", "org_required", f"Clients of kind '{data.kind}' act for an organisation."
+        )
+    secret = generate_client_secret() if data.issue_client_secret else None
+    client = Client(
+        id=new_id("cli"),
+        name=data.name,
+        kind=data.kind,
+        org=data.org,
+        scopes=sorted(scopes),
+        rate_limits=data.rate_limits.model_dump(exclude_none=True) if data.rate_limits else None,
+        secret_hash=_hasher.hash(secret) if secret else None,
+    )
+    session.add(client)
+    session.flush()
+    key = _new_key(session, client_id=client.id, prefix=key_prefix) if data.issue_api_key else None
+    session.commit()
+    return client, key, secret
+
+
+def _new_key(
+    session: Session,
+    *,
+    client_id: str,
+    prefix: str,
+    label: str | None = None,
+    expires_at: datetime | None = None,
+    key: str | None = None,
+) -> tuple[ApiKey, str]:
+    key = key or generate_api_key(prefix)
+    row = ApiKey(
+        id=new_id("key"),
+        client_id=client_id,
+        label=label,
+        prefix=display_prefix(key),
+        key_hash=hash_api_key(key),
+        expires_at=expires_at,
+    )
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def list_clients(
+    session: Session, *, limit: int, cursor: str | None, kind: str | None = None
+) -> tuple[list[Client], str | None]:
+    """A page of clients that are not deleted, oldest first."""
+    statement = select(Client).where(col(Client.status) != "deleted")
+    if kind:
+        statement = statement.where(Client.kind == kind)
+    paged = paginate(statement, keys=[col(Client.id)], limit=limit, cursor=cursor)  # type: ignore[list-item]
+    rows = session.exec(paged).all()  # type: ignore[call-overload]
+    return page_of(rows, limit=limit, key_of=lambda c: [c.id])
+
+
+def get_client(session: Session, *, client_id: str) -> Client:
+    """A client that is not deleted, or 404."""
+    client = session.get(Client, client_id)
+    if client is None or client.status == "deleted":
+        raise NotFound(f"No client {client_id}.", code="client_not_found")
+    return client
+
+
+def set_status(session: Session, *, client_id: str, status: str) -> Client:
+    """Suspend or reactivate a client."""
+    client = get_client(session, client_id=client_id)
+    if client.status != status:
+        client.status = status
+        client.version += 1
+        client.updated_at = _now()
+        session.add(client)
+        session.commit()
+    return client
+
+
+def delete_client(session: Session, *, client_id: str) -> None:
+    """Delete a client: revoke its keys and secret, keep the row for the record."""
+    client = get_client(session, client_id=client_id)
+    now = _now()
+    session.exec(
+        update(ApiKey)
+        .where(col(ApiKey.client_id) == client_id, col(ApiKey.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )  # type: ignore[call-overload]
+    client.status = "deleted"
+    client.secret_hash = None
+    client.version += 1
+    client.updated_at = now
+    session.add(client)
+    session.commit()
+
+
+def create_api_key(
+    session: Session,
+    *,
+    client_id: str,
+    prefix: str,
+    label: str | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Add an API key to a client (several may be active at once, for rotation)."""
+    get_client(session, client_id=client_id)
+    row, key = _new_key(
+        session, client_id=client_id, prefix=prefix, label=label, expires_at=expires_at
+    )
+    session.commit()
+    return row, key
+
+
+def ensure_api_key(session: Session, *, client_id: str, key: str, label: str) -> ApiKey:
+    """Register a known key for a client if it is not there yet (demo data)."""
+    row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
+    if row is None:
+        row, _ = _new_key(session, client_id=client_id, prefix="", label=label, key=key)
+        session.commit()
+    return row
+
+
+def list_api_keys(session: Session, *, client_id: str) -> list[ApiKey]:
+    """A client's keys, newest first."""
+    get_client(session, client_id=client_id)
+    statement = select(ApiKey).where(ApiKey.client_id == client_id).order_by(col(ApiKey.id).desc())
+    return list(session.exec(statement).all())
+
+
+def revoke_api_key(session: Session, *, client_id: str, key_id: str) -> ApiKey:
+    """Revoke one key of a client (idempotent)."""
+    row = session.get(ApiKey, key_id)
+    if row is None or row.client_id != client_id:
+        raise NotFound(f"No key {key_id} for client {client_id}.", code="api_key_not_found")
+    if row.revoked_at is None:
+        row.revoked_at = _now()
+        session.add(row)
+        session.commit()
+    return row
+
+
+def rotate_secret(session: Session, *, client_id: str) -> str:
+    """Issue a new OAuth client secret, replacing the previous one."""
+    client = get_client(session, client_id=client_id)
+    secret = generate_client_secret()
+    client.secret_hash = _hasher.hash(secret)
+    client.version += 1
+    client.updated_at = _now()
+    session.add(client)
+    session.commit()
+    return secret
+
+
+def find_caller_by_key(session: Session, *, key_hash: str) -> Caller | None:
+    """The active client owning a live key with this hash."""
+    row = session.exec(
+        select(ApiKey, Client)
+        .join(Client, col(Client.id) == col(ApiKey.client_id))
+        .where(ApiKey.key_hash == key_hash)
+    ).first()
+    if row is None:
+        return None
+    key, client = row
+    expires_at = _aware(key.expires_at)
+    if key.revoked_at is not None or client.status != "active":
+        return None
+    if expires_at is not None and expires_at <= _now():
+        return None
+    return caller_of(client, key_id=key.id)
+
+
+def find_active_caller(session: Session, *, client_id: str) -> Caller | None:
+    """An active client by id."""
+    client = session.get(Client, client_id)
+    if client is None or client.status != "active":
+        return None
+    return caller_of(client)
+
+
+def check_client_secret(session: Session, *, client_id: str, secret: str) -> Caller | None:
+    """The active client whose secret this is (argon2, constant work for unknown ids)."""
+    client = session.get(Client, client_id)
+    stored = client.secret_hash if client is not None and client.status == "active" else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, secret)
+    except (VerificationError, InvalidHashError):
+        return None
+    if client is None or stored is None:
+        return None
+    return caller_of(client)
+
+
+def touch_keys(session: Session, *, used: dict[str, datetime]) -> None:
+    """Record when keys were last used (batched, off the hot path)."""
+    for key_id, when in used.items():
+        session.exec(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=when))  # type: ignore[call-overload]
+    session.commit()

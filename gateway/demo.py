@@ -1,0 +1,87 @@
+"""Demo data: one client of each kind with known API keys (development only, idempotent).
+
+`python -m gateway.demo` (or `seed_demo()` from `make run`) prints the keys.
+"""
+
+from gateway.auth.scopes import DEFAULT_SCOPES, KINDS
+from gateway.clients import service
+from gateway.clients.models import Client
+from gateway.operations import MIGRATIONS
+from gateway.settings import GatewaySettings
+from services.common.db import Database
+from services.common.migrations import upgrade_to_head
+
+DEMO_ENTERPRISE_USCC = "91140105MA0KDE119Q"
+DEMO_CLIENTS: dict[str, tuple[str, str | None]] = {
+    "admin": ("Taiyuan demonstration office (demo)", None),
+    "department": ("Taiyuan tax bureau (demo)", "dept-tax"),
+    "bank": ("Jinshang Bank credit desk (demo)", "JSB"),
+    "provider": ("Taiyuan University of Technology lab (demo)", "prv_demo_tyut"),
+    "portal": ("Shanxi SME portal (demo)", None),
+    "enterprise": ("Taiyuan Demo Tech Co., Ltd. (demo)", DEMO_ENTERPRISE_USCC),
+}
+
+
+def demo_key(kind: str, prefix: str = "tsk") -> str:
+    """The well-known demo API key of a kind (never valid outside development)."""
+    return f"{prefix}_demo_{kind}_" + "0123456789abcdef0123456789abcdef"
+
+
+def seed_demo(settings: GatewaySettings | None = None, *, quiet: bool = False) -> dict[str, str]:
+    """Create the demo clients and keys if missing; returns kind → API key."""
+    settings = settings or GatewaySettings()
+    if settings.environment != "development":
+        raise RuntimeError("demo data is for development only")
+    database = Database(settings.resolved_database_url, schema=settings.resolved_schema)
+    try:
+        upgrade_to_head("gateway", MIGRATIONS, database)
+        keys: dict[str, str] = {}
+        with database.session() as session:
+            for kind in KINDS:
+                name, org = DEMO_CLIENTS[kind]
+                client_id = f"cli_demo_{kind}"
+                if session.get(Client, client_id) is None:
+                    session.add(
+                        Client(
+                            id=client_id,
+                            name=name,
+                            kind=kind,
+                            org=org,
+                            scopes=sorted(DEFAULT_SCOPES[kind]),
+                        )
+                    )
+                    session.commit()
+                key = demo_key(kind, settings.api_key_prefix)
+                service.ensure_api_key(session, client_id=client_id, key=key, label="demo")
+                keys[kind] = key
+    finally:
+        database.dispose()
+    if not quiet:
+        print("Demo API keys (development only):")
+        for kind, key in keys.items():
+            print(f"  {kind:<11} {key}")
+        print(
+            f'  try: curl -H "Authorization: Bearer {keys["department"]}" '
+            "localhost:8000/registry/v1/enterprises"
+        )
+    return keys
+
+
+def seed(settings: GatewaySettings | None = None) -> list[str]:
+    """Demo data for `python -m services.manage prepare`: lines for its banner."""
+    settings = settings or GatewaySettings()
+    if settings.environment != "development":
+        return []
+    keys = seed_demo(settings, quiet=True)
+    return [
+        "",
+        "Demo API keys (development only) — send as `Authorization: Bearer <key>`:",
+        *(f"  {kind:<11} {key}" for kind, key in keys.items()),
+        f'  e.g. curl -H "Authorization: Bearer {keys["department"]}" '
+        "http://127.0.0.1:8000/registry/v1/enterprises",
+        f'  portal on behalf of an enterprise: -H "X-On-Behalf-Of: {DEMO_ENTERPRISE_USCC}"',
+    ]
+
+
+if __name__ == "__main__":
+    seed_demo()

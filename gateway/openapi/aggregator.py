@@ -1,0 +1,115 @@
+"""Fetching the services' specs, keeping the last good copy of each, serving the merge."""
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from gateway.openapi.merge import merge
+
+log = logging.getLogger("gateway.openapi")
+
+
+class SpecAggregator:
+    """Holds each service's last good spec (memory, and disk when configured)."""
+
+    def __init__(
+        self,
+        *,
+        upstreams: dict[str, str],
+        own_spec: Callable[[], dict[str, Any]],
+        token_url: str,
+        cache_dir: str | None,
+        refresh_seconds: float,
+    ) -> None:
+        self.upstreams = upstreams
+        self.own_spec = own_spec
+        self.token_url = token_url
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.refresh_seconds = refresh_seconds
+        self.specs: dict[str, dict[str, Any]] = {}
+        self.digests: dict[str, str] = {}
+        self.fetched_ok: dict[str, bool] = {}
+        self._merged: dict[str, Any] | None = None
+        self._load_disk()
+
+    def _load_disk(self) -> None:
+        if self.cache_dir is None:
+            return
+        for name in self.upstreams:
+            path = self.cache_dir / f"{name}.json"
+            try:
+                text = path.read_text()
+                self.specs[name] = json.loads(text)
+                self.digests[name] = hashlib.sha256(text.encode()).hexdigest()
+            except (OSError, ValueError):
+                continue
+
+    def _save_disk(self, name: str, text: str) -> None:
+        if self.cache_dir is None:
+            return
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = self.cache_dir / f".{name}.json.tmp"
+            tmp.write_text(text)
+            tmp.replace(self.cache_dir / f"{name}.json")
+        except OSError as exc:
+            log.warning("cannot cache the %s spec: %s", name, exc)
+
+    async def refresh(self, session: aiohttp.ClientSession) -> bool:
+        """Fetch every spec; returns whether anything changed. A failure keeps the last copy."""
+        results = await asyncio.gather(
+            *(self._fetch(session, name, url) for name, url in self.upstreams.items())
+        )
+        changed = any(results)
+        if changed:
+            self._merged = None
+        return changed
+
+    async def _fetch(self, session: aiohttp.ClientSession, name: str, base: str) -> bool:
+        try:
+            async with session.get(
+                f"{base}/openapi.json", timeout=aiohttp.ClientTimeout(total=3)
+            ) as response:
+                if response.status != 200:
+                    raise ValueError(f"status {response.status}")
+                text = await response.text()
+                document = json.loads(text)
+                if not isinstance(document, dict) or "paths" not in document:
+                    raise ValueError("not an OpenAPI document")
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            if self.fetched_ok.get(name, True):
+                log.warning("keeping the last good %s spec: %s", name, exc)
+            self.fetched_ok[name] = False
+            return False
+        self.fetched_ok[name] = True
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if self.digests.get(name) == digest:
+            return False
+        self.specs[name] = document
+        self.digests[name] = digest
+        self._save_disk(name, text)
+        return True
+
+    def document(self) -> dict[str, Any]:
+        """The merged document (rebuilt only after a change)."""
+        if self._merged is None:
+            specs = {name: self.specs[name] for name in self.upstreams if name in self.specs}
+            self._merged = merge(self.own_spec(), specs, token_url=self.token_url)
+        return self._merged
+
+    async def run(self, session: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+        """Refresh periodically until stopped."""
+        while not stop.is_set():
+            try:
+                await self.refresh(session)
+            except Exception:  # never let the refresher die
+                log.exception("spec refresh failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.refresh_seconds)

@@ -1,0 +1,158 @@
+"""The gateway's operational routes: keys, merged OpenAPI, docs, health, metrics."""
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from gateway.auth.dependencies import GatewayDep
+from gateway.runtime import Gateway
+from services.common.errors import problem_response, problem_responses
+from services.common.migrations import current_revision, head_revision
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+router = APIRouter(tags=["operations"])
+PUBLIC: dict[str, Any] = {"security": []}
+
+
+class Jwk(BaseModel):
+    """A public Ed25519 key (RFC 8037)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kty: str = Field(examples=["OKP"])
+    crv: str = Field(examples=["Ed25519"])
+    x: str
+    kid: str
+    alg: str = Field(examples=["EdDSA"])
+    use: str = Field(examples=["sig"])
+
+
+class Jwks(BaseModel):
+    """The keys that verify the gateway's tokens: the current key, and the previous during a rotation."""
+
+    keys: list[Jwk]
+
+
+class Health(BaseModel):
+    """Liveness or readiness, with one entry per check."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "ready", "checks": {"database": "ok", "registry": "ok"}}]
+        }
+    )
+
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)
+
+
+@router.get(
+    "/.well-known/jwks.json",
+    summary="Public keys of the gateway's tokens",
+    operation_id="get_jwks",
+    response_model=Jwks,
+    openapi_extra=PUBLIC,
+)
+def jwks(gateway: GatewayDep) -> JSONResponse:
+    return JSONResponse(gateway.keyring.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get(
+    "/openapi.json",
+    summary="The platform's OpenAPI document (gateway and every service)",
+    operation_id="get_openapi",
+    response_model=dict[str, Any],
+    openapi_extra=PUBLIC,
+)
+def openapi_document(gateway: GatewayDep) -> JSONResponse:
+    assert gateway.specs is not None
+    return JSONResponse(gateway.specs.document())
+
+
+@router.get("/docs", include_in_schema=False)
+def docs() -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="Taiyuan SME platform API")
+
+
+@router.get(
+    "/healthz",
+    summary="Liveness",
+    operation_id="healthz",
+    response_model=Health,
+    openapi_extra=PUBLIC,
+)
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+def _database_checks(gateway: Gateway) -> dict[str, str]:
+    try:
+        with gateway.database.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        current = current_revision("gateway", gateway.database.engine, gateway.database.schema)
+        head = head_revision(MIGRATIONS)
+        return {
+            "database": "ok",
+            "migrations": "ok" if current == head else f"at {current}, head is {head}",
+        }
+    except SQLAlchemyError as exc:
+        return {"database": f"unreachable: {type(exc).__name__}"}
+
+
+async def _upstream_check(session: aiohttp.ClientSession, base: str) -> str:
+    try:
+        async with session.get(
+            f"{base}/readyz", timeout=aiohttp.ClientTimeout(total=2)
+        ) as response:
+            return "ok" if response.status == 200 else f"not ready ({response.status})"
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return f"unreachable: {type(exc).__name__}"
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: own database, migrations, rate-limit storage and every upstream",
+    operation_id="readyz",
+    response_model=Health,
+    responses=problem_responses(503),
+    openapi_extra=PUBLIC,
+)
+async def readyz(request: Request, gateway: GatewayDep) -> Response:
+    assert gateway.control is not None
+    checks = await run_in_threadpool(_database_checks, gateway)
+    try:
+        checks["rate_limit_storage"] = "ok" if await gateway.limiter.check() else "unreachable"
+    except Exception as exc:
+        checks["rate_limit_storage"] = f"unreachable: {type(exc).__name__}"
+    names = list(gateway.upstreams)
+    results = await asyncio.gather(
+        *(_upstream_check(gateway.control, gateway.upstreams[name].base_url) for name in names)
+    )
+    checks.update(zip(names, results, strict=True))
+    if all(value == "ok" for value in checks.values()):
+        return JSONResponse(Health(status="ready", checks=checks).model_dump())
+    failing = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
+    return problem_response(request, status=503, code="not_ready", detail=failing)
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    operation_id="metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
+    openapi_extra=PUBLIC,
+)
+def metrics(gateway: GatewayDep) -> Response:
+    body = generate_latest(gateway.metrics.registry) + generate_latest(REGISTRY)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,120 @@
+"""Gateway configuration: environment variables prefixed `GATEWAY_`."""
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from services.common.settings import VAR_DIR, InsecureConfiguration, ServiceSettings
+
+SERVICES = ("registry", "funding", "credit", "vouchers")
+DEFAULT_SIGNING_KEY_FILE = str(VAR_DIR / "keys" / "gateway-signing.pem")
+
+
+class GatewaySettings(ServiceSettings):
+    """Everything the gateway reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL callers use.")
+    registry_url: str = "http://127.0.0.1:8001"
+    funding_url: str = "http://127.0.0.1:8002"
+    credit_url: str = "http://127.0.0.1:8003"
+    vouchers_url: str = "http://127.0.0.1:8004"
+
+    signing_key_pem: SecretStr | None = Field(
+        default=None, description="Current Ed25519 private key (PEM); else `signing_key_file`."
+    )
+    signing_key_file: str = Field(
+        default=DEFAULT_SIGNING_KEY_FILE,
+        description="Current Ed25519 private key file; generated in development if missing.",
+    )
+    signing_key_id: str | None = Field(default=None, description="kid; default: key thumbprint.")
+    previous_public_key_pem: str | None = Field(
+        default=None, description="The key being rotated out (public or private PEM)."
+    )
+    previous_key_id: str | None = None
+    write_jwks_file: bool = Field(
+        default=True, description="Write the public JWKS to `internal_jwks` (a path) at start."
+    )
+
+    internal_token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    internal_token_refresh_margin_seconds: int = Field(default=60, ge=5)
+    access_token_ttl_seconds: int = Field(default=600, ge=60, le=86400)
+    api_key_prefix: str = Field(default="tsk", pattern=r"^[a-z]{2,8}$")
+    key_cache_ttl_seconds: float = Field(
+        default=5.0, ge=0, le=60, description="How long other replicas may honour a revoked key."
+    )
+    last_used_flush_seconds: float = 30.0
+
+    rate_limit_storage: str = Field(
+        default="memory://", description="`memory://`, or `redis://host:port` shared by replicas."
+    )
+    rate_limit_read: str = "600/minute"
+    rate_limit_write: str = "120/minute"
+    rate_limit_public: str = "120/minute"
+    rate_limit_token: str = "60/minute"
+
+    connect_timeout_seconds: float = 2.0
+    read_timeout_seconds: float = 15.0
+    upstream_pool_size: int = 256
+    retry_attempts: int = Field(default=1, ge=0, le=3)
+    breaker_failure_threshold: int = Field(default=5, ge=1)
+    breaker_reset_seconds: float = Field(default=5.0, gt=0)
+    max_buffered_response_bytes: int = 1 << 20
+
+    openapi_refresh_seconds: float = 30.0
+    openapi_cache_dir: str | None = Field(
+        default=str(VAR_DIR / "openapi-cache"), description="Last good service specs on disk."
+    )
+    cors_origins: list[str] = Field(default_factory=list)
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Peers whose X-Forwarded-For is kept (load balancers)."
+    )
+    access_log: bool = True
+    migrate_on_start: bool = Field(
+        default=True, description="Run the gateway's migrations at start."
+    )
+    bootstrap_admin_key: SecretStr | None = None
+
+    @property
+    def upstreams(self) -> dict[str, str]:
+        """Service name → base URL."""
+        return {name: getattr(self, f"{name}_url").rstrip("/") for name in SERVICES}
+
+    @property
+    def issuer(self) -> str:
+        """`iss` of every token the gateway signs."""
+        return self.token_issuer
+
+    @property
+    def access_token_audience(self) -> str:
+        """`aud` of OAuth access tokens: the gateway itself."""
+        return self.public_url.rstrip("/")
+
+    def default_secrets(self) -> list[str]:
+        """Settings still at an insecure development default."""
+        found = []
+        if self.signing_key_pem is None and self.signing_key_file == DEFAULT_SIGNING_KEY_FILE:
+            found.append("signing_key_file")
+        return found
+
+    @model_validator(mode="after")
+    def _refuse_weak_production(self) -> "GatewaySettings":
+        if self.environment != "production":
+            return self
+        problems = []
+        key = self.bootstrap_admin_key
+        if key is not None and len(key.get_secret_value()) < 32:
+            problems.append("bootstrap_admin_key is shorter than 32 characters")
+        if "*" in self.cors_origins:
+            problems.append("cors_origins allows every origin")
+        if problems:
+            raise InsecureConfiguration(f"refusing to start in production: {'; '.join(problems)}")
+        return self
+
+
+def jwks_path(settings: GatewaySettings) -> Path | None:
+    """Where to write the public JWKS for services, if `internal_jwks` names a file."""
+    source = settings.internal_jwks.strip()
+    return None if source.startswith("{") else Path(source)

@@ -1,0 +1,176 @@
+"""Gateway fixtures: echo upstreams and running gateways (uvicorn in a thread, real sockets)."""
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from tests.conftest import DatabaseTarget
+from tests.gateway.upstream import echo_app
+from tests.servers import free_port, serve
+
+
+@contextmanager
+def serve_gateway(app: FastAPI) -> Iterator[str]:
+    """Serve like production: uvicorn must not trust X-Forwarded-For (`--no-proxy-headers`)."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("gateway did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+ADMIN_KEY = "test-bootstrap-admin-key-0123456789abcdef"
+KID = "test-key-1"
+
+
+@dataclass
+class Upstream:
+    """A running echo service."""
+
+    url: str
+    app: FastAPI
+
+    @property
+    def hits(self) -> int:
+        return int(self.app.state.hits)
+
+
+@dataclass
+class RunningGateway:
+    """A gateway served on a loopback port, with an HTTP client and admin helpers."""
+
+    url: str
+    app: FastAPI
+    settings: GatewaySettings
+    http: httpx.Client
+    admin_headers: dict[str, str] = field(default_factory=lambda: {"X-API-Key": ADMIN_KEY})
+
+    def create_client(self, kind: str = "bank", **body: Any) -> dict[str, Any]:
+        """Create a client through the admin API; returns the answer (with its key)."""
+        payload = {"name": f"test {kind}", "kind": kind, **body}
+        if kind in ("bank", "provider", "enterprise"):
+            payload.setdefault("org", "91140105MA0KDE119Q" if kind == "enterprise" else "ORG1")
+        response = self.http.post("/admin/v1/clients", json=payload, headers=self.admin_headers)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def key_for(self, kind: str = "bank", **body: Any) -> str:
+        """A fresh API key of a new client of `kind`."""
+        return str(self.create_client(kind, **body)["api_key"]["key"])
+
+    @property
+    def gateway(self) -> Any:
+        return self.app.state.gateway
+
+
+@pytest.fixture(scope="session")
+def jwks(jwks_json: str) -> dict[str, Any]:
+    """The JWKS of the session's gateway key, as a dict."""
+    return dict(json.loads(jwks_json))
+
+
+@pytest.fixture(scope="session")
+def registry_upstream(jwks: dict[str, Any]) -> Iterator[Upstream]:
+    """An echo service standing in for the registry."""
+    app = echo_app("registry", jwks)
+    with serve(app) as url:
+        yield Upstream(url, app)
+
+
+@pytest.fixture(scope="session")
+def credit_upstream(jwks: dict[str, Any]) -> Iterator[Upstream]:
+    """An echo service standing in for the credit service."""
+    app = echo_app("credit", jwks)
+    with serve(app) as url:
+        yield Upstream(url, app)
+
+
+@pytest.fixture
+def gateway_database(
+    new_database_target: Callable[[], DatabaseTarget],
+) -> Callable[[], DatabaseTarget]:
+    """Where a gateway under test keeps its tables (the one place to repoint the gateway's DB)."""
+    return new_database_target
+
+
+StartGateway = Callable[..., RunningGateway]
+
+
+@pytest.fixture
+def start_gateway(
+    gateway_database: Callable[[], DatabaseTarget],
+    signing_key: bytes,
+    registry_upstream: Upstream,
+    credit_upstream: Upstream,
+    tmp_path: Path,
+) -> Iterator[StartGateway]:
+    """`start_gateway(**settings)` → a running gateway; stopped at the end of the test."""
+    stack = ExitStack()
+
+    def start(**overrides: Any) -> RunningGateway:
+        target = gateway_database()
+        dead = f"http://127.0.0.1:{free_port()}"
+        values: dict[str, Any] = {
+            "environment": "test",
+            "database_url": target.url,
+            "database_schema": target.schema,
+            "signing_key_pem": signing_key.decode(),
+            "signing_key_id": KID,
+            "write_jwks_file": False,
+            "registry_url": registry_upstream.url,
+            "credit_url": credit_upstream.url,
+            "funding_url": dead,
+            "vouchers_url": dead,
+            "bootstrap_admin_key": ADMIN_KEY,
+            "openapi_cache_dir": str(tmp_path / f"openapi-{uuid.uuid4().hex[:6]}"),
+            "openapi_refresh_seconds": 3600,
+            "log_level": "WARNING",
+            "log_json": False,
+            "access_log": False,
+        }
+        values.update(overrides)
+        settings = GatewaySettings(**values)
+        app = create_app(settings)
+        url = stack.enter_context(serve_gateway(app))
+        http = stack.enter_context(httpx.Client(base_url=url, timeout=10))
+        return RunningGateway(url=url, app=app, settings=settings, http=http)
+
+    yield start
+    stack.close()
+
+
+@pytest.fixture
+def gw(start_gateway: StartGateway) -> RunningGateway:
+    """A gateway with default test settings."""
+    return start_gateway()

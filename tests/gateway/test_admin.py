@@ -1,0 +1,120 @@
+"""The clients admin API."""
+
+from tests.gateway.conftest import RunningGateway
+
+
+def test_client_lifecycle(gw: RunningGateway) -> None:
+    admin = gw.admin_headers
+    created = gw.create_client("portal", name="Shanxi portal", issue_client_secret=True)
+    client = created["client"]
+    assert client["id"].startswith("cli_") and client["status"] == "active"
+    assert "on_behalf" in client["scopes"] and client["has_client_secret"]
+    assert created["api_key"]["key"].startswith("tsk_") and created["client_secret"].startswith(
+        "tcs_"
+    )
+    assert created["api_key"]["prefix"] == created["api_key"]["key"][:12]
+
+    got = gw.http.get(f"/admin/v1/clients/{client['id']}", headers=admin)
+    assert got.status_code == 200 and got.json() == client and got.headers["etag"]
+    assert "key_hash" not in got.text and "secret_hash" not in got.text
+
+    listed = gw.http.get(
+        "/admin/v1/clients", params={"kind": "portal", "limit": 1}, headers=admin
+    ).json()
+    assert [c["id"] for c in listed["items"]] == [client["id"]]
+
+    keys = gw.http.get(f"/admin/v1/clients/{client['id']}/keys", headers=admin).json()["items"]
+    assert len(keys) == 1 and "key" not in keys[0]
+
+    suspended = gw.http.post(f"/admin/v1/clients/{client['id']}/suspend", headers=admin).json()
+    assert suspended["status"] == "suspended"
+    assert (
+        gw.http.post(f"/admin/v1/clients/{client['id']}/activate", headers=admin).json()["status"]
+        == "active"
+    )
+
+    secret = gw.http.post(f"/admin/v1/clients/{client['id']}/secret", headers=admin)
+    assert secret.status_code == 201 and secret.json()["client_secret"] != created["client_secret"]
+
+    assert gw.http.delete(f"/admin/v1/clients/{client['id']}", headers=admin).status_code == 204
+    gone = gw.http.get(f"/admin/v1/clients/{client['id']}", headers=admin)
+    assert gone.status_code == 404 and gone.json()["code"] == "client_not_found"
+    key = created["api_key"]["key"]
+    assert gw.http.get("/registry/v1/echo", headers={"X-API-Key": key}).status_code == 401
+
+
+def test_admin_api_validation(gw: RunningGateway) -> None:
+    admin = gw.admin_headers
+    wider = gw.http.post(
+        "/admin/v1/clients",
+        json={"name": "b", "kind": "bank", "org": "B1", "scopes": ["funding:admin"]},
+        headers=admin,
+    )
+    assert (
+        wider.status_code == 422
+        and wider.json()["errors"][0]["code"] == "scope_not_allowed_for_kind"
+    )
+    no_org = gw.http.post("/admin/v1/clients", json={"name": "b", "kind": "bank"}, headers=admin)
+    assert no_org.status_code == 422 and no_org.json()["errors"][0]["field"] == "body.org"
+    unknown = gw.http.post(
+        "/admin/v1/clients",
+        json={"name": "b", "kind": "bank", "org": "B", "scopes": ["nope"]},
+        headers=admin,
+    )
+    assert unknown.status_code == 422
+    assert gw.http.get("/admin/v1/clients").status_code == 401
+    assert gw.http.get("/admin/v1/clients", headers={"X-API-Key": "wrong"}).status_code == 401
+
+
+def test_an_admin_client_can_administer(gw: RunningGateway) -> None:
+    key = gw.key_for("admin")
+    response = gw.http.get("/admin/v1/clients", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200
+
+
+def test_last_used_is_recorded(gw: RunningGateway) -> None:
+    created = gw.create_client("bank")
+    gw.http.get("/registry/v1/echo", headers={"X-API-Key": created["api_key"]["key"]})
+    import asyncio
+
+    asyncio.run(gw.gateway.authenticator.flush_last_used())
+    keys = gw.http.get(
+        f"/admin/v1/clients/{created['client']['id']}/keys", headers=gw.admin_headers
+    ).json()
+    assert keys["items"][0]["last_used_at"] is not None
+
+
+def test_operational_routes(gw: RunningGateway) -> None:
+    assert gw.http.get("/healthz").json() == {"status": "ok", "checks": {}}
+    ready = gw.http.get("/readyz")
+    assert (
+        ready.status_code == 503 and "funding" in ready.json()["detail"]
+    )  # funding is down in tests
+    key = gw.key_for("bank")
+    gw.http.get("/registry/v1/echo", headers={"X-API-Key": key})
+    metrics = gw.http.get("/metrics").text
+    assert (
+        'gateway_requests_total{client_kind="bank",route="registry.other",status="200"}' in metrics
+    )
+    assert "gateway_request_duration_seconds_bucket" in metrics
+    assert gw.http.get("/docs").status_code == 200
+
+
+def test_cors_for_portals(start_gateway) -> None:  # type: ignore[no-untyped-def]
+    gw = start_gateway(cors_origins=["https://portal.example"])
+    preflight = gw.http.options(
+        "/registry/v1/echo",
+        headers={
+            "Origin": "https://portal.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://portal.example"
+    key = gw.key_for("portal")
+    response = gw.http.get(
+        "/registry/v1/echo", headers={"Origin": "https://portal.example", "X-API-Key": key}
+    )
+    assert response.headers["access-control-allow-origin"] == "https://portal.example"
+    assert "x-request-id" in response.headers["access-control-expose-headers"].lower()

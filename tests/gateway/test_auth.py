@@ -1,0 +1,182 @@
+"""Who may call: 401 for missing, unknown, revoked and expired credentials; 403 off-scope."""
+
+import time
+
+import jwt
+
+from tests.gateway.conftest import KID, RunningGateway
+
+
+def _problem(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["code"] == code
+    assert body["request_id"] == response.headers["x-request-id"]
+
+
+def test_no_key_is_401(gw: RunningGateway) -> None:
+    response = gw.http.get("/registry/v1/echo")
+    _problem(response, 401, "missing_credentials")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_unknown_key_is_401(gw: RunningGateway) -> None:
+    for headers in (
+        {"Authorization": "Bearer tsk_notarealkey000000000000000000000000000000"},
+        {"X-API-Key": "tsk_another_unknown_key"},
+        {"Authorization": "Bearer something-else"},
+    ):
+        _problem(
+            gw.http.get("/registry/v1/echo", headers=headers),
+            401,
+            "invalid_api_key"
+            if headers.get("X-API-Key", headers.get("Authorization", ""))
+            .split()[-1]
+            .startswith("tsk_")
+            else "invalid_credentials",
+        )
+
+
+def test_good_key_in_either_header(gw: RunningGateway) -> None:
+    key = gw.key_for("bank")
+    assert (
+        gw.http.get("/registry/v1/echo", headers={"Authorization": f"Bearer {key}"}).status_code
+        == 200
+    )
+    response = gw.http.get("/registry/v1/echo", headers={"X-API-Key": key})
+    assert response.status_code == 200
+    assert response.headers["ratelimit-policy"].startswith('"read";q=')
+    assert response.headers["ratelimit"].startswith('"read";r=')
+
+
+def test_revoked_key_is_401_at_once(gw: RunningGateway) -> None:
+    created = gw.create_client("bank")
+    key, key_id, client_id = (
+        created["api_key"]["key"],
+        created["api_key"]["id"],
+        created["client"]["id"],
+    )
+    headers = {"X-API-Key": key}
+    assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 200  # now cached
+    revoked = gw.http.delete(
+        f"/admin/v1/clients/{client_id}/keys/{key_id}", headers=gw.admin_headers
+    )
+    assert revoked.status_code == 204
+    _problem(gw.http.get("/registry/v1/echo", headers=headers), 401, "invalid_api_key")
+
+
+def test_rotation_keeps_both_keys_until_revoked(gw: RunningGateway) -> None:
+    created = gw.create_client("bank")
+    client_id, old = created["client"]["id"], created["api_key"]
+    new = gw.http.post(
+        f"/admin/v1/clients/{client_id}/keys", json={"label": "next"}, headers=gw.admin_headers
+    )
+    assert new.status_code == 201
+    for key in (old["key"], new.json()["key"]):
+        assert gw.http.get("/registry/v1/echo", headers={"X-API-Key": key}).status_code == 200
+    gw.http.delete(f"/admin/v1/clients/{client_id}/keys/{old['id']}", headers=gw.admin_headers)
+    assert gw.http.get("/registry/v1/echo", headers={"X-API-Key": old["key"]}).status_code == 401
+    assert (
+        gw.http.get("/registry/v1/echo", headers={"X-API-Key": new.json()["key"]}).status_code
+        == 200
+    )
+
+
+def test_suspended_client_is_401(gw: RunningGateway) -> None:
+    created = gw.create_client("provider")
+    headers = {"X-API-Key": created["api_key"]["key"]}
+    assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 200
+    gw.http.post(f"/admin/v1/clients/{created['client']['id']}/suspend", headers=gw.admin_headers)
+    _problem(gw.http.get("/registry/v1/echo", headers=headers), 401, "invalid_api_key")
+
+
+def test_expired_access_token_is_401(gw: RunningGateway, signing_key: bytes) -> None:
+    client_id = gw.create_client("bank")["client"]["id"]
+    now = int(time.time())
+    claims = {
+        "iss": gw.settings.issuer,
+        "aud": gw.settings.access_token_audience,
+        "sub": client_id,
+        "client_id": client_id,
+        "iat": now - 700,
+        "exp": now - 100,
+        "jti": "atk_test",
+        "scope": "registry:read",
+    }
+    token = jwt.encode(
+        claims, signing_key, algorithm="EdDSA", headers={"kid": KID, "typ": "at+jwt"}
+    )
+    _problem(
+        gw.http.get("/registry/v1/echo", headers={"Authorization": f"Bearer {token}"}),
+        401,
+        "token_expired",
+    )
+
+
+def test_internal_token_is_not_an_access_token(gw: RunningGateway) -> None:
+    """A token minted for a service (aud=registry, no at+jwt) does not authenticate at the edge."""
+    token = gw.gateway.signer.mint(
+        sub="cli_x", kind="admin", org=None, scopes=["admin"], audience="registry", ttl_seconds=60
+    )
+    _problem(
+        gw.http.get("/registry/v1/echo", headers={"Authorization": f"Bearer {token}"}),
+        401,
+        "invalid_token",
+    )
+
+
+def test_forbidden_route_is_403(gw: RunningGateway) -> None:
+    provider = {"X-API-Key": gw.key_for("provider")}
+    _problem(
+        gw.http.get("/credit/v1/reports/91140105MA0KDE119Q", headers=provider),
+        403,
+        "insufficient_scope",
+    )
+    bank = {"X-API-Key": gw.key_for("bank")}
+    _problem(gw.http.post("/funding/v1/budgets", json={}, headers=bank), 403, "insufficient_scope")
+    _problem(gw.http.get("/admin/v1/clients", headers=bank), 403, "insufficient_scope")
+
+
+def test_narrowed_scopes_are_enforced(gw: RunningGateway) -> None:
+    key = gw.key_for("bank", scopes=["credit:read"])
+    _problem(
+        gw.http.get("/registry/v1/echo", headers={"X-API-Key": key}), 403, "insufficient_scope"
+    )
+
+
+def test_public_route_needs_no_key(gw: RunningGateway) -> None:
+    response = gw.http.get("/registry/v1/public/ping")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_unknown_route_is_404_problem(gw: RunningGateway) -> None:
+    _problem(gw.http.get("/registry/healthz"), 404, "not_found")
+
+
+def test_on_behalf_of(gw: RunningGateway) -> None:
+    portal = {"X-API-Key": gw.key_for("portal")}
+    uscc = "91140106MA0KDE223B"
+    who = gw.http.get("/registry/v1/whoami", headers={**portal, "X-On-Behalf-Of": uscc})
+    assert who.status_code == 200 and who.json()["org"] == uscc and who.json()["kind"] == "portal"
+    _problem(
+        gw.http.get("/registry/v1/whoami", headers={**portal, "X-On-Behalf-Of": "nope"}),
+        400,
+        "invalid_on_behalf_of",
+    )
+    enterprise = {"X-API-Key": gw.key_for("enterprise")}
+    _problem(
+        gw.http.get("/registry/v1/whoami", headers={**enterprise, "X-On-Behalf-Of": uscc}),
+        403,
+        "on_behalf_not_allowed",
+    )
+
+
+def test_internal_tokens_are_cached(gw: RunningGateway) -> None:
+    headers = {"X-API-Key": gw.key_for("bank")}
+    before = gw.gateway.tokens.minted
+    for _ in range(5):
+        assert gw.http.get("/registry/v1/whoami", headers=headers).status_code == 200
+    assert gw.gateway.tokens.minted == before + 1
+    assert gw.http.get("/credit/v1/whoami", headers=headers).status_code == 200
+    assert gw.gateway.tokens.minted == before + 2  # one per audience

@@ -1,0 +1,47 @@
+"""Demo data: one client per kind with known keys, idempotent, development only."""
+
+import pytest
+
+from gateway.demo import demo_key, seed_demo
+from gateway.settings import GatewaySettings
+from tests.conftest import DatabaseTarget
+from tests.gateway.conftest import StartGateway
+
+
+def test_seed_is_idempotent_and_keys_work(
+    database_target: DatabaseTarget, start_gateway: StartGateway, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = GatewaySettings(
+        environment="development",
+        database_url=database_target.url,
+        database_schema=database_target.schema,
+    )
+    keys = seed_demo(settings)
+    assert seed_demo(settings, quiet=True) == keys
+    assert set(keys) == {"admin", "department", "bank", "provider", "portal", "enterprise"}
+    assert keys["bank"] == demo_key("bank") and keys["bank"] in capsys.readouterr().out
+    gw = start_gateway(database_url=database_target.url, database_schema=database_target.schema)
+    who = gw.http.get("/registry/v1/whoami", headers={"Authorization": f"Bearer {keys['bank']}"})
+    assert who.status_code == 200 and who.json()["client_id"] == "cli_demo_bank"
+    clients = gw.http.get("/admin/v1/clients", headers={"X-API-Key": keys["admin"]}).json()["items"]
+    assert len(clients) == 6
+
+
+def test_seed_refuses_outside_development() -> None:
+    with pytest.raises(RuntimeError):
+        seed_demo(GatewaySettings(environment="test"))
+
+
+def test_production_refuses_defaults() -> None:
+    from services.common.settings import InsecureConfiguration
+
+    with pytest.raises(InsecureConfiguration):
+        GatewaySettings(environment="production", database_url="postgresql://x/y")
+    with pytest.raises(InsecureConfiguration):
+        GatewaySettings(
+            environment="production",
+            database_url="postgresql://x/y",
+            signing_key_file="/etc/gateway/key.pem",
+            internal_jwks="/etc/gateway/jwks.json",
+            bootstrap_admin_key="short",
+        )

@@ -1,0 +1,113 @@
+"""OAuth 2.0 client credentials: tokens, and RFC 6749 §5.2 errors."""
+
+import httpx
+import jwt
+import pytest
+
+from tests.gateway.conftest import RunningGateway
+
+
+@pytest.fixture
+def oauth_client(gw: RunningGateway) -> tuple[str, str]:
+    created = gw.create_client(
+        "bank", issue_client_secret=True, scopes=["credit:read", "credit:reports", "registry:read"]
+    )
+    return created["client"]["id"], created["client_secret"]
+
+
+def _error(response: httpx.Response, status: int, error: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == error
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_token_with_basic_auth_works_at_the_proxy(
+    gw: RunningGateway, oauth_client: tuple[str, str]
+) -> None:
+    response = gw.http.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=oauth_client
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (
+        body["token_type"] == "Bearer"
+        and body["expires_in"] == gw.settings.access_token_ttl_seconds
+    )
+    assert set(body["scope"].split()) == {"credit:read", "credit:reports", "registry:read"}
+    header = jwt.get_unverified_header(body["access_token"])
+    claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+    assert header["typ"] == "at+jwt" and claims["client_id"] == oauth_client[0]
+    assert claims["aud"] == gw.settings.access_token_audience
+    who = gw.http.get(
+        "/registry/v1/whoami", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
+    assert who.status_code == 200 and who.json()["client_id"] == oauth_client[0]
+
+
+def test_token_with_form_auth_and_narrow_scope(
+    gw: RunningGateway, oauth_client: tuple[str, str]
+) -> None:
+    client_id, secret = oauth_client
+    response = gw.http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret,
+            "scope": "credit:read",
+        },
+    )
+    assert response.status_code == 200 and response.json()["scope"] == "credit:read"
+    token = response.json()["access_token"]
+    denied = gw.http.get("/registry/v1/echo", headers={"Authorization": f"Bearer {token}"})
+    assert denied.status_code == 403
+
+
+def test_token_errors(gw: RunningGateway, oauth_client: tuple[str, str]) -> None:
+    client_id, secret = oauth_client
+    grant = {"grant_type": "client_credentials"}
+    _error(gw.http.post("/oauth/token", data=grant), 401, "invalid_client")
+    _error(
+        gw.http.post("/oauth/token", data=grant, auth=(client_id, "wrong")), 401, "invalid_client"
+    )
+    _error(
+        gw.http.post("/oauth/token", data=grant, auth=("cli_nobody", secret)), 401, "invalid_client"
+    )
+    assert (
+        gw.http.post("/oauth/token", data=grant, auth=(client_id, "x"))
+        .headers["www-authenticate"]
+        .startswith("Basic")
+    )
+    _error(
+        gw.http.post("/oauth/token", data={"grant_type": "password"}, auth=oauth_client),
+        400,
+        "unsupported_grant_type",
+    )
+    _error(gw.http.post("/oauth/token", data={}, auth=oauth_client), 400, "invalid_request")
+    _error(
+        gw.http.post("/oauth/token", data={**grant, "scope": "funding:admin"}, auth=oauth_client),
+        400,
+        "invalid_scope",
+    )
+    _error(
+        gw.http.post("/oauth/token", data={**grant, "client_secret": secret}, auth=oauth_client),
+        400,
+        "invalid_request",
+    )
+
+
+def test_suspended_clients_tokens_stop_working(
+    gw: RunningGateway, oauth_client: tuple[str, str]
+) -> None:
+    token = gw.http.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=oauth_client
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 200
+    gw.http.post(f"/admin/v1/clients/{oauth_client[0]}/suspend", headers=gw.admin_headers)
+    assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 401
+    _error(
+        gw.http.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=oauth_client),
+        401,
+        "invalid_client",
+    )

@@ -1,0 +1,135 @@
+"""One merged OpenAPI 3.1 document; a client generated from it calls the running stack."""
+
+import importlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from openapi_spec_validator import validate
+
+from tests.gateway.conftest import RunningGateway, StartGateway
+from tests.gateway.upstream import echo_app
+from tests.servers import serve
+
+
+def _document(gw: RunningGateway, needs: str, timeout: float = 5) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        document = gw.http.get("/openapi.json").json()
+        if needs in document["paths"] or time.monotonic() > deadline:
+            return dict(document)
+        time.sleep(0.05)
+
+
+def test_merged_document_is_valid_openapi_31(gw: RunningGateway) -> None:
+    document = _document(gw, "/credit/v1/whoami")
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+    paths = document["paths"]
+    for path in (
+        "/registry/v1/echo",
+        "/credit/v1/whoami",
+        "/admin/v1/clients",
+        "/oauth/token",
+        "/.well-known/jwks.json",
+    ):
+        assert path in paths, path
+    assert "/registry/readyz" not in paths
+    operation_ids = [
+        op["operationId"]
+        for item in paths.values()
+        for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    ]
+    assert len(operation_ids) == len(set(operation_ids))
+    assert {
+        "registry_echo",
+        "credit_echo",
+        "registry_whoami",
+        "create_client",
+        "create_token",
+    } <= set(operation_ids)
+    schemas = document["components"]["schemas"]
+    assert "Echo" in schemas and "Problem" in schemas  # identical everywhere: kept once
+    assert {"RegistryIdentity", "CreditIdentity"} <= set(schemas) and "Identity" not in schemas
+    assert "consent_checked" in schemas["CreditIdentity"]["properties"]
+    whoami = paths["/credit/v1/whoami"]["get"]
+    assert (
+        whoami["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        == "#/components/schemas/CreditIdentity"
+    )
+    schemes = document["components"]["securitySchemes"]
+    assert set(schemes) == {"ApiKey", "BearerAuth", "OAuth2"}
+    assert schemes["OAuth2"]["flows"]["clientCredentials"]["tokenUrl"].endswith("/oauth/token")
+    assert paths["/registry/v1/echo"]["get"]["security"][2] == {"OAuth2": ["registry:read"]}
+    assert paths["/registry/v1/public/ping"]["get"]["security"] == []
+    assert paths["/admin/v1/clients"]["post"]["responses"]["403"]["content"][
+        "application/problem+json"
+    ]
+
+
+def test_last_good_copy_when_a_service_is_down(
+    start_gateway: StartGateway, jwks: dict[str, Any], tmp_path: Path
+) -> None:
+    cache = str(tmp_path / "openapi-cache")
+    with serve(echo_app("vouchers", jwks)) as url:
+        gw = start_gateway(vouchers_url=url, openapi_cache_dir=cache, openapi_refresh_seconds=0.1)
+        assert "/vouchers/v1/echo" in _document(gw, "/vouchers/v1/echo")["paths"]
+    time.sleep(0.3)  # refreshes fail now
+    assert "/vouchers/v1/echo" in gw.http.get("/openapi.json").json()["paths"]
+    assert gw.gateway.specs.fetched_ok["vouchers"] is False
+    # a fresh gateway, the service still down, serves the copy it finds on disk
+    restarted = start_gateway(vouchers_url=url, openapi_cache_dir=cache)
+    assert "/vouchers/v1/echo" in restarted.http.get("/openapi.json").json()["paths"]
+
+
+@pytest.mark.slow
+def test_generated_client_calls_the_stack(gw: RunningGateway, tmp_path: Path) -> None:
+    document = _document(gw, "/credit/v1/whoami")
+    spec = tmp_path / "openapi.json"
+    spec.write_text(httpx.get(f"{gw.url}/openapi.json").text)
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "post_hooks: []\nproject_name_override: tsme_client\npackage_name_override: tsme_client\n"
+    )
+    out = tmp_path / "generated" / "tsme_client"
+    generator = Path(sys.executable).parent / "openapi-python-client"
+    result = subprocess.run(
+        [
+            str(generator),
+            "generate",
+            "--path",
+            str(spec),
+            "--output-path",
+            str(out),
+            "--meta",
+            "none",
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert document["info"]["title"]
+    sys.path.insert(0, str(out.parent))
+    try:
+        client_module = importlib.import_module("tsme_client")
+        whoami = importlib.import_module("tsme_client.api.registry.registry_whoami")
+        created = gw.create_client("bank")
+        client = client_module.AuthenticatedClient(base_url=gw.url, token=created["api_key"]["key"])
+        identity = whoami.sync(client=client)
+        assert identity.client_id == created["client"]["id"] and identity.kind == "bank"
+        denied = whoami.sync_detailed(
+            client=client_module.AuthenticatedClient(base_url=gw.url, token="tsk_wrong")
+        )
+        assert denied.status_code == 401
+    finally:
+        sys.path.remove(str(out.parent))
+        for name in [m for m in sys.modules if m.startswith("tsme_client")]:
+            del sys.modules[name]

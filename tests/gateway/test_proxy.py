@@ -1,0 +1,72 @@
+"""Forwarding details: bodies streamed both ways, query strings, hop-by-hop headers, logs."""
+
+import hashlib
+import json
+import os
+
+from tests.gateway.conftest import RunningGateway
+
+
+def test_request_body_and_query_are_forwarded(gw: RunningGateway) -> None:
+    headers = {"X-API-Key": gw.key_for("admin")}
+    body = os.urandom(3_000_000)
+
+    def chunks():  # type: ignore[no-untyped-def]
+        for start in range(0, len(body), 100_000):
+            yield body[start : start + 100_000]
+
+    streamed = gw.http.post("/registry/v1/echo?a=1&b=%20x", content=chunks(), headers=headers)
+    assert streamed.status_code == 200, streamed.text
+    seen = streamed.json()
+    assert (
+        seen["body_length"] == len(body) and seen["body_sha256"] == hashlib.sha256(body).hexdigest()
+    )
+    assert seen["query"] == "a=1&b=%20x" and seen["path"] == "/v1/echo"
+    small = gw.http.put("/registry/v1/echo", json={"x": 1}, headers=headers).json()
+    assert small["method"] == "PUT" and small["body_length"] == len(
+        json.dumps({"x": 1}).replace(" ", "")
+    )
+
+
+def test_large_response_is_streamed(gw: RunningGateway) -> None:
+    headers = {"X-API-Key": gw.key_for("bank")}
+    response = gw.http.get("/registry/v1/big", params={"size": 5_000_000}, headers=headers)
+    assert response.status_code == 200 and len(response.content) == 5_000_000
+    assert response.headers["x-request-id"]
+
+
+def test_hop_by_hop_headers_are_dropped(gw: RunningGateway) -> None:
+    headers = {
+        "X-API-Key": gw.key_for("bank"),
+        "Connection": "keep-alive, X-Secret-Hop",
+        "X-Secret-Hop": "1",
+        "Keep-Alive": "timeout=5",
+        "TE": "trailers",
+        "X-Custom": "kept",
+    }
+    seen = gw.http.get("/registry/v1/echo", headers=headers).json()["headers"]
+    for name in ("x-secret-hop", "keep-alive", "te"):
+        assert name not in seen
+    assert seen["x-custom"] == "kept"
+
+
+def test_head_and_keepalive_reuse(gw: RunningGateway) -> None:
+    headers = {"X-API-Key": gw.key_for("bank")}
+    assert gw.http.head("/registry/v1/echo", headers=headers).status_code in (200, 405)
+    for _ in range(5):
+        assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 200
+
+
+def test_access_log_is_json(start_gateway, capfd) -> None:  # type: ignore[no-untyped-def]
+    gw = start_gateway(access_log=True)
+    key = gw.key_for("bank")
+    gw.http.get("/registry/v1/echo", headers={"X-API-Key": key, "X-Request-ID": "req-log-test-1"})
+    gw.gateway.proxy.access_log.flush()
+    lines = [
+        json.loads(line)
+        for line in capfd.readouterr().err.splitlines()
+        if '"gateway.access"' in line
+    ]
+    entry = next(line for line in lines if line.get("request_id") == "req-log-test-1")
+    assert entry["status"] == 200 and entry["kind"] == "bank" and entry["route"] == "registry.other"
+    assert entry["client"].startswith("cli_") and entry["latency_ms"] >= 0

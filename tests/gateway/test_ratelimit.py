@@ -1,0 +1,104 @@
+"""Rate limits: RateLimit headers, 429 with Retry-After, recovery; Redis shares counts."""
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.gateway.conftest import RunningGateway, StartGateway
+from tests.servers import free_port
+
+
+def _wait_for_next_window() -> None:
+    time.sleep(1.0 - (time.time() % 1.0) + 0.02)
+
+
+def test_limit_then_429_then_recovery(gw: RunningGateway) -> None:
+    key = gw.key_for("bank", rate_limits={"read": "3/second"})
+    headers = {"X-API-Key": key}
+    _wait_for_next_window()
+    remaining = []
+    for _ in range(3):
+        response = gw.http.get("/registry/v1/echo", headers=headers)
+        assert response.status_code == 200
+        assert response.headers["ratelimit-policy"] == '"read";q=3;w=1'
+        remaining.append(response.headers["ratelimit"].split(";")[1])
+    assert remaining == ["r=2", "r=1", "r=0"]
+    limited = gw.http.get("/registry/v1/echo", headers=headers)
+    assert limited.status_code == 429
+    assert limited.headers["content-type"].startswith("application/problem+json")
+    assert limited.json()["code"] == "rate_limited"
+    assert int(limited.headers["retry-after"]) >= 1
+    assert limited.headers["ratelimit"].startswith('"read";r=0;t=')
+    # writes have their own budget
+    assert gw.http.post("/registry/v1/echo", json={}, headers=headers).status_code != 429
+    _wait_for_next_window()
+    assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 200
+
+
+def test_limits_are_per_client(gw: RunningGateway) -> None:
+    first = {"X-API-Key": gw.key_for("bank", rate_limits={"read": "2/second"})}
+    second = {"X-API-Key": gw.key_for("bank", rate_limits={"read": "2/second"})}
+    _wait_for_next_window()
+    for _ in range(2):
+        gw.http.get("/registry/v1/echo", headers=first)
+    assert gw.http.get("/registry/v1/echo", headers=first).status_code == 429
+    assert gw.http.get("/registry/v1/echo", headers=second).status_code == 200
+
+
+def test_invalid_limit_is_422(gw: RunningGateway) -> None:
+    response = gw.http.post(
+        "/admin/v1/clients",
+        json={"name": "x", "kind": "bank", "org": "B", "rate_limits": {"read": "lots"}},
+        headers=gw.admin_headers,
+    )
+    assert response.status_code == 422 and response.json()["code"] == "validation_failed"
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                import redis
+
+                redis.Redis(port=port).ping()
+                break
+            except Exception:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+
+
+def test_redis_storage_is_shared_by_replicas(start_gateway: StartGateway, redis_url: str) -> None:
+    first = start_gateway(rate_limit_storage=redis_url)
+    created = first.create_client("bank", rate_limits={"read": "4/second"})
+    # the second replica reads the same database and the same Redis
+    second = start_gateway(
+        rate_limit_storage=redis_url,
+        database_url=first.settings.database_url,
+        database_schema=first.settings.database_schema,
+    )
+    headers = {"X-API-Key": created["api_key"]["key"]}
+    _wait_for_next_window()
+    statuses = [
+        replica.http.get("/registry/v1/echo", headers=headers).status_code
+        for replica in (first, second) * 3
+    ]
+    assert statuses[:4] == [200] * 4 and statuses[4:] == [429, 429]
+    ready = httpx.get(f"{second.url}/readyz").json()  # funding and vouchers are down in tests
+    assert "funding" in ready["detail"] and "rate_limit_storage" not in ready["detail"]

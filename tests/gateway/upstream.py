@@ -1,0 +1,115 @@
+"""A small upstream service for gateway tests: echoes what it was sent, checks identity."""
+
+import asyncio
+import hashlib
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from services.common.errors import install_problem_handlers
+from services.common.identity import CurrentClient
+from services.common.tokens import DEFAULT_ISSUER, TokenVerifier
+
+
+class Echo(BaseModel):
+    """What the upstream received."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body_length: int
+    body_sha256: str
+
+
+def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
+    """An upstream named `audience` that trusts the gateway keys in `jwks`."""
+    app = FastAPI(title=f"{audience} echo", version="1.0.0")
+    app.state.token_verifier = TokenVerifier(jwks, issuer=DEFAULT_ISSUER, audience=audience)
+    app.state.hits = 0
+    install_problem_handlers(app)
+
+    if audience == "credit":
+
+        class Identity(BaseModel):
+            """A caller as the credit service sees it (differs from the registry's)."""
+
+            client_id: str
+            kind: str
+            org: str | None
+            scopes: list[str]
+            consent_checked: bool = False
+
+    else:
+
+        class Identity(BaseModel):  # type: ignore[no-redef]
+            """A caller as this service sees it."""
+
+            client_id: str
+            kind: str
+            org: str | None
+            scopes: list[str]
+
+    @app.middleware("http")
+    async def count(request: Request, call_next: Any) -> Any:
+        app.state.hits += 1
+        return await call_next(request)
+
+    @app.get("/v1/echo", operation_id="echo", summary="Echo")
+    async def echo(request: Request) -> Echo:
+        return await echo_body(request)
+
+    @app.api_route(
+        "/v1/echo",
+        methods=["POST", "PUT", "DELETE"],
+        operation_id="echo_write",
+        summary="Echo a body",
+        include_in_schema=False,
+    )
+    async def echo_body(request: Request) -> Echo:
+        body = await request.body()
+        return Echo(
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            headers={k: v for k, v in request.headers.items()},
+            body_length=len(body),
+            body_sha256=hashlib.sha256(body).hexdigest(),
+        )
+
+    @app.get("/v1/whoami", operation_id="whoami", summary="Who is calling")
+    def whoami(client: CurrentClient) -> Identity:
+        return Identity(
+            client_id=client.client_id,
+            kind=client.kind,
+            org=client.org,
+            scopes=sorted(client.scopes),
+        )
+
+    @app.get("/v1/public/ping", operation_id="ping", summary="Public ping")
+    def ping() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/slow", operation_id="slow", summary="Answer late")
+    async def slow(seconds: float = 1.0) -> dict[str, float]:
+        await asyncio.sleep(seconds)
+        return {"slept": seconds}
+
+    @app.get("/v1/big", operation_id="big", summary="A large streamed body")
+    def big(size: int = 3_000_000) -> StreamingResponse:
+        def chunks() -> Any:
+            sent = 0
+            while sent < size:
+                n = min(65536, size - sent)
+                sent += n
+                yield b"x" * n
+
+        return StreamingResponse(chunks(), media_type="application/octet-stream")
+
+    @app.get("/readyz", operation_id="readyz", summary="Ready")
+    def readyz() -> dict[str, str]:
+        return {"status": "ready"}
+
+    return app
