@@ -1,14 +1,11 @@
 """Gateway metrics (Prometheus) and the JSON access log."""
 
-import logging
 import sys
 import time
 from typing import Any
 
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-
-access_log = logging.getLogger("gateway.access")
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 

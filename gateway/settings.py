@@ -57,7 +57,12 @@ class GatewaySettings(ServiceSettings):
 
     connect_timeout_seconds: float = 2.0
     read_timeout_seconds: float = 15.0
-    upstream_pool_size: int = 256
+    upstream_pool_size: int = Field(
+        default=256, description="Idle keep-alive connections kept per upstream."
+    )
+    upstream_keepalive_seconds: float = Field(
+        default=4.0, description="Reuse an idle connection only this long (below uvicorn's 5 s)."
+    )
     retry_attempts: int = Field(default=1, ge=0, le=3)
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=5.0, gt=0)

@@ -153,7 +153,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
-        "--rounds", type=int, default=1, help="alternate direct/gateway runs this often"
+        "--rounds", type=int, default=3, help="alternate direct/gateway runs this often"
     )
     parser.add_argument("--upstream", choices=("service", "trivial"), default="service")
     parser.add_argument(

@@ -68,6 +68,7 @@ STRIPPED = HOP_BY_HOP | {
     b"forwarded",
     b"x-real-ip",
     b"cookie",
+    b"expect",  # the gateway's own server answers 100-continue; the pool expects one final answer
 }
 STRIPPED_PREFIXES = (b"x-client-", b"x-forwarded-", b"x-gateway-", b"x-internal-", b"x-principal")
 RESPONSE_DROPPED = HOP_BY_HOP | {
@@ -105,6 +106,7 @@ class Upstream:
             max_idle=settings.upstream_pool_size,
             connect_timeout=settings.connect_timeout_seconds,
             read_timeout=settings.read_timeout_seconds,
+            keepalive=settings.upstream_keepalive_seconds,
         )
 
     def start(self) -> None:

@@ -6,6 +6,7 @@ machinery, and hands back the body as the parser produced it.
 """
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import httptools
@@ -132,6 +133,7 @@ class _Connection(asyncio.Protocol):
         self.response: Response | None = None
         self.closed = False
         self.paused = False
+        self.idle_since = 0.0
         self._drain: asyncio.Future[None] | None = None
 
     # asyncio.Protocol
@@ -244,7 +246,9 @@ class UpstreamPool:
         max_idle: int,
         connect_timeout: float,
         read_timeout: float,
+        keepalive: float = 4.0,
     ) -> None:
+        self.keepalive = keepalive
         self.host = host
         self.port = port
         self.host_header = f"{host}:{port}".encode()
@@ -270,6 +274,7 @@ class UpstreamPool:
 
     def _release(self, conn: _Connection, keep: bool) -> None:
         if keep and len(self._idle) < self.max_idle:
+            conn.idle_since = time.monotonic()
             self._idle.append(conn)
         elif conn.transport is not None:
             conn.closed = True
@@ -290,9 +295,18 @@ class UpstreamPool:
     ) -> Response:
         """Send one request; returns once the answer's headers are in."""
         conn: _Connection | None = None
-        while self._idle:
-            candidate = self._idle.pop()
-            if not candidate.closed:
+        if self._idle:
+            fresh_after = time.monotonic() - self.keepalive
+            while self._idle:
+                candidate = self._idle.pop()
+                if candidate.closed:
+                    continue
+                if candidate.idle_since < fresh_after:
+                    # Idle longer than the upstream may keep it (uvicorn: 5 s): don't race its close.
+                    candidate.closed = True
+                    if candidate.transport is not None:
+                        candidate.transport.close()
+                    continue
                 conn = candidate
                 break
         if conn is None:

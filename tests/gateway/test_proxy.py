@@ -70,3 +70,20 @@ def test_access_log_is_json(start_gateway, capfd) -> None:  # type: ignore[no-un
     entry = next(line for line in lines if line.get("request_id") == "req-log-test-1")
     assert entry["status"] == 200 and entry["kind"] == "bank" and entry["route"] == "registry.other"
     assert entry["client"].startswith("cli_") and entry["latency_ms"] >= 0
+
+
+def test_idle_connections_are_not_reused_past_keepalive(start_gateway) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    gw = start_gateway(upstream_keepalive_seconds=0.2)
+    headers = {"X-API-Key": gw.key_for("bank")}
+    assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 200
+    time.sleep(0.3)
+    for _ in range(3):
+        assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 200
+
+
+def test_post_is_never_retried(gw: RunningGateway) -> None:
+    headers = {"X-API-Key": gw.key_for("admin")}
+    response = gw.http.post("/funding/v1/budgets", json={"amount_fen": 1}, headers=headers)
+    assert response.status_code == 503  # refused, once: POST is not replayed
