@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
-from services.common.db import Database
+from services.common.db import SessionDep
 from services.common.errors import BadRequest, Conflict, Unprocessable
 from services.common.identity import CurrentClient
 from services.common.models import IdempotencyRecord, utcnow
@@ -92,18 +92,18 @@ def _request_hash(request: Request, body: bytes) -> str:
     return digest.hexdigest()
 
 
-def _claim(database: Database, client_id: str, key: str, request_hash: str) -> None:
-    with database.session() as session:
-        session.add(
-            IdempotencyRecord(
-                client_id=client_id, key=key, request_hash=request_hash, state=IN_PROGRESS
-            )
+def _claim(session: Session, client_id: str, key: str, request_hash: str) -> None:
+    session.add(
+        IdempotencyRecord(
+            client_id=client_id, key=key, request_hash=request_hash, state=IN_PROGRESS
         )
-        try:
-            session.commit()
-            return
-        except IntegrityError:
-            session.rollback()
+    )
+    try:
+        session.commit()
+        return
+    except IntegrityError:
+        session.rollback()
+    try:
         record = session.get(IdempotencyRecord, (client_id, key))
         if record is None:  # released between our insert and read: the caller may retry
             raise Conflict(
@@ -134,24 +134,31 @@ def _claim(database: Database, client_id: str, key: str, request_hash: str) -> N
                 code="idempotency_in_progress",
                 headers={"Retry-After": "1"},
             )
+    finally:
+        session.rollback()  # leave no transaction (on SQLite: no write lock) open
 
 
-def _release(database: Database, client_id: str, key: str) -> None:
-    with database.session() as session:
-        session.execute(
-            delete(IdempotencyRecord)
-            .where(col(IdempotencyRecord.client_id) == client_id)
-            .where(col(IdempotencyRecord.key) == key)
-            .where(col(IdempotencyRecord.state) == IN_PROGRESS)
-        )
-        session.commit()
+def _release(session: Session, client_id: str, key: str) -> None:
+    # The request's own session: its failed work is rolled back first, so on SQLite the
+    # release never waits on a write lock held by the very request it cleans up after.
+    session.rollback()
+    session.execute(
+        delete(IdempotencyRecord)
+        .where(col(IdempotencyRecord.client_id) == client_id)
+        .where(col(IdempotencyRecord.key) == key)
+        .where(col(IdempotencyRecord.state) == IN_PROGRESS)
+    )
+    session.commit()
 
 
 def idempotent(*, required: bool = True) -> Callable[..., AsyncIterator[Idempotency | None]]:
     """A dependency making a POST idempotent on the caller's `Idempotency-Key`."""
 
     async def dependency(
-        request: Request, client: CurrentClient, idempotency_key: KeyHeader = None
+        request: Request,
+        client: CurrentClient,
+        session: SessionDep,
+        idempotency_key: KeyHeader = None,
     ) -> AsyncIterator[Idempotency | None]:
         if idempotency_key is None:
             if required:
@@ -161,16 +168,15 @@ def idempotent(*, required: bool = True) -> Callable[..., AsyncIterator[Idempote
                 )
             yield None
             return
-        database: Database = request.app.state.database
         body = await request.body()
         await run_in_threadpool(
-            _claim, database, client.client_id, idempotency_key, _request_hash(request, body)
+            _claim, session, client.client_id, idempotency_key, _request_hash(request, body)
         )
         claim = Idempotency(client.client_id, idempotency_key)
         try:
             yield claim
         finally:
             if not claim.done:
-                await run_in_threadpool(_release, database, client.client_id, idempotency_key)
+                await run_in_threadpool(_release, session, client.client_id, idempotency_key)
 
     return dependency

@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, Integer, Text
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 SEQ_TYPE = BigInteger().with_variant(Integer(), "sqlite")
@@ -14,9 +15,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def utc_column(**kwargs: Any) -> Any:
-    """A timezone-aware timestamp column."""
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+    """A timezone-aware timestamp column, defaulting to now."""
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kwargs)
 
 
 class OutboxEvent(SQLModel, table=True):

@@ -116,3 +116,18 @@ def test_concurrent_retries_do_the_work_once(client: TestClient, writer: dict) -
     assert len(created_ids) == 1
     assert widget_count(client, writer) == 1
     assert event_count(client, writer) == 1
+
+
+def test_error_after_a_write_rolls_back_and_releases_the_key_at_once(
+    client: TestClient, writer: dict
+) -> None:
+    import time
+
+    headers = {**writer, "Idempotency-Key": "after-write"}
+    started = time.monotonic()
+    first = client.post("/v1/widgets", json={"name": "fails-after-write"}, headers=headers)
+    second = client.post("/v1/widgets", json={"name": "fails-after-write"}, headers=headers)
+    assert first.status_code == second.status_code == 409
+    assert time.monotonic() - started < 5  # no wait on a lock held by the failed request
+    assert widget_count(client, writer) == 0
+    assert event_count(client, writer) == 0

@@ -66,6 +66,9 @@ def create_widget(body: WidgetIn, session: SessionDep, _client: Writer, idem: Id
         raise RuntimeError("secret internal detail: password=hunter2")
     widget = Widget(id=new_id("wid"), name=body.name)
     session.add(widget)
+    if body.name == "fails-after-write":
+        session.flush()  # holds the write lock (SQLite) when the error unwinds the request
+        raise Conflict("Refused after writing.", code="refused_after_write")
     emit(session, "widget.created", {"id": widget.id, "name": widget.name})
     assert idem is not None
     return idem.respond(session, WidgetOut.model_validate(widget, from_attributes=True))
