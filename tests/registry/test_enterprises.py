@@ -1,5 +1,6 @@
 """Filing, reading, searching, counting, updating and deregistering enterprises, through HTTP."""
 
+import time
 from typing import Any
 
 import pytest
@@ -450,3 +451,17 @@ def test_events_in_order_exactly_once(
         ).status_code
         == 403
     )
+
+
+def test_a_refused_filing_with_an_idempotency_key_releases_the_key(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    file(registry_client, dept, filing(0))
+    keyed = {**dept, "Idempotency-Key": "dup-0"}
+    started = time.monotonic()
+    duplicate = registry_client.post("/v1/enterprises", json=filing(0), headers=keyed)
+    assert duplicate.status_code == 409
+    assert time.monotonic() - started < 5  # no wait on the database lock
+    again = registry_client.post("/v1/enterprises", json=filing(0), headers=keyed)
+    assert again.status_code == 409  # the key was released, not stored

@@ -2,10 +2,10 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, DateTime, Text
+from sqlalchemy import Column, Date, Text
 from sqlmodel import Field, SQLModel
 
-from services.common.models import utc_column
+from services.common.models import UTCDateTime, utc_column
 
 
 class Complaint(SQLModel, table=True):
@@ -31,9 +31,9 @@ class Complaint(SQLModel, table=True):
     state: str = Field(max_length=20, index=True)
     received_on: date = Field(sa_type=Date)
     deadline: date = Field(sa_type=Date, index=True)
-    escalated_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    answered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolution: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     version: int = 1
     created_at: datetime = utc_column()

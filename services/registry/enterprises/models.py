@@ -3,10 +3,10 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Date, DateTime
+from sqlalchemy import JSON, BigInteger, Column, Date
 from sqlmodel import Field, SQLModel
 
-from services.common.models import utc_column
+from services.common.models import UTCDateTime, utc_column
 
 ACTIVE, DEREGISTERED = "active", "deregistered"
 
@@ -55,17 +55,17 @@ class Enterprise(SQLModel, table=True):
     employees: int
     revenue_fen: int = Field(sa_type=BigInteger)
     assets_fen: int | None = Field(default=None, sa_type=BigInteger)
-    size_class: str = Field(max_length=8, index=True)
+    size_class: str = Field(max_length=8)
     is_tech_sme: bool = False
     founder_graduated_on: date | None = Field(default=None, sa_type=Date)
     legal_rep_name: str = Field(max_length=100)
-    legal_rep_id_hash: str = Field(max_length=64, index=True)
+    legal_rep_id_hash: str = Field(max_length=64)
     legal_rep_id_masked: str = Field(max_length=18)
     contact_name: str | None = Field(default=None, max_length=100)
     contact_phone: str | None = Field(default=None, max_length=32)
     contact_email: str | None = Field(default=None, max_length=254)
-    status: str = Field(default=ACTIVE, max_length=16, index=True)
-    deregistered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    status: str = Field(default=ACTIVE, max_length=16)
+    deregistered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deregistration_reason: str | None = Field(default=None, max_length=500)
     version: int = 1
     filed_at: datetime = utc_column()

@@ -57,7 +57,11 @@ def _headers(public: EnterprisePublic) -> dict[str, str]:
     responses=problem_responses(400, 401, 403, 409, 422),
 )
 def file_enterprise(
-    body: EnterpriseCreate, session: SessionDep, client: Writer, idem: OptionalIdem, key: IdKey
+    body: EnterpriseCreate,
+    client: Writer,
+    idem: OptionalIdem,  # before the session: its release must run after the session closed
+    session: SessionDep,
+    key: IdKey,
 ) -> Response:
     enterprise = service.file_enterprise(session=session, client=client, data=body, id_key=key)
     public = service.to_public(enterprise)

@@ -2,10 +2,9 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-from services.common.models import utc_column
+from services.common.models import UTCDateTime, utc_column
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 
@@ -27,8 +26,8 @@ class ImportJob(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
     created_by: str = Field(max_length=80)
     created_at: datetime = utc_column()
-    started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ImportRejection(SQLModel, table=True):

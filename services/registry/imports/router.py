@@ -56,10 +56,10 @@ Body = Annotated[bytes, Depends(raw_body)]
 def create_import(
     request: Request,
     body: Body,
-    session: SessionDep,
     client: Importer,
     _kind: Department,
-    idem: OptionalIdem,
+    idem: OptionalIdem,  # before the session: its release must run after the session closed
+    session: SessionDep,
     key: IdKey,
 ) -> Response:
     upload = service.parse_upload(body=body, content_type=request.headers.get("content-type", ""))
