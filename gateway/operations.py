@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from gateway.auth.dependencies import GatewayDep
 from gateway.runtime import Gateway
-from services.common.errors import problem_response, problem_responses
+from services.common.errors import problem_responses
+from services.common.health import Health, readiness_response
 from services.common.migrations import current_revision, head_revision
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -41,19 +42,6 @@ class Jwks(BaseModel):
     """The keys that verify the gateway's tokens: the current key, and the previous during a rotation."""
 
     keys: list[Jwk]
-
-
-class Health(BaseModel):
-    """Liveness or readiness, with one entry per check."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"status": "ready", "checks": {"database": "ok", "registry": "ok"}}]
-        }
-    )
-
-    status: str
-    checks: dict[str, str] = Field(default_factory=dict)
 
 
 @router.get(
@@ -139,10 +127,7 @@ async def readyz(request: Request, gateway: GatewayDep) -> Response:
         *(_upstream_check(gateway.control, gateway.upstreams[name].base_url) for name in names)
     )
     checks.update(zip(names, results, strict=True))
-    if all(value == "ok" for value in checks.values()):
-        return JSONResponse(Health(status="ready", checks=checks).model_dump())
-    failing = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
-    return problem_response(request, status=503, code="not_ready", detail=failing)
+    return readiness_response(request, checks)
 
 
 @router.get(

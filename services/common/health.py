@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -16,10 +16,24 @@ from services.common.migrations import current_revision, head_revision
 
 
 class Health(BaseModel):
-    """Liveness or readiness."""
+    """Liveness or readiness, with one entry per check."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "ready", "checks": {"database": "ok", "migrations": "ok"}}]
+        }
+    )
 
     status: str
     checks: dict[str, str] = {}
+
+
+def readiness_response(request: Request, checks: dict[str, str]) -> Response:
+    """200 when every check says ok, else a 503 problem naming what failed."""
+    if all(value == "ok" for value in checks.values()):
+        return JSONResponse(Health(status="ready", checks=checks).model_dump())
+    failing = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
+    return problem_response(request, status=503, code="not_ready", detail=failing)
 
 
 def health_router(*, service: str, migrations: Path) -> APIRouter:
@@ -52,10 +66,7 @@ def health_router(*, service: str, migrations: Path) -> APIRouter:
     )
     async def readyz(request: Request) -> Response:
         checks = await run_in_threadpool(_check, request.app.state.database)
-        if all(value == "ok" for value in checks.values()):
-            return JSONResponse(Health(status="ready", checks=checks).model_dump())
-        failing = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
-        return problem_response(request, status=503, code="not_ready", detail=failing)
+        return readiness_response(request, checks)
 
     @router.get(
         "/metrics",

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from services.registry.enterprises.rules import id_check_character
+from services.registry.imports.service import COLUMNS as IMPORT_COLUMNS
 from services.registry.uscc import uscc_check_character
 from services.registry.uscc.organisation_code import organisation_check_character
 
@@ -33,24 +34,7 @@ SMALL_PROFILES = (
     ("C39", 12, 30_000_000, None),  # electronics: micro
     ("62", 20, 2_000_000_00, None),  # catering: small
 )
-COLUMNS = (
-    "uscc",
-    "name",
-    "district",
-    "industry",
-    "founded_on",
-    "registered_capital_fen",
-    "employees",
-    "revenue_fen",
-    "assets_fen",
-    "is_tech_sme",
-    "founder_graduated_on",
-    "legal_rep_name",
-    "legal_rep_id_number",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-)
+COLUMNS = IMPORT_COLUMNS
 
 
 def make_uscc(n: int, division: str = "140105") -> str:
