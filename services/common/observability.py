@@ -8,9 +8,9 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from ulid import ULID
 
 from services.common.errors import internal_error_body, log_unexpected, send_problem
+from services.common.ids import new_id
 from services.common.requestctx import current_request_id, reset_request_id, set_request_id
 
 REQUESTS = Counter(
@@ -74,7 +74,7 @@ class RequestContextMiddleware:
             return
         incoming = _header(scope, b"x-request-id")
         request_id = (
-            incoming if incoming is not None and valid_request_id(incoming) else f"req_{ULID()}"
+            incoming if incoming is not None and valid_request_id(incoming) else new_id("req")
         )
         token = set_request_id(request_id)
         started = time.perf_counter()

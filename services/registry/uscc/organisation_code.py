@@ -3,20 +3,17 @@
 from typing import Final
 
 ORGANISATION_CODE_WEIGHTS: Final = (3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def _body_value(char: str) -> int:
-    """Value of a body character under GB 11714: digits as themselves, A=10 … Z=35."""
-    if char.isdigit():
-        return int(char)
-    return ord(char) - ord("A") + 10
+# Value of a body character under GB 11714: digits as themselves, A=10 … Z=35.
+BODY_VALUES: Final[dict[str, int]] = {
+    char: value for value, char in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+}
 
 
 def organisation_check_character(body: str) -> str:
     """Return the check character for an 8-character organisation-code body."""
-    if len(body) != 8 or not all(c.isdigit() or "A" <= c <= "Z" for c in body):
+    if len(body) != 8 or not BODY_VALUES.keys() >= set(body):
         raise ValueError("an organisation-code body is 8 digits or capital letters")
-    total = sum(_body_value(c) * w for c, w in zip(body, ORGANISATION_CODE_WEIGHTS, strict=True))
+    total = sum(BODY_VALUES[c] * w for c, w in zip(body, ORGANISATION_CODE_WEIGHTS, strict=True))
     check = 11 - total % 11
     if check == 10:
         return "X"

@@ -23,8 +23,13 @@ class UsccError(ValueError):
         )
 
 
+_ALLOWED = frozenset(CHAR_VALUES)
+
+
 def _check_characters(code: str) -> None:
     """Reject whitespace, wrong length, lowercase and characters outside the set, in that order."""
+    if len(code) == USCC_LENGTH and _ALLOWED.issuperset(code):
+        return  # the common case; the loops below only run to say what is wrong
     for index, char in enumerate(code):
         if char.isspace():
             raise UsccError(index + 1, "whitespace", f"whitespace at position {index + 1}")
