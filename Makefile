@@ -39,6 +39,7 @@ bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/gateway/run.py
 	$(BIN)/python bench/registry_import.py
+	$(BIN)/python bench/registry_monitoring.py
 
 demo: run
 

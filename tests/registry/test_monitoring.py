@@ -371,6 +371,7 @@ def test_progress_as_csv_and_xlsx(
 def test_public_summary_has_aggregates_only(registry_client: TestClient, mon_dataset: None) -> None:
     response = registry_client.get("/v1/public/monitoring/summary", params={"year": 2016})
     assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "public, max-age=60"
     body = response.json()
     assert body["disclosure_minimum"] == 3
     units = _units(body)

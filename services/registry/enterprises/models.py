@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Date
+from sqlalchemy import JSON, BigInteger, Column, Date, Index
 from sqlmodel import Field, SQLModel
 
 from services.common.models import UTCDateTime, utc_column
@@ -43,10 +43,12 @@ class Enterprise(SQLModel, table=True):
     """A filed small or micro enterprise, keyed by its unified social credit code."""
 
     __tablename__ = "enterprises"
+    # (district, uscc): monitoring's per-district sums and district search in USCC order.
+    __table_args__ = (Index("ix_enterprises_district_uscc", "district", "uscc"),)
 
     uscc: str = Field(primary_key=True, max_length=18)
     name: str = Field(max_length=200)
-    district: str = Field(max_length=40, foreign_key="districts.code", index=True)
+    district: str = Field(max_length=40, foreign_key="districts.code")
     industry: str = Field(max_length=4)
     industry_section: str = Field(max_length=1)
     industry_division: str = Field(max_length=2, index=True)

@@ -27,3 +27,40 @@ class IndicatorReport(SQLModel, table=True):
     reported_by: str = Field(max_length=80)
     reported_kind: str = Field(max_length=20)
     reported_at: datetime = utc_column()
+
+
+class EffectiveIndicator(SQLModel, table=True):
+    """The figure that counts for one enterprise, period and indicator, and the report it is from.
+
+    Kept in step with `indicator_reports` in the same transaction as every report; equal to
+    what `effective_figures` picks among the period's reports.
+    """
+
+    __tablename__ = "indicator_effective"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    uscc: str = Field(primary_key=True, max_length=18, foreign_key="enterprises.uscc")
+    year: int = Field(primary_key=True)
+    quarter: int = Field(primary_key=True)
+    indicator: str = Field(primary_key=True, max_length=32)
+    value: int = Field(sa_type=BigInteger)
+    source: str = Field(max_length=16)
+    report_id: str = Field(max_length=40, foreign_key="indicator_reports.id")
+
+
+class YearFigures(SQLModel, table=True):
+    """One enterprise's figures for one year, rolled up from the effective figures.
+
+    The annual figure where there is one; otherwise flows add up the quarters and stocks take
+    the last quarter that has one. Null where nothing was reported. Monitoring sums these.
+    """
+
+    __tablename__ = "indicator_year_figures"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    uscc: str = Field(primary_key=True, max_length=18, foreign_key="enterprises.uscc")
+    year: int = Field(primary_key=True)
+    revenue_fen: int | None = Field(default=None, sa_type=BigInteger)
+    employees: int | None = Field(default=None, sa_type=BigInteger)
+    tech_contract_turnover_fen: int | None = Field(default=None, sa_type=BigInteger)
+    granted_patents: int | None = Field(default=None, sa_type=BigInteger)

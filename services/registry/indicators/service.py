@@ -1,9 +1,7 @@
 """Indicator reports: who may report what, the declared precedence, effective figures."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Final
 
 from sqlalchemy import select, update
@@ -16,7 +14,14 @@ from services.common.models import utcnow
 from services.common.outbox import emit
 from services.registry.complaints.calendar import shanghai_date
 from services.registry.enterprises.models import DEREGISTERED, Enterprise, EnterpriseChange
+from services.registry.indicators.effective import Figure, effective_figures, record_report
 from services.registry.indicators.models import ANNUAL, IndicatorReport
+from services.registry.indicators.rules import (
+    DEPARTMENT_SOURCES,
+    INDICATORS,
+    PRECEDENCE,
+    S,
+)
 from services.registry.indicators.schemas import (
     EffectiveFigure,
     EffectiveIndicators,
@@ -31,41 +36,8 @@ from services.registry.indicators.schemas import (
 )
 from services.registry.sizing import SizingError, classify
 
-S = IndicatorSource
-INDICATORS: Final = tuple(IndicatorName)
-
-# Departments over self-reports; among departments, the one responsible for the figure first.
-PRECEDENCE: Final[Mapping[IndicatorName, tuple[IndicatorSource, ...]]] = {
-    IndicatorName.REVENUE_FEN: (S.STATISTICS, S.TAX, S.SCIENCE, S.HR, S.ENTERPRISE),
-    IndicatorName.EMPLOYEES: (S.HR, S.STATISTICS, S.TAX, S.SCIENCE, S.ENTERPRISE),
-    IndicatorName.TECH_CONTRACT_TURNOVER_FEN: (S.SCIENCE, S.STATISTICS, S.TAX, S.HR, S.ENTERPRISE),
-    IndicatorName.GRANTED_PATENTS: (S.SCIENCE, S.STATISTICS, S.TAX, S.HR, S.ENTERPRISE),
-}
-
-# A department client's token `org` → the source it reports as.
-DEPARTMENT_SOURCES: Final[Mapping[str, IndicatorSource]] = {
-    "statistics": S.STATISTICS,
-    "tax": S.TAX,
-    "state_tax": S.TAX,
-    "local_tax": S.TAX,
-    "science": S.SCIENCE,
-    "hr": S.HR,
-}
-
-# Flows add up over quarters; stocks are read at the end of the last reported quarter.
-FLOWS: Final = frozenset({IndicatorName.REVENUE_FEN, IndicatorName.TECH_CONTRACT_TURNOVER_FEN})
-
 READERS: Final = frozenset({"admin", "department", "enterprise", "portal"})
 SELF_KINDS: Final = frozenset({"enterprise", "portal"})
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    """A chosen figure and where it came from."""
-
-    value: int
-    source: str
-    report_id: str
 
 
 def precedence_public() -> PrecedencePublic:
@@ -74,32 +46,6 @@ def precedence_public() -> PrecedencePublic:
         precedence={name: list(order) for name, order in PRECEDENCE.items()},
         department_sources=dict(DEPARTMENT_SOURCES),
     )
-
-
-def _rank(indicator: IndicatorName, source: str) -> int:
-    return PRECEDENCE[indicator].index(IndicatorSource(source))
-
-
-def _stamp(moment: datetime) -> float:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
-
-
-def _preference(report: IndicatorReport, indicator: IndicatorName) -> tuple[int, float, str]:
-    # Larger is better: the most trusted source, then the latest report, then the latest id.
-    return (-_rank(indicator, report.source), _stamp(report.reported_at), report.id)
-
-
-def effective_figures(reports: Iterable[IndicatorReport]) -> dict[IndicatorName, Figure]:
-    """The effective figure per indicator among reports of one enterprise and period."""
-    reports = list(reports)
-    out: dict[IndicatorName, Figure] = {}
-    for indicator in INDICATORS:
-        having = [r for r in reports if getattr(r, indicator.value) is not None]
-        if not having:
-            continue
-        best = max(having, key=lambda r: _preference(r, indicator))
-        out[indicator] = Figure(int(getattr(best, indicator.value)), best.source, best.id)
-    return out
 
 
 def _effective_model(figures: Mapping[IndicatorName, Figure]) -> EffectiveIndicators:
@@ -283,6 +229,8 @@ def report_indicators(
     session.add(report)
     session.flush()
     effective = effective_figures(_period_reports(session, uscc, body.year, quarter))
+    # The stored effective and year figures change in this transaction, under the lock above.
+    record_report(session, uscc=uscc, year=body.year, quarter=quarter, figures=effective)
     size_class = enterprise.size_class
     if quarter == ANNUAL and _latest_annual_year(session, uscc) == body.year:
         size_class = _reclassify(
@@ -338,89 +286,3 @@ def enterprise_indicators(
         precedence={name: list(order) for name, order in PRECEDENCE.items()},
         periods=periods,
     )
-
-
-def year_figures(reports: Sequence[IndicatorReport]) -> dict[IndicatorName, int]:
-    """One enterprise's figures for one year: the annual report's where given, else from quarters.
-
-    Flows (revenue, tech-contract turnover) add the quarters' effective figures; stocks
-    (employees, patents) take the latest quarter that has one.
-    """
-    by_quarter: dict[int, list[IndicatorReport]] = defaultdict(list)
-    for report in reports:
-        by_quarter[report.quarter].append(report)
-    annual = effective_figures(by_quarter.get(ANNUAL, []))
-    quarters = {q: effective_figures(rs) for q, rs in sorted(by_quarter.items()) if q != ANNUAL}
-    out: dict[IndicatorName, int] = {}
-    for name in INDICATORS:
-        if name in annual:
-            out[name] = annual[name].value
-            continue
-        values = [(q, figs[name].value) for q, figs in quarters.items() if name in figs]
-        if not values:
-            continue
-        out[name] = sum(v for _, v in values) if name in FLOWS else values[-1][1]
-    return out
-
-
-_RANKS_BY_SOURCE: Final[Mapping[str, tuple[int, ...]]] = {
-    source.value: tuple(-PRECEDENCE[name].index(source) for name in INDICATORS)
-    for source in IndicatorSource
-}
-
-
-def figures_by_enterprise(
-    session: Session, *, years: Iterable[int]
-) -> dict[int, dict[str, dict[IndicatorName, int]]]:
-    """year → uscc → indicator → figure, for every enterprise with reports in those years.
-
-    The same rules as `effective_figures` and `year_figures`, over plain rows in one pass
-    (oldest first, so a later report of equal rank replaces an earlier one), fast enough for
-    the city-wide register.
-    """
-    wanted = sorted(set(years))
-    table = IndicatorReport.__table__  # type: ignore[attr-defined]
-    statement = (
-        select(
-            table.c.year,
-            table.c.uscc,
-            table.c.quarter,
-            table.c.source,
-            *[table.c[name.value] for name in INDICATORS],
-        )
-        .where(table.c.year.in_(wanted))
-        .order_by(table.c.reported_at, table.c.id)
-    )
-    # (year, uscc, quarter, indicator position) → (rank, value)
-    best: dict[tuple[int, str, int, int], tuple[int, int]] = {}
-    positions = range(len(INDICATORS))
-    for year, uscc, quarter, source, *values in session.execute(statement):
-        ranks = _RANKS_BY_SOURCE[source]
-        for i in positions:
-            value = values[i]
-            if value is None:
-                continue
-            slot = (year, uscc, quarter, i)
-            held = best.get(slot)
-            if held is None or ranks[i] >= held[0]:
-                best[slot] = (ranks[i], value)
-    periods: dict[tuple[int, str], dict[int, dict[IndicatorName, int]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
-    for (year, uscc, quarter, i), (_rank, value) in best.items():
-        periods[(year, uscc)][quarter][INDICATORS[i]] = int(value)
-    out: dict[int, dict[str, dict[IndicatorName, int]]] = {y: {} for y in wanted}
-    for (year, uscc), quarters in periods.items():
-        annual = quarters.get(ANNUAL, {})
-        figures: dict[IndicatorName, int] = {}
-        for name in INDICATORS:
-            if name in annual:
-                figures[name] = annual[name]
-                continue
-            values = [
-                quarters[q][name] for q in sorted(quarters) if q != ANNUAL and name in quarters[q]
-            ]
-            if values:
-                figures[name] = sum(values) if name in FLOWS else values[-1]
-        out[year][uscc] = figures
-    return out

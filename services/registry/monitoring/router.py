@@ -160,6 +160,10 @@ def get_monitoring_progress(
     response_model=PublicProgressSummary,
     responses=problem_responses(422),
 )
-def get_public_monitoring_summary(session: SessionDep, year: YearQuery) -> PublicProgressSummary:
+def get_public_monitoring_summary(
+    session: SessionDep, year: YearQuery, response: Response
+) -> PublicProgressSummary:
     service.check_year(year)
+    # Anyone may ask: let caches in front of the gateway answer repeats for a minute.
+    response.headers["Cache-Control"] = "public, max-age=60"
     return service.public_summary(session, year=year)

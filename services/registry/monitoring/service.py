@@ -3,14 +3,14 @@
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from typing import Any, Final
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import Integer, and_, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
 from services.common.errors import (
@@ -25,8 +25,9 @@ from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
 from services.registry.complaints.calendar import shanghai_date
 from services.registry.enterprises.models import Enterprise
+from services.registry.indicators.models import YearFigures
+from services.registry.indicators.rules import INDICATORS
 from services.registry.indicators.schemas import IndicatorName
-from services.registry.indicators.service import figures_by_enterprise
 from services.registry.monitoring.models import CITY, Target
 from services.registry.monitoring.schemas import (
     CohortSurvival,
@@ -43,6 +44,8 @@ from services.registry.monitoring.schemas import (
 from services.registry.reference.districts import DISTRICTS, DISTRICTS_BY_CODE
 
 _TARGETS: Final = Target.__table__  # type: ignore[attr-defined]
+_ENTERPRISES: Final = Enterprise.__table__  # type: ignore[attr-defined]
+_YEAR_FIGURES: Final = YearFigures.__table__  # type: ignore[attr-defined]
 CITY_NAME_ZH, CITY_NAME_EN = "太原市", "Taiyuan City"
 DISCLOSURE_MINIMUM: Final = 3
 METRICS: Final = ("revenue_fen", "new_jobs", "tech_contract_turnover_fen", "patents_held")
@@ -194,9 +197,9 @@ class _Sums:
     total: int = 0
     count: int = 0
 
-    def add(self, value: int) -> None:
-        self.total += value
-        self.count += 1
+    def add(self, total: int, count: int) -> None:
+        self.total += total
+        self.count += count
 
     @property
     def value(self) -> int | None:
@@ -217,38 +220,103 @@ def _units() -> list[tuple[str, str, str]]:
     ]
 
 
-def _enterprise_rows(session: Session) -> Sequence[tuple[str, str, datetime, datetime | None]]:
-    statement = select(
-        col(Enterprise.uscc),
-        col(Enterprise.district),
-        col(Enterprise.filed_at),
-        col(Enterprise.deregistered_at),
+class shanghai_year(FunctionElement[int]):
+    """The Asia/Shanghai calendar year of a UTC timestamp column (UTC+8 all year: no DST)."""
+
+    type = Integer()
+    name = "shanghai_year"
+    inherit_cache = True
+
+
+@compiles(shanghai_year)
+def _shanghai_year_default(element: shanghai_year, compiler: Any, **kw: Any) -> str:
+    moment = compiler.process(next(iter(element.clauses)), **kw)
+    return f"CAST(EXTRACT(YEAR FROM ({moment} AT TIME ZONE 'UTC') + INTERVAL '8 hours') AS INTEGER)"
+
+
+@compiles(shanghai_year, "sqlite")
+def _shanghai_year_sqlite(element: shanghai_year, compiler: Any, **kw: Any) -> str:
+    moment = compiler.process(next(iter(element.clauses)), **kw)
+    return f"CAST(strftime('%Y', {moment}, '+8 hours') AS INTEGER)"
+
+
+# Money sums are split into high and low 32-bit parts so they stay exact on SQLite (whose
+# SUM of integers overflows past 2**63 instead of widening, as PostgreSQL's does).
+_SPLIT: Final = 2**32
+_MONEY: Final = frozenset(name for name in INDICATORS if name.value.endswith("_fen"))
+
+
+def _sum_columns(name: IndicatorName) -> list[Any]:
+    column = _YEAR_FIGURES.c[name.value]
+    if name in _MONEY:
+        return [
+            func.count(column),
+            func.sum(column // _SPLIT),
+            func.sum(column % _SPLIT),
+        ]
+    return [func.count(column), func.sum(column)]
+
+
+def _figure_sums(session: Session, year: int) -> dict[str, dict[IndicatorName, tuple[int, int]]]:
+    """district → indicator → (sum, enterprises with a figure) of the year figures of `year`."""
+    enterprises = _ENTERPRISES
+    figures = _YEAR_FIGURES
+    statement = (
+        select(enterprises.c.district, *[c for n in INDICATORS for c in _sum_columns(n)])
+        .select_from(
+            enterprises.join(
+                figures, and_(figures.c.uscc == enterprises.c.uscc, figures.c.year == year)
+            )
+        )
+        .group_by(enterprises.c.district)
     )
-    return [tuple(row) for row in session.execute(statement).all()]  # type: ignore[misc]
+    out: dict[str, dict[IndicatorName, tuple[int, int]]] = {}
+    for district, *values in session.execute(statement):
+        sums: dict[IndicatorName, tuple[int, int]] = {}
+        position = 0
+        for name in INDICATORS:
+            count = int(values[position])
+            if name in _MONEY:
+                high, low = values[position + 1], values[position + 2]
+                total = int(high or 0) * _SPLIT + int(low or 0)
+                position += 3
+            else:
+                total = int(values[position + 1] or 0)
+                position += 2
+            sums[name] = (total, count)
+        out[district] = sums
+    return out
 
 
-def _count_enterprises(
-    rows: Iterable[tuple[str, str, datetime, datetime | None]], year: int
-) -> dict[str, _Counts]:
+def _count_enterprises(session: Session, year: int) -> dict[str, _Counts]:
+    """Per district: filings and deregistrations in `year`, active at its end, cohort survival.
+
+    One GROUP BY over (filing year, deregistration year, district), both Asia/Shanghai years;
+    at most a few hundred groups come back, folded here into each unit's counts.
+    """
+    enterprises = _ENTERPRISES
+    filed_year = shanghai_year(enterprises.c.filed_at)
+    gone_year = shanghai_year(enterprises.c.deregistered_at)
+    # Filing year first: SQLite then scans the table instead of reading rows in index order.
+    statement = select(filed_year, gone_year, enterprises.c.district, func.count()).group_by(
+        filed_year, gone_year, enterprises.c.district
+    )
     counts: dict[str, _Counts] = defaultdict(_Counts)
-    for _uscc, district, filed_at, deregistered_at in rows:
-        filed_year = shanghai_date(filed_at).year
-        gone_on: date | None = shanghai_date(deregistered_at) if deregistered_at else None
-        if filed_year > year:
+    for cohort_year, gone_in, district, number in session.execute(statement):
+        if cohort_year > year:
             continue
-        alive = gone_on is None or gone_on.year > year
+        alive = gone_in is None or gone_in > year
         for unit in (district, CITY):
             c = counts[unit]
-            if filed_year == year:
-                c.filed += 1
-            if gone_on is not None and gone_on.year == year:
-                c.deregistered += 1
+            if cohort_year == year:
+                c.filed += number
+            if gone_in == year:
+                c.deregistered += number
+            cohort = c.cohorts[cohort_year]
+            cohort[0] += number
             if alive:
-                c.active += 1
-            cohort = c.cohorts[filed_year]
-            cohort[0] += 1
-            if alive:
-                cohort[1] += 1
+                c.active += number
+                cohort[1] += number
     return counts
 
 
@@ -262,20 +330,22 @@ class _UnitData:
 
 
 def _compute(session: Session, year: int) -> list[_UnitData]:
-    """Every unit's metrics and counts for `year` (districts in order, the city last)."""
-    rows = _enterprise_rows(session)
-    district_of = {uscc: district for uscc, district, _f, _d in rows}
-    figures = figures_by_enterprise(session, years=(year - 1, year))
+    """Every unit's metrics and counts for `year` (districts in order, the city last).
+
+    The sums are SQL GROUP BYs over the stored year figures (see
+    `services.registry.indicators.effective`) joined to each enterprise's district, and over
+    the enterprises' filing and deregistration years; Python only folds the district rows
+    into the city's.
+    """
     sums: dict[tuple[str, int, IndicatorName], _Sums] = defaultdict(_Sums)
     for y in (year - 1, year):
-        for uscc, values in figures[y].items():
-            district = district_of.get(uscc)
-            if district is None:
-                continue
-            for indicator, value in values.items():
+        for district, by_indicator in _figure_sums(session, y).items():
+            for indicator, (total, count) in by_indicator.items():
+                if not count:
+                    continue
                 for unit in (district, CITY):
-                    sums[(unit, y, indicator)].add(value)
-    counts = _count_enterprises(rows, year)
+                    sums[(unit, y, indicator)].add(total, count)
+    counts = _count_enterprises(session, year)
     targets = {
         t.unit: t
         for t in session.execute(select(Target).where(col(Target.year) == year)).scalars().all()
