@@ -13,6 +13,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
 import tempfile
 import time
@@ -22,18 +23,18 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from fastapi.testclient import TestClient  # noqa: E402
+import httpx  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.servers import free_port, stop, uvicorn, wait_until_up  # noqa: E402
 from services.common.db import Database  # noqa: E402
 from services.common.migrations import upgrade_to_head  # noqa: E402
 from services.common.models import OutboxEvent  # noqa: E402
 from services.common.tokens import InternalTokenSigner, generate_ed25519_pem, jwks_of  # noqa: E402
-from services.registry.app import MIGRATIONS, create_app  # noqa: E402
+from services.registry.app import MIGRATIONS  # noqa: E402
 from services.registry.enterprises.rules import id_check_character  # noqa: E402
 from services.registry.imports.service import COLUMNS  # noqa: E402
 from services.registry.reference.districts import DISTRICTS  # noqa: E402
-from services.registry.settings import RegistrySettings  # noqa: E402
 from services.registry.uscc import uscc_check_character  # noqa: E402
 from services.registry.uscc.organisation_code import organisation_check_character  # noqa: E402
 
@@ -92,40 +93,49 @@ def main() -> None:
     key = generate_ed25519_pem()
     signer = InternalTokenSigner(key, "bench-key")
     content = register(args.rows)
+    token = signer.mint(
+        sub="cli_bench",
+        kind="department",
+        org=None,
+        scopes=["registry:read", "registry:write"],
+        audience="registry",
+        ttl_seconds=600,
+    )
+    headers = {"Authorization": f"Bearer {token}"}
     with tempfile.TemporaryDirectory() as tmp:
-        settings = RegistrySettings(
-            environment="test",
-            database_url=f"sqlite:///{tmp}/registry.db",
-            internal_jwks=json.dumps(jwks_of((key, "bench-key"))),
-            id_number_key="bench-id-number-key",
-            log_json=False,
-            log_level="WARNING",
-        )
-        database = Database(settings.resolved_database_url)
+        url = f"sqlite:///{tmp}/registry.db"
+        database = Database(url)
         upgrade_to_head("registry", MIGRATIONS, database)
-        token = signer.mint(
-            sub="cli_bench",
-            kind="department",
-            org=None,
-            scopes=["registry:read", "registry:write"],
-            audience="registry",
-            ttl_seconds=600,
-        )
-        headers = {"Authorization": f"Bearer {token}"}
-        with TestClient(create_app(settings)) as client:
-            started = time.perf_counter()
-            response = client.post(
-                "/v1/imports", content=content, headers={**headers, "Content-Type": "text/csv"}
-            )
-            response.raise_for_status()
-            location = response.headers["location"]
-            answered = time.perf_counter() - started
-            while True:
-                job = client.get(location, headers=headers).json()
-                if job["status"] in ("succeeded", "failed"):
-                    break
-                time.sleep(0.1)
-            elapsed = time.perf_counter() - started
+        port = free_port()
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "REGISTRY_ENVIRONMENT": "test",
+            "REGISTRY_DATABASE_URL": url,
+            "REGISTRY_INTERNAL_JWKS": json.dumps(jwks_of((key, "bench-key"))),
+            "REGISTRY_ID_NUMBER_KEY": "bench-id-number-key",
+            "REGISTRY_LOG_LEVEL": "WARNING",
+        }
+        server = uvicorn("services.registry.app:create_app", port, env, Path(tmp) / "server.log")
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(f"{base}/readyz", server)
+            with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+                started = time.perf_counter()
+                response = client.post(
+                    "/v1/imports", content=content, headers={"Content-Type": "text/csv"}
+                )
+                response.raise_for_status()
+                location = response.headers["location"]
+                answered = time.perf_counter() - started
+                while True:
+                    job = client.get(location).json()
+                    if job["status"] in ("succeeded", "failed"):
+                        break
+                    time.sleep(0.05)
+                elapsed = time.perf_counter() - started
+        finally:
+            stop(server)
         with database.session(write=False) as session:
             events = session.execute(select(func.count()).select_from(OutboxEvent)).scalar_one()
         database.dispose()

@@ -13,59 +13,16 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
+from bench.servers import PYTHON, ROOT, free_port, stop, uvicorn, wait_until_up
+
 BENCH_KEY = "tsk_bench_" + "0123456789abcdef" * 3
 PATH = "/v1/enterprises?limit=3"
-
-
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    """Poll `url` until it answers 200."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: process exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def uvicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """Start one uvicorn process (uvloop + httptools, one worker, no uvicorn access log)."""
-    command = [
-        PYTHON, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port),
-        "--no-access-log", "--no-proxy-headers", "--log-level", "warning",
-    ]  # fmt: skip
-    with log.open("wb") as handle:
-        return subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
 
 def wrk(url: str, header: str, *, threads: int, connections: int, duration: int) -> dict[str, Any]:
@@ -128,17 +85,6 @@ def internal_token(key_file: Path, kid: str) -> str:
         sub="cli_bench", kind="bank", org="JSB", scopes=["registry:read"], audience="registry",
         ttl_seconds=3600,
     )  # fmt: skip
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a process we started (its own session), politely then firmly."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def main() -> int:

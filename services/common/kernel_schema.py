@@ -12,7 +12,7 @@ def create_kernel_tables() -> None:
         "outbox_events",
         sa.Column("seq", SEQ, primary_key=True, autoincrement=True),
         sa.Column("id", sa.String(40), nullable=False, unique=True),
-        sa.Column("type", sa.String(80), nullable=False, index=True),
+        sa.Column("type", sa.String(80), nullable=False),
         sa.Column("payload", sa.JSON, nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sqlite_autoincrement=True,

@@ -47,7 +47,7 @@ class OutboxEvent(SQLModel, table=True):
         default=None, sa_column=Column(SEQ_TYPE, primary_key=True, autoincrement=True)
     )
     id: str = Field(max_length=40, unique=True)
-    type: str = Field(max_length=80, index=True)
+    type: str = Field(max_length=80)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     occurred_at: datetime = utc_column()
 
