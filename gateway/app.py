@@ -22,6 +22,7 @@ from gateway.runtime import Gateway
 from gateway.settings import GatewaySettings
 from services.common.errors import install_problem_handlers
 from services.common.migrations import upgrade_to_head
+from services.common.inputguard import RejectNulMiddleware
 from services.common.observability import RequestContextMiddleware, configure_logging
 
 DESCRIPTION = """The single front door of the Taiyuan SME innovation platform.
@@ -112,6 +113,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         cache_dir=settings.openapi_cache_dir,
         refresh_seconds=settings.openapi_refresh_seconds,
     )
+    app.add_middleware(RejectNulMiddleware)
     app.add_middleware(RequestContextMiddleware, service="gateway")
     cors: ASGIApp | None = None
     if settings.cors_origins:

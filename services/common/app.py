@@ -13,6 +13,7 @@ from services.common.db import Database
 from services.common.errors import install_problem_handlers
 from services.common.health import health_router
 from services.common.idempotency import IdempotentReplay, replay_handler
+from services.common.inputguard import RejectNulMiddleware
 from services.common.migrations import upgrade_to_head
 from services.common.observability import RequestContextMiddleware, configure_logging
 from services.common.openapi import problem_openapi
@@ -86,6 +87,7 @@ def create_service_app(
     app.include_router(events_router(max_limit=settings.events_page_max))
     for router in routers:
         app.include_router(router)
+    app.add_middleware(RejectNulMiddleware)
     app.add_middleware(RequestContextMiddleware, service=service)
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     return app

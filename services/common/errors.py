@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
@@ -288,8 +289,21 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
+    # Last line of defence: a value the schema let through but the database cannot store
+    # (a number beyond its column's range). Nothing was written: the transaction failed.
+    log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        status=422,
+        code="value_not_storable",
+        detail="A value in the request is outside what can be stored (e.g. a number too large).",
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error of `app` answer as problem+json."""
+    app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -83,3 +83,45 @@ def test_callers_request_id_is_kept(client: TestClient, reader: dict) -> None:
     response = client.get("/v1/nothing", headers={**reader, "X-Request-ID": "abc-123"})
     assert response.headers["x-request-id"] == "abc-123"
     assert response.json()["request_id"] == "abc-123"
+
+
+def test_nul_characters_are_refused_naming_the_field(client: TestClient, writer: dict) -> None:
+    body = assert_problem(
+        client.get("/v1/widgets?limit=5&cursor=a%00b", headers=writer), 422, "nul_character"
+    )
+    assert body["errors"][0]["field"] == "query.cursor"
+    response = client.post(
+        "/v1/widgets",
+        content=b'{"name": "a\\u0000b"}',
+        headers={**writer, "Idempotency-Key": "nul", "content-type": "application/json"},
+    )
+    body = assert_problem(response, 422, "nul_character")
+    assert body["errors"][0]["field"] == "body.name"
+    assert client.get("/v1/widgets", headers=writer).json()["items"] == []
+    # A literal backslash-u text is fine; only a real NUL is refused.
+    ok = client.post(
+        "/v1/widgets",
+        content=b'{"name": "a\\\\u0000b"}',
+        headers={**writer, "Idempotency-Key": "literal", "content-type": "application/json"},
+    )
+    assert ok.status_code == 201 and ok.json()["name"] == "a\\u0000b"
+
+
+def test_a_value_the_database_refuses_is_a_422_not_a_500() -> None:
+    from fastapi import FastAPI
+    from sqlalchemy.exc import DataError
+
+    from services.common.errors import install_problem_handlers
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/store")
+    def store() -> None:
+        raise DataError("INSERT …", {}, Exception("integer out of range"))
+
+    with TestClient(app) as client:
+        response = client.post("/store")
+    assert response.status_code == 422
+    assert response.json()["code"] == "value_not_storable"
+    assert "INSERT" not in response.text and "out of range" not in response.text
