@@ -21,8 +21,8 @@ from gateway.proxy.handler import ProxyHandler
 from gateway.runtime import Gateway
 from gateway.settings import GatewaySettings
 from services.common.errors import install_problem_handlers
-from services.common.migrations import upgrade_to_head
 from services.common.inputguard import RejectNulMiddleware
+from services.common.migrations import upgrade_to_head
 from services.common.observability import RequestContextMiddleware, configure_logging
 
 DESCRIPTION = """The single front door of the Taiyuan SME innovation platform.
