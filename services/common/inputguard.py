@@ -73,8 +73,7 @@ class RejectNulMiddleware:
             return
         query: bytes = scope.get("query_string", b"")
         if b"%00" in query.lower() or b"\x00" in query:
-            field = _query_field(query) or "query"
-            await send_problem(send, _problem(scope["path"], field), 422)
+            await send_problem(send, _problem(scope["path"], _query_field(query) or "query"), 422)
             return
         content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
         if content_type.split(b";")[0].strip().lower() not in JSON_TYPES:
@@ -94,11 +93,11 @@ class RejectNulMiddleware:
         body = b"".join(chunks)
         if b"\\u0000" in body or b"\x00" in body:
             try:
-                field = _nul_path(json.loads(body), "body")
+                nul_at = _nul_path(json.loads(body), "body")
             except ValueError:
-                field = None  # not JSON: the route answers that itself
-            if field is not None:
-                await send_problem(send, _problem(scope["path"], field), 422)
+                nul_at = None  # not JSON: the route answers that itself
+            if nul_at is not None:
+                await send_problem(send, _problem(scope["path"], nul_at), 422)
                 return
         first: Message = {"type": "http.request", "body": body, "more_body": more}
         await self.app(scope, _replay([first], receive if more else None), send)
