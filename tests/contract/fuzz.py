@@ -1,6 +1,7 @@
 """Run schemathesis over every operation of an in-process app (no pytest plugin needed)."""
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import schemathesis
 from fastapi import FastAPI
@@ -27,8 +28,32 @@ def fuzz_app(
     max_examples: int = 25,
     skip: Callable[[str, str], bool] = lambda method, path: False,
 ) -> list[str]:
-    """Fuzz each operation; returns the operations exercised. Fails on the first broken check."""
+    """Fuzz each operation of an in-process app; returns the operations exercised."""
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    return _fuzz(schema, headers=headers, max_examples=max_examples, skip=skip)
+
+
+def fuzz_url(
+    base_url: str,
+    *,
+    headers: Mapping[str, str] | Callable[[str, str], Mapping[str, str]],
+    max_examples: int = 25,
+    skip: Callable[[str, str], bool] = lambda method, path: False,
+) -> list[str]:
+    """Fuzz each operation of a running server; returns the operations exercised."""
+    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+    schema.config.update(base_url=base_url)
+    return _fuzz(schema, headers=headers, max_examples=max_examples, skip=skip)
+
+
+def _fuzz(
+    schema: Any,
+    *,
+    headers: Mapping[str, str] | Callable[[str, str], Mapping[str, str]],
+    max_examples: int = 25,
+    skip: Callable[[str, str], bool] = lambda method, path: False,
+) -> list[str]:
+    """Fuzz each operation; fails on the first broken check."""
     exercised: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()
