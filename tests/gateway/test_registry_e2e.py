@@ -76,3 +76,20 @@ def test_merged_spec_includes_the_registry(stack: RunningGateway) -> None:
     assert len(ids) == len(set(ids)) and all(
         i.startswith("registry_") for i in ids if "enterprise" in i
     )
+
+
+def test_registry_public_routes_need_no_key(stack: RunningGateway) -> None:
+    for path in (
+        "/registry/v1/districts",
+        "/registry/v1/districts/xiaodian",
+        "/registry/v1/industries",
+        "/registry/v1/indicators/precedence",
+        "/registry/v1/public/monitoring/summary?year=2015",
+    ):
+        response = stack.http.get(path)
+        assert response.status_code == 200, (path, response.text)
+    districts = stack.http.get("/registry/v1/districts").json()
+    codes = {d["code"] for d in (districts["items"] if isinstance(districts, dict) else districts)}
+    assert len(codes) == 14
+    # writes to reference data still need the admin scope
+    assert stack.http.post("/registry/v1/districts", json={}).status_code == 401
