@@ -50,7 +50,20 @@ def emit_many(session: Session, events: Iterable[tuple[str, Mapping[str, Any]]])
 class EventOut(BaseModel):
     """One event of a service's feed."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "seq": 42,
+                    "id": "evt_01JD3Z8Q6T8V4N2M5K1H0G9F8E",
+                    "type": "enterprise.filed",
+                    "payload": {"uscc": "91140105MA0KDE119Q", "district": "xiaodian"},
+                    "occurred_at": "2026-11-27T04:13:00Z",
+                }
+            ]
+        },
+    )
 
     seq: int = Field(description="Position in the feed; strictly increasing in commit order.")
     id: str = Field(description="Event id; consumers apply each id at most once.")

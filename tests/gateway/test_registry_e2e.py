@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import DatabaseTarget
+from tests.contract.openapi_quality import operation_gaps
 from tests.gateway.conftest import RunningGateway, StartGateway
 from tests.servers import serve
 from tests.support import migrated_settings
@@ -76,6 +77,10 @@ def test_merged_spec_includes_the_registry(stack: RunningGateway) -> None:
     assert len(ids) == len(set(ids)) and all(
         i.startswith("registry_") for i in ids if "enterprise" in i
     )
+    for prefix in ("/registry/", "/admin/"):
+        assert operation_gaps(document, prefix=prefix) == []
+    # The token endpoint answers errors in RFC 6749 §5.2 form, not as problems.
+    assert operation_gaps(document, prefix="/oauth/", errors_as_problems=False) == []
 
 
 def test_registry_public_routes_need_no_key(stack: RunningGateway) -> None:

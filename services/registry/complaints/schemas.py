@@ -376,7 +376,12 @@ class CalendarDayPut(BaseModel):
 class CalendarDayPublic(BaseModel):
     """A day that breaks the Monday–Friday rule."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [{"day": "2016-10-01", "working": False, "name": "National Day 国庆节"}]
+        },
+    )
 
     day: date
     working: bool
