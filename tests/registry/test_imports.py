@@ -216,3 +216,29 @@ def test_jobs_are_visible_to_their_creator_and_idempotent(
     missing = registry_client.get("/v1/imports/imp_nope", headers=mine)
     assert missing.status_code == 404 and missing.json()["code"] == "import_not_found"
     assert registry_client.get(location).status_code == 401
+
+
+def test_a_job_whose_process_died_shows_as_interrupted(
+    registry_app, registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    from datetime import timedelta
+
+    from services.common.models import utcnow
+    from services.registry.imports.models import ImportJob
+
+    dept = registry_headers(client_id="cli_importer")
+    now = utcnow()
+    with registry_app.state.database.session() as session:
+        for job_id, beat in (("imp_dead", now - timedelta(minutes=10)), ("imp_alive", now)):
+            session.add(
+                ImportJob(
+                    id=job_id, format="csv", status="running", total_rows=10, processed_rows=5,
+                    sha256="0" * 64, created_by="cli_importer", started_at=beat, heartbeat_at=beat,
+                )
+            )  # fmt: skip
+        session.commit()
+    dead = registry_client.get("/v1/imports/imp_dead", headers=dept).json()
+    assert dead["status"] == "interrupted"
+    assert "Upload the same file again" in dead["error"]
+    alive = registry_client.get("/v1/imports/imp_alive", headers=dept).json()
+    assert alive["status"] == "running" and alive["error"] is None

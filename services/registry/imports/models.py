@@ -7,6 +7,7 @@ from sqlmodel import Field, SQLModel
 from services.common.models import UTCDateTime, utc_column
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
+INTERRUPTED = "interrupted"  # shown, never stored: a queued or running job whose worker went silent
 
 
 class ImportJob(SQLModel, table=True):
@@ -28,6 +29,9 @@ class ImportJob(SQLModel, table=True):
     created_at: datetime = utc_column()
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    heartbeat_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="Last sign of life of the worker."
+    )
 
 
 class ImportRejection(SQLModel, table=True):

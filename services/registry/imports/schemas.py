@@ -64,7 +64,10 @@ class ImportJobOut(BaseModel):
 
     id: str
     format: Literal["csv", "jsonl"]
-    status: Literal["queued", "running", "succeeded", "failed"]
+    status: Literal["queued", "running", "succeeded", "failed", "interrupted"] = Field(
+        description="`interrupted`: the process working on it stopped; rows filed before stay "
+        "filed, and uploading the same file again files the rest (nothing twice)."
+    )
     total_rows: int
     processed_rows: int
     filed_rows: int = Field(description="Rows filed by this import.")

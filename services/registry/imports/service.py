@@ -8,7 +8,7 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
@@ -41,6 +41,7 @@ from services.registry.enterprises.rules import (
 from services.registry.enterprises.service import EVENT_FIELDS, as_utc
 from services.registry.imports.models import (
     FAILED,
+    INTERRUPTED,
     QUEUED,
     RUNNING,
     SUCCEEDED,
@@ -54,6 +55,8 @@ log = logging.getLogger("services.registry.imports")
 MAX_ROWS = 100_000
 MAX_BYTES = 64 * 1024 * 1024
 BATCH_SIZE = 5_000
+# A batch takes well under a second; a worker silent this long is gone (its process ended).
+STALE_AFTER = timedelta(minutes=2)
 COLUMNS = (
     "uscc",
     "name",
@@ -210,13 +213,24 @@ def get_import(*, session: Session, client: Principal, job_id: str) -> ImportJob
     )
 
 
+def shown_status(job: ImportJob, *, now: datetime | None = None) -> str:
+    """The job's status, `interrupted` when its worker has been silent too long to be alive."""
+    if job.status not in (QUEUED, RUNNING):
+        return job.status
+    last_sign = as_utc(job.heartbeat_at or job.created_at)
+    if last_sign is not None and (now or utcnow()) - last_sign > STALE_AFTER:
+        return INTERRUPTED
+    return job.status
+
+
 def to_public(job: ImportJob, rejections: list[RejectionOut]) -> ImportJobOut:
     """The API view of a job."""
     percent = 100 if job.total_rows == 0 else job.processed_rows * 100 // job.total_rows
+    status = shown_status(job)
     return ImportJobOut(
         id=job.id,
         format="jsonl" if job.format == "jsonl" else "csv",
-        status=job.status,  # type: ignore[arg-type]
+        status=status,  # type: ignore[arg-type]
         total_rows=job.total_rows,
         processed_rows=job.processed_rows,
         filed_rows=job.filed_rows,
@@ -224,7 +238,10 @@ def to_public(job: ImportJob, rejections: list[RejectionOut]) -> ImportJobOut:
         rejected_rows=job.rejected_rows,
         progress_percent=percent,
         sha256=job.sha256,
-        error=job.error,
+        error=job.error
+        if status != INTERRUPTED
+        else "The import stopped with its process; rows filed before stay filed. "
+        "Upload the same file again to file the rest.",
         created_at=as_utc(job.created_at),
         started_at=as_utc(job.started_at),
         finished_at=as_utc(job.finished_at),
@@ -623,6 +640,7 @@ def _write_batch(*, database: Database, job_id: str, batch: Batch) -> None:
             .where(col(ImportJob.id) == job_id)
             .values(
                 processed_rows=col(ImportJob.processed_rows) + batch.size,
+                heartbeat_at=utcnow(),
                 filed_rows=col(ImportJob.filed_rows) + filed,
                 existing_rows=col(ImportJob.existing_rows) + len(batch.good) - filed,
                 rejected_rows=col(ImportJob.rejected_rows) + batch.rejected,
@@ -646,7 +664,8 @@ def run_import(
     the next batch's validation made the import slower (the two contend for the GIL).
     """
     try:
-        _set_status(database, job_id, status=RUNNING, started_at=utcnow())
+        now = utcnow()
+        _set_status(database, job_id, status=RUNNING, started_at=now, heartbeat_at=now)
         seen: set[str] = set()
         today = utcnow().date().isoformat()
         for start in range(0, len(upload.records), BATCH_SIZE):
