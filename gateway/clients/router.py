@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from gateway.auth.dependencies import AdminCaller, GatewayDep
 from gateway.clients import service
@@ -19,6 +19,7 @@ from gateway.clients.schemas import (
     ClientOut,
     ClientPage,
     ClientSecretOut,
+    ClientUpdate,
     RateLimits,
 )
 from services.common.db import SessionDep
@@ -110,6 +111,31 @@ def get_client(
     client_id: ClientId, session: SessionDep, response: Response, _: AdminCaller
 ) -> ClientOut:
     client = service.get_client(session, client_id=client_id)
+    response.headers["ETag"] = etag_of(client.id, client.version)
+    return client_out(client)
+
+
+@router.patch(
+    "/{client_id}",
+    summary="Change a client's name, scopes or rate limits",
+    description="Send the client's current ETag in If-Match. Scopes stay within the defaults "
+    "of the client's kind; `rate_limits: null` returns the client to the default limits. "
+    "Changes apply to new requests within the key cache time.",
+    operation_id="update_client",
+    response_model=ClientOut,
+    responses=problem_responses(*_AUTH, 404, 412, 422, 428),
+)
+def update_client(
+    client_id: ClientId,
+    body: ClientUpdate,
+    session: SessionDep,
+    gateway: GatewayDep,
+    response: Response,
+    _: AdminCaller,
+    if_match: Annotated[str | None, Header(description="The client's current ETag.")] = None,
+) -> ClientOut:
+    client = service.update_client(session, client_id=client_id, data=body, if_match=if_match)
+    gateway.authenticator.invalidate(client_id)
     response.headers["ETag"] = etag_of(client.id, client.version)
     return client_out(client)
 

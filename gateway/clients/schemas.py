@@ -19,6 +19,17 @@ ClientStatus = Literal["active", "suspended"]
 RateLimitClass = Literal["read", "write"]
 
 
+def known_scopes(value: list[str]) -> list[str]:
+    """Scopes deduplicated and sorted, or an error naming the unknown ones."""
+    unknown = [scope for scope in value if scope not in SCOPES]
+    if unknown:
+        raise ValueError(f"unknown scope(s): {', '.join(unknown)}")
+    return sorted(set(value))
+
+
+ScopeList = Annotated[list[str], AfterValidator(known_scopes)]
+
+
 class RateLimits(BaseModel):
     """Per-client overrides of the default limits, as `N/second|minute|hour|day`."""
 
@@ -63,7 +74,7 @@ class ClientCreate(BaseModel):
         max_length=64,
         description="Bank code, provider id or enterprise USCC the client acts for.",
     )
-    scopes: list[str] | None = Field(
+    scopes: ScopeList | None = Field(
         default=None, description="A subset of the kind's default scopes; omitted → all of them."
     )
     rate_limits: RateLimits | None = None
@@ -72,15 +83,27 @@ class ClientCreate(BaseModel):
         default=False, description="Create an OAuth client secret now."
     )
 
-    @field_validator("scopes")
-    @classmethod
-    def _known_scopes(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None:
-            unknown = [scope for scope in value if scope not in SCOPES]
-            if unknown:
-                raise ValueError(f"unknown scope(s): {', '.join(unknown)}")
-            return sorted(set(value))
-        return value
+
+class ClientUpdate(BaseModel):
+    """Changes to a client; omitted fields stay as they are (`rate_limits: null` → defaults)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"scopes": ["credit:read"], "rate_limits": {"read": "1200/minute"}},
+                {"name": "Bank of Jinshang — SME desk"},
+            ]
+        },
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    scopes: ScopeList | None = Field(
+        default=None, description="A subset of the kind's default scopes."
+    )
+    rate_limits: RateLimits | None = Field(
+        default=None, description="Overrides of the default limits; null removes them."
+    )
 
 
 class ClientOut(BaseModel):

@@ -16,8 +16,9 @@ from gateway.auth.apikeys import (
 from gateway.auth.caller import Caller
 from gateway.auth.scopes import DEFAULT_SCOPES
 from gateway.clients.models import ApiKey, Client
-from gateway.clients.schemas import ClientCreate
+from gateway.clients.schemas import ClientCreate, ClientUpdate
 from services.common.errors import NotFound, field_error
+from services.common.etag import check_etag, etag_of
 from services.common.ids import new_id
 from services.common.pagination import page_of, paginate
 
@@ -50,19 +51,23 @@ def caller_of(client: Client, *, key_id: str | None = None) -> Caller:
     )
 
 
+def _allowed_scopes(kind: str, scopes: list[str]) -> list[str]:
+    extra = [scope for scope in scopes if scope not in DEFAULT_SCOPES[kind]]
+    if extra:
+        raise field_error(
+            "body.scopes",
+            "scope_not_allowed_for_kind",
+            f"Clients of kind '{kind}' may not hold: {', '.join(extra)}.",
+        )
+    return sorted(scopes)
+
+
 def create_client(
     session: Session, *, data: ClientCreate, key_prefix: str
 ) -> tuple[Client, tuple[ApiKey, str] | None, str | None]:
     """Create a client; returns it, its first API key (row, key) and its client secret."""
     defaults = DEFAULT_SCOPES[data.kind]
-    scopes = list(defaults) if data.scopes is None else data.scopes
-    extra = [scope for scope in scopes if scope not in defaults]
-    if extra:
-        raise field_error(
-            "body.scopes",
-            "scope_not_allowed_for_kind",
-            f"Clients of kind '{data.kind}' may not hold: {', '.join(extra)}.",
-        )
+    scopes = _allowed_scopes(data.kind, list(defaults) if data.scopes is None else data.scopes)
     if data.kind in ORG_REQUIRED and not data.org:
         raise field_error(
             "body.org", "org_required", f"Clients of kind '{data.kind}' act for an organisation."
@@ -124,6 +129,27 @@ def get_client(session: Session, *, client_id: str) -> Client:
     client = session.get(Client, client_id)
     if client is None or client.status == "deleted":
         raise NotFound(f"No client {client_id}.", code="client_not_found")
+    return client
+
+
+def update_client(
+    session: Session, *, client_id: str, data: ClientUpdate, if_match: str | None
+) -> Client:
+    """Rename a client, narrow or widen its scopes within its kind, or change its limits."""
+    client = get_client(session, client_id=client_id)
+    check_etag(if_match, etag_of(client.id, client.version))
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes and data.name is not None:
+        client.name = data.name
+    if "scopes" in changes and data.scopes is not None:
+        client.scopes = _allowed_scopes(client.kind, data.scopes)
+    if "rate_limits" in changes:
+        limits = data.rate_limits.model_dump(exclude_none=True) if data.rate_limits else None
+        client.rate_limits = limits or None
+    client.version += 1
+    client.updated_at = _now()
+    session.add(client)
+    session.commit()
     return client
 
 

@@ -10,19 +10,23 @@ def etag_of(resource_id: str, version: int) -> str:
     return f'"{resource_id}.{version}"'
 
 
-def check_if_match(request: Request, current: str, *, required: bool = True) -> None:
-    """Refuse an update whose `If-Match` is stale (412) or, when required, missing (428)."""
-    header = request.headers.get("if-match")
-    if header is None:
+def check_etag(if_match: str | None, current: str, *, required: bool = True) -> None:
+    """Refuse an update whose `If-Match` value is stale (412) or, when required, missing (428)."""
+    if if_match is None:
         if required:
             raise PreconditionRequired(
                 "Send the resource's current ETag in If-Match to update it.",
                 code="if_match_required",
             )
         return
-    candidates = {value.strip().removeprefix("W/") for value in header.split(",")}
+    candidates = {value.strip().removeprefix("W/") for value in if_match.split(",")}
     if "*" not in candidates and current not in candidates:
         raise PreconditionFailed(
             "The resource has changed since you read it; fetch it again and retry.",
             code="stale_etag",
         )
+
+
+def check_if_match(request: Request, current: str, *, required: bool = True) -> None:
+    """`check_etag` on the request's `If-Match` header."""
+    check_etag(request.headers.get("if-match"), current, required=required)

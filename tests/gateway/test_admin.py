@@ -118,3 +118,47 @@ def test_cors_for_portals(start_gateway) -> None:  # type: ignore[no-untyped-def
     )
     assert response.headers["access-control-allow-origin"] == "https://portal.example"
     assert "x-request-id" in response.headers["access-control-expose-headers"].lower()
+
+
+def test_update_client_scopes_and_limits_with_if_match(gw: RunningGateway) -> None:
+    admin = gw.admin_headers
+    created = gw.create_client("bank", name="Jinshang", org="JSB")
+    client_id, key = created["client"]["id"], created["api_key"]["key"]
+    url = f"/admin/v1/clients/{client_id}"
+    etag = gw.http.get(url, headers=admin).headers["etag"]
+    caller = {"X-API-Key": key}
+    assert gw.http.get("/registry/v1/echo", headers=caller).status_code == 200
+
+    missing = gw.http.patch(url, json={"name": "x"}, headers=admin)
+    assert missing.status_code == 428 and missing.json()["code"] == "if_match_required"
+    wider = gw.http.patch(
+        url, json={"scopes": ["funding:admin"]}, headers={**admin, "If-Match": etag}
+    )
+    assert (
+        wider.status_code == 422
+        and wider.json()["errors"][0]["code"] == "scope_not_allowed_for_kind"
+    )
+
+    changed = gw.http.patch(
+        url,
+        json={"scopes": ["credit:read"], "rate_limits": {"read": "2/minute"}},
+        headers={**admin, "If-Match": etag},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["scopes"] == ["credit:read"]
+    assert changed.json()["rate_limits"] == {"read": "2/minute", "write": None}
+    assert changed.headers["etag"] != etag
+    stale = gw.http.patch(url, json={"name": "y"}, headers={**admin, "If-Match": etag})
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_etag"
+
+    # The narrowed scopes apply at the edge at once (this replica's cache was invalidated).
+    refused = gw.http.get("/registry/v1/echo", headers=caller)
+    assert refused.status_code == 403 and refused.json()["code"] == "insufficient_scope"
+    # The client's own read limit (2/minute, counted across services) now applies.
+    statuses = [gw.http.get("/credit/v1/echo", headers=caller).status_code for _ in range(3)]
+    assert statuses[0] == 200 and statuses[-1] == 429
+
+    reset = gw.http.patch(
+        url, json={"rate_limits": None}, headers={**admin, "If-Match": changed.headers["etag"]}
+    )
+    assert reset.status_code == 200 and reset.json()["rate_limits"] is None

@@ -16,10 +16,9 @@ from sqlmodel import Session, col
 from services.common.errors import (
     NotFound,
     PreconditionFailed,
-    PreconditionRequired,
     field_error,
 )
-from services.common.etag import etag_of
+from services.common.etag import check_etag, etag_of
 from services.common.identity import Principal
 from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
@@ -144,7 +143,7 @@ def put_target(
         session.add(target)
         created = True
     else:
-        _require_match(if_match, target_etag(target))
+        check_etag(if_match, target_etag(target))
         for name, value in body.model_dump().items():
             setattr(target, name, value)
         target.source = "admin"
@@ -155,20 +154,6 @@ def put_target(
         created = False
     session.flush()
     return _target_public(target), target_etag(target), created
-
-
-def _require_match(if_match: str | None, current: str) -> None:
-    if if_match is None:
-        raise PreconditionRequired(
-            "These targets exist: send their current ETag in If-Match to replace them.",
-            code="if_match_required",
-        )
-    candidates = {v.strip().removeprefix("W/") for v in if_match.split(",")}
-    if "*" not in candidates and current not in candidates:
-        raise PreconditionFailed(
-            "The targets have changed since you read them; fetch them again and retry.",
-            code="stale_etag",
-        )
 
 
 # ---- progress ------------------------------------------------------------------------------
