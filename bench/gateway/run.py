@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.servers import PYTHON, ROOT, free_port, stop, uvicorn, wait_until_up
 
 BENCH_KEY = "tsk_bench_" + "0123456789abcdef" * 3
