@@ -55,7 +55,6 @@ DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
         "vouchers:read",
         "funding:read",
         "funding:accept",
-        "events:read",
     ),
     "bank": ("registry:read", "credit:read", "credit:reports", "funding:read", "funding:loans"),
     "provider": ("registry:read", "vouchers:read", "vouchers:provide", "funding:read"),
@@ -93,11 +92,13 @@ ROUTES: dict[str, list[Rule]] = {
         [
             ("public", "/v1/public/**", PUBLIC, PUBLIC),
             ("events", "/v1/events/**", "events:read", "admin"),
+            # Enterprises and portals report their own figures; the service decides who may
+            # report which source.
             (
                 "enterprise_indicators",
                 "/v1/enterprises/*/indicators/**",
                 "registry:read",
-                "registry:report",
+                "registry:write",
             ),
             ("precedence", "/v1/indicators/precedence", PUBLIC, "registry:admin"),
             ("indicators", "/v1/indicators/**", "registry:read", "registry:report"),

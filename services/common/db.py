@@ -43,6 +43,7 @@ def make_engine(
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+            hide_parameters=True,  # errors and logs never carry the (personal) values
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin if sqlite_immediate else _sqlite_deferred)
@@ -58,6 +59,7 @@ def make_engine(
         max_overflow=pool_size,
         pool_pre_ping=True,
         connect_args=connect_args,
+        hide_parameters=True,
     )
 
 

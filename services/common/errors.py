@@ -304,6 +304,7 @@ async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error of `app` answer as problem+json."""
     app.add_exception_handler(DataError, _unstorable_value)
+    app.add_exception_handler(OverflowError, _unstorable_value)  # SQLite: int beyond 64 bits
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -19,7 +19,8 @@ def check_etag(if_match: str | None, current: str, *, required: bool = True) -> 
                 code="if_match_required",
             )
         return
-    candidates = {value.strip().removeprefix("W/") for value in if_match.split(",")}
+    # RFC 9110 §13.1.1: If-Match uses the strong comparison, so a weak tag never matches.
+    candidates = {value.strip() for value in if_match.split(",")}
     if "*" not in candidates and current not in candidates:
         raise PreconditionFailed(
             "The resource has changed since you read it; fetch it again and retry.",

@@ -39,9 +39,10 @@ KeyHeader = Annotated[
 class IdempotentReplay(Exception):
     """The request repeats a finished one; answer with the stored response."""
 
-    def __init__(self, status_code: int, body: str) -> None:
+    def __init__(self, status_code: int, body: str, headers: dict[str, str] | None) -> None:
         self.status_code = status_code
         self.body = body
+        self.headers = headers or {}
 
 
 async def replay_handler(_request: Request, exc: Exception) -> Response:
@@ -51,7 +52,7 @@ async def replay_handler(_request: Request, exc: Exception) -> Response:
         exc.body,
         status_code=exc.status_code,
         media_type="application/json",
-        headers={REPLAY_HEADER: "true"},
+        headers={**exc.headers, REPLAY_HEADER: "true"},
     )
 
 
@@ -77,7 +78,12 @@ class Idempotency:
             update(IdempotencyRecord)
             .where(col(IdempotencyRecord.client_id) == self.client_id)
             .where(col(IdempotencyRecord.key) == self.key)
-            .values(state=DONE, status_code=status_code, response_body=json.dumps(content))
+            .values(
+                state=DONE,
+                status_code=status_code,
+                response_body=json.dumps(content),
+                response_headers=dict(headers or {}),
+            )
             .execution_options(synchronize_session=False)
         )
         session.commit()
@@ -85,9 +91,13 @@ class Idempotency:
         return JSONResponse(content, status_code=status_code, headers=dict(headers or {}))
 
 
-def _request_hash(request: Request, body: bytes) -> str:
+def _request_hash(request: Request, body: bytes, org: str | None) -> str:
+    # The organisation a portal acts for is part of the request: the same key sent on behalf
+    # of another enterprise is a different request (422), never a replay of the first one.
     digest = hashlib.sha256()
-    digest.update(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
+    digest.update(
+        f"{request.method} {request.url.path}?{request.url.query}\n{org or ''}\n".encode()
+    )
     digest.update(body)
     return digest.hexdigest()
 
@@ -116,7 +126,9 @@ def _claim(session: Session, client_id: str, key: str, request_hash: str) -> Non
                 code="idempotency_key_reused",
             )
         if record.state == DONE:
-            raise IdempotentReplay(record.status_code or 200, record.response_body or "null")
+            raise IdempotentReplay(
+                record.status_code or 200, record.response_body or "null", record.response_headers
+            )
         cutoff = utcnow() - STALE_AFTER
         reclaimed = session.execute(
             update(IdempotencyRecord)
@@ -170,7 +182,11 @@ def idempotent(*, required: bool = True) -> Callable[..., AsyncIterator[Idempote
             return
         body = await request.body()
         await run_in_threadpool(
-            _claim, session, client.client_id, idempotency_key, _request_hash(request, body)
+            _claim,
+            session,
+            client.client_id,
+            idempotency_key,
+            _request_hash(request, body, client.org),
         )
         claim = Idempotency(client.client_id, idempotency_key)
         try:

@@ -25,6 +25,7 @@ def create_kernel_tables() -> None:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("status_code", sa.Integer),
         sa.Column("response_body", sa.Text),
+        sa.Column("response_headers", sa.JSON),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(

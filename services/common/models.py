@@ -63,6 +63,7 @@ class IdempotencyRecord(SQLModel, table=True):
     state: str = Field(max_length=16, description="in_progress or done")
     status_code: int | None = None
     response_body: str | None = Field(default=None, sa_column=Column(Text))
+    response_headers: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = utc_column()
 
 

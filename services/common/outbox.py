@@ -116,7 +116,7 @@ def events_router(*, max_limit: int = 1000) -> APIRouter:
         session: SessionDep,
         _client: Annotated[Principal, Depends(require_scopes(EVENTS_SCOPE))],
         after: Annotated[
-            int, Query(ge=0, description="Return events with seq greater than this.")
+            int, Query(ge=0, le=2**63 - 1, description="Return events with seq greater than this.")
         ] = 0,
         limit: Annotated[int, Query(ge=1, le=max_limit, description="Page size.")] = 100,
     ) -> EventPage:

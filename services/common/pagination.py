@@ -3,6 +3,7 @@
 import base64
 import json
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -13,6 +14,7 @@ from sqlalchemy.sql import Select
 from services.common.errors import field_error
 
 T = TypeVar("T")
+_INVALID = "The cursor is not one this API issued."
 
 LimitQuery = Annotated[int, Query(ge=1, le=500, description="Page size (1–500).")]
 CursorQuery = Annotated[
@@ -40,14 +42,30 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise field_error(
-            "query.cursor", "invalid_cursor", "The cursor is not one this API issued."
-        ) from exc
+        raise field_error("query.cursor", "invalid_cursor", _INVALID) from exc
     if not isinstance(values, list) or len(values) != arity:
-        raise field_error(
-            "query.cursor", "invalid_cursor", "The cursor is not one this API issued."
-        )
+        raise field_error("query.cursor", "invalid_cursor", _INVALID)
     return values
+
+
+def _coerce(value: Any, key: ColumnElement[Any]) -> Any:
+    """A cursor value as the key column's type, or a 422: never a database error."""
+    try:
+        python_type = key.type.python_type
+    except NotImplementedError:
+        python_type = str
+    if python_type is int:
+        if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+            raise field_error("query.cursor", "invalid_cursor", _INVALID)
+        return value
+    if not isinstance(value, str) or "\x00" in value:
+        raise field_error("query.cursor", "invalid_cursor", _INVALID)
+    if python_type in (date, datetime):
+        try:
+            return python_type.fromisoformat(value)
+        except ValueError as exc:
+            raise field_error("query.cursor", "invalid_cursor", _INVALID) from exc
+    return value
 
 
 def paginate(
@@ -59,7 +77,9 @@ def paginate(
 ) -> Select[Any]:
     """Order by `keys` (ascending, unique together) and start after the cursor; fetch limit+1."""
     if cursor:
-        values = decode_cursor(cursor, len(keys))
+        values = [
+            _coerce(v, k) for v, k in zip(decode_cursor(cursor, len(keys)), keys, strict=True)
+        ]
         if len(keys) == 1:
             statement = statement.where(keys[0] > values[0])
         else:

@@ -120,8 +120,13 @@ def test_a_value_the_database_refuses_is_a_422_not_a_500() -> None:
     def store() -> None:
         raise DataError("INSERT …", {}, Exception("integer out of range"))
 
+    @app.post("/store-sqlite")
+    def store_sqlite() -> None:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
     with TestClient(app) as client:
-        response = client.post("/store")
-    assert response.status_code == 422
-    assert response.json()["code"] == "value_not_storable"
-    assert "INSERT" not in response.text and "out of range" not in response.text
+        for path in ("/store", "/store-sqlite"):
+            response = client.post(path)
+            assert response.status_code == 422
+            assert response.json()["code"] == "value_not_storable"
+            assert "INSERT" not in response.text and "SQLite" not in response.text

@@ -23,6 +23,10 @@ def test_update_needs_current_etag(client: TestClient, writer: dict) -> None:
     assert ok.headers["etag"] != etag
     stale = client.patch(url, json={"name": "c"}, headers={**writer, "If-Match": etag})
     assert_problem(stale, 412, "stale_etag")
+    weak = client.patch(
+        url, json={"name": "c"}, headers={**writer, "If-Match": f"W/{ok.headers['etag']}"}
+    )
+    assert_problem(weak, 412, "stale_etag")  # If-Match compares strongly (RFC 9110)
     assert client.get(url, headers=writer).json()["name"] == "b"
 
 
@@ -50,4 +54,16 @@ def test_bad_cursor_is_a_422_naming_it(client: TestClient, writer: dict) -> None
             422,
             "invalid_cursor",
         )
+        assert body["errors"][0]["field"] == "query.cursor"
+
+
+def test_forged_cursor_values_are_422_not_500(client: TestClient, writer: dict) -> None:
+    from services.common.pagination import encode_cursor
+
+    make(client, writer, "a")
+    for values in ([{"a": 1}], [None], [10**30], [[1, 2]], [True], ["a\x00b"]):
+        response = client.get(
+            "/v1/widgets", params={"cursor": encode_cursor(values)}, headers=writer
+        )
+        body = assert_problem(response, 422, "invalid_cursor")
         assert body["errors"][0]["field"] == "query.cursor"

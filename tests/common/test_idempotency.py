@@ -26,6 +26,11 @@ def test_replay_returns_first_answer_and_does_the_work_once(
     second = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
     assert first.status_code == second.status_code == 201
     assert second.json() == first.json()
+    assert (
+        second.headers["location"]
+        == first.headers["location"]
+        == f"/v1/widgets/{first.json()['id']}"
+    )
     assert second.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers
     assert widget_count(client, writer) == 1
@@ -80,7 +85,7 @@ def test_replay_while_first_is_running_is_409(
     import hashlib
 
     body = b'{"name":"a"}'
-    digest = hashlib.sha256(b"POST /v1/widgets?\n" + body).hexdigest()
+    digest = hashlib.sha256(b"POST /v1/widgets?\n\n" + body).hexdigest()
     with kernel_app.state.database.session() as session:
         session.add(
             IdempotencyRecord(
@@ -131,3 +136,22 @@ def test_error_after_a_write_rolls_back_and_releases_the_key_at_once(
     assert time.monotonic() - started < 5  # no wait on a lock held by the failed request
     assert widget_count(client, writer) == 0
     assert event_count(client, writer) == 0
+
+
+def test_same_key_on_behalf_of_another_org_is_not_a_replay(
+    client: TestClient, auth_headers
+) -> None:
+    for_a = auth_headers(
+        "kernel", kind="portal", org="A", client_id="cli_portal", scopes=["widgets:write"]
+    )
+    for_b = auth_headers(
+        "kernel", kind="portal", org="B", client_id="cli_portal", scopes=["widgets:write"]
+    )
+    first = client.post(
+        "/v1/widgets", json={"name": "w"}, headers={**for_a, "Idempotency-Key": "k1"}
+    )
+    assert first.status_code == 201
+    other = client.post(
+        "/v1/widgets", json={"name": "w"}, headers={**for_b, "Idempotency-Key": "k1"}
+    )
+    assert_problem(other, 422, "idempotency_key_reused")

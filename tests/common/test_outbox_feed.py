@@ -35,6 +35,9 @@ def test_feed_limit_is_validated(client: TestClient, writer: dict) -> None:
     )
     assert body["errors"][0]["field"] == "query.limit"
     assert_problem(client.get("/v1/events?after=-1", headers=writer), 422, "validation_failed")
+    assert_problem(
+        client.get(f"/v1/events?after={2**63}", headers=writer), 422, "validation_failed"
+    )
 
 
 def test_rolled_back_change_leaves_no_event(

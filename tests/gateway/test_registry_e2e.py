@@ -98,3 +98,31 @@ def test_registry_public_routes_need_no_key(stack: RunningGateway) -> None:
     assert len(codes) == 14
     # writes to reference data still need the admin scope
     assert stack.http.post("/registry/v1/districts", json={}).status_code == 401
+
+
+def test_enterprise_and_portal_report_their_own_indicators(stack: RunningGateway) -> None:
+    uscc = "91140105MA0KDE119Q"
+    department = {"Authorization": f"Bearer {stack.key_for('department', org='dept-tax')}"}
+    filing = {
+        "uscc": uscc, "name": "太原演示科技有限公司", "district": "xiaodian", "industry": "I65",
+        "founded_on": "2014-05-20", "registered_capital_fen": 50_000_000, "employees": 12,
+        "revenue_fen": 150_000_000, "assets_fen": 90_000_000, "is_tech_sme": True,
+        "legal_representative": {"name": "张演示", "id_number": "140105198001010011"},
+    }  # fmt: skip
+    assert (
+        stack.http.post("/registry/v1/enterprises", json=filing, headers=department).status_code
+        == 201
+    )
+    report = {"year": 2015, "revenue_fen": 160_000_000, "employees": 14, "source": "enterprise"}
+    enterprise = {"Authorization": f"Bearer {stack.key_for('enterprise', org=uscc)}"}
+    own = stack.http.post(
+        f"/registry/v1/enterprises/{uscc}/indicators", json=report, headers=enterprise
+    )
+    assert own.status_code == 201, own.text
+    portal = {"Authorization": f"Bearer {stack.key_for('portal')}", "X-On-Behalf-Of": uscc}
+    via_portal = stack.http.post(
+        f"/registry/v1/enterprises/{uscc}/indicators", json={**report, "year": 2016}, headers=portal
+    )
+    assert via_portal.status_code == 201, via_portal.text
+    # the feed stays internal: a department key cannot read it
+    assert stack.http.get("/registry/v1/events", headers=department).status_code == 403

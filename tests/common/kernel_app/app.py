@@ -71,7 +71,11 @@ def create_widget(body: WidgetIn, session: SessionDep, _client: Writer, idem: Id
         raise Conflict("Refused after writing.", code="refused_after_write")
     emit(session, "widget.created", {"id": widget.id, "name": widget.name})
     assert idem is not None
-    return idem.respond(session, WidgetOut.model_validate(widget, from_attributes=True))
+    return idem.respond(
+        session,
+        WidgetOut.model_validate(widget, from_attributes=True),
+        headers={"Location": f"/v1/widgets/{widget.id}"},
+    )
 
 
 @router.get("/v1/widgets", name="list_widgets", response_model=Page[WidgetOut])
