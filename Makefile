@@ -7,7 +7,7 @@ UV := UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv
 PYTEST_WORKERS ?= 2
 TEST_POSTGRES_URL ?=
 
-.PHONY: install run test lint bench demo clean
+.PHONY: install run test test-deps lint bench demo clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ run: install
 	$(BIN)/python -m services.manage prepare
 	exec $(BIN)/honcho -f deploy/Procfile -d . start
 
-test: install
+# The gateway's shared-rate-limit test starts its own redis-server on a free port.
+test-deps:
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+
+test: install test-deps
 	@echo "== test suite on $(if $(TEST_POSTGRES_URL),PostgreSQL,SQLite) =="
 	@TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) -q; \
 	status=$$?; \
