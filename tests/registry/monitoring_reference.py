@@ -26,19 +26,17 @@ from services.registry.monitoring.schemas import (
     EnterpriseCounts,
     Metric,
     ProgressReport,
-    PublicMetric,
     PublicProgressSummary,
-    PublicUnitSummary,
     UnitProgress,
 )
 from services.registry.monitoring.service import (
     CITY_NAME_EN,
     CITY_NAME_ZH,
-    DISCLOSURE_MINIMUM,
     METRICS,
     SOURCE_INDICATOR,
     _percent,
     completion,
+    summary_of,
 )
 from services.registry.reference.districts import DISTRICTS
 
@@ -232,6 +230,18 @@ def _compute(session: Session, year: int) -> list[_UnitData]:
             for indicator, value in values.items():
                 for unit in (district, CITY):
                     sums[(unit, y, indicator)].add(value)
+    # New jobs: the change in employees of each enterprise with a figure in both years.
+    jobs: dict[str, _Sums] = defaultdict(_Sums)
+    for uscc, values in figures[year].items():
+        district = district_of.get(uscc)
+        earlier = figures[year - 1].get(uscc, {})
+        if district is None or IndicatorName.EMPLOYEES not in values:
+            continue
+        if IndicatorName.EMPLOYEES not in earlier:
+            continue
+        change = values[IndicatorName.EMPLOYEES] - earlier[IndicatorName.EMPLOYEES]
+        for unit in (district, CITY):
+            jobs[unit].add(change)
     counts = _count_enterprises(rows, year)
     targets = {
         t.unit: t
@@ -246,12 +256,8 @@ def _compute(session: Session, year: int) -> list[_UnitData]:
             before = sums[(code, year - 1, indicator)]
             now = sums[(code, year, indicator)]
             goal = getattr(target, metric) if target is not None else None
-            if metric == "new_jobs":
-                actual = now.total - before.total if now.count and before.count else None
-                reporting = min(now.count, before.count) if actual is not None else 0
-            else:
-                actual = now.total
-                reporting = now.count
+            counted = jobs[code] if metric == "new_jobs" else now
+            actual, reporting = counted.value, counted.count
             percent, bp = completion(actual, goal)
             metrics[metric] = Metric(
                 baseline=before.value,
@@ -295,32 +301,8 @@ def reference_progress(session: Session, *, year: int) -> ProgressReport:
 
 
 def reference_public_summary(session: Session, *, year: int) -> PublicProgressSummary:
-    """Aggregates only: an actual with fewer reporting enterprises than the minimum is withheld."""
-    units = []
-    for u in _compute(session, year):
-        public = {}
-        for metric in METRICS:
-            m = u.metrics[metric]
-            hidden = m.actual is not None and 0 < m.reporting_enterprises < DISCLOSURE_MINIMUM
-            public[metric] = PublicMetric(
-                target=m.target,
-                actual=None if hidden else m.actual,
-                completion_percent=None if hidden else m.completion_percent,
-                suppressed=hidden,
-            )
-        units.append(
-            PublicUnitSummary(
-                unit=u.code,
-                name_zh=u.name_zh,
-                name_en=u.name_en,
-                **public,
-                enterprises_filed=u.counts.filed,
-                enterprises_active_at_year_end=u.counts.active_at_year_end,
-            )
-        )
-    return PublicProgressSummary(
-        year=year, generated_at=utcnow(), disclosure_minimum=DISCLOSURE_MINIMUM, units=units
-    )
+    """The public view of the reference progress (suppression as the service applies it)."""
+    return summary_of(reference_progress(session, year=year))
 
 
 def year_figures_by_enterprise(session: Session) -> dict[tuple[str, int], dict[IndicatorName, int]]:

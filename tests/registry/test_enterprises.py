@@ -465,3 +465,83 @@ def test_a_refused_filing_with_an_idempotency_key_releases_the_key(
     assert time.monotonic() - started < 5  # no wait on the database lock
     again = registry_client.post("/v1/enterprises", json=filing(0), headers=keyed)
     assert again.status_code == 409  # the key was released, not stored
+
+
+# --- regressions: bounds, ASCII digits, founding dates ----------------------------------------
+
+
+def _fields(response: Any) -> set[tuple[str, str]]:
+    return {(e["field"], e["code"]) for e in response.json()["errors"]}
+
+
+def test_amounts_beyond_their_bounds_are_422_on_filing_and_update(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    for name, value in (
+        ("registered_capital_fen", 10**16 + 1),
+        ("employees", 10_000_001),
+        ("revenue_fen", 2**63),
+        ("assets_fen", 10**30),
+    ):
+        response = registry_client.post(
+            "/v1/enterprises", json=filing(0, **{name: value}), headers=dept
+        )
+        assert response.status_code == 422, (name, response.text)
+        assert _fields(response) == {(f"body.{name}", "less_than_equal")}, name
+    uscc = make_uscc(0)
+    file(registry_client, dept, filing(0, registered_capital_fen=10**16))
+    for name in ("registered_capital_fen", "employees", "revenue_fen", "assets_fen"):
+        response = registry_client.patch(
+            f"/v1/enterprises/{uscc}",
+            json={name: 10**20},
+            headers={**dept, "If-Match": f'"{uscc}.1"'},
+        )
+        assert response.status_code == 422, (name, response.text)
+        assert _fields(response) == {(f"body.{name}", "less_than_equal")}, name
+
+
+def test_an_id_number_with_non_ascii_digits_is_422_not_500(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    for number in ("140105198001010²1X", "１４０１０５１９８００１０１００２X"):
+        body = filing(0, legal_representative={"name": "王建国", "id_number": number})
+        response = registry_client.post("/v1/enterprises", json=body, headers=dept)
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "invalid_id_number"
+    response = registry_client.get(
+        "/v1/enterprises", params={"legal_rep_id_number": "140105198001010²1X"}, headers=dept
+    )
+    assert response.status_code == 200
+
+
+def test_a_founding_date_in_the_future_is_422_on_filing_and_update(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    from datetime import date, timedelta
+
+    dept = registry_headers()
+    later = (date.today() + timedelta(days=2)).isoformat()
+    response = registry_client.post(
+        "/v1/enterprises", json=filing(0, founded_on=later), headers=dept
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "in_future"
+    assert _fields(response) == {("body.founded_on", "in_future")}
+
+    uscc = make_uscc(0)
+    file(registry_client, dept, filing(0))
+    response = registry_client.patch(
+        f"/v1/enterprises/{uscc}",
+        json={"founded_on": later},
+        headers={**dept, "If-Match": f'"{uscc}.1"'},
+    )
+    assert response.status_code == 422, response.text
+    assert _fields(response) == {("body.founded_on", "in_future")}
+    past = registry_client.patch(
+        f"/v1/enterprises/{uscc}",
+        json={"founded_on": "2001-01-01"},
+        headers={**dept, "If-Match": f'"{uscc}.1"'},
+    )
+    assert past.status_code == 200, past.text

@@ -1,5 +1,6 @@
 """Bulk import through HTTP: a job at once, work in the background, every rejected row reported."""
 
+import json
 import time
 from typing import Any
 
@@ -242,3 +243,186 @@ def test_a_job_whose_process_died_shows_as_interrupted(
     assert "Upload the same file again" in dead["error"]
     alive = registry_client.get("/v1/imports/imp_alive", headers=dept).json()
     assert alive["status"] == "running" and alive["error"] is None
+
+
+# --- regressions: rows that used to fail reads, the job or the upload -----------------------------
+
+
+def _rejections(job: dict[str, Any]) -> list[tuple[int, str, str]]:
+    return [(r["row"], r["field"], r["code"]) for r in job["rejections"]]
+
+
+def test_imported_email_follows_the_apis_rule_and_reads_never_fail_on_stored_data(
+    registry_app: Any, registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    import sqlalchemy as sa
+
+    dept = registry_headers()
+    candidates = (
+        "office@example.cn",
+        "a@b",
+        "not an email",
+        "a@b@c",
+        "no-at-sign",
+        "名字@例子.中国",
+        "a\u3000b@c",
+        "a\u00a0b@c",
+        "a\x1cb@c",
+    )
+    rows = [register_row(n) for n in range(len(candidates))]
+    for row, email in zip(rows, candidates, strict=True):
+        row["contact_email"] = email
+    job = wait_for(registry_client, dept, start(registry_client, dept, to_jsonl(rows), JSONL))
+    assert job["status"] == "succeeded", job
+    imported = {rows[r - 1]["contact_email"] for r, _f, _c in _rejections(job)}
+    assert {code for _r, _f, code in _rejections(job)} == {"invalid_email"}
+    assert {field for _r, field, _c in _rejections(job)} == {"contact_email"}
+    # The API takes exactly the addresses the import takes.
+    by_api = set()
+    for n, email in enumerate(candidates):
+        body = filing(1000 + n, contact={"email": email})
+        response = registry_client.post("/v1/enterprises", json=body, headers=dept)
+        assert response.status_code in (201, 422), response.text
+        if response.status_code == 422:
+            assert response.json()["errors"][0]["field"] == "body.contact.email"
+            by_api.add(email)
+    assert imported == by_api == {"not an email", "a@b@c", "no-at-sign", *candidates[6:]}
+
+    # Data stored under older, looser rules is shown as stored, never a 500.
+    legacy = rows[0]["uscc"]
+    with registry_app.state.database.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE enterprises SET contact_email = 'not an email' WHERE uscc = :u"),
+            {"u": legacy},
+        )
+    got = registry_client.get(f"/v1/enterprises/{legacy}", headers=dept)
+    assert got.status_code == 200, got.text
+    assert got.json()["contact"]["email"] == "not an email"
+    page = registry_client.get("/v1/enterprises", params={"limit": 100}, headers=dept)
+    assert page.status_code == 200, page.text
+    assert legacy in {e["uscc"] for e in page.json()["items"]}
+
+
+def test_amounts_beyond_their_bounds_are_rejected_rows(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    rows = [register_row(n) for n in range(7)]
+    rows[0]["employees"] = 20_000_000  # over 10,000,000
+    rows[1]["employees"] = 3_000_000_000  # beyond PostgreSQL's integer column
+    rows[2]["revenue_fen"] = 10**16 + 1
+    rows[3]["registered_capital_fen"] = 99_999_999_999_999_999_999
+    rows[4]["assets_fen"] = "9" * 5000  # int() refuses this many digits
+    rows[5]["revenue_fen"] = 10**16  # the bound itself is accepted
+    job = wait_for(registry_client, dept, start(registry_client, dept, to_csv(rows), CSV))
+    assert job["status"] == "succeeded", job
+    assert _rejections(job) == [
+        (1, "employees", "out_of_range"),
+        (2, "employees", "out_of_range"),
+        (3, "revenue_fen", "out_of_range"),
+        (4, "registered_capital_fen", "out_of_range"),
+        (5, "assets_fen", "out_of_range"),
+    ]
+    assert job["filed_rows"] == 2
+
+    as_json = [register_row(n) for n in range(10, 12)]
+    as_json[0]["revenue_fen"] = 2**64
+    job = wait_for(registry_client, dept, start(registry_client, dept, to_jsonl(as_json), JSONL))
+    assert job["status"] == "succeeded", job
+    assert _rejections(job) == [(1, "revenue_fen", "out_of_range")]
+
+
+def test_non_ascii_digits_are_rejected_not_fatal(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    rows = [register_row(n) for n in range(5)]
+    rows[0]["employees"] = "3²"  # str.isdigit() is True, int() refuses it
+    rows[1]["revenue_fen"] = "４２００００"  # full-width digits: int() would take them
+    rows[2]["legal_rep_id_number"] = "140105198001010²1X"  # 18 characters
+    rows[3]["registered_capital_fen"] = " ٣ "  # Arabic-Indic three
+    job = wait_for(registry_client, dept, start(registry_client, dept, to_csv(rows), CSV))
+    assert job["status"] == "succeeded", job
+    assert _rejections(job) == [
+        (1, "employees", "invalid_integer"),
+        (2, "revenue_fen", "invalid_integer"),
+        (3, "legal_rep_id_number", "invalid_id_number"),
+        (4, "registered_capital_fen", "invalid_integer"),
+    ]
+    assert job["filed_rows"] == 1
+
+
+def test_a_row_whose_validation_raises_is_rejected_and_the_rest_filed(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    rows = [register_row(n) for n in range(3)]
+    # Nested past the JSON parser's recursion limit: RecursionError, not a JSON error.
+    content = to_jsonl(rows[:1]) + b"[" * 100_000 + b"\n" + to_jsonl(rows[1:])
+    job = wait_for(registry_client, dept, start(registry_client, dept, content, JSONL))
+    assert job["status"] == "succeeded", job
+    assert _rejections(job) == [(2, "row", "invalid_row")]
+    assert job["filed_rows"] == 3
+
+
+def test_nul_characters_are_rejected_per_field(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    rows = [register_row(n) for n in range(4)]
+    rows[0]["name"] = "太原\x00公司"
+    rows[1]["contact_phone"] = "0351\x00"
+    csv_job = wait_for(registry_client, dept, start(registry_client, dept, to_csv(rows), CSV))
+    assert csv_job["status"] == "succeeded", csv_job
+    assert _rejections(csv_job) == [
+        (1, "name", "nul_character"),
+        (2, "contact_phone", "nul_character"),
+    ]
+
+    more = [register_row(n) for n in range(10, 14)]
+    more[0]["legal_rep_name"] = "\x00"
+    more[1]["contact_email"] = "a\x00@b"
+    more[2]["bad\x00key" + "x" * 100] = 1  # unknown, NUL and longer than the field column
+    job = wait_for(registry_client, dept, start(registry_client, dept, to_jsonl(more), JSONL))
+    assert job["status"] == "succeeded", job
+    found = _rejections(job)
+    assert found[:2] == [
+        (1, "legal_rep_name", "nul_character"),
+        (2, "contact_email", "nul_character"),
+    ]
+    assert found[2][0] == 3 and found[2][2] == "unknown_field"
+    assert "\x00" not in found[2][1]
+    assert job["filed_rows"] == 1
+
+
+def test_a_csv_field_over_the_readers_limit_is_a_422(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    rows = [register_row(n) for n in range(3)]
+    rows[1]["name"] = "x" * 200_000
+    response = registry_client.post("/v1/imports", content=to_csv(rows), headers={**dept, **CSV})
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "malformed_csv"
+    assert "line 3" in problem["detail"]
+
+
+def test_json_lines_split_on_line_feeds_only_and_rows_are_numbered_by_line(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    rows = [register_row(n) for n in range(4)]
+    rows[0]["name"] = "太原\u2028晋阳\u0085软件\x1c有限公司"  # line separators inside a string
+    rows[3]["district"] = "atlantis"
+    lines = [json.dumps(row, ensure_ascii=False) for row in rows]
+    # CRLF endings, blank lines (counted, skipped) and the separators inside JSON strings.
+    content = (
+        "\r\n".join([lines[0], "", lines[1], "  ", lines[2], "", lines[3]]) + "\r\n"
+    ).encode()
+    job = wait_for(registry_client, dept, start(registry_client, dept, content, JSONL))
+    assert job["status"] == "succeeded", job
+    assert job["total_rows"] == 4
+    assert _rejections(job) == [(7, "district", "unknown_district")]
+    got = registry_client.get(f"/v1/enterprises/{rows[0]['uscc']}", headers=dept)
+    assert got.json()["name"] == rows[0]["name"]

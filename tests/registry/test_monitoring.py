@@ -243,11 +243,13 @@ def test_progress_reproduces_hand_computed_figures(
     units = _units(body)
 
     # Xiaodian: revenue 150M + (50+60+70+80)M + 40M = 450M against 2015's 100M + 200M.
-    # Jobs (14 + 25 + 5) − (10 + 20) = 14; tech 7M against 5M; patents 3 + 1 = 4 against 2.
+    # Net new jobs over the enterprises reporting employees in both years (not C, new in
+    # 2016): A 10 → 14, B 20 → 25: 4 + 5 = 9 (the baseline stays 2015's 10 + 20).
+    # Tech 7M against 5M; patents 3 + 1 = 4 against 2.
     x = units["xiaodian"]
     assert x["name_zh"] == "小店区"
     assert x["revenue_fen"] == _metric(300_000_000, 600_000_000, 450_000_000, "75.00", 7500, 3)
-    assert x["new_jobs"] == _metric(30, 20, 14, "70.00", 7000, 2)
+    assert x["new_jobs"] == _metric(30, 20, 9, "45.00", 4500, 2)
     assert x["tech_contract_turnover_fen"] == _metric(
         5_000_000, 8_000_000, 7_000_000, "87.50", 8750, 1
     )
@@ -262,10 +264,10 @@ def test_progress_reproduces_hand_computed_figures(
         ],
     }
 
-    # Yingze: D alone in 2016 (E deregistered): jobs 6 − (8 + 4) = −6.
+    # Yingze: D alone in 2016 (E deregistered, no 2016 figure): jobs D's 8 → 6 = −2.
     y = units["yingze"]
     assert y["revenue_fen"] == _metric(110_000_000, 120_000_000, 90_000_000, "75.00", 7500, 1)
-    assert y["new_jobs"] == _metric(12, 3, -6, "-200.00", -20000, 1)
+    assert y["new_jobs"] == _metric(12, 3, -2, "-66.67", -6667, 1)
     assert y["tech_contract_turnover_fen"] == _metric(
         2_000_000, 3_000_000, 3_000_000, "100.00", 10000, 1
     )
@@ -281,7 +283,8 @@ def test_progress_reproduces_hand_computed_figures(
     city = units["city"]
     assert city["name_zh"] == "太原市"
     assert city["revenue_fen"] == _metric(415_000_000, 700_000_000, 550_000_000, "78.57", 7857, 5)
-    assert city["new_jobs"] == _metric(44, 12, 9, "75.00", 7500, 5)
+    # Jobs: A +4, B +5, D −2, F +1 = 8 over four enterprises (C and E have one year only).
+    assert city["new_jobs"] == _metric(44, 12, 8, "66.67", 6667, 4)
     assert city["tech_contract_turnover_fen"] == _metric(
         7_000_000, 9_000_000, 10_000_000, "111.11", 11111, 2
     )
@@ -299,8 +302,8 @@ def test_progress_reproduces_hand_computed_figures(
     j = units["jinyuan"]
     assert j["revenue_fen"] == _metric(5_000_000, None, 10_000_000, None, None, 1)
     assert j["enterprises"]["filed"] == 1
-    # A district with nothing at all.
-    assert units["loufan"]["revenue_fen"] == _metric(None, None, 0, None, None, 0)
+    # A district with nothing at all: no actual (null, not 0), no completion.
+    assert units["loufan"]["revenue_fen"] == _metric(None, None, None, None, None, 0)
     assert units["loufan"]["new_jobs"]["actual"] is None
 
 
@@ -341,7 +344,7 @@ def test_progress_as_csv_and_xlsx(
     assert x["name_zh"] == "小店区"
     assert x["revenue_fen_actual"] == "450000000"
     assert x["revenue_fen_completion_percent"] == "75.00"
-    assert x["new_jobs_actual"] == "14" and x["enterprises_active_at_year_end"] == "3"
+    assert x["new_jobs_actual"] == "9" and x["enterprises_active_at_year_end"] == "3"
     assert (
         rows[-1]["unit"] == "city"
         and rows[-1]["tech_contract_turnover_fen_completion_bp"] == "11111"
@@ -362,7 +365,7 @@ def test_progress_as_csv_and_xlsx(
     assert city["unit"] == "city"
     # Fen amounts are text (exact), counts are numbers, percents exact decimal strings.
     assert city["revenue_fen_actual"] == "550000000"
-    assert city["new_jobs_actual"] == 9
+    assert city["new_jobs_actual"] == 8
     assert city["patents_held_completion_percent"] == "71.43"
     survival = [list(r) for r in book["survival"].iter_rows(values_only=True)]
     assert ["yingze", 2015, 2, 1, "50.00"] in survival
@@ -376,10 +379,19 @@ def test_public_summary_has_aggregates_only(registry_client: TestClient, mon_dat
     assert body["disclosure_minimum"] == 3
     units = _units(body)
     x = units["xiaodian"]
+    # Yingze (D) and Jinyuan (F) report revenue alone: withheld. Together they are still two
+    # enterprises, which the city's total minus Xiaodian's would reveal: Xiaodian, the smallest
+    # district shown, is withheld too; the city (five enterprises) is shown.
     assert x["revenue_fen"] == {
         "target": 600_000_000,
-        "actual": 450_000_000,
-        "completion_percent": "75.00",
+        "actual": None,
+        "completion_percent": None,
+        "suppressed": True,
+    }
+    assert units["city"]["revenue_fen"] == {
+        "target": 700_000_000,
+        "actual": 550_000_000,
+        "completion_percent": "78.57",
         "suppressed": False,
     }
     # Fewer than three reporting enterprises: withheld, since it would reveal one firm's figures.
@@ -527,3 +539,83 @@ def test_admin_sets_targets_with_etags(
     assert (
         registry_client.put("/v1/targets/2018/yingze", json=body, headers=weak).status_code == 403
     )
+
+
+def _assert_no_suppressed_actual_derivable(
+    public: dict[str, Any], progress: dict[str, Any]
+) -> None:
+    """city − Σ(shown districts) may only reveal a group of ≥ 2 districts with ≥ 3 reporters."""
+    shown_units, full = _units(public), _units(progress)
+    for metric in ("revenue_fen", "new_jobs", "tech_contract_turnover_fen", "patents_held"):
+        city = shown_units["city"][metric]
+        hidden = [
+            u for u, body in shown_units.items() if u != "city" and body[metric]["suppressed"]
+        ]
+        for u, body in shown_units.items():
+            if not body[metric]["suppressed"]:
+                assert body[metric]["actual"] == full[u][metric]["actual"], (metric, u)
+        if city["suppressed"] or not hidden:
+            continue
+        shown_sum = sum(
+            body[metric]["actual"] or 0
+            for u, body in shown_units.items()
+            if u != "city" and not body[metric]["suppressed"]
+        )
+        derived = city["actual"] - shown_sum
+        assert derived == sum(full[u][metric]["actual"] for u in hidden), metric
+        assert len(hidden) >= 2, (metric, hidden)
+        reporting = sum(full[u][metric]["reporting_enterprises"] for u in hidden)
+        assert reporting >= public["disclosure_minimum"], (metric, hidden)
+
+
+@pytest.mark.parametrize("year", [2015, 2016])
+def test_public_summary_hides_what_subtraction_would_reveal(
+    registry_client: TestClient,
+    registry_headers: RegistryHeaders,
+    mon_dataset: None,
+    year: int,
+) -> None:
+    public = registry_client.get("/v1/public/monitoring/summary", params={"year": year}).json()
+    progress = registry_client.get(
+        "/v1/monitoring/progress", params={"year": year}, headers=registry_headers()
+    ).json()
+    _assert_no_suppressed_actual_derivable(public, progress)
+
+
+def test_one_suppressed_district_takes_the_next_smallest_with_it(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    admin = registry_headers(kind="admin")
+    stats = _dept(registry_headers, "statistics")
+    revenue: dict[str, int] = {}
+    # Three enterprises in Xiaodian, four in Yingze, one in Jinyuan.
+    for n, district in (
+        *((200 + i, "xiaodian") for i in range(3)),
+        *((210 + i, "yingze") for i in range(4)),
+        (220, "jinyuan"),
+    ):
+        body = filing(n, district=district)
+        response = registry_client.post("/v1/enterprises", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        revenue[district] = revenue.get(district, 0) + 1_000_000 * n
+        _post(
+            registry_client,
+            stats,
+            body["uscc"],
+            year=2016,
+            source="statistics",
+            revenue_fen=1_000_000 * n,
+        )
+    public = registry_client.get("/v1/public/monitoring/summary", params={"year": 2016}).json()
+    progress = registry_client.get(
+        "/v1/monitoring/progress", params={"year": 2016}, headers=registry_headers()
+    ).json()
+    _assert_no_suppressed_actual_derivable(public, progress)
+    units = {u: body["revenue_fen"] for u, body in _units(public).items()}
+    assert units["jinyuan"]["suppressed"] is True  # one enterprise
+    assert units["xiaodian"]["suppressed"] is True  # the smallest district shown otherwise
+    assert units["yingze"]["actual"] == revenue["yingze"]
+    assert units["city"]["actual"] == sum(revenue.values())
+    # What subtraction yields is Xiaodian and Jinyuan together, not Jinyuan's one enterprise.
+    derived = units["city"]["actual"] - units["yingze"]["actual"]
+    assert derived == revenue["xiaodian"] + revenue["jinyuan"] != revenue["jinyuan"]

@@ -1,13 +1,17 @@
-"""Filing rules shared by the API and the bulk import: code, district, industry, size, ID number."""
+"""Filing rules shared by the API and the bulk import: code, district, industry, size, ID number,
+contact e-mail, founding date, and the bounds of the amounts."""
 
 import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from operator import mul
 from typing import Final
 
+from services.common.models import utcnow
+from services.registry.complaints.calendar import shanghai_date
 from services.registry.reference.districts import DISTRICTS_BY_CODE
 from services.registry.reference.industries import DIVISIONS_BY_CODE
 from services.registry.sizing import SizeClass, SizingError, classify
@@ -16,6 +20,14 @@ from services.registry.uscc import UsccError, validate_uscc
 _INDUSTRY: Final = re.compile(r"(?P<section>[A-T])?(?P<digits>\d{2,4})")
 _ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK: Final = "10X98765432"
+_ASCII_DIGITS: Final = re.compile(r"[0-9]+")
+
+# The contact e-mail rule (schema pattern and the check both the API and the import run).
+EMAIL_PATTERN: Final = r"^[^@\s]+@[^@\s]+$"
+_EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+")
+# Upper bounds of the amounts a filing may carry (the API's schemas and the import's rows).
+MAX_FEN: Final = 10**16  # 1000 billion yuan: far beyond any small enterprise, well inside 64 bits
+MAX_EMPLOYEES: Final = 10_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +46,35 @@ class Industry:
     code: str
     section: str
     division: str
+
+
+def is_ascii_digits(text: str) -> bool:
+    """True when `text` is one or more ASCII digits 0–9 (str.isdigit also takes "²", "٣", …)."""
+    return _ASCII_DIGITS.fullmatch(text) is not None
+
+
+def is_email(text: str) -> bool:
+    """The contact e-mail rule: something, one @, something; no whitespace anywhere."""
+    return _EMAIL.fullmatch(text) is not None
+
+
+def email_issue(text: str, field: str = "contact_email") -> Issue | None:
+    """An `invalid_email` issue unless `text` passes the contact e-mail rule."""
+    if is_email(text):
+        return None
+    return Issue(field, "invalid_email", f"{field} must be an e-mail address (name@domain)")
+
+
+def today() -> date:
+    """Today in Taiyuan (Asia/Shanghai), the day founding dates are compared with."""
+    return shanghai_date(utcnow())
+
+
+def founded_on_issue(founded_on: date | str, on: date | str) -> Issue | None:
+    """An `in_future` issue when the founding date is after the day `on` (ISO text or a date)."""
+    if str(founded_on) > str(on):
+        return Issue("founded_on", "in_future", "founded_on is after today")
+    return None
 
 
 def uscc_issue(code: str) -> Issue | None:
@@ -104,7 +145,7 @@ def normalise_id_number(number: str) -> str:
 def id_number_issue(number: str) -> Issue | None:
     """An `invalid_id_number` issue unless this is an 18-character resident ID (GB 11643)."""
     value = normalise_id_number(number)
-    if len(value) != 18 or not value[:17].isdigit():
+    if len(value) != 18 or not is_ascii_digits(value[:17]):
         return Issue(
             "legal_representative.id_number",
             "invalid_id_number",

@@ -3,8 +3,10 @@
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
+from services.registry.enterprises.rules import EMAIL_PATTERN, MAX_EMPLOYEES, MAX_FEN, is_email
 from services.registry.sizing import SizeClass
 
 EXAMPLE_USCC = "91140105MA0GRX0Y7C"
@@ -38,8 +40,32 @@ class Contact(BaseModel):
     name: str | None = Field(default=None, max_length=100, examples=["李丽"])
     phone: str | None = Field(default=None, max_length=32, examples=["0351-1234567"])
     email: str | None = Field(
-        default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$", examples=["office@example.cn"]
+        default=None,
+        max_length=254,
+        json_schema_extra={"pattern": EMAIL_PATTERN},
+        examples=["office@example.cn"],
     )
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        # The rule the bulk import applies too (enterprises.rules.is_email), as the same error
+        # pydantic gives for a pattern.
+        if value is not None and not is_email(value):
+            raise PydanticCustomError(
+                "string_pattern_mismatch",
+                "String should match pattern '{pattern}'",
+                {"pattern": EMAIL_PATTERN},
+            )
+        return value
+
+
+class ContactOut(BaseModel):
+    """Who to contact at the enterprise, as stored (shown as is, never re-validated)."""
+
+    name: str | None = Field(default=None, examples=["李丽"])
+    phone: str | None = Field(default=None, examples=["0351-1234567"])
+    email: str | None = Field(default=None, examples=["office@example.cn"])
 
 
 class EnterpriseCreate(BaseModel):
@@ -79,11 +105,13 @@ class EnterpriseCreate(BaseModel):
         max_length=8,
         description="GB/T 4754-2017 division, group or class, optionally with its section letter.",
     )
-    founded_on: date
-    registered_capital_fen: int = Field(ge=0)
-    employees: int = Field(ge=0)
-    revenue_fen: int = Field(ge=0, description="Last year's operating revenue in fen.")
-    assets_fen: int | None = Field(default=None, ge=0, description="Total assets in fen.")
+    founded_on: date = Field(description="Not after today (Asia/Shanghai).")
+    registered_capital_fen: int = Field(ge=0, le=MAX_FEN)
+    employees: int = Field(ge=0, le=MAX_EMPLOYEES)
+    revenue_fen: int = Field(ge=0, le=MAX_FEN, description="Last year's operating revenue in fen.")
+    assets_fen: int | None = Field(
+        default=None, ge=0, le=MAX_FEN, description="Total assets in fen."
+    )
     is_tech_sme: bool = False
     founder_graduated_on: date | None = Field(
         default=None,
@@ -104,11 +132,11 @@ class EnterpriseUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     district: str | None = Field(default=None, max_length=40)
     industry: str | None = Field(default=None, max_length=8)
-    founded_on: date | None = None
-    registered_capital_fen: int | None = Field(default=None, ge=0)
-    employees: int | None = Field(default=None, ge=0)
-    revenue_fen: int | None = Field(default=None, ge=0)
-    assets_fen: int | None = Field(default=None, ge=0)
+    founded_on: date | None = Field(default=None, description="Not after today (Asia/Shanghai).")
+    registered_capital_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
+    employees: int | None = Field(default=None, ge=0, le=MAX_EMPLOYEES)
+    revenue_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
+    assets_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
     is_tech_sme: bool | None = None
     founder_graduated_on: date | None = None
     legal_representative: LegalRepresentativeIn | None = None
@@ -181,7 +209,7 @@ class EnterprisePublic(BaseModel):
     is_tech_sme: bool
     founder_graduated_on: date | None
     legal_representative: LegalRepresentativeOut
-    contact: Contact
+    contact: ContactOut
     status: Status
     deregistered_at: datetime | None
     deregistration_reason: str | None

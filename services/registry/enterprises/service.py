@@ -21,17 +21,20 @@ from services.registry.enterprises.rules import (
     Industry,
     Issue,
     district_issue,
+    founded_on_issue,
     hash_id_number,
     id_number_issue,
     mask_id_number,
     parse_industry,
     size_of,
     small_or_micro_issue,
+    today,
     uscc_issue,
 )
 from services.registry.enterprises.schemas import (
     ChangeOut,
     Contact,
+    ContactOut,
     CountItem,
     DeregistrationIn,
     EnterpriseCounts,
@@ -92,7 +95,11 @@ def etag(enterprise: Enterprise) -> str:
 
 
 def to_public(enterprise: Enterprise) -> EnterprisePublic:
-    """The API view of an enterprise row."""
+    """The API view of an enterprise row.
+
+    Stored data is shown as stored: the response models carry no input rules (patterns,
+    lengths), so a row filed under older or looser rules can never make a read fail.
+    """
     return EnterprisePublic(
         uscc=enterprise.uscc,
         name=enterprise.name,
@@ -111,7 +118,7 @@ def to_public(enterprise: Enterprise) -> EnterprisePublic:
         legal_representative=LegalRepresentativeOut(
             name=enterprise.legal_rep_name, id_number_masked=enterprise.legal_rep_id_masked
         ),
-        contact=Contact(
+        contact=ContactOut(
             name=enterprise.contact_name,
             phone=enterprise.contact_phone,
             email=enterprise.contact_email,
@@ -189,6 +196,7 @@ def file_enterprise(
         for issue in (
             uscc_issue(data.uscc),
             district_issue(data.district),
+            founded_on_issue(data.founded_on, today()),
             id_number_issue(data.legal_representative.id_number),
         )
         if issue is not None
@@ -316,6 +324,9 @@ def update_enterprise(
     ):
         if name in given and given[name] is not None:
             new[name] = given[name].strip() if name == "name" else given[name]
+    founded = given.get("founded_on")
+    if founded is not None and (issue := founded_on_issue(founded, today())) is not None:
+        issues.append(issue)
     if given.get("district") is not None:
         if (issue := district_issue(given["district"])) is not None:
             issues.append(issue)

@@ -23,7 +23,7 @@ OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))
 async def raw_body(request: Request) -> bytes:
     """The uploaded file, refused early when its declared length is too large."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > service.MAX_BYTES:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > service.MAX_BYTES:
         raise service.PayloadTooLarge(f"An import may be at most {service.MAX_BYTES} bytes.")
     return await request.body()
 

@@ -27,15 +27,21 @@ from services.common.models import utcnow
 from services.common.outbox import emit_many
 from services.registry.enterprises.models import ACTIVE, Enterprise
 from services.registry.enterprises.rules import (
+    MAX_EMPLOYEES,
+    MAX_FEN,
     Industry,
     Issue,
     district_issue,
+    email_issue,
+    founded_on_issue,
     hash_id_number,
     id_number_issue,
+    is_ascii_digits,
     mask_id_number,
     parse_industry,
     size_of,
     small_or_micro_issue,
+    today,
     uscc_issue,
 )
 from services.registry.enterprises.service import EVENT_FIELDS, as_utc
@@ -110,12 +116,49 @@ class PayloadTooLarge(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class Upload:
-    """A parsed upload: its format, its records (CSV rows as dicts, JSON Lines as text), its hash."""
+    """A parsed upload: its format, its records (CSV rows as lists, JSON Lines as text), its hash.
+
+    `line_numbers`, for JSON Lines, is each record's line in the file (blank lines are skipped
+    but counted), so rejections name the file's lines; CSV records are numbered 1, 2, … after
+    the header.
+    """
 
     format: str
     header: tuple[str, ...]
     records: list[Any]
     sha256: str
+    line_numbers: list[int] | None = None
+
+    def row_number(self, index: int) -> int:
+        """The number a rejection gives the record at `index` (0-based)."""
+        return self.line_numbers[index] if self.line_numbers is not None else index + 1
+
+
+def _csv_records(text: str) -> tuple[tuple[str, ...], list[Any]]:
+    """The header and the non-empty rows; a 422 naming the line the CSV reader gave up on."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = tuple(name.strip() for name in next(reader, []))
+        records: list[Any] = [row for row in reader if row]
+    except csv.Error as exc:
+        raise Unprocessable(
+            f"The CSV file is malformed at line {reader.line_num}: {exc}.",
+            code="malformed_csv",
+        ) from exc
+    return header, records
+
+
+def _jsonl_records(text: str) -> tuple[list[str], list[int]]:
+    """The non-blank lines and their line numbers (split on LF only, never inside JSON strings)."""
+    records: list[str] = []
+    numbers: list[int] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if line.strip(" \t\r"):
+            records.append(line)
+            numbers.append(number)
+    return records, numbers
 
 
 def parse_upload(*, body: bytes, content_type: str) -> Upload:
@@ -133,8 +176,7 @@ def parse_upload(*, body: bytes, content_type: str) -> Upload:
         raise Unprocessable("The file is not UTF-8 text.", code="invalid_encoding") from exc
     digest = hashlib.sha256(body).hexdigest()
     if media in CSV_TYPES:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = tuple(name.strip() for name in next(reader, []))
+        header, records = _csv_records(text)
         missing = [name for name in REQUIRED if name not in header]
         unknown = [name for name in header if name not in COLUMNS]
         if missing or unknown or len(set(header)) != len(header):
@@ -143,12 +185,10 @@ def parse_upload(*, body: bytes, content_type: str) -> Upload:
                 f"missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'}.",
                 code="invalid_header",
             )
-        records: list[Any] = [row for row in reader if row]
         upload = Upload("csv", header, records, digest)
     else:
-        upload = Upload(
-            "jsonl", COLUMNS, [line for line in text.splitlines() if line.strip()], digest
-        )
+        lines, numbers = _jsonl_records(text)
+        upload = Upload("jsonl", COLUMNS, lines, digest, numbers)
     if not upload.records:
         raise Unprocessable("The file has no rows.", code="empty_import")
     if len(upload.records) > MAX_ROWS:
@@ -256,7 +296,7 @@ def _text(
     raw: Mapping[str, Any], name: str, issues: list[Issue], *, limit: int, required: bool
 ) -> str | None:
     value = raw.get(name)
-    if type(value) is str:  # the common case, first
+    if type(value) is str and "\x00" not in value:  # the common case, first
         stripped = value.strip()
         if stripped and len(stripped) <= limit:
             return stripped
@@ -267,6 +307,9 @@ def _text(
     if not isinstance(value, str):
         issues.append(Issue(name, "invalid_text", f"{name} must be text"))
         return None
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL
+        issues.append(Issue(name, "nul_character", f"{name} contains a NUL character (U+0000)"))
+        return None
     value = value.strip()
     if len(value) > limit:
         issues.append(Issue(name, "too_long", f"{name} has more than {limit} characters"))
@@ -274,26 +317,38 @@ def _text(
     return value
 
 
-def _int(raw: Mapping[str, Any], name: str, issues: list[Issue], *, required: bool) -> int | None:
+def _int(
+    raw: Mapping[str, Any], name: str, issues: list[Issue], *, required: bool, maximum: int
+) -> int | None:
+    """A whole number 0…maximum, written in ASCII digits (as the API's schemas bound it)."""
     value = raw.get(name)
-    if type(value) is str and value.isdigit() and len(value) < 19:  # the common case, first
-        return int(value)
-    if value is None or value == "":
+    number: int | None
+    # The common case first: str.isdigit alone would also take "²" or "٣", which int() refuses.
+    if type(value) is str and len(value) < 19 and value.isascii() and value.isdigit():
+        number = int(value)
+        if number <= maximum:
+            return number
+    elif value is None or value == "":
         if required:
             issues.append(Issue(name, "missing", f"{name} is required"))
         return None
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         number = None
     elif isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value)
+    elif isinstance(value, str) and is_ascii_digits(value.strip()):
+        digits = value.strip().lstrip("0") or "0"
+        # Beyond any bound either way; int() of thousands of digits is refused (or slow).
+        number = int(digits) if len(digits) <= 24 else maximum + 1
     else:
         number = None
-    if number is None or number < 0 or number >= 2**63:
+    if number is None or number < 0:
         issues.append(
             Issue(name, "invalid_integer", f"{name} must be a whole number ≥ 0 (money in fen)")
         )
+        return None
+    if number > maximum:
+        issues.append(Issue(name, "out_of_range", f"{name} must be at most {maximum}"))
         return None
     return number
 
@@ -339,10 +394,10 @@ def validate_row(
     district = _text(raw, "district", issues, limit=40, required=True)
     industry_code = _text(raw, "industry", issues, limit=8, required=True)
     founded_on = _date(raw, "founded_on", issues, required=True)
-    capital = _int(raw, "registered_capital_fen", issues, required=True)
-    employees = _int(raw, "employees", issues, required=True)
-    revenue = _int(raw, "revenue_fen", issues, required=True)
-    assets = _int(raw, "assets_fen", issues, required=False)
+    capital = _int(raw, "registered_capital_fen", issues, required=True, maximum=MAX_FEN)
+    employees = _int(raw, "employees", issues, required=True, maximum=MAX_EMPLOYEES)
+    revenue = _int(raw, "revenue_fen", issues, required=True, maximum=MAX_FEN)
+    assets = _int(raw, "assets_fen", issues, required=False, maximum=MAX_FEN)
     is_tech = _bool(raw, "is_tech_sme", issues)
     graduated = _date(raw, "founder_graduated_on", issues, required=False)
     rep_name = _text(raw, "legal_rep_name", issues, limit=100, required=True)
@@ -354,8 +409,10 @@ def validate_row(
         issues.append(issue)
     if district is not None and (issue := district_issue(district)) is not None:
         issues.append(issue)
-    if founded_on is not None and founded_on > today:
-        issues.append(Issue("founded_on", "in_future", "founded_on is after today"))
+    if founded_on is not None and (issue := founded_on_issue(founded_on, today)) is not None:
+        issues.append(issue)
+    if contact_email is not None and (issue := email_issue(contact_email)) is not None:
+        issues.append(issue)
     if rep_id is not None and (issue := id_number_issue(rep_id)) is not None:
         issues.append(Issue("legal_rep_id_number", issue.code, issue.message))
     industry: Industry | None = None
@@ -580,6 +637,11 @@ class Batch:
     rejected: int
 
 
+def _storable(text: str, limit: int) -> str:
+    """Text a rejection column can hold: NUL shown as \\x00 (PostgreSQL refuses it), cut to fit."""
+    return text.replace("\x00", "\\x00")[:limit]
+
+
 def _validate_batch(
     *,
     job_id: str,
@@ -595,15 +657,21 @@ def _validate_batch(
     rejected = 0
     records = upload.records[start : start + BATCH_SIZE]
     for offset, record in enumerate(records):
-        number = start + offset + 1
-        raw, problem = _record(upload, record)
+        number = upload.row_number(start + offset)
         values: dict[str, Any] | None
         issues: list[Issue]
-        if raw is None:
-            assert problem is not None
-            values, issues = None, [problem]
-        else:
-            values, issues = validate_row(raw, id_key=id_key, today=today)
+        try:
+            raw, problem = _record(upload, record)
+            if raw is None:
+                assert problem is not None
+                values, issues = None, [problem]
+            else:
+                values, issues = validate_row(raw, id_key=id_key, today=today)
+        except Exception:
+            # A rule that raises must cost one row, never the job: reject it, log why, go on.
+            log.exception("import %s: row %d raised during validation", job_id, number)
+            values = None
+            issues = [Issue("row", "invalid_row", "the row could not be validated")]
         if values is not None and values["uscc"] in seen:
             issues = [Issue("uscc", "duplicate_in_file", "the same USCC appears on an earlier row")]
             values = None
@@ -614,9 +682,9 @@ def _validate_batch(
                     "import_id": job_id,
                     "row_number": number,
                     "seq": seq,
-                    "field": issue.field,
+                    "field": _storable(issue.field, 60),
                     "code": issue.code,
-                    "message": issue.message[:500],
+                    "message": _storable(issue.message, 500),
                 }
                 for seq, issue in enumerate(issues)
             )
@@ -667,7 +735,7 @@ def run_import(
         now = utcnow()
         _set_status(database, job_id, status=RUNNING, started_at=now, heartbeat_at=now)
         seen: set[str] = set()
-        today = utcnow().date().isoformat()
+        on = today().isoformat()
         for start in range(0, len(upload.records), BATCH_SIZE):
             batch = _validate_batch(
                 job_id=job_id,
@@ -676,7 +744,7 @@ def run_import(
                 seen=seen,
                 id_key=id_key,
                 actor=actor,
-                today=today,
+                today=on,
             )
             _write_batch(database=database, job_id=job_id, batch=batch)
         _set_status(database, job_id, status=SUCCEEDED, finished_at=utcnow())

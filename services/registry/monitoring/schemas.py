@@ -75,7 +75,12 @@ class Metric(BaseModel):
         description="End of the previous year (for new jobs: employees then); null without data."
     )
     target: int | None
-    actual: int | None
+    actual: int | None = Field(
+        description="The year's sum over the reporting enterprises; null when none reported. "
+        "For new jobs (net): the change in employees from the end of the previous year to the "
+        "end of this one, summed over the enterprises that reported employees in both years "
+        "(so newcomers and enterprises that stopped reporting do not count)."
+    )
     completion_percent: str | None = Field(
         description="actual / target × 100, exact decimal rounded half-up to 2 places.",
         examples=["104.25"],
@@ -83,7 +88,10 @@ class Metric(BaseModel):
     completion_bp: int | None = Field(
         description="The same in basis points (10000 = 100 %), rounded half-up."
     )
-    reporting_enterprises: int = Field(description="Enterprises whose figures count here.")
+    reporting_enterprises: int = Field(
+        description="Enterprises whose figures count here (new jobs: those reporting employees "
+        "in both years)."
+    )
 
 
 class CohortSurvival(BaseModel):
@@ -159,7 +167,9 @@ class PublicMetric(BaseModel):
     completion_percent: str | None
     suppressed: bool = Field(
         description="True when fewer enterprises than the disclosure minimum report, so the "
-        "figure could reveal one enterprise's data."
+        "figure could reveal one enterprise's data; also for the smallest other district(s) "
+        "(or the city) when that is needed so no withheld figure can be worked out as the "
+        "city's minus the districts shown."
     )
 
 

@@ -3,6 +3,7 @@
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
@@ -48,7 +49,8 @@ _YEAR_FIGURES: Final = YearFigures.__table__  # type: ignore[attr-defined]
 CITY_NAME_ZH, CITY_NAME_EN = "太原市", "Taiyuan City"
 DISCLOSURE_MINIMUM: Final = 3
 METRICS: Final = ("revenue_fen", "new_jobs", "tech_contract_turnover_fen", "patents_held")
-# Which indicator each metric sums (new jobs: the change in employees).
+# Which indicator each metric sums (new jobs: the change in employees, summed over the
+# enterprises that reported employees in both years).
 SOURCE_INDICATOR: Final = {
     "revenue_fen": IndicatorName.REVENUE_FEN,
     "new_jobs": IndicatorName.EMPLOYEES,
@@ -273,6 +275,36 @@ def _figure_sums(session: Session, year: int) -> dict[str, dict[IndicatorName, t
     return out
 
 
+def _job_changes(session: Session, year: int) -> dict[str, tuple[int, int]]:
+    """district → (change in employees from `year` − 1 to `year`, enterprises counted).
+
+    Only enterprises with an employee figure in both years count: comparing this year's total
+    with last year's over different enterprises would count every newcomer's whole staff as
+    new jobs and every enterprise that stopped reporting as jobs lost.
+    """
+    enterprises = _ENTERPRISES
+    now = _YEAR_FIGURES.alias("now")
+    before = _YEAR_FIGURES.alias("before")
+    statement = (
+        select(
+            enterprises.c.district,
+            func.count(),
+            func.sum(now.c.employees - before.c.employees),
+        )
+        .select_from(
+            enterprises.join(now, and_(now.c.uscc == enterprises.c.uscc, now.c.year == year)).join(
+                before, and_(before.c.uscc == enterprises.c.uscc, before.c.year == year - 1)
+            )
+        )
+        .where(now.c.employees.is_not(None), before.c.employees.is_not(None))
+        .group_by(enterprises.c.district)
+    )
+    return {
+        district: (int(change or 0), int(count))
+        for district, count, change in session.execute(statement)
+    }
+
+
 def _count_enterprises(session: Session, year: int) -> dict[str, _Counts]:
     """Per district: filings and deregistrations in `year`, active at its end, cohort survival.
 
@@ -330,6 +362,10 @@ def _compute(session: Session, year: int) -> list[_UnitData]:
                     continue
                 for unit in (district, CITY):
                     sums[(unit, y, indicator)].add(total, count)
+    jobs: dict[str, _Sums] = defaultdict(_Sums)
+    for district, (change, count) in _job_changes(session, year).items():
+        for unit in (district, CITY):
+            jobs[unit].add(change, count)
     counts = _count_enterprises(session, year)
     targets = {
         t.unit: t
@@ -344,12 +380,9 @@ def _compute(session: Session, year: int) -> list[_UnitData]:
             before = sums[(code, year - 1, indicator)]
             now = sums[(code, year, indicator)]
             goal = getattr(target, metric) if target is not None else None
-            if metric == "new_jobs":
-                actual = now.total - before.total if now.count and before.count else None
-                reporting = min(now.count, before.count) if actual is not None else 0
-            else:
-                actual = now.total
-                reporting = now.count
+            # Without a reporting enterprise there is no actual (null, not 0) and no completion.
+            counted = jobs[code] if metric == "new_jobs" else now
+            actual, reporting = counted.value, counted.count
             percent, bp = completion(actual, goal)
             metrics[metric] = Metric(
                 baseline=before.value,
@@ -392,14 +425,55 @@ def progress(session: Session, *, year: int) -> ProgressReport:
     return ProgressReport(year=year, generated_at=utcnow(), units=units)
 
 
+def suppressed_units(
+    metrics: Mapping[str, Metric], *, minimum: int = DISCLOSURE_MINIMUM
+) -> set[str]:
+    """The units (district codes, `city`) whose actual of one metric the public must not see.
+
+    Primary suppression: an actual from fewer than `minimum` reporting enterprises. Secondary
+    suppression, because the city's actual is the sum of the districts': were the city and all
+    but one district shown, the hidden one would be the city minus the others. So while the
+    hidden districts are fewer than two, or together have fewer than `minimum` reporting
+    enterprises, the shown district with the fewest reporting enterprises is hidden too; and
+    if no district is left to hide, the city is.
+    """
+    with_data = {
+        unit: m.reporting_enterprises
+        for unit, m in metrics.items()
+        if unit != CITY and m.actual is not None
+    }
+    hidden = {unit for unit, n in with_data.items() if 0 < n < minimum}
+    city = metrics.get(CITY)
+    if city is not None and city.actual is not None and 0 < city.reporting_enterprises < minimum:
+        hidden.add(CITY)
+    if not hidden or CITY in hidden:
+        return hidden
+    shown = sorted((n, unit) for unit, n in with_data.items() if unit not in hidden)
+    while len(hidden) < 2 or sum(with_data[u] for u in hidden) < minimum:
+        if not shown:
+            hidden.add(CITY)
+            break
+        hidden.add(shown.pop(0)[1])
+    return hidden
+
+
 def public_summary(session: Session, *, year: int) -> PublicProgressSummary:
-    """Aggregates only: an actual with fewer reporting enterprises than the minimum is withheld."""
+    """Aggregates only: actuals that could reveal an enterprise's figures are withheld."""
+    return summary_of(progress(session, year=year))
+
+
+def summary_of(report: ProgressReport) -> PublicProgressSummary:
+    """The public view of a progress report: targets, actuals unless suppressed, counts."""
+    hidden_by_metric = {
+        metric: suppressed_units({u.unit: getattr(u, metric) for u in report.units})
+        for metric in METRICS
+    }
     units = []
-    for u in _compute(session, year):
+    for u in report.units:
         public = {}
         for metric in METRICS:
-            m = u.metrics[metric]
-            hidden = m.actual is not None and 0 < m.reporting_enterprises < DISCLOSURE_MINIMUM
+            m: Metric = getattr(u, metric)
+            hidden = u.unit in hidden_by_metric[metric]
             public[metric] = PublicMetric(
                 target=m.target,
                 actual=None if hidden else m.actual,
@@ -408,16 +482,19 @@ def public_summary(session: Session, *, year: int) -> PublicProgressSummary:
             )
         units.append(
             PublicUnitSummary(
-                unit=u.code,
+                unit=u.unit,
                 name_zh=u.name_zh,
                 name_en=u.name_en,
                 **public,
-                enterprises_filed=u.counts.filed,
-                enterprises_active_at_year_end=u.counts.active_at_year_end,
+                enterprises_filed=u.enterprises.filed,
+                enterprises_active_at_year_end=u.enterprises.active_at_year_end,
             )
         )
     return PublicProgressSummary(
-        year=year, generated_at=utcnow(), disclosure_minimum=DISCLOSURE_MINIMUM, units=units
+        year=report.year,
+        generated_at=report.generated_at,
+        disclosure_minimum=DISCLOSURE_MINIMUM,
+        units=units,
     )
 
 

@@ -47,7 +47,7 @@ NATIONAL_DIVISION: Final = "100000"
 def first_bad_division_offset(division: str) -> int | None:
     """Return the 0-based offset of the first implausible character, or None if plausible."""
     for offset, char in enumerate(division):
-        if not char.isdigit():
+        if char not in "0123456789":  # ASCII only: str.isdigit also takes "²"
             return offset
     if division == NATIONAL_DIVISION or division[:2] in PROVINCE_PREFIXES:
         return None
