@@ -1,5 +1,6 @@
 """The GB 32100-2015 character set and the check character over it."""
 
+from operator import mul
 from typing import Final
 
 # 31 characters: digits and capitals without I, O, S, V, Z; a character's value is its index.
@@ -15,9 +16,7 @@ def uscc_check_character(first17: str) -> str:
     if len(first17) != 17:
         raise ValueError(f"expected 17 characters, got {len(first17)}")
     try:
-        total = sum(
-            CHAR_VALUES[char] * weight for char, weight in zip(first17, WEIGHTS, strict=True)
-        )
+        total = sum(map(mul, map(CHAR_VALUES.__getitem__, first17), WEIGHTS))
     except KeyError as exc:
         raise ValueError(f"character {exc.args[0]!r} is not in the USCC character set") from exc
     return CHARSET[(MODULUS - total % MODULUS) % MODULUS]

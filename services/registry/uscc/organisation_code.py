@@ -1,5 +1,6 @@
 """The GB 11714 organisation code (positions 9–17 of a USCC) and its check character."""
 
+from operator import mul
 from typing import Final
 
 ORGANISATION_CODE_WEIGHTS: Final = (3, 7, 9, 10, 5, 8, 4, 2)
