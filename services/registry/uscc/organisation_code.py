@@ -14,7 +14,7 @@ def organisation_check_character(body: str) -> str:
     """Return the check character for an 8-character organisation-code body."""
     if len(body) != 8 or not BODY_VALUES.keys() >= set(body):
         raise ValueError("an organisation-code body is 8 digits or capital letters")
-    total = sum(BODY_VALUES[c] * w for c, w in zip(body, ORGANISATION_CODE_WEIGHTS, strict=True))
+    total = sum(map(mul, map(BODY_VALUES.__getitem__, body), ORGANISATION_CODE_WEIGHTS))
     check = 11 - total % 11
     if check == 10:
         return "X"
