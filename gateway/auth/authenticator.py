@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -31,6 +32,7 @@ T = TypeVar("T")
 BOOTSTRAP_CLIENT_ID = "cli_bootstrap_admin"
 ACCESS_TOKEN_TYPE = "at+jwt"
 _MAX_ENTRIES = 50_000
+_MAX_UNKNOWN = 10_000
 _NEGATIVE_TTL = 1.0
 
 
@@ -52,6 +54,9 @@ class Authenticator:
         self.ttl = settings.key_cache_ttl_seconds
         self.key_prefix = settings.api_key_prefix + "_"
         self._keys: dict[str, tuple[float, Caller | None]] = {}
+        # Unknown keys live apart, so a flood of junk keys cannot evict the valid ones.
+        self._unknown: dict[str, float] = {}
+        self._generation = 0  # bumped by invalidate(): a lookup begun before it is not cached
         self._clients: dict[str, tuple[float, Caller | None]] = {}
         self._tokens: dict[str, tuple[float, str, frozenset[str]]] = {}
         self._inflight: dict[str, asyncio.Future[Any]] = {}
@@ -87,15 +92,22 @@ class Authenticator:
         key_hash = hash_api_key(key)
         now = time.monotonic()
         entry = self._keys.get(key_hash)
-        if entry is None or entry[0] <= now:
+        if entry is not None and entry[0] > now:
+            caller = entry[1]
+        elif self._unknown.get(key_hash, 0.0) > now:
+            caller = None
+        else:
+            generation = self._generation
             caller = await self._single_flight(
                 "k" + key_hash,
                 lambda: self._db(service.find_caller_by_key, key_hash=key_hash),
             )
-            ttl = self.ttl if caller is not None else min(self.ttl, _NEGATIVE_TTL)
-            self._remember(self._keys, key_hash, (time.monotonic() + ttl, caller))
-        else:
-            caller = entry[1]
+            if generation == self._generation:
+                if caller is None:
+                    expiry = time.monotonic() + min(self.ttl, _NEGATIVE_TTL)
+                    self._remember(self._unknown, key_hash, expiry, limit=_MAX_UNKNOWN)
+                else:
+                    self._remember(self._keys, key_hash, (time.monotonic() + self.ttl, caller))
         if caller is None:
             raise AuthError("invalid_api_key", "The API key is unknown, revoked or expired.")
         if caller.key_id is not None:
@@ -148,10 +160,12 @@ class Authenticator:
         entry = self._clients.get(client_id)
         if entry is not None and entry[0] > now:
             return entry[1]
+        generation = self._generation
         caller = await self._single_flight(
             "c" + client_id, lambda: self._db(service.find_active_caller, client_id=client_id)
         )
-        self._remember(self._clients, client_id, (time.monotonic() + self.ttl, caller))
+        if generation == self._generation:
+            self._remember(self._clients, client_id, (time.monotonic() + self.ttl, caller))
         return caller
 
     async def _db(self, function: Callable[..., T], **kwargs: Any) -> T:
@@ -180,13 +194,18 @@ class Authenticator:
             del self._inflight[key]
 
     @staticmethod
-    def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
-        if len(cache) >= _MAX_ENTRIES:
-            cache.clear()
+    def _remember(
+        cache: dict[str, Any], key: str, value: Any, *, limit: int = _MAX_ENTRIES
+    ) -> None:
+        if key not in cache and len(cache) >= limit:
+            # Evict the oldest tenth (dicts keep insertion order), never the whole cache.
+            for old in list(islice(cache, max(1, limit // 10))):
+                cache.pop(old, None)
         cache[key] = value
 
     def invalidate(self, client_id: str | None = None) -> None:
         """Forget cached answers (for one client, or all) after a revocation on this replica."""
+        self._generation += 1
         if client_id is None:
             self._keys.clear()
             self._clients.clear()
@@ -198,9 +217,7 @@ class Authenticator:
 
     def forget_unknown(self) -> None:
         """Drop negative entries (a key was just created on this replica)."""
-        for key_hash, (_, caller) in list(self._keys.items()):
-            if caller is None:
-                self._keys.pop(key_hash, None)
+        self._unknown.clear()
 
     async def flush_last_used(self) -> int:
         """Write the keys' last-used times gathered since the previous flush."""

@@ -1,5 +1,6 @@
 """Per-client, per-route-class rate limits on `limits` storage (memory or Redis)."""
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +10,8 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.storage import storage_from_string
 
 from gateway.settings import GatewaySettings
+
+log = logging.getLogger("gateway.ratelimit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,7 @@ class RateLimiter:
         }
         self._parsed: dict[str, RateLimitItem] = {}
         self._policies: dict[tuple[str, int, int], bytes] = {}
+        self._last_warning = float("-inf")
 
     def item_for(self, klass: str, override: str | None) -> RateLimitItem:
         """The limit of a route class, or the client's override of it."""
@@ -64,8 +68,14 @@ class RateLimiter:
         now = time.time()
         index = int(now // window)
         reset = max(1, int(window - (now - index * window) + 0.999))
-        count = await self.storage.incr(f"rl/{klass}/{identity}/{window}/{index}", window + 1)
         amount = item.amount
+        try:
+            count = await self.storage.incr(f"rl/{klass}/{identity}/{window}/{index}", window + 1)
+        except Exception as exc:
+            # Fail open: a shared-storage outage (Redis) must not take the platform down with
+            # it. /readyz reports the storage as failing, so operators see it at once.
+            self._warn_storage_down(exc)
+            count = 1
         remaining = amount - count
         policy_key = (klass, amount, window)
         policy = self._policies.get(policy_key)
@@ -73,6 +83,12 @@ class RateLimiter:
             policy = self._policies[policy_key] = f'"{klass}";q={amount};w={window}'.encode()
         state = f'"{klass}";r={max(remaining, 0)};t={reset}'.encode()
         return Decision(remaining >= 0, policy, state, reset)
+
+    def _warn_storage_down(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._last_warning >= 10:
+            self._last_warning = now
+            log.warning("rate-limit storage unavailable, limits not enforced: %s", exc)
 
     async def check(self) -> bool:
         """Whether the storage answers."""

@@ -1,0 +1,63 @@
+"""The gateway degrades gracefully: a rate-limit storage outage, a flood of junk keys."""
+
+import asyncio
+import contextlib
+
+from gateway.auth import authenticator as auth_module
+from tests.gateway.conftest import RunningGateway, StartGateway
+from tests.servers import free_port
+
+
+def test_rate_limit_storage_down_fails_open_and_readyz_says_so(start_gateway: StartGateway) -> None:
+    gw = start_gateway(rate_limit_storage=f"redis://127.0.0.1:{free_port()}")
+    headers = {"X-API-Key": gw.key_for("bank")}
+    # Every proxied call still answers: limits are not enforced while the storage is down.
+    assert [gw.http.get("/registry/v1/echo", headers=headers).status_code for _ in range(3)] == [
+        200,
+        200,
+        200,
+    ]
+    ready = gw.http.get("/readyz")
+    assert ready.status_code == 503 and "rate_limit_storage" in ready.json()["detail"]
+
+
+def test_junk_keys_do_not_evict_valid_ones(gw: RunningGateway, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(auth_module, "_MAX_UNKNOWN", 50)
+    key = gw.key_for("bank")
+    authenticator = gw.gateway.authenticator
+    lookups = 0
+    real = authenticator._db
+
+    async def counting(function, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal lookups
+        lookups += 1
+        return await real(function, **kwargs)
+
+    monkeypatch.setattr(authenticator, "_db", counting)
+
+    async def scenario() -> None:
+        await authenticator.authenticate(key)
+        for n in range(500):
+            with contextlib.suppress(auth_module.AuthError):
+                await authenticator.authenticate(f"tsk_junk{n:040d}")
+        before = lookups
+        await authenticator.authenticate(key)  # still cached: no database lookup
+        assert lookups == before
+
+    asyncio.run(scenario())
+    assert len(authenticator._unknown) <= 50
+
+
+def test_lookup_racing_an_invalidation_is_not_cached(gw: RunningGateway, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    key = gw.key_for("bank")
+    authenticator = gw.gateway.authenticator
+    real = authenticator._db
+
+    async def invalidated_meanwhile(function, **kwargs):  # type: ignore[no-untyped-def]
+        result = await real(function, **kwargs)
+        authenticator.invalidate()  # a revocation lands while the lookup is in flight
+        return result
+
+    monkeypatch.setattr(authenticator, "_db", invalidated_meanwhile)
+    asyncio.run(authenticator.authenticate(key))
+    assert authenticator._keys == {}
