@@ -16,6 +16,7 @@ from gateway.auth.authenticator import ACCESS_TOKEN_TYPE
 from gateway.auth.caller import Caller
 from gateway.auth.dependencies import GatewayDep
 from gateway.clients import service
+from gateway.proxy.clientip import client_ip
 from gateway.runtime import Gateway
 from services.common.ids import new_id
 
@@ -135,7 +136,11 @@ async def create_token(
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
 ) -> JSONResponse:
-    peer = request.client.host if request.client else "unknown"
+    peer = client_ip(
+        request.client.host if request.client else "unknown",
+        ", ".join(request.headers.getlist("x-forwarded-for")) or None,
+        gateway.settings.trusted_proxies,
+    )
     decision = await gateway.limiter.hit(identity=peer, klass="token")
     if not decision.allowed:
         response = _error(429, "slow_down", "Too many token requests; retry later.")

@@ -4,7 +4,11 @@ import time
 
 
 class CircuitBreaker:
-    """Closed → open after `threshold` consecutive failures → half-open after `reset_seconds`."""
+    """Closed → open after `threshold` consecutive failures → half-open after `reset_seconds`.
+
+    Every admitted call must end in `success()`, `failure()` or `abandon()`; should a probe
+    still never report, another probe is let through once it is `reset_seconds` old.
+    """
 
     def __init__(self, *, threshold: int, reset_seconds: float) -> None:
         self.threshold = threshold
@@ -12,6 +16,8 @@ class CircuitBreaker:
         self.failures = 0
         self.opened_at: float | None = None
         self.probing = False
+        self.probe_started = 0.0
+        self.probe_id = 0
 
     @property
     def is_open(self) -> bool:
@@ -22,13 +28,27 @@ class CircuitBreaker:
         """0 if a call may go ahead; else the seconds until the next probe is allowed."""
         if self.opened_at is None:
             return 0.0
-        waited = time.monotonic() - self.opened_at
+        now = time.monotonic()
+        waited = now - self.opened_at
         if waited < self.reset_seconds:
             return self.reset_seconds - waited
         if self.probing:
-            return 1.0
+            probe_age = now - self.probe_started
+            if probe_age < self.reset_seconds:
+                return max(1.0, self.reset_seconds - probe_age)
         self.probing = True  # half-open: this call is the probe
+        self.probe_started = now
+        self.probe_id += 1
         return 0.0
+
+    def current_probe(self) -> int | None:
+        """Right after `admit()`: the id of the probe if that call was one, else None."""
+        return self.probe_id if self.probing else None
+
+    def abandon(self, probe: int | None) -> None:
+        """An admitted call ended without an upstream outcome (caller gone, internal error)."""
+        if probe is not None and self.probing and self.probe_id == probe:
+            self.probing = False  # the next call may probe again
 
     def success(self) -> None:
         """An upstream answer arrived."""

@@ -20,6 +20,7 @@ from gateway.auth.internal import InternalTokens
 from gateway.auth.scopes import PUBLIC, READ_METHODS, rule_for
 from gateway.observability import AccessLog, Metrics
 from gateway.proxy.breaker import CircuitBreaker
+from gateway.proxy.clientip import client_ip
 from gateway.proxy.pool import (
     ConnectFailed,
     Disconnected,
@@ -140,6 +141,8 @@ class ProxyHandler:
         self.max_buffered = settings.max_buffered_response_bytes
         self.trusted = frozenset(settings.trusted_proxies)
         self.access_log = AccessLog() if settings.access_log else None
+        # Addresses refused after too many failed authentications → until (monotonic).
+        self._auth_blocks: dict[str, float] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request whose first path segment names a service."""
@@ -177,7 +180,8 @@ class ProxyHandler:
                 elif key == b"host":
                     host = value
                 elif key == b"x-forwarded-for":
-                    incoming_xff = value.decode("latin-1")
+                    xff = value.decode("latin-1")
+                    incoming_xff = f"{incoming_xff}, {xff}" if incoming_xff else xff
                 elif key == b"transfer-encoding":
                     has_body = True
                     content_length = None
@@ -202,17 +206,41 @@ class ProxyHandler:
         caller: Caller | None = None
         decision: Decision | None = None
         status = 500
+        probe: int | None = None
+        admitted = False
+        raw_path: bytes = scope.get("raw_path") or path.encode()
         try:
-            if rule is None or not service_path.startswith("/v1/"):
+            if (
+                rule is None
+                or not service_path.startswith("/v1/")
+                # Authorized on the decoded name, forwarded from the raw path: they must agree.
+                or not raw_path.startswith(b"/" + name.encode() + b"/")
+            ):
                 status = await self._problem(
                     send, 404, "not_found", f"No route at {path}.", path, request_id
                 )
                 return
             required = rule.scope_for(method)
+            peer = scope.get("client")
+            peer_ip = peer[0] if peer else "unknown"
+            caller_ip = client_ip(peer_ip, incoming_xff, self.trusted)
             if credential is not None:
+                blocked = self._auth_blocked(caller_ip)
+                if blocked:
+                    status = await self._auth_limited(send, blocked, path, request_id)
+                    return
                 try:
                     caller = await self.authenticator.authenticate(credential)
                 except AuthError as exc:
+                    failures = await self.limiter.hit(
+                        identity=f"auth-failure:{caller_ip}", klass="token"
+                    )
+                    if not failures.allowed:
+                        self._auth_block(caller_ip, failures.retry_after)
+                        status = await self._auth_limited(
+                            send, failures.retry_after, path, request_id
+                        )
+                        return
                     status = await self._problem(
                         send, 401, exc.code, exc.detail, path, request_id, _WWW_INVALID
                     )
@@ -262,8 +290,6 @@ class ProxyHandler:
                     return
                 org = on_behalf
 
-            peer = scope.get("client")
-            peer_ip = peer[0] if peer else "unknown"
             if caller is not None:
                 klass = "read" if method in READ_METHODS else "write"
                 limits = caller.rate_limits
@@ -273,7 +299,7 @@ class ProxyHandler:
                     override=limits.get(klass) if limits else None,
                 )
             else:
-                decision = await self.limiter.hit(identity=peer_ip, klass="public")
+                decision = await self.limiter.hit(identity=caller_ip, klass="public")
             if not decision.allowed:
                 status = await self._problem(
                     send,
@@ -303,6 +329,8 @@ class ProxyHandler:
                     [(b"retry-after", str(max(1, round(wait))).encode())],
                 )
                 return
+            admitted = True
+            probe = upstream.breaker.current_probe()
 
             # Identity and tracing headers are the gateway's, never the caller's.
             if caller is not None:
@@ -317,7 +345,7 @@ class ProxyHandler:
             forwarded.append((b"x-request-id", request_id.encode()))
             forwarded.append((b"traceparent", traceparent.encode()))
 
-            target = upstream.prefix + scope["raw_path"][len(name) + 1 :]
+            target = upstream.prefix + raw_path[len(name) + 1 :]
             query = scope.get("query_string")
             if query:
                 target += b"?" + query
@@ -349,6 +377,10 @@ class ProxyHandler:
                         request_id,
                     )
         finally:
+            if admitted:
+                # Every admitted call reports: one that ended without an upstream outcome
+                # (caller gone, internal error) must not leave a half-open probe pending.
+                upstream.breaker.abandon(probe)
             elapsed = time.perf_counter() - started
             kind = caller.kind if caller is not None else "anonymous"
             self.metrics.observe(kind, route, status, elapsed)
@@ -449,24 +481,59 @@ class ProxyHandler:
         status = response.status
         length = response.content_length
         timeout = upstream.read_timeout
-        if response.complete or (length is not None and length <= self.max_buffered):
-            payload = await response.read(timeout)
-            if method == "HEAD" or status in (204, 304):
-                payload = b""
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": payload})
-            return status
-        if length is None:
-            headers.append((b"transfer-encoding", b"chunked"))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
         try:
-            async for chunk in response.stream(timeout):
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except UpstreamError as exc:
-            # Headers are out; all we can do is cut the response short.
-            raise _ResponseStarted from exc
-        await send({"type": "http.response.body", "body": b""})
-        return status
+            if response.complete or (length is not None and length <= self.max_buffered):
+                payload = await response.read(timeout)
+                if method == "HEAD" or status in (204, 304):
+                    payload = b""
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": payload})
+                return status
+            if length is None:
+                headers.append((b"transfer-encoding", b"chunked"))
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            try:
+                async for chunk in response.stream(timeout):
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except UpstreamError as exc:
+                # Headers are out; all we can do is cut the response short.
+                raise _ResponseStarted from exc
+            await send({"type": "http.response.body", "body": b""})
+            return status
+        finally:
+            # An answer abandoned half-read (timeout, error, caller gone) takes its connection
+            # with it: the rest of it must not stay attached or reach the next request.
+            response.abort()
+
+    def _auth_blocked(self, ip: str) -> int:
+        """Seconds this address must still wait after too many failed authentications."""
+        until = self._auth_blocks.get(ip)
+        if until is None:
+            return 0
+        left = until - time.monotonic()
+        if left <= 0:
+            del self._auth_blocks[ip]
+            return 0
+        return max(1, round(left))
+
+    def _auth_block(self, ip: str, seconds: int) -> None:
+        blocks = self._auth_blocks
+        if len(blocks) >= 10_000:
+            now = time.monotonic()
+            for key in [k for k, until in blocks.items() if until <= now]:
+                del blocks[key]
+        blocks[ip] = time.monotonic() + seconds
+
+    async def _auth_limited(self, send: Send, retry_after: int, path: str, request_id: str) -> int:
+        return await self._problem(
+            send,
+            429,
+            "too_many_auth_failures",
+            f"Too many failed authentications; retry in {retry_after} s.",
+            path,
+            request_id,
+            [(b"retry-after", str(retry_after).encode())],
+        )
 
     def _upstream_error(self, name: str, reason: str, opened: bool) -> None:
         self.metrics.upstream_errors.labels(name, reason).inc()

@@ -43,12 +43,14 @@ class Response:
         "_timer",
         "_waiter",
         "buffered",
+        "chunked",
         "chunks",
         "complete",
         "content_length",
         "head_only",
         "headers",
         "headers_done",
+        "limit",
         "status",
     )
 
@@ -59,6 +61,8 @@ class Response:
         self.content_length: int | None = None
         self.chunks: list[bytes] = []
         self.buffered = 0
+        self.limit = _MAX_BUFFER  # pause reading above this many buffered bytes
+        self.chunked = False
         self.headers_done = False
         self.complete = False
         self.head_only = head_only
@@ -95,8 +99,15 @@ class Response:
                 raise self._error
             await self._wait(timeout)
 
+    def abort(self) -> None:
+        """Abandon this answer: unless complete, its connection is closed, never reused."""
+        if not self.complete:
+            self._conn._abort(Disconnected("response abandoned", before_response=False))
+
     async def read(self, timeout: float) -> bytes:
-        """The whole body."""
+        """The whole body (the caller bounds it: no buffer limit applies)."""
+        self.limit = 1 << 62
+        self._conn.resume()
         while not self.complete:
             if self._error is not None:
                 raise self._error
@@ -135,6 +146,8 @@ class _Connection(asyncio.Protocol):
         self.paused = False
         self.idle_since = 0.0
         self._drain: asyncio.Future[None] | None = None
+        self.sending = False  # the request is still being written
+        self.informational = False  # parsing a 1xx interim answer
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -152,6 +165,18 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         response = self.response
+        if (
+            response is not None
+            and exc is None
+            and response.headers_done
+            and response.content_length is None
+            and not response.chunked
+        ):
+            # A close-delimited body (no length, not chunked): the close is its end.
+            response.complete = True
+            self.response = None
+            response._wake()
+            response = None
         if response is not None:
             response._fail(
                 Disconnected(
@@ -179,12 +204,19 @@ class _Connection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         response = self.response
         assert response is not None
-        response.status = self.parser.get_status_code()
+        status = self.parser.get_status_code()
+        if 100 <= status < 200 and status != 101:
+            # An interim answer (100 Continue, 103 Early Hints): wait for the final one.
+            self.informational = True
+            response.headers = []
+            return
+        response.status = status
         response.headers_done = True
         for name, value in response.headers:
             if name == b"content-length":
                 response.content_length = int(value)
-                break
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                response.chunked = True
         if response.head_only:
             # httptools cannot know a HEAD answer has no body: finish here, drop the connection.
             response.complete = True
@@ -200,20 +232,29 @@ class _Connection(asyncio.Protocol):
             return
         response.chunks.append(body)
         response.buffered += len(body)
-        if response.buffered > _MAX_BUFFER and not self.paused and self.transport is not None:
+        if response.buffered > response.limit and not self.paused and self.transport is not None:
             self.paused = True
             self.transport.pause_reading()
         response._wake()
 
     def on_message_complete(self) -> None:
+        if self.informational:
+            self.informational = False
+            return
         response = self.response
         if response is None:
             return
         response.complete = True
         self.response = None
-        keep = self.parser.should_keep_alive() and not self.closed
         response._wake()
-        self.pool._release(self, keep)
+        if self.sending:
+            # Answered before the request was fully sent: the rest of the body must never
+            # reach the upstream as the start of another request. Stop and drop the connection.
+            self.closed = True
+            if self.transport is not None:
+                self.transport.abort()
+            return
+        self.pool._release(self, self.parser.should_keep_alive() and not self.closed)
 
     def resume(self) -> None:
         """Read again after the consumer took buffered chunks."""
@@ -324,33 +365,55 @@ class UpstreamPool:
         ]
         for name, value in headers:
             parts += (b"\r\n", name, b": ", value)
-        if isinstance(body, bytes):
-            if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
-                parts += (b"\r\ncontent-length: ", str(len(body)).encode())
-            parts += (b"\r\n\r\n", body)
-            transport.write(b"".join(parts))
-        elif body is None:
-            parts.append(b"\r\n\r\n")
-            transport.write(b"".join(parts))
-        elif content_length is not None:
-            parts += (b"\r\ncontent-length: ", str(content_length).encode(), b"\r\n\r\n")
-            transport.write(b"".join(parts))
-            async for chunk in body:
-                if conn.closed:
-                    break
-                transport.write(chunk)
-                await conn.drain()
-        else:
-            parts.append(b"\r\ntransfer-encoding: chunked\r\n\r\n")
-            transport.write(b"".join(parts))
-            async for chunk in body:
-                if conn.closed:
-                    break
-                transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
-                await conn.drain()
-            if not conn.closed:
-                transport.write(b"0\r\n\r\n")
-        await response.wait_headers(self.read_timeout)
+        try:
+            if isinstance(body, bytes):
+                if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
+                    parts += (b"\r\ncontent-length: ", str(len(body)).encode())
+                parts += (b"\r\n\r\n", body)
+                transport.write(b"".join(parts))
+            elif body is None:
+                parts.append(b"\r\n\r\n")
+                transport.write(b"".join(parts))
+            else:
+                # Reused only once the request is fully sent (see on_message_complete).
+                conn.sending = True
+                if content_length is not None:
+                    parts += (b"\r\ncontent-length: ", str(content_length).encode(), b"\r\n\r\n")
+                    transport.write(b"".join(parts))
+                    remaining = content_length
+                    async for chunk in body:
+                        if conn.closed or remaining <= 0:
+                            break
+                        if len(chunk) > remaining:
+                            chunk = chunk[:remaining]
+                        remaining -= len(chunk)
+                        transport.write(chunk)
+                        if not remaining:
+                            conn.sending = False  # all sent: an answer may now free the connection
+                        await conn.drain()
+                else:
+                    parts.append(b"\r\ntransfer-encoding: chunked\r\n\r\n")
+                    transport.write(b"".join(parts))
+                    async for chunk in body:
+                        if conn.closed:
+                            break
+                        transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+                        await conn.drain()
+                    if not conn.closed:
+                        transport.write(b"0\r\n\r\n")
+                if conn.sending:
+                    conn.sending = False
+                    if not conn.closed and content_length is not None:
+                        # The caller sent less than it announced: the request is incomplete.
+                        conn._abort(Disconnected("request body incomplete", before_response=True))
+            await response.wait_headers(self.read_timeout)
+        except BaseException:
+            # Caller gone, body failed, timeout, cancellation: the connection may hold half a
+            # request or a pending answer; it must never be reused.
+            if conn.sending or conn.response is response:
+                conn.sending = False
+                conn._abort(Disconnected("request abandoned", before_response=True))
+            raise
         return response
 
     async def close(self) -> None:
