@@ -225,8 +225,10 @@ class ProxyHandler:
             peer_ip = peer[0] if peer else "unknown"
             caller_ip = client_ip(peer_ip, incoming_xff, self.trusted)
             if credential is not None:
+                # An address over its failure budget gets no more database lookups; keys this
+                # replica already knows to be valid still pass (callers may share an address).
                 blocked = self._auth_blocked(caller_ip)
-                if blocked:
+                if blocked and self.authenticator.cached(credential) is None:
                     status = await self._auth_limited(send, blocked, path, request_id)
                     return
                 try:

@@ -289,6 +289,8 @@ def test_failed_authentications_are_limited_before_the_lookup(
     start_gateway: StartGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gw = start_gateway(rate_limit_token="3/hour")
+    good = {"X-API-Key": gw.key_for("bank")}
+    assert gw.http.get("/registry/v1/echo", headers=good).status_code == 200  # now cached
     authenticator = gw.gateway.proxy.authenticator
     calls = [0]
     real = authenticator.authenticate
@@ -307,6 +309,8 @@ def test_failed_authentications_are_limited_before_the_lookup(
     assert int(answers[-1].headers["retry-after"]) >= 1
     assert answers[-1].json()["code"] == "too_many_auth_failures"
     assert calls[0] == 4  # once refused, further attempts cost no lookup
+    # A key this replica already knows to be valid still passes from the same address.
+    assert gw.http.get("/registry/v1/echo", headers=good).status_code == 200
 
 
 # 8 ------------------------------------------------------------------------------------------
