@@ -98,7 +98,8 @@ def test_every_row_at_and_around_every_bound(
     employees, revenue, assets = values["employees"], values["revenue"], values["assets"]
     assert employees is not None and revenue is not None
     assert classify(industry, employees, revenue, assets) is expected
-    assert explain(industry, employees, revenue, assets).row.code == row
+    explained = explain(industry, employees, revenue, assets)
+    assert explained.row.code == row and explained.size_class is expected
 
 
 def test_module_table_matches_the_published_table() -> None:

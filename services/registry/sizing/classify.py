@@ -41,14 +41,22 @@ class SizeExplanation:
         return f"{self.row.name_zh} ({self.row.code}): {parts} → {self.size_class.value}"
 
 
-def _reaches(bounds: Bounds, value: int) -> SizeClass:
-    """The largest class whose lower bound this single value meets."""
-    for size_class, lower in zip(
-        SIZE_ORDER[:3], (bounds.large, bounds.medium, bounds.small), strict=True
-    ):
-        if value >= lower:
-            return size_class
-    return SizeClass.MICRO
+def _rank(bounds: Bounds, value: int) -> int:
+    """Index in SIZE_ORDER of the largest class whose lower bound this single value meets."""
+    if value >= bounds.large:
+        return 0
+    if value >= bounds.medium:
+        return 1
+    return 2 if value >= bounds.small else 3
+
+
+def _value(row: SizeRow, bounds: Bounds, values: dict[Indicator, int | None]) -> int:
+    value = values[bounds.indicator]
+    if value is None:
+        raise MissingIndicatorError(
+            f"the {row.name_zh} row needs {bounds.indicator.value}", field=bounds.indicator.value
+        )
+    return value
 
 
 def _indicator_values(
@@ -76,13 +84,8 @@ def explain(
     values = _indicator_values(employees, revenue_fen, assets_fen)
     assessments = []
     for bounds in row.bounds:
-        value = values[bounds.indicator]
-        if value is None:
-            raise MissingIndicatorError(
-                f"the {row.name_zh} row needs {bounds.indicator.value}",
-                field=bounds.indicator.value,
-            )
-        assessments.append(IndicatorAssessment(bounds, value, _reaches(bounds, value)))
+        value = _value(row, bounds, values)
+        assessments.append(IndicatorAssessment(bounds, value, SIZE_ORDER[_rank(bounds, value)]))
     # All indicators must reach a class's lower bounds, so the smallest class reached decides.
     size_class = max((a.reaches for a in assessments), key=SIZE_ORDER.index)
     return SizeExplanation(industry_division, row, tuple(assessments), size_class)
@@ -92,4 +95,7 @@ def classify(
     industry_division: str, employees: int, revenue_fen: int, assets_fen: int | None
 ) -> SizeClass:
     """Return the size class of an enterprise under the 2017 statistical standard."""
-    return explain(industry_division, employees, revenue_fen, assets_fen).size_class
+    # The same decision as `explain`, without building the explanation (bulk import hot path).
+    row = size_row_for(industry_division)
+    values = _indicator_values(employees, revenue_fen, assets_fen)
+    return SIZE_ORDER[max(_rank(bounds, _value(row, bounds, values)) for bounds in row.bounds)]
