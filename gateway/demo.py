@@ -14,7 +14,7 @@ from services.common.migrations import upgrade_to_head
 DEMO_ENTERPRISE_USCC = "91140105MA0KDE119Q"
 DEMO_CLIENTS: dict[str, tuple[str, str | None]] = {
     "admin": ("Taiyuan demonstration office (demo)", None),
-    "department": ("Taiyuan tax bureau (demo)", "dept-tax"),
+    "department": ("Taiyuan tax bureau (demo)", "tax"),
     "bank": ("Jinshang Bank credit desk (demo)", "JSB"),
     "provider": ("Taiyuan University of Technology lab (demo)", "prv_demo_tyut"),
     "portal": ("Shanxi SME portal (demo)", None),

@@ -1,11 +1,12 @@
 """Engines and sessions for SQLite (embedded) and PostgreSQL (production)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -96,6 +97,11 @@ def get_database(request: Request) -> Database:
     """The app's database."""
     database: Database = request.app.state.database
     return database
+
+
+def dialect_insert(session: Session) -> Callable[..., Any]:
+    """`insert` of the session's backend, with `on_conflict_do_nothing/update` (upserts)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -146,6 +146,7 @@ def test_ordinary_life_cycle_and_illegal_transitions(
     assert resolved["answered_at"] == "2015-10-12T01:00:00Z"
     reopened = _act(registry_client, me, cid, "reopen")
     assert reopened["state"] == "in_progress" and reopened["answered_at"] is None
+    assert reopened["resolution"] is None  # the old answer is history, not the current one
     _act(registry_client, finance, cid, "resolve", note="Refunded in full.")
     closed = _act(registry_client, me, cid, "close")
     assert closed["state"] == "closed" and closed["closed_at"] is not None
@@ -216,7 +217,7 @@ def test_if_match_is_checked_when_sent(
 
 
 def test_anonymous_complaints_are_followed_by_ticket_only(
-    registry_client: TestClient, registry_headers: RegistryHeaders, cmp_clock: Clock
+    registry_app, registry_client: TestClient, registry_headers: RegistryHeaders, cmp_clock: Clock
 ) -> None:
     me = _me(registry_headers)
     body = _complain(registry_client, me, anonymous=True, contact={"phone": "13800000000"})
@@ -236,6 +237,25 @@ def test_anonymous_complaints_are_followed_by_ticket_only(
     assert [s["to_state"] for s in status["steps"]] == ["assigned", "in_progress"]
     for hidden in ("13800000000", "internal", "description", ME, body["id"]):
         assert hidden not in tracked.text
+
+    # Nothing stored names who filed it: not the complaint row, not its first history step.
+    from sqlalchemy import text
+
+    with registry_app.state.database.session() as session:
+        filed_by = session.execute(
+            text("SELECT filed_by FROM complaints WHERE id = :id"), {"id": body["id"]}
+        ).scalar_one()
+        actors = (
+            session.execute(
+                text(
+                    "SELECT actor FROM complaint_events WHERE complaint_id = :id AND action = 'file'"
+                ),
+                {"id": body["id"]},
+            )
+            .scalars()
+            .all()
+        )
+    assert filed_by == "anonymous" and actors == ["anonymous"]
 
     wrong = registry_client.post(
         "/v1/public/complaints/lookup", json={**lookup, "access_code": "AAAA-BBBB-CCCC"}
@@ -419,3 +439,34 @@ def test_state_machine_and_calendar_are_data(
         ).status_code
         == 422
     )
+
+
+def test_the_same_calendar_day_recorded_twice_at_once(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    import threading
+
+    admin = registry_headers(kind="admin")
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def put(name: str) -> None:
+        barrier.wait()
+        response = registry_client.put(
+            "/v1/complaints/calendar/2030-03-04",
+            json={"working": False, "name": name},
+            headers=admin,
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=put, args=(name,)) for name in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200, 200]
+    days = registry_client.get(
+        "/v1/complaints/calendar", params={"year": 2030}, headers=admin
+    ).json()
+    items = days["items"] if isinstance(days, dict) else days
+    assert [(d["day"], d["name"] in ("A", "B")) for d in items] == [("2030-03-04", True)]

@@ -245,6 +245,18 @@ def test_annual_figures_recompute_the_size_class(
     )
     assert older["size_class"] == "medium"
 
+    # A later update that does not touch what decides the class keeps it.
+    etag = registry_client.get(f"/v1/enterprises/{ind_uscc}", headers=admin).headers["etag"]
+    renamed = registry_client.patch(
+        f"/v1/enterprises/{ind_uscc}",
+        json={"name": "改名软件有限公司"},
+        headers={**admin, "If-Match": etag},
+    )
+    assert renamed.status_code == 200 and renamed.json()["size_class"] == "medium"
+    assert registry_client.get(f"/v1/enterprises/{ind_uscc}/history", headers=admin).json()[
+        "items"
+    ][-1]["fields"] == ["name"]
+
 
 @pytest.mark.parametrize(
     ("kind", "org", "source", "code"),

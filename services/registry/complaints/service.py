@@ -12,6 +12,7 @@ from typing import Any, Final
 from sqlalchemy import Select, select, update
 from sqlmodel import Session, col
 
+from services.common.db import dialect_insert
 from services.common.errors import Conflict, Forbidden, NotFound, field_error
 from services.common.etag import etag_of
 from services.common.identity import Principal
@@ -235,6 +236,9 @@ def _detail(session: Session, complaint: Complaint, principal: Principal | None)
     return ComplaintDetail(**_public(complaint, principal).model_dump(), history=history)
 
 
+ANONYMOUS = "anonymous"
+
+
 def _record(
     session: Session,
     *,
@@ -295,7 +299,8 @@ def file_complaint(
         access_code_hash=_hash_code(access_code),
         complainant_uscc=None if body.anonymous else principal.org,
         anonymous=body.anonymous,
-        filed_by=principal.client_id,
+        # An anonymous complaint keeps no trace of who filed it (the client id names them).
+        filed_by=ANONYMOUS if body.anonymous else principal.client_id,
         filed_kind=principal.kind,
         contact_name=contact.name,
         contact_phone=contact.phone,
@@ -315,6 +320,11 @@ def file_complaint(
     )
     session.add(complaint)
     session.flush()
+    filer = (
+        Principal(client_id=ANONYMOUS, kind=principal.kind, org=None, scopes=frozenset())
+        if body.anonymous
+        else principal
+    )
     _record(
         session,
         complaint=complaint,
@@ -322,7 +332,7 @@ def file_complaint(
         from_state=None,
         to_state=complaint.state,
         note=None,
-        principal=principal,
+        principal=filer,
         at=now,
     )
     session.flush()
@@ -397,6 +407,7 @@ def transition(
         values["resolution"] = body.note
     if body.action is Ac.REOPEN:
         values["answered_at"] = None
+        values["resolution"] = None  # the earlier answer stays in the history
     if to_state is St.CLOSED:
         values["closed_at"] = now
     result = session.execute(
@@ -573,14 +584,11 @@ def track(session: Session, *, body: TrackingLookup) -> ComplaintTracking:
 
 def set_calendar_day(session: Session, *, day: date, body: CalendarDayPut) -> CalendarDayPublic:
     """Record a holiday or a make-up working day (replacing any earlier record of that day)."""
-    row = session.get(CalendarDay, day)
-    if row is None:
-        row = CalendarDay(day=day, working=body.working, name=body.name)
-    else:
-        row.working, row.name = body.working, body.name
-    session.add(row)
-    session.flush()
-    return CalendarDayPublic.model_validate(row, from_attributes=True)
+    # An upsert, so two administrators recording the same day at once cannot collide.
+    values = {"working": body.working, "name": body.name}
+    insert = dialect_insert(session)(CalendarDay.__table__).values(day=day, **values)  # type: ignore[attr-defined]
+    session.execute(insert.on_conflict_do_update(index_elements=["day"], set_=values))
+    return CalendarDayPublic(day=day, **values)
 
 
 def list_calendar(session: Session, *, year: int) -> list[CalendarDayPublic]:

@@ -296,6 +296,9 @@ def _record(
     )
 
 
+SIZE_INPUTS = frozenset({"industry", "employees", "revenue_fen", "assets_fen"})
+
+
 def update_enterprise(
     *,
     session: Session,
@@ -343,22 +346,26 @@ def update_enterprise(
         new.update(
             contact_name=contact.name, contact_phone=contact.phone, contact_email=contact.email
         )
-    industry, size, derived = _derive(
-        industry=given.get("industry") or enterprise.industry,
-        employees=new.get("employees", enterprise.employees),
-        revenue_fen=new.get("revenue_fen", enterprise.revenue_fen),
-        assets_fen=new.get("assets_fen", enterprise.assets_fen),
-    )
-    issues += derived
+    # The size class is recomputed only when this update touches what decides it; otherwise
+    # it stays as it is (it may come from a later annual indicator report, not the filing).
+    if SIZE_INPUTS & {name for name, value in given.items() if value is not None}:
+        industry, size, derived = _derive(
+            industry=given.get("industry") or enterprise.industry,
+            employees=new.get("employees", enterprise.employees),
+            revenue_fen=new.get("revenue_fen", enterprise.revenue_fen),
+            assets_fen=new.get("assets_fen", enterprise.assets_fen),
+        )
+        issues += derived
+        if not derived:
+            assert industry is not None and size is not None
+            new.update(
+                industry=industry.code,
+                industry_section=industry.section,
+                industry_division=industry.division,
+                size_class=size.value,
+            )
     if issues:
         raise unprocessable(issues)
-    assert industry is not None and size is not None
-    new.update(
-        industry=industry.code,
-        industry_section=industry.section,
-        industry_division=industry.division,
-        size_class=size.value,
-    )
     changed = sorted(name for name, value in new.items() if getattr(enterprise, name) != value)
     if not changed:
         return enterprise
