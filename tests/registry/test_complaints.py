@@ -138,8 +138,13 @@ def test_ordinary_life_cycle_and_illegal_transitions(
         "complaint_not_found"
     )
 
-    started = _act(registry_client, finance, cid, "start")
+    started = _act(registry_client, finance, cid, "start", note="internal: check their invoices")
     assert started["state"] == "in_progress"
+    # The complainant follows its complaint but never reads the departments' working notes.
+    mine = registry_client.get(f"/v1/complaints/{cid}", headers=me).json()
+    assert "internal" not in str(mine["history"])
+    theirs = registry_client.get(f"/v1/complaints/{cid}", headers=finance).json()
+    assert "internal: check their invoices" in str(theirs["history"])
     cmp_clock.set("2015-10-12T09:00:00+08:00")
     resolved = _act(registry_client, finance, cid, "resolve", note="Refunded.")
     assert resolved["state"] == "resolved" and resolved["resolution"] == "Refunded."

@@ -220,14 +220,20 @@ def _public(complaint: Complaint, principal: Principal | None) -> ComplaintPubli
     )
 
 
+COMPLAINANT_KINDS = frozenset({"enterprise", "portal"})
+
+
 def _detail(session: Session, complaint: Complaint, principal: Principal | None) -> ComplaintDetail:
+    # Complainants see their own notes and the answer (`resolution`), never the notes
+    # departments write to each other while handling the complaint.
+    complainant = principal is not None and principal.kind in COMPLAINANT_KINDS
     history = [
         HistoryEntry(
             action=e.action,
             from_state=ComplaintState(e.from_state) if e.from_state else None,
             to_state=ComplaintState(e.to_state),
             department=e.department,
-            note=e.note,
+            note=e.note if not complainant or e.actor_kind in COMPLAINANT_KINDS else None,
             actor_kind=e.actor_kind,
             at=e.at,
         )
