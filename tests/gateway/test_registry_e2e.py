@@ -13,7 +13,7 @@ from tests.support import migrated_settings
 
 @pytest.fixture
 def registry_url(database_target: DatabaseTarget, jwks_json: str) -> Iterator[str]:
-    registry_app = pytest.importorskip("services.registry.app")
+    from services.registry import app as registry_app
     from services.registry.settings import RegistrySettings
 
     settings = migrated_settings(
