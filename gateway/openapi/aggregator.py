@@ -105,11 +105,19 @@ class SpecAggregator:
         return self._merged
 
     async def run(self, session: aiohttp.ClientSession, stop: asyncio.Event) -> None:
-        """Refresh periodically until stopped."""
+        """Refresh periodically until stopped; sooner (backing off) while a service is missing."""
+        retry = 0.5
         while not stop.is_set():
             try:
                 await self.refresh(session)
             except Exception:  # never let the refresher die
                 log.exception("spec refresh failed")
+            if all(self.fetched_ok.get(name, False) for name in self.upstreams):
+                delay, retry = self.refresh_seconds, 0.5
+            else:  # e.g. services still starting next to the gateway: don't wait a full period
+                delay, retry = (
+                    min(retry, self.refresh_seconds),
+                    min(retry * 2, self.refresh_seconds),
+                )
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.refresh_seconds)
+                await asyncio.wait_for(stop.wait(), delay)

@@ -135,3 +135,16 @@ def test_generated_client_calls_the_stack(gw: RunningGateway, tmp_path: Path) ->
         sys.path.remove(str(out.parent))
         for name in [m for m in sys.modules if m.startswith("tsme_client")]:
             del sys.modules[name]
+
+
+def test_a_service_that_comes_up_late_joins_the_document_soon(
+    start_gateway: StartGateway, jwks: dict[str, Any]
+) -> None:
+    from tests.servers import free_port
+
+    port = free_port()
+    gw = start_gateway(vouchers_url=f"http://127.0.0.1:{port}", openapi_refresh_seconds=3600)
+    assert "/vouchers/v1/echo" not in gw.http.get("/openapi.json").json()["paths"]
+    with serve(echo_app("vouchers", jwks), port):
+        # Retried with backoff while a service is missing, not after the hour-long period.
+        assert "/vouchers/v1/echo" in _document(gw, "/vouchers/v1/echo", timeout=10)["paths"]
