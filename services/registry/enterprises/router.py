@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.etag import check_if_match
+from services.common.etag import check_if_match, etag_of
 from services.common.idempotency import Idempotency, idempotent
 from services.common.identity import Principal, require_scopes
 from services.common.pagination import CursorQuery, LimitQuery, Page
@@ -41,7 +41,7 @@ IdKey = Annotated[bytes, Depends(id_number_key)]
 
 
 def _headers(public: EnterprisePublic) -> dict[str, str]:
-    return {"ETag": f'"{public.uscc}.{public.version}"'}
+    return {"ETag": etag_of(public.uscc, public.version)}
 
 
 @router.post(
