@@ -105,7 +105,7 @@ ROUTES: dict[str, list[Rule]] = {
             ("monitoring", "/v1/monitoring/**", "registry:read", "registry:report"),
             ("imports", "/v1/imports/**", "registry:read", "registry:report"),
             ("tax_relief", "/v1/tax-relief/**", "registry:read", "registry:report"),
-            ("complaint_calendar", "/v1/complaints/calendar/**", "registry:read", "registry:admin"),
+            ("calendar", "/v1/calendar/**", "registry:read", "registry:admin"),
             ("complaints", "/v1/complaints/**", "registry:read", "registry:write"),
             ("enterprises", "/v1/enterprises/**", "registry:read", "registry:write"),
             ("districts", "/v1/districts/**", PUBLIC, "registry:admin"),

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from services.common.consumer import FeedConsumer
 from services.common.db import Database
 from services.common.errors import install_problem_handlers
-from services.common.health import health_router
+from services.common.health import Warnings, health_router
 from services.common.idempotency import IdempotentReplay, replay_handler
 from services.common.inputguard import RejectNulMiddleware
 from services.common.migrations import upgrade_to_head
@@ -40,6 +40,7 @@ def create_service_app(
     migrate_on_start: bool = False,
     version: str = "1.0.0",
     openapi_tags: list[dict[str, str]] | None = None,
+    readiness_warnings: Warnings | None = None,
 ) -> FastAPI:
     """A service app: work done once here (engine, keys), none of it per request."""
     configure_logging(settings.log_level, json=settings.log_json)
@@ -83,7 +84,9 @@ def create_service_app(
     app.state.service = service
     install_problem_handlers(app)
     app.add_exception_handler(IdempotentReplay, replay_handler)
-    app.include_router(health_router(service=service, migrations=migrations))
+    app.include_router(
+        health_router(service=service, migrations=migrations, warnings=readiness_warnings)
+    )
     app.include_router(events_router(max_limit=settings.events_page_max))
     for router in routers:
         app.include_router(router)

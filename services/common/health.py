@@ -1,13 +1,15 @@
 """`/healthz`, `/readyz` and `/metrics`, the same on every service."""
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from services.common.db import Database
@@ -20,23 +22,44 @@ class Health(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"status": "ready", "checks": {"database": "ok", "migrations": "ok"}}]
+            "examples": [
+                {
+                    "status": "ready",
+                    "checks": {"database": "ok", "migrations": "ok"},
+                    "degraded": True,
+                    "warnings": {"calendar": "no holidays known for 2027: …"},
+                }
+            ]
         }
     )
 
     status: str
     checks: dict[str, str] = {}
+    degraded: bool = Field(
+        default=False,
+        description="True when a part of the service cannot answer (see `warnings`) while the "
+        "rest can: the service stays ready.",
+    )
+    warnings: dict[str, str] = Field(default_factory=dict)
 
 
-def readiness_response(request: Request, checks: dict[str, str]) -> Response:
-    """200 when every check says ok, else a 503 problem naming what failed."""
+# A service's own readiness warnings: what it cannot do now, without failing readiness.
+Warnings = Callable[[Session], Mapping[str, str]]
+
+
+def readiness_response(
+    request: Request, checks: dict[str, str], warnings: Mapping[str, str] | None = None
+) -> Response:
+    """200 when every check says ok (with any warnings), else a 503 problem naming what failed."""
     if all(value == "ok" for value in checks.values()):
-        return JSONResponse(Health(status="ready", checks=checks).model_dump())
+        warned = dict(warnings or {})
+        body = Health(status="ready", checks=checks, degraded=bool(warned), warnings=warned)
+        return JSONResponse(body.model_dump())
     failing = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
     return problem_response(request, status=503, code="not_ready", detail=failing)
 
 
-def health_router(*, service: str, migrations: Path) -> APIRouter:
+def health_router(*, service: str, migrations: Path, warnings: Warnings | None = None) -> APIRouter:
     """Health, readiness and metrics routes for one service."""
     router = APIRouter(tags=["operations"])
     head = head_revision(migrations)
@@ -45,7 +68,7 @@ def health_router(*, service: str, migrations: Path) -> APIRouter:
     def healthz() -> Health:
         return Health(status="ok")
 
-    def _check(database: Database) -> dict[str, str]:
+    def _check(database: Database) -> tuple[dict[str, str], Mapping[str, str]]:
         checks: dict[str, str] = {}
         try:
             with database.engine.connect() as connection:
@@ -55,18 +78,23 @@ def health_router(*, service: str, migrations: Path) -> APIRouter:
             checks["migrations"] = "ok" if current == head else f"at {current}, head is {head}"
         except SQLAlchemyError as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
-        return checks
+        if warnings is None or any(value != "ok" for value in checks.values()):
+            return checks, {}
+        with database.session(write=False) as session:
+            return checks, warnings(session)
 
     @router.get(
         "/readyz",
         summary="Readiness: database reachable and migrations at head",
+        description="200 when the service can serve; `degraded` and `warnings` name what it "
+        "cannot do now (for the registry: years whose holidays are not known).",
         operation_id="readyz",
         response_model=Health,
         responses=problem_responses(503),
     )
     async def readyz(request: Request) -> Response:
-        checks = await run_in_threadpool(_check, request.app.state.database)
-        return readiness_response(request, checks)
+        checks, warned = await run_in_threadpool(_check, request.app.state.database)
+        return readiness_response(request, checks, warned)
 
     @router.get(
         "/metrics",

@@ -5,6 +5,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.registry.calendar.router import router as calendar_router
+from services.registry.calendar.service import readiness_warnings
 from services.registry.complaints.router import router as complaints_router
 from services.registry.enterprises.router import router as enterprises_router
 from services.registry.imports.router import router as imports_router
@@ -23,7 +25,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         settings=settings or RegistrySettings(),
         title="Taiyuan SME registry",
         description="Enterprise filing by unified social credit code, districts, indicators, "
-        "targets and monitoring, complaints.",
+        "targets and monitoring, complaints, the working-day calendar.",
         routers=[
             reference_router,
             enterprises_router,
@@ -32,6 +34,8 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             monitoring_router,
             taxrelief_router,
             complaints_router,
+            calendar_router,
         ],
+        readiness_warnings=readiness_warnings,
         migrations=MIGRATIONS,
     )

@@ -1,14 +1,13 @@
 """The complaint centre through HTTP: routing by class, working-day deadlines, the state machine,
 overdue lists, per-department on-time rates, and the public ticket lookup."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from services.registry.complaints import service as complaints_service
-from services.registry.complaints.calendar import add_working_days
 from tests.registry.conftest import RegistryHeaders
 from tests.registry.factories import make_uscc
 
@@ -72,12 +71,6 @@ def _act(
     assert response.status_code == status, response.text
     result: dict[str, Any] = response.json()
     return result
-
-
-def test_deadlines_count_asia_shanghai_working_days() -> None:
-    weekdays_only: dict[date, bool] = {}
-    assert add_working_days(date(2015, 9, 30), 10, weekdays_only) == date(2015, 10, 14)
-    assert add_working_days(date(2015, 9, 25), 1, weekdays_only) == date(2015, 9, 28)  # Fri → Mon
 
 
 def test_ordinary_complaint_goes_to_the_responsible_department_with_ten_working_days(
@@ -414,7 +407,7 @@ def test_state_machine_and_calendar_are_data(
         "who": ["admin", "complainant"],
     } in machine["transitions"]
 
-    days = registry_client.get("/v1/complaints/calendar", params={"year": 2015}, headers=h).json()
+    days = registry_client.get("/v1/calendar/2015", headers=h).json()["days"]
     by_day = {d["day"]: d for d in days}
     assert by_day["2015-10-01"]["working"] is False
     assert by_day["2015-10-10"]["working"] is True
@@ -424,7 +417,7 @@ def test_state_machine_and_calendar_are_data(
     before = _complain(registry_client, _me(registry_headers))
     assert before["deadline"] == "2015-12-14"
     put = registry_client.put(
-        "/v1/complaints/calendar/2015-12-01",
+        "/v1/calendar/days/2015-12-01",
         json={"working": False, "name": "Test holiday"},
         headers=admin,
     )
@@ -434,13 +427,13 @@ def test_state_machine_and_calendar_are_data(
     dept = registry_headers(kind="department", org="sme_bureau")
     assert (
         registry_client.put(
-            "/v1/complaints/calendar/2015-12-02", json={"working": False, "name": "x"}, headers=dept
+            "/v1/calendar/days/2015-12-02", json={"working": False, "name": "x"}, headers=dept
         ).status_code
         == 403
     )
     assert (
         registry_client.put(
-            "/v1/complaints/calendar/not-a-day", json={"working": False, "name": "x"}, headers=admin
+            "/v1/calendar/days/not-a-day", json={"working": False, "name": "x"}, headers=admin
         ).status_code
         == 422
     )
@@ -458,7 +451,7 @@ def test_the_same_calendar_day_recorded_twice_at_once(
     def put(name: str) -> None:
         barrier.wait()
         response = registry_client.put(
-            "/v1/complaints/calendar/2030-03-04",
+            "/v1/calendar/days/2030-03-04",
             json={"working": False, "name": name},
             headers=admin,
         )
@@ -470,8 +463,5 @@ def test_the_same_calendar_day_recorded_twice_at_once(
     for thread in threads:
         thread.join()
     assert statuses == [200, 200]
-    days = registry_client.get(
-        "/v1/complaints/calendar", params={"year": 2030}, headers=admin
-    ).json()
-    items = days["items"] if isinstance(days, dict) else days
+    items = registry_client.get("/v1/calendar/2030", headers=admin).json()["days"]
     assert [(d["day"], d["name"] in ("A", "B")) for d in items] == [("2030-03-04", True)]

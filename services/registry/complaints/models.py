@@ -1,4 +1,4 @@
-"""Complaints, their history of transitions, and the working-day calendar."""
+"""Complaints and their history of transitions."""
 
 from datetime import date, datetime
 
@@ -55,13 +55,3 @@ class ComplaintEvent(SQLModel, table=True):
     actor: str = Field(max_length=80)
     actor_kind: str = Field(max_length=20)
     at: datetime = utc_column()
-
-
-class CalendarDay(SQLModel, table=True):
-    """A day that breaks the Monday–Friday rule: a holiday off, or a make-up working day."""
-
-    __tablename__ = "working_calendar"
-
-    day: date = Field(primary_key=True, sa_type=Date)
-    working: bool
-    name: str = Field(max_length=100)

@@ -1,6 +1,5 @@
 """HTTP routes of the complaint centre."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -14,8 +13,6 @@ from services.common.identity import Principal, require_kinds, require_scopes
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.registry.complaints import service
 from services.registry.complaints.schemas import (
-    CalendarDayPublic,
-    CalendarDayPut,
     ComplaintClass,
     ComplaintCreate,
     ComplaintDetail,
@@ -163,43 +160,6 @@ def get_complaint_stats(
 )
 def get_complaint_state_machine(_client: Reader) -> StateMachine:
     return service.state_machine()
-
-
-@router.get(
-    "/v1/complaints/calendar",
-    summary="List a year's holidays and make-up working days",
-    description="Days that break the Monday–Friday rule when deadlines are counted.",
-    operation_id="list_calendar_days",
-    response_model=list[CalendarDayPublic],
-    responses=problem_responses(401, 403, 422),
-)
-def list_calendar_days(
-    session: SessionDep,
-    _client: Reader,
-    year: Annotated[int, Query(ge=2000, le=2100, examples=[2015])],
-) -> list[CalendarDayPublic]:
-    return service.list_calendar(session, year=year)
-
-
-@router.put(
-    "/v1/complaints/calendar/{day}",
-    summary="Set a holiday or make-up working day",
-    description="Administrators record the State Council's holiday notice as data; deadlines "
-    "computed afterwards use it.",
-    operation_id="put_calendar_day",
-    response_model=CalendarDayPublic,
-    responses=problem_responses(401, 403, 422),
-)
-def put_calendar_day(
-    day: Annotated[date, Path(description="The date.", examples=["2015-10-01"])],
-    body: CalendarDayPut,
-    session: SessionDep,
-    _client: AdminScope,
-    _admin: AdminKind,
-) -> CalendarDayPublic:
-    result = service.set_calendar_day(session, day=day, body=body)
-    session.commit()
-    return result
 
 
 @router.get(

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.registry.complaints.calendar import UtcDateTime
+from services.common.dates import UtcDateTime
 
 
 class ComplaintClass(StrEnum):
@@ -359,30 +359,3 @@ class StateMachine(BaseModel):
     initial: dict[ComplaintClass, ComplaintState]
     deadline_working_days: dict[ComplaintClass, int]
     transitions: list[TransitionRule]
-
-
-class CalendarDayPut(BaseModel):
-    """Mark a day as a holiday (not working) or a make-up working day."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"working": False, "name": "National Day 国庆节"}]},
-    )
-
-    working: bool
-    name: str = Field(min_length=1, max_length=100)
-
-
-class CalendarDayPublic(BaseModel):
-    """A day that breaks the Monday–Friday rule."""
-
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [{"day": "2016-10-01", "working": False, "name": "National Day 国庆节"}]
-        },
-    )
-
-    day: date
-    working: bool
-    name: str

@@ -5,25 +5,23 @@ import hmac
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from sqlalchemy import Select, select, update
 from sqlmodel import Session, col
 
-from services.common.db import dialect_insert
+from services.common.dates import shanghai_date
 from services.common.errors import Conflict, Forbidden, NotFound, field_error
 from services.common.etag import etag_of
 from services.common.identity import Principal
 from services.common.ids import new_id
 from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
-from services.registry.complaints.calendar import add_working_days, shanghai_date
-from services.registry.complaints.models import CalendarDay, Complaint, ComplaintEvent
+from services.registry.calendar import service as calendar_service
+from services.registry.complaints.models import Complaint, ComplaintEvent
 from services.registry.complaints.schemas import (
-    CalendarDayPublic,
-    CalendarDayPut,
     ComplaintAction,
     ComplaintCategory,
     ComplaintClass,
@@ -122,23 +120,9 @@ def _hash_code(code: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def calendar_overrides(session: Session, start: date, days: int = 120) -> dict[date, bool]:
-    """Recorded holidays and make-up working days from `start` on."""
-    rows = (
-        session.execute(
-            select(CalendarDay)
-            .where(col(CalendarDay.day) >= start)
-            .where(col(CalendarDay.day) <= start + timedelta(days=days))
-        )
-        .scalars()
-        .all()
-    )
-    return {row.day: row.working for row in rows}
-
-
 def deadline_after(session: Session, start: date, working_days: int) -> date:
     """The `working_days`-th Asia/Shanghai working day after `start`."""
-    return add_working_days(start, working_days, calendar_overrides(session, start))
+    return calendar_service.add_working_days(session, start=start, count=working_days)
 
 
 def complaint_etag(complaint: Complaint) -> str:
@@ -586,27 +570,3 @@ def track(session: Session, *, body: TrackingLookup) -> ComplaintTracking:
         resolution=complaint.resolution,
         steps=steps,
     )
-
-
-def set_calendar_day(session: Session, *, day: date, body: CalendarDayPut) -> CalendarDayPublic:
-    """Record a holiday or a make-up working day (replacing any earlier record of that day)."""
-    # An upsert, so two administrators recording the same day at once cannot collide.
-    values = {"working": body.working, "name": body.name}
-    insert = dialect_insert(session)(CalendarDay.__table__).values(day=day, **values)  # type: ignore[attr-defined]
-    session.execute(insert.on_conflict_do_update(index_elements=["day"], set_=values))
-    return CalendarDayPublic(day=day, **values)
-
-
-def list_calendar(session: Session, *, year: int) -> list[CalendarDayPublic]:
-    """The recorded exceptions of one year."""
-    rows = (
-        session.execute(
-            select(CalendarDay)
-            .where(col(CalendarDay.day) >= date(year, 1, 1))
-            .where(col(CalendarDay.day) <= date(year, 12, 31))
-            .order_by(col(CalendarDay.day))
-        )
-        .scalars()
-        .all()
-    )
-    return [CalendarDayPublic.model_validate(r, from_attributes=True) for r in rows]

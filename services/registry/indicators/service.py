@@ -7,12 +7,12 @@ from typing import Final
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
+from services.common.dates import shanghai_date
 from services.common.errors import Conflict, Forbidden, NotFound, field_error
 from services.common.identity import Principal
 from services.common.ids import new_id
 from services.common.models import utcnow
 from services.common.outbox import emit
-from services.registry.complaints.calendar import shanghai_date
 from services.registry.enterprises.models import DEREGISTERED, Enterprise, EnterpriseChange
 from services.registry.indicators.effective import Figure, effective_figures, record_report
 from services.registry.indicators.models import ANNUAL, IndicatorReport

@@ -14,6 +14,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
+from services.common.dates import shanghai_date
 from services.common.errors import (
     NotFound,
     PreconditionFailed,
@@ -23,7 +24,6 @@ from services.common.etag import check_etag, etag_of
 from services.common.identity import Principal
 from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
-from services.registry.complaints.calendar import shanghai_date
 from services.registry.enterprises.models import Enterprise
 from services.registry.indicators.models import YearFigures
 from services.registry.indicators.rules import INDICATORS

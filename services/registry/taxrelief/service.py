@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from services.common.dates import shanghai_date
 from services.common.errors import Conflict, Forbidden, NotFound, field_error
 from services.common.etag import etag_of
 from services.common.identity import Principal
 from services.common.ids import new_id
 from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
-from services.registry.complaints.calendar import shanghai_date
 from services.registry.taxrelief.models import TaxReliefFiling
 from services.registry.taxrelief.schemas import (
     QuarterlyReliefReport,

@@ -1,0 +1,1 @@
+"""The working-day calendar: official holidays, days recorded on top, years known."""
