@@ -18,7 +18,16 @@ from services.common.migrations import current_revision, head_revision
 
 
 class Health(BaseModel):
-    """Liveness or readiness, with one entry per check."""
+    """Liveness, with one entry per check."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok", "checks": {}}]})
+
+    status: str
+    checks: dict[str, str] = {}
+
+
+class Readiness(Health):
+    """Readiness: the checks, and what the service cannot do now without failing readiness."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -33,8 +42,6 @@ class Health(BaseModel):
         }
     )
 
-    status: str
-    checks: dict[str, str] = {}
     degraded: bool = Field(
         default=False,
         description="True when a part of the service cannot answer (see `warnings`) while the "
@@ -53,7 +60,7 @@ def readiness_response(
     """200 when every check says ok (with any warnings), else a 503 problem naming what failed."""
     if all(value == "ok" for value in checks.values()):
         warned = dict(warnings or {})
-        body = Health(status="ready", checks=checks, degraded=bool(warned), warnings=warned)
+        body = Readiness(status="ready", checks=checks, degraded=bool(warned), warnings=warned)
         return JSONResponse(body.model_dump())
     failing = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
     return problem_response(request, status=503, code="not_ready", detail=failing)
@@ -89,7 +96,7 @@ def health_router(*, service: str, migrations: Path, warnings: Warnings | None =
         description="200 when the service can serve; `degraded` and `warnings` name what it "
         "cannot do now (for the registry: years whose holidays are not known).",
         operation_id="readyz",
-        response_model=Health,
+        response_model=Readiness,
         responses=problem_responses(503),
     )
     async def readyz(request: Request) -> Response:
