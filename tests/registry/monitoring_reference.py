@@ -37,6 +37,7 @@ from services.registry.monitoring.service import (
     _percent,
     completion,
     summary_of,
+    with_plan_baseline,
 )
 from services.registry.reference.districts import DISTRICTS
 
@@ -297,7 +298,7 @@ def reference_progress(session: Session, *, year: int) -> ProgressReport:
         )
         for u in _compute(session, year)
     ]
-    return ProgressReport(year=year, generated_at=utcnow(), units=units)
+    return with_plan_baseline(ProgressReport(year=year, generated_at=utcnow(), units=units))
 
 
 def reference_public_summary(session: Session, *, year: int) -> PublicProgressSummary:

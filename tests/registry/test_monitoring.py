@@ -4,6 +4,7 @@ districts and the city; CSV and XLSX; the public summary; targets as data and th
 import csv
 import io
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -619,3 +620,56 @@ def test_one_suppressed_district_takes_the_next_smallest_with_it(
     # What subtraction yields is Xiaodian and Jinyuan together, not Jinyuan's one enterprise.
     derived = units["city"]["actual"] - units["yingze"]["actual"]
     assert derived == revenue["xiaodian"] + revenue["jinyuan"] != revenue["jinyuan"]
+
+
+def test_progress_compares_the_city_with_the_plans_2014_baseline(
+    registry_client: TestClient, registry_headers: RegistryHeaders, mon_dataset: None
+) -> None:
+    h = registry_headers()
+    served = registry_client.get("/v1/targets/baseline", headers=h)
+    assert served.status_code == 200, served.text
+    yi, wan = 10**10, 10_000  # fen in 1亿 yuan; people in 1万
+    # The brief's end-2014 figures: 67,699 enterprises, 59.5万 employees, revenue 3,347亿,
+    # taxes 233亿, 2,187 granted patents, 363 technology contracts worth 13亿.
+    expected = {
+        "year": 2014,
+        "enterprises": 67_699,
+        "employees": 595_000,
+        "revenue_fen": 3_347 * yi,
+        "taxes_fen": 233 * yi,
+        "patents_held": 2_187,
+        "tech_contracts": 363,
+        "tech_contract_turnover_fen": 13 * yi,
+    }
+    assert {k: v for k, v in served.json().items() if k != "source"} == expected
+    assert served.json()["employees"] == int(59.5 * wan)
+
+    for year in (2015, 2016):
+        body = registry_client.get(
+            "/v1/monitoring/progress", params={"year": year}, headers=h
+        ).json()
+        assert body["plan_baseline"] == served.json()
+        city = _units(body)["city"]
+        since = body["since_plan_baseline"]
+        assert since["enterprises"]["baseline"] == 67_699
+        assert since["enterprises"]["actual"] == city["enterprises"]["active_at_year_end"]
+        for metric in ("revenue_fen", "tech_contract_turnover_fen", "patents_held"):
+            c = since[metric]
+            actual = city[metric]["actual"]
+            assert c["baseline"] == expected[metric] and c["actual"] == actual
+            assert c["change"] == actual - c["baseline"]
+            percent = (Decimal(c["change"]) * 100 / c["baseline"]).quantize(
+                Decimal("0.01"), ROUND_HALF_UP
+            )
+            assert c["change_percent"] == str(percent)
+        if year == 2015:
+            # End of 2014 is the plan's: the city's 2015 baselines are never null.
+            assert city["revenue_fen"]["baseline"] == 3_347 * yi
+            assert city["new_jobs"]["baseline"] == 595_000
+            assert city["tech_contract_turnover_fen"]["baseline"] == 13 * yi
+            assert city["patents_held"]["baseline"] == 2_187
+        else:
+            # Later years compare with the reports of the year before (2015's 10 + 20 …).
+            assert city["revenue_fen"]["baseline"] != 3_347 * yi
+    no_token = registry_client.get("/v1/targets/baseline")
+    assert no_token.status_code == 401

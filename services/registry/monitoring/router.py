@@ -10,6 +10,7 @@ from services.common.identity import Principal, require_kinds, require_scopes
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.registry.monitoring import service
 from services.registry.monitoring.schemas import (
+    PlanBaseline,
     ProgressReport,
     PublicProgressSummary,
     ReportFormat,
@@ -62,6 +63,19 @@ def list_targets(
         session, year=year, unit=unit, limit=limit, cursor=cursor
     )
     return Page[TargetPublic](items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/v1/targets/baseline",
+    summary="Get the plan's 2014 baseline",
+    description="The city's small and micro enterprises at the end of 2014 as the plan reports "
+    "them; progress compares the city with it (`plan_baseline`, `since_plan_baseline`).",
+    operation_id="get_plan_baseline",
+    response_model=PlanBaseline,
+    responses=problem_responses(401, 403),
+)
+def get_plan_baseline(_client: Reader) -> PlanBaseline:
+    return service.plan_baseline()
 
 
 @router.get(

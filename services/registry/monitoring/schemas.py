@@ -72,7 +72,9 @@ class Metric(BaseModel):
     """Baseline, target, actual and completion of one indicator for one unit."""
 
     baseline: int | None = Field(
-        description="End of the previous year (for new jobs: employees then); null without data."
+        description="End of the previous year (for new jobs: employees then), from the "
+        "enterprises' reports; for the city in 2015, the plan's end-2014 figure "
+        "(`plan_baseline`). Null without data."
     )
     target: int | None
     actual: int | None = Field(
@@ -125,6 +127,59 @@ class UnitProgress(BaseModel):
     enterprises: EnterpriseCounts
 
 
+class PlanBaseline(BaseModel):
+    """The city's small and micro enterprises at the end of 2014, as the plan reports them."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "year": 2014,
+                    "enterprises": 67_699,
+                    "employees": 595_000,
+                    "revenue_fen": 33_470_000_000_000,
+                    "taxes_fen": 2_330_000_000_000,
+                    "patents_held": 2_187,
+                    "tech_contracts": 363,
+                    "tech_contract_turnover_fen": 130_000_000_000,
+                    "source": "implementation plan, baseline (end of 2014)",
+                }
+            ]
+        }
+    )
+
+    year: int
+    enterprises: int = Field(description="Small and micro enterprises.")
+    employees: int
+    revenue_fen: int
+    taxes_fen: int
+    patents_held: int = Field(description="Granted patents.")
+    tech_contracts: int = Field(description="Technology contracts signed.")
+    tech_contract_turnover_fen: int
+    source: str
+
+
+class BaselineComparison(BaseModel):
+    """One city figure at the end of the report year against the plan's end-2014 figure."""
+
+    baseline: int
+    actual: int | None = Field(description="Null when no enterprise reported.")
+    change: int | None = Field(description="actual − baseline.")
+    change_percent: str | None = Field(
+        description="change / baseline × 100, exact decimal rounded half-up to 2 places.",
+        examples=["11.60"],
+    )
+
+
+class SincePlanBaseline(BaseModel):
+    """The city in the report year compared with the plan's end-2014 baseline."""
+
+    enterprises: BaselineComparison = Field(description="Filed enterprises active at year end.")
+    revenue_fen: BaselineComparison
+    tech_contract_turnover_fen: BaselineComparison
+    patents_held: BaselineComparison
+
+
 class ProgressReport(BaseModel):
     """Progress of every district and the city (last) in one year."""
 
@@ -157,6 +212,12 @@ class ProgressReport(BaseModel):
     year: int
     generated_at: UtcDateTime
     units: list[UnitProgress]
+    plan_baseline: PlanBaseline | None = Field(
+        default=None, description="The plan's end-2014 baseline the monitoring compares with."
+    )
+    since_plan_baseline: SincePlanBaseline | None = Field(
+        default=None, description="The city's figures this year against `plan_baseline`."
+    )
 
 
 class PublicMetric(BaseModel):

@@ -30,18 +30,22 @@ from services.registry.indicators.rules import INDICATORS
 from services.registry.indicators.schemas import IndicatorName
 from services.registry.monitoring.models import CITY, Target
 from services.registry.monitoring.schemas import (
+    BaselineComparison,
     CohortSurvival,
     EnterpriseCounts,
     Metric,
+    PlanBaseline,
     ProgressReport,
     PublicMetric,
     PublicProgressSummary,
     PublicUnitSummary,
+    SincePlanBaseline,
     TargetPublic,
     TargetPut,
     UnitProgress,
 )
 from services.registry.reference.districts import DISTRICTS, DISTRICTS_BY_CODE
+from services.registry.reference.targets import BASELINE_2014
 
 _TARGETS: Final = Target.__table__  # type: ignore[attr-defined]
 _ENTERPRISES: Final = Enterprise.__table__  # type: ignore[attr-defined]
@@ -422,7 +426,55 @@ def progress(session: Session, *, year: int) -> ProgressReport:
         )
         for u in _compute(session, year)
     ]
-    return ProgressReport(year=year, generated_at=utcnow(), units=units)
+    return with_plan_baseline(ProgressReport(year=year, generated_at=utcnow(), units=units))
+
+
+def plan_baseline() -> PlanBaseline:
+    """The plan's end-2014 baseline."""
+    b = BASELINE_2014
+    return PlanBaseline(
+        year=b.year,
+        enterprises=b.enterprises,
+        employees=b.employees,
+        revenue_fen=b.revenue_fen,
+        taxes_fen=b.taxes_fen,
+        patents_held=b.patents_held,
+        tech_contracts=b.tech_contracts,
+        tech_contract_turnover_fen=b.tech_contract_turnover_fen,
+        source="implementation plan, baseline (end of 2014)",
+    )
+
+
+def _compare(baseline: int, actual: int | None) -> BaselineComparison:
+    change = None if actual is None else actual - baseline
+    percent = None if change is None else _percent(change, baseline)
+    return BaselineComparison(
+        baseline=baseline, actual=actual, change=change, change_percent=percent
+    )
+
+
+def with_plan_baseline(report: ProgressReport) -> ProgressReport:
+    """The report with the plan's baseline: the city's 2015 baselines, and the comparison.
+
+    Enterprises' own reports rarely go back to 2014, and a partial sum would understate the
+    city; the plan's figures are the baseline the demonstration is measured against.
+    """
+    base = plan_baseline()
+    city = next(u for u in report.units if u.unit == CITY)
+    if report.year == base.year + 1:
+        city.revenue_fen.baseline = base.revenue_fen
+        city.new_jobs.baseline = base.employees
+        city.tech_contract_turnover_fen.baseline = base.tech_contract_turnover_fen
+        city.patents_held.baseline = base.patents_held
+    since = SincePlanBaseline(
+        enterprises=_compare(base.enterprises, city.enterprises.active_at_year_end),
+        revenue_fen=_compare(base.revenue_fen, city.revenue_fen.actual),
+        tech_contract_turnover_fen=_compare(
+            base.tech_contract_turnover_fen, city.tech_contract_turnover_fen.actual
+        ),
+        patents_held=_compare(base.patents_held, city.patents_held.actual),
+    )
+    return report.model_copy(update={"plan_baseline": base, "since_plan_baseline": since})
 
 
 def suppressed_units(
