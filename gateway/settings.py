@@ -46,6 +46,13 @@ class GatewaySettings(ServiceSettings):
         default=5.0, ge=0, le=60, description="How long other replicas may honour a revoked key."
     )
     last_used_flush_seconds: float = 30.0
+    legacy_secret_verifications: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Concurrent checks of client secrets still stored as argon2id (64 MiB each); "
+        "token requests beyond them answer 503.",
+    )
 
     rate_limit_storage: str = Field(
         default="memory://", description="`memory://`, or `redis://host:port` shared by replicas."

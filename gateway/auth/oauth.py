@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.authenticator import ACCESS_TOKEN_TYPE
 from gateway.auth.caller import Caller
+from gateway.auth.clientsecrets import VerifierBusy
 from gateway.auth.dependencies import GatewayDep
 from gateway.clients import service
 from gateway.proxy.clientip import client_ip
@@ -125,6 +126,10 @@ def issue_access_token(gateway: Gateway, caller: Caller, scopes: list[str]) -> t
         },
         401: {"model": OAuthError, "description": "invalid_client"},
         429: {"model": OAuthError, "description": "Too many attempts"},
+        503: {
+            "model": OAuthError,
+            "description": "temporarily_unavailable: too many checks of older secrets at once",
+        },
     },
     openapi_extra={"security": []},
 )
@@ -160,9 +165,23 @@ async def create_token(
 
     def check() -> Caller | None:
         with gateway.database.session(write=False) as session:
-            return service.check_client_secret(session, client_id=client_id, secret=client_secret)
+            found = service.check_client_secret(
+                session, client_id=client_id, secret=client_secret, verifier=gateway.secrets
+            )
+        if found is None:
+            return None
+        caller, legacy = found
+        if legacy:
+            with gateway.database.session() as session:
+                service.rehash_client_secret(session, client_id=client_id, secret=client_secret)
+        return caller
 
-    caller = await anyio.to_thread.run_sync(check)
+    try:
+        caller = await anyio.to_thread.run_sync(check)
+    except VerifierBusy:
+        response = _error(503, "temporarily_unavailable", "Too many secret checks; retry shortly.")
+        response.headers["Retry-After"] = "1"
+        return response
     if caller is None:
         return _error(401, "invalid_client", "Client authentication failed.")
     requested = scope.split() if scope else sorted(caller.scopes)
