@@ -52,6 +52,8 @@ class Gateway:
             refresh_margin=settings.internal_token_refresh_margin_seconds,
         )
         self.limiter = RateLimiter(settings)
+        limiter = self.limiter
+        self.metrics.rate_limit_storage_up.set_function(lambda: float(limiter.storage_up))
         self.upstreams = {
             name: Upstream(name, url, settings) for name, url in settings.upstreams.items()
         }

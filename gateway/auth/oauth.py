@@ -74,6 +74,19 @@ def _error(status: int, error: str, description: str) -> JSONResponse:
     )
 
 
+def _slow_down(retry_after: int) -> JSONResponse:
+    response = _error(429, "slow_down", "Too many token requests; retry later.")
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+async def _invalid_client(gateway: Gateway, credential: str, address: str) -> JSONResponse:
+    retry_after = await gateway.limiter.failed(credential=credential, address=address)
+    if retry_after:
+        return _slow_down(retry_after)
+    return _error(401, "invalid_client", "Client authentication failed.")
+
+
 def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     if not header or header[:6].lower() != "basic ":
         return None
@@ -146,18 +159,18 @@ async def create_token(
         ", ".join(request.headers.getlist("x-forwarded-for")) or None,
         gateway.settings.trusted_proxies,
     )
-    decision = await gateway.limiter.hit(identity=peer, klass="token")
-    if not decision.allowed:
-        response = _error(429, "slow_down", "Too many token requests; retry later.")
-        response.headers["Retry-After"] = str(decision.retry_after)
-        return response
     basic = _basic_credentials(request.headers.get("authorization"))
     if basic is not None:
         if client_secret is not None or (client_id is not None and client_id != basic[0]):
             return _error(400, "invalid_request", "Use one client authentication method, not two.")
         client_id, client_secret = basic
+    credential = f"{client_id or ''}:{client_secret or ''}"
+    limiter = gateway.limiter
+    blocked = limiter.refused(credential)
+    if blocked:
+        return _slow_down(blocked)
     if not client_id or not client_secret:
-        return _error(401, "invalid_client", "Client authentication failed.")
+        return await _invalid_client(gateway, credential, peer)
     if grant_type is None:
         return _error(400, "invalid_request", "grant_type is required.")
     if grant_type != "client_credentials":
@@ -183,7 +196,11 @@ async def create_token(
         response.headers["Retry-After"] = "1"
         return response
     if caller is None:
-        return _error(401, "invalid_client", "Client authentication failed.")
+        return await _invalid_client(gateway, credential, peer)
+    # Counted per client, once authenticated: others sharing its address cannot use it up.
+    decision = await limiter.hit(identity=caller.client_id, klass="token")
+    if not decision.allowed:
+        return _slow_down(decision.retry_after)
     requested = scope.split() if scope else sorted(caller.scopes)
     refused = [item for item in requested if item not in caller.scopes]
     if refused:
