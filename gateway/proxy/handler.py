@@ -232,7 +232,9 @@ class ProxyHandler:
                 try:
                     caller = await self.authenticator.authenticate(credential)
                 except AuthError as exc:
-                    retry_after = await self.limiter.failed(credential=credential, address=caller_ip)
+                    retry_after = await self.limiter.failed(
+                        credential=credential, address=caller_ip
+                    )
                     if retry_after:
                         status = await self._auth_limited(send, retry_after, path, request_id)
                         return

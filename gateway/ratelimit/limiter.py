@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import MemoryStorage, MovingWindowSupport, Storage
 from limits.storage import storage_from_string
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -54,8 +54,8 @@ def _storage(uri: str, timeout: float) -> Storage:
         options["socket_timeout"] = timeout
         options["retry"] = Retry(NoBackoff(), 0)
     storage = storage_from_string(uri, **options)
-    if not isinstance(storage, Storage):
-        raise ValueError(f"rate limit storage {uri!r} is not an async storage")
+    if not isinstance(storage, Storage) or not isinstance(storage, MovingWindowSupport):
+        raise ValueError(f"rate limit storage {uri!r} is not an async moving-window storage")
     return storage
 
 
@@ -125,7 +125,7 @@ class RateLimiter:
 
     @staticmethod
     async def _moving(
-        storage: Storage, key: str, amount: int, window: int
+        storage: MovingWindowSupport, key: str, amount: int, window: int
     ) -> tuple[bool, float, int]:
         allowed = await storage.acquire_entry(key, amount, window)
         start, count = await storage.get_moving_window(key, amount, window)
