@@ -80,7 +80,7 @@ def _slow_down(retry_after: int) -> JSONResponse:
     return response
 
 
-async def _invalid_client(gateway: Gateway, credential: str, address: str) -> JSONResponse:
+async def _invalid_client(gateway: Gateway, credential: str | None, address: str) -> JSONResponse:
     retry_after = await gateway.limiter.failed(credential=credential, address=address)
     if retry_after:
         return _slow_down(retry_after)
@@ -170,7 +170,7 @@ async def create_token(
     if blocked:
         return _slow_down(blocked)
     if not client_id or not client_secret:
-        return await _invalid_client(gateway, credential, peer)
+        return await _invalid_client(gateway, None, peer)
     if grant_type is None:
         return _error(400, "invalid_request", "grant_type is required.")
     if grant_type != "client_credentials":

@@ -170,16 +170,18 @@ class RateLimiter:
             return 0
         return max(1, round(left))
 
-    async def failed(self, *, credential: str, address: str) -> int:
-        """Count a failed authentication by its credential and by its address.
+    async def failed(self, *, credential: str | None, address: str) -> int:
+        """Count a failed authentication by its credential (if one was sent) and its address.
 
         Returns the seconds to tell the caller to wait (answer 429), or 0 (answer 401). Only
         the failing credential is ever refused before its lookup: a valid key from the same
         address (a partner behind the same load balancer) always passes.
         """
+        by_address = await self.hit(identity=f"address:{address}", klass="auth_failure")
+        if credential is None:
+            return 0 if by_address.allowed else by_address.retry_after
         digest = self._digest(credential)
         by_credential = await self.hit(identity=f"credential:{digest}", klass="auth_failure")
-        by_address = await self.hit(identity=f"address:{address}", klass="auth_failure")
         if not by_credential.allowed:
             blocked = self._blocked
             if len(blocked) >= _MAX_BLOCKED:

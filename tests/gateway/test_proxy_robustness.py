@@ -254,7 +254,9 @@ def test_public_and_token_limits_key_on_the_client_behind_a_trusted_proxy(
     start_gateway: StartGateway,
 ) -> None:
     gw = start_gateway(
-        trusted_proxies=["127.0.0.1"], rate_limit_public="2/hour", rate_limit_token="2/hour"
+        trusted_proxies=["127.0.0.1"],
+        rate_limit_public="2/hour",
+        rate_limit_auth_failures="2/hour",
     )
     distinct = [
         gw.http.get(
@@ -279,7 +281,16 @@ def test_public_and_token_limits_key_on_the_client_behind_a_trusted_proxy(
         ).status_code
         for i in range(4)
     ]
-    assert 429 not in tokens
+    assert tokens == [401] * 4
+    forged = [
+        gw.http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers={"X-Forwarded-For": f"9.9.9.{i}, 198.51.100.2"},
+        ).status_code
+        for i in range(3)
+    ]
+    assert forged == [401, 401, 429]
 
 
 # 7 ------------------------------------------------------------------------------------------
