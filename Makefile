@@ -42,6 +42,7 @@ lint: install
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/gateway/run.py
+	$(BIN)/python bench/gateway/token_memory.py
 	$(BIN)/python bench/registry_import.py
 	$(BIN)/python bench/registry_monitoring.py
 

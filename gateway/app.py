@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway import operations
+from gateway import listeners, operations
 from gateway.auth import oauth
 from gateway.clients import router as clients
 from gateway.openapi.aggregator import SpecAggregator
@@ -40,12 +40,28 @@ class GatewayApp:
     """The ASGI app: `/{service}/...` goes straight to the proxy handler (no framework layers
     on the hot path), everything else to the FastAPI app, whose attributes this one exposes."""
 
-    def __init__(self, api: FastAPI, *, proxy: ProxyHandler, cors: ASGIApp | None = None) -> None:
+    def __init__(
+        self,
+        api: FastAPI,
+        *,
+        proxy: ProxyHandler,
+        cors: ASGIApp | None = None,
+        admin_port: int | None = None,
+    ) -> None:
         self.api = api
         self.proxy: ASGIApp = cors or proxy
         self.services = frozenset(proxy.upstreams)
+        self.admin_port = admin_port
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.admin_port is not None and scope["type"] in ("http", "websocket"):
+            server = scope.get("server")
+            if server is not None and server[1] == self.admin_port:
+                await listeners.dispatch_admin(self.api, scope, receive, send)
+                return
+            if listeners.is_admin_path(scope["path"], listeners.ADMIN_ONLY):
+                await listeners.not_here(scope, send)
+                return
         if scope["type"] == "http":
             path: str = scope["path"]
             end = path.find("/", 1)
@@ -63,6 +79,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
     settings = settings or GatewaySettings()
     configure_logging(settings.log_level, json=settings.log_json)
     gateway = Gateway(settings)
+    admin: list[listeners.AdminListener] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,9 +88,13 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
                 upgrade_to_head, "gateway", operations.MIGRATIONS, gateway.database
             )
         await gateway.start()
+        for listener in admin:
+            await listener.start()
         try:
             yield
         finally:
+            for listener in admin:
+                await listener.stop()
             await gateway.stop()
 
     app = FastAPI(
@@ -141,4 +162,12 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         }
         app.add_middleware(CORSMiddleware, **options)
         cors = CORSMiddleware(gateway.proxy, **options)
-    return GatewayApp(app, proxy=gateway.proxy, cors=cors)
+    admin_port = None
+    if settings.admin_listen:
+        admin_port = listeners.split_address(settings.admin_listen)[1]
+    outer = GatewayApp(app, proxy=gateway.proxy, cors=cors, admin_port=admin_port)
+    if settings.admin_listen:
+        admin.append(
+            listeners.AdminListener(outer, settings.admin_listen, log_level=settings.log_level)
+        )
+    return outer

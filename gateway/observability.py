@@ -45,6 +45,11 @@ class Metrics:
             "Internal tokens signed (cache misses).",
             registry=self.registry,
         )
+        self.rate_limit_storage_up = Gauge(
+            "gateway_rate_limit_storage_up",
+            "1 while the shared rate-limit storage answers; 0 while limits count per process.",
+            registry=self.registry,
+        )
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe(self, kind: str, route: str, status: int, seconds: float) -> None:

@@ -1,10 +1,8 @@
 """The gateway's operational routes: keys, merged OpenAPI, docs, health, metrics."""
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -14,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from gateway.auth.dependencies import GatewayDep
+from gateway.auth.dependencies import GatewayDep, MetricsReader
 from gateway.runtime import Gateway
 from services.common.errors import problem_responses
 from services.common.health import Health, readiness_response
@@ -97,47 +95,36 @@ def _database_checks(gateway: Gateway) -> dict[str, str]:
         return {"database": f"unreachable: {type(exc).__name__}"}
 
 
-async def _upstream_check(session: aiohttp.ClientSession, base: str) -> str:
-    try:
-        async with session.get(
-            f"{base}/readyz", timeout=aiohttp.ClientTimeout(total=2)
-        ) as response:
-            return "ok" if response.status == 200 else f"not ready ({response.status})"
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        return f"unreachable: {type(exc).__name__}"
-
-
 @router.get(
     "/readyz",
-    summary="Readiness: own database, migrations, rate-limit storage and every upstream",
+    summary="Readiness: the gateway's own database, migrations and signing key",
+    description="Upstreams and the rate-limit storage are not checked: one of them down must "
+    "not take every gateway replica out of rotation. Their state is in `/metrics` "
+    "(`gateway_circuit_open`, `gateway_upstream_errors_total`, "
+    "`gateway_rate_limit_storage_up`).",
     operation_id="readyz",
     response_model=Health,
     responses=problem_responses(503),
     openapi_extra=PUBLIC,
 )
 async def readyz(request: Request, gateway: GatewayDep) -> Response:
-    assert gateway.control is not None
     checks = await run_in_threadpool(_database_checks, gateway)
-    try:
-        checks["rate_limit_storage"] = "ok" if await gateway.limiter.check() else "unreachable"
-    except Exception as exc:
-        checks["rate_limit_storage"] = f"unreachable: {type(exc).__name__}"
-    names = list(gateway.upstreams)
-    results = await asyncio.gather(
-        *(_upstream_check(gateway.control, gateway.upstreams[name].base_url) for name in names)
-    )
-    checks.update(zip(names, results, strict=True))
+    checks["signing_key"] = "ok" if gateway.keyring.jwks()["keys"] else "missing"
     return readiness_response(request, checks)
 
 
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
+    description="Needs an `admin` credential on the public listener; served without one on "
+    "the admin listener (`GATEWAY_ADMIN_LISTEN`), which only the operators' network reaches.",
     operation_id="metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"}},
-    openapi_extra=PUBLIC,
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text"},
+        **problem_responses(401, 403, 429),
+    },
 )
-def metrics(gateway: GatewayDep) -> Response:
+def metrics(gateway: GatewayDep, _: MetricsReader) -> Response:
     body = generate_latest(gateway.metrics.registry) + generate_latest(REGISTRY)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

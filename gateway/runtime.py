@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.auth.authenticator import Authenticator
+from gateway.auth.clientsecrets import SecretVerifier
 from gateway.auth.internal import InternalTokens
 from gateway.auth.signing import KeyRing, load_keyring, write_jwks
 from gateway.observability import Metrics
@@ -44,12 +45,15 @@ class Gateway:
         self.authenticator = Authenticator(
             settings=settings, database=self.database, keyring=self.keyring
         )
+        self.secrets = SecretVerifier(max_legacy=settings.legacy_secret_verifications)
         self.tokens = InternalTokens(
             self.signer,
             ttl=settings.internal_token_ttl_seconds,
             refresh_margin=settings.internal_token_refresh_margin_seconds,
         )
         self.limiter = RateLimiter(settings)
+        limiter = self.limiter
+        self.metrics.rate_limit_storage_up.set_function(lambda: float(limiter.storage_up))
         self.upstreams = {
             name: Upstream(name, url, settings) for name, url in settings.upstreams.items()
         }

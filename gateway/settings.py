@@ -46,6 +46,13 @@ class GatewaySettings(ServiceSettings):
         default=5.0, ge=0, le=60, description="How long other replicas may honour a revoked key."
     )
     last_used_flush_seconds: float = 30.0
+    legacy_secret_verifications: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Concurrent checks of client secrets still stored as argon2id (64 MiB each); "
+        "token requests beyond them answer 503.",
+    )
 
     rate_limit_storage: str = Field(
         default="memory://", description="`memory://`, or `redis://host:port` shared by replicas."
@@ -53,7 +60,23 @@ class GatewaySettings(ServiceSettings):
     rate_limit_read: str = "600/minute"
     rate_limit_write: str = "120/minute"
     rate_limit_public: str = "120/minute"
-    rate_limit_token: str = "60/minute"
+    rate_limit_token: str = Field(
+        default="60/minute", description="Access tokens one client may get (moving window)."
+    )
+    rate_limit_auth_failures: str = Field(
+        default="60/minute",
+        description="Failed authentications per failing credential and per address (moving "
+        "window); beyond them the failing credentials answer 429, a valid one always passes.",
+    )
+    rate_limit_storage_timeout_seconds: float = Field(
+        default=0.1, gt=0, le=1, description="Connect and read timeout of the Redis storage."
+    )
+    rate_limit_storage_retry_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="After a storage failure, count in process memory this long before retrying.",
+    )
 
     connect_timeout_seconds: float = 2.0
     read_timeout_seconds: float = 15.0
@@ -81,6 +104,13 @@ class GatewaySettings(ServiceSettings):
         default=True, description="Run the gateway's migrations at start."
     )
     bootstrap_admin_key: SecretStr | None = None
+    admin_listen: str | None = Field(
+        default=None,
+        pattern=r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):[1-9][0-9]{0,4}$",
+        description="`host:port` of a second listener serving only /admin/…, /metrics, /healthz "
+        "and /readyz (then no longer served on the public one); unset: one listener.",
+        examples=["10.0.0.12:9100"],
+    )
 
     @property
     def upstreams(self) -> dict[str, str]:

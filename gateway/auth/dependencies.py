@@ -8,8 +8,9 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from gateway.auth.authenticator import AuthError
 from gateway.auth.caller import Caller
+from gateway.proxy.clientip import client_ip
 from gateway.runtime import Gateway
-from services.common.errors import Forbidden, Unauthorized
+from services.common.errors import DomainError, Forbidden, Unauthorized
 
 api_key_scheme = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error=False)
 bearer_scheme = HTTPBearer(scheme_name="BearerAuth", auto_error=False)
@@ -38,16 +39,53 @@ async def current_caller(
             code="missing_credentials",
             headers={"WWW-Authenticate": 'Bearer realm="taiyuan-sme"'},
         )
+    limiter = gateway.limiter
+    blocked = limiter.refused(credential)
+    if blocked:
+        raise _auth_limited(blocked)
     try:
         caller = await gateway.authenticator.authenticate(credential)
     except AuthError as exc:
+        address = client_ip(
+            request.client.host if request.client else "unknown",
+            ", ".join(request.headers.getlist("x-forwarded-for")) or None,
+            gateway.settings.trusted_proxies,
+        )
+        retry_after = await limiter.failed(credential=credential, address=address)
+        if retry_after:
+            raise _auth_limited(retry_after) from exc
         raise Unauthorized(
             exc.detail,
             code=exc.code,
             headers={"WWW-Authenticate": 'Bearer realm="taiyuan-sme", error="invalid_token"'},
         ) from exc
     request.state.principal = caller
+    klass = "read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"
+    limits = caller.rate_limits
+    decision = await limiter.hit(
+        identity=caller.client_id, klass=klass, override=limits.get(klass) if limits else None
+    )
+    if not decision.allowed:
+        raise DomainError(
+            f"Too many requests; retry in {decision.retry_after} s.",
+            status=429,
+            code="rate_limited",
+            headers={
+                "Retry-After": str(decision.retry_after),
+                "RateLimit-Policy": decision.policy.decode(),
+                "RateLimit": decision.state.decode(),
+            },
+        )
     return caller
+
+
+def _auth_limited(retry_after: int) -> DomainError:
+    return DomainError(
+        f"Too many failed authentications; retry in {retry_after} s.",
+        status=429,
+        code="too_many_auth_failures",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def require_scope(scope: str) -> Callable[..., Awaitable[Caller]]:
@@ -62,3 +100,23 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Caller]]:
 
 
 AdminCaller = Annotated[Caller, Depends(require_scope("admin"))]
+
+
+ADMIN_LISTENER = "gateway.admin_listener"
+
+
+async def metrics_reader(
+    request: Request,
+    gateway: GatewayDep,
+    api_key: Annotated[str | None, Security(api_key_scheme)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+) -> None:
+    """Anyone on the admin listener; an `admin` caller on the public one."""
+    if request.scope.get(ADMIN_LISTENER):
+        return
+    caller = await current_caller(request, gateway, api_key, bearer)
+    if "admin" not in caller.scopes:
+        raise Forbidden("Metrics need the scope 'admin'.", code="insufficient_scope")
+
+
+MetricsReader = Annotated[None, Depends(metrics_reader)]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.authenticator import ACCESS_TOKEN_TYPE
 from gateway.auth.caller import Caller
+from gateway.auth.clientsecrets import VerifierBusy
 from gateway.auth.dependencies import GatewayDep
 from gateway.clients import service
 from gateway.proxy.clientip import client_ip
@@ -73,6 +74,19 @@ def _error(status: int, error: str, description: str) -> JSONResponse:
     )
 
 
+def _slow_down(retry_after: int) -> JSONResponse:
+    response = _error(429, "slow_down", "Too many token requests; retry later.")
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+async def _invalid_client(gateway: Gateway, credential: str | None, address: str) -> JSONResponse:
+    retry_after = await gateway.limiter.failed(credential=credential, address=address)
+    if retry_after:
+        return _slow_down(retry_after)
+    return _error(401, "invalid_client", "Client authentication failed.")
+
+
 def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     if not header or header[:6].lower() != "basic ":
         return None
@@ -125,6 +139,10 @@ def issue_access_token(gateway: Gateway, caller: Caller, scopes: list[str]) -> t
         },
         401: {"model": OAuthError, "description": "invalid_client"},
         429: {"model": OAuthError, "description": "Too many attempts"},
+        503: {
+            "model": OAuthError,
+            "description": "temporarily_unavailable: too many checks of older secrets at once",
+        },
     },
     openapi_extra={"security": []},
 )
@@ -141,18 +159,18 @@ async def create_token(
         ", ".join(request.headers.getlist("x-forwarded-for")) or None,
         gateway.settings.trusted_proxies,
     )
-    decision = await gateway.limiter.hit(identity=peer, klass="token")
-    if not decision.allowed:
-        response = _error(429, "slow_down", "Too many token requests; retry later.")
-        response.headers["Retry-After"] = str(decision.retry_after)
-        return response
     basic = _basic_credentials(request.headers.get("authorization"))
     if basic is not None:
         if client_secret is not None or (client_id is not None and client_id != basic[0]):
             return _error(400, "invalid_request", "Use one client authentication method, not two.")
         client_id, client_secret = basic
+    credential = f"{client_id or ''}:{client_secret or ''}"
+    limiter = gateway.limiter
+    blocked = limiter.refused(credential)
+    if blocked:
+        return _slow_down(blocked)
     if not client_id or not client_secret:
-        return _error(401, "invalid_client", "Client authentication failed.")
+        return await _invalid_client(gateway, None, peer)
     if grant_type is None:
         return _error(400, "invalid_request", "grant_type is required.")
     if grant_type != "client_credentials":
@@ -160,11 +178,29 @@ async def create_token(
 
     def check() -> Caller | None:
         with gateway.database.session(write=False) as session:
-            return service.check_client_secret(session, client_id=client_id, secret=client_secret)
+            found = service.check_client_secret(
+                session, client_id=client_id, secret=client_secret, verifier=gateway.secrets
+            )
+        if found is None:
+            return None
+        caller, legacy = found
+        if legacy:
+            with gateway.database.session() as session:
+                service.rehash_client_secret(session, client_id=client_id, secret=client_secret)
+        return caller
 
-    caller = await anyio.to_thread.run_sync(check)
+    try:
+        caller = await anyio.to_thread.run_sync(check)
+    except VerifierBusy:
+        response = _error(503, "temporarily_unavailable", "Too many secret checks; retry shortly.")
+        response.headers["Retry-After"] = "1"
+        return response
     if caller is None:
-        return _error(401, "invalid_client", "Client authentication failed.")
+        return await _invalid_client(gateway, credential, peer)
+    # Counted per client, once authenticated: others sharing its address cannot use it up.
+    decision = await limiter.hit(identity=caller.client_id, klass="token")
+    if not decision.allowed:
+        return _slow_down(decision.retry_after)
     requested = scope.split() if scope else sorted(caller.scopes)
     refused = [item for item in requested if item not in caller.scopes]
     if refused:

@@ -34,7 +34,7 @@ ClientId = Annotated[
 KeyId = Annotated[
     str, Path(description="The key's id.", examples=["key_01J9Z3X7Q6T8V4N2M5K1H0G9F8"])
 ]
-_AUTH = (401, 403)
+_AUTH = (401, 403, 429)
 
 
 def client_out(client: Client) -> ClientOut:

@@ -2,8 +2,6 @@
 
 from datetime import UTC, datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -14,6 +12,7 @@ from gateway.auth.apikeys import (
     hash_api_key,
 )
 from gateway.auth.caller import Caller
+from gateway.auth.clientsecrets import SecretVerifier, hash_client_secret, is_legacy
 from gateway.auth.scopes import DEFAULT_SCOPES
 from gateway.clients.models import ApiKey, Client
 from gateway.clients.schemas import ClientCreate, ClientUpdate
@@ -23,9 +22,6 @@ from services.common.ids import new_id
 from services.common.pagination import page_of, paginate
 
 ORG_REQUIRED = frozenset({"bank", "provider", "enterprise"})
-_hasher = PasswordHasher()
-# A hash to verify against when a client is unknown, so timing does not reveal which ids exist.
-_DUMMY_HASH = _hasher.hash("not-a-secret")
 
 
 def _now() -> datetime:
@@ -73,14 +69,15 @@ def create_client(
             "body.org", "org_required", f"Clients of kind '{data.kind}' act for an organisation."
         )
     secret = generate_client_secret() if data.issue_client_secret else None
+    client_id = new_id("cli")
     client = Client(
-        id=new_id("cli"),
+        id=client_id,
         name=data.name,
         kind=data.kind,
         org=data.org,
         scopes=sorted(scopes),
         rate_limits=data.rate_limits.model_dump(exclude_none=True) if data.rate_limits else None,
-        secret_hash=_hasher.hash(secret) if secret else None,
+        secret_hash=hash_client_secret(client_id, secret) if secret else None,
     )
     session.add(client)
     session.flush()
@@ -231,7 +228,7 @@ def rotate_secret(session: Session, *, client_id: str) -> str:
     """Issue a new OAuth client secret, replacing the previous one."""
     client = get_client(session, client_id=client_id)
     secret = generate_client_secret()
-    client.secret_hash = _hasher.hash(secret)
+    client.secret_hash = hash_client_secret(client_id, secret)
     client.version += 1
     client.updated_at = _now()
     session.add(client)
@@ -265,17 +262,27 @@ def find_active_caller(session: Session, *, client_id: str) -> Caller | None:
     return caller_of(client)
 
 
-def check_client_secret(session: Session, *, client_id: str, secret: str) -> Caller | None:
-    """The active client whose secret this is (argon2, constant work for unknown ids)."""
+def check_client_secret(
+    session: Session, *, client_id: str, secret: str, verifier: SecretVerifier
+) -> tuple[Caller, bool] | None:
+    """The active client whose secret this is, and whether its hash is still an older argon2."""
     client = session.get(Client, client_id)
     stored = client.secret_hash if client is not None and client.status == "active" else None
-    try:
-        _hasher.verify(stored or _DUMMY_HASH, secret)
-    except (VerificationError, InvalidHashError):
+    if not verifier.verify(client_id=client_id, secret=secret, stored=stored):
         return None
-    if client is None or stored is None:
-        return None
-    return caller_of(client)
+    assert client is not None and stored is not None
+    return caller_of(client), is_legacy(stored)
+
+
+def rehash_client_secret(session: Session, *, client_id: str, secret: str) -> None:
+    """Rewrite a client's verified argon2 hash as keyed SHA-256."""
+    # Only an argon2 hash: a rotation landing meanwhile wrote the keyed form, which stays.
+    session.exec(
+        update(Client)
+        .where(col(Client.id) == client_id, col(Client.secret_hash).like("$argon2%"))
+        .values(secret_hash=hash_client_secret(client_id, secret))
+    )  # type: ignore[call-overload]
+    session.commit()
 
 
 def touch_keys(session: Session, *, used: dict[str, datetime]) -> None:

@@ -141,8 +141,6 @@ class ProxyHandler:
         self.max_buffered = settings.max_buffered_response_bytes
         self.trusted = frozenset(settings.trusted_proxies)
         self.access_log = AccessLog() if settings.access_log else None
-        # Addresses refused after too many failed authentications → until (monotonic).
-        self._auth_blocks: dict[str, float] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request whose first path segment names a service."""
@@ -225,23 +223,20 @@ class ProxyHandler:
             peer_ip = peer[0] if peer else "unknown"
             caller_ip = client_ip(peer_ip, incoming_xff, self.trusted)
             if credential is not None:
-                # An address over its failure budget gets no more database lookups; keys this
-                # replica already knows to be valid still pass (callers may share an address).
-                blocked = self._auth_blocked(caller_ip)
-                if blocked and self.authenticator.cached(credential) is None:
+                # A credential that failed too often costs no more lookups; a valid one
+                # always passes, whatever else came from its address.
+                blocked = self.limiter.refused(credential)
+                if blocked:
                     status = await self._auth_limited(send, blocked, path, request_id)
                     return
                 try:
                     caller = await self.authenticator.authenticate(credential)
                 except AuthError as exc:
-                    failures = await self.limiter.hit(
-                        identity=f"auth-failure:{caller_ip}", klass="token"
+                    retry_after = await self.limiter.failed(
+                        credential=credential, address=caller_ip
                     )
-                    if not failures.allowed:
-                        self._auth_block(caller_ip, failures.retry_after)
-                        status = await self._auth_limited(
-                            send, failures.retry_after, path, request_id
-                        )
+                    if retry_after:
+                        status = await self._auth_limited(send, retry_after, path, request_id)
                         return
                     status = await self._problem(
                         send, 401, exc.code, exc.detail, path, request_id, _WWW_INVALID
@@ -506,25 +501,6 @@ class ProxyHandler:
             # An answer abandoned half-read (timeout, error, caller gone) takes its connection
             # with it: the rest of it must not stay attached or reach the next request.
             response.abort()
-
-    def _auth_blocked(self, ip: str) -> int:
-        """Seconds this address must still wait after too many failed authentications."""
-        until = self._auth_blocks.get(ip)
-        if until is None:
-            return 0
-        left = until - time.monotonic()
-        if left <= 0:
-            del self._auth_blocks[ip]
-            return 0
-        return max(1, round(left))
-
-    def _auth_block(self, ip: str, seconds: int) -> None:
-        blocks = self._auth_blocks
-        if len(blocks) >= 10_000:
-            now = time.monotonic()
-            for key in [k for k, until in blocks.items() if until <= now]:
-                del blocks[key]
-        blocks[ip] = time.monotonic() + seconds
 
     async def _auth_limited(self, send: Send, retry_after: int, path: str, request_id: str) -> int:
         return await self._problem(

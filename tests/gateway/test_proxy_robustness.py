@@ -254,7 +254,9 @@ def test_public_and_token_limits_key_on_the_client_behind_a_trusted_proxy(
     start_gateway: StartGateway,
 ) -> None:
     gw = start_gateway(
-        trusted_proxies=["127.0.0.1"], rate_limit_public="2/hour", rate_limit_token="2/hour"
+        trusted_proxies=["127.0.0.1"],
+        rate_limit_public="2/hour",
+        rate_limit_auth_failures="2/hour",
     )
     distinct = [
         gw.http.get(
@@ -279,7 +281,16 @@ def test_public_and_token_limits_key_on_the_client_behind_a_trusted_proxy(
         ).status_code
         for i in range(4)
     ]
-    assert 429 not in tokens
+    assert tokens == [401] * 4
+    forged = [
+        gw.http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers={"X-Forwarded-For": f"9.9.9.{i}, 198.51.100.2"},
+        ).status_code
+        for i in range(3)
+    ]
+    assert forged == [401, 401, 429]
 
 
 # 7 ------------------------------------------------------------------------------------------
@@ -288,7 +299,7 @@ def test_public_and_token_limits_key_on_the_client_behind_a_trusted_proxy(
 def test_failed_authentications_are_limited_before_the_lookup(
     start_gateway: StartGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    gw = start_gateway(rate_limit_token="3/hour")
+    gw = start_gateway(rate_limit_auth_failures="3/hour")
     good = {"X-API-Key": gw.key_for("bank")}
     assert gw.http.get("/registry/v1/echo", headers=good).status_code == 200  # now cached
     authenticator = gw.gateway.proxy.authenticator
@@ -301,15 +312,16 @@ def test_failed_authentications_are_limited_before_the_lookup(
 
     monkeypatch.setattr(authenticator, "authenticate", counting)
     prefix = gw.settings.api_key_prefix
-    answers = [
-        gw.http.get("/registry/v1/echo", headers={"X-API-Key": f"{prefix}_bogus{i}"})
-        for i in range(7)
-    ]
+    bogus = {"X-API-Key": f"{prefix}_bogus"}
+    answers = [gw.http.get("/registry/v1/echo", headers=bogus) for _ in range(7)]
     assert [a.status_code for a in answers] == [401, 401, 401, 429, 429, 429, 429]
     assert int(answers[-1].headers["retry-after"]) >= 1
     assert answers[-1].json()["code"] == "too_many_auth_failures"
-    assert calls[0] == 4  # once refused, further attempts cost no lookup
-    # A key this replica already knows to be valid still passes from the same address.
+    assert calls[0] == 4  # once refused, the same credential costs no lookup
+    # The address is over its budget too: other failing keys from it answer 429 ...
+    other = gw.http.get("/registry/v1/echo", headers={"X-API-Key": f"{prefix}_other"})
+    assert other.status_code == 429 and other.json()["code"] == "too_many_auth_failures"
+    # ... while a valid key from the same address still passes.
     assert gw.http.get("/registry/v1/echo", headers=good).status_code == 200
 
 
