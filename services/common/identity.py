@@ -95,16 +95,17 @@ def current_client(
 CurrentClient = Annotated[Principal, Depends(current_client)]
 
 
-class Authorization:
-    """A dependency admitting callers that hold every scope and are of one of the kinds.
-
-    It is also the marker the kernel's OpenAPI reads to write `x-required-scopes` and
-    `x-client-kinds` on the operations that use it.
-    """
+class Requirement:
+    """What a dependency requires; the kernel's OpenAPI writes it on the operations using it
+    (`x-required-scopes`, `x-client-kinds`)."""
 
     def __init__(self, scopes: tuple[str, ...], kinds: frozenset[ClientKind] | None) -> None:
         self.scopes = scopes
         self.kinds = kinds
+
+
+class Authorization(Requirement):
+    """A dependency admitting callers that hold every scope and are of one of the kinds."""
 
     def __call__(self, client: CurrentClient) -> Principal:
         """The caller, or a 403 problem naming what is missing."""
@@ -136,9 +137,9 @@ def authorize(
     return Authorization(wanted, allowed)
 
 
-def _authorizations(dependant: Any) -> Iterator[Authorization]:
+def _authorizations(dependant: Any) -> Iterator[Requirement]:
     for dependency in dependant.dependencies:
-        if isinstance(dependency.call, Authorization):
+        if isinstance(dependency.call, Requirement):
             yield dependency.call
         yield from _authorizations(dependency)
 

@@ -16,6 +16,7 @@ from gateway.auth.scopes import DEFAULT_SCOPES, PUBLIC, SCOPES, rule_for
 from gateway.settings import SERVICES
 from services.common.identity import ClientKind
 from services.manage import COMPONENTS
+from tests.gateway.conftest import RunningGateway
 
 _METHODS = ("get", "put", "post", "delete", "patch")
 _PARAM = re.compile(r"\{[^}]+\}")
@@ -95,3 +96,18 @@ def test_a_disagreement_is_reported(jwks_json: str, tmp_path: Path) -> None:
         "'registry:write'",
         "registry POST /v1/imports: no admitted kind (['bank']) may hold ['registry:report']",
     ]
+
+
+def test_the_gateways_own_operations_show_their_scope(gw: RunningGateway) -> None:
+    document = gw.http.get("/openapi.json").json()
+    admin = [
+        operation
+        for path, item in document["paths"].items()
+        if path.startswith("/admin/")
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+    assert len(admin) >= 10
+    assert all(operation.get("x-required-scopes") == ["admin"] for operation in admin)
+    token = document["paths"]["/oauth/token"]["post"]
+    assert "x-required-scopes" not in token
