@@ -24,6 +24,7 @@ from services.common.errors import install_problem_handlers
 from services.common.inputguard import RejectNulMiddleware
 from services.common.migrations import upgrade_to_head
 from services.common.observability import RequestContextMiddleware, configure_logging
+from services.common.openapi import annotate_requirements
 
 DESCRIPTION = """The single front door of the Taiyuan SME innovation platform.
 
@@ -115,7 +116,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
     app.include_router(clients.router)
 
     def own_spec() -> dict[str, Any]:
-        return get_openapi(
+        spec = get_openapi(
             title=app.title,
             version=app.version,
             description=app.description,
@@ -126,6 +127,8 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
                 {"name": "operations", "description": "Keys, OpenAPI, health, metrics."},
             ],
         )
+        annotate_requirements(spec, app.routes)
+        return spec
 
     gateway.specs = SpecAggregator(
         upstreams={name: upstream.base_url for name, upstream in gateway.upstreams.items()},

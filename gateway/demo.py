@@ -3,22 +3,24 @@
 `python -m gateway.demo` (or `seed_demo()` from `make run`) prints the keys.
 """
 
-from gateway.auth.scopes import DEFAULT_SCOPES, KINDS
+from gateway.auth.scopes import DEFAULT_SCOPES
 from gateway.clients import service
 from gateway.clients.models import Client
 from gateway.operations import MIGRATIONS
 from gateway.settings import GatewaySettings
 from services.common.db import Database
+from services.common.identity import ClientKind
 from services.common.migrations import upgrade_to_head
 
 DEMO_ENTERPRISE_USCC = "91140105MA0KDE119Q"
-DEMO_CLIENTS: dict[str, tuple[str, str | None]] = {
-    "admin": ("Taiyuan demonstration office (demo)", None),
-    "department": ("Taiyuan tax bureau (demo)", "tax"),
-    "bank": ("Jinshang Bank credit desk (demo)", "JSB"),
-    "provider": ("Taiyuan University of Technology lab (demo)", "prv_demo_tyut"),
-    "portal": ("Shanxi SME portal (demo)", None),
-    "enterprise": ("Taiyuan Demo Tech Co., Ltd. (demo)", DEMO_ENTERPRISE_USCC),
+# Services get no demo key: `make run` provisions each consuming service its own client secret.
+DEMO_CLIENTS: dict[ClientKind, tuple[str, str | None]] = {
+    ClientKind.ADMIN: ("Taiyuan demonstration office (demo)", None),
+    ClientKind.DEPARTMENT: ("Taiyuan tax bureau (demo)", "tax"),
+    ClientKind.BANK: ("Jinshang Bank credit desk (demo)", "JSB"),
+    ClientKind.PROVIDER: ("Taiyuan University of Technology lab (demo)", "prv_demo_tyut"),
+    ClientKind.PORTAL: ("Shanxi SME portal (demo)", None),
+    ClientKind.ENTERPRISE: ("Taiyuan Demo Tech Co., Ltd. (demo)", DEMO_ENTERPRISE_USCC),
 }
 
 
@@ -37,8 +39,7 @@ def seed_demo(settings: GatewaySettings | None = None, *, quiet: bool = False) -
         upgrade_to_head("gateway", MIGRATIONS, database)
         keys: dict[str, str] = {}
         with database.session() as session:
-            for kind in KINDS:
-                name, org = DEMO_CLIENTS[kind]
+            for kind, (name, org) in DEMO_CLIENTS.items():
                 client_id = f"cli_demo_{kind}"
                 if session.get(Client, client_id) is None:
                     session.add(
@@ -58,8 +59,8 @@ def seed_demo(settings: GatewaySettings | None = None, *, quiet: bool = False) -
         database.dispose()
     if not quiet:
         print("Demo API keys (development only):")
-        for kind, key in keys.items():
-            print(f"  {kind:<11} {key}")
+        for label, key in keys.items():
+            print(f"  {label:<11} {key}")
         print(
             f'  try: curl -H "Authorization: Bearer {keys["department"]}" '
             "localhost:8000/registry/v1/enterprises"

@@ -1,7 +1,8 @@
 """Operations for `make run`: signing keys, migrations, demo data, and where to look.
 
-python -m services.manage prepare   # keys + migrate + seed (idempotent)
+python -m services.manage prepare   # keys + migrate + service clients + seed (idempotent)
 python -m services.manage migrate   # every service to head
+python -m services.manage clients   # each consuming service's own gateway client
 python -m services.manage banner    # URLs and demo credentials
 """
 
@@ -103,6 +104,12 @@ def migrate() -> None:
         print(f"  migrated {component.name:<8} {settings.resolved_database_url}")
 
 
+def provision_service_clients() -> list[str]:
+    """Give each consuming service its own gateway client, stored where it reads it."""
+    provision = _callable("gateway.service_clients:seed")
+    return list(provision() or []) if provision is not None else []
+
+
 def seed() -> list[str]:
     """Load demo data (idempotently); returns lines to print."""
     lines: list[str] = []
@@ -132,17 +139,23 @@ def banner(extra: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="python -m services.manage")
-    parser.add_argument("command", choices=["prepare", "keys", "migrate", "seed", "banner"])
+    parser.add_argument(
+        "command", choices=["prepare", "keys", "migrate", "clients", "seed", "banner"]
+    )
     args = parser.parse_args(argv)
     if args.command in ("prepare", "keys"):
         ensure_keys()
     if args.command in ("prepare", "migrate"):
         migrate()
     extra: list[str] = []
+    if args.command in ("prepare", "clients"):
+        extra += provision_service_clients()
     if args.command in ("prepare", "seed"):
-        extra = seed()
+        extra += seed()
     if args.command in ("prepare", "banner"):
         print(banner(extra))
+    elif extra:
+        print("\n".join(extra))
     return 0
 
 

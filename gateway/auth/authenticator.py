@@ -27,6 +27,7 @@ from gateway.auth.signing import KeyRing
 from gateway.clients import service
 from gateway.settings import GatewaySettings
 from services.common.db import Database
+from services.common.identity import ClientKind
 
 T = TypeVar("T")
 BOOTSTRAP_CLIENT_ID = "cli_bootstrap_admin"
@@ -70,10 +71,10 @@ class Authenticator:
         )
         self.bootstrap_caller = Caller(
             client_id=BOOTSTRAP_CLIENT_ID,
-            kind="admin",
+            kind=ClientKind.ADMIN,
             name="bootstrap admin",
             org=None,
-            scopes=frozenset(DEFAULT_SCOPES["admin"]),
+            scopes=frozenset(DEFAULT_SCOPES[ClientKind.ADMIN]),
         )
 
     async def authenticate(self, credential: str) -> Caller:

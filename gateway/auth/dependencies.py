@@ -1,6 +1,5 @@
 """FastAPI dependencies for the gateway's own routes: who calls, and may they."""
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -11,6 +10,7 @@ from gateway.auth.caller import Caller
 from gateway.proxy.clientip import client_ip
 from gateway.runtime import Gateway
 from services.common.errors import DomainError, Forbidden, Unauthorized
+from services.common.identity import Requirement
 
 api_key_scheme = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error=False)
 bearer_scheme = HTTPBearer(scheme_name="BearerAuth", auto_error=False)
@@ -88,15 +88,23 @@ def _auth_limited(retry_after: int) -> DomainError:
     )
 
 
-def require_scope(scope: str) -> Callable[..., Awaitable[Caller]]:
-    """A dependency admitting callers that hold `scope` (else 403)."""
+class ScopeCheck(Requirement):
+    """A dependency admitting gateway callers that hold a scope (else 403)."""
 
-    async def dependency(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
-        if scope not in caller.scopes:
-            raise Forbidden(f"This needs the scope '{scope}'.", code="insufficient_scope")
+    def __init__(self, scope: str) -> None:
+        super().__init__((scope,), None)
+        self.scope = scope
+
+    async def __call__(self, caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+        """The caller, or a 403 problem."""
+        if self.scope not in caller.scopes:
+            raise Forbidden(f"This needs the scope '{self.scope}'.", code="insufficient_scope")
         return caller
 
-    return dependency
+
+def require_scope(scope: str) -> ScopeCheck:
+    """A dependency admitting callers that hold `scope`; the OpenAPI shows it."""
+    return ScopeCheck(scope)
 
 
 AdminCaller = Annotated[Caller, Depends(require_scope("admin"))]

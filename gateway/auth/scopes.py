@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-KINDS = ("admin", "department", "bank", "provider", "portal", "enterprise")
+from services.common.identity import ClientKind
 
 SCOPES: dict[str, str] = {
     "registry:read": "Read enterprises, districts, indicators and targets.",
@@ -43,9 +43,10 @@ _ENTERPRISE = (
     "funding:apply",
 )
 
-DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
-    "admin": tuple(SCOPES),
-    "department": (
+# The most a client of each kind may hold (its defaults when created without scopes).
+DEFAULT_SCOPES: dict[ClientKind, tuple[str, ...]] = {
+    ClientKind.ADMIN: tuple(SCOPES),
+    ClientKind.DEPARTMENT: (
         "registry:read",
         "registry:write",
         "registry:report",
@@ -56,10 +57,18 @@ DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
         "funding:read",
         "funding:accept",
     ),
-    "bank": ("registry:read", "credit:read", "credit:reports", "funding:read", "funding:loans"),
-    "provider": ("registry:read", "vouchers:read", "vouchers:provide", "funding:read"),
-    "portal": (*_ENTERPRISE, "on_behalf"),
-    "enterprise": _ENTERPRISE,
+    ClientKind.BANK: (
+        "registry:read",
+        "credit:read",
+        "credit:reports",
+        "funding:read",
+        "funding:loans",
+    ),
+    ClientKind.PROVIDER: ("registry:read", "vouchers:read", "vouchers:provide", "funding:read"),
+    ClientKind.PORTAL: (*_ENTERPRISE, "on_behalf"),
+    ClientKind.ENTERPRISE: _ENTERPRISE,
+    # A service reads the feeds it consumes, nothing else.
+    ClientKind.SERVICE: ("events:read",),
 }
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

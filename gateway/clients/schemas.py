@@ -7,6 +7,7 @@ from limits import parse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from gateway.auth.scopes import SCOPES
+from services.common.identity import ClientKind
 
 
 def _utc(value: datetime) -> datetime:
@@ -14,7 +15,6 @@ def _utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
-ClientKind = Literal["admin", "department", "bank", "provider", "portal", "enterprise"]
 ClientStatus = Literal["active", "suspended"]
 RateLimitClass = Literal["read", "write"]
 

@@ -18,10 +18,11 @@ from gateway.clients.models import ApiKey, Client
 from gateway.clients.schemas import ClientCreate, ClientUpdate
 from services.common.errors import NotFound, field_error
 from services.common.etag import check_etag, etag_of
+from services.common.identity import ClientKind
 from services.common.ids import new_id
 from services.common.pagination import page_of, paginate
 
-ORG_REQUIRED = frozenset({"bank", "provider", "enterprise"})
+ORG_REQUIRED = frozenset({ClientKind.BANK, ClientKind.PROVIDER, ClientKind.ENTERPRISE})
 
 
 def _now() -> datetime:
@@ -48,7 +49,7 @@ def caller_of(client: Client, *, key_id: str | None = None) -> Caller:
 
 
 def _allowed_scopes(kind: str, scopes: list[str]) -> list[str]:
-    extra = [scope for scope in scopes if scope not in DEFAULT_SCOPES[kind]]
+    extra = [scope for scope in scopes if scope not in DEFAULT_SCOPES[ClientKind(kind)]]
     if extra:
         raise field_error(
             "body.scopes",

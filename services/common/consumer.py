@@ -4,7 +4,8 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.common.db import Database
 from services.common.models import ConsumerCursor, ProcessedEvent, utcnow
+from services.common.settings import ServiceSettings
 
 log = logging.getLogger("services.consumer")
 
@@ -33,6 +35,81 @@ class FeedEvent:
 
 Handler = Callable[[Session, FeedEvent], None]
 HeadersProvider = Callable[[], Mapping[str, str] | Awaitable[Mapping[str, str]]]
+FEED_SCOPE = "events:read"
+
+
+class ClientCredentials(httpx.Auth):
+    """A service authenticating as its own gateway client (OAuth 2.0 client credentials).
+
+    Fetches an access token from the gateway's `/oauth/token`, reuses it until shortly before
+    it expires, and fetches a new one once when a call answers 401 (a revoked or rotated token).
+    """
+
+    requires_response_body = True
+
+    def __init__(
+        self,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        scope: str = FEED_SCOPE,
+        margin_seconds: float = 30.0,
+    ) -> None:
+        self.token_url = token_url
+        self._credentials = httpx.BasicAuth(client_id, client_secret)
+        self.scope = scope
+        self.margin_seconds = margin_seconds
+        self._token: str | None = None
+        self._renew_at = 0.0
+
+    def _token_request(self) -> httpx.Request:
+        request = httpx.Request(
+            "POST",
+            self.token_url,
+            data={"grant_type": "client_credentials", "scope": self.scope},
+        )
+        return next(self._credentials.auth_flow(request))
+
+    def _store(self, response: httpx.Response) -> None:
+        if response.status_code != 200:
+            self._token = None
+            raise httpx.HTTPStatusError(
+                f"token request refused ({response.status_code}): {response.text[:200]}",
+                request=response.request,
+                response=response,
+            )
+        body = response.json()
+        self._token = str(body["access_token"])
+        self._renew_at = time.monotonic() + max(0.0, body["expires_in"] - self.margin_seconds)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Attach a current token; on a 401, renew it and send once more."""
+        if self._token is None or time.monotonic() >= self._renew_at:
+            self._store((yield self._token_request()))
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        response = yield request
+        if response.status_code == 401:
+            self._store((yield self._token_request()))
+            request.headers["Authorization"] = f"Bearer {self._token}"
+            yield request
+
+
+def service_auth(settings: ServiceSettings) -> ClientCredentials:
+    """This service's own client credentials towards the gateway (never an admin key)."""
+    found = settings.service_client()
+    if found is None:
+        prefix = str(settings.model_config.get("env_prefix", ""))
+        raise RuntimeError(
+            f"{settings.service_name} has no service client: set {prefix}SERVICE_CLIENT_ID and "
+            f"{prefix}SERVICE_CLIENT_SECRET (or run `make run`, which provisions one)"
+        )
+    client_id, secret = found
+    return ClientCredentials(
+        token_url=settings.gateway_url.rstrip("/") + "/oauth/token",
+        client_id=client_id,
+        client_secret=secret,
+    )
 
 
 class FeedConsumer:
@@ -46,6 +123,7 @@ class FeedConsumer:
         database: Database,
         handlers: Mapping[str, Handler],
         headers: HeadersProvider | None = None,
+        auth: httpx.Auth | None = None,
         client: httpx.AsyncClient | None = None,
         interval: float = 1.0,
         batch_size: int = 200,
@@ -56,6 +134,7 @@ class FeedConsumer:
         self.database = database
         self.handlers = dict(handlers)
         self._headers = headers
+        self._auth = auth
         self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=2.0))
         self.interval = interval
         self.batch_size = batch_size
@@ -74,7 +153,10 @@ class FeedConsumer:
             provided = self._headers()
             headers = await provided if isinstance(provided, Awaitable) else provided
         response = await self._client.get(
-            self.feed_url, params={"after": after, "limit": self.batch_size}, headers=dict(headers)
+            self.feed_url,
+            params={"after": after, "limit": self.batch_size},
+            headers=dict(headers),
+            auth=self._auth if self._auth is not None else httpx.USE_CLIENT_DEFAULT,
         )
         response.raise_for_status()
         return [FeedEvent(**item) for item in response.json()["items"]]
@@ -160,3 +242,22 @@ class FeedConsumer:
     async def aclose(self) -> None:
         """Close the HTTP client."""
         await self._client.aclose()
+
+
+def feed_consumer(
+    settings: ServiceSettings,
+    *,
+    producer: str,
+    database: Database,
+    handlers: Mapping[str, Handler],
+    **options: Any,
+) -> FeedConsumer:
+    """A consumer of `producer`'s feed, read through the gateway as this service's own client."""
+    return FeedConsumer(
+        name=f"{settings.service_name}.{producer}",
+        feed_url=f"{settings.gateway_url.rstrip('/')}/{producer}/v1/events",
+        database=database,
+        handlers=handlers,
+        auth=service_auth(settings),
+        **options,
+    )

@@ -1,8 +1,9 @@
 """Who is calling: the gateway's internal token, verified on every request."""
 
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -11,7 +12,19 @@ from services.common.errors import Forbidden, Unauthorized
 from services.common.tokens import InvalidToken, TokenVerifier
 
 INTERNAL_TOKEN_HEADER = "x-internal-token"
-KINDS = ("admin", "department", "bank", "provider", "portal", "enterprise", "service")
+
+
+class ClientKind(StrEnum):
+    """What a client is; the gateway issues it, services decide what each kind may do."""
+
+    ADMIN = "admin"
+    DEPARTMENT = "department"
+    BANK = "bank"
+    PROVIDER = "provider"
+    PORTAL = "portal"
+    ENTERPRISE = "enterprise"
+    SERVICE = "service"
+
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -25,7 +38,7 @@ class Principal:
     """The verified caller: a client of a kind, acting for an organisation, with scopes."""
 
     client_id: str
-    kind: str
+    kind: ClientKind
     org: str | None
     scopes: frozenset[str]
 
@@ -36,7 +49,7 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         """The city demonstration office."""
-        return self.kind == "admin"
+        return self.kind == ClientKind.ADMIN
 
 
 def _verifier(request: Request) -> TokenVerifier:
@@ -64,8 +77,16 @@ def current_client(
             code="invalid_token",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from exc
+    try:
+        kind = ClientKind(claims.kind)
+    except ValueError as exc:
+        raise Unauthorized(
+            f"Unknown client kind '{claims.kind}'.",
+            code="invalid_token",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from exc
     principal = Principal(
-        client_id=claims.client_id, kind=claims.kind, org=claims.org, scopes=claims.scopes
+        client_id=claims.client_id, kind=kind, org=claims.org, scopes=claims.scopes
     )
     request.state.principal = principal
     return principal
@@ -74,30 +95,61 @@ def current_client(
 CurrentClient = Annotated[Principal, Depends(current_client)]
 
 
-def require_scopes(*scopes: str) -> Callable[[Principal], Principal]:
-    """A dependency that admits only callers holding every one of `scopes` (else 403)."""
+class Requirement:
+    """What a dependency requires; the kernel's OpenAPI writes it on the operations using it
+    (`x-required-scopes`, `x-client-kinds`)."""
 
-    def dependency(client: CurrentClient) -> Principal:
-        missing = [scope for scope in scopes if scope not in client.scopes]
+    def __init__(self, scopes: tuple[str, ...], kinds: frozenset[ClientKind] | None) -> None:
+        self.scopes = scopes
+        self.kinds = kinds
+
+
+class Authorization(Requirement):
+    """A dependency admitting callers that hold every scope and are of one of the kinds."""
+
+    def __call__(self, client: CurrentClient) -> Principal:
+        """The caller, or a 403 problem naming what is missing."""
+        missing = [scope for scope in self.scopes if scope not in client.scopes]
         if missing:
             raise Forbidden(
                 f"This operation needs the scope(s): {', '.join(missing)}.",
                 code="insufficient_scope",
             )
-        return client
-
-    dependency.__name__ = "require_" + "_".join(s.replace(":", "_") for s in scopes)
-    return dependency
-
-
-def require_kinds(*kinds: str) -> Callable[[Principal], Principal]:
-    """A dependency that admits only these client kinds (else 403)."""
-
-    def dependency(client: CurrentClient) -> Principal:
-        if client.kind not in kinds:
+        if self.kinds is not None and client.kind not in self.kinds:
             raise Forbidden(
                 f"Clients of kind '{client.kind}' may not do this.", code="forbidden_client_kind"
             )
         return client
 
-    return dependency
+    def __repr__(self) -> str:
+        kinds = sorted(self.kinds) if self.kinds is not None else None
+        return f"authorize(scopes={list(self.scopes)}, kinds={kinds})"
+
+
+def authorize(
+    *, scopes: Iterable[str] = (), kinds: Iterable[ClientKind] | None = None
+) -> Authorization:
+    """The one authorization dependency: `Annotated[Principal, Depends(authorize(...))]`."""
+    wanted = tuple(dict.fromkeys(scopes))
+    allowed = frozenset(ClientKind(kind) for kind in kinds) if kinds is not None else None
+    if not wanted and allowed is None:
+        raise ValueError("authorize() needs scopes, kinds or both")
+    return Authorization(wanted, allowed)
+
+
+def _authorizations(dependant: Any) -> Iterator[Requirement]:
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, Requirement):
+            yield dependency.call
+        yield from _authorizations(dependency)
+
+
+def requirements_of(dependant: Any) -> tuple[list[str], list[str] | None]:
+    """The scopes a route's dependencies require, and the kinds they admit (None = any)."""
+    scopes: dict[str, None] = {}
+    kinds: frozenset[ClientKind] | None = None
+    for authorization in _authorizations(dependant):
+        scopes.update(dict.fromkeys(authorization.scopes))
+        if authorization.kinds is not None:
+            kinds = authorization.kinds if kinds is None else kinds & authorization.kinds
+    return sorted(scopes), ([str(kind) for kind in sorted(kinds)] if kinds is not None else None)

@@ -1,12 +1,19 @@
-"""OpenAPI polish every service shares: problem+json on every error, no stray validation models."""
+"""OpenAPI polish every service shares: problem+json on every error, no stray validation models,
+and each operation's required scopes and client kinds (`x-required-scopes`, `x-client-kinds`)."""
 
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 
 from services.common.errors import PROBLEM_MEDIA_TYPE
+from services.common.identity import requirements_of
+
+REQUIRED_SCOPES = "x-required-scopes"
+CLIENT_KINDS = "x-client-kinds"
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
@@ -35,6 +42,26 @@ def _polish(path: str, operation: dict[str, Any]) -> None:
         responses.setdefault(str(code), _problem(_PHRASES[code]))
 
 
+def annotate_requirements(spec: dict[str, Any], routes: list[BaseRoute]) -> None:
+    """Write what each operation's `authorize` dependencies require into its operation."""
+    paths = spec.get("paths", {})
+    # The routes as `get_openapi` walks them: included routers expanded, their prefixes and
+    # dependencies applied.
+    for route in iter_route_contexts(routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        scopes, kinds = requirements_of(route.dependant)
+        if not scopes and kinds is None:
+            continue
+        for method in route.methods or ():
+            operation = paths.get(route.path_format, {}).get(method.lower())
+            if operation is None:
+                continue
+            operation[REQUIRED_SCOPES] = scopes
+            if kinds is not None:
+                operation[CLIENT_KINDS] = kinds
+
+
 def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """An `app.openapi` that documents every error answer as an RFC 9457 Problem."""
 
@@ -52,6 +79,7 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             for method, operation in path_item.items():
                 if method in _METHODS:
                     _polish(path, operation)
+        annotate_requirements(spec, app.routes)
         schemas = spec.setdefault("components", {}).setdefault("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)

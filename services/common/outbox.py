@@ -11,11 +11,12 @@ from sqlmodel import Session, col, select
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.identity import Principal, require_scopes
+from services.common.identity import Principal, authorize
 from services.common.ids import new_id
 from services.common.models import OutboxEvent, utcnow
 
 EVENTS_SCOPE = "events:read"
+FeedReader = Annotated[Principal, Depends(authorize(scopes=[EVENTS_SCOPE]))]
 
 
 def _serialise_writers(session: Session) -> None:
@@ -114,7 +115,7 @@ def events_router(*, max_limit: int = 1000) -> APIRouter:
     )
     def list_events(
         session: SessionDep,
-        _client: Annotated[Principal, Depends(require_scopes(EVENTS_SCOPE))],
+        _client: FeedReader,
         after: Annotated[
             int, Query(ge=0, le=2**63 - 1, description="Return events with seq greater than this.")
         ] = 0,

@@ -1,14 +1,16 @@
 """Settings every service shares; each service subclasses with its own env prefix."""
 
+import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR_DIR = ROOT / "var"
 DEFAULT_JWKS_PATH = str(VAR_DIR / "keys" / "internal-jwks.json")
+SERVICE_CLIENTS_DIR = VAR_DIR / "service-clients"
 
 Environment = Literal["development", "test", "production"]
 
@@ -36,6 +38,21 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     events_page_max: int = 1000
+    gateway_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The gateway this service reads other services' feeds through.",
+    )
+    service_client_id: str | None = Field(
+        default=None, description="This service's own gateway client (kind `service`)."
+    )
+    service_client_secret: SecretStr | None = Field(
+        default=None, description="That client's OAuth secret."
+    )
+    service_client_file: str | None = Field(
+        default=None,
+        description="JSON file with `client_id` and `client_secret`, read when the two settings "
+        "are unset; default var/service-clients/<service>.json (written by `make run`).",
+    )
 
     @property
     def service_name(self) -> str:
@@ -54,6 +71,16 @@ class ServiceSettings(BaseSettings):
         if not self.resolved_database_url.startswith("postgresql"):
             return None
         return self.database_schema or self.service_name
+
+    def service_client(self) -> tuple[str, str] | None:
+        """This service's gateway client id and secret: from the settings, else from its file."""
+        if self.service_client_id and self.service_client_secret:
+            return self.service_client_id, self.service_client_secret.get_secret_value()
+        path = Path(self.service_client_file or SERVICE_CLIENTS_DIR / f"{self.service_name}.json")
+        if not path.is_file():
+            return None
+        stored = json.loads(path.read_text())
+        return str(stored["client_id"]), str(stored["client_secret"])
 
     def default_secrets(self) -> list[str]:
         """Names of settings still at an insecure development default; subclasses add theirs."""

@@ -3,7 +3,7 @@
 from datetime import date
 
 from services.common.db import Database
-from services.common.identity import Principal
+from services.common.identity import ClientKind, Principal
 from services.registry.enterprises import service
 from services.registry.enterprises.models import Enterprise
 from services.registry.enterprises.schemas import Contact, EnterpriseCreate, LegalRepresentativeIn
@@ -13,7 +13,7 @@ from services.registry.uscc import uscc_check_character
 from services.registry.uscc.organisation_code import organisation_check_character
 
 DEMO_ENTERPRISE_USCC = "91140105MA0KDE119Q"  # the gateway's demo enterprise client acts for it
-SEEDER = Principal(client_id="cli_demo_seed", kind="admin", org=None, scopes=frozenset())
+SEEDER = Principal(client_id="cli_demo_seed", kind=ClientKind.ADMIN, org=None, scopes=frozenset())
 INDUSTRIES = ("I65", "C39", "F52", "M75", "L72", "H62", "E48")
 
 

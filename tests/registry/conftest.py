@@ -12,7 +12,13 @@ from tests.conftest import DatabaseTarget, TokenHeaders
 from tests.support import migrated_settings
 
 AUDIENCE = "registry"
-ALL_SCOPES = ("registry:read", "registry:write", "registry:admin", "events:read")
+ALL_SCOPES = (
+    "registry:read",
+    "registry:write",
+    "registry:report",
+    "registry:admin",
+    "events:read",
+)
 
 
 @pytest.fixture

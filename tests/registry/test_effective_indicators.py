@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from services.common.db import Database
-from services.common.identity import Principal
+from services.common.identity import ClientKind, Principal
 from services.common.migrations import alembic_config
 from services.registry.app import MIGRATIONS
 from services.registry.indicators import service as indicators
@@ -359,7 +359,7 @@ def test_reports_through_the_service_keep_the_tables_equal_to_the_reference(
         row.update(status="active", deregistered_at=None, deregistration_reason=None)
     _insert(database, enterprises, [])
     usccs = [row["uscc"] for row in enterprises]
-    admin = Principal(client_id="cli_admin", kind="admin", org=None, scopes=frozenset(RW))
+    admin = Principal(client_id="cli_admin", kind=ClientKind.ADMIN, org=None, scopes=frozenset(RW))
     for _ in range(150):
         quarter = rng.choice((None, None, 1, 2, 3, 4))
         body = IndicatorReportCreate(

@@ -192,8 +192,9 @@ def test_upload_refusals(registry_client: TestClient, registry_headers: Registry
     assert post(b"\xff\xfe", {**dept, **CSV}).json()["code"] == "invalid_encoding"
 
     assert post(one, CSV).status_code == 401
-    no_write = registry_headers(scopes=["registry:read"])
-    assert post(one, {**no_write, **CSV}).json()["code"] == "insufficient_scope"
+    # imports are reported figures: registry:write (filing one enterprise) is not enough
+    no_report = registry_headers(scopes=["registry:read", "registry:write"])
+    assert post(one, {**no_report, **CSV}).json()["code"] == "insufficient_scope"
     portal = registry_headers(kind="portal", org=make_uscc(0))
     assert post(one, {**portal, **CSV}).json()["code"] == "forbidden_client_kind"
 

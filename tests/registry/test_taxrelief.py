@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from tests.registry.conftest import RegistryHeaders
 
-RW = ("registry:read", "registry:write")
+RW = ("registry:read", "registry:report")
 
 
 def _tax(headers: RegistryHeaders, org: str = "state_tax") -> dict[str, str]:
@@ -141,8 +141,10 @@ def test_who_may_file(registry_client: TestClient, registry_headers: RegistryHea
         registry_client, _tax(registry_headers), 403, department="local_tax", quarter=3
     )
     assert mismatch["code"] == "not_your_department"
-    read_only = registry_headers(kind="department", org="state_tax", scopes=["registry:read"])
-    assert _file(registry_client, read_only, 403)["code"] == "insufficient_scope"
+    no_report = registry_headers(
+        kind="department", org="state_tax", scopes=["registry:read", "registry:write"]
+    )
+    assert _file(registry_client, no_report, 403)["code"] == "insufficient_scope"
     assert registry_client.post("/v1/tax-relief/filings", json={}).status_code == 401
 
 

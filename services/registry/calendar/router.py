@@ -3,12 +3,12 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.identity import Principal, require_kinds, require_scopes
 from services.registry.calendar import service
+from services.registry.calendar.dependencies import AdminKind, AdminScope, Reader
 from services.registry.calendar.schemas import (
     CalendarDayPublic,
     CalendarDayPut,
@@ -18,9 +18,6 @@ from services.registry.calendar.schemas import (
 
 router = APIRouter(tags=["calendar"])
 
-Reader = Annotated[Principal, Depends(require_scopes("registry:read"))]
-AdminScope = Annotated[Principal, Depends(require_scopes("registry:admin"))]
-AdminKind = Annotated[Principal, Depends(require_kinds("admin"))]
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="The year.", examples=[2015])]
 
 

@@ -9,9 +9,9 @@ from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.etag import check_if_match
 from services.common.idempotency import Idempotency, idempotent
-from services.common.identity import Principal, require_kinds, require_scopes
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.registry.complaints import service
+from services.registry.complaints.dependencies import Reader, Staff, Writer
 from services.registry.complaints.schemas import (
     ComplaintClass,
     ComplaintCreate,
@@ -29,11 +29,6 @@ from services.registry.complaints.schemas import (
 
 router = APIRouter(tags=["complaints"])
 
-Reader = Annotated[Principal, Depends(require_scopes("registry:read"))]
-Writer = Annotated[Principal, Depends(require_scopes("registry:write"))]
-AdminScope = Annotated[Principal, Depends(require_scopes("registry:admin"))]
-AdminKind = Annotated[Principal, Depends(require_kinds("admin"))]
-Staff = Annotated[Principal, Depends(require_kinds("admin", "department"))]
 Idem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 ComplaintPath = Annotated[
     str,

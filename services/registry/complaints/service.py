@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 from services.common.dates import shanghai_date
 from services.common.errors import Conflict, Forbidden, NotFound, field_error
 from services.common.etag import etag_of
-from services.common.identity import Principal
+from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
 from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
@@ -94,7 +94,7 @@ TRANSITIONS: Final[
 }
 OPEN: Final = frozenset({St.ASSIGNED, St.IN_PROGRESS, St.INVESTIGATING, St.ESCALATED})
 ANSWERED: Final = frozenset({St.RESOLVED, St.REPORTED, St.REJECTED})
-FILERS: Final = frozenset({"enterprise", "portal"})
+FILERS: Final = frozenset({ClientKind.ENTERPRISE, ClientKind.PORTAL})
 _COMPLAINTS: Final = Complaint.__table__  # type: ignore[attr-defined]
 _ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
@@ -134,7 +134,7 @@ def _roles(principal: Principal, complaint: Complaint) -> set[str]:
     roles = set()
     if principal.is_admin:
         roles.add(ADMIN)
-    if principal.kind == "department" and principal.org == complaint.department:
+    if principal.kind == ClientKind.DEPARTMENT and principal.org == complaint.department:
         roles.add(HANDLER)
     if (
         principal.kind in FILERS
@@ -204,7 +204,7 @@ def _public(complaint: Complaint, principal: Principal | None) -> ComplaintPubli
     )
 
 
-COMPLAINANT_KINDS = frozenset({"enterprise", "portal"})
+COMPLAINANT_KINDS = frozenset({ClientKind.ENTERPRISE, ClientKind.PORTAL})
 
 
 def _detail(session: Session, complaint: Complaint, principal: Principal | None) -> ComplaintDetail:
@@ -435,7 +435,7 @@ def _visible_statement(principal: Principal, department: Department | None) -> S
     if principal.is_admin:
         if department is not None:
             statement = statement.where(col(Complaint.department) == department.value)
-    elif principal.kind == "department":
+    elif principal.kind == ClientKind.DEPARTMENT:
         if department is not None and department.value != principal.org:
             raise Forbidden(
                 "A department sees only its own complaints.", code="not_your_department"
@@ -494,7 +494,7 @@ def stats(
     session: Session, *, principal: Principal, department: Department | None
 ) -> ComplaintStats:
     """Per department: totals, open, overdue, answered and on time (by the current department)."""
-    if principal.kind == "department":
+    if principal.kind == ClientKind.DEPARTMENT:
         department = Department(principal.org) if principal.org in set(Department) else None
         if department is None:
             return ComplaintStats(as_of=_today(), departments=[])

@@ -9,9 +9,9 @@ from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.etag import check_if_match, etag_of
 from services.common.idempotency import Idempotency, idempotent
-from services.common.identity import Principal, require_scopes
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.registry.enterprises import service
+from services.registry.enterprises.dependencies import IdKey, Reader, Writer
 from services.registry.enterprises.schemas import (
     ChangeOut,
     DeregistrationIn,
@@ -22,22 +22,9 @@ from services.registry.enterprises.schemas import (
     EnterpriseUpdate,
 )
 
-READ_SCOPE, WRITE_SCOPE, ADMIN_SCOPE = "registry:read", "registry:write", "registry:admin"
-
 router = APIRouter(tags=["enterprises"])
-Reader = Annotated[Principal, Depends(require_scopes(READ_SCOPE))]
-Writer = Annotated[Principal, Depends(require_scopes(WRITE_SCOPE))]
 OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 Filters = Annotated[EnterpriseFilters, Query()]
-
-
-def id_number_key(request: Request) -> bytes:
-    """The key ID numbers are hashed under."""
-    key: str = request.app.state.settings.id_number_key
-    return key.encode()
-
-
-IdKey = Annotated[bytes, Depends(id_number_key)]
 
 
 def _headers(public: EnterprisePublic) -> dict[str, str]:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 
 from services.common.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from services.common.etag import etag_of
-from services.common.identity import Principal
+from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
 from services.common.models import utcnow
 from services.common.outbox import emit
@@ -46,8 +46,8 @@ from services.registry.enterprises.schemas import (
 )
 from services.registry.sizing import SizeClass
 
-SEES_ALL = frozenset({"admin", "department", "service"})
-ACTS_FOR_ONE = frozenset({"enterprise", "portal"})
+SEES_ALL = frozenset({ClientKind.ADMIN, ClientKind.DEPARTMENT, ClientKind.SERVICE})
+ACTS_FOR_ONE = frozenset({ClientKind.ENTERPRISE, ClientKind.PORTAL})
 FILERS = SEES_ALL | ACTS_FOR_ONE
 
 # Fields whose new values go into `enterprise.updated`; personal data never does.

@@ -8,15 +8,12 @@ from fastapi.responses import JSONResponse
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.idempotency import Idempotency, idempotent
-from services.common.identity import Principal, require_kinds, require_scopes
-from services.registry.enterprises.router import READ_SCOPE, WRITE_SCOPE, IdKey
+from services.registry.enterprises.dependencies import IdKey
 from services.registry.imports import service
+from services.registry.imports.dependencies import Department, Importer, Reader
 from services.registry.imports.schemas import CSV_EXAMPLE, JSONL_EXAMPLE, ImportJobOut
 
 router = APIRouter(tags=["imports"])
-Importer = Annotated[Principal, Depends(require_scopes(WRITE_SCOPE))]
-Reader = Annotated[Principal, Depends(require_scopes(READ_SCOPE))]
-Department = Annotated[Principal, Depends(require_kinds("admin", "department"))]
 OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 
 

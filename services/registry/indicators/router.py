@@ -8,8 +8,8 @@ from fastapi.responses import JSONResponse
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.idempotency import Idempotency, idempotent
-from services.common.identity import Principal, require_scopes
 from services.registry.indicators import service
+from services.registry.indicators.dependencies import Reader, Writer
 from services.registry.indicators.schemas import (
     EnterpriseIndicators,
     IndicatorReportCreate,
@@ -19,8 +19,6 @@ from services.registry.indicators.schemas import (
 
 router = APIRouter(tags=["indicators"])
 
-Reader = Annotated[Principal, Depends(require_scopes("registry:read"))]
-Writer = Annotated[Principal, Depends(require_scopes("registry:write"))]
 Idem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 UsccPath = Annotated[
     str,

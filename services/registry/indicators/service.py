@@ -9,7 +9,7 @@ from sqlmodel import Session, col
 
 from services.common.dates import shanghai_date
 from services.common.errors import Conflict, Forbidden, NotFound, field_error
-from services.common.identity import Principal
+from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
 from services.common.models import utcnow
 from services.common.outbox import emit
@@ -36,8 +36,10 @@ from services.registry.indicators.schemas import (
 )
 from services.registry.sizing import SizingError, classify
 
-READERS: Final = frozenset({"admin", "department", "enterprise", "portal"})
-SELF_KINDS: Final = frozenset({"enterprise", "portal"})
+READERS: Final = frozenset(
+    {ClientKind.ADMIN, ClientKind.DEPARTMENT, ClientKind.ENTERPRISE, ClientKind.PORTAL}
+)
+SELF_KINDS: Final = frozenset({ClientKind.ENTERPRISE, ClientKind.PORTAL})
 
 
 def precedence_public() -> PrecedencePublic:
@@ -96,7 +98,7 @@ def _allowed_source(principal: Principal, source: IndicatorSource) -> None:
                 code="source_not_allowed",
             )
         return
-    if principal.kind == "department":
+    if principal.kind == ClientKind.DEPARTMENT:
         own = DEPARTMENT_SOURCES.get(principal.org or "")
         if own is None or own is not source:
             raise Forbidden(

@@ -2,13 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.identity import Principal, require_kinds, require_scopes
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.registry.monitoring import service
+from services.registry.monitoring.dependencies import Admin, AdminKind, Monitor, Reader
 from services.registry.monitoring.schemas import (
     PlanBaseline,
     ProgressReport,
@@ -20,10 +20,6 @@ from services.registry.monitoring.schemas import (
 
 router = APIRouter(tags=["monitoring"])
 
-Reader = Annotated[Principal, Depends(require_scopes("registry:read"))]
-Monitor = Annotated[Principal, Depends(require_kinds("admin", "department"))]
-Admin = Annotated[Principal, Depends(require_scopes("registry:admin"))]
-AdminKind = Annotated[Principal, Depends(require_kinds("admin"))]
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="Calendar year.", examples=[2015])]
 UnitPath = Annotated[
     str,

@@ -9,9 +9,9 @@ from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.etag import check_if_match
 from services.common.idempotency import Idempotency, idempotent
-from services.common.identity import Principal, require_kinds, require_scopes
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.registry.taxrelief import service
+from services.registry.taxrelief.dependencies import Officials, Reader, Writer
 from services.registry.taxrelief.schemas import (
     QuarterlyReliefReport,
     TaxReliefFilingCreate,
@@ -22,9 +22,6 @@ from services.registry.taxrelief.schemas import (
 
 router = APIRouter(tags=["tax relief"])
 
-Reader = Annotated[Principal, Depends(require_scopes("registry:read"))]
-Writer = Annotated[Principal, Depends(require_scopes("registry:write"))]
-Officials = Annotated[Principal, Depends(require_kinds("admin", "department"))]
 Idem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 FilingPath = Annotated[
     str, Path(max_length=40, description="Filing id.", examples=["trf_01JA2B3C4D5E6F7G8H9J0KMNPQ"])

@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 from services.common.dates import shanghai_date
 from services.common.errors import Conflict, Forbidden, NotFound, field_error
 from services.common.etag import etag_of
-from services.common.identity import Principal
+from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
 from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
@@ -43,7 +43,7 @@ def _filing_department(principal: Principal, named: str | None) -> str:
         if named is None:
             raise field_error("body.department", "department_required", "Name the tax department.")
         department = named
-    elif principal.kind == "department":
+    elif principal.kind == ClientKind.DEPARTMENT:
         department = principal.org or ""
         if named is not None and named != department:
             raise Forbidden("A department files only its own figures.", code="not_your_department")

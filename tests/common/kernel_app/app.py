@@ -15,7 +15,7 @@ from services.common.db import SessionDep
 from services.common.errors import Conflict, NotFound, problem_responses
 from services.common.etag import check_if_match, etag_of
 from services.common.idempotency import Idempotency, idempotent
-from services.common.identity import CurrentClient, Principal, require_scopes
+from services.common.identity import CurrentClient, Principal, authorize
 from services.common.ids import new_id
 from services.common.outbox import emit
 from services.common.pagination import CursorQuery, LimitQuery, Page, page_of, paginate
@@ -52,7 +52,7 @@ class WidgetOut(BaseModel):
 
 
 router = APIRouter()
-Writer = Annotated[Principal, Depends(require_scopes("widgets:write"))]
+Writer = Annotated[Principal, Depends(authorize(scopes=["widgets:write"]))]
 Idem = Annotated[Idempotency | None, Depends(idempotent(required=True))]
 
 
