@@ -3,9 +3,17 @@
 import asyncio
 import contextlib
 
+import pytest
+
 from gateway.auth import authenticator as auth_module
-from tests.gateway.conftest import RunningGateway, StartGateway
+from tests.gateway.conftest import TRANSPORTS, RunningGateway, StartGateway
 from tests.servers import free_port
+
+
+@pytest.fixture(params=TRANSPORTS)
+def upstream_transport(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on both upstream transports."""
+    return str(request.param)
 
 
 def test_rate_limit_storage_down_fails_open_and_readyz_says_so(start_gateway: StartGateway) -> None:

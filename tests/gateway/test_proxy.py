@@ -4,7 +4,15 @@ import hashlib
 import json
 import os
 
-from tests.gateway.conftest import RunningGateway
+import pytest
+
+from tests.gateway.conftest import TRANSPORTS, RunningGateway
+
+
+@pytest.fixture(params=TRANSPORTS)
+def upstream_transport(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on both upstream transports."""
+    return str(request.param)
 
 
 def test_request_body_and_query_are_forwarded(gw: RunningGateway) -> None:
