@@ -108,7 +108,7 @@ class Gate:
         except BaseException:
             if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
                 self.release()  # handed a slot just as we gave up: pass it on
-            else:
+            elif waiter in self._waiters:  # `release` may have dropped it already
                 self._waiters.remove(waiter)
             raise
         finally:
