@@ -238,6 +238,16 @@ class _AiohttpAnswer:
             self._response.close()
 
 
+def _text(value: bytes) -> str:
+    """A header value as aiohttp will write it back (UTF-8), so its bytes arrive unchanged."""
+    if value.isascii():
+        return value.decode("ascii")
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")  # not UTF-8 (legacy obs-text): cannot pass through as is
+
+
 async def _watched(body: AsyncIterator[bytes], failed: list[BaseException]) -> AsyncIterator[bytes]:
     """`body`, noting in `failed` why it broke off (aiohttp reports it as a connection error)."""
     try:
@@ -299,7 +309,7 @@ class AiohttpTransport(Transport):
         self.start()
         assert self._session is not None
         sent = [("Host", self.host_header)]
-        sent += [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+        sent += [(k.decode("latin-1"), _text(v)) for k, v in headers]
         if content_length is not None and not isinstance(body, bytes):
             sent.append(("Content-Length", str(content_length)))
         data: Body = body if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS") else None

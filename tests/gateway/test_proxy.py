@@ -58,6 +58,13 @@ def test_hop_by_hop_headers_are_dropped(gw: RunningGateway) -> None:
     assert seen["x-custom"] == "kept"
 
 
+def test_utf8_header_value_arrives_byte_exact(gw: RunningGateway) -> None:
+    value = "太原 café".encode()
+    headers = {"X-API-Key": gw.key_for("bank"), "X-Note": value}  # type: ignore[dict-item]
+    seen = gw.http.get("/registry/v1/echo", headers=headers).json()["headers"]
+    assert seen["x-note"].encode("latin-1") == value  # the echo decodes header bytes as latin-1
+
+
 def test_head_and_keepalive_reuse(gw: RunningGateway) -> None:
     headers = {"X-API-Key": gw.key_for("bank")}
     assert gw.http.head("/registry/v1/echo", headers=headers).status_code in (200, 405)
