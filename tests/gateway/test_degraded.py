@@ -10,12 +10,7 @@ from tests.gateway.conftest import TRANSPORTS, RunningGateway, StartGateway
 from tests.servers import free_port
 
 
-@pytest.fixture(params=TRANSPORTS)
-def upstream_transport(request: pytest.FixtureRequest) -> str:
-    """Every test here runs on both upstream transports."""
-    return str(request.param)
-
-
+@pytest.mark.parametrize("upstream_transport", TRANSPORTS)
 def test_rate_limit_storage_down_fails_open_and_readyz_says_so(start_gateway: StartGateway) -> None:
     gw = start_gateway(rate_limit_storage=f"redis://127.0.0.1:{free_port()}")
     headers = {"X-API-Key": gw.key_for("bank")}
