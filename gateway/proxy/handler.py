@@ -473,7 +473,7 @@ class ProxyHandler:
                 raise _Refused(
                     400,
                     "invalid_header",
-                    f"The header '{exc.name}' contains CR, LF or NUL, which cannot be forwarded.",
+                    f"The {exc.field} contains CR, LF or NUL, which cannot be forwarded.",
                 ) from exc
             except Saturated as exc:
                 self.metrics.upstream_errors.labels(name, "saturated").inc()

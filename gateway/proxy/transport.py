@@ -38,9 +38,9 @@ _UNSAFE = re.compile(rb"[\r\n\x00]")
 class InvalidHeader(ValueError):
     """A header name or value (or the request target) holds CR, LF or NUL."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field  # "header 'x-name'" or "request target"
 
 
 class Saturated(Exception):
@@ -78,7 +78,8 @@ def check_headers(target: bytes, headers: Headers) -> None:
         raise InvalidHeader("request target")
     for name, value in headers:
         if _UNSAFE.search(name) or _UNSAFE.search(value):
-            raise InvalidHeader(name.decode("latin-1").encode("unicode_escape").decode())
+            printable = name.decode("latin-1").encode("unicode_escape").decode()
+            raise InvalidHeader(f"header '{printable}'")
 
 
 class Gate:
