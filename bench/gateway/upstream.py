@@ -1,18 +1,21 @@
-"""The benchmark's upstream: a service-shaped FastAPI app (kernel request context, problem
-handlers, internal-token check) answering a small JSON page, with no database.
+"""The benchmark's upstream: one route answering a small JSON page, with no database.
 
-`BENCH_UPSTREAM_MODE=trivial` drops the kernel middleware and the token check (a bare route).
+`BENCH_UPSTREAM_MODE=service` builds it as every service is built (services/common/app.py: the
+kernel's middleware, problem handlers and internal-token check); `trivial` is a bare FastAPI
+route. The difference is the kernel's share of a request.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
+from pydantic_settings import SettingsConfigDict
 
-from services.common.errors import install_problem_handlers
+from services.common.app import create_service_app
 from services.common.identity import CurrentClient
-from services.common.observability import RequestContextMiddleware, configure_logging
-from services.common.tokens import DEFAULT_ISSUER, TokenVerifier, load_jwks
+from services.common.settings import ServiceSettings
 
 
 class Item(BaseModel):
@@ -37,31 +40,43 @@ ITEMS = [
 ]
 
 
+class BenchSettings(ServiceSettings):
+    """A service named `registry` (the audience the bench's internal token names)."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+
 def create_app() -> FastAPI:
     """The upstream app."""
-    mode = os.environ.get("BENCH_UPSTREAM_MODE", "service")
-    app = FastAPI(title="bench upstream")
     page = Page(items=ITEMS)
-    if mode == "trivial":
+    if os.environ.get("BENCH_UPSTREAM_MODE", "service") == "trivial":
+        app = FastAPI(title="bench upstream")
 
         @app.get("/v1/enterprises")
         def trivial_list() -> Page:
             return page
 
-    else:
-        configure_logging("WARNING")
-        app.state.token_verifier = TokenVerifier(
-            load_jwks(os.environ["BENCH_JWKS"]), issuer=DEFAULT_ISSUER, audience="registry"
-        )
-        install_problem_handlers(app)
-        app.add_middleware(RequestContextMiddleware, service="registry")
+        @app.get("/healthz")
+        def healthz() -> dict[str, str]:
+            return {"status": "ok"}
 
-        @app.get("/v1/enterprises")
-        def service_list(client: CurrentClient) -> Page:
-            return page
+        return app
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    router = APIRouter()
 
-    return app
+    @router.get("/v1/enterprises")
+    def service_list(client: CurrentClient) -> Page:
+        return page
+
+    settings = BenchSettings(
+        internal_jwks=os.environ["BENCH_JWKS"],
+        database_url=f"sqlite:///{tempfile.gettempdir()}/bench-upstream-unused.db",
+        log_level="WARNING",
+    )
+    return create_service_app(
+        settings=settings,
+        title="bench upstream",
+        description="The kernel around one route.",
+        routers=[router],
+        migrations=Path(__file__).resolve().parents[2] / "services/registry/migrations",
+    )

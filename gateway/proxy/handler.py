@@ -1,8 +1,9 @@
 """The hot path: a bare ASGI handler forwarding `/{service}/v1/...` to the service's `/v1/...`.
 
 Per request: one pass over the headers, a cached credential lookup, a scope check, one
-rate-limit `incr`, a cached internal token, and a pooled aiohttp call whose body is streamed
-both ways (small responses are sent in one ASGI message). No pydantic, no re-encoding.
+rate-limit `incr`, a cached internal token, and one exchange on the upstream's bounded transport
+whose body is streamed both ways (small responses are sent in one ASGI message). No pydantic,
+no re-encoding.
 """
 
 import asyncio
@@ -24,13 +25,12 @@ from gateway.proxy.clientip import client_ip
 from gateway.proxy.pool import (
     ConnectFailed,
     Disconnected,
-    Response,
     UpstreamError,
-    UpstreamPool,
     UpstreamTimeout,
     parse_base,
 )
 from gateway.proxy.problems import problem
+from gateway.proxy.transport import Answer, InvalidHeader, Saturated, transport_for
 from gateway.ratelimit.limiter import Decision, RateLimiter
 from gateway.settings import GatewaySettings
 from services.common.requestctx import reset_request_id, set_request_id
@@ -89,8 +89,112 @@ class _Disconnected(Exception):
     """The caller went away while its body was being read."""
 
 
+class _Refused(Exception):
+    """A step refused the request: answer this problem instead of forwarding."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        headers: list[tuple[bytes, bytes]] | tuple[tuple[bytes, bytes], ...] = (),
+    ) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers
+
+
+class _Call:
+    """One request as the steps see it: what its headers said and what the steps decided."""
+
+    __slots__ = (
+        "caller",
+        "content_length",
+        "credential",
+        "forwarded",
+        "has_body",
+        "host",
+        "incoming_xff",
+        "method",
+        "name",
+        "on_behalf",
+        "path",
+        "peer_ip",
+        "query",
+        "raw_path",
+        "request_id",
+        "route",
+        "service_path",
+        "traceparent",
+    )
+
+    def __init__(self, scope: Scope) -> None:
+        self.path: str = scope["path"]
+        self.method: str = scope["method"]
+        self.name, _, rest = self.path[1:].partition("/")
+        self.service_path = "/" + rest
+        self.raw_path: bytes = scope.get("raw_path") or self.path.encode()
+        self.query: bytes = scope.get("query_string") or b""
+        peer = scope.get("client")
+        self.peer_ip: str = peer[0] if peer else "unknown"
+        self.caller: Caller | None = None
+        self.route = f"{self.name}.unknown"
+        # One pass over the headers: pick out what we read, keep what we forward.
+        credential: str | None = None
+        request_id: str | None = None
+        traceparent: str | None = None
+        self.on_behalf: str | None = None
+        self.incoming_xff: str | None = None
+        self.host = b""
+        self.has_body = False
+        self.content_length: int | None = None
+        connection_tokens: set[bytes] | None = None
+        forwarded: Headers = []
+        for key, value in scope["headers"]:
+            if key in STRIPPED or key.startswith(STRIPPED_PREFIXES):
+                if key == b"authorization":
+                    if value[:7].lower() == b"bearer ":
+                        credential = value[7:].strip().decode("latin-1")
+                elif key == b"x-api-key":
+                    credential = credential or value.strip().decode("latin-1")
+                elif key == b"x-request-id":
+                    request_id = value.decode("latin-1")
+                elif key == b"traceparent":
+                    traceparent = value.decode("latin-1")
+                elif key == b"x-on-behalf-of":
+                    self.on_behalf = value.strip().decode("latin-1")
+                elif key == b"host":
+                    self.host = value
+                elif key == b"x-forwarded-for":
+                    xff = value.decode("latin-1")
+                    self.incoming_xff = f"{self.incoming_xff}, {xff}" if self.incoming_xff else xff
+                elif key == b"transfer-encoding":
+                    self.has_body = True
+                    self.content_length = None
+                elif key == b"connection":
+                    connection_tokens = {t.strip().lower() for t in value.split(b",")}
+                continue
+            if key == b"content-length":
+                self.content_length = int(value) if value.isdigit() else 0
+                self.has_body = self.content_length > 0
+                continue
+            forwarded.append((key, value))
+        if connection_tokens:
+            forwarded = [(k, v) for k, v in forwarded if k not in connection_tokens]
+        self.forwarded = forwarded
+        self.credential = credential
+        if request_id is None or not _REQUEST_ID.match(request_id):
+            request_id = "req_" + os.urandom(12).hex()
+        self.request_id: str = request_id
+        if traceparent is None or not _TRACEPARENT.match(traceparent):
+            traceparent = f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
+        self.traceparent: str = traceparent
+
+
 class Upstream:
-    """One service: its base URL, its connection pool and its circuit breaker."""
+    """One service: its base URL, its transport (bounded connections) and its circuit breaker."""
 
     def __init__(self, name: str, base_url: str, settings: GatewaySettings) -> None:
         self.name = name
@@ -101,21 +205,15 @@ class Upstream:
             reset_seconds=settings.breaker_reset_seconds,
         )
         self.read_timeout = settings.read_timeout_seconds
-        self.pool = UpstreamPool(
-            host,
-            port,
-            max_idle=settings.upstream_pool_size,
-            connect_timeout=settings.connect_timeout_seconds,
-            read_timeout=settings.read_timeout_seconds,
-            keepalive=settings.upstream_keepalive_seconds,
-        )
+        self.transport = transport_for(settings, host, port)
 
     def start(self) -> None:
-        """Nothing to open ahead: connections are made on first use and kept alive."""
+        """Open the transport in the running loop (connections are made on first use)."""
+        self.transport.start()
 
     async def close(self) -> None:
-        """Close the pool."""
-        await self.pool.close()
+        """Close the transport's connections."""
+        await self.transport.close()
 
 
 class ProxyHandler:
@@ -145,224 +243,36 @@ class ProxyHandler:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request whose first path segment names a service."""
         started = time.perf_counter()
-        path: str = scope["path"]
-        method: str = scope["method"]
-        name, _, rest = path[1:].partition("/")
-        service_path = "/" + rest
-        upstream = self.upstreams[name]
-
-        # One pass over the headers: pick out what we read, keep what we forward.
-        credential: str | None = None
-        request_id: str | None = None
-        traceparent: str | None = None
-        on_behalf: str | None = None
-        incoming_xff: str | None = None
-        host = b""
-        has_body = False
-        connection_tokens: set[bytes] | None = None
-        content_length: int | None = None
-        forwarded: Headers = []
-        for key, value in scope["headers"]:
-            if key in STRIPPED or key.startswith(STRIPPED_PREFIXES):
-                if key == b"authorization":
-                    if value[:7].lower() == b"bearer ":
-                        credential = value[7:].strip().decode("latin-1")
-                elif key == b"x-api-key":
-                    credential = credential or value.strip().decode("latin-1")
-                elif key == b"x-request-id":
-                    request_id = value.decode("latin-1")
-                elif key == b"traceparent":
-                    traceparent = value.decode("latin-1")
-                elif key == b"x-on-behalf-of":
-                    on_behalf = value.strip().decode("latin-1")
-                elif key == b"host":
-                    host = value
-                elif key == b"x-forwarded-for":
-                    xff = value.decode("latin-1")
-                    incoming_xff = f"{incoming_xff}, {xff}" if incoming_xff else xff
-                elif key == b"transfer-encoding":
-                    has_body = True
-                    content_length = None
-                elif key == b"connection":
-                    connection_tokens = {t.strip().lower() for t in value.split(b",")}
-                continue
-            if key == b"content-length":
-                content_length = int(value) if value.isdigit() else 0
-                has_body = content_length > 0
-                continue
-            forwarded.append((key, value))
-        if connection_tokens:
-            forwarded = [(k, v) for k, v in forwarded if k not in connection_tokens]
-        if request_id is None or not _REQUEST_ID.match(request_id):
-            request_id = "req_" + os.urandom(12).hex()
-        if traceparent is None or not _TRACEPARENT.match(traceparent):
-            traceparent = f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
-
-        context = set_request_id(request_id)
-        rule = rule_for(name, service_path)
-        route = rule.name if rule is not None else f"{name}.unknown"
-        caller: Caller | None = None
-        decision: Decision | None = None
+        call = _Call(scope)
+        upstream = self.upstreams[call.name]
+        context = set_request_id(call.request_id)
         status = 500
         probe: int | None = None
         admitted = False
-        raw_path: bytes = scope.get("raw_path") or path.encode()
         try:
-            if (
-                rule is None
-                or not service_path.startswith("/v1/")
-                # Authorized on the decoded name, forwarded from the raw path: they must agree.
-                or not raw_path.startswith(b"/" + name.encode() + b"/")
-            ):
-                status = await self._problem(
-                    send, 404, "not_found", f"No route at {path}.", path, request_id
-                )
-                return
-            required = rule.scope_for(method)
-            peer = scope.get("client")
-            peer_ip = peer[0] if peer else "unknown"
-            caller_ip = client_ip(peer_ip, incoming_xff, self.trusted)
-            if credential is not None:
-                # A credential that failed too often costs no more lookups; a valid one
-                # always passes, whatever else came from its address.
-                blocked = self.limiter.refused(credential)
-                if blocked:
-                    status = await self._auth_limited(send, blocked, path, request_id)
-                    return
-                try:
-                    caller = await self.authenticator.authenticate(credential)
-                except AuthError as exc:
-                    retry_after = await self.limiter.failed(
-                        credential=credential, address=caller_ip
-                    )
-                    if retry_after:
-                        status = await self._auth_limited(send, retry_after, path, request_id)
-                        return
-                    status = await self._problem(
-                        send, 401, exc.code, exc.detail, path, request_id, _WWW_INVALID
-                    )
-                    return
-            elif required != PUBLIC:
-                status = await self._problem(
-                    send,
-                    401,
-                    "missing_credentials",
-                    "Send an API key (Authorization: Bearer or X-API-Key) or an access token.",
-                    path,
-                    request_id,
-                    _WWW_BEARER,
-                )
-                return
-            if caller is not None and required != PUBLIC and required not in caller.scopes:
-                status = await self._problem(
-                    send,
-                    403,
-                    "insufficient_scope",
-                    f"This route needs the scope '{required}', which this client does not hold.",
-                    path,
-                    request_id,
-                )
-                return
-            org = caller.org if caller is not None else None
-            if on_behalf is not None and caller is not None:
-                if "on_behalf" not in caller.scopes:
-                    status = await self._problem(
-                        send,
-                        403,
-                        "on_behalf_not_allowed",
-                        "This client may not act on behalf of an enterprise.",
-                        path,
-                        request_id,
-                    )
-                    return
-                if not _USCC.match(on_behalf):
-                    status = await self._problem(
-                        send,
-                        400,
-                        "invalid_on_behalf_of",
-                        "X-On-Behalf-Of must be an enterprise's 18-character USCC.",
-                        path,
-                        request_id,
-                    )
-                    return
-                org = on_behalf
-
-            if caller is not None:
-                klass = "read" if method in READ_METHODS else "write"
-                limits = caller.rate_limits
-                decision = await self.limiter.hit(
-                    identity=caller.client_id,
-                    klass=klass,
-                    override=limits.get(klass) if limits else None,
-                )
-            else:
-                decision = await self.limiter.hit(identity=caller_ip, klass="public")
-            if not decision.allowed:
-                status = await self._problem(
-                    send,
-                    429,
-                    "rate_limited",
-                    f"Too many requests; retry in {decision.retry_after} s.",
-                    path,
-                    request_id,
-                    [
-                        (b"retry-after", str(decision.retry_after).encode()),
-                        (b"ratelimit-policy", decision.policy),
-                        (b"ratelimit", decision.state),
-                    ],
-                )
-                return
-
-            wait = upstream.breaker.admit()
-            if wait:
-                self.metrics.upstream_errors.labels(name, "circuit_open").inc()
-                status = await self._problem(
-                    send,
-                    503,
-                    "upstream_unavailable",
-                    f"The {name} service is unavailable; retry shortly.",
-                    path,
-                    request_id,
-                    [(b"retry-after", str(max(1, round(wait))).encode())],
-                )
-                return
+            required = self._route(call)
+            caller_ip = client_ip(call.peer_ip, call.incoming_xff, self.trusted)
+            await self._authenticate(call, required, caller_ip)
+            org = self._authorize(call, required)
+            decision = await self._limit(call, caller_ip)
+            probe = self._admit(upstream)
             admitted = True
-            probe = upstream.breaker.current_probe()
-
-            # Identity and tracing headers are the gateway's, never the caller's.
-            if caller is not None:
-                forwarded.append((b"authorization", self.tokens.authorization(caller, name, org)))
-            if incoming_xff and peer_ip in self.trusted:
-                forwarded.append((b"x-forwarded-for", f"{incoming_xff}, {peer_ip}".encode()))
-            else:
-                forwarded.append((b"x-forwarded-for", peer_ip.encode()))
-            forwarded.append((b"x-forwarded-proto", scope.get("scheme", "http").encode()))
-            if host:
-                forwarded.append((b"x-forwarded-host", host))
-            forwarded.append((b"x-request-id", request_id.encode()))
-            forwarded.append((b"traceparent", traceparent.encode()))
-
-            target = upstream.prefix + raw_path[len(name) + 1 :]
-            query = scope.get("query_string")
-            if query:
-                target += b"?" + query
-            status = await self._forward(
-                upstream,
-                method,
-                target,
-                forwarded,
-                content_length if has_body else None,
-                has_body,
-                receive,
+            self._add_gateway_headers(call, scope, org)
+            status = await self._forward(upstream, call, receive, send, decision)
+        except _Refused as refused:
+            status = await self._problem(
                 send,
-                request_id,
-                path,
-                decision,
+                refused.status,
+                refused.code,
+                refused.detail,
+                call.path,
+                call.request_id,
+                refused.headers,
             )
         except _Disconnected:
             status = 499
         except Exception:
-            log.exception("proxy failure on %s %s", method, path)
+            log.exception("proxy failure on %s %s", call.method, call.path)
             if status == 500:
                 with contextlib.suppress(Exception):
                     await self._problem(
@@ -370,74 +280,212 @@ class ProxyHandler:
                         500,
                         "internal_error",
                         "An unexpected error occurred.",
-                        path,
-                        request_id,
+                        call.path,
+                        call.request_id,
                     )
         finally:
             if admitted:
                 # Every admitted call reports: one that ended without an upstream outcome
                 # (caller gone, internal error) must not leave a half-open probe pending.
                 upstream.breaker.abandon(probe)
-            elapsed = time.perf_counter() - started
-            kind = caller.kind if caller is not None else "anonymous"
-            self.metrics.observe(kind, route, status, elapsed)
-            if self.access_log is not None:
-                self.access_log.write(
-                    {
-                        "request_id": request_id,
-                        "client": caller.client_id if caller is not None else None,
-                        "kind": kind,
-                        "method": method,
-                        "route": route,
-                        "path": path,
-                        "status": status,
-                        "latency_ms": round(elapsed * 1000, 2),
-                    }
-                )
+            self._record(call, status, time.perf_counter() - started)
             reset_request_id(context)
+
+    def _route(self, call: _Call) -> str:
+        """The scope the route needs; 404 for a path no rule covers."""
+        rule = rule_for(call.name, call.service_path)
+        if (
+            rule is None
+            or not call.service_path.startswith("/v1/")
+            # Authorized on the decoded name, forwarded from the raw path: they must agree.
+            or not call.raw_path.startswith(b"/" + call.name.encode() + b"/")
+        ):
+            raise _Refused(404, "not_found", f"No route at {call.path}.")
+        call.route = rule.name
+        return rule.scope_for(call.method)
+
+    async def _authenticate(self, call: _Call, required: str, caller_ip: str) -> None:
+        """Who calls (`call.caller`), if a credential came; 401 or 429 if it does not hold."""
+        credential = call.credential
+        if credential is None:
+            if required != PUBLIC:
+                raise _Refused(
+                    401,
+                    "missing_credentials",
+                    "Send an API key (Authorization: Bearer or X-API-Key) or an access token.",
+                    _WWW_BEARER,
+                )
+            return
+        # A credential that failed too often costs no more lookups; a valid one always
+        # passes, whatever else came from its address.
+        blocked = self.limiter.refused(credential)
+        if blocked:
+            raise _auth_limited(blocked)
+        try:
+            call.caller = await self.authenticator.authenticate(credential)
+        except AuthError as exc:
+            retry_after = await self.limiter.failed(credential=credential, address=caller_ip)
+            if retry_after:
+                raise _auth_limited(retry_after) from exc
+            raise _Refused(401, exc.code, exc.detail, _WWW_INVALID) from exc
+
+    @staticmethod
+    def _authorize(call: _Call, required: str) -> str | None:
+        """The organisation the call acts for; 403 without the scope, 400 for a bad USCC."""
+        caller = call.caller
+        if caller is None:
+            return None
+        if required != PUBLIC and required not in caller.scopes:
+            raise _Refused(
+                403,
+                "insufficient_scope",
+                f"This route needs the scope '{required}', which this client does not hold.",
+            )
+        if call.on_behalf is None:
+            return caller.org
+        if "on_behalf" not in caller.scopes:
+            raise _Refused(
+                403,
+                "on_behalf_not_allowed",
+                "This client may not act on behalf of an enterprise.",
+            )
+        if not _USCC.match(call.on_behalf):
+            raise _Refused(
+                400,
+                "invalid_on_behalf_of",
+                "X-On-Behalf-Of must be an enterprise's 18-character USCC.",
+            )
+        return call.on_behalf
+
+    async def _limit(self, call: _Call, caller_ip: str) -> Decision:
+        """Count the call against its client's (or address's) limit; 429 over it."""
+        caller = call.caller
+        if caller is not None:
+            klass = "read" if call.method in READ_METHODS else "write"
+            limits = caller.rate_limits
+            decision = await self.limiter.hit(
+                identity=caller.client_id,
+                klass=klass,
+                override=limits.get(klass) if limits else None,
+            )
+        else:
+            decision = await self.limiter.hit(identity=caller_ip, klass="public")
+        if not decision.allowed:
+            raise _Refused(
+                429,
+                "rate_limited",
+                f"Too many requests; retry in {decision.retry_after} s.",
+                [
+                    (b"retry-after", str(decision.retry_after).encode()),
+                    (b"ratelimit-policy", decision.policy),
+                    (b"ratelimit", decision.state),
+                ],
+            )
+        return decision
+
+    def _admit(self, upstream: Upstream) -> int | None:
+        """The breaker's probe number if it lets the call through; 503 while it is open."""
+        wait = upstream.breaker.admit()
+        if wait:
+            self.metrics.upstream_errors.labels(upstream.name, "circuit_open").inc()
+            raise _Refused(
+                503,
+                "upstream_unavailable",
+                f"The {upstream.name} service is unavailable; retry shortly.",
+                [(b"retry-after", str(max(1, round(wait))).encode())],
+            )
+        return upstream.breaker.current_probe()
+
+    def _add_gateway_headers(self, call: _Call, scope: Scope, org: str | None) -> None:
+        """Identity, forwarding and tracing headers: the gateway's, never the caller's."""
+        forwarded = call.forwarded
+        if call.caller is not None:
+            forwarded.append(
+                (b"authorization", self.tokens.authorization(call.caller, call.name, org))
+            )
+        if call.incoming_xff and call.peer_ip in self.trusted:
+            forwarded.append((b"x-forwarded-for", f"{call.incoming_xff}, {call.peer_ip}".encode()))
+        else:
+            forwarded.append((b"x-forwarded-for", call.peer_ip.encode()))
+        forwarded.append((b"x-forwarded-proto", scope.get("scheme", "http").encode()))
+        if call.host:
+            forwarded.append((b"x-forwarded-host", call.host))
+        forwarded.append((b"x-request-id", call.request_id.encode()))
+        forwarded.append((b"traceparent", call.traceparent.encode()))
+
+    def _record(self, call: _Call, status: int, elapsed: float) -> None:
+        """Metrics and the access log line of a finished call."""
+        caller = call.caller
+        kind = caller.kind if caller is not None else "anonymous"
+        self.metrics.observe(kind, call.route, status, elapsed)
+        if self.access_log is not None:
+            self.access_log.write(
+                {
+                    "request_id": call.request_id,
+                    "client": caller.client_id if caller is not None else None,
+                    "kind": kind,
+                    "method": call.method,
+                    "route": call.route,
+                    "path": call.path,
+                    "status": status,
+                    "latency_ms": round(elapsed * 1000, 2),
+                }
+            )
 
     async def _forward(
         self,
         upstream: Upstream,
-        method: str,
-        target: bytes,
-        headers: Headers,
-        content_length: int | None,
-        has_body: bool,
+        call: _Call,
         receive: Receive,
         send: Send,
-        request_id: str,
-        path: str,
         decision: Decision | None,
     ) -> int:
+        """Send the call upstream (retrying what is safe to replay) and relay the answer."""
         body: bytes | AsyncIterator[bytes] | None = None
-        if has_body:
+        if call.has_body:
             message = await receive()
             if message["type"] == "http.disconnect":
                 raise _Disconnected
             first = message.get("body", b"")
             body = _stream(first, receive) if message.get("more_body") else first
+        method = call.method
+        target = upstream.prefix + call.raw_path[len(call.name) + 1 :]
+        query = call.query
+        if query:
+            target += b"?" + query
+        content_length = call.content_length if call.has_body else None
         replayable = method in IDEMPOTENT and not isinstance(body, AsyncIterator)
         attempts = 1 + (self.retries if replayable else 0)
         name = upstream.name
         for attempt in range(attempts):
             try:
-                response = await upstream.pool.request(
-                    method, target, headers, body, content_length=content_length
-                )
-                upstream.breaker.success()
-                return await self._relay(response, upstream, method, send, request_id, decision)
-            except UpstreamTimeout:
+                async with upstream.transport.send(
+                    method, target, call.forwarded, body, content_length
+                ) as response:
+                    upstream.breaker.success()
+                    return await self._relay(
+                        response, upstream, method, send, call.request_id, decision
+                    )
+            except InvalidHeader as exc:
+                raise _Refused(
+                    400,
+                    "invalid_header",
+                    f"The {exc.field} contains CR, LF or NUL, which cannot be forwarded.",
+                ) from exc
+            except Saturated as exc:
+                self.metrics.upstream_errors.labels(name, "saturated").inc()
+                raise _Refused(
+                    503,
+                    "upstream_saturated",
+                    f"Every connection to the {name} service is busy; retry shortly.",
+                    [(b"retry-after", str(exc.retry_after).encode())],
+                ) from exc
+            except UpstreamTimeout as exc:
                 opened = upstream.breaker.failure()
                 self._upstream_error(name, "timeout", opened)
-                return await self._problem(
-                    send,
-                    504,
-                    "upstream_timeout",
-                    f"The {name} service did not answer in time.",
-                    path,
-                    request_id,
-                )
+                raise _Refused(
+                    504, "upstream_timeout", f"The {name} service did not answer in time."
+                ) from exc
             except (ConnectFailed, Disconnected) as exc:
                 retryable = isinstance(exc, ConnectFailed) or exc.before_response
                 if retryable and attempt + 1 < attempts:
@@ -446,24 +494,21 @@ class ProxyHandler:
                 refused = isinstance(exc, ConnectFailed)
                 self._upstream_error(name, "refused" if refused else "disconnected", opened)
                 retry_after = max(1, round(upstream.breaker.admit() or 1))
-                return await self._problem(
-                    send,
+                raise _Refused(
                     503 if refused else 502,
                     "upstream_unavailable" if refused else "upstream_connection_failed",
                     f"The {name} service is unavailable; retry shortly."
                     if refused
                     else f"The {name} service dropped the connection.",
-                    path,
-                    request_id,
                     [(b"retry-after", str(retry_after).encode())],
-                )
+                ) from exc
             except _ResponseStarted:
                 return 502
         raise AssertionError("unreachable")
 
     async def _relay(
         self,
-        response: Response,
+        response: Answer,
         upstream: Upstream,
         method: str,
         send: Send,
@@ -478,40 +523,24 @@ class ProxyHandler:
         status = response.status
         length = response.content_length
         timeout = upstream.read_timeout
-        try:
-            if response.complete or (length is not None and length <= self.max_buffered):
-                payload = await response.read(timeout)
-                if method == "HEAD" or status in (204, 304):
-                    payload = b""
-                await send({"type": "http.response.start", "status": status, "headers": headers})
-                await send({"type": "http.response.body", "body": payload})
-                return status
-            if length is None:
-                headers.append((b"transfer-encoding", b"chunked"))
+        if response.complete or (length is not None and length <= self.max_buffered):
+            payload = await response.read(timeout)
+            if method == "HEAD" or status in (204, 304):
+                payload = b""
             await send({"type": "http.response.start", "status": status, "headers": headers})
-            try:
-                async for chunk in response.stream(timeout):
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            except UpstreamError as exc:
-                # Headers are out; all we can do is cut the response short.
-                raise _ResponseStarted from exc
-            await send({"type": "http.response.body", "body": b""})
+            await send({"type": "http.response.body", "body": payload})
             return status
-        finally:
-            # An answer abandoned half-read (timeout, error, caller gone) takes its connection
-            # with it: the rest of it must not stay attached or reach the next request.
-            response.abort()
-
-    async def _auth_limited(self, send: Send, retry_after: int, path: str, request_id: str) -> int:
-        return await self._problem(
-            send,
-            429,
-            "too_many_auth_failures",
-            f"Too many failed authentications; retry in {retry_after} s.",
-            path,
-            request_id,
-            [(b"retry-after", str(retry_after).encode())],
-        )
+        if length is None:
+            headers.append((b"transfer-encoding", b"chunked"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        try:
+            async for chunk in response.stream(timeout):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except UpstreamError as exc:
+            # Headers are out; all we can do is cut the response short.
+            raise _ResponseStarted from exc
+        await send({"type": "http.response.body", "body": b""})
+        return status
 
     def _upstream_error(self, name: str, reason: str, opened: bool) -> None:
         self.metrics.upstream_errors.labels(name, reason).inc()
@@ -539,6 +568,15 @@ class ProxyHandler:
 
 class _ResponseStarted(Exception):
     """The upstream failed after the response had started."""
+
+
+def _auth_limited(retry_after: int) -> _Refused:
+    return _Refused(
+        429,
+        "too_many_auth_failures",
+        f"Too many failed authentications; retry in {retry_after} s.",
+        [(b"retry-after", str(retry_after).encode())],
+    )
 
 
 _WWW_BEARER = ((b"www-authenticate", b'Bearer realm="taiyuan-sme"'),)

@@ -1,8 +1,23 @@
 """A lean HTTP/1.1 client for the hot path: pooled keep-alive connections, httptools parsing.
 
-Chosen by measurement over aiohttp's ClientSession (see bench/gateway): per forwarded request
-it does one write to the upstream, no URL objects, no header multidicts, no cookie or trace
-machinery, and hands back the body as the parser produced it.
+Per forwarded request it does one write to the upstream, no URL objects, no header multidicts,
+no cookie or trace machinery, and hands back the body as the parser produced it. It is one of
+the two `Transport`s (gateway/proxy/transport.py); `make bench` compares it with aiohttp.
+
+Invariants (keep them when changing anything below):
+1. It is only used through `Transport.send`, which has already refused CR, LF and NUL in the
+   target, header names and values, and holds one of the upstream's `max_connections` slots
+   for the whole exchange: connections in use never outnumber the slots (idle ones are reused
+   before a new one is opened, and at most `max_idle` are kept).
+2. A connection carries one exchange at a time. It returns to the idle list only when its
+   answer is complete, the request was fully written, and both sides allow keep-alive.
+3. Anything else (timeout, parse error, caller gone, answer abandoned half-read, an answer
+   arriving before the request body is fully sent, a HEAD answer) closes the connection: a
+   half-read answer or half-sent request must never meet the next exchange.
+4. An idle connection is reused only within `keepalive` seconds (below the upstream's own idle
+   timeout), so a reused connection does not race the upstream's close.
+5. Buffered body bytes per answer stay below `_MAX_BUFFER` unless the caller asked for the whole
+   body (`read`): reading pauses until the consumer takes chunks.
 """
 
 import asyncio

@@ -1,5 +1,6 @@
 """Gateway fixtures: echo upstreams and running gateways (uvicorn in a thread, real sockets)."""
 
+import asyncio
 import json
 import threading
 import time
@@ -23,8 +24,11 @@ from tests.servers import free_port, serve
 
 
 @contextmanager
-def serve_gateway(app: FastAPI) -> Iterator[str]:
-    """Serve like production: uvicorn must not trust X-Forwarded-For (`--no-proxy-headers`)."""
+def serve_gateway(app: FastAPI, loops: list[asyncio.AbstractEventLoop]) -> Iterator[str]:
+    """Serve like production: uvicorn must not trust X-Forwarded-For (`--no-proxy-headers`).
+
+    The server's event loop is appended to `loops`, for tests that call the app in it.
+    """
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -36,7 +40,16 @@ def serve_gateway(app: FastAPI) -> Iterator[str]:
             proxy_headers=False,
         )
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+
+    async def serve() -> None:
+        loops.append(asyncio.get_running_loop())
+        await server.serve()
+
+    def run() -> None:
+        with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+            runner.run(serve())
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
@@ -74,6 +87,7 @@ class RunningGateway:
     app: FastAPI
     settings: GatewaySettings
     http: httpx.Client
+    loop: asyncio.AbstractEventLoop
     admin_headers: dict[str, str] = field(default_factory=lambda: {"X-API-Key": ADMIN_KEY})
 
     def create_client(self, kind: str = "bank", **body: Any) -> dict[str, Any]:
@@ -125,10 +139,19 @@ def gateway_database(
 
 
 StartGateway = Callable[..., RunningGateway]
+TRANSPORTS = ("native", "aiohttp")
+
+
+@pytest.fixture
+def upstream_transport() -> str | None:
+    """The upstream transport of gateways under test: the default, unless a module asks for both
+    (by redefining this fixture with `params=TRANSPORTS`)."""
+    return None
 
 
 @pytest.fixture
 def start_gateway(
+    upstream_transport: str | None,
     gateway_database: Callable[[], DatabaseTarget],
     signing_key: bytes,
     registry_upstream: Upstream,
@@ -159,12 +182,15 @@ def start_gateway(
             "log_json": False,
             "access_log": False,
         }
+        if upstream_transport is not None:
+            values["upstream_transport"] = upstream_transport
         values.update(overrides)
         settings = GatewaySettings(**values)
         app = create_app(settings)
-        url = stack.enter_context(serve_gateway(app))
+        loops: list[asyncio.AbstractEventLoop] = []
+        url = stack.enter_context(serve_gateway(app, loops))
         http = stack.enter_context(httpx.Client(base_url=url, timeout=10))
-        return RunningGateway(url=url, app=app, settings=settings, http=http)
+        return RunningGateway(url=url, app=app, settings=settings, http=http, loop=loops[0])
 
     yield start
     stack.close()

@@ -3,11 +3,14 @@
 import asyncio
 import contextlib
 
+import pytest
+
 from gateway.auth import authenticator as auth_module
-from tests.gateway.conftest import RunningGateway, StartGateway
+from tests.gateway.conftest import TRANSPORTS, RunningGateway, StartGateway
 from tests.servers import free_port
 
 
+@pytest.mark.parametrize("upstream_transport", TRANSPORTS)
 def test_rate_limit_storage_down_fails_over_and_metrics_say_so(start_gateway: StartGateway) -> None:
     gw = start_gateway(rate_limit_storage=f"redis://127.0.0.1:{free_port()}")
     headers = {"X-API-Key": gw.key_for("bank")}

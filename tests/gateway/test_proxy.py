@@ -4,7 +4,15 @@ import hashlib
 import json
 import os
 
-from tests.gateway.conftest import RunningGateway
+import pytest
+
+from tests.gateway.conftest import TRANSPORTS, RunningGateway
+
+
+@pytest.fixture(params=TRANSPORTS)
+def upstream_transport(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on both upstream transports."""
+    return str(request.param)
 
 
 def test_request_body_and_query_are_forwarded(gw: RunningGateway) -> None:
@@ -48,6 +56,13 @@ def test_hop_by_hop_headers_are_dropped(gw: RunningGateway) -> None:
     for name in ("x-secret-hop", "keep-alive", "te"):
         assert name not in seen
     assert seen["x-custom"] == "kept"
+
+
+def test_utf8_header_value_arrives_byte_exact(gw: RunningGateway) -> None:
+    value = "太原 café".encode()
+    headers = {"X-API-Key": gw.key_for("bank"), "X-Note": value}  # type: ignore[dict-item]
+    seen = gw.http.get("/registry/v1/echo", headers=headers).json()["headers"]
+    assert seen["x-note"].encode("latin-1") == value  # the echo decodes header bytes as latin-1
 
 
 def test_head_and_keepalive_reuse(gw: RunningGateway) -> None:

@@ -15,8 +15,15 @@ from fastapi.responses import Response
 
 from gateway.proxy.breaker import CircuitBreaker
 from gateway.proxy.clientip import client_ip
-from tests.gateway.conftest import RunningGateway, StartGateway, Upstream
+from tests.gateway.conftest import TRANSPORTS, RunningGateway, StartGateway, Upstream
 from tests.servers import free_port, serve
+
+
+@pytest.fixture(params=TRANSPORTS)
+def upstream_transport(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on both upstream transports."""
+    return str(request.param)
+
 
 DEADLINE = 3.0
 
@@ -59,10 +66,9 @@ def read_response(sock: socket.socket) -> bytes:
     return data
 
 
-def pending(gw: RunningGateway, service: str = "registry") -> list[Any]:
-    """Upstream connections still attached to an unfinished answer."""
-    pool = gw.gateway.upstreams[service].pool
-    return [conn for conn in list(pool._all) if conn.response is not None]
+def pending(gw: RunningGateway, service: str = "registry") -> int:
+    """Upstream exchanges whose answer is not finished (their connection still attached)."""
+    return int(gw.gateway.upstreams[service].transport.in_flight())
 
 
 def slow_app() -> FastAPI:

@@ -3,7 +3,15 @@
 import socket
 import time
 
-from tests.gateway.conftest import RunningGateway, StartGateway, Upstream
+import pytest
+
+from tests.gateway.conftest import TRANSPORTS, RunningGateway, StartGateway, Upstream
+
+
+@pytest.fixture(params=TRANSPORTS)
+def upstream_transport(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on both upstream transports."""
+    return str(request.param)
 
 
 def test_upstream_down_is_503_with_retry_after(gw: RunningGateway) -> None:
