@@ -233,7 +233,7 @@ class Authenticator:
         used, self._used = self._used, {}
 
         def run() -> None:
-            with self.database.session() as session:
+            with self.database.transaction() as session:
                 service.touch_keys(session, used=used)
 
         await anyio.to_thread.run_sync(run)

@@ -19,8 +19,9 @@ from gateway.clients import service
 from gateway.proxy.clientip import client_ip
 from gateway.runtime import Gateway
 from services.common.ids import new_id
+from services.common.unitofwork import UnitOfWorkRoute
 
-router = APIRouter(tags=["oauth"])
+router = APIRouter(tags=["oauth"], route_class=UnitOfWorkRoute)
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 

@@ -85,7 +85,6 @@ def create_client(
     session.add(client)
     session.flush()
     key = _new_key(session, client_id=client.id, prefix=key_prefix) if data.issue_api_key else None
-    session.commit()
     return client, key, secret
 
 
@@ -149,7 +148,7 @@ def update_client(
     client.version += 1
     client.updated_at = _now()
     session.add(client)
-    session.commit()
+    session.flush()
     return client
 
 
@@ -161,7 +160,7 @@ def set_status(session: Session, *, client_id: str, status: str) -> Client:
         client.version += 1
         client.updated_at = _now()
         session.add(client)
-        session.commit()
+        session.flush()
     return client
 
 
@@ -179,7 +178,7 @@ def delete_client(session: Session, *, client_id: str) -> None:
     client.version += 1
     client.updated_at = now
     session.add(client)
-    session.commit()
+    session.flush()
 
 
 def create_api_key(
@@ -195,7 +194,6 @@ def create_api_key(
     row, key = _new_key(
         session, client_id=client_id, prefix=prefix, label=label, expires_at=expires_at
     )
-    session.commit()
     return row, key
 
 
@@ -204,7 +202,6 @@ def ensure_api_key(session: Session, *, client_id: str, key: str, label: str) ->
     row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
     if row is None:
         row, _ = _new_key(session, client_id=client_id, prefix="", label=label, key=key)
-        session.commit()
     return row
 
 
@@ -223,7 +220,7 @@ def revoke_api_key(session: Session, *, client_id: str, key_id: str) -> ApiKey:
     if row.revoked_at is None:
         row.revoked_at = _now()
         session.add(row)
-        session.commit()
+        session.flush()
     return row
 
 
@@ -235,7 +232,7 @@ def rotate_secret(session: Session, *, client_id: str) -> str:
     client.version += 1
     client.updated_at = _now()
     session.add(client)
-    session.commit()
+    session.flush()
     return secret
 
 
@@ -282,4 +279,4 @@ def touch_keys(session: Session, *, used: dict[str, datetime]) -> None:
     """Record when keys were last used (batched, off the hot path)."""
     for key_id, when in used.items():
         session.exec(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=when))  # type: ignore[call-overload]
-    session.commit()
+    session.flush()

@@ -80,7 +80,7 @@ class FeedConsumer:
         return [FeedEvent(**item) for item in response.json()["items"]]
 
     def _apply(self, events: list[FeedEvent]) -> int:
-        with self.database.session() as session:
+        with self.database.transaction() as session:
             cursor = session.get(ConsumerCursor, self.name)
             if cursor is None:
                 cursor = ConsumerCursor(consumer=self.name, position=0)
@@ -109,8 +109,7 @@ class FeedConsumer:
                 .where(col(ConsumerCursor.consumer) == self.name)
                 .values(position=max(cursor.position, events[-1].seq), updated_at=utcnow())
             )
-            session.commit()
-            return applied
+        return applied
 
     async def poll_once(self) -> int:
         """Fetch and apply one page; returns how many events were applied (handled types)."""

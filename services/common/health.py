@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from services.common.db import Database
 from services.common.errors import problem_response, problem_responses
 from services.common.migrations import current_revision, head_revision
+from services.common.unitofwork import UnitOfWorkRoute
 
 
 class Health(BaseModel):
@@ -38,7 +39,7 @@ def readiness_response(request: Request, checks: dict[str, str]) -> Response:
 
 def health_router(*, service: str, migrations: Path) -> APIRouter:
     """Health, readiness and metrics routes for one service."""
-    router = APIRouter(tags=["operations"])
+    router = APIRouter(tags=["operations"], route_class=UnitOfWorkRoute)
     head = head_revision(migrations)
 
     @router.get("/healthz", summary="Liveness", operation_id="healthz", response_model=Health)

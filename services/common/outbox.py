@@ -14,6 +14,7 @@ from services.common.errors import problem_responses
 from services.common.identity import Principal, require_scopes
 from services.common.ids import new_id
 from services.common.models import OutboxEvent, utcnow
+from services.common.unitofwork import UnitOfWorkRoute
 
 EVENTS_SCOPE = "events:read"
 
@@ -101,7 +102,7 @@ def last_seq(session: Session) -> int:
 
 def events_router(*, max_limit: int = 1000) -> APIRouter:
     """`GET /v1/events`: this service's feed, for consumers holding `events:read`."""
-    router = APIRouter(tags=["events"])
+    router = APIRouter(tags=["events"], route_class=UnitOfWorkRoute)
 
     @router.get(
         "/v1/events",

@@ -4,7 +4,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
@@ -12,6 +11,7 @@ from services.common.etag import check_if_match
 from services.common.idempotency import Idempotency, idempotent
 from services.common.identity import Principal, require_kinds, require_scopes
 from services.common.pagination import CursorQuery, LimitQuery, Page
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.complaints import service
 from services.registry.complaints.schemas import (
     CalendarDayPublic,
@@ -30,7 +30,7 @@ from services.registry.complaints.schemas import (
     TransitionCreate,
 )
 
-router = APIRouter(tags=["complaints"])
+router = APIRouter(tags=["complaints"], route_class=UnitOfWorkRoute)
 
 Reader = Annotated[Principal, Depends(require_scopes("registry:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("registry:write"))]
@@ -62,13 +62,10 @@ def file_complaint(
     body: ComplaintCreate,
     session: SessionDep,
     client: Writer,
-    idem: Idem,
+    _idem: Idem,
     response: Response,
-) -> JSONResponse | ComplaintReceipt:
+) -> ComplaintReceipt:
     receipt, etag = service.file_complaint(session, body=body, principal=client)
-    if idem is not None:
-        return idem.respond(session, receipt, status_code=201, headers={"ETag": etag})
-    session.commit()
     response.headers["ETag"] = etag
     return receipt
 
@@ -197,9 +194,7 @@ def put_calendar_day(
     _client: AdminScope,
     _admin: AdminKind,
 ) -> CalendarDayPublic:
-    result = service.set_calendar_day(session, day=day, body=body)
-    session.commit()
-    return result
+    return service.set_calendar_day(session, day=day, body=body)
 
 
 @router.get(
@@ -243,7 +238,6 @@ def transition_complaint(
         principal=client,
         etag_check=lambda current: check_if_match(request, current, required=False),
     )
-    session.commit()
     response.headers["ETag"] = etag
     return detail
 

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
@@ -11,6 +10,7 @@ from services.common.etag import check_if_match, etag_of
 from services.common.idempotency import Idempotency, idempotent
 from services.common.identity import Principal, require_scopes
 from services.common.pagination import CursorQuery, LimitQuery, Page
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.enterprises import service
 from services.registry.enterprises.schemas import (
     ChangeOut,
@@ -24,7 +24,7 @@ from services.registry.enterprises.schemas import (
 
 READ_SCOPE, WRITE_SCOPE, ADMIN_SCOPE = "registry:read", "registry:write", "registry:admin"
 
-router = APIRouter(tags=["enterprises"])
+router = APIRouter(tags=["enterprises"], route_class=UnitOfWorkRoute)
 Reader = Annotated[Principal, Depends(require_scopes(READ_SCOPE))]
 Writer = Annotated[Principal, Depends(require_scopes(WRITE_SCOPE))]
 OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
@@ -59,17 +59,15 @@ def _headers(public: EnterprisePublic) -> dict[str, str]:
 def file_enterprise(
     body: EnterpriseCreate,
     client: Writer,
-    idem: OptionalIdem,  # before the session: its release must run after the session closed
+    _idem: OptionalIdem,
     session: SessionDep,
     key: IdKey,
-) -> Response:
+    response: Response,
+) -> EnterprisePublic:
     enterprise = service.file_enterprise(session=session, client=client, data=body, id_key=key)
     public = service.to_public(enterprise)
-    headers = {**_headers(public), "Location": f"/v1/enterprises/{public.uscc}"}
-    if idem is not None:
-        return idem.respond(session, public, status_code=201, headers=headers)
-    session.commit()
-    return JSONResponse(public.model_dump(mode="json"), status_code=201, headers=headers)
+    response.headers.update({**_headers(public), "Location": f"/v1/enterprises/{public.uscc}"})
+    return public
 
 
 @router.get(
@@ -152,7 +150,6 @@ def update_enterprise(
         precondition=lambda current: check_if_match(request, current),
         id_key=key,
     )
-    session.commit()
     public = service.to_public(enterprise)
     response.headers.update(_headers(public))
     return public
@@ -196,7 +193,6 @@ def deregister_enterprise(
         data=body,
         precondition=lambda current: check_if_match(request, current, required=False),
     )
-    session.commit()
     public = service.to_public(enterprise)
     response.headers.update(_headers(public))
     return public

@@ -249,8 +249,7 @@ def file_enterprise(
     session.add(enterprise)
     try:
         session.flush()
-    except IntegrityError as exc:
-        session.rollback()
+    except IntegrityError as exc:  # the unit of work rolls the request back
         raise Conflict(
             f"Enterprise {data.uscc} has already filed.", code="enterprise_already_filed"
         ) from exc

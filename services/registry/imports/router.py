@@ -2,18 +2,18 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.idempotency import Idempotency, idempotent
 from services.common.identity import Principal, require_kinds, require_scopes
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.enterprises.router import READ_SCOPE, WRITE_SCOPE, IdKey
 from services.registry.imports import service
 from services.registry.imports.schemas import CSV_EXAMPLE, JSONL_EXAMPLE, ImportJobOut
 
-router = APIRouter(tags=["imports"])
+router = APIRouter(tags=["imports"], route_class=UnitOfWorkRoute)
 Importer = Annotated[Principal, Depends(require_scopes(WRITE_SCOPE))]
 Reader = Annotated[Principal, Depends(require_scopes(READ_SCOPE))]
 Department = Annotated[Principal, Depends(require_kinds("admin", "department"))]
@@ -58,27 +58,25 @@ def create_import(
     body: Body,
     client: Importer,
     _kind: Department,
-    idem: OptionalIdem,  # before the session: its release must run after the session closed
+    _idem: OptionalIdem,
     session: SessionDep,
     key: IdKey,
-) -> Response:
+    response: Response,
+    background: BackgroundTasks,
+) -> ImportJobOut:
     upload = service.parse_upload(body=body, content_type=request.headers.get("content-type", ""))
     job = service.create_import(session=session, client=client, upload=upload)
-    public = service.to_public(job, [])
-    headers = {"Location": f"/v1/imports/{job.id}"}
-    if idem is not None:
-        response: Response = idem.respond(session, public, status_code=202, headers=headers)
-    else:
-        session.commit()
-        response = JSONResponse(public.model_dump(mode="json"), status_code=202, headers=headers)
-    service.start_import(
+    response.headers["Location"] = f"/v1/imports/{job.id}"
+    # Runs once the response is sent, so after the unit of work committed the queued job.
+    background.add_task(
+        service.start_import,
         database=request.app.state.database,
         job_id=job.id,
         upload=upload,
         id_key=key,
         actor=client.client_id,
     )
-    return response
+    return service.to_public(job, [])
 
 
 @router.get(

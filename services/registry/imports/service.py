@@ -699,7 +699,7 @@ def _validate_batch(
 
 def _write_batch(*, database: Database, job_id: str, batch: Batch) -> None:
     """File a batch, record its rejections and advance the job's counters, in one transaction."""
-    with database.session() as session:
+    with database.transaction() as session:
         filed = _file_rows(session, batch.good, job_id)
         if batch.rejections:
             session.execute(insert(ImportRejection.__table__), batch.rejections)  # type: ignore[attr-defined]
@@ -714,13 +714,11 @@ def _write_batch(*, database: Database, job_id: str, batch: Batch) -> None:
                 rejected_rows=col(ImportJob.rejected_rows) + batch.rejected,
             )
         )
-        session.commit()
 
 
 def _set_status(database: Database, job_id: str, **values: Any) -> None:
-    with database.session() as session:
+    with database.transaction() as session:
         session.execute(update(ImportJob).where(col(ImportJob.id) == job_id).values(**values))
-        session.commit()
 
 
 def run_import(

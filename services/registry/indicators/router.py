@@ -3,12 +3,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import JSONResponse
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.idempotency import Idempotency, idempotent
 from services.common.identity import Principal, require_scopes
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.indicators import service
 from services.registry.indicators.schemas import (
     EnterpriseIndicators,
@@ -17,7 +17,7 @@ from services.registry.indicators.schemas import (
     PrecedencePublic,
 )
 
-router = APIRouter(tags=["indicators"])
+router = APIRouter(tags=["indicators"], route_class=UnitOfWorkRoute)
 
 Reader = Annotated[Principal, Depends(require_scopes("registry:read"))]
 Writer = Annotated[Principal, Depends(require_scopes("registry:write"))]
@@ -50,13 +50,9 @@ def report_indicators(
     body: IndicatorReportCreate,
     session: SessionDep,
     client: Writer,
-    idem: Idem,
-) -> JSONResponse | IndicatorReportReceipt:
-    receipt = service.report_indicators(session, uscc=uscc, body=body, principal=client)
-    if idem is not None:
-        return idem.respond(session, receipt, status_code=201)
-    session.commit()
-    return receipt
+    _idem: Idem,
+) -> IndicatorReportReceipt:
+    return service.report_indicators(session, uscc=uscc, body=body, principal=client)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.identity import Principal, require_kinds, require_scopes
 from services.common.pagination import CursorQuery, LimitQuery, Page
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.monitoring import service
 from services.registry.monitoring.schemas import (
     ProgressReport,
@@ -17,7 +18,7 @@ from services.registry.monitoring.schemas import (
     TargetPut,
 )
 
-router = APIRouter(tags=["monitoring"])
+router = APIRouter(tags=["monitoring"], route_class=UnitOfWorkRoute)
 
 Reader = Annotated[Principal, Depends(require_scopes("registry:read"))]
 Monitor = Annotated[Principal, Depends(require_kinds("admin", "department"))]
@@ -108,7 +109,6 @@ def put_target(
     target, etag, created = service.put_target(
         session, year=year, unit=unit, body=body, if_match=if_match, principal=client
     )
-    session.commit()
     response.headers["ETag"] = etag
     if created:
         response.status_code = 201

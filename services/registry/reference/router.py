@@ -10,9 +10,10 @@ from sqlmodel import col
 from services.common.db import SessionDep
 from services.common.errors import NotFound, problem_responses
 from services.common.pagination import Page
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.enterprises.models import DistrictRow, IndustryRow
 
-router = APIRouter(tags=["reference"])
+router = APIRouter(tags=["reference"], route_class=UnitOfWorkRoute)
 
 
 class MatchingOut(BaseModel):

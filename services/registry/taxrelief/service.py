@@ -89,8 +89,7 @@ def file_relief(
     session.add(filing)
     try:
         session.flush()
-    except IntegrityError as exc:
-        session.rollback()
+    except IntegrityError as exc:  # the unit of work rolls the request back
         raise Conflict(
             f"{department} already filed {body.tax_type.value} for {body.year} Q{body.quarter}; "
             "correct that filing with PUT instead.",
