@@ -8,8 +8,9 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from gateway.auth.authenticator import AuthError
 from gateway.auth.caller import Caller
+from gateway.auth.errors import MissingCredentials
 from gateway.runtime import Gateway
-from services.common.errors import Forbidden, Unauthorized
+from services.common.errors import InsufficientScope, Unauthorized
 
 api_key_scheme = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error=False)
 bearer_scheme = HTTPBearer(scheme_name="BearerAuth", auto_error=False)
@@ -33,9 +34,8 @@ async def current_caller(
     """The authenticated caller, or a 401 problem."""
     credential = bearer.credentials if bearer else api_key
     if not credential:
-        raise Unauthorized(
+        raise MissingCredentials(
             "Send an API key (Authorization: Bearer or X-API-Key) or an access token.",
-            code="missing_credentials",
             headers={"WWW-Authenticate": 'Bearer realm="taiyuan-sme"'},
         )
     try:
@@ -55,7 +55,7 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Caller]]:
 
     async def dependency(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
         if scope not in caller.scopes:
-            raise Forbidden(f"This needs the scope '{scope}'.", code="insufficient_scope")
+            raise InsufficientScope(f"This needs the scope '{scope}'.")
         return caller
 
     return dependency

@@ -15,9 +15,14 @@ from gateway.auth.apikeys import (
 )
 from gateway.auth.caller import Caller
 from gateway.auth.scopes import DEFAULT_SCOPES
+from gateway.clients.errors import (
+    ApiKeyNotFound,
+    ClientNotFound,
+    OrgRequired,
+    ScopeNotAllowedForKind,
+)
 from gateway.clients.models import ApiKey, Client
 from gateway.clients.schemas import ClientCreate, ClientUpdate
-from services.common.errors import NotFound, field_error
 from services.common.etag import check_etag, etag_of
 from services.common.ids import new_id
 from services.common.pagination import page_of, paginate
@@ -54,10 +59,8 @@ def caller_of(client: Client, *, key_id: str | None = None) -> Caller:
 def _allowed_scopes(kind: str, scopes: list[str]) -> list[str]:
     extra = [scope for scope in scopes if scope not in DEFAULT_SCOPES[kind]]
     if extra:
-        raise field_error(
-            "body.scopes",
-            "scope_not_allowed_for_kind",
-            f"Clients of kind '{kind}' may not hold: {', '.join(extra)}.",
+        raise ScopeNotAllowedForKind.for_field(
+            "body.scopes", f"Clients of kind '{kind}' may not hold: {', '.join(extra)}."
         )
     return sorted(scopes)
 
@@ -69,8 +72,8 @@ def create_client(
     defaults = DEFAULT_SCOPES[data.kind]
     scopes = _allowed_scopes(data.kind, list(defaults) if data.scopes is None else data.scopes)
     if data.kind in ORG_REQUIRED and not data.org:
-        raise field_error(
-            "body.org", "org_required", f"Clients of kind '{data.kind}' act for an organisation."
+        raise OrgRequired.for_field(
+            "body.org", f"Clients of kind '{data.kind}' act for an organisation."
         )
     secret = generate_client_secret() if data.issue_client_secret else None
     client = Client(
@@ -127,7 +130,7 @@ def get_client(session: Session, *, client_id: str) -> Client:
     """A client that is not deleted, or 404."""
     client = session.get(Client, client_id)
     if client is None or client.status == "deleted":
-        raise NotFound(f"No client {client_id}.", code="client_not_found")
+        raise ClientNotFound(f"No client {client_id}.")
     return client
 
 
@@ -216,7 +219,7 @@ def revoke_api_key(session: Session, *, client_id: str, key_id: str) -> ApiKey:
     """Revoke one key of a client (idempotent)."""
     row = session.get(ApiKey, key_id)
     if row is None or row.client_id != client_id:
-        raise NotFound(f"No key {key_id} for client {client_id}.", code="api_key_not_found")
+        raise ApiKeyNotFound(f"No key {key_id} for client {client_id}.")
     if row.revoked_at is None:
         row.revoked_at = _now()
         session.add(row)

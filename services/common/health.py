@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from services.common.db import Database
-from services.common.errors import problem_response, problem_responses
+from services.common.errors import ServiceNotReady, problem_response, problem_responses
 from services.common.migrations import current_revision, head_revision
 from services.common.unitofwork import UnitOfWorkRoute
 
@@ -34,7 +34,7 @@ def readiness_response(request: Request, checks: dict[str, str]) -> Response:
     if all(value == "ok" for value in checks.values()):
         return JSONResponse(Health(status="ready", checks=checks).model_dump())
     failing = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
-    return problem_response(request, status=503, code="not_ready", detail=failing)
+    return problem_response(request, status=503, code=ServiceNotReady.code, detail=failing)
 
 
 def health_router(*, service: str, migrations: Path) -> APIRouter:

@@ -13,7 +13,12 @@ from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
 from services.common.db import SessionDep
-from services.common.errors import BadRequest, Conflict, Unprocessable
+from services.common.errors import (
+    IdempotencyInProgress,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    IdempotencyRetry,
+)
 from services.common.identity import CurrentClient
 from services.common.models import IdempotencyRecord, utcnow
 from services.common.unitofwork import require_unit_of_work
@@ -112,15 +117,9 @@ def _claim(session: Session, client_id: str, key: str, request_hash: str) -> Non
     try:
         record = session.get(IdempotencyRecord, (client_id, key))
         if record is None:  # released between our insert and read: the caller may retry
-            raise Conflict(
-                "A request with this Idempotency-Key just finished; retry.",
-                code="idempotency_retry",
-            )
+            raise IdempotencyRetry("A request with this Idempotency-Key just finished; retry.")
         if record.request_hash != request_hash:
-            raise Unprocessable(
-                "This Idempotency-Key was used with a different request.",
-                code="idempotency_key_reused",
-            )
+            raise IdempotencyKeyReused("This Idempotency-Key was used with a different request.")
         if record.state == DONE:
             raise IdempotentReplay(
                 record.status_code or 200, record.response_body or "null", record.response_headers
@@ -137,9 +136,8 @@ def _claim(session: Session, client_id: str, key: str, request_hash: str) -> Non
         )
         session.commit()
         if reclaimed.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(
+            raise IdempotencyInProgress(
                 "A request with this Idempotency-Key is still being processed.",
-                code="idempotency_in_progress",
                 headers={"Retry-After": "1"},
             )
     finally:
@@ -170,10 +168,7 @@ def idempotent(*, required: bool = True) -> Callable[..., Awaitable[Idempotency 
     ) -> Idempotency | None:
         if idempotency_key is None:
             if required:
-                raise BadRequest(
-                    "This operation requires an Idempotency-Key header.",
-                    code="idempotency_key_required",
-                )
+                raise IdempotencyKeyRequired("This operation requires an Idempotency-Key header.")
             return None
         uow = require_unit_of_work(request)
         body = await request.body()

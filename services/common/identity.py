@@ -7,7 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from services.common.errors import Forbidden, Unauthorized
+from services.common.errors import (
+    ForbiddenClientKind,
+    InsufficientScope,
+    MissingToken,
+    TokenRejected,
+)
 from services.common.tokens import InvalidToken, TokenVerifier
 
 INTERNAL_TOKEN_HEADER = "x-internal-token"
@@ -51,18 +56,15 @@ def current_client(
     """The caller named by a valid internal token, or a 401 problem."""
     token = credentials.credentials if credentials else request.headers.get(INTERNAL_TOKEN_HEADER)
     if not token:
-        raise Unauthorized(
+        raise MissingToken(
             "This service accepts only calls carrying the gateway's internal token.",
-            code="missing_token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
         claims = _verifier(request).verify(token)
     except InvalidToken as exc:
-        raise Unauthorized(
-            str(exc),
-            code="invalid_token",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        raise TokenRejected(
+            str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         ) from exc
     principal = Principal(
         client_id=claims.client_id, kind=claims.kind, org=claims.org, scopes=claims.scopes
@@ -80,10 +82,7 @@ def require_scopes(*scopes: str) -> Callable[[Principal], Principal]:
     def dependency(client: CurrentClient) -> Principal:
         missing = [scope for scope in scopes if scope not in client.scopes]
         if missing:
-            raise Forbidden(
-                f"This operation needs the scope(s): {', '.join(missing)}.",
-                code="insufficient_scope",
-            )
+            raise InsufficientScope(f"This operation needs the scope(s): {', '.join(missing)}.")
         return client
 
     dependency.__name__ = "require_" + "_".join(s.replace(":", "_") for s in scopes)
@@ -95,9 +94,7 @@ def require_kinds(*kinds: str) -> Callable[[Principal], Principal]:
 
     def dependency(client: CurrentClient) -> Principal:
         if client.kind not in kinds:
-            raise Forbidden(
-                f"Clients of kind '{client.kind}' may not do this.", code="forbidden_client_kind"
-            )
+            raise ForbiddenClientKind(f"Clients of kind '{client.kind}' may not do this.")
         return client
 
     return dependency

@@ -11,6 +11,7 @@ from services.common.identity import Principal, require_kinds, require_scopes
 from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.enterprises.router import READ_SCOPE, WRITE_SCOPE, IdKey
 from services.registry.imports import service
+from services.registry.imports.errors import PayloadTooLarge
 from services.registry.imports.schemas import CSV_EXAMPLE, JSONL_EXAMPLE, ImportJobOut
 
 router = APIRouter(tags=["imports"], route_class=UnitOfWorkRoute)
@@ -24,7 +25,7 @@ async def raw_body(request: Request) -> bytes:
     """The uploaded file, refused early when its declared length is too large."""
     declared = request.headers.get("content-length")
     if declared and declared.isascii() and declared.isdigit() and int(declared) > service.MAX_BYTES:
-        raise service.PayloadTooLarge(f"An import may be at most {service.MAX_BYTES} bytes.")
+        raise PayloadTooLarge(f"An import may be at most {service.MAX_BYTES} bytes.")
     return await request.body()
 
 

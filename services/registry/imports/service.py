@@ -20,7 +20,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from services.common.db import Database
-from services.common.errors import DomainError, NotFound, Unprocessable
 from services.common.identity import Principal
 from services.common.ids import new_id
 from services.common.models import utcnow
@@ -45,6 +44,16 @@ from services.registry.enterprises.rules import (
     uscc_issue,
 )
 from services.registry.enterprises.service import EVENT_FIELDS, as_utc
+from services.registry.imports.errors import (
+    EmptyImport,
+    ImportNotFound,
+    InvalidEncoding,
+    InvalidHeader,
+    MalformedCsv,
+    PayloadTooLarge,
+    TooManyRows,
+    UnsupportedMediaType,
+)
 from services.registry.imports.models import (
     FAILED,
     INTERRUPTED,
@@ -106,14 +115,6 @@ _TRUE = frozenset({"true", "1", "yes", "y", "t"})
 _FALSE = frozenset({"false", "0", "no", "n", "f", ""})
 
 
-class UnsupportedMediaType(DomainError):
-    status, code = 415, "unsupported_media_type"
-
-
-class PayloadTooLarge(DomainError):
-    status, code = 413, "payload_too_large"
-
-
 @dataclass(frozen=True, slots=True)
 class Upload:
     """A parsed upload: its format, its records (CSV rows as lists, JSON Lines as text), its hash.
@@ -141,10 +142,7 @@ def _csv_records(text: str) -> tuple[tuple[str, ...], list[Any]]:
         header = tuple(name.strip() for name in next(reader, []))
         records: list[Any] = [row for row in reader if row]
     except csv.Error as exc:
-        raise Unprocessable(
-            f"The CSV file is malformed at line {reader.line_num}: {exc}.",
-            code="malformed_csv",
-        ) from exc
+        raise MalformedCsv(f"The CSV file is malformed at line {reader.line_num}: {exc}.") from exc
     return header, records
 
 
@@ -173,28 +171,26 @@ def parse_upload(*, body: bytes, content_type: str) -> Upload:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise Unprocessable("The file is not UTF-8 text.", code="invalid_encoding") from exc
+        raise InvalidEncoding("The file is not UTF-8 text.") from exc
     digest = hashlib.sha256(body).hexdigest()
     if media in CSV_TYPES:
         header, records = _csv_records(text)
         missing = [name for name in REQUIRED if name not in header]
         unknown = [name for name in header if name not in COLUMNS]
         if missing or unknown or len(set(header)) != len(header):
-            raise Unprocessable(
+            raise InvalidHeader(
                 f"The CSV header must name the columns {', '.join(COLUMNS)}; "
-                f"missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'}.",
-                code="invalid_header",
+                f"missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'}."
             )
         upload = Upload("csv", header, records, digest)
     else:
         lines, numbers = _jsonl_records(text)
         upload = Upload("jsonl", COLUMNS, lines, digest, numbers)
     if not upload.records:
-        raise Unprocessable("The file has no rows.", code="empty_import")
+        raise EmptyImport("The file has no rows.")
     if len(upload.records) > MAX_ROWS:
-        raise Unprocessable(
-            f"An import may have at most {MAX_ROWS} rows; this one has {len(upload.records)}.",
-            code="too_many_rows",
+        raise TooManyRows(
+            f"An import may have at most {MAX_ROWS} rows; this one has {len(upload.records)}."
         )
     return upload
 
@@ -238,7 +234,7 @@ def get_import(*, session: Session, client: Principal, job_id: str) -> ImportJob
     """A job with every rejection, for its creator or the demonstration office."""
     job = session.get(ImportJob, job_id)
     if job is None or not (client.is_admin or job.created_by == client.client_id):
-        raise NotFound(f"No import {job_id} that you may see.", code="import_not_found")
+        raise ImportNotFound(f"No import {job_id} that you may see.")
     rejections = session.execute(
         select(ImportRejection)
         .where(col(ImportRejection.import_id) == job_id)
