@@ -12,6 +12,8 @@ from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.enterprises.router import READ_SCOPE, WRITE_SCOPE, IdKey
 from services.registry.imports import service
 from services.registry.imports.errors import PayloadTooLarge
+from services.registry.imports.parse import MAX_BYTES, parse_upload
+from services.registry.imports.run import start_import
 from services.registry.imports.schemas import CSV_EXAMPLE, JSONL_EXAMPLE, ImportJobOut
 
 router = APIRouter(tags=["imports"], route_class=UnitOfWorkRoute)
@@ -24,8 +26,8 @@ OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))
 async def raw_body(request: Request) -> bytes:
     """The uploaded file, refused early when its declared length is too large."""
     declared = request.headers.get("content-length")
-    if declared and declared.isascii() and declared.isdigit() and int(declared) > service.MAX_BYTES:
-        raise PayloadTooLarge(f"An import may be at most {service.MAX_BYTES} bytes.")
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > MAX_BYTES:
+        raise PayloadTooLarge(f"An import may be at most {MAX_BYTES} bytes.")
     return await request.body()
 
 
@@ -65,12 +67,12 @@ def create_import(
     response: Response,
     background: BackgroundTasks,
 ) -> ImportJobOut:
-    upload = service.parse_upload(body=body, content_type=request.headers.get("content-type", ""))
+    upload = parse_upload(body=body, content_type=request.headers.get("content-type", ""))
     job = service.create_import(session=session, client=client, upload=upload)
     response.headers["Location"] = f"/v1/imports/{job.id}"
     # Runs once the response is sent, so after the unit of work committed the queued job.
     background.add_task(
-        service.start_import,
+        start_import,
         database=request.app.state.database,
         job_id=job.id,
         upload=upload,
