@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from urllib.parse import unquote_plus
 
 import anyio.to_thread
-import jwt
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -103,13 +102,7 @@ def issue_access_token(gateway: Gateway, caller: Caller, scopes: list[str]) -> t
         "scope": " ".join(scopes),
         "kind": caller.kind,
     }
-    token = jwt.encode(
-        claims,
-        gateway.private_key,
-        algorithm="EdDSA",
-        headers={"kid": gateway.keyring.current_kid, "typ": ACCESS_TOKEN_TYPE},
-    )
-    return token, ttl
+    return gateway.signer.sign(claims, typ=ACCESS_TOKEN_TYPE), ttl
 
 
 @router.post(

@@ -1,6 +1,6 @@
 """Clients, API keys and client secrets: the gateway's own records."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,6 +23,7 @@ from gateway.clients.errors import (
 )
 from gateway.clients.models import ApiKey, Client
 from gateway.clients.schemas import ClientCreate, ClientUpdate
+from services.common.clock import as_utc, utcnow
 from services.common.etag import check_etag, etag_of
 from services.common.ids import new_id
 from services.common.pagination import page_of, paginate
@@ -31,16 +32,6 @@ ORG_REQUIRED = frozenset({"bank", "provider", "enterprise"})
 _hasher = PasswordHasher()
 # A hash to verify against when a client is unknown, so timing does not reveal which ids exist.
 _DUMMY_HASH = _hasher.hash("not-a-secret")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def caller_of(client: Client, *, key_id: str | None = None) -> Caller:
@@ -149,7 +140,7 @@ def update_client(
         limits = data.rate_limits.model_dump(exclude_none=True) if data.rate_limits else None
         client.rate_limits = limits or None
     client.version += 1
-    client.updated_at = _now()
+    client.updated_at = utcnow()
     session.add(client)
     session.flush()
     return client
@@ -161,7 +152,7 @@ def set_status(session: Session, *, client_id: str, status: str) -> Client:
     if client.status != status:
         client.status = status
         client.version += 1
-        client.updated_at = _now()
+        client.updated_at = utcnow()
         session.add(client)
         session.flush()
     return client
@@ -170,7 +161,7 @@ def set_status(session: Session, *, client_id: str, status: str) -> Client:
 def delete_client(session: Session, *, client_id: str) -> None:
     """Delete a client: revoke its keys and secret, keep the row for the record."""
     client = get_client(session, client_id=client_id)
-    now = _now()
+    now = utcnow()
     session.exec(
         update(ApiKey)
         .where(col(ApiKey.client_id) == client_id, col(ApiKey.revoked_at).is_(None))
@@ -221,7 +212,7 @@ def revoke_api_key(session: Session, *, client_id: str, key_id: str) -> ApiKey:
     if row is None or row.client_id != client_id:
         raise ApiKeyNotFound(f"No key {key_id} for client {client_id}.")
     if row.revoked_at is None:
-        row.revoked_at = _now()
+        row.revoked_at = utcnow()
         session.add(row)
         session.flush()
     return row
@@ -233,7 +224,7 @@ def rotate_secret(session: Session, *, client_id: str) -> str:
     secret = generate_client_secret()
     client.secret_hash = _hasher.hash(secret)
     client.version += 1
-    client.updated_at = _now()
+    client.updated_at = utcnow()
     session.add(client)
     session.flush()
     return secret
@@ -249,10 +240,10 @@ def find_caller_by_key(session: Session, *, key_hash: str) -> Caller | None:
     if row is None:
         return None
     key, client = row
-    expires_at = _aware(key.expires_at)
+    expires_at = as_utc(key.expires_at)
     if key.revoked_at is not None or client.status != "active":
         return None
-    if expires_at is not None and expires_at <= _now():
+    if expires_at is not None and expires_at <= utcnow():
         return None
     return caller_of(client, key_id=key.id)
 

@@ -14,8 +14,9 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from services.common.clock import utcnow
 from services.common.db import Database
-from services.common.models import ConsumerCursor, ProcessedEvent, utcnow
+from services.common.models import ConsumerCursor, ProcessedEvent
 
 log = logging.getLogger("services.consumer")
 

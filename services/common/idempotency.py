@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
+from services.common.clock import utcnow
 from services.common.db import SessionDep
 from services.common.errors import (
     IdempotencyInProgress,
@@ -20,7 +21,7 @@ from services.common.errors import (
     IdempotencyRetry,
 )
 from services.common.identity import CurrentClient
-from services.common.models import IdempotencyRecord, utcnow
+from services.common.models import IdempotencyRecord
 from services.common.unitofwork import require_unit_of_work
 
 IN_PROGRESS, DONE = "in_progress", "done"

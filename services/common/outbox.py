@@ -9,11 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
+from services.common.clock import utcnow
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.identity import Principal, require_scopes
 from services.common.ids import new_id
-from services.common.models import OutboxEvent, utcnow
+from services.common.models import OutboxEvent
 from services.common.unitofwork import UnitOfWorkRoute
 
 EVENTS_SCOPE = "events:read"

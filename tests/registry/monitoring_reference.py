@@ -13,7 +13,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from services.common.models import utcnow
+from services.common.clock import utcnow
 from services.registry.complaints.calendar import shanghai_date
 from services.registry.enterprises.models import Enterprise
 from services.registry.indicators.effective import Figure, effective_figures

@@ -1,10 +1,10 @@
 """Asia/Shanghai working days: weekends off, plus the State Council's holiday notices as data."""
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Annotated, Final
+from datetime import date, datetime, timedelta, timezone
+from typing import Final
 
-from pydantic import AfterValidator
+from services.common.clock import as_utc
 
 # China has kept UTC+8 without daylight saving since 1991.
 SHANGHAI: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -73,9 +73,7 @@ MAKEUP_WORKDAYS: Final[tuple[tuple[date, str], ...]] = tuple(
 
 def shanghai_date(moment: datetime) -> date:
     """The Asia/Shanghai calendar date of a moment (naive moments are taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(SHANGHAI).date()
+    return as_utc(moment).astimezone(SHANGHAI).date()
 
 
 def is_working_day(day: date, overrides: Mapping[date, bool]) -> bool:
@@ -94,13 +92,3 @@ def add_working_days(start: date, count: int, overrides: Mapping[date, bool]) ->
         if is_working_day(day, overrides):
             remaining -= 1
     return day
-
-
-def as_utc(moment: datetime) -> datetime:
-    """The moment in UTC; naive moments (as SQLite returns them) are taken as UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]

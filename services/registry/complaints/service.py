@@ -12,6 +12,7 @@ from typing import Any, Final
 from sqlalchemy import Select, select, update
 from sqlmodel import Session, col
 
+from services.common.clock import utcnow
 from services.common.db import dialect_insert
 from services.common.errors import (
     DepartmentRequired,
@@ -21,7 +22,6 @@ from services.common.errors import (
 from services.common.etag import etag_of
 from services.common.identity import Principal
 from services.common.ids import new_id
-from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
 from services.registry.complaints.calendar import add_working_days, shanghai_date
 from services.registry.complaints.errors import (

@@ -10,7 +10,7 @@ from functools import lru_cache
 from operator import mul
 from typing import Final
 
-from services.common.models import utcnow
+from services.common.clock import utcnow
 from services.registry.complaints.calendar import shanghai_date
 from services.registry.reference.districts import DISTRICTS_BY_CODE
 from services.registry.reference.industries import DIVISIONS_BY_CODE

@@ -1,7 +1,7 @@
 """Filing, reading, searching, updating and deregistering enterprises."""
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
+from services.common.clock import as_utc, utcnow
 from services.common.errors import (
     FieldError,
     ForbiddenClientKind,
@@ -17,7 +18,6 @@ from services.common.errors import (
 from services.common.etag import etag_of
 from services.common.identity import Principal
 from services.common.ids import new_id
-from services.common.models import utcnow
 from services.common.outbox import emit
 from services.common.pagination import page_of, paginate
 from services.registry.enterprises.errors import (
@@ -90,13 +90,6 @@ def unprocessable(issues: Sequence[Issue], *, prefix: str = "body.") -> Unproces
         code=code,
         errors=[FieldError(field=prefix + i.field, code=i.code, message=i.message) for i in issues],
     )
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """A stored timestamp as UTC (SQLite hands them back without their zone)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def etag(enterprise: Enterprise) -> str:

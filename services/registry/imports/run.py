@@ -3,8 +3,8 @@
 import logging
 import threading
 
+from services.common.clock import utcnow
 from services.common.db import Database
-from services.common.models import utcnow
 from services.registry.enterprises.rules import today
 from services.registry.imports.models import FAILED, RUNNING, SUCCEEDED
 from services.registry.imports.parse import Upload

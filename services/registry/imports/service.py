@@ -9,10 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from services.common.clock import as_utc, utcnow
 from services.common.identity import Principal
 from services.common.ids import new_id
-from services.common.models import utcnow
-from services.registry.enterprises.service import as_utc
 from services.registry.imports.errors import ImportNotFound
 from services.registry.imports.models import (
     INTERRUPTED,

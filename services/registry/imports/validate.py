@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from services.common.models import utcnow
+from services.common.clock import utcnow
 from services.registry.enterprises.models import ACTIVE
 from services.registry.enterprises.rules import (
     MAX_EMPLOYEES,

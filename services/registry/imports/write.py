@@ -12,9 +12,10 @@ from sqlalchemy import DateTime, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from services.common.clock import utcnow
 from services.common.db import Database
 from services.common.ids import new_id
-from services.common.models import OutboxEvent, utcnow
+from services.common.models import OutboxEvent
 from services.common.outbox import emit_many
 from services.registry.enterprises.models import Enterprise
 from services.registry.enterprises.service import EVENT_FIELDS

@@ -7,13 +7,13 @@ from typing import Final
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
+from services.common.clock import utcnow
 from services.common.errors import (
     ForbiddenClientKind,
     FuturePeriod,
 )
 from services.common.identity import Principal
 from services.common.ids import new_id
-from services.common.models import utcnow
 from services.common.outbox import emit
 from services.registry.complaints.calendar import shanghai_date
 from services.registry.enterprises.errors import (

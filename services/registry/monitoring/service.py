@@ -14,13 +14,13 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
+from services.common.clock import utcnow
 from services.common.errors import (
     FuturePeriod,
     StaleEtag,
 )
 from services.common.etag import check_etag, etag_of
 from services.common.identity import Principal
-from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
 from services.registry.complaints.calendar import shanghai_date
 from services.registry.enterprises.models import Enterprise

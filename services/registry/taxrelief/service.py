@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from services.common.clock import utcnow
 from services.common.errors import (
     DepartmentRequired,
     ForbiddenClientKind,
@@ -17,7 +18,6 @@ from services.common.errors import (
 from services.common.etag import etag_of
 from services.common.identity import Principal
 from services.common.ids import new_id
-from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
 from services.registry.complaints.calendar import shanghai_date
 from services.registry.taxrelief.errors import (
