@@ -21,6 +21,7 @@ from services.registry.enterprises.schemas import (
     EnterprisePublic,
     EnterpriseUpdate,
 )
+from services.registry.settings import IdKey
 
 READ_SCOPE, WRITE_SCOPE, ADMIN_SCOPE = "registry:read", "registry:write", "registry:admin"
 
@@ -29,15 +30,6 @@ Reader = Annotated[Principal, Depends(require_scopes(READ_SCOPE))]
 Writer = Annotated[Principal, Depends(require_scopes(WRITE_SCOPE))]
 OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 Filters = Annotated[EnterpriseFilters, Query()]
-
-
-def id_number_key(request: Request) -> bytes:
-    """The key ID numbers are hashed under."""
-    key: str = request.app.state.settings.id_number_key
-    return key.encode()
-
-
-IdKey = Annotated[bytes, Depends(id_number_key)]
 
 
 def _headers(public: EnterprisePublic) -> dict[str, str]:

@@ -9,16 +9,16 @@ from services.common.errors import problem_responses
 from services.common.idempotency import Idempotency, idempotent
 from services.common.identity import Principal, require_kinds, require_scopes
 from services.common.unitofwork import UnitOfWorkRoute
-from services.registry.enterprises.router import READ_SCOPE, WRITE_SCOPE, IdKey
 from services.registry.imports import service
 from services.registry.imports.errors import PayloadTooLarge
 from services.registry.imports.parse import MAX_BYTES, parse_upload
 from services.registry.imports.run import start_import
 from services.registry.imports.schemas import CSV_EXAMPLE, JSONL_EXAMPLE, ImportJobOut
+from services.registry.settings import IdKey
 
 router = APIRouter(tags=["imports"], route_class=UnitOfWorkRoute)
-Importer = Annotated[Principal, Depends(require_scopes(WRITE_SCOPE))]
-Reader = Annotated[Principal, Depends(require_scopes(READ_SCOPE))]
+Importer = Annotated[Principal, Depends(require_scopes("registry:write"))]
+Reader = Annotated[Principal, Depends(require_scopes("registry:read"))]
 Department = Annotated[Principal, Depends(require_kinds("admin", "department"))]
 OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 
