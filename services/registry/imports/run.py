@@ -2,18 +2,24 @@
 
 import logging
 import threading
+from typing import Any
 
 from services.common.clock import utcnow
 from services.common.db import Database
 from services.registry.enterprises.rules import today
+from services.registry.imports import write
 from services.registry.imports.models import FAILED, RUNNING, SUCCEEDED
 from services.registry.imports.parse import Upload
 from services.registry.imports.validate import validate_batch
-from services.registry.imports.write import set_status, write_batch
 
 log = logging.getLogger("services.registry.imports")
 
 BATCH_SIZE = 5_000
+
+
+def _set_status(database: Database, job_id: str, **values: Any) -> None:
+    with database.transaction() as session:
+        write.set_status(session=session, job_id=job_id, **values)
 
 
 def start_import(
@@ -46,7 +52,7 @@ def run_import(
     """
     try:
         now = utcnow()
-        set_status(database, job_id, status=RUNNING, started_at=now, heartbeat_at=now)
+        _set_status(database, job_id, status=RUNNING, started_at=now, heartbeat_at=now)
         seen: set[str] = set()
         on = today().isoformat()
         for start in range(0, len(upload.records), BATCH_SIZE):
@@ -60,11 +66,12 @@ def run_import(
                 today=on,
                 size=BATCH_SIZE,
             )
-            write_batch(database=database, job_id=job_id, batch=batch)
-        set_status(database, job_id, status=SUCCEEDED, finished_at=utcnow())
+            with database.transaction() as session:  # one batch, one commit
+                write.write_batch(session=session, job_id=job_id, batch=batch)
+        _set_status(database, job_id, status=SUCCEEDED, finished_at=utcnow())
     except Exception:
         log.exception("import %s failed", job_id)
-        set_status(
+        _set_status(
             database,
             job_id,
             status=FAILED,

@@ -13,7 +13,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from services.common.clock import utcnow
-from services.common.db import Database
 from services.common.ids import new_id
 from services.common.models import OutboxEvent
 from services.common.outbox import emit_many
@@ -143,25 +142,24 @@ def _file_rows(session: Session, rows: Sequence[dict[str, Any]], job_id: str) ->
     return _file_with_returning(session, rows)
 
 
-def write_batch(*, database: Database, job_id: str, batch: Batch) -> None:
-    """File a batch, record its rejections and advance the job's counters, in one transaction."""
-    with database.transaction() as session:
-        filed = _file_rows(session, batch.good, job_id)
-        if batch.rejections:
-            session.execute(insert(ImportRejection.__table__), batch.rejections)  # type: ignore[attr-defined]
-        session.execute(
-            update(ImportJob)
-            .where(col(ImportJob.id) == job_id)
-            .values(
-                processed_rows=col(ImportJob.processed_rows) + batch.size,
-                heartbeat_at=utcnow(),
-                filed_rows=col(ImportJob.filed_rows) + filed,
-                existing_rows=col(ImportJob.existing_rows) + len(batch.good) - filed,
-                rejected_rows=col(ImportJob.rejected_rows) + batch.rejected,
-            )
+def write_batch(*, session: Session, job_id: str, batch: Batch) -> None:
+    """File a batch, record its rejections and advance the job's counters (the caller commits)."""
+    filed = _file_rows(session, batch.good, job_id)
+    if batch.rejections:
+        session.execute(insert(ImportRejection.__table__), batch.rejections)  # type: ignore[attr-defined]
+    session.execute(
+        update(ImportJob)
+        .where(col(ImportJob.id) == job_id)
+        .values(
+            processed_rows=col(ImportJob.processed_rows) + batch.size,
+            heartbeat_at=utcnow(),
+            filed_rows=col(ImportJob.filed_rows) + filed,
+            existing_rows=col(ImportJob.existing_rows) + len(batch.good) - filed,
+            rejected_rows=col(ImportJob.rejected_rows) + batch.rejected,
         )
+    )
 
 
-def set_status(database: Database, job_id: str, **values: Any) -> None:
-    with database.transaction() as session:
-        session.execute(update(ImportJob).where(col(ImportJob.id) == job_id).values(**values))
+def set_status(*, session: Session, job_id: str, **values: Any) -> None:
+    """Record the job's status and times (the caller commits)."""
+    session.execute(update(ImportJob).where(col(ImportJob.id) == job_id).values(**values))
