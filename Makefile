@@ -36,8 +36,9 @@ test: install test-deps
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check services gateway tests bench
-	$(BIN)/mypy services gateway
+	$(BIN)/ruff format --check services gateway tests bench tools
+	$(BIN)/mypy services gateway tools
+	$(BIN)/lint-imports
 
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

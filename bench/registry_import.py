@@ -33,7 +33,7 @@ from services.common.models import OutboxEvent  # noqa: E402
 from services.common.tokens import InternalTokenSigner, generate_ed25519_pem, jwks_of  # noqa: E402
 from services.registry.app import MIGRATIONS  # noqa: E402
 from services.registry.enterprises.rules import id_check_character  # noqa: E402
-from services.registry.imports.service import COLUMNS  # noqa: E402
+from services.registry.imports.parse import COLUMNS  # noqa: E402
 from services.registry.reference.districts import DISTRICTS  # noqa: E402
 from services.registry.uscc import uscc_check_character  # noqa: E402
 from services.registry.uscc.organisation_code import organisation_check_character  # noqa: E402

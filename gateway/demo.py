@@ -38,7 +38,7 @@ def seed_demo(settings: GatewaySettings | None = None, *, quiet: bool = False) -
     try:
         upgrade_to_head("gateway", MIGRATIONS, database)
         keys: dict[str, str] = {}
-        with database.session() as session:
+        with database.transaction() as session:
             for kind, (name, org) in DEMO_CLIENTS.items():
                 client_id = f"cli_demo_{kind}"
                 if session.get(Client, client_id) is None:
@@ -51,7 +51,7 @@ def seed_demo(settings: GatewaySettings | None = None, *, quiet: bool = False) -
                             scopes=sorted(DEFAULT_SCOPES[kind]),
                         )
                     )
-                    session.commit()
+                    session.flush()
                 key = demo_key(kind, settings.api_key_prefix)
                 service.ensure_api_key(session, client_id=client_id, key=key, label="demo")
                 keys[kind] = key

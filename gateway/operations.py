@@ -17,9 +17,10 @@ from gateway.runtime import Gateway
 from services.common.errors import problem_responses
 from services.common.health import Health, readiness_response
 from services.common.migrations import current_revision, head_revision
+from services.common.unitofwork import UnitOfWorkRoute
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=UnitOfWorkRoute)
 PUBLIC: dict[str, Any] = {"security": []}
 
 

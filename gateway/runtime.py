@@ -5,8 +5,6 @@ import contextlib
 import logging
 
 import aiohttp
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.clientsecrets import SecretVerifier
@@ -35,9 +33,6 @@ class Gateway:
         )
         self.keyring: KeyRing = load_keyring(settings)
         write_jwks(settings, self.keyring)
-        private = serialization.load_pem_private_key(self.keyring.current_pem, password=None)
-        assert isinstance(private, Ed25519PrivateKey)
-        self.private_key = private
         self.signer = InternalTokenSigner(
             self.keyring.current_pem, self.keyring.current_kid, settings.issuer
         )

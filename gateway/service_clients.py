@@ -56,7 +56,7 @@ def provision(
     files: dict[str, Path] = {}
     try:
         upgrade_to_head("gateway", MIGRATIONS, database)
-        with database.session() as session:
+        with database.transaction() as session:
             for name in CONSUMERS:
                 client_id, path = client_id_of(name), directory / f"{name}.json"
                 client = session.get(Client, client_id)
@@ -71,7 +71,7 @@ def provision(
                             rate_limits=SERVICE_RATE_LIMITS,
                         )
                     )
-                    session.commit()
+                    session.flush()
                 stored = _stored(path)
                 valid = stored is not None and stored.get("client_id") == client_id
                 if valid and stored is not None:
@@ -87,7 +87,6 @@ def provision(
                     )
                 if not valid:
                     _write(path, client_id, service.rotate_secret(session, client_id=client_id))
-                    session.commit()
                 files[name] = path
     finally:
         database.dispose()

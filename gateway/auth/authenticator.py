@@ -9,16 +9,13 @@ for at most one second.
 import asyncio
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from typing import Any, TypeVar
 
 import anyio.to_thread
-import jwt
-from jwt.algorithms import OKPAlgorithm
 
 from gateway.auth.apikeys import hash_api_key
 from gateway.auth.caller import Caller
@@ -26,8 +23,10 @@ from gateway.auth.scopes import DEFAULT_SCOPES
 from gateway.auth.signing import KeyRing
 from gateway.clients import service
 from gateway.settings import GatewaySettings
+from services.common.clock import utcnow
 from services.common.db import Database
 from services.common.identity import ClientKind
+from services.common.tokens import InvalidToken, JwtVerifier, TokenExpired
 
 T = TypeVar("T")
 BOOTSTRAP_CLIENT_ID = "cli_bootstrap_admin"
@@ -62,9 +61,12 @@ class Authenticator:
         self._tokens: dict[str, tuple[float, str, frozenset[str]]] = {}
         self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._used: dict[str, datetime] = {}
-        self._verify_keys: dict[str, Any] = {}
-        for jwk in keyring.jwks()["keys"]:
-            self._verify_keys[jwk["kid"]] = OKPAlgorithm.from_jwk(json.dumps(jwk))
+        self._verifier = JwtVerifier(
+            keyring.jwks(),
+            issuer=settings.issuer,
+            audience=settings.access_token_audience,
+            leeway=0,
+        )
         bootstrap = settings.bootstrap_admin_key
         self._bootstrap_hash = (
             hashlib.sha256(bootstrap.get_secret_value().encode()).digest() if bootstrap else None
@@ -119,7 +121,7 @@ class Authenticator:
         if caller is None:
             raise AuthError("invalid_api_key", "The API key is unknown, revoked or expired.")
         if caller.key_id is not None:
-            self._used[caller.key_id] = datetime.now(UTC)
+            self._used[caller.key_id] = utcnow()
         return caller
 
     async def _by_token(self, token: str) -> Caller:
@@ -145,21 +147,10 @@ class Authenticator:
 
     def _verify_access_token(self, token: str) -> dict[str, Any]:
         try:
-            header = jwt.get_unverified_header(token)
-            key = self._verify_keys.get(header.get("kid", ""))
-            if key is None or header.get("typ") != ACCESS_TOKEN_TYPE:
-                raise AuthError("invalid_token", "The access token was not issued by this gateway.")
-            return jwt.decode(
-                token,
-                key,
-                algorithms=["EdDSA"],
-                audience=self.settings.access_token_audience,
-                issuer=self.settings.issuer,
-                options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"]},
-            )
-        except jwt.ExpiredSignatureError as exc:
+            return self._verifier.decode(token, typ=ACCESS_TOKEN_TYPE)
+        except TokenExpired as exc:
             raise AuthError("token_expired", "The access token has expired.") from exc
-        except jwt.PyJWTError as exc:
+        except InvalidToken as exc:
             raise AuthError("invalid_token", "The access token is not valid.") from exc
 
     async def client(self, client_id: str) -> Caller | None:
@@ -234,7 +225,7 @@ class Authenticator:
         used, self._used = self._used, {}
 
         def run() -> None:
-            with self.database.session() as session:
+            with self.database.transaction() as session:
                 service.touch_keys(session, used=used)
 
         await anyio.to_thread.run_sync(run)

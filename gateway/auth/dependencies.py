@@ -7,9 +7,10 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from gateway.auth.authenticator import AuthError
 from gateway.auth.caller import Caller
+from gateway.auth.errors import MissingCredentials, RateLimited, TooManyAuthFailures
 from gateway.proxy.clientip import client_ip
 from gateway.runtime import Gateway
-from services.common.errors import DomainError, Forbidden, Unauthorized
+from services.common.errors import InsufficientScope, Unauthorized
 from services.common.identity import Requirement
 
 api_key_scheme = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error=False)
@@ -34,9 +35,8 @@ async def current_caller(
     """The authenticated caller, or a 401 problem."""
     credential = bearer.credentials if bearer else api_key
     if not credential:
-        raise Unauthorized(
+        raise MissingCredentials(
             "Send an API key (Authorization: Bearer or X-API-Key) or an access token.",
-            code="missing_credentials",
             headers={"WWW-Authenticate": 'Bearer realm="taiyuan-sme"'},
         )
     limiter = gateway.limiter
@@ -66,10 +66,8 @@ async def current_caller(
         identity=caller.client_id, klass=klass, override=limits.get(klass) if limits else None
     )
     if not decision.allowed:
-        raise DomainError(
+        raise RateLimited(
             f"Too many requests; retry in {decision.retry_after} s.",
-            status=429,
-            code="rate_limited",
             headers={
                 "Retry-After": str(decision.retry_after),
                 "RateLimit-Policy": decision.policy.decode(),
@@ -79,11 +77,9 @@ async def current_caller(
     return caller
 
 
-def _auth_limited(retry_after: int) -> DomainError:
-    return DomainError(
+def _auth_limited(retry_after: int) -> TooManyAuthFailures:
+    return TooManyAuthFailures(
         f"Too many failed authentications; retry in {retry_after} s.",
-        status=429,
-        code="too_many_auth_failures",
         headers={"Retry-After": str(retry_after)},
     )
 
@@ -98,7 +94,7 @@ class ScopeCheck(Requirement):
     async def __call__(self, caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
         """The caller, or a 403 problem."""
         if self.scope not in caller.scopes:
-            raise Forbidden(f"This needs the scope '{self.scope}'.", code="insufficient_scope")
+            raise InsufficientScope(f"This needs the scope '{self.scope}'.")
         return caller
 
 
@@ -124,7 +120,7 @@ async def metrics_reader(
         return
     caller = await current_caller(request, gateway, api_key, bearer)
     if "admin" not in caller.scopes:
-        raise Forbidden("Metrics need the scope 'admin'.", code="insufficient_scope")
+        raise InsufficientScope("Metrics need the scope 'admin'.")
 
 
 MetricsReader = Annotated[None, Depends(metrics_reader)]

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from urllib.parse import unquote_plus
 
 import anyio.to_thread
-import jwt
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,8 +19,9 @@ from gateway.clients import service
 from gateway.proxy.clientip import client_ip
 from gateway.runtime import Gateway
 from services.common.ids import new_id
+from services.common.unitofwork import UnitOfWorkRoute
 
-router = APIRouter(tags=["oauth"])
+router = APIRouter(tags=["oauth"], route_class=UnitOfWorkRoute)
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -116,13 +116,7 @@ def issue_access_token(gateway: Gateway, caller: Caller, scopes: list[str]) -> t
         "scope": " ".join(scopes),
         "kind": caller.kind,
     }
-    token = jwt.encode(
-        claims,
-        gateway.private_key,
-        algorithm="EdDSA",
-        headers={"kid": gateway.keyring.current_kid, "typ": ACCESS_TOKEN_TYPE},
-    )
-    return token, ttl
+    return gateway.signer.sign(claims, typ=ACCESS_TOKEN_TYPE), ttl
 
 
 @router.post(

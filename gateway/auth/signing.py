@@ -1,7 +1,5 @@
 """The gateway's signing keys: the current one signs, the previous one stays published."""
 
-import base64
-import hashlib
 import json
 import logging
 import os
@@ -9,31 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
 from gateway.settings import GatewaySettings, jwks_path
 from services.common.settings import InsecureConfiguration
-from services.common.tokens import generate_ed25519_pem, jwks_of
+from services.common.tokens import generate_ed25519_pem, jwks_of, thumbprint_kid
 
 log = logging.getLogger("gateway.keys")
-
-
-def thumbprint_kid(pem: bytes) -> str:
-    """A stable key id: the start of the RFC 7638 thumbprint of the public key."""
-    if b"PRIVATE KEY" in pem:
-        private = serialization.load_pem_private_key(pem, password=None)
-        assert isinstance(private, Ed25519PrivateKey)
-        public = private.public_key()
-    else:
-        loaded = serialization.load_pem_public_key(pem)
-        assert isinstance(loaded, Ed25519PublicKey)
-        public = loaded
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-    canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode()).digest()
-    return "gw-" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()[:16]
 
 
 @dataclass(frozen=True)

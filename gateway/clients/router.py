@@ -26,8 +26,9 @@ from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.etag import etag_of
 from services.common.pagination import CursorQuery
+from services.common.unitofwork import UnitOfWorkDep, UnitOfWorkRoute
 
-router = APIRouter(prefix="/admin/v1/clients", tags=["clients"])
+router = APIRouter(prefix="/admin/v1/clients", tags=["clients"], route_class=UnitOfWorkRoute)
 ClientId = Annotated[
     str, Path(description="The client's id.", examples=["cli_01J9Z3X7Q6T8V4N2M5K1H0G9F8"])
 ]
@@ -69,12 +70,12 @@ def key_out(key: ApiKey) -> ApiKeyOut:
     responses=problem_responses(*_AUTH, 422),
 )
 def create_client(
-    body: ClientCreate, session: SessionDep, gateway: GatewayDep, _: AdminCaller
+    body: ClientCreate, session: SessionDep, gateway: GatewayDep, uow: UnitOfWorkDep, _: AdminCaller
 ) -> ClientCreated:
     client, key, secret = service.create_client(
         session, data=body, key_prefix=gateway.settings.api_key_prefix
     )
-    gateway.authenticator.forget_unknown()
+    uow.after_commit(gateway.authenticator.forget_unknown)
     return ClientCreated(
         client=client_out(client),
         api_key=ApiKeyCreated(**key_out(key[0]).model_dump(), key=key[1]) if key else None,
@@ -130,19 +131,22 @@ def update_client(
     body: ClientUpdate,
     session: SessionDep,
     gateway: GatewayDep,
+    uow: UnitOfWorkDep,
     response: Response,
     _: AdminCaller,
     if_match: Annotated[str | None, Header(description="The client's current ETag.")] = None,
 ) -> ClientOut:
     client = service.update_client(session, client_id=client_id, data=body, if_match=if_match)
-    gateway.authenticator.invalidate(client_id)
+    uow.after_commit(lambda: gateway.authenticator.invalidate(client_id))
     response.headers["ETag"] = etag_of(client.id, client.version)
     return client_out(client)
 
 
-def _set_status(session: SessionDep, gateway: GatewayDep, client_id: str, new: str) -> ClientOut:
+def _set_status(
+    session: SessionDep, gateway: GatewayDep, uow: UnitOfWorkDep, client_id: str, new: str
+) -> ClientOut:
     client = service.set_status(session, client_id=client_id, status=new)
-    gateway.authenticator.invalidate(client_id)
+    uow.after_commit(lambda: gateway.authenticator.invalidate(client_id))
     return client_out(client)
 
 
@@ -156,9 +160,13 @@ def _set_status(session: SessionDep, gateway: GatewayDep, client_id: str, new: s
     responses=problem_responses(*_AUTH, 404),
 )
 def suspend_client(
-    client_id: ClientId, session: SessionDep, gateway: GatewayDep, _: AdminCaller
+    client_id: ClientId,
+    session: SessionDep,
+    gateway: GatewayDep,
+    uow: UnitOfWorkDep,
+    _: AdminCaller,
 ) -> ClientOut:
-    return _set_status(session, gateway, client_id, "suspended")
+    return _set_status(session, gateway, uow, client_id, "suspended")
 
 
 @router.post(
@@ -169,9 +177,13 @@ def suspend_client(
     responses=problem_responses(*_AUTH, 404),
 )
 def activate_client(
-    client_id: ClientId, session: SessionDep, gateway: GatewayDep, _: AdminCaller
+    client_id: ClientId,
+    session: SessionDep,
+    gateway: GatewayDep,
+    uow: UnitOfWorkDep,
+    _: AdminCaller,
 ) -> ClientOut:
-    return _set_status(session, gateway, client_id, "active")
+    return _set_status(session, gateway, uow, client_id, "active")
 
 
 @router.delete(
@@ -183,10 +195,14 @@ def activate_client(
     responses=problem_responses(*_AUTH, 404),
 )
 def delete_client(
-    client_id: ClientId, session: SessionDep, gateway: GatewayDep, _: AdminCaller
+    client_id: ClientId,
+    session: SessionDep,
+    gateway: GatewayDep,
+    uow: UnitOfWorkDep,
+    _: AdminCaller,
 ) -> Response:
     service.delete_client(session, client_id=client_id)
-    gateway.authenticator.invalidate(client_id)
+    uow.after_commit(lambda: gateway.authenticator.invalidate(client_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -204,6 +220,7 @@ def create_api_key(
     body: ApiKeyCreate,
     session: SessionDep,
     gateway: GatewayDep,
+    uow: UnitOfWorkDep,
     _: AdminCaller,
 ) -> ApiKeyCreated:
     expires_at: datetime | None = body.expires_at
@@ -214,7 +231,7 @@ def create_api_key(
         label=body.label,
         expires_at=expires_at,
     )
-    gateway.authenticator.forget_unknown()
+    uow.after_commit(gateway.authenticator.forget_unknown)
     return ApiKeyCreated(**key_out(row).model_dump(), key=key)
 
 
@@ -239,10 +256,15 @@ def list_api_keys(client_id: ClientId, session: SessionDep, _: AdminCaller) -> A
     responses=problem_responses(*_AUTH, 404),
 )
 def revoke_api_key(
-    client_id: ClientId, key_id: KeyId, session: SessionDep, gateway: GatewayDep, _: AdminCaller
+    client_id: ClientId,
+    key_id: KeyId,
+    session: SessionDep,
+    gateway: GatewayDep,
+    uow: UnitOfWorkDep,
+    _: AdminCaller,
 ) -> Response:
     service.revoke_api_key(session, client_id=client_id, key_id=key_id)
-    gateway.authenticator.invalidate(client_id)
+    uow.after_commit(lambda: gateway.authenticator.invalidate(client_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -1,20 +1,15 @@
 """Request and response bodies of the clients admin API."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from limits import parse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from gateway.auth.scopes import SCOPES
+from services.common.clock import UtcDateTime as UtcDatetime
 from services.common.identity import ClientKind
 
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 ClientStatus = Literal["active", "suspended"]
 RateLimitClass = Literal["read", "write"]
 

@@ -1,6 +1,6 @@
 """Clients, API keys and client secrets: the gateway's own records."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -14,25 +14,21 @@ from gateway.auth.apikeys import (
 from gateway.auth.caller import Caller
 from gateway.auth.clientsecrets import SecretVerifier, hash_client_secret, is_legacy
 from gateway.auth.scopes import DEFAULT_SCOPES
+from gateway.clients.errors import (
+    ApiKeyNotFound,
+    ClientNotFound,
+    OrgRequired,
+    ScopeNotAllowedForKind,
+)
 from gateway.clients.models import ApiKey, Client
 from gateway.clients.schemas import ClientCreate, ClientUpdate
-from services.common.errors import NotFound, field_error
+from services.common.clock import as_utc, utcnow
 from services.common.etag import check_etag, etag_of
 from services.common.identity import ClientKind
 from services.common.ids import new_id
 from services.common.pagination import page_of, paginate
 
 ORG_REQUIRED = frozenset({ClientKind.BANK, ClientKind.PROVIDER, ClientKind.ENTERPRISE})
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def caller_of(client: Client, *, key_id: str | None = None) -> Caller:
@@ -51,10 +47,8 @@ def caller_of(client: Client, *, key_id: str | None = None) -> Caller:
 def _allowed_scopes(kind: str, scopes: list[str]) -> list[str]:
     extra = [scope for scope in scopes if scope not in DEFAULT_SCOPES[ClientKind(kind)]]
     if extra:
-        raise field_error(
-            "body.scopes",
-            "scope_not_allowed_for_kind",
-            f"Clients of kind '{kind}' may not hold: {', '.join(extra)}.",
+        raise ScopeNotAllowedForKind.for_field(
+            "body.scopes", f"Clients of kind '{kind}' may not hold: {', '.join(extra)}."
         )
     return sorted(scopes)
 
@@ -66,8 +60,8 @@ def create_client(
     defaults = DEFAULT_SCOPES[data.kind]
     scopes = _allowed_scopes(data.kind, list(defaults) if data.scopes is None else data.scopes)
     if data.kind in ORG_REQUIRED and not data.org:
-        raise field_error(
-            "body.org", "org_required", f"Clients of kind '{data.kind}' act for an organisation."
+        raise OrgRequired.for_field(
+            "body.org", f"Clients of kind '{data.kind}' act for an organisation."
         )
     secret = generate_client_secret() if data.issue_client_secret else None
     client_id = new_id("cli")
@@ -83,7 +77,6 @@ def create_client(
     session.add(client)
     session.flush()
     key = _new_key(session, client_id=client.id, prefix=key_prefix) if data.issue_api_key else None
-    session.commit()
     return client, key, secret
 
 
@@ -126,7 +119,7 @@ def get_client(session: Session, *, client_id: str) -> Client:
     """A client that is not deleted, or 404."""
     client = session.get(Client, client_id)
     if client is None or client.status == "deleted":
-        raise NotFound(f"No client {client_id}.", code="client_not_found")
+        raise ClientNotFound(f"No client {client_id}.")
     return client
 
 
@@ -145,9 +138,9 @@ def update_client(
         limits = data.rate_limits.model_dump(exclude_none=True) if data.rate_limits else None
         client.rate_limits = limits or None
     client.version += 1
-    client.updated_at = _now()
+    client.updated_at = utcnow()
     session.add(client)
-    session.commit()
+    session.flush()
     return client
 
 
@@ -157,16 +150,16 @@ def set_status(session: Session, *, client_id: str, status: str) -> Client:
     if client.status != status:
         client.status = status
         client.version += 1
-        client.updated_at = _now()
+        client.updated_at = utcnow()
         session.add(client)
-        session.commit()
+        session.flush()
     return client
 
 
 def delete_client(session: Session, *, client_id: str) -> None:
     """Delete a client: revoke its keys and secret, keep the row for the record."""
     client = get_client(session, client_id=client_id)
-    now = _now()
+    now = utcnow()
     session.exec(
         update(ApiKey)
         .where(col(ApiKey.client_id) == client_id, col(ApiKey.revoked_at).is_(None))
@@ -177,7 +170,7 @@ def delete_client(session: Session, *, client_id: str) -> None:
     client.version += 1
     client.updated_at = now
     session.add(client)
-    session.commit()
+    session.flush()
 
 
 def create_api_key(
@@ -193,7 +186,6 @@ def create_api_key(
     row, key = _new_key(
         session, client_id=client_id, prefix=prefix, label=label, expires_at=expires_at
     )
-    session.commit()
     return row, key
 
 
@@ -202,7 +194,6 @@ def ensure_api_key(session: Session, *, client_id: str, key: str, label: str) ->
     row = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
     if row is None:
         row, _ = _new_key(session, client_id=client_id, prefix="", label=label, key=key)
-        session.commit()
     return row
 
 
@@ -217,11 +208,11 @@ def revoke_api_key(session: Session, *, client_id: str, key_id: str) -> ApiKey:
     """Revoke one key of a client (idempotent)."""
     row = session.get(ApiKey, key_id)
     if row is None or row.client_id != client_id:
-        raise NotFound(f"No key {key_id} for client {client_id}.", code="api_key_not_found")
+        raise ApiKeyNotFound(f"No key {key_id} for client {client_id}.")
     if row.revoked_at is None:
-        row.revoked_at = _now()
+        row.revoked_at = utcnow()
         session.add(row)
-        session.commit()
+        session.flush()
     return row
 
 
@@ -231,9 +222,9 @@ def rotate_secret(session: Session, *, client_id: str) -> str:
     secret = generate_client_secret()
     client.secret_hash = hash_client_secret(client_id, secret)
     client.version += 1
-    client.updated_at = _now()
+    client.updated_at = utcnow()
     session.add(client)
-    session.commit()
+    session.flush()
     return secret
 
 
@@ -247,10 +238,10 @@ def find_caller_by_key(session: Session, *, key_hash: str) -> Caller | None:
     if row is None:
         return None
     key, client = row
-    expires_at = _aware(key.expires_at)
+    expires_at = as_utc(key.expires_at)
     if key.revoked_at is not None or client.status != "active":
         return None
-    if expires_at is not None and expires_at <= _now():
+    if expires_at is not None and expires_at <= utcnow():
         return None
     return caller_of(client, key_id=key.id)
 
@@ -283,11 +274,10 @@ def rehash_client_secret(session: Session, *, client_id: str, secret: str) -> No
         .where(col(Client.id) == client_id, col(Client.secret_hash).like("$argon2%"))
         .values(secret_hash=hash_client_secret(client_id, secret))
     )  # type: ignore[call-overload]
-    session.commit()
 
 
 def touch_keys(session: Session, *, used: dict[str, datetime]) -> None:
     """Record when keys were last used (batched, off the hot path)."""
     for key_id, when in used.items():
         session.exec(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=when))  # type: ignore[call-overload]
-    session.commit()
+    session.flush()

@@ -1,11 +1,8 @@
-"""Problem answers built on the hot path without FastAPI (same shape as services.common.errors)."""
+"""Problem answers built on the hot path without FastAPI, by the kernel's one builder."""
 
 from collections.abc import Iterable
-from http import HTTPStatus
 
-import orjson
-
-from services.common.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
+from services.common.errors import PROBLEM_MEDIA_TYPE, problem_body
 
 Headers = list[tuple[bytes, bytes]]
 _CONTENT_TYPE = (b"content-type", PROBLEM_MEDIA_TYPE.encode())
@@ -21,17 +18,8 @@ def problem(
     headers: Iterable[tuple[bytes, bytes]] = (),
 ) -> tuple[int, Headers, bytes]:
     """Status, headers and body of an RFC 9457 problem."""
-    body = orjson.dumps(
-        {
-            "type": PROBLEM_TYPE_BASE + code,
-            "title": HTTPStatus(status).phrase,
-            "status": status,
-            "detail": detail,
-            "instance": instance,
-            "code": code,
-            "errors": [],
-            "request_id": request_id,
-        }
+    body = problem_body(
+        status=status, code=code, detail=detail, instance=instance, request_id=request_id
     )
     out: Headers = [
         _CONTENT_TYPE,

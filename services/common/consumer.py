@@ -15,8 +15,9 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from services.common.clock import utcnow
 from services.common.db import Database
-from services.common.models import ConsumerCursor, ProcessedEvent, utcnow
+from services.common.models import ConsumerCursor, ProcessedEvent
 from services.common.settings import ServiceSettings
 
 log = logging.getLogger("services.consumer")
@@ -162,7 +163,7 @@ class FeedConsumer:
         return [FeedEvent(**item) for item in response.json()["items"]]
 
     def _apply(self, events: list[FeedEvent]) -> int:
-        with self.database.session() as session:
+        with self.database.transaction() as session:
             cursor = session.get(ConsumerCursor, self.name)
             if cursor is None:
                 cursor = ConsumerCursor(consumer=self.name, position=0)
@@ -191,8 +192,7 @@ class FeedConsumer:
                 .where(col(ConsumerCursor.consumer) == self.name)
                 .values(position=max(cursor.position, events[-1].seq), updated_at=utcnow())
             )
-            session.commit()
-            return applied
+        return applied
 
     async def poll_once(self) -> int:
         """Fetch and apply one page; returns how many events were applied (handled types)."""

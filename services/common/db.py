@@ -1,6 +1,7 @@
 """Engines and sessions for SQLite (embedded) and PostgreSQL (production)."""
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
+
+from services.common.unitofwork import unit_of_work
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -86,6 +89,13 @@ class Database:
         """A new session; the caller commits. Read-only work may pass `write=False`."""
         return Session(self.engine if write else self.read_engine, expire_on_commit=False)
 
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A job's unit of work outside a request: committed once at the end, or rolled back."""
+        with self.session() as session:
+            yield session
+            session.commit()
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
@@ -108,9 +118,12 @@ _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session for one request, closed (and rolled back if uncommitted) afterwards."""
+    """The request's session: its route's unit of work commits it; closed afterwards."""
     write = request.method not in _READ_METHODS
     with get_database(request).session(write=write) as session:
+        uow = unit_of_work(request)
+        if uow is not None:
+            uow.session = session
         yield session
 
 

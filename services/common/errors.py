@@ -3,8 +3,9 @@
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Self
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -91,44 +92,202 @@ class DomainError(Exception):
         self.errors = list(errors)
         self.headers = dict(headers or {})
 
+    @classmethod
+    def for_field(cls, field: str, message: str, *, detail: str | None = None) -> Self:
+        """This problem naming the one field that broke its rule (the code is the rule)."""
+        return cls(
+            detail or message, errors=[FieldError(field=field, code=cls.code, message=message)]
+        )
+
 
 class BadRequest(DomainError):
+    """The request is malformed or misses something the operation needs."""
+
     status, code = 400, "bad_request"
 
 
 class Unauthorized(DomainError):
+    """The caller is not authenticated."""
+
     status, code = 401, "unauthorized"
 
 
 class Forbidden(DomainError):
+    """The caller may not do this."""
+
     status, code = 403, "forbidden"
 
 
 class NotFound(DomainError):
+    """No such resource that the caller may see."""
+
     status, code = 404, "not_found"
 
 
 class Conflict(DomainError):
+    """The request conflicts with the resource's current state."""
+
     status, code = 409, "conflict"
 
 
 class PreconditionFailed(DomainError):
+    """A precondition (`If-Match`) does not hold."""
+
     status, code = 412, "precondition_failed"
 
 
 class Unprocessable(DomainError):
+    """The request is well-formed but breaks a rule."""
+
     status, code = 422, "validation_failed"
 
 
 class PreconditionRequired(DomainError):
+    """The operation needs a precondition (`If-Match`)."""
+
     status, code = 428, "precondition_required"
 
 
-def field_error(field: str, code: str, message: str, *, detail: str | None = None) -> Unprocessable:
-    """A 422 naming one field and the rule it broke."""
-    return Unprocessable(
-        detail or message, code=code, errors=[FieldError(field=field, code=code, message=message)]
-    )
+class TooManyRequests(DomainError):
+    """The caller went over a rate limit; `Retry-After` says when to come back."""
+
+    status, code = 429, "rate_limited"
+
+
+class InternalError(DomainError):
+    """An unexpected failure; logged with the request id, never detailed to the caller."""
+
+    status, code = 500, "internal_error"
+
+
+class ServiceNotReady(DomainError):
+    """The database is unreachable or its migrations are not current."""
+
+    status, code = 503, "not_ready"
+
+
+class NulCharacter(Unprocessable):
+    """A text field contains a NUL character (U+0000)."""
+
+    code = "nul_character"
+
+
+class ValueNotStorable(Unprocessable):
+    """A value the schema let through is beyond what the database can store."""
+
+    code = "value_not_storable"
+
+
+class InvalidCursor(Unprocessable):
+    """The `cursor` is not one this list handed out."""
+
+    code = "invalid_cursor"
+
+
+class MissingToken(Unauthorized):
+    """The call carries no internal token from the gateway."""
+
+    code = "missing_token"
+
+
+class TokenRejected(Unauthorized):
+    """The internal token is malformed, badly signed, expired or for another service."""
+
+    code = "invalid_token"
+
+
+class InsufficientScope(Forbidden):
+    """The caller lacks a scope the operation needs."""
+
+    code = "insufficient_scope"
+
+
+class ForbiddenClientKind(Forbidden):
+    """Clients of the caller's kind may not do this."""
+
+    code = "forbidden_client_kind"
+
+
+class NotYourDepartment(Forbidden):
+    """A department acts only on its own records."""
+
+    code = "not_your_department"
+
+
+class DepartmentRequired(Unprocessable):
+    """The operation needs a (different) department named."""
+
+    code = "department_required"
+
+
+class FuturePeriod(Unprocessable):
+    """The year or quarter has not begun yet."""
+
+    code = "future_period"
+
+
+class IfMatchRequired(PreconditionRequired):
+    """An update needs the resource's current ETag in `If-Match`."""
+
+    code = "if_match_required"
+
+
+class StaleEtag(PreconditionFailed):
+    """The resource changed since the caller read it."""
+
+    code = "stale_etag"
+
+
+class IdempotencyKeyRequired(BadRequest):
+    """The operation needs an `Idempotency-Key` header."""
+
+    code = "idempotency_key_required"
+
+
+class IdempotencyKeyReused(Unprocessable):
+    """The `Idempotency-Key` was used before with a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class IdempotencyInProgress(Conflict):
+    """A request with this `Idempotency-Key` is still being processed."""
+
+    code = "idempotency_in_progress"
+
+
+class IdempotencyRetry(Conflict):
+    """A request with this `Idempotency-Key` just finished; retry to get its answer."""
+
+    code = "idempotency_retry"
+
+
+def problem_document(
+    *,
+    status: int,
+    code: str,
+    title: str | None = None,
+    detail: str | None = None,
+    instance: str | None = None,
+    errors: Iterable[FieldError] = (),
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """The one builder of problem documents: every problem answer is made here."""
+    return {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "code": code,
+        "errors": [error.model_dump() for error in errors],
+        "request_id": request_id,
+    }
+
+
+def problem_body(**fields: Any) -> bytes:
+    """A problem document (see `problem_document`) as JSON bytes, for ASGI-level answers."""
+    return orjson.dumps(problem_document(**fields))
 
 
 def problem_response(
@@ -142,18 +301,17 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """A problem+json response for this request."""
-    body = Problem(
-        type=PROBLEM_TYPE_BASE + code,
-        title=title or HTTPStatus(status).phrase,
+    body = problem_document(
         status=status,
+        code=code,
+        title=title,
         detail=detail,
         instance=request.url.path,
-        code=code,
-        errors=list(errors),
+        errors=errors,
         request_id=current_request_id(),
     )
     return JSONResponse(
-        body.model_dump(mode="json"),
+        body,
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=dict(headers or {}),
@@ -219,8 +377,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     fields = ", ".join(sorted({e.field for e in errors}))
     return problem_response(
         request,
-        status=422,
-        code="validation_failed",
+        status=Unprocessable.status,
+        code=Unprocessable.code,
         detail=f"The request has {len(errors)} invalid field(s): {fields}.",
         errors=errors,
     )
@@ -249,18 +407,12 @@ def log_unexpected(method: str, path: str, exc: BaseException) -> None:
 
 def internal_error_body(path: str, request_id: str | None) -> bytes:
     """The 500 problem document: no internals, just the request id to quote."""
-    return (
-        Problem(
-            type=PROBLEM_TYPE_BASE + "internal_error",
-            title="Internal Server Error",
-            status=500,
-            detail="An unexpected error occurred; it has been logged with this request id.",
-            instance=path,
-            code="internal_error",
-            request_id=request_id,
-        )
-        .model_dump_json()
-        .encode()
+    return problem_body(
+        status=InternalError.status,
+        code=InternalError.code,
+        detail="An unexpected error occurred; it has been logged with this request id.",
+        instance=path,
+        request_id=request_id,
     )
 
 
@@ -295,8 +447,8 @@ async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
     return problem_response(
         request,
-        status=422,
-        code="value_not_storable",
+        status=ValueNotStorable.status,
+        code=ValueNotStorable.code,
         detail="A value in the request is outside what can be stored (e.g. a number too large).",
     )
 

@@ -13,8 +13,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from services.common.db import Database
-from services.common.errors import problem_response, problem_responses
+from services.common.errors import ServiceNotReady, problem_response, problem_responses
 from services.common.migrations import current_revision, head_revision
+from services.common.unitofwork import UnitOfWorkRoute
 
 
 class Health(BaseModel):
@@ -63,12 +64,12 @@ def readiness_response(
         body = Readiness(status="ready", checks=checks, degraded=bool(warned), warnings=warned)
         return JSONResponse(body.model_dump())
     failing = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
-    return problem_response(request, status=503, code="not_ready", detail=failing)
+    return problem_response(request, status=503, code=ServiceNotReady.code, detail=failing)
 
 
 def health_router(*, service: str, migrations: Path, warnings: Warnings | None = None) -> APIRouter:
     """Health, readiness and metrics routes for one service."""
-    router = APIRouter(tags=["operations"])
+    router = APIRouter(tags=["operations"], route_class=UnitOfWorkRoute)
     head = head_revision(migrations)
 
     @router.get("/healthz", summary="Liveness", operation_id="healthz", response_model=Health)

@@ -1,24 +1,28 @@
 """`Idempotency-Key` on POSTs: the first outcome is stored and replayed for a retry."""
 
 import hashlib
-import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Header, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from fastapi.responses import Response
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
+from services.common.clock import utcnow
 from services.common.db import SessionDep
-from services.common.errors import BadRequest, Conflict, Unprocessable
+from services.common.errors import (
+    IdempotencyInProgress,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    IdempotencyRetry,
+)
 from services.common.identity import CurrentClient
-from services.common.models import IdempotencyRecord, utcnow
+from services.common.models import IdempotencyRecord
+from services.common.unitofwork import require_unit_of_work
 
 IN_PROGRESS, DONE = "in_progress", "done"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -56,39 +60,37 @@ async def replay_handler(_request: Request, exc: Exception) -> Response:
     )
 
 
+_NOT_STORED = frozenset({"content-length", "content-type"})
+
+
 class Idempotency:
-    """A claimed key: the route stores its answer through `respond`, in its own transaction."""
+    """A claimed key: the unit of work stores the answer with the request's changes."""
 
     def __init__(self, client_id: str, key: str) -> None:
         self.client_id = client_id
         self.key = key
-        self.done = False
 
-    def respond(
-        self,
-        session: Session,
-        body: BaseModel | Mapping[str, Any] | list[Any],
-        *,
-        status_code: int = 201,
-        headers: Mapping[str, str] | None = None,
-    ) -> JSONResponse:
-        """Record the answer with the caller's changes, commit both, and return it."""
-        content = jsonable_encoder(body)
+    def store(self, session: Session, response: Response) -> None:
+        """Record the answer in the request's transaction (committed with its changes)."""
+        headers = {
+            name: value for name, value in response.headers.items() if name not in _NOT_STORED
+        }
         session.execute(
             update(IdempotencyRecord)
             .where(col(IdempotencyRecord.client_id) == self.client_id)
             .where(col(IdempotencyRecord.key) == self.key)
             .values(
                 state=DONE,
-                status_code=status_code,
-                response_body=json.dumps(content),
-                response_headers=dict(headers or {}),
+                status_code=response.status_code,
+                response_body=bytes(response.body).decode(),
+                response_headers=headers,
             )
             .execution_options(synchronize_session=False)
         )
-        session.commit()
-        self.done = True
-        return JSONResponse(content, status_code=status_code, headers=dict(headers or {}))
+
+    def release(self, session: Session) -> None:
+        """Forget the claim after the request failed, so a retry does the work."""
+        _release(session, self.client_id, self.key)
 
 
 def _request_hash(request: Request, body: bytes, org: str | None) -> str:
@@ -116,15 +118,9 @@ def _claim(session: Session, client_id: str, key: str, request_hash: str) -> Non
     try:
         record = session.get(IdempotencyRecord, (client_id, key))
         if record is None:  # released between our insert and read: the caller may retry
-            raise Conflict(
-                "A request with this Idempotency-Key just finished; retry.",
-                code="idempotency_retry",
-            )
+            raise IdempotencyRetry("A request with this Idempotency-Key just finished; retry.")
         if record.request_hash != request_hash:
-            raise Unprocessable(
-                "This Idempotency-Key was used with a different request.",
-                code="idempotency_key_reused",
-            )
+            raise IdempotencyKeyReused("This Idempotency-Key was used with a different request.")
         if record.state == DONE:
             raise IdempotentReplay(
                 record.status_code or 200, record.response_body or "null", record.response_headers
@@ -141,9 +137,8 @@ def _claim(session: Session, client_id: str, key: str, request_hash: str) -> Non
         )
         session.commit()
         if reclaimed.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(
+            raise IdempotencyInProgress(
                 "A request with this Idempotency-Key is still being processed.",
-                code="idempotency_in_progress",
                 headers={"Retry-After": "1"},
             )
     finally:
@@ -163,7 +158,7 @@ def _release(session: Session, client_id: str, key: str) -> None:
     session.commit()
 
 
-def idempotent(*, required: bool = True) -> Callable[..., AsyncIterator[Idempotency | None]]:
+def idempotent(*, required: bool = True) -> Callable[..., Awaitable[Idempotency | None]]:
     """A dependency making a POST idempotent on the caller's `Idempotency-Key`."""
 
     async def dependency(
@@ -171,15 +166,12 @@ def idempotent(*, required: bool = True) -> Callable[..., AsyncIterator[Idempote
         client: CurrentClient,
         session: SessionDep,
         idempotency_key: KeyHeader = None,
-    ) -> AsyncIterator[Idempotency | None]:
+    ) -> Idempotency | None:
         if idempotency_key is None:
             if required:
-                raise BadRequest(
-                    "This operation requires an Idempotency-Key header.",
-                    code="idempotency_key_required",
-                )
-            yield None
-            return
+                raise IdempotencyKeyRequired("This operation requires an Idempotency-Key header.")
+            return None
+        uow = require_unit_of_work(request)
         body = await request.body()
         await run_in_threadpool(
             _claim,
@@ -189,10 +181,8 @@ def idempotent(*, required: bool = True) -> Callable[..., AsyncIterator[Idempote
             _request_hash(request, body, client.org),
         )
         claim = Idempotency(client.client_id, idempotency_key)
-        try:
-            yield claim
-        finally:
-            if not claim.done:
-                await run_in_threadpool(_release, session, client.client_id, idempotency_key)
+        uow.before_commit(claim.store)
+        uow.on_failure(claim.release)
+        return claim
 
     return dependency

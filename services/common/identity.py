@@ -8,7 +8,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from services.common.errors import Forbidden, Unauthorized
+from services.common.errors import (
+    ForbiddenClientKind,
+    InsufficientScope,
+    MissingToken,
+    TokenRejected,
+)
 from services.common.tokens import InvalidToken, TokenVerifier
 
 INTERNAL_TOKEN_HEADER = "x-internal-token"
@@ -68,25 +73,21 @@ async def current_client(
     """
     token = credentials.credentials if credentials else request.headers.get(INTERNAL_TOKEN_HEADER)
     if not token:
-        raise Unauthorized(
+        raise MissingToken(
             "This service accepts only calls carrying the gateway's internal token.",
-            code="missing_token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
         claims = _verifier(request).verify(token)
     except InvalidToken as exc:
-        raise Unauthorized(
-            str(exc),
-            code="invalid_token",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        raise TokenRejected(
+            str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         ) from exc
     try:
         kind = ClientKind(claims.kind)
     except ValueError as exc:
-        raise Unauthorized(
+        raise TokenRejected(
             f"Unknown client kind '{claims.kind}'.",
-            code="invalid_token",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from exc
     principal = Principal(
@@ -115,14 +116,9 @@ class Authorization(Requirement):
         """The caller, or a 403 problem naming what is missing."""
         missing = [scope for scope in self.scopes if scope not in client.scopes]
         if missing:
-            raise Forbidden(
-                f"This operation needs the scope(s): {', '.join(missing)}.",
-                code="insufficient_scope",
-            )
+            raise InsufficientScope(f"This operation needs the scope(s): {', '.join(missing)}.")
         if self.kinds is not None and client.kind not in self.kinds:
-            raise Forbidden(
-                f"Clients of kind '{client.kind}' may not do this.", code="forbidden_client_kind"
-            )
+            raise ForbiddenClientKind(f"Clients of kind '{client.kind}' may not do this.")
         return client
 
     def __repr__(self) -> str:

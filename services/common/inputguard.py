@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.errors import PROBLEM_TYPE_BASE, FieldError, Problem, send_problem
+from services.common.errors import FieldError, NulCharacter, problem_body, send_problem
 from services.common.requestctx import current_request_id
 
 JSON_TYPES = (b"application/json", b"application/merge-patch+json")
@@ -40,21 +40,15 @@ def _query_field(query_string: bytes) -> str | None:
 
 
 def _problem(path: str, field: str) -> bytes:
-    return (
-        Problem(
-            type=PROBLEM_TYPE_BASE + "nul_character",
-            title="Unprocessable Content",
-            status=422,
-            detail=f"{field} contains a NUL character, which no text field accepts.",
-            instance=path,
-            code="nul_character",
-            errors=[
-                FieldError(field=field, code="nul_character", message="NUL (U+0000) is not allowed")
-            ],
-            request_id=current_request_id(),
-        )
-        .model_dump_json()
-        .encode()
+    return problem_body(
+        status=NulCharacter.status,
+        code=NulCharacter.code,
+        detail=f"{field} contains a NUL character, which no text field accepts.",
+        instance=path,
+        errors=[
+            FieldError(field=field, code=NulCharacter.code, message="NUL (U+0000) is not allowed")
+        ],
+        request_id=current_request_id(),
     )
 
 

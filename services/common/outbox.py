@@ -9,11 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
+from services.common.clock import utcnow
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.identity import Principal, authorize
 from services.common.ids import new_id
-from services.common.models import OutboxEvent, utcnow
+from services.common.models import OutboxEvent
+from services.common.unitofwork import UnitOfWorkRoute
 
 EVENTS_SCOPE = "events:read"
 FeedReader = Annotated[Principal, Depends(authorize(scopes=[EVENTS_SCOPE]))]
@@ -102,7 +104,7 @@ def last_seq(session: Session) -> int:
 
 def events_router(*, max_limit: int = 1000) -> APIRouter:
     """`GET /v1/events`: this service's feed, for consumers holding `events:read`."""
-    router = APIRouter(tags=["events"])
+    router = APIRouter(tags=["events"], route_class=UnitOfWorkRoute)
 
     @router.get(
         "/v1/events",

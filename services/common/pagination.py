@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, tuple_
 from sqlalchemy.sql import Select
 
-from services.common.errors import field_error
+from services.common.errors import InvalidCursor
 
 T = TypeVar("T")
 _INVALID = "The cursor is not one this API issued."
@@ -42,9 +42,9 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise field_error("query.cursor", "invalid_cursor", _INVALID) from exc
+        raise InvalidCursor.for_field("query.cursor", _INVALID) from exc
     if not isinstance(values, list) or len(values) != arity:
-        raise field_error("query.cursor", "invalid_cursor", _INVALID)
+        raise InvalidCursor.for_field("query.cursor", _INVALID)
     return values
 
 
@@ -56,15 +56,15 @@ def _coerce(value: Any, key: ColumnElement[Any]) -> Any:
         python_type = str
     if python_type is int:
         if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
-            raise field_error("query.cursor", "invalid_cursor", _INVALID)
+            raise InvalidCursor.for_field("query.cursor", _INVALID)
         return value
     if not isinstance(value, str) or "\x00" in value:
-        raise field_error("query.cursor", "invalid_cursor", _INVALID)
+        raise InvalidCursor.for_field("query.cursor", _INVALID)
     if python_type in (date, datetime):
         try:
             return python_type.fromisoformat(value)
         except ValueError as exc:
-            raise field_error("query.cursor", "invalid_cursor", _INVALID) from exc
+            raise InvalidCursor.for_field("query.cursor", _INVALID) from exc
     return value
 
 

@@ -1,5 +1,11 @@
-"""The gateway's internal token: Ed25519-signed JWTs that services verify."""
+"""JWTs, in one module: Ed25519 keys, JWKS, signing and verification.
 
+The gateway signs internal tokens (services verify them) and OAuth access tokens (it verifies
+them itself); both go through `JwtSigner` and `JwtVerifier`.
+"""
+
+import base64
+import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -37,6 +43,15 @@ def _public_key(pem: bytes) -> Ed25519PublicKey:
     return public
 
 
+def thumbprint_kid(pem: bytes, prefix: str = "gw-") -> str:
+    """A stable key id: the start of the RFC 7638 thumbprint of the public key."""
+    raw = _public_key(pem).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).digest()
+    return prefix + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()[:16]
+
+
 def public_jwk(pem: bytes, kid: str) -> dict[str, Any]:
     """The public JWK (OKP, Ed25519) of a private or public PEM key."""
     jwk = json.loads(OKPAlgorithm.to_jwk(_public_key(pem)))
@@ -59,16 +74,27 @@ def load_jwks(source: str) -> dict[str, Any]:
     return document
 
 
-class InternalTokenSigner:
-    """Mints internal tokens; the private key is loaded once."""
+class JwtSigner:
+    """Signs JWTs with one Ed25519 key (loaded once), naming it by `kid`."""
 
     def __init__(self, private_key_pem: bytes, kid: str, issuer: str = DEFAULT_ISSUER) -> None:
         key = serialization.load_pem_private_key(private_key_pem, password=None)
         if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError("the internal token key must be Ed25519")
+            raise ValueError("the signing key must be Ed25519")
         self._key: Ed25519PrivateKey = key
         self.kid = kid
         self.issuer = issuer
+
+    def sign(self, claims: Mapping[str, Any], *, typ: str | None = None) -> str:
+        """A signed JWT of these claims (`typ` in the header when given)."""
+        headers: dict[str, str] = {"kid": self.kid}
+        if typ is not None:
+            headers["typ"] = typ
+        return jwt.encode(dict(claims), self._key, algorithm=ALGORITHM, headers=headers)
+
+
+class InternalTokenSigner(JwtSigner):
+    """Mints internal tokens for the services."""
 
     def mint(
         self,
@@ -95,7 +121,7 @@ class InternalTokenSigner:
             "jti": new_id("tok"),
             **(extra or {}),
         }
-        return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})
+        return self.sign(claims)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +140,58 @@ class InvalidToken(Exception):
     """The token is missing, malformed, badly signed, expired or not for this service."""
 
 
-class TokenVerifier:
+class TokenExpired(InvalidToken):
+    """The token's `exp` has passed."""
+
+
+class JwtVerifier:
+    """Verifies JWTs against a JWKS (keys parsed once): signature, issuer, audience, expiry."""
+
+    REQUIRED = ("exp", "iat", "sub", "aud", "iss", "jti")
+
+    def __init__(self, jwks: Mapping[str, Any], *, issuer: str, audience: str, leeway: int = 5):
+        self._keys: dict[str, Any] = {}
+        for jwk in jwks.get("keys", []):
+            if jwk.get("kty") == "OKP" and jwk.get("kid"):
+                self._keys[jwk["kid"]] = OKPAlgorithm.from_jwk(json.dumps(jwk))
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+
+    def decode(self, token: str, *, typ: str | None = None) -> dict[str, Any]:
+        """The claims of a valid token (of header type `typ` when given), or `InvalidToken`."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("malformed token") from exc
+        kid = header.get("kid")
+        key = self._keys.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        if typ is not None and header.get("typ") != typ:
+            raise InvalidToken("token of another type")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": list(self.REQUIRED)},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenExpired("token expired") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise InvalidToken("token is for another audience") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise InvalidToken("token from an unknown issuer") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("invalid token") from exc
+        return claims
+
+
+class TokenVerifier(JwtVerifier):
     """Verifies internal tokens against a JWKS; keys are parsed once, at construction.
 
     The gateway reuses a token per client until it nears expiry, so verified tokens are
@@ -124,14 +201,8 @@ class TokenVerifier:
     CACHE_SIZE = 10_000
 
     def __init__(self, jwks: Mapping[str, Any], *, issuer: str, audience: str, leeway: int = 5):
+        super().__init__(jwks, issuer=issuer, audience=audience, leeway=leeway)
         self._verified: dict[str, VerifiedClaims] = {}
-        self._keys: dict[str, Any] = {}
-        for jwk in jwks.get("keys", []):
-            if jwk.get("kty") == "OKP" and jwk.get("kid"):
-                self._keys[jwk["kid"]] = OKPAlgorithm.from_jwk(json.dumps(jwk))
-        self.issuer = issuer
-        self.audience = audience
-        self.leeway = leeway
 
     def verify(self, token: str) -> VerifiedClaims:
         """The claims of a valid token, or `InvalidToken` saying why not."""
@@ -147,31 +218,7 @@ class TokenVerifier:
         return claims
 
     def _verify_signature(self, token: str) -> VerifiedClaims:
-        try:
-            kid = jwt.get_unverified_header(token).get("kid")
-        except jwt.PyJWTError as exc:
-            raise InvalidToken("malformed token") from exc
-        key = self._keys.get(kid) if isinstance(kid, str) else None
-        if key is None:
-            raise InvalidToken("unknown signing key")
-        try:
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=[ALGORITHM],
-                audience=self.audience,
-                issuer=self.issuer,
-                leeway=self.leeway,
-                options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"]},
-            )
-        except jwt.ExpiredSignatureError as exc:
-            raise InvalidToken("token expired") from exc
-        except jwt.InvalidAudienceError as exc:
-            raise InvalidToken("token is for another audience") from exc
-        except jwt.InvalidIssuerError as exc:
-            raise InvalidToken("token from an unknown issuer") from exc
-        except jwt.PyJWTError as exc:
-            raise InvalidToken("invalid token") from exc
+        claims = self.decode(token)
         kind = claims.get("kind")
         if not isinstance(kind, str):
             raise InvalidToken("token has no client kind")

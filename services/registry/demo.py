@@ -73,7 +73,7 @@ def seed(settings: RegistrySettings | None = None) -> list[str]:
     database = Database(settings.resolved_database_url, schema=settings.resolved_schema)
     filed = 0
     try:
-        with database.session() as session:
+        with database.transaction() as session:
             for filing in demo_filings():
                 if session.get(Enterprise, filing.uscc) is None:
                     service.file_enterprise(
@@ -83,7 +83,6 @@ def seed(settings: RegistrySettings | None = None) -> list[str]:
                         id_key=settings.id_number_key.encode(),
                     )
                     filed += 1
-            session.commit()
     finally:
         database.dispose()
     return [

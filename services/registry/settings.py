@@ -1,5 +1,8 @@
 """Registry settings (`REGISTRY_*`)."""
 
+from typing import Annotated
+
+from fastapi import Depends, Request
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
@@ -20,3 +23,12 @@ class RegistrySettings(ServiceSettings):
         if self.id_number_key == DEV_ID_NUMBER_KEY:
             found.append("id_number_key")
         return found
+
+
+def id_number_key(request: Request) -> bytes:
+    """The key ID numbers are hashed under (a dependency for the domains that hash them)."""
+    key: str = request.app.state.settings.id_number_key
+    return key.encode()
+
+
+IdKey = Annotated[bytes, Depends(id_number_key)]

@@ -3,6 +3,7 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -77,6 +78,30 @@ def test_failed_request_releases_the_key(client: TestClient, writer: dict) -> No
         ).status_code
         == 201
     )
+
+
+@pytest.mark.parametrize(("name", "status"), [("needs-gate", 409), ("needs-gate-crash", 500)])
+def test_retry_after_a_failure_succeeds_with_the_same_key(
+    client: TestClient, writer: dict, name: str, status: int
+) -> None:
+    headers = {**writer, "Idempotency-Key": f"retry-{name}"}
+    failed = client.post("/v1/widgets", json={"name": name}, headers=headers)
+    assert failed.status_code == status
+    assert widget_count(client, writer) == 0  # the failed request's write was rolled back
+    gate = client.post(
+        "/v1/widgets", json={"name": "gate"}, headers={**writer, "Idempotency-Key": "g"}
+    )
+    assert gate.status_code == 201
+    retried = client.post("/v1/widgets", json={"name": name}, headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert "idempotent-replayed" not in retried.headers
+    replay = client.post("/v1/widgets", json={"name": name}, headers=headers)
+    assert replay.status_code == 201
+    assert replay.json() == retried.json()
+    assert replay.headers["location"] == retried.headers["location"]
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert widget_count(client, writer) == 2
+    assert event_count(client, writer) == 2
 
 
 def test_replay_while_first_is_running_is_409(

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from services.registry.enterprises.rules import id_check_character
-from services.registry.imports.service import COLUMNS as IMPORT_COLUMNS
+from services.registry.imports.parse import COLUMNS as IMPORT_COLUMNS
 from services.registry.uscc import uscc_check_character
 from services.registry.uscc.organisation_code import organisation_check_character
 

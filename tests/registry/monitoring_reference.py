@@ -13,8 +13,8 @@ from typing import Final
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from services.common.clock import utcnow
 from services.common.dates import shanghai_date
-from services.common.models import utcnow
 from services.registry.enterprises.models import Enterprise
 from services.registry.indicators.effective import Figure, effective_figures
 from services.registry.indicators.models import ANNUAL, IndicatorReport

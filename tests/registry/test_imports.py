@@ -225,7 +225,7 @@ def test_a_job_whose_process_died_shows_as_interrupted(
 ) -> None:
     from datetime import timedelta
 
-    from services.common.models import utcnow
+    from services.common.clock import utcnow
     from services.registry.imports.models import ImportJob
 
     dept = registry_headers(client_id="cli_importer")

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.calendar import service
 from services.registry.calendar.dependencies import AdminKind, AdminScope, Reader
 from services.registry.calendar.schemas import (
@@ -16,7 +17,7 @@ from services.registry.calendar.schemas import (
     CalendarYearPublic,
 )
 
-router = APIRouter(tags=["calendar"])
+router = APIRouter(tags=["calendar"], route_class=UnitOfWorkRoute)
 
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="The year.", examples=[2015])]
 
@@ -51,9 +52,7 @@ def put_calendar_year(
     client: AdminScope,
     _admin: AdminKind,
 ) -> CalendarYearPublic:
-    result = service.record_year(session, year=year, body=body, principal=client)
-    session.commit()
-    return result
+    return service.record_year(session, year=year, body=body, principal=client)
 
 
 @router.put(
@@ -72,6 +71,4 @@ def put_calendar_day(
     _client: AdminScope,
     _admin: AdminKind,
 ) -> CalendarDayPublic:
-    result = service.set_day(session, day=day, body=body)
-    session.commit()
-    return result
+    return service.set_day(session, day=day, body=body)

@@ -8,11 +8,11 @@ from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from services.common.calendar import OFFICIAL_SOURCE, OFFICIAL_YEARS, WorkingCalendar, official_days
+from services.common.clock import utcnow
 from services.common.dates import shanghai_date
 from services.common.db import dialect_insert
-from services.common.errors import field_error
 from services.common.identity import Principal
-from services.common.models import utcnow
+from services.registry.calendar.errors import DayOutsideYear, DuplicateDay
 from services.registry.calendar.models import CalendarDay, CalendarYear
 from services.registry.calendar.schemas import (
     CalendarDayPublic,
@@ -85,9 +85,9 @@ def record_year(
     seen: set[date] = set()
     for i, entry in enumerate(body.days):
         if entry.day.year != year:
-            raise field_error(f"body.days.{i}.day", "outside_year", f"not a day of {year}")
+            raise DayOutsideYear.for_field(f"body.days.{i}.day", f"not a day of {year}")
         if entry.day in seen:
-            raise field_error(f"body.days.{i}.day", "duplicate_day", "listed twice")
+            raise DuplicateDay.for_field(f"body.days.{i}.day", "listed twice")
         seen.add(entry.day)
     session.execute(
         delete(CalendarDay)

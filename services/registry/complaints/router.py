@@ -3,13 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.etag import check_if_match
 from services.common.idempotency import Idempotency, idempotent
 from services.common.pagination import CursorQuery, LimitQuery, Page
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.complaints import service
 from services.registry.complaints.dependencies import Reader, Staff, Writer
 from services.registry.complaints.schemas import (
@@ -27,7 +27,7 @@ from services.registry.complaints.schemas import (
     TransitionCreate,
 )
 
-router = APIRouter(tags=["complaints"])
+router = APIRouter(tags=["complaints"], route_class=UnitOfWorkRoute)
 
 Idem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 ComplaintPath = Annotated[
@@ -54,13 +54,10 @@ def file_complaint(
     body: ComplaintCreate,
     session: SessionDep,
     client: Writer,
-    idem: Idem,
+    _idem: Idem,
     response: Response,
-) -> JSONResponse | ComplaintReceipt:
+) -> ComplaintReceipt:
     receipt, etag = service.file_complaint(session, body=body, principal=client)
-    if idem is not None:
-        return idem.respond(session, receipt, status_code=201, headers={"ETag": etag})
-    session.commit()
     response.headers["ETag"] = etag
     return receipt
 
@@ -198,7 +195,6 @@ def transition_complaint(
         principal=client,
         etag_check=lambda current: check_if_match(request, current, required=False),
     )
-    session.commit()
     response.headers["ETag"] = etag
     return detail
 

@@ -12,14 +12,27 @@ from typing import Any, Final
 from sqlalchemy import Select, select, update
 from sqlmodel import Session, col
 
+from services.common.clock import utcnow
 from services.common.dates import shanghai_date
-from services.common.errors import Conflict, Forbidden, NotFound, field_error
+from services.common.errors import (
+    DepartmentRequired,
+    ForbiddenClientKind,
+    NotYourDepartment,
+)
 from services.common.etag import etag_of
 from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
-from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
 from services.registry.calendar import service as calendar_service
+from services.registry.complaints.errors import (
+    ComplaintNotFound,
+    ConcurrentUpdate,
+    DepartmentNotApplicable,
+    IllegalTransition,
+    NoEnterprise,
+    NotAllowedToAct,
+    TicketNotFound,
+)
 from services.registry.complaints.models import Complaint, ComplaintEvent
 from services.registry.complaints.schemas import (
     ComplaintAction,
@@ -261,17 +274,12 @@ def file_complaint(
 ) -> tuple[ComplaintReceipt, str]:
     """Route a new complaint by class, set its deadline, issue a ticket and an access code."""
     if principal.kind not in FILERS:
-        raise Forbidden(
-            "Complaints are filed by enterprises, or by portals for them.",
-            code="forbidden_client_kind",
-        )
+        raise ForbiddenClientKind("Complaints are filed by enterprises, or by portals for them.")
     if not principal.org:
-        raise Forbidden("Your token names no enterprise to complain for.", code="no_enterprise")
+        raise NoEnterprise("Your token names no enterprise to complain for.")
     if body.complaint_class is not Cl.ORDINARY and body.department is not None:
-        raise field_error(
-            "body.department",
-            "department_not_applicable",
-            "Only ordinary complaints are assigned to a chosen department.",
+        raise DepartmentNotApplicable.for_field(
+            "body.department", "Only ordinary complaints are assigned to a chosen department."
         )
     if body.complaint_class is Cl.POLICY:
         department = D.SME_BUREAU
@@ -334,7 +342,7 @@ def file_complaint(
 def _load(session: Session, complaint_id: str, principal: Principal) -> Complaint:
     complaint = session.get(Complaint, complaint_id)
     if complaint is None or not _may_see(principal, complaint):
-        raise NotFound(f"No complaint {complaint_id}.", code="complaint_not_found")
+        raise ComplaintNotFound(f"No complaint {complaint_id}.")
     return complaint
 
 
@@ -361,16 +369,13 @@ def transition(
     rule = TRANSITIONS.get((current, body.action))
     if rule is None:
         allowed = ", ".join(a.value for (f, a) in TRANSITIONS if f is current) or "none"
-        raise Conflict(
+        raise IllegalTransition(
             f"A complaint in state '{current.value}' cannot '{body.action.value}' "
-            f"(allowed: {allowed}).",
-            code="illegal_transition",
+            f"(allowed: {allowed})."
         )
     to_state, who = rule
     if not _roles(principal, complaint) & set(who):
-        raise Forbidden(
-            f"'{body.action.value}' is for: {', '.join(who)}.", code="not_allowed_to_act"
-        )
+        raise NotAllowedToAct(f"'{body.action.value}' is for: {', '.join(who)}.")
     now = utcnow()
     values: dict[str, object] = {
         "state": to_state.value,
@@ -379,13 +384,13 @@ def transition(
     }
     if body.action is Ac.REASSIGN:
         if body.department is None or body.department.value == complaint.department:
-            raise field_error(
-                "body.department", "department_required", "Name the new, different department."
+            raise DepartmentRequired.for_field(
+                "body.department", "Name the new, different department."
             )
         values["department"] = body.department.value
     elif body.department is not None:
-        raise field_error(
-            "body.department", "department_not_applicable", "Only reassign takes a department."
+        raise DepartmentNotApplicable.for_field(
+            "body.department", "Only reassign takes a department."
         )
     if body.action is Ac.ESCALATE:
         values["department"] = D.MAYOR_OFFICE.value
@@ -409,9 +414,7 @@ def transition(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            "The complaint changed while you acted on it; fetch it again.", code="concurrent_update"
-        )
+        raise ConcurrentUpdate("The complaint changed while you acted on it; fetch it again.")
     from_state = complaint.state
     session.expire(complaint)
     complaint = session.get(Complaint, complaint_id)  # type: ignore[assignment]
@@ -437,19 +440,14 @@ def _visible_statement(principal: Principal, department: Department | None) -> S
             statement = statement.where(col(Complaint.department) == department.value)
     elif principal.kind == ClientKind.DEPARTMENT:
         if department is not None and department.value != principal.org:
-            raise Forbidden(
-                "A department sees only its own complaints.", code="not_your_department"
-            )
+            raise NotYourDepartment("A department sees only its own complaints.")
         statement = statement.where(col(Complaint.department) == (principal.org or ""))
     elif principal.kind in FILERS:
         statement = statement.where(col(Complaint.complainant_uscc) == (principal.org or ""))
         if department is not None:
             statement = statement.where(col(Complaint.department) == department.value)
     else:
-        raise Forbidden(
-            f"Clients of kind '{principal.kind}' may not see complaints.",
-            code="forbidden_client_kind",
-        )
+        raise ForbiddenClientKind(f"Clients of kind '{principal.kind}' may not see complaints.")
     return statement
 
 
@@ -499,7 +497,7 @@ def stats(
         if department is None:
             return ComplaintStats(as_of=_today(), departments=[])
     elif not principal.is_admin:
-        raise Forbidden("Complaint statistics are for staff.", code="forbidden_client_kind")
+        raise ForbiddenClientKind("Complaint statistics are for staff.")
     statement = select(Complaint)
     if department is not None:
         statement = statement.where(col(Complaint.department) == department.value)
@@ -551,7 +549,7 @@ def track(session: Session, *, body: TrackingLookup) -> ComplaintTracking:
     expected = complaint.access_code_hash if complaint is not None else _DUMMY_HASH
     matches = hmac.compare_digest(expected, _hash_code(body.access_code))
     if complaint is None or not matches:
-        raise NotFound("No complaint matches that ticket and access code.", code="ticket_not_found")
+        raise TicketNotFound("No complaint matches that ticket and access code.")
     steps = [
         TrackingStep(action=e.action, to_state=ComplaintState(e.to_state), at=e.at)
         for e in _history(session, complaint.id)

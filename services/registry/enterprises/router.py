@@ -3,15 +3,15 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.etag import check_if_match, etag_of
 from services.common.idempotency import Idempotency, idempotent
 from services.common.pagination import CursorQuery, LimitQuery, Page
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.enterprises import service
-from services.registry.enterprises.dependencies import IdKey, Reader, Writer
+from services.registry.enterprises.dependencies import Reader, Writer
 from services.registry.enterprises.schemas import (
     ChangeOut,
     DeregistrationIn,
@@ -21,8 +21,9 @@ from services.registry.enterprises.schemas import (
     EnterprisePublic,
     EnterpriseUpdate,
 )
+from services.registry.settings import IdKey
 
-router = APIRouter(tags=["enterprises"])
+router = APIRouter(tags=["enterprises"], route_class=UnitOfWorkRoute)
 OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 Filters = Annotated[EnterpriseFilters, Query()]
 
@@ -46,17 +47,15 @@ def _headers(public: EnterprisePublic) -> dict[str, str]:
 def file_enterprise(
     body: EnterpriseCreate,
     client: Writer,
-    idem: OptionalIdem,  # before the session: its release must run after the session closed
+    _idem: OptionalIdem,
     session: SessionDep,
     key: IdKey,
-) -> Response:
+    response: Response,
+) -> EnterprisePublic:
     enterprise = service.file_enterprise(session=session, client=client, data=body, id_key=key)
     public = service.to_public(enterprise)
-    headers = {**_headers(public), "Location": f"/v1/enterprises/{public.uscc}"}
-    if idem is not None:
-        return idem.respond(session, public, status_code=201, headers=headers)
-    session.commit()
-    return JSONResponse(public.model_dump(mode="json"), status_code=201, headers=headers)
+    response.headers.update({**_headers(public), "Location": f"/v1/enterprises/{public.uscc}"})
+    return public
 
 
 @router.get(
@@ -139,7 +138,6 @@ def update_enterprise(
         precondition=lambda current: check_if_match(request, current),
         id_key=key,
     )
-    session.commit()
     public = service.to_public(enterprise)
     response.headers.update(_headers(public))
     return public
@@ -183,7 +181,6 @@ def deregister_enterprise(
         data=body,
         precondition=lambda current: check_if_match(request, current, required=False),
     )
-    session.commit()
     public = service.to_public(enterprise)
     response.headers.update(_headers(public))
     return public

@@ -10,8 +10,8 @@ from functools import lru_cache
 from operator import mul
 from typing import Final
 
+from services.common.clock import utcnow
 from services.common.dates import shanghai_date
-from services.common.models import utcnow
 from services.registry.reference.districts import DISTRICTS_BY_CODE
 from services.registry.reference.industries import DIVISIONS_BY_CODE
 from services.registry.sizing import SizeClass, SizingError, classify

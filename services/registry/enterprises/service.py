@@ -1,7 +1,7 @@
 """Filing, reading, searching, updating and deregistering enterprises."""
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -9,13 +9,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
-from services.common.errors import Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from services.common.clock import as_utc, utcnow
+from services.common.errors import (
+    FieldError,
+    ForbiddenClientKind,
+    Unprocessable,
+)
 from services.common.etag import etag_of
 from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
-from services.common.models import utcnow
 from services.common.outbox import emit
 from services.common.pagination import page_of, paginate
+from services.registry.enterprises.errors import (
+    EnterpriseAlreadyFiled,
+    EnterpriseDeregistered,
+    EnterpriseNotFound,
+    NotYourEnterprise,
+)
 from services.registry.enterprises.models import ACTIVE, DEREGISTERED, Enterprise, EnterpriseChange
 from services.registry.enterprises.rules import (
     Industry,
@@ -82,13 +92,6 @@ def unprocessable(issues: Sequence[Issue], *, prefix: str = "body.") -> Unproces
     )
 
 
-def as_utc(moment: datetime | None) -> datetime | None:
-    """A stored timestamp as UTC (SQLite hands them back without their zone)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def etag(enterprise: Enterprise) -> str:
     """The ETag of an enterprise's current version."""
     return etag_of(enterprise.uscc, enterprise.version)
@@ -151,23 +154,17 @@ def ensure_can_act_for(client: Principal, uscc: str) -> None:
         return
     if client.kind in ACTS_FOR_ONE:
         if client.org != uscc:
-            raise Forbidden(
-                "An enterprise or portal may file only the enterprise its token acts for.",
-                code="not_your_enterprise",
+            raise NotYourEnterprise(
+                "An enterprise or portal may file only the enterprise its token acts for."
             )
         return
-    raise Forbidden(
-        f"Clients of kind '{client.kind}' may not do this.", code="forbidden_client_kind"
-    )
+    raise ForbiddenClientKind(f"Clients of kind '{client.kind}' may not do this.")
 
 
 def ensure_reader(client: Principal) -> None:
     """Refuse kinds the register does not serve (banks and providers read the credit service)."""
     if client.kind not in FILERS:
-        raise Forbidden(
-            f"Clients of kind '{client.kind}' may not read the register.",
-            code="forbidden_client_kind",
-        )
+        raise ForbiddenClientKind(f"Clients of kind '{client.kind}' may not read the register.")
 
 
 def _visible(client: Principal, uscc: str) -> bool:
@@ -214,9 +211,7 @@ def file_enterprise(
         raise unprocessable(issues)
     assert industry is not None and size is not None
     if session.get(Enterprise, data.uscc) is not None:
-        raise Conflict(
-            f"Enterprise {data.uscc} has already filed.", code="enterprise_already_filed"
-        )
+        raise EnterpriseAlreadyFiled(f"Enterprise {data.uscc} has already filed.")
     now = utcnow()
     contact = data.contact or Contact()
     enterprise = Enterprise(
@@ -249,11 +244,8 @@ def file_enterprise(
     session.add(enterprise)
     try:
         session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(
-            f"Enterprise {data.uscc} has already filed.", code="enterprise_already_filed"
-        ) from exc
+    except IntegrityError as exc:  # the unit of work rolls the request back
+        raise EnterpriseAlreadyFiled(f"Enterprise {data.uscc} has already filed.") from exc
     emit(session, "enterprise.filed", filed_payload(enterprise.model_dump()))
     return enterprise
 
@@ -267,15 +259,14 @@ def get_enterprise(
         session.get(Enterprise, uscc, with_for_update=lock) if _visible(client, uscc) else None
     )
     if enterprise is None:
-        raise NotFound(f"No enterprise {uscc} that you may see.", code="enterprise_not_found")
+        raise EnterpriseNotFound(f"No enterprise {uscc} that you may see.")
     return enterprise
 
 
 def _active(enterprise: Enterprise) -> None:
     if enterprise.status == DEREGISTERED:
-        raise Conflict(
-            f"Enterprise {enterprise.uscc} has been deregistered; it can no longer change.",
-            code="enterprise_deregistered",
+        raise EnterpriseDeregistered(
+            f"Enterprise {enterprise.uscc} has been deregistered; it can no longer change."
         )
 
 
@@ -525,10 +516,7 @@ def count_enterprises(
 ) -> EnterpriseCounts:
     """Counts of matching enterprises by district, industry division and size class."""
     if client.kind not in SEES_ALL:
-        raise Forbidden(
-            "Only departments and the demonstration office see counts.",
-            code="forbidden_client_kind",
-        )
+        raise ForbiddenClientKind("Only departments and the demonstration office see counts.")
     table = Enterprise.__table__.c  # type: ignore[attr-defined]
 
     def group(column: Any) -> list[CountItem]:

@@ -2,26 +2,29 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.idempotency import Idempotency, idempotent
-from services.registry.enterprises.dependencies import IdKey
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.imports import service
 from services.registry.imports.dependencies import Department, Importer, Reader
+from services.registry.imports.errors import PayloadTooLarge
+from services.registry.imports.parse import MAX_BYTES, parse_upload
+from services.registry.imports.run import start_import
 from services.registry.imports.schemas import CSV_EXAMPLE, JSONL_EXAMPLE, ImportJobOut
+from services.registry.settings import IdKey
 
-router = APIRouter(tags=["imports"])
+router = APIRouter(tags=["imports"], route_class=UnitOfWorkRoute)
 OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 
 
 async def raw_body(request: Request) -> bytes:
     """The uploaded file, refused early when its declared length is too large."""
     declared = request.headers.get("content-length")
-    if declared and declared.isascii() and declared.isdigit() and int(declared) > service.MAX_BYTES:
-        raise service.PayloadTooLarge(f"An import may be at most {service.MAX_BYTES} bytes.")
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > MAX_BYTES:
+        raise PayloadTooLarge(f"An import may be at most {MAX_BYTES} bytes.")
     return await request.body()
 
 
@@ -55,27 +58,25 @@ def create_import(
     body: Body,
     client: Importer,
     _kind: Department,
-    idem: OptionalIdem,  # before the session: its release must run after the session closed
+    _idem: OptionalIdem,
     session: SessionDep,
     key: IdKey,
-) -> Response:
-    upload = service.parse_upload(body=body, content_type=request.headers.get("content-type", ""))
+    response: Response,
+    background: BackgroundTasks,
+) -> ImportJobOut:
+    upload = parse_upload(body=body, content_type=request.headers.get("content-type", ""))
     job = service.create_import(session=session, client=client, upload=upload)
-    public = service.to_public(job, [])
-    headers = {"Location": f"/v1/imports/{job.id}"}
-    if idem is not None:
-        response: Response = idem.respond(session, public, status_code=202, headers=headers)
-    else:
-        session.commit()
-        response = JSONResponse(public.model_dump(mode="json"), status_code=202, headers=headers)
-    service.start_import(
+    response.headers["Location"] = f"/v1/imports/{job.id}"
+    # Runs once the response is sent, so after the unit of work committed the queued job.
+    background.add_task(
+        start_import,
         database=request.app.state.database,
         job_id=job.id,
         upload=upload,
         id_key=key,
         actor=client.client_id,
     )
-    return response
+    return service.to_public(job, [])
 
 
 @router.get(

@@ -15,7 +15,7 @@ bulk writer of reports, or after a change to the precedence.
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from services.common.clock import as_utc
 from services.registry.indicators.models import (
     ANNUAL,
     EffectiveIndicator,
@@ -69,7 +70,7 @@ def _rank(indicator: IndicatorName, source: str) -> int:
 
 
 def _stamp(moment: datetime) -> float:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    return as_utc(moment).timestamp()
 
 
 def _preference(report: IndicatorReport, indicator: IndicatorName) -> tuple[int, float, str]:

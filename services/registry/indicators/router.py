@@ -3,11 +3,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import JSONResponse
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.idempotency import Idempotency, idempotent
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.indicators import service
 from services.registry.indicators.dependencies import Reader, Writer
 from services.registry.indicators.schemas import (
@@ -17,7 +17,7 @@ from services.registry.indicators.schemas import (
     PrecedencePublic,
 )
 
-router = APIRouter(tags=["indicators"])
+router = APIRouter(tags=["indicators"], route_class=UnitOfWorkRoute)
 
 Idem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 UsccPath = Annotated[
@@ -48,13 +48,9 @@ def report_indicators(
     body: IndicatorReportCreate,
     session: SessionDep,
     client: Writer,
-    idem: Idem,
-) -> JSONResponse | IndicatorReportReceipt:
-    receipt = service.report_indicators(session, uscc=uscc, body=body, principal=client)
-    if idem is not None:
-        return idem.respond(session, receipt, status_code=201)
-    session.commit()
-    return receipt
+    _idem: Idem,
+) -> IndicatorReportReceipt:
+    return service.report_indicators(session, uscc=uscc, body=body, principal=client)
 
 
 @router.get(

@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.dates import UtcDateTime
+from services.common.clock import UtcDateTime
 
 
 class IndicatorSource(StrEnum):

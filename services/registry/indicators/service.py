@@ -7,14 +7,23 @@ from typing import Final
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
+from services.common.clock import utcnow
 from services.common.dates import shanghai_date
-from services.common.errors import Conflict, Forbidden, NotFound, field_error
+from services.common.errors import (
+    ForbiddenClientKind,
+    FuturePeriod,
+)
 from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
-from services.common.models import utcnow
 from services.common.outbox import emit
+from services.registry.enterprises.errors import (
+    EnterpriseDeregistered,
+    EnterpriseNotFound,
+    NotYourEnterprise,
+)
 from services.registry.enterprises.models import DEREGISTERED, Enterprise, EnterpriseChange
 from services.registry.indicators.effective import Figure, effective_figures, record_report
+from services.registry.indicators.errors import NoFigures, SourceNotAllowed
 from services.registry.indicators.models import ANNUAL, IndicatorReport
 from services.registry.indicators.rules import (
     DEPARTMENT_SOURCES,
@@ -80,12 +89,11 @@ def _public(report: IndicatorReport) -> IndicatorReportPublic:
 def check_enterprise_access(principal: Principal, uscc: str) -> None:
     """Enterprises and portals act only for their own enterprise; banks and providers not here."""
     if principal.kind not in READERS:
-        raise Forbidden(
-            f"Clients of kind '{principal.kind}' may not see enterprise indicators.",
-            code="forbidden_client_kind",
+        raise ForbiddenClientKind(
+            f"Clients of kind '{principal.kind}' may not see enterprise indicators."
         )
     if principal.kind in SELF_KINDS and principal.org != uscc:
-        raise Forbidden("You may act only for your own enterprise.", code="not_your_enterprise")
+        raise NotYourEnterprise("You may act only for your own enterprise.")
 
 
 def _allowed_source(principal: Principal, source: IndicatorSource) -> None:
@@ -93,23 +101,16 @@ def _allowed_source(principal: Principal, source: IndicatorSource) -> None:
         return
     if principal.kind in SELF_KINDS:
         if source is not S.ENTERPRISE:
-            raise Forbidden(
-                "Enterprises and portals report only with source 'enterprise'.",
-                code="source_not_allowed",
-            )
+            raise SourceNotAllowed("Enterprises and portals report only with source 'enterprise'.")
         return
     if principal.kind == ClientKind.DEPARTMENT:
         own = DEPARTMENT_SOURCES.get(principal.org or "")
         if own is None or own is not source:
-            raise Forbidden(
-                f"Department '{principal.org}' may not report as source '{source.value}'.",
-                code="source_not_allowed",
+            raise SourceNotAllowed(
+                f"Department '{principal.org}' may not report as source '{source.value}'."
             )
         return
-    raise Forbidden(
-        f"Clients of kind '{principal.kind}' may not report indicators.",
-        code="forbidden_client_kind",
-    )
+    raise ForbiddenClientKind(f"Clients of kind '{principal.kind}' may not report indicators.")
 
 
 def _enterprise(session: Session, uscc: str, *, lock: bool = False) -> Enterprise:
@@ -118,7 +119,7 @@ def _enterprise(session: Session, uscc: str, *, lock: bool = False) -> Enterpris
         statement = statement.with_for_update()
     enterprise = session.execute(statement).scalars().first()
     if enterprise is None:
-        raise NotFound(f"No enterprise has filed with USCC {uscc}.", code="enterprise_not_found")
+        raise EnterpriseNotFound(f"No enterprise has filed with USCC {uscc}.")
     return enterprise
 
 
@@ -202,17 +203,12 @@ def report_indicators(
     _allowed_source(principal, body.source)
     figures = {name: getattr(body, name.value) for name in INDICATORS}
     if all(value is None for value in figures.values()):
-        raise field_error("body", "no_figures", "Send at least one indicator figure.")
+        raise NoFigures.for_field("body", "Send at least one indicator figure.")
     if body.year > shanghai_date(utcnow()).year:
-        raise field_error(
-            "body.year", "future_period", "Figures cannot be reported for a future year."
-        )
+        raise FuturePeriod.for_field("body.year", "Figures cannot be reported for a future year.")
     enterprise = _enterprise(session, uscc, lock=True)
     if enterprise.status == DEREGISTERED:
-        raise Conflict(
-            f"Enterprise {uscc} is deregistered; it takes no new reports.",
-            code="enterprise_deregistered",
-        )
+        raise EnterpriseDeregistered(f"Enterprise {uscc} is deregistered; it takes no new reports.")
     quarter = body.quarter or ANNUAL
     report = IndicatorReport(
         id=new_id("ind"),

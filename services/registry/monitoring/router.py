@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.pagination import CursorQuery, LimitQuery, Page
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.monitoring import service
 from services.registry.monitoring.dependencies import Admin, AdminKind, Monitor, Reader
 from services.registry.monitoring.schemas import (
@@ -18,7 +19,7 @@ from services.registry.monitoring.schemas import (
     TargetPut,
 )
 
-router = APIRouter(tags=["monitoring"])
+router = APIRouter(tags=["monitoring"], route_class=UnitOfWorkRoute)
 
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="Calendar year.", examples=[2015])]
 UnitPath = Annotated[
@@ -118,7 +119,6 @@ def put_target(
     target, etag, created = service.put_target(
         session, year=year, unit=unit, body=body, if_match=if_match, principal=client
     )
-    session.commit()
     response.headers["ETag"] = etag
     if created:
         response.status_code = 201

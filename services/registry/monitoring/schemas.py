@@ -5,7 +5,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from services.common.dates import UtcDateTime
+from services.common.clock import UtcDateTime
 
 _TARGET_EXAMPLE: JsonDict = {
     "revenue_fen": 60_900_000_000_000,

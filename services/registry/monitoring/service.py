@@ -14,20 +14,20 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
+from services.common.clock import utcnow
 from services.common.dates import shanghai_date
 from services.common.errors import (
-    NotFound,
-    PreconditionFailed,
-    field_error,
+    FuturePeriod,
+    StaleEtag,
 )
 from services.common.etag import check_etag, etag_of
 from services.common.identity import Principal
-from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
 from services.registry.enterprises.models import Enterprise
 from services.registry.indicators.models import YearFigures
 from services.registry.indicators.rules import INDICATORS
 from services.registry.indicators.schemas import IndicatorName
+from services.registry.monitoring.errors import TargetNotFound, UnknownDistrict
 from services.registry.monitoring.models import CITY, Target
 from services.registry.monitoring.schemas import (
     BaselineComparison,
@@ -70,8 +70,8 @@ XLSX_MEDIA_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsh
 
 def _check_unit(unit: str) -> None:
     if unit != CITY and unit not in DISTRICTS_BY_CODE:
-        raise field_error(
-            "path.unit", "unknown_district", f"'{unit}' is neither 'city' nor a district code."
+        raise UnknownDistrict.for_field(
+            "path.unit", f"'{unit}' is neither 'city' nor a district code."
         )
 
 
@@ -89,7 +89,7 @@ def get_target(session: Session, *, year: int, unit: str) -> tuple[TargetPublic,
     _check_unit(unit)
     target = session.get(Target, (year, unit))
     if target is None:
-        raise NotFound(f"No targets for {unit} in {year}.", code="target_not_found")
+        raise TargetNotFound(f"No targets for {unit} in {year}.")
     return _target_public(target), target_etag(target)
 
 
@@ -134,9 +134,7 @@ def put_target(
     now = utcnow()
     if target is None:
         if if_match is not None and if_match.strip() != "*":
-            raise PreconditionFailed(
-                f"No targets for {unit} in {year} exist to match.", code="stale_etag"
-            )
+            raise StaleEtag(f"No targets for {unit} in {year} exist to match.")
         target = Target(
             year=year,
             unit=unit,
@@ -553,7 +551,7 @@ def summary_of(report: ProgressReport) -> PublicProgressSummary:
 def check_year(year: int) -> None:
     """Refuse a report year after the current Asia/Shanghai year."""
     if year > shanghai_date(utcnow()).year:
-        raise field_error("query.year", "future_period", "There is no progress to report yet.")
+        raise FuturePeriod.for_field("query.year", "There is no progress to report yet.")
 
 
 # ---- CSV and XLSX --------------------------------------------------------------------------

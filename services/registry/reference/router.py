@@ -8,11 +8,13 @@ from sqlalchemy import case, select
 from sqlmodel import col
 
 from services.common.db import SessionDep
-from services.common.errors import NotFound, problem_responses
+from services.common.errors import problem_responses
 from services.common.pagination import Page
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.enterprises.models import DistrictRow, IndustryRow
+from services.registry.reference.errors import DistrictNotFound
 
-router = APIRouter(tags=["reference"])
+router = APIRouter(tags=["reference"], route_class=UnitOfWorkRoute)
 
 
 class MatchingOut(BaseModel):
@@ -120,7 +122,7 @@ def list_districts(session: SessionDep) -> Page[DistrictOut]:
 def get_district(code: str, session: SessionDep) -> DistrictOut:
     row = session.get(DistrictRow, code)
     if row is None:
-        raise NotFound(f"No district {code}.", code="district_not_found")
+        raise DistrictNotFound(f"No district {code}.")
     return _district(row)
 
 

@@ -3,13 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.etag import check_if_match
 from services.common.idempotency import Idempotency, idempotent
 from services.common.pagination import CursorQuery, LimitQuery, Page
+from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.taxrelief import service
 from services.registry.taxrelief.dependencies import Officials, Reader, Writer
 from services.registry.taxrelief.schemas import (
@@ -20,7 +20,7 @@ from services.registry.taxrelief.schemas import (
     TaxType,
 )
 
-router = APIRouter(tags=["tax relief"])
+router = APIRouter(tags=["tax relief"], route_class=UnitOfWorkRoute)
 
 Idem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 FilingPath = Annotated[
@@ -44,13 +44,10 @@ def file_tax_relief(
     session: SessionDep,
     client: Writer,
     _kind: Officials,
-    idem: Idem,
+    _idem: Idem,
     response: Response,
-) -> JSONResponse | TaxReliefFilingPublic:
+) -> TaxReliefFilingPublic:
     filing, etag = service.file_relief(session, body=body, principal=client)
-    if idem is not None:
-        return idem.respond(session, filing, status_code=201, headers={"ETag": etag})
-    session.commit()
     response.headers["ETag"] = etag
     return filing
 
@@ -131,7 +128,6 @@ def correct_tax_relief_filing(
         principal=client,
         etag_check=lambda current: check_if_match(request, current),
     )
-    session.commit()
     response.headers["ETag"] = etag
     return filing
 

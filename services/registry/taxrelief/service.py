@@ -8,13 +8,23 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from services.common.clock import utcnow
 from services.common.dates import shanghai_date
-from services.common.errors import Conflict, Forbidden, NotFound, field_error
+from services.common.errors import (
+    DepartmentRequired,
+    ForbiddenClientKind,
+    FuturePeriod,
+    NotYourDepartment,
+)
 from services.common.etag import etag_of
 from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
-from services.common.models import utcnow
 from services.common.pagination import page_of, paginate
+from services.registry.taxrelief.errors import (
+    FilingNotFound,
+    NotATaxDepartment,
+    TaxReliefAlreadyFiled,
+)
 from services.registry.taxrelief.models import TaxReliefFiling
 from services.registry.taxrelief.schemas import (
     QuarterlyReliefReport,
@@ -41,21 +51,17 @@ def filing_etag(filing: TaxReliefFiling) -> str:
 def _filing_department(principal: Principal, named: str | None) -> str:
     if principal.is_admin:
         if named is None:
-            raise field_error("body.department", "department_required", "Name the tax department.")
+            raise DepartmentRequired.for_field("body.department", "Name the tax department.")
         department = named
     elif principal.kind == ClientKind.DEPARTMENT:
         department = principal.org or ""
         if named is not None and named != department:
-            raise Forbidden("A department files only its own figures.", code="not_your_department")
+            raise NotYourDepartment("A department files only its own figures.")
     else:
-        raise Forbidden(
-            f"Clients of kind '{principal.kind}' may not file tax relief.",
-            code="forbidden_client_kind",
-        )
+        raise ForbiddenClientKind(f"Clients of kind '{principal.kind}' may not file tax relief.")
     if department not in TAX_DEPARTMENTS:
-        raise Forbidden(
-            f"'{department}' is not a tax department ({', '.join(sorted(TAX_DEPARTMENTS))}).",
-            code="not_a_tax_department",
+        raise NotATaxDepartment(
+            f"'{department}' is not a tax department ({', '.join(sorted(TAX_DEPARTMENTS))})."
         )
     return department
 
@@ -63,7 +69,7 @@ def _filing_department(principal: Principal, named: str | None) -> str:
 def _check_period(year: int, quarter: int) -> None:
     today = shanghai_date(utcnow())
     if (year, quarter) > (today.year, (today.month - 1) // 3 + 1):
-        raise field_error("body.quarter", "future_period", "That quarter has not begun yet.")
+        raise FuturePeriod.for_field("body.quarter", "That quarter has not begun yet.")
 
 
 def file_relief(
@@ -89,12 +95,10 @@ def file_relief(
     session.add(filing)
     try:
         session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(
+    except IntegrityError as exc:  # the unit of work rolls the request back
+        raise TaxReliefAlreadyFiled(
             f"{department} already filed {body.tax_type.value} for {body.year} Q{body.quarter}; "
-            "correct that filing with PUT instead.",
-            code="already_filed",
+            "correct that filing with PUT instead."
         ) from exc
     return _public(filing), filing_etag(filing)
 
@@ -103,7 +107,7 @@ def get_filing(session: Session, *, filing_id: str) -> tuple[TaxReliefFilingPubl
     """One filing and its ETag."""
     filing = session.get(TaxReliefFiling, filing_id)
     if filing is None:
-        raise NotFound(f"No tax relief filing {filing_id}.", code="filing_not_found")
+        raise FilingNotFound(f"No tax relief filing {filing_id}.")
     return _public(filing), filing_etag(filing)
 
 
@@ -124,9 +128,9 @@ def correct_filing(
         .first()
     )
     if filing is None:
-        raise NotFound(f"No tax relief filing {filing_id}.", code="filing_not_found")
+        raise FilingNotFound(f"No tax relief filing {filing_id}.")
     if not principal.is_admin and principal.org != filing.department:
-        raise Forbidden("Only the filing department may correct it.", code="not_your_department")
+        raise NotYourDepartment("Only the filing department may correct it.")
     etag_check(filing_etag(filing))
     filing.enterprises = body.enterprises
     filing.amount_fen = body.amount_fen

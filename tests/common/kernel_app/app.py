@@ -20,6 +20,7 @@ from services.common.ids import new_id
 from services.common.outbox import emit
 from services.common.pagination import CursorQuery, LimitQuery, Page, page_of, paginate
 from services.common.settings import ServiceSettings
+from services.common.unitofwork import UnitOfWorkRoute
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -51,7 +52,7 @@ class WidgetOut(BaseModel):
     version: int
 
 
-router = APIRouter()
+router = APIRouter(route_class=UnitOfWorkRoute)
 Writer = Annotated[Principal, Depends(authorize(scopes=["widgets:write"]))]
 Idem = Annotated[Idempotency | None, Depends(idempotent(required=True))]
 
@@ -59,23 +60,29 @@ Idem = Annotated[Idempotency | None, Depends(idempotent(required=True))]
 @router.post(
     "/v1/widgets", name="create_widget", status_code=201, responses=problem_responses(400, 409, 422)
 )
-def create_widget(body: WidgetIn, session: SessionDep, _client: Writer, idem: Idem) -> Response:
+def create_widget(
+    body: WidgetIn, session: SessionDep, _client: Writer, idem: Idem, response: Response
+) -> WidgetOut:
     if body.name == "taken":
         raise Conflict("That name is taken.", code="name_taken")
     if body.name == "boom":
         raise RuntimeError("secret internal detail: password=hunter2")
     widget = Widget(id=new_id("wid"), name=body.name)
     session.add(widget)
+    if body.name.startswith("needs-gate"):  # fails until a widget named "gate" exists
+        session.flush()
+        gate = session.execute(select(Widget).where(Widget.__table__.c.name == "gate")).first()
+        if gate is None and body.name == "needs-gate-crash":
+            raise RuntimeError("the gate is not there yet")
+        if gate is None:
+            raise Conflict("No gate yet.", code="gate_missing")
     if body.name == "fails-after-write":
         session.flush()  # holds the write lock (SQLite) when the error unwinds the request
         raise Conflict("Refused after writing.", code="refused_after_write")
     emit(session, "widget.created", {"id": widget.id, "name": widget.name})
     assert idem is not None
-    return idem.respond(
-        session,
-        WidgetOut.model_validate(widget, from_attributes=True),
-        headers={"Location": f"/v1/widgets/{widget.id}"},
-    )
+    response.headers["Location"] = f"/v1/widgets/{widget.id}"
+    return WidgetOut.model_validate(widget, from_attributes=True)
 
 
 @router.get("/v1/widgets", name="list_widgets", response_model=Page[WidgetOut])
@@ -123,7 +130,6 @@ def rename_widget(
     widget.name = body.name
     widget.version += 1
     session.add(widget)
-    session.commit()
     response.headers["ETag"] = etag_of(widget.id, widget.version)
     return WidgetOut.model_validate(widget, from_attributes=True)
 

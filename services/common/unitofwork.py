@@ -1,0 +1,98 @@
+"""One unit of work per request: the route commits once after its handler, or rolls back.
+
+Services flush and never commit. Every router is built with `route_class=UnitOfWorkRoute`;
+after the handler returns a successful response the route runs the hooks registered for
+it (the idempotency claim stores the answer), commits the request's session once and then
+runs the after-commit hooks (cache invalidations). On any error, or an error response, it
+rolls back and runs the failure hooks (the idempotency claim releases its key).
+"""
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+_STATE_KEY = "unit_of_work"
+
+
+class UnitOfWork:
+    """The request's session and what must happen when it commits or fails."""
+
+    def __init__(self) -> None:
+        self.session: Session | None = None
+        self._before_commit: list[Callable[[Session, Response], None]] = []
+        self._after_commit: list[Callable[[], None]] = []
+        self._on_failure: list[Callable[[Session], None]] = []
+
+    def before_commit(self, hook: Callable[[Session, Response], None]) -> None:
+        """Run `hook(session, response)` in the transaction, just before it commits."""
+        self._before_commit.append(hook)
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Run `hook()` once the transaction has committed."""
+        self._after_commit.append(hook)
+
+    def on_failure(self, hook: Callable[[Session], None]) -> None:
+        """Run `hook(session)` after the transaction has been rolled back."""
+        self._on_failure.append(hook)
+
+    def commit(self, response: Response) -> None:
+        """Store what must be stored with the response and commit, once."""
+        if self.session is None:
+            return
+        for hook in self._before_commit:
+            hook(self.session, response)
+        self.session.commit()
+        for after in self._after_commit:
+            after()
+
+    def fail(self) -> None:
+        """Roll back the request's work, then run the failure hooks."""
+        if self.session is None:
+            return
+        self.session.rollback()
+        for hook in self._on_failure:
+            hook(self.session)
+
+
+def unit_of_work(request: Request) -> UnitOfWork | None:
+    """The unit of work of a request served by a `UnitOfWorkRoute`, if any."""
+    uow: UnitOfWork | None = getattr(request.state, _STATE_KEY, None)
+    return uow
+
+
+def require_unit_of_work(request: Request) -> UnitOfWork:
+    """The request's unit of work; a route that needs one must be a `UnitOfWorkRoute`."""
+    uow = unit_of_work(request)
+    if uow is None:
+        raise RuntimeError(f"{request.url.path} is not served by a UnitOfWorkRoute")
+    return uow
+
+
+class UnitOfWorkRoute(APIRoute):
+    """A route that commits its request's session once after the handler, or rolls back."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            uow = UnitOfWork()
+            setattr(request.state, _STATE_KEY, uow)
+            try:
+                response = await handler(request)
+                if response.status_code >= 400:
+                    await run_in_threadpool(uow.fail)
+                else:
+                    await run_in_threadpool(uow.commit, response)
+            except Exception:
+                await run_in_threadpool(uow.fail)
+                raise
+            return response
+
+        return run
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(require_unit_of_work)]
