@@ -12,13 +12,13 @@ from gateway.clients.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyList,
-    ApiKeyOut,
+    ApiKeyPublic,
     ClientCreate,
     ClientCreated,
     ClientKind,
-    ClientOut,
     ClientPage,
-    ClientSecretOut,
+    ClientPublic,
+    ClientSecretPublic,
     ClientUpdate,
     RateLimits,
 )
@@ -37,9 +37,9 @@ KeyId = Annotated[
 _AUTH = (401, 403)
 
 
-def client_out(client: Client) -> ClientOut:
+def client_out(client: Client) -> ClientPublic:
     """The public view of a client row."""
-    return ClientOut(
+    return ClientPublic(
         id=client.id,
         name=client.name,
         kind=client.kind,  # type: ignore[arg-type]
@@ -53,9 +53,9 @@ def client_out(client: Client) -> ClientOut:
     )
 
 
-def key_out(key: ApiKey) -> ApiKeyOut:
+def key_out(key: ApiKey) -> ApiKeyPublic:
     """The public view of a key row."""
-    return ApiKeyOut.model_validate(key, from_attributes=True)
+    return ApiKeyPublic.model_validate(key, from_attributes=True)
 
 
 @router.post(
@@ -104,12 +104,12 @@ def list_clients(
     "/{client_id}",
     summary="Get a client",
     operation_id="get_client",
-    response_model=ClientOut,
+    response_model=ClientPublic,
     responses=problem_responses(*_AUTH, 404),
 )
 def get_client(
     client_id: ClientId, session: SessionDep, response: Response, _: AdminCaller
-) -> ClientOut:
+) -> ClientPublic:
     client = service.get_client(session, client_id=client_id)
     response.headers["ETag"] = etag_of(client.id, client.version)
     return client_out(client)
@@ -122,7 +122,7 @@ def get_client(
     "of the client's kind; `rate_limits: null` returns the client to the default limits. "
     "Changes apply to new requests within the key cache time.",
     operation_id="update_client",
-    response_model=ClientOut,
+    response_model=ClientPublic,
     responses=problem_responses(*_AUTH, 404, 412, 422, 428),
 )
 def update_client(
@@ -133,14 +133,14 @@ def update_client(
     response: Response,
     _: AdminCaller,
     if_match: Annotated[str | None, Header(description="The client's current ETag.")] = None,
-) -> ClientOut:
+) -> ClientPublic:
     client = service.update_client(session, client_id=client_id, data=body, if_match=if_match)
     gateway.authenticator.invalidate(client_id)
     response.headers["ETag"] = etag_of(client.id, client.version)
     return client_out(client)
 
 
-def _set_status(session: SessionDep, gateway: GatewayDep, client_id: str, new: str) -> ClientOut:
+def _set_status(session: SessionDep, gateway: GatewayDep, client_id: str, new: str) -> ClientPublic:
     client = service.set_status(session, client_id=client_id, status=new)
     gateway.authenticator.invalidate(client_id)
     return client_out(client)
@@ -152,12 +152,12 @@ def _set_status(session: SessionDep, gateway: GatewayDep, client_id: str, new: s
     description="Its keys and tokens stop working at once on this replica, and within "
     "`GATEWAY_KEY_CACHE_TTL_SECONDS` on the others.",
     operation_id="suspend_client",
-    response_model=ClientOut,
+    response_model=ClientPublic,
     responses=problem_responses(*_AUTH, 404),
 )
 def suspend_client(
     client_id: ClientId, session: SessionDep, gateway: GatewayDep, _: AdminCaller
-) -> ClientOut:
+) -> ClientPublic:
     return _set_status(session, gateway, client_id, "suspended")
 
 
@@ -165,12 +165,12 @@ def suspend_client(
     "/{client_id}/activate",
     summary="Reactivate a suspended client",
     operation_id="activate_client",
-    response_model=ClientOut,
+    response_model=ClientPublic,
     responses=problem_responses(*_AUTH, 404),
 )
 def activate_client(
     client_id: ClientId, session: SessionDep, gateway: GatewayDep, _: AdminCaller
-) -> ClientOut:
+) -> ClientPublic:
     return _set_status(session, gateway, client_id, "active")
 
 
@@ -252,12 +252,12 @@ def revoke_api_key(
     summary="Issue a new OAuth client secret",
     description="The previous secret stops working; tokens already issued run to their expiry.",
     operation_id="rotate_client_secret",
-    response_model=ClientSecretOut,
+    response_model=ClientSecretPublic,
     responses=problem_responses(*_AUTH, 404),
 )
 def rotate_client_secret(
     client_id: ClientId, session: SessionDep, _: AdminCaller
-) -> ClientSecretOut:
-    return ClientSecretOut(
+) -> ClientSecretPublic:
+    return ClientSecretPublic(
         client_id=client_id, client_secret=service.rotate_secret(session, client_id=client_id)
     )

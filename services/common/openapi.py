@@ -1,5 +1,6 @@
 """OpenAPI polish every service shares: problem+json on every error, no stray validation models."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -7,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from services.common.errors import PROBLEM_MEDIA_TYPE
+from services.common.etag import REQUIRED_HEADER
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
@@ -17,6 +19,33 @@ _PHRASES = {
     422: "Invalid input; `errors[]` names each field and rule",
     500: "Unexpected error (logged with the request id)",
 }
+
+
+_STRING = {"type": "string"}
+HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "The resource's current version; send it as `If-Match` to change it.",
+        "schema": _STRING,
+    },
+    "Location": {
+        "description": "Where the created resource (or the job) can be read.",
+        "schema": {"type": "string", "format": "uri-reference"},
+    },
+    "X-Request-ID": {
+        "description": "The request's id (the caller's, when it sent one); quote it in reports.",
+        "schema": _STRING,
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the "
+        "same `Idempotency-Key`.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+
+
+def answer_headers(status: int, *names: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries declaring the headers a route answers with (`ETag`, `Location`)."""
+    return {status: {"headers": {name: HEADERS[name] for name in names}}}
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -33,6 +62,47 @@ def _polish(path: str, operation: dict[str, Any]) -> None:
     wanted += [404] if "{" in path else []
     for code in wanted:
         responses.setdefault(str(code), _problem(_PHRASES[code]))
+    idempotent = False
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "header":
+            continue
+        if parameter.get("schema", {}).pop(REQUIRED_HEADER, False):
+            parameter["required"] = True
+        idempotent = idempotent or parameter["name"] == "Idempotency-Key"
+    for status, response in responses.items():
+        headers = response.setdefault("headers", {})
+        headers.setdefault("X-Request-ID", HEADERS["X-Request-ID"])
+        if idempotent and status.startswith("2"):
+            headers.setdefault("Idempotent-Replayed", HEADERS["Idempotent-Replayed"])
+
+
+_GENERIC = re.compile(r"^([A-Za-z0-9]+)_([A-Za-z0-9]+)_$")
+
+
+def _rewrite_refs(node: Any, renames: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref in renames:
+            node["$ref"] = renames[ref]
+        for value in node.values():
+            _rewrite_refs(value, renames)
+    elif isinstance(node, list):
+        for item in node:
+            _rewrite_refs(item, renames)
+
+
+def _name_generics(spec: dict[str, Any]) -> None:
+    """`Page_EnterprisePublic_` → `EnterprisePublicPage`: readable names for generators."""
+    schemas: dict[str, Any] = spec["components"]["schemas"]
+    renames: dict[str, str] = {}
+    for name in list(schemas):
+        match = _GENERIC.match(name)
+        if match and f"{match[2]}{match[1]}" not in schemas:
+            new = f"{match[2]}{match[1]}"
+            schemas[new] = {**schemas.pop(name), "title": new}
+            renames[f"#/components/schemas/{name}"] = f"#/components/schemas/{new}"
+    if renames:
+        _rewrite_refs(spec, renames)
 
 
 def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -47,6 +117,8 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             description=app.description,
             routes=app.routes,
             tags=app.openapi_tags,
+            # One schema per model: no `-Input`/`-Output` twins for generators to tell apart.
+            separate_input_output_schemas=False,
         )
         for path, path_item in spec.get("paths", {}).items():
             for method, operation in path_item.items():
@@ -62,6 +134,7 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
                 ref_template="#/components/schemas/{model}"
             )
             schemas.update(schemas["Problem"].pop("$defs", {}))
+        _name_generics(spec)
         app.openapi_schema = spec
         return spec
 

@@ -13,9 +13,9 @@ from services.common.identity import Principal, require_scopes
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.registry.enterprises import service
 from services.registry.enterprises.schemas import (
-    ChangeOut,
-    DeregistrationIn,
-    EnterpriseCounts,
+    DeregistrationCreate,
+    EnterpriseChangePublic,
+    EnterpriseCountsPublic,
     EnterpriseCreate,
     EnterpriseFilters,
     EnterprisePublic,
@@ -100,12 +100,12 @@ def search_enterprises(
     name="count_enterprises",
     summary="Count enterprises by district, industry and size class",
     description="Takes the same filters as the search. Departments and the demonstration office only.",
-    response_model=EnterpriseCounts,
+    response_model=EnterpriseCountsPublic,
     responses=problem_responses(401, 403, 422),
 )
 def count_enterprises(
     session: SessionDep, client: Reader, filters: Filters, key: IdKey
-) -> EnterpriseCounts:
+) -> EnterpriseCountsPublic:
     return service.count_enterprises(session=session, client=client, filters=filters, id_key=key)
 
 
@@ -163,11 +163,13 @@ def update_enterprise(
     name="get_enterprise_history",
     summary="An enterprise's change history",
     description="Filing, then every update and the deregistration: who, when, which fields.",
-    response_model=Page[ChangeOut],
+    response_model=Page[EnterpriseChangePublic],
     responses=problem_responses(401, 403, 404),
 )
-def get_enterprise_history(uscc: str, session: SessionDep, client: Reader) -> Page[ChangeOut]:
-    return Page[ChangeOut](
+def get_enterprise_history(
+    uscc: str, session: SessionDep, client: Reader
+) -> Page[EnterpriseChangePublic]:
+    return Page[EnterpriseChangePublic](
         items=service.enterprise_history(session=session, client=client, uscc=uscc)
     )
 
@@ -183,7 +185,7 @@ def get_enterprise_history(uscc: str, session: SessionDep, client: Reader) -> Pa
 )
 def deregister_enterprise(
     uscc: str,
-    body: DeregistrationIn,
+    body: DeregistrationCreate,
     request: Request,
     response: Response,
     session: SessionDep,

@@ -11,7 +11,7 @@ from services.common.idempotency import Idempotency, idempotent
 from services.common.identity import Principal, require_kinds, require_scopes
 from services.registry.enterprises.router import READ_SCOPE, WRITE_SCOPE, IdKey
 from services.registry.imports import service
-from services.registry.imports.schemas import CSV_EXAMPLE, JSONL_EXAMPLE, ImportJobOut
+from services.registry.imports.schemas import CSV_EXAMPLE, JSONL_EXAMPLE, ImportJobPublic
 
 router = APIRouter(tags=["imports"])
 Importer = Annotated[Principal, Depends(require_scopes(WRITE_SCOPE))]
@@ -41,7 +41,7 @@ Body = Annotated[bytes, Depends(raw_body)]
     "alone, so importing the same file again files nothing twice. Departments and the "
     "demonstration office only.",
     status_code=202,
-    response_model=ImportJobOut,
+    response_model=ImportJobPublic,
     responses=problem_responses(400, 401, 403, 413, 415, 422),
     openapi_extra={
         "requestBody": {
@@ -87,8 +87,8 @@ def create_import(
     summary="Progress of an import and every rejected row",
     description="Counts of processed, filed, already-filed and rejected rows, and each rule each "
     "rejected row broke (row number, field, code). Visible to its creator and the office.",
-    response_model=ImportJobOut,
+    response_model=ImportJobPublic,
     responses=problem_responses(401, 403, 404),
 )
-def get_import(import_id: str, session: SessionDep, client: Reader) -> ImportJobOut:
+def get_import(import_id: str, session: SessionDep, client: Reader) -> ImportJobPublic:
     return service.get_import(session=session, client=client, job_id=import_id)
