@@ -7,9 +7,11 @@ from fastapi.responses import JSONResponse
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.etag import check_if_match, etag_of
+from services.common.etag import IfMatch, OptionalIfMatch, etag_of
 from services.common.idempotency import Idempotency, idempotent
 from services.common.identity import Principal, require_scopes
+from services.common.links import link
+from services.common.openapi import answer_headers
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.registry.enterprises import service
 from services.registry.enterprises.schemas import (
@@ -54,10 +56,14 @@ def _headers(public: EnterprisePublic) -> dict[str, str]:
     "key returns the first answer.",
     status_code=201,
     response_model=EnterprisePublic,
-    responses=problem_responses(400, 401, 403, 409, 422),
+    responses={
+        **problem_responses(400, 401, 403, 409, 422),
+        **answer_headers(201, "ETag", "Location"),
+    },
 )
 def file_enterprise(
     body: EnterpriseCreate,
+    request: Request,
     client: Writer,
     idem: OptionalIdem,  # before the session: its release must run after the session closed
     session: SessionDep,
@@ -65,7 +71,10 @@ def file_enterprise(
 ) -> Response:
     enterprise = service.file_enterprise(session=session, client=client, data=body, id_key=key)
     public = service.to_public(enterprise)
-    headers = {**_headers(public), "Location": f"/v1/enterprises/{public.uscc}"}
+    headers = {
+        **_headers(public),
+        "Location": link(request.scope, f"/v1/enterprises/{public.uscc}"),
+    }
     if idem is not None:
         return idem.respond(session, public, status_code=201, headers=headers)
     session.commit()
@@ -115,7 +124,7 @@ def count_enterprises(
     summary="Read one enterprise by its unified social credit code",
     description="An enterprise or portal sees only its own enterprise: any other code answers 404.",
     response_model=EnterprisePublic,
-    responses=problem_responses(401, 403, 404),
+    responses={**problem_responses(401, 403, 404), **answer_headers(200, "ETag")},
 )
 def get_enterprise(
     uscc: str, session: SessionDep, client: Reader, response: Response
@@ -133,12 +142,15 @@ def get_enterprise(
     "class is recomputed; the change is recorded in the history and announced as "
     "`enterprise.updated` with the changed fields. A deregistered enterprise answers 409.",
     response_model=EnterprisePublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses={
+        **problem_responses(401, 403, 404, 409, 412, 422, 428),
+        **answer_headers(200, "ETag"),
+    },
 )
 def update_enterprise(
     uscc: str,
     body: EnterpriseUpdate,
-    request: Request,
+    precondition: IfMatch,
     response: Response,
     session: SessionDep,
     client: Writer,
@@ -149,7 +161,7 @@ def update_enterprise(
         client=client,
         uscc=uscc,
         changes=body,
-        precondition=lambda current: check_if_match(request, current),
+        precondition=precondition,
         id_key=key,
     )
     session.commit()
@@ -181,12 +193,12 @@ def get_enterprise_history(
     description="Simplified deregistration with a reason. `If-Match` is optional; every later "
     "write to the enterprise answers 409. Announced as `enterprise.deregistered`.",
     response_model=EnterprisePublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422),
+    responses={**problem_responses(401, 403, 404, 409, 412, 422), **answer_headers(200, "ETag")},
 )
 def deregister_enterprise(
     uscc: str,
     body: DeregistrationCreate,
-    request: Request,
+    precondition: OptionalIfMatch,
     response: Response,
     session: SessionDep,
     client: Writer,
@@ -196,7 +208,7 @@ def deregister_enterprise(
         client=client,
         uscc=uscc,
         data=body,
-        precondition=lambda current: check_if_match(request, current, required=False),
+        precondition=precondition,
     )
     session.commit()
     public = service.to_public(enterprise)

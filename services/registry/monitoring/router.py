@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.identity import Principal, require_kinds, require_scopes
+from services.common.openapi import answer_headers
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.registry.monitoring import service
 from services.registry.monitoring.schemas import (
@@ -70,7 +71,7 @@ def list_targets(
     description="With an `ETag` to send as `If-Match` when replacing them.",
     operation_id="get_target",
     response_model=TargetPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), **answer_headers(200, "ETag")},
 )
 def get_target(
     year: YearPath, unit: UnitPath, session: SessionDep, _client: Reader, response: Response
@@ -89,8 +90,9 @@ def get_target(
     status_code=200,
     response_model=TargetPublic,
     responses={
-        201: {"model": TargetPublic, "description": "Created"},
         **problem_responses(401, 403, 412, 422, 428),
+        **answer_headers(200, "ETag"),
+        201: {"model": TargetPublic, "description": "Created", **answer_headers(201, "ETag")[201]},
     },
 )
 def put_target(
