@@ -345,6 +345,7 @@ class ProxyHandler:
             if host:
                 forwarded.append((b"x-forwarded-host", host))
             forwarded.append((b"x-request-id", request_id.encode()))
+            forwarded.append((b"x-forwarded-prefix", f"/{name}".encode()))  # links it answers
             forwarded.append((b"traceparent", traceparent.encode()))
 
             target = upstream.prefix + raw_path[len(name) + 1 :]

@@ -116,6 +116,10 @@ Upload = Annotated[tuple[bytes, str], Depends(upload)]
                         "required": ["file"],
                     },
                     "encoding": {"file": {"contentType": "text/csv, application/x-ndjson"}},
+                    "examples": {
+                        "csv": {"summary": "register.csv", "value": {"file": CSV_EXAMPLE}},
+                        "jsonl": {"summary": "register.jsonl", "value": {"file": JSONL_EXAMPLE}},
+                    },
                 },
                 "application/octet-stream": {
                     "schema": {"type": "string", "format": "binary"},
