@@ -24,7 +24,8 @@ from gateway.clients.schemas import (
 )
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.etag import etag_of
+from services.common.etag import REQUIRED_HEADER, etag_of
+from services.common.openapi import answer_headers
 from services.common.pagination import CursorQuery
 
 router = APIRouter(prefix="/admin/v1/clients", tags=["clients"])
@@ -105,7 +106,7 @@ def list_clients(
     summary="Get a client",
     operation_id="get_client",
     response_model=ClientPublic,
-    responses=problem_responses(*_AUTH, 404),
+    responses={**problem_responses(*_AUTH, 404), **answer_headers(200, "ETag")},
 )
 def get_client(
     client_id: ClientId, session: SessionDep, response: Response, _: AdminCaller
@@ -123,7 +124,7 @@ def get_client(
     "Changes apply to new requests within the key cache time.",
     operation_id="update_client",
     response_model=ClientPublic,
-    responses=problem_responses(*_AUTH, 404, 412, 422, 428),
+    responses={**problem_responses(*_AUTH, 404, 412, 422, 428), **answer_headers(200, "ETag")},
 )
 def update_client(
     client_id: ClientId,
@@ -132,7 +133,14 @@ def update_client(
     gateway: GatewayDep,
     response: Response,
     _: AdminCaller,
-    if_match: Annotated[str | None, Header(description="The client's current ETag.")] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description="The client's current ETag (428 without it, 412 when stale).",
+            json_schema_extra={REQUIRED_HEADER: True},
+        ),
+    ] = None,
 ) -> ClientPublic:
     client = service.update_client(session, client_id=client_id, data=body, if_match=if_match)
     gateway.authenticator.invalidate(client_id)

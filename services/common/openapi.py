@@ -62,12 +62,19 @@ def _polish(path: str, operation: dict[str, Any]) -> None:
     wanted += [404] if "{" in path else []
     for code in wanted:
         responses.setdefault(str(code), _problem(_PHRASES[code]))
+
+
+def _declare_headers(operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
     idempotent = False
     for parameter in operation.get("parameters", []):
         if parameter.get("in") != "header":
             continue
-        if parameter.get("schema", {}).pop(REQUIRED_HEADER, False):
+        schema = parameter.get("schema", {})
+        if schema.pop(REQUIRED_HEADER, False):  # see services.common.etag.if_match
             parameter["required"] = True
+            schema.pop("anyOf", None)
+            schema["type"] = "string"
         idempotent = idempotent or parameter["name"] == "Idempotency-Key"
     for status, response in responses.items():
         headers = response.setdefault("headers", {})
@@ -105,6 +112,16 @@ def _name_generics(spec: dict[str, Any]) -> None:
         _rewrite_refs(spec, renames)
 
 
+def declare_headers(spec: dict[str, Any]) -> dict[str, Any]:
+    """Required `If-Match` marked required; `X-Request-ID` (and `Idempotent-Replayed` where an
+    `Idempotency-Key` is taken) on every answer."""
+    for path_item in spec.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method in _METHODS:
+                _declare_headers(operation)
+    return spec
+
+
 def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """An `app.openapi` that documents every error answer as an RFC 9457 Problem."""
 
@@ -124,6 +141,7 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             for method, operation in path_item.items():
                 if method in _METHODS:
                     _polish(path, operation)
+        declare_headers(spec)
         schemas = spec.setdefault("components", {}).setdefault("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
