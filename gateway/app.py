@@ -24,7 +24,7 @@ from services.common.errors import install_problem_handlers
 from services.common.inputguard import RejectNulMiddleware
 from services.common.migrations import upgrade_to_head
 from services.common.observability import RequestContextMiddleware, configure_logging
-from services.common.openapi import declare_headers
+from services.common.openapi import declare_headers, readable_names
 
 DESCRIPTION = """The single front door of the Taiyuan SME innovation platform.
 
@@ -107,7 +107,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
             ],
             separate_input_output_schemas=False,
         )
-        return declare_headers(spec)
+        return declare_headers(readable_names(spec))
 
     gateway.specs = SpecAggregator(
         upstreams={name: upstream.base_url for name, upstream in gateway.upstreams.items()},

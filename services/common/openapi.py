@@ -98,18 +98,26 @@ def _rewrite_refs(node: Any, renames: dict[str, str]) -> None:
             _rewrite_refs(item, renames)
 
 
-def _name_generics(spec: dict[str, Any]) -> None:
-    """`Page_EnterprisePublic_` → `EnterprisePublicPage`: readable names for generators."""
-    schemas: dict[str, Any] = spec["components"]["schemas"]
+def _readable(name: str) -> str | None:
+    if name.startswith("Body_"):  # FastAPI's form bodies: `Body_create_token`
+        return "".join(part.capitalize() for part in name[5:].split("_")) + "Form"
+    match = _GENERIC.match(name)
+    return f"{match[2]}{match[1]}" if match else None
+
+
+def readable_names(spec: dict[str, Any]) -> dict[str, Any]:
+    """`Page_EnterprisePublic_` → `EnterprisePublicPage`, `Body_create_token` →
+    `CreateTokenForm`: stable, readable schema names for generators."""
+    schemas: dict[str, Any] = spec.get("components", {}).get("schemas", {})
     renames: dict[str, str] = {}
     for name in list(schemas):
-        match = _GENERIC.match(name)
-        if match and f"{match[2]}{match[1]}" not in schemas:
-            new = f"{match[2]}{match[1]}"
+        new = _readable(name)
+        if new and new not in schemas:
             schemas[new] = {**schemas.pop(name), "title": new}
             renames[f"#/components/schemas/{name}"] = f"#/components/schemas/{new}"
     if renames:
         _rewrite_refs(spec, renames)
+    return spec
 
 
 def declare_headers(spec: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +160,7 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
                 ref_template="#/components/schemas/{model}"
             )
             schemas.update(schemas["Problem"].pop("$defs", {}))
-        _name_generics(spec)
+        readable_names(spec)
         app.openapi_schema = spec
         return spec
 
