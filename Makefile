@@ -6,6 +6,9 @@ UV_VERSION := 0.13.8
 UV := UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv
 PYTEST_WORKERS ?= 2
 TEST_POSTGRES_URL ?=
+# openapi-typescript (npm, pinned by its package-lock.json) checks the merged OpenAPI in the tests.
+TS_TOOLS := tools/openapi-typescript
+OPENAPI_TS := $(TS_TOOLS)/node_modules/.installed
 
 .PHONY: install run test test-deps lint bench demo clean
 
@@ -23,8 +26,13 @@ run: install
 	$(BIN)/python -m services.manage prepare
 	exec $(BIN)/honcho -f deploy/Procfile -d . start
 
+$(OPENAPI_TS): $(TS_TOOLS)/package.json $(TS_TOOLS)/package-lock.json
+	@command -v npm >/dev/null || (echo "npm (Node 20) is needed for openapi-typescript"; exit 1)
+	npm ci --prefix $(TS_TOOLS) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The gateway's shared-rate-limit test starts its own redis-server on a free port.
-test-deps:
+test-deps: $(OPENAPI_TS)
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
 
 test: install test-deps
@@ -50,4 +58,4 @@ bench: install
 demo: run
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(TS_TOOLS)/node_modules

@@ -24,7 +24,7 @@ from services.common.errors import install_problem_handlers
 from services.common.inputguard import RejectNulMiddleware
 from services.common.migrations import upgrade_to_head
 from services.common.observability import RequestContextMiddleware, configure_logging
-from services.common.openapi import annotate_requirements
+from services.common.openapi import annotate_requirements, declare_headers, readable_names
 
 DESCRIPTION = """The single front door of the Taiyuan SME innovation platform.
 
@@ -126,14 +126,16 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
                 {"name": "oauth", "description": "OAuth 2.0 client credentials."},
                 {"name": "operations", "description": "Keys, OpenAPI, health, metrics."},
             ],
+            separate_input_output_schemas=False,
         )
         annotate_requirements(spec, app.routes)
-        return spec
+        return declare_headers(readable_names(spec))
 
     gateway.specs = SpecAggregator(
         upstreams={name: upstream.base_url for name, upstream in gateway.upstreams.items()},
         own_spec=own_spec,
         token_url=settings.public_url.rstrip("/") + "/oauth/token",
+        public_url=settings.public_url,
         cache_dir=settings.openapi_cache_dir,
         refresh_seconds=settings.openapi_refresh_seconds,
     )

@@ -12,19 +12,20 @@ from gateway.clients.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyList,
-    ApiKeyOut,
+    ApiKeyPublic,
     ClientCreate,
     ClientCreated,
     ClientKind,
-    ClientOut,
     ClientPage,
-    ClientSecretOut,
+    ClientPublic,
+    ClientSecretPublic,
     ClientUpdate,
     RateLimits,
 )
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.etag import etag_of
+from services.common.etag import REQUIRED_HEADER, etag_of
+from services.common.openapi import answer_headers
 from services.common.pagination import CursorQuery
 from services.common.unitofwork import UnitOfWorkDep, UnitOfWorkRoute
 
@@ -38,9 +39,9 @@ KeyId = Annotated[
 _AUTH = (401, 403, 429)
 
 
-def client_out(client: Client) -> ClientOut:
+def client_out(client: Client) -> ClientPublic:
     """The public view of a client row."""
-    return ClientOut(
+    return ClientPublic(
         id=client.id,
         name=client.name,
         kind=client.kind,  # type: ignore[arg-type]
@@ -54,9 +55,9 @@ def client_out(client: Client) -> ClientOut:
     )
 
 
-def key_out(key: ApiKey) -> ApiKeyOut:
+def key_out(key: ApiKey) -> ApiKeyPublic:
     """The public view of a key row."""
-    return ApiKeyOut.model_validate(key, from_attributes=True)
+    return ApiKeyPublic.model_validate(key, from_attributes=True)
 
 
 @router.post(
@@ -105,12 +106,12 @@ def list_clients(
     "/{client_id}",
     summary="Get a client",
     operation_id="get_client",
-    response_model=ClientOut,
-    responses=problem_responses(*_AUTH, 404),
+    response_model=ClientPublic,
+    responses={**problem_responses(*_AUTH, 404), **answer_headers(200, "ETag")},
 )
 def get_client(
     client_id: ClientId, session: SessionDep, response: Response, _: AdminCaller
-) -> ClientOut:
+) -> ClientPublic:
     client = service.get_client(session, client_id=client_id)
     response.headers["ETag"] = etag_of(client.id, client.version)
     return client_out(client)
@@ -123,8 +124,8 @@ def get_client(
     "of the client's kind; `rate_limits: null` returns the client to the default limits. "
     "Changes apply to new requests within the key cache time.",
     operation_id="update_client",
-    response_model=ClientOut,
-    responses=problem_responses(*_AUTH, 404, 412, 422, 428),
+    response_model=ClientPublic,
+    responses={**problem_responses(*_AUTH, 404, 412, 422, 428), **answer_headers(200, "ETag")},
 )
 def update_client(
     client_id: ClientId,
@@ -134,8 +135,15 @@ def update_client(
     uow: UnitOfWorkDep,
     response: Response,
     _: AdminCaller,
-    if_match: Annotated[str | None, Header(description="The client's current ETag.")] = None,
-) -> ClientOut:
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description="The client's current ETag (428 without it, 412 when stale).",
+            json_schema_extra={REQUIRED_HEADER: True},
+        ),
+    ] = None,
+) -> ClientPublic:
     client = service.update_client(session, client_id=client_id, data=body, if_match=if_match)
     uow.after_commit(lambda: gateway.authenticator.invalidate(client_id))
     response.headers["ETag"] = etag_of(client.id, client.version)
@@ -144,7 +152,7 @@ def update_client(
 
 def _set_status(
     session: SessionDep, gateway: GatewayDep, uow: UnitOfWorkDep, client_id: str, new: str
-) -> ClientOut:
+) -> ClientPublic:
     client = service.set_status(session, client_id=client_id, status=new)
     uow.after_commit(lambda: gateway.authenticator.invalidate(client_id))
     return client_out(client)
@@ -156,7 +164,7 @@ def _set_status(
     description="Its keys and tokens stop working at once on this replica, and within "
     "`GATEWAY_KEY_CACHE_TTL_SECONDS` on the others.",
     operation_id="suspend_client",
-    response_model=ClientOut,
+    response_model=ClientPublic,
     responses=problem_responses(*_AUTH, 404),
 )
 def suspend_client(
@@ -165,7 +173,7 @@ def suspend_client(
     gateway: GatewayDep,
     uow: UnitOfWorkDep,
     _: AdminCaller,
-) -> ClientOut:
+) -> ClientPublic:
     return _set_status(session, gateway, uow, client_id, "suspended")
 
 
@@ -173,7 +181,7 @@ def suspend_client(
     "/{client_id}/activate",
     summary="Reactivate a suspended client",
     operation_id="activate_client",
-    response_model=ClientOut,
+    response_model=ClientPublic,
     responses=problem_responses(*_AUTH, 404),
 )
 def activate_client(
@@ -182,7 +190,7 @@ def activate_client(
     gateway: GatewayDep,
     uow: UnitOfWorkDep,
     _: AdminCaller,
-) -> ClientOut:
+) -> ClientPublic:
     return _set_status(session, gateway, uow, client_id, "active")
 
 
@@ -274,12 +282,12 @@ def revoke_api_key(
     summary="Issue a new OAuth client secret",
     description="The previous secret stops working; tokens already issued run to their expiry.",
     operation_id="rotate_client_secret",
-    response_model=ClientSecretOut,
+    response_model=ClientSecretPublic,
     responses=problem_responses(*_AUTH, 404),
 )
 def rotate_client_secret(
     client_id: ClientId, session: SessionDep, _: AdminCaller
-) -> ClientSecretOut:
-    return ClientSecretOut(
+) -> ClientSecretPublic:
+    return ClientSecretPublic(
         client_id=client_id, client_secret=service.rotate_secret(session, client_id=client_id)
     )

@@ -101,7 +101,7 @@ class ClientUpdate(BaseModel):
     )
 
 
-class ClientOut(BaseModel):
+class ClientPublic(BaseModel):
     """A client as the admin API shows it (never its secrets)."""
 
     model_config = ConfigDict(
@@ -146,7 +146,7 @@ class ApiKeyCreate(BaseModel):
     expires_at: datetime | None = Field(default=None, description="Optional expiry (RFC 3339).")
 
 
-class ApiKeyOut(BaseModel):
+class ApiKeyPublic(BaseModel):
     """An API key's metadata; the key itself is shown only once, at creation."""
 
     model_config = ConfigDict(
@@ -176,7 +176,7 @@ class ApiKeyOut(BaseModel):
     revoked_at: UtcDatetime | None
 
 
-class ApiKeyCreated(ApiKeyOut):
+class ApiKeyCreated(ApiKeyPublic):
     """A new API key, with the key itself: store it now, it is never shown again."""
 
     key: str = Field(description="The API key; send as `Authorization: Bearer` or `X-API-Key`.")
@@ -185,14 +185,14 @@ class ApiKeyCreated(ApiKeyOut):
 class ClientCreated(BaseModel):
     """A new client with the credentials issued for it, shown once."""
 
-    client: ClientOut
+    client: ClientPublic
     api_key: ApiKeyCreated | None = None
     client_secret: str | None = Field(
         default=None, description="The OAuth client secret; shown only now."
     )
 
 
-class ClientSecretOut(BaseModel):
+class ClientSecretPublic(BaseModel):
     """A new OAuth client secret (the previous one stops working)."""
 
     model_config = ConfigDict(
@@ -208,11 +208,11 @@ class ClientSecretOut(BaseModel):
 class ClientPage(BaseModel):
     """One page of clients."""
 
-    items: list[ClientOut]
+    items: list[ClientPublic]
     next_cursor: str | None = None
 
 
 class ApiKeyList(BaseModel):
     """A client's API keys, newest first."""
 
-    items: list[ApiKeyOut]
+    items: list[ApiKeyPublic]

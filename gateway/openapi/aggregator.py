@@ -25,12 +25,14 @@ class SpecAggregator:
         upstreams: dict[str, str],
         own_spec: Callable[[], dict[str, Any]],
         token_url: str,
+        public_url: str | None = None,
         cache_dir: str | None,
         refresh_seconds: float,
     ) -> None:
         self.upstreams = upstreams
         self.own_spec = own_spec
         self.token_url = token_url
+        self.public_url = public_url
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.refresh_seconds = refresh_seconds
         self.specs: dict[str, dict[str, Any]] = {}
@@ -101,7 +103,9 @@ class SpecAggregator:
         """The merged document (rebuilt only after a change)."""
         if self._merged is None:
             specs = {name: self.specs[name] for name in self.upstreams if name in self.specs}
-            self._merged = merge(self.own_spec(), specs, token_url=self.token_url)
+            self._merged = merge(
+                self.own_spec(), specs, token_url=self.token_url, public_url=self.public_url
+            )
         return self._merged
 
     async def run(self, session: aiohttp.ClientSession, stop: asyncio.Event) -> None:

@@ -41,6 +41,68 @@ def security_schemes(token_url: str) -> dict[str, Any]:
     }
 
 
+_STRING = {"type": "string"}
+RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
+    "RateLimit-Policy": {
+        "description": "The caller's limit for this kind of request (IETF RateLimit), e.g. "
+        '`"read";q=600;w=60`.',
+        "schema": _STRING,
+    },
+    "RateLimit": {
+        "description": 'What is left of it and when it resets, e.g. `"read";r=599;t=60`.',
+        "schema": _STRING,
+    },
+}
+REQUEST_ID_HEADER = {
+    "description": "The request's id (the caller's, when it sent one); quote it in reports.",
+    "schema": _STRING,
+}
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before retrying.",
+    "schema": {"type": "integer"},
+}
+ON_BEHALF_OF = {
+    "name": "X-On-Behalf-Of",
+    "in": "header",
+    "required": False,
+    "description": "The USCC of the enterprise a portal acts for (scope `on_behalf`, within a "
+    "live delegation); other clients leave it out.",
+    "schema": {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$"},
+}
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _gateway_answers(operation: dict[str, Any], *, secured: bool) -> None:
+    """What the gateway adds to every proxied operation: its headers and its own refusals."""
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    problem = {"application/problem+json": {"schema": PROBLEM_REF}}
+    responses.setdefault(
+        "429",
+        {
+            "description": "Rate limit exceeded",
+            "content": problem,
+            "headers": {"Retry-After": RETRY_AFTER_HEADER},
+        },
+    )
+    responses.setdefault(
+        "503",
+        {
+            "description": "The service is unavailable (or busy); retry later",
+            "content": problem,
+            "headers": {"Retry-After": RETRY_AFTER_HEADER},
+        },
+    )
+    for response in responses.values():
+        headers = response.setdefault("headers", {})
+        headers.setdefault("X-Request-ID", REQUEST_ID_HEADER)
+        for name, header in RATE_LIMIT_HEADERS.items():
+            headers.setdefault(name, header)
+    if secured:
+        parameters = operation.setdefault("parameters", [])
+        if not any(p.get("name", "").lower() == "x-on-behalf-of" for p in parameters):
+            parameters.append(dict(ON_BEHALF_OF))
+
+
 def _pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
 
@@ -96,11 +158,17 @@ def _security_for(service: str, path: str, method: str) -> list[dict[str, list[s
 
 
 def merge(
-    gateway: dict[str, Any], services: dict[str, dict[str, Any]], *, token_url: str
+    gateway: dict[str, Any],
+    services: dict[str, dict[str, Any]],
+    *,
+    token_url: str,
+    public_url: str | None = None,
 ) -> dict[str, Any]:
     """One OpenAPI 3.1 document: the gateway's own routes and every service's, prefixed."""
     merged = copy.deepcopy(gateway)
     merged["openapi"] = "3.1.0"
+    if public_url:
+        merged["servers"] = [{"url": public_url.rstrip("/"), "description": "The gateway"}]
     components = merged.setdefault("components", {})
     paths = merged.setdefault("paths", {})
     tags = {tag["name"]: tag for tag in merged.get("tags", [])}
@@ -131,6 +199,7 @@ def merge(
                 operation["operationId"] = f"{service}_{op_id}"
                 operation["tags"] = operation.get("tags") or [service]
                 operation["security"] = _security_for(service, path, key)
+                _gateway_answers(operation, secured=bool(operation["security"]))
                 new_item[key] = operation
             paths[f"/{service}{path}"] = new_item
     schemes = components.setdefault("securitySchemes", {})

@@ -411,6 +411,7 @@ class ProxyHandler:
         if call.host:
             forwarded.append((b"x-forwarded-host", call.host))
         forwarded.append((b"x-request-id", call.request_id.encode()))
+        forwarded.append((b"x-forwarded-prefix", f"/{call.name}".encode()))  # links it answers
         forwarded.append((b"traceparent", call.traceparent.encode()))
 
     def _record(self, call: _Call, status: int, elapsed: float) -> None:

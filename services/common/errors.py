@@ -14,6 +14,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
+from services.common.links import link
 from services.common.requestctx import current_request_id
 
 log = logging.getLogger("services.errors")
@@ -306,7 +307,7 @@ def problem_response(
         code=code,
         title=title,
         detail=detail,
-        instance=request.url.path,
+        instance=link(request.scope, request.url.path),
         errors=errors,
         request_id=current_request_id(),
     )
@@ -435,7 +436,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     # Fallback for apps without RequestContextMiddleware, which normally answers first.
     log_unexpected(request.method, request.url.path, exc)
     return Response(
-        internal_error_body(request.url.path, current_request_id()),
+        internal_error_body(link(request.scope, request.url.path), current_request_id()),
         status_code=500,
         media_type=PROBLEM_MEDIA_TYPE,
     )

@@ -1,6 +1,9 @@
 """ETags for mutable resources and the `If-Match` check on updates."""
 
-from fastapi import Request
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
 
 from services.common.errors import (
     IfMatchRequired,
@@ -28,3 +31,43 @@ def check_etag(if_match: str | None, current: str, *, required: bool = True) -> 
 def check_if_match(request: Request, current: str, *, required: bool = True) -> None:
     """`check_etag` on the request's `If-Match` header."""
     check_etag(request.headers.get("if-match"), current, required=required)
+
+
+REQUIRED_HEADER = "x-required-header"  # read by services.common.openapi: the header is required
+
+
+class Precondition:
+    """The request's `If-Match`, checked against a resource's current ETag when called."""
+
+    def __init__(self, if_match: str | None, *, required: bool) -> None:
+        self.if_match = if_match
+        self.required = required
+
+    def __call__(self, current: str) -> None:
+        check_etag(self.if_match, current, required=self.required)
+
+
+def if_match(*, required: bool = True) -> Callable[..., Precondition]:
+    """A dependency declaring `If-Match` (required or optional) for the route's OpenAPI."""
+    # Declared optional to FastAPI so a missing header is our 428, not a generic 422; the
+    # document marks it required through REQUIRED_HEADER.
+    extra = {REQUIRED_HEADER: True} if required else None
+    description = (
+        "The resource's current ETag (428 without it, 412 when stale)."
+        if required
+        else "The resource's current ETag, checked when sent (412 when stale)."
+    )
+
+    def dependency(
+        value: Annotated[
+            str | None,
+            Header(alias="If-Match", description=description, json_schema_extra=extra),
+        ] = None,
+    ) -> Precondition:
+        return Precondition(value, required=required)
+
+    return dependency
+
+
+IfMatch = Annotated[Precondition, Depends(if_match(required=True))]
+OptionalIfMatch = Annotated[Precondition, Depends(if_match(required=False))]

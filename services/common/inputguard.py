@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.errors import FieldError, NulCharacter, problem_body, send_problem
+from services.common.links import link
 from services.common.requestctx import current_request_id
 
 JSON_TYPES = (b"application/json", b"application/merge-patch+json")
@@ -63,11 +64,13 @@ class RejectNulMiddleware:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope["path"]:
-            await send_problem(send, _problem(scope["path"], "path"), 422)
+            await send_problem(send, _problem(link(scope, scope["path"]), "path"), 422)
             return
         query: bytes = scope.get("query_string", b"")
         if b"%00" in query.lower() or b"\x00" in query:
-            await send_problem(send, _problem(scope["path"], _query_field(query) or "query"), 422)
+            await send_problem(
+                send, _problem(link(scope, scope["path"]), _query_field(query) or "query"), 422
+            )
             return
         content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
         if content_type.split(b";")[0].strip().lower() not in JSON_TYPES:
@@ -91,7 +94,7 @@ class RejectNulMiddleware:
             except ValueError:
                 nul_at = None  # not JSON: the route answers that itself
             if nul_at is not None:
-                await send_problem(send, _problem(scope["path"], nul_at), 422)
+                await send_problem(send, _problem(link(scope, scope["path"]), nul_at), 422)
                 return
         first: Message = {"type": "http.request", "body": body, "more_body": more}
         await self.app(scope, _replay([first], receive if more else None), send)

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.errors import internal_error_body, log_unexpected, send_problem
 from services.common.ids import new_id
+from services.common.links import link
 from services.common.requestctx import current_request_id, reset_request_id, set_request_id
 
 REQUESTS = Counter(
@@ -102,7 +103,9 @@ class RequestContextMiddleware:
             if started_response:
                 raise
             status = 500
-            await send_problem(send_with_id, internal_error_body(scope["path"], request_id))
+            await send_problem(
+                send_with_id, internal_error_body(link(scope, scope["path"]), request_id)
+            )
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

@@ -1,6 +1,7 @@
 """OpenAPI polish every service shares: problem+json on every error, no stray validation models,
 and each operation's required scopes and client kinds (`x-required-scopes`, `x-client-kinds`)."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
 
 from services.common.errors import PROBLEM_MEDIA_TYPE
+from services.common.etag import REQUIRED_HEADER
 from services.common.identity import requirements_of
 
 REQUIRED_SCOPES = "x-required-scopes"
@@ -24,6 +26,33 @@ _PHRASES = {
     422: "Invalid input; `errors[]` names each field and rule",
     500: "Unexpected error (logged with the request id)",
 }
+
+
+_STRING = {"type": "string"}
+HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "The resource's current version; send it as `If-Match` to change it.",
+        "schema": _STRING,
+    },
+    "Location": {
+        "description": "Where the created resource (or the job) can be read.",
+        "schema": {"type": "string", "format": "uri-reference"},
+    },
+    "X-Request-ID": {
+        "description": "The request's id (the caller's, when it sent one); quote it in reports.",
+        "schema": _STRING,
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the "
+        "same `Idempotency-Key`.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+}
+
+
+def answer_headers(status: int, *names: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries declaring the headers a route answers with (`ETag`, `Location`)."""
+    return {status: {"headers": {name: HEADERS[name] for name in names}}}
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -62,6 +91,72 @@ def annotate_requirements(spec: dict[str, Any], routes: list[BaseRoute]) -> None
                 operation[CLIENT_KINDS] = kinds
 
 
+def _declare_headers(operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    idempotent = False
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "header":
+            continue
+        schema = parameter.get("schema", {})
+        if schema.pop(REQUIRED_HEADER, False):  # see services.common.etag.if_match
+            parameter["required"] = True
+            schema.pop("anyOf", None)
+            schema["type"] = "string"
+        idempotent = idempotent or parameter["name"] == "Idempotency-Key"
+    for status, response in responses.items():
+        headers = response.setdefault("headers", {})
+        headers.setdefault("X-Request-ID", HEADERS["X-Request-ID"])
+        if idempotent and status.startswith("2"):
+            headers.setdefault("Idempotent-Replayed", HEADERS["Idempotent-Replayed"])
+
+
+_GENERIC = re.compile(r"^([A-Za-z0-9]+)_([A-Za-z0-9]+)_$")
+
+
+def _rewrite_refs(node: Any, renames: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref in renames:
+            node["$ref"] = renames[ref]
+        for value in node.values():
+            _rewrite_refs(value, renames)
+    elif isinstance(node, list):
+        for item in node:
+            _rewrite_refs(item, renames)
+
+
+def _readable(name: str) -> str | None:
+    if name.startswith("Body_"):  # FastAPI's form bodies: `Body_create_token`
+        return "".join(part.capitalize() for part in name[5:].split("_")) + "Form"
+    match = _GENERIC.match(name)
+    return f"{match[2]}{match[1]}" if match else None
+
+
+def readable_names(spec: dict[str, Any]) -> dict[str, Any]:
+    """`Page_EnterprisePublic_` → `EnterprisePublicPage`, `Body_create_token` →
+    `CreateTokenForm`: stable, readable schema names for generators."""
+    schemas: dict[str, Any] = spec.get("components", {}).get("schemas", {})
+    renames: dict[str, str] = {}
+    for name in list(schemas):
+        new = _readable(name)
+        if new and new not in schemas:
+            schemas[new] = {**schemas.pop(name), "title": new}
+            renames[f"#/components/schemas/{name}"] = f"#/components/schemas/{new}"
+    if renames:
+        _rewrite_refs(spec, renames)
+    return spec
+
+
+def declare_headers(spec: dict[str, Any]) -> dict[str, Any]:
+    """Required `If-Match` marked required; `X-Request-ID` (and `Idempotent-Replayed` where an
+    `Idempotency-Key` is taken) on every answer."""
+    for path_item in spec.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method in _METHODS:
+                _declare_headers(operation)
+    return spec
+
+
 def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """An `app.openapi` that documents every error answer as an RFC 9457 Problem."""
 
@@ -74,12 +169,15 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             description=app.description,
             routes=app.routes,
             tags=app.openapi_tags,
+            # One schema per model: no `-Input`/`-Output` twins for generators to tell apart.
+            separate_input_output_schemas=False,
         )
         for path, path_item in spec.get("paths", {}).items():
             for method, operation in path_item.items():
                 if method in _METHODS:
                     _polish(path, operation)
         annotate_requirements(spec, app.routes)
+        declare_headers(spec)
         schemas = spec.setdefault("components", {}).setdefault("schemas", {})
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
@@ -90,6 +188,7 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
                 ref_template="#/components/schemas/{model}"
             )
             schemas.update(schemas["Problem"].pop("$defs", {}))
+        readable_names(spec)
         app.openapi_schema = spec
         return spec
 

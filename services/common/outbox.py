@@ -50,7 +50,7 @@ def emit_many(session: Session, events: Iterable[tuple[str, Mapping[str, Any]]])
     return ids
 
 
-class EventOut(BaseModel):
+class EventPublic(BaseModel):
     """One event of a service's feed."""
 
     model_config = ConfigDict(
@@ -78,7 +78,7 @@ class EventOut(BaseModel):
 class EventPage(BaseModel):
     """A page of the feed; pass `next_after` as `after` to read on."""
 
-    items: list[EventOut]
+    items: list[EventPublic]
     next_after: int = Field(
         description="The `seq` to resume after (unchanged if the page is empty)."
     )
@@ -92,7 +92,7 @@ def read_events(session: Session, *, after: int, limit: int) -> EventPage:
         .order_by(col(OutboxEvent.seq))
         .limit(limit)
     ).all()
-    items = [EventOut.model_validate(row) for row in rows]
+    items = [EventPublic.model_validate(row) for row in rows]
     return EventPage(items=items, next_after=items[-1].seq if items else after)
 
 

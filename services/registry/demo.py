@@ -6,7 +6,11 @@ from services.common.db import Database
 from services.common.identity import ClientKind, Principal
 from services.registry.enterprises import service
 from services.registry.enterprises.models import Enterprise
-from services.registry.enterprises.schemas import Contact, EnterpriseCreate, LegalRepresentativeIn
+from services.registry.enterprises.schemas import (
+    EnterpriseContactCreate,
+    EnterpriseCreate,
+    LegalRepresentativeCreate,
+)
 from services.registry.reference.districts import DISTRICTS
 from services.registry.settings import RegistrySettings
 from services.registry.uscc import uscc_check_character
@@ -38,10 +42,12 @@ def demo_filings() -> list[EnterpriseCreate]:
             revenue_fen=150_000_000,
             assets_fen=90_000_000,
             is_tech_sme=True,
-            legal_representative=LegalRepresentativeIn(
+            legal_representative=LegalRepresentativeCreate(
                 name="张演示", id_number="140105198001010011"
             ),
-            contact=Contact(name="李演示", phone="0351-0000000", email="demo@example.cn"),
+            contact=EnterpriseContactCreate(
+                name="李演示", phone="0351-0000000", email="demo@example.cn"
+            ),
         )
     ]
     for i, district in enumerate(DISTRICTS * 2):
@@ -57,7 +63,7 @@ def demo_filings() -> list[EnterpriseCreate]:
                 revenue_fen=10_000_000 * (5 + i),
                 assets_fen=10_000_000 * (4 + i),
                 is_tech_sme=i % 3 == 0,
-                legal_representative=LegalRepresentativeIn(
+                legal_representative=LegalRepresentativeCreate(
                     name=f"演示{i:02d}", id_number="140105198506150028"
                 ),
             )

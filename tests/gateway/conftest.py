@@ -63,6 +63,43 @@ def serve_gateway(app: FastAPI, loops: list[asyncio.AbstractEventLoop]) -> Itera
         thread.join(timeout=10)
 
 
+class Links:
+    """Every `Location` and problem `instance` a test's caller received through the gateway."""
+
+    FOLLOWED_HEADERS = ("authorization", "x-api-key", "x-on-behalf-of")
+
+    def __init__(self) -> None:
+        self.locations: list[tuple[str, dict[str, str]]] = []
+        self.instances: list[tuple[str, str]] = []
+
+    def record(self, response: httpx.Response) -> None:
+        """An httpx response hook."""
+        location = response.headers.get("location")
+        if location is not None:
+            headers = {
+                k: v for k, v in response.request.headers.items() if k in self.FOLLOWED_HEADERS
+            }
+            self.locations.append((location, headers))
+        problem = response.headers.get("content-type", "").startswith("application/problem+json")
+        if problem and response.request.method != "HEAD":
+            response.read()
+            instance = response.json().get("instance")
+            if instance is not None:
+                self.instances.append((instance, response.request.url.path))
+
+    def follow(self, http: httpx.Client) -> None:
+        """Each Location answers 200 to the caller that received it; each instance is the
+        path the caller asked for, so it names a resource at the gateway."""
+        for location, headers in self.locations:
+            assert location.startswith("/"), location
+            followed = http.get(location, headers=headers)
+            assert followed.status_code == 200, (location, followed.status_code, followed.text)
+        for instance, asked in self.instances:
+            assert instance == asked, (instance, asked)
+        self.locations.clear()
+        self.instances.clear()
+
+
 ADMIN_KEY = "test-bootstrap-admin-key-0123456789abcdef"
 KID = "test-key-1"
 
@@ -88,6 +125,7 @@ class RunningGateway:
     settings: GatewaySettings
     http: httpx.Client
     loop: asyncio.AbstractEventLoop
+    links: Links = field(default_factory=Links)
     admin_headers: dict[str, str] = field(default_factory=lambda: {"X-API-Key": ADMIN_KEY})
 
     def create_client(self, kind: str = "bank", **body: Any) -> dict[str, Any]:
@@ -160,6 +198,7 @@ def start_gateway(
 ) -> Iterator[StartGateway]:
     """`start_gateway(**settings)` → a running gateway; stopped at the end of the test."""
     stack = ExitStack()
+    started: list[RunningGateway] = []
 
     def start(**overrides: Any) -> RunningGateway:
         target = gateway_database()
@@ -189,11 +228,22 @@ def start_gateway(
         app = create_app(settings)
         loops: list[asyncio.AbstractEventLoop] = []
         url = stack.enter_context(serve_gateway(app, loops))
-        http = stack.enter_context(httpx.Client(base_url=url, timeout=10))
-        return RunningGateway(url=url, app=app, settings=settings, http=http, loop=loops[0])
+        links = Links()
+        http = stack.enter_context(
+            httpx.Client(base_url=url, timeout=10, event_hooks={"response": [links.record]})
+        )
+        running = RunningGateway(
+            url=url, app=app, settings=settings, http=http, loop=loops[0], links=links
+        )
+        started.append(running)
+        return running
 
-    yield start
-    stack.close()
+    try:
+        yield start
+        for running in started:  # every link handed out is followable through the gateway
+            running.links.follow(running.http)
+    finally:
+        stack.close()
 
 
 @pytest.fixture

@@ -1,14 +1,9 @@
-"""One merged OpenAPI 3.1 document; a client generated from it calls the running stack."""
+"""One merged OpenAPI 3.1 document (clients generated from it: test_generated_client.py)."""
 
-import importlib
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
 from openapi_spec_validator import validate
 
 from tests.gateway.conftest import RunningGateway, StartGateway
@@ -87,54 +82,6 @@ def test_last_good_copy_when_a_service_is_down(
     # a fresh gateway, the service still down, serves the copy it finds on disk
     restarted = start_gateway(vouchers_url=url, openapi_cache_dir=cache)
     assert "/vouchers/v1/echo" in restarted.http.get("/openapi.json").json()["paths"]
-
-
-@pytest.mark.slow
-def test_generated_client_calls_the_stack(gw: RunningGateway, tmp_path: Path) -> None:
-    document = _document(gw, "/credit/v1/whoami")
-    spec = tmp_path / "openapi.json"
-    spec.write_text(httpx.get(f"{gw.url}/openapi.json").text)
-    config = tmp_path / "config.yml"
-    config.write_text(
-        "post_hooks: []\nproject_name_override: tsme_client\npackage_name_override: tsme_client\n"
-    )
-    out = tmp_path / "generated" / "tsme_client"
-    generator = Path(sys.executable).parent / "openapi-python-client"
-    result = subprocess.run(
-        [
-            str(generator),
-            "generate",
-            "--path",
-            str(spec),
-            "--output-path",
-            str(out),
-            "--meta",
-            "none",
-            "--config",
-            str(config),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert document["info"]["title"]
-    sys.path.insert(0, str(out.parent))
-    try:
-        client_module = importlib.import_module("tsme_client")
-        whoami = importlib.import_module("tsme_client.api.registry.registry_whoami")
-        created = gw.create_client("bank")
-        client = client_module.AuthenticatedClient(base_url=gw.url, token=created["api_key"]["key"])
-        identity = whoami.sync(client=client)
-        assert identity.client_id == created["client"]["id"] and identity.kind == "bank"
-        denied = whoami.sync_detailed(
-            client=client_module.AuthenticatedClient(base_url=gw.url, token="tsk_wrong")
-        )
-        assert denied.status_code == 401
-    finally:
-        sys.path.remove(str(out.parent))
-        for name in [m for m in sys.modules if m.startswith("tsme_client")]:
-            del sys.modules[name]
 
 
 def test_a_service_that_comes_up_late_joins_the_document_soon(

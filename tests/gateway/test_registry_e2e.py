@@ -27,8 +27,10 @@ def registry_url(database_target: DatabaseTarget, jwks_json: str) -> Iterator[st
 
 
 @pytest.fixture
-def stack(start_gateway: StartGateway, registry_url: str) -> RunningGateway:
-    return start_gateway(registry_url=registry_url)
+def stack(start_gateway: StartGateway, registry_url: str) -> Iterator[RunningGateway]:
+    running = start_gateway(registry_url=registry_url)
+    yield running
+    running.links.follow(running.http)  # while the registry still runs
 
 
 def test_a_key_reaches_the_registry(stack: RunningGateway) -> None:
@@ -126,3 +128,45 @@ def test_enterprise_and_portal_report_their_own_indicators(stack: RunningGateway
     assert via_portal.status_code == 201, via_portal.text
     # the feed stays internal: a department key cannot read it
     assert stack.http.get("/registry/v1/events", headers=department).status_code == 403
+
+
+def test_links_are_followable_through_the_gateway(stack: RunningGateway) -> None:
+    uscc = "91140105MA0KDE119Q"
+    department = {
+        "Authorization": f"Bearer {stack.key_for('department', org='dept-tax')}",
+        "X-Forwarded-Prefix": "/elsewhere",  # a caller's own prefix is never used
+    }
+    filing = {
+        "uscc": uscc, "name": "太原链接科技有限公司", "district": "xiaodian", "industry": "I65",
+        "founded_on": "2014-05-20", "registered_capital_fen": 50_000_000, "employees": 12,
+        "revenue_fen": 150_000_000, "legal_representative": {"name": "张链接", "id_number": "140105198001010011"},
+    }  # fmt: skip
+    filed = stack.http.post("/registry/v1/enterprises", json=filing, headers=department)
+    assert filed.status_code == 201, filed.text
+    assert filed.headers["location"] == f"/registry/v1/enterprises/{uscc}"
+    read = stack.http.get(filed.headers["location"], headers=department)
+    assert read.status_code == 200 and read.json()["uscc"] == uscc
+
+    stale = stack.http.patch(
+        filed.headers["location"],
+        json={"employees": 13},
+        headers={**department, "If-Match": '"stale.0"'},
+    )
+    assert stale.status_code == 412
+    assert stale.json()["instance"] == f"/registry/v1/enterprises/{uscc}"
+    assert stack.http.get(stale.json()["instance"], headers=department).status_code == 200
+
+    header = "uscc,name,district,industry,founded_on,registered_capital_fen,employees,revenue_fen"
+    row = "91140105MA0KDE1281,太原导入科技有限公司,xiaodian,I65,2014-05-20,50000000,12,150000000"
+    imported = stack.http.post(
+        "/registry/v1/imports",
+        content=f"{header},legal_rep_name,legal_rep_id_number\n{row},张导入,140105198001010011\n",
+        headers={**department, "Content-Type": "text/csv"},
+    )
+    assert imported.status_code == 202, imported.text
+    job_id = imported.json()["id"]
+    assert imported.headers["location"] == f"/registry/v1/imports/{job_id}"
+    job = stack.http.get(imported.headers["location"], headers=department)
+    assert job.status_code == 200 and job.json()["id"] == job_id
+    # the stack fixture follows every other link the test received, too
+    assert len(stack.links.locations) == 2 and len(stack.links.instances) == 1

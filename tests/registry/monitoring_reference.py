@@ -23,7 +23,7 @@ from services.registry.indicators.schemas import IndicatorName, IndicatorSource
 from services.registry.monitoring.models import CITY, Target
 from services.registry.monitoring.schemas import (
     CohortSurvival,
-    EnterpriseCounts,
+    EnterpriseYearCounts,
     Metric,
     ProgressReport,
     PublicProgressSummary,
@@ -214,7 +214,7 @@ class _UnitData:
     name_zh: str
     name_en: str
     metrics: dict[str, Metric]
-    counts: EnterpriseCounts
+    counts: EnterpriseYearCounts
 
 
 def _compute(session: Session, year: int) -> list[_UnitData]:
@@ -279,7 +279,7 @@ def _compute(session: Session, year: int) -> list[_UnitData]:
                 name_zh,
                 name_en,
                 metrics,
-                EnterpriseCounts(
+                EnterpriseYearCounts(
                     filed=c.filed,
                     deregistered=c.deregistered,
                     active_at_year_end=c.active,

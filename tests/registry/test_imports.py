@@ -427,3 +427,71 @@ def test_json_lines_split_on_line_feeds_only_and_rows_are_numbered_by_line(
     assert _rejections(job) == [(7, "district", "unknown_district")]
     got = registry_client.get(f"/v1/enterprises/{rows[0]['uscc']}", headers=dept)
     assert got.json()["name"] == rows[0]["name"]
+
+
+def test_generator_friendly_uploads(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    """A form's `file` field and a binary body with `?format=` work like the raw upload."""
+    dept = registry_headers()
+    rows = [register_row(i) for i in range(40, 43)]
+    by_type = registry_client.post(
+        "/v1/imports",
+        files={"file": ("register.bin", to_csv(rows[:1]), "text/csv")},
+        headers=dept,
+    )
+    assert by_type.status_code == 202, by_type.text
+    by_name = registry_client.post(
+        "/v1/imports",
+        files={"file": ("register.jsonl", to_jsonl(rows[1:2]), "application/octet-stream")},
+        headers=dept,
+    )
+    assert by_name.status_code == 202, by_name.text
+    binary = registry_client.post(
+        "/v1/imports",
+        params={"format": "csv"},
+        content=to_csv(rows[2:]),
+        headers={**dept, "Content-Type": "application/octet-stream"},
+    )
+    assert binary.status_code == 202, binary.text
+    for response in (by_type, by_name, binary):
+        job = wait_for(registry_client, dept, response.headers["location"])
+        assert job["filed_rows"] == 1 and job["rejections"] == [], job
+    for row in rows:
+        assert (
+            registry_client.get(f"/v1/enterprises/{row['uscc']}", headers=dept).status_code == 200
+        )
+
+
+def test_generator_friendly_upload_refusals(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers()
+    one = to_csv([register_row(50)])
+    untold = registry_client.post(
+        "/v1/imports", content=one, headers={**dept, "Content-Type": "application/octet-stream"}
+    )
+    assert untold.status_code == 415 and untold.json()["code"] == "unsupported_media_type"
+    unknown = registry_client.post(
+        "/v1/imports",
+        params={"format": "xlsx"},
+        content=one,
+        headers={**dept, "Content-Type": "application/octet-stream"},
+    )
+    assert unknown.status_code == 422
+    assert [e["field"] for e in unknown.json()["errors"]] == ["query.format"]
+    urlencoded = registry_client.post("/v1/imports", data={"file": "x"}, headers=dept)
+    assert urlencoded.status_code == 415, urlencoded.text
+    misnamed = registry_client.post(
+        "/v1/imports", files={"upload": ("r.csv", one, "text/csv")}, headers=dept
+    )
+    assert misnamed.status_code == 422, misnamed.text
+    assert misnamed.json()["errors"][0]["field"] == "body.file"
+    nameless = registry_client.post(
+        "/v1/imports", files={"file": ("register", one, "application/octet-stream")}, headers=dept
+    )
+    assert nameless.status_code == 415
+    assert (
+        registry_client.get(f"/v1/enterprises/{register_row(50)['uscc']}", headers=dept).status_code
+        == 404
+    )

@@ -12,7 +12,7 @@ from services.registry.calendar import service
 from services.registry.calendar.dependencies import AdminKind, AdminScope, Reader
 from services.registry.calendar.schemas import (
     CalendarDayPublic,
-    CalendarDayPut,
+    CalendarDayUpdate,
     CalendarYearCreate,
     CalendarYearPublic,
 )
@@ -66,7 +66,7 @@ def put_calendar_year(
 )
 def put_calendar_day(
     day: Annotated[date, Path(description="The date.", examples=["2015-10-01"])],
-    body: CalendarDayPut,
+    body: CalendarDayUpdate,
     session: SessionDep,
     _client: AdminScope,
     _admin: AdminKind,

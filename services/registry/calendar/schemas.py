@@ -13,7 +13,7 @@ class DaySource(StrEnum):
     RECORDED = "recorded"
 
 
-class CalendarDayPut(BaseModel):
+class CalendarDayUpdate(BaseModel):
     """Mark a day as a holiday (not working) or a make-up working day."""
 
     model_config = ConfigDict(
@@ -25,7 +25,7 @@ class CalendarDayPut(BaseModel):
     name: str = Field(min_length=1, max_length=100)
 
 
-class CalendarDayCreate(CalendarDayPut):
+class CalendarDayCreate(CalendarDayUpdate):
     """One day of a year's notice."""
 
     model_config = ConfigDict(

@@ -16,7 +16,7 @@ from services.registry.calendar.errors import DayOutsideYear, DuplicateDay
 from services.registry.calendar.models import CalendarDay, CalendarYear
 from services.registry.calendar.schemas import (
     CalendarDayPublic,
-    CalendarDayPut,
+    CalendarDayUpdate,
     CalendarYearCreate,
     CalendarYearPublic,
     DaySource,
@@ -69,7 +69,7 @@ def year_calendar(session: Session, *, year: int) -> CalendarYearPublic:
     )
 
 
-def set_day(session: Session, *, day: date, body: CalendarDayPut) -> CalendarDayPublic:
+def set_day(session: Session, *, day: date, body: CalendarDayUpdate) -> CalendarDayPublic:
     """Record a holiday or a make-up working day (replacing any earlier record of that day)."""
     # An upsert, so two administrators recording the same day at once cannot collide.
     values = {"working": body.working, "name": body.name}

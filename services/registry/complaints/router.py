@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.etag import check_if_match
+from services.common.etag import OptionalIfMatch
 from services.common.idempotency import Idempotency, idempotent
+from services.common.openapi import answer_headers
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.complaints import service
@@ -48,7 +49,7 @@ ComplaintPath = Annotated[
     operation_id="file_complaint",
     status_code=201,
     response_model=ComplaintReceipt,
-    responses=problem_responses(400, 401, 403, 409, 422),
+    responses={**problem_responses(400, 401, 403, 409, 422), **answer_headers(201, "ETag")},
 )
 def file_complaint(
     body: ComplaintCreate,
@@ -160,7 +161,7 @@ def get_complaint_state_machine(_client: Reader) -> StateMachine:
     description="With its history and an `ETag` (usable as `If-Match` on transitions).",
     operation_id="get_complaint",
     response_model=ComplaintDetail,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), **answer_headers(200, "ETag")},
 )
 def get_complaint(
     complaint_id: ComplaintPath, session: SessionDep, client: Reader, response: Response
@@ -178,12 +179,12 @@ def get_complaint(
     "optional; a stale one is 412.",
     operation_id="transition_complaint",
     response_model=ComplaintDetail,
-    responses=problem_responses(401, 403, 404, 409, 412, 422),
+    responses={**problem_responses(401, 403, 404, 409, 412, 422), **answer_headers(200, "ETag")},
 )
 def transition_complaint(
     complaint_id: ComplaintPath,
     body: TransitionCreate,
-    request: Request,
+    precondition: OptionalIfMatch,
     response: Response,
     session: SessionDep,
     client: Writer,
@@ -193,7 +194,7 @@ def transition_complaint(
         complaint_id=complaint_id,
         body=body,
         principal=client,
-        etag_check=lambda current: check_if_match(request, current, required=False),
+        etag_check=precondition,
     )
     response.headers["ETag"] = etag
     return detail

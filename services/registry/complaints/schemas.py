@@ -75,7 +75,7 @@ class ComplaintAction(StrEnum):
     CLOSE = "close"
 
 
-class Contact(BaseModel):
+class ComplainantContact(BaseModel):
     """How to reach the complainant; seen only by the handling staff."""
 
     model_config = ConfigDict(extra="forbid")
@@ -116,7 +116,7 @@ class ComplaintCreate(BaseModel):
     anonymous: bool = Field(
         default=False, description="Do not record which enterprise filed it; follow it by ticket."
     )
-    contact: Contact | None = None
+    contact: ComplainantContact | None = None
 
 
 class HistoryEntry(BaseModel):
@@ -176,7 +176,9 @@ class ComplaintPublic(BaseModel):
     resolution: str | None
     anonymous: bool
     complainant_uscc: str | None
-    contact: Contact | None = Field(description="Shown to the handling staff and the complainant.")
+    contact: ComplainantContact | None = Field(
+        description="Shown to the handling staff and the complainant."
+    )
     allowed_actions: list[ComplaintAction] = Field(
         description="Actions the state machine allows from the current state."
     )

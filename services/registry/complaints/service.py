@@ -35,6 +35,7 @@ from services.registry.complaints.errors import (
 )
 from services.registry.complaints.models import Complaint, ComplaintEvent
 from services.registry.complaints.schemas import (
+    ComplainantContact,
     ComplaintAction,
     ComplaintCategory,
     ComplaintClass,
@@ -45,7 +46,6 @@ from services.registry.complaints.schemas import (
     ComplaintState,
     ComplaintStats,
     ComplaintTracking,
-    Contact,
     Department,
     DepartmentStats,
     HistoryEntry,
@@ -185,7 +185,7 @@ def _history(session: Session, complaint_id: str) -> list[ComplaintEvent]:
 def _public(complaint: Complaint, principal: Principal | None) -> ComplaintPublic:
     contact = None
     if complaint.contact_name or complaint.contact_phone or complaint.contact_email:
-        contact = Contact(
+        contact = ComplainantContact(
             name=complaint.contact_name,
             phone=complaint.contact_phone,
             email=complaint.contact_email,
@@ -290,7 +290,7 @@ def file_complaint(
     now = utcnow()
     received = shanghai_date(now)
     access_code = f"{_random(4)}-{_random(4)}-{_random(4)}"
-    contact = body.contact or Contact()
+    contact = body.contact or ComplainantContact()
     complaint = Complaint(
         id=new_id("cmp"),
         ticket=f"TS-{_random(10)}",

@@ -6,16 +6,18 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.etag import check_if_match, etag_of
+from services.common.etag import IfMatch, OptionalIfMatch, etag_of
 from services.common.idempotency import Idempotency, idempotent
+from services.common.links import link
+from services.common.openapi import answer_headers
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.enterprises import service
 from services.registry.enterprises.dependencies import Reader, Writer
 from services.registry.enterprises.schemas import (
-    ChangeOut,
-    DeregistrationIn,
-    EnterpriseCounts,
+    DeregistrationCreate,
+    EnterpriseChangePublic,
+    EnterpriseCountsPublic,
     EnterpriseCreate,
     EnterpriseFilters,
     EnterprisePublic,
@@ -42,10 +44,14 @@ def _headers(public: EnterprisePublic) -> dict[str, str]:
     "key returns the first answer.",
     status_code=201,
     response_model=EnterprisePublic,
-    responses=problem_responses(400, 401, 403, 409, 422),
+    responses={
+        **problem_responses(400, 401, 403, 409, 422),
+        **answer_headers(201, "ETag", "Location"),
+    },
 )
 def file_enterprise(
     body: EnterpriseCreate,
+    request: Request,
     client: Writer,
     _idem: OptionalIdem,
     session: SessionDep,
@@ -54,7 +60,9 @@ def file_enterprise(
 ) -> EnterprisePublic:
     enterprise = service.file_enterprise(session=session, client=client, data=body, id_key=key)
     public = service.to_public(enterprise)
-    response.headers.update({**_headers(public), "Location": f"/v1/enterprises/{public.uscc}"})
+    response.headers.update(
+        {**_headers(public), "Location": link(request.scope, f"/v1/enterprises/{public.uscc}")}
+    )
     return public
 
 
@@ -86,12 +94,12 @@ def search_enterprises(
     name="count_enterprises",
     summary="Count enterprises by district, industry and size class",
     description="Takes the same filters as the search. Departments and the demonstration office only.",
-    response_model=EnterpriseCounts,
+    response_model=EnterpriseCountsPublic,
     responses=problem_responses(401, 403, 422),
 )
 def count_enterprises(
     session: SessionDep, client: Reader, filters: Filters, key: IdKey
-) -> EnterpriseCounts:
+) -> EnterpriseCountsPublic:
     return service.count_enterprises(session=session, client=client, filters=filters, id_key=key)
 
 
@@ -101,7 +109,7 @@ def count_enterprises(
     summary="Read one enterprise by its unified social credit code",
     description="An enterprise or portal sees only its own enterprise: any other code answers 404.",
     response_model=EnterprisePublic,
-    responses=problem_responses(401, 403, 404),
+    responses={**problem_responses(401, 403, 404), **answer_headers(200, "ETag")},
 )
 def get_enterprise(
     uscc: str, session: SessionDep, client: Reader, response: Response
@@ -119,12 +127,15 @@ def get_enterprise(
     "class is recomputed; the change is recorded in the history and announced as "
     "`enterprise.updated` with the changed fields. A deregistered enterprise answers 409.",
     response_model=EnterprisePublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses={
+        **problem_responses(401, 403, 404, 409, 412, 422, 428),
+        **answer_headers(200, "ETag"),
+    },
 )
 def update_enterprise(
     uscc: str,
     body: EnterpriseUpdate,
-    request: Request,
+    precondition: IfMatch,
     response: Response,
     session: SessionDep,
     client: Writer,
@@ -135,7 +146,7 @@ def update_enterprise(
         client=client,
         uscc=uscc,
         changes=body,
-        precondition=lambda current: check_if_match(request, current),
+        precondition=precondition,
         id_key=key,
     )
     public = service.to_public(enterprise)
@@ -148,11 +159,13 @@ def update_enterprise(
     name="get_enterprise_history",
     summary="An enterprise's change history",
     description="Filing, then every update and the deregistration: who, when, which fields.",
-    response_model=Page[ChangeOut],
+    response_model=Page[EnterpriseChangePublic],
     responses=problem_responses(401, 403, 404),
 )
-def get_enterprise_history(uscc: str, session: SessionDep, client: Reader) -> Page[ChangeOut]:
-    return Page[ChangeOut](
+def get_enterprise_history(
+    uscc: str, session: SessionDep, client: Reader
+) -> Page[EnterpriseChangePublic]:
+    return Page[EnterpriseChangePublic](
         items=service.enterprise_history(session=session, client=client, uscc=uscc)
     )
 
@@ -164,12 +177,12 @@ def get_enterprise_history(uscc: str, session: SessionDep, client: Reader) -> Pa
     description="Simplified deregistration with a reason. `If-Match` is optional; every later "
     "write to the enterprise answers 409. Announced as `enterprise.deregistered`.",
     response_model=EnterprisePublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422),
+    responses={**problem_responses(401, 403, 404, 409, 412, 422), **answer_headers(200, "ETag")},
 )
 def deregister_enterprise(
     uscc: str,
-    body: DeregistrationIn,
-    request: Request,
+    body: DeregistrationCreate,
+    precondition: OptionalIfMatch,
     response: Response,
     session: SessionDep,
     client: Writer,
@@ -179,7 +192,7 @@ def deregister_enterprise(
         client=client,
         uscc=uscc,
         data=body,
-        precondition=lambda current: check_if_match(request, current, required=False),
+        precondition=precondition,
     )
     public = service.to_public(enterprise)
     response.headers.update(_headers(public))

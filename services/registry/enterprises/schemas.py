@@ -15,7 +15,7 @@ SizeClassName = Literal["large", "medium", "small", "micro"]
 Status = Literal["active", "deregistered"]
 
 
-class LegalRepresentativeIn(BaseModel):
+class LegalRepresentativeCreate(BaseModel):
     """The legal representative; the ID number is stored as a keyed hash and shown masked."""
 
     name: str = Field(min_length=1, max_length=100, examples=["王建国"])
@@ -27,14 +27,14 @@ class LegalRepresentativeIn(BaseModel):
     )
 
 
-class LegalRepresentativeOut(BaseModel):
+class LegalRepresentativePublic(BaseModel):
     """The legal representative as shown: the ID number only ever masked."""
 
     name: str = Field(examples=["王建国"])
     id_number_masked: str = Field(examples=["1401**********002X"])
 
 
-class Contact(BaseModel):
+class EnterpriseContactCreate(BaseModel):
     """Who to contact at the enterprise."""
 
     name: str | None = Field(default=None, max_length=100, examples=["李丽"])
@@ -60,7 +60,7 @@ class Contact(BaseModel):
         return value
 
 
-class ContactOut(BaseModel):
+class EnterpriseContactPublic(BaseModel):
     """Who to contact at the enterprise, as stored (shown as is, never re-validated)."""
 
     name: str | None = Field(default=None, examples=["李丽"])
@@ -117,8 +117,8 @@ class EnterpriseCreate(BaseModel):
         default=None,
         description="For the graduate interest subsidy: the founder's graduation date.",
     )
-    legal_representative: LegalRepresentativeIn
-    contact: Contact | None = None
+    legal_representative: LegalRepresentativeCreate
+    contact: EnterpriseContactCreate | None = None
 
 
 class EnterpriseUpdate(BaseModel):
@@ -139,11 +139,11 @@ class EnterpriseUpdate(BaseModel):
     assets_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
     is_tech_sme: bool | None = None
     founder_graduated_on: date | None = None
-    legal_representative: LegalRepresentativeIn | None = None
-    contact: Contact | None = None
+    legal_representative: LegalRepresentativeCreate | None = None
+    contact: EnterpriseContactCreate | None = None
 
 
-class DeregistrationIn(BaseModel):
+class DeregistrationCreate(BaseModel):
     """Simplified deregistration (简易注销)."""
 
     model_config = ConfigDict(
@@ -208,8 +208,8 @@ class EnterprisePublic(BaseModel):
     size_class: SizeClass
     is_tech_sme: bool
     founder_graduated_on: date | None
-    legal_representative: LegalRepresentativeOut
-    contact: ContactOut
+    legal_representative: LegalRepresentativePublic
+    contact: EnterpriseContactPublic
     status: Status
     deregistered_at: datetime | None
     deregistration_reason: str | None
@@ -218,7 +218,7 @@ class EnterprisePublic(BaseModel):
     updated_at: datetime
 
 
-class ChangeOut(BaseModel):
+class EnterpriseChangePublic(BaseModel):
     """One entry of an enterprise's history."""
 
     model_config = ConfigDict(
@@ -244,14 +244,14 @@ class ChangeOut(BaseModel):
     at: datetime
 
 
-class CountItem(BaseModel):
+class CountPublic(BaseModel):
     """How many enterprises share one value."""
 
     key: str = Field(examples=["xiaodian"])
     count: int = Field(examples=[1234])
 
 
-class EnterpriseCounts(BaseModel):
+class EnterpriseCountsPublic(BaseModel):
     """Enterprise counts by district, industry division and size class."""
 
     model_config = ConfigDict(
@@ -268,9 +268,9 @@ class EnterpriseCounts(BaseModel):
     )
 
     total: int
-    by_district: list[CountItem]
-    by_industry: list[CountItem] = Field(description="By GB/T 4754-2017 division.")
-    by_size_class: list[CountItem]
+    by_district: list[CountPublic]
+    by_industry: list[CountPublic] = Field(description="By GB/T 4754-2017 division.")
+    by_size_class: list[CountPublic]
 
 
 class EnterpriseFilters(BaseModel):

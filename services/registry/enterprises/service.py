@@ -42,17 +42,17 @@ from services.registry.enterprises.rules import (
     uscc_issue,
 )
 from services.registry.enterprises.schemas import (
-    ChangeOut,
-    Contact,
-    ContactOut,
-    CountItem,
-    DeregistrationIn,
-    EnterpriseCounts,
+    CountPublic,
+    DeregistrationCreate,
+    EnterpriseChangePublic,
+    EnterpriseContactCreate,
+    EnterpriseContactPublic,
+    EnterpriseCountsPublic,
     EnterpriseCreate,
     EnterpriseFilters,
     EnterprisePublic,
     EnterpriseUpdate,
-    LegalRepresentativeOut,
+    LegalRepresentativePublic,
 )
 from services.registry.sizing import SizeClass
 
@@ -118,10 +118,10 @@ def to_public(enterprise: Enterprise) -> EnterprisePublic:
         size_class=SizeClass(enterprise.size_class),
         is_tech_sme=enterprise.is_tech_sme,
         founder_graduated_on=enterprise.founder_graduated_on,
-        legal_representative=LegalRepresentativeOut(
+        legal_representative=LegalRepresentativePublic(
             name=enterprise.legal_rep_name, id_number_masked=enterprise.legal_rep_id_masked
         ),
-        contact=ContactOut(
+        contact=EnterpriseContactPublic(
             name=enterprise.contact_name,
             phone=enterprise.contact_phone,
             email=enterprise.contact_email,
@@ -213,7 +213,7 @@ def file_enterprise(
     if session.get(Enterprise, data.uscc) is not None:
         raise EnterpriseAlreadyFiled(f"Enterprise {data.uscc} has already filed.")
     now = utcnow()
-    contact = data.contact or Contact()
+    contact = data.contact or EnterpriseContactCreate()
     enterprise = Enterprise(
         uscc=data.uscc,
         name=data.name.strip(),
@@ -333,7 +333,7 @@ def update_enterprise(
         new["legal_rep_id_hash"] = hash_id_number(id_key, rep.id_number)
         new["legal_rep_id_masked"] = mask_id_number(rep.id_number)
     if "contact" in given:
-        contact = changes.contact or Contact()
+        contact = changes.contact or EnterpriseContactCreate()
         new.update(
             contact_name=contact.name, contact_phone=contact.phone, contact_email=contact.email
         )
@@ -397,7 +397,7 @@ def deregister_enterprise(
     session: Session,
     client: Principal,
     uscc: str,
-    data: DeregistrationIn,
+    data: DeregistrationCreate,
     precondition: Precondition,
 ) -> Enterprise:
     """Simplified deregistration: the enterprise is closed and accepts no further writes."""
@@ -425,11 +425,13 @@ def deregister_enterprise(
     return enterprise
 
 
-def enterprise_history(*, session: Session, client: Principal, uscc: str) -> list[ChangeOut]:
+def enterprise_history(
+    *, session: Session, client: Principal, uscc: str
+) -> list[EnterpriseChangePublic]:
     """Filing and every later change, oldest first."""
     enterprise = get_enterprise(session=session, client=client, uscc=uscc)
     history = [
-        ChangeOut(
+        EnterpriseChangePublic(
             version=1,
             action="filed",
             fields=[],
@@ -445,7 +447,7 @@ def enterprise_history(*, session: Session, client: Principal, uscc: str) -> lis
     ).scalars()
     for change in changes:
         history.append(
-            ChangeOut(
+            EnterpriseChangePublic(
                 version=change.version,
                 action=change.action,
                 fields=list(change.fields.get("changed", [])),
@@ -513,13 +515,13 @@ def search_enterprises(
 
 def count_enterprises(
     *, session: Session, client: Principal, filters: EnterpriseFilters, id_key: bytes
-) -> EnterpriseCounts:
+) -> EnterpriseCountsPublic:
     """Counts of matching enterprises by district, industry division and size class."""
     if client.kind not in SEES_ALL:
         raise ForbiddenClientKind("Only departments and the demonstration office see counts.")
     table = Enterprise.__table__.c  # type: ignore[attr-defined]
 
-    def group(column: Any) -> list[CountItem]:
+    def group(column: Any) -> list[CountPublic]:
         statement = _filtered(
             select(column, func.count()).group_by(column).order_by(column),
             client=client,
@@ -527,11 +529,11 @@ def count_enterprises(
             id_key=id_key,
         )
         return [
-            CountItem(key=str(key), count=int(count)) for key, count in session.execute(statement)
+            CountPublic(key=str(key), count=int(count)) for key, count in session.execute(statement)
         ]
 
     by_district = group(table.district)
-    return EnterpriseCounts(
+    return EnterpriseCountsPublic(
         total=sum(item.count for item in by_district),
         by_district=by_district,
         by_industry=group(table.industry_division),

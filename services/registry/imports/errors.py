@@ -49,3 +49,9 @@ class PayloadTooLarge(DomainError):
     """The upload is larger than one import takes."""
 
     status, code = 413, "payload_too_large"
+
+
+class MissingFile(Unprocessable):
+    """A form upload without its `file` field."""
+
+    code = "missing"

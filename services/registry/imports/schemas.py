@@ -20,7 +20,7 @@ JSONL_EXAMPLE = (
 )
 
 
-class RejectionOut(BaseModel):
+class ImportRejectionPublic(BaseModel):
     """One rule one row of the file broke."""
 
     row: int = Field(
@@ -33,7 +33,7 @@ class RejectionOut(BaseModel):
     )
 
 
-class ImportJobOut(BaseModel):
+class ImportJobPublic(BaseModel):
     """A bulk import and its progress; `rejections` lists every rejected row's broken rules."""
 
     model_config = ConfigDict(
@@ -81,4 +81,6 @@ class ImportJobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    rejections: list[RejectionOut] = Field(description="Every rule every rejected row broke.")
+    rejections: list[ImportRejectionPublic] = Field(
+        description="Every rule every rejected row broke."
+    )

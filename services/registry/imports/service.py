@@ -21,7 +21,7 @@ from services.registry.imports.models import (
     ImportRejection,
 )
 from services.registry.imports.parse import Upload
-from services.registry.imports.schemas import ImportJobOut, RejectionOut
+from services.registry.imports.schemas import ImportJobPublic, ImportRejectionPublic
 
 # A batch takes well under a second; a worker silent this long is gone (its process ended).
 STALE_AFTER = timedelta(minutes=2)
@@ -42,7 +42,7 @@ def create_import(*, session: Session, client: Principal, upload: Upload) -> Imp
     return job
 
 
-def get_import(*, session: Session, client: Principal, job_id: str) -> ImportJobOut:
+def get_import(*, session: Session, client: Principal, job_id: str) -> ImportJobPublic:
     """A job with every rejection, for its creator or the demonstration office."""
     job = session.get(ImportJob, job_id)
     if job is None or not (client.is_admin or job.created_by == client.client_id):
@@ -55,7 +55,7 @@ def get_import(*, session: Session, client: Principal, job_id: str) -> ImportJob
     return to_public(
         job,
         [
-            RejectionOut(row=r.row_number, field=r.field, code=r.code, message=r.message)
+            ImportRejectionPublic(row=r.row_number, field=r.field, code=r.code, message=r.message)
             for r in rejections
         ],
     )
@@ -71,11 +71,11 @@ def shown_status(job: ImportJob, *, now: datetime | None = None) -> str:
     return job.status
 
 
-def to_public(job: ImportJob, rejections: list[RejectionOut]) -> ImportJobOut:
+def to_public(job: ImportJob, rejections: list[ImportRejectionPublic]) -> ImportJobPublic:
     """The API view of a job."""
     percent = 100 if job.total_rows == 0 else job.processed_rows * 100 // job.total_rows
     status = shown_status(job)
-    return ImportJobOut(
+    return ImportJobPublic(
         id=job.id,
         format="jsonl" if job.format == "jsonl" else "csv",
         status=status,  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
+from services.common.openapi import answer_headers
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.monitoring import service
@@ -81,7 +82,7 @@ def get_plan_baseline(_client: Reader) -> PlanBaseline:
     description="With an `ETag` to send as `If-Match` when replacing them.",
     operation_id="get_target",
     response_model=TargetPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), **answer_headers(200, "ETag")},
 )
 def get_target(
     year: YearPath, unit: UnitPath, session: SessionDep, _client: Reader, response: Response
@@ -100,8 +101,9 @@ def get_target(
     status_code=200,
     response_model=TargetPublic,
     responses={
-        201: {"model": TargetPublic, "description": "Created"},
         **problem_responses(401, 403, 412, 422, 428),
+        **answer_headers(200, "ETag"),
+        201: {"model": TargetPublic, "description": "Created", **answer_headers(201, "ETag")[201]},
     },
 )
 def put_target(

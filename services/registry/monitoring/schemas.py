@@ -105,7 +105,7 @@ class CohortSurvival(BaseModel):
     survival_percent: str | None = Field(examples=["96.50"])
 
 
-class EnterpriseCounts(BaseModel):
+class EnterpriseYearCounts(BaseModel):
     """Filings and deregistrations in the year, those active at its end, survival by cohort."""
 
     filed: int = Field(description="Filed during the year (Asia/Shanghai).")
@@ -124,7 +124,7 @@ class UnitProgress(BaseModel):
     new_jobs: Metric
     tech_contract_turnover_fen: Metric
     patents_held: Metric
-    enterprises: EnterpriseCounts
+    enterprises: EnterpriseYearCounts
 
 
 class PlanBaseline(BaseModel):

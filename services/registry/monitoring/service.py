@@ -32,7 +32,7 @@ from services.registry.monitoring.models import CITY, Target
 from services.registry.monitoring.schemas import (
     BaselineComparison,
     CohortSurvival,
-    EnterpriseCounts,
+    EnterpriseYearCounts,
     Metric,
     PlanBaseline,
     ProgressReport,
@@ -345,7 +345,7 @@ class _UnitData:
     name_zh: str
     name_en: str
     metrics: dict[str, Metric]
-    counts: EnterpriseCounts
+    counts: EnterpriseYearCounts
 
 
 def _compute(session: Session, year: int) -> list[_UnitData]:
@@ -405,7 +405,7 @@ def _compute(session: Session, year: int) -> list[_UnitData]:
                 name_zh,
                 name_en,
                 metrics,
-                EnterpriseCounts(
+                EnterpriseYearCounts(
                     filed=c.filed,
                     deregistered=c.deregistered,
                     active_at_year_end=c.active,

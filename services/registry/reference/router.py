@@ -17,7 +17,7 @@ from services.registry.reference.errors import DistrictNotFound
 router = APIRouter(tags=["reference"], route_class=UnitOfWorkRoute)
 
 
-class MatchingOut(BaseModel):
+class IndustryMatchPublic(BaseModel):
     """City money : district money (配套比例) as two integers and as the plan writes it."""
 
     city: int = Field(examples=[2])
@@ -25,7 +25,7 @@ class MatchingOut(BaseModel):
     label: str = Field(examples=["1:1.5"])
 
 
-class DistrictOut(BaseModel):
+class DistrictPublic(BaseModel):
     """A district or zone responsible for its own targets and matching money."""
 
     model_config = ConfigDict(
@@ -48,10 +48,10 @@ class DistrictOut(BaseModel):
     name_en: str
     kind: str
     admin_code: str | None = Field(description="GB/T 2260 code; development zones have none.")
-    matching: MatchingOut
+    matching: IndustryMatchPublic
 
 
-class IndustryOut(BaseModel):
+class IndustryPublic(BaseModel):
     """A GB/T 4754-2017 section, division or group."""
 
     model_config = ConfigDict(
@@ -83,14 +83,14 @@ def _label(city: int, district: int) -> str:
     return f"1:{text}"
 
 
-def _district(row: DistrictRow) -> DistrictOut:
-    return DistrictOut(
+def _district(row: DistrictRow) -> DistrictPublic:
+    return DistrictPublic(
         code=row.code,
         name_zh=row.name_zh,
         name_en=row.name_en,
         kind=row.kind,
         admin_code=row.admin_code,
-        matching=MatchingOut(
+        matching=IndustryMatchPublic(
             city=row.matching_city,
             district=row.matching_district,
             label=_label(row.matching_city, row.matching_district),
@@ -103,12 +103,12 @@ def _district(row: DistrictRow) -> DistrictOut:
     name="list_districts",
     summary="List the 14 districts and zones",
     description="Public: no token needed. Every unit in one page, in the plan's order.",
-    response_model=Page[DistrictOut],
+    response_model=Page[DistrictPublic],
     responses=problem_responses(422),
 )
-def list_districts(session: SessionDep) -> Page[DistrictOut]:
+def list_districts(session: SessionDep) -> Page[DistrictPublic]:
     rows = session.execute(select(DistrictRow).order_by(col(DistrictRow.position))).scalars()
-    return Page[DistrictOut](items=[_district(row) for row in rows])
+    return Page[DistrictPublic](items=[_district(row) for row in rows])
 
 
 @router.get(
@@ -116,10 +116,10 @@ def list_districts(session: SessionDep) -> Page[DistrictOut]:
     name="get_district",
     summary="Read one district or zone",
     description="Public: no token needed.",
-    response_model=DistrictOut,
+    response_model=DistrictPublic,
     responses=problem_responses(404),
 )
-def get_district(code: str, session: SessionDep) -> DistrictOut:
+def get_district(code: str, session: SessionDep) -> DistrictPublic:
     row = session.get(DistrictRow, code)
     if row is None:
         raise DistrictNotFound(f"No district {code}.")
@@ -132,14 +132,14 @@ def get_district(code: str, session: SessionDep) -> DistrictOut:
     summary="List GB/T 4754-2017 industries",
     description="Public: no token needed. Sections, all divisions, and the groups the size "
     "standard needs, in one page; filter by `level` or `section`.",
-    response_model=Page[IndustryOut],
+    response_model=Page[IndustryPublic],
     responses=problem_responses(422),
 )
 def list_industries(
     session: SessionDep,
     level: Annotated[Literal["section", "division", "group"] | None, Query()] = None,
     section: Annotated[str | None, Query(pattern="^[A-T]$")] = None,
-) -> Page[IndustryOut]:
+) -> Page[IndustryPublic]:
     statement = select(IndustryRow).order_by(
         col(IndustryRow.section),
         case((col(IndustryRow.level) == "section", 0), else_=1),
@@ -150,6 +150,6 @@ def list_industries(
     if section:
         statement = statement.where(col(IndustryRow.section) == section)
     rows = session.execute(statement).scalars()
-    return Page[IndustryOut](
-        items=[IndustryOut.model_validate(row, from_attributes=True) for row in rows]
+    return Page[IndustryPublic](
+        items=[IndustryPublic.model_validate(row, from_attributes=True) for row in rows]
     )

@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.etag import check_if_match
+from services.common.etag import IfMatch
 from services.common.idempotency import Idempotency, idempotent
+from services.common.openapi import answer_headers
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.taxrelief import service
@@ -37,7 +38,7 @@ FilingPath = Annotated[
     operation_id="file_tax_relief",
     status_code=201,
     response_model=TaxReliefFilingPublic,
-    responses=problem_responses(400, 401, 403, 409, 422),
+    responses={**problem_responses(400, 401, 403, 409, 422), **answer_headers(201, "ETag")},
 )
 def file_tax_relief(
     body: TaxReliefFilingCreate,
@@ -89,7 +90,7 @@ def list_tax_relief_filings(
     description="With an `ETag` to send as `If-Match` when correcting it.",
     operation_id="get_tax_relief_filing",
     response_model=TaxReliefFilingPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), **answer_headers(200, "ETag")},
 )
 def get_tax_relief_filing(
     filing_id: FilingPath,
@@ -110,12 +111,12 @@ def get_tax_relief_filing(
     "with the current ETag is required (412 when stale, 428 when missing).",
     operation_id="correct_tax_relief_filing",
     response_model=TaxReliefFilingPublic,
-    responses=problem_responses(401, 403, 404, 412, 422, 428),
+    responses={**problem_responses(401, 403, 404, 412, 422, 428), **answer_headers(200, "ETag")},
 )
 def correct_tax_relief_filing(
     filing_id: FilingPath,
     body: TaxReliefFilingUpdate,
-    request: Request,
+    precondition: IfMatch,
     response: Response,
     session: SessionDep,
     client: Writer,
@@ -126,7 +127,7 @@ def correct_tax_relief_filing(
         filing_id=filing_id,
         body=body,
         principal=client,
-        etag_check=lambda current: check_if_match(request, current),
+        etag_check=precondition,
     )
     response.headers["ETag"] = etag
     return filing
