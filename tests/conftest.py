@@ -1,16 +1,24 @@
 """Shared fixtures: a database per test (SQLite, or PostgreSQL when TEST_POSTGRES_URL is set),
-the gateway's signing key, and internal tokens for any kind of caller."""
+each service's history migrated once per worker into a template that tests get copies of, the
+gateway's signing key, and internal tokens for any kind of caller."""
 
+import hashlib
 import json
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from services.common.db import Database
+from services.common.migrations import upgrade_to_head
 from services.common.tokens import (
     DEFAULT_ISSUER,
     InternalTokenSigner,
@@ -21,12 +29,103 @@ from services.common.tokens import (
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
 
+class Templates:
+    """One worker's migrated templates: each service's history runs once, tests get copies.
+
+    SQLite: a migrated file, copied. PostgreSQL: a migrated schema in the run's database,
+    reflected once and copied into each test's schema (tables, keys, indexes, defaults, rows):
+    `CREATE DATABASE … TEMPLATE` was measured slower here, as every DROP DATABASE checkpoints.
+    """
+
+    def __init__(self, root: Path, postgres_database: str | None) -> None:
+        self.root = root
+        self.postgres_database = postgres_database
+        self._made: dict[tuple[str, Path], Any] = {}
+
+    def _key_name(self, service: str, migrations: Path) -> str:
+        digest = hashlib.sha256(str(migrations.resolve()).encode()).hexdigest()[:8]
+        return f"tpl_{service}_{digest}"
+
+    def _migrate(self, service: str, migrations: Path) -> Any:
+        name = self._key_name(service, migrations)
+        if self.postgres_database is None:
+            path = self.root / f"{name}.db"
+            database = Database(f"sqlite:///{path}")
+            try:
+                upgrade_to_head(service, migrations, database)
+            finally:
+                database.dispose()
+            with closing(sqlite3.connect(path, isolation_level=None)) as connection:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all in the one file
+            return path
+        database = Database(self.postgres_database, schema=name)
+        try:
+            upgrade_to_head(service, migrations, database)
+            source = sa.MetaData()
+            with database.engine.connect() as connection:
+                source.reflect(connection, schema=name)
+                filled = [
+                    table.name
+                    for table in source.sorted_tables
+                    if connection.scalar(sa.select(sa.func.count()).select_from(table))
+                ]
+        finally:
+            database.dispose()
+        return name, source, filled
+
+    def copy(self, service: str, migrations: Path, target: "DatabaseTarget") -> bool:
+        """Give `target` the service's tables and rows at head; False if it is already in use."""
+        key = (service, migrations.resolve())
+        if key not in self._made:
+            self._made[key] = self._migrate(service, migrations)
+        template = self._made[key]
+        if self.postgres_database is None:
+            path = Path(target.url.removeprefix("sqlite:///"))
+            if path.exists():
+                return False
+            shutil.copyfile(template, path)
+            return True
+        assert target.schema
+        name, source, filled = template
+        copy = sa.MetaData()
+        for table in source.sorted_tables:
+            table.to_metadata(copy, schema=target.schema)
+        for table in copy.tables.values():
+            for (
+                column
+            ) in table.columns:  # a serial column gets its own sequence, not the template's
+                default = column.server_default
+                if isinstance(default, sa.DefaultClause) and "nextval(" in str(default.arg):
+                    column.server_default = None
+        engine = sa.create_engine(
+            self.postgres_database.replace("postgresql://", "postgresql+psycopg://", 1),
+            poolclass=sa.pool.NullPool,
+        )
+        try:
+            with engine.begin() as connection:
+                if connection.scalar(
+                    sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :name"),
+                    {"name": target.schema},
+                ):
+                    return False
+                connection.exec_driver_sql(f'CREATE SCHEMA "{target.schema}"')
+                copy.create_all(connection, checkfirst=False)
+                for table in filled:
+                    connection.exec_driver_sql(
+                        f'INSERT INTO "{target.schema}"."{table}" SELECT * FROM "{name}"."{table}"'
+                    )
+        finally:
+            engine.dispose()
+        return True
+
+
 @dataclass(frozen=True)
 class DatabaseTarget:
-    """Where one test's service keeps its tables."""
+    """Where one test's service keeps its tables (`templates` copies a migrated one there)."""
 
     url: str
     schema: str | None
+    templates: Templates | None = field(default=None, compare=False, repr=False)
 
 
 def _admin_url(url: str, database: str) -> str:
@@ -54,17 +153,26 @@ def postgres_database(worker_id: str) -> Iterator[str | None]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory, postgres_database: str | None) -> Templates:
+    """This worker's migrated templates (files, or schemas in the run's database)."""
+    return Templates(tmp_path_factory.mktemp("templates"), postgres_database)
+
+
 @pytest.fixture
 def new_database_target(
-    tmp_path: Path, postgres_database: str | None
+    tmp_path: Path, postgres_database: str | None, templates: Templates
 ) -> Callable[[], DatabaseTarget]:
-    """Makes places no other test uses: new SQLite files, or new schemas in the run's database."""
+    """Makes places no other test uses: new SQLite files, or new schemas in the run's database.
+
+    Empty until used; `tests.support.migrated_settings` fills one with a copy of a template.
+    """
 
     def make() -> DatabaseTarget:
         suffix = uuid.uuid4().hex[:12]
         if postgres_database:
-            return DatabaseTarget(postgres_database, f"t_{suffix}")
-        return DatabaseTarget(f"sqlite:///{tmp_path / f'service_{suffix}.db'}", None)
+            return DatabaseTarget(postgres_database, f"t_{suffix}", templates)
+        return DatabaseTarget(f"sqlite:///{tmp_path / f'service_{suffix}.db'}", None, templates)
 
     return make
 

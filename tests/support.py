@@ -16,7 +16,8 @@ S = TypeVar("S", bound=ServiceSettings)
 def migrated_settings(
     settings_cls: type[S], *, target: Any, jwks_json: str, migrations: Path, **overrides: Any
 ) -> S:
-    """Settings for a test database, with that database migrated to head."""
+    """Settings for a test database at head: a copy of the worker's migrated template when the
+    target comes from the `new_database_target` fixture, else migrated here."""
     settings = settings_cls(
         environment="test",
         database_url=target.url,
@@ -26,6 +27,9 @@ def migrated_settings(
         log_level="WARNING",
         **overrides,
     )
+    templates = getattr(target, "templates", None)
+    if templates is not None and templates.copy(settings.service_name, migrations, target):
+        return settings
     database = Database(settings.resolved_database_url, schema=settings.resolved_schema)
     try:
         upgrade_to_head(settings.service_name, migrations, database)

@@ -22,7 +22,7 @@ class Client(SQLModel, table=True):
     rate_limits: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     status: str = Field(default="active", max_length=16, index=True)
     secret_hash: str | None = Field(default=None, max_length=255)
-    version: int = Field(default=1)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = utc_column()
     updated_at: datetime = utc_column()
 

@@ -1,4 +1,9 @@
-"""DDL of the kernel's tables, for each service's first migration."""
+"""DDL of the kernel's tables, for each service's first migration.
+
+Defined once for every service, and frozen: the models in `services.common.models` are the
+kernel's tables today, this is what revision 1 built. A change to a kernel model adds a function
+here and a migration calling it in every service; each service's drift test shows one missing.
+"""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,12 +1,13 @@
 """Alembic per service: its own script folder and version table, so services can share a database."""
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection, Engine
 
 from services.common.db import Database
@@ -38,8 +39,30 @@ def _ensure_schema(connection: Connection, schema: str | None) -> None:
         connection.commit()
 
 
-def run_env() -> None:
-    """The body of every service's migrations/env.py (online mode only)."""
+def _only_this_service(name: str | None, type_: str, parents: dict[str, str | None]) -> bool:
+    # Services may share a database: another service's version table is none of this one's.
+    return not (type_ == "table" and name is not None and name.startswith("alembic_version_"))
+
+
+def migration_options(
+    service: str, schema: str | None, target_metadata: MetaData
+) -> dict[str, Any]:
+    """How Alembic runs and compares one service's history: its version table, its tables."""
+    return {
+        "version_table": version_table(service),
+        "version_table_schema": schema,
+        "target_metadata": target_metadata,
+        "include_name": _only_this_service,
+        "compare_type": True,
+        "compare_server_default": True,
+        # SQLite alters a table by copying it: batch operations use the models' constraint names.
+        "render_as_batch": True,
+    }
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """The body of every service's migrations/env.py (online mode only): the service's tables as
+    `target_metadata`, whose naming convention also names what its migrations create."""
     config = context.config
     service: str = config.attributes["service"]
     database: Database = config.attributes["database"]
@@ -47,9 +70,8 @@ def run_env() -> None:
         _ensure_schema(connection, database.schema)
         context.configure(
             connection=connection,
-            version_table=version_table(service),
-            version_table_schema=database.schema,
             transaction_per_migration=False,
+            **migration_options(service, database.schema, target_metadata),
         )
         with context.begin_transaction():
             context.run_migrations()

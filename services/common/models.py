@@ -1,15 +1,51 @@
-"""Tables the kernel keeps in every service's database: outbox, idempotency, consumer state."""
+"""Tables the kernel keeps in every service's database: outbox, idempotency, consumer state.
 
+Also the naming convention of every table's constraints, and each service's own metadata.
+"""
+
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, Integer, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, Integer, MetaData, Table, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import default_registry
 
 from services.common.clock import as_utc, utcnow
 
+# PostgreSQL's own names for unnamed constraints, so databases migrated before the convention
+# already carry them; indexes keep SQLAlchemy's `ix_<table>_<column>`. A check constraint is
+# named where it is declared.
+NAMING_CONVENTION: Mapping[str, str] = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "fk": "%(table_name)s_%(column_0_N_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+# Before any table is declared: names are given when a constraint joins its table.
+SQLModel.metadata.naming_convention = dict(NAMING_CONVENTION)
+
+
 SEQ_TYPE = BigInteger().with_variant(Integer(), "sqlite")
+KERNEL_MODELS = __name__
+
+
+def service_metadata(*packages: str) -> MetaData:
+    """A MetaData of its own holding the tables of the models defined in `packages` (imported).
+
+    Every model shares `SQLModel.metadata` in one process; a service's migrations and its drift
+    test need only that service's tables (and the kernel's, passing `KERNEL_MODELS`).
+    """
+    metadata = MetaData(naming_convention=dict(NAMING_CONVENTION))
+    for mapper in default_registry.mappers:
+        module = mapper.class_.__module__
+        if any(module == package or module.startswith(f"{package}.") for package in packages):
+            table = mapper.local_table
+            assert isinstance(table, Table), table
+            table.to_metadata(metadata)
+    return metadata
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -66,7 +102,7 @@ class ConsumerCursor(SQLModel, table=True):
     __tablename__ = "consumer_cursors"
 
     consumer: str = Field(primary_key=True, max_length=80)
-    position: int = Field(default=0, sa_type=BigInteger)
+    position: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
     updated_at: datetime = utc_column()
 
 

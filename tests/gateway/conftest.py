@@ -17,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from gateway.app import create_app
+from gateway.operations import MIGRATIONS as GATEWAY_MIGRATIONS
 from gateway.settings import GatewaySettings
 from tests.conftest import DatabaseTarget
 from tests.gateway.upstream import echo_app
@@ -172,8 +173,16 @@ def credit_upstream(jwks: dict[str, Any]) -> Iterator[Upstream]:
 def gateway_database(
     new_database_target: Callable[[], DatabaseTarget],
 ) -> Callable[[], DatabaseTarget]:
-    """Where a gateway under test keeps its tables (the one place to repoint the gateway's DB)."""
-    return new_database_target
+    """Where a gateway under test keeps its tables (the one place to repoint the gateway's DB):
+    a copy of the worker's migrated gateway template, so its start-up migration has nothing to do."""
+
+    def make() -> DatabaseTarget:
+        target = new_database_target()
+        if target.templates is not None:
+            target.templates.copy("gateway", GATEWAY_MIGRATIONS, target)
+        return target
+
+    return make
 
 
 StartGateway = Callable[..., RunningGateway]

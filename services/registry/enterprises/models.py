@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Date, Index
+from sqlalchemy import JSON, BigInteger, Column, Date, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.common.models import UTCDateTime, utc_column
@@ -17,7 +17,7 @@ class DistrictRow(SQLModel, table=True):
     __tablename__ = "districts"
 
     code: str = Field(primary_key=True, max_length=40)
-    name_zh: str = Field(max_length=40)
+    name_zh: str = Field(max_length=40, unique=True)
     name_en: str = Field(max_length=120)
     kind: str = Field(max_length=40)
     admin_code: str | None = Field(default=None, max_length=6)
@@ -80,6 +80,7 @@ class EnterpriseChange(SQLModel, table=True):
     """One change to an enterprise after filing: who, when, which fields."""
 
     __tablename__ = "enterprise_changes"
+    __table_args__ = (UniqueConstraint("uscc", "version", name="uq_enterprise_changes_version"),)
 
     id: str = Field(primary_key=True, max_length=40)
     uscc: str = Field(max_length=18, foreign_key="enterprises.uscc")

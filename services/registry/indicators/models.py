@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
 from services.common.models import utc_column
@@ -14,10 +14,12 @@ class IndicatorReport(SQLModel, table=True):
     """One source's figures for one enterprise and period (quarter 0 = the whole year)."""
 
     __tablename__ = "indicator_reports"
+    # One enterprise's reports of one period: what the effective figures are picked from.
+    __table_args__ = (Index("ix_indicator_reports_uscc_period", "uscc", "year", "quarter"),)
 
     id: str = Field(primary_key=True, max_length=40)
     uscc: str = Field(max_length=18, foreign_key="enterprises.uscc")
-    year: int
+    year: int = Field(index=True)
     quarter: int = ANNUAL
     source: str = Field(max_length=16)
     revenue_fen: int | None = Field(default=None, sa_type=BigInteger)

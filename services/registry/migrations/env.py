@@ -1,5 +1,6 @@
-"""Alembic environment: the kernel runs it with this service's version table and schema."""
+"""Alembic environment: the kernel runs it with this service's version table, schema and tables."""
 
 from services.common.migrations import run_env
+from services.registry.metadata import METADATA
 
-run_env()
+run_env(METADATA)

@@ -12,14 +12,140 @@ from typing import Final
 import sqlalchemy as sa
 from alembic import op
 
-from services.registry.reference.targets import CITY_TARGETS, DISTRICT_TARGETS_2015
-
 revision: str = "registry_0003"
 down_revision: str | None = "registry_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TS = sa.DateTime(timezone=True)
+
+# The plan's targets and the holiday calendar as this revision loaded them, frozen here.
+TARGET_COLUMNS = ('year', 'unit', 'revenue_fen', 'new_jobs', 'tech_contract_turnover_fen', 'patents_held')
+TARGET_ROWS = (
+    (2015, 'city', 37350000000000, 65000, 146000000000, 2471),
+    (2016, 'city', 41350000000000, 75000, 164000000000, 2792),
+    (2017, 'city', 45490000000000, 85000, 184000000000, 3155),
+    (2015, 'xiaodian', 6090000000000, 15400, 20000000000, 509),
+    (2015, 'yingze', 5260000000000, 9800, 1800000000, 264),
+    (2015, 'xinghualing', 7310000000000, 8400, 1500000000, 180),
+    (2015, 'jiancaoping', 4900000000000, 6500, 10000000000, 89),
+    (2015, 'wanbailin', 6850000000000, 6100, 8000000000, 216),
+    (2015, 'jinyuan', 780000000000, 2400, 600000000, 32),
+    (2015, 'gujiao', 230000000000, 1100, None, 2),
+    (2015, 'qingxu', 1630000000000, 3300, None, 45),
+    (2015, 'yangqu', 410000000000, 2100, 600000000, 8),
+    (2015, 'loufan', 180000000000, 1000, None, 2),
+    (2015, 'hi_tech_zone', 1240000000000, 4900, 60000000000, 916),
+    (2015, 'economic_zone', 1070000000000, 2400, 21000000000, 133),
+    (2015, 'private_economy_zone', 1230000000000, 1200, 12500000000, 20),
+    (2015, 'stainless_steel_park', 180000000000, 400, 10000000000, 55),
+)
+CALENDAR_COLUMNS = ('day', 'working', 'name')
+CALENDAR_ROWS = (
+    (date(2015, 1, 1), False, 'New Year 元旦'),
+    (date(2015, 1, 2), False, 'New Year 元旦'),
+    (date(2015, 1, 3), False, 'New Year 元旦'),
+    (date(2015, 2, 18), False, 'Spring Festival 春节'),
+    (date(2015, 2, 19), False, 'Spring Festival 春节'),
+    (date(2015, 2, 20), False, 'Spring Festival 春节'),
+    (date(2015, 2, 21), False, 'Spring Festival 春节'),
+    (date(2015, 2, 22), False, 'Spring Festival 春节'),
+    (date(2015, 2, 23), False, 'Spring Festival 春节'),
+    (date(2015, 2, 24), False, 'Spring Festival 春节'),
+    (date(2015, 4, 4), False, 'Qingming 清明节'),
+    (date(2015, 4, 5), False, 'Qingming 清明节'),
+    (date(2015, 4, 6), False, 'Qingming 清明节'),
+    (date(2015, 5, 1), False, 'Labour Day 劳动节'),
+    (date(2015, 5, 2), False, 'Labour Day 劳动节'),
+    (date(2015, 5, 3), False, 'Labour Day 劳动节'),
+    (date(2015, 6, 20), False, 'Dragon Boat 端午节'),
+    (date(2015, 6, 21), False, 'Dragon Boat 端午节'),
+    (date(2015, 6, 22), False, 'Dragon Boat 端午节'),
+    (date(2015, 9, 3), False, 'Victory Day 抗战胜利纪念日'),
+    (date(2015, 9, 4), False, 'Victory Day 抗战胜利纪念日'),
+    (date(2015, 9, 5), False, 'Victory Day 抗战胜利纪念日'),
+    (date(2015, 9, 26), False, 'Mid-Autumn 中秋节'),
+    (date(2015, 9, 27), False, 'Mid-Autumn 中秋节'),
+    (date(2015, 10, 1), False, 'National Day 国庆节'),
+    (date(2015, 10, 2), False, 'National Day 国庆节'),
+    (date(2015, 10, 3), False, 'National Day 国庆节'),
+    (date(2015, 10, 4), False, 'National Day 国庆节'),
+    (date(2015, 10, 5), False, 'National Day 国庆节'),
+    (date(2015, 10, 6), False, 'National Day 国庆节'),
+    (date(2015, 10, 7), False, 'National Day 国庆节'),
+    (date(2016, 1, 1), False, 'New Year 元旦'),
+    (date(2016, 1, 2), False, 'New Year 元旦'),
+    (date(2016, 1, 3), False, 'New Year 元旦'),
+    (date(2016, 2, 7), False, 'Spring Festival 春节'),
+    (date(2016, 2, 8), False, 'Spring Festival 春节'),
+    (date(2016, 2, 9), False, 'Spring Festival 春节'),
+    (date(2016, 2, 10), False, 'Spring Festival 春节'),
+    (date(2016, 2, 11), False, 'Spring Festival 春节'),
+    (date(2016, 2, 12), False, 'Spring Festival 春节'),
+    (date(2016, 2, 13), False, 'Spring Festival 春节'),
+    (date(2016, 4, 2), False, 'Qingming 清明节'),
+    (date(2016, 4, 3), False, 'Qingming 清明节'),
+    (date(2016, 4, 4), False, 'Qingming 清明节'),
+    (date(2016, 4, 30), False, 'Labour Day 劳动节'),
+    (date(2016, 5, 1), False, 'Labour Day 劳动节'),
+    (date(2016, 5, 2), False, 'Labour Day 劳动节'),
+    (date(2016, 6, 9), False, 'Dragon Boat 端午节'),
+    (date(2016, 6, 10), False, 'Dragon Boat 端午节'),
+    (date(2016, 6, 11), False, 'Dragon Boat 端午节'),
+    (date(2016, 9, 15), False, 'Mid-Autumn 中秋节'),
+    (date(2016, 9, 16), False, 'Mid-Autumn 中秋节'),
+    (date(2016, 9, 17), False, 'Mid-Autumn 中秋节'),
+    (date(2016, 10, 1), False, 'National Day 国庆节'),
+    (date(2016, 10, 2), False, 'National Day 国庆节'),
+    (date(2016, 10, 3), False, 'National Day 国庆节'),
+    (date(2016, 10, 4), False, 'National Day 国庆节'),
+    (date(2016, 10, 5), False, 'National Day 国庆节'),
+    (date(2016, 10, 6), False, 'National Day 国庆节'),
+    (date(2016, 10, 7), False, 'National Day 国庆节'),
+    (date(2016, 12, 31), False, 'New Year 元旦'),
+    (date(2017, 1, 1), False, 'New Year 元旦'),
+    (date(2017, 1, 2), False, 'New Year 元旦'),
+    (date(2017, 1, 27), False, 'Spring Festival 春节'),
+    (date(2017, 1, 28), False, 'Spring Festival 春节'),
+    (date(2017, 1, 29), False, 'Spring Festival 春节'),
+    (date(2017, 1, 30), False, 'Spring Festival 春节'),
+    (date(2017, 1, 31), False, 'Spring Festival 春节'),
+    (date(2017, 2, 1), False, 'Spring Festival 春节'),
+    (date(2017, 2, 2), False, 'Spring Festival 春节'),
+    (date(2017, 4, 2), False, 'Qingming 清明节'),
+    (date(2017, 4, 3), False, 'Qingming 清明节'),
+    (date(2017, 4, 4), False, 'Qingming 清明节'),
+    (date(2017, 4, 29), False, 'Labour Day 劳动节'),
+    (date(2017, 4, 30), False, 'Labour Day 劳动节'),
+    (date(2017, 5, 1), False, 'Labour Day 劳动节'),
+    (date(2017, 5, 28), False, 'Dragon Boat 端午节'),
+    (date(2017, 5, 29), False, 'Dragon Boat 端午节'),
+    (date(2017, 5, 30), False, 'Dragon Boat 端午节'),
+    (date(2017, 10, 1), False, 'National Day and Mid-Autumn 国庆节、中秋节'),
+    (date(2017, 10, 2), False, 'National Day and Mid-Autumn 国庆节、中秋节'),
+    (date(2017, 10, 3), False, 'National Day and Mid-Autumn 国庆节、中秋节'),
+    (date(2017, 10, 4), False, 'National Day and Mid-Autumn 国庆节、中秋节'),
+    (date(2017, 10, 5), False, 'National Day and Mid-Autumn 国庆节、中秋节'),
+    (date(2017, 10, 6), False, 'National Day and Mid-Autumn 国庆节、中秋节'),
+    (date(2017, 10, 7), False, 'National Day and Mid-Autumn 国庆节、中秋节'),
+    (date(2017, 10, 8), False, 'National Day and Mid-Autumn 国庆节、中秋节'),
+    (date(2015, 1, 4), True, 'make-up working day 调休 (New Year)'),
+    (date(2015, 2, 15), True, 'make-up working day 调休 (Spring Festival)'),
+    (date(2015, 2, 28), True, 'make-up working day 调休 (Spring Festival)'),
+    (date(2015, 9, 6), True, 'make-up working day 调休 (Victory Day)'),
+    (date(2015, 10, 10), True, 'make-up working day 调休 (National Day)'),
+    (date(2016, 2, 6), True, 'make-up working day 调休 (Spring Festival)'),
+    (date(2016, 2, 14), True, 'make-up working day 调休 (Spring Festival)'),
+    (date(2016, 6, 12), True, 'make-up working day 调休 (Dragon Boat)'),
+    (date(2016, 9, 18), True, 'make-up working day 调休 (Mid-Autumn)'),
+    (date(2016, 10, 8), True, 'make-up working day 调休 (National Day)'),
+    (date(2016, 10, 9), True, 'make-up working day 调休 (National Day)'),
+    (date(2017, 1, 22), True, 'make-up working day 调休 (Spring Festival)'),
+    (date(2017, 2, 4), True, 'make-up working day 调休 (Spring Festival)'),
+    (date(2017, 4, 1), True, 'make-up working day 调休 (Qingming)'),
+    (date(2017, 5, 27), True, 'make-up working day 调休 (Dragon Boat)'),
+    (date(2017, 9, 30), True, 'make-up working day 调休 (National Day)'),
+)
 
 
 def _span(first: str, last: str) -> list[date]:
@@ -117,22 +243,9 @@ def upgrade() -> None:
         sa.Column("updated_at", TS, nullable=False),
     )
     now = datetime.now(UTC)
+    loaded = {"source": "plan", "version": 1, "updated_by": "migration:registry_0003", "updated_at": now}
     op.bulk_insert(
-        targets,
-        [
-            {"year": t.year, "unit": "city", "revenue_fen": t.revenue_fen, "new_jobs": t.new_jobs,
-             "tech_contract_turnover_fen": t.tech_contract_turnover_fen,
-             "patents_held": t.patents_held, "source": "plan", "version": 1,
-             "updated_by": "migration:registry_0003", "updated_at": now}
-            for t in CITY_TARGETS
-        ]
-        + [
-            {"year": t.year, "unit": t.district, "revenue_fen": t.revenue_fen,
-             "new_jobs": t.new_jobs, "tech_contract_turnover_fen": t.tech_contract_turnover_fen,
-             "patents_held": t.patents_held, "source": "plan", "version": 1,
-             "updated_by": "migration:registry_0003", "updated_at": now}
-            for t in DISTRICT_TARGETS_2015
-        ],
+        targets, [dict(zip(TARGET_COLUMNS, row, strict=True)) | loaded for row in TARGET_ROWS]
     )
 
     op.create_table(
@@ -206,11 +319,7 @@ def upgrade() -> None:
         sa.Column("working", sa.Boolean, nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
     )
-    op.bulk_insert(
-        calendar,
-        [{"day": d, "working": False, "name": name} for d, name in HOLIDAYS]
-        + [{"day": d, "working": True, "name": name} for d, name in MAKEUP_WORKDAYS],
-    )
+    op.bulk_insert(calendar, [dict(zip(CALENDAR_COLUMNS, row, strict=True)) for row in CALENDAR_ROWS])
 
 
 def downgrade() -> None:

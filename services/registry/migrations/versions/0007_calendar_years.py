@@ -1,7 +1,7 @@
 """Years whose holiday notice an administrator recorded in full (the calendar knows them).
 
-Revision ID: registry_0006
-Revises: registry_0005
+Revision ID: registry_0007
+Revises: registry_0006
 Create Date: 2026-11-30
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "registry_0006"
-down_revision: str | None = "registry_0005"
+revision: str = "registry_0007"
+down_revision: str | None = "registry_0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
