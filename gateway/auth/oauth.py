@@ -179,7 +179,7 @@ async def create_token(
             return None
         caller, legacy = found
         if legacy:
-            with gateway.database.session() as session:
+            with gateway.database.transaction() as session:
                 service.rehash_client_secret(session, client_id=client_id, secret=client_secret)
         return caller
 

@@ -152,7 +152,7 @@ class PreconditionRequired(DomainError):
 class TooManyRequests(DomainError):
     """The caller went over a rate limit; `Retry-After` says when to come back."""
 
-    status, code = 429, "rate_limited"
+    status, code = 429, "too_many_requests"
 
 
 class InternalError(DomainError):

@@ -51,8 +51,10 @@ def registry_url(database_target: DatabaseTarget, jwks_json: str) -> Iterator[st
 
 
 @pytest.fixture
-def stack(start_gateway: StartGateway, registry_url: str) -> RunningGateway:
-    return start_gateway(registry_url=registry_url)
+def stack(start_gateway: StartGateway, registry_url: str) -> Iterator[RunningGateway]:
+    running = start_gateway(registry_url=registry_url)
+    yield running
+    running.links.follow(running.http)  # while the registry still runs
 
 
 @pytest.fixture
