@@ -46,6 +46,12 @@ class GatewaySettings(ServiceSettings):
     key_cache_ttl_seconds: float = Field(
         default=5.0, ge=0, le=60, description="How long other replicas may honour a revoked key."
     )
+    delegation_cache_ttl_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="How long other replicas may honour a revoked delegation.",
+    )
     last_used_flush_seconds: float = 30.0
     legacy_secret_verifications: int = Field(
         default=2,

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,39 @@ class RunningGateway:
     def key_for(self, kind: str = "bank", **body: Any) -> str:
         """A fresh API key of a new client of `kind`."""
         return str(self.create_client(kind, **body)["api_key"]["key"])
+
+    def delegate(
+        self,
+        portal_id: str,
+        uscc: str,
+        scopes: tuple[str, ...] = ("registry:read", "registry:write"),
+        *,
+        seconds: float = 3600,
+        enterprise_key: str | None = None,
+    ) -> dict[str, Any]:
+        """The enterprise `uscc` (a new client of it, unless its key is given) delegates
+        `scopes` to the portal for `seconds`; returns the delegation."""
+        key = enterprise_key or self.key_for("enterprise", org=uscc)
+        expires = datetime.now(UTC) + timedelta(seconds=seconds)
+        response = self.http.post(
+            "/v1/delegations",
+            json={
+                "portal_id": portal_id,
+                "scopes": list(scopes),
+                "expires_at": expires.isoformat(),
+            },
+            headers={"X-API-Key": key},
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def portal(
+        self, uscc: str, scopes: tuple[str, ...] = ("registry:read", "registry:write")
+    ) -> dict[str, str]:
+        """Headers of a new portal acting for `uscc` under a live delegation."""
+        created = self.create_client("portal")
+        self.delegate(created["client"]["id"], uscc, scopes)
+        return {"X-API-Key": created["api_key"]["key"], "X-On-Behalf-Of": uscc}
 
     @property
     def gateway(self) -> Any:
