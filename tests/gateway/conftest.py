@@ -293,3 +293,79 @@ def start_gateway(
 def gw(start_gateway: StartGateway) -> RunningGateway:
     """A gateway with default test settings."""
     return start_gateway()
+
+
+@contextmanager
+def registry_stack(
+    *,
+    directory: Path,
+    postgres_database: str | None,
+    templates: Any,
+    signing_key: bytes,
+    jwks_json: str,
+    **overrides: Any,
+) -> Iterator[RunningGateway]:
+    """A real registry behind a gateway, for a whole module (tests share its data)."""
+    from services.registry import app as registry_app
+    from services.registry.settings import RegistrySettings
+    from tests.support import migrated_settings
+
+    def target() -> DatabaseTarget:
+        suffix = uuid.uuid4().hex[:12]
+        if postgres_database:
+            return DatabaseTarget(postgres_database, f"t_{suffix}", templates)
+        return DatabaseTarget(f"sqlite:///{directory / f'service_{suffix}.db'}", None, templates)
+
+    registry = migrated_settings(
+        RegistrySettings, target=target(), jwks_json=jwks_json, migrations=registry_app.MIGRATIONS
+    )
+    gateway_target = target()
+    templates.copy("gateway", GATEWAY_MIGRATIONS, gateway_target)
+    with ExitStack() as stack:
+        registry_url = stack.enter_context(serve(registry_app.create_app(registry)))
+        dead = f"http://127.0.0.1:{free_port()}"
+        settings = GatewaySettings(
+            **{
+                "environment": "test",
+                "database_url": gateway_target.url,
+                "database_schema": gateway_target.schema,
+                "signing_key_pem": signing_key.decode(),
+                "signing_key_id": KID,
+                "write_jwks_file": False,
+                "registry_url": registry_url,
+                "credit_url": dead,
+                "funding_url": dead,
+                "vouchers_url": dead,
+                "bootstrap_admin_key": ADMIN_KEY,
+                "openapi_cache_dir": str(directory / "openapi"),
+                "openapi_refresh_seconds": 3600,
+                "log_level": "WARNING",
+                "log_json": False,
+                "access_log": False,
+                **overrides,
+            }
+        )
+        app = create_app(settings)
+        loops: list[asyncio.AbstractEventLoop] = []
+        url = stack.enter_context(serve_gateway(app, loops))
+        http = stack.enter_context(httpx.Client(base_url=url, timeout=10))
+        yield RunningGateway(url=url, app=app, settings=settings, http=http, loop=loops[0])
+
+
+@pytest.fixture(scope="module")
+def shared_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_database: str | None,
+    templates: Any,
+    signing_key: bytes,
+    jwks_json: str,
+) -> Iterator[RunningGateway]:
+    """One registry + gateway for the whole module."""
+    with registry_stack(
+        directory=tmp_path_factory.mktemp("stack"),
+        postgres_database=postgres_database,
+        templates=templates,
+        signing_key=signing_key,
+        jwks_json=jwks_json,
+    ) as running:
+        yield running
