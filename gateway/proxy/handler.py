@@ -275,8 +275,6 @@ class ProxyHandler:
             admitted = True
             self._add_gateway_headers(call, scope, org)
             status = await self._forward(upstream, call, receive, send, decision)
-            if call.filing and status == 201:
-                await self._record_filing(call)
         except _Refused as refused:
             status = await self._problem(
                 send,
@@ -537,6 +535,9 @@ class ProxyHandler:
                     method, target, call.forwarded, body, content_length
                 ) as response:
                     upstream.breaker.success()
+                    if call.filing and response.status == 201:
+                        # before answering: the portal's next call may rely on it
+                        await self._record_filing(call)
                     return await self._relay(
                         response, upstream, method, send, call.request_id, decision
                     )
