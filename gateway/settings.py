@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from gateway.auth.apikeys import is_generated_key
 from services.common.settings import VAR_DIR, InsecureConfiguration, ServiceSettings
 
 SERVICES = ("registry", "funding", "credit", "vouchers")
@@ -163,8 +164,11 @@ class GatewaySettings(ServiceSettings):
             return self
         problems = []
         key = self.bootstrap_admin_key
-        if key is not None and len(key.get_secret_value()) < 32:
-            problems.append("bootstrap_admin_key is shorter than 32 characters")
+        if key is not None and not is_generated_key(key.get_secret_value(), self.api_key_prefix):
+            problems.append(
+                "bootstrap_admin_key is not a generated key of full strength (generate one: "
+                "python -m gateway.auth.apikeys)"
+            )
         if "*" in self.cors_origins:
             problems.append("cors_origins allows every origin")
         if problems:
