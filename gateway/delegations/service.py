@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement, true
 from sqlmodel import Session, col, select
 
 from gateway.auth.caller import Caller
@@ -113,9 +114,9 @@ def grant(session: Session, *, caller: Caller, data: DelegationCreate) -> Delega
     return delegation
 
 
-def _visible(caller: Caller) -> object:
+def _visible(caller: Caller) -> ColumnElement[bool]:
     if caller.kind == ClientKind.ADMIN:
-        return True
+        return true()
     if caller.kind == ClientKind.ENTERPRISE and caller.org:
         return col(Delegation.enterprise) == caller.org
     if caller.kind == ClientKind.PORTAL:
