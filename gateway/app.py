@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway import listeners, operations
 from gateway.auth import oauth
 from gateway.clients import router as clients
+from gateway.delegations import router as delegations
 from gateway.openapi.aggregator import SpecAggregator
 from gateway.proxy.handler import ProxyHandler
 from gateway.runtime import Gateway
@@ -31,7 +32,8 @@ DESCRIPTION = """The single front door of the Taiyuan SME innovation platform.
 Authenticate with an API key (`Authorization: Bearer <key>` or `X-API-Key`) or an OAuth 2.0
 access token from `POST /oauth/token` (client credentials). Service routes are prefixed with
 the service name: `/registry/v1/...`, `/credit/v1/...`, `/vouchers/v1/...`, `/funding/v1/...`.
-Portals act for an enterprise by naming its USCC in `X-On-Behalf-Of` (scope `on_behalf`).
+Portals act for an enterprise by naming its USCC in `X-On-Behalf-Of` (scope `on_behalf`),
+within a live delegation the enterprise granted (`/v1/delegations`).
 Every answer carries `X-Request-ID`; limited routes carry `RateLimit-Policy` and `RateLimit`.
 Errors are RFC 9457 problems (the token endpoint answers RFC 6749 §5.2 errors).
 """
@@ -114,6 +116,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
     app.include_router(operations.router)
     app.include_router(oauth.router)
     app.include_router(clients.router)
+    app.include_router(delegations.router)
 
     def own_spec() -> dict[str, Any]:
         spec = get_openapi(
@@ -123,6 +126,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
             routes=app.routes,
             tags=[
                 {"name": "clients", "description": "Partner clients, API keys, OAuth secrets."},
+                {"name": "delegations", "description": "Portals acting for enterprises."},
                 {"name": "oauth", "description": "OAuth 2.0 client credentials."},
                 {"name": "operations", "description": "Keys, OpenAPI, health, metrics."},
             ],

@@ -12,6 +12,7 @@ from gateway.auth.internal import InternalTokens
 from gateway.auth.signing import KeyRing, load_keyring, write_jwks
 from gateway.observability import Metrics
 from gateway.openapi.aggregator import SpecAggregator
+from gateway.proxy.delegation import Delegations
 from gateway.proxy.handler import ProxyHandler, Upstream, wait_closed
 from gateway.ratelimit.limiter import RateLimiter
 from gateway.settings import GatewaySettings
@@ -52,6 +53,9 @@ class Gateway:
         self.upstreams = {
             name: Upstream(name, url, settings) for name, url in settings.upstreams.items()
         }
+        self.delegations = Delegations(
+            database=self.database, ttl=settings.delegation_cache_ttl_seconds
+        )
         self.proxy = ProxyHandler(
             settings=settings,
             upstreams=self.upstreams,
@@ -59,6 +63,7 @@ class Gateway:
             tokens=self.tokens,
             limiter=self.limiter,
             metrics=self.metrics,
+            delegations=self.delegations,
         )
         self.specs: SpecAggregator | None = None
         self.control: aiohttp.ClientSession | None = None

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from gateway.auth.apikeys import is_generated_key
 from services.common.settings import VAR_DIR, InsecureConfiguration, ServiceSettings
 
 SERVICES = ("registry", "funding", "credit", "vouchers")
@@ -45,6 +46,12 @@ class GatewaySettings(ServiceSettings):
     api_key_prefix: str = Field(default="tsk", pattern=r"^[a-z]{2,8}$")
     key_cache_ttl_seconds: float = Field(
         default=5.0, ge=0, le=60, description="How long other replicas may honour a revoked key."
+    )
+    delegation_cache_ttl_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="How long other replicas may honour a revoked delegation.",
     )
     last_used_flush_seconds: float = 30.0
     legacy_secret_verifications: int = Field(
@@ -157,8 +164,11 @@ class GatewaySettings(ServiceSettings):
             return self
         problems = []
         key = self.bootstrap_admin_key
-        if key is not None and len(key.get_secret_value()) < 32:
-            problems.append("bootstrap_admin_key is shorter than 32 characters")
+        if key is not None and not is_generated_key(key.get_secret_value(), self.api_key_prefix):
+            problems.append(
+                "bootstrap_admin_key is not a generated key of full strength (generate one: "
+                "python -m gateway.auth.apikeys)"
+            )
         if "*" in self.cors_origins:
             problems.append("cors_origins allows every origin")
         if problems:

@@ -57,7 +57,7 @@ def test_migrated_database_equals_the_models(service: str, migrated: Any) -> Non
     # Each service compares its own tables: the kernel's (not the gateway) and no one else's.
     tables = set(metadata.tables)
     if service == "gateway":
-        assert tables == {"gateway_clients", "gateway_api_keys"}
+        assert tables == {"gateway_clients", "gateway_api_keys", "gateway_delegations"}
     else:
         assert tables >= KERNEL_TABLES
         assert not {"gateway_clients", "widgets"} & tables

@@ -10,8 +10,8 @@ from gateway.auth.caller import Caller
 from gateway.auth.errors import MissingCredentials, RateLimited, TooManyAuthFailures
 from gateway.proxy.clientip import client_ip
 from gateway.runtime import Gateway
-from services.common.errors import InsufficientScope, Unauthorized
-from services.common.identity import Requirement
+from services.common.errors import ForbiddenClientKind, InsufficientScope, Unauthorized
+from services.common.identity import ClientKind, Requirement
 
 api_key_scheme = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error=False)
 bearer_scheme = HTTPBearer(scheme_name="BearerAuth", auto_error=False)
@@ -104,6 +104,24 @@ def require_scope(scope: str) -> ScopeCheck:
 
 
 AdminCaller = Annotated[Caller, Depends(require_scope("admin"))]
+
+
+class KindCheck(Requirement):
+    """A dependency admitting gateway callers of some kinds (else 403)."""
+
+    def __init__(self, kinds: frozenset[ClientKind]) -> None:
+        super().__init__((), kinds)
+
+    async def __call__(self, caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+        """The caller, or a 403 problem."""
+        if self.kinds is not None and caller.kind not in self.kinds:
+            raise ForbiddenClientKind(f"Clients of kind '{caller.kind}' may not do this.")
+        return caller
+
+
+def require_kinds(*kinds: ClientKind) -> KindCheck:
+    """A dependency admitting callers of these kinds; the OpenAPI shows them."""
+    return KindCheck(frozenset(kinds))
 
 
 ADMIN_LISTENER = "gateway.admin_listener"

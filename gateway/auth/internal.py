@@ -16,12 +16,27 @@ class InternalTokens:
         self.signer = signer
         self.ttl = ttl
         self.refresh_after = max(1, ttl - refresh_margin)
-        self._cache: dict[tuple[str, str, str | None, frozenset[str]], tuple[float, bytes]] = {}
+        self._cache: dict[
+            tuple[str, str, str | None, frozenset[str], bool], tuple[float, bytes]
+        ] = {}
         self.minted = 0
 
-    def authorization(self, caller: Caller, audience: str, org: str | None) -> bytes:
-        """The `Authorization` header value carrying a fresh internal token."""
-        key = (caller.client_id, audience, org, caller.scopes)
+    def authorization(
+        self,
+        caller: Caller,
+        audience: str,
+        org: str | None,
+        *,
+        scopes: frozenset[str] | None = None,
+        on_behalf: bool = False,
+    ) -> bytes:
+        """The `Authorization` header value carrying a fresh internal token.
+
+        On behalf of an enterprise (`org`), the token carries the delegation's `scopes` and an
+        RFC 8693 `act` claim naming the portal.
+        """
+        scopes = caller.scopes if scopes is None else scopes
+        key = (caller.client_id, audience, org, scopes, on_behalf)
         now = time.monotonic()
         entry = self._cache.get(key)
         if entry is not None and entry[0] > now:
@@ -30,9 +45,10 @@ class InternalTokens:
             sub=caller.client_id,
             kind=caller.kind,
             org=org,
-            scopes=scopes_for_audience(caller.scopes, audience),
+            scopes=scopes_for_audience(scopes, audience),
             audience=audience,
             ttl_seconds=self.ttl,
+            extra={"act": {"sub": caller.client_id}} if on_behalf else None,
         )
         self.minted += 1
         value = b"Bearer " + token.encode()

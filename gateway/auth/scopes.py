@@ -43,9 +43,26 @@ _ENTERPRISE = (
     "funding:apply",
 )
 
+# What a portal may use for an enterprise: what the enterprise itself holds.
+DELEGABLE_SCOPES = frozenset(_ENTERPRISE)
+
+# Scopes of the parties an administrator oversees: banks, providers, portals (and the
+# enterprises portals act for). Separation of duties: an admin may never hold them.
+PARTY_SCOPES = frozenset(
+    {
+        "on_behalf",
+        "credit:reports",
+        "credit:consent",
+        "vouchers:apply",
+        "vouchers:provide",
+        "funding:apply",
+        "funding:loans",
+    }
+)
+
 # The most a client of each kind may hold (its defaults when created without scopes).
 DEFAULT_SCOPES: dict[ClientKind, tuple[str, ...]] = {
-    ClientKind.ADMIN: tuple(SCOPES),
+    ClientKind.ADMIN: tuple(scope for scope in SCOPES if scope not in PARTY_SCOPES),
     ClientKind.DEPARTMENT: (
         "registry:read",
         "registry:write",
@@ -168,6 +185,18 @@ ROUTES: dict[str, list[Rule]] = {
 }
 
 
+# Irreversible actions: never done on behalf (the gateway refuses them with X-On-Behalf-Of; the
+# service refuses them for a token with an `act` claim). Method and pattern per service.
+IRREVERSIBLE: dict[str, tuple[tuple[str, str], ...]] = {
+    "registry": (("POST", "/v1/enterprises/*/deregistration"),),
+}
+
+# What a portal's own filing of a new enterprise lets it do until the enterprise confirms:
+# the filing itself, and reading back the record it filed.
+FILING = ("registry", "/v1/enterprises")
+FILING_SCOPES = frozenset({"registry:read", "registry:write"})
+
+
 def _compile(pattern: str) -> re.Pattern[str]:
     parts = []
     for segment in pattern.strip("/").split("/"):
@@ -192,6 +221,27 @@ def rule_for(service: str, path: str) -> Rule | None:
         if pattern.match(path):
             return rule
     return None
+
+
+_IRREVERSIBLE = {
+    service: tuple((method, _compile(pattern)) for method, pattern in rows)
+    for service, rows in IRREVERSIBLE.items()
+}
+
+
+def is_irreversible(service: str, method: str, path: str) -> bool:
+    """Whether this call is an action never done on behalf."""
+    return any(m == method and p.match(path) for m, p in _IRREVERSIBLE.get(service, ()))
+
+
+def within_filing(service: str, method: str, path: str, uscc: str) -> bool:
+    """Whether a call is the filing of `uscc` or the read of the record it filed."""
+    if service != FILING[0]:
+        return False
+    trimmed = path.rstrip("/")
+    if method == "POST":
+        return trimmed == FILING[1]
+    return method in READ_METHODS and trimmed == f"{FILING[1]}/{uscc}"
 
 
 def validate_scopes(scopes: list[str]) -> list[str]:

@@ -18,10 +18,18 @@ from typing import Any
 from gateway.auth.authenticator import Authenticator, AuthError
 from gateway.auth.caller import Caller
 from gateway.auth.internal import InternalTokens
-from gateway.auth.scopes import PUBLIC, READ_METHODS, rule_for
+from gateway.auth.scopes import (
+    FILING_SCOPES,
+    PUBLIC,
+    READ_METHODS,
+    is_irreversible,
+    rule_for,
+    within_filing,
+)
 from gateway.observability import AccessLog, Metrics
 from gateway.proxy.breaker import CircuitBreaker
 from gateway.proxy.clientip import client_ip
+from gateway.proxy.delegation import Delegations
 from gateway.proxy.pool import (
     ConnectFailed,
     Disconnected,
@@ -113,6 +121,8 @@ class _Call:
         "caller",
         "content_length",
         "credential",
+        "delegated",
+        "filing",
         "forwarded",
         "has_body",
         "host",
@@ -141,6 +151,8 @@ class _Call:
         self.peer_ip: str = peer[0] if peer else "unknown"
         self.caller: Caller | None = None
         self.route = f"{self.name}.unknown"
+        self.delegated: frozenset[str] | None = None  # the token's scopes when on behalf
+        self.filing = False  # a portal's filing of a new enterprise, without a delegation
         # One pass over the headers: pick out what we read, keep what we forward.
         credential: str | None = None
         request_id: str | None = None
@@ -228,8 +240,10 @@ class ProxyHandler:
         tokens: InternalTokens,
         limiter: RateLimiter,
         metrics: Metrics,
+        delegations: Delegations,
     ) -> None:
         self.settings = settings
+        self.delegations = delegations
         self.upstreams = upstreams
         self.authenticator = authenticator
         self.tokens = tokens
@@ -254,6 +268,8 @@ class ProxyHandler:
             caller_ip = client_ip(call.peer_ip, call.incoming_xff, self.trusted)
             await self._authenticate(call, required, caller_ip)
             org = self._authorize(call, required)
+            if call.on_behalf is not None:
+                await self._delegate(call, required)
             decision = await self._limit(call, caller_ip)
             probe = self._admit(upstream)
             admitted = True
@@ -355,7 +371,56 @@ class ProxyHandler:
                 "invalid_on_behalf_of",
                 "X-On-Behalf-Of must be an enterprise's 18-character USCC.",
             )
+        if is_irreversible(call.name, call.method, call.service_path):
+            raise _Refused(
+                403,
+                "irreversible_on_behalf",
+                "This action cannot be undone: only the enterprise itself may take it.",
+            )
         return call.on_behalf
+
+    async def _delegate(self, call: _Call, required: str) -> None:
+        """The scopes the portal may use for the enterprise (`call.delegated`); 403 without a
+        live delegation covering the route. Without one, only the filing of a new enterprise
+        passes (the registry refuses a filed code), and earns a filing-only delegation."""
+        caller = call.caller
+        uscc = call.on_behalf
+        assert caller is not None and uscc is not None
+        grant = await self.delegations.live(caller.client_id, uscc)
+        filing = within_filing(call.name, call.method, call.service_path, uscc)
+        if grant is None:
+            if filing and call.method == "POST":
+                call.filing = True
+                call.delegated = caller.scopes & FILING_SCOPES
+                return
+            raise _Refused(
+                403,
+                "no_delegation",
+                f"This portal holds no live delegation from enterprise {uscc}.",
+            )
+        if grant.filing_only and not filing:
+            raise _Refused(
+                403,
+                "delegation_filing_only",
+                f"Until enterprise {uscc} confirms the delegation, this portal may only file it.",
+            )
+        delegated = caller.scopes & grant.scopes
+        if required != PUBLIC and required not in delegated:
+            raise _Refused(
+                403,
+                "outside_delegation",
+                f"Enterprise {uscc} did not delegate the scope '{required}' to this portal.",
+            )
+        call.delegated = delegated
+
+    async def _record_filing(self, call: _Call) -> None:
+        """Remember a portal's successful filing as a filing-only delegation."""
+        caller = call.caller
+        assert caller is not None and call.on_behalf is not None
+        try:
+            await self.delegations.record_filing(caller.client_id, call.on_behalf)
+        except Exception:
+            log.exception("could not record the filing delegation of %s", caller.client_id)
 
     async def _limit(self, call: _Call, caller_ip: str) -> Decision:
         """Count the call against its client's (or address's) limit; 429 over it."""
@@ -400,9 +465,14 @@ class ProxyHandler:
         """Identity, forwarding and tracing headers: the gateway's, never the caller's."""
         forwarded = call.forwarded
         if call.caller is not None:
-            forwarded.append(
-                (b"authorization", self.tokens.authorization(call.caller, call.name, org))
+            token = self.tokens.authorization(
+                call.caller,
+                call.name,
+                org,
+                scopes=call.delegated,
+                on_behalf=call.delegated is not None,
             )
+            forwarded.append((b"authorization", token))
         if call.incoming_xff and call.peer_ip in self.trusted:
             forwarded.append((b"x-forwarded-for", f"{call.incoming_xff}, {call.peer_ip}".encode()))
         else:
@@ -425,6 +495,7 @@ class ProxyHandler:
                     "request_id": call.request_id,
                     "client": caller.client_id if caller is not None else None,
                     "kind": kind,
+                    "on_behalf_of": call.on_behalf if call.delegated is not None else None,
                     "method": call.method,
                     "route": call.route,
                     "path": call.path,
@@ -464,6 +535,9 @@ class ProxyHandler:
                     method, target, call.forwarded, body, content_length
                 ) as response:
                     upstream.breaker.success()
+                    if call.filing and response.status == 201:
+                        # before answering: the portal's next call may rely on it
+                        await self._record_filing(call)
                     return await self._relay(
                         response, upstream, method, send, call.request_id, decision
                     )

@@ -215,6 +215,18 @@ class NotYourDepartment(Forbidden):
     code = "not_your_department"
 
 
+class OutsideRemit(Forbidden):
+    """A department changes only the fields and files only the records its remit names."""
+
+    code = "outside_remit"
+
+
+class IrreversibleOnBehalf(Forbidden):
+    """An action that cannot be undone is never taken on behalf of an enterprise."""
+
+    code = "irreversible_on_behalf"
+
+
 class DepartmentRequired(Unprocessable):
     """The operation needs a (different) department named."""
 

@@ -40,16 +40,26 @@ _bearer = HTTPBearer(
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The verified caller: a client of a kind, acting for an organisation, with scopes."""
+    """The verified caller: a client of a kind, acting for an organisation, with scopes.
+
+    `actor` is the portal acting on behalf of the enterprise `org` (the token's RFC 8693 `act`),
+    None when the client acts for itself.
+    """
 
     client_id: str
     kind: ClientKind
     org: str | None
     scopes: frozenset[str]
+    actor: str | None = None
 
     def has(self, *scopes: str) -> bool:
         """Whether every one of `scopes` was granted."""
         return all(scope in self.scopes for scope in scopes)
+
+    @property
+    def on_behalf(self) -> bool:
+        """Whether a portal acts for the enterprise `org` under a delegation."""
+        return self.actor is not None
 
     @property
     def is_admin(self) -> bool:
@@ -91,7 +101,11 @@ async def current_client(
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from exc
     principal = Principal(
-        client_id=claims.client_id, kind=kind, org=claims.org, scopes=claims.scopes
+        client_id=claims.client_id,
+        kind=kind,
+        org=claims.org,
+        scopes=claims.scopes,
+        actor=claims.actor,
     )
     request.state.principal = principal
     return principal

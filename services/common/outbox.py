@@ -28,8 +28,16 @@ def _serialise_writers(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(7001, hashtext(current_schema()))"))
 
 
-def emit(session: Session, type: str, payload: Mapping[str, Any]) -> str:
-    """Write one event in the caller's transaction; returns its id."""
+def emit(
+    session: Session, type: str, payload: Mapping[str, Any], *, actor: str | None = None
+) -> str:
+    """Write one event in the caller's transaction; returns its id.
+
+    `actor`: the portal that acted on behalf of the enterprise (the principal's `actor`); the
+    payload then names it.
+    """
+    if actor is not None:
+        payload = {**payload, "actor": actor}
     return emit_many(session, [(type, payload)])[0]
 
 

@@ -134,6 +134,7 @@ class VerifiedClaims:
     scopes: frozenset[str]
     jti: str
     expires_at: int
+    actor: str | None = None  # RFC 8693 `act.sub`: the portal acting for `org`
 
 
 class InvalidToken(Exception):
@@ -224,6 +225,10 @@ class TokenVerifier(JwtVerifier):
             raise InvalidToken("token has no client kind")
         scope = claims.get("scope") or ""
         org = claims.get("org")
+        act = claims.get("act")
+        actor = act.get("sub") if isinstance(act, dict) else None
+        if act is not None and not (isinstance(actor, str) and actor):
+            raise InvalidToken("token has a malformed act claim")
         return VerifiedClaims(
             client_id=str(claims["sub"]),
             kind=kind,
@@ -231,4 +236,5 @@ class TokenVerifier(JwtVerifier):
             scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
             jti=str(claims["jti"]),
             expires_at=int(claims["exp"]),
+            actor=actor,
         )

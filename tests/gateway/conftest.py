@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,39 @@ class RunningGateway:
         """A fresh API key of a new client of `kind`."""
         return str(self.create_client(kind, **body)["api_key"]["key"])
 
+    def delegate(
+        self,
+        portal_id: str,
+        uscc: str,
+        scopes: tuple[str, ...] = ("registry:read", "registry:write"),
+        *,
+        seconds: float = 3600,
+        enterprise_key: str | None = None,
+    ) -> dict[str, Any]:
+        """The enterprise `uscc` (a new client of it, unless its key is given) delegates
+        `scopes` to the portal for `seconds`; returns the delegation."""
+        key = enterprise_key or self.key_for("enterprise", org=uscc)
+        expires = datetime.now(UTC) + timedelta(seconds=seconds)
+        response = self.http.post(
+            "/v1/delegations",
+            json={
+                "portal_id": portal_id,
+                "scopes": list(scopes),
+                "expires_at": expires.isoformat(),
+            },
+            headers={"X-API-Key": key},
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def portal(
+        self, uscc: str, scopes: tuple[str, ...] = ("registry:read", "registry:write")
+    ) -> dict[str, str]:
+        """Headers of a new portal acting for `uscc` under a live delegation."""
+        created = self.create_client("portal")
+        self.delegate(created["client"]["id"], uscc, scopes)
+        return {"X-API-Key": created["api_key"]["key"], "X-On-Behalf-Of": uscc}
+
     @property
     def gateway(self) -> Any:
         return self.app.state.gateway
@@ -259,3 +293,79 @@ def start_gateway(
 def gw(start_gateway: StartGateway) -> RunningGateway:
     """A gateway with default test settings."""
     return start_gateway()
+
+
+@contextmanager
+def registry_stack(
+    *,
+    directory: Path,
+    postgres_database: str | None,
+    templates: Any,
+    signing_key: bytes,
+    jwks_json: str,
+    **overrides: Any,
+) -> Iterator[RunningGateway]:
+    """A real registry behind a gateway, for a whole module (tests share its data)."""
+    from services.registry import app as registry_app
+    from services.registry.settings import RegistrySettings
+    from tests.support import migrated_settings
+
+    def target() -> DatabaseTarget:
+        suffix = uuid.uuid4().hex[:12]
+        if postgres_database:
+            return DatabaseTarget(postgres_database, f"t_{suffix}", templates)
+        return DatabaseTarget(f"sqlite:///{directory / f'service_{suffix}.db'}", None, templates)
+
+    registry = migrated_settings(
+        RegistrySettings, target=target(), jwks_json=jwks_json, migrations=registry_app.MIGRATIONS
+    )
+    gateway_target = target()
+    templates.copy("gateway", GATEWAY_MIGRATIONS, gateway_target)
+    with ExitStack() as stack:
+        registry_url = stack.enter_context(serve(registry_app.create_app(registry)))
+        dead = f"http://127.0.0.1:{free_port()}"
+        settings = GatewaySettings(
+            **{
+                "environment": "test",
+                "database_url": gateway_target.url,
+                "database_schema": gateway_target.schema,
+                "signing_key_pem": signing_key.decode(),
+                "signing_key_id": KID,
+                "write_jwks_file": False,
+                "registry_url": registry_url,
+                "credit_url": dead,
+                "funding_url": dead,
+                "vouchers_url": dead,
+                "bootstrap_admin_key": ADMIN_KEY,
+                "openapi_cache_dir": str(directory / "openapi"),
+                "openapi_refresh_seconds": 3600,
+                "log_level": "WARNING",
+                "log_json": False,
+                "access_log": False,
+                **overrides,
+            }
+        )
+        app = create_app(settings)
+        loops: list[asyncio.AbstractEventLoop] = []
+        url = stack.enter_context(serve_gateway(app, loops))
+        http = stack.enter_context(httpx.Client(base_url=url, timeout=10))
+        yield RunningGateway(url=url, app=app, settings=settings, http=http, loop=loops[0])
+
+
+@pytest.fixture(scope="module")
+def shared_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_database: str | None,
+    templates: Any,
+    signing_key: bytes,
+    jwks_json: str,
+) -> Iterator[RunningGateway]:
+    """One registry + gateway for the whole module."""
+    with registry_stack(
+        directory=tmp_path_factory.mktemp("stack"),
+        postgres_database=postgres_database,
+        templates=templates,
+        signing_key=signing_key,
+        jwks_json=jwks_json,
+    ) as running:
+        yield running

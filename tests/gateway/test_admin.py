@@ -158,3 +158,27 @@ def test_update_client_scopes_and_limits_with_if_match(gw: RunningGateway) -> No
         url, json={"rate_limits": None}, headers={**admin, "If-Match": changed.headers["etag"]}
     )
     assert reset.status_code == 200 and reset.json()["rate_limits"] is None
+
+
+def test_admins_hold_no_party_scopes(gw: RunningGateway) -> None:
+    for scope in ("on_behalf", "credit:reports", "vouchers:provide", "funding:loans"):
+        refused = gw.http.post(
+            "/admin/v1/clients",
+            json={"name": "super", "kind": "admin", "scopes": [scope]},
+            headers=gw.admin_headers,
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "scope_not_allowed_for_kind"
+    admin = gw.create_client("admin")["client"]
+    assert not {"on_behalf", "credit:reports", "vouchers:provide", "funding:loans"} & set(
+        admin["scopes"]
+    )
+    assert "admin" in admin["scopes"] and "registry:admin" in admin["scopes"]
+    # neither a created admin nor the bootstrap key acts on behalf or reads credit reports
+    for headers in ({"X-API-Key": gw.key_for("admin")}, gw.admin_headers):
+        on_behalf = gw.http.get(
+            "/registry/v1/whoami", headers={**headers, "X-On-Behalf-Of": "91140105MA0KDE119Q"}
+        )
+        assert on_behalf.status_code == 403 and on_behalf.json()["code"] == "on_behalf_not_allowed"
+        reports = gw.http.get("/credit/v1/reports/91140105MA0KDE119Q", headers=headers)
+        assert reports.status_code == 403 and reports.json()["code"] == "insufficient_scope"

@@ -155,10 +155,28 @@ def test_unknown_route_is_404_problem(gw: RunningGateway) -> None:
 
 
 def test_on_behalf_of(gw: RunningGateway) -> None:
-    portal = {"X-API-Key": gw.key_for("portal")}
+    created = gw.create_client("portal")
+    portal_id = created["client"]["id"]
+    portal = {"X-API-Key": created["api_key"]["key"]}
     uscc = "91140106MA0KDE223B"
+    _problem(
+        gw.http.get("/registry/v1/whoami", headers={**portal, "X-On-Behalf-Of": uscc}),
+        403,
+        "no_delegation",
+    )
+    gw.delegate(portal_id, uscc, ("registry:read",))
     who = gw.http.get("/registry/v1/whoami", headers={**portal, "X-On-Behalf-Of": uscc})
-    assert who.status_code == 200 and who.json()["org"] == uscc and who.json()["kind"] == "portal"
+    assert who.status_code == 200, who.text
+    # the token names both parties (RFC 8693 `act`) and carries only the delegated scopes
+    assert who.json() == {
+        "client_id": portal_id,
+        "kind": "portal",
+        "org": uscc,
+        "scopes": ["registry:read"],
+        "actor": portal_id,
+    }
+    mine = gw.http.get("/registry/v1/whoami", headers=portal).json()
+    assert mine["actor"] is None and "registry:write" in mine["scopes"]
     _problem(
         gw.http.get("/registry/v1/whoami", headers={**portal, "X-On-Behalf-Of": "nope"}),
         400,

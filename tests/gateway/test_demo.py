@@ -45,3 +45,26 @@ def test_production_refuses_defaults() -> None:
             internal_jwks="/etc/gateway/jwks.json",
             bootstrap_admin_key="short",
         )
+
+
+def test_production_takes_only_a_generated_bootstrap_key() -> None:
+    from gateway.auth.apikeys import generate_api_key
+    from services.common.settings import InsecureConfiguration
+
+    production = {
+        "environment": "production",
+        "database_url": "postgresql://x/y",
+        "signing_key_file": "/etc/gateway/key.pem",
+        "internal_jwks": "/etc/gateway/jwks.json",
+    }
+    for weak in (
+        "x" * 64,  # long but typed
+        "tsk_" + "A" * 43,  # the shape, no entropy
+        "tsk_" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"[:42],  # one character short
+        "abc_" + generate_api_key("tsk")[4:],  # another prefix
+        "test-bootstrap-admin-key-0123456789abcdef",
+    ):
+        with pytest.raises(InsecureConfiguration, match="bootstrap_admin_key"):
+            GatewaySettings(**production, bootstrap_admin_key=weak)
+    settings = GatewaySettings(**production, bootstrap_admin_key=generate_api_key("tsk"))
+    assert settings.bootstrap_admin_key is not None

@@ -123,7 +123,7 @@ def test_enterprise_and_portal_report_their_own_indicators(stack: RunningGateway
         f"/registry/v1/enterprises/{uscc}/indicators", json=report, headers=enterprise
     )
     assert own.status_code == 201, own.text
-    portal = {"Authorization": f"Bearer {stack.key_for('portal')}", "X-On-Behalf-Of": uscc}
+    portal = stack.portal(uscc)
     via_portal = stack.http.post(
         f"/registry/v1/enterprises/{uscc}/indicators", json={**report, "year": 2016}, headers=portal
     )

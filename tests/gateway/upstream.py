@@ -41,6 +41,7 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
             org: str | None
             scopes: list[str]
             consent_checked: bool = False
+            actor: str | None = None
 
     else:
 
@@ -51,6 +52,7 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
             kind: str
             org: str | None
             scopes: list[str]
+            actor: str | None = None
 
     @app.middleware("http")
     async def count(request: Request, call_next: Any) -> Any:
@@ -86,6 +88,7 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
             kind=client.kind,
             org=client.org,
             scopes=sorted(client.scopes),
+            actor=client.actor,
         )
 
     @app.get("/v1/public/ping", operation_id="ping", summary="Public ping")

@@ -13,6 +13,7 @@ from services.common.clock import as_utc, utcnow
 from services.common.errors import (
     FieldError,
     ForbiddenClientKind,
+    IrreversibleOnBehalf,
     Unprocessable,
 )
 from services.common.etag import etag_of
@@ -246,7 +247,7 @@ def file_enterprise(
         session.flush()
     except IntegrityError as exc:  # the unit of work rolls the request back
         raise EnterpriseAlreadyFiled(f"Enterprise {data.uscc} has already filed.") from exc
-    emit(session, "enterprise.filed", filed_payload(enterprise.model_dump()))
+    emit(session, "enterprise.filed", filed_payload(enterprise.model_dump()), actor=client.actor)
     return enterprise
 
 
@@ -376,6 +377,7 @@ def update_enterprise(
             "changed": shown,
             "values": {name: _jsonable(new[name]) for name in changed if name in EVENT_FIELDS},
         },
+        actor=client.actor,
     )
     return enterprise
 
@@ -401,6 +403,10 @@ def deregister_enterprise(
     precondition: Precondition,
 ) -> Enterprise:
     """Simplified deregistration: the enterprise is closed and accepts no further writes."""
+    if client.on_behalf:
+        raise IrreversibleOnBehalf(
+            "Deregistration cannot be undone: only the enterprise itself may ask for it."
+        )
     enterprise = get_enterprise(session=session, client=client, uscc=uscc, lock=True)
     _active(enterprise)
     precondition(etag_of(enterprise.uscc, enterprise.version))

@@ -191,6 +191,7 @@ def _reclassify(
             "values": {"size_class": size.value},
             "reason": "indicators",
         },
+        actor=principal.actor,
     )
     return size.value
 
@@ -248,6 +249,7 @@ def report_indicators(
             "effective": {name.value: f.value for name, f in effective.items()},
             "size_class": size_class,
         },
+        actor=principal.actor,
     )
     public = _public(report)
     return IndicatorReportReceipt(

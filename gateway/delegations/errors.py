@@ -1,0 +1,45 @@
+"""Problems of delegations."""
+
+from services.common.errors import Conflict, Forbidden, NotFound, Unprocessable
+
+
+class DelegationNotFound(NotFound):
+    """No delegation with this id that the caller may see."""
+
+    code = "delegation_not_found"
+
+
+class PortalNotFound(Unprocessable):
+    """The named client is not an active portal."""
+
+    code = "portal_not_found"
+
+
+class ScopeNotDelegable(Unprocessable):
+    """A scope a portal may not use for an enterprise."""
+
+    code = "scope_not_delegable"
+
+
+class ReferenceRequired(Unprocessable):
+    """An admin records a paper authorization: its reference and the enterprise are required."""
+
+    code = "reference_required"
+
+
+class ExpiryNotInFuture(Unprocessable):
+    """A delegation must expire in the future (and within the longest allowed term)."""
+
+    code = "invalid_expiry"
+
+
+class DelegationRevoked(Conflict):
+    """The delegation was revoked; grant a new one."""
+
+    code = "delegation_revoked"
+
+
+class NotYourDelegation(Forbidden):
+    """Only the enterprise (or an admin) may change this delegation."""
+
+    code = "not_your_delegation"

@@ -1,0 +1,201 @@
+"""Delegations through the running gateway and registry: grant, narrow, revoke, file, refuse."""
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from services.common.tokens import InternalTokenSigner
+from tests.gateway.conftest import RunningGateway
+
+FILING = {
+    "name": "太原委托科技有限公司", "district": "xiaodian", "industry": "I65",
+    "founded_on": "2014-05-20", "registered_capital_fen": 50_000_000, "employees": 12,
+    "revenue_fen": 150_000_000, "assets_fen": 90_000_000, "is_tech_sme": True,
+    "legal_representative": {"name": "张委托", "id_number": "140105198001010011"},
+}  # fmt: skip
+
+
+def _file(stack: RunningGateway, uscc: str) -> None:
+    department = {"X-API-Key": stack.key_for("department", org="dept-market")}
+    filed = stack.http.post(
+        "/registry/v1/enterprises", json={**FILING, "uscc": uscc}, headers=department
+    )
+    assert filed.status_code in (201, 409), filed.text
+
+
+def _later(days: float = 30) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+
+
+def test_a_portal_acts_only_within_a_live_delegation(shared_stack: RunningGateway) -> None:
+    stack = shared_stack
+    uscc = "91140105MA0KDE119Q"
+    _file(stack, uscc)
+    created = stack.create_client("portal")
+    portal_id = created["client"]["id"]
+    portal = {"X-API-Key": created["api_key"]["key"], "X-On-Behalf-Of": uscc}
+    refused = stack.http.get(f"/registry/v1/enterprises/{uscc}", headers=portal)
+    assert refused.status_code == 403 and refused.json()["code"] == "no_delegation"
+    # read-only: the token carries only what was delegated
+    enterprise_key = stack.key_for("enterprise", org=uscc)
+    grant = stack.delegate(portal_id, uscc, ("registry:read",), enterprise_key=enterprise_key)
+    read = stack.http.get(f"/registry/v1/enterprises/{uscc}", headers=portal)
+    assert read.status_code == 200, read.text
+    change = stack.http.patch(
+        f"/registry/v1/enterprises/{uscc}",
+        json={"employees": 13},
+        headers={**portal, "If-Match": read.headers["etag"]},
+    )
+    assert change.status_code == 403 and change.json()["code"] == "outside_delegation"
+    # extended to writing: the change is recorded with the portal as its actor, in the event too
+    owner = {"X-API-Key": enterprise_key}
+    extended = stack.http.post(
+        f"/v1/delegations/{grant['id']}/confirmation",
+        json={"scopes": ["registry:read", "registry:write"], "expires_at": _later()},
+        headers=owner,
+    )
+    assert extended.status_code == 200 and extended.json()["status"] == "active"
+    change = stack.http.patch(
+        f"/registry/v1/enterprises/{uscc}",
+        json={"employees": 13},
+        headers={**portal, "If-Match": read.headers["etag"]},
+    )
+    assert change.status_code == 200, change.text
+    history = stack.http.get(f"/registry/v1/enterprises/{uscc}/history", headers=portal).json()
+    last = history["items"][-1]
+    assert last["actor"] == portal_id and last["actor_kind"] == "portal"
+    admin = {"X-API-Key": stack.key_for("admin")}
+    events = stack.http.get("/registry/v1/events?limit=500", headers=admin).json()["items"]
+    updated = [e for e in events if e["type"] == "enterprise.updated"][-1]
+    assert updated["payload"]["actor"] == portal_id
+    # revoked: refused at once (the cache is cleared), though the cache lives 5 s
+    revoked = stack.http.post(f"/v1/delegations/{grant['id']}/revocation", headers=owner)
+    assert revoked.status_code == 200 and revoked.json()["revoked_by"]
+    after = stack.http.get(f"/registry/v1/enterprises/{uscc}", headers=portal)
+    assert after.status_code == 403 and after.json()["code"] == "no_delegation"
+
+
+def test_a_portal_filing_a_new_enterprise_may_only_file_until_confirmed(
+    shared_stack: RunningGateway,
+) -> None:
+    stack = shared_stack
+    uscc = "91140106MA0KDE223B"
+    created = stack.create_client("portal")
+    portal_id = created["client"]["id"]
+    portal = {"X-API-Key": created["api_key"]["key"], "X-On-Behalf-Of": uscc}
+    filed = stack.http.post(
+        "/registry/v1/enterprises", json={**FILING, "uscc": uscc}, headers=portal
+    )
+    assert filed.status_code == 201, filed.text
+    read = stack.http.get(f"/registry/v1/enterprises/{uscc}", headers=portal)
+    assert read.status_code == 200
+    more = stack.http.get(f"/registry/v1/enterprises/{uscc}/history", headers=portal)
+    assert more.status_code == 403 and more.json()["code"] == "delegation_filing_only"
+    # the enterprise sees it, and confirms it
+    owner = {"X-API-Key": stack.key_for("enterprise", org=uscc)}
+    listed = stack.http.get("/v1/delegations", headers=owner).json()["items"]
+    assert [(d["portal_id"], d["status"], d["purpose"]) for d in listed] == [
+        (portal_id, "filing_only", "filing")
+    ]
+    mine = stack.http.get("/v1/delegations", headers={"X-API-Key": portal["X-API-Key"]})
+    assert [d["id"] for d in mine.json()["items"]] == [listed[0]["id"]]
+    confirmed = stack.http.post(
+        f"/v1/delegations/{listed[0]['id']}/confirmation",
+        json={"scopes": ["registry:read"], "expires_at": _later()},
+        headers=owner,
+    )
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "active"
+    assert (
+        stack.http.get(f"/registry/v1/enterprises/{uscc}/history", headers=portal).status_code
+        == 200
+    )
+    # filing a code already filed earns nothing: the registry refuses, no delegation is made
+    other = stack.create_client("portal")
+    again = stack.http.post(
+        "/registry/v1/enterprises",
+        json={**FILING, "uscc": uscc},
+        headers={"X-API-Key": other["api_key"]["key"], "X-On-Behalf-Of": uscc},
+    )
+    assert again.status_code == 409
+    admin = {"X-API-Key": stack.key_for("admin")}
+    held = stack.http.get(f"/v1/delegations?portal_id={other['client']['id']}", headers=admin)
+    assert held.json()["items"] == []
+
+
+def test_deregistration_is_never_on_behalf(
+    shared_stack: RunningGateway, signer: InternalTokenSigner
+) -> None:
+    stack = shared_stack
+    uscc = "91140107MA0KDE3118"
+    _file(stack, uscc)
+    portal = stack.portal(uscc)
+    refused = stack.http.post(
+        f"/registry/v1/enterprises/{uscc}/deregistration", json={"reason": "closed"}, headers=portal
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "irreversible_on_behalf"
+    # the registry refuses it too, for any token naming an actor
+    token = signer.mint(
+        sub="cli_portal_x",
+        kind="portal",
+        org=uscc,
+        scopes=["registry:read", "registry:write"],
+        audience="registry",
+        extra={"act": {"sub": "cli_portal_x"}},
+    )
+    registry_url = stack.settings.registry_url
+    direct = httpx.post(
+        f"{registry_url}/v1/enterprises/{uscc}/deregistration",
+        json={"reason": "closed"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert direct.status_code == 403 and direct.json()["code"] == "irreversible_on_behalf"
+    # the enterprise itself may
+    own = stack.http.post(
+        f"/registry/v1/enterprises/{uscc}/deregistration",
+        json={"reason": "closed"},
+        headers={"X-API-Key": stack.key_for("enterprise", org=uscc)},
+    )
+    assert own.status_code == 200, own.text
+
+
+def test_who_may_grant_and_see_delegations(shared_stack: RunningGateway) -> None:
+    stack = shared_stack
+    uscc = "91140107MA0KDE4424"
+    portal = stack.create_client("portal")
+    portal_id = portal["client"]["id"]
+    body = {"portal_id": portal_id, "scopes": ["registry:read"], "expires_at": _later()}
+    as_portal = stack.http.post(
+        "/v1/delegations", json=body, headers={"X-API-Key": portal["api_key"]["key"]}
+    )
+    assert as_portal.status_code == 403 and as_portal.json()["code"] == "forbidden_client_kind"
+    admin = {"X-API-Key": stack.key_for("admin")}
+    no_paper = stack.http.post("/v1/delegations", json={**body, "enterprise": uscc}, headers=admin)
+    assert no_paper.status_code == 422 and no_paper.json()["code"] == "reference_required"
+    assert no_paper.json()["errors"][0]["field"] == "body.reference"
+    paper = stack.http.post(
+        "/v1/delegations",
+        json={**body, "enterprise": uscc, "reference": "晋委托〔2026〕17号"},
+        headers=admin,
+    )
+    assert paper.status_code == 201 and paper.json()["granted_by_kind"] == "admin"
+    owner = {"X-API-Key": stack.key_for("enterprise", org=uscc)}
+    for wrong, code, field in (
+        ({**body, "expires_at": _later(-1)}, "invalid_expiry", "body.expires_at"),
+        ({**body, "expires_at": _later(400)}, "invalid_expiry", "body.expires_at"),
+        ({**body, "portal_id": "cli_nope"}, "portal_not_found", "body.portal_id"),
+        ({**body, "scopes": ["on_behalf"]}, "validation_failed", "body.scopes"),
+        ({**body, "scopes": ["credit:reports"]}, "validation_failed", "body.scopes"),
+    ):
+        answer = stack.http.post("/v1/delegations", json=wrong, headers=owner)
+        assert answer.status_code == 422 and answer.json()["code"] == code, answer.text
+        assert answer.json()["errors"][0]["field"] == field
+    # the enterprise sees the paper delegation; another enterprise neither sees nor revokes it
+    assert [d["id"] for d in stack.http.get("/v1/delegations", headers=owner).json()["items"]] == [
+        paper.json()["id"]
+    ]
+    stranger = {"X-API-Key": stack.key_for("enterprise", org="91140105MA0KDE119Q")}
+    assert paper.json()["id"] not in stack.http.get("/v1/delegations", headers=stranger).text
+    foreign = stack.http.post(f"/v1/delegations/{paper.json()['id']}/revocation", headers=stranger)
+    assert foreign.status_code == 404
+    bank = {"X-API-Key": stack.key_for("bank")}
+    assert stack.http.get("/v1/delegations", headers=bank).status_code == 403

@@ -1,0 +1,265 @@
+"""The delegation matrix: every caller kind × every route of a service, through the gateway.
+
+Routes come from each service's own OpenAPI; every one must have a row in `ROUTE_CLASSES` (an
+unknown route fails). A service's issue extends the matrix by adding its routes' rows and its
+stack to `SERVICES`. Callers are every client kind, and a portal whose delegation from the
+enterprise is live, read-only, filing-only, expired, revoked or absent.
+"""
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.gateway.conftest import RunningGateway
+
+USCC = "91140105MA0KDE119Q"
+FILING = {
+    "uscc": USCC, "name": "太原矩阵科技有限公司", "district": "xiaodian", "industry": "I65",
+    "founded_on": "2014-05-20", "registered_capital_fen": 50_000_000, "employees": 12,
+    "revenue_fen": 150_000_000, "assets_fen": 90_000_000, "is_tech_sme": True,
+    "legal_representative": {"name": "张矩阵", "id_number": "140105198001010011"},
+}  # fmt: skip
+
+# What each route is, as the edge sees it. `filing` is the portal's filing of a new enterprise,
+# `filed` the read of that record; `irreversible` is never done on behalf.
+ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
+    ("registry", "GET", "/v1/events"): "events",
+    ("registry", "GET", "/v1/districts"): "public",
+    ("registry", "GET", "/v1/districts/{code}"): "public",
+    ("registry", "GET", "/v1/industries"): "public",
+    ("registry", "POST", "/v1/enterprises"): "filing",
+    ("registry", "GET", "/v1/enterprises"): "read",
+    ("registry", "GET", "/v1/enterprises/counts"): "read",
+    ("registry", "GET", "/v1/enterprises/{uscc}"): "filed",
+    ("registry", "PATCH", "/v1/enterprises/{uscc}"): "write",
+    ("registry", "GET", "/v1/enterprises/{uscc}/history"): "read",
+    ("registry", "POST", "/v1/enterprises/{uscc}/deregistration"): "irreversible",
+    ("registry", "POST", "/v1/imports"): "report",
+    ("registry", "GET", "/v1/imports/{import_id}"): "read",
+    ("registry", "POST", "/v1/enterprises/{uscc}/indicators"): "write",
+    ("registry", "GET", "/v1/enterprises/{uscc}/indicators"): "read",
+    ("registry", "GET", "/v1/indicators/precedence"): "public",
+    ("registry", "GET", "/v1/targets"): "read",
+    ("registry", "GET", "/v1/targets/baseline"): "read",
+    ("registry", "GET", "/v1/targets/{year}/{unit}"): "read",
+    ("registry", "PUT", "/v1/targets/{year}/{unit}"): "admin",
+    ("registry", "GET", "/v1/monitoring/progress"): "read",
+    ("registry", "GET", "/v1/public/monitoring/summary"): "public",
+    ("registry", "POST", "/v1/tax-relief/filings"): "report",
+    ("registry", "GET", "/v1/tax-relief/filings"): "read",
+    ("registry", "GET", "/v1/tax-relief/filings/{filing_id}"): "read",
+    ("registry", "PUT", "/v1/tax-relief/filings/{filing_id}"): "report",
+    ("registry", "GET", "/v1/tax-relief/reports/quarterly"): "read",
+    ("registry", "POST", "/v1/complaints"): "write",
+    ("registry", "GET", "/v1/complaints"): "read",
+    ("registry", "GET", "/v1/complaints/overdue"): "read",
+    ("registry", "GET", "/v1/complaints/stats"): "read",
+    ("registry", "GET", "/v1/complaints/state-machine"): "read",
+    ("registry", "GET", "/v1/complaints/{complaint_id}"): "read",
+    ("registry", "POST", "/v1/complaints/{complaint_id}/transitions"): "write",
+    ("registry", "POST", "/v1/public/complaints/lookup"): "public",
+    ("registry", "GET", "/v1/calendar/{year}"): "read",
+    ("registry", "PUT", "/v1/calendar/{year}"): "admin",
+    ("registry", "PUT", "/v1/calendar/days/{day}"): "admin",
+}
+
+# The scope each class needs at the edge, per service ("" = public).
+CLASS_SCOPES: dict[str, dict[str, str]] = {
+    "registry": {
+        "public": "",
+        "read": "registry:read",
+        "filed": "registry:read",
+        "write": "registry:write",
+        "filing": "registry:write",
+        "irreversible": "registry:write",
+        "report": "registry:report",
+        "admin": "registry:admin",
+        "events": "events:read",
+    },
+}
+
+# What each kind holds by default (the policy under test, stated here, not read from the code).
+HELD: dict[str, frozenset[str]] = {
+    "admin": frozenset({"registry:read", "registry:write", "registry:report", "registry:admin",
+                        "events:read"}),
+    "department": frozenset({"registry:read", "registry:write", "registry:report"}),
+    "bank": frozenset({"registry:read"}),
+    "provider": frozenset({"registry:read"}),
+    "enterprise": frozenset({"registry:read", "registry:write"}),
+    "portal": frozenset({"registry:read", "registry:write", "on_behalf"}),
+    "service": frozenset({"events:read"}),
+}  # fmt: skip
+
+PATH_VALUES = {
+    "uscc": USCC,
+    "code": "xiaodian",
+    "year": "2025",
+    "unit": "xiaodian",
+    "day": "2025-10-01",
+    "import_id": "imp_matrix",
+    "filing_id": "trf_matrix",
+    "complaint_id": "cmp_matrix",
+}
+
+# Problems only the edge answers: a forwarded call never carries one of these.
+EDGE_CODES = frozenset(
+    {
+        "missing_credentials",
+        "insufficient_scope",
+        "on_behalf_not_allowed",
+        "no_delegation",
+        "outside_delegation",
+        "delegation_filing_only",
+        "irreversible_on_behalf",
+    }
+)
+THROUGH = "through"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One row of callers: a kind, and for a portal acting on behalf, its delegation."""
+
+    name: str
+    kind: str | None  # None: anonymous
+    delegation: str | None = None  # live, read_only, filing, expired, revoked, absent
+    on_behalf: bool = False
+
+
+CALLERS = (
+    Caller("anonymous", None),
+    *(Caller(kind, kind) for kind in HELD),
+    Caller("enterprise_on_behalf", "enterprise", on_behalf=True),
+    *(
+        Caller(f"portal_{state}", "portal", state, on_behalf=True)
+        for state in ("live", "read_only", "filing", "expired", "revoked", "absent")
+    ),
+)
+DELEGATED = {"live": {"registry:read", "registry:write"}, "read_only": {"registry:read"}}
+
+
+def expected(caller: Caller, service: str, klass: str) -> str:
+    """The edge's decision: THROUGH, or the code of its refusal."""
+    required = CLASS_SCOPES[service][klass]
+    if caller.kind is None:
+        return THROUGH if required == "" else "missing_credentials"
+    if required and required not in HELD[caller.kind]:
+        return "insufficient_scope"
+    if not caller.on_behalf:
+        return THROUGH
+    if caller.kind != "portal":
+        return "on_behalf_not_allowed"
+    if klass == "irreversible":
+        return "irreversible_on_behalf"
+    state = caller.delegation
+    if state in DELEGATED:
+        return THROUGH if not required or required in DELEGATED[state] else "outside_delegation"
+    if state == "filing":
+        return THROUGH if klass in ("filing", "filed") else "delegation_filing_only"
+    # expired, revoked, absent: no live delegation; only a new filing passes
+    return THROUGH if klass == "filing" else "no_delegation"
+
+
+def service_routes(service: str) -> list[tuple[str, str, str]]:
+    """The service's `/v1` operations, from its own OpenAPI."""
+    module = __import__(f"services.{service}.app", fromlist=["create_app"])
+    settings_module = __import__(f"services.{service}.settings", fromlist=["x"])
+    settings_cls = next(
+        getattr(settings_module, name)
+        for name in dir(settings_module)
+        if name.endswith("Settings")
+        and name != "ServiceSettings"
+        and getattr(getattr(settings_module, name), "__module__", "") == settings_module.__name__
+    )
+    app = module.create_app(
+        settings_cls(environment="test", database_url="sqlite://", internal_jwks='{"keys": []}')
+    )
+    return [
+        (service, method.upper(), path)
+        for path, item in app.openapi()["paths"].items()
+        if path.startswith("/v1/")
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+
+
+SERVICES = ("registry",)
+ROUTES = [route for service in SERVICES for route in service_routes(service)]
+
+
+@pytest.fixture(scope="module")
+def callers(shared_stack: RunningGateway) -> dict[str, dict[str, str]]:
+    """Each caller's headers, with its delegation in the state its row names."""
+    stack = shared_stack
+    enterprise_key = stack.key_for("enterprise", org=USCC)
+    headers: dict[str, dict[str, str]] = {}
+    portals: dict[str, tuple[str, str]] = {}
+    for caller in CALLERS:
+        if caller.kind is None:
+            headers[caller.name] = {}
+            continue
+        org = {"admin": None, "portal": None, "service": None, "department": "dept-matrix"}.get(
+            caller.kind, USCC if caller.kind == "enterprise" else "ORG1"
+        )
+        created = stack.create_client(caller.kind, org=org)
+        key = created["api_key"]["key"]
+        headers[caller.name] = {"X-API-Key": key}
+        if caller.on_behalf:
+            headers[caller.name]["X-On-Behalf-Of"] = USCC
+        if caller.delegation:
+            portals[caller.delegation] = (created["client"]["id"], key)
+    # the filing portal files the enterprise: a filing-only delegation, until confirmed
+    filed = stack.http.post(
+        "/registry/v1/enterprises", json=FILING, headers=headers["portal_filing"]
+    )
+    assert filed.status_code == 201, filed.text
+    stack.delegate(portals["live"][0], USCC, enterprise_key=enterprise_key)
+    stack.delegate(portals["read_only"][0], USCC, ("registry:read",), enterprise_key=enterprise_key)
+    revoked = stack.delegate(portals["revoked"][0], USCC, enterprise_key=enterprise_key)
+    answer = stack.http.post(
+        f"/v1/delegations/{revoked['id']}/revocation", headers={"X-API-Key": enterprise_key}
+    )
+    assert answer.status_code == 200 and answer.json()["status"] == "revoked", answer.text
+    stack.delegate(portals["expired"][0], USCC, seconds=1.5, enterprise_key=enterprise_key)
+    time.sleep(1.6)
+    return headers
+
+
+def _call(http: httpx.Client, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+    body: dict[str, Any] | None = None if method in ("GET", "DELETE") else {}
+    return http.request(method, path, json=body, headers=headers)
+
+
+def _outcome(response: httpx.Response) -> str:
+    if response.headers.get("content-type", "").startswith("application/problem+json"):
+        code = str(response.json().get("code"))
+        if code in EDGE_CODES and response.status_code in (401, 403):
+            return code
+    return THROUGH
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[f"{s}:{m} {p}" for s, m, p in ROUTES])
+def test_delegation_matrix(
+    route: tuple[str, str, str], shared_stack: RunningGateway, callers: dict[str, dict[str, str]]
+) -> None:
+    service, method, template = route
+    assert route in ROUTE_CLASSES, f"unknown route {route}: add its class to ROUTE_CLASSES"
+    klass = ROUTE_CLASSES[route]
+    path = f"/{service}" + re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], template)
+    wrong = []
+    for caller in CALLERS:
+        response = _call(shared_stack.http, method, path, callers[caller.name])
+        want = expected(caller, service, klass)
+        got = _outcome(response)
+        if got != want:
+            wrong.append((caller.name, want, response.status_code, response.text[:200]))
+    assert not wrong, wrong
+
+
+def test_every_class_route_exists() -> None:
+    """No stale row: every row of the table is a route a service still serves."""
+    assert set(ROUTE_CLASSES) - set(ROUTES) == set()
