@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 
 class RemitField(StrEnum):
@@ -32,7 +32,7 @@ class RemitRecord(StrEnum):
     TAX_RELIEF_FILING = "tax_relief_filing"
 
 
-_TAX_EXAMPLE = {
+_TAX_EXAMPLE: dict[str, JsonValue] = {
     "fields": ["revenue_fen", "assets_fen"],
     "records": ["indicator_report", "tax_relief_filing"],
 }
