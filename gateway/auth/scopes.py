@@ -132,6 +132,7 @@ ROUTES: dict[str, list[Rule]] = {
             ("imports", "/v1/imports/**", "registry:read", "registry:report"),
             ("tax_relief", "/v1/tax-relief/**", "registry:read", "registry:report"),
             ("calendar", "/v1/calendar/**", "registry:read", "registry:admin"),
+            ("remits", "/v1/remits/**", "registry:admin", "registry:admin"),
             ("complaints", "/v1/complaints/**", "registry:read", "registry:write"),
             ("enterprises", "/v1/enterprises/**", "registry:read", "registry:write"),
             ("districts", "/v1/districts/**", PUBLIC, "registry:admin"),

@@ -13,6 +13,7 @@ from services.registry.imports.router import router as imports_router
 from services.registry.indicators.router import router as indicators_router
 from services.registry.monitoring.router import router as monitoring_router
 from services.registry.reference.router import router as reference_router
+from services.registry.remits.router import router as remits_router
 from services.registry.settings import RegistrySettings
 from services.registry.taxrelief.router import router as taxrelief_router
 
@@ -35,6 +36,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             taxrelief_router,
             complaints_router,
             calendar_router,
+            remits_router,
         ],
         readiness_warnings=readiness_warnings,
         migrations=MIGRATIONS,

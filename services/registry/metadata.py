@@ -7,6 +7,7 @@ from services.registry.enterprises import models as _enterprises  # noqa: F401
 from services.registry.imports import models as _imports  # noqa: F401
 from services.registry.indicators import models as _indicators  # noqa: F401
 from services.registry.monitoring import models as _monitoring  # noqa: F401
+from services.registry.remits import models as _remits  # noqa: F401
 from services.registry.taxrelief import models as _taxrelief  # noqa: F401
 
 METADATA = service_metadata(KERNEL_MODELS, "services.registry")

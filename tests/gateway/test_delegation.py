@@ -16,7 +16,7 @@ FILING = {
 
 
 def _file(stack: RunningGateway, uscc: str) -> None:
-    department = {"X-API-Key": stack.key_for("department", org="dept-market")}
+    department = {"X-API-Key": stack.key_for("department", org="business_registration")}
     filed = stack.http.post(
         "/registry/v1/enterprises", json={**FILING, "uscc": uscc}, headers=department
     )

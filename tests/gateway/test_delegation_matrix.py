@@ -65,6 +65,8 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("registry", "GET", "/v1/calendar/{year}"): "read",
     ("registry", "PUT", "/v1/calendar/{year}"): "admin",
     ("registry", "PUT", "/v1/calendar/days/{day}"): "admin",
+    ("registry", "GET", "/v1/remits/{department}"): "admin",
+    ("registry", "PUT", "/v1/remits/{department}"): "admin",
 }
 
 # The scope each class needs at the edge, per service ("" = public).
@@ -103,6 +105,7 @@ PATH_VALUES = {
     "import_id": "imp_matrix",
     "filing_id": "trf_matrix",
     "complaint_id": "cmp_matrix",
+    "department": "tax",
 }
 
 # Problems only the edge answers: a forwarded call never carries one of these.

@@ -156,7 +156,7 @@ def test_generated_python_client_drives_the_stack(
     )
     from tsme_client.types import File  # type: ignore[import-not-found]
 
-    key = stack.key_for("department", org="dept-tax")
+    key = stack.key_for("department", org="sme_bureau")
     client = client_package.AuthenticatedClient(base_url=stack.url, token=key)
 
     filed = api(client_package, "registry_file_enterprise").sync_detailed(

@@ -34,7 +34,7 @@ def stack(start_gateway: StartGateway, registry_url: str) -> Iterator[RunningGat
 
 
 def test_a_key_reaches_the_registry(stack: RunningGateway) -> None:
-    department = {"Authorization": f"Bearer {stack.key_for('department', org='dept-tax')}"}
+    department = {"Authorization": f"Bearer {stack.key_for('department', org='sme_bureau')}"}
     response = stack.http.get("/registry/v1/enterprises", headers=department)
     assert response.status_code == 200, response.text
     assert "items" in response.json()
@@ -106,7 +106,7 @@ def test_registry_public_routes_need_no_key(stack: RunningGateway) -> None:
 
 def test_enterprise_and_portal_report_their_own_indicators(stack: RunningGateway) -> None:
     uscc = "91140105MA0KDE119Q"
-    department = {"Authorization": f"Bearer {stack.key_for('department', org='dept-tax')}"}
+    department = {"Authorization": f"Bearer {stack.key_for('department', org='sme_bureau')}"}
     filing = {
         "uscc": uscc, "name": "太原演示科技有限公司", "district": "xiaodian", "industry": "I65",
         "founded_on": "2014-05-20", "registered_capital_fen": 50_000_000, "employees": 12,
@@ -135,7 +135,7 @@ def test_enterprise_and_portal_report_their_own_indicators(stack: RunningGateway
 def test_links_are_followable_through_the_gateway(stack: RunningGateway) -> None:
     uscc = "91140105MA0KDE119Q"
     department = {
-        "Authorization": f"Bearer {stack.key_for('department', org='dept-tax')}",
+        "Authorization": f"Bearer {stack.key_for('department', org='sme_bureau')}",
         "X-Forwarded-Prefix": "/elsewhere",  # a caller's own prefix is never used
     }
     filing = {

@@ -110,7 +110,7 @@ def test_a_consumer_reads_the_registry_feed_as_its_service_client(
     new_database_target: Any,
     jwks_json: str,
 ) -> None:
-    department = {"Authorization": f"Bearer {stack.key_for('department', org='dept-tax')}"}
+    department = {"Authorization": f"Bearer {stack.key_for('department', org='sme_bureau')}"}
     filed = stack.http.post("/registry/v1/enterprises", json=FILING, headers=department)
     assert filed.status_code == 201, filed.text
     settings = migrated_settings(

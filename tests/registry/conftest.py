@@ -19,6 +19,9 @@ ALL_SCOPES = (
     "registry:admin",
     "events:read",
 )
+# The department whose default remit covers every enterprise field, filings and deregistrations.
+BROAD_DEPARTMENT = "sme_bureau"
+DEFAULT_ORG = "\0default"  # no caller's org: stands for "not given"
 
 
 @pytest.fixture
@@ -51,14 +54,19 @@ RegistryHeaders = Callable[..., dict[str, str]]
 
 @pytest.fixture
 def registry_headers(auth_headers: TokenHeaders) -> RegistryHeaders:
-    """`registry_headers(kind="department", org=None, scopes=ALL_SCOPES)` → Authorization header."""
+    """`registry_headers(kind="department", org=…, scopes=ALL_SCOPES)` → Authorization header.
+
+    A department without a named `org` is the SME bureau, whose remit covers the whole register.
+    """
 
     def make(
         kind: str = "department",
-        org: str | None = None,
+        org: str | None = DEFAULT_ORG,
         scopes: tuple[str, ...] | list[str] = ALL_SCOPES,
         client_id: str | None = None,
     ) -> dict[str, str]:
+        if org == DEFAULT_ORG:
+            org = BROAD_DEPARTMENT if kind == "department" else None
         return auth_headers(AUDIENCE, kind=kind, org=org, scopes=scopes, client_id=client_id)
 
     return make

@@ -55,6 +55,8 @@ from services.registry.enterprises.schemas import (
     EnterpriseUpdate,
     LegalRepresentativePublic,
 )
+from services.registry.remits.schemas import RemitRecord
+from services.registry.remits.service import ensure_fields_in_remit, ensure_record_in_remit
 from services.registry.sizing import SizeClass
 
 SEES_ALL = frozenset({ClientKind.ADMIN, ClientKind.DEPARTMENT, ClientKind.SERVICE})
@@ -189,6 +191,7 @@ def file_enterprise(
 ) -> Enterprise:
     """File an enterprise and write `enterprise.filed` in the same transaction (not committed)."""
     ensure_can_act_for(client, data.uscc)
+    ensure_record_in_remit(session=session, client=client, record=RemitRecord.ENTERPRISE_FILING)
     issues = [
         issue
         for issue in (
@@ -305,6 +308,7 @@ def update_enterprise(
     _active(enterprise)
     precondition(etag_of(enterprise.uscc, enterprise.version))
     given = changes.model_dump(exclude_unset=True)
+    ensure_fields_in_remit(session=session, client=client, fields=given)
     new: dict[str, Any] = {}
     issues: list[Issue] = []
     for name in (
@@ -407,6 +411,7 @@ def deregister_enterprise(
         raise IrreversibleOnBehalf(
             "Deregistration cannot be undone: only the enterprise itself may ask for it."
         )
+    ensure_record_in_remit(session=session, client=client, record=RemitRecord.DEREGISTRATION)
     enterprise = get_enterprise(session=session, client=client, uscc=uscc, lock=True)
     _active(enterprise)
     precondition(etag_of(enterprise.uscc, enterprise.version))

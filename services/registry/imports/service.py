@@ -22,6 +22,8 @@ from services.registry.imports.models import (
 )
 from services.registry.imports.parse import Upload
 from services.registry.imports.schemas import ImportJobPublic, ImportRejectionPublic
+from services.registry.remits.schemas import RemitRecord
+from services.registry.remits.service import ensure_record_in_remit
 
 # A batch takes well under a second; a worker silent this long is gone (its process ended).
 STALE_AFTER = timedelta(minutes=2)
@@ -29,6 +31,7 @@ STALE_AFTER = timedelta(minutes=2)
 
 def create_import(*, session: Session, client: Principal, upload: Upload) -> ImportJob:
     """A queued job for an upload (the caller commits, then starts it)."""
+    ensure_record_in_remit(session=session, client=client, record=RemitRecord.ENTERPRISE_FILING)
     job = ImportJob(
         id=new_id("imp"),
         format=upload.format,

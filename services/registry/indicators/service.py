@@ -43,6 +43,8 @@ from services.registry.indicators.schemas import (
     PeriodIndicators,
     PrecedencePublic,
 )
+from services.registry.remits.schemas import RemitRecord
+from services.registry.remits.service import ensure_record_in_remit
 from services.registry.sizing import SizingError, classify
 
 READERS: Final = frozenset(
@@ -202,6 +204,7 @@ def report_indicators(
     """Store one report, emit `indicators.reported`, and recompute the size class on annual data."""
     check_enterprise_access(principal, uscc)
     _allowed_source(principal, body.source)
+    ensure_record_in_remit(session=session, client=principal, record=RemitRecord.INDICATOR_REPORT)
     figures = {name: getattr(body, name.value) for name in INDICATORS}
     if all(value is None for value in figures.values()):
         raise NoFigures.for_field("body", "Send at least one indicator figure.")

@@ -20,6 +20,8 @@ from services.common.etag import etag_of
 from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
 from services.common.pagination import page_of, paginate
+from services.registry.remits.schemas import RemitRecord
+from services.registry.remits.service import ensure_record_in_remit
 from services.registry.taxrelief.errors import (
     FilingNotFound,
     NotATaxDepartment,
@@ -77,6 +79,7 @@ def file_relief(
 ) -> tuple[TaxReliefFilingPublic, str]:
     """Store one quarter's figures for one tax type; a second filing for the same slot is 409."""
     department = _filing_department(principal, body.department)
+    ensure_record_in_remit(session=session, client=principal, record=RemitRecord.TAX_RELIEF_FILING)
     _check_period(body.year, body.quarter)
     now = utcnow()
     filing = TaxReliefFiling(
@@ -131,6 +134,7 @@ def correct_filing(
         raise FilingNotFound(f"No tax relief filing {filing_id}.")
     if not principal.is_admin and principal.org != filing.department:
         raise NotYourDepartment("Only the filing department may correct it.")
+    ensure_record_in_remit(session=session, client=principal, record=RemitRecord.TAX_RELIEF_FILING)
     etag_check(filing_etag(filing))
     filing.enterprises = body.enterprises
     filing.amount_fen = body.amount_fen

@@ -1,0 +1,1 @@
+"""Department remits: which enterprise fields a department may change, which records it may file."""
