@@ -8,13 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from services.common.errors import PayloadTooLarge
 from services.registry.enterprises.schemas import EnterpriseCreate
 from services.registry.imports.errors import (
     EmptyImport,
     InvalidEncoding,
     InvalidHeader,
     MalformedCsv,
-    PayloadTooLarge,
     TooManyRows,
     UnsupportedMediaType,
 )

@@ -5,14 +5,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 
 from services.common.db import SessionDep
-from services.common.errors import problem_responses
+from services.common.errors import PayloadTooLarge, problem_responses
 from services.common.idempotency import Idempotency, idempotent
 from services.common.links import link
 from services.common.openapi import answer_headers
 from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.imports import service
 from services.registry.imports.dependencies import Department, Importer, Reader
-from services.registry.imports.errors import MissingFile, PayloadTooLarge, UnsupportedMediaType
+from services.registry.imports.errors import MissingFile, UnsupportedMediaType
 from services.registry.imports.parse import CSV_TYPES, JSONL_TYPES, MAX_BYTES, parse_upload
 from services.registry.imports.run import start_import
 from services.registry.imports.schemas import CSV_EXAMPLE, JSONL_EXAMPLE, ImportJobPublic
