@@ -21,8 +21,8 @@ from gateway.proxy.handler import ProxyHandler
 from gateway.proxy.problems import problem
 from gateway.runtime import Gateway
 from gateway.settings import GatewaySettings
-from services.common.bodylimit import BodyLimitMiddleware
-from services.common.errors import install_problem_handlers
+from services.common.bodylimit import BodyLimitMiddleware, headers_problem
+from services.common.errors import install_problem_handlers, send_problem
 from services.common.ids import new_id
 from services.common.inputguard import RejectNulMiddleware
 from services.common.migrations import upgrade_to_head
@@ -52,9 +52,13 @@ class GatewayApp:
         cors: ASGIApp | None = None,
         admin_port: int | None = None,
         max_target: int = 4096,
+        max_headers: int = 100,
+        max_header_bytes: int = 16 * 1024,
     ) -> None:
         self.api = api
         self.max_target = max_target
+        self.max_headers = max_headers
+        self.max_header_bytes = max_header_bytes
         self.proxy: ASGIApp = cors or proxy
         self.services = frozenset(proxy.upstreams)
         self.admin_port = admin_port
@@ -65,6 +69,12 @@ class GatewayApp:
             if target > self.max_target:
                 # Before any lookup, cache or log line holds the caller's path.
                 await _uri_too_long(send, self.max_target)
+                return
+            refused = headers_problem(
+                scope["headers"], max_headers=self.max_headers, max_bytes=self.max_header_bytes
+            )
+            if refused is not None:
+                await send_problem(send, refused, 431)
                 return
         if self.admin_port is not None and scope["type"] in ("http", "websocket"):
             server = scope.get("server")
@@ -165,7 +175,12 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         refresh_seconds=settings.openapi_refresh_seconds,
     )
     app.add_middleware(RejectNulMiddleware)
-    app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        max_headers=settings.max_headers,
+        max_header_bytes=settings.max_header_bytes,
+    )
     app.add_middleware(RequestContextMiddleware, service="gateway")
     cors: ASGIApp | None = None
     if settings.cors_origins:
@@ -202,6 +217,8 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         cors=cors,
         admin_port=admin_port,
         max_target=settings.max_target_bytes,
+        max_headers=settings.max_headers,
+        max_header_bytes=settings.max_header_bytes,
     )
     if settings.admin_listen:
         admin.append(

@@ -101,6 +101,8 @@ def create_service_app(
         BodyLimitMiddleware,
         default=settings.max_body_bytes,
         limits={**(body_limits or {}), **settings.body_limits},
+        max_headers=settings.max_headers,
+        max_header_bytes=settings.max_header_bytes,
     )
     app.add_middleware(RequestContextMiddleware, service=service)
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]

@@ -1,4 +1,4 @@
-"""Bounded request bodies: at most so many bytes per route class, counted while they stream.
+"""Bounded requests: headers (count and bytes) and bodies, per route class, counted as they stream.
 
 A declared `Content-Length` over the limit is refused before a byte is read; a chunked body
 is counted as it arrives and refused the moment it passes the limit, so no app ever holds
@@ -9,7 +9,12 @@ from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.errors import PayloadTooLarge, problem_body, send_problem
+from services.common.errors import (
+    HeadersTooLarge,
+    PayloadTooLarge,
+    problem_body,
+    send_problem,
+)
 from services.common.links import link
 from services.common.requestctx import current_request_id
 
@@ -36,19 +41,49 @@ def too_large_body(path: str, limit: int) -> bytes:
     )
 
 
+def headers_problem(
+    headers: list[tuple[bytes, bytes]], *, max_headers: int, max_bytes: int
+) -> bytes | None:
+    """The 431 problem for too many or too large request headers, else None."""
+    size = sum(len(name) + len(value) for name, value in headers)
+    if len(headers) <= max_headers and size <= max_bytes:
+        return None
+    return problem_body(
+        status=HeadersTooLarge.status,
+        code=HeadersTooLarge.code,
+        detail=f"A request may carry at most {max_headers} headers of {max_bytes} bytes in all.",
+        request_id=current_request_id(),
+    )
+
+
 class BodyLimitMiddleware:
-    """413 `payload_too_large` for a body over its route class's limit, declared or streamed."""
+    """431 for too many or too large headers; 413 `payload_too_large` for a body over its
+    route class's limit, declared or streamed."""
 
     def __init__(
-        self, app: ASGIApp, *, default: int = MIB, limits: Mapping[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        default: int = MIB,
+        limits: Mapping[str, int] | None = None,
+        max_headers: int = 100,
+        max_header_bytes: int = 16 * 1024,
     ) -> None:
         self.app = app
         self.default = default
         self.limits = dict(limits or {})
+        self.max_headers = max_headers
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        too_many = headers_problem(
+            scope["headers"], max_headers=self.max_headers, max_bytes=self.max_header_bytes
+        )
+        if too_many is not None:
+            await send_problem(send, too_many, 431)
             return
         limit = limit_for(scope["path"], self.default, self.limits)
         for key, value in scope["headers"]:

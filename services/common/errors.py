@@ -162,6 +162,12 @@ class PayloadTooLarge(DomainError):
     status, code = 413, "payload_too_large"
 
 
+class HeadersTooLarge(DomainError):
+    """The request carries too many headers or too many header bytes."""
+
+    status, code = 431, "headers_too_large"
+
+
 class InternalError(DomainError):
     """An unexpected failure; logged with the request id, never detailed to the caller."""
 
