@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python bench/gateway/token_memory.py
 	$(BIN)/python bench/registry_import.py
 	$(BIN)/python bench/registry_monitoring.py
+	$(BIN)/python bench/memory_attack.py
 
 demo: run
 
