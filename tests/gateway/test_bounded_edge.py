@@ -1,6 +1,7 @@
 """Bounded requests and answers bound to their requests, through a running gateway."""
 
 import base64
+import io
 import json
 import socket
 import time
@@ -164,3 +165,16 @@ def test_the_merged_openapi_documents_the_gateways_own_answers(gw: RunningGatewa
     for op in with_body:
         if op.get("operationId", "").startswith(("registry", "credit")):
             assert "413" in op["responses"], op.get("operationId")
+
+
+def test_logged_paths_are_truncated(start_gateway: StartGateway) -> None:
+    gw = start_gateway(access_log=True)
+    lines = io.StringIO()
+    access_log = gw.gateway.proxy.access_log
+    access_log.stream = lines
+    path = "/registry/v1/enterprises/" + "z" * 3000
+    assert gw.http.get(path).status_code == 401
+    access_log.flush()
+    logged = [json.loads(line) for line in lines.getvalue().splitlines()]
+    assert logged and all(len(entry["path"]) <= 256 for entry in logged)
+    assert logged[-1]["path"].startswith("/registry/v1/enterprises/zzz")
