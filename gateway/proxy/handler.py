@@ -522,6 +522,8 @@ class ProxyHandler:
             except _MisboundAnswer as exc:
                 self._upstream_error(name, "misbound_answer", upstream.breaker.failure())
                 log.warning("%s answered with another request's id; connection dropped", name)
+                if attempt + 1 < attempts:
+                    continue  # a replayable request: ask again, on another connection
                 raise _Refused(
                     502,
                     "upstream_answer_mismatch",

@@ -4,7 +4,9 @@ import base64
 import io
 import json
 import socket
+import threading
 import time
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -180,3 +182,73 @@ def test_logged_paths_are_truncated(start_gateway: StartGateway) -> None:
     logged = [json.loads(line) for line in lines.getvalue().splitlines()]
     assert logged and all(len(entry["path"]) <= 256 for entry in logged)
     assert logged[-1]["path"].startswith("/registry/v1/enterprises/zzz")
+
+
+@pytest.fixture
+def double_answering_upstream() -> Iterator[str]:
+    """A raw HTTP/1.1 upstream that answers `/v1/double` twice: its own answer, then, when the
+    next request arrives on the kept-alive connection, a late one before that request's own."""
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def answer(conn: socket.socket, request_id: bytes, body: bytes) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-request-id: "
+            + request_id
+            + b"\r\ncontent-length: %d\r\n\r\n" % len(body)
+            + body
+        )
+
+    def serve_one(conn: socket.socket) -> None:
+        buffer = b""
+        late = False
+        with conn:
+            while not stop.is_set():
+                while b"\r\n\r\n" not in buffer:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                fields = dict(
+                    line.split(b": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line
+                )
+                request_id = {k.lower(): v for k, v in fields.items()}.get(b"x-request-id", b"-")
+                if late:  # the earlier request's second answer, just as the next one arrives
+                    answer(conn, b"req_late_answer_0001", b'{"for": "req_late_answer_0001"}')
+                    late = False
+                answer(conn, request_id, b'{"for": "%s"}' % request_id)
+                late = b"/v1/double" in head.split(b"\r\n", 1)[0]
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.close()
+
+
+def test_a_late_answer_never_reaches_the_next_caller(
+    start_gateway: StartGateway, double_answering_upstream: str
+) -> None:
+    gw = start_gateway(registry_url=double_answering_upstream, retry_attempts=1)
+    first = {"X-API-Key": gw.key_for("bank"), "X-Request-ID": "req_first_caller_01"}
+    second = {"X-API-Key": gw.key_for("bank"), "X-Request-ID": "req_second_caller_02"}
+    answered = gw.http.get("/registry/v1/double", headers=first)
+    assert answered.status_code == 200 and answered.json() == {"for": "req_first_caller_01"}
+    for _ in range(3):
+        mine = gw.http.get("/registry/v1/mine", headers=second)
+        assert mine.status_code == 200, mine.text
+        assert mine.json() == {"for": "req_second_caller_02"}
