@@ -31,9 +31,11 @@ $(OPENAPI_TS): $(TS_TOOLS)/package.json $(TS_TOOLS)/package-lock.json
 	npm ci --prefix $(TS_TOOLS) --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The gateway's shared-rate-limit test starts its own redis-server on a free port.
+# The gateway's shared-rate-limit test starts its own redis-server on a free port; the edge
+# test runs deploy/nginx.conf in front of a gateway.
 test-deps: $(OPENAPI_TS)
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx-light || apt-get install -y -qq nginx)
 
 test: install test-deps
 	@echo "== test suite on $(if $(TEST_POSTGRES_URL),PostgreSQL,SQLite) =="
@@ -54,6 +56,7 @@ bench: install
 	$(BIN)/python bench/gateway/token_memory.py
 	$(BIN)/python bench/registry_import.py
 	$(BIN)/python bench/registry_monitoring.py
+	$(BIN)/python bench/memory_attack.py
 
 demo: run
 

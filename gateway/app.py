@@ -19,9 +19,12 @@ from gateway.clients import router as clients
 from gateway.delegations import router as delegations
 from gateway.openapi.aggregator import SpecAggregator
 from gateway.proxy.handler import ProxyHandler
+from gateway.proxy.problems import problem
 from gateway.runtime import Gateway
 from gateway.settings import GatewaySettings
-from services.common.errors import install_problem_handlers
+from services.common.bodylimit import BodyLimitMiddleware, headers_problem
+from services.common.errors import install_problem_handlers, send_problem
+from services.common.ids import new_id
 from services.common.inputguard import RejectNulMiddleware
 from services.common.migrations import upgrade_to_head
 from services.common.observability import RequestContextMiddleware, configure_logging
@@ -50,13 +53,31 @@ class GatewayApp:
         proxy: ProxyHandler,
         cors: ASGIApp | None = None,
         admin_port: int | None = None,
+        max_target: int = 4096,
+        max_headers: int = 100,
+        max_header_bytes: int = 16 * 1024,
     ) -> None:
         self.api = api
+        self.max_target = max_target
+        self.max_headers = max_headers
+        self.max_header_bytes = max_header_bytes
         self.proxy: ASGIApp = cors or proxy
         self.services = frozenset(proxy.upstreams)
         self.admin_port = admin_port
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            target = len(scope.get("raw_path") or scope["path"]) + len(scope["query_string"])
+            if target > self.max_target:
+                # Before any lookup, cache or log line holds the caller's path.
+                await _uri_too_long(send, self.max_target)
+                return
+            refused = headers_problem(
+                scope["headers"], max_headers=self.max_headers, max_bytes=self.max_header_bytes
+            )
+            if refused is not None:
+                await send_problem(send, refused, 431)
+                return
         if self.admin_port is not None and scope["type"] in ("http", "websocket"):
             server = scope.get("server")
             if server is not None and server[1] == self.admin_port:
@@ -75,6 +96,19 @@ class GatewayApp:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.api, name)
+
+
+async def _uri_too_long(send: Send, limit: int) -> None:
+    request_id = new_id("req")
+    status, headers, body = problem(
+        414,
+        "uri_too_long",
+        f"The request path and query may be at most {limit} bytes.",
+        instance=None,  # the path itself is what is too long to repeat
+        request_id=request_id,
+    )
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
@@ -108,6 +142,7 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,
     )
     app.state.gateway = gateway
     app.state.settings = settings
@@ -144,6 +179,12 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
         refresh_seconds=settings.openapi_refresh_seconds,
     )
     app.add_middleware(RejectNulMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        max_headers=settings.max_headers,
+        max_header_bytes=settings.max_header_bytes,
+    )
     app.add_middleware(RequestContextMiddleware, service="gateway")
     cors: ASGIApp | None = None
     if settings.cors_origins:
@@ -174,7 +215,15 @@ def create_app(settings: GatewaySettings | None = None) -> GatewayApp:
     admin_port = None
     if settings.admin_listen:
         admin_port = listeners.split_address(settings.admin_listen)[1]
-    outer = GatewayApp(app, proxy=gateway.proxy, cors=cors, admin_port=admin_port)
+    outer = GatewayApp(
+        app,
+        proxy=gateway.proxy,
+        cors=cors,
+        admin_port=admin_port,
+        max_target=settings.max_target_bytes,
+        max_headers=settings.max_headers,
+        max_header_bytes=settings.max_header_bytes,
+    )
     if settings.admin_listen:
         admin.append(
             listeners.AdminListener(outer, settings.admin_listen, log_level=settings.log_level)

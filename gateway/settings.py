@@ -40,8 +40,8 @@ class GatewaySettings(ServiceSettings):
         default=True, description="Write the public JWKS to `internal_jwks` (a path) at start."
     )
 
-    internal_token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
-    internal_token_refresh_margin_seconds: int = Field(default=60, ge=5)
+    internal_token_ttl_seconds: int = Field(default=60, ge=30, le=3600)
+    internal_token_refresh_margin_seconds: int = Field(default=15, ge=5)
     access_token_ttl_seconds: int = Field(default=600, ge=60, le=86400)
     api_key_prefix: str = Field(default="tsk", pattern=r"^[a-z]{2,8}$")
     key_cache_ttl_seconds: float = Field(
@@ -114,6 +114,16 @@ class GatewaySettings(ServiceSettings):
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=5.0, gt=0)
     max_buffered_response_bytes: int = 1 << 20
+    body_limits: dict[str, int] = Field(
+        default_factory=lambda: {"/registry/v1/imports": 64 << 20},
+        description="Gateway path prefix → largest request body in bytes; other routes take "
+        "`max_body_bytes` (1 MiB). Refused with 413 as the body streams.",
+    )
+    max_target_bytes: int = Field(
+        default=4096,
+        ge=256,
+        description="Longest request path plus query; longer ones answer 414 before any lookup.",
+    )
 
     openapi_refresh_seconds: float = 30.0
     openapi_cache_dir: str | None = Field(

@@ -2,7 +2,6 @@
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from services.common.identity import ClientKind
 
@@ -215,9 +214,12 @@ _COMPILED: dict[str, list[tuple[re.Pattern[str], Rule]]] = {
 }
 
 
-@lru_cache(maxsize=8192)
 def rule_for(service: str, path: str) -> Rule | None:
-    """The route-table row for a path of a service (the path as the service sees it)."""
+    """The route-table row for a path of a service (the path as the service sees it).
+
+    Not cached by path: callers choose paths, so a cache keyed on them grows with an attack;
+    matching the few compiled patterns is cheap.
+    """
     for pattern, rule in _COMPILED.get(service, ()):
         if pattern.match(path):
             return rule

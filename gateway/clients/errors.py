@@ -21,6 +21,12 @@ class OrgRequired(Unprocessable):
     code = "org_required"
 
 
+class OrgNotUscc(Unprocessable):
+    """An enterprise client's organisation must be a valid USCC."""
+
+    code = "invalid_uscc"
+
+
 class ScopeNotAllowedForKind(Unprocessable):
     """A scope outside the defaults of the client's kind."""
 

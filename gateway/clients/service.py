@@ -17,6 +17,7 @@ from gateway.auth.scopes import DEFAULT_SCOPES
 from gateway.clients.errors import (
     ApiKeyNotFound,
     ClientNotFound,
+    OrgNotUscc,
     OrgRequired,
     ScopeNotAllowedForKind,
 )
@@ -27,6 +28,7 @@ from services.common.etag import check_etag, etag_of
 from services.common.identity import ClientKind
 from services.common.ids import new_id
 from services.common.pagination import page_of, paginate
+from services.registry.uscc import is_valid_uscc
 
 ORG_REQUIRED = frozenset({ClientKind.BANK, ClientKind.PROVIDER, ClientKind.ENTERPRISE})
 
@@ -62,6 +64,10 @@ def create_client(
     if data.kind in ORG_REQUIRED and not data.org:
         raise OrgRequired.for_field(
             "body.org", f"Clients of kind '{data.kind}' act for an organisation."
+        )
+    if data.kind == ClientKind.ENTERPRISE and data.org and not is_valid_uscc(data.org):
+        raise OrgNotUscc.for_field(
+            "body.org", "An enterprise client's org must be its valid 18-character USCC."
         )
     secret = generate_client_secret() if data.issue_client_secret else None
     client_id = new_id("cli")

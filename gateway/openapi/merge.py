@@ -76,22 +76,20 @@ def _gateway_answers(operation: dict[str, Any], *, secured: bool) -> None:
     """What the gateway adds to every proxied operation: its headers and its own refusals."""
     responses: dict[str, Any] = operation.setdefault("responses", {})
     problem = {"application/problem+json": {"schema": PROBLEM_REF}}
-    responses.setdefault(
-        "429",
-        {
-            "description": "Rate limit exceeded",
-            "content": problem,
-            "headers": {"Retry-After": RETRY_AFTER_HEADER},
-        },
-    )
-    responses.setdefault(
-        "503",
-        {
-            "description": "The service is unavailable (or busy); retry later",
-            "content": problem,
-            "headers": {"Retry-After": RETRY_AFTER_HEADER},
-        },
-    )
+    retry = {"Retry-After": RETRY_AFTER_HEADER}
+    own = {
+        "414": ("The path and query are longer than the gateway accepts", {}),
+        "429": ("Rate limit exceeded", retry),
+        "502": ("The service's answer was broken or not this request's", {}),
+        "503": ("The service is unavailable (or busy); retry later", retry),
+        "504": ("The service did not answer in time", {}),
+    }
+    if "requestBody" in operation:
+        own["413"] = ("The body is larger than this route accepts", {})
+    for status, (description, headers) in sorted(own.items()):
+        responses.setdefault(
+            status, {"description": description, "content": problem, "headers": dict(headers)}
+        )
     for response in responses.values():
         headers = response.setdefault("headers", {})
         headers.setdefault("X-Request-ID", REQUEST_ID_HEADER)

@@ -41,6 +41,7 @@ from gateway.proxy.problems import problem
 from gateway.proxy.transport import Answer, InvalidHeader, Saturated, transport_for
 from gateway.ratelimit.limiter import Decision, RateLimiter
 from gateway.settings import GatewaySettings
+from services.common.bodylimit import limit_for
 from services.common.requestctx import reset_request_id, set_request_id
 
 Scope = MutableMapping[str, Any]
@@ -82,11 +83,17 @@ STRIPPED = HOP_BY_HOP | {
 STRIPPED_PREFIXES = (b"x-client-", b"x-forwarded-", b"x-gateway-", b"x-internal-", b"x-principal")
 RESPONSE_DROPPED = HOP_BY_HOP | {
     b"x-request-id",
+    b"set-cookie",  # no service sets cookies for callers; one would be scoped to the gateway
+    b"set-cookie2",
+    b"x-internal-token",
+    b"x-principal",
+    b"x-powered-by",
     b"ratelimit",
     b"ratelimit-policy",
     b"server",
     b"date",
 }
+MAX_LOGGED = 256  # characters of a caller-chosen value in a log line
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -95,6 +102,10 @@ _USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 class _Disconnected(Exception):
     """The caller went away while its body was being read."""
+
+
+class _MisboundAnswer(Exception):
+    """The upstream's answer echoes another request's id: not this request's answer."""
 
 
 class _Refused(Exception):
@@ -253,6 +264,8 @@ class ProxyHandler:
         self.max_buffered = settings.max_buffered_response_bytes
         self.trusted = frozenset(settings.trusted_proxies)
         self.access_log = AccessLog() if settings.access_log else None
+        self.max_body = settings.max_body_bytes
+        self.body_limits = settings.body_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request whose first path segment names a service."""
@@ -287,6 +300,7 @@ class ProxyHandler:
             )
         except _Disconnected:
             status = 499
+            log.info("caller hung up on %s %s", call.method, call.route)
         except Exception:
             log.exception("proxy failure on %s %s", call.method, call.path)
             if status == 500:
@@ -325,6 +339,10 @@ class ProxyHandler:
         credential = call.credential
         if credential is None:
             if required != PUBLIC:
+                # Anonymous refusals count against the address's public limit too.
+                decision = await self.limiter.hit(identity=caller_ip, klass="public")
+                if not decision.allowed:
+                    raise _rate_limited(decision)
                 raise _Refused(
                     401,
                     "missing_credentials",
@@ -436,16 +454,7 @@ class ProxyHandler:
         else:
             decision = await self.limiter.hit(identity=caller_ip, klass="public")
         if not decision.allowed:
-            raise _Refused(
-                429,
-                "rate_limited",
-                f"Too many requests; retry in {decision.retry_after} s.",
-                [
-                    (b"retry-after", str(decision.retry_after).encode()),
-                    (b"ratelimit-policy", decision.policy),
-                    (b"ratelimit", decision.state),
-                ],
-            )
+            raise _rate_limited(decision)
         return decision
 
     def _admit(self, upstream: Upstream) -> int | None:
@@ -498,7 +507,7 @@ class ProxyHandler:
                     "on_behalf_of": call.on_behalf if call.delegated is not None else None,
                     "method": call.method,
                     "route": call.route,
-                    "path": call.path,
+                    "path": call.path[:MAX_LOGGED],
                     "status": status,
                     "latency_ms": round(elapsed * 1000, 2),
                 }
@@ -515,11 +524,16 @@ class ProxyHandler:
         """Send the call upstream (retrying what is safe to replay) and relay the answer."""
         body: bytes | AsyncIterator[bytes] | None = None
         if call.has_body:
+            limit = limit_for(call.path, self.max_body, self.body_limits)
+            if call.content_length is not None and call.content_length > limit:
+                raise _too_large(limit)
             message = await receive()
             if message["type"] == "http.disconnect":
                 raise _Disconnected
             first = message.get("body", b"")
-            body = _stream(first, receive) if message.get("more_body") else first
+            if len(first) > limit:
+                raise _too_large(limit)
+            body = _stream(first, receive, limit) if message.get("more_body") else first
         method = call.method
         target = upstream.prefix + call.raw_path[len(call.name) + 1 :]
         query = call.query
@@ -579,6 +593,16 @@ class ProxyHandler:
                 ) from exc
             except _ResponseStarted:
                 return 502
+            except _MisboundAnswer as exc:
+                self._upstream_error(name, "misbound_answer", upstream.breaker.failure())
+                log.warning("%s answered with another request's id; connection dropped", name)
+                if attempt + 1 < attempts:
+                    continue  # a replayable request: ask again, on another connection
+                raise _Refused(
+                    502,
+                    "upstream_answer_mismatch",
+                    f"The {name} service's answer belonged to another request.",
+                ) from exc
         raise AssertionError("unreachable")
 
     async def _relay(
@@ -590,7 +614,14 @@ class ProxyHandler:
         request_id: str,
         decision: Decision | None,
     ) -> int:
+        echoed = next((v for k, v in response.headers if k == b"x-request-id"), None)
+        if echoed is not None and echoed != request_id.encode():
+            # A late answer to an earlier request on this pooled connection: never relay it.
+            response.complete = False  # so the transport closes the connection, never reuses it
+            raise _MisboundAnswer
         headers: Headers = [(k, v) for k, v in response.headers if k not in RESPONSE_DROPPED]
+        if 300 <= response.status < 400:
+            headers = _public_redirect(headers, upstream)
         headers.append((b"x-request-id", request_id.encode()))
         if decision is not None:
             headers.append((b"ratelimit-policy", decision.policy))
@@ -645,6 +676,39 @@ class _ResponseStarted(Exception):
     """The upstream failed after the response had started."""
 
 
+def _public_redirect(headers: Headers, upstream: Upstream) -> Headers:
+    """A redirect's `Location` as the caller can follow it: never the service's own address."""
+    base = upstream.base_url.encode()
+    public = b"/" + upstream.name.encode()
+    out: Headers = []
+    for key, value in headers:
+        if key != b"location" or (value.startswith(b"/") and not value.startswith(b"//")):
+            out.append((key, value))
+        elif value.startswith(base + b"/"):
+            out.append((key, public + value[len(base) :]))
+        # else: somewhere else entirely; dropped, the caller gets the status alone
+    return out
+
+
+def _rate_limited(decision: Decision) -> _Refused:
+    return _Refused(
+        429,
+        "rate_limited",
+        f"Too many requests; retry in {decision.retry_after} s.",
+        [
+            (b"retry-after", str(decision.retry_after).encode()),
+            (b"ratelimit-policy", decision.policy),
+            (b"ratelimit", decision.state),
+        ],
+    )
+
+
+def _too_large(limit: int) -> _Refused:
+    return _Refused(
+        413, "payload_too_large", f"The request body may be at most {limit} bytes on this route."
+    )
+
+
 def _auth_limited(retry_after: int) -> _Refused:
     return _Refused(
         429,
@@ -658,14 +722,19 @@ _WWW_BEARER = ((b"www-authenticate", b'Bearer realm="taiyuan-sme"'),)
 _WWW_INVALID = ((b"www-authenticate", b'Bearer realm="taiyuan-sme", error="invalid_token"'),)
 
 
-async def _stream(first: bytes, receive: Receive) -> AsyncIterator[bytes]:
+async def _stream(first: bytes, receive: Receive, limit: int) -> AsyncIterator[bytes]:
+    """The caller's body as it arrives; `_Refused` 413 the moment it passes `limit` bytes."""
     if first:
         yield first
+    sent = len(first)
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise _Disconnected
         chunk = message.get("body", b"")
+        sent += len(chunk)
+        if sent > limit:
+            raise _too_large(limit)
         if chunk:
             yield chunk
         if not message.get("more_body"):

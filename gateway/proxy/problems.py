@@ -13,7 +13,7 @@ def problem(
     code: str,
     detail: str,
     *,
-    instance: str,
+    instance: str | None,
     request_id: str,
     headers: Iterable[tuple[bytes, bytes]] = (),
 ) -> tuple[int, Headers, bytes]:

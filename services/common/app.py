@@ -1,13 +1,14 @@
 """The app factory every service uses: problems, identity, health, metrics, events, consumers."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from services.common.bodylimit import BodyLimitMiddleware
 from services.common.consumer import FeedConsumer
 from services.common.db import Database
 from services.common.errors import install_problem_handlers
@@ -41,6 +42,8 @@ def create_service_app(
     version: str = "1.0.0",
     openapi_tags: list[dict[str, str]] | None = None,
     readiness_warnings: Warnings | None = None,
+    body_limits: Mapping[str, int] | None = None,
+    on_start: Sequence[Callable[[Database, ServiceSettings], None]] = (),
 ) -> FastAPI:
     """A service app: work done once here (engine, keys), none of it per request."""
     configure_logging(settings.log_level, json=settings.log_json)
@@ -58,6 +61,8 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrate_on_start:
             upgrade_to_head(service, migrations, database)
+        for hook in on_start:
+            hook(database, settings)
         stop = asyncio.Event()
         running = list(consumers(app)) if consumers else []
         tasks = [asyncio.create_task(consumer.run(stop)) for consumer in running]
@@ -77,6 +82,7 @@ def create_service_app(
         lifespan=lifespan,
         openapi_tags=openapi_tags,
         generate_unique_id_function=operation_id_of,
+        redirect_slashes=False,  # a redirect would name the service's internal address
     )
     app.state.settings = settings
     app.state.database = database
@@ -91,6 +97,13 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(RejectNulMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.max_body_bytes,
+        limits={**(body_limits or {}), **settings.body_limits},
+        max_headers=settings.max_headers,
+        max_header_bytes=settings.max_header_bytes,
+    )
     app.add_middleware(RequestContextMiddleware, service=service)
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     return app

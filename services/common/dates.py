@@ -1,7 +1,10 @@
 """Asia/Shanghai calendar dates of UTC moments."""
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Final
+from typing import Annotated, Any, Final
+
+from pydantic import BeforeValidator
 
 # China has kept UTC+8 without daylight saving since 1991.
 SHANGHAI: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -12,3 +15,19 @@ def shanghai_date(moment: datetime) -> date:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(SHANGHAI).date()
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_only(value: Any) -> Any:
+    # Lax pydantic reads `20150101` or `1` as Unix time; a date in a URL is YYYY-MM-DD only.
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    if isinstance(value, int | float):
+        raise ValueError("a date is written YYYY-MM-DD, not as a number")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+"""A date in a path or query: `YYYY-MM-DD` only, never a number."""

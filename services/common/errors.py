@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import Send
 
 from services.common.links import link
@@ -153,6 +154,18 @@ class TooManyRequests(DomainError):
     """The caller went over a rate limit; `Retry-After` says when to come back."""
 
     status, code = 429, "too_many_requests"
+
+
+class PayloadTooLarge(DomainError):
+    """The request body is larger than its route accepts."""
+
+    status, code = 413, "payload_too_large"
+
+
+class HeadersTooLarge(DomainError):
+    """The request carries too many headers or too many header bytes."""
+
+    status, code = 431, "headers_too_large"
 
 
 class InternalError(DomainError):
@@ -466,8 +479,15 @@ async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The caller hung up mid-body: not an error; the answer goes nowhere (nginx's 499).
+    log.info("caller hung up on %s %s", request.method, request.url.path[:256])
+    return Response(status_code=499)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error of `app` answer as problem+json."""
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(DataError, _unstorable_value)
     app.add_exception_handler(OverflowError, _unstorable_value)  # SQLite: int beyond 64 bits
     app.add_exception_handler(DomainError, _domain_error)

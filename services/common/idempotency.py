@@ -172,7 +172,9 @@ def idempotent(*, required: bool = True) -> Callable[..., Awaitable[Idempotency 
                 raise IdempotencyKeyRequired("This operation requires an Idempotency-Key header.")
             return None
         uow = require_unit_of_work(request)
-        body = await request.body()
+        # A route that streamed its body to disk (an import) leaves its digest instead.
+        streamed: str | None = getattr(request.state, "body_sha256", None)
+        body = streamed.encode() if streamed is not None else await request.body()
         await run_in_threadpool(
             _claim,
             session,

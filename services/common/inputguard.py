@@ -13,8 +13,15 @@ from services.common.errors import FieldError, NulCharacter, problem_body, send_
 from services.common.links import link
 from services.common.requestctx import current_request_id
 
-JSON_TYPES = (b"application/json", b"application/merge-patch+json")
 MAX_INSPECTED_BODY = 1 << 20  # larger JSON bodies are refused by the routes' own limits
+
+
+def is_json(content_type: bytes) -> bool:
+    """Whether a body of this type is parsed as JSON: `application/json` or any `…+json`."""
+    media = content_type.split(b";")[0].strip().lower()
+    return media == b"application/json" or (
+        media.startswith(b"application/") and media.endswith(b"+json")
+    )
 
 
 def _nul_path(value: Any, path: str) -> str | None:
@@ -73,7 +80,7 @@ class RejectNulMiddleware:
             )
             return
         content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
-        if content_type.split(b";")[0].strip().lower() not in JSON_TYPES:
+        if not is_json(content_type):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []

@@ -7,6 +7,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 from pythonjsonlogger.json import JsonFormatter
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.errors import internal_error_body, log_unexpected, send_problem
@@ -25,6 +26,8 @@ LATENCY = Histogram(
 )
 
 access_log = logging.getLogger("access")
+log = logging.getLogger("services.request")
+MAX_LOGGED = 256  # characters of a caller-chosen value in a log line
 
 
 class _RequestIdFilter(logging.Filter):
@@ -90,15 +93,27 @@ class RequestContextMiddleware:
             await send(message)
 
         started_response = False
+        hung_up = False
 
         async def send_tracked(message: Message) -> None:
             nonlocal started_response
             started_response = started_response or message["type"] == "http.response.start"
             await send_with_id(message)
 
+        async def receive_tracked() -> Message:
+            nonlocal hung_up
+            message = await receive()
+            hung_up = hung_up or message["type"] == "http.disconnect"
+            return message
+
         try:
-            await self.app(scope, receive, send_tracked)
+            await self.app(scope, receive_tracked, send_tracked)
         except Exception as exc:
+            if hung_up or isinstance(exc, ClientDisconnect):
+                # The caller went away (nginx's 499): nothing failed here, no one to answer.
+                status = 499
+                log.info("caller hung up on %s %s", scope["method"], scope["path"][:MAX_LOGGED])
+                return
             log_unexpected(scope["method"], scope["path"], exc)
             if started_response:
                 raise
@@ -118,7 +133,7 @@ class RequestContextMiddleware:
                 extra={
                     "service": self.service,
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": scope["path"][:MAX_LOGGED],
                     "route": template,
                     "status": status,
                     "latency_ms": round(elapsed * 1000, 2),

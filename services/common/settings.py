@@ -38,6 +38,18 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     events_page_max: int = 1000
+    max_body_bytes: int = Field(
+        default=1 << 20, ge=1024, description="Largest request body of a route with no own limit."
+    )
+    max_headers: int = Field(default=100, ge=16, description="Most request headers (else 431).")
+    max_header_bytes: int = Field(
+        default=16 * 1024, ge=1024, description="Most bytes of request headers in all (else 431)."
+    )
+    body_limits: dict[str, int] = Field(
+        default_factory=dict,
+        description="Path prefix → largest request body in bytes, over the service's defaults "
+        "(e.g. the registry's imports take 64 MiB).",
+    )
     gateway_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The gateway this service reads other services' feeds through.",

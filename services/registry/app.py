@@ -9,7 +9,9 @@ from services.registry.calendar.router import router as calendar_router
 from services.registry.calendar.service import readiness_warnings
 from services.registry.complaints.router import router as complaints_router
 from services.registry.enterprises.router import router as enterprises_router
+from services.registry.imports.parse import MAX_BYTES
 from services.registry.imports.router import router as imports_router
+from services.registry.imports.run import interrupt_orphans
 from services.registry.indicators.router import router as indicators_router
 from services.registry.monitoring.router import router as monitoring_router
 from services.registry.reference.router import router as reference_router
@@ -40,4 +42,6 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         ],
         readiness_warnings=readiness_warnings,
         migrations=MIGRATIONS,
+        body_limits={"/v1/imports": MAX_BYTES},
+        on_start=[interrupt_orphans],
     )

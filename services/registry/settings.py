@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ServiceSettings
@@ -16,6 +17,13 @@ class RegistrySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
 
     id_number_key: str = DEV_ID_NUMBER_KEY
+    import_orphan_grace_seconds: float = Field(
+        default=0,
+        ge=0,
+        description="At start-up, queued or running imports silent this long are marked "
+        "interrupted: 0 with one registry process (none of its jobs can still run); with "
+        "several, above a batch's duration (a few seconds).",
+    )
 
     def default_secrets(self) -> list[str]:
         """The JWKS default, and the key that protects legal representatives' ID numbers."""

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.gateway.conftest import TRANSPORTS, RunningGateway
+from tests.gateway.conftest import TRANSPORTS, RunningGateway, StartGateway
 
 
 @pytest.fixture(params=TRANSPORTS)
@@ -15,7 +15,8 @@ def upstream_transport(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def test_request_body_and_query_are_forwarded(gw: RunningGateway) -> None:
+def test_request_body_and_query_are_forwarded(start_gateway: StartGateway) -> None:
+    gw = start_gateway(body_limits={"/registry/v1/echo": 4 << 20})  # the default is 1 MiB
     headers = {"X-API-Key": gw.key_for("admin")}
     body = os.urandom(3_000_000)
 

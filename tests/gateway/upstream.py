@@ -5,7 +5,7 @@ import hashlib
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from services.common.errors import install_problem_handlers
@@ -110,6 +110,15 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
                 yield b"x" * n
 
         return StreamingResponse(chunks(), media_type="application/octet-stream")
+
+    @app.get("/v1/misbound", operation_id="misbound", summary="Another request's answer")
+    def misbound() -> Response:
+        return Response(b"{}", media_type="application/json", headers={"X-Request-ID": "req_other"})
+
+    @app.get("/v1/cookies", operation_id="cookies", summary="Internal headers and a cookie")
+    def cookies() -> Response:
+        headers = {"Set-Cookie": "session=internal; Path=/", "X-Powered-By": "internal"}
+        return Response(b"{}", media_type="application/json", headers=headers)
 
     @app.get("/readyz", operation_id="readyz", summary="Ready")
     def readyz() -> dict[str, str]:

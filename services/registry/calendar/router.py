@@ -1,10 +1,10 @@
 """HTTP routes of the working-day calendar."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from services.common.dates import IsoDate
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.unitofwork import UnitOfWorkRoute
@@ -65,7 +65,7 @@ def put_calendar_year(
     responses=problem_responses(401, 403, 422),
 )
 def put_calendar_day(
-    day: Annotated[date, Path(description="The date.", examples=["2015-10-01"])],
+    day: Annotated[IsoDate, Path(description="The date.", examples=["2015-10-01"])],
     body: CalendarDayUpdate,
     session: SessionDep,
     _client: AdminScope,

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from services.common.dates import IsoDate
 from services.registry.enterprises.rules import EMAIL_PATTERN, MAX_EMPLOYEES, MAX_FEN, is_email
 from services.registry.sizing import SizeClass
 
@@ -280,8 +281,8 @@ class EnterpriseFilters(BaseModel):
     industry: str | None = None
     size_class: SizeClass | None = None
     status: Status | None = None
-    founded_from: date | None = None
-    founded_to: date | None = None
+    founded_from: IsoDate | None = None
+    founded_to: IsoDate | None = None
     name: str | None = None
     legal_rep_id_number: str | None = None
 

@@ -45,12 +45,6 @@ class UnsupportedMediaType(DomainError):
     status, code = 415, "unsupported_media_type"
 
 
-class PayloadTooLarge(DomainError):
-    """The upload is larger than one import takes."""
-
-    status, code = 413, "payload_too_large"
-
-
 class MissingFile(Unprocessable):
     """A form upload without its `file` field."""
 

@@ -7,7 +7,8 @@ from sqlmodel import Field, SQLModel
 from services.common.models import UTCDateTime, utc_column
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
-INTERRUPTED = "interrupted"  # shown, never stored: a queued or running job whose worker went silent
+# Stored at start-up for jobs the last process left unfinished; shown for a silent worker.
+INTERRUPTED = "interrupted"
 
 
 class ImportJob(SQLModel, table=True):

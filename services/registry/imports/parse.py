@@ -1,10 +1,9 @@
 """Parsing an upload: its media type, size, encoding, header and records (no validation)."""
 
 import csv
-import hashlib
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel
 
@@ -14,7 +13,6 @@ from services.registry.imports.errors import (
     InvalidEncoding,
     InvalidHeader,
     MalformedCsv,
-    PayloadTooLarge,
     TooManyRows,
     UnsupportedMediaType,
 )
@@ -84,61 +82,72 @@ class Upload:
         return self.line_numbers[index] if self.line_numbers is not None else index + 1
 
 
-def _csv_records(text: str) -> tuple[tuple[str, ...], list[Any]]:
-    """The header and the non-empty rows; a 422 naming the line the CSV reader gave up on."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _too_many() -> TooManyRows:
+    return TooManyRows(f"An import may have at most {MAX_ROWS} rows; this one has more.")
+
+
+def _csv_records(text: IO[str]) -> tuple[tuple[str, ...], list[Any]]:
+    """The header and the non-empty rows, counted as they are read; a 422 naming the line the
+    CSV reader gave up on, or `too_many_rows` at the first row beyond the limit."""
+    reader = csv.reader(text)
+    records: list[Any] = []
     try:
         header = tuple(name.strip() for name in next(reader, []))
-        records: list[Any] = [row for row in reader if row]
+        for row in reader:
+            if row:
+                if len(records) == MAX_ROWS:
+                    raise _too_many()
+                records.append(row)
     except csv.Error as exc:
         raise MalformedCsv(f"The CSV file is malformed at line {reader.line_num}: {exc}.") from exc
     return header, records
 
 
-def _jsonl_records(text: str) -> tuple[list[str], list[int]]:
-    """The non-blank lines and their line numbers (split on LF only, never inside JSON strings)."""
+def _jsonl_records(text: IO[str]) -> tuple[list[str], list[int]]:
+    """The non-blank lines and their line numbers (split on LF only, never inside JSON strings),
+    counted as they are read."""
     records: list[str] = []
     numbers: list[int] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.endswith("\r"):
-            line = line[:-1]
+    for number, line in enumerate(text, start=1):
+        line = line.removesuffix("\n").removesuffix("\r")
         if line.strip(" \t\r"):
+            if len(records) == MAX_ROWS:
+                raise _too_many()
             records.append(line)
             numbers.append(number)
     return records, numbers
 
 
-def parse_upload(*, body: bytes, content_type: str) -> Upload:
-    """Split an upload into records, refusing an unknown type, a bad header or too many rows."""
+def parse_upload(*, file: IO[bytes], content_type: str, sha256: str) -> Upload:
+    """Split an upload (a file on disk, read once from its start) into records, refusing an
+    unknown type, a bad header or too many rows before more than the limit is held."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media not in CSV_TYPES and media not in JSONL_TYPES:
         raise UnsupportedMediaType(
             "Send the register as text/csv or application/x-ndjson (JSON Lines).",
         )
-    if len(body) > MAX_BYTES:
-        raise PayloadTooLarge(f"An import may be at most {MAX_BYTES} bytes.")
+    file.seek(0)
+    # newline="" lets the CSV reader see CR, LF and CRLF as written; JSON Lines end at LF only.
+    newline = "" if media in CSV_TYPES else "\n"
+    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline=newline)
     try:
-        text = body.decode("utf-8-sig")
+        if media in CSV_TYPES:
+            header, records = _csv_records(text)
+            missing = [name for name in REQUIRED if name not in header]
+            unknown = [name for name in header if name not in COLUMNS]
+            if missing or unknown or len(set(header)) != len(header):
+                raise InvalidHeader(
+                    f"The CSV header must name the columns {', '.join(COLUMNS)}; missing: "
+                    f"{', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'}."
+                )
+            upload = Upload("csv", header, records, sha256)
+        else:
+            lines, numbers = _jsonl_records(text)
+            upload = Upload("jsonl", COLUMNS, lines, sha256, numbers)
     except UnicodeDecodeError as exc:
         raise InvalidEncoding("The file is not UTF-8 text.") from exc
-    digest = hashlib.sha256(body).hexdigest()
-    if media in CSV_TYPES:
-        header, records = _csv_records(text)
-        missing = [name for name in REQUIRED if name not in header]
-        unknown = [name for name in header if name not in COLUMNS]
-        if missing or unknown or len(set(header)) != len(header):
-            raise InvalidHeader(
-                f"The CSV header must name the columns {', '.join(COLUMNS)}; "
-                f"missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'}."
-            )
-        upload = Upload("csv", header, records, digest)
-    else:
-        lines, numbers = _jsonl_records(text)
-        upload = Upload("jsonl", COLUMNS, lines, digest, numbers)
+    finally:
+        text.detach()
     if not upload.records:
         raise EmptyImport("The file has no rows.")
-    if len(upload.records) > MAX_ROWS:
-        raise TooManyRows(
-            f"An import may have at most {MAX_ROWS} rows; this one has {len(upload.records)}."
-        )
     return upload

@@ -1,18 +1,23 @@
 """HTTP routes of bulk imports."""
 
-from typing import Annotated, Literal
+import hashlib
+import tempfile
+from collections.abc import AsyncIterator
+from typing import IO, Annotated, Literal, NamedTuple
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from services.common.db import SessionDep
-from services.common.errors import problem_responses
+from services.common.errors import PayloadTooLarge, problem_responses
 from services.common.idempotency import Idempotency, idempotent
 from services.common.links import link
 from services.common.openapi import answer_headers
 from services.common.unitofwork import UnitOfWorkRoute
 from services.registry.imports import service
 from services.registry.imports.dependencies import Department, Importer, Reader
-from services.registry.imports.errors import MissingFile, PayloadTooLarge, UnsupportedMediaType
+from services.registry.imports.errors import MissingFile, UnsupportedMediaType
 from services.registry.imports.parse import CSV_TYPES, JSONL_TYPES, MAX_BYTES, parse_upload
 from services.registry.imports.run import start_import
 from services.registry.imports.schemas import CSV_EXAMPLE, JSONL_EXAMPLE, ImportJobPublic
@@ -20,6 +25,14 @@ from services.registry.settings import IdKey
 
 router = APIRouter(tags=["imports"], route_class=UnitOfWorkRoute)
 OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
+
+
+class Spooled(NamedTuple):
+    """An upload on disk: the open file, its media type, its SHA-256."""
+
+    file: IO[bytes]
+    content_type: str
+    sha256: str
 
 
 ImportFormat = Literal["csv", "jsonl"]
@@ -47,37 +60,61 @@ def _format_of(media: str | None, filename: str | None) -> ImportFormat | None:
     return None
 
 
-async def upload(request: Request, format: FormatQuery = None) -> tuple[bytes, str]:
-    """The uploaded file and its media type: a raw body, a binary body or a form's `file`."""
+async def _spool(chunks: AsyncIterator[bytes], file: IO[bytes]) -> str:
+    """Write the chunks to `file` as they come, refusing past `MAX_BYTES`; their SHA-256."""
+    digest = hashlib.sha256()
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_BYTES:
+            raise PayloadTooLarge(f"An import may be at most {MAX_BYTES} bytes.")
+        digest.update(chunk)
+        await run_in_threadpool(file.write, chunk)
+    return digest.hexdigest()
+
+
+async def _form_file_chunks(part: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await part.read(1 << 20):
+        yield chunk
+
+
+async def upload(request: Request, format: FormatQuery = None) -> AsyncIterator[Spooled]:
+    """The uploaded file, streamed to a temporary file (never held in memory), with its media
+    type and SHA-256: a raw body, a binary body or a form's `file`."""
     declared = request.headers.get("content-length")
     if declared and declared.isascii() and declared.isdigit() and int(declared) > MAX_BYTES:
         raise PayloadTooLarge(f"An import may be at most {MAX_BYTES} bytes.")
     content_type = request.headers.get("content-type", "")
     media = content_type.split(";", 1)[0].strip().lower()
-    if media == "multipart/form-data":
-        await request.body()  # cached first: the Idempotency-Key hashes the same bytes
-        form = await request.form(max_files=1, max_fields=1)
-        file = form.get("file")
-        if file is None or isinstance(file, str):
-            raise MissingFile.for_field(
-                "body.file", "Send the register as the form's `file` field."
+    with tempfile.TemporaryFile(prefix="import-") as file:
+        if media == "multipart/form-data":
+            # Starlette spools the form's file to disk past 1 MiB.
+            form = await request.form(max_files=1, max_fields=1)
+            part = form.get("file")
+            if part is None or isinstance(part, str):
+                raise MissingFile.for_field(
+                    "body.file", "Send the register as the form's `file` field."
+                )
+            sha256 = await _spool(_form_file_chunks(part), file)
+            chosen = format or _format_of(part.content_type, part.filename)
+        else:
+            sha256 = await _spool(request.stream(), file)
+            # text/csv or application/x-ndjson as the body itself; the service refuses others
+            chosen = format if media == "application/octet-stream" else None
+            if media != "application/octet-stream":
+                request.state.body_sha256 = sha256  # what the Idempotency-Key hashes
+                yield Spooled(file, content_type, sha256)
+                return
+        request.state.body_sha256 = sha256
+        if chosen is None:
+            raise UnsupportedMediaType(
+                "Name the file's format with ?format=csv or ?format=jsonl (or upload it as "
+                "text/csv or application/x-ndjson)."
             )
-        body = await file.read(MAX_BYTES + 1)
-        chosen = format or _format_of(file.content_type, file.filename)
-    elif media == "application/octet-stream":
-        body = await request.body()
-        chosen = format
-    else:  # text/csv or application/x-ndjson as the body itself; the service refuses others
-        return await request.body(), content_type
-    if chosen is None:
-        raise UnsupportedMediaType(
-            "Name the file's format with ?format=csv or ?format=jsonl (or upload it as "
-            "text/csv or application/x-ndjson)."
-        )
-    return body, MEDIA_TYPES[chosen]
+        yield Spooled(file, MEDIA_TYPES[chosen], sha256)
 
 
-Upload = Annotated[tuple[bytes, str], Depends(upload)]
+Upload = Annotated[Spooled, Depends(upload)]
 
 
 @router.post(
@@ -143,8 +180,7 @@ def create_import(
     response: Response,
     background: BackgroundTasks,
 ) -> ImportJobPublic:
-    body, content_type = file
-    upload = parse_upload(body=body, content_type=content_type)
+    upload = parse_upload(file=file.file, content_type=file.content_type, sha256=file.sha256)
     job = service.create_import(session=session, client=client, upload=upload)
     response.headers["Location"] = link(request.scope, f"/v1/imports/{job.id}")
     # Runs once the response is sent, so after the unit of work committed the queued job.

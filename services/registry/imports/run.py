@@ -2,12 +2,14 @@
 
 import logging
 import threading
+from datetime import timedelta
 from typing import Any
 
 from services.common.clock import utcnow
 from services.common.db import Database
+from services.common.settings import ServiceSettings
 from services.registry.enterprises.rules import today
-from services.registry.imports import write
+from services.registry.imports import service, write
 from services.registry.imports.models import FAILED, RUNNING, SUCCEEDED
 from services.registry.imports.parse import Upload
 from services.registry.imports.validate import validate_batch
@@ -20,6 +22,15 @@ BATCH_SIZE = 5_000
 def _set_status(database: Database, job_id: str, **values: Any) -> None:
     with database.transaction() as session:
         write.set_status(session=session, job_id=job_id, **values)
+
+
+def interrupt_orphans(database: Database, settings: ServiceSettings) -> None:
+    """At start-up: jobs a stopped process left queued or running are marked interrupted."""
+    grace = timedelta(seconds=getattr(settings, "import_orphan_grace_seconds", 0))
+    with database.transaction() as session:
+        orphans = service.interrupt_orphans(session=session, silent_for=grace)
+    if orphans:
+        log.warning("marked %d unfinished import(s) interrupted at start-up", orphans)
 
 
 def start_import(

@@ -74,6 +74,28 @@ def shown_status(job: ImportJob, *, now: datetime | None = None) -> str:
     return job.status
 
 
+def interrupt_orphans(*, session: Session, silent_for: timedelta) -> int:
+    """Store `interrupted` on queued or running jobs whose worker is gone; how many there were."""
+    now = utcnow()
+    jobs = (
+        session.execute(select(ImportJob).where(col(ImportJob.status).in_((QUEUED, RUNNING))))
+        .scalars()
+        .all()
+    )
+    orphans = 0
+    for job in jobs:
+        last_sign = as_utc(job.heartbeat_at or job.created_at)
+        if last_sign is not None and now - last_sign < silent_for:
+            continue
+        job.status = INTERRUPTED
+        job.finished_at = now
+        job.error = "The registry stopped while this import ran; rows filed before it stay filed."
+        session.add(job)
+        orphans += 1
+    session.flush()
+    return orphans
+
+
 def to_public(job: ImportJob, rejections: list[ImportRejectionPublic]) -> ImportJobPublic:
     """The API view of a job."""
     percent = 100 if job.total_rows == 0 else job.processed_rows * 100 // job.total_rows

@@ -1,0 +1,254 @@
+"""Bounded requests and answers bound to their requests, through a running gateway."""
+
+import base64
+import io
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from gateway.auth.scopes import rule_for
+from tests.gateway.conftest import TRANSPORTS, RunningGateway, StartGateway, Upstream
+
+MIB = 1 << 20
+
+
+@pytest.fixture(params=TRANSPORTS)
+def upstream_transport(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on both upstream transports."""
+    return str(request.param)
+
+
+def _chunks(total: int, size: int = 256 * 1024):  # type: ignore[no-untyped-def]
+    sent = 0
+    while sent < total:
+        yield b"x" * min(size, total - sent)
+        sent += size
+
+
+def test_a_chunked_body_over_the_limit_is_413_while_streaming(gw: RunningGateway) -> None:
+    headers = {"X-API-Key": gw.key_for("admin")}
+    answer = gw.http.post("/registry/v1/echo", content=_chunks(8 * MIB), headers=headers)
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["code"] == "payload_too_large"
+    # Within the limit, a chunked body still passes whole.
+    fine = gw.http.post("/registry/v1/echo", content=_chunks(MIB - 10), headers=headers)
+    assert fine.status_code == 200 and fine.json()["body_length"] == MIB - 10
+
+
+def test_a_declared_body_over_the_limit_never_reaches_the_service(
+    gw: RunningGateway, registry_upstream: Upstream
+) -> None:
+    headers = {"X-API-Key": gw.key_for("admin")}
+    hits = registry_upstream.hits
+    answer = gw.http.post("/registry/v1/echo", content=b"x" * (2 * MIB), headers=headers)
+    assert answer.status_code == 413 and answer.json()["code"] == "payload_too_large"
+    assert registry_upstream.hits == hits
+
+
+def test_route_classes_have_their_own_configurable_limits(start_gateway: StartGateway) -> None:
+    gw = start_gateway(max_body_bytes=64 * 1024, body_limits={"/registry/v1/echo": 3 * MIB})
+    headers = {"X-API-Key": gw.key_for("admin")}
+    big = gw.http.post("/registry/v1/echo", content=_chunks(2 * MIB), headers=headers)
+    assert big.status_code == 200 and big.json()["body_length"] == 2 * MIB
+    other = gw.http.post("/credit/v1/echo", content=_chunks(100 * 1024), headers=headers)
+    assert other.status_code == 413
+    # The gateway's own routes are bounded too (the admin API, the token endpoint).
+    own = gw.http.post(
+        "/admin/v1/clients", content=b"{" + b" " * (100 * 1024) + b"}", headers=gw.admin_headers
+    )
+    assert own.status_code == 413 and own.json()["code"] == "payload_too_large"
+
+
+def test_long_paths_answer_414_before_any_lookup(gw: RunningGateway) -> None:
+    long_path = "/registry/v1/enterprises/" + "a" * 60_000
+    answers = [gw.http.get(long_path + str(n)).status_code for n in range(20)]
+    assert answers == [414] * 20
+    problem = gw.http.get(long_path).json()
+    assert problem["code"] == "uri_too_long" and "a" * 100 not in json.dumps(problem)
+    assert gw.http.get("/admin/v1/clients?q=" + "b" * 8000).status_code == 414
+    # The route table is matched by pattern, never cached by the caller's path.
+    assert not hasattr(rule_for, "cache_info")
+    assert rule_for("registry", "/v1/enterprises/x").name == "registry.enterprises"  # type: ignore[union-attr]
+
+
+def test_anonymous_refusals_count_against_the_address(start_gateway: StartGateway) -> None:
+    gw = start_gateway(rate_limit_public="5/minute")
+    statuses = [gw.http.get("/registry/v1/echo").status_code for _ in range(8)]
+    assert statuses == [401] * 5 + [429] * 3
+    # A valid key from the same address is not refused.
+    assert gw.http.get("/registry/v1/echo", headers={"X-API-Key": gw.key_for("bank")}).is_success
+
+
+def test_an_answer_echoing_another_request_id_is_502_and_dropped(gw: RunningGateway) -> None:
+    headers = {"X-API-Key": gw.key_for("bank")}
+    answer = gw.http.get("/registry/v1/misbound", headers=headers)
+    assert answer.status_code == 502, answer.text
+    assert answer.json()["code"] == "upstream_answer_mismatch"
+    transport = gw.gateway.upstreams["registry"].transport
+    assert transport.in_flight() == 0
+    # The next caller gets its own answer on a fresh connection.
+    mine = gw.http.get("/registry/v1/echo", headers={**headers, "X-Request-ID": "req_mine_12345"})
+    assert mine.status_code == 200 and mine.headers["x-request-id"] == "req_mine_12345"
+
+
+def test_cookies_and_internal_headers_never_reach_the_caller(gw: RunningGateway) -> None:
+    answer = gw.http.get("/registry/v1/cookies", headers={"X-API-Key": gw.key_for("bank")})
+    assert answer.status_code == 200
+    assert "set-cookie" not in answer.headers and "x-powered-by" not in answer.headers
+
+
+def test_an_upstream_redirect_never_names_the_internal_address(gw: RunningGateway) -> None:
+    # The echo service still redirects a trailing slash (FastAPI's default).
+    answer = gw.http.get("/registry/v1/echo/", headers={"X-API-Key": gw.key_for("bank")})
+    assert answer.status_code == 307
+    location = answer.headers["location"]
+    internal = urlsplit(gw.settings.registry_url).netloc
+    assert internal not in location and location == "/registry/v1/echo"
+
+
+def test_internal_tokens_live_sixty_seconds(gw: RunningGateway) -> None:
+    assert gw.settings.internal_token_ttl_seconds == 60
+    seen = gw.http.get("/registry/v1/echo", headers={"X-API-Key": gw.key_for("bank")}).json()
+    token = seen["headers"]["authorization"].split(" ", 1)[1]
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    assert claims["exp"] - claims["iat"] == 60
+
+
+def test_a_caller_hanging_up_mid_body_is_a_499_at_info(
+    gw: RunningGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    key = gw.key_for("admin")
+    with socket.create_connection((urlsplit(gw.url).hostname, urlsplit(gw.url).port)) as sock:
+        sock.sendall(
+            b"POST /registry/v1/echo HTTP/1.1\r\nHost: x\r\nX-API-Key: " + key.encode() + b"\r\n"
+            b"Content-Length: 100000\r\n\r\n" + b"x" * 1000
+        )
+        time.sleep(0.2)
+    deadline = time.monotonic() + 5
+    while not any("hung up" in r.getMessage() for r in caplog.records):
+        assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+        time.sleep(0.05)
+    # The gateway's line, and the echo service's own (the kernel's handler) when the gateway's
+    # upstream request is cut short too: both INFO.
+    assert {r.levelname for r in caplog.records if "hung up" in r.getMessage()} == {"INFO"}
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    metrics = gw.http.get("/metrics", headers=gw.admin_headers).text
+    counted = [line for line in metrics.splitlines() if line.startswith("gateway_requests_total")]
+    assert any('status="499"' in line for line in counted), counted
+    assert not any('status="500"' in line for line in counted), counted
+
+
+def test_an_enterprise_client_needs_a_valid_uscc(gw: RunningGateway) -> None:
+    refused = gw.http.post(
+        "/admin/v1/clients",
+        json={"name": "firm", "kind": "enterprise", "org": "91140105MA0KDE119X"},
+        headers=gw.admin_headers,
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "body.org"
+    assert refused.json()["code"] == "invalid_uscc"
+    assert gw.create_client("enterprise", org="91140105MA0KDE119Q")["client"]["org"]
+
+
+def test_the_merged_openapi_documents_the_gateways_own_answers(gw: RunningGateway) -> None:
+    spec = gw.http.get("/openapi.json").json()
+    operation = spec["paths"]["/registry/v1/echo"]["get"]
+    assert {"414", "429", "502", "503", "504"} <= set(operation["responses"])
+    with_body = [
+        op
+        for path in spec["paths"].values()
+        for op in path.values()
+        if isinstance(op, dict) and "requestBody" in op and "responses" in op
+    ]
+    for op in with_body:
+        if op.get("operationId", "").startswith(("registry", "credit")):
+            assert "413" in op["responses"], op.get("operationId")
+
+
+def test_logged_paths_are_truncated(start_gateway: StartGateway) -> None:
+    gw = start_gateway(access_log=True)
+    lines = io.StringIO()
+    access_log = gw.gateway.proxy.access_log
+    access_log.stream = lines
+    path = "/registry/v1/enterprises/" + "z" * 3000
+    assert gw.http.get(path).status_code == 401
+    access_log.flush()
+    logged = [json.loads(line) for line in lines.getvalue().splitlines()]
+    assert logged and all(len(entry["path"]) <= 256 for entry in logged)
+    assert logged[-1]["path"].startswith("/registry/v1/enterprises/zzz")
+
+
+@pytest.fixture
+def double_answering_upstream() -> Iterator[str]:
+    """A raw HTTP/1.1 upstream that answers `/v1/double` twice: its own answer, then, when the
+    next request arrives on the kept-alive connection, a late one before that request's own."""
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def answer(conn: socket.socket, request_id: bytes, body: bytes) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-request-id: "
+            + request_id
+            + b"\r\ncontent-length: %d\r\n\r\n" % len(body)
+            + body
+        )
+
+    def serve_one(conn: socket.socket) -> None:
+        buffer = b""
+        late = False
+        with conn:
+            while not stop.is_set():
+                while b"\r\n\r\n" not in buffer:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                fields = dict(
+                    line.split(b": ", 1) for line in head.split(b"\r\n")[1:] if b": " in line
+                )
+                request_id = {k.lower(): v for k, v in fields.items()}.get(b"x-request-id", b"-")
+                if late:  # the earlier request's second answer, just as the next one arrives
+                    answer(conn, b"req_late_answer_0001", b'{"for": "req_late_answer_0001"}')
+                    late = False
+                answer(conn, request_id, b'{"for": "%s"}' % request_id)
+                late = b"/v1/double" in head.split(b"\r\n", 1)[0]
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.close()
+
+
+def test_a_late_answer_never_reaches_the_next_caller(
+    start_gateway: StartGateway, double_answering_upstream: str
+) -> None:
+    gw = start_gateway(registry_url=double_answering_upstream, retry_attempts=1)
+    first = {"X-API-Key": gw.key_for("bank"), "X-Request-ID": "req_first_caller_01"}
+    second = {"X-API-Key": gw.key_for("bank"), "X-Request-ID": "req_second_caller_02"}
+    answered = gw.http.get("/registry/v1/double", headers=first)
+    assert answered.status_code == 200 and answered.json() == {"for": "req_first_caller_01"}
+    for _ in range(3):
+        mine = gw.http.get("/registry/v1/mine", headers=second)
+        assert mine.status_code == 200, mine.text
+        assert mine.json() == {"for": "req_second_caller_02"}
