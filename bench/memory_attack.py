@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.servers import free_port, stop, uvicorn, wait_until_up
+from bench.servers import free_port, reset_peak, status_kib, stop, uvicorn, wait_until_up
 from services.common.db import Database
 from services.common.migrations import upgrade_to_head
 from services.registry.app import MIGRATIONS
@@ -39,21 +39,6 @@ from services.registry.app import MIGRATIONS
 ADMIN_KEY = "bench-bootstrap-admin-" + "0123456789abcdef" * 2
 MIB = 1 << 20
 TARGET_MIB = 50
-
-
-def _status_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/{pid}/status")
-
-
-def _reset_peak(pid: int) -> bool:
-    try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 def chunked_post(host: str, port: int, path: str, total: int) -> tuple[int | None, int]:
@@ -147,14 +132,14 @@ async def token_flood(base: str, client_id: str, secret: str, concurrency: int) 
 def measure(pids: dict[str, int], attack: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
     """Run `attack`; each process's resting RSS, peak RSS and growth in MiB."""
     time.sleep(1)
-    resting = {name: _status_kib(pid, "VmRSS") for name, pid in pids.items()}
-    reset = all(_reset_peak(pid) for pid in pids.values())
+    resting = {name: status_kib(pid, "VmRSS") for name, pid in pids.items()}
+    reset = all(reset_peak(pid) for pid in pids.values())
     started = time.perf_counter()
     outcome = attack()
     seconds = time.perf_counter() - started
     figures: dict[str, Any] = {"seconds": round(seconds, 2), "peak_reset": reset}
     for name, pid in pids.items():
-        peak = _status_kib(pid, "VmHWM")
+        peak = status_kib(pid, "VmHWM")
         figures[name] = {
             "resting_mib": round(resting[name] / 1024, 1),
             "peak_mib": round(peak / 1024, 1),

@@ -21,25 +21,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.servers import PYTHON, free_port, stop, uvicorn, wait_until_up
+from bench.servers import PYTHON, free_port, reset_peak, status_kib, stop, uvicorn, wait_until_up
 
 ADMIN_KEY = "bench-bootstrap-admin-" + "0123456789abcdef" * 2
-
-
-def _status_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/{pid}/status")
-
-
-def _reset_peak(pid: int) -> bool:
-    """Reset VmHWM to the current RSS (Linux ≥ 4.0: write 5 to clear_refs), if allowed."""
-    try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 async def _flood(base: str, client_id: str, secret: str, concurrency: int) -> dict[int, int]:
@@ -109,12 +93,12 @@ def main() -> int:
         # One warm-up request each way, then let the process settle.
         asyncio.run(_flood(base, client_id, secret, 2))
         time.sleep(1)
-        resting = _status_kib(gateway.pid, "VmRSS")
-        reset = _reset_peak(gateway.pid)
+        resting = status_kib(gateway.pid, "VmRSS")
+        reset = reset_peak(gateway.pid)
         started = time.perf_counter()
         counts = asyncio.run(_flood(base, client_id, secret, args.concurrency))
         seconds = time.perf_counter() - started
-        peak = _status_kib(gateway.pid, "VmHWM")
+        peak = status_kib(gateway.pid, "VmHWM")
     finally:
         stop(gateway)
     results = {
