@@ -16,6 +16,17 @@ from gateway.openapi.merge import merge
 log = logging.getLogger("gateway.openapi")
 
 
+# The longest wait between tries while a service's spec is missing.
+MAX_RETRY_SECONDS = 5.0
+
+
+def retry_delays(retry: float, refresh_seconds: float) -> tuple[float, float]:
+    """This wait and the next while a spec is missing: doubling, but capped, so a service that
+    is never deployed does not push the others' next try ever further out."""
+    cap = min(MAX_RETRY_SECONDS, refresh_seconds)
+    return min(retry, cap), min(retry * 2, cap)
+
+
 class SpecAggregator:
     """Holds each service's last good spec (memory, and disk when configured)."""
 
@@ -119,9 +130,6 @@ class SpecAggregator:
             if all(self.fetched_ok.get(name, False) for name in self.upstreams):
                 delay, retry = self.refresh_seconds, 0.5
             else:  # e.g. services still starting next to the gateway: don't wait a full period
-                delay, retry = (
-                    min(retry, self.refresh_seconds),
-                    min(retry * 2, self.refresh_seconds),
-                )
+                delay, retry = retry_delays(retry, self.refresh_seconds)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)

@@ -369,3 +369,35 @@ def shared_stack(
         jwks_json=jwks_json,
     ) as running:
         yield running
+
+
+@pytest.fixture
+def registry_settings(database_target: DatabaseTarget, jwks_json: str) -> Any:
+    """A migrated registry's settings (a test module may override them)."""
+    from services.registry import app as registry_app
+    from services.registry.settings import RegistrySettings
+    from tests.support import migrated_settings
+
+    return migrated_settings(
+        RegistrySettings,
+        target=database_target,
+        jwks_json=jwks_json,
+        migrations=registry_app.MIGRATIONS,
+    )
+
+
+@pytest.fixture
+def registry_url(registry_settings: Any) -> Iterator[str]:
+    """The real registry served on a free port."""
+    from services.registry import app as registry_app
+
+    with serve(registry_app.create_app(registry_settings)) as url:
+        yield url
+
+
+@pytest.fixture
+def stack(start_gateway: StartGateway, registry_url: str) -> Iterator[RunningGateway]:
+    """A gateway in front of the real registry; every link it handed out is followed at the end."""
+    running = start_gateway(registry_url=registry_url)
+    yield running
+    running.links.follow(running.http)  # while the registry still runs

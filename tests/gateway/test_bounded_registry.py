@@ -2,7 +2,6 @@
 
 import socket
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,12 +32,6 @@ def registry_settings(database_target: DatabaseTarget, jwks_json: str) -> Regist
         migrations=registry_app.MIGRATIONS,
         body_limits={"/v1/imports": 2 * MIB},
     )
-
-
-@pytest.fixture
-def registry_url(registry_settings: RegistrySettings) -> Iterator[str]:
-    with serve(registry_app.create_app(registry_settings)) as url:
-        yield url
 
 
 @pytest.fixture

@@ -95,3 +95,14 @@ def test_a_service_that_comes_up_late_joins_the_document_soon(
     with serve(echo_app("vouchers", jwks), port):
         # Retried with backoff while a service is missing, not after the hour-long period.
         assert "/vouchers/v1/echo" in _document(gw, "/vouchers/v1/echo", timeout=10)["paths"]
+
+
+def test_missing_specs_are_retried_doubling_up_to_a_cap() -> None:
+    from gateway.openapi.aggregator import MAX_RETRY_SECONDS, retry_delays
+
+    delays, retry = [], 0.5
+    for _ in range(8):
+        delay, retry = retry_delays(retry, 3600)
+        delays.append(delay)
+    assert delays == [0.5, 1.0, 2.0, 4.0, MAX_RETRY_SECONDS, MAX_RETRY_SECONDS, 5.0, 5.0]
+    assert retry_delays(0.5, 0.2) == (0.2, 0.2)  # never longer than the refresh period

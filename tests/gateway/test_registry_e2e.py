@@ -1,36 +1,7 @@
 """The gateway in front of the real registry service: keys in, internal tokens verified there."""
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.conftest import DatabaseTarget
 from tests.contract.openapi_quality import operation_gaps
-from tests.gateway.conftest import RunningGateway, StartGateway
-from tests.servers import serve
-from tests.support import migrated_settings
-
-
-@pytest.fixture
-def registry_url(database_target: DatabaseTarget, jwks_json: str) -> Iterator[str]:
-    from services.registry import app as registry_app
-    from services.registry.settings import RegistrySettings
-
-    settings = migrated_settings(
-        RegistrySettings,
-        target=database_target,
-        jwks_json=jwks_json,
-        migrations=registry_app.MIGRATIONS,
-    )
-    with serve(registry_app.create_app(settings)) as url:
-        yield url
-
-
-@pytest.fixture
-def stack(start_gateway: StartGateway, registry_url: str) -> Iterator[RunningGateway]:
-    running = start_gateway(registry_url=registry_url)
-    yield running
-    running.links.follow(running.http)  # while the registry still runs
+from tests.gateway.conftest import RunningGateway
 
 
 def test_a_key_reaches_the_registry(stack: RunningGateway) -> None:

@@ -7,7 +7,6 @@ provisions it, and its consumer reads the registry's feed along the path consume
 import asyncio
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,7 @@ from services.common.consumer import FeedEvent, feed_consumer
 from services.common.db import Database
 from services.credit.app import MIGRATIONS as CREDIT_MIGRATIONS
 from services.credit.settings import CreditSettings
-from tests.conftest import DatabaseTarget
-from tests.gateway.conftest import RunningGateway, StartGateway
-from tests.servers import serve
+from tests.gateway.conftest import RunningGateway
 from tests.support import migrated_settings
 
 USCC = "91140105MA0KDE119Q"
@@ -33,28 +30,6 @@ FILING = {
     "legal_representative": {"name": "张演示", "id_number": "140105198001010011"},
 }  # fmt: skip
 _PARAM = re.compile(r"\{[^}]+\}")
-
-
-@pytest.fixture
-def registry_url(database_target: DatabaseTarget, jwks_json: str) -> Iterator[str]:
-    from services.registry import app as registry_app
-    from services.registry.settings import RegistrySettings
-
-    settings = migrated_settings(
-        RegistrySettings,
-        target=database_target,
-        jwks_json=jwks_json,
-        migrations=registry_app.MIGRATIONS,
-    )
-    with serve(registry_app.create_app(settings)) as url:
-        yield url
-
-
-@pytest.fixture
-def stack(start_gateway: StartGateway, registry_url: str) -> Iterator[RunningGateway]:
-    running = start_gateway(registry_url=registry_url)
-    yield running
-    running.links.follow(running.http)  # while the registry still runs
 
 
 @pytest.fixture
