@@ -30,6 +30,29 @@ def test_update_needs_current_etag(client: TestClient, writer: dict) -> None:
     assert client.get(url, headers=writer).json()["name"] == "b"
 
 
+def test_if_match_star_or_a_listed_current_tag_updates_an_existing_resource(
+    client: TestClient, writer: dict
+) -> None:
+    widget = make(client, writer, "a")
+    url = f"/v1/widgets/{widget['id']}"
+    # RFC 9110 §13.1.1: `*` matches any current representation of an existing resource.
+    star = client.patch(url, json={"name": "b"}, headers={**writer, "If-Match": "*"})
+    assert star.status_code == 200, star.text
+    assert star.json()["name"] == "b" and star.json()["version"] == 2
+    # A list matches when any member is the current strong tag.
+    listed = client.patch(
+        url,
+        json={"name": "c"},
+        headers={**writer, "If-Match": f'"stale.1", {star.headers["etag"]}'},
+    )
+    assert listed.status_code == 200, listed.text
+    assert client.get(url, headers=writer).json()["name"] == "c"
+    missing = client.patch(
+        "/v1/widgets/wid_missing", json={"name": "d"}, headers={**writer, "If-Match": "*"}
+    )
+    assert missing.status_code == 404
+
+
 def test_pages_cover_every_item_once(client: TestClient, writer: dict) -> None:
     made = {make(client, writer, f"w{i}")["id"] for i in range(7)}
     seen: list[str] = []

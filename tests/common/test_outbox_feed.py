@@ -1,5 +1,6 @@
 """The event feed: commit order, paging by `after`, scope, and no event skipped under concurrency."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
@@ -76,3 +77,38 @@ def test_concurrent_writers_never_let_a_reader_skip_an_event(
     for future in futures:
         future.result()  # a writer that failed names its error here, not as a "skipped" event
     assert sorted(seen) == list(range(total))
+
+
+def test_a_later_commit_waits_for_an_earlier_writer_so_the_reader_skips_nothing(
+    kernel_app: FastAPI, client: TestClient, writer: dict
+) -> None:
+    """Deterministic: one writer holds an uncommitted event while another commits a later one.
+
+    On PostgreSQL the sequence hands out `seq` before commit, so without the outbox's writer
+    lock the later event is visible first, the reader moves past it, and the earlier one is
+    never read. On SQLite `BEGIN IMMEDIATE` makes the second writer wait the same way.
+    """
+    database = kernel_app.state.database
+    held = database.session()
+    later_done = threading.Event()
+
+    def write_later() -> None:
+        with database.session() as session:
+            emit(session, "widget.created", {"name": "later"})
+            session.commit()
+        later_done.set()
+
+    try:
+        emit(held, "widget.created", {"name": "earlier"})  # its row (and seq) exists, uncommitted
+        with ThreadPoolExecutor(1) as pool:
+            later = pool.submit(write_later)
+            later_done.wait(timeout=2)  # without the lock the later writer commits at once
+            page = client.get("/v1/events", headers=writer).json()
+            seen = [event["payload"]["name"] for event in page["items"]]
+            held.commit()
+            later.result(timeout=30)
+    finally:
+        held.close()
+    rest = client.get("/v1/events", params={"after": page["next_after"]}, headers=writer).json()
+    seen += [event["payload"]["name"] for event in rest["items"]]
+    assert seen == ["earlier", "later"], f"the reader saw {seen}"

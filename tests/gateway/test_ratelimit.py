@@ -1,5 +1,6 @@
 """Rate limits: RateLimit headers, 429 with Retry-After, recovery; Redis shares counts."""
 
+import asyncio
 import shutil
 import subprocess
 import time
@@ -102,3 +103,57 @@ def test_redis_storage_is_shared_by_replicas(start_gateway: StartGateway, redis_
     assert statuses[:4] == [200] * 4 and statuses[4:] == [429, 429]
     metrics = httpx.get(f"{second.url}/metrics", headers=second.admin_headers).text
     assert "gateway_rate_limit_storage_up 1.0" in metrics
+
+
+def test_route_classes_with_equal_windows_keep_their_own_counters(
+    start_gateway: StartGateway,
+) -> None:
+    # Equal limits and windows per class, so only the class in the counter's key keeps a
+    # client's reads, writes and token requests apart.
+    gw = start_gateway(rate_limit_token="3/hour")
+    created = gw.create_client(
+        "admin",
+        issue_client_secret=True,
+        rate_limits={"read": "3/hour", "write": "3/hour"},
+    )
+    headers = {"X-API-Key": created["api_key"]["key"]}
+    auth = (created["client"]["id"], created["client_secret"])
+    grant = {"grant_type": "client_credentials"}
+    tokens = [gw.http.post("/oauth/token", data=grant, auth=auth).status_code for _ in range(4)]
+    assert tokens == [200, 200, 200, 429]
+    writes = [
+        gw.http.post("/registry/v1/echo", json={}, headers=headers).status_code for _ in range(4)
+    ]
+    assert writes == [200, 200, 200, 429]
+    reads = [gw.http.get("/registry/v1/echo", headers=headers).status_code for _ in range(4)]
+    assert reads == [200, 200, 200, 429]
+
+
+def test_every_route_class_counts_apart_for_the_same_identity() -> None:
+    from gateway.ratelimit.limiter import RateLimiter
+    from gateway.settings import GatewaySettings
+
+    settings = GatewaySettings(
+        environment="test",
+        rate_limit_read="2/day",
+        rate_limit_write="2/day",
+        rate_limit_public="2/day",
+        rate_limit_token="2/day",
+        rate_limit_auth_failures="2/day",
+    )
+    classes = ("read", "write", "public", "token", "auth_failure")
+
+    async def exercise() -> None:
+        limiter = RateLimiter(settings)
+        for spent in classes:
+            who = f"who-{spent}"
+            for _ in range(2):
+                assert (await limiter.hit(identity=who, klass=spent)).allowed
+            assert not (await limiter.hit(identity=who, klass=spent)).allowed
+            for other in classes:
+                if other != spent:
+                    fresh = await limiter.hit(identity=who, klass=other)
+                    assert fresh.allowed, f"{other} counted the hits of {spent}"
+                    assert fresh.state.startswith(f'"{other}";r=1;'.encode()), fresh.state
+
+    asyncio.run(exercise())

@@ -125,3 +125,88 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
         return {"status": "ready"}
 
     return app
+
+
+class CountingUpstream:
+    """A raw HTTP/1.1 upstream that counts the connections it accepts and the requests it gets.
+
+    Connections stay open between requests (keep-alive) until the gateway closes them. A
+    request for `/v1/drop` is read and then its connection is closed without an answer: a
+    failure before any response, which the gateway may retry only for a replayable method.
+    """
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.connections = 0
+        self.requests: list[tuple[str, str]] = []  # (method, path) in arrival order
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        import threading
+
+        self._server.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            with self._lock:
+                self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: Any) -> None:
+        buffer = b""
+        with conn:
+            conn.settimeout(30)
+            while not self._stop.is_set():
+                while b"\r\n\r\n" not in buffer:
+                    try:
+                        data = conn.recv(65536)
+                    except OSError:
+                        return
+                    if not data:
+                        return
+                    buffer += data
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _version = lines[0].split(" ", 2)
+                fields = {
+                    name.strip().lower(): value.strip()
+                    for name, _, value in (line.partition(":") for line in lines[1:])
+                }
+                length = int(fields.get("content-length", "0"))
+                while len(buffer) < length:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                buffer = buffer[length:]
+                with self._lock:
+                    self.requests.append((method, path.split("?", 1)[0]))
+                if path.startswith("/v1/drop"):
+                    return  # closed without an answer
+                body = b'{"ok": true}'
+                request_id = fields.get("x-request-id", "-").encode("latin-1")
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                    b"x-request-id: " + request_id + b"\r\n"
+                    b"content-length: %d\r\n\r\n" % len(body) + body
+                )
+
+    def hits(self, method: str, path: str) -> int:
+        """How many requests for `method path` arrived."""
+        with self._lock:
+            return self.requests.count((method, path))
+
+    def close(self) -> None:
+        """Stop accepting; open connections end when the gateway closes them."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._server.close()

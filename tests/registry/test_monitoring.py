@@ -622,6 +622,82 @@ def test_one_suppressed_district_takes_the_next_smallest_with_it(
     assert derived == revenue["xiaodian"] + revenue["jinyuan"] != revenue["jinyuan"]
 
 
+def _assert_every_shown_actual_has_the_minimum(
+    public: dict[str, Any], progress: dict[str, Any]
+) -> None:
+    """No actual is shown that fewer than the disclosure minimum of enterprises reported."""
+    minimum = public["disclosure_minimum"]
+    full = _units(progress)
+    for unit, body in _units(public).items():
+        for metric in ("revenue_fen", "new_jobs", "tech_contract_turnover_fen", "patents_held"):
+            if body[metric]["actual"] is not None:
+                reporting = full[unit][metric]["reporting_enterprises"]
+                assert reporting >= minimum, (unit, metric, reporting)
+
+
+def test_an_actual_shows_from_the_disclosure_minimum_of_reporters_and_not_below(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    admin = registry_headers(kind="admin")
+    stats = _dept(registry_headers, "statistics")
+    revenue: dict[str, int] = {}
+    # Xiaodian exactly at the minimum (3); Yingze and Jinyuan one below it (2 each), which
+    # together are two districts and four enterprises, so no further district is withheld.
+    for n, district in (
+        *((300 + i, "xiaodian") for i in range(3)),
+        *((310 + i, "yingze") for i in range(2)),
+        *((320 + i, "jinyuan") for i in range(2)),
+    ):
+        body = filing(n, district=district)
+        response = registry_client.post("/v1/enterprises", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        revenue[district] = revenue.get(district, 0) + 1_000_000 * n
+        _post(
+            registry_client,
+            stats,
+            body["uscc"],
+            year=2016,
+            source="statistics",
+            revenue_fen=1_000_000 * n,
+        )
+    public = registry_client.get("/v1/public/monitoring/summary", params={"year": 2016}).json()
+    progress = registry_client.get(
+        "/v1/monitoring/progress", params={"year": 2016}, headers=registry_headers()
+    ).json()
+    assert public["disclosure_minimum"] == 3
+    reporting = {
+        u: body["revenue_fen"]["reporting_enterprises"] for u, body in _units(progress).items()
+    }
+    assert (reporting["xiaodian"], reporting["yingze"], reporting["jinyuan"]) == (3, 2, 2)
+    _assert_every_shown_actual_has_the_minimum(public, progress)
+    _assert_no_suppressed_actual_derivable(public, progress)
+    units = {u: body["revenue_fen"] for u, body in _units(public).items()}
+    for below in ("yingze", "jinyuan"):
+        assert units[below]["suppressed"] is True, below
+        assert units[below]["actual"] is None and units[below]["completion_percent"] is None
+    assert units["xiaodian"]["suppressed"] is False
+    assert units["xiaodian"]["actual"] == revenue["xiaodian"]
+    assert units["city"]["suppressed"] is False
+    assert units["city"]["actual"] == sum(revenue.values())
+
+
+@pytest.mark.parametrize("year", [2015, 2016])
+def test_every_shown_actual_in_the_sample_has_the_minimum_of_reporters(
+    registry_client: TestClient,
+    registry_headers: RegistryHeaders,
+    mon_dataset: None,
+    year: int,
+) -> None:
+    public = registry_client.get("/v1/public/monitoring/summary", params={"year": year}).json()
+    progress = registry_client.get(
+        "/v1/monitoring/progress", params={"year": year}, headers=registry_headers()
+    ).json()
+    assert any(
+        body[m]["actual"] is not None for body in _units(public).values() for m in ("revenue_fen",)
+    )
+    _assert_every_shown_actual_has_the_minimum(public, progress)
+
+
 def test_progress_compares_the_city_with_the_plans_2014_baseline(
     registry_client: TestClient, registry_headers: RegistryHeaders, mon_dataset: None
 ) -> None:

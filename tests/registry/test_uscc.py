@@ -1,6 +1,7 @@
 """Unified social credit code validation (GB 32100-2015, GB 11714)."""
 
 import pytest
+from stdnum.cn import uscc as stdnum_uscc
 
 from services.registry.uscc import (
     CHARSET,
@@ -95,15 +96,82 @@ def test_bad_codes_name_position_and_rule(code: str, position: int | None, rule:
     assert not is_valid_uscc(code)
 
 
+# Registration authorities (position 1) and their organisation categories (position 2), written
+# from GB 32100-2015 table 1 (1, 5, 9, Y) and the codes the standardisation administration
+# assigned later (2, 3, 4, 6, 7, 8, A, N); not read from the production table.
+AUTHORITY_CATEGORIES = {
+    "1": (
+        "机构编制",
+        {"1": "机关", "2": "事业单位", "3": "中央编办直接管理机构编制的群众团体", "9": "其他"},
+    ),
+    "2": ("外交", {"1": "外国常住新闻机构", "9": "其他"}),
+    "3": (
+        "司法行政",
+        {
+            "1": "律师执业机构",
+            "2": "公证处",
+            "3": "基层法律服务所",
+            "4": "司法鉴定机构",
+            "5": "仲裁委员会",
+            "9": "其他",
+        },
+    ),
+    "4": ("文化", {"1": "外国在华文化中心", "9": "其他"}),
+    "5": ("民政", {"1": "社会团体", "2": "民办非企业单位", "3": "基金会", "9": "其他"}),
+    "6": (
+        "旅游",
+        {
+            "1": "外国旅游部门常驻代表机构",
+            "2": "港澳台地区旅游部门常驻内地(大陆)代表机构",
+            "9": "其他",
+        },
+    ),
+    "7": ("宗教", {"1": "宗教活动场所", "2": "宗教院校", "9": "其他"}),
+    "8": ("工会", {"1": "基层工会", "9": "其他"}),
+    "9": ("工商", {"1": "企业", "2": "个体工商户", "3": "农民专业合作社"}),
+    "A": ("中央军委改革和编制办公室", {"1": "军队事业单位", "9": "其他"}),
+    "N": (
+        "农业",
+        {"1": "组级集体经济组织", "2": "村级集体经济组织", "3": "乡镇级集体经济组织", "9": "其他"},
+    ),
+    "Y": ("其他", {"1": "其他"}),
+}
+
+
 def test_every_authority_category_pair_is_accepted_and_others_rejected() -> None:
     body = "440300708461136"
     for authority in CHARSET:
         for category in CHARSET:
             first17 = authority + category + body
-            code = first17 + uscc_check_character(first17)
-            known = REGISTRATION_AUTHORITIES.get(authority)
-            expected = known is not None and category in known.categories
+            code = first17 + stdnum_uscc.calc_check_digit(first17)  # an independent check
+            known = AUTHORITY_CATEGORIES.get(authority)
+            expected = known is not None and category in known[1]
             assert is_valid_uscc(code) is expected, code
+            if not expected:
+                with pytest.raises(UsccError) as caught:
+                    validate_uscc(code)
+                assert caught.value.position == (2 if known else 1), code
+
+
+def test_the_authority_table_names_what_the_standard_names() -> None:
+    assert {
+        code: (a.name_zh, dict(a.categories)) for code, a in REGISTRATION_AUTHORITIES.items()
+    } == AUTHORITY_CATEGORIES
+
+
+@pytest.mark.parametrize("code", sorted(PUBLISHED_CODES))
+def test_published_codes_agree_with_stdnum(code: str) -> None:
+    assert stdnum_uscc.is_valid(code)
+    assert stdnum_uscc.calc_check_digit(code[:17]) == uscc_check_character(code[:17])
+
+
+def test_check_character_agrees_with_stdnum_over_generated_codes() -> None:
+    import random
+
+    rng = random.Random(32100)
+    for _ in range(3000):
+        first17 = "".join(rng.choice(CHARSET) for _ in range(17))
+        assert uscc_check_character(first17) == stdnum_uscc.calc_check_digit(first17), first17
 
 
 def _substitutions(code: str) -> list[tuple[int, str]]:

@@ -10,6 +10,8 @@ from functools import lru_cache
 from operator import mul
 from typing import Final
 
+from stdnum import numdb
+
 from services.common.clock import utcnow
 from services.common.dates import shanghai_date
 from services.registry.reference.districts import DISTRICTS_BY_CODE
@@ -21,6 +23,7 @@ _INDUSTRY: Final = re.compile(r"(?P<section>[A-T])?(?P<digits>\d{2,4})")
 _ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK: Final = "10X98765432"
 _ASCII_DIGITS: Final = re.compile(r"[0-9]+")
+_CN_LOC: Final = numdb.get("cn/loc")  # GB/T 2260 divisions, with the years each was in use
 
 # The contact e-mail rule (schema pattern and the check both the API and the import run).
 EMAIL_PATTERN: Final = r"^[^@\s]+@[^@\s]+$"
@@ -142,22 +145,59 @@ def normalise_id_number(number: str) -> str:
     return number.strip().upper()
 
 
-def id_number_issue(number: str) -> Issue | None:
-    """An `invalid_id_number` issue unless this is an 18-character resident ID (GB 11643)."""
+def id_number_issue(number: str, *, on: date | None = None) -> Issue | None:
+    """An `invalid_id_number` issue unless this is an 18-character resident ID (GB 11643).
+
+    Positions 1–6 must be a GB/T 2260 division not abolished before the birth year (a code
+    created later is fine: the number is assigned when the person registers), 7–14 a real
+    birth date no later than `on` (today in Taiyuan), 18 the check character.
+    """
     value = normalise_id_number(number)
     if len(value) != 18 or not is_ascii_digits(value[:17]):
-        return Issue(
-            "legal_representative.id_number",
-            "invalid_id_number",
-            "a resident ID number has 17 digits and a check character",
+        return _id_issue("a resident ID number has 17 digits and a check character")
+    born = _birth_date(value[6:14])
+    if born is None:
+        return _id_issue(f"positions 7–14 (birth date): {value[6:14]} is not a date")
+    if born > (on or today()):
+        return _id_issue(f"positions 7–14 (birth date): {born.isoformat()} is in the future")
+    if not _region_known(value[:6], born.year):
+        return _id_issue(
+            f"positions 1–6 (region): {value[:6]} is not a GB/T 2260 division code "
+            f"in use in {born.year} or later"
         )
-    if value[17] != id_check_character(value[:17]):
-        return Issue(
-            "legal_representative.id_number",
-            "invalid_id_number",
-            "the check character of the resident ID number is wrong",
+    expected = id_check_character(value[:17])
+    if value[17] != expected:
+        return _id_issue(
+            f"position 18 (check character): should be {expected!r}, got {value[17]!r}"
         )
     return None
+
+
+def _id_issue(message: str) -> Issue:
+    return Issue("legal_representative.id_number", "invalid_id_number", message)
+
+
+def _birth_date(yyyymmdd: str) -> date | None:
+    try:
+        return date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _region_known(code: str, birth_year: int) -> bool:
+    # python-stdnum's GB/T 2260 table: a county is "name" or "[start-end]name" for each
+    # period the code was in use; province-only matches (e.g. 149999) are no county.
+    for _prefix, properties in _CN_LOC.info(code):
+        for county in properties.get("county", "").split(","):
+            if not county:
+                continue
+            if not county.startswith("["):
+                return True
+            end = county[1:].split("]", 1)[0].split("-", 1)[1]
+            if not end or int(end) >= birth_year:
+                return True
+    return False
 
 
 def hash_id_number(key: bytes, number: str) -> str:

@@ -1,0 +1,69 @@
+"""The upstream pool, seen from an upstream that counts connections and requests: connections
+are reused, not past the keep-alive, and only replayable methods are retried."""
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.gateway.conftest import TRANSPORTS, StartGateway
+from tests.gateway.upstream import CountingUpstream
+
+
+@pytest.fixture(params=TRANSPORTS)
+def upstream_transport(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on both upstream transports."""
+    return str(request.param)
+
+
+@pytest.fixture
+def counting() -> Iterator[CountingUpstream]:
+    upstream = CountingUpstream()
+    try:
+        yield upstream
+    finally:
+        upstream.close()
+
+
+def test_sequential_requests_share_one_pooled_connection(
+    start_gateway: StartGateway, counting: CountingUpstream
+) -> None:
+    gw = start_gateway(registry_url=counting.url, upstream_keepalive_seconds=30)
+    headers = {"X-API-Key": gw.key_for("bank")}
+    assert gw.http.get("/registry/v1/items", headers=headers).status_code == 200
+    opened = counting.connections  # the first request's (and the start-up document fetch's)
+    for _ in range(9):
+        assert gw.http.get("/registry/v1/items", headers=headers).status_code == 200
+    assert counting.hits("GET", "/v1/items") == 10
+    new = counting.connections - opened
+    assert new == 0, f"{new} new connections for 9 sequential requests"
+
+
+def test_an_idle_connection_is_not_reused_past_the_keepalive(
+    start_gateway: StartGateway, counting: CountingUpstream
+) -> None:
+    gw = start_gateway(registry_url=counting.url, upstream_keepalive_seconds=0.3)
+    headers = {"X-API-Key": gw.key_for("bank")}
+    assert gw.http.get("/registry/v1/items", headers=headers).status_code == 200
+    opened = counting.connections
+    assert gw.http.get("/registry/v1/items", headers=headers).status_code == 200
+    assert counting.connections == opened  # within the keep-alive: reused
+    time.sleep(0.8)
+    assert gw.http.get("/registry/v1/items", headers=headers).status_code == 200
+    assert counting.hits("GET", "/v1/items") == 3
+    assert counting.connections == opened + 1, "an idle connection was reused past the keep-alive"
+
+
+def test_a_failed_get_is_retried_and_a_failed_post_never(
+    start_gateway: StartGateway, counting: CountingUpstream
+) -> None:
+    gw = start_gateway(registry_url=counting.url, retry_attempts=1)
+    headers = {"X-API-Key": gw.key_for("admin")}
+    got = gw.http.get("/registry/v1/drop", headers=headers)
+    assert got.status_code in (502, 503), got.text
+    # Asked again (aiohttp itself also re-sends a replayable request once on a reused
+    # connection the upstream closed, so it may count 4).
+    assert counting.hits("GET", "/v1/drop") >= 2
+    posted = gw.http.post("/registry/v1/drop", json={"amount_fen": 1}, headers=headers)
+    assert posted.status_code in (502, 503), posted.text
+    assert counting.hits("POST", "/v1/drop") == 1, "a POST was sent twice"
