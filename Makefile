@@ -6,11 +6,16 @@ UV_VERSION := 0.13.8
 UV := UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv
 PYTEST_WORKERS ?= 2
 TEST_POSTGRES_URL ?=
+COVERAGE ?= 1
+COVERAGE_DIR := var/coverage
+COVERAGE_ARGS := $(if $(filter 1,$(COVERAGE)),--cov --cov-report=json:$(COVERAGE_DIR)/coverage.json)
+# make mutate MUTATE="etag uscc" runs some targets (tools/mutate.py --list names them all).
+MUTATE ?=
 # openapi-typescript (npm, pinned by its package-lock.json) checks the merged OpenAPI in the tests.
 TS_TOOLS := tools/openapi-typescript
 OPENAPI_TS := $(TS_TOOLS)/node_modules/.installed
 
-.PHONY: install run test test-deps lint bench demo clean
+.PHONY: install run test test-deps lint bench mutate demo clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -37,12 +42,15 @@ test-deps: $(OPENAPI_TS)
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx-light || apt-get install -y -qq nginx)
 
+# Branch coverage in every run (COVERAGE=0 skips it); tools/coverage_floor.py holds the floors.
 test: install test-deps
 	@echo "== test suite on $(if $(TEST_POSTGRES_URL),PostgreSQL,SQLite) =="
-	@TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) -q; \
+	@rm -rf $(COVERAGE_DIR) && mkdir -p $(COVERAGE_DIR)
+	@TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) -q $(COVERAGE_ARGS); \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; \
-	exit $$status
+	if [ $$status -ne 0 ]; then exit $$status; fi; \
+	if [ "$(COVERAGE)" = 1 ]; then $(BIN)/python tools/coverage_floor.py $(COVERAGE_DIR)/coverage.json; fi
 
 lint: install
 	$(BIN)/ruff check .
@@ -57,6 +65,10 @@ bench: install
 	$(BIN)/python bench/registry_import.py
 	$(BIN)/python bench/registry_monitoring.py
 	$(BIN)/python bench/memory_attack.py
+
+# Mutation testing of the trust-critical modules (slow: not in CI); prints the survivors.
+mutate: install
+	$(BIN)/python tools/mutate.py $(MUTATE)
 
 demo: run
 

@@ -1,0 +1,305 @@
+"""Mutation testing of the trust-critical modules (`make mutate`): cosmic-ray, each target mutated
+against only the tests that exercise it, in a copy of the tree; prints the surviving mutants.
+
+    python tools/mutate.py                 # every target
+    python tools/mutate.py etag uscc       # some targets
+    python tools/mutate.py --list          # the targets and their tests
+
+A target is files (optionally only some of their functions) and the test files that should kill
+every mutant in them. A survivor that cannot be killed (an equivalent mutant) goes in
+EQUIVALENT with its reason; any other survivor makes the run exit 1.
+"""
+
+import argparse
+import ast
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "mutate"
+TREE = WORK / "tree"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Files to mutate and the tests that exercise them."""
+
+    paths: tuple[str, ...]
+    tests: tuple[str, ...]
+    # Only mutants inside these top-level functions/classes count (all of the file when empty).
+    only: tuple[str, ...] = field(default=())
+
+
+TARGETS: dict[str, Target] = {
+    "idempotency": Target(
+        ("services/common/idempotency.py",),
+        ("tests/common/test_idempotency.py",),
+    ),
+    "etag": Target(
+        ("services/common/etag.py",),
+        ("tests/common/test_etag_pagination.py",),
+    ),
+    "outbox": Target(
+        ("services/common/outbox.py",),
+        ("tests/common/test_outbox_feed.py",),
+    ),
+    "consumer": Target(
+        ("services/common/consumer.py",),
+        ("tests/common/test_consumer.py", "tests/common/test_consumer_auth.py"),
+    ),
+    "identity": Target(
+        ("services/common/identity.py",),
+        ("tests/common/test_identity.py", "tests/common/test_authorize.py"),
+    ),
+    "unitofwork": Target(
+        ("services/common/unitofwork.py",),
+        ("tests/common/test_idempotency.py", "tests/common/test_errors.py"),
+    ),
+    "authenticator": Target(
+        ("gateway/auth/authenticator.py",),
+        ("tests/gateway/test_auth.py", "tests/gateway/test_oauth.py"),
+    ),
+    "scope-check": Target(
+        ("gateway/auth/dependencies.py",),
+        ("tests/gateway/test_auth.py", "tests/gateway/test_admin.py"),
+    ),
+    "limiter": Target(
+        ("gateway/ratelimit/limiter.py",),
+        ("tests/gateway/test_ratelimit.py",),
+    ),
+    "proxy": Target(
+        ("gateway/proxy/handler.py", "gateway/proxy/pool.py", "gateway/proxy/transport.py"),
+        (
+            "tests/gateway/test_proxy.py",
+            "tests/gateway/test_proxy_bounds.py",
+            "tests/gateway/test_proxy_robustness.py",
+        ),
+    ),
+    "uscc": Target(
+        ("services/registry/uscc",),
+        ("tests/registry/test_uscc.py",),
+    ),
+    "id-number": Target(
+        ("services/registry/enterprises/rules.py",),
+        ("tests/registry/test_enterprises.py",),
+        only=("normalise_id_number", "id_number_issue", "hash_id_number", "id_check_character"),
+    ),
+    "size-class": Target(
+        ("services/registry/sizing",),
+        ("tests/registry/test_size_class.py",),
+    ),
+    "public-summary": Target(
+        ("services/registry/monitoring/service.py",),
+        ("tests/registry/test_monitoring.py",),
+        only=("suppressed_units", "summary_of"),
+    ),
+}
+
+# (file, line, operator) -> why no test can tell the mutant from the original.
+EQUIVALENT: dict[tuple[str, int, str], str] = {}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One mutation and what the tests made of it."""
+
+    path: str
+    line: int
+    operator: str
+    outcome: str
+    change: str
+
+
+def copy_tree() -> None:
+    """The tracked files (and untracked, not ignored ones) in a scratch copy that gets mutated."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.split(b"\0")
+    if TREE.exists():
+        shutil.rmtree(TREE)
+    for raw in filter(None, listed):
+        name = raw.decode()
+        source = ROOT / name
+        if source.is_file():
+            target = TREE / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def test_command(target: Target) -> list[str]:
+    """Stop at the first failure: one is enough to kill a mutant."""
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "--no-header",
+        "-p",
+        "no:xdist",
+        *target.tests,
+    ]
+
+
+def line_ranges(path: Path, names: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The line spans of the named top-level definitions in one file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        and node.name in names
+    ]
+
+
+def changed_line(diff: str | None) -> str:
+    """The mutated line as the diff shows it."""
+    for line in (diff or "").splitlines():
+        if line.startswith("+") and not line.startswith("+++"):
+            return line[1:].strip()
+    return ""
+
+
+def run_target(name: str, target: Target, env: dict[str, str]) -> list[Mutant] | str:
+    """Mutate one target; its mutants, or why it could not run."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    command = test_command(target)
+    started = time.monotonic()
+    baseline = subprocess.run(command, cwd=TREE, env=env, capture_output=True, text=True)
+    if baseline.returncode != 0:
+        return f"baseline failed (exit {baseline.returncode}): {baseline.stdout[-400:]}"
+    seconds = time.monotonic() - started
+
+    config = WORK / f"{name}.toml"
+    session = WORK / f"{name}.sqlite"
+    paths = ", ".join(f'"{p}"' for p in target.paths)
+    config.write_text(
+        "[cosmic-ray]\n"
+        f"module-path = [{paths}]\n"
+        f"timeout = {max(30.0, 3 * seconds + 10):.0f}\n"
+        "excluded-modules = []\n"
+        f"test-command = {' '.join(command)!r}\n"
+        '\n[cosmic-ray.distributor]\nname = "local"\n',
+        encoding="utf-8",
+    )
+    cosmic = [sys.executable, "-m", "cosmic_ray.cli"]
+    subprocess.run(
+        [*cosmic, "init", str(config), str(session), "--force"], cwd=TREE, env=env, check=True
+    )
+    if target.only:
+        spans = {
+            str(p.relative_to(TREE)): line_ranges(p, target.only)
+            for path in target.paths
+            for p in ([TREE / path] if (TREE / path).is_file() else (TREE / path).rglob("*.py"))
+        }
+        if not any(spans.values()):
+            return f"none of {', '.join(target.only)} in {' '.join(target.paths)}"
+        with use_db(str(session), WorkDB.Mode.open) as db:
+            for item in list(db.pending_work_items):
+                spec = item.mutations[0]
+                line = spec.start_pos[0]
+                inside = any(a <= line <= b for a, b in spans.get(str(spec.module_path), []))
+                if not inside:
+                    db.set_result(
+                        item.job_id,
+                        WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="outside target"),
+                    )
+    subprocess.run([*cosmic, "exec", str(config), str(session)], cwd=TREE, env=env, check=True)
+
+    mutants = []
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item, result in db.completed_work_items:
+            if result.worker_outcome == WorkerOutcome.SKIPPED:
+                continue
+            spec = item.mutations[0]
+            if result.worker_outcome == WorkerOutcome.NORMAL:
+                outcome = str(result.test_outcome.value)
+            else:
+                outcome = str(result.worker_outcome.value)
+            mutants.append(
+                Mutant(
+                    path=str(spec.module_path),
+                    line=spec.start_pos[0],
+                    operator=spec.operator_name.removeprefix("core/"),
+                    outcome=outcome,
+                    change=changed_line(result.diff),
+                )
+            )
+    return sorted(mutants, key=lambda m: (m.path, m.line, m.operator))
+
+
+def main() -> int:
+    """Run the chosen targets and print the table and the survivors."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("targets", nargs="*", help=f"some of: {', '.join(TARGETS)}")
+    parser.add_argument("--list", action="store_true", help="print the targets and their tests")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated top-level functions: mutate only these (a quick, partial run)",
+    )
+    args = parser.parse_args()
+    if args.list:
+        for name, target in TARGETS.items():
+            part = f" ({', '.join(target.only)})" if target.only else ""
+            print(f"{name:15} {' '.join(target.paths)}{part}\n{'':15} <- {' '.join(target.tests)}")
+        return 0
+    unknown = set(args.targets) - set(TARGETS)
+    if unknown:
+        parser.error(f"unknown target(s): {', '.join(sorted(unknown))}")
+    chosen = args.targets or list(TARGETS)
+    only = tuple(filter(None, args.only.split(",")))
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    copy_tree()
+    # A same-size mutation within the same second would otherwise run a stale .pyc.
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+
+    rows: list[tuple[str, str, int, int, int, int, str]] = []
+    survivors: list[tuple[str, Mutant, str | None]] = []
+    for name in chosen:
+        started = time.monotonic()
+        target = TARGETS[name]
+        if only:
+            target = Target(target.paths, target.tests, only)
+        result = run_target(name, target, env)
+        took = f"{time.monotonic() - started:.0f}s"
+        if isinstance(result, str):
+            rows.append((name, result, 0, 0, 0, 0, took))
+            continue
+        survived = [m for m in result if m.outcome == "survived"]
+        killed = sum(m.outcome == "killed" for m in result)
+        other = len(result) - killed - len(survived)
+        rows.append((name, "ok", len(result), killed, len(survived), other, took))
+        for m in survived:
+            survivors.append((name, m, EQUIVALENT.get((m.path, m.line, m.operator))))
+
+    print("\n== mutation testing (cosmic-ray) ==")
+    print(f"{'target':16}{'mutants':>8}{'killed':>8}{'survived':>9}{'other':>7}{'time':>7}")
+    for name, status, total, n_killed, n_survived, n_other, took in rows:
+        if status != "ok":
+            print(f"{name:16}{status}")
+            continue
+        print(f"{name:16}{total:8}{n_killed:8}{n_survived:9}{n_other:7}{took:>7}")
+    unexplained = [s for s in survivors if s[2] is None]
+    if survivors:
+        print("\nsurviving mutants (target  file:line  operator  mutated line):")
+        for name, m, reason in survivors:
+            note = f"  [equivalent: {reason}]" if reason else ""
+            print(f"  {name:15} {m.path}:{m.line}  {m.operator}  {m.change}{note}")
+    failed = any(status != "ok" for _, status, *_ in rows)
+    return 1 if unexplained or failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
