@@ -545,3 +545,88 @@ def test_a_founding_date_in_the_future_is_422_on_filing_and_update(
         headers={**dept, "If-Match": f'"{uscc}.1"'},
     )
     assert past.status_code == 200, past.text
+
+
+def _unchanged(
+    client: TestClient, headers: dict[str, str], uscc: str, before: dict[str, Any]
+) -> None:
+    """The enterprise, its history and the feed are as they were before a refused update."""
+    after = client.get(f"/v1/enterprises/{uscc}", headers=headers)
+    assert after.status_code == 200 and after.json() == before
+    history = client.get(f"/v1/enterprises/{uscc}/history", headers=headers).json()["items"]
+    assert [h["action"] for h in history] == ["filed"]
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        (
+            {"legal_representative": {"name": "王", "id_number": "140105198001010000"}},
+            "invalid_id_number",
+            "body.legal_representative.id_number",
+        ),
+        ({"industry": "99"}, "unknown_industry", "body.industry"),
+        ({"industry": "70"}, "industry_needs_group", "body.industry"),
+        ({"industry": "66"}, "industry_not_covered", "body.industry"),
+    ],
+)
+def test_patch_with_a_bad_id_number_or_an_unclassifiable_industry_is_422_and_changes_nothing(
+    registry_client: TestClient,
+    registry_headers: RegistryHeaders,
+    change: dict[str, Any],
+    code: str,
+    field: str,
+) -> None:
+    dept = registry_headers()
+    uscc = make_uscc(3)
+    file(registry_client, dept, filing(3))
+    before = registry_client.get(f"/v1/enterprises/{uscc}", headers=dept).json()
+    feed_before = events(registry_client, registry_headers)
+    refused = registry_client.patch(
+        f"/v1/enterprises/{uscc}", json=change, headers={**dept, "If-Match": f'"{uscc}.1"'}
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == code
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [(field, code)]
+    _unchanged(registry_client, dept, uscc, before)
+    assert events(registry_client, registry_headers) == feed_before
+
+
+def test_patch_changes_the_contact_and_records_who_changed_what(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers(client_id="cli_dept_contact")
+    uscc = make_uscc(4)
+    file(registry_client, dept, filing(4))
+    contact = {"name": "赵敏", "phone": "0351-7654321", "email": "new@example.cn"}
+    changed = registry_client.patch(
+        f"/v1/enterprises/{uscc}",
+        json={"contact": contact},
+        headers={**dept, "If-Match": f'"{uscc}.1"'},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["contact"] == contact and changed.json()["version"] == 2
+    assert changed.headers["etag"] == f'"{uscc}.2"'
+    read = registry_client.get(f"/v1/enterprises/{uscc}", headers=dept).json()
+    assert read["contact"] == contact
+    history = registry_client.get(f"/v1/enterprises/{uscc}/history", headers=dept).json()["items"]
+    assert [(h["version"], h["action"], h["actor"], h["fields"]) for h in history] == [
+        (1, "filed", "cli_dept_contact", history[0]["fields"]),
+        (2, "updated", "cli_dept_contact", ["contact.email", "contact.name", "contact.phone"]),
+    ]
+    updated = [
+        e for e in events(registry_client, registry_headers) if e["type"] == "enterprise.updated"
+    ]
+    assert [(e["payload"]["uscc"], e["payload"]["changed"]) for e in updated] == [
+        (uscc, ["contact.email", "contact.name", "contact.phone"])
+    ]
+    # Removing the contact clears it, as one more recorded change.
+    cleared = registry_client.patch(
+        f"/v1/enterprises/{uscc}",
+        json={"contact": None},
+        headers={**dept, "If-Match": f'"{uscc}.2"'},
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["contact"] == {"name": None, "phone": None, "email": None}
+    assert cleared.json()["version"] == 3
