@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import POSTGRES_URL
 from tests.registry.conftest import RegistryHeaders
 from tests.registry.factories import filing, make_id_number, make_uscc
 
@@ -630,3 +631,58 @@ def test_patch_changes_the_contact_and_records_who_changed_what(
     assert cleared.status_code == 200, cleared.text
     assert cleared.json()["contact"] == {"name": None, "phone": None, "email": None}
     assert cleared.json()["version"] == 3
+
+
+def test_two_filings_of_the_same_enterprise_racing_give_one_201_and_one_409(
+    registry_app: Any, registry_headers: RegistryHeaders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import httpx
+
+    from services.registry.enterprises import service
+    from tests.servers import serve
+
+    # On PostgreSQL both requests pass the "already filed?" check before either inserts: the
+    # unique key decides, and the loser must get the same 409 as a late duplicate. SQLite
+    # serialises writers (BEGIN IMMEDIATE), so there the second only starts after the first.
+    overlap = POSTGRES_URL is not None
+    barrier = threading.Barrier(2 if overlap else 1, timeout=10)
+    real_utcnow = service.utcnow
+    calls: list[int] = []
+
+    def after_the_check() -> Any:
+        calls.append(1)
+        if len(calls) <= 2:
+            barrier.wait()
+        return real_utcnow()
+
+    monkeypatch.setattr(service, "utcnow", after_the_check)
+    dept = registry_headers(client_id="cli_racer")
+    body = filing(6)
+    answers: list[httpx.Response] = []
+    with serve(registry_app) as url:
+
+        def post() -> None:
+            answers.append(httpx.post(f"{url}/v1/enterprises", json=body, headers=dept, timeout=30))
+
+        threads = [threading.Thread(target=post) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not barrier.broken and len(calls) == (2 if overlap else 1), calls
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == [201, 409], [answer.text for answer in answers]
+        lost = next(answer for answer in answers if answer.status_code == 409)
+        assert lost.json()["code"] == "enterprise_already_filed"
+        history = httpx.get(f"{url}/v1/enterprises/{body['uscc']}/history", headers=dept)
+        assert [h["action"] for h in history.json()["items"]] == ["filed"]
+        feed = httpx.get(
+            f"{url}/v1/events",
+            params={"limit": 100},
+            headers=registry_headers(scopes=["events:read"]),
+        ).json()["items"]
+        assert [(e["type"], e["payload"]["uscc"]) for e in feed] == [
+            ("enterprise.filed", body["uscc"])
+        ]
