@@ -151,7 +151,7 @@ def test_a_handler_that_raises_applies_nothing_of_its_page_and_is_retried(
             assert consumer.failures >= 3
             assert sorted(applied(consumer_db)) == ["w0", "w1", "w2"]
             first_page_end = _position(consumer_db, "kernel.fragile")
-            assert 0 < first_page_end
+            assert first_page_end > 0
             broken.clear()
             while len(applied(consumer_db)) < 8 and asyncio.get_running_loop().time() < deadline:
                 await asyncio.sleep(0.01)
