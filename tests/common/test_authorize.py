@@ -100,7 +100,7 @@ def test_requirements_are_written_into_the_openapi(things: TestClient) -> None:
 
 
 def test_authorize_needs_something_to_check() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs scopes, kinds or both"):
         authorize()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'superuser' is not a valid ClientKind"):
         authorize(kinds=["superuser"])  # type: ignore[list-item]

@@ -198,3 +198,29 @@ def test_internal_tokens_are_cached(gw: RunningGateway) -> None:
     assert gw.gateway.tokens.minted == before + 1
     assert gw.http.get("/credit/v1/whoami", headers=headers).status_code == 200
     assert gw.gateway.tokens.minted == before + 2  # one per audience
+
+
+def test_expired_key_is_401_and_a_live_one_passes(gw: RunningGateway) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    client_id = gw.create_client("bank")["client"]["id"]
+    url = f"/admin/v1/clients/{client_id}/keys"
+    now = datetime.now(UTC)
+    keys = {}
+    for label, moment in (
+        ("lapsed", now - timedelta(seconds=1)),
+        ("live", now + timedelta(hours=1)),
+    ):
+        created = gw.http.post(
+            url, json={"label": label, "expires_at": moment.isoformat()}, headers=gw.admin_headers
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["expires_at"] is not None
+        keys[label] = created.json()["key"]
+    _problem(
+        gw.http.get("/registry/v1/echo", headers={"X-API-Key": keys["lapsed"]}),
+        401,
+        "invalid_api_key",
+    )
+    live = gw.http.get("/registry/v1/whoami", headers={"X-API-Key": keys["live"]})
+    assert live.status_code == 200 and live.json()["client_id"] == client_id

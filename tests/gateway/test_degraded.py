@@ -66,3 +66,39 @@ def test_lookup_racing_an_invalidation_is_not_cached(gw: RunningGateway, monkeyp
     monkeypatch.setattr(authenticator, "_db", invalidated_meanwhile)
     asyncio.run(authenticator.authenticate(key))
     assert authenticator._keys == {}
+
+
+def test_an_internal_proxy_error_is_a_500_problem_and_the_next_call_passes(
+    gw: RunningGateway,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    headers = {"X-API-Key": gw.key_for("bank")}
+    tokens = gw.gateway.proxy.tokens
+    real = tokens.authorization
+    failures = [RuntimeError("signing failed: secret=hunter2")]
+
+    def once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if failures:
+            raise failures.pop()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tokens, "authorization", once)
+    caplog.set_level("ERROR")
+    upstream = gw.gateway.upstreams["registry"]
+    failed = gw.http.get("/registry/v1/echo", headers={**headers, "X-Request-ID": "req_boom_1"})
+    assert failed.status_code == 500
+    assert failed.headers["content-type"].startswith("application/problem+json")
+    problem = failed.json()
+    assert problem["code"] == "internal_error" and problem["status"] == 500
+    assert problem["request_id"] == failed.headers["x-request-id"] == "req_boom_1"
+    assert problem["instance"] == "/registry/v1/echo"
+    assert "hunter2" not in failed.text
+    assert any("proxy failure" in r.getMessage() for r in caplog.records)
+    # The failure is the gateway's, not the upstream's: its breaker stays closed and the next
+    # call goes through.
+    assert upstream.breaker.admit() == 0
+    after = gw.http.get("/registry/v1/echo", headers=headers)
+    assert after.status_code == 200 and after.json()["path"] == "/v1/echo"
+    metrics = gw.http.get("/metrics", headers=gw.admin_headers).text
+    assert 'client_kind="bank",route="registry.other",status="500"' in metrics

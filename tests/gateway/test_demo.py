@@ -28,16 +28,16 @@ def test_seed_is_idempotent_and_keys_work(
 
 
 def test_seed_refuses_outside_development() -> None:
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="demo data is for development only"):
         seed_demo(GatewaySettings(environment="test"))
 
 
 def test_production_refuses_defaults() -> None:
     from services.common.settings import InsecureConfiguration
 
-    with pytest.raises(InsecureConfiguration):
+    with pytest.raises(InsecureConfiguration, match="signing_key_file is a development default"):
         GatewaySettings(environment="production", database_url="postgresql://x/y")
-    with pytest.raises(InsecureConfiguration):
+    with pytest.raises(InsecureConfiguration, match="bootstrap_admin_key is not a generated key"):
         GatewaySettings(
             environment="production",
             database_url="postgresql://x/y",

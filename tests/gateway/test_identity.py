@@ -72,8 +72,23 @@ def test_public_route_forwards_no_identity(gw: RunningGateway, signing_key: byte
     )
     response = gw.http.get("/registry/v1/echo", headers={"X-Internal-Token": forged})
     assert response.status_code == 401  # not public: no credential
-    ping = gw.http.get("/registry/v1/public/ping", headers={"X-Internal-Token": forged, **SPOOFS})
-    assert ping.status_code == 200
+    spoofs = {**SPOOFS, "X-Internal-Token": forged}
+    echoed = gw.http.get("/registry/v1/public/echo", headers=spoofs)
+    assert echoed.status_code == 200, echoed.text
+    seen = echoed.json()["headers"]
+    # No identity at all reaches the service: neither the caller's nor one the gateway made up.
+    for name in (
+        "authorization",
+        "x-internal-token",
+        "x-client-id",
+        "x-client-kind",
+        "x-client-org",
+        "x-gateway-client",
+        "forwarded",
+        "x-real-ip",
+    ):
+        assert name not in seen, name
+    assert seen["x-forwarded-for"] == "127.0.0.1" and seen["x-request-id"]
 
 
 def test_request_id_and_traceparent_are_passed_on(gw: RunningGateway) -> None:

@@ -111,3 +111,39 @@ def test_suspended_clients_tokens_stop_working(
         401,
         "invalid_client",
     )
+
+
+def test_token_requests_beyond_the_clients_limit_slow_down(start_gateway) -> None:  # type: ignore[no-untyped-def]
+    gw = start_gateway(rate_limit_token="2/minute")
+    created = gw.create_client("bank", issue_client_secret=True)
+    mine = (created["client"]["id"], created["client_secret"])
+    grant = {"grant_type": "client_credentials"}
+    answers = [gw.http.post("/oauth/token", data=grant, auth=mine) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    _error(answers[-1], 429, "slow_down")
+    assert int(answers[-1].headers["retry-after"]) >= 1
+    assert "access_token" not in answers[-1].json()
+    # Counted per client: another client from the same address still gets its token.
+    other = gw.create_client("bank", issue_client_secret=True)
+    theirs = gw.http.post(
+        "/oauth/token", data=grant, auth=(other["client"]["id"], other["client_secret"])
+    )
+    assert theirs.status_code == 200 and theirs.json()["access_token"]
+
+
+def test_a_secret_failing_too_often_slows_down_before_any_lookup(start_gateway) -> None:  # type: ignore[no-untyped-def]
+    gw = start_gateway(rate_limit_auth_failures="2/hour")
+    created = gw.create_client("bank", issue_client_secret=True)
+    client_id = created["client"]["id"]
+    grant = {"grant_type": "client_credentials"}
+    wrong = [
+        gw.http.post("/oauth/token", data=grant, auth=(client_id, "tcs_wrong")) for _ in range(4)
+    ]
+    assert [a.status_code for a in wrong] == [401, 401, 429, 429]
+    _error(wrong[0], 401, "invalid_client")
+    for refused in wrong[2:]:
+        _error(refused, 429, "slow_down")
+        assert int(refused.headers["retry-after"]) >= 1
+    # The right secret of the same client is a different credential: it is not refused.
+    right = gw.http.post("/oauth/token", data=grant, auth=(client_id, created["client_secret"]))
+    assert right.status_code == 200, right.text

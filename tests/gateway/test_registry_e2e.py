@@ -1,7 +1,10 @@
 """The gateway in front of the real registry service: keys in, internal tokens verified there."""
 
+import httpx
+
 from tests.contract.openapi_quality import operation_gaps
 from tests.gateway.conftest import RunningGateway
+from tests.registry.factories import filing, make_uscc
 
 
 def test_a_key_reaches_the_registry(stack: RunningGateway) -> None:
@@ -16,17 +19,47 @@ def test_a_key_reaches_the_registry(stack: RunningGateway) -> None:
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden_client_kind"
 
 
-def test_edge_refuses_and_spoofed_headers_do_not_matter(stack: RunningGateway) -> None:
-    enterprise = {"X-API-Key": stack.key_for("department", org="dept-tax")}
+def test_edge_refuses_and_spoofed_headers_do_not_matter(
+    stack: RunningGateway, registry_url: str
+) -> None:
     targets = {"X-API-Key": stack.key_for("enterprise")}
     edge = stack.http.post("/registry/v1/targets", json={}, headers=targets)
     assert edge.status_code == 403 and edge.json()["code"] == "insufficient_scope"
-    # a spoofed internal token is not what the registry sees: it still answers for the key's client
-    listed = stack.http.get(
-        "/registry/v1/enterprises",
-        headers={**enterprise, "X-Internal-Token": "forged", "X-Client-Kind": "admin"},
+
+    department = {"X-API-Key": stack.key_for("department", org="sme_bureau")}
+    own, other = make_uscc(701), make_uscc(702)
+    for n in (701, 702):
+        filed = stack.http.post("/registry/v1/enterprises", json=filing(n), headers=department)
+        assert filed.status_code == 201, filed.text
+    # A department token signed with the gateway's own key: the registry honours it when it
+    # arrives directly, so the spoof below would change the answer if the gateway passed it on.
+    forged = stack.gateway.signer.mint(
+        sub="cli_forged", kind="department", org="sme_bureau",
+        scopes=["registry:read"], audience="registry",
+    )  # fmt: skip
+    direct = httpx.get(
+        f"{registry_url}/v1/enterprises/{other}", headers={"X-Internal-Token": forged}
     )
+    assert direct.status_code == 200 and direct.json()["uscc"] == other
+
+    spoof = {
+        "X-API-Key": stack.key_for("enterprise", org=own),
+        "X-Internal-Token": forged,
+        "X-Client-Kind": "department",
+        "X-Client-Org": "sme_bureau",
+        "X-Principal": "cli_forged",
+    }
+    # The registry still answers for the key's client: an enterprise seeing only itself.
+    mine = stack.http.get(f"/registry/v1/enterprises/{own}", headers=spoof)
+    assert mine.status_code == 200 and mine.json()["uscc"] == own
+    theirs = stack.http.get(f"/registry/v1/enterprises/{other}", headers=spoof)
+    assert theirs.status_code == 404 and theirs.json()["code"] == "enterprise_not_found"
+    listed = stack.http.get("/registry/v1/enterprises", headers=spoof)
     assert listed.status_code == 200
+    assert [item["uscc"] for item in listed.json()["items"]] == [own]
+    # The same read by a department key does see the other enterprise.
+    seen = stack.http.get(f"/registry/v1/enterprises/{other}", headers=department)
+    assert seen.status_code == 200 and seen.json()["uscc"] == other
 
 
 def test_merged_spec_includes_the_registry(stack: RunningGateway) -> None:

@@ -95,6 +95,10 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
     def ping() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/v1/public/echo", operation_id="public_echo", summary="Echo, without a caller")
+    async def public_echo(request: Request) -> Echo:
+        return await echo_body(request)
+
     @app.get("/v1/slow", operation_id="slow", summary="Answer late")
     async def slow(seconds: float = 1.0) -> dict[str, float]:
         await asyncio.sleep(seconds)

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from fractions import Fraction
 from typing import Final
 
 from sqlalchemy import select
@@ -26,7 +27,9 @@ from services.registry.monitoring.schemas import (
     EnterpriseYearCounts,
     Metric,
     ProgressReport,
+    PublicMetric,
     PublicProgressSummary,
+    PublicUnitSummary,
     UnitProgress,
 )
 from services.registry.monitoring.service import (
@@ -34,9 +37,6 @@ from services.registry.monitoring.service import (
     CITY_NAME_ZH,
     METRICS,
     SOURCE_INDICATOR,
-    _percent,
-    completion,
-    summary_of,
     with_plan_baseline,
 )
 from services.registry.reference.districts import DISTRICTS
@@ -138,6 +138,73 @@ def figures_by_enterprise(
                 figures[name] = sum(values) if name in FLOWS else values[-1]
         out[year][uscc] = figures
     return out
+
+
+# ---- the reference's own arithmetic and suppression (none of the service's code) ----------
+
+# The public must not see an actual from fewer reporting enterprises than this.
+REFERENCE_DISCLOSURE_MINIMUM: Final = 3
+
+
+def _half_up(value: Fraction, places: int) -> Fraction:
+    """`value` rounded half away from zero to `places` decimals."""
+    scale = 10**places
+    scaled = abs(value) * scale
+    whole = scaled.numerator // scaled.denominator
+    if scaled - whole >= Fraction(1, 2):
+        whole += 1
+    return Fraction(whole if value >= 0 else -whole, scale)
+
+
+def _two_places(value: Fraction) -> str:
+    rounded = _half_up(value, 2)
+    sign = "-" if value < 0 else ""  # a small loss stays a loss: "-0.00"
+    hundredths = abs(rounded.numerator * 100 // rounded.denominator)
+    return f"{sign}{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def completion(actual: int | None, target: int | None) -> tuple[str | None, int | None]:
+    """actual / target as a percent with two places and in basis points, rounded half-up."""
+    if actual is None or target in (None, 0):
+        return None, None
+    ratio = Fraction(actual, target)  # type: ignore[arg-type]
+    bp = _half_up(ratio * 10_000, 0)
+    return _two_places(ratio * 100), int(bp)
+
+
+def _percent(part: int, whole: int) -> str | None:
+    return None if whole == 0 else _two_places(Fraction(part * 100, whole))
+
+
+def reference_suppressed(metrics: Mapping[str, Metric]) -> set[str]:
+    """The units whose actual the public must not see, from the rule as published.
+
+    A unit's actual from 1 to minimum−1 reporters is hidden. If some district is hidden and the
+    city is not, districts are hidden too, fewest reporters first (then by code), until at least
+    two are hidden holding at least the minimum of reporters together; with no district left
+    to hide, the city is hidden instead.
+    """
+    minimum = REFERENCE_DISCLOSURE_MINIMUM
+    reporters = {
+        unit: m.reporting_enterprises
+        for unit, m in metrics.items()
+        if unit != CITY and m.actual is not None
+    }
+    too_few = [unit for unit, n in reporters.items() if 1 <= n <= minimum - 1]
+    city = metrics.get(CITY)
+    city_hidden = (
+        city is not None and city.actual is not None and 1 <= city.reporting_enterprises < minimum
+    )
+    hidden = set(too_few) | ({CITY} if city_hidden else set())
+    if not too_few or city_hidden:
+        return hidden
+    candidates = sorted((u for u in reporters if u not in hidden), key=lambda u: (reporters[u], u))
+    for unit in [None, *candidates]:
+        if unit is not None:
+            hidden.add(unit)
+        if len(hidden) >= 2 and sum(reporters[u] for u in hidden) >= minimum:
+            return hidden
+    return hidden | {CITY}
 
 
 # ---- the old monitoring computation ----------------------------------------------------------
@@ -302,8 +369,40 @@ def reference_progress(session: Session, *, year: int) -> ProgressReport:
 
 
 def reference_public_summary(session: Session, *, year: int) -> PublicProgressSummary:
-    """The public view of the reference progress (suppression as the service applies it)."""
-    return summary_of(reference_progress(session, year=year))
+    """The public view of the reference progress, suppressed by `reference_suppressed`."""
+    report = reference_progress(session, year=year)
+    hidden = {
+        metric: reference_suppressed({u.unit: getattr(u, metric) for u in report.units})
+        for metric in METRICS
+    }
+    units = []
+    for u in report.units:
+        shown: dict[str, PublicMetric] = {}
+        for metric in METRICS:
+            m: Metric = getattr(u, metric)
+            secret = u.unit in hidden[metric]
+            shown[metric] = PublicMetric(
+                target=m.target,
+                actual=None if secret else m.actual,
+                completion_percent=None if secret else m.completion_percent,
+                suppressed=secret,
+            )
+        units.append(
+            PublicUnitSummary(
+                unit=u.unit,
+                name_zh=u.name_zh,
+                name_en=u.name_en,
+                **shown,
+                enterprises_filed=u.enterprises.filed,
+                enterprises_active_at_year_end=u.enterprises.active_at_year_end,
+            )
+        )
+    return PublicProgressSummary(
+        year=report.year,
+        generated_at=report.generated_at,
+        disclosure_minimum=REFERENCE_DISCLOSURE_MINIMUM,
+        units=units,
+    )
 
 
 def year_figures_by_enterprise(session: Session) -> dict[tuple[str, int], dict[IndicatorName, int]]:

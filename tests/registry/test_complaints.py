@@ -465,3 +465,51 @@ def test_the_same_calendar_day_recorded_twice_at_once(
     assert statuses == [200, 200]
     items = registry_client.get("/v1/calendar/2030", headers=admin).json()["days"]
     assert [(d["day"], d["name"] in ("A", "B")) for d in items] == [("2030-03-04", True)]
+
+
+def test_a_complaint_changed_concurrently_takes_one_action_and_refuses_the_other(
+    registry_client: TestClient,
+    registry_headers: RegistryHeaders,
+    cmp_clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from tests.conftest import POSTGRES_URL
+
+    me, finance = _me(registry_headers), _dept(registry_headers, "finance")
+    cid = _complain(registry_client, me)["id"]
+    # On PostgreSQL both requests read the complaint (version 1, filed) before either writes;
+    # SQLite serialises writers, so there the second reads what the first wrote.
+    overlap = POSTGRES_URL is not None
+    barrier = threading.Barrier(2 if overlap else 1, timeout=10)
+    calls: list[int] = []
+
+    def after_reading() -> datetime:
+        calls.append(1)
+        if len(calls) <= 2:
+            barrier.wait()
+        return cmp_clock.now
+
+    monkeypatch.setattr(complaints_service, "utcnow", after_reading)
+    answers: list[Any] = []
+
+    def start() -> None:
+        answers.append(
+            registry_client.post(
+                f"/v1/complaints/{cid}/transitions", json={"action": "start"}, headers=finance
+            )
+        )
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not barrier.broken
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code == 409).json()
+    assert refused["code"] == ("concurrent_update" if overlap else "illegal_transition")
+    after = registry_client.get(f"/v1/complaints/{cid}", headers=finance).json()
+    assert after["state"] == "in_progress" and after["version"] == 2
+    assert [h["action"] for h in after["history"]] == ["file", "start"]

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import POSTGRES_URL
 from tests.registry.conftest import RegistryHeaders
 from tests.registry.factories import filing, make_id_number, make_uscc
 
@@ -545,3 +546,143 @@ def test_a_founding_date_in_the_future_is_422_on_filing_and_update(
         headers={**dept, "If-Match": f'"{uscc}.1"'},
     )
     assert past.status_code == 200, past.text
+
+
+def _unchanged(
+    client: TestClient, headers: dict[str, str], uscc: str, before: dict[str, Any]
+) -> None:
+    """The enterprise, its history and the feed are as they were before a refused update."""
+    after = client.get(f"/v1/enterprises/{uscc}", headers=headers)
+    assert after.status_code == 200 and after.json() == before
+    history = client.get(f"/v1/enterprises/{uscc}/history", headers=headers).json()["items"]
+    assert [h["action"] for h in history] == ["filed"]
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        (
+            {"legal_representative": {"name": "王", "id_number": "140105198001010000"}},
+            "invalid_id_number",
+            "body.legal_representative.id_number",
+        ),
+        ({"industry": "99"}, "unknown_industry", "body.industry"),
+        ({"industry": "70"}, "industry_needs_group", "body.industry"),
+        ({"industry": "66"}, "industry_not_covered", "body.industry"),
+    ],
+)
+def test_patch_with_a_bad_id_number_or_an_unclassifiable_industry_is_422_and_changes_nothing(
+    registry_client: TestClient,
+    registry_headers: RegistryHeaders,
+    change: dict[str, Any],
+    code: str,
+    field: str,
+) -> None:
+    dept = registry_headers()
+    uscc = make_uscc(3)
+    file(registry_client, dept, filing(3))
+    before = registry_client.get(f"/v1/enterprises/{uscc}", headers=dept).json()
+    feed_before = events(registry_client, registry_headers)
+    refused = registry_client.patch(
+        f"/v1/enterprises/{uscc}", json=change, headers={**dept, "If-Match": f'"{uscc}.1"'}
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == code
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [(field, code)]
+    _unchanged(registry_client, dept, uscc, before)
+    assert events(registry_client, registry_headers) == feed_before
+
+
+def test_patch_changes_the_contact_and_records_who_changed_what(
+    registry_client: TestClient, registry_headers: RegistryHeaders
+) -> None:
+    dept = registry_headers(client_id="cli_dept_contact")
+    uscc = make_uscc(4)
+    file(registry_client, dept, filing(4))
+    contact = {"name": "赵敏", "phone": "0351-7654321", "email": "new@example.cn"}
+    changed = registry_client.patch(
+        f"/v1/enterprises/{uscc}",
+        json={"contact": contact},
+        headers={**dept, "If-Match": f'"{uscc}.1"'},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["contact"] == contact and changed.json()["version"] == 2
+    assert changed.headers["etag"] == f'"{uscc}.2"'
+    read = registry_client.get(f"/v1/enterprises/{uscc}", headers=dept).json()
+    assert read["contact"] == contact
+    history = registry_client.get(f"/v1/enterprises/{uscc}/history", headers=dept).json()["items"]
+    assert [(h["version"], h["action"], h["actor"], h["fields"]) for h in history] == [
+        (1, "filed", "cli_dept_contact", history[0]["fields"]),
+        (2, "updated", "cli_dept_contact", ["contact.email", "contact.name", "contact.phone"]),
+    ]
+    updated = [
+        e for e in events(registry_client, registry_headers) if e["type"] == "enterprise.updated"
+    ]
+    assert [(e["payload"]["uscc"], e["payload"]["changed"]) for e in updated] == [
+        (uscc, ["contact.email", "contact.name", "contact.phone"])
+    ]
+    # Removing the contact clears it, as one more recorded change.
+    cleared = registry_client.patch(
+        f"/v1/enterprises/{uscc}",
+        json={"contact": None},
+        headers={**dept, "If-Match": f'"{uscc}.2"'},
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["contact"] == {"name": None, "phone": None, "email": None}
+    assert cleared.json()["version"] == 3
+
+
+def test_two_filings_of_the_same_enterprise_racing_give_one_201_and_one_409(
+    registry_app: Any, registry_headers: RegistryHeaders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import httpx
+
+    from services.registry.enterprises import service
+    from tests.servers import serve
+
+    # On PostgreSQL both requests pass the "already filed?" check before either inserts: the
+    # unique key decides, and the loser must get the same 409 as a late duplicate. SQLite
+    # serialises writers (BEGIN IMMEDIATE), so there the second only starts after the first.
+    overlap = POSTGRES_URL is not None
+    barrier = threading.Barrier(2 if overlap else 1, timeout=10)
+    real_utcnow = service.utcnow
+    calls: list[int] = []
+
+    def after_the_check() -> Any:
+        calls.append(1)
+        if len(calls) <= 2:
+            barrier.wait()
+        return real_utcnow()
+
+    monkeypatch.setattr(service, "utcnow", after_the_check)
+    dept = registry_headers(client_id="cli_racer")
+    body = filing(6)
+    answers: list[httpx.Response] = []
+    with serve(registry_app) as url:
+
+        def post() -> None:
+            answers.append(httpx.post(f"{url}/v1/enterprises", json=body, headers=dept, timeout=30))
+
+        threads = [threading.Thread(target=post) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not barrier.broken and len(calls) == (2 if overlap else 1), calls
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == [201, 409], [answer.text for answer in answers]
+        lost = next(answer for answer in answers if answer.status_code == 409)
+        assert lost.json()["code"] == "enterprise_already_filed"
+        history = httpx.get(f"{url}/v1/enterprises/{body['uscc']}/history", headers=dept)
+        assert [h["action"] for h in history.json()["items"]] == ["filed"]
+        feed = httpx.get(
+            f"{url}/v1/events",
+            params={"limit": 100},
+            headers=registry_headers(scopes=["events:read"]),
+        ).json()["items"]
+        assert [(e["type"], e["payload"]["uscc"]) for e in feed] == [
+            ("enterprise.filed", body["uscc"])
+        ]

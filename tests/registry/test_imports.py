@@ -495,3 +495,40 @@ def test_generator_friendly_upload_refusals(
         registry_client.get(f"/v1/enterprises/{register_row(50)['uscc']}", headers=dept).status_code
         == 404
     )
+
+
+def test_a_job_that_stops_on_an_internal_error_is_failed_and_keeps_what_it_filed(
+    registry_client: TestClient, registry_headers: RegistryHeaders, monkeypatch: Any
+) -> None:
+    from services.registry.imports import run
+
+    # The second batch's write fails (say, the database went away mid-import).
+    real_write = run.write.write_batch
+    writes: list[int] = []
+
+    def failing_write(**kwargs: Any) -> None:
+        writes.append(len(writes))
+        if len(writes) == 2:
+            raise RuntimeError("connection lost")
+        real_write(**kwargs)
+
+    monkeypatch.setattr(run, "BATCH_SIZE", 2)
+    monkeypatch.setattr(run.write, "write_batch", failing_write)
+    dept = registry_headers(client_id="cli_importer")
+    rows = [register_row(n) for n in range(5)]
+    job = wait_for(registry_client, dept, start(registry_client, dept, to_csv(rows), CSV))
+    assert job["status"] == "failed", job
+    assert job["error"] == (
+        "The import stopped on an internal error; rows filed before it stay filed."
+    )
+    assert job["finished_at"] is not None and "connection lost" not in json.dumps(job)
+    assert len(writes) == 2  # it stopped at the failure, not after the last batch
+    # The first batch stays filed; nothing of the failed one or after it is.
+    filed = [
+        uscc
+        for uscc in (row["uscc"] for row in rows)
+        if registry_client.get(f"/v1/enterprises/{uscc}", headers=dept).status_code == 200
+    ]
+    assert filed == [rows[0]["uscc"], rows[1]["uscc"]]
+    # A failed job is final: reading it again gives the same answer.
+    assert registry_client.get(f"/v1/imports/{job['id']}", headers=dept).json() == job

@@ -80,7 +80,7 @@ def test_six_city_districts_match_at_one_to_one_and_a_half() -> None:
 def test_reference_data_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         DISTRICTS[0].code = "x"  # type: ignore[misc]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="two positive parts"):
         MatchingRatio(0, 1)
 
 
@@ -119,7 +119,7 @@ def test_units_convert_exactly() -> None:
     assert yi_yuan_to_fen("0.18") == 1_800_000_000
     assert wan_yuan_to_fen("1") == 1_000_000
     assert wan_people("1.54") == 15_400
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not a whole number"):
         wan_people("0.000001")
 
 

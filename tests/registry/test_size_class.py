@@ -1,5 +1,7 @@
 """Size classes under 统计上大中小微型企业划分办法(2017): every row at and around every bound."""
 
+import re
+
 import pytest
 
 from services.registry.reference.industries import DIVISIONS
@@ -195,15 +197,27 @@ def test_industries_outside_the_standard_are_refused(industry: str) -> None:
 
 @pytest.mark.parametrize("industry", ["59", "70", "G59", "K70"])
 def test_divisions_split_between_rows_need_their_group(industry: str) -> None:
-    with pytest.raises(IndustryNeedsGroupError):
+    with pytest.raises(
+        IndustryNeedsGroupError, match=f"division {industry[-2:]} spans several rows"
+    ):
         classify(industry, 5, 0, 0)
 
 
 @pytest.mark.parametrize(
-    "industry", ["", "0", "00", "98", "99", "C", "c39", "39-1", "39111", "A39", "597", "705"]
+    ("industry", "message"),
+    [
+        *(
+            (code, "is not a GB/T 4754-2017 code")
+            for code in ("", "0", "C", "c39", "39-1", "39111")
+        ),
+        *((code, "is not a GB/T 4754-2017 division") for code in ("00", "98", "99")),
+        ("A39", "division 39 belongs to section C, not A"),
+        ("597", "'597' is not a group of division 59"),
+        ("705", "'705' is not a group of division 70"),
+    ],
 )
-def test_unknown_industry_codes_are_refused(industry: str) -> None:
-    with pytest.raises(UnknownIndustryError):
+def test_unknown_industry_codes_are_refused(industry: str, message: str) -> None:
+    with pytest.raises(UnknownIndustryError, match=re.escape(message)):
         classify(industry, 5, 0, 0)
 
 
@@ -240,7 +254,7 @@ def test_assets_are_ignored_where_the_row_does_not_use_them() -> None:
 def test_negative_indicators_are_refused_even_where_unused(
     industry: str, employees: int, revenue: int, assets: int
 ) -> None:
-    with pytest.raises(InvalidIndicatorError):
+    with pytest.raises(InvalidIndicatorError, match=r"must not be negative, got -1"):
         classify(industry, employees, revenue, assets)
 
 

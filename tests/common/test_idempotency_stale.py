@@ -1,0 +1,60 @@
+"""A claim left in progress by a request that died is reclaimed once it is stale, not before."""
+
+from datetime import timedelta
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, update
+
+from services.common.clock import utcnow
+from services.common.idempotency import STALE_AFTER
+from services.common.models import IdempotencyRecord
+from tests.common.kernel_app.app import Widget
+
+
+def _as_if_it_died_mid_request(app: FastAPI, *, age: timedelta) -> None:
+    """Turn the finished request into one whose process died after its claim: the claim stays
+    in progress (from `age` ago) and its work, never committed, is gone."""
+    with app.state.database.session() as session:
+        session.execute(
+            update(IdempotencyRecord).values(
+                state="in_progress",
+                status_code=None,
+                response_body=None,
+                response_headers=None,
+                created_at=utcnow() - age,
+            )
+        )
+        session.execute(delete(Widget))
+        session.commit()
+
+
+def test_a_stale_in_progress_key_is_reclaimed_and_the_work_done_once(
+    kernel_app: FastAPI, client: TestClient, writer: dict[str, str]
+) -> None:
+    headers = {**writer, "Idempotency-Key": "died-1"}
+    first = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert first.status_code == 201, first.text
+
+    # Still fresh: another request with the key must wait, whatever the body's fate.
+    _as_if_it_died_mid_request(kernel_app, age=STALE_AFTER - timedelta(seconds=30))
+    waiting = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert waiting.status_code == 409 and waiting.json()["code"] == "idempotency_in_progress"
+    assert waiting.headers["retry-after"] == "1"
+    assert client.get("/v1/widgets", headers=writer).json()["items"] == []
+
+    # Stale: the retry takes the claim over and does the work, once.
+    _as_if_it_died_mid_request(kernel_app, age=STALE_AFTER + timedelta(seconds=30))
+    retried = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert "idempotent-replayed" not in retried.headers
+    listed = client.get("/v1/widgets", headers=writer).json()["items"]
+    assert [(w["id"], w["name"]) for w in listed] == [(retried.json()["id"], "a")]
+    replay = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert replay.status_code == 201 and replay.json() == retried.json()
+    assert replay.headers["idempotent-replayed"] == "true"
+
+    # A stale claim is still bound to its request: another body is refused, not reclaimed.
+    _as_if_it_died_mid_request(kernel_app, age=STALE_AFTER + timedelta(seconds=30))
+    other = client.post("/v1/widgets", json={"name": "b"}, headers=headers)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
