@@ -96,7 +96,9 @@ class Authenticator:
         if not credential.startswith(self.key_prefix):
             return None
         entry = self._keys.get(hash_api_key(credential))
-        return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+        if entry is None or entry[0] <= time.monotonic() or _lapsed(entry[1]):
+            return None
+        return entry[1]
 
     async def _by_key(self, key: str) -> Caller:
         key_hash = hash_api_key(key)
@@ -118,7 +120,7 @@ class Authenticator:
                     self._remember(self._unknown, key_hash, expiry, limit=_MAX_UNKNOWN)
                 else:
                     self._remember(self._keys, key_hash, (time.monotonic() + self.ttl, caller))
-        if caller is None:
+        if caller is None or _lapsed(caller):  # a cached key may lapse before its entry does
             raise AuthError("invalid_api_key", "The API key is unknown, revoked or expired.")
         if caller.key_id is not None:
             self._used[caller.key_id] = utcnow()
@@ -230,3 +232,9 @@ class Authenticator:
 
         await anyio.to_thread.run_sync(run)
         return len(used)
+
+
+def _lapsed(caller: Caller | None) -> bool:
+    """Whether the API key behind a (cached) caller has expired since it was looked up."""
+    expires_at = caller.key_expires_at if caller is not None else None
+    return expires_at is not None and expires_at <= utcnow()

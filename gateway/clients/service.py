@@ -33,7 +33,9 @@ from services.registry.uscc import is_valid_uscc
 ORG_REQUIRED = frozenset({ClientKind.BANK, ClientKind.PROVIDER, ClientKind.ENTERPRISE})
 
 
-def caller_of(client: Client, *, key_id: str | None = None) -> Caller:
+def caller_of(
+    client: Client, *, key_id: str | None = None, key_expires_at: datetime | None = None
+) -> Caller:
     """The hot-path view of a client."""
     return Caller(
         client_id=client.id,
@@ -43,6 +45,7 @@ def caller_of(client: Client, *, key_id: str | None = None) -> Caller:
         scopes=frozenset(client.scopes),
         rate_limits=dict(client.rate_limits) if client.rate_limits else None,
         key_id=key_id,
+        key_expires_at=key_expires_at,
     )
 
 
@@ -249,7 +252,7 @@ def find_caller_by_key(session: Session, *, key_hash: str) -> Caller | None:
         return None
     if expires_at is not None and expires_at <= utcnow():
         return None
-    return caller_of(client, key_id=key.id)
+    return caller_of(client, key_id=key.id, key_expires_at=expires_at)
 
 
 def find_active_caller(session: Session, *, client_id: str) -> Caller | None:

@@ -224,3 +224,22 @@ def test_expired_key_is_401_and_a_live_one_passes(gw: RunningGateway) -> None:
     )
     live = gw.http.get("/registry/v1/whoami", headers={"X-API-Key": keys["live"]})
     assert live.status_code == 200 and live.json()["client_id"] == client_id
+
+
+def test_a_cached_key_stops_working_when_it_expires(gw: RunningGateway) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    client_id = gw.create_client("bank")["client"]["id"]
+    expires_at = datetime.now(UTC) + timedelta(seconds=2)
+    created = gw.http.post(
+        f"/admin/v1/clients/{client_id}/keys",
+        json={"label": "short", "expires_at": expires_at.isoformat()},
+        headers=gw.admin_headers,
+    )
+    assert created.status_code == 201, created.text
+    headers = {"X-API-Key": created.json()["key"]}
+    # Used while live: the gateway now caches the key (key_cache_ttl_seconds outlives it).
+    assert gw.http.get("/registry/v1/whoami", headers=headers).status_code == 200
+    while datetime.now(UTC) < expires_at + timedelta(milliseconds=50):
+        time.sleep(0.05)
+    _problem(gw.http.get("/registry/v1/whoami", headers=headers), 401, "invalid_api_key")
