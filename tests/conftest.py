@@ -26,7 +26,7 @@ from services.common.tokens import (
     jwks_of,
 )
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL") or None  # `make test` passes it empty for SQLite
 
 
 class Templates:
