@@ -37,6 +37,16 @@ def create_thing(_client: Both) -> dict[str, str]:
     return {}
 
 
+PortalOrStaff = Annotated[
+    Principal, Depends(authorize(kinds=[ClientKind.PORTAL, ClientKind.DEPARTMENT]))
+]
+
+
+@router.get("/v1/things/shared", name="shared_things")
+def shared_things(_staff: Staff, _either: PortalOrStaff) -> dict[str, str]:
+    return {"ok": "yes"}
+
+
 @router.get("/v1/public/things", name="public_things")
 def public_things() -> dict[str, str]:
     return {}
@@ -104,3 +114,19 @@ def test_authorize_needs_something_to_check() -> None:
         authorize()
     with pytest.raises(ValueError, match="'superuser' is not a valid ClientKind"):
         authorize(kinds=["superuser"])  # type: ignore[list-item]
+
+
+def test_stacked_kind_requirements_document_their_intersection(
+    things: TestClient, auth_headers: TokenHeaders
+) -> None:
+    shared = things.get("/openapi.json").json()["paths"]["/v1/things/shared"]["get"]
+    assert shared["x-client-kinds"] == ["department"]  # admin|department ∩ portal|department
+    assert (
+        things.get(
+            "/v1/things/shared", headers=auth_headers("kernel", kind="department")
+        ).status_code
+        == 200
+    )
+    for kind in ("admin", "portal"):
+        refused = things.get("/v1/things/shared", headers=auth_headers("kernel", kind=kind))
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden_client_kind"
