@@ -215,6 +215,7 @@ def auth_headers(signer: InternalTokenSigner) -> TokenHeaders:
         scopes: tuple[str, ...] | list[str] = (),
         client_id: str | None = None,
         ttl_seconds: int = 300,
+        extra: dict[str, Any] | None = None,
     ) -> dict[str, str]:
         token = signer.mint(
             sub=client_id or f"cli_test_{kind}",
@@ -223,6 +224,7 @@ def auth_headers(signer: InternalTokenSigner) -> TokenHeaders:
             scopes=list(scopes),
             audience=audience,
             ttl_seconds=ttl_seconds,
+            extra=extra,
         )
         return {"Authorization": f"Bearer {token}"}
 
