@@ -15,8 +15,8 @@ class ConsentAlreadyRevoked(Conflict):
     code = "consent_already_revoked"
 
 
-class NotYourEnterpriseConsent(Forbidden):
-    """An enterprise or portal grants consents only for the enterprise its token acts for."""
+class NotYourEnterprise(Forbidden):
+    """An enterprise or portal acts only for the enterprise its token names."""
 
     code = "not_your_enterprise"
 

@@ -20,7 +20,7 @@ from services.credit.consents.errors import (
     ConsentNotFound,
     ConsentTooLong,
     ExpiryInPast,
-    NotYourEnterpriseConsent,
+    NotYourEnterprise,
     UnknownEnterprise,
 )
 from services.credit.consents.models import GRANTED, REVOKED, Consent
@@ -84,9 +84,9 @@ def _own_enterprise(client: Principal, uscc: str | None) -> str:
     if client.kind not in ACTS_FOR_ENTERPRISE:
         raise ForbiddenClientKind(f"Clients of kind '{client.kind}' may not grant consents.")
     if not client.org or (client.kind == ClientKind.PORTAL and not client.on_behalf):
-        raise NotYourEnterpriseConsent("Only an enterprise, or a portal on its behalf, consents.")
+        raise NotYourEnterprise("Only an enterprise, or a portal on its behalf, consents.")
     if uscc is not None and uscc != client.org:
-        raise NotYourEnterpriseConsent.for_field(
+        raise NotYourEnterprise.for_field(
             "body.uscc", f"Your token acts for {client.org}, not {uscc}."
         )
     return client.org

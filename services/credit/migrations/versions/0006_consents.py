@@ -1,4 +1,4 @@
-"""Consents: an enterprise authorizes a named bank to read its credit report for one purpose.
+"""Consents (an enterprise authorizes a named bank, for one purpose) and the query log of credit reports.
 
 Revision ID: credit_0006
 Revises: credit_0002
@@ -18,6 +18,23 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('credit_queries',
+    sa.Column('id', sa.String(40), nullable=False),
+    sa.Column('uscc', sa.String(18), nullable=False),
+    sa.Column('bank', sa.String(40), nullable=False),
+    sa.Column('client_id', sa.String(80), nullable=False),
+    sa.Column('purpose', sa.String(32), nullable=False),
+    sa.Column('consent_id', sa.String(40), nullable=True),
+    sa.Column('outcome', sa.String(16), nullable=False),
+    sa.Column('refusal_code', sa.String(40), nullable=True),
+    sa.Column('request_id', sa.String(80), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('credit_queries_pkey'))
+    )
+    with op.batch_alter_table('credit_queries', schema=None) as batch_op:
+        batch_op.create_index('ix_credit_queries_bank_id', ['bank', 'id'], unique=False)
+        batch_op.create_index('ix_credit_queries_uscc_id', ['uscc', 'id'], unique=False)
+
     op.create_table('credit_consents',
     sa.Column('id', sa.String(40), nullable=False),
     sa.Column('uscc', sa.String(18), nullable=False),
@@ -49,3 +66,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_credit_consents_bank')
 
     op.drop_table('credit_consents')
+    with op.batch_alter_table('credit_queries', schema=None) as batch_op:
+        batch_op.drop_index('ix_credit_queries_uscc_id')
+        batch_op.drop_index('ix_credit_queries_bank_id')
+
+    op.drop_table('credit_queries')
