@@ -24,7 +24,7 @@ class CreditReportEnterprisePublic(BaseModel):
     status: str = Field(description="`active` or `deregistered`.")
 
 
-class CreditRecordStatementPublic(BaseModel):
+class CreditReportStatementPublic(BaseModel):
     """The enterprise's statement (异议/说明) attached to a record."""
 
     text: str
@@ -43,7 +43,7 @@ class CreditReportRecordPublic(BaseModel):
     title: str
     loan_status: str | None = None
     disputed: bool = Field(description="An objection against this record is being handled.")
-    statements: list[CreditRecordStatementPublic] = Field(
+    statements: list[CreditReportStatementPublic] = Field(
         default_factory=list, description="The enterprise's statements on it (objections)."
     )
 
