@@ -5,6 +5,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.credit.consents.router import router as consents_router
+from services.credit.queries.router import router as queries_router
+from services.credit.reports.router import router as reports_router
 from services.credit.settings import CreditSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -16,6 +19,6 @@ def create_app(settings: CreditSettings | None = None) -> FastAPI:
         settings=settings or CreditSettings(),
         title="Taiyuan SME credit",
         description="Credit records, ratings, consent-based reports, query logs, objections, the 诚信企业 list, monitoring.",
-        routers=[],
+        routers=[consents_router, reports_router, queries_router],
         migrations=MIGRATIONS,
     )
