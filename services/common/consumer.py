@@ -183,7 +183,7 @@ class FeedConsumer:
         if exists is not None:
             return None  # locked by another replica
         session.execute(
-            dialect_insert(session)(ConsumerCursor.__table__)
+            dialect_insert(session)(ConsumerCursor.__table__)  # type: ignore[attr-defined]
             .values(consumer=self.name, position=0, updated_at=utcnow())
             .on_conflict_do_nothing(index_elements=["consumer"])
         )
