@@ -19,7 +19,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.common.clock import utcnow
 from services.common.consumer import FeedEvent, Handler
@@ -155,8 +155,9 @@ def apply_indicators(session: Session, payload: Mapping[str, Any], *, reported_a
         dialect_insert(session)(IndicatorFiling.__table__)  # type: ignore[attr-defined]
         .values(**values)
         .on_conflict_do_nothing(index_elements=["report_id"])
-    )
-    return bool(getattr(inserted, "rowcount", 0))
+        .returning(col(IndicatorFiling.report_id))
+    ).first()
+    return inserted is not None
 
 
 def registry_handlers(listeners: Iterable[ChangeListener] = ()) -> dict[str, Handler]:
