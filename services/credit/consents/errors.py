@@ -21,12 +21,6 @@ class NotYourEnterprise(Forbidden):
     code = "not_your_enterprise"
 
 
-class UnknownEnterprise(Unprocessable):
-    """The enterprise is not in the register (as the credit service's replica knows it)."""
-
-    code = "unknown_enterprise"
-
-
 class ExpiryInPast(Unprocessable):
     """A consent's last day is before today (Asia/Shanghai)."""
 

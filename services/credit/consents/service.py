@@ -21,7 +21,6 @@ from services.credit.consents.errors import (
     ConsentTooLong,
     ExpiryInPast,
     NotYourEnterprise,
-    UnknownEnterprise,
 )
 from services.credit.consents.models import GRANTED, REVOKED, Consent
 from services.credit.consents.schemas import (
@@ -33,14 +32,9 @@ from services.credit.consents.schemas import (
     ConsentPurpose,
     ConsentState,
 )
-from services.credit.enterprises.models import EnterpriseReplica
+from services.credit.enterprises.service import get_enterprise
 
 ACTS_FOR_ENTERPRISE = frozenset({ClientKind.ENTERPRISE, ClientKind.PORTAL})
-
-
-def _enterprise(session: Session, uscc: str) -> EnterpriseReplica | None:
-    # Private until `services.credit.enterprises.service.get_enterprise` lands (consumers).
-    return session.get(EnterpriseReplica, uscc)
 
 
 def state_of(consent: Consent, at: datetime) -> ConsentState:
@@ -114,10 +108,7 @@ def grant_consent(*, session: Session, client: Principal, data: ConsentCreate) -
     now = utcnow()
     granted_on = shanghai_date(now)
     expires_on = _expiry(granted_on, data.expires_on)
-    if _enterprise(session, uscc) is None:
-        raise UnknownEnterprise.for_field(
-            "body.uscc", f"No enterprise {uscc} in the register (it must have filed first)."
-        )
+    get_enterprise(session=session, uscc=uscc, field="body.uscc")
     consent = Consent(
         id=new_id("cns"),
         uscc=uscc,
