@@ -241,8 +241,8 @@ def repair_credit_record(
     "/v1/public/dishonesty-list",
     name="get_public_dishonesty_list",
     summary="The dishonesty list (严重违法失信名单)",
-    description="No key needed. Enterprises listed for serious violation and dishonesty: since "
-    "when (`listed_on`), why, by which department; `include_removed=true` adds entries that "
+    description="No key needed. Enterprises listed for serious violation and dishonesty, by "
+    "listing date: since when (`listed_on`), why, by which department; `include_removed=true` adds entries that "
     "ended or were repaired, with `removed_on`. Withdrawn records never appear.",
     response_model=Page[PublicListEntry],
     responses=problem_responses(422),

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -790,10 +790,10 @@ def public_list(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[PublicListEntry], str | None]:
-    """One page of a public list (no key): who is on it, since when, why, by whom."""
+    """One page of a public list (no key), by listing date: who, since when, why, by whom."""
     now = today()
     record_type = rules.LISTED_TYPES[which]
-    statement: Select[Any] = (
+    statement = (
         select(CreditRecord, col(EnterpriseReplica.name))
         .join(EnterpriseReplica, col(EnterpriseReplica.uscc) == col(CreditRecord.uscc))
         .where(col(CreditRecord.type) == record_type.value)
@@ -806,9 +806,16 @@ def public_list(
             or_(col(CreditRecord.ended_on).is_(None), col(CreditRecord.ended_on) > now),
         )
     table = CreditRecord.__table__  # type: ignore[attr-defined]
-    statement = paginate(statement, keys=[table.c.id], limit=limit, cursor=cursor)
-    rows = session.execute(statement).all()
-    kept, next_cursor = page_of(rows, limit=limit, key_of=lambda row: [row[0].id])
+    page = paginate(
+        cast(Select[Any], statement),
+        keys=[table.c.occurred_on, table.c.id],
+        limit=limit,
+        cursor=cursor,
+    )
+    rows = session.execute(page).all()
+    kept, next_cursor = page_of(
+        rows, limit=limit, key_of=lambda row: [row[0].occurred_on.isoformat(), row[0].id]
+    )
     entries = []
     for record, name in kept:
         removed = removed_on(record)
