@@ -67,6 +67,17 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("registry", "PUT", "/v1/calendar/days/{day}"): "admin",
     ("registry", "GET", "/v1/remits/{department}"): "admin",
     ("registry", "PUT", "/v1/remits/{department}"): "admin",
+    ("credit", "GET", "/v1/events"): "events",
+    ("credit", "GET", "/v1/record-types"): "read",
+    ("credit", "POST", "/v1/records"): "write",
+    ("credit", "GET", "/v1/records"): "read",
+    ("credit", "GET", "/v1/records/{record_id}"): "read",
+    ("credit", "GET", "/v1/records/{record_id}/versions"): "read",
+    ("credit", "POST", "/v1/records/{record_id}/corrections"): "write",
+    ("credit", "POST", "/v1/records/{record_id}/withdrawal"): "write",
+    ("credit", "POST", "/v1/records/{record_id}/repair"): "write",
+    ("credit", "GET", "/v1/public/dishonesty-list"): "public",
+    ("credit", "GET", "/v1/public/abnormal-operations"): "public",
 }
 
 # The scope each class needs at the edge, per service ("" = public).
@@ -82,17 +93,26 @@ CLASS_SCOPES: dict[str, dict[str, str]] = {
         "admin": "registry:admin",
         "events": "events:read",
     },
+    "credit": {
+        "public": "",
+        "read": "credit:read",
+        "write": "credit:write",
+        "events": "events:read",
+    },
 }
 
 # What each kind holds by default (the policy under test, stated here, not read from the code).
 HELD: dict[str, frozenset[str]] = {
     "admin": frozenset({"registry:read", "registry:write", "registry:report", "registry:admin",
+                        "credit:read", "credit:write", "credit:resolve", "credit:admin",
                         "events:read"}),
-    "department": frozenset({"registry:read", "registry:write", "registry:report"}),
-    "bank": frozenset({"registry:read"}),
+    "department": frozenset({"registry:read", "registry:write", "registry:report",
+                             "credit:read", "credit:write", "credit:resolve"}),
+    "bank": frozenset({"registry:read", "credit:read", "credit:write", "credit:reports"}),
     "provider": frozenset({"registry:read"}),
-    "enterprise": frozenset({"registry:read", "registry:write"}),
-    "portal": frozenset({"registry:read", "registry:write", "on_behalf"}),
+    "enterprise": frozenset({"registry:read", "registry:write", "credit:read", "credit:consent"}),
+    "portal": frozenset({"registry:read", "registry:write", "credit:read", "credit:consent",
+                         "on_behalf"}),
     "service": frozenset({"events:read"}),
 }  # fmt: skip
 
@@ -106,6 +126,7 @@ PATH_VALUES = {
     "filing_id": "trf_matrix",
     "complaint_id": "cmp_matrix",
     "department": "tax",
+    "record_id": "rec_matrix",
 }
 
 # Problems only the edge answers: a forwarded call never carries one of these.
@@ -190,7 +211,7 @@ def service_routes(service: str) -> list[tuple[str, str, str]]:
     ]
 
 
-SERVICES = ("registry",)
+SERVICES = ("registry", "credit")
 ROUTES = [route for service in SERVICES for route in service_routes(service)]
 
 
