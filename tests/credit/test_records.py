@@ -675,3 +675,79 @@ def test_events_announce_records_and_the_dishonesty_list(
     assert feed[3]["payload"]["cause"] == "withdrawn"
     assert feed[3]["payload"]["enterprise_listed"] is False
     assert feed[2]["payload"]["reason"] == "错误" and feed[2]["payload"]["status"] == "withdrawn"
+
+
+@pytest.mark.parametrize("same", [True, False], ids=["same-content", "other-content"])
+def test_two_filings_of_one_reference_racing_answer_as_if_one_came_later(
+    credit_app: FastAPI,
+    credit_headers: CreditHeaders,
+    two: None,
+    monkeypatch: pytest.MonkeyPatch,
+    same: bool,
+) -> None:
+    import threading
+
+    import httpx
+
+    from tests.conftest import POSTGRES_URL
+    from tests.servers import serve
+
+    # On PostgreSQL both requests pass the "already filed?" check before either inserts: the
+    # unique key makes the second wait for the first, then it plans again and answers as a
+    # later filing would. SQLite serialises writers, so there the second starts after the first.
+    overlap = POSTGRES_URL is not None
+    barrier = threading.Barrier(2 if overlap else 1, timeout=10)
+    real_new_id = service.new_id
+    calls: list[int] = []
+
+    def after_the_check(prefix: str) -> str:
+        calls.append(1)
+        if len(calls) <= 2:
+            barrier.wait()
+        return real_new_id(prefix)
+
+    monkeypatch.setattr(service, "new_id", after_the_check)
+    dept = credit_headers()
+    bodies = [item("RACE"), item("RACE") if same else item("RACE", title="另一内容")]
+    answers: list[httpx.Response] = []
+    with serve(credit_app) as url:
+
+        def post(body: dict[str, Any]) -> None:
+            answers.append(
+                httpx.post(
+                    f"{url}/v1/records",
+                    json={"records": [body]},
+                    headers={**dept, "Idempotency-Key": uuid.uuid4().hex},
+                    timeout=30,
+                )
+            )
+
+        threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not barrier.broken and len(calls) == (2 if overlap else 1), calls
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == ([200, 201] if same else [201, 409]), [a.text for a in answers]
+        won = next(answer for answer in answers if answer.status_code == 201)
+        lost = next(answer for answer in answers if answer.status_code != 201)
+        record_id = won.json()["items"][0]["record"]["id"]
+        if same:
+            assert lost.json()["items"][0] == {
+                "index": 0,
+                "outcome": "unchanged",
+                "record": won.json()["items"][0]["record"],
+            }
+        else:
+            assert lost.json()["code"] == "record_reference_taken"
+            assert record_id in lost.json()["errors"][0]["message"]
+        rows = httpx.get(f"{url}/v1/records", headers=dept).json()["items"]
+        assert [r["id"] for r in rows] == [record_id]
+        feed = httpx.get(
+            f"{url}/v1/events",
+            headers=credit_headers(kind="service", org=None, scopes=["events:read"]),
+        ).json()["items"]
+        assert [(e["type"], e["payload"]["record_id"]) for e in feed] == [
+            ("record.added", record_id)
+        ]

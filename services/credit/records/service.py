@@ -352,6 +352,109 @@ def _item_content(item: CreditRecordCreate) -> dict[str, Any]:
     }
 
 
+def _existing(
+    session: Session, client: Principal, references: list[str]
+) -> dict[str, CreditRecord]:
+    return {
+        record.reference: record
+        for record in session.execute(
+            select(CreditRecord).where(
+                col(CreditRecord.source) == client.org,
+                col(CreditRecord.reference).in_(references),
+            )
+        ).scalars()
+    }
+
+
+def _refuse_taken(
+    session: Session, data: CreditRecordBatchCreate, existing: dict[str, CreditRecord]
+) -> None:
+    taken = [
+        index
+        for index, item in enumerate(data.records)
+        if item.reference in existing and not _same(item, existing[item.reference], session)
+    ]
+    if taken:
+        raise RecordReferenceTaken(
+            "Nothing was filed: you filed other content under "
+            + ", ".join(repr(data.records[i].reference) for i in taken)
+            + " before. Correct a filed record with POST /v1/records/{id}/corrections.",
+            errors=[
+                FieldError(
+                    field=f"body.records.{i}.reference",
+                    code=RecordReferenceTaken.code,
+                    message=f"already filed as {existing[data.records[i].reference].id} "
+                    "with other content.",
+                )
+                for i in taken
+            ],
+        )
+
+
+def _insert(
+    session: Session,
+    client: Principal,
+    data: CreditRecordBatchCreate,
+    existing: dict[str, CreditRecord],
+) -> tuple[list[CreditRecordFiledPublic], list[CreditRecord]]:
+    """Add the batch's new records with their first version; the existing ones are unchanged."""
+    assert client.org is not None
+    moment = utcnow()
+    items: list[CreditRecordFiledPublic] = []
+    created: list[CreditRecord] = []
+    for index, item in enumerate(data.records):
+        if item.reference in existing:
+            record = existing[item.reference]
+            items.append(
+                CreditRecordFiledPublic(index=index, outcome="unchanged", record=to_public(record))
+            )
+            continue
+        info = RECORD_TYPES[item.type]
+        record = CreditRecord(
+            id=new_id("rec"),
+            uscc=item.uscc,
+            type=item.type.value,
+            polarity=info.polarity.value,
+            source=client.org,
+            source_kind=str(client.kind),
+            reference=item.reference,
+            occurred_on=item.occurred_on,
+            ended_on=item.ended_on,
+            title=item.title.strip(),
+            evidence_url=item.evidence_url,
+            loan_status=item.loan_status.value if item.loan_status else None,
+            status=ACTIVE,
+            version=1,
+            filed_by=client.client_id,
+            filed_at=moment,
+            updated_at=moment,
+        )
+        session.add(record)
+        created.append(record)
+    session.flush()
+    session.add_all(
+        CreditRecordVersion(
+            record_id=record.id,
+            version=1,
+            change="filed",
+            values=_snapshot(record),
+            actor=client.client_id,
+            at=moment,
+        )
+        for record in created
+    )
+    session.flush()
+    by_reference = {record.reference: record for record in created}
+    for index, item in enumerate(data.records):
+        if item.reference in by_reference:
+            record = by_reference[item.reference]
+            items.append(
+                CreditRecordFiledPublic(index=index, outcome="created", record=to_public(record))
+            )
+    items.sort(key=lambda filed: filed.index)
+    return items, created
+
+
 def file_records(
     *, session: Session, client: Principal, data: CreditRecordBatchCreate
 ) -> CreditRecordBatchPublic:
@@ -397,90 +500,22 @@ def file_records(
     if issues:
         raise _unprocessable(issues)
 
-    existing = {
-        record.reference: record
-        for record in session.execute(
-            select(CreditRecord).where(
-                col(CreditRecord.source) == client.org,
-                col(CreditRecord.reference).in_(list(seen)),
-            )
-        ).scalars()
-    }
-    taken = [
-        index
-        for index, item in enumerate(data.records)
-        if item.reference in existing and not _same(item, existing[item.reference], session)
-    ]
-    if taken:
-        raise RecordReferenceTaken(
-            "Nothing was filed: you filed other content under "
-            + ", ".join(repr(data.records[i].reference) for i in taken)
-            + " before. Correct a filed record with POST /v1/records/{id}/corrections.",
-            errors=[
-                FieldError(
-                    field=f"body.records.{i}.reference",
-                    code=RecordReferenceTaken.code,
-                    message=f"already filed as {existing[data.records[i].reference].id} "
-                    "with other content.",
-                )
-                for i in taken
-            ],
-        )
-
-    moment = utcnow()
-    items: list[CreditRecordFiledPublic] = []
-    created: list[CreditRecord] = []
-    for index, item in enumerate(data.records):
-        if item.reference in existing:
-            record = existing[item.reference]
-            items.append(
-                CreditRecordFiledPublic(index=index, outcome="unchanged", record=to_public(record))
-            )
-            continue
-        info = RECORD_TYPES[item.type]
-        record = CreditRecord(
-            id=new_id("rec"),
-            uscc=item.uscc,
-            type=item.type.value,
-            polarity=info.polarity.value,
-            source=client.org,
-            source_kind=str(client.kind),
-            reference=item.reference,
-            occurred_on=item.occurred_on,
-            ended_on=item.ended_on,
-            title=item.title.strip(),
-            evidence_url=item.evidence_url,
-            loan_status=item.loan_status.value if item.loan_status else None,
-            status=ACTIVE,
-            version=1,
-            filed_by=client.client_id,
-            filed_at=moment,
-            updated_at=moment,
-        )
-        session.add(record)
-        created.append(record)
-        items.append(
-            CreditRecordFiledPublic(index=index, outcome="created", record=to_public(record))
-        )
-    try:
-        session.flush()
-        session.add_all(
-            CreditRecordVersion(
-                record_id=record.id,
-                version=1,
-                change="filed",
-                values=_snapshot(record),
-                actor=client.client_id,
-                at=moment,
-            )
-            for record in created
-        )
-        session.flush()
-    except IntegrityError as exc:  # the unit of work rolls the request back
-        raise RecordFiledConcurrently(
-            "Another request filed one of these references at the same moment; retry to see "
-            "whether it matches."
-        ) from exc
+    # Two filings of one reference racing: the unique key stops the second insert (it waits
+    # for the first to commit), and the filing is planned again against what is now there,
+    # so the loser gets exactly the answer a later filing would.
+    for attempt in (1, 2):
+        existing = _existing(session, client, list(seen))
+        _refuse_taken(session, data, existing)
+        try:
+            with session.begin_nested():
+                items, created = _insert(session, client, data, existing)
+            break
+        except IntegrityError as exc:
+            if attempt == 2:
+                raise RecordFiledConcurrently(
+                    "Another request filed one of these references at the same moment; retry "
+                    "to see whether it matches."
+                ) from exc
     events: list[tuple[str, dict[str, Any]]] = []
     for record in created:
         events.append(("record.added", _payload(record)))
