@@ -229,6 +229,17 @@ def test_unknown_enterprise_is_its_own_code(
     ]
 
 
+def test_a_caller_without_an_organisation_files_nothing(
+    credit_client: TestClient, credit_headers: CreditHeaders, two: None
+) -> None:
+    response = file(credit_client, credit_headers(org=None), item())
+    assert response.status_code == 403
+    assert response.json()["code"] == "source_org_missing"
+    admin = file(credit_client, credit_headers(kind="admin", org=None), item())
+    assert admin.status_code == 403 and admin.json()["code"] == "forbidden_client_kind"
+    assert listed(credit_client, credit_headers(kind="admin", org=None)) == []
+
+
 def test_record_types_are_data_with_both_names(
     credit_client: TestClient, credit_headers: CreditHeaders
 ) -> None:
@@ -651,6 +662,7 @@ def test_events_announce_records_and_the_dishonesty_list(
         "source": "tax_bureau",
         "enterprise_listed": True,
         "listed_on": "2026-01-10",
+        "ended_on": None,
     }
     seen = len(feed)
 

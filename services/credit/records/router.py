@@ -15,6 +15,7 @@ from services.credit.records import service
 from services.credit.records.dependencies import Filer, Reader, TypeReader
 from services.credit.records.rules import PublicList
 from services.credit.records.schemas import (
+    CreditPublicListEntry,
     CreditRecordBatchCreate,
     CreditRecordBatchPublic,
     CreditRecordFilters,
@@ -24,7 +25,6 @@ from services.credit.records.schemas import (
     CreditRecordVersionPublic,
     CreditRecordWithdrawalCreate,
     CreditRepairCreate,
-    PublicListEntry,
 )
 
 router = APIRouter(tags=["credit records"], route_class=UnitOfWorkRoute)
@@ -244,7 +244,7 @@ def repair_credit_record(
     description="No key needed. Enterprises listed for serious violation and dishonesty, by "
     "listing date: since when (`listed_on`), why, by which department; `include_removed=true` adds entries that "
     "ended or were repaired, with `removed_on`. Withdrawn records never appear.",
-    response_model=Page[PublicListEntry],
+    response_model=Page[CreditPublicListEntry],
     responses=problem_responses(422),
 )
 def get_public_dishonesty_list(
@@ -252,7 +252,7 @@ def get_public_dishonesty_list(
     include_removed: IncludeRemoved = False,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-) -> Page[PublicListEntry]:
+) -> Page[CreditPublicListEntry]:
     items, next_cursor = service.public_list(
         session=session,
         which=PublicList.DISHONESTY,
@@ -260,7 +260,7 @@ def get_public_dishonesty_list(
         limit=limit,
         cursor=cursor,
     )
-    return Page[PublicListEntry](items=items, next_cursor=next_cursor)
+    return Page[CreditPublicListEntry](items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -268,7 +268,7 @@ def get_public_dishonesty_list(
     name="get_public_abnormal_operations",
     summary="The abnormal-operations list (经营异常名录)",
     description="No key needed. Enterprises listed for abnormal operation, as the dishonesty list.",
-    response_model=Page[PublicListEntry],
+    response_model=Page[CreditPublicListEntry],
     responses=problem_responses(422),
 )
 def get_public_abnormal_operations(
@@ -276,7 +276,7 @@ def get_public_abnormal_operations(
     include_removed: IncludeRemoved = False,
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
-) -> Page[PublicListEntry]:
+) -> Page[CreditPublicListEntry]:
     items, next_cursor = service.public_list(
         session=session,
         which=PublicList.ABNORMAL_OPERATIONS,
@@ -284,4 +284,4 @@ def get_public_abnormal_operations(
         limit=limit,
         cursor=cursor,
     )
-    return Page[PublicListEntry](items=items, next_cursor=next_cursor)
+    return Page[CreditPublicListEntry](items=items, next_cursor=next_cursor)

@@ -295,7 +295,7 @@ class CreditRecordFilters(BaseModel):
     )
 
 
-class PublicListEntry(BaseModel):
+class CreditPublicListEntry(BaseModel):
     """One entry of a public list: an enterprise, why, since when and until when."""
 
     model_config = ConfigDict(

@@ -71,6 +71,7 @@ from services.credit.records.rules import (
     removed_on,
 )
 from services.credit.records.schemas import (
+    CreditPublicListEntry,
     CreditRecordBatchCreate,
     CreditRecordBatchPublic,
     CreditRecordCreate,
@@ -82,7 +83,6 @@ from services.credit.records.schemas import (
     CreditRecordVersionPublic,
     CreditRecordWithdrawalCreate,
     CreditRepairCreate,
-    PublicListEntry,
 )
 
 __all__ = [
@@ -568,7 +568,14 @@ def _listing_events(
         "enterprise_listed": status["serious_dishonesty"],
     }
     if is_:
-        return [("dishonesty.listed", {**common, "listed_on": _jsonable(record.occurred_on)})]
+        # `ended_on`: a listing with a known end leaves the list that day without another
+        # event, so consumers keeping a copy of the list expire it themselves.
+        listed = {
+            **common,
+            "listed_on": _jsonable(record.occurred_on),
+            "ended_on": _jsonable(record.ended_on),
+        }
+        return [("dishonesty.listed", listed)]
     return [
         (
             "dishonesty.cleared",
@@ -824,7 +831,7 @@ def public_list(
     include_removed: bool,
     limit: int,
     cursor: str | None,
-) -> tuple[list[PublicListEntry], str | None]:
+) -> tuple[list[CreditPublicListEntry], str | None]:
     """One page of a public list (no key), by listing date: who, since when, why, by whom."""
     now = today()
     record_type = rules.LISTED_TYPES[which]
@@ -860,7 +867,7 @@ def public_list(
         elif removed is not None and removed <= now:
             removal = "ended"
         entries.append(
-            PublicListEntry(
+            CreditPublicListEntry(
                 record_id=record.id,
                 uscc=record.uscc,
                 enterprise_name=name,
