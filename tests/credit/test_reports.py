@@ -398,7 +398,12 @@ def test_list_status_comes_from_the_counting_records(
     seed_record: SeedRecord,
 ) -> None:
     seed_record(type="serious_dishonesty", title="严重失信")
-    seed_record(type="abnormal_operation", status="repaired", title="经营异常 (repaired)")
+    seed_record(
+        type="abnormal_operation",
+        status="repaired",
+        repaired_on=date(2025, 6, 1),
+        title="经营异常 (repaired)",
+    )
     grant(credit_client, credit_headers(kind="enterprise"), purpose="guarantee_review")
     report = read(credit_client, credit_headers(kind="bank"), "guarantee_review").json()
     assert report["lists"] == {"serious_dishonesty": True, "abnormal_operation": False}

@@ -5,12 +5,13 @@ a refusal (403 `consent_required`) survives the request's rollback, and a grante
 record before a byte of the report leaves (an audit log errs on the side of recording).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from services.common.clock import as_utc, utcnow
+from services.common.dates import shanghai_date
 from services.common.db import Database
 from services.common.identity import Principal
 from services.credit.consents.models import Consent
@@ -19,7 +20,7 @@ from services.credit.consents.service import active_consent, state_of
 from services.credit.enterprises.models import EnterpriseReplica
 from services.credit.queries import service as queries
 from services.credit.queries.models import GRANTED, REFUSED
-from services.credit.records.models import ACTIVE, CreditRecord
+from services.credit.records import service as records
 from services.credit.reports.errors import ConsentRequired, NoRating, ReportEnterpriseNotFound
 from services.credit.reports.schemas import (
     CreditGradePublic,
@@ -30,9 +31,6 @@ from services.credit.reports.schemas import (
     CreditReportRatingPublic,
     CreditReportRecordPublic,
 )
-
-# Record types that put an enterprise on a list, until the lists domain publishes its own.
-SERIOUS_DISHONESTY, ABNORMAL_OPERATION = "serious_dishonesty", "abnormal_operation"
 
 
 def rating_of(*, session: Session, uscc: str) -> CreditReportRatingPublic | None:
@@ -45,30 +43,18 @@ def certification_of(*, session: Session, uscc: str) -> CreditReportCertificatio
     return None
 
 
-def list_status(*, session: Session, uscc: str) -> CreditListStatusPublic:
-    """List membership, read from the counting records until the lists domain publishes it."""
-    table = CreditRecord.__table__.c  # type: ignore[attr-defined]
-    types = set(
-        session.execute(
-            select(table.type).where(
-                table.uscc == uscc,
-                table.status == ACTIVE,
-                table.type.in_([SERIOUS_DISHONESTY, ABNORMAL_OPERATION]),
-            )
-        ).scalars()
-    )
-    return CreditListStatusPublic(
-        serious_dishonesty=SERIOUS_DISHONESTY in types,
-        abnormal_operation=ABNORMAL_OPERATION in types,
-    )
+def list_status(*, session: Session, uscc: str, on: date) -> CreditListStatusPublic:
+    """List membership on `on`, as the records domain decides it."""
+    return CreditListStatusPublic(**records.list_status(session=session, uscc=uscc, on=on))
 
 
-def _records(session: Session, uscc: str) -> list[CreditReportRecordPublic]:
-    rows = session.execute(
-        select(CreditRecord)
-        .where(col(CreditRecord.uscc) == uscc, col(CreditRecord.status) == ACTIVE)
-        .order_by(col(CreditRecord.occurred_on).desc(), col(CreditRecord.id))
-    ).scalars()
+def _records(session: Session, uscc: str, on: date) -> list[CreditReportRecordPublic]:
+    """The records that count on `on` (negative ones up to five years after they end), newest first."""
+    rows = sorted(
+        records.records_of(session=session, uscc=uscc, on=on),
+        key=lambda row: (row.occurred_on, row.id),
+        reverse=True,
+    )
     return [
         CreditReportRecordPublic(
             id=row.id,
@@ -166,8 +152,8 @@ def read_report(
             employees=enterprise.employees,
             status=enterprise.status,
         ),
-        records=_records(session, uscc),
-        lists=list_status(session=session, uscc=uscc),
+        records=_records(session, uscc, shanghai_date(now)),
+        lists=list_status(session=session, uscc=uscc, on=shanghai_date(now)),
         rating=rating_of(session=session, uscc=uscc),
         certification=certification_of(session=session, uscc=uscc),
         queries=queries.summary(session=session, uscc=uscc, at=now, excluding=entry.id),
