@@ -153,6 +153,7 @@ ROUTES: dict[str, list[Rule]] = {
             ("objection_resolve", "/v1/objections/*/**", "credit:read", "credit:resolve"),
             ("objections", "/v1/objections", "credit:read", "credit:consent"),
             ("ratings", "/v1/ratings/**", "credit:read", "credit:admin"),
+            ("rule_sets", "/v1/rule-sets/**", "credit:read", "credit:admin"),
             ("other", "/**", "credit:read", "credit:admin"),
         ],
     ),

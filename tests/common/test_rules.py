@@ -285,7 +285,9 @@ def test_a_failing_rule_is_a_problem_naming_it(expression: str, message: str) ->
 
 
 def test_a_non_finite_double_result_is_a_problem() -> None:
-    data = definition(rules=[{"name": "share", "expression": "ratio / 0.0"}], inputs={"ratio": "double"})
+    data = definition(
+        rules=[{"name": "share", "expression": "ratio / 0.0"}], inputs={"ratio": "double"}
+    )
     with pytest.raises(rule_errors.RuleEvaluationFailed) as caught:
         evaluate(Stored(data, spec=None), {"ratio": 1.0})
     assert "not a finite number" in caught.value.errors[0].message
@@ -335,7 +337,9 @@ def test_evaluating_in_force_records_the_use(session: Session) -> None:
     old = save(session, "2026-01-01", "2026-12-31", penalty=100)
     new = save(session, "2027-01-01")
     inputs = {"records": 1, "years": 1, "ratio": 0.5}
-    dry = evaluate_in_force(session, family=FAMILY, on=date(2027, 3, 1), inputs=inputs, record=False)
+    dry = evaluate_in_force(
+        session, family=FAMILY, on=date(2027, 3, 1), inputs=inputs, record=False
+    )
     assert (dry.rule_set_id, dry.results["negatives"]) == (new.id, 120)
     assert new.used_at is None
     used = evaluate_in_force(session, family=FAMILY, on=date(2026, 3, 1), inputs=inputs)

@@ -103,7 +103,9 @@ def test_a_rule_set_declares_only_inputs_the_service_supplies(
     credit_client: TestClient, admin: dict[str, str]
 ) -> None:
     inputs = {**SCORECARD["inputs"], "bribes": "int", "employees": "double"}
-    answer = credit_client.post("/v1/rule-sets", json={**SCORECARD, "inputs": inputs}, headers=admin)
+    answer = credit_client.post(
+        "/v1/rule-sets", json={**SCORECARD, "inputs": inputs}, headers=admin
+    )
     assert answer.status_code == 422
     assert answer.json()["code"] == "rule_input_not_supplied"
     assert [(e["field"], e["message"]) for e in answer.json()["errors"]] == [
@@ -176,7 +178,9 @@ def test_an_unused_draft_is_replaced_with_if_match(
     assert replaced.json()["version"] == 1
     assert replaced.headers["ETag"] == f'"{rule_set["id"]}.2"'
     broken = {**change, "rules": with_rule(3, "total + 1")}
-    refused = credit_client.put(url, json=broken, headers={**admin, "If-Match": replaced.headers["ETag"]})
+    refused = credit_client.put(
+        url, json=broken, headers={**admin, "If-Match": replaced.headers["ETag"]}
+    )
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["message"] == (
         "rule 'total': undeclared reference to 'total' at 1:1"
@@ -288,8 +292,12 @@ def test_the_dry_run_names_bad_inputs_and_failing_rules(
     ]
     failing = credit_client.post(url, json={"inputs": INPUTS}, headers=admin)
     assert failing.status_code == 422 and failing.json()["code"] == "rule_evaluation_failed"
-    assert failing.json()["errors"][0]["message"] == "rule 'loans': division by zero in CEL expression"
+    assert (
+        failing.json()["errors"][0]["message"] == "rule 'loans': division by zero in CEL expression"
+    )
     fine = credit_client.post(url, json={"inputs": {**INPUTS, "years_operating": 7}}, headers=admin)
     assert fine.status_code == 200 and fine.json()["results"]["loans"] == 60
-    missing = credit_client.post("/v1/rule-sets/rls_nope/evaluation", json={"inputs": {}}, headers=admin)
+    missing = credit_client.post(
+        "/v1/rule-sets/rls_nope/evaluation", json={"inputs": {}}, headers=admin
+    )
     assert missing.status_code == 404 and missing.json()["code"] == "rule_set_not_found"

@@ -67,6 +67,12 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("registry", "PUT", "/v1/calendar/days/{day}"): "admin",
     ("registry", "GET", "/v1/remits/{department}"): "admin",
     ("registry", "PUT", "/v1/remits/{department}"): "admin",
+    ("credit", "GET", "/v1/events"): "events",
+    ("credit", "GET", "/v1/rule-sets"): "read",
+    ("credit", "POST", "/v1/rule-sets"): "admin",
+    ("credit", "GET", "/v1/rule-sets/{rule_set_id}"): "read",
+    ("credit", "PUT", "/v1/rule-sets/{rule_set_id}"): "admin",
+    ("credit", "POST", "/v1/rule-sets/{rule_set_id}/evaluation"): "admin",
 }
 
 # The scope each class needs at the edge, per service ("" = public).
@@ -82,17 +88,21 @@ CLASS_SCOPES: dict[str, dict[str, str]] = {
         "admin": "registry:admin",
         "events": "events:read",
     },
+    "credit": {"read": "credit:read", "admin": "credit:admin", "events": "events:read"},
 }
 
 # What each kind holds by default (the policy under test, stated here, not read from the code).
 HELD: dict[str, frozenset[str]] = {
     "admin": frozenset({"registry:read", "registry:write", "registry:report", "registry:admin",
-                        "events:read"}),
-    "department": frozenset({"registry:read", "registry:write", "registry:report"}),
-    "bank": frozenset({"registry:read"}),
+                        "events:read", "credit:read", "credit:write", "credit:resolve",
+                        "credit:admin"}),
+    "department": frozenset({"registry:read", "registry:write", "registry:report",
+                             "credit:read", "credit:write", "credit:resolve"}),
+    "bank": frozenset({"registry:read", "credit:read", "credit:reports"}),
     "provider": frozenset({"registry:read"}),
-    "enterprise": frozenset({"registry:read", "registry:write"}),
-    "portal": frozenset({"registry:read", "registry:write", "on_behalf"}),
+    "enterprise": frozenset({"registry:read", "registry:write", "credit:read", "credit:consent"}),
+    "portal": frozenset({"registry:read", "registry:write", "on_behalf", "credit:read",
+                         "credit:consent"}),
     "service": frozenset({"events:read"}),
 }  # fmt: skip
 
@@ -106,6 +116,7 @@ PATH_VALUES = {
     "filing_id": "trf_matrix",
     "complaint_id": "cmp_matrix",
     "department": "tax",
+    "rule_set_id": "rls_matrix",
 }
 
 # Problems only the edge answers: a forwarded call never carries one of these.
@@ -190,7 +201,7 @@ def service_routes(service: str) -> list[tuple[str, str, str]]:
     ]
 
 
-SERVICES = ("registry",)
+SERVICES = ("registry", "credit")
 ROUTES = [route for service in SERVICES for route in service_routes(service)]
 
 

@@ -58,8 +58,29 @@ TYPE_ERROR = RuleTypeError.code
 
 NAMESPACE = "math"
 RESERVED = frozenset(
-    "as break const continue else false for function if import in let loop package namespace "
-    "null return true var void while".split()
+    [
+        "as",
+        "break",
+        "const",
+        "continue",
+        "else",
+        "false",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "let",
+        "loop",
+        "package",
+        "namespace",
+        "null",
+        "return",
+        "true",
+        "var",
+        "void",
+        "while",
+    ]
 )
 IDENTIFIER = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")
 
@@ -232,7 +253,9 @@ class _Parser:
                     self.at -= 1
                     raise self.error("expected a field or method name")
                 if self.accept("(") is not None:
-                    node = Node("call", name.offset, name=name.text, target=node, args=self.call_args())
+                    node = Node(
+                        "call", name.offset, name=name.text, target=node, args=self.call_args()
+                    )
                 else:
                     node = Node("select", dot.offset, name=name.text, target=node)
             elif (bracket := self.accept("[")) is not None:
@@ -355,9 +378,7 @@ class _Checker:
 
     def overload(self, node: Node, op: str, *types: CelType) -> CheckFailure:
         shown = ", ".join(str(t) for t in types)
-        return self.fail(
-            TYPE_ERROR, f"no matching overload for '{op}' applied to ({shown})", node
-        )
+        return self.fail(TYPE_ERROR, f"no matching overload for '{op}' applied to ({shown})", node)
 
     def check(self, node: Node, scope: Mapping[str, CelType]) -> CelType:
         method = getattr(self, f"_{node.kind}")
@@ -471,21 +492,25 @@ class _Checker:
         a, b = self.check(then, scope), self.check(otherwise, scope)
         joined = unify(a, b)
         if joined is None:
-            raise self.fail(
-                TYPE_ERROR, f"both branches must have one type: {a} and {b}", node
-            )
+            raise self.fail(TYPE_ERROR, f"both branches must have one type: {a} and {b}", node)
         return joined
 
     def _call(self, node: Node, scope: Mapping[str, CelType]) -> CelType:
         target, name, args = node.target, node.name, node.args
         if target is None and name == "has":
             if len(args) != 1 or args[0].kind != "select":
-                raise self.fail(TYPE_ERROR, "has() takes one field selection, e.g. has(m.key)", node)
+                raise self.fail(
+                    TYPE_ERROR, "has() takes one field selection, e.g. has(m.key)", node
+                )
             self.check(args[0], scope)
             return BOOL
-        if target is not None and target.kind == "ident" and target.name == NAMESPACE:
-            if NAMESPACE not in scope:
-                return self.math(node, [self.check(arg, scope) for arg in args])
+        if (
+            target is not None
+            and target.kind == "ident"
+            and target.name == NAMESPACE
+            and NAMESPACE not in scope
+        ):
+            return self.math(node, [self.check(arg, scope) for arg in args])
         if target is not None and name in MACROS:
             return self.macro(node, target, scope)
         operands = ([target] if target is not None else []) + list(args)
@@ -517,9 +542,9 @@ class _Checker:
                 return joined
         elif node.name in MATH_SAME and len(types) == 1 and types[0].numeric:
             return types[0]
-        elif node.name in MATH_DOUBLE and types == [DOUBLE]:
-            return DOUBLE
-        elif node.name == "sqrt" and len(types) == 1 and types[0].numeric:
+        elif (node.name in MATH_DOUBLE and types == [DOUBLE]) or (
+            node.name == "sqrt" and len(types) == 1 and types[0].numeric
+        ):
             return DOUBLE
         elif node.name not in ({"least", "greatest", "sqrt"} | MATH_SAME | MATH_DOUBLE):
             raise self.fail(UNKNOWN_FUNCTION, f"undeclared reference to function '{name}'", node)
@@ -534,14 +559,14 @@ class _Checker:
         variable = args[0].name
         self.bound.add(variable)
         range_type = self.check(target, scope)
-        if range_type.name == "list":
-            element = range_type.args[0]
-        elif range_type.name == "map":
+        if range_type.name == "list" or range_type.name == "map":
             element = range_type.args[0]
         elif range_type == DYN:
             element = DYN
         else:
-            raise self.fail(TYPE_ERROR, f"{node.name}() needs a list or map, not {range_type}", node)
+            raise self.fail(
+                TYPE_ERROR, f"{node.name}() needs a list or map, not {range_type}", node
+            )
         body = self.check(args[1], {**scope, variable: element})
         if node.name == "map":
             return list_of(body)
@@ -583,7 +608,10 @@ def check_expression(text: str, env: Mapping[str, CelType]) -> CelType:
             continue
         found = re.search(rf"(?<![\w.]){re.escape(name)}\b", text)
         raise _fail(
-            text, UNKNOWN_VARIABLE, f"undeclared reference to '{name}'", found.start() if found else 0
+            text,
+            UNKNOWN_VARIABLE,
+            f"undeclared reference to '{name}'",
+            found.start() if found else 0,
         )
     return result
 

@@ -102,7 +102,9 @@ class _Problems:
     def __init__(self) -> None:
         self.found: list[tuple[type[DomainError], FieldError]] = []
 
-    def add(self, cls: type[DomainError], where: str, message: str, code: str | None = None) -> None:
+    def add(
+        self, cls: type[DomainError], where: str, message: str, code: str | None = None
+    ) -> None:
         self.found.append((cls, FieldError(field=where, code=code or cls.code, message=message)))
 
     def raise_any(self, detail: str) -> None:
@@ -297,7 +299,7 @@ def evaluate(
             declared = parse_type(rule["type"])
             if DYN.name not in rule["type"]:
                 value = conform(value, declared, f"the result of '{name}'")
-        except Exception as error:  # noqa: BLE001 — any failure of a rule is the rule's problem
+        except Exception as error:
             message = str(error).split(". ")[0]
             raise errors.RuleEvaluationFailed.for_field(
                 f"rules[{index}].expression",

@@ -37,17 +37,15 @@ def _dependency(alias: Any) -> Any:
     return found[0]
 
 
-def rule_sets_router(
-    *, families: Mapping[str, FamilySpec], reader: Any, admin: Any
-) -> APIRouter:
+def rule_sets_router(*, families: Mapping[str, FamilySpec], reader: Any, admin: Any) -> APIRouter:
     """The rule-set routes for `families`, guarded by the service's own aliases.
 
     `reader` guards the reads, `admin` the writes and the dry run (each an
     `Annotated[Principal, Depends(authorize(...))]` from the service's dependencies.py).
     """
     names = ", ".join(f"`{name}`" for name in sorted(families))
-    Reader = Annotated[Principal, _dependency(reader)]  # noqa: N806
-    Admin = Annotated[Principal, _dependency(admin)]  # noqa: N806
+    Reader = Annotated[Principal, _dependency(reader)]
+    Admin = Annotated[Principal, _dependency(admin)]
     router = APIRouter(tags=["rule sets"], route_class=UnitOfWorkRoute)
 
     def _headers(rule_set: Any) -> dict[str, str]:
@@ -168,6 +166,3 @@ def rule_sets_router(
         return service.evaluation_public(evaluation)
 
     return router
-
-
-

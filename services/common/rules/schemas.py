@@ -49,7 +49,9 @@ class RuleSetRule(BaseModel):
     """One named CEL expression; it may use the inputs, the parameters and earlier rules."""
 
     name: str = NAME_FIELD
-    expression: str = Field(min_length=1, max_length=4000, examples=["base + repayment - negatives"])
+    expression: str = Field(
+        min_length=1, max_length=4000, examples=["base + repayment - negatives"]
+    )
     description: str | None = Field(default=None, max_length=1000)
 
 
@@ -94,6 +96,37 @@ class RuleSetRulePublic(RuleSetRule):
 
 class RuleSetPublic(BaseModel):
     """One version of a rule family."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "rls_01J9Z3X7Q6T8V4N2M5K1H0G9F8",
+                    "family": "credit.scorecard",
+                    "version": 1,
+                    "effective_from": "2027-01-01",
+                    "effective_to": None,
+                    "description": "2027 rating scorecard",
+                    "inputs": {"negative_records": "int"},
+                    "parameters": {"penalty": {"type": "int", "value": 120}},
+                    "rules": [
+                        {
+                            "name": "total",
+                            "expression": "1000 - negative_records * penalty",
+                            "description": None,
+                            "type": "int",
+                            "references": ["negative_records", "penalty"],
+                        }
+                    ],
+                    "in_use": False,
+                    "used_at": None,
+                    "created_by": "cli_admin",
+                    "created_at": "2026-11-30T08:00:00Z",
+                    "updated_at": "2026-11-30T08:00:00Z",
+                }
+            ]
+        }
+    )
 
     id: str = Field(examples=["rls_01J9Z3X7Q6T8V4N2M5K1H0G9F8"])
     family: str = Field(examples=["credit.scorecard"])
@@ -142,8 +175,11 @@ class RuleSetTraceStep(BaseModel):
 class RuleSetEvaluationPublic(BaseModel):
     """What a rule set computes for the inputs, with a trace of every rule."""
 
-    rule_set_id: str
-    family: str
-    version: int
-    results: dict[str, Any] = Field(description="Rule name → value, in rule order.")
+    rule_set_id: str = Field(examples=["rls_01J9Z3X7Q6T8V4N2M5K1H0G9F8"])
+    family: str = Field(examples=["credit.scorecard"])
+    version: int = Field(examples=[1])
+    results: dict[str, Any] = Field(
+        description="Rule name → value, in rule order.",
+        examples=[{"base": 720, "repayment": 190, "negatives": 120, "total": 790}],
+    )
     trace: list[RuleSetTraceStep]

@@ -200,7 +200,9 @@ def rule_set_for(session: Session, *, family: str, on: date) -> RuleSet:
     """
     found = _in_force(session, family=family, on=on)
     if found is None:
-        raise errors.NoRuleSetInForce(f"No version of the rule family {family} is in force on {on}.")
+        raise errors.NoRuleSetInForce(
+            f"No version of the rule family {family} is in force on {on}."
+        )
     return found
 
 
