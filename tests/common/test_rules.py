@@ -125,6 +125,15 @@ def test_well_typed_expressions_have_their_type(expression: str, type_: str) -> 
     assert str(check_expression(expression, ENV)) == type_
 
 
+def test_a_deeply_nested_expression_is_refused_not_a_crash() -> None:
+    found = failure("!" * 3000 + "flag")
+    assert (found.code, found.message) == (
+        "rule_unsupported_expression",
+        "the expression is nested too deeply",
+    )
+    assert str(check_expression("score" + " + score" * 200, ENV)) == "int"
+
+
 def test_types_parse_and_print() -> None:
     assert str(parse_type("map<string,  list<double>>")) == "map<string, list<double>>"
     for wrong in ("float", "list", "map<int, string>", "list<int", "int>"):

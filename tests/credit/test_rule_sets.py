@@ -1,6 +1,7 @@
 """The credit service's rule sets through its API: checked on save, never changed once used,
 in force from their date, dry-run with a trace."""
 
+import threading
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.common.db import Database
-from services.common.rules import evaluate_in_force
+from services.common.etag import Precondition
+from services.common.identity import ClientKind, Principal
+from services.common.rules import errors as rule_errors
+from services.common.rules import evaluate_in_force, get_rule_set, mark_used
+from services.common.rules.schemas import RuleSetUpdate
+from services.common.rules.service import replace_rule_set
+from services.credit.rulesets.families import FAMILIES
 from tests.credit.conftest import CreditHeaders
 
 SCORECARD: dict[str, Any] = {
@@ -301,3 +308,60 @@ def test_the_dry_run_names_bad_inputs_and_failing_rules(
         "/v1/rule-sets/rls_nope/evaluation", json={"inputs": {}}, headers=admin
     )
     assert missing.status_code == 404 and missing.json()["code"] == "rule_set_not_found"
+
+
+def test_two_versions_saved_at_once_take_consecutive_numbers(
+    credit_client: TestClient, admin: dict[str, str]
+) -> None:
+    barrier = threading.Barrier(2, timeout=10)
+    answers: list[Any] = []
+
+    def save(day: str) -> None:
+        barrier.wait()
+        answers.append(
+            credit_client.post(
+                "/v1/rule-sets", json={**SCORECARD, "effective_from": day}, headers=admin
+            )
+        )
+
+    threads = [threading.Thread(target=save, args=(d,)) for d in ("2026-01-01", "2027-01-01")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a.status_code for a in answers) == [201, 201], [a.text for a in answers]
+    assert sorted(a.json()["version"] for a in answers) == [1, 2]
+
+
+def test_a_replacement_racing_a_recorded_use_loses(
+    credit_app: FastAPI, credit_client: TestClient, admin: dict[str, str]
+) -> None:
+    saved = create(credit_client, admin)
+    rule_set_id, etag = saved.json()["id"], saved.headers["ETag"]
+    database: Database = credit_app.state.database
+    editor = Principal(client_id="cli_editor", kind=ClientKind.ADMIN, org=None, scopes=frozenset())
+    change = RuleSetUpdate.model_validate(
+        {**{k: v for k, v in SCORECARD.items() if k != "family"}, "description": "edited"}
+    )
+    with database.session() as racing:
+        # The editor has read the version while it was unused ...
+        seen = get_rule_set(session=racing, families=FAMILIES, rule_set_id=rule_set_id)
+        racing.commit()
+        assert seen.used_at is None
+        # ... when a rating records its use and commits.
+        with database.transaction() as rating:
+            mark_used(
+                rating, get_rule_set(session=rating, families=FAMILIES, rule_set_id=rule_set_id)
+            )
+        with pytest.raises(rule_errors.RuleSetInUse):
+            replace_rule_set(
+                session=racing,
+                principal=editor,
+                families=FAMILIES,
+                rule_set_id=rule_set_id,
+                data=change,
+                precondition=Precondition(etag, required=True),
+            )
+        racing.rollback()
+    after = credit_client.get(f"/v1/rule-sets/{rule_set_id}", headers=admin).json()
+    assert after["in_use"] is True and after["description"] == "2026 scorecard"

@@ -599,9 +599,11 @@ def check_expression(text: str, env: Mapping[str, CelType]) -> CelType:
         raise CheckFailure(
             SYNTAX_ERROR, f"syntax error: {message.strip()}", offset, line, column
         ) from None
-    tree = parse(text)
     checker = _Checker(text)
-    result = checker.check(tree, env)
+    try:
+        result = checker.check(parse(text), env)
+    except RecursionError:
+        raise _fail(text, UNSUPPORTED, "the expression is nested too deeply", 0) from None
     # Last guard: whatever the library sees as a variable must be declared here.
     for name in program.variables():
         if name in env or name in checker.bound or name == NAMESPACE:

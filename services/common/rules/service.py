@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -58,6 +58,18 @@ def _announce(session: Session, type_: str, rule_set: RuleSet, principal: Princi
     )
 
 
+def _serialise_family(session: Session, family: str) -> None:
+    # Two saves of one family at once take the next number one after the other (SQLite's
+    # writers are serialised already); the unique (family, version) stays the last guard.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(7002, hashtext(current_schema() || ':' || :family))"
+            ),
+            {"family": family},
+        )
+
+
 def create_rule_set(
     *,
     session: Session,
@@ -68,6 +80,7 @@ def create_rule_set(
     """Check and save the family's next version (422 naming each broken rule and position)."""
     spec = _spec(families, data.family, "body.family")
     definition = check_definition(data, spec=spec)
+    _serialise_family(session, data.family)
     latest = session.exec(
         select(func.max(RuleSet.version)).where(col(RuleSet.family) == data.family)
     ).one()
