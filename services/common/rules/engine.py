@@ -223,6 +223,7 @@ def check_definition(
     problems.raise_any("A rule is invalid")
     if spec is not None:
         by_name = {rule["name"]: rule for rule in rules}
+        index_of = {rule.name: index for index, rule in enumerate(data.rules)}
         for name, text in spec.results.items():
             wanted = parse_type(text)
             rule = by_name.get(name)
@@ -235,7 +236,7 @@ def check_definition(
             elif rule["type"] != str(wanted):
                 problems.add(
                     errors.RuleResultMissing,
-                    f"{prefix}.rules[{data.rules.index(next(r for r in data.rules if r.name == name))}].expression",
+                    f"{prefix}.rules[{index_of[name]}].expression",
                     f"rule '{name}' gives {rule['type']}; the family needs {wanted}",
                 )
         problems.raise_any("The rule set lacks a result its service reads")
