@@ -26,7 +26,16 @@ from services.common.rules import errors as rule_errors
 from services.common.rules.checker import CheckFailure, check_expression
 from services.common.rules.schemas import RuleSetCreate
 from services.common.rules.service import create_rule_set
-from services.common.rules.types import BOOL, DOUBLE, INT, STRING, list_of, map_of, parse_type
+from services.common.rules.types import (
+    BOOL,
+    DOUBLE,
+    INT,
+    STRING,
+    conform,
+    list_of,
+    map_of,
+    parse_type,
+)
 
 ENV = {
     "score": INT,
@@ -86,6 +95,7 @@ def failure(expression: str) -> CheckFailure:
         ("name.size() + ratio", "rule_type_error", "no matching overload for '+' applied to (int, double)", (1, 13)),
         ("amounts.x + 1", "rule_type_error", "no matching overload for '+' applied to (double, int)", (1, 11)),
         ("score.x", "rule_type_error", "type int has no field 'x'", (1, 6)),
+        ("string(flag)", "rule_type_error", "no matching overload for 'string' applied to (bool)", (1, 1)),
         ("nope(1)", "rule_unknown_function", "undeclared reference to function 'nope'", (1, 1)),
         ("math.pow(2, 3)", "rule_unknown_function", "undeclared reference to function 'math.pow'", (1, 6)),
         ("1u + 2u", "rule_unsupported_expression", "uint literals are not supported", (1, 1)),
@@ -132,6 +142,42 @@ def test_a_deeply_nested_expression_is_refused_not_a_crash() -> None:
         "the expression is nested too deeply",
     )
     assert str(check_expression("score" + " + score" * 200, ENV)) == "int"
+
+
+VALUES = {"score": 7, "ratio": 2.5, "name": "abc", "flag": True, "tags": ["a", "x"],
+          "amounts": {"revenue": 3.0}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "has(amounts.revenue)", '"a" in amounts', 'amounts.all(k, k != "")', "amounts.map(k, k)",
+        "math.least([3, 1, 2])", "math.greatest(score, 9)", "int(ratio)", "string(1.5)",
+        'double("1.5")', "size(tags)", "name.size()", "score == 7.0", "score in [7.0, 2.0]",
+        "score % 3", 'name.matches("^a")', "[] + tags", "math.abs(-score)", "math.sign(ratio)",
+        "math.sqrt(score)", "math.round(ratio)", "math.trunc(ratio)", "flag < true",
+        '{"a": score}.a', 'amounts["revenue"]', 'tags.exists_one(t, t == "x")', "score > ratio",
+        "string(score)", 'int("12")', "[score].map(n, n * 2)", "-ratio", "flag ? score : 0",
+        'tags + ["z"]', "0x10 + score", "1e3 * ratio", "score / 2",
+        'tags.filter(t, t.startsWith("a") || t.endsWith("x") || t.contains("q")).size()',
+    ],
+)  # fmt: skip
+def test_what_the_checker_accepts_evaluates_to_its_type(expression: str) -> None:
+    """The checker agrees with the library: no accepted expression fails on types at run time."""
+    data = definition(
+        inputs={},
+        parameters={
+            name: {"type": str(ENV[name]), "value": value} for name, value in VALUES.items()
+        },
+        rules=[{"name": "result", "expression": expression}],
+    )
+    stored = Stored(data, spec=None)
+    [step] = evaluate(stored, {}).trace
+    declared = parse_type(step.type)
+    assert conform(step.value, declared, "result") == step.value
+    assert type(step.value) is {"int": int, "double": float, "bool": bool, "string": str}.get(
+        step.type, type(step.value)
+    )
 
 
 def test_types_parse_and_print() -> None:

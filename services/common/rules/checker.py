@@ -364,7 +364,7 @@ MATH_DOUBLE = frozenset({"floor", "ceil", "round", "trunc"})
 CONVERSIONS = {
     "int": (INT, ("int", "double", "string")),
     "double": (DOUBLE, ("int", "double", "string")),
-    "string": (STRING, ("int", "double", "string", "bool")),
+    "string": (STRING, ("int", "double", "string")),
 }
 
 
