@@ -262,6 +262,17 @@ def test_declarations_are_checked() -> None:
     assert error.errors[4].message == "parameter 'cap' must be an int, not a double"
 
 
+@pytest.mark.parametrize("name", ["int", "size", "math", "in", "true", "9lives"])
+def test_a_name_may_not_be_a_cel_word(name: str) -> None:
+    data = definition(
+        inputs={}, parameters={name: {"type": "int", "value": 1}},
+        rules=[{"name": "total", "expression": "1"}],
+    )  # fmt: skip
+    error = raised(data, spec=None)
+    assert error.code == "rule_set_invalid"
+    assert error.errors[0].field == f"body.parameters.{name}"
+
+
 def test_the_family_needs_its_results() -> None:
     data = definition(rules=[{"name": "total", "expression": "years > 3"}])
     error = raised(data)

@@ -128,6 +128,9 @@ def test_a_rule_set_declares_only_inputs_the_service_supplies(
     assert unknown.status_code == 422
     assert unknown.json()["code"] == "rule_family_unknown"
     assert unknown.json()["errors"][0]["field"] == "body.family"
+    listing = credit_client.get("/v1/rule-sets", params={"family": "x.y"}, headers=admin)
+    assert listing.status_code == 422 and listing.json()["code"] == "rule_family_unknown"
+    assert listing.json()["errors"][0]["field"] == "query.family"
     no_total = credit_client.post(
         "/v1/rule-sets", json={**SCORECARD, "rules": SCORECARD["rules"][:3]}, headers=admin
     )

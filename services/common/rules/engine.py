@@ -35,6 +35,34 @@ CHECK_ERRORS: dict[str, type[DomainError]] = {
         errors.RuleTypeError,
     )
 }
+# Names CEL gives to types, functions and macros: a declaration may not take them.
+BUILTIN_NAMES = frozenset(
+    [
+        "int",
+        "uint",
+        "double",
+        "bool",
+        "string",
+        "bytes",
+        "list",
+        "map",
+        "type",
+        "dyn",
+        "null_type",
+        "has",
+        "size",
+        "matches",
+        "contains",
+        "startsWith",
+        "endsWith",
+        "all",
+        "exists",
+        "exists_one",
+        "filter",
+        "timestamp",
+        "duration",
+    ]
+)
 IDENTIFIER_CHARS = frozenset("_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
@@ -116,7 +144,7 @@ class _Problems:
 def _name_problem(name: str) -> str | None:
     if not name or name[0].isdigit() or not set(name) <= IDENTIFIER_CHARS or len(name) > 64:
         return f"'{name}' is not a name (letters, digits and _, not starting with a digit)"
-    if name in RESERVED or name == NAMESPACE:
+    if name in RESERVED or name in BUILTIN_NAMES or name == NAMESPACE:
         return f"'{name}' is a reserved word"
     return None
 
