@@ -16,7 +16,9 @@ from services.common.errors import DomainError
 from services.common.unitofwork import UnitOfWorkRoute
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ["registry", "credit", "gateway"]
+SERVICES = ["registry", "gateway", "credit"]
+# Kernel packages with codes of their own, which any service may answer (rules as data).
+KERNEL_ERRORS = ["services.common.rules.errors"]
 
 
 def _errors_modules(package: str) -> list[str]:
@@ -44,7 +46,7 @@ def codes_of(service: str) -> dict[str, list[str]]:
     """Every problem code the service can answer → the classes declaring it."""
     package = "gateway" if service == "gateway" else f"services.{service}"
     found: dict[str, list[str]] = {}
-    for module in ["services.common.errors", *_errors_modules(package)]:
+    for module in ["services.common.errors", *KERNEL_ERRORS, *_errors_modules(package)]:
         for cls in _code_classes(module):
             found.setdefault(cls.code, []).append(f"{module}.{cls.__name__}")
     return found
@@ -60,7 +62,7 @@ def test_every_problem_code_is_one_documented_class(service: str) -> None:
     for code in codes:
         assert re.fullmatch(r"[a-z][a-z_]*[a-z]", code), code
     package = "gateway" if service == "gateway" else f"services.{service}"
-    for module in ["services.common.errors", *_errors_modules(package)]:
+    for module in ["services.common.errors", *KERNEL_ERRORS, *_errors_modules(package)]:
         for cls in _code_classes(module):
             assert (cls.__doc__ or "").strip(), f"{cls.__name__} has no docstring"
             assert 400 <= cls.status < 600, cls

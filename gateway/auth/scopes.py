@@ -157,6 +157,7 @@ ROUTES: dict[str, list[Rule]] = {
             # A bank reads a report under consent; the enterprise reads who did.
             ("enterprise_report", "/v1/enterprises/*/report", "credit:reports", "credit:reports"),
             ("enterprise_queries", "/v1/enterprises/*/queries", "credit:read", "credit:admin"),
+            ("rule_sets", "/v1/rule-sets/**", "credit:read", "credit:admin"),
             ("other", "/**", "credit:read", "credit:admin"),
         ],
     ),

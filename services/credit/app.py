@@ -8,11 +8,14 @@ from fastapi import FastAPI
 
 from services.common.app import ConsumerFactory, create_service_app
 from services.common.consumer import FeedConsumer, feed_consumer
+from services.common.rules.router import rule_sets_router
 from services.credit.consents.router import router as consents_router
 from services.credit.enterprises.service import ChangeListener, registry_handlers
 from services.credit.queries.router import router as queries_router
 from services.credit.records.router import router as records_router
 from services.credit.reports.router import router as reports_router
+from services.credit.rulesets.dependencies import RuleAdmin, RuleReader
+from services.credit.rulesets.families import FAMILIES
 from services.credit.settings import CreditSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -62,7 +65,13 @@ def create_app(
         settings=settings,
         title="Taiyuan SME credit",
         description="Credit records, ratings, consent-based reports, query logs, objections, the 诚信企业 list, monitoring.",
-        routers=[records_router, consents_router, reports_router, queries_router],
+        routers=[
+            records_router,
+            consents_router,
+            reports_router,
+            queries_router,
+            rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
+        ],
         migrations=MIGRATIONS,
         consumers=registry_consumer(settings, listeners),
     )

@@ -86,6 +86,11 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("credit", "POST", "/v1/records/{record_id}/repair"): "write",
     ("credit", "GET", "/v1/public/dishonesty-list"): "public",
     ("credit", "GET", "/v1/public/abnormal-operations"): "public",
+    ("credit", "GET", "/v1/rule-sets"): "read",
+    ("credit", "POST", "/v1/rule-sets"): "admin",
+    ("credit", "GET", "/v1/rule-sets/{rule_set_id}"): "read",
+    ("credit", "PUT", "/v1/rule-sets/{rule_set_id}"): "admin",
+    ("credit", "POST", "/v1/rule-sets/{rule_set_id}/evaluation"): "admin",
 }
 
 # The scope each class needs at the edge, per service ("" = public).
@@ -108,6 +113,7 @@ CLASS_SCOPES: dict[str, dict[str, str]] = {
         "consent": "credit:consent",
         "reports": "credit:reports",
         "write": "credit:write",
+        "admin": "credit:admin",
         "events": "events:read",
     },
 }
@@ -139,6 +145,7 @@ PATH_VALUES = {
     "department": "tax",
     "consent_id": "cns_matrix",
     "record_id": "rec_matrix",
+    "rule_set_id": "rls_matrix",
 }
 
 # Problems only the edge answers: a forwarded call never carries one of these.

@@ -1,7 +1,7 @@
 """Consents (an enterprise authorizes a named bank, for one purpose) and the query log of credit reports.
 
 Revision ID: credit_0006
-Revises: credit_0002
+Revises: credit_0003
 Create Date: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'credit_0006'
-down_revision: str | None = 'credit_0002'
+down_revision: str | None = 'credit_0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
