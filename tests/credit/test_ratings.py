@@ -63,9 +63,7 @@ def database(credit_app: FastAPI) -> Database:
 _ids: Iterator[int] = count(1)
 
 
-def add_record(
-    database: Database, uscc: str, type_: str, polarity: str, **fields: Any
-) -> str:
+def add_record(database: Database, uscc: str, type_: str, polarity: str, **fields: Any) -> str:
     """A record as the records domain files it, with its `record.added` event."""
     number = next(_ids)
     record_id = f"crr_test{number:06d}"
@@ -380,7 +378,9 @@ def test_batch_runs_count_what_they_did_and_are_idempotent(
     seed_enterprise(OTHER)
     seed_enterprise(THIRD, status="deregistered")
     first = start_run(credit_client, credit_headers, "batch-1")
-    assert {k: first[k] for k in ("status", "enterprises", "rated", "first_ratings", "changed")} == {
+    assert {
+        k: first[k] for k in ("status", "enterprises", "rated", "first_ratings", "changed")
+    } == {
         "status": "succeeded",
         "enterprises": 2,
         "rated": 2,

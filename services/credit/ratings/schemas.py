@@ -1,12 +1,13 @@
 """Request and response bodies of the ratings domain."""
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 USCC_PATTERN = r"^[0-9A-HJ-NP-RTUWXY]{18}$"
 
-RATING_EXAMPLE = {
+RATING_EXAMPLE: dict[str, Any] = {
     "id": "rtg_01JD3Z8Q6T8V4N2M5K1H0G9F8E",
     "uscc": "91140105MA0KDE119Q",
     "score": 350,
@@ -79,7 +80,9 @@ class CreditRatingPublic(BaseModel):
     scored_on: date = Field(description="The business date (Asia/Shanghai) the inputs counted on.")
     computed_at: datetime
     valid_from: datetime
-    valid_to: datetime | None = Field(description="When the next rating superseded it; null: current.")
+    valid_to: datetime | None = Field(
+        description="When the next rating superseded it; null: current."
+    )
 
 
 class PublicGradePublic(BaseModel):

@@ -82,6 +82,7 @@ class CompiledScorecard:
         key = (factor.name, shape)
         found = self._selected.get(key)
         if found is None:
+            assert factor.select is not None
             found = factor.select.execute({"r": dict(record), "params": self.params})
             if not isinstance(found, bool):
                 raise ScorecardInvalid(f"factor {factor.name}: `select` gave {found!r}, not a bool")
@@ -112,7 +113,12 @@ class CompiledScorecard:
             found = self._scores[total] = (score, str(grade))
         return found
 
-    def _case(self, facts: Mapping[str, int | None], shapes: tuple[tuple[Any, ...], ...], records: Sequence[Mapping[str, Any]]) -> _Case:
+    def _case(
+        self,
+        facts: Mapping[str, int | None],
+        shapes: tuple[tuple[Any, ...], ...],
+        records: Sequence[Mapping[str, Any]],
+    ) -> _Case:
         results: list[tuple[int | None, int, tuple[int, ...]]] = []
         for factor in self.factors:
             if factor.select is not None:
@@ -125,7 +131,9 @@ class CompiledScorecard:
                 value = facts.get(factor.fact or "")
             results.append((value, self._factor_points(factor, value), chosen))
         score, grade = self._score_grade(sum(points for _, points, _ in results))
-        reasons = reason_order([(f.reason, r[1]) for f, r in zip(self.factors, results, strict=True)])
+        reasons = reason_order(
+            [(f.reason, r[1]) for f, r in zip(self.factors, results, strict=True)]
+        )
         return tuple(results), score, grade, reasons
 
     def evaluate(

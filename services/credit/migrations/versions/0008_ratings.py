@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = 'credit_0008'
-down_revision: str | None = 'credit_0002'
+revision: str = "credit_0008"
+down_revision: str | None = "credit_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -164,66 +164,74 @@ def _load_v1() -> None:
 
 
 def upgrade() -> None:
-    op.create_table('credit_rating_runs',
-    sa.Column('id', sa.String(40), nullable=False),
-    sa.Column('status', sa.String(16), nullable=False),
-    sa.Column('usccs', sa.JSON(), nullable=True),
-    sa.Column('requested_by', sa.String(80), nullable=False),
-    sa.Column('enterprises', sa.Integer(), nullable=False),
-    sa.Column('rated', sa.Integer(), nullable=False),
-    sa.Column('first_ratings', sa.Integer(), nullable=False),
-    sa.Column('changed', sa.Integer(), nullable=False),
-    sa.Column('unchanged', sa.Integer(), nullable=False),
-    sa.Column('skipped', sa.Integer(), nullable=False),
-    sa.Column('error', sa.String(1000), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('credit_rating_runs_pkey'))
+    op.create_table(
+        "credit_rating_runs",
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("usccs", sa.JSON(), nullable=True),
+        sa.Column("requested_by", sa.String(80), nullable=False),
+        sa.Column("enterprises", sa.Integer(), nullable=False),
+        sa.Column("rated", sa.Integer(), nullable=False),
+        sa.Column("first_ratings", sa.Integer(), nullable=False),
+        sa.Column("changed", sa.Integer(), nullable=False),
+        sa.Column("unchanged", sa.Integer(), nullable=False),
+        sa.Column("skipped", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(1000), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("credit_rating_runs_pkey")),
     )
-    op.create_table('credit_scorecards',
-    sa.Column('id', sa.String(40), nullable=False),
-    sa.Column('family', sa.String(40), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('effective_from', sa.Date(), nullable=False),
-    sa.Column('description', sa.String(1000), nullable=False),
-    sa.Column('parameters', sa.JSON(), nullable=False),
-    sa.Column('formulas', sa.JSON(), nullable=False),
-    sa.Column('created_by', sa.String(80), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('credit_scorecards_pkey')),
-    sa.UniqueConstraint('family', 'version', name='uq_credit_scorecards_version')
+    op.create_table(
+        "credit_scorecards",
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("family", sa.String(40), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("description", sa.String(1000), nullable=False),
+        sa.Column("parameters", sa.JSON(), nullable=False),
+        sa.Column("formulas", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.String(80), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("credit_scorecards_pkey")),
+        sa.UniqueConstraint("family", "version", name="uq_credit_scorecards_version"),
     )
-    op.create_table('credit_ratings',
-    sa.Column('id', sa.String(40), nullable=False),
-    sa.Column('uscc', sa.String(18), nullable=False),
-    sa.Column('score', sa.Integer(), nullable=False),
-    sa.Column('grade', sa.String(3), nullable=False),
-    sa.Column('factors', sa.JSON(), nullable=False),
-    sa.Column('reasons', sa.JSON(), nullable=False),
-    sa.Column('inputs', sa.JSON(), nullable=False),
-    sa.Column('rule_set_id', sa.String(40), nullable=False),
-    sa.Column('rule_set_version', sa.Integer(), nullable=False),
-    sa.Column('scored_on', sa.Date(), nullable=False),
-    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('valid_from', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('valid_to', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('trigger', sa.String(80), nullable=False),
-    sa.Column('run_id', sa.String(40), nullable=True),
-    sa.ForeignKeyConstraint(['rule_set_id'], ['credit_scorecards.id'], name=op.f('credit_ratings_rule_set_id_fkey')),
-    sa.ForeignKeyConstraint(['uscc'], ['enterprise_replicas.uscc'], name=op.f('credit_ratings_uscc_fkey')),
-    sa.PrimaryKeyConstraint('id', name=op.f('credit_ratings_pkey'))
+    op.create_table(
+        "credit_ratings",
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("uscc", sa.String(18), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("grade", sa.String(3), nullable=False),
+        sa.Column("factors", sa.JSON(), nullable=False),
+        sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("inputs", sa.JSON(), nullable=False),
+        sa.Column("rule_set_id", sa.String(40), nullable=False),
+        sa.Column("rule_set_version", sa.Integer(), nullable=False),
+        sa.Column("scored_on", sa.Date(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("valid_to", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("trigger", sa.String(80), nullable=False),
+        sa.Column("run_id", sa.String(40), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["rule_set_id"], ["credit_scorecards.id"], name=op.f("credit_ratings_rule_set_id_fkey")
+        ),
+        sa.ForeignKeyConstraint(
+            ["uscc"], ["enterprise_replicas.uscc"], name=op.f("credit_ratings_uscc_fkey")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("credit_ratings_pkey")),
     )
-    with op.batch_alter_table('credit_ratings', schema=None) as batch_op:
-        batch_op.create_index('ix_credit_ratings_uscc_valid_from', ['uscc', 'valid_from'], unique=False)
+    with op.batch_alter_table("credit_ratings", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_credit_ratings_uscc_valid_from", ["uscc", "valid_from"], unique=False
+        )
     _load_v1()
 
 
-
 def downgrade() -> None:
-    with op.batch_alter_table('credit_ratings', schema=None) as batch_op:
-        batch_op.drop_index('ix_credit_ratings_uscc_valid_from')
+    with op.batch_alter_table("credit_ratings", schema=None) as batch_op:
+        batch_op.drop_index("ix_credit_ratings_uscc_valid_from")
 
-    op.drop_table('credit_ratings')
-    op.drop_table('credit_scorecards')
-    op.drop_table('credit_rating_runs')
+    op.drop_table("credit_ratings")
+    op.drop_table("credit_scorecards")
+    op.drop_table("credit_rating_runs")
