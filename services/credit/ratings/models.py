@@ -56,6 +56,8 @@ class CreditRating(SQLModel, table=True):
     valid_from: datetime = Field(sa_type=UTCDateTime)
     # Set once, when the next rating of the enterprise supersedes this one.
     valid_to: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A digest of what the rating says (score, grade, rule set, factors, reasons).
+    fingerprint: str = Field(max_length=64)
     trigger: str = Field(max_length=80)
     run_id: str | None = Field(default=None, max_length=40)
 

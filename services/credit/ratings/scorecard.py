@@ -77,6 +77,7 @@ class CompiledScorecard:
     _points: dict[tuple[str, int | None], int] = field(default_factory=dict)
     _scores: dict[int, tuple[int, str]] = field(default_factory=dict)
     _cases: dict[tuple[Any, ...], _Case] = field(default_factory=dict)
+    _bare: dict[tuple[Any, ...], Outcome] = field(default_factory=dict)
 
     def _select(self, factor: Factor, shape: tuple[Any, ...], record: Mapping[str, Any]) -> bool:
         key = (factor.name, shape)
@@ -139,7 +140,22 @@ class CompiledScorecard:
     def evaluate(
         self, *, facts: Mapping[str, int | None], records: Sequence[Mapping[str, Any]]
     ) -> Outcome:
-        """Score one enterprise from its soft facts and its counting records."""
+        """Score one enterprise from its soft facts and its counting records.
+
+        Without records the outcome depends on the facts only: it is shared (read-only) by every
+        enterprise with the same facts.
+        """
+        if not records:
+            facts_key = tuple(facts.get(name) for name in SOFT_FACTS)
+            shared = self._bare.get(facts_key)
+            if shared is None:
+                shared = self._bare[facts_key] = self._outcome(facts, records)
+            return shared
+        return self._outcome(facts, records)
+
+    def _outcome(
+        self, facts: Mapping[str, int | None], records: Sequence[Mapping[str, Any]]
+    ) -> Outcome:
         shapes = tuple(tuple(r.get(name) for name in RECORD_FIELDS[1:]) for r in records)
         key = (tuple(facts.get(name) for name in SOFT_FACTS), shapes)
         case = self._cases.get(key)

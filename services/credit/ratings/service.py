@@ -1,7 +1,6 @@
 """Ratings: compute from the scorecard, keep as history, answer as they stood at any moment."""
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -96,9 +95,10 @@ class RateCounts:
 
 
 def _fingerprint(row: dict[str, Any]) -> str:
-    # What a rating says: a new row is written only when this changes.
-    said = [row["score"], row["grade"], row["rule_set_id"], row["factors"], row["reasons"]]
-    return hashlib.sha256(json.dumps(said, sort_keys=True).encode()).hexdigest()
+    # What a rating says: a new row is written only when this changes. `repr` of the values
+    # as built here (fixed key order) is stable and much cheaper than JSON for 67,699 rows.
+    said = (row["score"], row["grade"], row["rule_set_id"], row["factors"], row["reasons"])
+    return hashlib.sha256(repr(said).encode()).hexdigest()
 
 
 def _currents(
@@ -110,9 +110,7 @@ def _currents(
         CreditRating.uscc,
         CreditRating.score,
         CreditRating.grade,
-        CreditRating.rule_set_id,
-        CreditRating.factors,
-        CreditRating.reasons,
+        CreditRating.fingerprint,
     )
     for start in range(0, len(usccs), rating_inputs.CHUNK):
         chunk = usccs[start : start + rating_inputs.CHUNK]
@@ -124,7 +122,7 @@ def _currents(
                 id=row.id,
                 score=row.score,
                 grade=row.grade,
-                fingerprint=_fingerprint(row._asdict()),
+                fingerprint=row.fingerprint,
                 records=None,
             )
     # A disputed record counts as it did in the rating before: read those ratings' inputs.
@@ -211,7 +209,8 @@ def rate(
             "run_id": run_id,
         }
         counts.rated += 1
-        if current is not None and current.fingerprint == _fingerprint(row):
+        row["fingerprint"] = _fingerprint(row)
+        if current is not None and current.fingerprint == row["fingerprint"]:
             counts.unchanged += 1
             continue
         new_rows.append(row)

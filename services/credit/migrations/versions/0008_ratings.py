@@ -211,6 +211,7 @@ def upgrade() -> None:
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_to", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("trigger", sa.String(80), nullable=False),
         sa.Column("run_id", sa.String(40), nullable=True),
         sa.ForeignKeyConstraint(
