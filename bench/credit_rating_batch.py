@@ -124,7 +124,9 @@ def seed(database: Database, enterprises: int, rng: random.Random) -> dict[str, 
                             "uscc": uscc,
                             "year": year,
                             "quarter": None,
+                            "source": "statistics",
                             "employees": people,
+                            "effective": {"employees": people},
                             "reported_at": datetime(year + 1, 3, 1, tzinfo=UTC),
                         }
                     )

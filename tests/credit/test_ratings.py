@@ -13,9 +13,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.consumer import FeedEvent
 from services.common.db import Database
 from services.common.outbox import emit
+from services.credit.app import CHANGE_LISTENERS
 from services.credit.enterprises.models import IndicatorFiling
+from services.credit.enterprises.service import registry_handlers
 from services.credit.ratings import run as rating_run
 from services.credit.ratings import service as rating_service
 from services.credit.records.models import CreditRecord
@@ -96,7 +99,9 @@ def file_indicators(database: Database, uscc: str, employees: dict[int, int]) ->
                     uscc=uscc,
                     year=year,
                     quarter=None,
+                    source="statistics",
                     employees=people,
+                    effective={"employees": people},
                     reported_at=datetime(year + 1, 3, 1, tzinfo=UTC),
                 )
             )
@@ -476,3 +481,43 @@ def test_current_rating_serves_the_reports_domain_as_of_a_moment(
     assert now is not None and now.uscc == ME
     assert before is None
     assert grade.grade == now.grade
+
+
+def test_indicators_reported_through_the_registry_feed_recompute_the_rating(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME, founded_on=date(2019, 3, 1))
+    start_run(credit_client, credit_headers, "feed-1", [ME])
+    young = BASE + (7 - YOUNG_YEARS) * YEAR_POINTS + FILING_POINTS[0]
+    assert rating_of(credit_client, credit_headers)["score"] == young
+    handlers = registry_handlers(CHANGE_LISTENERS)  # as the app's registry consumer has them
+    clock.now = datetime(2026, 6, 16, 4, 0, tzinfo=UTC)
+    with database.transaction() as session:
+        for seq, (year, people) in enumerate(((2024, 20), (2025, 21)), start=1):
+            payload = {
+                "report_id": f"ind_feed_{year}",
+                "uscc": ME,
+                "year": year,
+                "quarter": None,
+                "source": "statistics",
+                "figures": {"employees": people},
+                "effective": {"employees": people},
+            }
+            event = FeedEvent(seq, f"evt_{seq}", "indicators.reported", payload, clock.now)
+            handlers["indicators.reported"](session, event)
+    now = rating_of(credit_client, credit_headers)
+    # Filed 2 of the last 3 years; 20 → 21 employees: +5% (500 bp), growth but not strong.
+    growth = 15
+    assert now["score"] == BASE + (7 - YOUNG_YEARS) * YEAR_POINTS + FILING_POINTS[2] + growth
+    assert {f["name"]: f["input"] for f in now["factors"]}["employment_growth"] == 500
+    changed = credit_events(credit_client, credit_headers, "rating.changed")
+    # One recompute per report: 2024 alone (1 year filed: 0 points), then 2025.
+    one_year = young - FILING_POINTS[0] + FILING_POINTS[1]
+    assert [(e["payload"]["previous"], e["payload"]["current"]) for e in changed[-2:]] == [
+        ({"score": young, "grade": "B"}, {"score": one_year, "grade": "B"}),
+        ({"score": one_year, "grade": "B"}, {"score": now["score"], "grade": "A"}),
+    ]

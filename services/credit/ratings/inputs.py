@@ -179,13 +179,14 @@ def gather(
         IndicatorFiling.year,
         IndicatorFiling.quarter,
         IndicatorFiling.employees,
+        IndicatorFiling.effective,
         IndicatorFiling.reported_at,
     ).where(
         col(IndicatorFiling.reported_at) <= at,
         col(IndicatorFiling.year) >= day.year - FILING_WINDOW - 1,
         col(IndicatorFiling.year) <= day.year,
     )
-    # Per enterprise and year: the annual figure, else the last quarter's; the latest report wins.
+    # Per enterprise and year: the annual figure, else the last quarter's; the latest filing wins.
     best: dict[tuple[str, int], tuple[int, datetime, int]] = {}
     for statement in _scoped(filings, col(IndicatorFiling.uscc), scope):
         for row in session.execute(statement):
@@ -193,13 +194,15 @@ def gather(
             if target is None:
                 continue
             target.filing_years.add(row.year)
-            if row.employees is None:
+            # The latest filing of a period carries the period's effective figures.
+            employees = (row.effective or {}).get("employees", row.employees)
+            if employees is None:
                 continue
             rank = 5 if not row.quarter else row.quarter
             key = (row.uscc, row.year)
             held = best.get(key)
             if held is None or (rank, row.reported_at) > held[:2]:
-                best[key] = (rank, row.reported_at, row.employees)
+                best[key] = (rank, row.reported_at, int(employees))
     by_enterprise: dict[str, dict[int, int]] = defaultdict(dict)
     for (uscc, year), (_rank, _at, employees) in best.items():
         by_enterprise[uscc][year] = employees

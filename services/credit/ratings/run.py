@@ -22,6 +22,7 @@ from sqlmodel import Session, col
 from services.common.clock import utcnow
 from services.common.db import Database
 from services.common.models import ConsumerCursor, OutboxEvent
+from services.credit.enterprises.service import ChangeReason
 from services.credit.ratings import service
 from services.credit.ratings.models import FAILED, QUEUED, RUNNING, SUCCEEDED, RatingRun
 
@@ -166,3 +167,9 @@ def apply_rating_events(session: Session, *, at: datetime | None = None) -> int:
         .values(position=events[-1][0], updated_at=utcnow())
     )
     return len(events)
+
+
+def rating_listener(*, session: Session, uscc: str, reason: ChangeReason) -> None:
+    """A change of the replica (filed, updated, new indicators): rate the enterprise again,
+    in the registry consumer's transaction."""
+    service.rate(session, usccs=[uscc], trigger=f"replica:{reason.value}")
