@@ -67,6 +67,9 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("registry", "PUT", "/v1/calendar/days/{day}"): "admin",
     ("registry", "GET", "/v1/remits/{department}"): "admin",
     ("registry", "PUT", "/v1/remits/{department}"): "admin",
+    ("credit", "GET", "/v1/enterprises/{uscc}/rating"): "read",
+    ("credit", "POST", "/v1/ratings/runs"): "admin",
+    ("credit", "GET", "/v1/ratings/runs/{run_id}"): "read",
 }
 
 # The scope each class needs at the edge, per service ("" = public).
