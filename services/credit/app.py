@@ -6,12 +6,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.common.app import ConsumerFactory, create_service_app
+from services.common.app import ConsumerFactory, WorkerFactory, create_service_app
 from services.common.consumer import FeedConsumer, feed_consumer
+from services.common.jobs import PeriodicJob, Worker
 from services.common.rules.router import rule_sets_router
 from services.credit.consents.router import router as consents_router
 from services.credit.enterprises.service import ChangeListener, registry_handlers
 from services.credit.queries.router import router as queries_router
+from services.credit.ratings.router import router as ratings_router
+from services.credit.ratings.run import apply_rating_events, rating_listener, run_queued
 from services.credit.records.router import router as records_router
 from services.credit.reports.router import router as reports_router
 from services.credit.rulesets.dependencies import RuleAdmin, RuleReader
@@ -23,7 +26,7 @@ log = logging.getLogger("services.credit")
 
 # Called in the registry consumer's transaction when an enterprise's data changes (filed,
 # updated, deregistered, new indicators): e.g. the rating domain's recompute.
-CHANGE_LISTENERS: tuple[ChangeListener, ...] = ()
+CHANGE_LISTENERS: tuple[ChangeListener, ...] = (rating_listener,)
 
 
 def registry_consumer(
@@ -54,6 +57,23 @@ def registry_consumer(
     return start
 
 
+def rating_jobs(settings: CreditSettings) -> WorkerFactory:
+    """The ratings' periodic jobs: the consumer of the credit outbox, left-behind runs."""
+
+    def start(app: FastAPI) -> Sequence[Worker]:
+        if not settings.rating_jobs:
+            return []
+        database = app.state.database
+        return [
+            PeriodicJob(name="credit.ratings.events", database=database, step=apply_rating_events),
+            PeriodicJob(
+                name="credit.ratings.runs", database=database, step=run_queued, interval=30
+            ),
+        ]
+
+    return start
+
+
 def create_app(
     settings: CreditSettings | None = None,
     *,
@@ -71,7 +91,9 @@ def create_app(
             reports_router,
             queries_router,
             rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
+            ratings_router,
         ],
         migrations=MIGRATIONS,
         consumers=registry_consumer(settings, listeners),
+        workers=rating_jobs(settings),
     )

@@ -38,10 +38,12 @@ DEFAULT_ORG = "\0default"  # no caller's org given: use the kind's default
 
 @pytest.fixture
 def credit_settings(database_target: DatabaseTarget, jwks_json: str) -> CreditSettings:
-    """Settings for a freshly migrated credit database."""
-    return migrated_settings(
+    """Settings for a freshly migrated credit database (tests run the rating jobs' steps)."""
+    settings = migrated_settings(
         CreditSettings, target=database_target, jwks_json=jwks_json, migrations=MIGRATIONS
     )
+    settings.rating_jobs = False
+    return settings
 
 
 @pytest.fixture

@@ -91,6 +91,9 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("credit", "GET", "/v1/rule-sets/{rule_set_id}"): "read",
     ("credit", "PUT", "/v1/rule-sets/{rule_set_id}"): "admin",
     ("credit", "POST", "/v1/rule-sets/{rule_set_id}/evaluation"): "admin",
+    ("credit", "GET", "/v1/enterprises/{uscc}/rating"): "read",
+    ("credit", "POST", "/v1/ratings/runs"): "admin",
+    ("credit", "GET", "/v1/ratings/runs/{run_id}"): "read",
 }
 
 # The scope each class needs at the edge, per service ("" = public).
@@ -146,6 +149,7 @@ PATH_VALUES = {
     "consent_id": "cns_matrix",
     "record_id": "rec_matrix",
     "rule_set_id": "rls_matrix",
+    "run_id": "rrn_matrix",
 }
 
 # Problems only the edge answers: a forwarded call never carries one of these.

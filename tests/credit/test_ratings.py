@@ -1,0 +1,523 @@
+"""Ratings: the scorecard's published figures, history with `as_of`, recompute by events, runs.
+
+Expected scores are computed here by hand from the published version-1 parameters below (the
+API documentation's table), never by calling the production scorecard.
+"""
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from itertools import count
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from services.common.consumer import FeedEvent
+from services.common.db import Database
+from services.common.outbox import emit
+from services.credit.app import CHANGE_LISTENERS
+from services.credit.enterprises.models import IndicatorFiling
+from services.credit.enterprises.service import registry_handlers
+from services.credit.ratings import run as rating_run
+from services.credit.ratings import service as rating_service
+from services.credit.records.models import CreditRecord
+from tests.credit.conftest import CreditHeaders, SeedEnterprise
+
+ME = "91140100MA0K000017"
+OTHER = "91140105MA0KDE119Q"
+THIRD = "91140107MA0K3X2P1C"
+
+# Published scorecard version 1 (effective 2015-01-01).
+BASE = 600
+SERIOUS, NEGATIVE, OVERDUE = -250, -60, -120
+PATENT, TECH_CONTRACT, POSITIVE, REPAID = 15, 10, 20, 15
+YEAR_POINTS, YOUNG_YEARS = 10, 3
+GROWTH_STRONG = 40  # growth of 10% (1000 bp) or more
+FILING_POINTS = [-20, 0, 15, 30]  # by years filed among the last three
+BANDS = [("AAA", 850), ("AA", 750), ("A", 650), ("B", 550), ("C", 400)]
+
+
+def grade_of(score: int) -> str:
+    return next((grade for grade, floor in BANDS if score >= floor), "D")
+
+
+class Clock:
+    """The moment the ratings code sees as now."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    held = Clock()
+    monkeypatch.setattr(rating_service, "utcnow", lambda: held.now)
+    monkeypatch.setattr(rating_run, "utcnow", lambda: held.now)
+    return held
+
+
+@pytest.fixture
+def database(credit_app: FastAPI) -> Database:
+    db: Database = credit_app.state.database
+    return db
+
+
+_ids: Iterator[int] = count(1)
+
+
+def add_record(database: Database, uscc: str, type_: str, polarity: str, **fields: Any) -> str:
+    """A record as the records domain files it, with its `record.added` event."""
+    number = next(_ids)
+    record_id = f"crr_test{number:06d}"
+    values: dict[str, Any] = {
+        "id": record_id,
+        "uscc": uscc,
+        "type": type_,
+        "polarity": polarity,
+        "source": "tax_bureau",
+        "source_kind": "bank" if polarity == "loan" else "department",
+        "reference": f"REF-{number}",
+        "occurred_on": date(2025, 1, 10),
+        "title": type_,
+        "filed_by": "tax_bureau",
+        **fields,
+    }
+    with database.transaction() as session:
+        session.add(CreditRecord(**values))
+        session.flush()
+        emit(session, "record.added", {"record_id": record_id, "uscc": uscc, "type": type_})
+    return record_id
+
+
+def file_indicators(database: Database, uscc: str, employees: dict[int, int]) -> None:
+    with database.transaction() as session:
+        for year, people in employees.items():
+            session.add(
+                IndicatorFiling(
+                    report_id=f"ind_{uscc[-6:]}_{year}",
+                    uscc=uscc,
+                    year=year,
+                    quarter=None,
+                    source="statistics",
+                    employees=people,
+                    effective={"employees": people},
+                    reported_at=datetime(year + 1, 3, 1, tzinfo=UTC),
+                )
+            )
+
+
+def drain(database: Database) -> int:
+    """Rounds of the ratings' consumer of the credit outbox until it has caught up."""
+    for rounds in range(10):
+        with database.transaction() as session:
+            if rating_run.apply_rating_events(session) == 0:
+                return rounds
+    raise AssertionError("the ratings consumer never caught up")
+
+
+def start_run(
+    client: TestClient, headers: CreditHeaders, key: str, usccs: list[str] | None = None
+) -> dict[str, Any]:
+    answer = client.post(
+        "/v1/ratings/runs",
+        json={"usccs": usccs} if usccs is not None else {},
+        headers={**headers(kind="admin", org=None), "Idempotency-Key": key},
+    )
+    assert answer.status_code == 202, answer.text
+    # The run works after the response (TestClient runs background tasks before returning).
+    done = client.get(answer.headers["Location"], headers=headers(kind="admin", org=None))
+    assert done.status_code == 200, done.text
+    body: dict[str, Any] = done.json()
+    return body
+
+
+def rating_of(
+    client: TestClient, headers: CreditHeaders, uscc: str = ME, **params: str
+) -> dict[str, Any]:
+    answer = client.get(
+        f"/v1/enterprises/{uscc}/rating", params=params, headers=headers(kind="department")
+    )
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def credit_events(client: TestClient, headers: CreditHeaders, type_: str) -> list[dict[str, Any]]:
+    answer = client.get(
+        "/v1/events", params={"limit": 1000}, headers=headers(kind="service", org=None)
+    )
+    assert answer.status_code == 200, answer.text
+    return [e for e in answer.json()["items"] if e["type"] == type_]
+
+
+def test_a_rating_from_fixed_inputs_has_the_published_score_grade_and_reasons(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME, founded_on=date(2019, 3, 1))  # 7 full years on 2026-06-15
+    serious = add_record(database, ME, "serious_dishonesty", "negative")
+    penalties = sorted(
+        add_record(database, ME, "administrative_penalty", "negative") for _ in range(2)
+    )
+    overdue = add_record(database, ME, "loan", "loan", loan_status="overdue")
+    add_record(database, ME, "patent_granted", "positive")
+    add_record(database, ME, "patent_granted", "positive")
+    add_record(database, ME, "technology_contract", "positive")
+    add_record(database, ME, "award", "positive")
+    add_record(database, ME, "loan", "loan", loan_status="on_time")
+    # Not counting: withdrawn, not yet occurred, ended more than five years ago.
+    add_record(database, ME, "tax_arrears", "negative", status="withdrawn")
+    add_record(database, ME, "tax_arrears", "negative", occurred_on=date(2026, 7, 1))
+    add_record(
+        database,
+        ME,
+        "tax_arrears",
+        "negative",
+        occurred_on=date(2019, 1, 1),
+        ended_on=date(2021, 6, 14),
+    )
+    file_indicators(database, ME, {2023: 20, 2024: 20, 2025: 25})  # +25%: strong growth
+
+    run = start_run(credit_client, credit_headers, "fixed-1", [ME])
+    assert run["status"] == "succeeded"
+
+    points = {
+        "serious_dishonesty": SERIOUS,
+        "negative_records": 2 * NEGATIVE,
+        "overdue_loans": OVERDUE,
+        "years_in_operation": (7 - YOUNG_YEARS) * YEAR_POINTS,
+        "employment_growth": GROWTH_STRONG,
+        "regular_filing": FILING_POINTS[3],
+        "granted_patents": 2 * PATENT,
+        "technology_contracts": TECH_CONTRACT,
+        "positive_records": POSITIVE,
+        "loans_repaid": REPAID,
+    }
+    score = BASE + sum(points.values())
+    assert score == 295
+    rating = rating_of(credit_client, credit_headers)
+    assert (rating["score"], rating["grade"]) == (score, grade_of(score)) == (295, "D")
+    assert {f["name"]: f["points"] for f in rating["factors"]} == points
+    inputs = {f["name"]: f["input"] for f in rating["factors"]}
+    assert inputs["years_in_operation"] == 7
+    assert inputs["employment_growth"] == 2500  # basis points, 20 → 25
+    assert inputs["regular_filing"] == 3
+    # The most points lost first; the last place goes to the first of the two +40 factors.
+    assert rating["reasons"] == [
+        {
+            "code": "R01_SERIOUS_DISHONESTY",
+            "factor": "serious_dishonesty",
+            "points": -250,
+            "record_ids": [serious],
+        },
+        {
+            "code": "R02_NEGATIVE_RECORDS",
+            "factor": "negative_records",
+            "points": -120,
+            "record_ids": penalties,
+        },
+        {
+            "code": "R03_OVERDUE_LOANS",
+            "factor": "overdue_loans",
+            "points": -120,
+            "record_ids": [overdue],
+        },
+        {
+            "code": "R04_YEARS_IN_OPERATION",
+            "factor": "years_in_operation",
+            "points": 40,
+            "record_ids": [],
+        },
+    ]
+    assert rating["rule_set"] == {"id": "rs_credit_scorecard_v1", "version": 1}
+    assert rating["scored_on"] == "2026-06-15"
+    assert rating["valid_to"] is None
+
+
+def test_a_negative_record_stops_counting_after_its_five_year_anniversary(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME, founded_on=date(2010, 1, 1))  # ≥ 10 years: the cap
+    penalty = add_record(
+        database,
+        ME,
+        "administrative_penalty",
+        "negative",
+        occurred_on=date(2019, 5, 1),
+        ended_on=date(2020, 6, 30),
+    )
+    clean = BASE + (10 - YOUNG_YEARS) * YEAR_POINTS + FILING_POINTS[0]  # 650: A
+    # 2025-06-30 in Shanghai: the anniversary, still counted.
+    clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
+    start_run(credit_client, credit_headers, "expiry-1", [ME])
+    before = rating_of(credit_client, credit_headers)
+    assert (before["score"], before["grade"]) == (clean + NEGATIVE, "B")
+    assert before["reasons"][0]["record_ids"] == [penalty]
+
+    clock.now = datetime(2025, 6, 30, 16, 0, tzinfo=UTC)  # 2025-07-01 00:00 in Shanghai
+    run = start_run(credit_client, credit_headers, "expiry-2", [ME])
+    assert (run["changed"], run["unchanged"]) == (1, 0)
+    after = rating_of(credit_client, credit_headers)
+    assert (after["score"], after["grade"]) == (clean, "A")
+    assert after["scored_on"] == "2025-07-01"
+    assert {f["name"]: f["record_ids"] for f in after["factors"]}["negative_records"] == []
+
+    # History: the earlier rating as it stood, now closed by the later one.
+    earlier = rating_of(credit_client, credit_headers, as_of="2025-06-30")
+    assert earlier["id"] == before["id"]
+    assert earlier["score"] == clean + NEGATIVE
+    assert earlier["valid_to"] == after["valid_from"] == "2025-06-30T16:00:00Z"
+    moment = rating_of(credit_client, credit_headers, as_of="2025-06-30T15:59:59Z")
+    assert moment["id"] == before["id"]
+    assert rating_of(credit_client, credit_headers, as_of="2025-07-01")["id"] == after["id"]
+    missing = credit_client.get(
+        f"/v1/enterprises/{ME}/rating",
+        params={"as_of": "2025-06-29"},
+        headers=credit_headers(kind="department"),
+    )
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "rating_not_found"
+    bad = credit_client.get(
+        f"/v1/enterprises/{ME}/rating",
+        params={"as_of": "yesterday"},
+        headers=credit_headers(kind="department"),
+    )
+    assert bad.status_code == 422
+
+
+def test_a_record_added_through_the_event_path_changes_the_rating_and_emits_rating_changed(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME, founded_on=date(2019, 3, 1))
+    seed_enterprise(OTHER, founded_on=date(2019, 3, 1))
+    start_run(credit_client, credit_headers, "event-1")
+    first = rating_of(credit_client, credit_headers)
+    young = BASE + (7 - YOUNG_YEARS) * YEAR_POINTS + FILING_POINTS[0]  # 620: B
+    assert (first["score"], first["grade"]) == (young, "B")
+
+    clock.now = datetime(2026, 6, 16, 4, 0, tzinfo=UTC)
+    record = add_record(database, ME, "serious_dishonesty", "negative")
+    rounds = drain(database)  # the local consumer, as its periodic job runs it
+    assert 1 <= rounds <= 3
+
+    now = rating_of(credit_client, credit_headers)
+    assert (now["score"], now["grade"]) == (young + SERIOUS, "D")
+    assert now["reasons"][0] == {
+        "code": "R01_SERIOUS_DISHONESTY",
+        "factor": "serious_dishonesty",
+        "points": SERIOUS,
+        "record_ids": [record],
+    }
+    assert rating_of(credit_client, credit_headers, uscc=OTHER)["score"] == young
+    changed = credit_events(credit_client, credit_headers, "rating.changed")
+    mine = [e["payload"] for e in changed if e["payload"]["uscc"] == ME]
+    assert mine[-1] == {
+        "uscc": ME,
+        "rating_id": now["id"],
+        "previous": {"score": young, "grade": "B"},
+        "current": {"score": young + SERIOUS, "grade": "D"},
+        "rule_set": {"id": "rs_credit_scorecard_v1", "version": 1},
+    }
+    # Only the enterprise the event named was rated again.
+    assert [e["payload"]["uscc"] for e in changed].count(OTHER) == 1
+    # The day before still shows the rating as it was.
+    assert rating_of(credit_client, credit_headers, as_of="2026-06-15")["id"] == first["id"]
+
+
+def test_a_disputed_record_counts_as_in_the_rating_before_the_dispute(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME, founded_on=date(2019, 3, 1))
+    penalty = add_record(database, ME, "administrative_penalty", "negative")
+    start_run(credit_client, credit_headers, "dispute-1", [ME])
+    before = rating_of(credit_client, credit_headers)
+    with database.transaction() as session:
+        row = session.get(CreditRecord, penalty)
+        assert row is not None
+        row.disputed = True
+        # Disputed and corrected meanwhile: still frozen at its weight before the dispute.
+        row.type, row.version = "serious_dishonesty", 2
+    late = add_record(database, ME, "administrative_penalty", "negative", disputed=True)
+    clock.now = datetime(2026, 6, 20, 4, 0, tzinfo=UTC)
+    start_run(credit_client, credit_headers, "dispute-2", [ME])
+    after = rating_of(credit_client, credit_headers)
+    assert after["score"] == before["score"]
+    factors = {f["name"]: f for f in after["factors"]}
+    assert factors["negative_records"]["record_ids"] == [penalty]
+    assert factors["serious_dishonesty"]["record_ids"] == []
+    assert late not in factors["negative_records"]["record_ids"]
+    assert after["id"] == before["id"]  # nothing the rating says changed: no new rating
+    # A withdrawal is not frozen: a withdrawn record never counts.
+    with database.transaction() as session:
+        row = session.get(CreditRecord, penalty)
+        assert row is not None
+        row.status = "withdrawn"
+    start_run(credit_client, credit_headers, "dispute-3", [ME])
+    assert rating_of(credit_client, credit_headers)["score"] == before["score"] - NEGATIVE
+
+
+def test_batch_runs_count_what_they_did_and_are_idempotent(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME)
+    seed_enterprise(OTHER)
+    seed_enterprise(THIRD, status="deregistered")
+    first = start_run(credit_client, credit_headers, "batch-1")
+    assert {
+        k: first[k] for k in ("status", "enterprises", "rated", "first_ratings", "changed")
+    } == {
+        "status": "succeeded",
+        "enterprises": 2,
+        "rated": 2,
+        "first_ratings": 2,
+        "changed": 2,
+    }
+    assert first["requested_by"] and first["finished_at"] is not None
+    again = start_run(credit_client, credit_headers, "batch-2")
+    assert (again["rated"], again["changed"], again["unchanged"]) == (2, 0, 2)
+    listed = start_run(credit_client, credit_headers, "batch-3", [ME, THIRD, "91140100MA0K9999XX"])
+    assert (listed["enterprises"], listed["rated"], listed["skipped"]) == (1, 1, 2)
+    # No new rating where nothing changed; the deregistered enterprise has none.
+    assert rating_of(credit_client, credit_headers)["id"] is not None
+    none = credit_client.get(
+        f"/v1/enterprises/{THIRD}/rating", headers=credit_headers(kind="department")
+    )
+    assert none.status_code == 404 and none.json()["code"] == "rating_not_found"
+
+    admin = credit_headers(kind="admin", org=None)
+    replay = credit_client.post(
+        "/v1/ratings/runs", json={}, headers={**admin, "Idempotency-Key": "batch-1"}
+    )
+    assert replay.status_code == 202 and replay.json()["id"] == first["id"]
+    unkeyed = credit_client.post("/v1/ratings/runs", json={}, headers=admin)
+    assert unkeyed.status_code == 400
+    assert unkeyed.json()["code"] == "idempotency_key_required"
+    too_few = credit_client.post(
+        "/v1/ratings/runs", json={"usccs": []}, headers={**admin, "Idempotency-Key": "batch-4"}
+    )
+    assert too_few.status_code == 422
+    unknown = credit_client.get("/v1/ratings/runs/rrn_nope", headers=admin)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "rating_run_not_found"
+
+
+def test_banks_and_strangers_are_refused_and_the_enterprise_reads_its_own(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME)
+    seed_enterprise(OTHER)
+    start_run(credit_client, credit_headers, "who-1")
+    url = f"/v1/enterprises/{ME}/rating"
+    for kind in ("bank", "provider", "service"):
+        refused = credit_client.get(url, headers=credit_headers(kind=kind))
+        assert refused.status_code == 403, kind
+        assert refused.json()["code"] == "forbidden_client_kind"
+    other = credit_client.get(
+        f"/v1/enterprises/{OTHER}/rating", headers=credit_headers(kind="enterprise")
+    )
+    assert other.status_code == 403 and other.json()["code"] == "rating_not_your_enterprise"
+    for kind, actor in (("enterprise", None), ("portal", "portal_demo"), ("admin", None)):
+        org = None if kind == "admin" else ME
+        seen = credit_client.get(url, headers=credit_headers(kind=kind, org=org, actor=actor))
+        assert seen.status_code == 200, (kind, seen.text)
+        assert seen.json()["uscc"] == ME
+    bank_run = credit_client.post(
+        "/v1/ratings/runs",
+        json={},
+        headers={**credit_headers(kind="bank"), "Idempotency-Key": "bank-1"},
+    )
+    assert bank_run.status_code == 403
+    dept_run = credit_client.post(
+        "/v1/ratings/runs",
+        json={},
+        headers={**credit_headers(kind="department"), "Idempotency-Key": "dept-1"},
+    )
+    assert dept_run.status_code == 403
+    unknown = credit_client.get(
+        "/v1/enterprises/91140100MA0K9999XX/rating", headers=credit_headers(kind="department")
+    )
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "rating_enterprise_not_found"
+
+
+def test_current_rating_serves_the_reports_domain_as_of_a_moment(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME)
+    start_run(credit_client, credit_headers, "cur-1")
+    with database.session(write=False) as session:
+        now = rating_service.current_rating(session=session, uscc=ME)
+        before = rating_service.current_rating(
+            session=session, uscc=ME, at=datetime(2026, 6, 15, 3, 0, tzinfo=UTC)
+        )
+        grade = rating_service.public_grade(session=session, uscc=ME)
+    assert now is not None and now.uscc == ME
+    assert before is None
+    assert grade.grade == now.grade
+
+
+def test_indicators_reported_through_the_registry_feed_recompute_the_rating(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME, founded_on=date(2019, 3, 1))
+    start_run(credit_client, credit_headers, "feed-1", [ME])
+    young = BASE + (7 - YOUNG_YEARS) * YEAR_POINTS + FILING_POINTS[0]
+    assert rating_of(credit_client, credit_headers)["score"] == young
+    handlers = registry_handlers(CHANGE_LISTENERS)  # as the app's registry consumer has them
+    clock.now = datetime(2026, 6, 16, 4, 0, tzinfo=UTC)
+    with database.transaction() as session:
+        for seq, (year, people) in enumerate(((2024, 20), (2025, 21)), start=1):
+            payload = {
+                "report_id": f"ind_feed_{year}",
+                "uscc": ME,
+                "year": year,
+                "quarter": None,
+                "source": "statistics",
+                "figures": {"employees": people},
+                "effective": {"employees": people},
+            }
+            event = FeedEvent(seq, f"evt_{seq}", "indicators.reported", payload, clock.now)
+            handlers["indicators.reported"](session, event)
+    now = rating_of(credit_client, credit_headers)
+    # Filed 2 of the last 3 years; 20 → 21 employees: +5% (500 bp), growth but not strong.
+    growth = 15
+    assert now["score"] == BASE + (7 - YOUNG_YEARS) * YEAR_POINTS + FILING_POINTS[2] + growth
+    assert {f["name"]: f["input"] for f in now["factors"]}["employment_growth"] == 500
+    changed = credit_events(credit_client, credit_headers, "rating.changed")
+    # One recompute per report: 2024 alone (1 year filed: 0 points), then 2025.
+    one_year = young - FILING_POINTS[0] + FILING_POINTS[1]
+    assert [(e["payload"]["previous"], e["payload"]["current"]) for e in changed[-2:]] == [
+        ({"score": young, "grade": "B"}, {"score": one_year, "grade": "B"}),
+        ({"score": one_year, "grade": "B"}, {"score": now["score"], "grade": "A"}),
+    ]
