@@ -149,6 +149,8 @@ ROUTES: dict[str, list[Rule]] = {
             ("queries", "/v1/queries/**", "credit:reports", "credit:reports"),
             ("monitoring", "/v1/monitoring/**", "credit:reports", "credit:reports"),
             ("consents", "/v1/consents/**", "credit:read", "credit:consent"),
+            # Enterprises (and portals on behalf) attach statements to records about them.
+            ("statements", "/v1/records/*/statements", "credit:read", "credit:consent"),
             ("records", "/v1/records/**", "credit:read", "credit:write"),
             ("objection_resolve", "/v1/objections/*/**", "credit:read", "credit:resolve"),
             ("objections", "/v1/objections", "credit:read", "credit:consent"),

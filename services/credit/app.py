@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.credit.objections.router import router as objections_router
 from services.credit.settings import CreditSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -16,6 +17,6 @@ def create_app(settings: CreditSettings | None = None) -> FastAPI:
         settings=settings or CreditSettings(),
         title="Taiyuan SME credit",
         description="Credit records, ratings, consent-based reports, query logs, objections, the 诚信企业 list, monitoring.",
-        routers=[],
+        routers=[objections_router],
         migrations=MIGRATIONS,
     )
