@@ -51,3 +51,28 @@ def drop_kernel_tables() -> None:
     """Drop the kernel's tables."""
     for table in ("processed_events", "consumer_cursors", "idempotency_records", "outbox_events"):
         op.drop_table(table)
+
+
+def create_rule_tables() -> None:
+    """Create `rule_sets` (services.common.rules.models), for a service that keeps rule sets."""
+    op.create_table(
+        "rule_sets",
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("family", sa.String(80), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
+        sa.Column("effective_to", sa.Date(), nullable=True),
+        sa.Column("definition", sa.JSON(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.String(80), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="rule_sets_pkey"),
+        sa.UniqueConstraint("family", "version", name="rule_sets_family_version_key"),
+    )
+
+
+def drop_rule_tables() -> None:
+    """Drop `rule_sets`."""
+    op.drop_table("rule_sets")

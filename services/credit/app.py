@@ -5,7 +5,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.common.rules.router import rule_sets_router
 from services.credit.objections.router import router as objections_router
+from services.credit.rulesets.dependencies import RuleAdmin, RuleReader
+from services.credit.rulesets.families import FAMILIES
 from services.credit.settings import CreditSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -17,6 +20,9 @@ def create_app(settings: CreditSettings | None = None) -> FastAPI:
         settings=settings or CreditSettings(),
         title="Taiyuan SME credit",
         description="Credit records, ratings, consent-based reports, query logs, objections, the 诚信企业 list, monitoring.",
-        routers=[objections_router],
+        routers=[
+            rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
+            objections_router,
+        ],
         migrations=MIGRATIONS,
     )
