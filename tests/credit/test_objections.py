@@ -2,8 +2,9 @@
 calendar days (corrected, upheld, withdrawn), the objection clock, and enterprises' statements."""
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,13 +12,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.common.db import Database
-from services.common.ids import new_id
 from services.credit.objections import service as objections_service
-from services.credit.records.models import CreditRecord, CreditRecordVersion
 from tests.credit.conftest import CreditHeaders, SeedEnterprise
 
 ME = "91140100MA0K000017"
-OTHER = "91140100MA0K00002X"
+OTHER = "91140105MA0GRX0Y7C"
 
 
 class Clock:
@@ -42,69 +41,52 @@ SeedRecord = Callable[..., str]
 
 
 @pytest.fixture
-def seed_record(credit_app: FastAPI, seed_enterprise: SeedEnterprise) -> Iterator[SeedRecord]:
-    """`seed_record(uscc, source=, **fields)`: a filed record, as the records API would file it."""
-    database: Database = credit_app.state.database
+def seed_record(
+    credit_client: TestClient, credit_headers: CreditHeaders, seed_enterprise: SeedEnterprise
+) -> Iterator[SeedRecord]:
+    """`seed_record(uscc, source=, **fields)`: a record filed through the records API."""
     seeded: set[str] = set()
 
     def make(uscc: str = ME, source: str = "tax_bureau", **fields: Any) -> str:
         if uscc not in seeded:
             seed_enterprise(uscc)
             seeded.add(uscc)
-        record_id = new_id("rec")
-        values: dict[str, Any] = {
-            "id": record_id,
-            "uscc": uscc,
+        item = {
             "type": "administrative_penalty",
-            "polarity": "negative",
-            "source": source,
-            "source_kind": "department",
-            "reference": f"ref-{record_id}",
-            "occurred_on": date(2025, 6, 1),
+            "uscc": uscc,
+            "reference": f"ref-{uuid.uuid4().hex[:12]}",
+            "occurred_on": "2025-06-01",
             "title": "Late VAT filing penalty",
-            "filed_by": f"cli_{source}",
+            "evidence_url": "https://tax.example.cn/penalties/118",
             **fields,
         }
-        with database.transaction() as session:
-            session.add(CreditRecord(**values))
-            session.flush()
-            session.add(
-                CreditRecordVersion(
-                    record_id=record_id,
-                    version=1,
-                    change="filed",
-                    values={"title": values["title"]},
-                    actor=values["filed_by"],
-                    at=datetime(2025, 6, 2, tzinfo=UTC),
-                )
-            )
+        filed = credit_client.post(
+            "/v1/records",
+            json={"records": [item]},
+            headers={**_dept(credit_headers, source), "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert filed.status_code == 201, filed.text
+        record_id: str = filed.json()["items"][0]["record"]["id"]
         return record_id
 
     yield make
 
 
-def _record(app: FastAPI, record_id: str) -> CreditRecord:
-    database: Database = app.state.database
-    with database.session(write=False) as session:
-        record = session.get(CreditRecord, record_id)
-        assert record is not None
-        session.expunge(record)
-        return record
+def _record(client: TestClient, headers: CreditHeaders, record_id: str) -> dict[str, Any]:
+    """The record as the office reads it through the records API."""
+    answer = client.get(f"/v1/records/{record_id}", headers=headers(kind="admin", org=None))
+    assert answer.status_code == 200, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
 
 
-def _versions(app: FastAPI, record_id: str) -> list[CreditRecordVersion]:
-    from sqlmodel import col, select
-
-    database: Database = app.state.database
-    with database.session(write=False) as session:
-        rows = session.exec(
-            select(CreditRecordVersion)
-            .where(col(CreditRecordVersion.record_id) == record_id)
-            .order_by(col(CreditRecordVersion.version))
-        ).all()
-        for row in rows:
-            session.expunge(row)
-        return list(rows)
+def _versions(client: TestClient, headers: CreditHeaders, record_id: str) -> list[dict[str, Any]]:
+    answer = client.get(
+        f"/v1/records/{record_id}/versions", headers=headers(kind="admin", org=None)
+    )
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
 
 
 def _events(client: TestClient, headers: CreditHeaders, *types: str) -> list[dict[str, Any]]:
@@ -164,7 +146,7 @@ def test_an_objection_disputes_the_record_at_once_and_a_correction_ends_it(
     # 20 calendar days from the Asia/Shanghai day it was opened (2026-03-02).
     assert opened["deadline"] == "2026-03-22" and opened["overdue"] is False
     assert opened["evidence_urls"] == ["https://docs.example.cn/review-2026-001.pdf"]
-    assert _record(credit_app, record_id).disputed is True
+    assert _record(credit_client, credit_headers, record_id)["disputed"] is True
     disputed = _events(credit_client, credit_headers, "record.disputed", "objection.opened")
     assert [e["type"] for e in disputed] == ["objection.opened", "record.disputed"]
     assert disputed[1]["payload"]["record_id"] == record_id
@@ -193,13 +175,14 @@ def test_an_objection_disputes_the_record_at_once_and_a_correction_ends_it(
         "title": "Late VAT filing penalty (annulled)",
     }
     assert resolved["record_version"] == 2 and resolved["resolved_by"] == "cli_tax_bureau"
-    record = _record(credit_app, record_id)
-    assert record.disputed is False and record.version == 2
-    assert record.ended_on == date(2026, 2, 20) and record.title.endswith("(annulled)")
-    versions = _versions(credit_app, record_id)
-    assert [(v.version, v.change) for v in versions] == [(1, "filed"), (2, "corrected")]
-    assert versions[1].values["ended_on"] == "2026-02-20"
-    assert versions[1].actor == "cli_tax_bureau"
+    record = _record(credit_client, credit_headers, record_id)
+    assert record["disputed"] is False and record["version"] == 2
+    assert record["ended_on"] == "2026-02-20" and record["title"].endswith("(annulled)")
+    versions = _versions(credit_client, credit_headers, record_id)
+    assert [(v["version"], v["change"]) for v in versions] == [(1, "filed"), (2, "corrected")]
+    assert versions[1]["values"]["ended_on"] == "2026-02-20"
+    assert versions[1]["actor"] == "cli_tax_bureau"
+    assert versions[1]["reason"].startswith("Checked against the review decision")
     after = _events(
         credit_client, credit_headers, "record.corrected", "objection.resolved", "record.undisputed"
     )
@@ -208,7 +191,7 @@ def test_an_objection_disputes_the_record_at_once_and_a_correction_ends_it(
         "objection.resolved",
         "record.undisputed",
     ]
-    assert after[0]["payload"]["fields"] == ["ended_on", "title"]
+    assert after[0]["payload"]["changed"] == ["ended_on", "title"]
     assert after[1]["payload"]["outcome"] == "corrected" and after[1]["payload"]["on_time"]
     # Answered once: a second answer is refused.
     twice = credit_client.post(
@@ -243,8 +226,9 @@ def test_upheld_and_withdrawn_answers(
     )
     assert upheld["outcome"] == "upheld" and upheld["record_version"] == 1
     assert upheld["corrections"] is None
-    record = _record(credit_app, upheld_id)
-    assert record.disputed is False and record.version == 1 and record.status == "active"
+    record = _record(credit_client, credit_headers, upheld_id)
+    assert record["disputed"] is False and record["version"] == 1
+    assert record["status"] == "active"
 
     withdrawn = _resolve(
         credit_client,
@@ -254,9 +238,11 @@ def test_upheld_and_withdrawn_answers(
         answer="Filed against the wrong enterprise; withdrawn.",
     )
     assert withdrawn["record_version"] == 2
-    record = _record(credit_app, withdrawn_id)
-    assert record.disputed is False and record.status == "withdrawn" and record.version == 2
-    assert [v.change for v in _versions(credit_app, withdrawn_id)] == ["filed", "withdrawn"]
+    record = _record(credit_client, credit_headers, withdrawn_id)
+    assert record["disputed"] is False and record["status"] == "withdrawn"
+    assert record["version"] == 2
+    versions = _versions(credit_client, credit_headers, withdrawn_id)
+    assert [v["change"] for v in versions] == ["filed", "withdrawn"]
     opened = _events(credit_client, credit_headers, "record.disputed")
     assert opened[0]["payload"]["actor"] == "cli_portal"
     withdrawals = _events(credit_client, credit_headers, "record.withdrawn")
@@ -457,12 +443,12 @@ def test_bad_answers_are_problems_and_change_nothing(
                 "answer": "x",
                 "corrections": {"title": "Late VAT filing penalty"},
             },
-            "correction_changes_nothing",
+            "nothing_to_correct",
             "body.corrections",
         ),
         (
             {"outcome": "corrected", "answer": "x", "corrections": {"ended_on": "2025-01-01"}},
-            "correction_invalid",
+            "ended_before_occurred",
             "body.corrections.ended_on",
         ),
         ({"outcome": "maybe", "answer": "x"}, "validation_failed", "body.outcome"),
@@ -475,8 +461,8 @@ def test_bad_answers_are_problems_and_change_nothing(
         problem = answer.json()
         assert problem["code"] == code, problem
         assert problem["errors"][0]["field"] == field, problem
-    record = _record(credit_app, record_id)
-    assert record.disputed is True and record.version == 1
+    record = _record(credit_client, credit_headers, record_id)
+    assert record["disputed"] is True and record["version"] == 1
     bad_open = credit_client.post(
         "/v1/objections",
         json={"record_id": record_id, "reason": "", "evidence_urls": ["ftp://x"]},

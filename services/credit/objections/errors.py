@@ -49,15 +49,3 @@ class CorrectionsNotAllowed(Unprocessable):
     """Only a `corrected` answer carries corrected fields."""
 
     code = "corrections_not_allowed"
-
-
-class CorrectionChangesNothing(Unprocessable):
-    """The corrected fields equal the record's current values."""
-
-    code = "correction_changes_nothing"
-
-
-class CorrectionInvalid(Unprocessable):
-    """A corrected field breaks a record rule (e.g. ended before it occurred)."""
-
-    code = "correction_invalid"

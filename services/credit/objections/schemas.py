@@ -6,6 +6,8 @@ from enum import StrEnum
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from services.common.clock import UtcDateTime
+from services.credit.records.rules import LoanStatus
+from services.credit.records.schemas import HTTPS_URL
 
 EXAMPLE_RECORD = "rec_01JD3Z8Q6T8V4N2M5K1H0G9F8E"
 EXAMPLE_OBJECTION = "obj_01JD4A1B2C3D4E5F6G7H8J9K0M"
@@ -50,17 +52,18 @@ class ObjectionCreate(BaseModel):
 
 
 class RecordCorrections(BaseModel):
-    """The fields a `corrected` answer changes; at least one."""
+    """The fields a `corrected` answer changes (as a correction by the source would)."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"ended_on": "2024-05-20", "title": "Penalty annulled"}]},
     )
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
     occurred_on: date | None = None
     ended_on: date | None = None
-    evidence_url: AnyHttpUrl | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    evidence_url: str | None = Field(default=None, max_length=2000, pattern=HTTPS_URL)
+    loan_status: LoanStatus | None = None
 
 
 class ObjectionResolutionCreate(BaseModel):

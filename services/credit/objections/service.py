@@ -17,15 +17,13 @@ from sqlmodel import Session, col
 
 from services.common.clock import as_utc, utcnow
 from services.common.dates import shanghai_date
-from services.common.errors import ForbiddenClientKind
+from services.common.errors import DomainError, ForbiddenClientKind, Unprocessable
 from services.common.etag import Precondition, etag_of
 from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
 from services.common.outbox import emit
 from services.common.pagination import page_of, paginate
 from services.credit.objections.errors import (
-    CorrectionChangesNothing,
-    CorrectionInvalid,
     CorrectionsNotAllowed,
     CorrectionsRequired,
     NotTheRecordSource,
@@ -53,34 +51,15 @@ from services.credit.objections.schemas import (
     ObjectionResolutionCreate,
     ObjectionStatus,
 )
-from services.credit.records.models import (
-    ACTIVE,
-    CreditRecord,
-    CreditRecordVersion,
-)
-from services.credit.records.models import (
-    WITHDRAWN as RECORD_WITHDRAWN,
-)
+from services.credit.records import service as records_service
+from services.credit.records.errors import NothingToCorrect
+from services.credit.records.models import ACTIVE, CreditRecord
+from services.credit.records.schemas import CreditRecordUpdate, CreditRecordWithdrawalCreate
 
 DEADLINE_DAYS: Final = 20
 PARTIES: Final = frozenset({ClientKind.ENTERPRISE, ClientKind.PORTAL})
 _OBJECTIONS: Final = CreditObjection.__table__  # type: ignore[attr-defined]
 _RECORDS: Final = CreditRecord.__table__  # type: ignore[attr-defined]
-# What a version row keeps of a record (the filed facts, not the dispute flag).
-SNAPSHOT_FIELDS: Final = (
-    "uscc",
-    "type",
-    "polarity",
-    "source",
-    "source_kind",
-    "reference",
-    "occurred_on",
-    "ended_on",
-    "title",
-    "evidence_url",
-    "loan_status",
-    "status",
-)
 
 
 def today() -> date:
@@ -147,11 +126,6 @@ def _record_of_party(session: Session, client: Principal, record_id: str) -> Cre
             "body.record_id", f"No credit record '{record_id}' about your enterprise."
         )
     return record
-
-
-def _snapshot(record: CreditRecord) -> dict[str, Any]:
-    values = {name: getattr(record, name) for name in SNAPSHOT_FIELDS}
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
 
 
 def _record_event(record: CreditRecord, **extra: Any) -> dict[str, Any]:
@@ -266,45 +240,33 @@ def list_objections(
     return [to_public(row, on=on) for row in kept], next_cursor
 
 
-def _corrected_values(record: CreditRecord, data: ObjectionResolutionCreate) -> dict[str, Any]:
+def _corrections(data: ObjectionResolutionCreate) -> CreditRecordUpdate | None:
+    """The correction a `corrected` answer makes, as the records domain takes it."""
     if data.outcome != ObjectionOutcome.CORRECTED:
         if data.corrections is not None:
             raise CorrectionsNotAllowed.for_field(
                 "body.corrections", "Only a `corrected` answer carries corrected fields."
             )
-        return {}
+        return None
     if data.corrections is None:
         raise CorrectionsRequired.for_field(
             "body.corrections", "A `corrected` answer names the corrected fields."
         )
     given = data.corrections.model_dump(exclude_unset=True)
-    changes: dict[str, Any] = {
-        name: str(value) if name == "evidence_url" and value is not None else value
-        for name, value in given.items()
-        if (str(value) if name == "evidence_url" and value is not None else value)
-        != getattr(record, name)
-    }
-    if not changes:
-        raise CorrectionChangesNothing.for_field(
-            "body.corrections", "The corrected fields equal the record's current values."
-        )
-    if "title" in changes and changes["title"] is None:
-        raise CorrectionInvalid.for_field("body.corrections.title", "A record keeps a title.")
-    if "occurred_on" in changes and changes["occurred_on"] is None:
-        raise CorrectionInvalid.for_field(
-            "body.corrections.occurred_on", "A record keeps the day it occurred."
-        )
-    occurred: date = changes.get("occurred_on", record.occurred_on)
-    ended: date | None = changes.get("ended_on", record.ended_on)
-    if ended is not None and ended < occurred:
-        raise CorrectionInvalid.for_field(
-            "body.corrections.ended_on", "A record cannot end before it occurred."
-        )
-    if occurred > today():
-        raise CorrectionInvalid.for_field(
-            "body.corrections.occurred_on", "A record cannot occur in the future."
-        )
-    return changes
+    return CreditRecordUpdate(**given, reason=_answer_reason(data.answer))
+
+
+def _answer_reason(answer: str) -> str:
+    return answer if len(answer) <= 1000 else answer[:999] + "…"
+
+
+def _as_corrections_problem(exc: DomainError) -> DomainError:
+    """A records-domain refusal of the correction, naming the fields under `body.corrections`."""
+    exc.errors = [
+        error.model_copy(update={"field": "body.corrections" + error.field.removeprefix("body")})
+        for error in exc.errors
+    ]
+    return exc
 
 
 def resolve_objection(
@@ -315,20 +277,24 @@ def resolve_objection(
     data: ObjectionResolutionCreate,
     precondition: Precondition,
 ) -> CreditObjection:
-    """The source's written answer: correct, uphold or withdraw the record; it is undisputed."""
+    """The source's written answer: correct, uphold or withdraw the record; it is undisputed.
+
+    Corrections and withdrawals go through the records domain (a new record version,
+    `record.corrected` / `record.withdrawn`, list changes), as the source's own would.
+    """
     objection = session.get(CreditObjection, objection_id)
     if objection is None or not _may_see(client, objection):
         raise ObjectionNotFound(f"No objection '{objection_id}' that you may see.")
-    if client.kind != ClientKind.DEPARTMENT or client.org != objection.source:
+    record = session.get(CreditRecord, objection.record_id)
+    assert record is not None  # a foreign key
+    if client.org != objection.source or client.kind != record.source_kind:
         raise NotTheRecordSource(
             f"Only the record's source '{objection.source}' answers this objection."
         )
     precondition(etag(objection))
     if objection.status != OPEN:
         raise ObjectionAlreadyResolved(f"Objection '{objection.id}' was answered already.")
-    record = session.get(CreditRecord, objection.record_id)
-    assert record is not None  # a foreign key
-    changes = _corrected_values(record, data)
+    correction = _corrections(data)
     now = utcnow()
     # Of two answers racing, one finds the objection open.
     claimed = session.execute(
@@ -342,48 +308,46 @@ def resolve_objection(
         raise ObjectionAlreadyResolved(f"Objection '{objection.id}' was answered already.")
     session.refresh(objection)
     outcome = data.outcome.value
-    new_version = record.version
-    if outcome in (CORRECTED, WITHDRAWN):
-        new_version = record.version + 1
-        for name, value in changes.items():
-            setattr(record, name, value)
-        if outcome == WITHDRAWN:
-            record.status = RECORD_WITHDRAWN
-        record.version = new_version
-        session.add(
-            CreditRecordVersion(
+    unchecked = Precondition(None, required=False)  # the objection's ETag was checked
+    changed: list[str] = []
+    if correction is not None:
+        fields = correction.model_fields_set - {"reason"}
+        before = {name: getattr(record, name) for name in fields}
+        try:
+            record = records_service.correct_record(
+                session=session,
+                client=client,
                 record_id=record.id,
-                version=new_version,
-                change="corrected" if outcome == CORRECTED else "withdrawn",
-                values=_snapshot(record),
-                reason=f"Objection {objection.id}: {data.answer}"[:1000],
-                actor=client.client_id,
-                at=now,
+                changes=correction,
+                precondition=unchecked,
             )
+        except (Unprocessable, NothingToCorrect) as exc:
+            raise _as_corrections_problem(exc) from exc
+        changed = sorted(name for name in fields if getattr(record, name) != before[name])
+    elif outcome == WITHDRAWN:
+        record = records_service.withdraw_record(
+            session=session,
+            client=client,
+            record_id=record.id,
+            data=CreditRecordWithdrawalCreate(reason=_answer_reason(data.answer)),
+            precondition=unchecked,
         )
-    record.disputed = False
-    record.updated_at = now
-    session.add(record)
+    session.execute(
+        update(_RECORDS).where(_RECORDS.c.id == record.id).values(disputed=False, updated_at=now)
+    )
+    session.refresh(record)
     objection.outcome = outcome
     objection.answer = data.answer
     objection.corrections = (
-        {k: v.isoformat() if isinstance(v, date) else v for k, v in changes.items()}
+        {name: _jsonable(getattr(record, name)) for name in changed}
         if outcome == CORRECTED
         else None
     )
-    objection.record_version = new_version
+    objection.record_version = record.version
     objection.resolved_by = client.client_id
     objection.resolved_at = now
     session.add(objection)
     session.flush()
-    if outcome == CORRECTED:
-        emit(
-            session,
-            "record.corrected",
-            _record_event(record, objection_id=objection.id, fields=sorted(changes)),
-        )
-    elif outcome == WITHDRAWN:
-        emit(session, "record.withdrawn", _record_event(record, objection_id=objection.id))
     emit(
         session,
         "objection.resolved",
@@ -393,7 +357,7 @@ def resolve_objection(
             "uscc": record.uscc,
             "source": objection.source,
             "outcome": outcome,
-            "record_version": new_version,
+            "record_version": record.version,
             "on_time": shanghai_date(now) <= objection.deadline,
         },
     )
@@ -403,6 +367,10 @@ def resolve_objection(
         _record_event(record, objection_id=objection.id, outcome=outcome),
     )
     return objection
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def mark_overdue(*, session: Session, now: datetime | None = None, limit: int = 500) -> list[str]:

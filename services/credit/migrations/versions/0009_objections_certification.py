@@ -1,7 +1,7 @@
 """objections and 诚信企业 rounds
 
 Revision ID: credit_0009
-Revises: credit_0002
+Revises: credit_0003
 Create Date: 2026-11-30 12:09:35.657330
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'credit_0009'
-down_revision: str | None = 'credit_0002'
+down_revision: str | None = 'credit_0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
