@@ -155,6 +155,13 @@ ROUTES: dict[str, list[Rule]] = {
             ("objection_resolve", "/v1/objections/*/**", "credit:read", "credit:resolve"),
             ("objections", "/v1/objections", "credit:read", "credit:consent"),
             ("ratings", "/v1/ratings/**", "credit:read", "credit:admin"),
+            # Anyone holding a credit key may object to a 诚信企业 candidate during the notice.
+            (
+                "certification_objections",
+                "/v1/certification/rounds/*/objections",
+                "credit:read",
+                "credit:read",
+            ),
             ("other", "/**", "credit:read", "credit:admin"),
         ],
     ),

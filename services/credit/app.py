@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.rules.router import rule_sets_router
+from services.credit.certification.router import router as certification_router
 from services.credit.objections.router import router as objections_router
 from services.credit.records.router import router as records_router
 from services.credit.rulesets.dependencies import RuleAdmin, RuleReader
@@ -25,6 +26,7 @@ def create_app(settings: CreditSettings | None = None) -> FastAPI:
             rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
             records_router,
             objections_router,
+            certification_router,
         ],
         migrations=MIGRATIONS,
     )

@@ -2,6 +2,7 @@
 
 from services.common.models import KERNEL_MODELS, service_metadata
 from services.common.rules.models import RULE_MODELS
+from services.credit.certification import models as _certification  # noqa: F401
 from services.credit.enterprises import models as _enterprises  # noqa: F401
 from services.credit.objections import models as _objections  # noqa: F401
 from services.credit.records import models as _records  # noqa: F401
