@@ -150,6 +150,8 @@ ROUTES: dict[str, list[Rule]] = {
             ("queries", "/v1/queries/**", "credit:reports", "credit:reports"),
             ("monitoring", "/v1/monitoring/**", "credit:reports", "credit:reports"),
             ("consents", "/v1/consents/**", "credit:read", "credit:consent"),
+            # Enterprises (and portals on behalf) attach statements to records about them.
+            ("statements", "/v1/records/*/statements", "credit:read", "credit:consent"),
             ("records", "/v1/records/**", "credit:read", "credit:write"),
             ("objection_resolve", "/v1/objections/*/**", "credit:read", "credit:resolve"),
             ("objections", "/v1/objections", "credit:read", "credit:consent"),
@@ -158,6 +160,13 @@ ROUTES: dict[str, list[Rule]] = {
             ("enterprise_report", "/v1/enterprises/*/report", "credit:reports", "credit:reports"),
             ("enterprise_queries", "/v1/enterprises/*/queries", "credit:read", "credit:admin"),
             ("rule_sets", "/v1/rule-sets/**", "credit:read", "credit:admin"),
+            # Anyone holding a credit key may object to a 诚信企业 candidate during the notice.
+            (
+                "certification_objections",
+                "/v1/certification/rounds/*/objections",
+                "credit:read",
+                "credit:read",
+            ),
             ("other", "/**", "credit:read", "credit:admin"),
         ],
     ),

@@ -10,8 +10,10 @@ from services.common.app import ConsumerFactory, WorkerFactory, create_service_a
 from services.common.consumer import FeedConsumer, feed_consumer
 from services.common.jobs import PeriodicJob, Worker
 from services.common.rules.router import rule_sets_router
+from services.credit.certification.router import router as certification_router
 from services.credit.consents.router import router as consents_router
 from services.credit.enterprises.service import ChangeListener, registry_handlers
+from services.credit.objections.router import router as objections_router
 from services.credit.queries.router import router as queries_router
 from services.credit.ratings.router import router as ratings_router
 from services.credit.ratings.run import apply_rating_events, rating_listener, run_queued
@@ -92,6 +94,8 @@ def create_app(
             queries_router,
             rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
             ratings_router,
+            objections_router,
+            certification_router,
         ],
         migrations=MIGRATIONS,
         consumers=registry_consumer(settings, listeners),

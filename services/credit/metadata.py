@@ -2,8 +2,10 @@
 
 from services.common.models import KERNEL_MODELS, service_metadata
 from services.common.rules.models import RULE_MODELS
+from services.credit.certification import models as _certification  # noqa: F401
 from services.credit.consents import models as _consents  # noqa: F401
 from services.credit.enterprises import models as _enterprises  # noqa: F401
+from services.credit.objections import models as _objections  # noqa: F401
 from services.credit.queries import models as _queries  # noqa: F401
 from services.credit.ratings import models as _ratings  # noqa: F401
 from services.credit.records import models as _records  # noqa: F401

@@ -41,6 +41,10 @@ FAMILIES: dict[str, FamilySpec] = {
             "overdue_loans": "int",
             "is_tech_sme": "bool",
             "record_types": "list<string>",
+            # Added for the 诚信企业 rounds: indicators filed for the year before the round's,
+            # on any public list (dishonesty, abnormal operations) on the day of computing.
+            "indicators_filed": "bool",
+            "on_list": "bool",
         },
         results={"eligible": "bool"},
     ),
