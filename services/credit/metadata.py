@@ -2,6 +2,7 @@
 
 from services.common.models import KERNEL_MODELS, service_metadata
 from services.credit.enterprises import models as _enterprises  # noqa: F401
+from services.credit.monitoring import models as _monitoring  # noqa: F401
 from services.credit.records import models as _records  # noqa: F401
 
 METADATA = service_metadata(KERNEL_MODELS, "services.credit")
