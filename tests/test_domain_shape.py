@@ -16,7 +16,7 @@ from services.common.errors import DomainError
 from services.common.unitofwork import UnitOfWorkRoute
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ["registry", "gateway"]
+SERVICES = ["registry", "credit", "gateway"]
 
 
 def _errors_modules(package: str) -> list[str]:

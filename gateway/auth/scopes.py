@@ -153,6 +153,9 @@ ROUTES: dict[str, list[Rule]] = {
             ("objection_resolve", "/v1/objections/*/**", "credit:read", "credit:resolve"),
             ("objections", "/v1/objections", "credit:read", "credit:consent"),
             ("ratings", "/v1/ratings/**", "credit:read", "credit:admin"),
+            # A bank reads a report under consent; the enterprise reads who did.
+            ("enterprise_report", "/v1/enterprises/*/report", "credit:reports", "credit:reports"),
+            ("enterprise_queries", "/v1/enterprises/*/queries", "credit:read", "credit:admin"),
             ("other", "/**", "credit:read", "credit:admin"),
         ],
     ),

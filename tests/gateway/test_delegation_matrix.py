@@ -67,6 +67,15 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("registry", "PUT", "/v1/calendar/days/{day}"): "admin",
     ("registry", "GET", "/v1/remits/{department}"): "admin",
     ("registry", "PUT", "/v1/remits/{department}"): "admin",
+    ("credit", "GET", "/v1/events"): "events",
+    ("credit", "POST", "/v1/consents"): "consent",
+    ("credit", "GET", "/v1/consents"): "read",
+    ("credit", "GET", "/v1/consents/{consent_id}"): "read",
+    ("credit", "POST", "/v1/consents/{consent_id}/revocation"): "consent",
+    ("credit", "GET", "/v1/enterprises/{uscc}/report"): "reports",
+    ("credit", "GET", "/v1/enterprises/{uscc}/queries"): "read",
+    ("credit", "GET", "/v1/queries"): "reports",
+    ("credit", "GET", "/v1/public/enterprises/{uscc}/grade"): "public",
 }
 
 # The scope each class needs at the edge, per service ("" = public).
@@ -82,17 +91,27 @@ CLASS_SCOPES: dict[str, dict[str, str]] = {
         "admin": "registry:admin",
         "events": "events:read",
     },
+    # A portal grants consents within a live delegation; reports are banks' alone (never admin).
+    "credit": {
+        "public": "",
+        "read": "credit:read",
+        "consent": "credit:consent",
+        "reports": "credit:reports",
+        "events": "events:read",
+    },
 }
 
 # What each kind holds by default (the policy under test, stated here, not read from the code).
 HELD: dict[str, frozenset[str]] = {
     "admin": frozenset({"registry:read", "registry:write", "registry:report", "registry:admin",
-                        "events:read"}),
-    "department": frozenset({"registry:read", "registry:write", "registry:report"}),
-    "bank": frozenset({"registry:read"}),
+                        "events:read", "credit:read", "credit:admin"}),
+    "department": frozenset({"registry:read", "registry:write", "registry:report",
+                             "credit:read"}),
+    "bank": frozenset({"registry:read", "credit:read", "credit:reports"}),
     "provider": frozenset({"registry:read"}),
-    "enterprise": frozenset({"registry:read", "registry:write"}),
-    "portal": frozenset({"registry:read", "registry:write", "on_behalf"}),
+    "enterprise": frozenset({"registry:read", "registry:write", "credit:read", "credit:consent"}),
+    "portal": frozenset({"registry:read", "registry:write", "credit:read", "credit:consent",
+                         "on_behalf"}),
     "service": frozenset({"events:read"}),
 }  # fmt: skip
 
@@ -106,6 +125,7 @@ PATH_VALUES = {
     "filing_id": "trf_matrix",
     "complaint_id": "cmp_matrix",
     "department": "tax",
+    "consent_id": "cns_matrix",
 }
 
 # Problems only the edge answers: a forwarded call never carries one of these.
@@ -142,7 +162,8 @@ CALLERS = (
         for state in ("live", "read_only", "filing", "expired", "revoked", "absent")
     ),
 )
-DELEGATED = {"live": {"registry:read", "registry:write"}, "read_only": {"registry:read"}}
+LIVE = ("registry:read", "registry:write", "credit:read", "credit:consent")
+DELEGATED = {"live": set(LIVE), "read_only": {"registry:read"}}
 
 
 def expected(caller: Caller, service: str, klass: str) -> str:
@@ -190,7 +211,7 @@ def service_routes(service: str) -> list[tuple[str, str, str]]:
     ]
 
 
-SERVICES = ("registry",)
+SERVICES = ("registry", "credit")
 ROUTES = [route for service in SERVICES for route in service_routes(service)]
 
 
@@ -220,7 +241,7 @@ def callers(shared_stack: RunningGateway) -> dict[str, dict[str, str]]:
         "/registry/v1/enterprises", json=FILING, headers=headers["portal_filing"]
     )
     assert filed.status_code == 201, filed.text
-    stack.delegate(portals["live"][0], USCC, enterprise_key=enterprise_key)
+    stack.delegate(portals["live"][0], USCC, LIVE, enterprise_key=enterprise_key)
     stack.delegate(portals["read_only"][0], USCC, ("registry:read",), enterprise_key=enterprise_key)
     revoked = stack.delegate(portals["revoked"][0], USCC, enterprise_key=enterprise_key)
     answer = stack.http.post(

@@ -5,11 +5,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.common.identity import ClientKind, Principal, authorize
+from services.credit import scopes
 from services.credit.monitoring.addresses import Resolver, system_resolver
 
-REPORTS = "credit:reports"
-
-Bank = Annotated[Principal, Depends(authorize(scopes=[REPORTS], kinds=[ClientKind.BANK]))]
+Bank = Annotated[Principal, Depends(authorize(scopes=[scopes.REPORTS], kinds=[ClientKind.BANK]))]
 
 
 def get_resolver(request: Request) -> Resolver:

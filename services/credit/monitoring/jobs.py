@@ -6,20 +6,16 @@
 - `DeliveryJob` claims due deliveries under a lease (`FOR UPDATE SKIP LOCKED`), signs each with
   Standard Webhooks, POSTs it to the checked address and records the attempt.
 
-Both take `now` and a sender, so tests drive them with `run_once(now=…)` and no sleeps.
-`JobRunner` repeats a job until the app stops (a minimal runner of this domain).
+Both take `now` (and the delivery a sender), so tests drive them with `run_once(now=…)` and no
+sleeps. The app runs them as the kernel's workers (`services.common.jobs`), on every replica.
 """
 
-import asyncio
-import contextlib
 import json
 import logging
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
 
 import httpx
 from fastapi import FastAPI
@@ -27,10 +23,11 @@ from sqlmodel import Session, col, select
 from standardwebhooks import Webhook
 from starlette.concurrency import run_in_threadpool
 
-from services.common.app import ConsumerFactory
+from services.common.app import WorkerFactory
 from services.common.clock import utcnow
 from services.common.db import Database, dialect_insert
 from services.common.errors import DomainError
+from services.common.jobs import PeriodicJob, Worker
 from services.common.models import ConsumerCursor, OutboxEvent
 from services.credit.monitoring import service
 from services.credit.monitoring.addresses import (
@@ -67,7 +64,7 @@ class FanOutJob:
         if exists is not None:
             return None  # another replica holds it
         session.execute(
-            dialect_insert(session)(ConsumerCursor.__table__)
+            dialect_insert(session)(ConsumerCursor.__table__)  # type: ignore[attr-defined]
             .values(consumer=self.name, position=0, updated_at=utcnow())
             .on_conflict_do_nothing(index_elements=["consumer"])
         )
@@ -79,26 +76,31 @@ class FanOutJob:
             cursor = session.get(ConsumerCursor, self.name)
             return cursor.position if cursor else 0
 
-    def run_once(self, *, now: datetime | None = None) -> int:
-        """Fan out one batch of events; returns how many events were read (0: none, or busy)."""
+    def step(self, session: Session, *, now: datetime | None = None) -> int:
+        """Fan out one batch in the caller's transaction; how many events were read (0: none,
+        or another replica holds the cursor)."""
         now = now or utcnow()
-        with self.database.transaction() as session:
-            cursor = self._claim(session)
-            if cursor is None:
-                return 0
-            events = session.exec(
-                select(OutboxEvent)
-                .where(col(OutboxEvent.seq) > cursor.position)
-                .order_by(col(OutboxEvent.seq))
-                .limit(self.batch_size)
-            ).all()
-            if not events:
-                return 0
-            service.fan_out(session=session, events=events, now=now)
-            cursor.position = int(events[-1].seq or cursor.position)
-            cursor.updated_at = now
-            session.add(cursor)
+        cursor = self._claim(session)
+        if cursor is None:
+            return 0
+        events = session.exec(
+            select(OutboxEvent)
+            .where(col(OutboxEvent.seq) > cursor.position)
+            .order_by(col(OutboxEvent.seq))
+            .limit(self.batch_size)
+        ).all()
+        if not events:
+            return 0
+        service.fan_out(session=session, events=events, now=now)
+        cursor.position = int(events[-1].seq or cursor.position)
+        cursor.updated_at = now
+        session.add(cursor)
         return len(events)
+
+    def run_once(self, *, now: datetime | None = None) -> int:
+        """One batch in its own transaction (events and cursor commit together)."""
+        with self.database.transaction() as session:
+            return self.step(session, now=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,9 +205,7 @@ class DeliveryJob:
             "user-agent": "taiyuan-sme-credit-webhooks/1",
             "webhook-id": due.id,
             "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": sign(
-                secrets=due.secrets, msg_id=due.id, timestamp=now, body=body
-            ),
+            "webhook-signature": sign(secrets=due.secrets, msg_id=due.id, timestamp=now, body=body),
         }
         result = self.sender(
             OutgoingWebhook(
@@ -245,53 +245,31 @@ class DeliveryJob:
             close()
 
 
-class JobRunner:
-    """Repeats a job until the app stops: at once while it finds work, else every `interval`."""
+class DeliveryWorker(PeriodicJob):
+    """The kernel's periodic job running `DeliveryJob` rounds: claim, then send outside it."""
 
-    def __init__(
-        self,
-        name: str,
-        step: Callable[[], int],
-        *,
-        interval: float = 1.0,
-        max_backoff: float = 30.0,
-        close: Callable[[], None] | None = None,
-    ) -> None:
-        self.name = name
-        self.step = step
-        self.interval = interval
-        self.max_backoff = max_backoff
-        self._close = close
-        self.failures = 0
+    def __init__(self, job: DeliveryJob, *, interval: float = 1.0) -> None:
+        super().__init__(
+            name="credit.webhooks.delivery",
+            database=job.database,
+            step=lambda _session: 0,
+            interval=interval,
+        )
+        self.job = job
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Run until `stop` is set; a failing step backs off (exponential, jittered)."""
-        while not stop.is_set():
-            try:
-                done = await run_in_threadpool(self.step)
-                self.failures = 0
-                delay = 0.0 if done else self.interval
-            except Exception:
-                self.failures += 1
-                delay = min(self.max_backoff, self.interval * 2 ** min(self.failures, 16))
-                delay *= 0.5 + random.random() / 2
-                log.exception("job %s failed; retry in %.1fs", self.name, delay)
-            if delay:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
-            else:
-                await asyncio.sleep(0)
+    def run_once(self) -> int:
+        """One round: a claim transaction, the sends, one transaction per outcome."""
+        return self.job.run_once()
 
     async def aclose(self) -> None:
-        """Release what the job holds."""
-        if self._close is not None:
-            await run_in_threadpool(self._close)
+        """Close the sender's connections."""
+        await run_in_threadpool(self.job.close)
 
 
-def runners(settings: CreditSettings) -> ConsumerFactory:
+def workers(settings: CreditSettings) -> WorkerFactory:
     """The app's factory of this domain's jobs (none when `webhook_jobs` is off)."""
 
-    def factory(app: FastAPI) -> list[Any]:
+    def factory(app: FastAPI) -> list[Worker]:
         if not settings.webhook_jobs_enabled:
             return []
         database: Database = app.state.database
@@ -304,8 +282,10 @@ def runners(settings: CreditSettings) -> ConsumerFactory:
         )
         app.state.monitoring_jobs = (fan_out, delivery)
         return [
-            JobRunner("credit.webhooks.fan_out", fan_out.run_once),
-            JobRunner("credit.webhooks.delivery", delivery.run_once, close=delivery.close),
+            PeriodicJob(
+                name="credit.webhooks.fan_out", database=database, step=fan_out.step, interval=1.0
+            ),
+            DeliveryWorker(delivery),
         ]
 
-    return cast("ConsumerFactory", factory)
+    return factory

@@ -34,8 +34,10 @@ EndpointQuery = Annotated[
     str | None, Query(max_length=40, description="Only this endpoint's deliveries.")
 ]
 
+
 def _etag(endpoint: WebhookEndpoint) -> dict[str, str]:
     return {"ETag": service.endpoint_etag(endpoint)}
+
 
 @router.post(
     "/v1/monitoring/endpoints",
@@ -72,6 +74,7 @@ def create_monitoring_endpoint(
     )
     return service.to_secret_public(endpoint)
 
+
 @router.get(
     "/v1/monitoring/endpoints",
     name="list_monitoring_endpoints",
@@ -86,6 +89,7 @@ def list_monitoring_endpoints(
         session=session, client=client, limit=limit, cursor=cursor
     )
     return Page[WebhookEndpointPublic](items=items, next_cursor=next_cursor)
+
 
 @router.get(
     "/v1/monitoring/endpoints/{endpoint_id}",
@@ -102,6 +106,7 @@ def get_monitoring_endpoint(
     endpoint = service.get_endpoint(session=session, client=client, endpoint_id=endpoint_id)
     response.headers.update(_etag(endpoint))
     return service.to_endpoint_public(endpoint)
+
 
 @router.patch(
     "/v1/monitoring/endpoints/{endpoint_id}",
@@ -136,6 +141,7 @@ def update_monitoring_endpoint(
     response.headers.update(_etag(endpoint))
     return service.to_endpoint_public(endpoint)
 
+
 @router.post(
     "/v1/monitoring/endpoints/{endpoint_id}/secret-rotation",
     name="rotate_monitoring_endpoint_secret",
@@ -163,6 +169,7 @@ def rotate_monitoring_endpoint_secret(
     response.headers.update(_etag(endpoint))
     return service.to_secret_public(endpoint)
 
+
 @router.post(
     "/v1/monitoring/endpoints/{endpoint_id}/resumption",
     name="resume_monitoring_endpoint",
@@ -183,6 +190,7 @@ def resume_monitoring_endpoint(
     )
     response.headers.update(_etag(endpoint))
     return service.to_endpoint_public(endpoint)
+
 
 @router.post(
     "/v1/monitoring/subscriptions",
@@ -213,6 +221,7 @@ def create_monitoring_subscription(
     )
     return service.to_subscription_public(subscription)
 
+
 @router.get(
     "/v1/monitoring/subscriptions",
     name="list_monitoring_subscriptions",
@@ -240,6 +249,7 @@ def list_monitoring_subscriptions(
     )
     return Page[MonitoringSubscriptionPublic](items=items, next_cursor=next_cursor)
 
+
 @router.get(
     "/v1/monitoring/subscriptions/{subscription_id}",
     name="get_monitoring_subscription",
@@ -254,6 +264,7 @@ def get_monitoring_subscription(
         service.get_subscription(session=session, client=client, subscription_id=subscription_id)
     )
 
+
 @router.delete(
     "/v1/monitoring/subscriptions/{subscription_id}",
     name="cancel_monitoring_subscription",
@@ -267,10 +278,9 @@ def cancel_monitoring_subscription(
     subscription_id: str, session: SessionDep, client: Bank
 ) -> MonitoringSubscriptionPublic:
     return service.to_subscription_public(
-        service.cancel_subscription(
-            session=session, client=client, subscription_id=subscription_id
-        )
+        service.cancel_subscription(session=session, client=client, subscription_id=subscription_id)
     )
+
 
 @router.get(
     "/v1/monitoring/deliveries",
@@ -299,6 +309,7 @@ def list_monitoring_deliveries(
         cursor=cursor,
     )
     return Page[WebhookDeliveryPublic](items=items, next_cursor=next_cursor)
+
 
 @router.get(
     "/v1/monitoring/deliveries/{delivery_id}",

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -22,8 +22,10 @@ from services.common.db import dialect_insert
 from services.common.etag import Precondition, etag_of
 from services.common.identity import Principal
 from services.common.ids import new_id
+from services.common.jobs import claim_due as kernel_claim_due
 from services.common.models import OutboxEvent
 from services.common.pagination import page_of, paginate
+from services.credit.consents.schemas import ConsentPurpose
 from services.credit.consents.service import active_consent
 from services.credit.monitoring.addresses import Resolver, check_destination
 from services.credit.monitoring.errors import (
@@ -60,7 +62,7 @@ from services.credit.monitoring.schemas import (
     WebhookEndpointUpdate,
 )
 
-CONSENT_PURPOSE = "post_loan_management"
+CONSENT_PURPOSE = ConsentPurpose.POST_LOAN_MANAGEMENT.value
 # After a rotation the old secret still signs (a second signature) for this long.
 ROTATION_GRACE = timedelta(hours=24)
 # Retries: 5 s, 25 s, 125 s … (×5), each at most 6 h apart, none later than a day after the event.
@@ -69,6 +71,7 @@ RETRY_FACTOR = 5
 MAX_RETRY = timedelta(hours=6)
 RETRY_WINDOW = timedelta(hours=24)
 CANCELLED_ERROR = "Subscription cancelled."
+T = TypeVar("T")
 
 
 # Reading -------------------------------------------------------------------------------------
@@ -164,6 +167,15 @@ def _deliveries_public(
     return [_to_delivery_public(delivery, history[delivery.id]) for delivery in deliveries]
 
 
+def _page(
+    session: Session, statement: Any, model: type[T], *, limit: int, cursor: str | None
+) -> tuple[list[T], str | None]:
+    """One page of `statement`'s rows of `model`, by id (ids are sortable ULIDs)."""
+    key = model.__table__.c.id  # type: ignore[attr-defined]
+    rows = session.execute(paginate(statement, keys=[key], limit=limit, cursor=cursor))
+    return page_of(rows.scalars().all(), limit=limit, key_of=lambda row: [row.id])
+
+
 # Endpoints -----------------------------------------------------------------------------------
 
 
@@ -219,15 +231,8 @@ def list_endpoints(
     *, session: Session, client: Principal, limit: int, cursor: str | None
 ) -> tuple[list[WebhookEndpointPublic], str | None]:
     """The caller's bank's endpoints, oldest first."""
-    statement = paginate(
-        select(WebhookEndpoint).where(col(WebhookEndpoint.bank) == client.org),
-        keys=[col(WebhookEndpoint.id)],
-        limit=limit,
-        cursor=cursor,
-    )
-    rows, next_cursor = page_of(
-        session.exec(statement).all(), limit=limit, key_of=lambda row: [row.id]
-    )
+    statement = select(WebhookEndpoint).where(col(WebhookEndpoint.bank) == client.org)
+    rows, next_cursor = _page(session, statement, WebhookEndpoint, limit=limit, cursor=cursor)
     return [to_endpoint_public(row) for row in rows], next_cursor
 
 
@@ -303,9 +308,7 @@ def resume_endpoint(
 
 
 def _has_consent(session: Session, *, uscc: str, bank: str, at: datetime) -> bool:
-    consent = active_consent(
-        session=session, uscc=uscc, bank=bank, purpose=CONSENT_PURPOSE, at=at
-    )
+    consent = active_consent(session=session, uscc=uscc, bank=bank, purpose=CONSENT_PURPOSE, at=at)
     return consent is not None
 
 
@@ -377,14 +380,8 @@ def list_subscriptions(
         statement = statement.where(col(MonitoringSubscription.endpoint_id) == endpoint_id)
     if status is not None:
         statement = statement.where(col(MonitoringSubscription.status) == status)
-    rows, next_cursor = page_of(
-        session.exec(
-            paginate(
-                statement, keys=[col(MonitoringSubscription.id)], limit=limit, cursor=cursor
-            )
-        ).all(),
-        limit=limit,
-        key_of=lambda row: [row.id],
+    rows, next_cursor = _page(
+        session, statement, MonitoringSubscription, limit=limit, cursor=cursor
     )
     return [to_subscription_public(row) for row in rows], next_cursor
 
@@ -435,19 +432,11 @@ def list_deliveries(
         statement = statement.where(col(WebhookDelivery.endpoint_id) == endpoint_id)
     if status is not None:
         statement = statement.where(col(WebhookDelivery.status) == status)
-    rows, next_cursor = page_of(
-        session.exec(
-            paginate(statement, keys=[col(WebhookDelivery.id)], limit=limit, cursor=cursor)
-        ).all(),
-        limit=limit,
-        key_of=lambda row: [row.id],
-    )
+    rows, next_cursor = _page(session, statement, WebhookDelivery, limit=limit, cursor=cursor)
     return _deliveries_public(session, rows), next_cursor
 
 
-def get_delivery(
-    *, session: Session, client: Principal, delivery_id: str
-) -> WebhookDeliveryPublic:
+def get_delivery(*, session: Session, client: Principal, delivery_id: str) -> WebhookDeliveryPublic:
     """One of the caller's bank's deliveries with its attempts."""
     delivery = session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.bank != client.org:
@@ -459,7 +448,9 @@ def get_delivery(
 
 
 def _jsonable(value: Any) -> Any:
-    return as_utc(value).isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
+    return (
+        as_utc(value).isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
+    )
 
 
 def webhook_payload(event: OutboxEvent) -> dict[str, Any]:
@@ -474,9 +465,7 @@ def webhook_payload(event: OutboxEvent) -> dict[str, Any]:
     else:
         previous = payload.get("previous")
         current = {
-            key: value
-            for key, value in payload.items()
-            if key not in ("uscc", "previous", "actor")
+            key: value for key, value in payload.items() if key not in ("uscc", "previous", "actor")
         }
     occurred_at = _jsonable(event.occurred_at)
     return {
@@ -538,7 +527,8 @@ def fan_out(*, session: Session, events: Iterable[OutboxEvent], now: datetime) -
             )
     if not rows:
         return 0
-    insert = dialect_insert(session)(WebhookDelivery.__table__).on_conflict_do_nothing(
+    table = WebhookDelivery.__table__  # type: ignore[attr-defined]
+    insert = dialect_insert(session)(table).on_conflict_do_nothing(
         index_elements=["subscription_id", "event_id"]
     )
     written = 0
@@ -567,31 +557,39 @@ def claim_due(
 ) -> list[DueDelivery]:
     """Take up to `limit` due deliveries of active endpoints for `lease` (one replica each).
 
-    PostgreSQL: `FOR UPDATE SKIP LOCKED`, so replicas claiming at once take different rows;
-    SQLite: the write transaction holds the database's only write lock.
+    The kernel's `claim_due`: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas claiming at
+    once take different rows; on SQLite the write transaction excludes other claimers. The
+    lease is committed with the claim, the sending happens outside any transaction.
     """
-    statement = (
-        select(WebhookDelivery, WebhookEndpoint)
-        .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
+    active = select(WebhookEndpoint.id).where(col(WebhookEndpoint.status) == ENDPOINT_ACTIVE)
+    due = (
+        select(WebhookDelivery)
         .where(col(WebhookDelivery.status) == PENDING)
         .where(col(WebhookDelivery.next_attempt_at) <= now)
         .where(
             col(WebhookDelivery.leased_until).is_(None) | (col(WebhookDelivery.leased_until) <= now)
         )
-        .where(col(WebhookEndpoint.status) == ENDPOINT_ACTIVE)
+        .where(col(WebhookDelivery.endpoint_id).in_(active))
         .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
-        .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(skip_locked=True, of=WebhookDelivery)
+    deliveries = kernel_claim_due(session, due, limit=limit)
+    endpoints = {
+        endpoint.id: endpoint
+        for endpoint in session.exec(
+            select(WebhookEndpoint).where(
+                col(WebhookEndpoint.id).in_({delivery.endpoint_id for delivery in deliveries})
+            )
+        ).all()
+    }
     claimed: list[DueDelivery] = []
-    for delivery, endpoint in session.exec(statement).all():
+    for delivery in deliveries:
+        endpoint = endpoints[delivery.endpoint_id]
         delivery.leased_until = now + lease
         session.add(delivery)
         keys = [endpoint.secret]
-        if endpoint.previous_secret and endpoint.previous_secret_until:
-            if as_utc(endpoint.previous_secret_until) > now:
-                keys.append(endpoint.previous_secret)
+        until = as_utc(endpoint.previous_secret_until)
+        if endpoint.previous_secret and until is not None and until > now:
+            keys.append(endpoint.previous_secret)
         claimed.append(
             DueDelivery(
                 id=delivery.id,

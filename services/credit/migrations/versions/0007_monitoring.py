@@ -1,7 +1,7 @@
 """Monitoring for banks: webhook endpoints, subscriptions, deliveries and their attempts.
 
 Revision ID: credit_0007
-Revises: credit_0002
+Revises: credit_0006
 Create Date: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'credit_0007'
-down_revision: str | None = 'credit_0002'
+down_revision: str | None = 'credit_0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

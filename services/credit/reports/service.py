@@ -1,0 +1,182 @@
+"""Reading a credit report under the enterprise's consent; every attempt is logged first.
+
+The log entry of each attempt is committed in its own transaction before anything is answered:
+a refusal (403 `consent_required`) survives the request's rollback, and a granted read is on
+record before a byte of the report leaves (an audit log errs on the side of recording).
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from services.common.clock import as_utc, utcnow
+from services.common.db import Database
+from services.common.identity import Principal
+from services.credit.consents.models import Consent
+from services.credit.consents.schemas import ConsentPurpose
+from services.credit.consents.service import active_consent, state_of
+from services.credit.enterprises.models import EnterpriseReplica
+from services.credit.queries import service as queries
+from services.credit.queries.models import GRANTED, REFUSED
+from services.credit.records.models import ACTIVE, CreditRecord
+from services.credit.reports.errors import ConsentRequired, NoRating, ReportEnterpriseNotFound
+from services.credit.reports.schemas import (
+    CreditGradePublic,
+    CreditListStatusPublic,
+    CreditReportCertificationPublic,
+    CreditReportEnterprisePublic,
+    CreditReportPublic,
+    CreditReportRatingPublic,
+    CreditReportRecordPublic,
+)
+
+# Record types that put an enterprise on a list, until the lists domain publishes its own.
+SERIOUS_DISHONESTY, ABNORMAL_OPERATION = "serious_dishonesty", "abnormal_operation"
+
+
+def rating_of(*, session: Session, uscc: str) -> CreditReportRatingPublic | None:
+    """The enterprise's current rating: None until the ratings domain fills this in."""
+    return None
+
+
+def certification_of(*, session: Session, uscc: str) -> CreditReportCertificationPublic | None:
+    """The 诚信企业 status: None until the certification domain fills this in."""
+    return None
+
+
+def list_status(*, session: Session, uscc: str) -> CreditListStatusPublic:
+    """List membership, read from the counting records until the lists domain publishes it."""
+    table = CreditRecord.__table__.c  # type: ignore[attr-defined]
+    types = set(
+        session.execute(
+            select(table.type).where(
+                table.uscc == uscc,
+                table.status == ACTIVE,
+                table.type.in_([SERIOUS_DISHONESTY, ABNORMAL_OPERATION]),
+            )
+        ).scalars()
+    )
+    return CreditListStatusPublic(
+        serious_dishonesty=SERIOUS_DISHONESTY in types,
+        abnormal_operation=ABNORMAL_OPERATION in types,
+    )
+
+
+def _records(session: Session, uscc: str) -> list[CreditReportRecordPublic]:
+    rows = session.execute(
+        select(CreditRecord)
+        .where(col(CreditRecord.uscc) == uscc, col(CreditRecord.status) == ACTIVE)
+        .order_by(col(CreditRecord.occurred_on).desc(), col(CreditRecord.id))
+    ).scalars()
+    return [
+        CreditReportRecordPublic(
+            id=row.id,
+            type=row.type,
+            polarity=row.polarity,
+            source=row.source,
+            occurred_on=row.occurred_on,
+            ended_on=row.ended_on,
+            title=row.title,
+            loan_status=row.loan_status,
+            disputed=row.disputed,
+            statements=[],  # objections attach the enterprise's statements
+        )
+        for row in rows
+    ]
+
+
+def _why(session: Session, *, uscc: str, bank: str, purpose: str, at: datetime) -> str:
+    """Why the bank may not read: told from its own consents only, never anyone else's."""
+    table = Consent.__table__.c  # type: ignore[attr-defined]
+    own = (
+        session.execute(
+            select(Consent)
+            .where(table.uscc == uscc, table.bank == bank)
+            .order_by(col(Consent.granted_at).desc())
+        )
+        .scalars()
+        .all()
+    )
+    for_purpose = [c for c in own if c.purpose == purpose]
+    if for_purpose:
+        latest = for_purpose[0]
+        if state_of(latest, at) == "revoked":
+            return f"Your consent {latest.id} for {purpose} was revoked by the enterprise."
+        return f"Your consent {latest.id} for {purpose} expired after {latest.expires_on}."
+    if own:
+        return f"The enterprise's consents to you do not cover the purpose {purpose}."
+    return f"No consent of enterprise {uscc} lets you read its report for {purpose}."
+
+
+def read_report(
+    *,
+    session: Session,
+    database: Database,
+    client: Principal,
+    uscc: str,
+    purpose: ConsentPurpose,
+) -> CreditReportPublic:
+    """The report, if the bank holds an active consent for `purpose`; 403 `consent_required`
+    otherwise. Either way the attempt is in the query log (committed) before this returns."""
+    now = utcnow()
+    bank = client.org or ""
+    consent = active_consent(session=session, uscc=uscc, bank=bank, purpose=purpose, at=now)
+    if consent is None:
+        detail = _why(session, uscc=uscc, bank=bank, purpose=purpose.value, at=now)
+        with database.transaction() as own:
+            queries.log_query(
+                session=own,
+                client=client,
+                uscc=uscc,
+                purpose=purpose,
+                outcome=REFUSED,
+                refusal_code=ConsentRequired.code,
+                at=now,
+            )
+        raise ConsentRequired(detail)
+    enterprise = session.get(EnterpriseReplica, uscc)
+    if enterprise is None:  # a consent's enterprise is in the replica; never seen in practice
+        raise ReportEnterpriseNotFound(f"Enterprise {uscc} is not in the register replica.")
+    with database.transaction() as own:
+        entry = queries.log_query(
+            session=own,
+            client=client,
+            uscc=uscc,
+            purpose=purpose,
+            outcome=GRANTED,
+            consent_id=consent.id,
+            at=now,
+        )
+    return CreditReportPublic(
+        id=entry.id,
+        uscc=uscc,
+        purpose=purpose,
+        bank=bank,
+        consent_id=consent.id,
+        generated_at=as_utc(now),
+        enterprise=CreditReportEnterprisePublic(
+            uscc=enterprise.uscc,
+            name=enterprise.name,
+            district=enterprise.district,
+            industry=enterprise.industry,
+            founded_on=enterprise.founded_on,
+            size_class=enterprise.size_class,
+            is_tech_sme=enterprise.is_tech_sme,
+            employees=enterprise.employees,
+            status=enterprise.status,
+        ),
+        records=_records(session, uscc),
+        lists=list_status(session=session, uscc=uscc),
+        rating=rating_of(session=session, uscc=uscc),
+        certification=certification_of(session=session, uscc=uscc),
+        queries=queries.summary(session=session, uscc=uscc, at=now, excluding=entry.id),
+    )
+
+
+def public_grade(*, session: Session, uscc: str) -> CreditGradePublic:
+    """The grade alone, for anyone: 404 `no_rating` while the enterprise has none."""
+    rating = rating_of(session=session, uscc=uscc)
+    if rating is None:
+        raise NoRating(f"Enterprise {uscc} has no published credit rating.")
+    return CreditGradePublic(uscc=uscc, grade=rating.grade, rated_at=rating.rated_at)

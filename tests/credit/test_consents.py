@@ -1,0 +1,353 @@
+"""Consents through HTTP: who grants, for how long, who sees them, revocation, `active_consent`."""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from services.common.clock import utcnow
+from services.common.dates import shanghai_date
+from services.credit.consents import service as consents_service
+from services.credit.consents.service import active_consent
+from tests.credit.conftest import CreditHeaders, SeedEnterprise
+
+USCC = "91140100MA0K000017"
+OTHER = "91140100MA0K000025"
+PORTAL = "cli_portal_jin"
+
+
+def today() -> date:
+    return shanghai_date(utcnow())
+
+
+def grant(
+    client: TestClient, headers: dict[str, str], status: int = 201, **body: Any
+) -> dict[str, Any]:
+    payload = {"bank": "JSB", "purpose": "pre_loan_review", **body}
+    response = client.post("/v1/consents", json=payload, headers=headers)
+    assert response.status_code == status, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def events(client: TestClient, headers: CreditHeaders) -> list[dict[str, Any]]:
+    response = client.get("/v1/events", headers=headers(kind="service", scopes=["events:read"]))
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+@pytest.fixture
+def enterprise(seed_enterprise: SeedEnterprise) -> str:
+    seed_enterprise(USCC)
+    return USCC
+
+
+def test_enterprise_grants_a_bank_consent_with_the_default_term(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    headers = credit_headers(kind="enterprise", client_id="cli_ent")
+    response = credit_client.post(
+        "/v1/consents", json={"bank": "JSB", "purpose": "pre_loan_review"}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["id"].startswith("cns_")
+    assert response.headers["location"] == f"/v1/consents/{body['id']}"
+    assert response.headers["etag"] == f'"{body["id"]}.1"'
+    assert body["uscc"] == USCC and body["bank"] == "JSB"
+    assert body["purpose"] == "pre_loan_review" and body["state"] == "active"
+    assert body["granted_on"] == today().isoformat()
+    assert body["expires_on"] == (today() + timedelta(days=90)).isoformat()
+    assert body["granted_by"] == "cli_ent" and body["granted_by_kind"] == "enterprise"
+    assert body["actor"] is None
+    assert credit_client.get(f"/v1/consents/{body['id']}", headers=headers).json() == body
+    granted = [e for e in events(credit_client, credit_headers) if e["type"] == "consent.granted"]
+    assert [e["payload"] for e in granted] == [
+        {
+            "id": body["id"],
+            "uscc": USCC,
+            "bank": "JSB",
+            "purpose": "pre_loan_review",
+            "expires_on": body["expires_on"],
+        }
+    ]
+
+
+def test_a_portal_grants_on_behalf_and_the_actor_is_recorded(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    portal = credit_headers(kind="portal", client_id=PORTAL, actor=PORTAL)
+    body = grant(credit_client, portal, purpose="guarantee_review")
+    assert body["granted_by"] == PORTAL and body["granted_by_kind"] == "portal"
+    assert body["actor"] == PORTAL
+    granted = [e for e in events(credit_client, credit_headers) if e["type"] == "consent.granted"]
+    assert granted[0]["payload"]["actor"] == PORTAL
+    # the enterprise sees the consent its portal granted
+    listed = credit_client.get("/v1/consents", headers=credit_headers(kind="enterprise"))
+    assert [(c["id"], c["actor"]) for c in listed.json()["items"]] == [(body["id"], PORTAL)]
+
+
+def test_a_portal_without_a_delegation_cannot_grant(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    # a portal's own token (no `act`, no enterprise) acts for nobody
+    response = credit_client.post(
+        "/v1/consents",
+        json={"bank": "JSB", "purpose": "pre_loan_review"},
+        headers=credit_headers(kind="portal", org=None),
+    )
+    assert response.status_code == 403 and response.json()["code"] == "not_your_enterprise"
+
+
+@pytest.mark.parametrize("kind", ["bank", "admin", "department", "provider"])
+def test_only_the_enterprise_or_its_portal_grants(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str, kind: str
+) -> None:
+    response = credit_client.post(
+        "/v1/consents",
+        json={"uscc": USCC, "bank": "JSB", "purpose": "pre_loan_review"},
+        headers=credit_headers(kind=kind, org=USCC),
+    )
+    assert response.status_code == 403, response.text
+    assert response.json()["code"] in {"forbidden_client_kind", "insufficient_scope"}
+    assert (
+        credit_client.get("/v1/consents", headers=credit_headers(kind="enterprise")).json()["items"]
+        == []
+    )
+
+
+def test_an_enterprise_grants_only_for_itself(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    problem = grant(credit_client, credit_headers(kind="enterprise"), 403, uscc=OTHER)
+    assert problem["code"] == "not_your_enterprise"
+    assert problem["errors"][0]["field"] == "body.uscc"
+
+
+def test_an_unknown_enterprise_cannot_grant(
+    credit_client: TestClient, credit_headers: CreditHeaders
+) -> None:
+    problem = grant(credit_client, credit_headers(kind="enterprise", org=OTHER), 422)
+    assert problem["code"] == "unknown_enterprise"
+    assert problem["errors"] == [
+        {"field": "body.uscc", "code": "unknown_enterprise", "message": problem["detail"]}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("offset", "code"),
+    [(-1, "expires_in_past"), (366, "consent_too_long"), (3650, "consent_too_long")],
+)
+def test_the_term_is_today_to_one_year(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    enterprise: str,
+    offset: int,
+    code: str,
+) -> None:
+    expires = (today() + timedelta(days=offset)).isoformat()
+    problem = grant(credit_client, credit_headers(kind="enterprise"), 422, expires_on=expires)
+    assert problem["code"] == code
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("body.expires_on", code)]
+    listed = credit_client.get("/v1/consents", headers=credit_headers(kind="enterprise"))
+    assert listed.json()["items"] == []
+
+
+@pytest.mark.parametrize("offset", [0, 1, 365])
+def test_the_term_bounds_are_accepted(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str, offset: int
+) -> None:
+    expires = (today() + timedelta(days=offset)).isoformat()
+    body = grant(credit_client, credit_headers(kind="enterprise"), expires_on=expires)
+    assert body["expires_on"] == expires and body["state"] == "active"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("purpose", "marketing"), ("bank", ""), ("bank", "J S B"), ("expires_on", "soon")],
+)
+def test_bad_input_names_the_field(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    enterprise: str,
+    field: str,
+    value: str,
+) -> None:
+    problem = grant(credit_client, credit_headers(kind="enterprise"), 422, **{field: value})
+    assert problem["code"] == "validation_failed"
+    assert [e["field"] for e in problem["errors"]] == [f"body.{field}"]
+
+
+def test_idempotency_key_replays_the_grant(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    headers = {**credit_headers(kind="enterprise"), "Idempotency-Key": "grant-1"}
+    first = grant(credit_client, headers)
+    again = credit_client.post(
+        "/v1/consents", json={"bank": "JSB", "purpose": "pre_loan_review"}, headers=headers
+    )
+    assert again.status_code == 201 and again.json() == first
+    assert again.headers["idempotent-replayed"] == "true"
+    other = credit_client.post(
+        "/v1/consents", json={"bank": "ABC", "purpose": "pre_loan_review"}, headers=headers
+    )
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    listed = credit_client.get("/v1/consents", headers=credit_headers(kind="enterprise"))
+    assert [c["id"] for c in listed.json()["items"]] == [first["id"]]
+
+
+def test_who_sees_which_consents(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    enterprise: str,
+) -> None:
+    seed_enterprise(OTHER)
+    mine = grant(credit_client, credit_headers(kind="enterprise"))
+    other_bank = grant(credit_client, credit_headers(kind="enterprise"), bank="ABC")
+    theirs = grant(credit_client, credit_headers(kind="enterprise", org=OTHER))
+
+    def ids(headers: dict[str, str], **params: str) -> list[str]:
+        response = credit_client.get("/v1/consents", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return [c["id"] for c in response.json()["items"]]
+
+    assert ids(credit_headers(kind="enterprise")) == [mine["id"], other_bank["id"]]
+    assert ids(credit_headers(kind="enterprise", org=OTHER)) == [theirs["id"]]
+    assert ids(credit_headers(kind="bank")) == [mine["id"], theirs["id"]]  # JSB
+    assert ids(credit_headers(kind="bank"), uscc=OTHER) == [theirs["id"]]
+    assert ids(credit_headers(kind="bank", org="ABC")) == [other_bank["id"]]
+    assert ids(credit_headers(kind="bank", org="XYZ")) == []
+    # one consent: its enterprise and its bank; everyone else 404
+    path = f"/v1/consents/{mine['id']}"
+    assert credit_client.get(path, headers=credit_headers(kind="bank")).json() == mine
+    for headers in (
+        credit_headers(kind="bank", org="ABC"),
+        credit_headers(kind="enterprise", org=OTHER),
+    ):
+        response = credit_client.get(path, headers=headers)
+        assert response.status_code == 404 and response.json()["code"] == "consent_not_found"
+    admin = credit_client.get("/v1/consents", headers=credit_headers(kind="admin"))
+    assert admin.status_code == 403 and admin.json()["code"] == "forbidden_client_kind"
+
+
+def test_pages_follow_the_cursor(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    granted = [grant(credit_client, credit_headers(kind="enterprise"))["id"] for _ in range(3)]
+    headers = credit_headers(kind="enterprise")
+    first = credit_client.get("/v1/consents", params={"limit": 2}, headers=headers).json()
+    second = credit_client.get(
+        "/v1/consents", params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers
+    ).json()
+    assert [c["id"] for c in first["items"] + second["items"]] == granted
+    assert second["next_cursor"] is None
+
+
+def test_revocation_is_immediate_recorded_and_final(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    consent = grant(credit_client, credit_headers(kind="enterprise"))
+    path = f"/v1/consents/{consent['id']}/revocation"
+    bank = credit_client.post(path, headers=credit_headers(kind="bank"))
+    assert bank.status_code == 403 and bank.json()["code"] == "forbidden_client_kind"
+    stale = credit_client.post(
+        path, headers={**credit_headers(kind="enterprise"), "If-Match": f'"{consent["id"]}.9"'}
+    )
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_etag"
+    portal = credit_headers(kind="portal", client_id=PORTAL, actor=PORTAL)
+    response = credit_client.post(path, headers={**portal, "If-Match": f'"{consent["id"]}.1"'})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["state"] == "revoked" and body["version"] == 2
+    assert body["revoked_by"] == PORTAL and body["revoked_actor"] == PORTAL
+    assert body["revoked_at"] is not None
+    assert response.headers["etag"] == f'"{consent["id"]}.2"'
+    again = credit_client.post(path, headers=credit_headers(kind="enterprise"))
+    assert again.status_code == 409 and again.json()["code"] == "consent_already_revoked"
+    seen = credit_client.get(f"/v1/consents/{consent['id']}", headers=credit_headers(kind="bank"))
+    assert seen.json()["state"] == "revoked"
+    revoked = [e for e in events(credit_client, credit_headers) if e["type"] == "consent.revoked"]
+    assert [e["payload"]["id"] for e in revoked] == [consent["id"]]
+    filtered = credit_client.get(
+        "/v1/consents", params={"state": "active"}, headers=credit_headers(kind="bank")
+    )
+    assert filtered.json()["items"] == []
+
+
+def test_another_enterprise_cannot_revoke(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    enterprise: str,
+) -> None:
+    seed_enterprise(OTHER)
+    consent = grant(credit_client, credit_headers(kind="enterprise"))
+    response = credit_client.post(
+        f"/v1/consents/{consent['id']}/revocation",
+        headers=credit_headers(kind="enterprise", org=OTHER),
+    )
+    assert response.status_code == 404 and response.json()["code"] == "consent_not_found"
+    still = credit_client.get(f"/v1/consents/{consent['id']}", headers=credit_headers(kind="bank"))
+    assert still.json()["state"] == "active"
+
+
+def test_a_consent_expires_after_its_last_day(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    enterprise: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    consent = grant(
+        credit_client,
+        credit_headers(kind="enterprise"),
+        expires_on=(today() + timedelta(days=1)).isoformat(),
+    )
+    # two days on (Asia/Shanghai), the consent reads as expired
+    later = utcnow() + timedelta(days=2)
+    monkeypatch.setattr(consents_service, "utcnow", lambda: later)
+    seen = credit_client.get(f"/v1/consents/{consent['id']}", headers=credit_headers(kind="bank"))
+    assert seen.json()["state"] == "expired"
+    listed = credit_client.get(
+        "/v1/consents", params={"state": "expired"}, headers=credit_headers(kind="bank")
+    )
+    assert [c["id"] for c in listed.json()["items"]] == [consent["id"]]
+
+
+def test_active_consent_at_a_moment(
+    credit_app: FastAPI, credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    last_day = today() + timedelta(days=1)
+    consent = grant(credit_client, credit_headers(kind="enterprise"), expires_on=str(last_day))
+    granted_at = datetime.fromisoformat(consent["granted_at"])
+    # the last moment of the last day, Asia/Shanghai (UTC+8)
+    end = datetime(last_day.year, last_day.month, last_day.day, 15, 59, 59, tzinfo=UTC)
+
+    def found(**overrides: Any) -> str | None:
+        args: dict[str, Any] = {
+            "uscc": USCC,
+            "bank": "JSB",
+            "purpose": "pre_loan_review",
+            "at": granted_at,
+            **overrides,
+        }
+        with credit_app.state.database.session() as session:
+            hit = active_consent(session=session, **args)
+            return hit.id if hit is not None else None
+
+    assert found() == consent["id"]
+    assert found(at=end) == consent["id"]
+    assert found(at=end + timedelta(seconds=1)) is None
+    assert found(at=granted_at - timedelta(seconds=1)) is None
+    assert found(bank="ABC") is None
+    assert found(purpose="guarantee_review") is None
+    assert found(uscc=OTHER) is None
+    revoked = credit_client.post(
+        f"/v1/consents/{consent['id']}/revocation", headers=credit_headers(kind="enterprise")
+    )
+    revoked_at = datetime.fromisoformat(revoked.json()["revoked_at"])
+    assert found(at=revoked_at) is None
+    assert found(at=revoked_at - timedelta(microseconds=1)) == consent["id"]
