@@ -13,6 +13,8 @@ from services.common.rules.router import rule_sets_router
 from services.credit.certification.router import router as certification_router
 from services.credit.consents.router import router as consents_router
 from services.credit.enterprises.service import ChangeListener, registry_handlers
+from services.credit.monitoring import jobs as monitoring_jobs
+from services.credit.monitoring.router import router as monitoring_router
 from services.credit.objections.router import router as objections_router
 from services.credit.queries.router import router as queries_router
 from services.credit.ratings.router import router as ratings_router
@@ -76,6 +78,16 @@ def rating_jobs(settings: CreditSettings) -> WorkerFactory:
     return start
 
 
+def background_work(settings: CreditSettings) -> WorkerFactory:
+    """Every periodic job of the credit service, each claimed by one replica at a time."""
+    factories = (rating_jobs(settings), monitoring_jobs.workers(settings))
+
+    def start(app: FastAPI) -> Sequence[Worker]:
+        return [worker for factory in factories for worker in factory(app)]
+
+    return start
+
+
 def create_app(
     settings: CreditSettings | None = None,
     *,
@@ -96,8 +108,9 @@ def create_app(
             ratings_router,
             objections_router,
             certification_router,
+            monitoring_router,
         ],
         migrations=MIGRATIONS,
         consumers=registry_consumer(settings, listeners),
-        workers=rating_jobs(settings),
+        workers=background_work(settings),
     )

@@ -94,6 +94,18 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("credit", "GET", "/v1/enterprises/{uscc}/rating"): "read",
     ("credit", "POST", "/v1/ratings/runs"): "admin",
     ("credit", "GET", "/v1/ratings/runs/{run_id}"): "read",
+    ("credit", "POST", "/v1/monitoring/endpoints"): "reports",
+    ("credit", "GET", "/v1/monitoring/endpoints"): "reports",
+    ("credit", "GET", "/v1/monitoring/endpoints/{endpoint_id}"): "reports",
+    ("credit", "PATCH", "/v1/monitoring/endpoints/{endpoint_id}"): "reports",
+    ("credit", "POST", "/v1/monitoring/endpoints/{endpoint_id}/secret-rotation"): "reports",
+    ("credit", "POST", "/v1/monitoring/endpoints/{endpoint_id}/resumption"): "reports",
+    ("credit", "POST", "/v1/monitoring/subscriptions"): "reports",
+    ("credit", "GET", "/v1/monitoring/subscriptions"): "reports",
+    ("credit", "GET", "/v1/monitoring/subscriptions/{subscription_id}"): "reports",
+    ("credit", "DELETE", "/v1/monitoring/subscriptions/{subscription_id}"): "reports",
+    ("credit", "GET", "/v1/monitoring/deliveries"): "reports",
+    ("credit", "GET", "/v1/monitoring/deliveries/{delivery_id}"): "reports",
 }
 
 # The scope each class needs at the edge, per service ("" = public).
@@ -150,6 +162,9 @@ PATH_VALUES = {
     "record_id": "rec_matrix",
     "rule_set_id": "rls_matrix",
     "run_id": "rrn_matrix",
+    "endpoint_id": "whe_matrix",
+    "subscription_id": "mon_matrix",
+    "delivery_id": "msg_matrix",
 }
 
 # Problems only the edge answers: a forwarded call never carries one of these.

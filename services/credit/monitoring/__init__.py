@@ -1,0 +1,1 @@
+"""Monitoring for banks: webhooks on an enterprise's rating, records and list changes."""
