@@ -1,0 +1,31 @@
+"""What the vouchers service keeps of enterprises: the register's facts and the dishonesty list."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date
+from sqlmodel import Field, SQLModel
+
+from services.common.models import UTCDateTime, utc_column
+
+ACTIVE, DEREGISTERED = "active", "deregistered"
+
+
+class VoucherEnterprise(SQLModel, table=True):
+    """An enterprise as the registry's feed (and the credit feed's dishonesty list) last said."""
+
+    __tablename__ = "voucher_enterprises"
+
+    uscc: str = Field(primary_key=True, max_length=18)
+    name: str = Field(max_length=200)
+    district: str = Field(max_length=40)
+    founded_on: date = Field(sa_type=Date)
+    size_class: str = Field(max_length=8)
+    is_tech_sme: bool = False
+    # The registry's keyed hash of the legal representative's ID number (never the number):
+    # a provider sharing it with the holder is a related party.
+    legal_rep_id_hash: str | None = Field(default=None, max_length=64, index=True)
+    status: str = Field(default=ACTIVE, max_length=16)
+    version: int = 1
+    on_dishonesty_list: bool = False
+    updated_at: datetime = utc_column()
+    listed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
