@@ -109,3 +109,33 @@ def test_if_match_is_required_unless_a_route_says_otherwise() -> None:
         if_match()(None)(current)
     if_match(required=False)(None)(current)
     if_match()('"wid_1.3"')(current)
+
+
+def test_the_if_match_aliases_require_or_only_check_the_header() -> None:
+    from fastapi import APIRouter, FastAPI
+
+    from services.common.errors import install_problem_handlers
+    from services.common.etag import IfMatch, OptionalIfMatch
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    router = APIRouter()
+
+    @router.put("/required")
+    def required(precondition: IfMatch) -> dict[str, bool]:
+        precondition(etag_of("r", 1))
+        return {"updated": True}
+
+    @router.put("/optional")
+    def optional(precondition: OptionalIfMatch) -> dict[str, bool]:
+        precondition(etag_of("r", 1))
+        return {"updated": True}
+
+    app.include_router(router)
+    with TestClient(app) as client:
+        missing = client.put("/required")
+        assert (missing.status_code, missing.json()["code"]) == (428, "if_match_required")
+        assert client.put("/required", headers={"If-Match": '"r.1"'}).json() == {"updated": True}
+        assert client.put("/optional").json() == {"updated": True}
+        stale = client.put("/optional", headers={"If-Match": '"r.0"'})
+        assert (stale.status_code, stale.json()["code"]) == (412, "stale_etag")
