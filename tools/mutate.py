@@ -117,6 +117,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "inner `total % 31` -> `total + 31`: (31 - (total + 31)) % 31 == (31 - total % 31) % 31, "
         "the outer modulo absorbs it"
     ),
+    ("services/registry/uscc/charset.py", 22, "ReplaceBinaryOperator_Mod_Sub"): (
+        "inner `total % 31` -> `total - 31`: the outer modulo absorbs it; outer `(31 - r) % 31` "
+        "-> `(31 - r) - 31` == -r, and CHARSET[-r] is CHARSET[31 - r] (CHARSET[0] for r == 0): "
+        "Python's negative indexing is the same modulo"
+    ),
     ("services/registry/uscc/charset.py", 22, "ReplaceBinaryOperator_Mod_Pow"): (
         "inner `total % 31` -> `total ** 31`: 31 is prime, so total**31 == total (mod 31) "
         "(Fermat) and the outer modulo gives the same check character"
