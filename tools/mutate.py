@@ -109,9 +109,21 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in check_etag's signature makes if_match and current positional-only; every "
         "caller passes them by position and `required` by keyword, so no call changes"
     ),
+    ("services/common/etag.py", 31, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in check_if_match's signature: request and current become positional-only, "
+        "as every caller passes them; `required` stays a keyword"
+    ),
     ("services/common/etag.py", 42, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in Precondition.__init__: if_match becomes positional-only, which is how its "
         "one caller (the if_match dependency) passes it"
+    ),
+    ("services/registry/uscc/charset.py", 21, "NumberReplacer"): (
+        "`exc.args[0]` -> `exc.args[-1]`: a KeyError from a dict look-up has exactly one arg, "
+        "so both name the same character"
+    ),
+    ("services/registry/uscc/charset.py", 22, "ReplaceBinaryOperator_Sub_BitXor"): (
+        "`31 - r` -> `31 ^ r` for r = total % 31 in 0..30: 31 is 0b11111, so XOR with it "
+        "flips r's five bits, which is 31 - r"
     ),
     ("services/registry/uscc/charset.py", 22, "ReplaceBinaryOperator_Mod_Add"): (
         "inner `total % 31` -> `total + 31`: (31 - (total + 31)) % 31 == (31 - total % 31) % 31, "

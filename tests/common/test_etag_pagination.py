@@ -116,6 +116,7 @@ def test_the_if_match_aliases_require_or_only_check_the_header() -> None:
 
     from services.common.errors import install_problem_handlers
     from services.common.etag import IfMatch, OptionalIfMatch
+    from services.common.openapi import problem_openapi
 
     app = FastAPI()
     install_problem_handlers(app)
@@ -132,7 +133,22 @@ def test_the_if_match_aliases_require_or_only_check_the_header() -> None:
         return {"updated": True}
 
     app.include_router(router)
+    app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     with TestClient(app) as client:
+        document = client.get("/openapi.json").json()
+        declared = {
+            path: next(
+                p for p in document["paths"][path]["put"]["parameters"] if p["in"] == "header"
+            )
+            for path in ("/required", "/optional")
+        }
+        assert declared["/required"]["name"] == declared["/optional"]["name"] == "If-Match"
+        assert declared["/required"]["required"] is True
+        assert declared["/required"]["schema"]["type"] == "string"
+        assert "x-required-header" not in declared["/required"]["schema"]
+        assert "428 without it" in declared["/required"]["description"]
+        assert declared["/optional"].get("required", False) is False
+        assert "checked when sent" in declared["/optional"]["description"]
         missing = client.put("/required")
         assert (missing.status_code, missing.json()["code"]) == (428, "if_match_required")
         assert client.put("/required", headers={"If-Match": '"r.1"'}).json() == {"updated": True}
