@@ -134,7 +134,47 @@ def test_a_json_body_longer_than_the_inspected_prefix_reaches_the_route_whole(
             headers={**writer, "Idempotency-Key": "long", "content-type": "application/json"},
         )
         assert created.status_code == 201, created.text[:300]
-        assert created.json()["name"] == "long"  # read after the first MiB: nothing was lost
+        assert created.json()["name"] == "long"  # the name after 2 MiB of padding arrived
+
+
+def test_the_nul_guard_hands_on_a_streamed_body_past_what_it_inspects() -> None:
+    from services.common.inputguard import MAX_INSPECTED_BODY, RejectNulMiddleware
+
+    chunk = 256 * 1024
+    raw = b'{"pad": "' + b"x" * (MAX_INSPECTED_BODY + 3 * chunk) + b'"}'
+    parts = [raw[i : i + chunk] for i in range(0, len(raw), chunk)]
+    sent = [
+        {"type": "http.request", "body": part, "more_body": n < len(parts) - 1}
+        for n, part in enumerate(parts)
+    ]
+    seen: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return sent.pop(0) if sent else {"type": "http.disconnect"}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            seen.append(message)
+            if not message.get("more_body", False):
+                break
+        seen.append(await receive())  # a read after the body: the caller has nothing more
+
+    async def send(message: Any) -> None:
+        raise AssertionError(f"the guard answered itself: {message}")
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/widgets",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+    }
+    asyncio.run(RejectNulMiddleware(app)(scope, receive, send))
+    body = b"".join(m.get("body", b"") for m in seen if m["type"] == "http.request")
+    assert body == raw
+    assert seen[-1] == {"type": "http.disconnect"}
+    assert len(seen) > 2  # the inspected prefix in one message, then the rest as it streamed
 
 
 # consumer --------------------------------------------------------------------------------------
