@@ -117,6 +117,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in Precondition.__init__: if_match becomes positional-only, which is how its "
         "one caller (the if_match dependency) passes it"
     ),
+    ("services/common/identity.py", 67, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`kind == 'admin'` -> `kind <= 'admin'` (a StrEnum compares as text): no ClientKind "
+        "sorts before 'admin', so only ADMIN satisfies either"
+    ),
+    ("services/registry/enterprises/rules.py", 169, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "`value[17] != expected` -> `is not`: both are one-character ASCII strings, which "
+        "CPython keeps as shared singletons, so identity and equality agree"
+    ),
     ("services/registry/uscc/charset.py", 21, "NumberReplacer"): (
         "`exc.args[0]` -> `exc.args[-1]`: a KeyError from a dict look-up has exactly one arg, "
         "so both name the same character"
