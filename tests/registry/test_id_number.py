@@ -92,7 +92,8 @@ def test_an_impossible_date_or_region_is_refused_naming_its_positions(
     issue = id_number_issue(number)
     assert issue is not None and issue.code == "invalid_id_number"
     assert issue.field == "legal_representative.id_number"
-    assert issue.message.startswith(positions), issue.message
+    named = first17[6:14] if "birth" in positions else first17[:6]  # the digits at fault
+    assert issue.message.startswith(f"{positions}: {named} is not"), issue.message
 
 
 def test_a_birth_date_after_today_or_a_wrong_check_character_is_refused() -> None:
