@@ -136,3 +136,13 @@ def test_the_api_refuses_an_impossible_birth_date_or_region(
     assert "positions" in problem["errors"][0]["message"]
     listed = registry_client.get("/v1/enterprises", headers=registry_headers(kind="admin"))
     assert listed.json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["11010519491231002X0", "11010519491231002", "1101051949123100", "11010519491231002XX"],
+)
+def test_a_valid_number_with_a_character_more_or_less_is_refused(number: str) -> None:
+    issue = id_number_issue(number)
+    assert issue is not None and issue.code == "invalid_id_number"
+    assert issue.message == "a resident ID number has 17 digits and a check character"
