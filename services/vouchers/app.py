@@ -13,6 +13,7 @@ from services.vouchers.enterprises.service import credit_handlers, registry_hand
 from services.vouchers.programmes.dependencies import RuleAdmin, RuleReader
 from services.vouchers.programmes.router import router as programmes_router
 from services.vouchers.programmes.rules import FAMILIES
+from services.vouchers.providers.router import router as providers_router
 from services.vouchers.settings import VouchersSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -53,6 +54,7 @@ def create_app(settings: VouchersSettings | None = None) -> FastAPI:
         description="创业券/创新券 programmes, providers, issuance, redemption, settlement.",
         routers=[
             programmes_router,
+            providers_router,
             rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
         ],
         migrations=MIGRATIONS,
