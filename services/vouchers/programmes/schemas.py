@@ -1,7 +1,7 @@
 """What the programme routes take and return; table models never leave the service."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,7 +11,7 @@ ProgrammeKind = Literal["startup", "innovation"]
 ProgrammeStatus = Literal["draft", "open", "closed"]
 MAX_FEN = 10**13  # ¥100 billion: above any budget, below BIGINT
 
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "kind": "innovation",
     "year": 2026,
     "name": "2026 太原市科技创新券",

@@ -197,7 +197,7 @@ def list_programmes(
 ) -> tuple[list[VoucherProgrammePublic], str | None]:
     """One page of programmes by id; drafts only for admins; `public`: open ones only."""
     table = Programme.__table__  # type: ignore[attr-defined]
-    statement = select(Programme)
+    statement: Any = select(Programme)
     if public:
         statement = statement.where(col(Programme.status) == OPEN)
     elif principal is None or principal.kind != ClientKind.ADMIN:
