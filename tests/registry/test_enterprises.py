@@ -456,7 +456,9 @@ def test_events_in_order_exactly_once(
     assert len({e["id"] for e in feed}) == 4
     filed = feed[0]["payload"]
     assert filed["size_class"] == "small" and filed["district"] == "xiaodian"
-    assert "legal_rep_id_hash" not in filed and "legal_rep_name" not in filed
+    # The legal representative's keyed hash (for related-party checks), never the number or name.
+    assert len(filed["legal_rep_id_hash"]) == 64 and "legal_rep_name" not in filed
+    assert not any("id_number" in key or "masked" in key for key in filed)
     assert feed[2]["payload"]["changed"] == ["employees"]
     assert feed[2]["payload"]["values"] == {"employees": 36}
     assert feed[3]["payload"]["reason"] == "closed"
