@@ -233,7 +233,7 @@ def test_a_rating_from_fixed_inputs_has_the_published_score_grade_and_reasons(
             "record_ids": [],
         },
     ]
-    assert rating["rule_set"] == {"id": "rs_credit_scorecard_v1", "version": 1}
+    assert rating["rule_set"] == {"id": "rls_credit_scorecard_v1", "version": 1}
     assert rating["scored_on"] == "2026-06-15"
     assert rating["valid_to"] is None
 
@@ -328,7 +328,7 @@ def test_a_record_added_through_the_event_path_changes_the_rating_and_emits_rati
         "rating_id": now["id"],
         "previous": {"score": young, "grade": "B"},
         "current": {"score": young + SERIOUS, "grade": "D"},
-        "rule_set": {"id": "rs_credit_scorecard_v1", "version": 1},
+        "rule_set": {"id": "rls_credit_scorecard_v1", "version": 1},
     }
     # Only the enterprise the event named was rated again.
     assert [e["payload"]["uscc"] for e in changed].count(OTHER) == 1
