@@ -261,7 +261,7 @@ def check_definition(
         for name, text in spec.results.items():
             wanted = parse_type(text)
             if name.endswith("*"):  # a naming convention: every rule so named has this type
-                for index, rule in enumerate(rules):
+                for rule in rules:
                     if rule["name"].startswith(name[:-1]) and rule["type"] != str(wanted):
                         problems.add(
                             errors.RuleResultMissing,
@@ -428,7 +428,10 @@ class CompiledRuleSet:
                     trace.append(step)
                     results[rule.name] = values[rule.name] = step.value
                     continue
-                if rule.lookups >= self.MEMO_PROBE and rule.hits < self.MEMO_MIN_HITS * rule.lookups:
+                if (
+                    rule.lookups >= self.MEMO_PROBE
+                    and rule.hits < self.MEMO_MIN_HITS * rule.lookups
+                ):
                     rule.memo = memo = None  # its inputs rarely repeat: stop remembering
             if context is None:
                 context = self._context()

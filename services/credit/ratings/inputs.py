@@ -13,6 +13,7 @@ from services.credit.enterprises.models import ACTIVE as ENTERPRISE_ACTIVE
 from services.credit.enterprises.models import EnterpriseReplica, IndicatorFiling
 from services.credit.records.models import WITHDRAWN, CreditRecord
 from services.credit.records.rules import counts_on
+
 # Regular filing looks at the last three completed calendar years.
 FILING_WINDOW: Final = 3
 CHUNK: Final = 500
@@ -123,9 +124,7 @@ def _enterprises(session: Session, usccs: Sequence[str] | None) -> dict[str, Ent
         EnterpriseReplica.size_class,
         EnterpriseReplica.industry,
         EnterpriseReplica.district,
-    ).where(
-        col(EnterpriseReplica.status) == ENTERPRISE_ACTIVE
-    )
+    ).where(col(EnterpriseReplica.status) == ENTERPRISE_ACTIVE)
     rows: Iterable[Any]
     if usccs is None:
         rows = session.execute(base.order_by(col(EnterpriseReplica.uscc))).all()
