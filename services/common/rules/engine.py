@@ -414,12 +414,11 @@ class CompiledRuleSet:
             key: tuple[Hashable, ...] | None = None
             memo = rule.memo
             if memo is not None:
-                parts = []
+                parts: list[Hashable] = []
                 for ref in rule.keyed:
-                    part = frozen.get(ref, frozen)
-                    if part is frozen:
-                        part = frozen[ref] = _frozen(values[ref])
-                    parts.append(part)
+                    if ref not in frozen:
+                        frozen[ref] = _frozen(values[ref])
+                    parts.append(frozen[ref])
                 key = tuple(parts)
                 rule.lookups += 1
                 step = memo.get(key)
