@@ -18,7 +18,12 @@ from services.credit.monitoring.router import router as monitoring_router
 from services.credit.objections.router import router as objections_router
 from services.credit.queries.router import router as queries_router
 from services.credit.ratings.router import router as ratings_router
-from services.credit.ratings.run import apply_rating_events, rating_listener, run_queued
+from services.credit.ratings.run import (
+    apply_rating_events,
+    rate_date_changes,
+    rating_listener,
+    run_queued,
+)
 from services.credit.records.router import router as records_router
 from services.credit.reports.router import router as reports_router
 from services.credit.rulesets.dependencies import RuleAdmin, RuleReader
@@ -62,7 +67,8 @@ def registry_consumer(
 
 
 def rating_jobs(settings: CreditSettings) -> WorkerFactory:
-    """The ratings' periodic jobs: the consumer of the credit outbox, left-behind runs."""
+    """The ratings' periodic jobs: the consumer of the credit outbox, left-behind runs, the
+    daily re-rating of what changes by the date alone."""
 
     def start(app: FastAPI) -> Sequence[Worker]:
         if not settings.rating_jobs:
@@ -72,6 +78,10 @@ def rating_jobs(settings: CreditSettings) -> WorkerFactory:
             PeriodicJob(name="credit.ratings.events", database=database, step=apply_rating_events),
             PeriodicJob(
                 name="credit.ratings.runs", database=database, step=run_queued, interval=30
+            ),
+            # Once per Shanghai day (checked every 5 minutes): changes by the date alone.
+            PeriodicJob(
+                name="credit.ratings.daily", database=database, step=rate_date_changes, interval=300
             ),
         ]
 

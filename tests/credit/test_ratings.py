@@ -4,6 +4,7 @@ Expected scores are computed here by hand from the published version-1 parameter
 API documentation's table), never by calling the production scorecard.
 """
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from itertools import count
@@ -233,7 +234,7 @@ def test_a_rating_from_fixed_inputs_has_the_published_score_grade_and_reasons(
             "record_ids": [],
         },
     ]
-    assert rating["rule_set"] == {"id": "rs_credit_scorecard_v1", "version": 1}
+    assert rating["rule_set"] == {"id": "rls_credit_scorecard_v1", "version": 1}
     assert rating["scored_on"] == "2026-06-15"
     assert rating["valid_to"] is None
 
@@ -328,7 +329,7 @@ def test_a_record_added_through_the_event_path_changes_the_rating_and_emits_rati
         "rating_id": now["id"],
         "previous": {"score": young, "grade": "B"},
         "current": {"score": young + SERIOUS, "grade": "D"},
-        "rule_set": {"id": "rs_credit_scorecard_v1", "version": 1},
+        "rule_set": {"id": "rls_credit_scorecard_v1", "version": 1},
     }
     # Only the enterprise the event named was rated again.
     assert [e["payload"]["uscc"] for e in changed].count(OTHER) == 1
@@ -521,3 +522,198 @@ def test_indicators_reported_through_the_registry_feed_recompute_the_rating(
         ({"score": young, "grade": "B"}, {"score": one_year, "grade": "B"}),
         ({"score": one_year, "grade": "B"}, {"score": now["score"], "grade": "A"}),
     ]
+
+
+# Published scorecard version 2 (a test's policy change): serious dishonesty costs 200 points.
+SERIOUS_V2 = -200
+
+
+def test_an_admin_saves_scorecard_version_2_and_ratings_from_its_date_use_it(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME, founded_on=date(2019, 3, 1))
+    serious = add_record(database, ME, "serious_dishonesty", "negative")
+    young = BASE + (7 - YOUNG_YEARS) * YEAR_POINTS + FILING_POINTS[0]  # 620
+    start_run(credit_client, credit_headers, "v2-1", [ME])
+    first = rating_of(credit_client, credit_headers)
+    assert (first["score"], first["grade"]) == (young + SERIOUS, grade_of(young + SERIOUS))
+    assert first["rule_set"] == {"id": "rls_credit_scorecard_v1", "version": 1}
+
+    # The admin copies version 1 through the API and changes one parameter.
+    admin = credit_headers(kind="admin", org=None)
+    v1 = credit_client.get("/v1/rule-sets/rls_credit_scorecard_v1", headers=admin).json()
+    assert v1["in_use"] is True  # a stored rating names it: it can no longer be edited
+    body = {
+        "family": "credit.scorecard",
+        "effective_from": "2026-07-01",
+        "description": "Serious dishonesty weighs less from July 2026.",
+        "inputs": v1["inputs"],
+        "parameters": {**v1["parameters"], "serious_points": {"type": "int", "value": SERIOUS_V2}},
+        "rules": [
+            {k: rule[k] for k in ("name", "expression", "description")} for rule in v1["rules"]
+        ],
+    }
+    # A factor (a rule named points_*) must give points: an int.
+    broken = [*body["rules"], {"name": "points_bonus", "expression": '"10"'}]
+    refused = credit_client.post("/v1/rule-sets", json={**body, "rules": broken}, headers=admin)
+    assert refused.status_code == 422 and refused.json()["code"] == "rule_result_missing"
+    assert refused.json()["errors"][0]["field"] == f"body.rules[{len(body['rules'])}].expression"
+    assert refused.json()["errors"][0]["message"] == (
+        "rule 'points_bonus' gives string; the family needs int from every rule named points_*"
+    )
+    saved = credit_client.post(
+        "/v1/rule-sets", json=body, headers={**admin, "Idempotency-Key": "scorecard-v2"}
+    )
+    assert saved.status_code == 201, saved.text
+    v2 = saved.json()
+    assert v2["version"] == 2 and v2["in_use"] is False
+
+    clock.now = datetime(2026, 6, 30, 4, 0, tzinfo=UTC)  # the day before: version 1
+    still = start_run(credit_client, credit_headers, "v2-2", [ME])
+    assert (still["changed"], still["unchanged"]) == (0, 1)
+    clock.now = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)  # 2026-07-01 00:00 in Shanghai
+    run = start_run(credit_client, credit_headers, "v2-3", [ME])
+    assert run["changed"] == 1
+    now = rating_of(credit_client, credit_headers)
+    score = young + SERIOUS_V2
+    assert (now["score"], now["grade"]) == (score, grade_of(score)) == (420, "C")
+    assert now["rule_set"] == {"id": v2["id"], "version": 2}
+    assert now["reasons"][0] == {
+        "code": "R01_SERIOUS_DISHONESTY",
+        "factor": "serious_dishonesty",
+        "points": SERIOUS_V2,
+        "record_ids": [serious],
+    }
+    changed = credit_events(credit_client, credit_headers, "rating.changed")
+    assert changed[-1]["payload"]["rule_set"] == {"id": v2["id"], "version": 2}
+    assert changed[-1]["payload"]["previous"] == {"score": young + SERIOUS, "grade": "D"}
+    assert rating_of(credit_client, credit_headers, as_of="2026-06-30")["id"] == first["id"]
+    used = credit_client.get(f"/v1/rule-sets/{v2['id']}", headers=admin).json()
+    assert used["in_use"] is True
+
+
+def daily(database: Database) -> int:
+    """One round of the daily job, as its PeriodicJob runs it."""
+    with database.transaction() as session:
+        return rating_run.rate_date_changes(session)
+
+
+def test_the_daily_job_rates_what_changes_by_the_date_alone_once_a_day(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME, founded_on=date(2010, 1, 1))
+    seed_enterprise(OTHER, founded_on=date(2010, 1, 1))
+    filed = datetime(2024, 1, 2, 2, 0, tzinfo=UTC)
+    penalty = add_record(
+        database,
+        ME,
+        "administrative_penalty",
+        "negative",
+        occurred_on=date(2019, 5, 1),
+        ended_on=date(2020, 6, 30),
+        filed_at=filed,
+        updated_at=filed,
+    )
+    listing = add_record(
+        database,
+        OTHER,
+        "serious_dishonesty",
+        "negative",
+        occurred_on=date(2024, 1, 1),
+        ended_on=date(2025, 7, 1),  # leaves the list that day, with no event
+        filed_at=filed,
+        updated_at=filed,
+    )
+    clean = BASE + (10 - YOUNG_YEARS) * YEAR_POINTS + FILING_POINTS[0]  # 650: A
+    clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)  # the anniversary: still counted
+    start_run(credit_client, credit_headers, "daily-1")
+    assert rating_of(credit_client, credit_headers)["score"] == clean + NEGATIVE
+    assert rating_of(credit_client, credit_headers, uscc=OTHER)["score"] == clean + SERIOUS
+    assert daily(database) == 1  # the first round takes today: nothing changes yet
+    assert daily(database) == 0
+    before = len(credit_events(credit_client, credit_headers, "rating.changed"))
+    assert credit_events(credit_client, credit_headers, "dishonesty.cleared") == []
+
+    clock.now = datetime(2025, 6, 30, 16, 30, tzinfo=UTC)  # 2025-07-01 00:30 in Shanghai
+    assert daily(database) == 1
+    after = rating_of(credit_client, credit_headers)
+    assert (after["score"], after["grade"]) == (clean, "A")
+    assert after["scored_on"] == "2025-07-01"
+    assert {f["name"]: f["record_ids"] for f in after["factors"]}["negative_records"] == []
+    changed = credit_events(credit_client, credit_headers, "rating.changed")
+    assert [e["payload"] for e in changed[before:]] == [
+        {
+            "uscc": ME,
+            "rating_id": after["id"],
+            "previous": {"score": clean + NEGATIVE, "grade": "B"},
+            "current": {"score": clean, "grade": "A"},
+            "rule_set": {"id": "rls_credit_scorecard_v1", "version": 1},
+        }
+    ]
+    cleared = credit_events(credit_client, credit_headers, "dishonesty.cleared")
+    assert [e["payload"] for e in cleared] == [
+        {
+            "record_id": listing,
+            "uscc": OTHER,
+            "source": "tax_bureau",
+            "enterprise_listed": False,
+            "removed_on": "2025-07-01",
+            "cause": "ended",
+        }
+    ]
+    # The serious record still counts (five years from its end): OTHER's rating stands.
+    assert rating_of(credit_client, credit_headers, uscc=OTHER)["score"] == clean + SERIOUS
+    assert penalty not in str(after["reasons"])
+
+    # Twice the same day: nothing more.
+    clock.now = datetime(2025, 7, 1, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
+    assert daily(database) == 0
+    assert len(credit_events(credit_client, credit_headers, "rating.changed")) == len(changed)
+    assert len(credit_events(credit_client, credit_headers, "dishonesty.cleared")) == 1
+
+
+def test_two_replicas_running_the_daily_job_at_once_do_the_day_once(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME, founded_on=date(2010, 1, 1))
+    filed = datetime(2024, 1, 2, 2, 0, tzinfo=UTC)
+    add_record(
+        database,
+        ME,
+        "serious_dishonesty",
+        "negative",
+        occurred_on=date(2024, 1, 1),
+        ended_on=date(2025, 7, 1),
+        filed_at=filed,
+        updated_at=filed,
+    )
+    clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
+    assert daily(database) == 1
+    clock.now = datetime(2025, 7, 1, 4, 0, tzinfo=UTC)
+    barrier = threading.Barrier(2, timeout=10)
+    done: list[int] = []
+
+    def replica() -> None:
+        barrier.wait()
+        done.append(daily(database))
+
+    threads = [threading.Thread(target=replica) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(done) == [0, 1]
+    cleared = credit_events(credit_client, credit_headers, "dishonesty.cleared")
+    assert [e["payload"]["uscc"] for e in cleared] == [ME]

@@ -1,5 +1,9 @@
 """The credit service's rule sets through its API: checked on save, never changed once used,
-in force from their date, dry-run with a trace."""
+in force from their date, dry-run with a trace.
+
+The migrations load version 1 of each family (`LOADED`, in force from 2015-01-01): versions
+saved here are numbered after it.
+"""
 
 import threading
 from datetime import date
@@ -30,8 +34,12 @@ SCORECARD: dict[str, Any] = {
         {"name": "loans", "expression": "on_time_loans * 15"},
         {"name": "negatives", "expression": "negative_records * penalty"},
         {"name": "total", "expression": "math.least(max_score, base + loans - negatives)"},
+        {"name": "score", "expression": "math.greatest(0, total)"},
+        {"name": "grade", "expression": 'score >= 650 ? "A" : "B"'},
+        {"name": "reason_codes", "expression": '{"negatives": "R02_NEGATIVE_RECORDS"}'},
     ],
 }  # fmt: skip
+LOADED = 1  # the family's version loaded by the migration (credit_0008)
 INPUTS = {"years_operating": 6, "negative_records": 1, "on_time_loans": 4}
 
 
@@ -57,7 +65,7 @@ def test_an_admin_saves_a_version_checked_and_typed(
 ) -> None:
     answer = create(credit_client, admin)
     body = answer.json()
-    assert body["family"] == "credit.scorecard" and body["version"] == 1
+    assert body["family"] == "credit.scorecard" and body["version"] == LOADED + 1
     assert body["id"].startswith("rls_")
     assert body["created_by"] == "cli_rules_admin"
     assert body["in_use"] is False and body["used_at"] is None
@@ -66,17 +74,20 @@ def test_an_admin_saves_a_version_checked_and_typed(
         ("loans", "int", ["on_time_loans"]),
         ("negatives", "int", ["negative_records", "penalty"]),
         ("total", "int", ["base", "loans", "max_score", "negatives"]),
+        ("score", "int", ["total"]),
+        ("grade", "string", ["score"]),
+        ("reason_codes", "map<string, string>", []),
     ]
     assert answer.headers["ETag"] == f'"{body["id"]}.1"'
     assert answer.headers["Location"].endswith(f"/v1/rule-sets/{body['id']}")
     read = credit_client.get(f"/v1/rule-sets/{body['id']}", headers=admin)
     assert read.status_code == 200 and read.json() == body
     second = create(credit_client, admin, effective_from="2027-01-01")
-    assert second.json()["version"] == 2
+    assert second.json()["version"] == LOADED + 2
     events = credit_client.get("/v1/events", headers=admin).json()["items"]
     assert [(e["type"], e["payload"]["version"]) for e in events] == [
-        ("rule_set.created", 1),
-        ("rule_set.created", 2),
+        ("rule_set.created", LOADED + 1),
+        ("rule_set.created", LOADED + 2),
     ]
 
 
@@ -93,6 +104,7 @@ def test_an_admin_saves_a_version_checked_and_typed(
 def test_a_broken_rule_is_refused_naming_the_rule_and_position(
     credit_client: TestClient, admin: dict[str, str], expression: str, code: str, message: str
 ) -> None:
+    loaded = credit_client.get("/v1/rule-sets", headers=admin).json()["items"]
     answer = credit_client.post(
         "/v1/rule-sets", json={**SCORECARD, "rules": with_rule(3, expression)}, headers=admin
     )
@@ -103,7 +115,7 @@ def test_a_broken_rule_is_refused_naming_the_rule_and_position(
     assert error["field"] == "body.rules[3].expression" and error["code"] == code
     assert error["message"].startswith(message), error["message"]
     listed = credit_client.get("/v1/rule-sets", headers=admin).json()["items"]
-    assert listed == []
+    assert listed == loaded  # nothing saved
 
 
 def test_a_rule_set_declares_only_inputs_the_service_supplies(
@@ -151,7 +163,7 @@ def test_only_admins_write_and_admins_or_departments_read(
     )
     assert no_scope.status_code == 403 and no_scope.json()["code"] == "insufficient_scope"
     rule_set = create(credit_client, admin).json()
-    assert credit_client.get("/v1/rule-sets", headers=department).json()["items"] == [rule_set]
+    assert rule_set in credit_client.get("/v1/rule-sets", headers=department).json()["items"]
     bank = credit_client.get("/v1/rule-sets", headers=credit_headers(kind="bank"))
     assert bank.status_code == 403 and bank.json()["code"] == "forbidden_client_kind"
     dry = credit_client.post(
@@ -168,7 +180,10 @@ def test_a_retried_save_with_the_same_key_saves_once(
     again = credit_client.post("/v1/rule-sets", json=SCORECARD, headers=headers)
     assert again.status_code == 201 and again.json() == first.json()
     assert again.headers.get("Idempotent-Replayed") == "true"
-    assert len(credit_client.get("/v1/rule-sets", headers=admin).json()["items"]) == 1
+    saved = credit_client.get(
+        "/v1/rule-sets", params={"family": "credit.scorecard"}, headers=admin
+    ).json()["items"]
+    assert [item["version"] for item in saved] == [1, LOADED + 1]
 
 
 def test_an_unused_draft_is_replaced_with_if_match(
@@ -185,7 +200,7 @@ def test_an_unused_draft_is_replaced_with_if_match(
     replaced = credit_client.put(url, json=change, headers={**admin, "If-Match": etag})
     assert replaced.status_code == 200, replaced.text
     assert replaced.json()["parameters"]["penalty"] == {"type": "int", "value": 200}
-    assert replaced.json()["version"] == 1
+    assert replaced.json()["version"] == LOADED + 1
     assert replaced.headers["ETag"] == f'"{rule_set["id"]}.2"'
     broken = {**change, "rules": with_rule(3, "total + 1")}
     refused = credit_client.put(
@@ -218,7 +233,7 @@ def test_a_used_version_never_changes(
     assert after["in_use"] is True and after["used_at"] is not None
     assert after["description"] == "2026 scorecard"
     newer = create(credit_client, admin, effective_from="2026-06-01", description="edited")
-    assert newer.json()["version"] == 2
+    assert newer.json()["version"] == LOADED + 2
 
 
 def test_a_new_version_takes_effect_on_its_date(
@@ -235,10 +250,10 @@ def test_a_new_version_takes_effect_on_its_date(
         assert answer.status_code == 200, answer.text
         return [item["version"] for item in answer.json()["items"]]
 
-    assert in_force("2025-12-31") == []
-    assert in_force("2026-01-01") == [1]
-    assert in_force("2026-12-31") == [1]
-    assert in_force("2027-01-01") == [2]
+    assert in_force("2025-12-31") == [LOADED]  # the loaded version, from 2015
+    assert in_force("2026-01-01") == [LOADED + 1]
+    assert in_force("2026-12-31") == [LOADED + 1]
+    assert in_force("2027-01-01") == [LOADED + 2]
     database: Database = credit_app.state.database
     with database.transaction() as session:
         before = evaluate_in_force(
@@ -252,7 +267,7 @@ def test_a_new_version_takes_effect_on_its_date(
     everything = credit_client.get(
         "/v1/rule-sets", params={"family": "credit.scorecard"}, headers=admin
     ).json()["items"]
-    assert [item["version"] for item in everything] == [1, 2]
+    assert [item["version"] for item in everything] == [1, LOADED + 1, LOADED + 2]
 
 
 def test_the_dry_run_returns_the_trace_and_records_nothing(
@@ -267,9 +282,12 @@ def test_the_dry_run_returns_the_trace_and_records_nothing(
     assert (body["rule_set_id"], body["family"], body["version"]) == (
         rule_set["id"],
         "credit.scorecard",
-        1,
+        LOADED + 1,
     )
-    assert body["results"] == {"base": 720, "loans": 60, "negatives": 120, "total": 660}
+    assert body["results"] == {
+        "base": 720, "loans": 60, "negatives": 120, "total": 660, "score": 660, "grade": "A",
+        "reason_codes": {"negatives": "R02_NEGATIVE_RECORDS"},
+    }  # fmt: skip
     assert body["trace"] == [
         {"rule": "base", "expression": "600 + math.least(years_operating, 10) * 20", "type": "int",
          "value": 720, "inputs_used": {"years_operating": 6}},
@@ -280,6 +298,13 @@ def test_the_dry_run_returns_the_trace_and_records_nothing(
         {"rule": "total", "expression": "math.least(max_score, base + loans - negatives)",
          "type": "int", "value": 660,
          "inputs_used": {"base": 720, "loans": 60, "max_score": 1000, "negatives": 120}},
+        {"rule": "score", "expression": "math.greatest(0, total)", "type": "int", "value": 660,
+         "inputs_used": {"total": 660}},
+        {"rule": "grade", "expression": 'score >= 650 ? "A" : "B"', "type": "string",
+         "value": "A", "inputs_used": {"score": 660}},
+        {"rule": "reason_codes", "expression": '{"negatives": "R02_NEGATIVE_RECORDS"}',
+         "type": "map<string, string>", "value": {"negatives": "R02_NEGATIVE_RECORDS"},
+         "inputs_used": {}},
     ]  # fmt: skip
     after = credit_client.get(f"/v1/rule-sets/{rule_set['id']}", headers=admin)
     assert after.json()["in_use"] is False
@@ -333,7 +358,7 @@ def test_two_versions_saved_at_once_take_consecutive_numbers(
     for thread in threads:
         thread.join()
     assert sorted(a.status_code for a in answers) == [201, 201], [a.text for a in answers]
-    assert sorted(a.json()["version"] for a in answers) == [1, 2]
+    assert sorted(a.json()["version"] for a in answers) == [LOADED + 1, LOADED + 2]
 
 
 def test_a_replacement_racing_a_recorded_use_loses(

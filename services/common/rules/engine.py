@@ -5,11 +5,15 @@ every broken declaration and rule); `evaluate` runs a stored definition on input
 every rule's value with a trace.
 """
 
+import hashlib
+import json
 import math
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import cel
 from cel.stdlib import add_stdlib_to_context
@@ -72,7 +76,9 @@ class FamilySpec:
 
     `inputs`: name → type of every input the service passes when it evaluates; a rule set of
     the family may declare only these (same type), so any saved version can be evaluated.
-    `results`: name → type of the rules the service reads; every version must have them.
+    `results`: name → type of the rules the service reads; every version must have them. A
+    name ending in `*` (`points_*`) is a naming convention instead: such rules are optional,
+    but every rule whose name starts with the part before `*` must have that type.
     """
 
     description: str
@@ -254,6 +260,16 @@ def check_definition(
         index_of = {rule.name: index for index, rule in enumerate(data.rules)}
         for name, text in spec.results.items():
             wanted = parse_type(text)
+            if name.endswith("*"):  # a naming convention: every rule so named has this type
+                for rule in rules:
+                    if rule["name"].startswith(name[:-1]) and rule["type"] != str(wanted):
+                        problems.add(
+                            errors.RuleResultMissing,
+                            f"{prefix}.rules[{index_of[rule['name']]}].expression",
+                            f"rule '{rule['name']}' gives {rule['type']}; the family needs "
+                            f"{wanted} from every rule named {name}",
+                        )
+                continue
             rule = by_name.get(name)
             if rule is None:
                 problems.add(
@@ -291,6 +307,201 @@ def _plain(value: Any, where: str) -> Any:
     raise ValueError(f"{where} is a {type(value).__name__}, which has no JSON form")
 
 
+def _frozen(value: Any) -> Hashable:
+    """A hashable stand-in for a rule value (lists and maps become tuples)."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+    return value  # type: ignore[no-any-return]
+
+
+@dataclass(slots=True)
+class _Rule:
+    """One compiled rule: its program, its references and the memo of its trace steps."""
+
+    index: int
+    name: str
+    expression: str
+    type: str
+    declared: CelType | None  # None: the rule's type involves dyn (not conformed)
+    program: Any  # cel.Program
+    references: tuple[str, ...]
+    keyed: tuple[str, ...]  # the references that are not parameters (constants)
+    memo: dict[tuple[Hashable, ...], TraceStep] | None = field(default_factory=dict)
+    lookups: int = 0
+    hits: int = 0
+
+
+class CompiledRuleSet:
+    """A stored rule set ready to evaluate many times: each rule compiled once, its parameters
+    converted once, and each rule's trace step remembered by the values of the names it uses.
+
+    A rule is a pure function of its references, so evaluating a batch (one rule set, many
+    inputs) computes each rule once per distinct combination of the inputs and earlier rules it
+    reads; a rule whose combinations rarely repeat (it reads a list of record ids) stops being
+    remembered after `MEMO_PROBE` lookups. Results and trace steps may be shared between
+    evaluations: treat them as read-only. Safe to use from several threads.
+    """
+
+    MEMO_LIMIT: ClassVar[int] = 8192  # steps remembered per rule
+    MEMO_PROBE: ClassVar[int] = 512  # lookups before a rule's hit rate is judged
+    MEMO_MIN_HITS: ClassVar[float] = 0.2  # below this share of hits, stop remembering
+
+    def __init__(self, rule_set: StoredRuleSet) -> None:
+        definition = rule_set.definition
+        self.rule_set_id, self.family, self.version = rule_set.id, rule_set.family, rule_set.version
+        self.label = f"{rule_set.family} version {rule_set.version}"
+        self.inputs = {name: parse_type(text) for name, text in definition["inputs"].items()}
+        self.parameters = {
+            name: conform(parameter["value"], parse_type(parameter["type"]), name)
+            for name, parameter in definition["parameters"].items()
+        }
+        self.uses_math = any(uses_math(rule["expression"]) for rule in definition["rules"])
+        self.rules = [
+            _Rule(
+                index=index,
+                name=rule["name"],
+                expression=rule["expression"],
+                type=rule["type"],
+                declared=None if DYN.name in rule["type"] else parse_type(rule["type"]),
+                program=cel.compile(rule["expression"]),
+                references=tuple(rule["references"]),
+                keyed=tuple(ref for ref in rule["references"] if ref not in self.parameters),
+            )
+            for index, rule in enumerate(definition["rules"])
+        ]
+        self._local = threading.local()
+
+    def _context(self) -> Any:
+        # One context per thread, holding the parameters (converted once); an evaluation sets
+        # the inputs and rule values each program reads before it runs.
+        context = getattr(self._local, "context", None)
+        if context is None:
+            context = cel.Context(variables=dict(self.parameters))
+            if self.uses_math:
+                add_stdlib_to_context(context, [NAMESPACE])
+            self._local.context = context
+        return context
+
+    def check_inputs(self, inputs: Mapping[str, Any], field_prefix: str) -> dict[str, Any]:
+        """The declared inputs conformed to their types (422 `rule_input_invalid` naming each)."""
+        problems = _Problems()
+        values: dict[str, Any] = {}
+        for name, declared in self.inputs.items():
+            where = f"{field_prefix}.{name}"
+            if name not in inputs:
+                problems.add(
+                    errors.RuleInputInvalid, where, f"input '{name}' ({declared}) is missing"
+                )
+                continue
+            try:
+                values[name] = conform(inputs[name], declared, f"input '{name}'")
+            except ValueError as error:
+                problems.add(errors.RuleInputInvalid, where, str(error))
+        problems.raise_any("The inputs are invalid")
+        return values
+
+    def evaluate(self, inputs: Mapping[str, Any], *, field_prefix: str = "inputs") -> Evaluation:
+        """Every rule on `inputs`, in order, with a trace (as `evaluate`)."""
+        values = self.check_inputs(inputs, field_prefix)
+        frozen: dict[str, Hashable] = {}
+        context: Any = None
+        in_context: set[str] = set()
+        results: dict[str, Any] = {}
+        trace: list[TraceStep] = []
+        for rule in self.rules:
+            key: tuple[Hashable, ...] | None = None
+            memo = rule.memo
+            if memo is not None:
+                parts: list[Hashable] = []
+                for ref in rule.keyed:
+                    if ref not in frozen:
+                        frozen[ref] = _frozen(values[ref])
+                    parts.append(frozen[ref])
+                key = tuple(parts)
+                rule.lookups += 1
+                step = memo.get(key)
+                if step is not None:
+                    rule.hits += 1
+                    trace.append(step)
+                    results[rule.name] = values[rule.name] = step.value
+                    continue
+                if (
+                    rule.lookups >= self.MEMO_PROBE
+                    and rule.hits < self.MEMO_MIN_HITS * rule.lookups
+                ):
+                    rule.memo = memo = None  # its inputs rarely repeat: stop remembering
+            if context is None:
+                context = self._context()
+            for ref in rule.keyed:
+                if ref not in in_context:
+                    context.add_variable(ref, values[ref])
+                    in_context.add(ref)
+            value = self._run(rule, context)
+            step = TraceStep(
+                rule=rule.name,
+                expression=rule.expression,
+                type=rule.type,
+                value=value,
+                inputs_used={ref: self._value(ref, values) for ref in rule.references},
+            )
+            if memo is not None and key is not None and len(memo) < self.MEMO_LIMIT:
+                memo[key] = step
+            trace.append(step)
+            results[rule.name] = values[rule.name] = value
+        return Evaluation(
+            rule_set_id=self.rule_set_id,
+            family=self.family,
+            version=self.version,
+            results=results,
+            trace=trace,
+        )
+
+    def _value(self, name: str, values: Mapping[str, Any]) -> Any:
+        return self.parameters[name] if name in self.parameters else values[name]
+
+    def _run(self, rule: _Rule, context: Any) -> Any:
+        where = f"the result of '{rule.name}'"
+        try:
+            value = _plain(rule.program.execute(context), where)
+            if rule.declared is not None:
+                value = conform(value, rule.declared, where)
+        except Exception as error:
+            message = str(error).split(". ")[0]
+            raise errors.RuleEvaluationFailed.for_field(
+                f"rules[{rule.index}].expression",
+                f"rule '{rule.name}': {message}",
+                detail=f"Rule '{rule.name}' of {self.label} failed: {message}",
+            ) from None
+        return value
+
+
+_COMPILED: "OrderedDict[tuple[str, str, int, str], CompiledRuleSet]" = OrderedDict()
+_COMPILED_LOCK = threading.Lock()
+COMPILED_CACHE_SIZE = 32
+
+
+def compiled_rule_set(rule_set: StoredRuleSet) -> CompiledRuleSet:
+    """The rule set compiled, from a small per-process cache keyed by its id and content (an
+    unused draft replaced in place compiles anew). Hold the result to evaluate a batch."""
+    digest = hashlib.sha256(
+        json.dumps(rule_set.definition, sort_keys=True, default=str).encode()
+    ).hexdigest()
+    key = (rule_set.id, rule_set.family, rule_set.version, digest)
+    with _COMPILED_LOCK:
+        found = _COMPILED.get(key)
+        if found is not None:
+            _COMPILED.move_to_end(key)
+            return found
+    compiled = CompiledRuleSet(rule_set)
+    with _COMPILED_LOCK:
+        _COMPILED[key] = compiled
+        while len(_COMPILED) > COMPILED_CACHE_SIZE:
+            _COMPILED.popitem(last=False)
+    return compiled
+
+
 def evaluate(
     rule_set: StoredRuleSet, inputs: Mapping[str, Any], *, field_prefix: str = "inputs"
 ) -> Evaluation:
@@ -299,58 +510,7 @@ def evaluate(
     Each declared input must be given with a value of its type (an int is accepted for a
     double); inputs the set does not declare are ignored. 422 `rule_input_invalid` names each
     bad input (`inputs.<name>`); a rule failing at run time is 422 `rule_evaluation_failed`.
+    The rule set is compiled once per process (`compiled_rule_set`); for many evaluations hold
+    `compiled_rule_set(rule_set)` and call its `evaluate`.
     """
-    definition = rule_set.definition
-    problems = _Problems()
-    values: dict[str, Any] = {}
-    for name, text in definition["inputs"].items():
-        where = f"{field_prefix}.{name}"
-        if name not in inputs:
-            problems.add(errors.RuleInputInvalid, where, f"input '{name}' ({text}) is missing")
-            continue
-        try:
-            values[name] = conform(inputs[name], parse_type(text), f"input '{name}'")
-        except ValueError as error:
-            problems.add(errors.RuleInputInvalid, where, str(error))
-    problems.raise_any("The inputs are invalid")
-    for name, parameter in definition["parameters"].items():
-        values[name] = conform(parameter["value"], parse_type(parameter["type"]), name)
-    context = cel.Context(variables=dict(values))
-    if any(uses_math(rule["expression"]) for rule in definition["rules"]):
-        add_stdlib_to_context(context, [NAMESPACE])
-    results: dict[str, Any] = {}
-    trace: list[TraceStep] = []
-    label = f"{rule_set.family} version {rule_set.version}"
-    for index, rule in enumerate(definition["rules"]):
-        name = rule["name"]
-        try:
-            value = _plain(cel.evaluate(rule["expression"], context), f"the result of '{name}'")
-            declared = parse_type(rule["type"])
-            if DYN.name not in rule["type"]:
-                value = conform(value, declared, f"the result of '{name}'")
-        except Exception as error:
-            message = str(error).split(". ")[0]
-            raise errors.RuleEvaluationFailed.for_field(
-                f"rules[{index}].expression",
-                f"rule '{name}': {message}",
-                detail=f"Rule '{name}' of {label} failed: {message}",
-            ) from None
-        trace.append(
-            TraceStep(
-                rule=name,
-                expression=rule["expression"],
-                type=rule["type"],
-                value=value,
-                inputs_used={ref: values[ref] for ref in rule["references"]},
-            )
-        )
-        results[name] = value
-        values[name] = value
-        context.add_variable(name, value)
-    return Evaluation(
-        rule_set_id=rule_set.id,
-        family=rule_set.family,
-        version=rule_set.version,
-        results=results,
-        trace=trace,
-    )
+    return compiled_rule_set(rule_set).evaluate(inputs, field_prefix=field_prefix)

@@ -1,6 +1,6 @@
 """Problems of the ratings domain."""
 
-from services.common.errors import Conflict, Forbidden, NotFound, ServiceNotReady, Unprocessable
+from services.common.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 
 class RatingNotFound(NotFound):
@@ -39,7 +39,7 @@ class RatingConcurrentChange(Conflict):
     code = "rating_concurrent_change"
 
 
-class ScorecardMissing(ServiceNotReady):
-    """No scorecard version is effective on the rating's date."""
+class RatingScorecardInvalid(Conflict):
+    """The scorecard version in force gave a score outside 0–1000 or an unknown grade."""
 
-    code = "scorecard_missing"
+    code = "rating_scorecard_invalid"

@@ -12,9 +12,8 @@ from sqlmodel import Session, col
 from services.credit.enterprises.models import ACTIVE as ENTERPRISE_ACTIVE
 from services.credit.enterprises.models import EnterpriseReplica, IndicatorFiling
 from services.credit.records.models import WITHDRAWN, CreditRecord
+from services.credit.records.rules import counts_on
 
-# Negative facts (and loans) stop counting this many years after they end.
-NEGATIVE_YEARS: Final = 5
 # Regular filing looks at the last three completed calendar years.
 FILING_WINDOW: Final = 3
 CHUNK: Final = 500
@@ -26,13 +25,18 @@ class EnterpriseInputs:
 
     uscc: str
     founded_on: date
+    employees: int = 0
+    is_tech_sme: bool = False
+    size_class: str = ""
+    industry: str = ""
+    district: str = ""
     records: list[dict[str, Any]] = field(default_factory=list)
     disputed: list[str] = field(default_factory=list)  # ids of counting-candidate disputed records
     employees_by_year: dict[int, int] = field(default_factory=dict)
     filing_years: set[int] = field(default_factory=set)
 
     def facts(self, day: date) -> dict[str, int | None]:
-        """The soft facts the scorecard reads."""
+        """The soft facts (stored with the rating; null: unknown)."""
         return {
             "years_in_operation": full_years(self.founded_on, day),
             "employment_growth_bp": employment_growth_bp(self.employees_by_year),
@@ -42,12 +46,50 @@ class EnterpriseInputs:
         }
 
 
-def add_years(day: date, years: int) -> date:
-    """The same calendar day `years` later (29 February becomes 28 February: the month's last)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
+def rule_inputs(
+    given: EnterpriseInputs, facts: dict[str, int | None], records: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The inputs of the scorecard family (`credit.scorecard`) for one enterprise.
+
+    `records` are the counting ones (with disputed records frozen in); the kernel's types have
+    no null, so an unknown employment growth is 0 with `employment_known` false, and a record's
+    missing `loan_status` is "".
+    """
+    growth = facts["employment_growth_bp"]
+    polarities: dict[str, int] = defaultdict(int)
+    loans: dict[str, int] = defaultdict(int)
+    for record in records:
+        polarities[record["polarity"]] += 1
+        if record["polarity"] == "loan":
+            loans[record["loan_status"]] += 1
+    return {
+        "records": [
+            {
+                "id": r["id"],
+                "type": r["type"],
+                "polarity": r["polarity"],
+                "loan_status": r["loan_status"] or "",
+                "source_kind": r["source_kind"],
+            }
+            for r in records
+        ],
+        "years_operating": facts["years_in_operation"],
+        "employment_growth_bp": growth if growth is not None else 0,
+        "employment_known": growth is not None,
+        "filing_years": facts["filing_years"],
+        "employees": given.employees,
+        "is_tech_sme": given.is_tech_sme,
+        "size_class": given.size_class,
+        "industry": given.industry,
+        "district": given.district,
+        "negative_records": polarities["negative"],
+        "positive_records": polarities["positive"],
+        "overdue_loans": loans["overdue"],
+        "on_time_loans": loans["on_time"],
+        "settled_loans": loans["settled"],
+        "disputed_records": len(given.disputed),
+        "record_types": sorted({r["type"] for r in records}),
+    }
 
 
 def full_years(start: date, day: date) -> int:
@@ -68,43 +110,21 @@ def employment_growth_bp(by_year: dict[int, int]) -> int | None:
     return (by_year[latest] - before) * 10_000 // before
 
 
-def counts_on(
-    *,
-    polarity: str,
-    status: str,
-    occurred_on: date,
-    ended_on: date | None,
-    repaired_on: date | None,
-    loan_status: str | None,
-    day: date,
-) -> bool:
-    """Whether a record counts in a rating on `day` (the records domain's rule).
-
-    Withdrawn records never count; a record counts from the day it occurred; a repaired record
-    stops counting on its repair day. Adverse records (negative ones and overdue loans) count
-    until five years after they end, the anniversary included; positive records while they
-    last (before `ended_on`); other loan records always.
-    """
-    if status == WITHDRAWN or day < occurred_on:
-        return False
-    if repaired_on is not None and day >= repaired_on:
-        return False
-    if polarity == "negative" or (polarity == "loan" and loan_status == "overdue"):
-        return ended_on is None or day <= add_years(ended_on, NEGATIVE_YEARS)
-    if polarity == "positive" and ended_on is not None:
-        return day < ended_on
-    return True
-
-
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
 
 
 def _enterprises(session: Session, usccs: Sequence[str] | None) -> dict[str, EnterpriseInputs]:
-    base = select(EnterpriseReplica.uscc, EnterpriseReplica.founded_on).where(  # type: ignore[call-overload]
-        col(EnterpriseReplica.status) == ENTERPRISE_ACTIVE
-    )
+    base = select(  # type: ignore[call-overload]
+        EnterpriseReplica.uscc,
+        EnterpriseReplica.founded_on,
+        EnterpriseReplica.employees,
+        EnterpriseReplica.is_tech_sme,
+        EnterpriseReplica.size_class,
+        EnterpriseReplica.industry,
+        EnterpriseReplica.district,
+    ).where(col(EnterpriseReplica.status) == ENTERPRISE_ACTIVE)
     rows: Iterable[Any]
     if usccs is None:
         rows = session.execute(base.order_by(col(EnterpriseReplica.uscc))).all()
@@ -114,7 +134,18 @@ def _enterprises(session: Session, usccs: Sequence[str] | None) -> dict[str, Ent
             for chunk in _chunks(sorted(set(usccs)))
             for row in session.execute(base.where(col(EnterpriseReplica.uscc).in_(chunk))).all()
         ]
-    return {uscc: EnterpriseInputs(uscc=uscc, founded_on=founded) for uscc, founded in rows}
+    return {
+        row.uscc: EnterpriseInputs(
+            uscc=row.uscc,
+            founded_on=row.founded_on,
+            employees=row.employees,
+            is_tech_sme=row.is_tech_sme,
+            size_class=row.size_class,
+            industry=row.industry,
+            district=row.district,
+        )
+        for row in rows
+    }
 
 
 def _scoped(statement: Any, column: Any, usccs: Sequence[str] | None) -> Iterator[Any]:
@@ -156,15 +187,7 @@ def gather(
             if row.disputed:
                 target.disputed.append(row.id)
                 continue
-            if counts_on(
-                polarity=row.polarity,
-                status=row.status,
-                occurred_on=row.occurred_on,
-                ended_on=row.ended_on,
-                repaired_on=row.repaired_on,
-                loan_status=row.loan_status,
-                day=day,
-            ):
+            if counts_on(row, day):
                 target.records.append(
                     {
                         "id": row.id,

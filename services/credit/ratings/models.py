@@ -1,35 +1,17 @@
-"""Ratings (history: a rating is never changed, a new one supersedes it), runs and scorecards."""
+"""Ratings (history: a rating is never changed, a new one supersedes it) and batch runs.
+
+The scorecard is the kernel rule family `credit.scorecard` (table `rule_sets`).
+"""
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, Index
 from sqlmodel import Field, SQLModel
 
 from services.common.models import UTCDateTime, utc_column
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
-
-
-class ScorecardRuleSet(SQLModel, table=True):
-    """One version of the scorecard (family `credit.scorecard`): CEL formulas and parameters.
-
-    Effective from a date; a rating uses the newest version effective on its business date.
-    Versions are never edited: a change of policy is a new version.
-    """
-
-    __tablename__ = "credit_scorecards"
-    __table_args__ = (UniqueConstraint("family", "version", name="uq_credit_scorecards_version"),)
-
-    id: str = Field(primary_key=True, max_length=40)
-    family: str = Field(max_length=40)
-    version: int
-    effective_from: date = Field(sa_type=Date)
-    description: str = Field(max_length=1000)
-    parameters: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    formulas: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_by: str = Field(max_length=80)
-    created_at: datetime = utc_column()
 
 
 class CreditRating(SQLModel, table=True):
@@ -42,14 +24,16 @@ class CreditRating(SQLModel, table=True):
     uscc: str = Field(max_length=18, foreign_key="enterprise_replicas.uscc")
     score: int
     grade: str = Field(max_length=3)
-    # [{name, input, points, record_ids}] in the scorecard's factor order.
+    # [{name, input, points, record_ids}] in the scorecard's factor order, read from the
+    # evaluation's trace (the `points_<factor>` rules and their companions).
     factors: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     # Up to four [{code, factor, points, record_ids}], most points lost first.
     reasons: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     # What the scorecard was given: {facts: {...}, records: [...]}; with the rule set it
     # reproduces the rating.
     inputs: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    rule_set_id: str = Field(max_length=40, foreign_key="credit_scorecards.id")
+    # The kernel rule set (family credit.scorecard) the rating was computed with.
+    rule_set_id: str = Field(max_length=40, foreign_key="rule_sets.id")
     rule_set_version: int
     scored_on: date = Field(sa_type=Date)
     computed_at: datetime = Field(sa_type=UTCDateTime)

@@ -9,10 +9,13 @@ Both are claimed by one replica at a time and commit with the work they do:
   (claimed `FOR UPDATE SKIP LOCKED` on PostgreSQL, the write lock on SQLite): every event that
   changes a rating's input (records, dishonesty lists, objections, the replica) names the
   enterprises to recompute; they are rated and the cursor moves on, in one transaction.
+- `rate_date_changes`: once per Asia/Shanghai day (cursor `credit.ratings.daily`), what
+  changes by the date alone: listings that ended (`dishonesty.cleared`), records that stopped
+  counting, anniversaries, the new year; those enterprises are rated again.
 """
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 from sqlalchemy import select, update
@@ -20,15 +23,22 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col
 
 from services.common.clock import utcnow
+from services.common.dates import shanghai_date
 from services.common.db import Database
 from services.common.models import ConsumerCursor, OutboxEvent
+from services.common.outbox import emit_many
+from services.credit.enterprises.models import ACTIVE as ENTERPRISE_ACTIVE
+from services.credit.enterprises.models import EnterpriseReplica
 from services.credit.enterprises.service import ChangeReason
 from services.credit.ratings import service
+from services.credit.ratings.inputs import full_years
 from services.credit.ratings.models import FAILED, QUEUED, RUNNING, SUCCEEDED, RatingRun
+from services.credit.records import service as records_service
 
 log = logging.getLogger("services.credit.ratings")
 
 CURSOR: Final = "credit.ratings"
+DAILY: Final = "credit.ratings.daily"  # position: the last Shanghai day done (an ordinal)
 # Events of the credit outbox whose enterprise's rating may change.
 RECOMPUTE_ON: Final = frozenset(
     {
@@ -110,9 +120,12 @@ def run_queued(session: Session) -> int:
     return 1
 
 
-def _cursor(session: Session, *, create: bool = True) -> ConsumerCursor | None:
-    """The cursor row, claimed for this transaction; None while another replica holds it."""
-    statement = select(ConsumerCursor).where(col(ConsumerCursor.consumer) == CURSOR)  # type: ignore[call-overload]
+def _cursor(
+    session: Session, name: str = CURSOR, *, start: int = 0, create: bool = True
+) -> ConsumerCursor | None:
+    """The cursor row `name` (created at `start`), claimed for this transaction; None while
+    another replica holds it."""
+    statement = select(ConsumerCursor).where(col(ConsumerCursor.consumer) == name)  # type: ignore[call-overload]
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
     found = session.execute(statement).first()
@@ -125,11 +138,11 @@ def _cursor(session: Session, *, create: bool = True) -> ConsumerCursor | None:
         # Created once; a replica racing to create it waits for the first, then skips it.
         session.execute(
             pg_insert(ConsumerCursor.__table__)  # type: ignore[attr-defined]
-            .values(consumer=CURSOR, position=0, updated_at=utcnow())
+            .values(consumer=name, position=start, updated_at=utcnow())
             .on_conflict_do_nothing()
         )
-        return _cursor(session, create=False)
-    cursor = ConsumerCursor(consumer=CURSOR, position=0)
+        return _cursor(session, name, create=False)
+    cursor = ConsumerCursor(consumer=name, position=start)
     session.add(cursor)
     session.flush()
     return cursor
@@ -173,3 +186,52 @@ def rating_listener(*, session: Session, uscc: str, reason: ChangeReason) -> Non
     """A change of the replica (filed, updated, new indicators): rate the enterprise again,
     in the registry consumer's transaction."""
     service.rate(session, usccs=[uscc], trigger=f"replica:{reason.value}")
+
+
+def rate_date_changes(session: Session, *, at: datetime | None = None) -> int:
+    """The daily step: what changes a rating by the date alone, with no event, once a day.
+
+    Claims the cursor row `credit.ratings.daily` (one replica; its position is the last
+    Asia/Shanghai day done, as an ordinal; the first run takes today only). For the days
+    after it up to today: `dishonesty.cleared` (cause `ended`) for listings whose `ended_on`
+    came, then a re-rating (`rating.changed` where the score or grade moves) of the
+    enterprises whose records stopped counting (adverse ones five years after their end,
+    positive ones at their end), whose listing ended, or whose founding anniversary came
+    (years in operation); every active enterprise when a new year began (the filing window
+    moves). Returns 1 when it did the day, 0 when the day was done (or another replica holds it).
+    """
+    at = at if at is not None else utcnow()
+    today = shanghai_date(at)
+    cursor = _cursor(session, DAILY, start=today.toordinal() - 1)
+    if cursor is None or cursor.position >= today.toordinal():
+        return 0
+    after = date.fromordinal(cursor.position)
+    cleared = records_service.listings_ended(session=session, after=after, through=today)
+    emit_many(session, cleared)
+    usccs: set[str] | None = {payload["uscc"] for _type, payload in cleared}
+    assert usccs is not None
+    usccs |= records_service.stopped_counting(session=session, after=after, through=today)
+    usccs |= {
+        uscc
+        for uscc, founded in session.execute(
+            select(EnterpriseReplica.uscc, EnterpriseReplica.founded_on).where(  # type: ignore[call-overload]
+                col(EnterpriseReplica.status) == ENTERPRISE_ACTIVE
+            )
+        )
+        if full_years(founded, after) != full_years(founded, today)
+    }
+    if after.year != today.year:
+        usccs = None  # the years of indicators the rating reads moved: everyone
+    if usccs is None or usccs:
+        service.rate(
+            session,
+            usccs=sorted(usccs) if usccs is not None else None,
+            at=at,
+            trigger=f"daily:{today.isoformat()}",
+        )
+    session.execute(
+        update(ConsumerCursor.__table__)  # type: ignore[attr-defined]
+        .where(col(ConsumerCursor.consumer) == DAILY)
+        .values(position=today.toordinal(), updated_at=utcnow())
+    )
+    return 1

@@ -29,7 +29,7 @@ RATING_EXAMPLE: dict[str, Any] = {
             "record_ids": ["crr_01JD3Z8Q6T8V4N2M5K1H0G9F8A"],
         }
     ],
-    "rule_set": {"id": "rs_credit_scorecard_v1", "version": 1},
+    "rule_set": {"id": "rls_credit_scorecard_v1", "version": 1},
     "scored_on": "2026-11-30",
     "computed_at": "2026-11-30T02:00:00Z",
     "valid_from": "2026-11-30T02:00:00Z",

@@ -14,6 +14,7 @@ from services.common.dates import shanghai_date
 from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
 from services.common.outbox import emit_many
+from services.common.rules import RuleSet, compiled_rule_set, mark_used, rule_set_for
 from services.credit.enterprises.models import EnterpriseReplica
 from services.credit.ratings import inputs as rating_inputs
 from services.credit.ratings.errors import (
@@ -23,9 +24,8 @@ from services.credit.ratings.errors import (
     RatingNotYourEnterprise,
     RatingRunNotFound,
     RatingRunTooManyEnterprises,
-    ScorecardMissing,
 )
-from services.credit.ratings.models import QUEUED, CreditRating, RatingRun, ScorecardRuleSet
+from services.credit.ratings.models import QUEUED, CreditRating, RatingRun
 from services.credit.ratings.schemas import (
     CreditRatingPublic,
     PublicGradePublic,
@@ -35,7 +35,7 @@ from services.credit.ratings.schemas import (
     RatingRunPublic,
     ScorecardRef,
 )
-from services.credit.ratings.scorecard import FAMILY, CompiledScorecard, compile_scorecard
+from services.credit.ratings.scorecard import FAMILY, outcome
 
 RUN_LIST_MAX: Final = 10_000
 WRITE_CHUNK: Final = 2_000
@@ -44,29 +44,10 @@ WRITE_CHUNK: Final = 2_000
 # --- the scorecard in force ------------------------------------------------------------------
 
 
-def scorecard_on(session: Session, day: date) -> ScorecardRuleSet:
-    """The newest scorecard version effective on `day`."""
-    found = session.exec(
-        select(ScorecardRuleSet)  # type: ignore[call-overload]
-        .where(col(ScorecardRuleSet.family) == FAMILY, col(ScorecardRuleSet.effective_from) <= day)
-        .order_by(col(ScorecardRuleSet.effective_from).desc(), col(ScorecardRuleSet.version).desc())
-        .limit(1)
-    ).first()
-    if found is None:
-        raise ScorecardMissing(f"No {FAMILY} rule set is effective on {day.isoformat()}.")
-    row: ScorecardRuleSet = found[0]
-    return row
-
-
-def compiled_on(session: Session, day: date) -> CompiledScorecard:
-    """The scorecard effective on `day`, compiled (once per call: reuse it for a batch)."""
-    rule_set = scorecard_on(session, day)
-    return compile_scorecard(
-        rule_set_id=rule_set.id,
-        version=rule_set.version,
-        parameters=rule_set.parameters,
-        formulas=rule_set.formulas,
-    )
+def scorecard_on(session: Session, day: date) -> RuleSet:
+    """The scorecard version (kernel rule family `credit.scorecard`) in force on `day`
+    (409 `no_rule_set_in_force` when none is)."""
+    return rule_set_for(session, family=FAMILY, on=day)
 
 
 # --- computing ---------------------------------------------------------------------------------
@@ -158,17 +139,20 @@ def rate(
     at: datetime | None = None,
     trigger: str,
     run_id: str | None = None,
-    scorecard: CompiledScorecard | None = None,
 ) -> RateCounts:
     """Rate the active enterprises (all, or those of `usccs`) as of `at` (default now).
 
-    Bulk reads, one compiled scorecard, bulk inserts. A new rating is written only where what
-    the rating says changed (score, grade, factors, reasons or rule set); it closes the open one
-    (`valid_to`). `rating.changed` is emitted where the score or grade changed.
+    Bulk reads; the scorecard version in force that day compiled once by the kernel
+    (`compiled_rule_set`, which also remembers each rule's value by what it read, so a batch
+    evaluates each distinct case once) and marked used; bulk inserts. A new rating is written
+    only where what the rating says changed (score, grade, factors, reasons or rule set); it
+    closes the open one (`valid_to`). `rating.changed` is emitted where the score or grade
+    changed.
     """
     at = as_utc(at) if at is not None else utcnow()
     day = shanghai_date(at)
-    program = scorecard or compiled_on(session, day)
+    rule_set = scorecard_on(session, day)
+    program = compiled_rule_set(rule_set)
     found = rating_inputs.gather(session, usccs=usccs, day=day, at=at)
     disputed = {u for u, i in found.items() if i.disputed}
     if usccs is None:
@@ -190,17 +174,17 @@ def rate(
             frozen = [held[i] for i in given.disputed if i in held]
             records = sorted(records + frozen, key=lambda r: r["id"])
         facts = given.facts(day)
-        outcome = program.evaluate(facts=facts, records=records)
+        scored = outcome(program.evaluate(rating_inputs.rule_inputs(given, facts, records)))
         row: dict[str, Any] = {
             "id": new_id("rtg"),
             "uscc": uscc,
-            "score": outcome.score,
-            "grade": outcome.grade,
-            "factors": outcome.factors,
-            "reasons": outcome.reasons,
+            "score": scored.score,
+            "grade": scored.grade,
+            "factors": scored.factors,
+            "reasons": scored.reasons,
             "inputs": {"facts": facts, "records": records, "disputed": sorted(given.disputed)},
-            "rule_set_id": program.rule_set_id,
-            "rule_set_version": program.version,
+            "rule_set_id": rule_set.id,
+            "rule_set_version": rule_set.version,
             "scored_on": day,
             "computed_at": at,
             "valid_from": at,
@@ -218,7 +202,7 @@ def rate(
             counts.first_ratings += 1
         else:
             closing.append(current.id)
-        if current is None or (current.score, current.grade) != (outcome.score, outcome.grade):
+        if current is None or (current.score, current.grade) != (scored.score, scored.grade):
             counts.changed += 1
             events.append(
                 (
@@ -229,11 +213,13 @@ def rate(
                         "previous": None
                         if current is None
                         else {"score": current.score, "grade": current.grade},
-                        "current": {"score": outcome.score, "grade": outcome.grade},
-                        "rule_set": {"id": program.rule_set_id, "version": program.version},
+                        "current": {"score": scored.score, "grade": scored.grade},
+                        "rule_set": {"id": rule_set.id, "version": rule_set.version},
                     },
                 )
             )
+    if new_rows:
+        mark_used(session, rule_set)  # a stored rating names it: it never changes again
     _write(session, new_rows=new_rows, closing=closing, at=at)
     emit_many(session, events)
     return counts

@@ -912,3 +912,80 @@ def list_status(*, session: Session, uscc: str, on: date) -> dict[str, bool]:
         "serious_dishonesty": PublicList.DISHONESTY in lists,
         "abnormal_operation": PublicList.ABNORMAL_OPERATIONS in lists,
     }
+
+
+# --- changes by date alone -------------------------------------------------------------------
+
+
+def stopped_counting(*, session: Session, after: date, through: date) -> set[str]:
+    """Enterprises with a record that counted on `after` and no longer counts on `through`
+    only because of the date: an adverse record past five years from its end, a positive one
+    past its `ended_on` (no event announces either)."""
+    table = CreditRecord
+    adverse = or_(
+        col(table.polarity) == Polarity.NEGATIVE.value,
+        and_(
+            col(table.polarity) == Polarity.LOAN.value,
+            col(table.loan_status) == LoanStatus.OVERDUE.value,
+        ),
+    )
+    rows = session.execute(
+        select(CreditRecord)
+        .where(col(table.status) != WITHDRAWN, col(table.ended_on).is_not(None))
+        .where(
+            or_(
+                and_(
+                    adverse,
+                    col(table.ended_on) >= rules.earliest_counting_end(after),
+                    col(table.ended_on) < rules.earliest_counting_end(through),
+                ),
+                and_(
+                    col(table.polarity) == Polarity.POSITIVE.value,
+                    col(table.ended_on) > after,
+                    col(table.ended_on) <= through,
+                ),
+            )
+        )
+    ).scalars()
+    return {r.uscc for r in rows if counts_on(r, after) and not counts_on(r, through)}
+
+
+def listings_ended(
+    *, session: Session, after: date, through: date
+) -> list[tuple[str, dict[str, Any]]]:
+    """`dishonesty.cleared` (cause `ended`) for each listing whose `ended_on` came after
+    `after`, up to `through`: the day it leaves the list comes with no other event.
+
+    Left out: listings that never were (ended before they occurred, or before the record was
+    filed or last changed — that change said so), and listings repaired before they ended (the
+    repair cleared them).
+    """
+    rows = session.execute(
+        select(CreditRecord)
+        .where(col(CreditRecord.type) == RecordType.SERIOUS_DISHONESTY.value)
+        .where(col(CreditRecord.status) != WITHDRAWN)
+        .where(col(CreditRecord.ended_on) > after, col(CreditRecord.ended_on) <= through)
+        .order_by(col(CreditRecord.ended_on), col(CreditRecord.id))
+    ).scalars()
+    events: list[tuple[str, dict[str, Any]]] = []
+    for record in rows:
+        ended = cast(date, record.ended_on)
+        if record.repaired_on is not None and record.repaired_on <= ended:
+            continue
+        if record.occurred_on >= ended or shanghai_date(as_utc(record.updated_at)) >= ended:
+            continue
+        status = list_status(session=session, uscc=record.uscc, on=through)
+        events.append(
+            (
+                "dishonesty.cleared",
+                {
+                    "record_id": record.id,
+                    "uscc": record.uscc,
+                    "source": record.source,
+                    "enterprise_listed": status["serious_dishonesty"],
+                    "removed_on": ended.isoformat(),
+                    "cause": "ended",
+                },
+            )
+        )
+    return events

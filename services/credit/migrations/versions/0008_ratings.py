@@ -1,4 +1,4 @@
-"""Ratings: scorecard versions (version 1 loaded, frozen here), ratings as history, batch runs.
+"""Ratings: the scorecard version 1 (a kernel rule set, frozen here), ratings as history, runs.
 
 Revision ID: credit_0008
 Revises: credit_0006
@@ -7,6 +7,7 @@ Create Date: 2026-11-30
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,148 +17,363 @@ down_revision: str | None = "credit_0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The default scorecard, version 1, as published (frozen: a later change is a new version).
-V1_PARAMETERS = {
-    "base": 600,
-    "serious_types": ["serious_dishonesty"],
-    "patent_types": ["patent_granted"],
-    "tech_contract_types": ["technology_contract"],
-    "serious_points": -250,
-    "serious_cap": -600,
-    "negative_points": -60,
-    "negative_cap": -300,
-    "overdue_points": -120,
-    "overdue_cap": -360,
-    "repaid_points": 15,
-    "repaid_cap": 60,
-    "positive_points": 20,
-    "positive_cap": 100,
-    "patent_points": 15,
-    "patent_cap": 90,
-    "tech_contract_points": 10,
-    "tech_contract_cap": 60,
-    "young_years": 3,
-    "year_points": 10,
-    "years_cap": 10,
-    "growth_strong_bp": 1000,
-    "growth_strong_points": 40,
-    "growth_points": 15,
-    "shrink_bp": -2000,
-    "shrink_points": -30,
-    "filing_points": [-20, 0, 15, 30],
-    "grade_min": {"AAA": 850, "AA": 750, "A": 650, "B": 550, "C": 400},
-}
-V1_FORMULAS = {
-    "factors": [
+# The default scorecard (rule family `credit.scorecard`), version 1, as published and in the
+# checked form the kernel stores (each rule's type and references): frozen here, a later
+# change of policy is a new version saved through `POST /v1/rule-sets`.
+V1_ID = "rls_credit_scorecard_v1"
+V1_DEFINITION: dict[str, Any] = {
+    "description": "Default scorecard: records (5-year rule) and soft information.",
+    "inputs": {
+        "records": "list<map<string, string>>",
+        "years_operating": "int",
+        "employment_growth_bp": "int",
+        "employment_known": "bool",
+        "filing_years": "int",
+    },
+    "parameters": {
+        "base": {"type": "int", "value": 600},
+        "serious_types": {"type": "list<string>", "value": ["serious_dishonesty"]},
+        "patent_types": {"type": "list<string>", "value": ["patent_granted"]},
+        "tech_contract_types": {"type": "list<string>", "value": ["technology_contract"]},
+        "serious_points": {"type": "int", "value": -250},
+        "serious_cap": {"type": "int", "value": -600},
+        "negative_points": {"type": "int", "value": -60},
+        "negative_cap": {"type": "int", "value": -300},
+        "overdue_points": {"type": "int", "value": -120},
+        "overdue_cap": {"type": "int", "value": -360},
+        "repaid_points": {"type": "int", "value": 15},
+        "repaid_cap": {"type": "int", "value": 60},
+        "positive_points": {"type": "int", "value": 20},
+        "positive_cap": {"type": "int", "value": 100},
+        "patent_points": {"type": "int", "value": 15},
+        "patent_cap": {"type": "int", "value": 90},
+        "tech_contract_points": {"type": "int", "value": 10},
+        "tech_contract_cap": {"type": "int", "value": 60},
+        "young_years": {"type": "int", "value": 3},
+        "year_points": {"type": "int", "value": 10},
+        "years_cap": {"type": "int", "value": 10},
+        "growth_strong_bp": {"type": "int", "value": 1000},
+        "growth_strong_points": {"type": "int", "value": 40},
+        "growth_points": {"type": "int", "value": 15},
+        "shrink_bp": {"type": "int", "value": -2000},
+        "shrink_points": {"type": "int", "value": -30},
+        "filing_points": {"type": "list<int>", "value": [-20, 0, 15, 30]},
+        "grade_min": {
+            "type": "map<string, int>",
+            "value": {"AAA": 850, "AA": 750, "A": 650, "B": 550, "C": 400},
+        },
+    },
+    "rules": [
         {
-            "name": "serious_dishonesty",
-            "reason": "R01_SERIOUS_DISHONESTY",
-            "select": 'r.polarity == "negative" && r.type in params.serious_types',
-            "points": "input * params.serious_points < params.serious_cap"
-            " ? params.serious_cap : input * params.serious_points",
+            "name": "records_serious_dishonesty",
+            "expression": 'records.filter(r, r.polarity == "negative" && r.type in '
+            "serious_types).map(r, r.id)",
+            "description": "The counting serious dishonesty records.",
+            "type": "list<string>",
+            "references": ["records", "serious_types"],
         },
         {
-            "name": "negative_records",
-            "reason": "R02_NEGATIVE_RECORDS",
-            "select": 'r.polarity == "negative" && !(r.type in params.serious_types)',
-            "points": "input * params.negative_points < params.negative_cap"
-            " ? params.negative_cap : input * params.negative_points",
+            "name": "input_serious_dishonesty",
+            "expression": "size(records_serious_dishonesty)",
+            "description": None,
+            "type": "int",
+            "references": ["records_serious_dishonesty"],
         },
         {
-            "name": "overdue_loans",
-            "reason": "R03_OVERDUE_LOANS",
-            "select": 'r.polarity == "loan" && r.loan_status == "overdue"',
-            "points": "input * params.overdue_points < params.overdue_cap"
-            " ? params.overdue_cap : input * params.overdue_points",
+            "name": "points_serious_dishonesty",
+            "expression": "input_serious_dishonesty * serious_points < serious_cap ? serious_cap "
+            ": input_serious_dishonesty * serious_points",
+            "description": "serious_points each, down to serious_cap.",
+            "type": "int",
+            "references": ["input_serious_dishonesty", "serious_cap", "serious_points"],
         },
         {
-            "name": "years_in_operation",
-            "reason": "R04_YEARS_IN_OPERATION",
-            "fact": "years_in_operation",
-            "points": "((input > params.years_cap ? params.years_cap : input)"
-            " - params.young_years) * params.year_points",
+            "name": "records_negative_records",
+            "expression": 'records.filter(r, r.polarity == "negative" && !(r.type in '
+            "serious_types)).map(r, r.id)",
+            "description": "The counting other negative records.",
+            "type": "list<string>",
+            "references": ["records", "serious_types"],
         },
         {
-            "name": "employment_growth",
-            "reason": "R05_EMPLOYMENT_GROWTH",
-            "fact": "employment_growth_bp",
-            "points": "input == null ? 0"
-            " : input >= params.growth_strong_bp ? params.growth_strong_points"
-            " : input >= 0 ? params.growth_points"
-            " : input <= params.shrink_bp ? params.shrink_points : 0",
+            "name": "input_negative_records",
+            "expression": "size(records_negative_records)",
+            "description": None,
+            "type": "int",
+            "references": ["records_negative_records"],
         },
         {
-            "name": "regular_filing",
-            "reason": "R06_INDICATOR_FILING",
-            "fact": "filing_years",
-            "points": "params.filing_points[input]",
+            "name": "points_negative_records",
+            "expression": "input_negative_records * negative_points < negative_cap ? negative_cap "
+            ": input_negative_records * negative_points",
+            "description": "negative_points each, down to negative_cap.",
+            "type": "int",
+            "references": ["input_negative_records", "negative_cap", "negative_points"],
         },
         {
-            "name": "granted_patents",
-            "reason": "R10_GRANTED_PATENTS",
-            "select": 'r.polarity == "positive" && r.type in params.patent_types',
-            "points": "input * params.patent_points > params.patent_cap"
-            " ? params.patent_cap : input * params.patent_points",
+            "name": "records_overdue_loans",
+            "expression": 'records.filter(r, r.polarity == "loan" && r.loan_status == '
+            '"overdue").map(r, r.id)',
+            "description": "The counting overdue loans.",
+            "type": "list<string>",
+            "references": ["records"],
         },
         {
-            "name": "technology_contracts",
-            "reason": "R11_TECHNOLOGY_CONTRACTS",
-            "select": 'r.polarity == "positive" && r.type in params.tech_contract_types',
-            "points": "input * params.tech_contract_points > params.tech_contract_cap"
-            " ? params.tech_contract_cap : input * params.tech_contract_points",
+            "name": "input_overdue_loans",
+            "expression": "size(records_overdue_loans)",
+            "description": None,
+            "type": "int",
+            "references": ["records_overdue_loans"],
         },
         {
-            "name": "positive_records",
-            "reason": "R12_POSITIVE_RECORDS",
-            "select": 'r.polarity == "positive" && !(r.type in params.patent_types)'
-            " && !(r.type in params.tech_contract_types)",
-            "points": "input * params.positive_points > params.positive_cap"
-            " ? params.positive_cap : input * params.positive_points",
+            "name": "points_overdue_loans",
+            "expression": "input_overdue_loans * overdue_points < overdue_cap ? overdue_cap : "
+            "input_overdue_loans * overdue_points",
+            "description": "overdue_points each, down to overdue_cap.",
+            "type": "int",
+            "references": ["input_overdue_loans", "overdue_cap", "overdue_points"],
         },
         {
-            "name": "loans_repaid",
-            "reason": "R13_LOANS_REPAID",
-            "select": 'r.polarity == "loan" && r.loan_status != "overdue"',
-            "points": "input * params.repaid_points > params.repaid_cap"
-            " ? params.repaid_cap : input * params.repaid_points",
+            "name": "input_years_in_operation",
+            "expression": "years_operating",
+            "description": None,
+            "type": "int",
+            "references": ["years_operating"],
+        },
+        {
+            "name": "points_years_in_operation",
+            "expression": "((years_operating > years_cap ? years_cap : years_operating) - "
+            "young_years) * year_points",
+            "description": "year_points per full year beyond young_years, counted up to years_cap.",
+            "type": "int",
+            "references": ["year_points", "years_cap", "years_operating", "young_years"],
+        },
+        {
+            "name": "known_employment_growth",
+            "expression": "employment_known",
+            "description": None,
+            "type": "bool",
+            "references": ["employment_known"],
+        },
+        {
+            "name": "input_employment_growth",
+            "expression": "employment_growth_bp",
+            "description": None,
+            "type": "int",
+            "references": ["employment_growth_bp"],
+        },
+        {
+            "name": "points_employment_growth",
+            "expression": "!employment_known ? 0 : employment_growth_bp >= growth_strong_bp ? "
+            "growth_strong_points : employment_growth_bp >= 0 ? growth_points : "
+            "employment_growth_bp <= shrink_bp ? shrink_points : 0",
+            "description": "Strong growth, growth, a steep fall; nothing when unknown.",
+            "type": "int",
+            "references": [
+                "employment_growth_bp",
+                "employment_known",
+                "growth_points",
+                "growth_strong_bp",
+                "growth_strong_points",
+                "shrink_bp",
+                "shrink_points",
+            ],
+        },
+        {
+            "name": "input_regular_filing",
+            "expression": "filing_years",
+            "description": None,
+            "type": "int",
+            "references": ["filing_years"],
+        },
+        {
+            "name": "points_regular_filing",
+            "expression": "filing_points[filing_years]",
+            "description": "By the number of the last three years with indicators filed.",
+            "type": "int",
+            "references": ["filing_points", "filing_years"],
+        },
+        {
+            "name": "records_granted_patents",
+            "expression": 'records.filter(r, r.polarity == "positive" && r.type in '
+            "patent_types).map(r, r.id)",
+            "description": "The counting granted patents.",
+            "type": "list<string>",
+            "references": ["patent_types", "records"],
+        },
+        {
+            "name": "input_granted_patents",
+            "expression": "size(records_granted_patents)",
+            "description": None,
+            "type": "int",
+            "references": ["records_granted_patents"],
+        },
+        {
+            "name": "points_granted_patents",
+            "expression": "input_granted_patents * patent_points > patent_cap ? patent_cap : "
+            "input_granted_patents * patent_points",
+            "description": "patent_points each, at most patent_cap.",
+            "type": "int",
+            "references": ["input_granted_patents", "patent_cap", "patent_points"],
+        },
+        {
+            "name": "records_technology_contracts",
+            "expression": 'records.filter(r, r.polarity == "positive" && r.type in '
+            "tech_contract_types).map(r, r.id)",
+            "description": "The counting technology contracts.",
+            "type": "list<string>",
+            "references": ["records", "tech_contract_types"],
+        },
+        {
+            "name": "input_technology_contracts",
+            "expression": "size(records_technology_contracts)",
+            "description": None,
+            "type": "int",
+            "references": ["records_technology_contracts"],
+        },
+        {
+            "name": "points_technology_contracts",
+            "expression": "input_technology_contracts * tech_contract_points > tech_contract_cap "
+            "? tech_contract_cap : input_technology_contracts * "
+            "tech_contract_points",
+            "description": "tech_contract_points each, at most tech_contract_cap.",
+            "type": "int",
+            "references": [
+                "input_technology_contracts",
+                "tech_contract_cap",
+                "tech_contract_points",
+            ],
+        },
+        {
+            "name": "records_positive_records",
+            "expression": 'records.filter(r, r.polarity == "positive" && !(r.type in '
+            "patent_types) && !(r.type in tech_contract_types)).map(r, r.id)",
+            "description": "The counting other positive records.",
+            "type": "list<string>",
+            "references": ["patent_types", "records", "tech_contract_types"],
+        },
+        {
+            "name": "input_positive_records",
+            "expression": "size(records_positive_records)",
+            "description": None,
+            "type": "int",
+            "references": ["records_positive_records"],
+        },
+        {
+            "name": "points_positive_records",
+            "expression": "input_positive_records * positive_points > positive_cap ? positive_cap "
+            ": input_positive_records * positive_points",
+            "description": "positive_points each, at most positive_cap.",
+            "type": "int",
+            "references": ["input_positive_records", "positive_cap", "positive_points"],
+        },
+        {
+            "name": "records_loans_repaid",
+            "expression": 'records.filter(r, r.polarity == "loan" && r.loan_status != '
+            '"overdue").map(r, r.id)',
+            "description": "The counting loans repaid or being repaid on time.",
+            "type": "list<string>",
+            "references": ["records"],
+        },
+        {
+            "name": "input_loans_repaid",
+            "expression": "size(records_loans_repaid)",
+            "description": None,
+            "type": "int",
+            "references": ["records_loans_repaid"],
+        },
+        {
+            "name": "points_loans_repaid",
+            "expression": "input_loans_repaid * repaid_points > repaid_cap ? repaid_cap : "
+            "input_loans_repaid * repaid_points",
+            "description": "repaid_points each, at most repaid_cap.",
+            "type": "int",
+            "references": ["input_loans_repaid", "repaid_cap", "repaid_points"],
+        },
+        {
+            "name": "total",
+            "expression": "points_serious_dishonesty + points_negative_records + "
+            "points_overdue_loans + points_years_in_operation + "
+            "points_employment_growth + points_regular_filing + "
+            "points_granted_patents + points_technology_contracts + "
+            "points_positive_records + points_loans_repaid",
+            "description": "The factors' points.",
+            "type": "int",
+            "references": [
+                "points_employment_growth",
+                "points_granted_patents",
+                "points_loans_repaid",
+                "points_negative_records",
+                "points_overdue_loans",
+                "points_positive_records",
+                "points_regular_filing",
+                "points_serious_dishonesty",
+                "points_technology_contracts",
+                "points_years_in_operation",
+            ],
+        },
+        {
+            "name": "score",
+            "expression": "base + total < 0 ? 0 : base + total > 1000 ? 1000 : base + total",
+            "description": "base plus the factors' points, within 0–1000.",
+            "type": "int",
+            "references": ["base", "total"],
+        },
+        {
+            "name": "grade",
+            "expression": 'score >= grade_min.AAA ? "AAA" : score >= grade_min.AA ? "AA" : score '
+            '>= grade_min.A ? "A" : score >= grade_min.B ? "B" : score >= '
+            'grade_min.C ? "C" : "D"',
+            "description": "The band the score falls in.",
+            "type": "string",
+            "references": ["grade_min", "score"],
+        },
+        {
+            "name": "reason_codes",
+            "expression": '{"serious_dishonesty": "R01_SERIOUS_DISHONESTY", "negative_records": '
+            '"R02_NEGATIVE_RECORDS", "overdue_loans": "R03_OVERDUE_LOANS", '
+            '"years_in_operation": "R04_YEARS_IN_OPERATION", "employment_growth": '
+            '"R05_EMPLOYMENT_GROWTH", "regular_filing": "R06_INDICATOR_FILING", '
+            '"granted_patents": "R10_GRANTED_PATENTS", "technology_contracts": '
+            '"R11_TECHNOLOGY_CONTRACTS", "positive_records": '
+            '"R12_POSITIVE_RECORDS", "loans_repaid": "R13_LOANS_REPAID"}',
+            "description": "The stable reason code of each factor.",
+            "type": "map<string, string>",
+            "references": [],
         },
     ],
-    "score": "params.base + total < 0 ? 0"
-    " : params.base + total > 1000 ? 1000 : params.base + total",
-    "grade": 'score >= params.grade_min.AAA ? "AAA"'
-    ' : score >= params.grade_min.AA ? "AA"'
-    ' : score >= params.grade_min.A ? "A"'
-    ' : score >= params.grade_min.B ? "B"'
-    ' : score >= params.grade_min.C ? "C" : "D"',
 }
 
 
 def _load_v1() -> None:
-    table = sa.table(
-        "credit_scorecards",
+    rule_sets = sa.table(
+        "rule_sets",
         sa.column("id", sa.String),
         sa.column("family", sa.String),
         sa.column("version", sa.Integer),
         sa.column("effective_from", sa.Date),
-        sa.column("description", sa.String),
-        sa.column("parameters", sa.JSON),
-        sa.column("formulas", sa.JSON),
+        sa.column("effective_to", sa.Date),
+        sa.column("definition", sa.JSON),
+        sa.column("revision", sa.Integer),
         sa.column("created_by", sa.String),
         sa.column("created_at", sa.DateTime(timezone=True)),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
     )
+    loaded = datetime(2026, 11, 30, tzinfo=UTC)
     op.bulk_insert(
-        table,
+        rule_sets,
         [
             {
-                "id": "rs_credit_scorecard_v1",
+                "id": V1_ID,
                 "family": "credit.scorecard",
                 "version": 1,
                 "effective_from": date(2015, 1, 1),
-                "description": "Default scorecard: records (5-year rule) and soft information.",
-                "parameters": V1_PARAMETERS,
-                "formulas": V1_FORMULAS,
-                "created_by": "migration:credit_0008",
-                "created_at": datetime(2026, 11, 30, tzinfo=UTC),
+                "effective_to": None,
+                "definition": V1_DEFINITION,
+                "revision": 1,
+                "created_by": "migration",
+                "created_at": loaded,
+                "updated_at": loaded,
             }
         ],
     )
@@ -183,20 +399,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("credit_rating_runs_pkey")),
     )
     op.create_table(
-        "credit_scorecards",
-        sa.Column("id", sa.String(40), nullable=False),
-        sa.Column("family", sa.String(40), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("effective_from", sa.Date(), nullable=False),
-        sa.Column("description", sa.String(1000), nullable=False),
-        sa.Column("parameters", sa.JSON(), nullable=False),
-        sa.Column("formulas", sa.JSON(), nullable=False),
-        sa.Column("created_by", sa.String(80), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("credit_scorecards_pkey")),
-        sa.UniqueConstraint("family", "version", name="uq_credit_scorecards_version"),
-    )
-    op.create_table(
         "credit_ratings",
         sa.Column("id", sa.String(40), nullable=False),
         sa.Column("uscc", sa.String(18), nullable=False),
@@ -215,7 +417,7 @@ def upgrade() -> None:
         sa.Column("trigger", sa.String(80), nullable=False),
         sa.Column("run_id", sa.String(40), nullable=True),
         sa.ForeignKeyConstraint(
-            ["rule_set_id"], ["credit_scorecards.id"], name=op.f("credit_ratings_rule_set_id_fkey")
+            ["rule_set_id"], ["rule_sets.id"], name=op.f("credit_ratings_rule_set_id_fkey")
         ),
         sa.ForeignKeyConstraint(
             ["uscc"], ["enterprise_replicas.uscc"], name=op.f("credit_ratings_uscc_fkey")
@@ -234,5 +436,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_credit_ratings_uscc_valid_from")
 
     op.drop_table("credit_ratings")
-    op.drop_table("credit_scorecards")
+    op.execute(sa.text(f"DELETE FROM rule_sets WHERE id = '{V1_ID}'"))
     op.drop_table("credit_rating_runs")
