@@ -22,6 +22,7 @@ from services.common.openapi import problem_openapi
 from services.common.outbox import events_router
 from services.common.settings import ServiceSettings
 from services.common.tokens import TokenVerifier, load_jwks
+from services.common.unitofwork import admission_gate
 
 ConsumerFactory = Callable[[FastAPI], Sequence[FeedConsumer]]
 # Feed consumers, periodic claimed jobs: built at start-up, run beside the server, stopped with it.
@@ -72,6 +73,8 @@ def create_service_app(
             upgrade_to_head(service, migrations, database)
         for hook in on_start:
             hook(database, settings)
+        # Bound to this event loop, so made here rather than when the app is built.
+        app.state.admission = admission_gate(database.connections)
         stop = asyncio.Event()
         running: list[Worker] = [*(consumers(app) if consumers else ())]
         running += workers(app) if workers else ()

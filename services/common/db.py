@@ -81,6 +81,14 @@ class Database:
         )
 
     @property
+    def connections(self) -> int:
+        """How many connections the writing engine's pool lends at most (its size + overflow)."""
+        pool = self.engine.pool
+        size = getattr(pool, "size", None)
+        overflow = getattr(pool, "_max_overflow", 0)
+        return int(size() + max(overflow, 0)) if callable(size) else 1
+
+    @property
     def is_sqlite(self) -> bool:
         """Whether this is the embedded SQLite backend."""
         return self.engine.dialect.name == "sqlite"

@@ -7,6 +7,8 @@ runs the after-commit hooks (cache invalidations). On any error, or an error res
 rolls back and runs the failure hooks (the idempotency claim releases its key).
 """
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -72,6 +74,18 @@ def require_unit_of_work(request: Request) -> UnitOfWork:
     return uow
 
 
+def admission_gate(connections: int) -> asyncio.Semaphore:
+    """How many requests may do database work at once: no more than the pool has connections.
+
+    A request runs its dependencies, handler and commit as separate calls into the worker
+    threads (40 by default). Without a gate, under contention every thread can be held by a
+    request waiting for a row lock or a pooled connection while the request holding them waits
+    for a thread to commit: nothing moves until a 30 s timeout. Admitted requests never exceed
+    the pool, so a holder always finds a thread; the others wait here, on the event loop.
+    """
+    return asyncio.Semaphore(max(1, connections))
+
+
 class UnitOfWorkRoute(APIRoute):
     """A route that commits its request's session once after the handler, or rolls back."""
 
@@ -81,15 +95,17 @@ class UnitOfWorkRoute(APIRoute):
         async def run(request: Request) -> Response:
             uow = UnitOfWork()
             setattr(request.state, _STATE_KEY, uow)
-            try:
-                response = await handler(request)
-                if response.status_code >= 400:
+            gate: asyncio.Semaphore | None = getattr(request.app.state, "admission", None)
+            async with gate if gate is not None else contextlib.nullcontext():
+                try:
+                    response = await handler(request)
+                    if response.status_code >= 400:
+                        await run_in_threadpool(uow.fail)
+                    else:
+                        await run_in_threadpool(uow.commit, response)
+                except Exception:
                     await run_in_threadpool(uow.fail)
-                else:
-                    await run_in_threadpool(uow.commit, response)
-            except Exception:
-                await run_in_threadpool(uow.fail)
-                raise
+                    raise
             return response
 
         return run

@@ -123,7 +123,7 @@ def rename_widget(
     session: SessionDep,
     _client: Writer,
 ) -> WidgetOut:
-    widget = session.get(Widget, widget_id)
+    widget = session.get(Widget, widget_id, with_for_update=True)  # no lost update
     if widget is None:
         raise NotFound(f"No widget {widget_id}.")
     check_if_match(request, etag_of(widget.id, widget.version))
