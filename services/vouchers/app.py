@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.vouchers.redemptions.router import router as redemptions_router
 from services.vouchers.settings import VouchersSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -16,6 +17,6 @@ def create_app(settings: VouchersSettings | None = None) -> FastAPI:
         settings=settings or VouchersSettings(),
         title="Taiyuan SME vouchers",
         description="创业券/创新券 programmes, providers, issuance, redemption, settlement.",
-        routers=[],
+        routers=[redemptions_router],
         migrations=MIGRATIONS,
     )
