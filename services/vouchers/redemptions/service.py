@@ -325,8 +325,8 @@ def list_redemptions(
     if filters.provider is not None:
         statement = statement.where(col(Redemption.provider_id) == filters.provider)
     table = Redemption.__table__  # type: ignore[attr-defined]
-    statement = paginate(statement, keys=[table.c.id], limit=limit, cursor=cursor)
-    rows = session.execute(statement).scalars().all()
+    page = paginate(statement, keys=[table.c.id], limit=limit, cursor=cursor)
+    rows = session.execute(page).scalars().all()
     kept, next_cursor = page_of(rows, limit=limit, key_of=lambda row: [row.id])
     return [to_public(row) for row in kept], next_cursor
 
