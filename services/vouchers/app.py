@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.vouchers.expiry import jobs as expiry_jobs
+from services.vouchers.redemptions.router import router as redemptions_router
 from services.vouchers.settings import VouchersSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -18,7 +19,7 @@ def create_app(settings: VouchersSettings | None = None) -> FastAPI:
         settings=settings,
         title="Taiyuan SME vouchers",
         description="创业券/创新券 programmes, providers, issuance, redemption, settlement.",
-        routers=[],
+        routers=[redemptions_router],
         migrations=MIGRATIONS,
         workers=expiry_jobs.workers(settings),
     )
