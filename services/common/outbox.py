@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, func, insert, literal_column, text
+from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
@@ -21,49 +21,11 @@ EVENTS_SCOPE = "events:read"
 FeedReader = Annotated[Principal, Depends(authorize(scopes=[EVENTS_SCOPE]))]
 
 
-# PostgreSQL: an event's `seq` is its feed position, `xid8 << TX_SHIFT | n`: the writing
-# transaction's id (pg_current_xact_id()) and the event's ordinal within it. Writers never
-# wait for each other; a reader reads only below `pg_snapshot_xmin(pg_current_snapshot()) <<
-# TX_SHIFT`, where every transaction has ended and no new one can write (later transactions get
-# larger ids), so the feed below that horizon is final and `seq > after` never passes over an
-# event that commits afterwards. SQLite: `seq` is the rowid (AUTOINCREMENT) and writers are
-# already one at a time (BEGIN IMMEDIATE), so commit order is `seq` order.
-TX_SHIFT = 24  # up to 16,777,215 events per transaction
-_TX_LIMIT = 1 << (63 - TX_SHIFT)  # xid8 below 2**39: positions fit a signed BIGINT
-_NEXT_POSITION = text(
-    "SELECT t.x, coalesce(max(e.seq), t.x * :span) "
-    "FROM (SELECT pg_current_xact_id()::text::bigint AS x) t "
-    "LEFT JOIN outbox_events e ON e.seq >= t.x * :span AND e.seq < (t.x + 1) * :span "
-    "GROUP BY t.x"
-).bindparams(span=1 << TX_SHIFT)
-_HORIZON = literal_column(
-    f"(pg_snapshot_xmin(pg_current_snapshot())::text::bigint * {1 << TX_SHIFT})"
-)
-
-
-def _is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _positions(session: Session, count: int) -> list[int] | None:
-    """PostgreSQL: the next `count` feed positions of this transaction (None on SQLite)."""
-    if not _is_postgres(session):
-        return None
-    tx, last = session.execute(_NEXT_POSITION).one()
-    if tx >= _TX_LIMIT or last + count >= (tx + 1) << TX_SHIFT:
-        raise OverflowError("outbox: transaction id or events per transaction out of range")
-    return list(range(last + 1, last + 1 + count))
-
-
-def visible(session: Session) -> tuple[ColumnElement[bool], ...]:
-    """WHERE conditions keeping a read of the outbox below every transaction still in flight.
-
-    Any reader of `outbox_events` by `seq` (the feed, a service's own fan-out) adds them:
-    `select(OutboxEvent).where(col(OutboxEvent.seq) > after, *visible(session))`.
-    """
-    if not _is_postgres(session):
-        return ()
-    return (col(OutboxEvent.seq) < _HORIZON,)
+def _serialise_writers(session: Session) -> None:
+    # Hold one lock per service until commit so sequence order is commit order: a reader of
+    # `seq > after` can then never see seq N+1 committed while seq N is still in flight.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7001, hashtext(current_schema()))"))
 
 
 def emit(
@@ -90,10 +52,7 @@ def emit_many(session: Session, events: Iterable[tuple[str, Mapping[str, Any]]])
         )
     if not rows:
         return []
-    positions = _positions(session, len(rows))
-    if positions is not None:
-        for row, position in zip(rows, positions, strict=True):
-            row["seq"] = position
+    _serialise_writers(session)
     # Core executemany on the table: no ORM bookkeeping per event (bulk paths emit thousands).
     session.execute(insert(OutboxEvent.__table__), rows)  # type: ignore[arg-type,attr-defined]
     return ids
@@ -117,10 +76,7 @@ class EventPublic(BaseModel):
         },
     )
 
-    seq: int = Field(
-        description="Position in the feed; strictly increasing in feed order (an event never "
-        "appears below a position already read)."
-    )
+    seq: int = Field(description="Position in the feed; strictly increasing in commit order.")
     id: str = Field(description="Event id; consumers apply each id at most once.")
     type: str = Field(examples=["enterprise.filed"])
     payload: dict[str, Any]
@@ -140,7 +96,7 @@ def read_events(session: Session, *, after: int, limit: int) -> EventPage:
     """Events with `seq > after`, oldest first."""
     rows = session.exec(
         select(OutboxEvent)
-        .where(col(OutboxEvent.seq) > after, *visible(session))
+        .where(col(OutboxEvent.seq) > after)
         .order_by(col(OutboxEvent.seq))
         .limit(limit)
     ).all()
@@ -149,8 +105,8 @@ def read_events(session: Session, *, after: int, limit: int) -> EventPage:
 
 
 def last_seq(session: Session) -> int:
-    """The newest readable event's position (0 when there is none)."""
-    newest = session.exec(select(func.max(OutboxEvent.seq)).where(*visible(session))).one()
+    """The newest event's position (0 when there is none)."""
+    newest = session.exec(select(func.max(OutboxEvent.seq))).one()
     return int(newest or 0)
 
 

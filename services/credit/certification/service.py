@@ -19,7 +19,7 @@ from services.common.dates import shanghai_date
 from services.common.identity import Principal
 from services.common.ids import new_id
 from services.common.models import ConsumerCursor, OutboxEvent
-from services.common.outbox import emit, emit_many, visible
+from services.common.outbox import emit, emit_many
 from services.common.rules import evaluate, get_rule_set, mark_used
 from services.credit.certification.errors import (
     CertificationObjectionNotFound,
@@ -510,7 +510,7 @@ def catch_up(*, session: Session, limit: int = 500) -> int:
     events = (
         session.execute(
             select(OutboxEvent)
-            .where(col(OutboxEvent.seq) > cursor.position, *visible(session))
+            .where(col(OutboxEvent.seq) > cursor.position)
             .where(col(OutboxEvent.type).in_(["record.added", "dishonesty.listed"]))
             .order_by(col(OutboxEvent.seq))
             .limit(limit)

@@ -29,7 +29,6 @@ from services.common.db import Database, dialect_insert
 from services.common.errors import DomainError
 from services.common.jobs import PeriodicJob, Worker
 from services.common.models import ConsumerCursor, OutboxEvent
-from services.common.outbox import visible
 from services.credit.monitoring import service
 from services.credit.monitoring.addresses import (
     Destination,
@@ -86,7 +85,7 @@ class FanOutJob:
             return 0
         events = session.exec(
             select(OutboxEvent)
-            .where(col(OutboxEvent.seq) > cursor.position, *visible(session))
+            .where(col(OutboxEvent.seq) > cursor.position)
             .order_by(col(OutboxEvent.seq))
             .limit(self.batch_size)
         ).all()

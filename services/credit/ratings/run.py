@@ -22,7 +22,6 @@ from sqlmodel import Session, col
 from services.common.clock import utcnow
 from services.common.db import Database
 from services.common.models import ConsumerCursor, OutboxEvent
-from services.common.outbox import visible
 from services.credit.enterprises.service import ChangeReason
 from services.credit.ratings import service
 from services.credit.ratings.models import FAILED, QUEUED, RUNNING, SUCCEEDED, RatingRun
@@ -146,7 +145,7 @@ def apply_rating_events(session: Session, *, at: datetime | None = None) -> int:
         return 0
     events = session.execute(
         select(OutboxEvent.seq, OutboxEvent.type, OutboxEvent.payload)  # type: ignore[call-overload]
-        .where(col(OutboxEvent.seq) > cursor.position, *visible(session))
+        .where(col(OutboxEvent.seq) > cursor.position)
         .order_by(col(OutboxEvent.seq))
         .limit(EVENT_BATCH)
     ).all()
