@@ -6,23 +6,28 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.common.app import ConsumerFactory, create_service_app
+from services.common.app import ConsumerFactory, WorkerFactory, create_service_app
 from services.common.consumer import FeedConsumer, feed_consumer
+from services.common.jobs import Worker
 from services.common.rules.router import rule_sets_router
 from services.vouchers.enterprises.service import credit_handlers, registry_handlers
+from services.vouchers.expiry import jobs as expiry_jobs
 from services.vouchers.programmes.dependencies import RuleAdmin, RuleReader
 from services.vouchers.programmes.router import router as programmes_router
 from services.vouchers.programmes.rules import FAMILIES
 from services.vouchers.providers.router import router as providers_router
+from services.vouchers.redemptions.router import router as redemptions_router
 from services.vouchers.settings import VouchersSettings
+from services.vouchers.settlements import jobs as settlement_jobs
+from services.vouchers.settlements.router import router as settlements_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("services.vouchers")
 
 
 def feed_consumers(settings: VouchersSettings) -> ConsumerFactory:
-    """The registry and credit feeds' consumers, started with the app when vouchers has its
-    service client (`VOUCHERS_SERVICE_CLIENT_ID`/`_SECRET`, or the file `make run` writes)."""
+    """The registry, credit and funding feeds' consumers, started with the app when vouchers has
+    its service client (`VOUCHERS_SERVICE_CLIENT_ID`/`_SECRET`, or the file `make run` writes)."""
 
     def start(app: FastAPI) -> Sequence[FeedConsumer]:
         if settings.service_client() is None:
@@ -40,7 +45,17 @@ def feed_consumers(settings: VouchersSettings) -> ConsumerFactory:
             feed_consumer(
                 settings, producer="credit", database=database, handlers=credit_handlers()
             ),
+            *settlement_jobs.funding_consumer(settings)(app),
         ]
+
+    return start
+
+
+def _workers(settings: VouchersSettings) -> WorkerFactory:
+    factories = (expiry_jobs.workers(settings), settlement_jobs.workers(settings))
+
+    def start(app: FastAPI) -> Sequence[Worker]:
+        return [worker for factory in factories for worker in factory(app)]
 
     return start
 
@@ -56,7 +71,10 @@ def create_app(settings: VouchersSettings | None = None) -> FastAPI:
             programmes_router,
             providers_router,
             rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
+            redemptions_router,
+            settlements_router,
         ],
         migrations=MIGRATIONS,
         consumers=feed_consumers(settings),
+        workers=_workers(settings),
     )

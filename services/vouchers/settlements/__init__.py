@@ -1,0 +1,1 @@
+"""Settlements: monthly runs paying providers their redemptions (net of clawbacks)."""

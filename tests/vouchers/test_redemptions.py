@@ -1,0 +1,578 @@
+"""Redemptions through the API: every refusal code with the books untouched, partial draws,
+reversal within 30 days, who sees what, and concurrency (balance and Idempotency-Key).
+
+Set-up: programmes, providers and vouchers are seeded directly in the database until the
+programmes (vprog) and issuance (vissue) domains are merged; every assertion is through the API
+or on the amounts the database guards.
+"""
+
+import secrets
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import col, func, select
+
+from services.common.clock import utcnow
+from services.common.dates import shanghai_date
+from services.common.db import Database
+from services.common.models import OutboxEvent
+from services.vouchers.enterprises.models import VoucherEnterprise
+from services.vouchers.programmes.models import Programme
+from services.vouchers.providers.models import Provider
+from services.vouchers.redemptions import service as redemption_service
+from services.vouchers.redemptions.codes import ALPHABET, check_symbol, parse_code
+from services.vouchers.redemptions.models import Redemption, RedemptionContract
+from services.vouchers.vouchers.models import EnterpriseYearUsage, Voucher
+from tests.servers import serve
+from tests.vouchers.conftest import SeedEnterprise, VouchersHeaders
+
+HOLDER = "91140100MA0K000017"
+OTHER_HOLDER = "91140100MA0K0002X5"
+PROVIDER = "prv_lab"
+PROVIDER_USCC = "12140000MB1234567X"
+FACE = 1_000_000  # ¥10,000
+COVERAGE_BP = 5_000  # 50%
+CAP = 3_000_000
+
+
+def new_code() -> str:
+    body = "".join(secrets.choice(ALPHABET) for _ in range(16))
+    return body + check_symbol(body)
+
+
+@dataclass
+class World:
+    database: Database
+    programme_id: str
+    voucher_id: str
+    code: str
+
+    def voucher(self, **fields: Any) -> tuple[str, str]:
+        """Another voucher of the programme: (id, code)."""
+        return seed_voucher(self.database, self.programme_id, **fields)
+
+    def update(self, model: Any, key: Any, **fields: Any) -> None:
+        with self.database.transaction() as session:
+            row = session.get(model, key)
+            assert row is not None
+            for name, value in fields.items():
+                setattr(row, name, value)
+            session.add(row)
+
+    def books(self) -> dict[str, Any]:
+        """Every amount a redemption moves, and what it records."""
+        with self.database.session() as session:
+            voucher = session.get(Voucher, self.voucher_id)
+            usage = session.get(EnterpriseYearUsage, (HOLDER, self.programme_id))
+            programme = session.get(Programme, self.programme_id)
+            assert voucher and usage and programme
+            return {
+                "balance": voucher.balance_fen,
+                "redeemed": usage.redeemed_fen,
+                "issued": usage.issued_fen,
+                "committed": programme.committed_fen,
+                "contracts": session.exec(select(func.sum(RedemptionContract.redeemed_fen))).one()
+                or 0,
+                "redemptions": session.exec(select(func.count()).select_from(Redemption)).one(),
+                "events": session.exec(
+                    select(func.count())
+                    .select_from(OutboxEvent)
+                    .where(col(OutboxEvent.type).in_(["voucher.redeemed", "redemption.reversed"]))
+                ).one(),
+            }
+
+    def events(self, type_: str) -> list[dict[str, Any]]:
+        with self.database.session() as session:
+            rows = session.exec(
+                select(OutboxEvent).where(col(OutboxEvent.type) == type_).order_by(OutboxEvent.seq)
+            ).all()
+            return [row.payload for row in rows]
+
+
+def seed_voucher(database: Database, programme_id: str, **fields: Any) -> tuple[str, str]:
+    code = new_code()
+    today = shanghai_date(utcnow())
+    values: dict[str, Any] = {
+        "id": f"vch_{uuid.uuid4().hex[:12]}",
+        "code": code,
+        "programme_id": programme_id,
+        "uscc": HOLDER,
+        "face_value_fen": FACE,
+        "balance_fen": FACE,
+        "issued_on": today,
+        "expires_on": today + timedelta(days=180),
+        **fields,
+    }
+    with database.transaction() as session:
+        session.add(Voucher(**values))
+    return values["id"], code
+
+
+def seed_provider(database: Database, provider_id: str, uscc: str, **fields: Any) -> None:
+    with database.transaction() as session:
+        values: dict[str, Any] = {
+            "id": provider_id,
+            "uscc": uscc,
+            "name": f"Provider {provider_id}",
+            "kind": "lab",
+            "categories": ["testing", "consulting"],
+            "legal_rep_id_hash": "b" * 64,
+            "status": "approved",
+            "applied_by": "cli_seed",
+            **fields,
+        }
+        session.add(Provider(**values))
+
+
+@pytest.fixture
+def world(vouchers_app: FastAPI, seed_enterprise: SeedEnterprise) -> World:
+    """A holder with one voucher of an open 创新券 programme and an approved testing lab.
+
+    Seeded in the database (programmes, providers, issuance are other domains' branches).
+    """
+    database: Database = vouchers_app.state.database
+    seed_enterprise(HOLDER, is_tech_sme=True)
+    seed_enterprise(OTHER_HOLDER, legal_rep_id_hash="c" * 64)
+    programme_id = "vpg_2026_innovation"
+    with database.transaction() as session:
+        session.add(
+            Programme(
+                id=programme_id,
+                kind="innovation",
+                year=2026,
+                name="2026 创新券",
+                budget_fen=100 * FACE,
+                committed_fen=2 * FACE,
+                face_value_fen=FACE,
+                coverage_bp=COVERAGE_BP,
+                yearly_cap_fen=CAP,
+                validity_days=180,
+                categories=["testing", "consulting", "software"],
+                status="open",
+                created_by="cli_admin",
+            )
+        )
+        session.add(
+            EnterpriseYearUsage(
+                uscc=HOLDER, programme_id=programme_id, issued_fen=FACE, cap_fen=CAP
+            )
+        )
+    seed_provider(database, PROVIDER, PROVIDER_USCC)
+    voucher_id, code = seed_voucher(database, programme_id)
+    return World(database, programme_id, voucher_id, code)
+
+
+def body(
+    code: str, amount: int = 100_000, *, reference: str = "C-1", contract: int = 1_000_000
+) -> dict[str, Any]:
+    return {
+        "voucher_code": code,
+        "contract": {"reference": reference, "amount_fen": contract, "category": "testing"},
+        "amount_fen": amount,
+    }
+
+
+Post = Callable[..., httpx.Response]
+
+
+@pytest.fixture
+def redeem(vouchers_client: TestClient, vouchers_headers: VouchersHeaders) -> Post:
+    def post(payload: dict[str, Any], *, org: str = PROVIDER, key: str | None = None) -> Any:
+        headers = vouchers_headers(kind="provider", org=org, client_id=f"cli_{org}")
+        headers["Idempotency-Key"] = key or uuid.uuid4().hex
+        return vouchers_client.post("/v1/redemptions", json=payload, headers=headers)
+
+    return post
+
+
+def test_codes_catch_typos_before_any_lookup() -> None:
+    code = new_code()
+    assert parse_code(code) == code
+    assert parse_code("-".join([code[:4], code[4:8], code[8:12], code[12:16], code[16]]).lower())
+    # every single-symbol typo is caught (mod 37 is prime and above 32)
+    for position in range(16):
+        for symbol in ALPHABET:
+            if symbol != code[position]:
+                assert parse_code(code[:position] + symbol + code[position + 1 :]) is None
+    assert parse_code(code[:-1]) is None and parse_code(code + "0") is None
+    assert parse_code(code[:5] + "#" + code[6:]) is None
+
+
+def test_a_provider_redeems_part_of_a_voucher(
+    world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    pretty = "-".join([world.code[:4], world.code[4:8], world.code[8:]]).lower()
+    answer = redeem(body(pretty, 300_000, reference="C-1", contract=1_000_000))
+    assert answer.status_code == 201, answer.text
+    got = answer.json()
+    assert got["voucher_id"] == world.voucher_id
+    assert got["provider_id"] == PROVIDER and got["uscc"] == HOLDER
+    assert got["amount_fen"] == 300_000 and got["status"] == "redeemed"
+    assert got["contract"] == {"reference": "C-1", "amount_fen": 1_000_000, "category": "testing"}
+    assert got["created_by"] == f"cli_{PROVIDER}" and got["clawback"] is False
+    assert answer.headers["Location"].endswith(f"/v1/redemptions/{got['id']}")
+    # a second draw on the same contract, up to its covered share (50% of 1,000,000)
+    second = redeem(body(world.code, 200_000, reference="C-1", contract=1_000_000))
+    assert second.status_code == 201, second.text
+    books = world.books()
+    assert books["balance"] == FACE - 500_000
+    assert books["redeemed"] == 500_000 and books["contracts"] == 500_000
+    assert books["redemptions"] == 2
+    [first_event, _] = world.events("voucher.redeemed")
+    assert first_event == {
+        "redemption_id": got["id"],
+        "voucher_id": world.voucher_id,
+        "uscc": HOLDER,
+        "programme_id": world.programme_id,
+        "provider_id": PROVIDER,
+        "contract_reference": "C-1",
+        "category": "testing",
+        "amount_fen": 300_000,
+    }
+
+    # reads: the provider its own, another provider nothing, the holder its voucher's, admin all
+    mine = vouchers_client.get(
+        "/v1/redemptions", headers=vouchers_headers(kind="provider", org=PROVIDER)
+    ).json()
+    assert [item["id"] for item in mine["items"]] == [got["id"], second.json()["id"]]
+    one = vouchers_client.get(
+        f"/v1/redemptions/{got['id']}", headers=vouchers_headers(kind="provider", org=PROVIDER)
+    )
+    assert one.status_code == 200 and one.json() == got
+    assert one.headers["ETag"] == f'"{got["id"]}.1"'
+    other = vouchers_headers(kind="provider", org="prv_other")
+    assert vouchers_client.get("/v1/redemptions", headers=other).json()["items"] == []
+    hidden = vouchers_client.get(f"/v1/redemptions/{got['id']}", headers=other)
+    assert hidden.status_code == 404 and hidden.json()["code"] == "redemption_not_found"
+    for kind in ("enterprise", "portal"):
+        holder = vouchers_headers(kind=kind, org=HOLDER)
+        use = vouchers_client.get(f"/v1/redemptions?voucher={world.voucher_id}", headers=holder)
+        assert use.status_code == 200, use.text
+        assert [item["amount_fen"] for item in use.json()["items"]] == [300_000, 200_000]
+    stranger = vouchers_headers(kind="enterprise", org=OTHER_HOLDER)
+    refused = vouchers_client.get(f"/v1/redemptions?voucher={world.voucher_id}", headers=stranger)
+    assert refused.status_code == 404 and refused.json()["code"] == "voucher_not_found"
+    assert vouchers_client.get("/v1/redemptions", headers=stranger).json()["items"] == []
+    admin = vouchers_headers(kind="admin", org=None, scopes=("vouchers:read", "vouchers:admin"))
+    assert len(vouchers_client.get("/v1/redemptions", headers=admin).json()["items"]) == 2
+    department = vouchers_client.get("/v1/redemptions", headers=vouchers_headers())
+    assert department.status_code == 403
+    assert department.json()["code"] == "forbidden_client_kind"
+
+
+def test_the_idempotency_key_is_required_and_replays(world: World, redeem: Post) -> None:
+    first = redeem(body(world.code), key="same-key")
+    again = redeem(body(world.code), key="same-key")
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert world.books()["redemptions"] == 1 and world.books()["balance"] == FACE - 100_000
+
+
+def test_no_idempotency_key_is_400(
+    world: World, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    answer = vouchers_client.post(
+        "/v1/redemptions",
+        json=body(world.code),
+        headers=vouchers_headers(kind="provider", org=PROVIDER),
+    )
+    assert answer.status_code == 400 and answer.json()["code"] == "idempotency_key_required"
+    assert world.books()["redemptions"] == 0
+
+
+def test_only_providers_redeem(
+    world: World, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    for kind in ("admin", "enterprise", "department"):
+        answer = vouchers_client.post(
+            "/v1/redemptions",
+            json=body(world.code),
+            headers={**vouchers_headers(kind=kind), "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["code"] in ("forbidden_client_kind", "insufficient_scope")
+    assert world.books()["redemptions"] == 0
+
+
+def _set_up_refusal(world: World, case: str) -> dict[str, Any]:
+    """Put the world in the state the refusal needs; the request that provokes it."""
+    request: dict[str, Any] = {"payload": body(world.code)}
+    if case == "invalid_voucher_code":
+        wrong = world.code[:-1] + ("0" if world.code[-1] != "0" else "1")
+        request["payload"] = body(wrong)
+    elif case == "voucher_not_found":
+        request["payload"] = body(new_code())
+    elif case == "voucher_not_active":
+        world.update(Voucher, world.voucher_id, status="void")
+    elif case == "voucher_expired":
+        world.update(Voucher, world.voucher_id, expires_on=date(2020, 1, 1))
+    elif case == "holder_not_eligible":
+        world.update(
+            VoucherEnterprise,
+            HOLDER,
+            status="deregistered",
+        )
+    elif case == "holder_on_dishonesty_list":
+        world.update(
+            VoucherEnterprise,
+            HOLDER,
+            on_dishonesty_list=True,
+        )
+    elif case == "provider_not_approved":
+        world.update(Provider, PROVIDER, status="suspended")
+    elif case == "provider_category_not_approved":
+        world.update(Provider, PROVIDER, categories=["consulting"])
+    elif case == "category_not_covered":
+        world.update(Provider, PROVIDER, categories=["testing", "design"])
+        request["payload"]["contract"]["category"] = "design"
+    elif case == "provider_is_holder":
+        world.update(Provider, PROVIDER, uscc=HOLDER)
+    elif case == "shared_legal_representative":
+        world.update(Provider, PROVIDER, legal_rep_id_hash="a" * 64)  # the holder's
+    elif case == "insufficient_balance":
+        world.update(Voucher, world.voucher_id, balance_fen=50_000)
+    elif case == "exceeds_covered_share":
+        request["payload"] = body(world.code, 500_001, contract=1_000_000)
+    elif case == "exceeds_covered_share_across_vouchers":
+        # an earlier redemption of the same contract from another voucher counts
+        _, code2 = world.voucher()
+        request["before"] = body(code2, 400_000, contract=1_000_000)
+        request["payload"] = body(world.code, 100_001, contract=1_000_000)
+    elif case == "contract_mismatch":
+        _, code2 = world.voucher()
+        request["before"] = body(code2, 100_000, contract=1_000_000)
+        request["payload"] = body(world.code, 100_000, contract=2_000_000)
+    elif case == "yearly_cap_exceeded":
+        world.update(EnterpriseYearUsage, (HOLDER, world.programme_id), redeemed_fen=CAP - 99_999)
+    return request
+
+
+REFUSALS = {
+    "invalid_voucher_code": 422,
+    "voucher_not_found": 404,
+    "voucher_not_active": 409,
+    "voucher_expired": 409,
+    "holder_not_eligible": 409,
+    "holder_on_dishonesty_list": 409,
+    "provider_not_approved": 403,
+    "provider_category_not_approved": 403,
+    "category_not_covered": 409,
+    "provider_is_holder": 409,
+    "shared_legal_representative": 409,
+    "insufficient_balance": 409,
+    "exceeds_covered_share": 409,
+    "exceeds_covered_share_across_vouchers": 409,
+    "contract_mismatch": 409,
+    "yearly_cap_exceeded": 409,
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_every_refusal_has_its_code_and_changes_nothing(
+    case: str, world: World, redeem: Post
+) -> None:
+    request = _set_up_refusal(world, case)
+    if "before" in request:
+        assert redeem(request["before"]).status_code == 201
+    before = world.books()
+    answer = redeem(request["payload"])
+    problem = answer.json()
+    assert answer.status_code == REFUSALS[case], answer.text
+    assert problem["code"] == case.removesuffix("_across_vouchers")
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert world.books() == before  # balance, cap usage, contract share, budget, rows, events
+    # the key was released: a retry after the cause is gone would do the work
+
+
+def test_the_database_refuses_what_a_stale_check_let_through(
+    world: World, redeem: Post, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The conditional update, not the Python check, guards the balance: with the balance drawn
+    between the check and the update, the update answers insufficient_balance, nothing moves."""
+    real = redemption_service._draw_balance
+
+    def drained_first(session: Any, voucher: Voucher, amount: int, today: date) -> None:
+        session.execute(
+            Voucher.__table__.update()  # type: ignore[attr-defined]
+            .where(Voucher.__table__.c.id == voucher.id)  # type: ignore[attr-defined]
+            .values(balance_fen=10)
+        )
+        real(session, voucher, amount, today)
+
+    monkeypatch.setattr(redemption_service, "_draw_balance", drained_first)
+    before = world.books()
+    answer = redeem(body(world.code, 100_000))
+    assert answer.status_code == 409 and answer.json()["code"] == "insufficient_balance"
+    assert world.books() == before
+
+
+def _reverse(
+    client: TestClient, headers: dict[str, str], redemption_id: str, **extra: str
+) -> httpx.Response:
+    return client.post(
+        f"/v1/redemptions/{redemption_id}/reversal",
+        json={"reason": "contract cancelled"},
+        headers={**headers, **extra},
+    )
+
+
+def test_reversal_gives_the_amount_back(
+    world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    made = redeem(body(world.code, 500_000)).json()
+    provider = vouchers_headers(kind="provider", org=PROVIDER, client_id="cli_lab")
+    other = _reverse(vouchers_client, vouchers_headers(kind="provider", org="prv_x"), made["id"])
+    assert other.status_code == 404 and other.json()["code"] == "redemption_not_found"
+    holder = _reverse(vouchers_client, vouchers_headers(kind="enterprise"), made["id"])
+    assert holder.status_code == 403
+    stale = _reverse(vouchers_client, provider, made["id"], **{"If-Match": '"x.9"'})
+    assert stale.status_code == 412
+    after_redeem = world.books()
+    answer = _reverse(vouchers_client, provider, made["id"], **{"If-Match": f'"{made["id"]}.1"'})
+    assert answer.status_code == 200, answer.text
+    got = answer.json()
+    assert got["status"] == "reversed" and got["reversed_by"] == "cli_lab"
+    assert got["reversal_reason"] == "contract cancelled" and got["reversed_at"]
+    assert got["clawback"] is False and got["version"] == 2
+    books = world.books()
+    assert books["balance"] == FACE and books["redeemed"] == 0 and books["contracts"] == 0
+    assert books["committed"] == after_redeem["committed"]
+    assert world.events("redemption.reversed") == [
+        {
+            "redemption_id": made["id"],
+            "voucher_id": world.voucher_id,
+            "uscc": HOLDER,
+            "programme_id": world.programme_id,
+            "provider_id": PROVIDER,
+            "amount_fen": 500_000,
+            "settlement_id": None,
+            "clawback": False,
+            "returned_to": "voucher",
+        }
+    ]
+    twice = _reverse(vouchers_client, provider, made["id"])
+    assert twice.status_code == 409 and twice.json()["code"] == "redemption_already_reversed"
+    assert world.books() == books
+    # the contract's share is free again: the same contract can be redeemed anew
+    assert redeem(body(world.code, 500_000)).status_code == 201
+
+
+def test_an_admin_reverses_a_settled_redemption_for_clawback(
+    world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    made = redeem(body(world.code, 200_000)).json()
+    world.update(Redemption, made["id"], settlement_id="stl_2026_05")
+    read_only_admin = vouchers_headers(kind="admin", org=None, scopes=("vouchers:read",))
+    refused = _reverse(vouchers_client, read_only_admin, made["id"])
+    assert refused.status_code == 403 and refused.json()["code"] == "insufficient_scope"
+    admin = vouchers_headers(kind="admin", org=None, scopes=("vouchers:read", "vouchers:admin"))
+    answer = _reverse(vouchers_client, admin, made["id"])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["clawback"] is True and answer.json()["settlement_id"] == "stl_2026_05"
+    [event] = world.events("redemption.reversed")
+    assert event["clawback"] is True and event["settlement_id"] == "stl_2026_05"
+    assert world.books()["balance"] == FACE
+
+
+def test_a_reversal_after_expiry_returns_the_amount_to_the_programme(
+    world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    made = redeem(body(world.code, 200_000)).json()
+    # the expiry job released the unused balance (800,000) and marked the voucher expired
+    world.update(Voucher, world.voucher_id, status="expired", balance_fen=0, released_fen=800_000)
+    world.update(Programme, world.programme_id, committed_fen=2 * FACE - 800_000)
+    provider = vouchers_headers(kind="provider", org=PROVIDER)
+    answer = _reverse(vouchers_client, provider, made["id"])
+    assert answer.status_code == 200, answer.text
+    books = world.books()
+    assert books["balance"] == 0 and books["committed"] == 2 * FACE - FACE
+    assert world.events("redemption.reversed")[0]["returned_to"] == "programme"
+
+
+def test_reversal_window_is_30_days(
+    world: World,
+    redeem: Post,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = redeem(body(world.code, 200_000)).json()
+    provider = vouchers_headers(kind="provider", org=PROVIDER)
+    start = utcnow()
+    monkeypatch.setattr(redemption_service, "utcnow", lambda: start + timedelta(days=30, hours=1))
+    before = world.books()
+    late = _reverse(vouchers_client, provider, made["id"])
+    assert late.status_code == 409 and late.json()["code"] == "reversal_window_passed"
+    assert world.books() == before
+    monkeypatch.setattr(redemption_service, "utcnow", lambda: start + timedelta(days=29))
+    assert _reverse(vouchers_client, provider, made["id"]).status_code == 200
+
+
+def test_unknown_redemption_is_404(
+    world: World, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    admin = vouchers_headers(kind="admin", org=None, scopes=("vouchers:read", "vouchers:admin"))
+    answer = _reverse(vouchers_client, admin, "rdm_missing")
+    assert answer.status_code == 404 and answer.json()["code"] == "redemption_not_found"
+
+
+def test_50_parallel_redemptions_never_overdraw(
+    world: World, vouchers_app: FastAPI, vouchers_headers: VouchersHeaders
+) -> None:
+    """50 providers' calls of 30,000 fen each against 1,000,000 fen (33 fit): each on its own
+    contract (covered share 50,000), so only the balance limits them."""
+    headers = vouchers_headers(kind="provider", org=PROVIDER)
+    barrier = threading.Barrier(50, timeout=30)
+
+    with serve(vouchers_app) as url, httpx.Client(base_url=url, timeout=60) as http:
+
+        def post(index: int) -> httpx.Response:
+            barrier.wait()
+            return http.post(
+                "/v1/redemptions",
+                json=body(world.code, 30_000, reference=f"P-{index}", contract=100_000),
+                headers={**headers, "Idempotency-Key": f"par-{index}"},
+            )
+
+        with ThreadPoolExecutor(50) as pool:
+            answers = list(pool.map(post, range(50)))
+    accepted = [a.json()["amount_fen"] for a in answers if a.status_code == 201]
+    refused = [a.json()["code"] for a in answers if a.status_code != 201]
+    assert set(refused) == {"insufficient_balance"}, [a.text for a in answers][:3]
+    assert len(accepted) == FACE // 30_000  # 33
+    books = world.books()
+    assert books["balance"] == FACE - sum(accepted) >= 0
+    assert books["redeemed"] == sum(accepted) == books["contracts"]
+    assert books["redemptions"] == len(accepted)
+    assert len(world.events("voucher.redeemed")) == len(accepted)
+
+
+def test_one_idempotency_key_20_times_at_once_is_one_redemption(
+    world: World, vouchers_app: FastAPI, vouchers_headers: VouchersHeaders
+) -> None:
+    headers = {**vouchers_headers(kind="provider", org=PROVIDER), "Idempotency-Key": "burst"}
+    barrier = threading.Barrier(20, timeout=30)
+    with serve(vouchers_app) as url, httpx.Client(base_url=url, timeout=60) as http:
+
+        def post(_: int) -> httpx.Response:
+            barrier.wait()
+            return http.post("/v1/redemptions", json=body(world.code, 70_000), headers=headers)
+
+        with ThreadPoolExecutor(20) as pool:
+            answers = list(pool.map(post, range(20)))
+    created = {a.json()["id"] for a in answers if a.status_code == 201}
+    others = {a.json()["code"] for a in answers if a.status_code != 201}
+    assert len(created) == 1 and others <= {"idempotency_in_progress", "idempotency_retry"}
+    books = world.books()
+    assert books["redemptions"] == 1 and books["balance"] == FACE - 70_000
+    assert books["redeemed"] == 70_000 and len(world.events("voucher.redeemed")) == 1
