@@ -178,6 +178,9 @@ ROUTES: dict[str, list[Rule]] = {
             ("applications", "/v1/applications", "vouchers:read", "vouchers:apply"),
             ("application", "/v1/applications/*/**", "vouchers:read", "vouchers:admin"),
             ("providers", "/v1/providers/**", "vouchers:read", "vouchers:provide"),
+            # The provider that made it or an admin (who never holds vouchers:provide): both hold
+            # vouchers:read; the service asks each kind for its own write scope.
+            ("reversal", "/v1/redemptions/*/reversal", "vouchers:read", "vouchers:read"),
             ("redemptions", "/v1/redemptions/**", "vouchers:read", "vouchers:provide"),
             ("vouchers", "/v1/vouchers/**", "vouchers:read", "vouchers:admin"),
             ("other", "/**", "vouchers:read", "vouchers:admin"),
