@@ -180,6 +180,9 @@ ROUTES: dict[str, list[Rule]] = {
             # Admin decisions on a provider; the rest of /v1/providers is the provider's own.
             ("provider_decision", "/v1/providers/*/decision", "vouchers:read", "vouchers:admin"),
             ("providers", "/v1/providers/**", "vouchers:read", "vouchers:provide"),
+            # The provider that made it or an admin (who never holds vouchers:provide): both hold
+            # vouchers:read; the service asks each kind for its own write scope.
+            ("reversal", "/v1/redemptions/*/reversal", "vouchers:read", "vouchers:read"),
             ("redemptions", "/v1/redemptions/**", "vouchers:read", "vouchers:provide"),
             ("vouchers", "/v1/vouchers/**", "vouchers:read", "vouchers:admin"),
             ("other", "/**", "vouchers:read", "vouchers:admin"),
