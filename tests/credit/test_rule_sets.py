@@ -40,6 +40,27 @@ def admin(credit_headers: CreditHeaders) -> dict[str, str]:
     return credit_headers(kind="admin", org=None, client_id="cli_rules_admin")
 
 
+@pytest.fixture
+def shipped(credit_client: TestClient, admin: dict[str, str]) -> list[dict[str, Any]]:
+    """The rule sets the migrations load (the defaults), before a test saves any."""
+    items: list[dict[str, Any]] = credit_client.get("/v1/rule-sets", headers=admin).json()["items"]
+    return items
+
+
+def saved_since(
+    client: TestClient, headers: dict[str, str], shipped: list[dict[str, Any]], **params: str
+) -> list[dict[str, Any]]:
+    """The rule sets listed now that the migrations did not ship (what the test saved)."""
+    known = {item["id"] for item in shipped}
+    items = client.get("/v1/rule-sets", params=params, headers=headers).json()["items"]
+    return [item for item in items if item["id"] not in known]
+
+
+def shipped_versions(shipped: list[dict[str, Any]], family: str = "credit.scorecard") -> int:
+    """How many versions of `family` the migrations ship: a test's saves number after them."""
+    return sum(1 for item in shipped if item["family"] == family)
+
+
 def create(client: TestClient, headers: dict[str, str], **changes: Any) -> Any:
     answer = client.post("/v1/rule-sets", json={**SCORECARD, **changes}, headers=headers)
     assert answer.status_code == 201, answer.text
@@ -52,12 +73,26 @@ def with_rule(index: int, expression: str) -> list[dict[str, str]]:
     return rules
 
 
-def test_an_admin_saves_a_version_checked_and_typed(
-    credit_client: TestClient, admin: dict[str, str]
+def test_the_migrations_ship_the_default_rule_sets(
+    credit_client: TestClient, shipped: list[dict[str, Any]]
 ) -> None:
+    certification = [item for item in shipped if item["family"] == "credit.certification"]
+    assert [
+        (i["id"], i["version"], i["effective_from"], i["effective_to"]) for i in certification
+    ] == [("rls_credit_certification_v1", 1, "2015-01-01", None)]
+    assert certification[0]["in_use"] is False
+    assert [r["name"] for r in certification[0]["rules"]][-1] == "eligible"
+    # Every shipped rule set is of a family the service knows (a scorecard may ship too).
+    assert {item["family"] for item in shipped} <= {"credit.certification", "credit.scorecard"}
+
+
+def test_an_admin_saves_a_version_checked_and_typed(
+    credit_client: TestClient, admin: dict[str, str], shipped: list[dict[str, Any]]
+) -> None:
+    base = shipped_versions(shipped)
     answer = create(credit_client, admin)
     body = answer.json()
-    assert body["family"] == "credit.scorecard" and body["version"] == 1
+    assert body["family"] == "credit.scorecard" and body["version"] == base + 1
     assert body["id"].startswith("rls_")
     assert body["created_by"] == "cli_rules_admin"
     assert body["in_use"] is False and body["used_at"] is None
@@ -72,11 +107,11 @@ def test_an_admin_saves_a_version_checked_and_typed(
     read = credit_client.get(f"/v1/rule-sets/{body['id']}", headers=admin)
     assert read.status_code == 200 and read.json() == body
     second = create(credit_client, admin, effective_from="2027-01-01")
-    assert second.json()["version"] == 2
+    assert second.json()["version"] == base + 2
     events = credit_client.get("/v1/events", headers=admin).json()["items"]
     assert [(e["type"], e["payload"]["version"]) for e in events] == [
-        ("rule_set.created", 1),
-        ("rule_set.created", 2),
+        ("rule_set.created", base + 1),
+        ("rule_set.created", base + 2),
     ]
 
 
@@ -91,7 +126,12 @@ def test_an_admin_saves_a_version_checked_and_typed(
     ],
 )  # fmt: skip
 def test_a_broken_rule_is_refused_naming_the_rule_and_position(
-    credit_client: TestClient, admin: dict[str, str], expression: str, code: str, message: str
+    credit_client: TestClient,
+    admin: dict[str, str],
+    shipped: list[dict[str, Any]],
+    expression: str,
+    code: str,
+    message: str,
 ) -> None:
     answer = credit_client.post(
         "/v1/rule-sets", json={**SCORECARD, "rules": with_rule(3, expression)}, headers=admin
@@ -102,8 +142,7 @@ def test_a_broken_rule_is_refused_naming_the_rule_and_position(
     [error] = problem["errors"]
     assert error["field"] == "body.rules[3].expression" and error["code"] == code
     assert error["message"].startswith(message), error["message"]
-    listed = credit_client.get("/v1/rule-sets", headers=admin).json()["items"]
-    assert listed == []
+    assert saved_since(credit_client, admin, shipped) == []
 
 
 def test_a_rule_set_declares_only_inputs_the_service_supplies(
@@ -138,7 +177,10 @@ def test_a_rule_set_declares_only_inputs_the_service_supplies(
 
 
 def test_only_admins_write_and_admins_or_departments_read(
-    credit_client: TestClient, credit_headers: CreditHeaders, admin: dict[str, str]
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    admin: dict[str, str],
+    shipped: list[dict[str, Any]],
 ) -> None:
     department = credit_headers(kind="department")
     refused = credit_client.post("/v1/rule-sets", json=SCORECARD, headers=department)
@@ -151,7 +193,7 @@ def test_only_admins_write_and_admins_or_departments_read(
     )
     assert no_scope.status_code == 403 and no_scope.json()["code"] == "insufficient_scope"
     rule_set = create(credit_client, admin).json()
-    assert credit_client.get("/v1/rule-sets", headers=department).json()["items"] == [rule_set]
+    assert saved_since(credit_client, department, shipped) == [rule_set]
     bank = credit_client.get("/v1/rule-sets", headers=credit_headers(kind="bank"))
     assert bank.status_code == 403 and bank.json()["code"] == "forbidden_client_kind"
     dry = credit_client.post(
@@ -161,18 +203,20 @@ def test_only_admins_write_and_admins_or_departments_read(
 
 
 def test_a_retried_save_with_the_same_key_saves_once(
-    credit_client: TestClient, admin: dict[str, str]
+    credit_client: TestClient, admin: dict[str, str], shipped: list[dict[str, Any]]
 ) -> None:
     headers = {**admin, "Idempotency-Key": "rules-1"}
     first = create(credit_client, headers)
     again = credit_client.post("/v1/rule-sets", json=SCORECARD, headers=headers)
     assert again.status_code == 201 and again.json() == first.json()
     assert again.headers.get("Idempotent-Replayed") == "true"
-    assert len(credit_client.get("/v1/rule-sets", headers=admin).json()["items"]) == 1
+    assert [item["id"] for item in saved_since(credit_client, admin, shipped)] == [
+        first.json()["id"]
+    ]
 
 
 def test_an_unused_draft_is_replaced_with_if_match(
-    credit_client: TestClient, admin: dict[str, str]
+    credit_client: TestClient, admin: dict[str, str], shipped: list[dict[str, Any]]
 ) -> None:
     saved = create(credit_client, admin)
     rule_set, etag = saved.json(), saved.headers["ETag"]
@@ -185,7 +229,7 @@ def test_an_unused_draft_is_replaced_with_if_match(
     replaced = credit_client.put(url, json=change, headers={**admin, "If-Match": etag})
     assert replaced.status_code == 200, replaced.text
     assert replaced.json()["parameters"]["penalty"] == {"type": "int", "value": 200}
-    assert replaced.json()["version"] == 1
+    assert replaced.json()["version"] == shipped_versions(shipped) + 1
     assert replaced.headers["ETag"] == f'"{rule_set["id"]}.2"'
     broken = {**change, "rules": with_rule(3, "total + 1")}
     refused = credit_client.put(
@@ -198,7 +242,10 @@ def test_an_unused_draft_is_replaced_with_if_match(
 
 
 def test_a_used_version_never_changes(
-    credit_app: FastAPI, credit_client: TestClient, admin: dict[str, str]
+    credit_app: FastAPI,
+    credit_client: TestClient,
+    admin: dict[str, str],
+    shipped: list[dict[str, Any]],
 ) -> None:
     saved = create(credit_client, admin)
     rule_set, etag = saved.json(), saved.headers["ETag"]
@@ -218,12 +265,16 @@ def test_a_used_version_never_changes(
     assert after["in_use"] is True and after["used_at"] is not None
     assert after["description"] == "2026 scorecard"
     newer = create(credit_client, admin, effective_from="2026-06-01", description="edited")
-    assert newer.json()["version"] == 2
+    assert newer.json()["version"] == shipped_versions(shipped) + 2
 
 
 def test_a_new_version_takes_effect_on_its_date(
-    credit_app: FastAPI, credit_client: TestClient, admin: dict[str, str]
+    credit_app: FastAPI,
+    credit_client: TestClient,
+    admin: dict[str, str],
+    shipped: list[dict[str, Any]],
 ) -> None:
+    base = shipped_versions(shipped)
     first = create(credit_client, admin, effective_to="2026-12-31").json()
     penalty = {**SCORECARD["parameters"], "penalty": {"type": "int", "value": 300}}
     second = create(credit_client, admin, effective_from="2027-01-01", parameters=penalty).json()
@@ -233,12 +284,13 @@ def test_a_new_version_takes_effect_on_its_date(
             "/v1/rule-sets", params={"family": "credit.scorecard", "on": day}, headers=admin
         )
         assert answer.status_code == 200, answer.text
-        return [item["version"] for item in answer.json()["items"]]
+        known = {item["id"] for item in shipped}
+        return [item["version"] for item in answer.json()["items"] if item["id"] not in known]
 
     assert in_force("2025-12-31") == []
-    assert in_force("2026-01-01") == [1]
-    assert in_force("2026-12-31") == [1]
-    assert in_force("2027-01-01") == [2]
+    assert in_force("2026-01-01") == [base + 1]
+    assert in_force("2026-12-31") == [base + 1]
+    assert in_force("2027-01-01") == [base + 2]
     database: Database = credit_app.state.database
     with database.transaction() as session:
         before = evaluate_in_force(
@@ -249,14 +301,12 @@ def test_a_new_version_takes_effect_on_its_date(
         )
     assert (before.rule_set_id, before.results["negatives"]) == (first["id"], 120)
     assert (after.rule_set_id, after.results["negatives"]) == (second["id"], 300)
-    everything = credit_client.get(
-        "/v1/rule-sets", params={"family": "credit.scorecard"}, headers=admin
-    ).json()["items"]
-    assert [item["version"] for item in everything] == [1, 2]
+    everything = saved_since(credit_client, admin, shipped, family="credit.scorecard")
+    assert [item["version"] for item in everything] == [base + 1, base + 2]
 
 
 def test_the_dry_run_returns_the_trace_and_records_nothing(
-    credit_client: TestClient, admin: dict[str, str]
+    credit_client: TestClient, admin: dict[str, str], shipped: list[dict[str, Any]]
 ) -> None:
     saved = create(credit_client, admin)
     rule_set = saved.json()
@@ -267,7 +317,7 @@ def test_the_dry_run_returns_the_trace_and_records_nothing(
     assert (body["rule_set_id"], body["family"], body["version"]) == (
         rule_set["id"],
         "credit.scorecard",
-        1,
+        shipped_versions(shipped) + 1,
     )
     assert body["results"] == {"base": 720, "loans": 60, "negatives": 120, "total": 660}
     assert body["trace"] == [
@@ -314,8 +364,9 @@ def test_the_dry_run_names_bad_inputs_and_failing_rules(
 
 
 def test_two_versions_saved_at_once_take_consecutive_numbers(
-    credit_client: TestClient, admin: dict[str, str]
+    credit_client: TestClient, admin: dict[str, str], shipped: list[dict[str, Any]]
 ) -> None:
+    base = shipped_versions(shipped)
     barrier = threading.Barrier(2, timeout=10)
     answers: list[Any] = []
 
@@ -333,7 +384,7 @@ def test_two_versions_saved_at_once_take_consecutive_numbers(
     for thread in threads:
         thread.join()
     assert sorted(a.status_code for a in answers) == [201, 201], [a.text for a in answers]
-    assert sorted(a.json()["version"] for a in answers) == [1, 2]
+    assert sorted(a.json()["version"] for a in answers) == [base + 1, base + 2]
 
 
 def test_a_replacement_racing_a_recorded_use_loses(
