@@ -15,7 +15,8 @@ SCOPES: dict[str, str] = {
     "credit:write": "File credit records (departments; banks their loan records).",
     "credit:reports": "Credit reports, queries and monitoring, with an enterprise's consent (banks).",
     "credit:consent": "Grant and withdraw consents (enterprises, portals on behalf).",
-    "credit:resolve": "Resolve objections (departments).",
+    "credit:resolve": "Resolve objections to one's own records (departments; banks their loan "
+    "records).",
     "credit:admin": "Administer rating criteria and the credit service.",
     "vouchers:read": "Read programmes, providers, applications and vouchers.",
     "vouchers:apply": "Apply for vouchers (enterprises, portals on behalf).",
@@ -77,6 +78,7 @@ DEFAULT_SCOPES: dict[ClientKind, tuple[str, ...]] = {
         "registry:read",
         "credit:read",
         "credit:write",  # loan records about its own loans only (the records service checks)
+        "credit:resolve",  # objections to its own loan records (the objections service checks)
         "credit:reports",
         "funding:read",
         "funding:loans",

@@ -5,16 +5,19 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlmodel import Session
 
 from services.common.app import ConsumerFactory, WorkerFactory, create_service_app
 from services.common.consumer import FeedConsumer, feed_consumer
 from services.common.jobs import PeriodicJob, Worker
 from services.common.rules.router import rule_sets_router
+from services.credit.certification import service as certification
 from services.credit.certification.router import router as certification_router
 from services.credit.consents.router import router as consents_router
 from services.credit.enterprises.service import ChangeListener, registry_handlers
 from services.credit.monitoring import jobs as monitoring_jobs
 from services.credit.monitoring.router import router as monitoring_router
+from services.credit.objections import service as objections
 from services.credit.objections.router import router as objections_router
 from services.credit.queries.router import router as queries_router
 from services.credit.ratings.router import router as ratings_router
@@ -88,9 +91,46 @@ def rating_jobs(settings: CreditSettings) -> WorkerFactory:
     return start
 
 
+def _mark_overdue(session: Session) -> int:
+    return len(objections.mark_overdue(session=session))
+
+
+def _revoke_titles(session: Session) -> int:
+    return certification.catch_up(session=session)
+
+
+def upkeep_jobs(settings: CreditSettings) -> WorkerFactory:
+    """The objection clock and the 诚信企业 revocation consumer of the credit outbox.
+
+    Every replica runs them; each round claims its work (objections `FOR UPDATE SKIP LOCKED`,
+    the consumer's cursor row locked), so one replica does a piece of work at a time.
+    """
+
+    def start(app: FastAPI) -> Sequence[Worker]:
+        if not settings.upkeep_jobs_enabled:
+            return []
+        database = app.state.database
+        jobs = [
+            PeriodicJob(
+                name="credit.objections.overdue", database=database, step=_mark_overdue, interval=60
+            ),
+            PeriodicJob(
+                name="credit.certification.revocations", database=database, step=_revoke_titles
+            ),
+        ]
+        app.state.upkeep_jobs = tuple(jobs)
+        return jobs
+
+    return start
+
+
 def background_work(settings: CreditSettings) -> WorkerFactory:
     """Every periodic job of the credit service, each claimed by one replica at a time."""
-    factories = (rating_jobs(settings), monitoring_jobs.workers(settings))
+    factories = (
+        rating_jobs(settings),
+        monitoring_jobs.workers(settings),
+        upkeep_jobs(settings),
+    )
 
     def start(app: FastAPI) -> Sequence[Worker]:
         return [worker for factory in factories for worker in factory(app)]

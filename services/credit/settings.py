@@ -25,6 +25,11 @@ class CreditSettings(ServiceSettings):
         description="Run the webhook fan-out and delivery jobs in this process; default: yes "
         "except in test (tests drive them).",
     )
+    upkeep_jobs: bool | None = Field(
+        default=None,
+        description="Run the objection clock (`objection.overdue`) and the 诚信企业 revocation "
+        "consumer in this process; default: yes except in test (tests drive them).",
+    )
     webhook_timeout_seconds: float = Field(
         default=5.0, gt=0, le=30, description="Timeout of one webhook request."
     )
@@ -43,6 +48,11 @@ class CreditSettings(ServiceSettings):
     def webhook_jobs_enabled(self) -> bool:
         """Whether the app's lifespan runs the webhook jobs."""
         return self.environment != "test" if self.webhook_jobs is None else self.webhook_jobs
+
+    @property
+    def upkeep_jobs_enabled(self) -> bool:
+        """Whether the app's lifespan runs the objection clock and the revocation consumer."""
+        return self.environment != "test" if self.upkeep_jobs is None else self.upkeep_jobs
 
     @model_validator(mode="after")
     def _refuse_private_webhooks_in_production(self) -> "CreditSettings":

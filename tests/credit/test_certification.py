@@ -11,15 +11,18 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from services.common.consumer import FeedEvent
 from services.common.db import Database
+from services.credit.app import CHANGE_LISTENERS
 from services.credit.certification import service as certification_service
-from services.credit.enterprises.models import IndicatorFiling
+from services.credit.enterprises.service import registry_handlers
+from services.credit.ratings import run as rating_run
+from services.credit.ratings import service as rating_service
 from tests.credit.conftest import CreditHeaders, SeedEnterprise
 
 GOOD = "91140100MA0K000017"
 OBJECTED = "91140105MA0GRX0Y7C"
 YOUNG = "91140105MA0KDE119Q"
-GRADES = {GOOD: "AA", OBJECTED: "A", YOUNG: "AAA"}
 
 
 class Clock:
@@ -32,25 +35,50 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
-    monkeypatch.setattr(certification_service, "utcnow", lambda: clock.now)
-    monkeypatch.setattr(certification_service, "grade_of", lambda _s, uscc, _on: GRADES.get(uscc))
+    for module in (certification_service, rating_service, rating_run):
+        monkeypatch.setattr(module, "utcnow", lambda: clock.now)
     return clock
 
 
 @pytest.fixture
-def enterprises(credit_app: FastAPI, seed_enterprise: SeedEnterprise) -> None:
+def enterprises(
+    credit_app: FastAPI,
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    clock: Clock,
+) -> None:
+    """Three enterprises with their 2025 indicators (through the registry feed's handlers, as
+    the app's consumer applies them), rated by a batch run of the ratings domain."""
     seed_enterprise(GOOD, name="太原晋阳软件有限公司", founded_on=date(2018, 1, 1))
-    seed_enterprise(OBJECTED, name="太原并州测试有限公司", founded_on=date(2019, 1, 1))
+    seed_enterprise(OBJECTED, name="太原并州测试有限公司", founded_on=date(2018, 3, 1))
     seed_enterprise(YOUNG, name="太原新创有限公司", founded_on=date(2026, 6, 1))
     database: Database = credit_app.state.database
+    handlers = registry_handlers(CHANGE_LISTENERS)
     with database.transaction() as session:
-        for uscc in (GOOD, OBJECTED, YOUNG):
-            session.add(
-                IndicatorFiling(
-                    report_id=f"ind_{uscc[-4:]}", uscc=uscc, year=2025,
-                    reported_at=datetime(2026, 2, 1, tzinfo=UTC),
-                )
-            )  # fmt: skip
+        for seq, uscc in enumerate((GOOD, OBJECTED, YOUNG), start=1):
+            payload = {
+                "report_id": f"ind_{uscc[-4:]}", "uscc": uscc, "year": 2025, "quarter": None,
+                "source": "statistics", "figures": {"employees": 20},
+                "effective": {"employees": 20},
+            }  # fmt: skip
+            event = FeedEvent(
+                seq, f"evt_{seq}", "indicators.reported", payload, datetime(2026, 2, 1, tzinfo=UTC)
+            )
+            handlers["indicators.reported"](session, event)
+    run = credit_client.post(
+        "/v1/ratings/runs",
+        json={},
+        headers={**credit_headers(kind="admin", org=None), "Idempotency-Key": "cert-rating"},
+    )
+    assert run.status_code == 202, run.text
+
+
+def _grade(client: TestClient, headers: CreditHeaders, uscc: str) -> str:
+    answer = client.get(f"/v1/enterprises/{uscc}/rating", headers=headers(kind="department"))
+    assert answer.status_code == 200, answer.text
+    grade: str = answer.json()["grade"]
+    return grade
 
 
 def _admin(headers: CreditHeaders) -> dict[str, str]:
@@ -92,9 +120,14 @@ def test_a_round_from_opening_to_the_final_list_and_a_revocation(
     computed = credit_client.post(f"/v1/certification/rounds/{rid}/candidates", headers=admin)
     assert computed.status_code == 200, computed.text
     candidates = computed.json()["candidates"]
-    # YOUNG is under a year in operation: not a candidate.
+    # Their grades are the ratings domain's (rated above by a batch run).
+    grades = {u: _grade(credit_client, credit_headers, u) for u in (GOOD, OBJECTED, YOUNG)}
+    assert grades == {GOOD: "A", OBJECTED: "A", YOUNG: "B"}
+    # YOUNG is under a year in operation and rated B: not a candidate.
     assert [c["uscc"] for c in candidates] == [GOOD, OBJECTED]
     trace = {step["rule"]: step["value"] for step in candidates[0]["reasons"]}
+    inputs = {step["rule"]: step["inputs_used"] for step in candidates[0]["reasons"]}
+    assert inputs["grade_a_or_better"]["grade"] == "A"
     assert trace["grade_a_or_better"] is True and trace["eligible"] is True
     assert trace["operating_long_enough"] is True
 

@@ -375,8 +375,10 @@ def test_who_sees_and_who_answers_objections(
     assert hidden.status_code == 404 and hidden.json()["code"] == "objection_not_found"
     seen = credit_client.get(f"/v1/objections/{mine['id']}", headers=_me(credit_headers))
     assert seen.status_code == 200 and seen.headers["ETag"] == f'"{mine["id"]}.1"'
-    bank = credit_client.get("/v1/objections", headers=credit_headers(kind="bank"))
-    assert bank.status_code == 403 and bank.json()["code"] == "forbidden_client_kind"
+    # A bank is the source of its loan records only: none of these is against one of them.
+    assert ids(credit_headers(kind="bank")) == []
+    provider = credit_client.get("/v1/objections", headers=credit_headers(kind="provider"))
+    assert provider.status_code == 403 and provider.json()["code"] == "forbidden_client_kind"
 
     # Only the record's source answers.
     answer = {"outcome": "upheld", "answer": "No."}
@@ -536,3 +538,53 @@ def test_statements_are_the_enterprises_and_shown_with_the_record(
     assert shown[record_id][0].text.startswith("Caused by")
     events = _events(credit_client, credit_headers, "statement.added")
     assert events[0]["payload"]["record_id"] == record_id
+
+
+def test_the_bank_that_filed_a_loan_record_answers_objections_to_it(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME)
+    jsb = credit_headers(kind="bank", org="JSB", client_id="cli_jsb")
+    filed = credit_client.post(
+        "/v1/records",
+        json={"records": [{
+            "type": "loan", "uscc": ME, "reference": "JSB-L-1", "occurred_on": "2026-01-05",
+            "title": "流动资金贷款", "loan_status": "overdue",
+        }]},
+        headers={**jsb, "Idempotency-Key": "jsb-l-1"},
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    record_id = filed.json()["items"][0]["record"]["id"]
+    opened = _object(credit_client, _me(credit_headers), record_id)
+    assert (opened["source"], opened["status"]) == ("JSB", "open")
+
+    # The bank sees it; another bank and a department of the same name do not, nor answer it.
+    listed = credit_client.get("/v1/objections", headers=jsb).json()["items"]
+    assert [i["id"] for i in listed] == [opened["id"]]
+    answer = {
+        "outcome": "corrected",
+        "answer": "The instalment was paid on time; our system erred.",
+        "corrections": {"loan_status": "on_time"},
+    }
+    other_bank = credit_client.post(
+        f"/v1/objections/{opened['id']}/resolution",
+        json=answer,
+        headers=credit_headers(kind="bank", org="ICBC"),
+    )
+    assert other_bank.status_code == 404 and other_bank.json()["code"] == "objection_not_found"
+    same_name = credit_client.post(
+        f"/v1/objections/{opened['id']}/resolution",
+        json=answer,
+        headers=_dept(credit_headers, "JSB"),
+    )
+    assert same_name.status_code == 403 and same_name.json()["code"] == "not_the_record_source"
+
+    resolved = _resolve(credit_client, jsb, opened["id"], **answer)
+    assert (resolved["status"], resolved["outcome"]) == ("resolved", "corrected")
+    assert resolved["corrections"] == {"loan_status": "on_time"}
+    assert resolved["resolved_by"] == "cli_jsb" and resolved["record_version"] == 2
+    record = _record(credit_client, credit_headers, record_id)
+    assert (record["loan_status"], record["disputed"], record["version"]) == ("on_time", False, 2)

@@ -229,6 +229,20 @@ def test_unknown_enterprise_is_its_own_code(
     ]
 
 
+def test_records_about_a_deregistered_enterprise_are_accepted(
+    credit_client: TestClient, credit_headers: CreditHeaders, seed_enterprise: SeedEnterprise
+) -> None:
+    """征信 keeps a struck-off firm's history: its records are filed as any other's."""
+    seed_enterprise(B, status="deregistered")
+    response = file(credit_client, credit_headers(), item(uscc=B))
+    assert response.status_code == 201, response.text
+    [filed] = response.json()["items"]
+    assert (filed["outcome"], filed["record"]["uscc"]) == ("created", B)
+    assert [r["id"] for r in listed(credit_client, credit_headers(), uscc=B)] == [
+        filed["record"]["id"]
+    ]
+
+
 def test_a_caller_without_an_organisation_files_nothing(
     credit_client: TestClient, credit_headers: CreditHeaders, two: None
 ) -> None:

@@ -159,7 +159,9 @@ def test_with_consent_the_bank_reads_the_report_and_the_read_is_logged(
         },
     ]  # fmt: skip
     assert report["lists"] == {"serious_dishonesty": False, "abnormal_operation": False}
-    assert report["rating"] is None and report["certification"] is None
+    # Not rated, never certified.
+    assert report["rating"] is None
+    assert report["certification"] == {"certified": False, "year": None, "revoked_at": None}
     # the first read: no past query
     assert report["queries"]["total"] == 0
     assert [c["count"] for c in report["queries"]["by_purpose"]] == [0, 0, 0]
@@ -433,22 +435,87 @@ def test_a_too_long_code_is_422_not_a_log_row(
     assert bank_log(credit_client, bank) == []
 
 
-def test_the_public_grade_needs_no_key_and_is_no_rating_until_rated(
+def test_the_public_grade_needs_no_key_and_is_404_until_rated(
     credit_client: TestClient, enterprise: str
 ) -> None:
     response = credit_client.get(f"/v1/public/enterprises/{USCC}/grade")
     assert response.status_code == 404
-    assert response.json()["code"] == "no_rating"
+    assert response.json()["code"] == "rating_not_found"
 
 
-def test_the_public_grade_shows_the_grade_alone_once_rated(
-    credit_client: TestClient, enterprise: str, monkeypatch: pytest.MonkeyPatch
+def test_the_report_shows_the_rating_certification_dispute_and_statement_of_its_domains(
+    credit_client: TestClient, credit_headers: CreditHeaders, seed_enterprise: SeedEnterprise
 ) -> None:
-    rated_at = datetime(2026, 11, 1, tzinfo=UTC)
-    rating = reports_service.CreditReportRatingPublic(
-        grade="A", score=88, reasons=["no negative records"], rated_at=rated_at
+    """Everything through the API: a department files a record, the batch run rates, the
+    enterprise disputes the record and states its case; the bank's report shows all of it."""
+    now = today()
+    seed_enterprise(USCC, founded_on=now.replace(year=now.year - 8, day=1))  # 8 full years
+    filed = credit_client.post(
+        "/v1/records",
+        json={"records": [{
+            "type": "tax_arrears", "uscc": USCC, "reference": "tax-2026-7",
+            "occurred_on": (now - timedelta(days=30)).isoformat(), "title": "增值税欠缴",
+            "evidence_url": "https://tax.example.cn/2026-7",
+        }]},
+        headers={**credit_headers(kind="department", org="tax_bureau"), "Idempotency-Key": "r-1"},
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    [record_id] = [item["record"]["id"] for item in filed.json()["items"]]
+    run = credit_client.post(
+        "/v1/ratings/runs",
+        json={},
+        headers={**credit_headers(kind="admin", org=None), "Idempotency-Key": "rate-1"},
     )
-    monkeypatch.setattr(reports_service, "rating_of", lambda **_: rating)
-    response = credit_client.get(f"/v1/public/enterprises/{USCC}/grade")
-    assert response.status_code == 200, response.text
-    assert response.json() == {"uscc": USCC, "grade": "A", "rated_at": "2026-11-01T00:00:00Z"}
+    assert run.status_code == 202, run.text
+    rating = credit_client.get(
+        f"/v1/enterprises/{USCC}/rating", headers=credit_headers(kind="department")
+    ).json()
+    enterprise = credit_headers(kind="enterprise")
+    objection = credit_client.post(
+        "/v1/objections",
+        json={"record_id": record_id, "reason": "已补缴", "evidence_urls": []},
+        headers=enterprise,
+    )
+    assert objection.status_code == 201, objection.text
+    statement = credit_client.post(
+        f"/v1/records/{record_id}/statements",
+        json={"text": "已于上月补缴，见完税证明。"},
+        headers=enterprise,
+    )
+    assert statement.status_code == 201, statement.text
+    grant(credit_client, enterprise)
+
+    report = read(credit_client, credit_headers(kind="bank")).json()
+
+    [record] = report["records"]
+    assert (record["id"], record["disputed"]) == (record_id, True)
+    assert record["statements"] == [
+        {
+            "id": statement.json()["id"],
+            "text": "已于上月补缴，见完税证明。",
+            "filed_at": statement.json()["filed_at"],
+        }
+    ]
+    # Scorecard v1: 600 base, +50 for years in operation (10 a year, at most 5), -60 for one
+    # negative record, -20 for no indicators filed in the last three years: 570, B.
+    # Reasons: the costliest first, then the largest gains.
+    assert report["rating"] == {
+        "id": rating["id"],
+        "score": 570,
+        "grade": "B",
+        "reasons": [
+            {"code": "R02_NEGATIVE_RECORDS", "factor": "negative_records", "points": -60,
+             "record_ids": [record_id]},
+            {"code": "R06_INDICATOR_FILING", "factor": "regular_filing", "points": -20,
+             "record_ids": []},
+            {"code": "R04_YEARS_IN_OPERATION", "factor": "years_in_operation", "points": 50,
+             "record_ids": []},
+        ],
+        "rule_set_id": rating["rule_set"]["id"],
+        "rule_set_version": 1,
+        "valid_from": rating["valid_from"],
+    }  # fmt: skip
+    assert report["certification"] == {"certified": False, "year": None, "revoked_at": None}
+    grade = credit_client.get(f"/v1/public/enterprises/{USCC}/grade")
+    assert grade.status_code == 200
+    assert grade.json() == {"uscc": USCC, "grade": "B", "valid_from": rating["valid_from"]}

@@ -112,6 +112,25 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("vouchers", "GET", "/v1/redemptions/{redemption_id}"): "read",
     # the provider that made it or an admin: both hold vouchers:read (the service checks more)
     ("vouchers", "POST", "/v1/redemptions/{redemption_id}/reversal"): "read",
+    ("credit", "POST", "/v1/objections"): "consent",
+    ("credit", "GET", "/v1/objections"): "read",
+    ("credit", "GET", "/v1/objections/{objection_id}"): "read",
+    ("credit", "POST", "/v1/objections/{objection_id}/resolution"): "resolve",
+    ("credit", "POST", "/v1/records/{record_id}/statements"): "consent",
+    ("credit", "GET", "/v1/records/{record_id}/statements"): "read",
+    ("credit", "POST", "/v1/certification/rounds"): "admin",
+    ("credit", "GET", "/v1/certification/rounds/{round_id}"): "read",
+    ("credit", "POST", "/v1/certification/rounds/{round_id}/candidates"): "admin",
+    ("credit", "POST", "/v1/certification/rounds/{round_id}/notice"): "admin",
+    ("credit", "POST", "/v1/certification/rounds/{round_id}/objections"): "object",
+    (
+        "credit",
+        "POST",
+        "/v1/certification/rounds/{round_id}/objections/{objection_id}/decision",
+    ): "admin",
+    ("credit", "POST", "/v1/certification/rounds/{round_id}/finalisation"): "admin",
+    ("credit", "GET", "/v1/public/certification/rounds/{round_id}"): "public",
+    ("credit", "GET", "/v1/public/certified-enterprises"): "public",
 }
 
 # The scope each class needs at the edge, per service ("" = public).
@@ -127,7 +146,10 @@ CLASS_SCOPES: dict[str, dict[str, str]] = {
         "admin": "registry:admin",
         "events": "events:read",
     },
-    # A portal grants consents within a live delegation; reports are banks' alone (never admin).
+    # A portal grants consents (and disputes records, states its case) within a live
+    # delegation; reports are banks' alone (never admin); the source of a record answers an
+    # objection to it (departments, banks for their loan records), never a portal on behalf;
+    # anyone with a credit key may object to a 诚信企业 candidate during the notice.
     "credit": {
         "public": "",
         "read": "credit:read",
@@ -135,6 +157,8 @@ CLASS_SCOPES: dict[str, dict[str, str]] = {
         "reports": "credit:reports",
         "write": "credit:write",
         "admin": "credit:admin",
+        "resolve": "credit:resolve",
+        "object": "credit:read",
         "events": "events:read",
     },
     # Providers redeem; enterprises (portals on behalf) apply; admin administers.
@@ -155,7 +179,8 @@ HELD: dict[str, frozenset[str]] = {
                         "vouchers:read", "vouchers:admin", "events:read"}),
     "department": frozenset({"registry:read", "registry:write", "registry:report",
                              "credit:read", "credit:write", "credit:resolve", "vouchers:read"}),
-    "bank": frozenset({"registry:read", "credit:read", "credit:write", "credit:reports"}),
+    "bank": frozenset({"registry:read", "credit:read", "credit:write", "credit:reports",
+                       "credit:resolve"}),
     "provider": frozenset({"registry:read", "vouchers:read", "vouchers:provide"}),
     "enterprise": frozenset({"registry:read", "registry:write", "credit:read", "credit:consent",
                              "vouchers:read", "vouchers:apply"}),
@@ -182,6 +207,8 @@ PATH_VALUES = {
     "subscription_id": "mon_matrix",
     "delivery_id": "msg_matrix",
     "redemption_id": "rdm_matrix",
+    "objection_id": "obj_matrix",
+    "round_id": "crd_matrix",
 }
 
 # Problems only the edge answers: a forwarded call never carries one of these.

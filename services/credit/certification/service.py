@@ -6,7 +6,6 @@ last three years, whether it filed indicators for the year before the round's, w
 on a public list, and its years in operation.
 """
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
@@ -64,23 +63,13 @@ from services.credit.certification.schemas import (
     RoundStage,
 )
 from services.credit.enterprises.models import ACTIVE, EnterpriseReplica, IndicatorFiling
+from services.credit.ratings import service as ratings_service
 from services.credit.records import service as records_service
 from services.credit.rulesets.families import CERTIFICATION, FAMILIES
 
 CONSUMER: Final = "credit.certification"
 # Record types serious enough to revoke a title when filed later.
 SERIOUS_TYPES: Final = frozenset({"serious_dishonesty"})
-
-GradeOf = Callable[[Session, str, date], str | None]
-
-
-def _unrated(session: Session, uscc: str, on: date) -> str | None:
-    return None
-
-
-# The enterprise's grade on a day; the ratings domain's `current_rating` once merged (the lead
-# wires it here). None: not rated, which never meets "grade A or better".
-grade_of: GradeOf = _unrated
 
 
 def today() -> date:
@@ -169,9 +158,15 @@ def _years_between(start: date, end: date) -> int:
 
 
 def inputs_for(
-    session: Session, enterprise: EnterpriseReplica, *, year: int, on: date
+    session: Session, enterprise: EnterpriseReplica, *, year: int, at: datetime
 ) -> dict[str, Any]:
-    """The `credit.certification` inputs of one enterprise on a day."""
+    """The `credit.certification` inputs of one enterprise at a moment.
+
+    Its grade and score are its rating as it stood then (the ratings domain's history);
+    an enterprise not rated yet is `unrated`, which never meets "grade A or better".
+    """
+    on = shanghai_date(at)
+    rating = ratings_service.current_rating(session=session, uscc=enterprise.uscc, at=at)
     counting = records_service.records_of(session=session, uscc=enterprise.uscc, on=on)
     since = (
         on.replace(year=on.year - 3)
@@ -187,8 +182,8 @@ def inputs_for(
     ).scalar_one()
     lists = records_service.list_status(session=session, uscc=enterprise.uscc, on=on)
     return {
-        "grade": grade_of(session, enterprise.uscc, on) or "unrated",
-        "score": 0,
+        "grade": rating.grade if rating is not None else "unrated",
+        "score": rating.score if rating is not None else 0,
         "years_operating": _years_between(enterprise.founded_on, on),
         "negative_records": len(negative),
         "negative_records_3y": sum(1 for r in negative if r.occurred_on >= since),
@@ -208,7 +203,8 @@ def compute_candidates(*, session: Session, round_id: str) -> CertificationRound
     if row.stage not in (OPENED, CANDIDATES):
         raise RoundStageConflict(f"Round '{row.id}' is at '{row.stage}': candidates are fixed.")
     rule_set = get_rule_set(session=session, families=FAMILIES, rule_set_id=row.rule_set_id)
-    on = today()
+    now = utcnow()
+    on = shanghai_date(now)
     session.execute(
         delete(CertificationCandidate).where(col(CertificationCandidate.round_id) == row.id)
     )
@@ -218,7 +214,7 @@ def compute_candidates(*, session: Session, round_id: str) -> CertificationRound
         .order_by(col(EnterpriseReplica.uscc))
     ).scalars()
     for enterprise in enterprises:
-        evaluation = evaluate(rule_set, inputs_for(session, enterprise, year=row.year, on=on))
+        evaluation = evaluate(rule_set, inputs_for(session, enterprise, year=row.year, at=now))
         if evaluation.results.get("eligible") is not True:
             continue
         reasons = [

@@ -8,10 +8,10 @@ from services.common.identity import ClientKind, Principal, authorize
 from services.credit import scopes
 
 _PARTIES = (ClientKind.ENTERPRISE, ClientKind.PORTAL)
-_SEERS = (*_PARTIES, ClientKind.DEPARTMENT, ClientKind.ADMIN)
+# The sources of records: departments, and banks for their loan records.
+_SOURCES = (ClientKind.DEPARTMENT, ClientKind.BANK)
+_SEERS = (*_PARTIES, *_SOURCES, ClientKind.ADMIN)
 
 Reader = Annotated[Principal, Depends(authorize(scopes=[scopes.READ], kinds=_SEERS))]
 Objector = Annotated[Principal, Depends(authorize(scopes=[scopes.CONSENT], kinds=_PARTIES))]
-Resolver = Annotated[
-    Principal, Depends(authorize(scopes=[scopes.RESOLVE], kinds=[ClientKind.DEPARTMENT]))
-]
+Resolver = Annotated[Principal, Depends(authorize(scopes=[scopes.RESOLVE], kinds=_SOURCES))]

@@ -34,7 +34,7 @@ class ObjectionAlreadyResolved(Conflict):
 
 
 class NotTheRecordSource(Forbidden):
-    """Only the department that filed the record answers an objection to it."""
+    """Only the department or bank that filed the record answers an objection to it."""
 
     code = "not_the_record_source"
 

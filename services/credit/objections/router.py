@@ -104,7 +104,7 @@ def get_credit_objection(
     "/v1/objections/{objection_id}/resolution",
     name="resolve_credit_objection",
     summary="Answer an objection in writing",
-    description="The record's source department answers: `corrected` (with the corrected "
+    description="The record's source (the department, or the bank for its loan records) answers: `corrected` (with the corrected "
     "fields: a new record version, `record.corrected`), `upheld`, or `withdrawn` (the record is "
     "withdrawn, `record.withdrawn`). The record is no longer disputed (`record.undisputed`, "
     "`objection.resolved`). `If-Match` is optional (412 when stale).",

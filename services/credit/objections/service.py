@@ -58,6 +58,9 @@ from services.credit.records.schemas import CreditRecordUpdate, CreditRecordWith
 
 DEADLINE_DAYS: Final = 20
 PARTIES: Final = frozenset({ClientKind.ENTERPRISE, ClientKind.PORTAL})
+# The kinds of a record's source: a department, or a bank for its loan records. The source
+# answers objections to its records and sees them.
+SOURCES: Final = frozenset({ClientKind.DEPARTMENT, ClientKind.BANK})
 _OBJECTIONS: Final = CreditObjection.__table__  # type: ignore[attr-defined]
 _RECORDS: Final = CreditRecord.__table__  # type: ignore[attr-defined]
 
@@ -111,7 +114,7 @@ def to_public(objection: CreditObjection, *, on: date | None = None) -> Objectio
 def _may_see(client: Principal, objection: CreditObjection) -> bool:
     if client.kind == ClientKind.ADMIN:
         return True
-    if client.kind == ClientKind.DEPARTMENT:
+    if client.kind in SOURCES:
         return client.org == objection.source
     if client.kind in PARTIES:
         return client.org == objection.uscc
@@ -215,7 +218,7 @@ def list_objections(
 ) -> tuple[list[ObjectionPublic], str | None]:
     """The objections the caller may see, oldest first: its own, against its records, or all."""
     statement = select(CreditObjection)
-    if client.kind == ClientKind.DEPARTMENT:
+    if client.kind in SOURCES:
         statement = statement.where(col(CreditObjection.source) == client.org)
     elif client.kind in PARTIES:
         statement = statement.where(col(CreditObjection.uscc) == client.org)
@@ -468,7 +471,7 @@ def list_statements(
     record = session.get(CreditRecord, record_id)
     visible = record is not None and (
         client.kind == ClientKind.ADMIN
-        or (client.kind == ClientKind.DEPARTMENT and client.org == record.source)
+        or (client.kind in SOURCES and client.org == record.source)
         or (client.kind in PARTIES and client.org == record.uscc)
     )
     if not visible:

@@ -63,7 +63,9 @@ def list_credit_record_types(_client: TypeReader) -> list[CreditRecordTypePublic
     "checked first: one 422 names each bad record and field (`body.records.<i>.<field>`) and "
     "nothing is stored. A reference the source filed before with the same content is answered "
     "`unchanged`; with other content the batch is refused with 409 `record_reference_taken` "
-    "(correct that record instead). 201 when something was created, 200 when all were "
+    "(correct that record instead). The enterprise must be in the register (422 "
+    "`unknown_enterprise` otherwise); records about a deregistered enterprise are accepted "
+    "(its credit history outlives it). 201 when something was created, 200 when all were "
     "unchanged. Requires `Idempotency-Key`.",
     status_code=201,
     response_model=CreditRecordBatchPublic,

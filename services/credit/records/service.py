@@ -307,9 +307,11 @@ def _check_kinds(client: Principal, records: Sequence[CreditRecordCreate]) -> No
 
 
 def _known_usccs(session: Session, usccs: Iterable[str]) -> set[str]:
-    """Which of these codes the replica of the register holds.
+    """Which of these codes the replica of the register holds, in one query per 500 (a batch).
 
-    A private lookup until `services.credit.enterprises.service` offers one.
+    Active or deregistered alike: records about a deregistered enterprise are accepted, as
+    征信 keeps an enterprise's credit history after it is struck off (a penalty or an unpaid
+    loan does not end with the firm).
     """
     wanted = sorted(set(usccs))
     found: set[str] = set()

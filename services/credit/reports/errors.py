@@ -9,12 +9,6 @@ class ConsentRequired(Forbidden):
     code = "consent_required"
 
 
-class NoRating(NotFound):
-    """The enterprise has no published credit rating (yet)."""
-
-    code = "no_rating"
-
-
 class ReportEnterpriseNotFound(NotFound):
     """The enterprise of a consent is no longer in the register replica."""
 

@@ -1,4 +1,5 @@
-"""What a credit report holds; `rating` and `certification` are null until their domains land."""
+"""What a credit report holds: master data, records with statements, lists, rating, 诚信企业
+status, past queries."""
 
 from datetime import date, datetime
 
@@ -27,8 +28,9 @@ class CreditReportEnterprisePublic(BaseModel):
 class CreditReportStatementPublic(BaseModel):
     """The enterprise's statement (异议/说明) attached to a record."""
 
+    id: str
     text: str
-    made_at: datetime
+    filed_at: datetime
 
 
 class CreditReportRecordPublic(BaseModel):
@@ -55,22 +57,33 @@ class CreditListStatusPublic(BaseModel):
     abnormal_operation: bool
 
 
-class CreditReportRatingPublic(BaseModel):
-    """The enterprise's current rating with the reasons that decided it."""
+class CreditReportRatingReasonPublic(BaseModel):
+    """A reason code of the rating, with the records behind it."""
 
+    code: str
+    factor: str
+    points: int
+    record_ids: list[str]
+
+
+class CreditReportRatingPublic(BaseModel):
+    """The rating that stood when the report was generated, with the reasons that decided it."""
+
+    id: str
+    score: int
     grade: str
-    score: int | None = None
-    reasons: list[str] = Field(default_factory=list)
-    rated_at: datetime
-    rule_set_version: str | None = None
+    reasons: list[CreditReportRatingReasonPublic]
+    rule_set_id: str
+    rule_set_version: int
+    valid_from: datetime
 
 
 class CreditReportCertificationPublic(BaseModel):
-    """The 诚信企业 status."""
+    """The 诚信企业 status when the report was generated."""
 
-    certified: bool
-    since: date | None = None
-    until: date | None = None
+    certified: bool = Field(description="Holds a title in force.")
+    year: int | None = Field(description="The year of the title in force, else the latest one.")
+    revoked_at: datetime | None = Field(description="When the latest title was revoked, if it was.")
 
 
 class CreditReportPublic(BaseModel):
@@ -108,12 +121,33 @@ class CreditReportPublic(BaseModel):
                             "title": "增值税欠缴",
                             "loan_status": None,
                             "disputed": True,
-                            "statements": [],
+                            "statements": [
+                                {
+                                    "id": "stm_01JD3Z8Q6T8V4N2M5K1H0G9F8K",
+                                    "text": "已于2026年4月补缴，见完税证明。",
+                                    "filed_at": "2026-04-20T03:00:00Z",
+                                }
+                            ],
                         }
                     ],
                     "lists": {"serious_dishonesty": False, "abnormal_operation": False},
-                    "rating": None,
-                    "certification": None,
+                    "rating": {
+                        "id": "rtg_01JD3Z8Q6T8V4N2M5K1H0G9F8M",
+                        "score": 620,
+                        "grade": "B",
+                        "reasons": [
+                            {
+                                "code": "R02_NEGATIVE_RECORDS",
+                                "factor": "negative_records",
+                                "points": -60,
+                                "record_ids": ["rec_01JD3Z8Q6T8V4N2M5K1H0G9F8J"],
+                            }
+                        ],
+                        "rule_set_id": "rls_credit_scorecard_v1",
+                        "rule_set_version": 1,
+                        "valid_from": "2026-11-30T02:00:00Z",
+                    },
+                    "certification": {"certified": False, "year": None, "revoked_at": None},
                     "queries": {
                         "since": "2025-11-30",
                         "total": 1,
@@ -140,25 +174,9 @@ class CreditReportPublic(BaseModel):
     )
     lists: CreditListStatusPublic
     rating: CreditReportRatingPublic | None = Field(
-        default=None, description="Null until the enterprise is rated."
+        default=None, description="Null while the enterprise has no rating."
     )
-    certification: CreditReportCertificationPublic | None = Field(
-        default=None, description="Null until the 诚信企业 status is known."
-    )
+    certification: CreditReportCertificationPublic
     queries: CreditQuerySummaryPublic = Field(
         description="Past reads of this report over twelve months, by purpose (no bank named)."
     )
-
-
-class CreditGradePublic(BaseModel):
-    """The public summary of an enterprise's rating: the grade only."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"uscc": EXAMPLE_USCC, "grade": "A", "rated_at": "2026-11-30T02:00:00Z"}]
-        }
-    )
-
-    uscc: str
-    grade: str
-    rated_at: datetime

@@ -14,33 +14,62 @@ from services.common.clock import as_utc, utcnow
 from services.common.dates import shanghai_date
 from services.common.db import Database
 from services.common.identity import Principal
+from services.credit.certification import service as certification
 from services.credit.consents.models import Consent
 from services.credit.consents.schemas import ConsentPurpose
 from services.credit.consents.service import active_consent, state_of
 from services.credit.enterprises.models import EnterpriseReplica
+from services.credit.objections import service as objections
 from services.credit.queries import service as queries
 from services.credit.queries.models import GRANTED, REFUSED
+from services.credit.ratings import service as ratings
+from services.credit.ratings.schemas import PublicGradePublic
 from services.credit.records import service as records
-from services.credit.reports.errors import ConsentRequired, NoRating, ReportEnterpriseNotFound
+from services.credit.reports.errors import ConsentRequired, ReportEnterpriseNotFound
 from services.credit.reports.schemas import (
-    CreditGradePublic,
     CreditListStatusPublic,
     CreditReportCertificationPublic,
     CreditReportEnterprisePublic,
     CreditReportPublic,
     CreditReportRatingPublic,
+    CreditReportRatingReasonPublic,
     CreditReportRecordPublic,
+    CreditReportStatementPublic,
 )
 
 
-def rating_of(*, session: Session, uscc: str) -> CreditReportRatingPublic | None:
-    """The enterprise's current rating: None until the ratings domain fills this in."""
-    return None
+def rating_of(*, session: Session, uscc: str, at: datetime) -> CreditReportRatingPublic | None:
+    """The rating that stood at `at` (the ratings domain's history); None if it had none."""
+    rating = ratings.current_rating(session=session, uscc=uscc, at=at)
+    if rating is None:
+        return None
+    return CreditReportRatingPublic(
+        id=rating.id,
+        score=rating.score,
+        grade=rating.grade,
+        reasons=[
+            CreditReportRatingReasonPublic(
+                code=reason.code,
+                factor=reason.factor,
+                points=reason.points,
+                record_ids=list(reason.record_ids),
+            )
+            for reason in rating.reasons
+        ],
+        rule_set_id=rating.rule_set.id,
+        rule_set_version=rating.rule_set.version,
+        valid_from=as_utc(rating.valid_from),
+    )
 
 
-def certification_of(*, session: Session, uscc: str) -> CreditReportCertificationPublic | None:
-    """The 诚信企业 status: None until the certification domain fills this in."""
-    return None
+def certification_of(
+    *, session: Session, uscc: str, at: datetime
+) -> CreditReportCertificationPublic:
+    """The 诚信企业 status at `at`, as the certification domain keeps it."""
+    status = certification.certification_status(session=session, uscc=uscc, at=at)
+    return CreditReportCertificationPublic(
+        certified=status.certified, year=status.year, revoked_at=as_utc(status.revoked_at)
+    )
 
 
 def list_status(*, session: Session, uscc: str, on: date) -> CreditListStatusPublic:
@@ -55,6 +84,7 @@ def _records(session: Session, uscc: str, on: date) -> list[CreditReportRecordPu
         key=lambda row: (row.occurred_on, row.id),
         reverse=True,
     )
+    statements = objections.statements_of(session=session, record_ids=[row.id for row in rows])
     return [
         CreditReportRecordPublic(
             id=row.id,
@@ -66,7 +96,10 @@ def _records(session: Session, uscc: str, on: date) -> list[CreditReportRecordPu
             title=row.title,
             loan_status=row.loan_status,
             disputed=row.disputed,
-            statements=[],  # objections attach the enterprise's statements
+            statements=[
+                CreditReportStatementPublic(id=s.id, text=s.text, filed_at=as_utc(s.filed_at))
+                for s in statements.get(row.id, [])
+            ],
         )
         for row in rows
     ]
@@ -154,15 +187,13 @@ def read_report(
         ),
         records=_records(session, uscc, shanghai_date(now)),
         lists=list_status(session=session, uscc=uscc, on=shanghai_date(now)),
-        rating=rating_of(session=session, uscc=uscc),
-        certification=certification_of(session=session, uscc=uscc),
+        rating=rating_of(session=session, uscc=uscc, at=now),
+        certification=certification_of(session=session, uscc=uscc, at=now),
         queries=queries.summary(session=session, uscc=uscc, at=now, excluding=entry.id),
     )
 
 
-def public_grade(*, session: Session, uscc: str) -> CreditGradePublic:
-    """The grade alone, for anyone: 404 `no_rating` while the enterprise has none."""
-    rating = rating_of(session=session, uscc=uscc)
-    if rating is None:
-        raise NoRating(f"Enterprise {uscc} has no published credit rating.")
-    return CreditGradePublic(uscc=uscc, grade=rating.grade, rated_at=rating.rated_at)
+def public_grade(*, session: Session, uscc: str) -> PublicGradePublic:
+    """The grade alone, for anyone, as the ratings domain publishes it (404 `rating_not_found`
+    while the enterprise has none)."""
+    return ratings.public_grade(session=session, uscc=uscc)

@@ -54,7 +54,7 @@ def expire_due(session: Session, *, now: datetime | None = None, limit: int = 20
                 updated_at=now,
                 version=Voucher.version + 1,
             )
-            .returning(Voucher.released_fen)
+            .returning(col(Voucher.released_fen))
             .execution_options(synchronize_session=False)
         ).scalar_one_or_none()
         if released is None:

@@ -144,7 +144,7 @@ def _settle_provider(
         .where(col(Redemption.settlement_id).is_(None), col(Redemption.status) == REDEEMED)
         .where(col(Redemption.created_at) < end)
         .values(settlement_id=settlement_id)
-        .returning(Redemption.id, Redemption.amount_fen)
+        .returning(col(Redemption.id), col(Redemption.amount_fen))
         .execution_options(synchronize_session=False)
     ).all()
     clawed = session.execute(
@@ -155,7 +155,7 @@ def _settle_provider(
         .where(col(Redemption.clawback_settlement_id).is_(None))
         .where(col(Redemption.reversed_at) < end)
         .values(clawback_settlement_id=settlement_id)
-        .returning(Redemption.id, Redemption.amount_fen)
+        .returning(col(Redemption.id), col(Redemption.amount_fen))
         .execution_options(synchronize_session=False)
     ).all()
     if not paid and not clawed:
