@@ -5,7 +5,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.vouchers.applications.router import router as applications_router
 from services.vouchers.settings import VouchersSettings
+from services.vouchers.vouchers.router import router as vouchers_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -16,6 +18,6 @@ def create_app(settings: VouchersSettings | None = None) -> FastAPI:
         settings=settings or VouchersSettings(),
         title="Taiyuan SME vouchers",
         description="创业券/创新券 programmes, providers, issuance, redemption, settlement.",
-        routers=[],
+        routers=[applications_router, vouchers_router],
         migrations=MIGRATIONS,
     )
