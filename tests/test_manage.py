@@ -76,3 +76,26 @@ def test_a_component_whose_package_is_absent_is_skipped_not_an_error() -> None:
     assert manage._callable("services.registry.not_yet_built:seed") is None
     with pytest.raises(ModuleNotFoundError, match="no_such_dependency"):
         manage._callable("tests.manage_broken_module:seed")
+
+
+def test_prepare_provisions_clients_and_seeds_the_demo_once(
+    environment: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert manage.main(["prepare"]) == 0
+    first = capsys.readouterr().out
+    assert "gateway   http://127.0.0.1:8000" in first  # the banner ends a prepare
+    with sqlite3.connect(environment["registry"]) as connection:
+        [(enterprises,)] = connection.execute("SELECT COUNT(*) FROM enterprises").fetchall()
+    with sqlite3.connect(environment["gateway"]) as connection:
+        [(clients,)] = connection.execute("SELECT COUNT(*) FROM gateway_clients").fetchall()
+    assert enterprises > 0 and clients > 0
+    # Seeding and provisioning again add nothing; without the banner, their lines are printed.
+    assert manage.main(["clients"]) == 0
+    assert manage.main(["seed"]) == 0
+    again = capsys.readouterr().out
+    assert "gateway   http://127.0.0.1:8000" not in again  # no banner
+    assert "registry demo data: 0 enterprises filed now" in again
+    with sqlite3.connect(environment["registry"]) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM enterprises").fetchall() == [(enterprises,)]
+    with sqlite3.connect(environment["gateway"]) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM gateway_clients").fetchall() == [(clients,)]

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 # (path prefix, least branch coverage in percent); "" is the whole measured tree.
+# The whole-tree row measures every package, a new service's included, from its first commit;
+# a module that moves money or grants consent adds its own 95% row once it has branches.
 FLOORS: list[tuple[str, float]] = [
-    ("", 87.0),  # measured 87.16% (SQLite, issue 14); the target is 90
-    ("services/common/", 85.0),  # measured 85.63%; the target is 95
+    ("", 90.0),  # measured 91.23% (SQLite, issue 14)
+    ("services/common/", 95.0),  # the kernel; measured 95.40% (332/348)
 ]
 
 

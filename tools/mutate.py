@@ -4,6 +4,7 @@ against only the tests that exercise it, in a copy of the tree; prints the survi
     python tools/mutate.py                 # every target
     python tools/mutate.py etag uscc       # some targets
     python tools/mutate.py --list          # the targets and their tests
+    MUTATE_WORK=var/mutate-2 python tools/mutate.py uscc   # beside another run
 
 A target is files (optionally only some of their functions) and the test files that should kill
 every mutant in them. A survivor that cannot be killed (an equivalent mutant) goes in
@@ -21,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "var" / "mutate"
+# MUTATE_WORK=var/mutate-2 lets a second run (other targets) work beside the first.
+WORK = ROOT / os.environ.get("MUTATE_WORK", "var/mutate")
 TREE = WORK / "tree"
 
 
@@ -38,7 +40,7 @@ class Target:
 TARGETS: dict[str, Target] = {
     "idempotency": Target(
         ("services/common/idempotency.py",),
-        ("tests/common/test_idempotency.py",),
+        ("tests/common/test_idempotency.py", "tests/common/test_idempotency_stale.py"),
     ),
     "etag": Target(
         ("services/common/etag.py",),
@@ -70,11 +72,12 @@ TARGETS: dict[str, Target] = {
     ),
     "limiter": Target(
         ("gateway/ratelimit/limiter.py",),
-        ("tests/gateway/test_ratelimit.py",),
+        ("tests/gateway/test_ratelimit.py", "tests/gateway/test_edge_limits.py"),
     ),
     "proxy": Target(
         ("gateway/proxy/handler.py", "gateway/proxy/pool.py", "gateway/proxy/transport.py"),
         (
+            "tests/gateway/test_proxy_pool.py",
             "tests/gateway/test_proxy.py",
             "tests/gateway/test_proxy_bounds.py",
             "tests/gateway/test_proxy_robustness.py",
@@ -86,7 +89,7 @@ TARGETS: dict[str, Target] = {
     ),
     "id-number": Target(
         ("services/registry/enterprises/rules.py",),
-        ("tests/registry/test_enterprises.py",),
+        ("tests/registry/test_id_number.py", "tests/registry/test_enterprises.py"),
         only=("normalise_id_number", "id_number_issue", "hash_id_number", "id_check_character"),
     ),
     "size-class": Target(
@@ -101,7 +104,49 @@ TARGETS: dict[str, Target] = {
 }
 
 # (file, line, operator) -> why no test can tell the mutant from the original.
-EQUIVALENT: dict[tuple[str, int, str], str] = {}
+EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("services/common/etag.py", 19, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in check_etag's signature makes if_match and current positional-only; every "
+        "caller passes them by position and `required` by keyword, so no call changes"
+    ),
+    ("services/common/etag.py", 31, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in check_if_match's signature: request and current become positional-only, "
+        "as every caller passes them; `required` stays a keyword"
+    ),
+    ("services/common/etag.py", 42, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in Precondition.__init__: if_match becomes positional-only, which is how its "
+        "one caller (the if_match dependency) passes it"
+    ),
+    ("services/common/identity.py", 67, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`kind == 'admin'` -> `kind <= 'admin'` (a StrEnum compares as text): no ClientKind "
+        "sorts before 'admin', so only ADMIN satisfies either"
+    ),
+    ("services/registry/enterprises/rules.py", 169, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "`value[17] != expected` -> `is not`: both are one-character ASCII strings, which "
+        "CPython keeps as shared singletons, so identity and equality agree"
+    ),
+    ("services/registry/uscc/charset.py", 21, "NumberReplacer"): (
+        "`exc.args[0]` -> `exc.args[-1]`: a KeyError from a dict look-up has exactly one arg, "
+        "so both name the same character"
+    ),
+    ("services/registry/uscc/charset.py", 22, "ReplaceBinaryOperator_Sub_BitXor"): (
+        "`31 - r` -> `31 ^ r` for r = total % 31 in 0..30: 31 is 0b11111, so XOR with it "
+        "flips r's five bits, which is 31 - r"
+    ),
+    ("services/registry/uscc/charset.py", 22, "ReplaceBinaryOperator_Mod_Add"): (
+        "inner `total % 31` -> `total + 31`: (31 - (total + 31)) % 31 == (31 - total % 31) % 31, "
+        "the outer modulo absorbs it"
+    ),
+    ("services/registry/uscc/charset.py", 22, "ReplaceBinaryOperator_Mod_Sub"): (
+        "inner `total % 31` -> `total - 31`: the outer modulo absorbs it; outer `(31 - r) % 31` "
+        "-> `(31 - r) - 31` == -r, and CHARSET[-r] is CHARSET[31 - r] (CHARSET[0] for r == 0): "
+        "Python's negative indexing is the same modulo"
+    ),
+    ("services/registry/uscc/charset.py", 22, "ReplaceBinaryOperator_Mod_Pow"): (
+        "inner `total % 31` -> `total ** 31`: 31 is prime, so total**31 == total (mod 31) "
+        "(Fermat) and the outer modulo gives the same check character"
+    ),
+}
 
 
 @dataclass(frozen=True)

@@ -91,15 +91,6 @@ class Authenticator:
             return self.bootstrap_caller
         raise AuthError("invalid_credentials", "The API key or token is not valid.")
 
-    def cached(self, credential: str) -> Caller | None:
-        """A still-fresh cached answer for a valid API key, without touching the database."""
-        if not credential.startswith(self.key_prefix):
-            return None
-        entry = self._keys.get(hash_api_key(credential))
-        if entry is None or entry[0] <= time.monotonic() or _lapsed(entry[1]):
-            return None
-        return entry[1]
-
     async def _by_key(self, key: str) -> Caller:
         key_hash = hash_api_key(key)
         now = time.monotonic()

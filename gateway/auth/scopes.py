@@ -177,6 +177,8 @@ ROUTES: dict[str, list[Rule]] = {
             ("events", "/v1/events/**", "events:read", "admin"),
             ("applications", "/v1/applications", "vouchers:read", "vouchers:apply"),
             ("application", "/v1/applications/*/**", "vouchers:read", "vouchers:admin"),
+            # Admin decisions on a provider; the rest of /v1/providers is the provider's own.
+            ("provider_decision", "/v1/providers/*/decision", "vouchers:read", "vouchers:admin"),
             ("providers", "/v1/providers/**", "vouchers:read", "vouchers:provide"),
             ("redemptions", "/v1/redemptions/**", "vouchers:read", "vouchers:provide"),
             ("vouchers", "/v1/vouchers/**", "vouchers:read", "vouchers:admin"),

@@ -1,23 +1,66 @@
 """The vouchers service: 创业券/创新券 programmes, providers, issuance, redemption, settlement."""
 
+import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.common.app import create_service_app
+from services.common.app import ConsumerFactory, create_service_app
+from services.common.consumer import FeedConsumer, feed_consumer
+from services.common.rules.router import rule_sets_router
 from services.vouchers.applications.router import router as applications_router
+from services.vouchers.enterprises.service import credit_handlers, registry_handlers
+from services.vouchers.programmes.dependencies import RuleAdmin, RuleReader
+from services.vouchers.programmes.router import router as programmes_router
+from services.vouchers.programmes.rules import FAMILIES
+from services.vouchers.providers.router import router as providers_router
 from services.vouchers.settings import VouchersSettings
 from services.vouchers.vouchers.router import router as vouchers_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("services.vouchers")
+
+
+def feed_consumers(settings: VouchersSettings) -> ConsumerFactory:
+    """The registry and credit feeds' consumers, started with the app when vouchers has its
+    service client (`VOUCHERS_SERVICE_CLIENT_ID`/`_SECRET`, or the file `make run` writes)."""
+
+    def start(app: FastAPI) -> Sequence[FeedConsumer]:
+        if settings.service_client() is None:
+            log.warning(
+                "vouchers: no service client configured; not reading the registry and credit "
+                "feeds (set VOUCHERS_SERVICE_CLIENT_ID and VOUCHERS_SERVICE_CLIENT_SECRET, or "
+                "`make run`)"
+            )
+            return []
+        database = app.state.database
+        return [
+            feed_consumer(
+                settings, producer="registry", database=database, handlers=registry_handlers()
+            ),
+            feed_consumer(
+                settings, producer="credit", database=database, handlers=credit_handlers()
+            ),
+        ]
+
+    return start
 
 
 def create_app(settings: VouchersSettings | None = None) -> FastAPI:
-    """Build the vouchers app; its domain routes arrive with their issues."""
+    """Build the vouchers app; it reads the registry's and credit's feeds into its replica."""
+    settings = settings or VouchersSettings()
     return create_service_app(
-        settings=settings or VouchersSettings(),
+        settings=settings,
         title="Taiyuan SME vouchers",
         description="创业券/创新券 programmes, providers, issuance, redemption, settlement.",
-        routers=[applications_router, vouchers_router],
+        routers=[
+            programmes_router,
+            providers_router,
+            applications_router,
+            vouchers_router,
+            rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
+        ],
         migrations=MIGRATIONS,
+        consumers=feed_consumers(settings),
     )

@@ -130,3 +130,10 @@ def test_stacked_kind_requirements_document_their_intersection(
     for kind in ("admin", "portal"):
         refused = things.get("/v1/things/shared", headers=auth_headers("kernel", kind=kind))
         assert refused.status_code == 403 and refused.json()["code"] == "forbidden_client_kind"
+
+
+def test_an_authorization_names_its_scopes_and_kinds_when_shown() -> None:
+    both = authorize(scopes=["a:read", "a:read", "b:write"], kinds=["bank", "admin"])
+    kinds = [ClientKind.ADMIN, ClientKind.BANK]
+    assert repr(both) == f"authorize(scopes=['a:read', 'b:write'], kinds={kinds})"
+    assert repr(authorize(scopes=["a:read"])) == "authorize(scopes=['a:read'], kinds=None)"

@@ -1,7 +1,9 @@
 """ETag / If-Match, and cursor pagination."""
 
+import pytest
 from fastapi.testclient import TestClient
 
+from services.common.etag import etag_of
 from tests.common.test_errors import assert_problem
 
 
@@ -50,7 +52,7 @@ def test_if_match_star_or_a_listed_current_tag_updates_an_existing_resource(
     missing = client.patch(
         "/v1/widgets/wid_missing", json={"name": "d"}, headers={**writer, "If-Match": "*"}
     )
-    assert missing.status_code == 404
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 
 
 def test_pages_cover_every_item_once(client: TestClient, writer: dict) -> None:
@@ -90,3 +92,66 @@ def test_forged_cursor_values_are_422_not_500(client: TestClient, writer: dict) 
         )
         body = assert_problem(response, 422, "invalid_cursor")
         assert body["errors"][0]["field"] == "query.cursor"
+
+
+def test_if_match_is_required_unless_a_route_says_otherwise() -> None:
+    from services.common.errors import IfMatchRequired, StaleEtag
+    from services.common.etag import check_etag, if_match
+
+    current = etag_of("wid_1", 3)
+    with pytest.raises(IfMatchRequired, match="current ETag in If-Match"):
+        check_etag(None, current)
+    check_etag(None, current, required=False)  # an optional If-Match may be left out
+    with pytest.raises(StaleEtag, match="has changed since you read it"):
+        check_etag('"wid_1.2"', current, required=False)  # but is checked when sent
+    # The route dependency: required by default, optional when declared so.
+    with pytest.raises(IfMatchRequired):
+        if_match()(None)(current)
+    if_match(required=False)(None)(current)
+    if_match()('"wid_1.3"')(current)
+
+
+def test_the_if_match_aliases_require_or_only_check_the_header() -> None:
+    from fastapi import APIRouter, FastAPI
+
+    from services.common.errors import install_problem_handlers
+    from services.common.etag import IfMatch, OptionalIfMatch
+    from services.common.openapi import problem_openapi
+
+    app = FastAPI()
+    install_problem_handlers(app)
+    router = APIRouter()
+
+    @router.put("/required")
+    def required(precondition: IfMatch) -> dict[str, bool]:
+        precondition(etag_of("r", 1))
+        return {"updated": True}
+
+    @router.put("/optional")
+    def optional(precondition: OptionalIfMatch) -> dict[str, bool]:
+        precondition(etag_of("r", 1))
+        return {"updated": True}
+
+    app.include_router(router)
+    app.openapi = problem_openapi(app)  # type: ignore[method-assign]
+    with TestClient(app) as client:
+        document = client.get("/openapi.json").json()
+        declared = {
+            path: next(
+                p for p in document["paths"][path]["put"]["parameters"] if p["in"] == "header"
+            )
+            for path in ("/required", "/optional")
+        }
+        assert declared["/required"]["name"] == declared["/optional"]["name"] == "If-Match"
+        assert declared["/required"]["required"] is True
+        assert declared["/required"]["schema"]["type"] == "string"
+        assert "x-required-header" not in declared["/required"]["schema"]
+        assert "428 without it" in declared["/required"]["description"]
+        assert declared["/optional"].get("required", False) is False
+        assert "checked when sent" in declared["/optional"]["description"]
+        missing = client.put("/required")
+        assert (missing.status_code, missing.json()["code"]) == (428, "if_match_required")
+        assert client.put("/required", headers={"If-Match": '"r.1"'}).json() == {"updated": True}
+        assert client.put("/optional").json() == {"updated": True}
+        stale = client.put("/optional", headers={"If-Match": '"r.0"'})
+        assert (stale.status_code, stale.json()["code"]) == (412, "stale_etag")

@@ -6,6 +6,7 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
+from services.common.identity import ClientKind, Principal
 from services.common.tokens import (
     InternalTokenSigner,
     InvalidToken,
@@ -118,3 +119,16 @@ def test_a_remembered_token_still_expires(signing_key: bytes, signer: InternalTo
     time.sleep(1.2)
     with pytest.raises(InvalidToken, match="expired"):
         verifier.verify(token)
+
+
+@pytest.mark.parametrize("kind", list(ClientKind))
+def test_a_principal_says_whether_it_is_the_admin_and_whether_it_acts_for_another(
+    kind: ClientKind,
+) -> None:
+    own = Principal(client_id="cli_a", kind=kind, org="X", scopes=frozenset())
+    acting = Principal(
+        client_id="cli_a", kind=kind, org="X", scopes=frozenset(), actor="cli_portal"
+    )
+    assert own.is_admin is acting.is_admin is (kind == "admin")
+    assert own.on_behalf is False
+    assert acting.on_behalf is True

@@ -65,6 +65,7 @@ def test_admin_api_validation(gw: RunningGateway) -> None:
         headers=admin,
     )
     assert unknown.status_code == 422
+    assert [e["field"] for e in unknown.json()["errors"]] == ["body.scopes"]
     assert gw.http.get("/admin/v1/clients").status_code == 401
     assert gw.http.get("/admin/v1/clients", headers={"X-API-Key": "wrong"}).status_code == 401
 

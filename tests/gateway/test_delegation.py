@@ -116,7 +116,7 @@ def test_a_portal_filing_a_new_enterprise_may_only_file_until_confirmed(
         json={**FILING, "uscc": uscc},
         headers={"X-API-Key": other["api_key"]["key"], "X-On-Behalf-Of": uscc},
     )
-    assert again.status_code == 409
+    assert again.status_code == 409 and again.json()["code"] == "enterprise_already_filed"
     admin = {"X-API-Key": stack.key_for("admin")}
     held = stack.http.get(f"/v1/delegations?portal_id={other['client']['id']}", headers=admin)
     assert held.json()["items"] == []
@@ -155,7 +155,8 @@ def test_deregistration_is_never_on_behalf(
         json={"reason": "closed"},
         headers={"X-API-Key": stack.key_for("enterprise", org=uscc)},
     )
-    assert own.status_code == 200, own.text
+    assert own.status_code == 200, own.text  # not a 409: the refused attempts changed nothing
+    assert (own.json()["status"], own.json()["deregistration_reason"]) == ("deregistered", "closed")
 
 
 def test_who_may_grant_and_see_delegations(shared_stack: RunningGateway) -> None:
@@ -196,6 +197,9 @@ def test_who_may_grant_and_see_delegations(shared_stack: RunningGateway) -> None
     stranger = {"X-API-Key": stack.key_for("enterprise", org="91140105MA0KDE119Q")}
     assert paper.json()["id"] not in stack.http.get("/v1/delegations", headers=stranger).text
     foreign = stack.http.post(f"/v1/delegations/{paper.json()['id']}/revocation", headers=stranger)
-    assert foreign.status_code == 404
+    assert foreign.status_code == 404 and foreign.json()["code"] == "delegation_not_found"
+    assert [d["id"] for d in stack.http.get("/v1/delegations", headers=owner).json()["items"]] == [
+        paper.json()["id"]
+    ]
     bank = {"X-API-Key": stack.key_for("bank")}
     assert stack.http.get("/v1/delegations", headers=bank).status_code == 403

@@ -139,7 +139,7 @@ def test_service_refuses_foreign_wrong_audience_and_expired_tokens(
     assert refused.status_code == 401 and "expired" in refused.json()["detail"]
     # nor a bare header.
     bare = httpx.get(f"{registry_upstream.url}/v1/whoami", headers={"X-Client-Id": "cli_admin"})
-    assert bare.status_code == 401
+    assert bare.status_code == 401 and bare.json()["code"] == "missing_token"
 
 
 def test_jwks_serves_current_and_previous_keys(start_gateway, signing_key: bytes) -> None:  # type: ignore[no-untyped-def]

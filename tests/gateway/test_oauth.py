@@ -60,7 +60,7 @@ def test_token_with_form_auth_and_narrow_scope(
     assert response.status_code == 200 and response.json()["scope"] == "credit:read"
     token = response.json()["access_token"]
     denied = gw.http.get("/registry/v1/echo", headers={"Authorization": f"Bearer {token}"})
-    assert denied.status_code == 403
+    assert denied.status_code == 403 and denied.json()["code"] == "insufficient_scope"
 
 
 def test_token_errors(gw: RunningGateway, oauth_client: tuple[str, str]) -> None:

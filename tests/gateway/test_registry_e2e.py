@@ -122,16 +122,29 @@ def test_enterprise_and_portal_report_their_own_indicators(stack: RunningGateway
         == 201
     )
     report = {"year": 2015, "revenue_fen": 160_000_000, "employees": 14, "source": "enterprise"}
-    enterprise = {"Authorization": f"Bearer {stack.key_for('enterprise', org=uscc)}"}
+    owner = stack.create_client("enterprise", org=uscc)
+    enterprise = {"Authorization": f"Bearer {owner['api_key']['key']}"}
     own = stack.http.post(
         f"/registry/v1/enterprises/{uscc}/indicators", json=report, headers=enterprise
     )
     assert own.status_code == 201, own.text
-    portal = stack.portal(uscc)
+    assert (own.json()["source"], own.json()["reported_by"]) == (
+        "enterprise",
+        owner["client"]["id"],
+    )
+    created = stack.create_client("portal")
+    stack.delegate(created["client"]["id"], uscc)
+    portal = {"X-API-Key": created["api_key"]["key"], "X-On-Behalf-Of": uscc}
     via_portal = stack.http.post(
         f"/registry/v1/enterprises/{uscc}/indicators", json={**report, "year": 2016}, headers=portal
     )
     assert via_portal.status_code == 201, via_portal.text
+    # recorded as the enterprise's own figures, sent by the portal that acted for it
+    assert (via_portal.json()["source"], via_portal.json()["reported_by"]) == (
+        "enterprise",
+        created["client"]["id"],
+    )
+    assert via_portal.json()["revenue_fen"] == 160_000_000
     # the feed stays internal: a department key cannot read it
     assert stack.http.get("/registry/v1/events", headers=department).status_code == 403
 

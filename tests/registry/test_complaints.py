@@ -211,7 +211,7 @@ def test_if_match_is_checked_when_sent(
         json={"action": "resolve"},
         headers={**finance, "If-Match": etag},
     )
-    assert stale.status_code == 412
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_etag"
 
 
 def test_anonymous_complaints_are_followed_by_ticket_only(

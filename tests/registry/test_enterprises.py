@@ -219,10 +219,12 @@ def test_someone_elses_enterprise_is_404_for_enterprises_and_portals(
             f"/v1/enterprises/{theirs}", json={"employees": 3}, headers={**headers, "If-Match": "*"}
         )
         assert patch.status_code == 404
+        assert patch.json()["code"] == "enterprise_not_found"
         dereg = registry_client.post(
             f"/v1/enterprises/{theirs}/deregistration", json={"reason": "x"}, headers=headers
         )
         assert dereg.status_code == 404
+        assert dereg.json()["code"] == "enterprise_not_found"
         listed = registry_client.get("/v1/enterprises", headers=headers).json()["items"]
         assert [e["uscc"] for e in listed] == [mine]
         assert registry_client.get("/v1/enterprises/counts", headers=headers).status_code == 403
@@ -274,6 +276,7 @@ def test_search_filters_and_cursor_pagination(
     assert query(status="deregistered") == set()
     bad = registry_client.get("/v1/enterprises", params={"size_class": "huge"}, headers=dept)
     assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["query.size_class"]
     bad_cursor = registry_client.get("/v1/enterprises", params={"cursor": "nope"}, headers=dept)
     assert bad_cursor.json()["code"] == "invalid_cursor"
 
@@ -374,6 +377,7 @@ def test_history_and_deregistration_then_writes_are_409(
         headers={**own, "If-Match": f'"{uscc}.1"'},
     )
     assert stale.status_code == 412
+    assert stale.json()["code"] == "stale_etag"
     done = registry_client.post(
         f"{url}/deregistration", json={"reason": "股东决议解散"}, headers=own
     )
@@ -389,14 +393,24 @@ def test_history_and_deregistration_then_writes_are_409(
     ]
     assert history[1]["fields"] == ["employees"]
 
-    for response in (
-        registry_client.patch(
-            url, json={"employees": 1}, headers={**dept, "If-Match": f'"{uscc}.3"'}
+    for response, code in (
+        (
+            registry_client.patch(
+                url, json={"employees": 1}, headers={**dept, "If-Match": f'"{uscc}.3"'}
+            ),
+            "enterprise_deregistered",
         ),
-        registry_client.post(f"{url}/deregistration", json={"reason": "again"}, headers=dept),
-        registry_client.post("/v1/enterprises", json=filing(0), headers=dept),
+        (
+            registry_client.post(f"{url}/deregistration", json={"reason": "again"}, headers=dept),
+            "enterprise_deregistered",
+        ),
+        (
+            registry_client.post("/v1/enterprises", json=filing(0), headers=dept),
+            "enterprise_already_filed",
+        ),
     ):
         assert response.status_code == 409
+        assert response.json()["code"] == code
     assert (
         registry_client.patch(url, json={"employees": 1}, headers={**dept, "If-Match": "*"}).json()[
             "code"
@@ -442,7 +456,9 @@ def test_events_in_order_exactly_once(
     assert len({e["id"] for e in feed}) == 4
     filed = feed[0]["payload"]
     assert filed["size_class"] == "small" and filed["district"] == "xiaodian"
-    assert "legal_rep_id_hash" not in filed and "legal_rep_name" not in filed
+    # The legal representative's keyed hash (for related-party checks), never the number or name.
+    assert len(filed["legal_rep_id_hash"]) == 64 and "legal_rep_name" not in filed
+    assert not any("id_number" in key or "masked" in key for key in filed)
     assert feed[2]["payload"]["changed"] == ["employees"]
     assert feed[2]["payload"]["values"] == {"employees": 36}
     assert feed[3]["payload"]["reason"] == "closed"
@@ -463,9 +479,12 @@ def test_a_refused_filing_with_an_idempotency_key_releases_the_key(
     started = time.monotonic()
     duplicate = registry_client.post("/v1/enterprises", json=filing(0), headers=keyed)
     assert duplicate.status_code == 409
+    assert duplicate.json()["code"] == "enterprise_already_filed"
     assert time.monotonic() - started < 5  # no wait on the database lock
     again = registry_client.post("/v1/enterprises", json=filing(0), headers=keyed)
-    assert again.status_code == 409  # the key was released, not stored
+    # The key was released, not left in progress (`idempotency_in_progress`, also a 409).
+    assert again.status_code == 409
+    assert again.json()["code"] == "enterprise_already_filed"
 
 
 # --- regressions: bounds, ASCII digits, founding dates ----------------------------------------

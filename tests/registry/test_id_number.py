@@ -92,7 +92,8 @@ def test_an_impossible_date_or_region_is_refused_naming_its_positions(
     issue = id_number_issue(number)
     assert issue is not None and issue.code == "invalid_id_number"
     assert issue.field == "legal_representative.id_number"
-    assert issue.message.startswith(positions), issue.message
+    named = first17[6:14] if "birth" in positions else first17[:6]  # the digits at fault
+    assert issue.message.startswith(f"{positions}: {named} is not"), issue.message
 
 
 def test_a_birth_date_after_today_or_a_wrong_check_character_is_refused() -> None:
@@ -135,3 +136,13 @@ def test_the_api_refuses_an_impossible_birth_date_or_region(
     assert "positions" in problem["errors"][0]["message"]
     listed = registry_client.get("/v1/enterprises", headers=registry_headers(kind="admin"))
     assert listed.json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["11010519491231002X0", "11010519491231002", "1101051949123100", "11010519491231002XX"],
+)
+def test_a_valid_number_with_a_character_more_or_less_is_refused(number: str) -> None:
+    issue = id_number_issue(number)
+    assert issue is not None and issue.code == "invalid_id_number"
+    assert issue.message == "a resident ID number has 17 digits and a check character"

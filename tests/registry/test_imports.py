@@ -491,6 +491,7 @@ def test_generator_friendly_upload_refusals(
         "/v1/imports", files={"file": ("register", one, "application/octet-stream")}, headers=dept
     )
     assert nameless.status_code == 415
+    assert nameless.json()["code"] == "unsupported_media_type"
     assert (
         registry_client.get(f"/v1/enterprises/{register_row(50)['uscc']}", headers=dept).status_code
         == 404

@@ -369,7 +369,7 @@ def test_reading_indicators_is_limited(
     missing = registry_client.get(
         f"/v1/enterprises/{make_uscc(999)}/indicators", headers=registry_headers()
     )
-    assert missing.status_code == 404
+    assert missing.status_code == 404 and missing.json()["code"] == "enterprise_not_found"
 
 
 def test_precedence_is_published(registry_client: TestClient) -> None:

@@ -532,6 +532,7 @@ def test_admin_sets_targets_with_etags(
     assert registry_client.get("/v1/targets/2030/city", headers=admin).status_code == 404
     bad = registry_client.put("/v1/targets/2018/yingze", json={"revenue_fen": -5}, headers=admin)
     assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["body.revenue_fen"]
     dept = registry_headers(kind="department", org="sme_bureau")
     assert (
         registry_client.put("/v1/targets/2018/yingze", json=body, headers=dept).status_code == 403
@@ -748,4 +749,4 @@ def test_progress_compares_the_city_with_the_plans_2014_baseline(
             # Later years compare with the reports of the year before (2015's 10 + 20 …).
             assert city["revenue_fen"]["baseline"] != 3_347 * yi
     no_token = registry_client.get("/v1/targets/baseline")
-    assert no_token.status_code == 401
+    assert no_token.status_code == 401 and no_token.json()["code"] == "missing_token"

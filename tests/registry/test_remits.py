@@ -114,7 +114,7 @@ def test_a_department_without_a_remit_changes_and_files_nothing(
     missing = registry_client.get(
         f"/v1/enterprises/{make_uscc(1)}", headers=_admin(registry_headers)
     )
-    assert missing.status_code == 404
+    assert missing.status_code == 404 and missing.json()["code"] == "enterprise_not_found"
 
 
 def test_the_demonstration_office_is_not_limited_by_remits(
@@ -287,7 +287,8 @@ def test_administrators_read_and_replace_remits_under_if_match(
     assert body["version"] == 2 and body["updated_by"] == "cli_admin"
     assert registry_client.get("/v1/remits/tax", headers=admin).json() == body
     again = _put_remit(registry_client, admin, "tax", wanted, **{"If-Match": got.headers["etag"]})
-    assert again.status_code == 412
+    assert again.status_code == 412 and again.json()["code"] == "stale_etag"
+    assert registry_client.get("/v1/remits/tax", headers=admin).json() == body
 
 
 def test_a_first_remit_is_recorded_without_if_match(
@@ -303,7 +304,7 @@ def test_a_first_remit_is_recorded_without_if_match(
         {"fields": ["contact"], "records": []},
         **{"If-Match": '"remit-finance.1"'},
     )
-    assert guessed.status_code == 412
+    assert guessed.status_code == 412 and guessed.json()["code"] == "stale_etag"
     assert registry_client.get("/v1/remits/finance", headers=admin).status_code == 404
     created = _put_remit(registry_client, admin, "finance", {"fields": ["contact"], "records": []})
     assert created.status_code == 201, created.text

@@ -111,7 +111,7 @@ def test_one_filing_per_slot_and_corrections_need_if_match(
     assert done.status_code == 200, done.text
     assert done.json()["version"] == 2 and done.json()["amount_fen"] == 1_100_00
     stale = registry_client.put(url, json=fix, headers={**state, "If-Match": etag})
-    assert stale.status_code == 412
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_etag"
     other = registry_client.put(
         url,
         json=fix,

@@ -226,3 +226,17 @@ def test_mod_31_check_catches_every_adjacent_swap_for_any_characters() -> None:
         if check != a:
             swapped = base[:16] + check + a
             assert uscc_check_character(swapped[:17]) != swapped[17], (17, a, check)
+
+
+@pytest.mark.parametrize("first", [VALID[:16], VALID, VALID[:17] + "00"])
+def test_check_character_needs_exactly_17_characters(first: str) -> None:
+    # map() over the 17 weights would silently drop or never reach the extra characters.
+    with pytest.raises(ValueError, match=f"expected 17 characters, got {len(first)}"):
+        uscc_check_character(first)
+
+
+@pytest.mark.parametrize("char", ["I", "O", "S", "V", "Z", "a", "-"])
+def test_check_character_refuses_characters_outside_the_set(char: str) -> None:
+    first = VALID[:16] + char
+    with pytest.raises(ValueError, match=f"character {char!r} is not in the USCC character set"):
+        uscc_check_character(first)

@@ -11,68 +11,21 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import col, select
 
 from services.common.db import Database
-from services.common.models import OutboxEvent
-from services.vouchers.programmes.models import Programme
 from services.vouchers.vouchers import codes
-from services.vouchers.vouchers.models import EnterpriseYearUsage, Voucher
-from tests.vouchers.conftest import DEFAULT_ORGS, SeedEnterprise, VouchersHeaders
+from tests.vouchers.conftest import SeedEnterprise, VouchersHeaders
+from tests.vouchers.issuance_support import (
+    FACE,
+    OTHER,
+    USCC,
+    SeedProgramme,
+    books,
+    events,
+    seed_programme,
+)
 
-USCC = DEFAULT_ORGS["enterprise"]
-OTHER = "91140100MA0K000025"
-FACE = 5_000_000
-
-
-def seed_programme(app: FastAPI, **fields: Any) -> Programme:
-    """A programme row (set-up: the programmes API is vprog's)."""
-    database: Database = app.state.database
-    values: dict[str, Any] = {
-        "id": f"vpg_{uuid.uuid4().hex[:12]}",
-        "kind": "innovation",
-        "year": 2026,
-        "name": f"创新券 {uuid.uuid4().hex[:6]}",
-        "budget_fen": 100 * FACE,
-        "face_value_fen": FACE,
-        "coverage_bp": 2000,
-        "yearly_cap_fen": 2 * FACE,
-        "validity_days": 365,
-        "categories": ["testing", "consulting", "software"],
-        "auto_approve": True,
-        "status": "open",
-        "created_by": "cli_test_admin",
-        **fields,
-    }
-    with database.transaction() as session:
-        row = Programme(**values)
-        session.add(row)
-        session.flush()
-        session.expunge(row)
-    return row
-
-
-def books(app: FastAPI, programme_id: str) -> tuple[int, dict[str, int], list[Voucher]]:
-    """(committed_fen, issued_fen per uscc, vouchers) of a programme."""
-    database: Database = app.state.database
-    with database.transaction() as session:
-        programme = session.get(Programme, programme_id)
-        assert programme is not None
-        usage = session.exec(
-            select(EnterpriseYearUsage).where(col(EnterpriseYearUsage.programme_id) == programme_id)
-        ).all()
-        vouchers = session.exec(select(Voucher).where(col(Voucher.programme_id) == programme_id))
-        rows = list(vouchers.all())
-        for row in rows:
-            session.expunge(row)
-        return programme.committed_fen, {u.uscc: u.issued_fen for u in usage}, rows
-
-
-def events(app: FastAPI, type_: str) -> list[dict[str, Any]]:
-    database: Database = app.state.database
-    with database.transaction() as session:
-        rows = session.exec(select(OutboxEvent).where(col(OutboxEvent.type) == type_)).all()
-        return [dict(row.payload) for row in rows]
+__all__ = ["seed_programme"]  # the fixture
 
 
 def apply(
@@ -112,15 +65,19 @@ def test_auto_approval_issues_a_voucher_and_commits_budget_and_cap(
     vouchers_client: TestClient,
     enterprise: dict[str, str],
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
 ) -> None:
     seed_enterprise(USCC, is_tech_sme=True)
-    programme = seed_programme(vouchers_app)
+    programme = seed_programme()
     answer = apply(vouchers_client, enterprise, programme.id, categories=["testing", "software"])
     assert answer.status_code == 201, answer.text
     body = answer.json()
     assert body["status"] == "approved" and body["eligible"] is True
     assert body["decided_by"] == "auto_approve" and body["voucher_id"].startswith("vch_")
-    assert body["reasons"][-1] == {"rule": "eligible", "value": True, "uses": {"tech_sme": True}}
+    assert body["reasons"] == [] and body["rule_set_id"] == body["eligibility"]["rule_set_id"]
+    assert body["eligibility"]["family"] == "vouchers.eligibility.innovation"
+    steps = {step["rule"]: step["value"] for step in body["eligibility"]["steps"]}
+    assert steps["technology_sme"] is True and steps["eligible"] is True
     assert body["uscc"] == USCC and body["applied_by"] == "cli_test_enterprise"
     assert answer.headers["ETag"] == f'"{body["id"]}.2"'
     assert answer.headers["Location"].endswith(f"/v1/applications/{body['id']}")
@@ -152,9 +109,10 @@ def test_a_portal_applies_on_behalf_and_is_recorded_as_actor(
     vouchers_client: TestClient,
     vouchers_headers: VouchersHeaders,
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
 ) -> None:
     seed_enterprise(USCC, is_tech_sme=True)
-    programme = seed_programme(vouchers_app)
+    programme = seed_programme()
     portal = vouchers_headers(kind="portal", client_id="cli_portal", actor="cli_portal")
     answer = apply(vouchers_client, portal, programme.id)
     assert answer.status_code == 201, answer.text
@@ -173,9 +131,10 @@ def test_admin_approves_a_pending_application_with_if_match(
     enterprise: dict[str, str],
     admin: dict[str, str],
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
 ) -> None:
     seed_enterprise(USCC, is_tech_sme=True)
-    programme = seed_programme(vouchers_app, auto_approve=False)
+    programme = seed_programme(auto_approve=False)
     applied = apply(vouchers_client, enterprise, programme.id)
     assert applied.status_code == 201 and applied.json()["status"] == "pending", applied.text
     assert books(vouchers_app, programme.id)[:2] == (0, {})
@@ -214,9 +173,10 @@ def test_admin_refuses_with_a_reason_and_nothing_is_issued(
     enterprise: dict[str, str],
     admin: dict[str, str],
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
 ) -> None:
     seed_enterprise(USCC, is_tech_sme=True)
-    programme = seed_programme(vouchers_app, auto_approve=False)
+    programme = seed_programme(auto_approve=False)
     applied = apply(vouchers_client, enterprise, programme.id)
     url = f"/v1/applications/{applied.json()['id']}/decision"
     etag = {**admin, "If-Match": applied.headers["ETag"]}
@@ -239,18 +199,21 @@ def test_an_ineligible_application_is_refused_with_the_rule_trace(
     vouchers_client: TestClient,
     enterprise: dict[str, str],
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
 ) -> None:
     seed_enterprise(USCC, founded_on=date(2015, 1, 1))  # older than 3 years
-    programme = seed_programme(vouchers_app, kind="startup")
+    programme = seed_programme(kind="startup")
     answer = apply(vouchers_client, enterprise, programme.id)
     assert answer.status_code == 201, answer.text
     body = answer.json()
     assert body["status"] == "refused" and body["eligible"] is False
     assert body["decided_by"] == "eligibility" and body["voucher_id"] is None
-    assert "founded_within_3_years" in body["decision_reason"]
-    first = body["reasons"][0]
-    assert first["rule"] == "founded_within_3_years" and first["value"] is False
-    assert first["uses"]["founded_on"] == "2015-01-01"
+    assert body["reasons"] == ["Founded within the last 3 years."]
+    assert body["decision_reason"] == "Not eligible: Founded within the last 3 years."
+    assert body["eligibility"]["family"] == "vouchers.eligibility.startup"
+    assert body["eligibility"]["inputs"]["years_since_founding"] >= 10
+    steps = {step["rule"]: step["value"] for step in body["eligibility"]["steps"]}
+    assert steps["founded_recently"] is False and steps["eligible"] is False
     assert books(vouchers_app, programme.id)[:2] == (0, {})
 
 
@@ -269,10 +232,11 @@ def test_failure_codes_when_applying(
     vouchers_headers: VouchersHeaders,
     enterprise: dict[str, str],
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
 ) -> None:
     seed_enterprise(USCC, is_tech_sme=True)
-    programme = seed_programme(vouchers_app)
-    draft = seed_programme(vouchers_app, status="draft")
+    programme = seed_programme()
+    draft = seed_programme(status="draft")
 
     def code_of(answer: Any, status: int) -> str:
         assert answer.status_code == status, answer.text
@@ -315,11 +279,12 @@ def test_budget_exhausted_and_cap_reached_leave_books_untouched(
     vouchers_headers: VouchersHeaders,
     enterprise: dict[str, str],
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
 ) -> None:
     seed_enterprise(USCC, is_tech_sme=True)
     seed_enterprise(OTHER, is_tech_sme=True)
     # the budget covers two vouchers and a half; each enterprise's cap one voucher
-    programme = seed_programme(vouchers_app, budget_fen=FACE * 5 // 2, yearly_cap_fen=FACE)
+    programme = seed_programme(budget_fen=FACE * 5 // 2, yearly_cap_fen=FACE)
     assert apply(vouchers_client, enterprise, programme.id).status_code == 201
     capped = apply(vouchers_client, enterprise, programme.id)
     assert capped.status_code == 409 and capped.json()["code"] == "yearly_cap_reached"
@@ -343,9 +308,10 @@ def test_failure_codes_when_approving(
     enterprise: dict[str, str],
     admin: dict[str, str],
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
 ) -> None:
     seed_enterprise(USCC, is_tech_sme=True)
-    programme = seed_programme(vouchers_app, auto_approve=False, yearly_cap_fen=FACE)
+    programme = seed_programme(auto_approve=False, yearly_cap_fen=FACE)
     database: Database = vouchers_app.state.database
     applied = [apply(vouchers_client, enterprise, programme.id) for _ in range(2)]
     assert [a.json()["status"] for a in applied] == ["pending", "pending"]
@@ -377,16 +343,16 @@ def test_failure_codes_when_approving(
     assert decide(applied[0]).status_code == 200
     capped = decide(applied[1])
     assert capped.status_code == 409 and capped.json()["code"] == "yearly_cap_reached"
-    with database.transaction() as session:
-        closing = session.get(Programme, programme.id)
-        assert closing is not None
-        closing.status = "closed"
+    admin_close = vouchers_client.post(f"/v1/programmes/{programme.id}/closing", headers=admin)
+    assert admin_close.status_code == 200, admin_close.text
     closed = decide(applied[1])
     assert closed.status_code == 409 and closed.json()["code"] == "programme_not_open"
     _assert_untouched(vouchers_app, programme.id, committed=FACE)
     # the failed approvals left the application pending and unchanged
     still = vouchers_client.get(f"/v1/applications/{applied[1].json()['id']}", headers=admin)
-    assert still.json()["status"] == "pending" and still.headers["ETag"] == applied[1].headers["ETag"]
+    assert (
+        still.json()["status"] == "pending" and still.headers["ETag"] == applied[1].headers["ETag"]
+    )
     missing = vouchers_client.post(
         "/v1/applications/vap_nope/decision",
         json={"decision": "approve"},
@@ -405,10 +371,11 @@ def test_holders_see_their_own_vouchers_admin_all_without_codes_providers_none(
     enterprise: dict[str, str],
     admin: dict[str, str],
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
 ) -> None:
     seed_enterprise(USCC, is_tech_sme=True)
     seed_enterprise(OTHER, is_tech_sme=True)
-    programme = seed_programme(vouchers_app)
+    programme = seed_programme()
     other = vouchers_headers(kind="enterprise", org=OTHER)
     mine = apply(vouchers_client, enterprise, programme.id).json()["voucher_id"]
     theirs = apply(vouchers_client, other, programme.id).json()["voucher_id"]
@@ -434,12 +401,13 @@ def test_a_code_is_found_by_its_holder_and_a_typo_is_refused_before_any_lookup(
     vouchers_client: TestClient,
     enterprise: dict[str, str],
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from services.vouchers.vouchers import service
 
     seed_enterprise(USCC, is_tech_sme=True)
-    programme = seed_programme(vouchers_app)
+    programme = seed_programme()
     voucher_id = apply(vouchers_client, enterprise, programme.id).json()["voucher_id"]
     code = vouchers_client.get(f"/v1/vouchers/{voucher_id}", headers=enterprise).json()["code"]
     typed = "-".join(code[i : i + 4] for i in range(0, 17, 4)).lower()

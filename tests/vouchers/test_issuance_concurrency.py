@@ -21,10 +21,11 @@ from services.common.db import Database
 from services.common.errors import DomainError
 from services.vouchers.programmes.models import Programme
 from services.vouchers.vouchers.service import issue_voucher
-
 from tests.servers import serve
 from tests.vouchers.conftest import DEFAULT_ORGS, SeedEnterprise, VouchersHeaders
-from tests.vouchers.test_applications import FACE, books, events, seed_programme
+from tests.vouchers.issuance_support import FACE, SeedProgramme, books, events, seed_programme
+
+__all__ = ["seed_programme"]  # the fixture, shared
 
 CLIENTS = 24
 BODY = {"categories": ["testing"], "purpose": "EMC testing of a controller board."}
@@ -49,18 +50,17 @@ def test_fifty_parallel_issuances_never_exceed_the_budget(
     vouchers_app: FastAPI,
     vouchers_headers: VouchersHeaders,
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
 ) -> None:
     usccs = [f"91140100MA0K{n:06d}" for n in range(50)]
     for uscc in usccs:
         seed_enterprise(uscc, is_tech_sme=True)
     # covers 17 vouchers and a part of an 18th
-    programme = seed_programme(vouchers_app, budget_fen=17 * FACE + FACE // 3)
+    programme = seed_programme(budget_fen=17 * FACE + FACE // 3)
     requests = [(vouchers_headers(kind="enterprise", org=u), uuid.uuid4().hex) for u in usccs]
     with serve(vouchers_app) as url:
         answers = _race(url, requests, programme.id)
-    outcomes = Counter(
-        "issued" if status == 201 else body["code"] for status, body in answers
-    )
+    outcomes = Counter("issued" if status == 201 else body["code"] for status, body in answers)
     assert outcomes == {"issued": 17, "programme_budget_exhausted": 33}, outcomes
     committed, usage, vouchers = books(vouchers_app, programme.id)
     assert len(vouchers) == 17 and committed == sum(v.face_value_fen for v in vouchers) == 17 * FACE
@@ -74,9 +74,10 @@ def test_fifty_parallel_issuances_to_one_enterprise_never_exceed_its_cap(
     vouchers_app: FastAPI,
     vouchers_headers: VouchersHeaders,
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
 ) -> None:
     seed_enterprise(is_tech_sme=True)
-    programme = seed_programme(vouchers_app, budget_fen=1000 * FACE, yearly_cap_fen=7 * FACE)
+    programme = seed_programme(budget_fen=1000 * FACE, yearly_cap_fen=7 * FACE)
     headers = vouchers_headers(kind="enterprise")
     with serve(vouchers_app) as url:
         answers = _race(url, [(headers, uuid.uuid4().hex) for _ in range(50)], programme.id)
@@ -91,9 +92,10 @@ def test_one_idempotency_key_sent_twenty_times_at_once_makes_one_voucher(
     vouchers_app: FastAPI,
     vouchers_headers: VouchersHeaders,
     seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
 ) -> None:
     seed_enterprise(is_tech_sme=True)
-    programme = seed_programme(vouchers_app)
+    programme = seed_programme()
     headers = vouchers_headers(kind="enterprise")
     key = uuid.uuid4().hex
     with serve(vouchers_app) as url:
@@ -134,13 +136,13 @@ def _issue_at_once(app: FastAPI, programme: Programme, usccs: list[str]) -> Coun
 
 
 def test_fifty_issuances_in_fifty_sessions_at_once_never_exceed_budget_or_cap(
-    vouchers_app: FastAPI, seed_enterprise: SeedEnterprise
+    vouchers_app: FastAPI, seed_enterprise: SeedEnterprise, seed_programme: SeedProgramme
 ) -> None:
     usccs = [f"91140100MA0K{n:06d}" for n in range(25)]
     for uscc in usccs:
         seed_enterprise(uscc, is_tech_sme=True)
     # the budget covers 11 vouchers; each enterprise's cap one: 25 enterprises, each twice
-    programme = seed_programme(vouchers_app, budget_fen=11 * FACE + 1, yearly_cap_fen=FACE)
+    programme = seed_programme(budget_fen=11 * FACE + 1, yearly_cap_fen=FACE)
     outcomes = _issue_at_once(vouchers_app, programme, usccs * 2)
     assert outcomes["issued"] == 11, outcomes
     assert set(outcomes) <= {"issued", "programme_budget_exhausted", "yearly_cap_reached"}
@@ -149,7 +151,7 @@ def test_fifty_issuances_in_fifty_sessions_at_once_never_exceed_budget_or_cap(
     assert sum(usage.values()) == committed and max(usage.values()) == FACE
     assert len({v.uscc for v in vouchers}) == 11
 
-    capped = seed_programme(vouchers_app, budget_fen=1000 * FACE, yearly_cap_fen=9 * FACE)
+    capped = seed_programme(budget_fen=1000 * FACE, yearly_cap_fen=9 * FACE)
     outcomes = _issue_at_once(vouchers_app, capped, [usccs[0]] * 50)
     assert outcomes == {"issued": 9, "yearly_cap_reached": 41}, outcomes
     committed, usage, vouchers = books(vouchers_app, capped.id)

@@ -81,6 +81,9 @@ EVENT_FIELDS = (
     "status",
 )
 
+# Keyed hashes of personal data that go into events (the hash, never the value).
+HASHED_FIELDS = ("legal_rep_id_hash",)
+
 Precondition = Callable[[str], None]
 
 
@@ -148,6 +151,9 @@ def filed_payload(values: dict[str, Any]) -> dict[str, Any]:
     payload["uscc"] = values["uscc"]
     payload["version"] = values["version"]
     payload["filed_at"] = _jsonable(values["filed_at"])
+    # The keyed hash of the legal representative's ID number (never the number): consumers
+    # compare it for related parties (vouchers).
+    payload["legal_rep_id_hash"] = values.get("legal_rep_id_hash")
     return payload
 
 
@@ -379,7 +385,11 @@ def update_enterprise(
             "uscc": enterprise.uscc,
             "version": enterprise.version,
             "changed": shown,
-            "values": {name: _jsonable(new[name]) for name in changed if name in EVENT_FIELDS},
+            "values": {
+                name: _jsonable(new[name])
+                for name in changed
+                if name in EVENT_FIELDS or name in HASHED_FIELDS
+            },
         },
         actor=client.actor,
     )

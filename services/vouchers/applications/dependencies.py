@@ -22,6 +22,4 @@ ApplicationReader = Annotated[
         )
     ),
 ]
-Decider = Annotated[
-    Principal, Depends(authorize(scopes=[scopes.ADMIN], kinds=[ClientKind.ADMIN]))
-]
+Decider = Annotated[Principal, Depends(authorize(scopes=[scopes.ADMIN], kinds=[ClientKind.ADMIN]))]

@@ -15,12 +15,6 @@ class UnknownProgramme(Unprocessable):
     code = "unknown_programme"
 
 
-class UnknownEnterprise(Unprocessable):
-    """The enterprise is not in the register (the vouchers service's replica of it)."""
-
-    code = "unknown_enterprise"
-
-
 class CategoryNotCovered(Unprocessable):
     """A requested service category is not one the programme covers."""
 

@@ -24,8 +24,10 @@ class VoucherApplication(SQLModel, table=True):
     purpose: str = Field(max_length=1000)
     status: str = Field(default=PENDING, max_length=16)
     eligible: bool
-    # The eligibility rule trace: each rule's name, value and the values it used.
-    reasons: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    # Why not eligible (the failed checks' descriptions; empty when eligible).
+    reasons: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    # The rules' trace: rule set, inputs, each rule's value and the inputs it used.
+    eligibility: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     rule_set_id: str | None = Field(default=None, max_length=40)
     applied_by: str = Field(max_length=80)
     actor: str | None = Field(default=None, max_length=80)

@@ -66,11 +66,24 @@ class VoucherApplicationPublic(BaseModel):
                     "purpose": "EMC testing of our new controller board.",
                     "status": "approved",
                     "eligible": True,
-                    "reasons": [
-                        {"rule": "tech_sme", "value": True, "uses": {"is_tech_sme": True}},
-                        {"rule": "eligible", "value": True, "uses": {"tech_sme": True}},
-                    ],
-                    "rule_set_id": None,
+                    "reasons": [],
+                    "eligibility": {
+                        "rule_set_id": "rls_01JDZ3X7Q6T8V4N2M5K1H0G9F8",
+                        "family": "vouchers.eligibility.innovation",
+                        "version": 1,
+                        "on": "2026-11-30",
+                        "inputs": {"is_tech_sme": True, "status": "active"},
+                        "reasons": [],
+                        "steps": [
+                            {
+                                "rule": "technology_sme",
+                                "expression": "is_tech_sme",
+                                "value": True,
+                                "inputs_used": {"is_tech_sme": True},
+                            }
+                        ],
+                    },
+                    "rule_set_id": "rls_01JDZ3X7Q6T8V4N2M5K1H0G9F8",
                     "applied_by": "cli_portal",
                     "actor": "cli_portal",
                     "decided_by": "auto_approve",
@@ -91,10 +104,14 @@ class VoucherApplicationPublic(BaseModel):
     purpose: str
     status: ApplicationStatus
     eligible: bool
-    reasons: list[dict[str, Any]] = Field(
-        description="The eligibility rules' trace: each rule's value and the values it used."
+    reasons: list[str] = Field(
+        description="Why the enterprise is not eligible: the failed checks (empty if eligible)."
     )
-    rule_set_id: str | None = Field(description="The rule set evaluated (null: built-in rules).")
+    eligibility: dict[str, Any] = Field(
+        description="The eligibility rules' trace: the rule set, the inputs, each rule's "
+        "expression, value and the inputs it used."
+    )
+    rule_set_id: str | None = Field(description="The eligibility rule set evaluated.")
     applied_by: str = Field(description="The client that applied.")
     actor: str | None = Field(description="The portal that applied on the enterprise's behalf.")
     decided_by: str | None = Field(

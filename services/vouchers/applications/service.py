@@ -1,9 +1,8 @@
 """Applying for vouchers, deciding applications and issuing on approval.
 
-Eligibility: until the programmes domain publishes `evaluate_eligibility` (branch vprog, the
-programme's rule set through the kernel's rules), `_eligibility` below is a minimal private
-check of the kinds' defaults (创业券: founded within 3 years; 创新券: a technology SME) with a
-trace in the kernel's shape; it is replaced by that function when vprog is merged.
+Eligibility is the programmes domain's `evaluate_eligibility` (the programme's rule set, or its
+kind's default, through the kernel's rules): its trace is kept with the application, its failed
+checks are the reasons.
 """
 
 from datetime import date, datetime
@@ -28,7 +27,6 @@ from services.vouchers.applications.errors import (
     EnterpriseDeregistered,
     EnterpriseOnDishonestyList,
     NotYourEnterprise,
-    UnknownEnterprise,
     UnknownProgramme,
 )
 from services.vouchers.applications.models import APPROVED, PENDING, REFUSED, VoucherApplication
@@ -39,14 +37,15 @@ from services.vouchers.applications.schemas import (
     VoucherApplicationPublic,
 )
 from services.vouchers.enterprises.models import DEREGISTERED, VoucherEnterprise
-from services.vouchers.programmes.models import INNOVATION, OPEN, STARTUP, Programme
+from services.vouchers.enterprises.service import get_enterprise, on_dishonesty_list
+from services.vouchers.programmes.models import OPEN, Programme
+from services.vouchers.programmes.service import evaluate_eligibility
 from services.vouchers.vouchers.errors import ProgrammeNotOpen
 from services.vouchers.vouchers.service import issue_voucher
 
 APPLICANTS = frozenset({ClientKind.ENTERPRISE, ClientKind.PORTAL})
 AUTO_APPROVE = "auto_approve"
 BY_ELIGIBILITY = "eligibility"
-STARTUP_YEARS = 3
 
 
 def etag(application: VoucherApplication) -> str:
@@ -65,6 +64,7 @@ def to_public(application: VoucherApplication) -> VoucherApplicationPublic:
         status=application.status,  # type: ignore[arg-type]
         eligible=application.eligible,
         reasons=list(application.reasons),
+        eligibility=dict(application.eligibility),
         rule_set_id=application.rule_set_id,
         applied_by=application.applied_by,
         actor=application.actor,
@@ -86,59 +86,17 @@ def _own_enterprise(client: Principal) -> str:
     return client.org
 
 
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
-def _eligibility(
-    programme: Programme, enterprise: VoucherEnterprise, on: date
-) -> tuple[bool, list[dict[str, Any]], str | None]:
-    """Eligible?, the trace (each rule's value and the values it used), the rule set used.
-
-    Minimal private check until vprog's `evaluate_eligibility` (see the module's docstring).
-    """
-    trace: list[dict[str, Any]] = []
-    if programme.kind == STARTUP:
-        since = _years_before(on, STARTUP_YEARS)
-        young = enterprise.founded_on > since
-        trace.append(
-            {
-                "rule": "founded_within_3_years",
-                "value": young,
-                "uses": {"founded_on": enterprise.founded_on.isoformat(), "on": on.isoformat()},
-            }
-        )
-        eligible = young
-        uses: dict[str, Any] = {"founded_within_3_years": young}
-    elif programme.kind == INNOVATION:
-        eligible = enterprise.is_tech_sme
-        trace.append(
-            {"rule": "tech_sme", "value": eligible, "uses": {"is_tech_sme": enterprise.is_tech_sme}}
-        )
-        uses = {"tech_sme": eligible}
-    else:
-        eligible, uses = False, {"kind": programme.kind}
-    trace.append({"rule": "eligible", "value": eligible, "uses": uses})
-    return eligible, trace, None
-
-
-def _barred(enterprise: VoucherEnterprise) -> None:
+def _barred(session: Session, enterprise: VoucherEnterprise, on: date) -> None:
     if enterprise.status == DEREGISTERED:
         raise EnterpriseDeregistered(f"Enterprise {enterprise.uscc} is deregistered.")
-    if enterprise.on_dishonesty_list:
+    if on_dishonesty_list(session=session, uscc=enterprise.uscc, on=on):
         raise EnterpriseOnDishonestyList(
             f"Enterprise {enterprise.uscc} is on the dishonesty list: it gets no voucher."
         )
 
 
-def _enterprise(session: Session, uscc: str) -> VoucherEnterprise:
-    enterprise = session.get(VoucherEnterprise, uscc)
-    if enterprise is None:
-        raise UnknownEnterprise(f"Enterprise {uscc} is not in the register.")
-    return enterprise
+def _not_eligible(reasons: list[str]) -> str:
+    return "Not eligible: " + ("; ".join(r.rstrip(".") for r in reasons) or "the rules") + "."
 
 
 def _issue(
@@ -209,9 +167,7 @@ def apply_for_voucher(
     uscc = _own_enterprise(client)
     programme = session.get(Programme, data.programme_id)
     if programme is None:
-        raise UnknownProgramme.for_field(
-            "body.programme_id", f"No programme {data.programme_id}."
-        )
+        raise UnknownProgramme.for_field("body.programme_id", f"No programme {data.programme_id}.")
     if programme.status != OPEN:
         raise ProgrammeNotOpen(f"Programme {programme.id} is {programme.status}: not open.")
     uncovered = [c for c in data.categories if c not in programme.categories]
@@ -221,11 +177,11 @@ def apply_for_voucher(
             f"Programme {programme.id} does not cover {', '.join(uncovered)}; it covers "
             f"{', '.join(programme.categories)}.",
         )
-    enterprise = _enterprise(session, uscc)
-    _barred(enterprise)
+    enterprise = get_enterprise(session=session, uscc=uscc)
     now = utcnow()
     on = shanghai_date(now)
-    eligible, reasons, rule_set_id = _eligibility(programme, enterprise, on)
+    _barred(session, enterprise, on)
+    eligible, trace = evaluate_eligibility(session=session, programme=programme, uscc=uscc, on=on)
     application = VoucherApplication(
         id=new_id("vap"),
         programme_id=programme.id,
@@ -234,8 +190,9 @@ def apply_for_voucher(
         purpose=data.purpose,
         status=PENDING,
         eligible=eligible,
-        reasons=reasons,
-        rule_set_id=rule_set_id,
+        reasons=list(trace["reasons"]),
+        eligibility=trace,
+        rule_set_id=trace["rule_set_id"],
         applied_by=client.client_id,
         actor=client.actor,
         version=1,
@@ -245,9 +202,7 @@ def apply_for_voucher(
     session.add(application)
     session.flush()
     if not eligible:
-        failed = [r["rule"] for r in reasons if r["value"] is False and r["rule"] != "eligible"]
-        reason = "Not eligible: " + (", ".join(failed) or "the programme's rules") + "."
-        _settle(session, application, REFUSED, BY_ELIGIBILITY, reason, now)
+        _settle(session, application, REFUSED, BY_ELIGIBILITY, _not_eligible(trace["reasons"]), now)
     elif programme.auto_approve:
         _issue(
             session,
@@ -334,14 +289,15 @@ def decide_application(
         return application
     programme = session.get(Programme, application.programme_id)
     assert programme is not None  # a foreign key
-    enterprise = _enterprise(session, application.uscc)
-    _barred(enterprise)
+    enterprise = get_enterprise(session=session, uscc=application.uscc)
     on = shanghai_date(now)
-    eligible, reasons, _ = _eligibility(programme, enterprise, on)
+    _barred(session, enterprise, on)
+    eligible, trace = evaluate_eligibility(
+        session=session, programme=programme, uscc=enterprise.uscc, on=on
+    )
     if not eligible:
-        failed = [r["rule"] for r in reasons if r["value"] is False and r["rule"] != "eligible"]
         raise ApplicationIneligible(
-            f"Enterprise {enterprise.uscc} is no longer eligible: {', '.join(failed)}."
+            f"Enterprise {enterprise.uscc} is no longer eligible: {'; '.join(trace['reasons'])}."
         )
     _issue(
         session,

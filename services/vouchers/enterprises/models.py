@@ -29,3 +29,22 @@ class VoucherEnterprise(SQLModel, table=True):
     on_dishonesty_list: bool = False
     updated_at: datetime = utc_column()
     listed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DishonestyListing(SQLModel, table=True):
+    """One serious-dishonesty record as the credit feed last said (listed, ended, cleared).
+
+    Kept per record, independent of the register's replica (the two feeds arrive in any order):
+    an enterprise is on the list on a day while any of its records lists it that day.
+    """
+
+    __tablename__ = "voucher_dishonesty_listings"
+
+    record_id: str = Field(primary_key=True, max_length=40)
+    uscc: str = Field(max_length=18, index=True)
+    listed_on: date = Field(sa_type=Date)
+    # The day the listing ends by itself (credit sends no event then), if known.
+    ended_on: date | None = Field(default=None, sa_type=Date)
+    # The day credit removed it (`dishonesty.cleared`: repaired, withdrawn, corrected).
+    cleared_on: date | None = Field(default=None, sa_type=Date)
+    updated_at: datetime = utc_column()

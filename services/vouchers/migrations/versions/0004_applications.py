@@ -1,7 +1,7 @@
 """Voucher applications: the eligibility found (rule trace), the decision, the voucher issued.
 
 Revision ID: vouchers_0004
-Revises: vouchers_0002
+Revises: vouchers_0003
 Create Date: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'vouchers_0004'
-down_revision: str | None = 'vouchers_0002'
+down_revision: str | None = 'vouchers_0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(16), nullable=False),
     sa.Column('eligible', sa.Boolean(), nullable=False),
     sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('eligibility', sa.JSON(), nullable=False),
     sa.Column('rule_set_id', sa.String(40), nullable=True),
     sa.Column('applied_by', sa.String(80), nullable=False),
     sa.Column('actor', sa.String(80), nullable=True),

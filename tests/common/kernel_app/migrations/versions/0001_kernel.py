@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from services.common.kernel_schema import create_kernel_tables
+from services.common.kernel_schema import create_kernel_tables, drop_kernel_tables
 
 revision: str = "kernel_0001"
 down_revision: str | None = None
@@ -35,3 +35,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("applied_widgets")
     op.drop_table("widgets")
+    drop_kernel_tables()
