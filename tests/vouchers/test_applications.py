@@ -297,7 +297,7 @@ def test_budget_exhausted_and_cap_reached_leave_books_untouched(
     assert exhausted.status_code == 409, exhausted.text
     assert exhausted.json()["code"] == "programme_budget_exhausted"
     _assert_untouched(vouchers_app, programme.id, committed=2 * FACE)
-    committed, usage, _ = books(vouchers_app, programme.id)
+    _, usage, _ = books(vouchers_app, programme.id)
     assert usage == {USCC: FACE, OTHER: FACE}  # the refused issuance left no usage row behind
     assert len(events(vouchers_app, "voucher.issued")) == 2
 

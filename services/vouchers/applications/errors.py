@@ -2,6 +2,11 @@
 
 from services.common.errors import Conflict, Forbidden, NotFound, Unprocessable
 
+# A refusal names its reason: the providers' `decision_reason_required`, one code per service.
+from services.vouchers.providers.errors import DecisionReasonRequired
+
+__all__ = ["DecisionReasonRequired"]
+
 
 class ApplicationNotFound(NotFound):
     """No application with this id that the caller may see."""
@@ -43,12 +48,6 @@ class ApplicationAlreadyDecided(Conflict):
     """The application has been approved or refused already."""
 
     code = "application_already_decided"
-
-
-class DecisionReasonRequired(Unprocessable):
-    """A refusal names its reason."""
-
-    code = "decision_reason_required"
 
 
 class NotYourEnterprise(Forbidden):
