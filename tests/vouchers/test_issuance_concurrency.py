@@ -156,3 +156,44 @@ def test_fifty_issuances_in_fifty_sessions_at_once_never_exceed_budget_or_cap(
     assert outcomes == {"issued": 9, "yearly_cap_reached": 41}, outcomes
     committed, usage, vouchers = books(vouchers_app, capped.id)
     assert usage == {usccs[0]: 9 * FACE} and committed == 9 * FACE and len(vouchers) == 9
+
+
+def test_ten_admins_approving_one_application_at_once_issue_one_voucher(
+    vouchers_app: FastAPI,
+    vouchers_headers: VouchersHeaders,
+    seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
+) -> None:
+    seed_enterprise(is_tech_sme=True)
+    programme = seed_programme(auto_approve=False)
+    enterprise = vouchers_headers(kind="enterprise")
+    admins = [
+        vouchers_headers(kind="admin", org=None, client_id=f"cli_admin_{n}") for n in range(10)
+    ]
+    with serve(vouchers_app) as url:
+        applied = httpx.post(
+            f"{url}/v1/applications",
+            json={"programme_id": programme.id, **BODY},
+            headers={**enterprise, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert applied.json()["status"] == "pending", applied.text
+        decision = f"{url}/v1/applications/{applied.json()['id']}/decision"
+
+        def approve(headers: dict[str, str]) -> tuple[int, Any]:
+            answer = httpx.post(
+                decision,
+                json={"decision": "approve"},
+                headers={**headers, "If-Match": applied.headers["ETag"]},
+                timeout=60,
+            )
+            return answer.status_code, answer.json()
+
+        with ThreadPoolExecutor(10) as pool:
+            answers = list(pool.map(approve, admins))
+    outcomes = Counter("approved" if s == 200 else body["code"] for s, body in answers)
+    assert outcomes["approved"] == 1, outcomes
+    assert set(outcomes) <= {"approved", "application_already_decided", "stale_etag"}, outcomes
+    committed, usage, vouchers = books(vouchers_app, programme.id)
+    assert committed == FACE and len(vouchers) == 1 and sum(usage.values()) == FACE
+    winner = next(body for s, body in answers if s == 200)
+    assert winner["voucher_id"] == vouchers[0].id
