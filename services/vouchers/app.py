@@ -10,6 +10,7 @@ from services.common.app import ConsumerFactory, WorkerFactory, create_service_a
 from services.common.consumer import FeedConsumer, feed_consumer
 from services.common.jobs import Worker
 from services.common.rules.router import rule_sets_router
+from services.vouchers.applications.router import router as applications_router
 from services.vouchers.enterprises.service import credit_handlers, registry_handlers
 from services.vouchers.expiry import jobs as expiry_jobs
 from services.vouchers.programmes.dependencies import RuleAdmin, RuleReader
@@ -20,6 +21,7 @@ from services.vouchers.redemptions.router import router as redemptions_router
 from services.vouchers.settings import VouchersSettings
 from services.vouchers.settlements import jobs as settlement_jobs
 from services.vouchers.settlements.router import router as settlements_router
+from services.vouchers.vouchers.router import router as vouchers_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("services.vouchers")
@@ -70,6 +72,8 @@ def create_app(settings: VouchersSettings | None = None) -> FastAPI:
         routers=[
             programmes_router,
             providers_router,
+            applications_router,
+            vouchers_router,
             rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
             redemptions_router,
             settlements_router,

@@ -2,6 +2,7 @@
 
 from services.common.models import KERNEL_MODELS, service_metadata
 from services.common.rules.models import RULE_MODELS
+from services.vouchers.applications import models as _applications  # noqa: F401
 from services.vouchers.enterprises import models as _enterprises  # noqa: F401
 from services.vouchers.programmes import models as _programmes  # noqa: F401
 from services.vouchers.providers import models as _providers  # noqa: F401

@@ -131,6 +131,37 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("credit", "POST", "/v1/certification/rounds/{round_id}/finalisation"): "admin",
     ("credit", "GET", "/v1/public/certification/rounds/{round_id}"): "public",
     ("credit", "GET", "/v1/public/certified-enterprises"): "public",
+    # an enterprise (a portal on behalf) applies; admin decides; holders and admin read
+    ("vouchers", "POST", "/v1/applications"): "apply",
+    ("vouchers", "GET", "/v1/applications"): "read",
+    ("vouchers", "GET", "/v1/applications/{application_id}"): "read",
+    ("vouchers", "POST", "/v1/applications/{application_id}/decision"): "admin",
+    ("vouchers", "GET", "/v1/vouchers"): "read",
+    ("vouchers", "GET", "/v1/vouchers/{voucher_id}"): "read",
+    # programmes, providers and rule sets (vprog's routes, as the route table classes them)
+    ("vouchers", "POST", "/v1/programmes"): "admin",
+    ("vouchers", "GET", "/v1/programmes"): "read",
+    ("vouchers", "GET", "/v1/public/programmes"): "public",
+    ("vouchers", "GET", "/v1/programmes/{programme_id}"): "read",
+    ("vouchers", "PATCH", "/v1/programmes/{programme_id}"): "admin",
+    ("vouchers", "POST", "/v1/programmes/{programme_id}/opening"): "admin",
+    ("vouchers", "POST", "/v1/programmes/{programme_id}/closing"): "admin",
+    ("vouchers", "POST", "/v1/providers"): "provide",
+    ("vouchers", "GET", "/v1/providers"): "read",
+    ("vouchers", "GET", "/v1/public/providers"): "public",
+    ("vouchers", "GET", "/v1/providers/{provider_id}"): "read",
+    ("vouchers", "POST", "/v1/providers/{provider_id}/decision"): "admin",
+    ("vouchers", "GET", "/v1/providers/{provider_id}/services"): "read",
+    ("vouchers", "POST", "/v1/providers/{provider_id}/services"): "provide",
+    ("vouchers", "GET", "/v1/rule-sets"): "read",
+    ("vouchers", "POST", "/v1/rule-sets"): "admin",
+    ("vouchers", "GET", "/v1/rule-sets/{rule_set_id}"): "read",
+    ("vouchers", "PUT", "/v1/rule-sets/{rule_set_id}"): "admin",
+    ("vouchers", "POST", "/v1/rule-sets/{rule_set_id}/evaluation"): "admin",
+    # the monthly settlement run is the admin's; providers read their own settlements
+    ("vouchers", "POST", "/v1/settlements/runs"): "admin",
+    ("vouchers", "GET", "/v1/settlements"): "read",
+    ("vouchers", "GET", "/v1/settlements/{settlement_id}"): "read",
 }
 
 # The scope each class needs at the edge, per service ("" = public).
@@ -209,6 +240,11 @@ PATH_VALUES = {
     "redemption_id": "rdm_matrix",
     "objection_id": "obj_matrix",
     "round_id": "crd_matrix",
+    "application_id": "vap_matrix",
+    "voucher_id": "vch_matrix",
+    "programme_id": "vpg_matrix",
+    "provider_id": "prv_matrix",
+    "settlement_id": "vst_matrix",
 }
 
 # Problems only the edge answers: a forwarded call never carries one of these.

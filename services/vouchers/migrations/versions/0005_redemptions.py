@@ -1,7 +1,7 @@
 """Redemptions and the contracts they pay (the covered share guarded in the database).
 
 Revision ID: vouchers_0005
-Revises: vouchers_0003
+Revises: vouchers_0004
 Create Date: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = "vouchers_0005"
-down_revision: str | None = "vouchers_0003"
+down_revision: str | None = "vouchers_0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
