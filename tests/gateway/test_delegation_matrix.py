@@ -106,6 +106,29 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("credit", "DELETE", "/v1/monitoring/subscriptions/{subscription_id}"): "reports",
     ("credit", "GET", "/v1/monitoring/deliveries"): "reports",
     ("credit", "GET", "/v1/monitoring/deliveries/{delivery_id}"): "reports",
+    # --- vouchers: programmes, eligibility rule sets, providers, public routes, events ------
+    ("vouchers", "GET", "/v1/events"): "events",
+    ("vouchers", "POST", "/v1/programmes"): "admin",
+    ("vouchers", "GET", "/v1/programmes"): "read",
+    ("vouchers", "GET", "/v1/public/programmes"): "public",
+    ("vouchers", "GET", "/v1/programmes/{programme_id}"): "read",
+    ("vouchers", "PATCH", "/v1/programmes/{programme_id}"): "admin",
+    ("vouchers", "POST", "/v1/programmes/{programme_id}/opening"): "admin",
+    ("vouchers", "POST", "/v1/programmes/{programme_id}/closing"): "admin",
+    ("vouchers", "GET", "/v1/rule-sets"): "read",
+    ("vouchers", "POST", "/v1/rule-sets"): "admin",
+    ("vouchers", "GET", "/v1/rule-sets/{rule_set_id}"): "read",
+    ("vouchers", "PUT", "/v1/rule-sets/{rule_set_id}"): "admin",
+    ("vouchers", "POST", "/v1/rule-sets/{rule_set_id}/evaluation"): "admin",
+    # a provider applies and lists its catalogue; admin decides on it
+    ("vouchers", "POST", "/v1/providers"): "provide",
+    ("vouchers", "GET", "/v1/providers"): "read",
+    ("vouchers", "GET", "/v1/public/providers"): "public",
+    ("vouchers", "GET", "/v1/providers/{provider_id}"): "read",
+    ("vouchers", "POST", "/v1/providers/{provider_id}/decision"): "admin",
+    ("vouchers", "GET", "/v1/providers/{provider_id}/services"): "read",
+    ("vouchers", "POST", "/v1/providers/{provider_id}/services"): "provide",
+    # --- end of the vouchers programmes/providers rows --------------------------------------
 }
 
 # The scope each class needs at the edge, per service ("" = public).
@@ -131,20 +154,30 @@ CLASS_SCOPES: dict[str, dict[str, str]] = {
         "admin": "credit:admin",
         "events": "events:read",
     },
+    # Providers redeem; enterprises (portals on behalf) apply; admin administers.
+    "vouchers": {
+        "public": "",
+        "read": "vouchers:read",
+        "apply": "vouchers:apply",
+        "provide": "vouchers:provide",
+        "admin": "vouchers:admin",
+        "events": "events:read",
+    },
 }
 
 # What each kind holds by default (the policy under test, stated here, not read from the code).
 HELD: dict[str, frozenset[str]] = {
     "admin": frozenset({"registry:read", "registry:write", "registry:report", "registry:admin",
                         "credit:read", "credit:write", "credit:resolve", "credit:admin",
-                        "events:read"}),
+                        "vouchers:read", "vouchers:admin", "events:read"}),
     "department": frozenset({"registry:read", "registry:write", "registry:report",
-                             "credit:read", "credit:write", "credit:resolve"}),
+                             "credit:read", "credit:write", "credit:resolve", "vouchers:read"}),
     "bank": frozenset({"registry:read", "credit:read", "credit:write", "credit:reports"}),
-    "provider": frozenset({"registry:read"}),
-    "enterprise": frozenset({"registry:read", "registry:write", "credit:read", "credit:consent"}),
+    "provider": frozenset({"registry:read", "vouchers:read", "vouchers:provide"}),
+    "enterprise": frozenset({"registry:read", "registry:write", "credit:read", "credit:consent",
+                             "vouchers:read", "vouchers:apply"}),
     "portal": frozenset({"registry:read", "registry:write", "credit:read", "credit:consent",
-                         "on_behalf"}),
+                         "vouchers:read", "vouchers:apply", "on_behalf"}),
     "service": frozenset({"events:read"}),
 }  # fmt: skip
 
@@ -165,6 +198,8 @@ PATH_VALUES = {
     "endpoint_id": "whe_matrix",
     "subscription_id": "mon_matrix",
     "delivery_id": "msg_matrix",
+    "programme_id": "vpg_matrix",
+    "provider_id": "prv_matrix",
 }
 
 # Problems only the edge answers: a forwarded call never carries one of these.
@@ -250,7 +285,7 @@ def service_routes(service: str) -> list[tuple[str, str, str]]:
     ]
 
 
-SERVICES = ("registry", "credit")
+SERVICES = ("registry", "credit", "vouchers")
 ROUTES = [route for service in SERVICES for route in service_routes(service)]
 
 
