@@ -305,12 +305,14 @@ def registry_stack(
     jwks_json: str,
     **overrides: Any,
 ) -> Iterator[RunningGateway]:
-    """A real registry and credit service behind a gateway, for a whole module (tests share
-    its data)."""
+    """A real registry, credit and vouchers service behind a gateway, for a whole module (tests
+    share its data)."""
     from services.credit import app as credit_app
     from services.credit.settings import CreditSettings
     from services.registry import app as registry_app
     from services.registry.settings import RegistrySettings
+    from services.vouchers import app as vouchers_app
+    from services.vouchers.settings import VouchersSettings
     from tests.support import migrated_settings
 
     def target() -> DatabaseTarget:
@@ -325,11 +327,15 @@ def registry_stack(
     credit = migrated_settings(
         CreditSettings, target=target(), jwks_json=jwks_json, migrations=credit_app.MIGRATIONS
     )
+    vouchers = migrated_settings(
+        VouchersSettings, target=target(), jwks_json=jwks_json, migrations=vouchers_app.MIGRATIONS
+    )
     gateway_target = target()
     templates.copy("gateway", GATEWAY_MIGRATIONS, gateway_target)
     with ExitStack() as stack:
         registry_url = stack.enter_context(serve(registry_app.create_app(registry)))
         credit_url = stack.enter_context(serve(credit_app.create_app(credit)))
+        vouchers_url = stack.enter_context(serve(vouchers_app.create_app(vouchers)))
         dead = f"http://127.0.0.1:{free_port()}"
         settings = GatewaySettings(
             **{
@@ -342,7 +348,7 @@ def registry_stack(
                 "registry_url": registry_url,
                 "credit_url": credit_url,
                 "funding_url": dead,
-                "vouchers_url": dead,
+                "vouchers_url": vouchers_url,
                 "bootstrap_admin_key": ADMIN_KEY,
                 "openapi_cache_dir": str(directory / "openapi"),
                 "openapi_refresh_seconds": 3600,
@@ -367,7 +373,7 @@ def shared_stack(
     signing_key: bytes,
     jwks_json: str,
 ) -> Iterator[RunningGateway]:
-    """One registry + credit + gateway for the whole module."""
+    """One registry + credit + vouchers + gateway for the whole module."""
     with registry_stack(
         directory=tmp_path_factory.mktemp("stack"),
         postgres_database=postgres_database,

@@ -88,3 +88,351 @@ def test_default_eligibility_per_kind(
     assert ok and trace["rule_set_id"] == "rls_vouchers_innovation_v1"
     ok, trace = _evaluate(vouchers_app, innovation["id"], listed.uscc, on)
     assert not ok and trace["reasons"] == ["Not on the serious-dishonesty list."]
+
+
+# --- Failure paths: each answers its problem code and changes nothing ----------------------
+
+
+def admin(headers: VouchersHeaders) -> dict[str, str]:
+    return headers(kind="admin")
+
+
+def event_types(client: TestClient, headers: VouchersHeaders) -> list[str]:
+    answer = client.get(
+        "/v1/events?limit=1000", headers=headers(kind="service", scopes=("events:read",))
+    )
+    assert answer.status_code == 200, answer.text
+    return [event["type"] for event in answer.json()["items"]]
+
+
+def state(client: TestClient, headers: VouchersHeaders, programme_id: str) -> dict[str, Any]:
+    """What a refusal must leave as it was: the programme, its ETag, and the event feed."""
+    read = client.get(f"/v1/programmes/{programme_id}", headers=admin(headers))
+    assert read.status_code == 200, read.text
+    return {
+        "programme": read.json(),
+        "etag": read.headers["ETag"],
+        "events": event_types(client, headers),
+    }
+
+
+def refused(answer: Any, status: int, code: str, field: str | None = None) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    problem: dict[str, Any] = answer.json()
+    assert problem["code"] == code, problem
+    if field is not None:
+        assert [(e["field"], e["code"]) for e in problem["errors"]] == [(field, code)], problem
+    return problem
+
+
+def move(
+    client: TestClient, headers: VouchersHeaders, programme_id: str, step: str
+) -> dict[str, Any]:
+    answer = client.post(f"/v1/programmes/{programme_id}/{step}", headers=admin(headers))
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def patch(
+    client: TestClient,
+    headers: VouchersHeaders,
+    programme_id: str,
+    body: dict[str, Any],
+    etag: str | None,
+) -> Any:
+    extra = {"If-Match": etag} if etag is not None else {}
+    return client.patch(
+        f"/v1/programmes/{programme_id}", json=body, headers={**admin(headers), **extra}
+    )
+
+
+def set_committed(app: FastAPI, programme_id: str, committed_fen: int) -> None:
+    """Set-up: what issuance would have committed (issuance lives on another branch)."""
+    with app.state.database.transaction() as session:
+        programme = session.get(Programme, programme_id)
+        assert programme is not None
+        programme.committed_fen = committed_fen
+        session.add(programme)
+
+
+def test_an_open_programme_changes_only_its_budget_and_approval(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    made = create(vouchers_client, vouchers_headers)
+    opened = move(vouchers_client, vouchers_headers, made["id"], "opening")
+    assert opened["status"] == "open" and opened["version"] == made["version"] + 1
+    before = state(vouchers_client, vouchers_headers, made["id"])
+    for body, field in (
+        ({"name": "改名"}, "body.name"),
+        ({"face_value_fen": 40_000}, "body.face_value_fen"),
+        ({"budget_fen": 2_000_000, "coverage_bp": 5000}, "body.coverage_bp"),
+    ):
+        answer = patch(vouchers_client, vouchers_headers, made["id"], body, before["etag"])
+        refused(answer, 409, "programme_not_draft", field)
+    assert state(vouchers_client, vouchers_headers, made["id"]) == before
+    # What an open programme may change, it changes.
+    raised = patch(
+        vouchers_client,
+        vouchers_headers,
+        made["id"],
+        {"budget_fen": 2_000_000, "auto_approve": True},
+        before["etag"],
+    )
+    assert raised.status_code == 200, raised.text
+    assert (raised.json()["budget_fen"], raised.json()["remaining_fen"]) == (2_000_000, 2_000_000)
+    assert raised.json()["auto_approve"] is True
+    assert event_types(vouchers_client, vouchers_headers)[-1] == "programme.updated"
+
+
+def test_a_closed_programme_never_changes(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    made = create(vouchers_client, vouchers_headers)
+    move(vouchers_client, vouchers_headers, made["id"], "opening")
+    closed = move(vouchers_client, vouchers_headers, made["id"], "closing")
+    assert closed["status"] == "closed"
+    before = state(vouchers_client, vouchers_headers, made["id"])
+    assert before["events"][-3:] == ["programme.created", "programme.opened", "programme.closed"]
+    for body in ({"budget_fen": 2_000_000}, {"auto_approve": True}, {"name": "改名"}):
+        answer = patch(vouchers_client, vouchers_headers, made["id"], body, before["etag"])
+        refused(answer, 409, "programme_closed")
+    # Neither opened nor closed again.
+    for step in ("opening", "closing"):
+        answer = vouchers_client.post(
+            f"/v1/programmes/{made['id']}/{step}", headers=admin(vouchers_headers)
+        )
+        refused(answer, 409, "programme_transition_invalid")
+    assert state(vouchers_client, vouchers_headers, made["id"]) == before
+
+
+def test_transitions_only_go_draft_open_closed(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    made = create(vouchers_client, vouchers_headers)
+    before = state(vouchers_client, vouchers_headers, made["id"])
+    closing = vouchers_client.post(
+        f"/v1/programmes/{made['id']}/closing", headers=admin(vouchers_headers)
+    )
+    problem = refused(closing, 409, "programme_transition_invalid")
+    assert "draft" in problem["detail"]
+    assert state(vouchers_client, vouchers_headers, made["id"]) == before
+    move(vouchers_client, vouchers_headers, made["id"], "opening")
+    opened = state(vouchers_client, vouchers_headers, made["id"])
+    again = vouchers_client.post(
+        f"/v1/programmes/{made['id']}/opening", headers=admin(vouchers_headers)
+    )
+    refused(again, 409, "programme_transition_invalid")
+    assert state(vouchers_client, vouchers_headers, made["id"]) == opened
+    # A stale If-Match on a transition is 412 too, and moves nothing.
+    stale = vouchers_client.post(
+        f"/v1/programmes/{made['id']}/closing",
+        headers={**admin(vouchers_headers), "If-Match": before["etag"]},
+    )
+    refused(stale, 412, "stale_etag")
+    assert state(vouchers_client, vouchers_headers, made["id"]) == opened
+
+
+def test_the_budget_never_goes_below_what_is_committed(
+    vouchers_app: FastAPI, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    made = create(vouchers_client, vouchers_headers)
+    move(vouchers_client, vouchers_headers, made["id"], "opening")
+    set_committed(vouchers_app, made["id"], 600_000)
+    before = state(vouchers_client, vouchers_headers, made["id"])
+    assert (before["programme"]["committed_fen"], before["programme"]["remaining_fen"]) == (
+        600_000,
+        400_000,
+    )
+    answer = patch(
+        vouchers_client, vouchers_headers, made["id"], {"budget_fen": 599_999}, before["etag"]
+    )
+    problem = refused(answer, 409, "budget_below_committed", "body.budget_fen")
+    assert "600000" in problem["errors"][0]["message"]
+    assert state(vouchers_client, vouchers_headers, made["id"]) == before
+    # Down to exactly what is committed is allowed: nothing remains.
+    exact = patch(
+        vouchers_client, vouchers_headers, made["id"], {"budget_fen": 600_000}, before["etag"]
+    )
+    assert exact.status_code == 200, exact.text
+    assert (exact.json()["budget_fen"], exact.json()["remaining_fen"]) == (600_000, 0)
+
+
+def test_updates_need_a_current_if_match(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    made = create(vouchers_client, vouchers_headers)
+    before = state(vouchers_client, vouchers_headers, made["id"])
+    missing = patch(vouchers_client, vouchers_headers, made["id"], {"name": "新名"}, None)
+    refused(missing, 428, "if_match_required")
+    assert state(vouchers_client, vouchers_headers, made["id"]) == before
+    changed = patch(vouchers_client, vouchers_headers, made["id"], {"name": "新名"}, before["etag"])
+    assert changed.status_code == 200 and changed.json()["name"] == "新名"
+    assert changed.headers["ETag"] != before["etag"]
+    after = state(vouchers_client, vouchers_headers, made["id"])
+    stale = patch(vouchers_client, vouchers_headers, made["id"], {"name": "旧名"}, before["etag"])
+    refused(stale, 412, "stale_etag")
+    assert state(vouchers_client, vouchers_headers, made["id"]) == after
+
+
+def _programmes(client: TestClient, headers: VouchersHeaders) -> list[dict[str, Any]]:
+    return list(client.get("/v1/programmes", headers=admin(headers)).json()["items"])
+
+
+def test_terms_that_could_never_issue_are_refused(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    events = event_types(vouchers_client, vouchers_headers)
+    for changes, code, field in (
+        ({"face_value_fen": 1_000_001}, "face_value_exceeds_budget", "body.face_value_fen"),
+        ({"yearly_cap_fen": 49_999}, "cap_below_face_value", "body.yearly_cap_fen"),
+        ({"rule_set_id": "rls_nonexistent"}, "unknown_rule_set", "body.rule_set_id"),
+    ):
+        answer = vouchers_client.post(
+            "/v1/programmes", json={**TERMS, **changes}, headers=admin(vouchers_headers)
+        )
+        refused(answer, 422, code, field)
+    assert _programmes(vouchers_client, vouchers_headers) == []
+    assert event_types(vouchers_client, vouchers_headers) == events
+    # The same rules on a draft's update, against its current terms.
+    made = create(vouchers_client, vouchers_headers)
+    before = state(vouchers_client, vouchers_headers, made["id"])
+    for body, code, field in (
+        ({"budget_fen": 49_999}, "face_value_exceeds_budget", "body.face_value_fen"),
+        ({"face_value_fen": 100_001}, "cap_below_face_value", "body.yearly_cap_fen"),
+        ({"rule_set_id": "rls_nonexistent"}, "unknown_rule_set", "body.rule_set_id"),
+    ):
+        answer = patch(vouchers_client, vouchers_headers, made["id"], body, before["etag"])
+        refused(answer, 422, code, field)
+    assert state(vouchers_client, vouchers_headers, made["id"]) == before
+
+
+def test_a_name_is_unique_per_kind_and_year(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    made = create(vouchers_client, vouchers_headers)
+    events = event_types(vouchers_client, vouchers_headers)
+    taken = vouchers_client.post("/v1/programmes", json=TERMS, headers=admin(vouchers_headers))
+    refused(taken, 409, "programme_name_taken", "body.name")
+    assert [p["id"] for p in _programmes(vouchers_client, vouchers_headers)] == [made["id"]]
+    assert event_types(vouchers_client, vouchers_headers) == events
+    # The same name in another year or of another kind is another programme.
+    other_year = create(vouchers_client, vouchers_headers, year=2027)
+    other_kind = create(vouchers_client, vouchers_headers, kind="startup")
+    # Renaming a draft onto a taken name is refused too.
+    clash = create(vouchers_client, vouchers_headers, year=2027, name="另一个")
+    before = state(vouchers_client, vouchers_headers, clash["id"])
+    renamed = patch(
+        vouchers_client, vouchers_headers, clash["id"], {"name": TERMS["name"]}, before["etag"]
+    )
+    refused(renamed, 409, "programme_name_taken", "body.name")
+    assert state(vouchers_client, vouchers_headers, clash["id"]) == before
+    names = {p["id"]: p["name"] for p in _programmes(vouchers_client, vouchers_headers)}
+    assert names == {
+        made["id"]: TERMS["name"],
+        other_year["id"]: TERMS["name"],
+        other_kind["id"]: TERMS["name"],
+        clash["id"]: "另一个",
+    }
+
+
+# --- A programme's own eligibility rules ----------------------------------------------------
+
+OWN_RULES: dict[str, Any] = {
+    "family": "vouchers.eligibility",
+    "effective_from": "2026-01-01",
+    "description": "小店区 2026: small firms of the district, any age, tech or not",
+    "inputs": {"district": "string", "size_class": "string", "on_dishonesty_list": "bool"},
+    "parameters": {"district_code": {"type": "string", "value": "xiaodian"}},
+    "rules": [
+        {
+            "name": "in_district",
+            "expression": "district == district_code",
+            "description": "Registered in 小店区.",
+        },
+        {
+            "name": "small",
+            "expression": "size_class in ['small', 'micro']",
+            "description": "A small or micro enterprise.",
+        },
+        {
+            "name": "eligible",
+            "expression": "in_district && small && !on_dishonesty_list",
+        },
+    ],
+}
+
+
+def save_rule_set(client: TestClient, headers: VouchersHeaders) -> dict[str, Any]:
+    answer = client.post("/v1/rule-sets", json=OWN_RULES, headers=admin(headers))
+    assert answer.status_code == 201, answer.text
+    saved: dict[str, Any] = answer.json()
+    assert (saved["family"], saved["version"], saved["in_use"]) == (
+        "vouchers.eligibility",
+        1,
+        False,
+    )
+    return saved
+
+
+def test_a_programme_with_its_own_rule_set(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    seed_enterprise: SeedEnterprise,
+) -> None:
+    saved = save_rule_set(vouchers_client, vouchers_headers)
+    made = create(vouchers_client, vouchers_headers, rule_set_id=saved["id"])
+    assert made["rule_set_id"] == saved["id"]
+    opened = move(vouchers_client, vouchers_headers, made["id"], "opening")
+    assert opened["status"] == "open"
+    # Not a technology SME and founded long ago: the innovation default would refuse it.
+    local = seed_enterprise("91140100MA0K000017", founded_on=date(2001, 1, 1), district="xiaodian")
+    away = seed_enterprise("91140100MA0K000025", district="yingze", size_class="medium")
+    on = date(2026, 5, 31)
+    ok, trace = _evaluate(vouchers_app, made["id"], local.uscc, on)
+    assert ok and trace["reasons"] == []
+    assert (trace["rule_set_id"], trace["family"], trace["version"]) == (
+        saved["id"],
+        "vouchers.eligibility",
+        1,
+    )
+    assert [step["rule"] for step in trace["steps"]] == ["in_district", "small", "eligible"]
+    ok, trace = _evaluate(vouchers_app, made["id"], away.uscc, on)
+    assert not ok
+    assert trace["reasons"] == ["Registered in 小店区.", "A small or micro enterprise."]
+    # Evaluated (and recorded) once, the version is in use and never changes afterwards.
+    read = vouchers_client.get(f"/v1/rule-sets/{saved['id']}", headers=admin(vouchers_headers))
+    assert read.status_code == 200 and read.json()["in_use"] is True
+
+
+def test_the_public_list_shows_open_programmes_only(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    draft = create(vouchers_client, vouchers_headers, name="草稿")
+    opened = create(vouchers_client, vouchers_headers, name="开放")
+    closed = create(vouchers_client, vouchers_headers, name="已关闭")
+    startup = create(vouchers_client, vouchers_headers, kind="startup", name="创业券开放")
+    for made in (opened, closed, startup):
+        move(vouchers_client, vouchers_headers, made["id"], "opening")
+    move(vouchers_client, vouchers_headers, closed["id"], "closing")
+    public = vouchers_client.get("/v1/public/programmes")  # no credentials
+    assert public.status_code == 200, public.text
+    items = public.json()["items"]
+    assert sorted(p["id"] for p in items) == sorted([opened["id"], startup["id"]])
+    assert {p["status"] for p in items} == {"open"}
+    shown = next(p for p in items if p["id"] == opened["id"])
+    assert (shown["name"], shown["budget_fen"], shown["remaining_fen"]) == (
+        "开放",
+        1_000_000,
+        1_000_000,
+    )
+    assert shown["categories"] == ["testing", "rnd"]
+    filtered = vouchers_client.get("/v1/public/programmes?kind=startup").json()["items"]
+    assert [p["id"] for p in filtered] == [startup["id"]]
+    # An enterprise sees open and closed ones, never the draft.
+    seen = vouchers_client.get("/v1/programmes", headers=vouchers_headers(kind="enterprise"))
+    assert sorted(p["id"] for p in seen.json()["items"]) == sorted(
+        [opened["id"], closed["id"], startup["id"]]
+    )
+    assert draft["id"] not in public.text
