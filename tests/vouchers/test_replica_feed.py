@@ -86,7 +86,11 @@ def _catch_up(settings: VouchersSettings) -> list[int]:
     """Run each consumer the vouchers app starts once; how many events each applied."""
     app = create_app(settings)
     consumers = feed_consumers(settings)(app)
-    assert [c.name for c in consumers] == ["vouchers.registry", "vouchers.credit"]
+    assert [c.name for c in consumers] == [
+        "vouchers.registry",
+        "vouchers.credit",
+        "vouchers.funding",
+    ]
 
     async def run() -> list[int]:
         try:
