@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from services.common.db import Database
 from services.credit.objections import service as objections_service
+from services.credit.ratings import run as rating_run
 from tests.credit.conftest import CreditHeaders, SeedEnterprise
 
 ME = "91140100MA0K000017"
@@ -588,3 +589,58 @@ def test_the_bank_that_filed_a_loan_record_answers_objections_to_it(
     assert resolved["resolved_by"] == "cli_jsb" and resolved["record_version"] == 2
     record = _record(credit_client, credit_headers, record_id)
     assert (record["loan_status"], record["disputed"], record["version"]) == ("on_time", False, 2)
+
+
+def test_an_objection_freezes_the_records_weight_and_its_withdrawal_re_rates(
+    credit_client: TestClient,
+    credit_app: FastAPI,
+    credit_headers: CreditHeaders,
+    seed_record: SeedRecord,
+    clock: Clock,
+) -> None:
+    """Opened → disputed in the report path → withdrawn by its source → re-rated via events."""
+    database: Database = credit_app.state.database
+    admin = credit_headers(kind="admin", org=None)
+
+    def rate_changes() -> None:  # the ratings' consumer of the credit outbox, as its job runs it
+        for _ in range(10):
+            with database.transaction() as session:
+                if rating_run.apply_rating_events(session) == 0:
+                    return
+        raise AssertionError("the ratings consumer never caught up")
+
+    def score() -> int:
+        answer = credit_client.get(f"/v1/enterprises/{ME}/rating", headers=_dept(credit_headers))
+        assert answer.status_code == 200, answer.text
+        value: int = answer.json()["score"]
+        return value
+
+    record_id = seed_record()
+    run = credit_client.post(
+        "/v1/ratings/runs", json={}, headers={**admin, "Idempotency-Key": "o1"}
+    )
+    assert run.status_code == 202, run.text
+    rate_changes()
+    before = score()
+
+    opened = _object(credit_client, _me(credit_headers), record_id)
+    rate_changes()
+    assert score() == before  # disputed: its weight is frozen, not dropped
+
+    _resolve(
+        credit_client,
+        _dept(credit_headers),
+        opened["id"],
+        outcome="withdrawn",
+        answer="The penalty was annulled; the record is withdrawn.",
+    )
+    rate_changes()
+    # The published v1 scorecard: -60 for each counting negative record; withdrawn, it no longer counts.
+    assert score() == before + 60
+    changed = [
+        event["payload"]
+        for event in _events(credit_client, credit_headers, "rating.changed")
+        if event["payload"]["uscc"] == ME
+    ]
+    assert changed[-1]["previous"]["score"] == before
+    assert changed[-1]["current"]["score"] == before + 60
