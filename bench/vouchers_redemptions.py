@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
+from bench.gateway.run import cpu_seconds  # noqa: E402
 from bench.servers import PYTHON, free_port, stop, uvicorn, wait_until_up  # noqa: E402
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
@@ -520,14 +521,32 @@ def main() -> int:
                 for run in (f"{name}-warm", name)
             )
             wrk(url, warm, connections=args.connections, duration=2)
-            runs[name] = wrk(url, measured, connections=args.connections, duration=args.duration)
-            r = runs[name]
+            time.sleep(5)  # the warm-up's requests still in flight finish before the measurement
+            pids = {
+                "vouchers": vouchers.pid,
+                **({"gateway": processes[-1].pid} if name != "direct" else {}),
+            }
+            cpu = {who: cpu_seconds(pid) for who, pid in pids.items()}
+            runs[name] = r = wrk(
+                url, measured, connections=args.connections, duration=args.duration
+            )
+            r["cpu"] = {
+                who: {
+                    "cores": (cpu_seconds(pid) - cpu[who]) / r["elapsed_s"],
+                    "ms_per_request": (cpu_seconds(pid) - cpu[who]) / max(1, r["requests"]) * 1e3,
+                }
+                for who, pid in pids.items()
+            }
             print(
                 f"{name:<8}: {r['rps_2xx']:8.1f} redemptions/s (2xx: {r['ok']} of {r['requests']} "
                 f"in {r['elapsed_s']:.1f} s), p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
                 f"ratio to pgbench {r['rps_2xx'] / bench['tps']:.3f}; non-2xx by code: "
                 f"{r['problems'] or 'none'}; socket errors: {r['socket_errors'] or 'none'}; "
-                f"load average {r['load_before'][0]:.2f} → {r['load_after'][0]:.2f}",
+                f"load average {r['load_before'][0]:.2f} → {r['load_after'][0]:.2f}; CPU "
+                + ", ".join(
+                    f"{who} {c['cores']:.2f} cores = {c['ms_per_request']:.1f} ms/request"
+                    for who, c in r["cpu"].items()
+                ),
                 flush=True,
             )
         for process in reversed(processes):
