@@ -424,7 +424,11 @@ def main() -> int:
     parser.add_argument("--providers", type=int, default=64)
     parser.add_argument("--enterprises", type=int, default=2000)
     parser.add_argument(
-        "--pool-size", type=int, default=10, help="VOUCHERS_DATABASE_POOL_SIZE (x2 with overflow)"
+        "--pool-size",
+        type=int,
+        default=10,
+        help="VOUCHERS_DATABASE_POOL_SIZE (x2 with overflow); above 20 the admission gate admits "
+        "more requests than anyio's 40 worker threads and the service stalls under contention",
     )
     parser.add_argument("--skip-gateway", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
