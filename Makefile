@@ -60,12 +60,14 @@ lint: install
 
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@command -v pgbench >/dev/null || (apt-get update -qq && apt-get install -y -qq postgresql-client)
 	$(BIN)/python bench/gateway/run.py
 	$(BIN)/python bench/gateway/token_memory.py
 	$(BIN)/python bench/registry_import.py
 	$(BIN)/python bench/registry_monitoring.py
 	$(BIN)/python bench/memory_attack.py
 	$(BIN)/python bench/credit_rating_batch.py
+	$(BIN)/python bench/vouchers_redemptions.py
 
 # Mutation testing of the trust-critical modules (slow: not in CI); prints the survivors.
 mutate: install

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,11 +36,14 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
     raise RuntimeError(f"{url} did not come up")
 
 
-def uvicorn(app: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """Start one uvicorn process (uvloop + httptools, one worker, no uvicorn access log)."""
+def uvicorn(
+    app: str, port: int, env: dict[str, str], log: Path, *, extra: Sequence[str] = ()
+) -> subprocess.Popen[bytes]:
+    """Start one uvicorn process (uvloop + httptools, one worker, no uvicorn access log);
+    `extra`: more uvicorn flags (e.g. deploy/Procfile's)."""
     command = [
         PYTHON, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1", "--port", str(port),
-        "--no-access-log", "--no-proxy-headers", "--log-level", "warning",
+        "--no-access-log", "--no-proxy-headers", "--log-level", "warning", *extra,
     ]  # fmt: skip
     with log.open("wb") as handle:
         return subprocess.Popen(
