@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
@@ -74,7 +75,8 @@ def create_service_app(
         for hook in on_start:
             hook(database, settings)
         # Bound to this event loop, so made here rather than when the app is built.
-        app.state.admission = admission_gate(database.connections)
+        threads = int(anyio.to_thread.current_default_thread_limiter().total_tokens)
+        app.state.admission = admission_gate(database.connections, threads)
         stop = asyncio.Event()
         running: list[Worker] = [*(consumers(app) if consumers else ())]
         running += workers(app) if workers else ()

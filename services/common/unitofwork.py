@@ -74,8 +74,13 @@ def require_unit_of_work(request: Request) -> UnitOfWork:
     return uow
 
 
-def admission_gate(connections: int) -> asyncio.Semaphore:
-    """How many requests may do database work at once: no more than the pool has connections.
+# Worker threads kept for what is not a request (feed consumers, periodic jobs).
+RESERVED_THREADS = 8
+
+
+def admission_gate(connections: int, threads: int) -> asyncio.Semaphore:
+    """How many requests may do database work at once: no more than the pool has connections,
+    and fewer than the worker threads (`threads`, anyio's limiter), so one is always free.
 
     A request runs its dependencies, handler and commit as separate calls into the worker
     threads (40 by default). Without a gate, under contention every thread can be held by a
@@ -83,7 +88,7 @@ def admission_gate(connections: int) -> asyncio.Semaphore:
     for a thread to commit: nothing moves until a 30 s timeout. Admitted requests never exceed
     the pool, so a holder always finds a thread; the others wait here, on the event loop.
     """
-    return asyncio.Semaphore(max(1, connections))
+    return asyncio.Semaphore(max(1, min(connections, threads - RESERVED_THREADS)))
 
 
 class UnitOfWorkRoute(APIRoute):

@@ -36,6 +36,8 @@ def test_the_gate_admits_as_many_requests_as_the_pool_lends(kernel_app: FastAPI)
     database = kernel_app.state.database
     expected = database.engine.pool.size() + database.engine.pool._max_overflow
     assert database.connections == expected
-    gate = admission_gate(database.connections)
-    assert gate._value == expected
-    assert admission_gate(0)._value == 1
+    assert admission_gate(database.connections, 40)._value == min(expected, 32)
+    # Never more requests than the worker threads can serve with some to spare, never none.
+    assert admission_gate(64, 40)._value == 32
+    assert admission_gate(0, 40)._value == 1
+    assert admission_gate(20, 4)._value == 1
