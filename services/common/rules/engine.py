@@ -27,7 +27,7 @@ from services.common.rules.checker import (
     check_expression,
     uses_math,
 )
-from services.common.rules.types import DYN, CelType, conform, parse_type
+from services.common.rules.types import DYN, INT_MAX, INT_MIN, CelType, conform, parse_type
 
 CHECK_ERRORS: dict[str, type[DomainError]] = {
     cls.code: cls
@@ -67,6 +67,7 @@ BUILTIN_NAMES = frozenset(
         "duration",
     ]
 )
+_MISSING: Any = object()
 IDENTIFIER_CHARS = frozenset("_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
@@ -309,11 +310,19 @@ def _plain(value: Any, where: str) -> Any:
 
 def _frozen(value: Any) -> Hashable:
     """A hashable stand-in for a rule value (lists and maps become tuples)."""
+    if type(value) in _SCALAR_TYPES:
+        return value  # type: ignore[no-any-return]
     if isinstance(value, list | tuple):
         return tuple(_frozen(item) for item in value)
     if isinstance(value, dict):
         return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
     return value  # type: ignore[no-any-return]
+
+
+_SCALAR_TYPES = frozenset({int, bool, str, float})
+# Python types of the kernel's scalar types: a value of exactly this type conforms (ints also
+# within 64 bits), without the general `conform`.
+_EXACT: dict[str, type] = {"int": int, "bool": bool, "string": str, "double": float}
 
 
 @dataclass(slots=True)
@@ -340,11 +349,14 @@ class CompiledRuleSet:
     A rule is a pure function of its references, so evaluating a batch (one rule set, many
     inputs) computes each rule once per distinct combination of the inputs and earlier rules it
     reads; a rule whose combinations rarely repeat (it reads a list of record ids) stops being
-    remembered after `MEMO_PROBE` lookups. Results and trace steps may be shared between
-    evaluations: treat them as read-only. Safe to use from several threads.
+    remembered after `MEMO_PROBE` lookups. When every declared input is a scalar (int, double,
+    bool, string), whole evaluations are also remembered by the tuple of input values (many
+    cases of a batch share them: counts, years, flags), under the same limits. Results, traces
+    and whole evaluations may be shared between evaluations: treat them as read-only. Safe to
+    use from several threads.
     """
 
-    MEMO_LIMIT: ClassVar[int] = 8192  # steps remembered per rule
+    MEMO_LIMIT: ClassVar[int] = 8192  # steps remembered per rule (and whole evaluations)
     MEMO_PROBE: ClassVar[int] = 512  # lookups before a rule's hit rate is judged
     MEMO_MIN_HITS: ClassVar[float] = 0.2  # below this share of hits, stop remembering
 
@@ -371,6 +383,15 @@ class CompiledRuleSet:
             )
             for index, rule in enumerate(definition["rules"])
         ]
+        self._names = tuple(self.inputs)
+        self._exact = tuple(
+            (name, _EXACT.get(declared.name), declared) for name, declared in self.inputs.items()
+        )
+        # Whole evaluations by input values: only when those are all scalars (hashable as is).
+        self._evaluations: dict[tuple[Any, ...], Evaluation] | None = (
+            {} if all(exact is not None for _n, exact, _d in self._exact) else None
+        )
+        self._evaluation_lookups = self._evaluation_hits = 0
         self._local = threading.local()
 
     def _context(self) -> Any:
@@ -386,8 +407,16 @@ class CompiledRuleSet:
 
     def check_inputs(self, inputs: Mapping[str, Any], field_prefix: str) -> dict[str, Any]:
         """The declared inputs conformed to their types (422 `rule_input_invalid` naming each)."""
-        problems = _Problems()
         values: dict[str, Any] = {}
+        for name, exact, _declared in self._exact:
+            value = inputs.get(name, _MISSING)
+            if type(value) is not exact or (exact is int and not INT_MIN <= value <= INT_MAX):
+                break  # missing, or not plainly of its type: the full check says what is wrong
+            values[name] = value
+        else:
+            return values
+        problems = _Problems()
+        values = {}
         for name, declared in self.inputs.items():
             where = f"{field_prefix}.{name}"
             if name not in inputs:
@@ -405,6 +434,26 @@ class CompiledRuleSet:
     def evaluate(self, inputs: Mapping[str, Any], *, field_prefix: str = "inputs") -> Evaluation:
         """Every rule on `inputs`, in order, with a trace (as `evaluate`)."""
         values = self.check_inputs(inputs, field_prefix)
+        evaluations = self._evaluations
+        if evaluations is None:
+            return self._evaluate(values)
+        key = tuple(values[name] for name in self._names)
+        self._evaluation_lookups += 1
+        found = evaluations.get(key)
+        if found is not None:
+            self._evaluation_hits += 1
+            return found
+        evaluation = self._evaluate(values)
+        if (
+            self._evaluation_lookups >= self.MEMO_PROBE
+            and self._evaluation_hits < self.MEMO_MIN_HITS * self._evaluation_lookups
+        ):
+            self._evaluations = None  # the inputs rarely repeat: stop remembering
+        elif len(evaluations) < self.MEMO_LIMIT:
+            evaluations[key] = evaluation
+        return evaluation
+
+    def _evaluate(self, values: dict[str, Any]) -> Evaluation:
         frozen: dict[str, Hashable] = {}
         context: Any = None
         in_context: set[str] = set()

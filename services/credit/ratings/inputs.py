@@ -12,7 +12,8 @@ from sqlmodel import Session, col
 from services.credit.enterprises.models import ACTIVE as ENTERPRISE_ACTIVE
 from services.credit.enterprises.models import EnterpriseReplica, IndicatorFiling
 from services.credit.records.models import WITHDRAWN, CreditRecord
-from services.credit.records.rules import counts_on
+from services.credit.records.rules import Polarity, counts_on
+from services.credit.rulesets.families import POLARITY_KINDS, RECORD_KINDS
 
 # Regular filing looks at the last three completed calendar years.
 FILING_WINDOW: Final = 3
@@ -46,50 +47,59 @@ class EnterpriseInputs:
         }
 
 
+def kind_of(record: dict[str, Any]) -> str:
+    """The record's kind as the scorecard counts it: `<status>_loans` for a loan, else
+    `<type>_records` (the names of the family's count inputs, `RECORD_KINDS`)."""
+    if record["polarity"] == Polarity.LOAN:
+        return f"{record['loan_status'] or ''}_loans"
+    return f"{record['type']}_records"
+
+
+def records_by_kind(records: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The ids of `records` (sorted by id) by kind, and by polarity (`negative_records`,
+    `positive_records`): what a scorecard's `records_<factor>` rule names."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        found[kind_of(record)].append(record["id"])
+        if record["polarity"] != Polarity.LOAN:
+            found[f"{record['polarity']}_records"].append(record["id"])
+    return found
+
+
+_NO_RECORDS: Final = dict.fromkeys((*RECORD_KINDS, *POLARITY_KINDS), 0)
+
+
 def rule_inputs(
     given: EnterpriseInputs, facts: dict[str, int | None], records: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The inputs of the scorecard family (`credit.scorecard`) for one enterprise.
 
-    `records` are the counting ones (with disputed records frozen in); the kernel's types have
-    no null, so an unknown employment growth is 0 with `employment_known` false, and a record's
-    missing `loan_status` is "".
+    `records` are the counting ones (with disputed records frozen in), given to the scorecard
+    as counts by kind and by polarity (plain ints: a batch evaluates each distinct combination
+    once); the kernel's types have no null, so an unknown employment growth is 0 with
+    `employment_known` false.
     """
     growth = facts["employment_growth_bp"]
-    polarities: dict[str, int] = defaultdict(int)
-    loans: dict[str, int] = defaultdict(int)
+    values: dict[str, Any] = dict(_NO_RECORDS)
     for record in records:
-        polarities[record["polarity"]] += 1
-        if record["polarity"] == "loan":
-            loans[record["loan_status"]] += 1
-    return {
-        "records": [
-            {
-                "id": r["id"],
-                "type": r["type"],
-                "polarity": r["polarity"],
-                "loan_status": r["loan_status"] or "",
-                "source_kind": r["source_kind"],
-            }
-            for r in records
-        ],
-        "years_operating": facts["years_in_operation"],
-        "employment_growth_bp": growth if growth is not None else 0,
-        "employment_known": growth is not None,
-        "filing_years": facts["filing_years"],
-        "employees": given.employees,
-        "is_tech_sme": given.is_tech_sme,
-        "size_class": given.size_class,
-        "industry": given.industry,
-        "district": given.district,
-        "negative_records": polarities["negative"],
-        "positive_records": polarities["positive"],
-        "overdue_loans": loans["overdue"],
-        "on_time_loans": loans["on_time"],
-        "settled_loans": loans["settled"],
-        "disputed_records": len(given.disputed),
-        "record_types": sorted({r["type"] for r in records}),
-    }
+        kind = kind_of(record)
+        if kind in values:
+            values[kind] += 1
+        if record["polarity"] != Polarity.LOAN:
+            values[f"{record['polarity']}_records"] += 1
+    values.update(
+        years_operating=facts["years_in_operation"],
+        employment_growth_bp=growth if growth is not None else 0,
+        employment_known=growth is not None,
+        filing_years=facts["filing_years"],
+        employees=given.employees,
+        is_tech_sme=given.is_tech_sme,
+        size_class=given.size_class,
+        industry=given.industry,
+        district=given.district,
+        disputed_records=len(given.disputed),
+    )
+    return values
 
 
 def full_years(start: date, day: date) -> int:

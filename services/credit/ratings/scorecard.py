@@ -1,14 +1,20 @@
 """The scorecard's results as a rating: score, grade, factors and reason codes from the trace.
 
 The scorecard is the kernel rule family `credit.scorecard` (`services/credit/rulesets/
-families.py`): the ratings domain supplies its inputs (`inputs.EnterpriseInputs.rule_inputs`),
-evaluates the version in force with the kernel (`compiled_rule_set(...).evaluate`) and reads
-the evaluation here. A rule named `points_<factor>` is a factor and its points, in rule order;
-`input_<factor>` is what it read (null when absent, or when `known_<factor>` is false);
-`records_<factor>` the ids of the records behind it; `reason_codes` maps a factor to its code.
+families.py`): the ratings domain supplies its inputs (`inputs.rule_inputs`: counts of the
+counting records by kind, soft facts), evaluates the version in force with the kernel
+(`compiled_rule_set(...).evaluate`) and reads the evaluation here. A rule named
+`points_<factor>` is a factor and its points, in rule order; `input_<factor>` is what it read
+(null when `known_<factor>` is false); `records_<factor>` the record kinds behind it (names of
+count inputs, e.g. `overdue_loans`); `reason_codes` maps a factor to its code.
+
+Reading an evaluation gives a `Shape`: everything a rating says but the record ids, the same for
+every enterprise with the same inputs (a batch reads each distinct evaluation once).
+`Shape.rating` then attaches the ids of the enterprise's records of the factor's kinds; a
+record factor without `input_<factor>` has their number as its input.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -35,10 +41,81 @@ class Outcome:
     reasons: list[dict[str, Any]]
 
 
-def outcome(evaluation: Evaluation) -> Outcome:
-    """The rating an evaluation of the scorecard gives (409 `rating_scorecard_invalid` when the
+@dataclass(frozen=True, slots=True)
+class Factor:
+    """One factor of an evaluation: its points, its input as the scorecard gave it (None: none
+    given, or unknown) and the record kinds behind it."""
+
+    name: str
+    points: int
+    input: int | None
+    has_input: bool  # an `input_<factor>` rule gave the input
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What one evaluation of the scorecard says, before record ids are attached."""
+
+    label: str
+    score: int
+    grade: str
+    factors: tuple[Factor, ...]
+    # (index of the factor, its code) of the reasons, in order.
+    reasons: tuple[tuple[int, str], ...]
+
+    def rating(self, ids_by_kind: Mapping[str, Sequence[str]]) -> Outcome:
+        """The rating of an enterprise whose counting records of each kind are `ids_by_kind`
+        (409 `rating_scorecard_invalid` when a factor's input is not the number of records of
+        its kinds)."""
+        factors: list[dict[str, Any]] = []
+        for factor in self.factors:
+            record_ids = _ids(factor.kinds, ids_by_kind)
+            given = factor.input
+            if factor.kinds and factor.has_input:
+                if given is not None and given != len(record_ids):
+                    raise RatingScorecardInvalid(
+                        f"{self.label} gave the factor {factor.name} the input {given}, but "
+                        f"{len(record_ids)} records of {', '.join(factor.kinds)}."
+                    )
+            elif factor.kinds:
+                given = len(record_ids)
+            factors.append(
+                {
+                    "name": factor.name,
+                    "input": given,
+                    "points": factor.points,
+                    "record_ids": record_ids,
+                }
+            )
+        return Outcome(
+            score=self.score,
+            grade=self.grade,
+            factors=factors,
+            reasons=[
+                {
+                    "code": code,
+                    "factor": factors[i]["name"],
+                    "points": factors[i]["points"],
+                    "record_ids": factors[i]["record_ids"],
+                }
+                for i, code in self.reasons
+            ],
+        )
+
+
+def _ids(kinds: tuple[str, ...], ids_by_kind: Mapping[str, Sequence[str]]) -> list[str]:
+    if not kinds or not ids_by_kind:
+        return []
+    if len(kinds) == 1:
+        return list(ids_by_kind.get(kinds[0], ()))
+    return sorted({i for kind in kinds for i in ids_by_kind.get(kind, ())})
+
+
+def shape(evaluation: Evaluation) -> Shape:
+    """What an evaluation of the scorecard says (409 `rating_scorecard_invalid` when the
     version's score or grade is out of range)."""
-    values = {step.rule: step.value for step in evaluation.trace}
+    values = evaluation.results
     label = f"{evaluation.family} version {evaluation.version}"
     score, grade = values["score"], values["grade"]
     if not MIN_SCORE <= score <= MAX_SCORE:
@@ -48,34 +125,28 @@ def outcome(evaluation: Evaluation) -> Outcome:
     if grade not in GRADES:
         raise RatingScorecardInvalid(f"{label} gave the grade {grade!r}, not one of {GRADES}.")
     codes: dict[str, str] = values["reason_codes"]
-    factors: list[dict[str, Any]] = []
-    for step in evaluation.trace:
-        if not step.rule.startswith(POINTS):
+    factors: list[Factor] = []
+    for rule, points in values.items():
+        if not rule.startswith(POINTS):
             continue
-        name = step.rule[len(POINTS) :]
+        name = rule[len(POINTS) :]
         known = values.get(KNOWN + name, True)
         factors.append(
-            {
-                "name": name,
-                "input": values.get(INPUT + name) if known else None,
-                "points": step.value,
-                "record_ids": list(values.get(RECORDS + name, ())),
-            }
+            Factor(
+                name=name,
+                points=points,
+                input=values.get(INPUT + name) if known else None,
+                has_input=INPUT + name in values,
+                kinds=tuple(values.get(RECORDS + name, ())),
+            )
         )
-    chosen = reason_order([(codes.get(f["name"]), f["points"]) for f in factors])
-    return Outcome(
+    chosen = reason_order([(codes.get(f.name), f.points) for f in factors])
+    return Shape(
+        label=label,
         score=score,
         grade=grade,
-        factors=factors,
-        reasons=[
-            {
-                "code": codes[factors[i]["name"]],
-                "factor": factors[i]["name"],
-                "points": factors[i]["points"],
-                "record_ids": factors[i]["record_ids"],
-            }
-            for i in chosen
-        ],
+        factors=tuple(factors),
+        reasons=tuple((i, codes[factors[i].name]) for i in chosen),
     )
 
 

@@ -35,7 +35,7 @@ from services.credit.ratings.schemas import (
     RatingRunPublic,
     ScorecardRef,
 )
-from services.credit.ratings.scorecard import FAMILY, outcome
+from services.credit.ratings.scorecard import FAMILY, Outcome, Shape, shape
 
 RUN_LIST_MAX: Final = 10_000
 WRITE_CHUNK: Final = 2_000
@@ -75,16 +75,17 @@ class RateCounts:
     unchanged: int = 0
 
 
-def _fingerprint(row: dict[str, Any]) -> str:
+def _fingerprint(scored: Outcome, rule_set_id: str) -> str:
     # What a rating says: a new row is written only when this changes. `repr` of the values
     # as built here (fixed key order) is stable and much cheaper than JSON for 67,699 rows.
-    said = (row["score"], row["grade"], row["rule_set_id"], row["factors"], row["reasons"])
+    said = (scored.score, scored.grade, rule_set_id, scored.factors, scored.reasons)
     return hashlib.sha256(repr(said).encode()).hexdigest()
 
 
 def _currents(
-    session: Session, usccs: Sequence[str], *, with_inputs: set[str]
+    session: Session, usccs: Sequence[str] | None, *, with_inputs: set[str]
 ) -> dict[str, Current]:
+    """The open ratings of `usccs` (all: one query), with their inputs for `with_inputs`."""
     found: dict[str, Current] = {}
     columns = (
         CreditRating.id,
@@ -93,11 +94,16 @@ def _currents(
         CreditRating.grade,
         CreditRating.fingerprint,
     )
-    for start in range(0, len(usccs), rating_inputs.CHUNK):
-        chunk = usccs[start : start + rating_inputs.CHUNK]
-        statement = select(*columns).where(  # type: ignore[call-overload]
-            col(CreditRating.uscc).in_(chunk), col(CreditRating.valid_to).is_(None)
-        )
+    open_ = select(*columns).where(col(CreditRating.valid_to).is_(None))  # type: ignore[call-overload]
+    statements = (
+        [open_]
+        if usccs is None
+        else [
+            open_.where(col(CreditRating.uscc).in_(usccs[start : start + rating_inputs.CHUNK]))
+            for start in range(0, len(usccs), rating_inputs.CHUNK)
+        ]
+    )
+    for statement in statements:
         for row in session.execute(statement):
             found[row.uscc] = Current(
                 id=row.id,
@@ -118,18 +124,6 @@ def _currents(
             records = {r["id"]: r for r in stored.get("records", [])}
             found[uscc] = Current(held.id, held.score, held.grade, held.fingerprint, records)
     return found
-
-
-def _full_scan(session: Session) -> dict[str, Current]:
-    return _currents(
-        session,
-        list(
-            session.execute(
-                select(CreditRating.uscc).where(col(CreditRating.valid_to).is_(None))  # type: ignore[call-overload]
-            ).scalars()
-        ),
-        with_inputs=set(),
-    )
 
 
 def rate(
@@ -155,16 +149,18 @@ def rate(
     program = compiled_rule_set(rule_set)
     found = rating_inputs.gather(session, usccs=usccs, day=day, at=at)
     disputed = {u for u, i in found.items() if i.disputed}
-    if usccs is None:
-        currents = _full_scan(session)
-        if disputed:
-            currents.update(_currents(session, sorted(disputed), with_inputs=disputed))
-    else:
-        currents = _currents(session, sorted(found), with_inputs=disputed)
+    currents = _currents(
+        session, sorted(found) if usccs is not None else None, with_inputs=disputed
+    )
     counts = RateCounts(enterprises=len(found))
     new_rows: list[dict[str, Any]] = []
     closing: list[str] = []
     events: list[tuple[str, dict[str, Any]]] = []
+    # The scorecard read once per distinct combination of the inputs it declares (plain
+    # values), and for enterprises without counting records the whole rating and fingerprint.
+    declared = tuple(program.inputs)
+    shapes: dict[tuple[Any, ...], Shape] = {}
+    plain: dict[tuple[Any, ...], tuple[Outcome, str]] = {}
     for uscc, given in found.items():
         current = currents.get(uscc)
         records = given.records
@@ -174,7 +170,24 @@ def rate(
             frozen = [held[i] for i in given.disputed if i in held]
             records = sorted(records + frozen, key=lambda r: r["id"])
         facts = given.facts(day)
-        scored = outcome(program.evaluate(rating_inputs.rule_inputs(given, facts, records)))
+        values = rating_inputs.rule_inputs(given, facts, records)
+        key = tuple(values[name] for name in declared)
+        read = shapes.get(key)
+        if read is None:
+            read = shapes[key] = shape(program.evaluate(values))
+        if records:
+            scored = read.rating(rating_inputs.records_by_kind(records))
+            fingerprint = _fingerprint(scored, rule_set.id)
+        else:
+            known = plain.get(key)
+            if known is None:
+                scored = read.rating({})
+                known = plain[key] = (scored, _fingerprint(scored, rule_set.id))
+            scored, fingerprint = known
+        counts.rated += 1
+        if current is not None and current.fingerprint == fingerprint:
+            counts.unchanged += 1
+            continue
         row: dict[str, Any] = {
             "id": new_id("rtg"),
             "uscc": uscc,
@@ -189,14 +202,10 @@ def rate(
             "computed_at": at,
             "valid_from": at,
             "valid_to": None,
+            "fingerprint": fingerprint,
             "trigger": trigger,
             "run_id": run_id,
         }
-        counts.rated += 1
-        row["fingerprint"] = _fingerprint(row)
-        if current is not None and current.fingerprint == row["fingerprint"]:
-            counts.unchanged += 1
-            continue
         new_rows.append(row)
         if current is None:
             counts.first_ratings += 1
