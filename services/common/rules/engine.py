@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any, ClassVar, Protocol
 
 import cel
@@ -337,9 +338,19 @@ class _Rule:
     program: Any  # cel.Program
     references: tuple[str, ...]
     keyed: tuple[str, ...]  # the references that are not parameters (constants)
+    key_of: Any  # the memo key (the keyed values as a tuple) from the values' hashable forms
     memo: dict[tuple[Hashable, ...], TraceStep] | None = field(default_factory=dict)
     lookups: int = 0
     hits: int = 0
+
+
+def _keyed(rule: Mapping[str, Any], parameters: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(ref for ref in rule["references"] if ref not in parameters)
+
+
+def _key_getter(keyed: tuple[str, ...]) -> Any:
+    # For two names or more, itemgetter gives the tuple of their values (in C).
+    return itemgetter(*keyed) if len(keyed) > 1 else None
 
 
 class CompiledRuleSet:
@@ -379,7 +390,8 @@ class CompiledRuleSet:
                 declared=None if DYN.name in rule["type"] else parse_type(rule["type"]),
                 program=cel.compile(rule["expression"]),
                 references=tuple(rule["references"]),
-                keyed=tuple(ref for ref in rule["references"] if ref not in self.parameters),
+                keyed=_keyed(rule, self.parameters),
+                key_of=_key_getter(_keyed(rule, self.parameters)),
             )
             for index, rule in enumerate(definition["rules"])
         ]
@@ -392,6 +404,9 @@ class CompiledRuleSet:
             {} if all(exact is not None for _n, exact, _d in self._exact) else None
         )
         self._evaluation_lookups = self._evaluation_hits = 0
+        self._scalar_inputs = self._evaluations is not None
+        # Rules some later rule reads (their values take part in memo keys).
+        self._referenced = frozenset(ref for rule in self.rules for ref in rule.keyed)
         self._local = threading.local()
 
     def _context(self) -> Any:
@@ -454,7 +469,12 @@ class CompiledRuleSet:
         return evaluation
 
     def _evaluate(self, values: dict[str, Any]) -> Evaluation:
-        frozen: dict[str, Hashable] = {}
+        # `keys`: each value's hashable form (the memo keys); the values themselves while
+        # they are all scalars, which is the common case.
+        keys: dict[str, Any] = values
+        if not self._scalar_inputs:
+            keys = {name: _frozen(value) for name, value in values.items()}
+        referenced = self._referenced
         context: Any = None
         in_context: set[str] = set()
         results: dict[str, Any] = {}
@@ -463,42 +483,50 @@ class CompiledRuleSet:
             key: tuple[Hashable, ...] | None = None
             memo = rule.memo
             if memo is not None:
-                parts: list[Hashable] = []
-                for ref in rule.keyed:
-                    if ref not in frozen:
-                        frozen[ref] = _frozen(values[ref])
-                    parts.append(frozen[ref])
-                key = tuple(parts)
+                arity = len(rule.keyed)
+                if arity == 0:
+                    key = ()
+                elif arity == 1:
+                    key = (keys[rule.keyed[0]],)
+                else:
+                    key = rule.key_of(keys)
                 rule.lookups += 1
                 step = memo.get(key)
-                if step is not None:
-                    rule.hits += 1
-                    trace.append(step)
-                    results[rule.name] = values[rule.name] = step.value
-                    continue
-                if (
+                if step is None and (
                     rule.lookups >= self.MEMO_PROBE
                     and rule.hits < self.MEMO_MIN_HITS * rule.lookups
                 ):
                     rule.memo = memo = None  # its inputs rarely repeat: stop remembering
-            if context is None:
-                context = self._context()
-            for ref in rule.keyed:
-                if ref not in in_context:
-                    context.add_variable(ref, values[ref])
-                    in_context.add(ref)
-            value = self._run(rule, context)
-            step = TraceStep(
-                rule=rule.name,
-                expression=rule.expression,
-                type=rule.type,
-                value=value,
-                inputs_used={ref: self._value(ref, values) for ref in rule.references},
-            )
-            if memo is not None and key is not None and len(memo) < self.MEMO_LIMIT:
-                memo[key] = step
+            else:
+                step = None
+            if step is not None:
+                rule.hits += 1
+                value = step.value
+            else:
+                if context is None:
+                    context = self._context()
+                for ref in rule.keyed:
+                    if ref not in in_context:
+                        context.add_variable(ref, values[ref])
+                        in_context.add(ref)
+                value = self._run(rule, context)
+                step = TraceStep(
+                    rule=rule.name,
+                    expression=rule.expression,
+                    type=rule.type,
+                    value=value,
+                    inputs_used={ref: self._value(ref, values) for ref in rule.references},
+                )
+                if memo is not None and key is not None and len(memo) < self.MEMO_LIMIT:
+                    memo[key] = step
             trace.append(step)
             results[rule.name] = values[rule.name] = value
+            if rule.name in referenced:
+                if keys is not values:
+                    keys[rule.name] = _frozen(value)
+                elif type(value) not in _SCALAR_TYPES:
+                    keys = dict(values)  # from here on, hashable forms of their own
+                    keys[rule.name] = _frozen(value)
         return Evaluation(
             rule_set_id=self.rule_set_id,
             family=self.family,

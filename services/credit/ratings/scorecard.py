@@ -16,7 +16,7 @@ record factor without `input_<factor>` has their number as its input.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from services.common.rules import Evaluation
 from services.credit.ratings.errors import RatingScorecardInvalid
@@ -41,8 +41,7 @@ class Outcome:
     reasons: list[dict[str, Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class Factor:
+class Factor(NamedTuple):
     """One factor of an evaluation: its points, its input as the scorecard gave it (None: none
     given, or unknown) and the record kinds behind it."""
 
@@ -51,6 +50,37 @@ class Factor:
     input: int | None
     has_input: bool  # an `input_<factor>` rule gave the input
     kinds: tuple[str, ...]
+
+
+class _Layout(NamedTuple):
+    """Where a scorecard's factors are among its rules: (factor, points, input, known, records)
+    rule names (None: the rule set has no such rule), in rule order."""
+
+    factors: tuple[tuple[str, str, str | None, str | None, str | None], ...]
+
+    @classmethod
+    def of(cls, names: tuple[str, ...]) -> "_Layout":
+        present = set(names)
+
+        def companion(prefix: str, name: str) -> str | None:
+            return prefix + name if prefix + name in present else None
+
+        return cls(
+            tuple(
+                (
+                    rule[len(POINTS) :],
+                    rule,
+                    companion(INPUT, rule[len(POINTS) :]),
+                    companion(KNOWN, rule[len(POINTS) :]),
+                    companion(RECORDS, rule[len(POINTS) :]),
+                )
+                for rule in names
+                if rule.startswith(POINTS)
+            )
+        )
+
+
+_LAYOUTS: dict[tuple[str, ...], _Layout] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,19 +155,21 @@ def shape(evaluation: Evaluation) -> Shape:
     if grade not in GRADES:
         raise RatingScorecardInvalid(f"{label} gave the grade {grade!r}, not one of {GRADES}.")
     codes: dict[str, str] = values["reason_codes"]
+    names = tuple(values)
+    layout = _LAYOUTS.get(names)
+    if layout is None:
+        if len(_LAYOUTS) > 64:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[names] = _Layout.of(names)
     factors: list[Factor] = []
-    for rule, points in values.items():
-        if not rule.startswith(POINTS):
-            continue
-        name = rule[len(POINTS) :]
-        known = values.get(KNOWN + name, True)
+    for name, points, given, known, records in layout.factors:
         factors.append(
             Factor(
-                name=name,
-                points=points,
-                input=values.get(INPUT + name) if known else None,
-                has_input=INPUT + name in values,
-                kinds=tuple(values.get(RECORDS + name, ())),
+                name,
+                values[points],
+                values[given] if given is not None and (known is None or values[known]) else None,
+                given is not None,
+                tuple(values[records]) if records is not None else (),
             )
         )
     chosen = reason_order([(codes.get(f.name), f.points) for f in factors])
