@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
+import orjson
+
 from services.common.rules import Evaluation
 from services.credit.ratings.errors import RatingScorecardInvalid
 from services.credit.rulesets.families import SCORECARD
@@ -35,21 +37,50 @@ class Outcome:
 
     score: int
     grade: str
-    # [{name, input, points, record_ids}] in the scorecard's order.
+    # [{name, input, points, record_ids}] in the scorecard's order (shared: read-only).
     factors: list[dict[str, Any]]
     # Up to four [{code, factor, points, record_ids}].
     reasons: list[dict[str, Any]]
+    # The same as JSON text (what is stored, and digested for the fingerprint).
+    factors_json: str
+    reasons_json: str
 
 
-class Factor(NamedTuple):
-    """One factor of an evaluation: its points, its input as the scorecard gave it (None: none
-    given, or unknown) and the record kinds behind it."""
+class Fragments:
+    """The factors and reasons of a batch of ratings, each distinct one built and serialised
+    once (most enterprises share most of them: no records, the same points)."""
 
-    name: str
-    points: int
-    input: int | None
-    has_input: bool  # an `input_<factor>` rule gave the input
-    kinds: tuple[str, ...]
+    def __init__(self) -> None:
+        self.factors: dict[tuple[Any, ...], tuple[dict[str, Any], str]] = {}
+        self.reasons: dict[tuple[Any, ...], tuple[dict[str, Any], str]] = {}
+
+    def factor(
+        self, name: str, given: int | None, points: int, record_ids: tuple[str, ...]
+    ) -> tuple[dict[str, Any], str]:
+        key = (name, given, points, record_ids)
+        found = self.factors.get(key)
+        if found is None:
+            built = {"name": name, "input": given, "points": points, "record_ids": [*record_ids]}
+            found = self.factors[key] = (built, orjson.dumps(built).decode())
+        return found
+
+    def reason(self, code: str, factor: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        key = (code, factor["name"], factor["points"], *factor["record_ids"])
+        found = self.reasons.get(key)
+        if found is None:
+            built = {
+                "code": code,
+                "factor": factor["name"],
+                "points": factor["points"],
+                "record_ids": factor["record_ids"],
+            }
+            found = self.reasons[key] = (built, orjson.dumps(built).decode())
+        return found
+
+
+# One factor of an evaluation: (name, points, input as the scorecard gave it (None: none given,
+# or unknown), whether an `input_<factor>` rule gave it, the record kinds behind it).
+Factor = tuple[str, int, int | None, bool, tuple[str, ...]]
 
 
 class _Layout(NamedTuple):
@@ -94,52 +125,39 @@ class Shape:
     # (index of the factor, its code) of the reasons, in order.
     reasons: tuple[tuple[int, str], ...]
 
-    def rating(self, ids_by_kind: Mapping[str, Sequence[str]]) -> Outcome:
+    def rating(
+        self, ids_by_kind: Mapping[str, Sequence[str]], fragments: Fragments | None = None
+    ) -> Outcome:
         """The rating of an enterprise whose counting records of each kind are `ids_by_kind`
         (409 `rating_scorecard_invalid` when a factor's input is not the number of records of
-        its kinds)."""
-        factors: list[dict[str, Any]] = []
-        for factor in self.factors:
-            record_ids = _ids(factor.kinds, ids_by_kind)
-            given = factor.input
-            if factor.kinds and factor.has_input:
-                if given is not None and given != len(record_ids):
-                    raise RatingScorecardInvalid(
-                        f"{self.label} gave the factor {factor.name} the input {given}, but "
-                        f"{len(record_ids)} records of {', '.join(factor.kinds)}."
-                    )
-            elif factor.kinds:
+        its kinds); `fragments` shares the factors and reasons of a batch."""
+        fragments = fragments if fragments is not None else Fragments()
+        factors: list[tuple[dict[str, Any], str]] = []
+        for name, points, given, has_input, kinds in self.factors:
+            record_ids = _ids(kinds, ids_by_kind) if kinds and ids_by_kind else ()
+            if kinds and not has_input:
                 given = len(record_ids)
-            factors.append(
-                {
-                    "name": factor.name,
-                    "input": given,
-                    "points": factor.points,
-                    "record_ids": record_ids,
-                }
-            )
+            elif kinds and given is not None and given != len(record_ids):
+                raise RatingScorecardInvalid(
+                    f"{self.label} gave the factor {name} the input {given}, but "
+                    f"{len(record_ids)} records of {', '.join(kinds)}."
+                )
+            factors.append(fragments.factor(name, given, points, record_ids))
+        reasons = [fragments.reason(code, factors[i][0]) for i, code in self.reasons]
         return Outcome(
             score=self.score,
             grade=self.grade,
-            factors=factors,
-            reasons=[
-                {
-                    "code": code,
-                    "factor": factors[i]["name"],
-                    "points": factors[i]["points"],
-                    "record_ids": factors[i]["record_ids"],
-                }
-                for i, code in self.reasons
-            ],
+            factors=[built for built, _json in factors],
+            reasons=[built for built, _json in reasons],
+            factors_json="[" + ",".join([text for _built, text in factors]) + "]",
+            reasons_json="[" + ",".join([text for _built, text in reasons]) + "]",
         )
 
 
-def _ids(kinds: tuple[str, ...], ids_by_kind: Mapping[str, Sequence[str]]) -> list[str]:
-    if not kinds or not ids_by_kind:
-        return []
+def _ids(kinds: tuple[str, ...], ids_by_kind: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
     if len(kinds) == 1:
-        return list(ids_by_kind.get(kinds[0], ()))
-    return sorted({i for kind in kinds for i in ids_by_kind.get(kind, ())})
+        return tuple(ids_by_kind.get(kinds[0], ()))
+    return tuple(sorted({i for kind in kinds for i in ids_by_kind.get(kind, ())}))
 
 
 def shape(evaluation: Evaluation) -> Shape:
@@ -161,24 +179,25 @@ def shape(evaluation: Evaluation) -> Shape:
         if len(_LAYOUTS) > 64:
             _LAYOUTS.clear()
         layout = _LAYOUTS[names] = _Layout.of(names)
-    factors: list[Factor] = []
-    for name, points, given, known, records in layout.factors:
-        factors.append(
-            Factor(
+    factors = tuple(
+        [
+            (
                 name,
                 values[points],
                 values[given] if given is not None and (known is None or values[known]) else None,
                 given is not None,
                 tuple(values[records]) if records is not None else (),
             )
-        )
-    chosen = reason_order([(codes.get(f.name), f.points) for f in factors])
+            for name, points, given, known, records in layout.factors
+        ]
+    )
+    chosen = reason_order([(codes.get(f[0]), f[1]) for f in factors])
     return Shape(
         label=label,
         score=score,
         grade=grade,
-        factors=tuple(factors),
-        reasons=tuple((i, codes[factors[i].name]) for i in chosen),
+        factors=factors,
+        reasons=tuple((i, codes[factors[i][0]]) for i in chosen),
     )
 
 
@@ -186,7 +205,7 @@ def reason_order(factors: Sequence[tuple[str | None, int]]) -> tuple[int, ...]:
     """Indexes of up to four reason codes among (reason, points) per factor: the factors that
     cost most points first (most negative first), then those that added most; ties in the
     scorecard's factor order. Factors without a reason code or with 0 points give none."""
-    coded = [(i, p) for i, (reason, p) in enumerate(factors) if reason and p != 0]
-    negative = sorted((c for c in coded if c[1] < 0), key=lambda c: (c[1], c[0]))
-    positive = sorted((c for c in coded if c[1] > 0), key=lambda c: (-c[1], c[0]))
-    return tuple(i for i, _ in (negative + positive)[:MAX_REASONS])
+    coded = sorted(
+        (p > 0, -p if p > 0 else p, i) for i, (reason, p) in enumerate(factors) if reason and p
+    )
+    return tuple(i for _positive, _p, i in coded[:MAX_REASONS])

@@ -4,9 +4,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any, Final
 
-from sqlalchemy import select, update
+import orjson
+from sqlalchemy import JSON, Text, bindparam, cast, select, update
 from sqlmodel import Session, col
 
 from services.common.clock import as_utc, utcnow
@@ -35,10 +37,11 @@ from services.credit.ratings.schemas import (
     RatingRunPublic,
     ScorecardRef,
 )
-from services.credit.ratings.scorecard import FAMILY, Outcome, Shape, shape
+from services.credit.ratings.scorecard import FAMILY, Fragments, Outcome, Shape, shape
 
 RUN_LIST_MAX: Final = 10_000
 WRITE_CHUNK: Final = 2_000
+JSON_COLUMNS: Final = ("factors", "reasons", "inputs")
 
 
 # --- the scorecard in force ------------------------------------------------------------------
@@ -76,10 +79,12 @@ class RateCounts:
 
 
 def _fingerprint(scored: Outcome, rule_set_id: str) -> str:
-    # What a rating says: a new row is written only when this changes. `repr` of the values
-    # as built here (fixed key order) is stable and much cheaper than JSON for 67,699 rows.
-    said = (scored.score, scored.grade, rule_set_id, scored.factors, scored.reasons)
-    return hashlib.sha256(repr(said).encode()).hexdigest()
+    # What a rating says: a new row is written only when this changes. The factors and reasons
+    # as serialised once per batch (fixed key order): stable, and nothing to build per row.
+    said = (
+        f"{scored.score}|{scored.grade}|{rule_set_id}|{scored.factors_json}|{scored.reasons_json}"
+    )
+    return hashlib.sha256(said.encode()).hexdigest()
 
 
 def _currents(
@@ -159,8 +164,10 @@ def rate(
     # The scorecard read once per distinct combination of the inputs it declares (plain
     # values), and for enterprises without counting records the whole rating and fingerprint.
     declared = tuple(program.inputs)
+    key_of = itemgetter(*declared) if len(declared) > 1 else lambda v: tuple(v[n] for n in declared)
     shapes: dict[tuple[Any, ...], Shape] = {}
     plain: dict[tuple[Any, ...], tuple[Outcome, str]] = {}
+    fragments = Fragments()
     for uscc, given in found.items():
         current = currents.get(uscc)
         records = given.records
@@ -171,17 +178,17 @@ def rate(
             records = sorted(records + frozen, key=lambda r: r["id"])
         facts = given.facts(day)
         values = rating_inputs.rule_inputs(given, facts, records)
-        key = tuple(values[name] for name in declared)
+        key = key_of(values)
         read = shapes.get(key)
         if read is None:
             read = shapes[key] = shape(program.evaluate(values))
         if records:
-            scored = read.rating(rating_inputs.records_by_kind(records))
+            scored = read.rating(rating_inputs.records_by_kind(records), fragments)
             fingerprint = _fingerprint(scored, rule_set.id)
         else:
             known = plain.get(key)
             if known is None:
-                scored = read.rating({})
+                scored = read.rating({}, fragments)
                 known = plain[key] = (scored, _fingerprint(scored, rule_set.id))
             scored, fingerprint = known
         counts.rated += 1
@@ -193,9 +200,12 @@ def rate(
             "uscc": uscc,
             "score": scored.score,
             "grade": scored.grade,
-            "factors": scored.factors,
-            "reasons": scored.reasons,
-            "inputs": {"facts": facts, "records": records, "disputed": sorted(given.disputed)},
+            # JSON columns as text, serialised here (see `_write`).
+            "factors_json": scored.factors_json,
+            "reasons_json": scored.reasons_json,
+            "inputs_json": orjson.dumps(
+                {"facts": facts, "records": records, "disputed": sorted(given.disputed)}
+            ).decode(),
             "rule_set_id": rule_set.id,
             "rule_set_version": rule_set.version,
             "scored_on": day,
@@ -248,8 +258,17 @@ def _write(
         )
         if result.rowcount != len(chunk):  # type: ignore[attr-defined]
             raise RatingConcurrentChange("Another rating of the same enterprise was written.")
+    # The JSON columns come serialised (`<column>_json`: each distinct factor and reason once
+    # per batch, by orjson): bound as text, which PostgreSQL casts to json.
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def as_json(column: str) -> Any:
+        text = bindparam(f"{column}_json", type_=Text())
+        return text if sqlite else cast(text, JSON)
+
+    statement = table.insert().values({c: as_json(c) for c in JSON_COLUMNS})
     for start in range(0, len(new_rows), WRITE_CHUNK):
-        session.execute(table.insert(), new_rows[start : start + WRITE_CHUNK])
+        session.execute(statement, new_rows[start : start + WRITE_CHUNK])
     session.flush()
 
 
