@@ -1,7 +1,9 @@
 """Ratings: compute from the scorecard, keep as history, answer as they stood at any moment."""
 
+import gc
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import itemgetter
@@ -148,6 +150,33 @@ def rate(
     closes the open one (`valid_to`). `rating.changed` is emitted where the score or grade
     changed.
     """
+    with _gc_paused():
+        return _rate(session, usccs=usccs, at=at, trigger=trigger, run_id=run_id)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Without the cyclic garbage collector for a while: a batch builds hundreds of thousands
+    of acyclic containers (inputs, rows) that live until it ends, and the collector would scan
+    them again and again (a quarter of a batch's time); reference counting frees them as ever.
+    Restored as it was (another batch in another thread may have it paused)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _rate(
+    session: Session,
+    *,
+    usccs: Sequence[str] | None,
+    at: datetime | None,
+    trigger: str,
+    run_id: str | None,
+) -> RateCounts:
     at = as_utc(at) if at is not None else utcnow()
     day = shanghai_date(at)
     rule_set = scorecard_on(session, day)
