@@ -340,6 +340,8 @@ class _Rule:
     keyed: tuple[str, ...]  # the references that are not parameters (constants)
     key_of: Any  # the memo key (the keyed values as a tuple) from the values' hashable forms
     memo: dict[tuple[Hashable, ...], TraceStep] | None = field(default_factory=dict)
+    referenced: bool = False  # a later rule reads its value
+    judging: bool = True  # counting lookups and hits until the memo is judged
     lookups: int = 0
     hits: int = 0
 
@@ -360,14 +362,14 @@ class CompiledRuleSet:
     A rule is a pure function of its references, so evaluating a batch (one rule set, many
     inputs) computes each rule once per distinct combination of the inputs and earlier rules it
     reads; a rule whose combinations rarely repeat (it reads a list of record ids) stops being
-    remembered after `MEMO_PROBE` lookups. When every declared input is a scalar (int, double,
-    bool, string), whole evaluations are also remembered by the tuple of input values (many
-    cases of a batch share them: counts, years, flags), under the same limits. Results, traces
-    and whole evaluations may be shared between evaluations: treat them as read-only. Safe to
-    use from several threads.
+    remembered after `MEMO_PROBE` lookups. Inputs that are all scalars (int, double, bool,
+    string: counts rather than lists of records) are cheapest: their values are the memo keys
+    as they are, and a caller may remember whole evaluations by the tuple of the declared
+    inputs' values (`inputs`). Results and trace steps may be shared between evaluations:
+    treat them as read-only. Safe to use from several threads.
     """
 
-    MEMO_LIMIT: ClassVar[int] = 8192  # steps remembered per rule (and whole evaluations)
+    MEMO_LIMIT: ClassVar[int] = 8192  # steps remembered per rule
     MEMO_PROBE: ClassVar[int] = 512  # lookups before a rule's hit rate is judged
     MEMO_MIN_HITS: ClassVar[float] = 0.2  # below this share of hits, stop remembering
 
@@ -395,18 +397,15 @@ class CompiledRuleSet:
             )
             for index, rule in enumerate(definition["rules"])
         ]
-        self._names = tuple(self.inputs)
         self._exact = tuple(
             (name, _EXACT.get(declared.name), declared) for name, declared in self.inputs.items()
         )
-        # Whole evaluations by input values: only when those are all scalars (hashable as is).
-        self._evaluations: dict[tuple[Any, ...], Evaluation] | None = (
-            {} if all(exact is not None for _n, exact, _d in self._exact) else None
-        )
-        self._evaluation_lookups = self._evaluation_hits = 0
-        self._scalar_inputs = self._evaluations is not None
+        # All inputs scalars: their values are their own memo keys (nothing to freeze).
+        self._scalar_inputs = all(exact is not None for _n, exact, _d in self._exact)
         # Rules some later rule reads (their values take part in memo keys).
-        self._referenced = frozenset(ref for rule in self.rules for ref in rule.keyed)
+        referenced = {ref for rule in self.rules for ref in rule.keyed}
+        for rule in self.rules:
+            rule.referenced = rule.name in referenced
         self._local = threading.local()
 
     def _context(self) -> Any:
@@ -448,25 +447,15 @@ class CompiledRuleSet:
 
     def evaluate(self, inputs: Mapping[str, Any], *, field_prefix: str = "inputs") -> Evaluation:
         """Every rule on `inputs`, in order, with a trace (as `evaluate`)."""
-        values = self.check_inputs(inputs, field_prefix)
-        evaluations = self._evaluations
-        if evaluations is None:
-            return self._evaluate(values)
-        key = tuple(values[name] for name in self._names)
-        self._evaluation_lookups += 1
-        found = evaluations.get(key)
-        if found is not None:
-            self._evaluation_hits += 1
-            return found
-        evaluation = self._evaluate(values)
-        if (
-            self._evaluation_lookups >= self.MEMO_PROBE
-            and self._evaluation_hits < self.MEMO_MIN_HITS * self._evaluation_lookups
-        ):
-            self._evaluations = None  # the inputs rarely repeat: stop remembering
-        elif len(evaluations) < self.MEMO_LIMIT:
-            evaluations[key] = evaluation
-        return evaluation
+        return self._evaluate(self.check_inputs(inputs, field_prefix))
+
+    def _judge(self, rule: _Rule, hit: bool) -> None:
+        rule.lookups += 1
+        rule.hits += hit
+        if rule.lookups >= self.MEMO_PROBE:
+            rule.judging = False
+            if rule.hits < self.MEMO_MIN_HITS * rule.lookups:
+                rule.memo = None  # its inputs rarely repeat: stop remembering
 
     def _evaluate(self, values: dict[str, Any]) -> Evaluation:
         # `keys`: each value's hashable form (the memo keys); the values themselves while
@@ -474,33 +463,21 @@ class CompiledRuleSet:
         keys: dict[str, Any] = values
         if not self._scalar_inputs:
             keys = {name: _frozen(value) for name, value in values.items()}
-        referenced = self._referenced
         context: Any = None
         in_context: set[str] = set()
         results: dict[str, Any] = {}
         trace: list[TraceStep] = []
         for rule in self.rules:
             key: tuple[Hashable, ...] | None = None
+            step: TraceStep | None = None
             memo = rule.memo
             if memo is not None:
-                arity = len(rule.keyed)
-                if arity == 0:
-                    key = ()
-                elif arity == 1:
-                    key = (keys[rule.keyed[0]],)
-                else:
-                    key = rule.key_of(keys)
-                rule.lookups += 1
+                keyed = rule.keyed
+                key = rule.key_of(keys) if len(keyed) > 1 else (keys[keyed[0]],) if keyed else ()
                 step = memo.get(key)
-                if step is None and (
-                    rule.lookups >= self.MEMO_PROBE
-                    and rule.hits < self.MEMO_MIN_HITS * rule.lookups
-                ):
-                    rule.memo = memo = None  # its inputs rarely repeat: stop remembering
-            else:
-                step = None
+                if rule.judging:
+                    self._judge(rule, step is not None)
             if step is not None:
-                rule.hits += 1
                 value = step.value
             else:
                 if context is None:
@@ -521,7 +498,7 @@ class CompiledRuleSet:
                     memo[key] = step
             trace.append(step)
             results[rule.name] = values[rule.name] = value
-            if rule.name in referenced:
+            if rule.referenced:
                 if keys is not values:
                     keys[rule.name] = _frozen(value)
                 elif type(value) not in _SCALAR_TYPES:
