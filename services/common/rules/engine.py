@@ -346,6 +346,10 @@ class _Rule:
     hits: int = 0
 
 
+def _in_range(value: Any) -> bool:
+    return INT_MIN <= value <= INT_MAX
+
+
 def _keyed(rule: Mapping[str, Any], parameters: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(ref for ref in rule["references"] if ref not in parameters)
 
@@ -423,8 +427,8 @@ class CompiledRuleSet:
         """The declared inputs conformed to their types (422 `rule_input_invalid` naming each)."""
         values: dict[str, Any] = {}
         for name, exact, _declared in self._exact:
-            value = inputs.get(name, _MISSING)
-            if type(value) is not exact or (exact is int and not INT_MIN <= value <= INT_MAX):
+            value: Any = inputs.get(name, _MISSING)
+            if type(value) is not exact or (exact is int and not _in_range(value)):
                 break  # missing, or not plainly of its type: the full check says what is wrong
             values[name] = value
         else:

@@ -143,9 +143,11 @@ def rate(
 ) -> RateCounts:
     """Rate the active enterprises (all, or those of `usccs`) as of `at` (default now).
 
-    Bulk reads; the scorecard version in force that day compiled once by the kernel
-    (`compiled_rule_set`, which also remembers each rule's value by what it read, so a batch
-    evaluates each distinct case once) and marked used; bulk inserts. A new rating is written
+    Bulk reads (one query per table for a full pass); the scorecard version in force that day
+    compiled once by the kernel (`compiled_rule_set`) and marked used; its inputs are plain
+    counts and facts, so each distinct combination is evaluated and read once per pass, and the
+    domain attaches the ids of the records behind each factor; each distinct factor and reason
+    serialised once; bulk inserts and events. A new rating is written
     only where what the rating says changed (score, grade, factors, reasons or rule set); it
     closes the open one (`valid_to`). `rating.changed` is emitted where the score or grade
     changed.
