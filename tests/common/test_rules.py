@@ -17,6 +17,7 @@ from services.common.rules import (
     FamilySpec,
     RuleSet,
     check_definition,
+    compiled_rule_set,
     evaluate,
     evaluate_in_force,
     mark_used,
@@ -331,6 +332,36 @@ def test_a_list_input_is_checked_item_by_item() -> None:
     with pytest.raises(rule_errors.RuleInputInvalid) as caught:
         evaluate(Stored(data), {"tags": ["a", 3]})
     assert caught.value.errors[0].message == "input 'tags'[1] must be a string, not an int"
+
+
+def test_a_batch_over_plain_inputs_gives_what_each_evaluation_alone_gives() -> None:
+    # Many cases through one compiled set: the memo keys are the plain input values, a list
+    # value read by a later rule is keyed by its contents, and an out-of-range int is refused.
+    data = definition(
+        inputs={"records": "int", "years": "int"},
+        parameters={"penalty": {"type": "int", "value": 120}},
+        rules=[
+            {"name": "pair", "expression": "[records, years]"},
+            {"name": "negatives", "expression": "size(pair) * records * penalty"},
+            {"name": "base", "expression": "600 + math.least(years, 10) * 20"},
+            {"name": "total", "expression": "base - negatives"},
+        ],
+    )
+    compiled = compiled_rule_set(Stored(data))
+    for case in range(1500):
+        records, years = case % 4, (case * 7919) % 997
+        evaluation = compiled.evaluate({"records": records, "years": years})
+        expected = 600 + min(years, 10) * 20 - 2 * records * 120
+        assert evaluation.results["pair"] == [records, years]
+        assert evaluation.results["total"] == expected
+        assert [step.value for step in evaluation.trace] == list(evaluation.results.values())
+        assert evaluation.trace[-1].inputs_used == {
+            "base": 600 + min(years, 10) * 20,
+            "negatives": 2 * records * 120,
+        }
+    with pytest.raises(rule_errors.RuleInputInvalid) as caught:
+        compiled.evaluate({"records": 2**63, "years": 1})
+    assert caught.value.errors[0].message == "input 'records' is outside the 64-bit int range"
 
 
 @pytest.mark.parametrize(

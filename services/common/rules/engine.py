@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any, ClassVar, Protocol
 
 import cel
@@ -27,7 +28,7 @@ from services.common.rules.checker import (
     check_expression,
     uses_math,
 )
-from services.common.rules.types import DYN, CelType, conform, parse_type
+from services.common.rules.types import DYN, INT_MAX, INT_MIN, CelType, conform, parse_type
 
 CHECK_ERRORS: dict[str, type[DomainError]] = {
     cls.code: cls
@@ -67,6 +68,7 @@ BUILTIN_NAMES = frozenset(
         "duration",
     ]
 )
+_MISSING: Any = object()
 IDENTIFIER_CHARS = frozenset("_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
@@ -309,11 +311,19 @@ def _plain(value: Any, where: str) -> Any:
 
 def _frozen(value: Any) -> Hashable:
     """A hashable stand-in for a rule value (lists and maps become tuples)."""
+    if type(value) in _SCALAR_TYPES:
+        return value  # type: ignore[no-any-return]
     if isinstance(value, list | tuple):
         return tuple(_frozen(item) for item in value)
     if isinstance(value, dict):
         return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
     return value  # type: ignore[no-any-return]
+
+
+_SCALAR_TYPES = frozenset({int, bool, str, float})
+# Python types of the kernel's scalar types: a value of exactly this type conforms (ints also
+# within 64 bits), without the general `conform`.
+_EXACT: dict[str, type] = {"int": int, "bool": bool, "string": str, "double": float}
 
 
 @dataclass(slots=True)
@@ -328,9 +338,25 @@ class _Rule:
     program: Any  # cel.Program
     references: tuple[str, ...]
     keyed: tuple[str, ...]  # the references that are not parameters (constants)
+    key_of: Any  # the memo key (the keyed values as a tuple) from the values' hashable forms
     memo: dict[tuple[Hashable, ...], TraceStep] | None = field(default_factory=dict)
+    referenced: bool = False  # a later rule reads its value
+    judging: bool = True  # counting lookups and hits until the memo is judged
     lookups: int = 0
     hits: int = 0
+
+
+def _in_range(value: Any) -> bool:
+    return INT_MIN <= value <= INT_MAX
+
+
+def _keyed(rule: Mapping[str, Any], parameters: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(ref for ref in rule["references"] if ref not in parameters)
+
+
+def _key_getter(keyed: tuple[str, ...]) -> Any:
+    # For two names or more, itemgetter gives the tuple of their values (in C).
+    return itemgetter(*keyed) if len(keyed) > 1 else None
 
 
 class CompiledRuleSet:
@@ -340,8 +366,11 @@ class CompiledRuleSet:
     A rule is a pure function of its references, so evaluating a batch (one rule set, many
     inputs) computes each rule once per distinct combination of the inputs and earlier rules it
     reads; a rule whose combinations rarely repeat (it reads a list of record ids) stops being
-    remembered after `MEMO_PROBE` lookups. Results and trace steps may be shared between
-    evaluations: treat them as read-only. Safe to use from several threads.
+    remembered after `MEMO_PROBE` lookups. Inputs that are all scalars (int, double, bool,
+    string: counts rather than lists of records) are cheapest: their values are the memo keys
+    as they are, and a caller may remember whole evaluations by the tuple of the declared
+    inputs' values (`inputs`). Results and trace steps may be shared between evaluations:
+    treat them as read-only. Safe to use from several threads.
     """
 
     MEMO_LIMIT: ClassVar[int] = 8192  # steps remembered per rule
@@ -367,10 +396,20 @@ class CompiledRuleSet:
                 declared=None if DYN.name in rule["type"] else parse_type(rule["type"]),
                 program=cel.compile(rule["expression"]),
                 references=tuple(rule["references"]),
-                keyed=tuple(ref for ref in rule["references"] if ref not in self.parameters),
+                keyed=_keyed(rule, self.parameters),
+                key_of=_key_getter(_keyed(rule, self.parameters)),
             )
             for index, rule in enumerate(definition["rules"])
         ]
+        self._exact = tuple(
+            (name, _EXACT.get(declared.name), declared) for name, declared in self.inputs.items()
+        )
+        # All inputs scalars: their values are their own memo keys (nothing to freeze).
+        self._scalar_inputs = all(exact is not None for _n, exact, _d in self._exact)
+        # Rules some later rule reads (their values take part in memo keys).
+        referenced = {ref for rule in self.rules for ref in rule.keyed}
+        for rule in self.rules:
+            rule.referenced = rule.name in referenced
         self._local = threading.local()
 
     def _context(self) -> Any:
@@ -386,8 +425,16 @@ class CompiledRuleSet:
 
     def check_inputs(self, inputs: Mapping[str, Any], field_prefix: str) -> dict[str, Any]:
         """The declared inputs conformed to their types (422 `rule_input_invalid` naming each)."""
-        problems = _Problems()
         values: dict[str, Any] = {}
+        for name, exact, _declared in self._exact:
+            value: Any = inputs.get(name, _MISSING)
+            if type(value) is not exact or (exact is int and not _in_range(value)):
+                break  # missing, or not plainly of its type: the full check says what is wrong
+            values[name] = value
+        else:
+            return values
+        problems = _Problems()
+        values = {}
         for name, declared in self.inputs.items():
             where = f"{field_prefix}.{name}"
             if name not in inputs:
@@ -404,52 +451,63 @@ class CompiledRuleSet:
 
     def evaluate(self, inputs: Mapping[str, Any], *, field_prefix: str = "inputs") -> Evaluation:
         """Every rule on `inputs`, in order, with a trace (as `evaluate`)."""
-        values = self.check_inputs(inputs, field_prefix)
-        frozen: dict[str, Hashable] = {}
+        return self._evaluate(self.check_inputs(inputs, field_prefix))
+
+    def _judge(self, rule: _Rule, hit: bool) -> None:
+        rule.lookups += 1
+        rule.hits += hit
+        if rule.lookups >= self.MEMO_PROBE:
+            rule.judging = False
+            if rule.hits < self.MEMO_MIN_HITS * rule.lookups:
+                rule.memo = None  # its inputs rarely repeat: stop remembering
+
+    def _evaluate(self, values: dict[str, Any]) -> Evaluation:
+        # `keys`: each value's hashable form (the memo keys); the values themselves while
+        # they are all scalars, which is the common case.
+        keys: dict[str, Any] = values
+        if not self._scalar_inputs:
+            keys = {name: _frozen(value) for name, value in values.items()}
         context: Any = None
         in_context: set[str] = set()
         results: dict[str, Any] = {}
         trace: list[TraceStep] = []
         for rule in self.rules:
             key: tuple[Hashable, ...] | None = None
+            step: TraceStep | None = None
             memo = rule.memo
             if memo is not None:
-                parts: list[Hashable] = []
-                for ref in rule.keyed:
-                    if ref not in frozen:
-                        frozen[ref] = _frozen(values[ref])
-                    parts.append(frozen[ref])
-                key = tuple(parts)
-                rule.lookups += 1
+                keyed = rule.keyed
+                key = rule.key_of(keys) if len(keyed) > 1 else (keys[keyed[0]],) if keyed else ()
                 step = memo.get(key)
-                if step is not None:
-                    rule.hits += 1
-                    trace.append(step)
-                    results[rule.name] = values[rule.name] = step.value
-                    continue
-                if (
-                    rule.lookups >= self.MEMO_PROBE
-                    and rule.hits < self.MEMO_MIN_HITS * rule.lookups
-                ):
-                    rule.memo = memo = None  # its inputs rarely repeat: stop remembering
-            if context is None:
-                context = self._context()
-            for ref in rule.keyed:
-                if ref not in in_context:
-                    context.add_variable(ref, values[ref])
-                    in_context.add(ref)
-            value = self._run(rule, context)
-            step = TraceStep(
-                rule=rule.name,
-                expression=rule.expression,
-                type=rule.type,
-                value=value,
-                inputs_used={ref: self._value(ref, values) for ref in rule.references},
-            )
-            if memo is not None and key is not None and len(memo) < self.MEMO_LIMIT:
-                memo[key] = step
+                if rule.judging:
+                    self._judge(rule, step is not None)
+            if step is not None:
+                value = step.value
+            else:
+                if context is None:
+                    context = self._context()
+                for ref in rule.keyed:
+                    if ref not in in_context:
+                        context.add_variable(ref, values[ref])
+                        in_context.add(ref)
+                value = self._run(rule, context)
+                step = TraceStep(
+                    rule=rule.name,
+                    expression=rule.expression,
+                    type=rule.type,
+                    value=value,
+                    inputs_used={ref: self._value(ref, values) for ref in rule.references},
+                )
+                if memo is not None and key is not None and len(memo) < self.MEMO_LIMIT:
+                    memo[key] = step
             trace.append(step)
             results[rule.name] = values[rule.name] = value
+            if rule.referenced:
+                if keys is not values:
+                    keys[rule.name] = _frozen(value)
+                elif type(value) not in _SCALAR_TYPES:
+                    keys = dict(values)  # from here on, hashable forms of their own
+                    keys[rule.name] = _frozen(value)
         return Evaluation(
             rule_set_id=self.rule_set_id,
             family=self.family,

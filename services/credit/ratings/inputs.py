@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+import orjson
+from sqlalchemy import Text, cast, select
+from sqlmodel import Session
 
 from services.credit.enterprises.models import ACTIVE as ENTERPRISE_ACTIVE
 from services.credit.enterprises.models import EnterpriseReplica, IndicatorFiling
 from services.credit.records.models import WITHDRAWN, CreditRecord
-from services.credit.records.rules import counts_on
+from services.credit.records.rules import Polarity, counts_on
+from services.credit.rulesets.families import POLARITY_KINDS, RECORD_KINDS
 
 # Regular filing looks at the last three completed calendar years.
 FILING_WINDOW: Final = 3
@@ -46,50 +48,59 @@ class EnterpriseInputs:
         }
 
 
+def kind_of(record: dict[str, Any]) -> str:
+    """The record's kind as the scorecard counts it: `<status>_loans` for a loan, else
+    `<type>_records` (the names of the family's count inputs, `RECORD_KINDS`)."""
+    if record["polarity"] == Polarity.LOAN:
+        return f"{record['loan_status'] or ''}_loans"
+    return f"{record['type']}_records"
+
+
+def records_by_kind(records: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The ids of `records` (sorted by id) by kind, and by polarity (`negative_records`,
+    `positive_records`): what a scorecard's `records_<factor>` rule names."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        found[kind_of(record)].append(record["id"])
+        if record["polarity"] != Polarity.LOAN:
+            found[f"{record['polarity']}_records"].append(record["id"])
+    return found
+
+
+_NO_RECORDS: Final = dict.fromkeys((*RECORD_KINDS, *POLARITY_KINDS), 0)
+
+
 def rule_inputs(
     given: EnterpriseInputs, facts: dict[str, int | None], records: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The inputs of the scorecard family (`credit.scorecard`) for one enterprise.
 
-    `records` are the counting ones (with disputed records frozen in); the kernel's types have
-    no null, so an unknown employment growth is 0 with `employment_known` false, and a record's
-    missing `loan_status` is "".
+    `records` are the counting ones (with disputed records frozen in), given to the scorecard
+    as counts by kind and by polarity (plain ints: a batch evaluates each distinct combination
+    once); the kernel's types have no null, so an unknown employment growth is 0 with
+    `employment_known` false.
     """
     growth = facts["employment_growth_bp"]
-    polarities: dict[str, int] = defaultdict(int)
-    loans: dict[str, int] = defaultdict(int)
+    values: dict[str, Any] = dict(_NO_RECORDS)
     for record in records:
-        polarities[record["polarity"]] += 1
-        if record["polarity"] == "loan":
-            loans[record["loan_status"]] += 1
-    return {
-        "records": [
-            {
-                "id": r["id"],
-                "type": r["type"],
-                "polarity": r["polarity"],
-                "loan_status": r["loan_status"] or "",
-                "source_kind": r["source_kind"],
-            }
-            for r in records
-        ],
-        "years_operating": facts["years_in_operation"],
-        "employment_growth_bp": growth if growth is not None else 0,
-        "employment_known": growth is not None,
-        "filing_years": facts["filing_years"],
-        "employees": given.employees,
-        "is_tech_sme": given.is_tech_sme,
-        "size_class": given.size_class,
-        "industry": given.industry,
-        "district": given.district,
-        "negative_records": polarities["negative"],
-        "positive_records": polarities["positive"],
-        "overdue_loans": loans["overdue"],
-        "on_time_loans": loans["on_time"],
-        "settled_loans": loans["settled"],
-        "disputed_records": len(given.disputed),
-        "record_types": sorted({r["type"] for r in records}),
-    }
+        kind = kind_of(record)
+        if kind in values:
+            values[kind] += 1
+        if record["polarity"] != Polarity.LOAN:
+            values[f"{record['polarity']}_records"] += 1
+    values.update(
+        years_operating=facts["years_in_operation"],
+        employment_growth_bp=growth if growth is not None else 0,
+        employment_known=growth is not None,
+        filing_years=facts["filing_years"],
+        employees=given.employees,
+        is_tech_sme=given.is_tech_sme,
+        size_class=given.size_class,
+        industry=given.industry,
+        district=given.district,
+        disputed_records=len(given.disputed),
+    )
+    return values
 
 
 def full_years(start: date, day: date) -> int:
@@ -116,35 +127,36 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 def _enterprises(session: Session, usccs: Sequence[str] | None) -> dict[str, EnterpriseInputs]:
-    base = select(  # type: ignore[call-overload]
-        EnterpriseReplica.uscc,
-        EnterpriseReplica.founded_on,
-        EnterpriseReplica.employees,
-        EnterpriseReplica.is_tech_sme,
-        EnterpriseReplica.size_class,
-        EnterpriseReplica.industry,
-        EnterpriseReplica.district,
-    ).where(col(EnterpriseReplica.status) == ENTERPRISE_ACTIVE)
+    table = EnterpriseReplica.__table__.c  # type: ignore[attr-defined]
+    base = select(
+        table.uscc,
+        table.founded_on,
+        table.employees,
+        table.is_tech_sme,
+        table.size_class,
+        table.industry,
+        table.district,
+    ).where(table.status == ENTERPRISE_ACTIVE)
     rows: Iterable[Any]
     if usccs is None:
-        rows = session.execute(base.order_by(col(EnterpriseReplica.uscc))).all()
+        rows = session.execute(base.order_by(table.uscc)).all()
     else:
         rows = [
             row
             for chunk in _chunks(sorted(set(usccs)))
-            for row in session.execute(base.where(col(EnterpriseReplica.uscc).in_(chunk))).all()
+            for row in session.execute(base.where(table.uscc.in_(chunk))).all()
         ]
     return {
-        row.uscc: EnterpriseInputs(
-            uscc=row.uscc,
-            founded_on=row.founded_on,
-            employees=row.employees,
-            is_tech_sme=row.is_tech_sme,
-            size_class=row.size_class,
-            industry=row.industry,
-            district=row.district,
+        uscc: EnterpriseInputs(
+            uscc=uscc,
+            founded_on=founded_on,
+            employees=employees,
+            is_tech_sme=is_tech_sme,
+            size_class=size_class,
+            industry=industry,
+            district=district,
         )
-        for row in rows
+        for uscc, founded_on, employees, is_tech_sme, size_class, industry, district in rows
     }
 
 
@@ -166,20 +178,22 @@ def gather(
     """
     found = _enterprises(session, usccs)
     scope = sorted(found) if usccs is not None else None
-    records = select(  # type: ignore[call-overload]
-        CreditRecord.id,
-        CreditRecord.uscc,
-        CreditRecord.type,
-        CreditRecord.polarity,
-        CreditRecord.loan_status,
-        CreditRecord.source_kind,
-        CreditRecord.status,
-        CreditRecord.occurred_on,
-        CreditRecord.ended_on,
-        CreditRecord.repaired_on,
-        CreditRecord.disputed,
-    ).where(col(CreditRecord.status) != WITHDRAWN, col(CreditRecord.occurred_on) <= day)
-    for statement in _scoped(records, col(CreditRecord.uscc), scope):
+    # Core columns (no ORM loading): tens of thousands of rows per table.
+    record = CreditRecord.__table__.c  # type: ignore[attr-defined]
+    records = select(
+        record.id,
+        record.uscc,
+        record.type,
+        record.polarity,
+        record.loan_status,
+        record.source_kind,
+        record.status,
+        record.occurred_on,
+        record.ended_on,
+        record.repaired_on,
+        record.disputed,
+    ).where(record.status != WITHDRAWN, record.occurred_on <= day)
+    for statement in _scoped(records, record.uscc, scope):
         for row in session.execute(statement):
             target = found.get(row.uscc)
             if target is None:
@@ -197,40 +211,44 @@ def gather(
                         "source_kind": row.source_kind,
                     }
                 )
-    filings = select(  # type: ignore[call-overload]
-        IndicatorFiling.uscc,
-        IndicatorFiling.year,
-        IndicatorFiling.quarter,
-        IndicatorFiling.employees,
-        IndicatorFiling.effective,
-        IndicatorFiling.reported_at,
+    filing = IndicatorFiling.__table__.c  # type: ignore[attr-defined]
+    filings = select(
+        filing.uscc,
+        filing.year,
+        filing.quarter,
+        filing.employees,
+        # As text, parsed here (orjson): much cheaper than the JSON type's parse per row.
+        cast(filing.effective, Text),
+        filing.reported_at,
     ).where(
-        col(IndicatorFiling.reported_at) <= at,
-        col(IndicatorFiling.year) >= day.year - FILING_WINDOW - 1,
-        col(IndicatorFiling.year) <= day.year,
+        filing.reported_at <= at,
+        filing.year >= day.year - FILING_WINDOW - 1,
+        filing.year <= day.year,
     )
     # Per enterprise and year: the annual figure, else the last quarter's; the latest filing wins.
     best: dict[tuple[str, int], tuple[int, datetime, int]] = {}
-    for statement in _scoped(filings, col(IndicatorFiling.uscc), scope):
-        for row in session.execute(statement):
-            target = found.get(row.uscc)
+    for statement in _scoped(filings, filing.uscc, scope):
+        for uscc, year, quarter, figure, effective, reported_at in session.execute(statement):
+            target = found.get(uscc)
             if target is None:
                 continue
-            target.filing_years.add(row.year)
+            target.filing_years.add(year)
             # The latest filing of a period carries the period's effective figures.
-            employees = (row.effective or {}).get("employees", row.employees)
+            parsed = orjson.loads(effective) if effective else None
+            employees = (parsed or {}).get("employees", figure)
             if employees is None:
                 continue
-            rank = 5 if not row.quarter else row.quarter
-            key = (row.uscc, row.year)
+            rank = quarter or 5  # the annual figure ranks above any quarter's
+            key = (uscc, year)
             held = best.get(key)
-            if held is None or (rank, row.reported_at) > held[:2]:
-                best[key] = (rank, row.reported_at, int(employees))
+            if held is None or (rank, reported_at) > held[:2]:
+                best[key] = (rank, reported_at, int(employees))
     by_enterprise: dict[str, dict[int, int]] = defaultdict(dict)
     for (uscc, year), (_rank, _at, employees) in best.items():
         by_enterprise[uscc][year] = employees
     for uscc, years in by_enterprise.items():
         found[uscc].employees_by_year = years
     for target in found.values():
-        target.records.sort(key=lambda r: r["id"])
+        if len(target.records) > 1:
+            target.records.sort(key=lambda r: r["id"])
     return found

@@ -3,9 +3,20 @@
 A family's inputs may grow (a new input is harmless to saved versions); renaming or retyping
 one would make saved versions unevaluable, so add instead. The kernel's types have no null: an
 input that may be unknown comes with a bool saying whether it is known (`employment_known`).
+Inputs are scalars where they can be (counts rather than lists of records): a batch then
+evaluates each distinct combination once (the kernel remembers whole evaluations).
 """
 
 from services.common.rules import FamilySpec
+from services.credit.records.rules import LoanStatus, RecordType
+
+# The kinds of counting record a scorecard reads as counts: every record type but loans
+# (`<type>_records`), and loans by their status (`<status>_loans`); also the totals by polarity.
+RECORD_KINDS: tuple[str, ...] = (
+    *(f"{t.value}_records" for t in RecordType if t is not RecordType.LOAN),
+    *(f"{status.value}_loans" for status in LoanStatus),
+)
+POLARITY_KINDS: tuple[str, ...] = ("negative_records", "positive_records")
 
 SCORECARD = "credit.scorecard"
 CERTIFICATION = "credit.certification"
@@ -16,12 +27,13 @@ FAMILIES: dict[str, FamilySpec] = {
         "(0–1000), `grade` (AAA, AA, A, B, C or D) and `reason_codes` (factor → code); each "
         "rule `points_<factor>` is a factor (in rule order) and its points, with optional "
         "`input_<factor>` (what it read), `known_<factor>` (false: the input is unknown) and "
-        "`records_<factor>` (the ids of the records behind it).",
+        "`records_<factor>` (the record counts it reads, by input name, e.g. "
+        '["overdue_loans"]: the ratings domain attaches the ids of those records to the factor, '
+        "and their number is the factor's input).",
         inputs={
-            # The records that count on the rating's day (disputed ones as they counted before
-            # the dispute), by id: {id, type, polarity, loan_status ("" unless a loan),
-            # source_kind}.
-            "records": "list<map<string, string>>",
+            # The counting records (disputed ones as they counted before the dispute), by kind:
+            # one count per record type (`<type>_records`) and per loan status (`<status>_loans`).
+            **{name: "int" for name in RECORD_KINDS},
             "years_operating": "int",  # full years since founding on the rating's day
             # Employee growth from the year before the latest reported year to it, in basis
             # points (rounded down); 0 with `employment_known` false when there are no figures
@@ -34,14 +46,10 @@ FAMILIES: dict[str, FamilySpec] = {
             "size_class": "string",
             "industry": "string",
             "district": "string",
-            # Counts of the counting records (negative_records: every negative one).
+            # Counts of the counting records by polarity (every negative, every positive one).
             "negative_records": "int",
             "positive_records": "int",
-            "overdue_loans": "int",
-            "on_time_loans": "int",
-            "settled_loans": "int",
             "disputed_records": "int",  # of the enterprise's records, those under dispute
-            "record_types": "list<string>",  # distinct types of the counting records, sorted
         },
         results={
             "score": "int",

@@ -24,7 +24,19 @@ V1_ID = "rls_credit_scorecard_v1"
 V1_DEFINITION: dict[str, Any] = {
     "description": "Default scorecard: records (5-year rule) and soft information.",
     "inputs": {
-        "records": "list<map<string, string>>",
+        "serious_dishonesty_records": "int",
+        "administrative_penalty_records": "int",
+        "abnormal_operation_records": "int",
+        "tax_arrears_records": "int",
+        "court_enforcement_records": "int",
+        "social_insurance_arrears_records": "int",
+        "overdue_loans": "int",
+        "patent_granted_records": "int",
+        "technology_contract_records": "int",
+        "tax_a_rating_records": "int",
+        "award_records": "int",
+        "on_time_loans": "int",
+        "settled_loans": "int",
         "years_operating": "int",
         "employment_growth_bp": "int",
         "employment_known": "bool",
@@ -32,9 +44,6 @@ V1_DEFINITION: dict[str, Any] = {
     },
     "parameters": {
         "base": {"type": "int", "value": 600},
-        "serious_types": {"type": "list<string>", "value": ["serious_dishonesty"]},
-        "patent_types": {"type": "list<string>", "value": ["patent_granted"]},
-        "tech_contract_types": {"type": "list<string>", "value": ["technology_contract"]},
         "serious_points": {"type": "int", "value": -250},
         "serious_cap": {"type": "int", "value": -600},
         "negative_points": {"type": "int", "value": -60},
@@ -66,41 +75,42 @@ V1_DEFINITION: dict[str, Any] = {
     "rules": [
         {
             "name": "records_serious_dishonesty",
-            "expression": 'records.filter(r, r.polarity == "negative" && r.type in '
-            "serious_types).map(r, r.id)",
+            "expression": '["serious_dishonesty_records"]',
             "description": "The counting serious dishonesty records.",
             "type": "list<string>",
-            "references": ["records", "serious_types"],
-        },
-        {
-            "name": "input_serious_dishonesty",
-            "expression": "size(records_serious_dishonesty)",
-            "description": None,
-            "type": "int",
-            "references": ["records_serious_dishonesty"],
+            "references": [],
         },
         {
             "name": "points_serious_dishonesty",
-            "expression": "input_serious_dishonesty * serious_points < serious_cap ? serious_cap "
-            ": input_serious_dishonesty * serious_points",
+            "expression": "serious_dishonesty_records * serious_points < serious_cap ? "
+            "serious_cap : serious_dishonesty_records * serious_points",
             "description": "serious_points each, down to serious_cap.",
             "type": "int",
-            "references": ["input_serious_dishonesty", "serious_cap", "serious_points"],
+            "references": ["serious_cap", "serious_dishonesty_records", "serious_points"],
         },
         {
             "name": "records_negative_records",
-            "expression": 'records.filter(r, r.polarity == "negative" && !(r.type in '
-            "serious_types)).map(r, r.id)",
+            "expression": '["administrative_penalty_records", "abnormal_operation_records", '
+            '"tax_arrears_records", "court_enforcement_records", '
+            '"social_insurance_arrears_records"]',
             "description": "The counting other negative records.",
             "type": "list<string>",
-            "references": ["records", "serious_types"],
+            "references": [],
         },
         {
             "name": "input_negative_records",
-            "expression": "size(records_negative_records)",
+            "expression": "administrative_penalty_records + abnormal_operation_records + "
+            "tax_arrears_records + court_enforcement_records + "
+            "social_insurance_arrears_records",
             "description": None,
             "type": "int",
-            "references": ["records_negative_records"],
+            "references": [
+                "abnormal_operation_records",
+                "administrative_penalty_records",
+                "court_enforcement_records",
+                "social_insurance_arrears_records",
+                "tax_arrears_records",
+            ],
         },
         {
             "name": "points_negative_records",
@@ -112,26 +122,18 @@ V1_DEFINITION: dict[str, Any] = {
         },
         {
             "name": "records_overdue_loans",
-            "expression": 'records.filter(r, r.polarity == "loan" && r.loan_status == '
-            '"overdue").map(r, r.id)',
+            "expression": '["overdue_loans"]',
             "description": "The counting overdue loans.",
             "type": "list<string>",
-            "references": ["records"],
-        },
-        {
-            "name": "input_overdue_loans",
-            "expression": "size(records_overdue_loans)",
-            "description": None,
-            "type": "int",
-            "references": ["records_overdue_loans"],
+            "references": [],
         },
         {
             "name": "points_overdue_loans",
-            "expression": "input_overdue_loans * overdue_points < overdue_cap ? overdue_cap : "
-            "input_overdue_loans * overdue_points",
+            "expression": "overdue_loans * overdue_points < overdue_cap ? overdue_cap : "
+            "overdue_loans * overdue_points",
             "description": "overdue_points each, down to overdue_cap.",
             "type": "int",
-            "references": ["input_overdue_loans", "overdue_cap", "overdue_points"],
+            "references": ["overdue_cap", "overdue_loans", "overdue_points"],
         },
         {
             "name": "input_years_in_operation",
@@ -195,69 +197,52 @@ V1_DEFINITION: dict[str, Any] = {
         },
         {
             "name": "records_granted_patents",
-            "expression": 'records.filter(r, r.polarity == "positive" && r.type in '
-            "patent_types).map(r, r.id)",
+            "expression": '["patent_granted_records"]',
             "description": "The counting granted patents.",
             "type": "list<string>",
-            "references": ["patent_types", "records"],
-        },
-        {
-            "name": "input_granted_patents",
-            "expression": "size(records_granted_patents)",
-            "description": None,
-            "type": "int",
-            "references": ["records_granted_patents"],
+            "references": [],
         },
         {
             "name": "points_granted_patents",
-            "expression": "input_granted_patents * patent_points > patent_cap ? patent_cap : "
-            "input_granted_patents * patent_points",
+            "expression": "patent_granted_records * patent_points > patent_cap ? patent_cap : "
+            "patent_granted_records * patent_points",
             "description": "patent_points each, at most patent_cap.",
             "type": "int",
-            "references": ["input_granted_patents", "patent_cap", "patent_points"],
+            "references": ["patent_cap", "patent_granted_records", "patent_points"],
         },
         {
             "name": "records_technology_contracts",
-            "expression": 'records.filter(r, r.polarity == "positive" && r.type in '
-            "tech_contract_types).map(r, r.id)",
+            "expression": '["technology_contract_records"]',
             "description": "The counting technology contracts.",
             "type": "list<string>",
-            "references": ["records", "tech_contract_types"],
-        },
-        {
-            "name": "input_technology_contracts",
-            "expression": "size(records_technology_contracts)",
-            "description": None,
-            "type": "int",
-            "references": ["records_technology_contracts"],
+            "references": [],
         },
         {
             "name": "points_technology_contracts",
-            "expression": "input_technology_contracts * tech_contract_points > tech_contract_cap "
-            "? tech_contract_cap : input_technology_contracts * "
+            "expression": "technology_contract_records * tech_contract_points > tech_contract_cap "
+            "? tech_contract_cap : technology_contract_records * "
             "tech_contract_points",
             "description": "tech_contract_points each, at most tech_contract_cap.",
             "type": "int",
             "references": [
-                "input_technology_contracts",
                 "tech_contract_cap",
                 "tech_contract_points",
+                "technology_contract_records",
             ],
         },
         {
             "name": "records_positive_records",
-            "expression": 'records.filter(r, r.polarity == "positive" && !(r.type in '
-            "patent_types) && !(r.type in tech_contract_types)).map(r, r.id)",
+            "expression": '["tax_a_rating_records", "award_records"]',
             "description": "The counting other positive records.",
             "type": "list<string>",
-            "references": ["patent_types", "records", "tech_contract_types"],
+            "references": [],
         },
         {
             "name": "input_positive_records",
-            "expression": "size(records_positive_records)",
+            "expression": "tax_a_rating_records + award_records",
             "description": None,
             "type": "int",
-            "references": ["records_positive_records"],
+            "references": ["award_records", "tax_a_rating_records"],
         },
         {
             "name": "points_positive_records",
@@ -269,18 +254,17 @@ V1_DEFINITION: dict[str, Any] = {
         },
         {
             "name": "records_loans_repaid",
-            "expression": 'records.filter(r, r.polarity == "loan" && r.loan_status != '
-            '"overdue").map(r, r.id)',
+            "expression": '["on_time_loans", "settled_loans"]',
             "description": "The counting loans repaid or being repaid on time.",
             "type": "list<string>",
-            "references": ["records"],
+            "references": [],
         },
         {
             "name": "input_loans_repaid",
-            "expression": "size(records_loans_repaid)",
+            "expression": "on_time_loans + settled_loans",
             "description": None,
             "type": "int",
-            "references": ["records_loans_repaid"],
+            "references": ["on_time_loans", "settled_loans"],
         },
         {
             "name": "points_loans_repaid",
