@@ -1,5 +1,6 @@
 """Building migrated service apps for tests."""
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,7 +18,11 @@ def migrated_settings(
     settings_cls: type[S], *, target: Any, jwks_json: str, migrations: Path, **overrides: Any
 ) -> S:
     """Settings for a test database at head: a copy of the worker's migrated template when the
-    target comes from the `new_database_target` fixture, else migrated here."""
+    target comes from the `new_database_target` fixture, else migrated here.
+
+    No service client unless given: a test app never reads the credentials `make run` wrote
+    under var/ (its consumers would read the feeds of whatever runs on the default gateway)."""
+    overrides.setdefault("service_client_file", os.devnull)
     settings = settings_cls(
         environment="test",
         database_url=target.url,

@@ -15,6 +15,7 @@ from services.common.errors import install_problem_handlers
 from services.common.health import Warnings, health_router
 from services.common.idempotency import IdempotentReplay, replay_handler
 from services.common.inputguard import RejectNulMiddleware
+from services.common.jobs import Worker
 from services.common.migrations import upgrade_to_head
 from services.common.observability import RequestContextMiddleware, configure_logging
 from services.common.openapi import problem_openapi
@@ -23,6 +24,8 @@ from services.common.settings import ServiceSettings
 from services.common.tokens import TokenVerifier, load_jwks
 
 ConsumerFactory = Callable[[FastAPI], Sequence[FeedConsumer]]
+# Feed consumers, periodic claimed jobs: built at start-up, run beside the server, stopped with it.
+WorkerFactory = Callable[[FastAPI], Sequence[Worker]]
 
 
 def operation_id_of(route: APIRoute) -> str:
@@ -38,6 +41,7 @@ def create_service_app(
     routers: Sequence[APIRouter],
     migrations: Path,
     consumers: ConsumerFactory | None = None,
+    workers: WorkerFactory | None = None,
     migrate_on_start: bool = False,
     version: str = "1.0.0",
     openapi_tags: list[dict[str, str]] | None = None,
@@ -45,7 +49,12 @@ def create_service_app(
     body_limits: Mapping[str, int] | None = None,
     on_start: Sequence[Callable[[Database, ServiceSettings], None]] = (),
 ) -> FastAPI:
-    """A service app: work done once here (engine, keys), none of it per request."""
+    """A service app: work done once here (engine, keys), none of it per request.
+
+    `consumers` and `workers` are called at start-up with the app and return what runs beside
+    the server until shutdown: feed consumers (`services.common.consumer`) and periodic jobs
+    (`services.common.jobs.PeriodicJob`); each claims its work, so every replica runs them.
+    """
     configure_logging(settings.log_level, json=settings.log_json)
     service = settings.service_name
     database = Database(
@@ -64,7 +73,8 @@ def create_service_app(
         for hook in on_start:
             hook(database, settings)
         stop = asyncio.Event()
-        running = list(consumers(app)) if consumers else []
+        running: list[Worker] = [*(consumers(app) if consumers else ())]
+        running += workers(app) if workers else ()
         tasks = [asyncio.create_task(consumer.run(stop)) for consumer in running]
         try:
             yield

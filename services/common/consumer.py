@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from services.common.clock import utcnow
-from services.common.db import Database
+from services.common.db import Database, dialect_insert
 from services.common.models import ConsumerCursor, ProcessedEvent
 from services.common.settings import ServiceSettings
 
@@ -162,14 +162,49 @@ class FeedConsumer:
         response.raise_for_status()
         return [FeedEvent(**item) for item in response.json()["items"]]
 
-    def _apply(self, events: list[FeedEvent]) -> int:
+    def _claim(self, session: Session) -> ConsumerCursor | None:
+        """This consumer's cursor row, locked for the transaction; None if another holds it.
+
+        PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`, so a replica finding the row locked skips
+        the round instead of queueing behind (and then repeating) the other's work. SQLite: the
+        write transaction began with BEGIN IMMEDIATE, so it already holds the only write lock.
+        The row is created on first use; concurrent creators meet in `ON CONFLICT DO NOTHING`.
+        """
+        postgres = session.get_bind().dialect.name == "postgresql"
+        locked = select(ConsumerCursor).where(col(ConsumerCursor.consumer) == self.name)
+        if postgres:
+            locked = locked.with_for_update(skip_locked=True)
+        cursor = session.exec(locked).first()
+        if cursor is not None:
+            return cursor
+        exists = session.exec(
+            select(ConsumerCursor.consumer).where(col(ConsumerCursor.consumer) == self.name)
+        ).first()
+        if exists is not None:
+            return None  # locked by another replica
+        session.execute(
+            dialect_insert(session)(ConsumerCursor.__table__)  # type: ignore[attr-defined]
+            .values(consumer=self.name, position=0, updated_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["consumer"])
+        )
+        return session.exec(locked).first()
+
+    def _apply(self, events: list[FeedEvent]) -> int | None:
+        """Apply a fetched page in one transaction; None if another replica is applying.
+
+        The cursor row is claimed first and its position re-read under the claim: events at or
+        below it were applied by another replica since this one fetched, and are skipped. The
+        processed-events table still guards a redelivery behind a lost or reset cursor.
+        """
         with self.database.transaction() as session:
-            cursor = session.get(ConsumerCursor, self.name)
+            cursor = self._claim(session)
             if cursor is None:
-                cursor = ConsumerCursor(consumer=self.name, position=0)
-                session.add(cursor)
-                session.flush()
-            ids = [event.id for event in events]
+                return None
+            position = cursor.position
+            fresh = [event for event in events if event.seq > position]
+            if not fresh:
+                return 0
+            ids = [event.id for event in fresh]
             seen = set(
                 session.exec(
                     select(ProcessedEvent.event_id)
@@ -178,8 +213,8 @@ class FeedConsumer:
                 ).all()
             )
             applied = 0
-            for event in events:
-                if event.id in seen or event.seq <= cursor.position:
+            for event in fresh:
+                if event.id in seen:
                     continue
                 handler = self.handlers.get(event.type)
                 if handler is not None:
@@ -190,17 +225,20 @@ class FeedConsumer:
             session.execute(
                 update(ConsumerCursor)
                 .where(col(ConsumerCursor.consumer) == self.name)
-                .values(position=max(cursor.position, events[-1].seq), updated_at=utcnow())
+                .values(position=max(position, fresh[-1].seq), updated_at=utcnow())
             )
         return applied
 
     async def poll_once(self) -> int:
-        """Fetch and apply one page; returns how many events were applied (handled types)."""
+        """Fetch and apply one page; returns how many events were applied (handled types).
+
+        0 also when another replica holds the feed's cursor: it is applying, this one skips.
+        """
         after = await run_in_threadpool(self.position)
         events = await self._fetch(after)
         if not events:
             return 0
-        return await run_in_threadpool(self._apply, events)
+        return await run_in_threadpool(self._apply, events) or 0
 
     async def catch_up(self) -> int:
         """Poll until the feed has nothing new; returns how many events were applied."""
@@ -210,7 +248,10 @@ class FeedConsumer:
             events = await self._fetch(after)
             if not events:
                 return total
-            total += await run_in_threadpool(self._apply, events)
+            applied = await run_in_threadpool(self._apply, events)
+            if applied is None:  # another replica is applying this feed: leave it the round
+                return total
+            total += applied
 
     def backoff(self) -> float:
         """Seconds to wait after `failures` consecutive failures (exponential, jittered)."""

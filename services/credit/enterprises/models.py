@@ -1,8 +1,9 @@
 """The credit service's replica of the register, built from the registry's feed."""
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Date, Index
+from sqlalchemy import JSON, BigInteger, Column, Date, Index
 from sqlmodel import Field, SQLModel
 
 from services.common.models import UTCDateTime, utc_column
@@ -31,7 +32,13 @@ class EnterpriseReplica(SQLModel, table=True):
 
 
 class IndicatorFiling(SQLModel, table=True):
-    """One indicator report the registry received: soft information for the rating."""
+    """One indicator report the registry received: soft information for the rating.
+
+    `revenue_fen`…`granted_patents` are the figures this report sent (null where it sent none);
+    `effective` the period's figures that count once it arrived, as the registry's precedence
+    picked them (`{"employees": 25, …}`): the latest filing of a period holds the current ones.
+    `quarter` is null for a whole-year report.
+    """
 
     __tablename__ = "indicator_filings"
     __table_args__ = (Index("ix_indicator_filings_uscc_year", "uscc", "year"),)
@@ -40,5 +47,10 @@ class IndicatorFiling(SQLModel, table=True):
     uscc: str = Field(max_length=18)
     year: int
     quarter: int | None = None
+    source: str = Field(max_length=16)
+    revenue_fen: int | None = Field(default=None, sa_type=BigInteger)
     employees: int | None = Field(default=None, sa_type=BigInteger)
+    tech_contract_turnover_fen: int | None = Field(default=None, sa_type=BigInteger)
+    granted_patents: int | None = Field(default=None, sa_type=BigInteger)
+    effective: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reported_at: datetime = Field(sa_type=UTCDateTime)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
-from services.common.app import ConsumerFactory, create_service_app
+from services.common.app import ConsumerFactory, WorkerFactory, create_service_app
 from services.common.db import SessionDep
 from services.common.errors import Conflict, NotFound, problem_responses
 from services.common.etag import check_if_match, etag_of
@@ -134,7 +134,11 @@ def rename_widget(
     return WidgetOut.model_validate(widget, from_attributes=True)
 
 
-def create_app(settings: KernelSettings, consumers: ConsumerFactory | None = None) -> FastAPI:
+def create_app(
+    settings: KernelSettings,
+    consumers: ConsumerFactory | None = None,
+    workers: WorkerFactory | None = None,
+) -> FastAPI:
     return create_service_app(
         settings=settings,
         title="kernel test app",
@@ -142,4 +146,5 @@ def create_app(settings: KernelSettings, consumers: ConsumerFactory | None = Non
         routers=[router],
         migrations=MIGRATIONS,
         consumers=consumers,
+        workers=workers,
     )

@@ -42,7 +42,12 @@ def upgrade() -> None:
     sa.Column('uscc', sa.String(18), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('quarter', sa.Integer(), nullable=True),
+    sa.Column('source', sa.String(16), nullable=False),
+    sa.Column('revenue_fen', sa.BigInteger(), nullable=True),
     sa.Column('employees', sa.BigInteger(), nullable=True),
+    sa.Column('tech_contract_turnover_fen', sa.BigInteger(), nullable=True),
+    sa.Column('granted_patents', sa.BigInteger(), nullable=True),
+    sa.Column('effective', sa.JSON(), nullable=False),
     sa.Column('reported_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('report_id', name=op.f('indicator_filings_pkey'))
     )
