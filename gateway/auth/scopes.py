@@ -12,7 +12,7 @@ SCOPES: dict[str, str] = {
     "registry:report": "Indicator data, imports, monitoring and tax-relief figures (departments).",
     "registry:admin": "Administer districts, targets and the registry.",
     "credit:read": "Read ratings, consents and one's own credit records.",
-    "credit:write": "File credit records (departments).",
+    "credit:write": "File credit records (departments; banks their loan records).",
     "credit:reports": "Credit reports, queries and monitoring, with an enterprise's consent (banks).",
     "credit:consent": "Grant and withdraw consents (enterprises, portals on behalf).",
     "credit:resolve": "Resolve objections (departments).",
@@ -76,6 +76,7 @@ DEFAULT_SCOPES: dict[ClientKind, tuple[str, ...]] = {
     ClientKind.BANK: (
         "registry:read",
         "credit:read",
+        "credit:write",  # loan records about its own loans only (the records service checks)
         "credit:reports",
         "funding:read",
         "funding:loans",

@@ -11,6 +11,7 @@ from services.common.consumer import FeedConsumer, feed_consumer
 from services.credit.consents.router import router as consents_router
 from services.credit.enterprises.service import ChangeListener, registry_handlers
 from services.credit.queries.router import router as queries_router
+from services.credit.records.router import router as records_router
 from services.credit.reports.router import router as reports_router
 from services.credit.settings import CreditSettings
 
@@ -61,7 +62,7 @@ def create_app(
         settings=settings,
         title="Taiyuan SME credit",
         description="Credit records, ratings, consent-based reports, query logs, objections, the 诚信企业 list, monitoring.",
-        routers=[consents_router, reports_router, queries_router],
+        routers=[consents_router, reports_router, queries_router, records_router],
         migrations=MIGRATIONS,
         consumers=registry_consumer(settings, listeners),
     )

@@ -305,7 +305,10 @@ def registry_stack(
     jwks_json: str,
     **overrides: Any,
 ) -> Iterator[RunningGateway]:
-    """A real registry behind a gateway, for a whole module (tests share its data)."""
+    """A real registry and credit service behind a gateway, for a whole module (tests share
+    its data)."""
+    from services.credit import app as credit_app
+    from services.credit.settings import CreditSettings
     from services.registry import app as registry_app
     from services.registry.settings import RegistrySettings
     from tests.support import migrated_settings
@@ -319,10 +322,14 @@ def registry_stack(
     registry = migrated_settings(
         RegistrySettings, target=target(), jwks_json=jwks_json, migrations=registry_app.MIGRATIONS
     )
+    credit = migrated_settings(
+        CreditSettings, target=target(), jwks_json=jwks_json, migrations=credit_app.MIGRATIONS
+    )
     gateway_target = target()
     templates.copy("gateway", GATEWAY_MIGRATIONS, gateway_target)
     with ExitStack() as stack:
         registry_url = stack.enter_context(serve(registry_app.create_app(registry)))
+        credit_url = stack.enter_context(serve(credit_app.create_app(credit)))
         dead = f"http://127.0.0.1:{free_port()}"
         settings = GatewaySettings(
             **{
@@ -333,7 +340,7 @@ def registry_stack(
                 "signing_key_id": KID,
                 "write_jwks_file": False,
                 "registry_url": registry_url,
-                "credit_url": dead,
+                "credit_url": credit_url,
                 "funding_url": dead,
                 "vouchers_url": dead,
                 "bootstrap_admin_key": ADMIN_KEY,
@@ -360,7 +367,7 @@ def shared_stack(
     signing_key: bytes,
     jwks_json: str,
 ) -> Iterator[RunningGateway]:
-    """One registry + gateway for the whole module."""
+    """One registry + credit + gateway for the whole module."""
     with registry_stack(
         directory=tmp_path_factory.mktemp("stack"),
         postgres_database=postgres_database,

@@ -76,6 +76,16 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("credit", "GET", "/v1/enterprises/{uscc}/queries"): "read",
     ("credit", "GET", "/v1/queries"): "reports",
     ("credit", "GET", "/v1/public/enterprises/{uscc}/grade"): "public",
+    ("credit", "GET", "/v1/record-types"): "read",
+    ("credit", "POST", "/v1/records"): "write",
+    ("credit", "GET", "/v1/records"): "read",
+    ("credit", "GET", "/v1/records/{record_id}"): "read",
+    ("credit", "GET", "/v1/records/{record_id}/versions"): "read",
+    ("credit", "POST", "/v1/records/{record_id}/corrections"): "write",
+    ("credit", "POST", "/v1/records/{record_id}/withdrawal"): "write",
+    ("credit", "POST", "/v1/records/{record_id}/repair"): "write",
+    ("credit", "GET", "/v1/public/dishonesty-list"): "public",
+    ("credit", "GET", "/v1/public/abnormal-operations"): "public",
 }
 
 # The scope each class needs at the edge, per service ("" = public).
@@ -97,6 +107,7 @@ CLASS_SCOPES: dict[str, dict[str, str]] = {
         "read": "credit:read",
         "consent": "credit:consent",
         "reports": "credit:reports",
+        "write": "credit:write",
         "events": "events:read",
     },
 }
@@ -104,10 +115,11 @@ CLASS_SCOPES: dict[str, dict[str, str]] = {
 # What each kind holds by default (the policy under test, stated here, not read from the code).
 HELD: dict[str, frozenset[str]] = {
     "admin": frozenset({"registry:read", "registry:write", "registry:report", "registry:admin",
-                        "events:read", "credit:read", "credit:admin"}),
+                        "credit:read", "credit:write", "credit:resolve", "credit:admin",
+                        "events:read"}),
     "department": frozenset({"registry:read", "registry:write", "registry:report",
-                             "credit:read"}),
-    "bank": frozenset({"registry:read", "credit:read", "credit:reports"}),
+                             "credit:read", "credit:write", "credit:resolve"}),
+    "bank": frozenset({"registry:read", "credit:read", "credit:write", "credit:reports"}),
     "provider": frozenset({"registry:read"}),
     "enterprise": frozenset({"registry:read", "registry:write", "credit:read", "credit:consent"}),
     "portal": frozenset({"registry:read", "registry:write", "credit:read", "credit:consent",
@@ -126,6 +138,7 @@ PATH_VALUES = {
     "complaint_id": "cmp_matrix",
     "department": "tax",
     "consent_id": "cns_matrix",
+    "record_id": "rec_matrix",
 }
 
 # Problems only the edge answers: a forwarded call never carries one of these.
