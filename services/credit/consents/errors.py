@@ -1,6 +1,7 @@
 """Problems of consents."""
 
 from services.common.errors import Conflict, Forbidden, NotFound, Unprocessable
+from services.credit.enterprises.errors import UnknownEnterprise  # noqa: F401 (one code, one class)
 
 
 class ConsentNotFound(NotFound):
@@ -19,12 +20,6 @@ class NotYourEnterprise(Forbidden):
     """An enterprise or portal acts only for the enterprise its token names."""
 
     code = "not_your_enterprise"
-
-
-class UnknownEnterprise(Unprocessable):
-    """The enterprise is not in the register (as the credit service's replica knows it)."""
-
-    code = "unknown_enterprise"
 
 
 class ExpiryInPast(Unprocessable):

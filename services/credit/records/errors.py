@@ -1,18 +1,13 @@
 """Problems of credit records."""
 
 from services.common.errors import Conflict, Forbidden, NotFound, Unprocessable
+from services.credit.enterprises.errors import UnknownEnterprise  # noqa: F401 (one code, one class)
 
 
 class RecordNotFound(NotFound):
     """No credit record with this id that the caller may see."""
 
     code = "record_not_found"
-
-
-class UnknownEnterprise(Unprocessable):
-    """The USCC names no enterprise the credit service knows (from the register's feed)."""
-
-    code = "unknown_enterprise"
 
 
 class OccurredInFuture(Unprocessable):
