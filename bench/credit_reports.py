@@ -94,6 +94,28 @@ def scalar(url: str, statement: str, **params: Any) -> Any:
         engine.dispose()
 
 
+def connection_states(databases: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Each bench database's server connections by state (a leak shows as it grows)."""
+    from sqlalchemy import text
+
+    engine = _engine(f"{POSTGRES}/postgres")
+    out: dict[str, dict[str, int]] = {}
+    try:
+        with engine.connect() as connection:
+            for service, url in databases.items():
+                rows = connection.execute(
+                    text(
+                        "SELECT coalesce(state, '?'), count(*) FROM pg_stat_activity "
+                        "WHERE datname = :name GROUP BY 1"
+                    ),
+                    {"name": url.rsplit("/", 1)[1]},
+                )
+                out[service] = {state: int(count) for state, count in rows}
+    finally:
+        engine.dispose()
+    return out
+
+
 def run_python(script: str, env: dict[str, str]) -> None:
     """Run a set-up script in a fresh interpreter with the component's environment."""
     subprocess.run([PYTHON, "-c", script], cwd=ROOT, env=env, check=True)
@@ -321,6 +343,7 @@ def main() -> int:
         for _ in range(args.rounds):
             for name, (url, header) in targets.items():
                 runs[name].append(measured(pids, name, url, header, args.duration, load))
+                runs[name][-1]["connections_after"] = connection_states(databases)
         for name, (url, header) in targets.items():  # latency without queueing: one connection
             latency[name] = wrk(url, header, duration=args.duration, threads=1, connections=1)
         log_after = scalar(databases["credit"], count_sql)
@@ -427,6 +450,9 @@ def report(results: dict[str, Any]) -> None:
             f"  {name:<8} {f['rps']:8.1f} req/s   p50 {f['p50_ms']:7.2f} ms   "
             f"p99 {f['p99_ms']:7.2f} ms   {label}"
         )
+        for run in results["runs"][name]:
+            print(f"           after a run: {run['rps']:.1f} req/s, {run['non_2xx']} non-2xx, "
+                  f"connections {run['connections_after']}")  # fmt: skip
         print(
             f"           service CPU {f['upstream_cpu_us']} µs/request, gateway CPU "
             f"{f['gateway_cpu_us']} µs/request; one connection: p50 {f['p50_ms_1conn']:.2f} ms, "
