@@ -65,6 +65,7 @@ bench: install
 	$(BIN)/python bench/registry_import.py
 	$(BIN)/python bench/registry_monitoring.py
 	$(BIN)/python bench/memory_attack.py
+	$(BIN)/python bench/credit_reports.py
 
 # Mutation testing of the trust-critical modules (slow: not in CI); prints the survivors.
 mutate: install

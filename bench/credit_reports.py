@@ -389,7 +389,9 @@ def measured(
 ) -> dict[str, Any]:
     """A wrk run, with the CPU the upstream (`name`) and the gateway spent per request (µs)."""
     upstream, gateway = cpu_seconds(pids[name]), cpu_seconds(pids["gateway"])
-    result = wrk(url, header, duration=duration, **load)
+    result = wrk(
+        url, header, duration=duration, threads=load["threads"], connections=load["connections"]
+    )
     requests = max(1, result["requests"])
     result["upstream_cpu_us"] = (cpu_seconds(pids[name]) - upstream) / requests * 1e6
     result["gateway_cpu_us"] = (cpu_seconds(pids["gateway"]) - gateway) / requests * 1e6
