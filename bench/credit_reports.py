@@ -111,6 +111,15 @@ def connection_states(databases: dict[str, str]) -> dict[str, dict[str, int]]:
                     {"name": url.rsplit("/", 1)[1]},
                 )
                 out[service] = {state: int(count) for state, count in rows}
+                stuck = connection.execute(
+                    text(
+                        "SELECT left(query, 120), count(*) FROM pg_stat_activity WHERE "
+                        "datname = :name AND state = 'idle in transaction' GROUP BY 1"
+                    ),
+                    {"name": url.rsplit("/", 1)[1]},
+                )
+                for query, count in stuck:  # the last statement of each stuck transaction
+                    out[service][f"stuck after: {query}"] = int(count)
     finally:
         engine.dispose()
     return out
@@ -296,6 +305,11 @@ def main() -> int:
             "GATEWAY_OPENAPI_CACHE_DIR": str(workdir / "openapi"),
             "GATEWAY_OPENAPI_REFRESH_SECONDS": "3600",
             "GATEWAY_UPSTREAM_TRANSPORT": "aiohttp",
+            # At most as many requests in flight per service as its database pool holds
+            # (10 + 10 overflow): with the default 64, the registry deadlocks — a sync route
+            # holding its session's connection awaits a shared thread to serialize its answer
+            # while every thread waits for a connection (30 s pool timeouts, then 503s).
+            "GATEWAY_UPSTREAM_MAX_CONNECTIONS": "20",
         }
         registry_env = service_env("REGISTRY", "registry")
         credit_env = {
@@ -435,7 +449,8 @@ def summarise(
         },
         "runs": runs,
         "credit_reads_completed": sum(r["requests"] for r in runs["credit"])
-        + warm["credit"]["requests"],
+        + warm["credit"]["requests"]
+        + latency["credit"]["requests"],
         "non_2xx": sum(run["non_2xx"] for run in everything),
         "cpus": os.cpu_count(),
     }
@@ -453,8 +468,12 @@ def report(results: dict[str, Any]) -> None:
             f"p99 {f['p99_ms']:7.2f} ms   {label}"
         )
         for run in results["runs"][name]:
+            states = {
+                service: {k: v for k, v in found.items() if not k.startswith("stuck")}
+                for service, found in run["connections_after"].items()
+            }  # the statements of transactions still open are in --json
             print(f"           after a run: {run['rps']:.1f} req/s, {run['non_2xx']} non-2xx, "
-                  f"connections {run['connections_after']}")  # fmt: skip
+                  f"database connections {states}")  # fmt: skip
         print(
             f"           service CPU {f['upstream_cpu_us']} µs/request, gateway CPU "
             f"{f['gateway_cpu_us']} µs/request; one connection: p50 {f['p50_ms_1conn']:.2f} ms, "
