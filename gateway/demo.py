@@ -81,6 +81,9 @@ def seed(settings: GatewaySettings | None = None) -> list[str]:
         f'  e.g. curl -H "Authorization: Bearer {keys["department"]}" '
         "http://127.0.0.1:8000/registry/v1/enterprises",
         f'  portal on behalf of an enterprise: -H "X-On-Behalf-Of: {DEMO_ENTERPRISE_USCC}"',
+        f'  bank reading the demo credit report: curl -H "Authorization: Bearer {keys["bank"]}" '
+        f'"http://127.0.0.1:8000/credit/v1/enterprises/{DEMO_ENTERPRISE_USCC}/report'
+        '?purpose=pre_loan_review"',
     ]
 
 

@@ -63,6 +63,7 @@ COMPONENTS = [
         8003,
         "services.credit.settings:CreditSettings",
         ROOT / "services/credit/migrations",
+        "services.credit.demo:seed",
     ),
     Component(
         "vouchers",

@@ -1,6 +1,7 @@
 """Problems of consents."""
 
 from services.common.errors import Conflict, Forbidden, NotFound, Unprocessable
+from services.credit.enterprises.errors import UnknownEnterprise  # noqa: F401 (one code, one class)
 
 
 class ConsentNotFound(NotFound):

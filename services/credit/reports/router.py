@@ -34,13 +34,11 @@ Uscc = Annotated[str, Path(max_length=18, description="Unified social credit cod
 def read_credit_report(
     uscc: Uscc,
     purpose: Annotated[ConsentPurpose, Query(description="What the report is read for.")],
-    session: SessionDep,
     database: DatabaseDep,
     client: ReportReader,
 ) -> CreditReportPublic:
-    return service.read_report(
-        session=session, database=database, client=client, uscc=uscc, purpose=purpose
-    )
+    # The read runs in its own transaction (the log must outlive a refusal's rollback).
+    return service.read_report(database=database, client=client, uscc=uscc, purpose=purpose)
 
 
 @router.get(

@@ -130,22 +130,29 @@ def _why(session: Session, *, uscc: str, bank: str, purpose: str, at: datetime) 
 
 def read_report(
     *,
-    session: Session,
     database: Database,
     client: Principal,
     uscc: str,
     purpose: ConsentPurpose,
 ) -> CreditReportPublic:
     """The report, if the bank holds an active consent for `purpose`; 403 `consent_required`
-    otherwise. Either way the attempt is in the query log (committed) before this returns."""
+    otherwise. Either way the attempt is in the query log (committed) before this returns.
+
+    One connection and one transaction per read, its own (not the request's): the consent
+    check, the log entry and the report's reads, committed together before anything is
+    answered, so a refusal's entry survives the request's rollback. The request's session is
+    never used here: holding it while asking the pool for a second connection deadlocked
+    under load once every pooled connection was held by a request waiting for another.
+    """
     now = utcnow()
     bank = client.org or ""
-    consent = active_consent(session=session, uscc=uscc, bank=bank, purpose=purpose, at=now)
-    if consent is None:
-        detail = _why(session, uscc=uscc, bank=bank, purpose=purpose.value, at=now)
-        with database.transaction() as own:
+    refused: str | None = None
+    with database.transaction() as session:
+        consent = active_consent(session=session, uscc=uscc, bank=bank, purpose=purpose, at=now)
+        if consent is None:
+            refused = _why(session, uscc=uscc, bank=bank, purpose=purpose.value, at=now)
             queries.log_query(
-                session=own,
+                session=session,
                 client=client,
                 uscc=uscc,
                 purpose=purpose,
@@ -153,27 +160,41 @@ def read_report(
                 refusal_code=ConsentRequired.code,
                 at=now,
             )
-        raise ConsentRequired(detail)
+        else:
+            report = _granted(session, client=client, consent=consent, purpose=purpose, at=now)
+    if refused is not None:
+        raise ConsentRequired(refused)
+    return report
+
+
+def _granted(
+    session: Session, *, client: Principal, consent: Consent, purpose: ConsentPurpose, at: datetime
+) -> CreditReportPublic:
+    """Log the granted read and assemble the report (the caller's transaction commits both)."""
+    uscc = consent.uscc
     enterprise = session.get(EnterpriseReplica, uscc)
     if enterprise is None:  # a consent's enterprise is in the replica; never seen in practice
         raise ReportEnterpriseNotFound(f"Enterprise {uscc} is not in the register replica.")
-    with database.transaction() as own:
-        entry = queries.log_query(
-            session=own,
-            client=client,
-            uscc=uscc,
-            purpose=purpose,
-            outcome=GRANTED,
-            consent_id=consent.id,
-            at=now,
-        )
+    # Past reads first: the summary then needs no exclusion and the insert comes last.
+    past = queries.summary(session=session, uscc=uscc, at=at)
+    today = shanghai_date(at)
+    shown = _records(session, uscc, today)
+    entry = queries.log_query(
+        session=session,
+        client=client,
+        uscc=uscc,
+        purpose=purpose,
+        outcome=GRANTED,
+        consent_id=consent.id,
+        at=at,
+    )
     return CreditReportPublic(
         id=entry.id,
         uscc=uscc,
         purpose=purpose,
-        bank=bank,
+        bank=consent.bank,
         consent_id=consent.id,
-        generated_at=as_utc(now),
+        generated_at=as_utc(at),
         enterprise=CreditReportEnterprisePublic(
             uscc=enterprise.uscc,
             name=enterprise.name,
@@ -185,11 +206,11 @@ def read_report(
             employees=enterprise.employees,
             status=enterprise.status,
         ),
-        records=_records(session, uscc, shanghai_date(now)),
-        lists=list_status(session=session, uscc=uscc, on=shanghai_date(now)),
-        rating=rating_of(session=session, uscc=uscc, at=now),
-        certification=certification_of(session=session, uscc=uscc, at=now),
-        queries=queries.summary(session=session, uscc=uscc, at=now, excluding=entry.id),
+        records=shown,
+        lists=list_status(session=session, uscc=uscc, on=today),
+        rating=rating_of(session=session, uscc=uscc, at=at),
+        certification=certification_of(session=session, uscc=uscc, at=at),
+        queries=past,
     )
 
 
