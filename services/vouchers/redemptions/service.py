@@ -25,7 +25,6 @@ from services.vouchers.enterprises.models import VoucherEnterprise
 from services.vouchers.programmes.models import Programme
 from services.vouchers.providers.models import APPROVED, Provider
 from services.vouchers.redemptions import errors
-from services.vouchers.redemptions.codes import parse_code
 from services.vouchers.redemptions.models import (
     REDEEMED,
     REVERSED,
@@ -41,6 +40,7 @@ from services.vouchers.redemptions.schemas import (
 )
 from services.vouchers.vouchers.models import ACTIVE as VOUCHER_ACTIVE
 from services.vouchers.vouchers.models import EnterpriseYearUsage, Voucher
+from services.vouchers.vouchers.service import parse_code
 
 REVERSAL_WINDOW = timedelta(days=30)
 BP = 10_000
@@ -83,11 +83,7 @@ def _rowcount(result: Any) -> int:
 
 
 def _voucher_by_code(session: Session, text: str) -> Voucher:
-    code = parse_code(text)
-    if code is None:
-        raise errors.InvalidVoucherCode.for_field(
-            "body.voucher_code", "not a voucher code: wrong length, symbol or check character"
-        )
+    code = parse_code(text, field="body.voucher_code")  # 422 voucher_code_invalid, no lookup
     voucher = session.exec(select(Voucher).where(col(Voucher.code) == code)).first()
     if voucher is None:
         raise errors.VoucherNotFound.for_field("body.voucher_code", "no voucher with this code")
