@@ -378,6 +378,32 @@ def test_every_refusal_has_its_code_and_changes_nothing(
     # the key was released: a retry after the cause is gone would do the work
 
 
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"is_tech_sme": False}, "A technology-based SME"),
+        ({"size_class": "large"}, "A small or micro enterprise"),
+        ({"status": "deregistered"}, "Registered and not deregistered"),
+    ],
+)
+def test_a_holder_that_stopped_being_eligible_cannot_spend(
+    world: World, redeem: Post, change: dict[str, Any], reason: str
+) -> None:
+    """Eligibility at redemption is the programme's rule set (here the 创新券 default), evaluated
+    on the day: a holder that met it when the voucher was issued and no longer does is refused,
+    the failed rule named, and nothing moves."""
+    assert redeem(body(world.code, 100_000, reference="C-0")).status_code == 201
+    world.update(VoucherEnterprise, HOLDER, **change)
+    before = world.books()
+    answer = redeem(body(world.code, 100_000, reference="C-1"))
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "holder_not_eligible"
+    assert reason in answer.json()["detail"]
+    assert world.books() == before
+    world.update(VoucherEnterprise, HOLDER, is_tech_sme=True, size_class="small", status="active")
+    assert redeem(body(world.code, 100_000, reference="C-1")).status_code == 201
+
+
 def test_the_database_refuses_what_a_stale_check_let_through(
     world: World, redeem: Post, monkeypatch: pytest.MonkeyPatch
 ) -> None:

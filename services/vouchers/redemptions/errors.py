@@ -23,7 +23,7 @@ class VoucherExpired(Conflict):
 
 
 class HolderNotEligible(Conflict):
-    """The holder is no longer an active enterprise in the register."""
+    """The holder no longer meets the programme's eligibility rules (or left the register)."""
 
     code = "holder_not_eligible"
 
