@@ -34,7 +34,6 @@ from services.vouchers.redemptions.models import Redemption, RedemptionContract
 from services.vouchers.redemptions.schemas import RedemptionCreate
 from services.vouchers.vouchers.codes import new_code
 from services.vouchers.vouchers.models import EnterpriseYearUsage, Voucher
-from tests.servers import serve
 from tests.vouchers.conftest import SeedEnterprise, VouchersHeaders
 
 HOLDER = "91140100MA0K000017"
@@ -44,6 +43,7 @@ PROVIDER_USCC = "12140000MB1234567X"
 FACE = 1_000_000  # ¥10,000
 COVERAGE_BP = 5_000  # 50%
 CAP = 3_000_000
+RACERS = 50  # the issue: 50 parallel redemptions of one voucher
 
 
 @dataclass
@@ -541,9 +541,7 @@ def test_50_parallel_redemptions_never_overdraw(world: World) -> None:
     own contract (covered share 50,000), so only the balance limits them.
 
     Through the service functions, each thread with its own session and transaction, as the
-    request's unit of work does it: 50 simultaneous HTTP requests on one voucher exhaust the
-    kernel's 40 worker threads while the one holding the row lock waits for a thread to commit
-    (see the report); 20 at once go through HTTP below.
+    request's unit of work does it; the same race through HTTP is below.
     """
     principal = Principal(
         client_id="cli_lab", kind=ClientKind.PROVIDER, org=PROVIDER, scopes=frozenset()
@@ -576,45 +574,50 @@ def test_50_parallel_redemptions_never_overdraw(world: World) -> None:
     assert len(world.events("voucher.redeemed")) == len(accepted)
 
 
-def test_20_parallel_redemptions_through_http_never_overdraw(
-    world: World, vouchers_app: FastAPI, vouchers_headers: VouchersHeaders
+def test_50_parallel_redemptions_through_http_never_overdraw(
+    world: World, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:
-    """20 requests at once of 70,000 fen against 1,000,000 (14 fit), each its own contract."""
+    """50 requests at once of 70,000 fen against 1,000,000 (14 fit), each its own contract.
+
+    50 client threads through one TestClient inside its `with` block (the app's lifespan made
+    the admission gate): more requests than the pool has connections, all released together.
+    """
     headers = vouchers_headers(kind="provider", org=PROVIDER)
-    barrier = threading.Barrier(20, timeout=30)
-    with serve(vouchers_app) as url, httpx.Client(base_url=url, timeout=60) as http:
+    barrier = threading.Barrier(RACERS, timeout=30)
 
-        def post(index: int) -> httpx.Response:
-            barrier.wait()
-            return http.post(
-                "/v1/redemptions",
-                json=body(world.code, 70_000, reference=f"H-{index}", contract=200_000),
-                headers={**headers, "Idempotency-Key": f"par-{index}"},
-            )
+    def post(index: int) -> httpx.Response:
+        barrier.wait()
+        return vouchers_client.post(
+            "/v1/redemptions",
+            json=body(world.code, 70_000, reference=f"H-{index}", contract=200_000),
+            headers={**headers, "Idempotency-Key": f"par-{index}"},
+        )
 
-        with ThreadPoolExecutor(20) as pool:
-            answers = list(pool.map(post, range(20)))
+    with ThreadPoolExecutor(RACERS) as pool:
+        answers = list(pool.map(post, range(RACERS)))
     accepted = [a.json()["amount_fen"] for a in answers if a.status_code == 201]
     assert {a.json()["code"] for a in answers if a.status_code != 201} == {"insufficient_balance"}
     assert len(accepted) == FACE // 70_000  # 14
     books = world.books()
-    assert books["balance"] == FACE - sum(accepted) and books["redeemed"] == sum(accepted)
-    assert books["redemptions"] == len(accepted)
+    assert books["balance"] == FACE - sum(accepted) >= 0 and books["redeemed"] == sum(accepted)
+    assert books["contracts"] == sum(accepted) and books["redemptions"] == len(accepted)
+    assert len(world.events("voucher.redeemed")) == len(accepted)
 
 
 def test_one_idempotency_key_20_times_at_once_is_one_redemption(
-    world: World, vouchers_app: FastAPI, vouchers_headers: VouchersHeaders
+    world: World, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:
     headers = {**vouchers_headers(kind="provider", org=PROVIDER), "Idempotency-Key": "burst"}
     barrier = threading.Barrier(20, timeout=30)
-    with serve(vouchers_app) as url, httpx.Client(base_url=url, timeout=60) as http:
 
-        def post(_: int) -> httpx.Response:
-            barrier.wait()
-            return http.post("/v1/redemptions", json=body(world.code, 70_000), headers=headers)
+    def post(_: int) -> httpx.Response:
+        barrier.wait()
+        return vouchers_client.post(
+            "/v1/redemptions", json=body(world.code, 70_000), headers=headers
+        )
 
-        with ThreadPoolExecutor(20) as pool:
-            answers = list(pool.map(post, range(20)))
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(post, range(20)))
     created = {a.json()["id"] for a in answers if a.status_code == 201}
     others = {a.json()["code"] for a in answers if a.status_code != 201}
     assert len(created) == 1 and others <= {"idempotency_in_progress", "idempotency_retry"}
