@@ -105,6 +105,27 @@ def _books(client: TestClient, admin: dict[str, str], app: FastAPI, programme_id
         ).all()
     assert sum(u.issued_fen for u in usage) == faces
     assert sum(u.redeemed_fen for u in usage) == net
+    # The programme report states the same identities; each holds and its figures agree.
+    report = client.get(f"/v1/programmes/{programme_id}/report", headers=admin).json()
+    assert all(i["holds"] for i in report["identities"]), report["identities"]
+    assert len(report["identities"]) == 4
+    assert (report["budget_fen"], report["committed_fen"], report["remaining_fen"]) == (
+        budget,
+        committed,
+        remaining,
+    )
+    assert (report["issued_fen"], report["balance_fen"], report["released_fen"]) == (
+        faces,
+        balances,
+        released,
+    )
+    assert report["redeemed_fen"] - report["reversed_fen"] == net
+    assert report["redeemed_fen"] == sum(r["amount_fen"] for r in mine)
+    assert (report["unsettled_fen"], report["clawback_pending_fen"]) == (
+        unsettled,
+        pending_clawback,
+    )
+    assert report["settled_fen"] == settled  # one programme here: its settlements are all
     return {
         "budget": budget,
         "committed": committed,
@@ -323,3 +344,41 @@ def test_issue_redeem_twice_reverse_one_settle_and_be_paid_with_the_books_balanc
         "paid": 150_000,
         "released": 0,
     }
+
+    # The provider's report: its own, or admin's; another provider's is hidden.
+    own = client.get(f"/v1/providers/{PROVIDER}/report", headers=provider)
+    assert own.status_code == 200, own.text
+    assert own.json() == client.get(f"/v1/providers/{PROVIDER}/report", headers=admin).json()
+    mine = own.json()
+    assert (mine["redemptions"], mine["redeemed_fen"], mine["reversed_fen"]) == (
+        2,
+        450_000,
+        300_000,
+    )
+    assert (mine["settlements"], mine["settled_fen"], mine["paid_fen"]) == (1, 150_000, 150_000)
+    assert (mine["unsettled_fen"], mine["clawback_pending_fen"]) == (0, 0)
+    assert all(i["holds"] for i in mine["identities"]) and len(mine["identities"]) == 2
+    other = vouchers_headers(kind="provider", org="prv_other", client_id="cli_other")
+    hidden = client.get(f"/v1/providers/{PROVIDER}/report", headers=other)
+    assert hidden.status_code == 404 and hidden.json()["code"] == "provider_not_found"
+    refused = client.get(f"/v1/providers/{PROVIDER}/report", headers=holder)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden_client_kind"
+    refused = client.get(f"/v1/programmes/{programme.id}/report", headers=provider)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden_client_kind"
+    missing = client.get("/v1/programmes/prg_none/report", headers=admin)
+    assert missing.status_code == 404 and missing.json()["code"] == "programme_not_found"
+
+    # Public figures: no credentials; a draft programme is not published.
+    figures = client.get(f"/v1/public/programmes/{programme.id}/figures")
+    assert figures.status_code == 200, figures.text
+    assert {k: v for k, v in figures.json().items() if k.endswith("_fen") or k == "vouchers"} == {
+        "budget_fen": 10 * FACE,
+        "vouchers": 1,
+        "issued_fen": FACE,
+        "redeemed_fen": 150_000,
+        "released_fen": 0,
+        "remaining_fen": 9 * FACE,
+    }
+    draft = seed_programme(status="draft")
+    unpublished = client.get(f"/v1/public/programmes/{draft.id}/figures")
+    assert unpublished.status_code == 404 and unpublished.json()["code"] == "programme_not_found"
