@@ -1,5 +1,7 @@
 """Report schemas: amounts in fen, with the identities the books must satisfy."""
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -10,7 +12,7 @@ class VoucherBookIdentity(BaseModel):
     holds: bool
 
 
-PROGRAMME_REPORT_EXAMPLE = {
+PROGRAMME_REPORT_EXAMPLE: dict[str, Any] = {
     "programme_id": "prg_01JD3Z8Q6T8V4N2M5K1H0G9F8F",
     "budget_fen": 50_000_000,
     "committed_fen": 5_000_000,

@@ -11,8 +11,8 @@ and for a provider: redeemed − reversed = settled + unsettled − clawback pen
 
 from typing import Any
 
-from sqlalchemy import case, func
-from sqlmodel import Session, col, select
+from sqlalchemy import case, func, select
+from sqlmodel import Session, col
 
 from services.common.identity import ClientKind, Principal
 from services.vouchers.programmes.models import DRAFT, Programme
