@@ -18,6 +18,7 @@ from services.vouchers.programmes.router import router as programmes_router
 from services.vouchers.programmes.rules import FAMILIES
 from services.vouchers.providers.router import router as providers_router
 from services.vouchers.redemptions.router import router as redemptions_router
+from services.vouchers.reports.router import router as reports_router
 from services.vouchers.settings import VouchersSettings
 from services.vouchers.settlements import jobs as settlement_jobs
 from services.vouchers.settlements.router import router as settlements_router
@@ -77,6 +78,7 @@ def create_app(settings: VouchersSettings | None = None) -> FastAPI:
             rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
             redemptions_router,
             settlements_router,
+            reports_router,
         ],
         migrations=MIGRATIONS,
         consumers=feed_consumers(settings),

@@ -162,6 +162,10 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("vouchers", "POST", "/v1/settlements/runs"): "admin",
     ("vouchers", "GET", "/v1/settlements"): "read",
     ("vouchers", "GET", "/v1/settlements/{settlement_id}"): "read",
+    # reports: admin (programme), the provider itself or admin (provider), anyone (figures)
+    ("vouchers", "GET", "/v1/programmes/{programme_id}/report"): "read",
+    ("vouchers", "GET", "/v1/providers/{provider_id}/report"): "read",
+    ("vouchers", "GET", "/v1/public/programmes/{programme_id}/figures"): "public",
 }
 
 # The scope each class needs at the edge, per service ("" = public).

@@ -1,10 +1,10 @@
 """Issuance under concurrency (SQLite and PostgreSQL): never over the budget or the cap, one
 application per `Idempotency-Key`.
 
-Two ways: 50 requests against a real server from 24 client threads (below the server's 40
-worker threads: a request whose handler holds the lock commits in another thread-pool hop, so
-more simultaneous requests than workers starve it — see the report), and 50 threads each
-issuing through the service function in its own session, all released at once.
+Two ways: 50 requests from 50 client threads released together by a barrier, through one
+TestClient inside its `with` block (the app's lifespan made the kernel's admission gate, which
+admits no more requests at once than the pool has connections), and 50 threads each issuing
+through the service function in its own session, all released at once.
 """
 
 import threading
@@ -14,40 +14,44 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from services.common.db import Database
 from services.common.errors import DomainError
 from services.vouchers.programmes.models import Programme
 from services.vouchers.vouchers.service import issue_voucher
-from tests.servers import serve
 from tests.vouchers.conftest import DEFAULT_ORGS, SeedEnterprise, VouchersHeaders
 from tests.vouchers.issuance_support import FACE, SeedProgramme, books, events, seed_programme
 
 __all__ = ["seed_programme"]  # the fixture, shared
 
-CLIENTS = 24
 BODY = {"categories": ["testing"], "purpose": "EMC testing of a controller board."}
 
 
-def _race(url: str, requests: list[tuple[dict[str, str], str]], programme_id: str) -> list[Any]:
+def _race(
+    client: TestClient, requests: list[tuple[dict[str, str], str]], programme_id: str
+) -> list[Any]:
+    """Every request in its own client thread, all released at once."""
+    barrier = threading.Barrier(len(requests), timeout=30)
+
     def post(request: tuple[dict[str, str], str]) -> tuple[int, Any]:
         headers, key = request
-        answer = httpx.post(
-            f"{url}/v1/applications",
+        barrier.wait()
+        answer = client.post(
+            "/v1/applications",
             json={"programme_id": programme_id, **BODY},
             headers={**headers, "Idempotency-Key": key},
-            timeout=60,
         )
         return answer.status_code, answer.json()
 
-    with ThreadPoolExecutor(min(len(requests), CLIENTS)) as pool:
+    with ThreadPoolExecutor(len(requests)) as pool:
         return list(pool.map(post, requests))
 
 
 def test_fifty_parallel_issuances_never_exceed_the_budget(
     vouchers_app: FastAPI,
+    vouchers_client: TestClient,
     vouchers_headers: VouchersHeaders,
     seed_enterprise: SeedEnterprise,
     seed_programme: SeedProgramme,
@@ -58,8 +62,7 @@ def test_fifty_parallel_issuances_never_exceed_the_budget(
     # covers 17 vouchers and a part of an 18th
     programme = seed_programme(budget_fen=17 * FACE + FACE // 3)
     requests = [(vouchers_headers(kind="enterprise", org=u), uuid.uuid4().hex) for u in usccs]
-    with serve(vouchers_app) as url:
-        answers = _race(url, requests, programme.id)
+    answers = _race(vouchers_client, requests, programme.id)
     outcomes = Counter("issued" if status == 201 else body["code"] for status, body in answers)
     assert outcomes == {"issued": 17, "programme_budget_exhausted": 33}, outcomes
     committed, usage, vouchers = books(vouchers_app, programme.id)
@@ -72,6 +75,7 @@ def test_fifty_parallel_issuances_never_exceed_the_budget(
 
 def test_fifty_parallel_issuances_to_one_enterprise_never_exceed_its_cap(
     vouchers_app: FastAPI,
+    vouchers_client: TestClient,
     vouchers_headers: VouchersHeaders,
     seed_enterprise: SeedEnterprise,
     seed_programme: SeedProgramme,
@@ -79,8 +83,7 @@ def test_fifty_parallel_issuances_to_one_enterprise_never_exceed_its_cap(
     seed_enterprise(is_tech_sme=True)
     programme = seed_programme(budget_fen=1000 * FACE, yearly_cap_fen=7 * FACE)
     headers = vouchers_headers(kind="enterprise")
-    with serve(vouchers_app) as url:
-        answers = _race(url, [(headers, uuid.uuid4().hex) for _ in range(50)], programme.id)
+    answers = _race(vouchers_client, [(headers, uuid.uuid4().hex) for _ in range(50)], programme.id)
     outcomes = Counter("issued" if status == 201 else body["code"] for status, body in answers)
     assert outcomes == {"issued": 7, "yearly_cap_reached": 43}, outcomes
     committed, usage, vouchers = books(vouchers_app, programme.id)
@@ -90,6 +93,7 @@ def test_fifty_parallel_issuances_to_one_enterprise_never_exceed_its_cap(
 
 def test_one_idempotency_key_sent_twenty_times_at_once_makes_one_voucher(
     vouchers_app: FastAPI,
+    vouchers_client: TestClient,
     vouchers_headers: VouchersHeaders,
     seed_enterprise: SeedEnterprise,
     seed_programme: SeedProgramme,
@@ -98,9 +102,8 @@ def test_one_idempotency_key_sent_twenty_times_at_once_makes_one_voucher(
     programme = seed_programme()
     headers = vouchers_headers(kind="enterprise")
     key = uuid.uuid4().hex
-    with serve(vouchers_app) as url:
-        answers = _race(url, [(headers, key)] * 20, programme.id)
-        listed = httpx.get(f"{url}/v1/applications", headers=headers).json()["items"]
+    answers = _race(vouchers_client, [(headers, key)] * 20, programme.id)
+    listed = vouchers_client.get("/v1/applications", headers=headers).json()["items"]
     statuses = Counter(status for status, _ in answers)
     assert set(statuses) <= {201, 409}, answers
     assert all(body["code"] == "idempotency_in_progress" for s, body in answers if s == 409)
@@ -160,6 +163,7 @@ def test_fifty_issuances_in_fifty_sessions_at_once_never_exceed_budget_or_cap(
 
 def test_ten_admins_approving_one_application_at_once_issue_one_voucher(
     vouchers_app: FastAPI,
+    vouchers_client: TestClient,
     vouchers_headers: VouchersHeaders,
     seed_enterprise: SeedEnterprise,
     seed_programme: SeedProgramme,
@@ -170,26 +174,26 @@ def test_ten_admins_approving_one_application_at_once_issue_one_voucher(
     admins = [
         vouchers_headers(kind="admin", org=None, client_id=f"cli_admin_{n}") for n in range(10)
     ]
-    with serve(vouchers_app) as url:
-        applied = httpx.post(
-            f"{url}/v1/applications",
-            json={"programme_id": programme.id, **BODY},
-            headers={**enterprise, "Idempotency-Key": uuid.uuid4().hex},
+    applied = vouchers_client.post(
+        "/v1/applications",
+        json={"programme_id": programme.id, **BODY},
+        headers={**enterprise, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert applied.json()["status"] == "pending", applied.text
+    decision = f"/v1/applications/{applied.json()['id']}/decision"
+    barrier = threading.Barrier(len(admins), timeout=30)
+
+    def approve(headers: dict[str, str]) -> tuple[int, Any]:
+        barrier.wait()
+        answer = vouchers_client.post(
+            decision,
+            json={"decision": "approve"},
+            headers={**headers, "If-Match": applied.headers["ETag"]},
         )
-        assert applied.json()["status"] == "pending", applied.text
-        decision = f"{url}/v1/applications/{applied.json()['id']}/decision"
+        return answer.status_code, answer.json()
 
-        def approve(headers: dict[str, str]) -> tuple[int, Any]:
-            answer = httpx.post(
-                decision,
-                json={"decision": "approve"},
-                headers={**headers, "If-Match": applied.headers["ETag"]},
-                timeout=60,
-            )
-            return answer.status_code, answer.json()
-
-        with ThreadPoolExecutor(10) as pool:
-            answers = list(pool.map(approve, admins))
+    with ThreadPoolExecutor(len(admins)) as pool:
+        answers = list(pool.map(approve, admins))
     outcomes = Counter("approved" if s == 200 else body["code"] for s, body in answers)
     assert outcomes["approved"] == 1, outcomes
     assert set(outcomes) <= {"approved", "application_already_decided", "stale_etag"}, outcomes

@@ -6,7 +6,6 @@ programmes (vprog) and issuance (vissue) domains are merged; every assertion is 
 or on the amounts the database guards.
 """
 
-import secrets
 import threading
 import uuid
 from collections.abc import Callable
@@ -31,11 +30,10 @@ from services.vouchers.enterprises.models import VoucherEnterprise
 from services.vouchers.programmes.models import Programme
 from services.vouchers.providers.models import Provider
 from services.vouchers.redemptions import service as redemption_service
-from services.vouchers.redemptions.codes import ALPHABET, check_symbol, parse_code
 from services.vouchers.redemptions.models import Redemption, RedemptionContract
 from services.vouchers.redemptions.schemas import RedemptionCreate
+from services.vouchers.vouchers.codes import new_code
 from services.vouchers.vouchers.models import EnterpriseYearUsage, Voucher
-from tests.servers import serve
 from tests.vouchers.conftest import SeedEnterprise, VouchersHeaders
 
 HOLDER = "91140100MA0K000017"
@@ -45,11 +43,7 @@ PROVIDER_USCC = "12140000MB1234567X"
 FACE = 1_000_000  # ¥10,000
 COVERAGE_BP = 5_000  # 50%
 CAP = 3_000_000
-
-
-def new_code() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(16))
-    return body + check_symbol(body)
+RACERS = 50  # the issue: 50 parallel redemptions of one voucher
 
 
 @dataclass
@@ -197,19 +191,6 @@ def redeem(vouchers_client: TestClient, vouchers_headers: VouchersHeaders) -> Po
     return post
 
 
-def test_codes_catch_typos_before_any_lookup() -> None:
-    code = new_code()
-    assert parse_code(code) == code
-    assert parse_code("-".join([code[:4], code[4:8], code[8:12], code[12:16], code[16]]).lower())
-    # every single-symbol typo is caught (mod 37 is prime and above 32)
-    for position in range(16):
-        for symbol in ALPHABET:
-            if symbol != code[position]:
-                assert parse_code(code[:position] + symbol + code[position + 1 :]) is None
-    assert parse_code(code[:-1]) is None and parse_code(code + "0") is None
-    assert parse_code(code[:5] + "#" + code[6:]) is None
-
-
 def test_a_provider_redeems_part_of_a_voucher(
     world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:
@@ -310,7 +291,7 @@ def test_only_providers_redeem(
 def _set_up_refusal(world: World, case: str) -> dict[str, Any]:
     """Put the world in the state the refusal needs; the request that provokes it."""
     request: dict[str, Any] = {"payload": body(world.code)}
-    if case == "invalid_voucher_code":
+    if case == "voucher_code_invalid":
         wrong = world.code[:-1] + ("0" if world.code[-1] != "0" else "1")
         request["payload"] = body(wrong)
     elif case == "voucher_not_found":
@@ -361,7 +342,7 @@ def _set_up_refusal(world: World, case: str) -> dict[str, Any]:
 
 
 REFUSALS = {
-    "invalid_voucher_code": 422,
+    "voucher_code_invalid": 422,
     "voucher_not_found": 404,
     "voucher_not_active": 409,
     "voucher_expired": 409,
@@ -369,7 +350,7 @@ REFUSALS = {
     "holder_on_dishonesty_list": 409,
     "provider_not_approved": 403,
     "provider_category_not_approved": 403,
-    "category_not_covered": 409,
+    "category_not_covered": 422,
     "provider_is_holder": 409,
     "shared_legal_representative": 409,
     "insufficient_balance": 409,
@@ -395,6 +376,32 @@ def test_every_refusal_has_its_code_and_changes_nothing(
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert world.books() == before  # balance, cap usage, contract share, budget, rows, events
     # the key was released: a retry after the cause is gone would do the work
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"is_tech_sme": False}, "A technology-based SME"),
+        ({"size_class": "large"}, "A small or micro enterprise"),
+        ({"status": "deregistered"}, "Registered and not deregistered"),
+    ],
+)
+def test_a_holder_that_stopped_being_eligible_cannot_spend(
+    world: World, redeem: Post, change: dict[str, Any], reason: str
+) -> None:
+    """Eligibility at redemption is the programme's rule set (here the 创新券 default), evaluated
+    on the day: a holder that met it when the voucher was issued and no longer does is refused,
+    the failed rule named, and nothing moves."""
+    assert redeem(body(world.code, 100_000, reference="C-0")).status_code == 201
+    world.update(VoucherEnterprise, HOLDER, **change)
+    before = world.books()
+    answer = redeem(body(world.code, 100_000, reference="C-1"))
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "holder_not_eligible"
+    assert reason in answer.json()["detail"]
+    assert world.books() == before
+    world.update(VoucherEnterprise, HOLDER, is_tech_sme=True, size_class="small", status="active")
+    assert redeem(body(world.code, 100_000, reference="C-1")).status_code == 201
 
 
 def test_the_database_refuses_what_a_stale_check_let_through(
@@ -534,9 +541,7 @@ def test_50_parallel_redemptions_never_overdraw(world: World) -> None:
     own contract (covered share 50,000), so only the balance limits them.
 
     Through the service functions, each thread with its own session and transaction, as the
-    request's unit of work does it: 50 simultaneous HTTP requests on one voucher exhaust the
-    kernel's 40 worker threads while the one holding the row lock waits for a thread to commit
-    (see the report); 20 at once go through HTTP below.
+    request's unit of work does it; the same race through HTTP is below.
     """
     principal = Principal(
         client_id="cli_lab", kind=ClientKind.PROVIDER, org=PROVIDER, scopes=frozenset()
@@ -569,45 +574,50 @@ def test_50_parallel_redemptions_never_overdraw(world: World) -> None:
     assert len(world.events("voucher.redeemed")) == len(accepted)
 
 
-def test_20_parallel_redemptions_through_http_never_overdraw(
-    world: World, vouchers_app: FastAPI, vouchers_headers: VouchersHeaders
+def test_50_parallel_redemptions_through_http_never_overdraw(
+    world: World, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:
-    """20 requests at once of 70,000 fen against 1,000,000 (14 fit), each its own contract."""
+    """50 requests at once of 70,000 fen against 1,000,000 (14 fit), each its own contract.
+
+    50 client threads through one TestClient inside its `with` block (the app's lifespan made
+    the admission gate): more requests than the pool has connections, all released together.
+    """
     headers = vouchers_headers(kind="provider", org=PROVIDER)
-    barrier = threading.Barrier(20, timeout=30)
-    with serve(vouchers_app) as url, httpx.Client(base_url=url, timeout=60) as http:
+    barrier = threading.Barrier(RACERS, timeout=30)
 
-        def post(index: int) -> httpx.Response:
-            barrier.wait()
-            return http.post(
-                "/v1/redemptions",
-                json=body(world.code, 70_000, reference=f"H-{index}", contract=200_000),
-                headers={**headers, "Idempotency-Key": f"par-{index}"},
-            )
+    def post(index: int) -> httpx.Response:
+        barrier.wait()
+        return vouchers_client.post(
+            "/v1/redemptions",
+            json=body(world.code, 70_000, reference=f"H-{index}", contract=200_000),
+            headers={**headers, "Idempotency-Key": f"par-{index}"},
+        )
 
-        with ThreadPoolExecutor(20) as pool:
-            answers = list(pool.map(post, range(20)))
+    with ThreadPoolExecutor(RACERS) as pool:
+        answers = list(pool.map(post, range(RACERS)))
     accepted = [a.json()["amount_fen"] for a in answers if a.status_code == 201]
     assert {a.json()["code"] for a in answers if a.status_code != 201} == {"insufficient_balance"}
     assert len(accepted) == FACE // 70_000  # 14
     books = world.books()
-    assert books["balance"] == FACE - sum(accepted) and books["redeemed"] == sum(accepted)
-    assert books["redemptions"] == len(accepted)
+    assert books["balance"] == FACE - sum(accepted) >= 0 and books["redeemed"] == sum(accepted)
+    assert books["contracts"] == sum(accepted) and books["redemptions"] == len(accepted)
+    assert len(world.events("voucher.redeemed")) == len(accepted)
 
 
 def test_one_idempotency_key_20_times_at_once_is_one_redemption(
-    world: World, vouchers_app: FastAPI, vouchers_headers: VouchersHeaders
+    world: World, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:
     headers = {**vouchers_headers(kind="provider", org=PROVIDER), "Idempotency-Key": "burst"}
     barrier = threading.Barrier(20, timeout=30)
-    with serve(vouchers_app) as url, httpx.Client(base_url=url, timeout=60) as http:
 
-        def post(_: int) -> httpx.Response:
-            barrier.wait()
-            return http.post("/v1/redemptions", json=body(world.code, 70_000), headers=headers)
+    def post(_: int) -> httpx.Response:
+        barrier.wait()
+        return vouchers_client.post(
+            "/v1/redemptions", json=body(world.code, 70_000), headers=headers
+        )
 
-        with ThreadPoolExecutor(20) as pool:
-            answers = list(pool.map(post, range(20)))
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(post, range(20)))
     created = {a.json()["id"] for a in answers if a.status_code == 201}
     others = {a.json()["code"] for a in answers if a.status_code != 201}
     assert len(created) == 1 and others <= {"idempotency_in_progress", "idempotency_retry"}

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -212,11 +211,6 @@ def test_full_cycle_settles_claws_back_and_is_paid_from_the_funding_feed(
     assert len(_events(world, "settlement.paid")) == 1
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open: the final run of last month answers settlement_run_exists on PostgreSQL and "
-    "in the full module on SQLite (a refused request or an earlier test leaves a run row)",
-)
 def test_run_refusals(
     world: World, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:

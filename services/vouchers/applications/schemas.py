@@ -128,8 +128,6 @@ class VoucherApplicationPublic(BaseModel):
 class VoucherApplicationFilters(BaseModel):
     """Filters of the application list (combined with AND)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     programme_id: str | None = Field(default=None, max_length=40)
     status: ApplicationStatus | None = None
     uscc: str | None = Field(default=None, max_length=18, description="Administration only.")

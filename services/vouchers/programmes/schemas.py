@@ -120,8 +120,6 @@ class VoucherProgrammePublic(BaseModel):
 class VoucherProgrammeFilters(BaseModel):
     """Filters of the programme list (combined with AND)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     kind: ProgrammeKind | None = None
     year: int | None = Field(default=None, ge=2000, le=2100)
     status: ProgrammeStatus | None = None

@@ -182,8 +182,6 @@ class VoucherProviderDirectoryEntry(BaseModel):
 class VoucherProviderFilters(BaseModel):
     """Filters of the provider lists (combined with AND)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     category: Category | None = None
     kind: ProviderKind | None = None
     district: str | None = Field(default=None, max_length=40)

@@ -1,18 +1,13 @@
 """Problems of redemptions: one code per check a redemption or a reversal can fail."""
 
-from services.common.errors import Conflict, Forbidden, NotFound, Unprocessable
+from services.common.errors import Conflict, Forbidden, NotFound
 
+# One class per code per service: a malformed code and an unknown voucher are the vouchers
+# domain's, a category the programme does not cover is the applications domain's.
+from services.vouchers.applications.errors import CategoryNotCovered
+from services.vouchers.vouchers.errors import VoucherCodeInvalid, VoucherNotFound
 
-class InvalidVoucherCode(Unprocessable):
-    """The voucher code is malformed or its check character is wrong (no lookup was made)."""
-
-    code = "invalid_voucher_code"
-
-
-class VoucherNotFound(NotFound):
-    """No voucher with this code (or id) that the caller may see."""
-
-    code = "voucher_not_found"
+__all__ = ["CategoryNotCovered", "VoucherCodeInvalid", "VoucherNotFound"]
 
 
 class VoucherNotActive(Conflict):
@@ -28,7 +23,7 @@ class VoucherExpired(Conflict):
 
 
 class HolderNotEligible(Conflict):
-    """The holder is no longer an active enterprise in the register."""
+    """The holder no longer meets the programme's eligibility rules (or left the register)."""
 
     code = "holder_not_eligible"
 
@@ -49,12 +44,6 @@ class ProviderCategoryNotApproved(Forbidden):
     """The provider is not approved for the contract's service category."""
 
     code = "provider_category_not_approved"
-
-
-class CategoryNotCovered(Conflict):
-    """The voucher's programme does not cover the contract's service category."""
-
-    code = "category_not_covered"
 
 
 class ProviderIsHolder(Conflict):

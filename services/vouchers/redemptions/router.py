@@ -35,9 +35,9 @@ def _etag(public: RedemptionPublic) -> dict[str, str]:
     name="redeem_voucher",
     summary="Redeem a voucher against a contract (providers)",
     description="The provider is the one the key belongs to. In order, each refusal with its own "
-    "`code`: a malformed code or wrong check character (`invalid_voucher_code`, before any "
+    "`code`: a malformed code or wrong check character (`voucher_code_invalid`, before any "
     "lookup), an unknown voucher (`voucher_not_found`), a voucher expired or void "
-    "(`voucher_not_active`, `voucher_expired`), a holder no longer active or on the dishonesty "
+    "(`voucher_not_active`, `voucher_expired`), a holder no longer eligible under the programme's rules or on the dishonesty "
     "list (`holder_not_eligible`, `holder_on_dishonesty_list`), a provider not approved or not "
     "for the category (`provider_not_approved`, `provider_category_not_approved`), a category "
     "the programme does not cover (`category_not_covered`), a related party "

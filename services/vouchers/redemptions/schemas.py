@@ -113,8 +113,6 @@ class RedemptionPublic(BaseModel):
 class RedemptionFilters(BaseModel):
     """Filters of the redemption list (combined with AND)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     voucher: str | None = Field(default=None, max_length=40, description="A voucher id.")
     status: RedemptionStatus | None = None
     contract_reference: str | None = Field(default=None, max_length=80)

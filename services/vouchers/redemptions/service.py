@@ -6,7 +6,7 @@ before them only give each refusal its own problem code. Services flush, never c
 after a conditional update rolls the whole request back.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -20,12 +20,12 @@ from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
 from services.common.outbox import emit
 from services.common.pagination import page_of, paginate
-from services.vouchers.enterprises.models import ACTIVE as ENTERPRISE_ACTIVE
 from services.vouchers.enterprises.models import VoucherEnterprise
+from services.vouchers.enterprises.service import on_dishonesty_list
 from services.vouchers.programmes.models import Programme
+from services.vouchers.programmes.service import evaluate_eligibility
 from services.vouchers.providers.models import APPROVED, Provider
 from services.vouchers.redemptions import errors
-from services.vouchers.redemptions.codes import parse_code
 from services.vouchers.redemptions.models import (
     REDEEMED,
     REVERSED,
@@ -41,6 +41,7 @@ from services.vouchers.redemptions.schemas import (
 )
 from services.vouchers.vouchers.models import ACTIVE as VOUCHER_ACTIVE
 from services.vouchers.vouchers.models import EnterpriseYearUsage, Voucher
+from services.vouchers.vouchers.service import parse_code
 
 REVERSAL_WINDOW = timedelta(days=30)
 BP = 10_000
@@ -83,25 +84,30 @@ def _rowcount(result: Any) -> int:
 
 
 def _voucher_by_code(session: Session, text: str) -> Voucher:
-    code = parse_code(text)
-    if code is None:
-        raise errors.InvalidVoucherCode.for_field(
-            "body.voucher_code", "not a voucher code: wrong length, symbol or check character"
-        )
+    code = parse_code(text, field="body.voucher_code")  # 422 voucher_code_invalid, no lookup
     voucher = session.exec(select(Voucher).where(col(Voucher.code) == code)).first()
     if voucher is None:
         raise errors.VoucherNotFound.for_field("body.voucher_code", "no voucher with this code")
     return voucher
 
 
-def _check_holder(session: Session, uscc: str) -> VoucherEnterprise:
-    # Eligibility to spend: active in the register's replica and not on the dishonesty list.
-    # (The programmes domain's `evaluate_eligibility` replaces this when it is merged.)
+def _check_holder(
+    session: Session, programme: Programme, uscc: str, today: date
+) -> VoucherEnterprise:
+    """The holder may still spend: in the replica, not on the dishonesty list, and eligible
+    today under the programme's rules (its own rule set or its kind's default in force)."""
     holder = session.get(VoucherEnterprise, uscc)
-    if holder is None or holder.status != ENTERPRISE_ACTIVE:
-        raise errors.HolderNotEligible("The voucher's holder is no longer an active enterprise.")
-    if holder.on_dishonesty_list:
+    if holder is None:
+        raise errors.HolderNotEligible("The voucher's holder is not in the register.")
+    if on_dishonesty_list(session=session, uscc=uscc, on=today):
         raise errors.HolderOnDishonestyList("The voucher's holder is on the dishonesty list.")
+    # Not recorded: a redemption keeps no trace, so it does not freeze the rule set.
+    eligible, trace = evaluate_eligibility(
+        session=session, programme=programme, uscc=uscc, on=today, record=False
+    )
+    if not eligible:
+        reasons = "; ".join(reason.rstrip(".") for reason in trace["reasons"]) or "the rules"
+        raise errors.HolderNotEligible(f"The voucher's holder is no longer eligible: {reasons}.")
     return holder
 
 
@@ -211,11 +217,11 @@ def redeem(*, session: Session, principal: Principal, data: RedemptionCreate) ->
         raise errors.VoucherNotActive(f"The voucher is {voucher.status}.")
     if voucher.expires_on < today:
         raise errors.VoucherExpired(f"The voucher expired on {voucher.expires_on.isoformat()}.")
-    holder = _check_holder(session, voucher.uscc)
-    terms = data.contract
-    provider = _check_provider(session, principal.org, terms.category)
     programme = session.get(Programme, voucher.programme_id)
     assert programme is not None  # a foreign key
+    holder = _check_holder(session, programme, voucher.uscc, today)
+    terms = data.contract
+    provider = _check_provider(session, principal.org, terms.category)
     if terms.category not in programme.categories:
         raise errors.CategoryNotCovered.for_field(
             "body.contract.category", f"the programme does not cover '{terms.category}'"

@@ -68,13 +68,15 @@ def _month_over(month: str, now: datetime) -> bool:
 
 
 def _claim_run(session: Session, month: str, principal_id: str, now: datetime) -> str | None:
-    run_id = new_id("srn")
-    inserted = session.execute(
+    # Whether the row went in is what RETURNING answers: an ORM-enabled INSERT's rowcount is -1
+    # on PostgreSQL (psycopg), so a rowcount test took every first run for a repeated one.
+    claimed = session.execute(
         dialect_insert(session)(SettlementRun)
-        .values(id=run_id, month=month, created_by=principal_id, created_at=now)
+        .values(id=new_id("srn"), month=month, created_by=principal_id, created_at=now)
         .on_conflict_do_nothing(index_elements=["month"])
-    )
-    return run_id if inserted.rowcount == 1 else None  # type: ignore[attr-defined]
+        .returning(col(SettlementRun.id))
+    ).scalar_one_or_none()
+    return str(claimed) if claimed is not None else None
 
 
 def run_month(

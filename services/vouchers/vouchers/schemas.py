@@ -55,8 +55,6 @@ class VoucherPublic(BaseModel):
 class VoucherFilters(BaseModel):
     """Filters of the voucher list (combined with AND)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     programme_id: str | None = Field(default=None, max_length=40)
     status: VoucherStatus | None = None
     uscc: str | None = Field(default=None, max_length=18, description="Administration only.")
