@@ -22,11 +22,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import DatabaseTarget
-from tests.gateway.conftest import RunningGateway, StartGateway
+from tests.gateway.conftest import RunningGateway, registry_stack
 from tests.registry.factories import make_uscc
-from tests.servers import serve
-from tests.support import migrated_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 TS_TOOLS = ROOT / "tools" / "openapi-typescript" / "node_modules" / ".bin"
@@ -49,33 +46,39 @@ REGISTER_CSV = (
 
 @pytest.fixture
 def stack(
-    start_gateway: StartGateway, database_target: DatabaseTarget, jwks_json: str
+    tmp_path: Path,
+    postgres_database: str | None,
+    templates: Any,
+    signing_key: bytes,
+    jwks_json: str,
 ) -> Iterator[RunningGateway]:
-    """The real registry behind a real gateway (stand-ins for the services not built yet)."""
-    from services.registry import app as registry_app
-    from services.registry.settings import RegistrySettings
-
-    settings = migrated_settings(
-        RegistrySettings,
-        target=database_target,
+    """The real registry, credit and vouchers services behind a real gateway."""
+    with registry_stack(
+        directory=tmp_path,
+        postgres_database=postgres_database,
+        templates=templates,
+        signing_key=signing_key,
         jwks_json=jwks_json,
-        migrations=registry_app.MIGRATIONS,
-    )
-    with serve(registry_app.create_app(settings)) as url:
-        running = start_gateway(registry_url=url)
+    ) as running:
         yield running
         running.links.follow(running.http)
 
 
+# A path of each real service: the document is complete once all have joined it.
+JOINED = ("/registry/v1/enterprises", "/credit/v1/records", "/vouchers/v1/redemptions")
+
+
 def served_document(gw: RunningGateway) -> str:
-    """The merged document as the gateway serves it, once the registry's part is in."""
-    deadline = time.monotonic() + 10
+    """The merged document as the gateway serves it, once every real service's part is in."""
+    deadline = time.monotonic() + 30
     while True:
         response = gw.http.get("/openapi.json")
         assert response.status_code == 200
-        if "/registry/v1/enterprises" in response.json()["paths"]:
+        paths = response.json()["paths"]
+        missing = [path for path in JOINED if path not in paths]
+        if not missing:
             return response.text
-        assert time.monotonic() < deadline, "the registry never joined the merged document"
+        assert time.monotonic() < deadline, f"never joined the merged document: {missing}"
         time.sleep(0.05)
 
 
