@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlmodel import Session, col
 
 from services.common.clock import as_utc, utcnow
@@ -418,18 +418,18 @@ def certified_list(*, session: Session, year: int) -> CertifiedListPublic:
     )
 
 
+_CERTIFICATION = Certification.__table__.c  # type: ignore[attr-defined]
+# Built once: every report reads it.
+_TITLES_BY: Final = (
+    select(_CERTIFICATION.year, _CERTIFICATION.revoked_at)
+    .where(_CERTIFICATION.uscc == bindparam("uscc"), _CERTIFICATION.granted_at <= bindparam("at"))
+    .order_by(_CERTIFICATION.year.desc())
+)
+
+
 def certification_status(*, session: Session, uscc: str, at: datetime) -> CertificationStatusPublic:
     """Whether the enterprise held a 诚信企业 title at `at` (the latest year), for reports."""
-    rows = (
-        session.execute(
-            select(Certification)
-            .where(col(Certification.uscc) == uscc)
-            .where(col(Certification.granted_at) <= at)
-            .order_by(col(Certification.year).desc())
-        )
-        .scalars()
-        .all()
-    )
+    rows = session.execute(_TITLES_BY, {"uscc": uscc, "at": at}).all()
     for row in rows:
         revoked = as_utc(row.revoked_at)
         if revoked is None or revoked > at:

@@ -17,6 +17,8 @@ class CreditQuery(SQLModel, table=True):
     __table_args__ = (
         Index("ix_credit_queries_uscc_id", "uscc", "id"),
         Index("ix_credit_queries_bank_id", "bank", "id"),
+        # Covers the twelve-month summary each granted report read shows (queries.summary).
+        Index("ix_credit_queries_uscc_outcome_at", "uscc", "outcome", "at", "purpose"),
     )
 
     id: str = Field(primary_key=True, max_length=40)

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
@@ -35,22 +35,28 @@ def log_query(
     consent_id: str | None = None,
     refusal_code: str | None = None,
 ) -> CreditQuery:
-    """Add one attempt to the log, with the request's id (flushed, not committed)."""
-    entry = CreditQuery(
-        id=new_id("qry"),
-        uscc=uscc,
-        bank=client.org or "",
-        client_id=client.client_id,
-        purpose=str(purpose),
-        consent_id=consent_id,
-        outcome=outcome,
-        refusal_code=refusal_code,
-        request_id=current_request_id(),
-        at=at,
-    )
-    session.add(entry)
-    session.flush()
-    return entry
+    """Add one attempt to the log, with the request's id (written, not committed).
+
+    One plain INSERT (no unit-of-work flush): the log is append-only and nothing in the
+    session refers to the entry; the returned entry is its values, not a tracked row.
+    """
+    values: dict[str, Any] = {
+        "id": new_id("qry"),
+        "uscc": uscc,
+        "bank": client.org or "",
+        "client_id": client.client_id,
+        "purpose": str(purpose),
+        "consent_id": consent_id,
+        "outcome": outcome,
+        "refusal_code": refusal_code,
+        "request_id": current_request_id(),
+        "at": at,
+    }
+    session.execute(_INSERT, values)
+    return CreditQuery(**values)
+
+
+_INSERT = insert(CreditQuery.__table__)  # type: ignore[attr-defined]
 
 
 def to_public(entry: CreditQuery) -> CreditQueryPublic:
@@ -128,6 +134,20 @@ def year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
+_LOG = CreditQuery.__table__.c  # type: ignore[attr-defined]
+# Built once (every granted report read runs it); served by ix_credit_queries_uscc_outcome_at.
+_SUMMARY: Select[Any] = (
+    select(_LOG.purpose, func.count())
+    .where(
+        _LOG.uscc == bindparam("uscc"),
+        _LOG.outcome == GRANTED,
+        _LOG.at >= bindparam("start"),
+        _LOG.at <= bindparam("at"),
+    )
+    .group_by(_LOG.purpose)
+)
+
+
 def summary(
     *, session: Session, uscc: str, at: datetime, excluding: str | None = None
 ) -> CreditQuerySummaryPublic:
@@ -137,15 +157,11 @@ def summary(
     """
     since = year_before(shanghai_date(at))
     start = datetime.combine(since, time(), SHANGHAI).astimezone(UTC)
-    table = CreditQuery.__table__.c  # type: ignore[attr-defined]
-    statement = (
-        select(table.purpose, func.count())
-        .where(table.uscc == uscc, table.outcome == GRANTED, table.at >= start, table.at <= at)
-        .group_by(table.purpose)
-    )
+    statement = _SUMMARY
     if excluding is not None:
-        statement = statement.where(table.id != excluding)
-    counts = {str(purpose): int(count) for purpose, count in session.execute(statement)}
+        statement = statement.where(_LOG.id != excluding)
+    params = {"uscc": uscc, "start": start, "at": at}
+    counts = {str(purpose): int(count) for purpose, count in session.execute(statement, params)}
     by_purpose = [
         CreditQueryCountPublic(purpose=purpose, count=counts.get(purpose.value, 0))
         for purpose in ConsentPurpose

@@ -6,8 +6,9 @@ record before a byte of the report leaves (an audit log errs on the side of reco
 """
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlmodel import Session, col
 
 from services.common.clock import as_utc, utcnow
@@ -19,12 +20,14 @@ from services.credit.consents.models import Consent
 from services.credit.consents.schemas import ConsentPurpose
 from services.credit.consents.service import active_consent, state_of
 from services.credit.enterprises.models import EnterpriseReplica
-from services.credit.objections import service as objections
+from services.credit.objections.models import CreditStatement
 from services.credit.queries import service as queries
 from services.credit.queries.models import GRANTED, REFUSED
 from services.credit.ratings import service as ratings
+from services.credit.ratings.models import CreditRating
 from services.credit.ratings.schemas import PublicGradePublic
-from services.credit.records import service as records
+from services.credit.records.models import CreditRecord
+from services.credit.records.rules import WITHDRAWN, PublicList, counts_on, listed_on
 from services.credit.reports.errors import ConsentRequired, ReportEnterpriseNotFound
 from services.credit.reports.schemas import (
     CreditListStatusPublic,
@@ -37,10 +40,28 @@ from services.credit.reports.schemas import (
     CreditReportStatementPublic,
 )
 
+_RATING = CreditRating.__table__.c  # type: ignore[attr-defined]
+# Only the columns a report shows (not the factors, not the digest), built once.
+_RATING_AT: Select[Any] = (
+    select(
+        _RATING.id,
+        _RATING.score,
+        _RATING.grade,
+        _RATING.reasons,
+        _RATING.rule_set_id,
+        _RATING.rule_set_version,
+        _RATING.valid_from,
+    )
+    .where(_RATING.uscc == bindparam("uscc"), _RATING.valid_from <= bindparam("at"))
+    .order_by(_RATING.valid_from.desc(), _RATING.id.desc())
+    .limit(1)
+)
+
 
 def rating_of(*, session: Session, uscc: str, at: datetime) -> CreditReportRatingPublic | None:
-    """The rating that stood at `at` (the ratings domain's history); None if it had none."""
-    rating = ratings.current_rating(session=session, uscc=uscc, at=at)
+    """The rating that stood at `at` (the ratings domain's history: `ratings.rating_at`, read
+    column by column); None if it had none."""
+    rating = session.execute(_RATING_AT, {"uscc": uscc, "at": as_utc(at)}).first()
     if rating is None:
         return None
     return CreditReportRatingPublic(
@@ -49,15 +70,15 @@ def rating_of(*, session: Session, uscc: str, at: datetime) -> CreditReportRatin
         grade=rating.grade,
         reasons=[
             CreditReportRatingReasonPublic(
-                code=reason.code,
-                factor=reason.factor,
-                points=reason.points,
-                record_ids=list(reason.record_ids),
+                code=reason["code"],
+                factor=reason["factor"],
+                points=reason["points"],
+                record_ids=list(reason["record_ids"]),
             )
             for reason in rating.reasons
         ],
-        rule_set_id=rating.rule_set.id,
-        rule_set_version=rating.rule_set.version,
+        rule_set_id=rating.rule_set_id,
+        rule_set_version=rating.rule_set_version,
         valid_from=as_utc(rating.valid_from),
     )
 
@@ -72,37 +93,84 @@ def certification_of(
     )
 
 
-def list_status(*, session: Session, uscc: str, on: date) -> CreditListStatusPublic:
-    """List membership on `on`, as the records domain decides it."""
-    return CreditListStatusPublic(**records.list_status(session=session, uscc=uscc, on=on))
-
-
-def _records(session: Session, uscc: str, on: date) -> list[CreditReportRecordPublic]:
-    """The records that count on `on` (negative ones up to five years after they end), newest first."""
-    rows = sorted(
-        records.records_of(session=session, uscc=uscc, on=on),
-        key=lambda row: (row.occurred_on, row.id),
-        reverse=True,
+_RECORD = CreditRecord.__table__.c  # type: ignore[attr-defined]
+_STATEMENT = CreditStatement.__table__.c  # type: ignore[attr-defined]
+# Every record that may count or list on `day` (what `counts_on` and `listed_on` both require:
+# not withdrawn, occurred by then) with its statements, newest record first, each record's
+# statements oldest first: one round trip; the records domain's rules decide in Python.
+_RECORDS_ON: Select[Any] = (
+    select(
+        _RECORD.id,
+        _RECORD.type,
+        _RECORD.polarity,
+        _RECORD.source,
+        _RECORD.occurred_on,
+        _RECORD.ended_on,
+        _RECORD.title,
+        _RECORD.loan_status,
+        _RECORD.status,
+        _RECORD.disputed,
+        _RECORD.repaired_on,
+        _STATEMENT.id.label("statement_id"),
+        _STATEMENT.text.label("statement_text"),
+        _STATEMENT.filed_at.label("statement_filed_at"),
     )
-    statements = objections.statements_of(session=session, record_ids=[row.id for row in rows])
-    return [
-        CreditReportRecordPublic(
-            id=row.id,
-            type=row.type,
-            polarity=row.polarity,
-            source=row.source,
-            occurred_on=row.occurred_on,
-            ended_on=row.ended_on,
-            title=row.title,
-            loan_status=row.loan_status,
-            disputed=row.disputed,
-            statements=[
-                CreditReportStatementPublic(id=s.id, text=s.text, filed_at=as_utc(s.filed_at))
-                for s in statements.get(row.id, [])
-            ],
+    .select_from(
+        CreditRecord.__table__.outerjoin(  # type: ignore[attr-defined]
+            CreditStatement.__table__,  # type: ignore[attr-defined]
+            _STATEMENT.record_id == _RECORD.id,
         )
-        for row in rows
-    ]
+    )
+    .where(
+        _RECORD.uscc == bindparam("uscc"),
+        _RECORD.status != WITHDRAWN,
+        _RECORD.occurred_on <= bindparam("day"),
+    )
+    .order_by(_RECORD.occurred_on.desc(), _RECORD.id.desc(), _STATEMENT.filed_at, _STATEMENT.id)
+)
+
+
+def _records_and_lists(
+    session: Session, uscc: str, on: date
+) -> tuple[list[CreditReportRecordPublic], CreditListStatusPublic]:
+    """The records that count on `on` (`rules.counts_on`: negative ones up to five years after
+    they end), newest first, and list membership on `on` (`rules.listed_on`), from one read."""
+    shown: list[CreditReportRecordPublic] = []
+    lists: set[PublicList | None] = set()
+    last: str | None = None
+    counted = False
+    for row in session.execute(_RECORDS_ON, {"uscc": uscc, "day": on}):
+        if row.id != last:
+            last = row.id
+            lists.add(listed_on(row, on))
+            counted = counts_on(row, on)
+            if counted:
+                shown.append(
+                    CreditReportRecordPublic(
+                        id=row.id,
+                        type=row.type,
+                        polarity=row.polarity,
+                        source=row.source,
+                        occurred_on=row.occurred_on,
+                        ended_on=row.ended_on,
+                        title=row.title,
+                        loan_status=row.loan_status,
+                        disputed=row.disputed,
+                        statements=[],
+                    )
+                )
+        if counted and row.statement_id is not None:
+            shown[-1].statements.append(
+                CreditReportStatementPublic(
+                    id=row.statement_id,
+                    text=row.statement_text,
+                    filed_at=as_utc(row.statement_filed_at),
+                )
+            )
+    return shown, CreditListStatusPublic(
+        serious_dishonesty=PublicList.DISHONESTY in lists,
+        abnormal_operation=PublicList.ABNORMAL_OPERATIONS in lists,
+    )
 
 
 def _why(session: Session, *, uscc: str, bank: str, purpose: str, at: datetime) -> str:
@@ -167,18 +235,24 @@ def read_report(
     return report
 
 
+_REPLICA = EnterpriseReplica.__table__.c  # type: ignore[attr-defined]
+_ENTERPRISE: Select[Any] = select(
+    *(_REPLICA[name] for name in CreditReportEnterprisePublic.model_fields)
+).where(_REPLICA.uscc == bindparam("uscc"))
+
+
 def _granted(
     session: Session, *, client: Principal, consent: Consent, purpose: ConsentPurpose, at: datetime
 ) -> CreditReportPublic:
     """Log the granted read and assemble the report (the caller's transaction commits both)."""
     uscc = consent.uscc
-    enterprise = session.get(EnterpriseReplica, uscc)
+    enterprise = session.execute(_ENTERPRISE, {"uscc": uscc}).first()
     if enterprise is None:  # a consent's enterprise is in the replica; never seen in practice
         raise ReportEnterpriseNotFound(f"Enterprise {uscc} is not in the register replica.")
     # Past reads first: the summary then needs no exclusion and the insert comes last.
     past = queries.summary(session=session, uscc=uscc, at=at)
     today = shanghai_date(at)
-    shown = _records(session, uscc, today)
+    shown, lists = _records_and_lists(session, uscc, today)
     entry = queries.log_query(
         session=session,
         client=client,
@@ -195,19 +269,9 @@ def _granted(
         bank=consent.bank,
         consent_id=consent.id,
         generated_at=as_utc(at),
-        enterprise=CreditReportEnterprisePublic(
-            uscc=enterprise.uscc,
-            name=enterprise.name,
-            district=enterprise.district,
-            industry=enterprise.industry,
-            founded_on=enterprise.founded_on,
-            size_class=enterprise.size_class,
-            is_tech_sme=enterprise.is_tech_sme,
-            employees=enterprise.employees,
-            status=enterprise.status,
-        ),
+        enterprise=CreditReportEnterprisePublic(**enterprise._mapping),
         records=shown,
-        lists=list_status(session=session, uscc=uscc, on=today),
+        lists=lists,
         rating=rating_of(session=session, uscc=uscc, at=at),
         certification=certification_of(session=session, uscc=uscc, at=at),
         queries=past,
