@@ -105,13 +105,14 @@ def pgbench(duration: int, clients: int) -> dict[str, Any]:
 
 def seed(url: str, *, providers: int, enterprises: int) -> dict[str, Any]:
     """Migrate the vouchers database and seed it directly: programme, providers, vouchers."""
+    from services.vouchers.redemptions.codes import parse_code
+
     from services.common.db import Database
     from services.common.migrations import upgrade_to_head
     from services.vouchers.app import MIGRATIONS
     from services.vouchers.enterprises.models import VoucherEnterprise
     from services.vouchers.programmes.models import Programme
     from services.vouchers.providers.models import Provider
-    from services.vouchers.redemptions.codes import parse_code
     from services.vouchers.vouchers.codes import new_code
     from services.vouchers.vouchers.models import EnterpriseYearUsage, Voucher
 
