@@ -336,6 +336,10 @@ def registry_stack(
         registry_url = stack.enter_context(serve(registry_app.create_app(registry)))
         credit_url = stack.enter_context(serve(credit_app.create_app(credit)))
         vouchers_url = stack.enter_context(serve(vouchers_app.create_app(vouchers)))
+        for service_url in (registry_url, credit_url, vouchers_url):
+            # A service builds its OpenAPI document on the first request; built here, the
+            # gateway's 3 s fetch never races that first build on a loaded machine.
+            httpx.get(f"{service_url}/openapi.json", timeout=60).raise_for_status()
         dead = f"http://127.0.0.1:{free_port()}"
         settings = GatewaySettings(
             **{
