@@ -3,6 +3,7 @@ position, each accepted expression has its type (and, evaluated, its value)."""
 
 from typing import Any
 
+import cel as cel_module
 import pytest
 
 from services.common.errors import DomainError
@@ -224,3 +225,44 @@ def test_a_value_of_the_wrong_type_is_named(value: Any, declared: CelType, messa
     with pytest.raises(ValueError) as caught:
         conform(value, declared, "inputs.x")
     assert str(caught.value) == message
+
+
+# ---------------------------------------------------------------- guards against the library
+
+
+def test_a_library_error_without_a_position_is_a_syntax_problem_at_the_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def compile_(text: str) -> None:
+        raise ValueError("parser gave up")
+
+    monkeypatch.setattr(cel_module, "compile", compile_)
+    found = failure("score + 1")
+    assert (found.code, found.message) == ("rule_syntax_error", "syntax error: parser gave up")
+    assert (found.line, found.column) == (1, 1)
+
+
+class _Program:
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+
+    def variables(self) -> list[str]:
+        return self.names
+
+
+@pytest.mark.parametrize(
+    ("expression", "where"),
+    [("score // hidden", (1, 10)), ("score + 1", (1, 1))],
+)
+def test_a_variable_only_the_library_sees_must_still_be_declared(
+    monkeypatch: pytest.MonkeyPatch, expression: str, where: tuple[int, int]
+) -> None:
+    """The last guard: were the library to find a free name the checker's parse missed, it is
+    refused, placed where the name appears in the text (or at the start)."""
+    monkeypatch.setattr(cel_module, "compile", lambda text: _Program(["score", "tags", "hidden"]))
+    found = failure(expression)
+    assert (found.code, found.message) == (
+        "rule_unknown_variable",
+        "undeclared reference to 'hidden'",
+    )
+    assert (found.line, found.column) == where
