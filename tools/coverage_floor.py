@@ -15,11 +15,11 @@ from typing import Any
 # (path prefix, least branch coverage in percent); "" is the whole measured tree.
 # The whole-tree row measures every package, a new service's included, from its first commit;
 # a module that moves money or grants consent adds its own 95% row once it has branches.
-# A ratchet just under what was measured (slack for run-to-run variation). The targets
-# (90% overall, 95% for the kernel and for money and consent modules) are not all met yet.
+# Overall and kernel at the targets (90% and 95%). The modules that move money or grant
+# consent are a ratchet just under what was measured: their 95% target is not met yet.
 FLOORS: list[tuple[str, float]] = [
-    ("", 89.0),  # 88.42% (2787/3152) before the rules checker tests; expected 89.97%
-    ("services/common/", 94.5),  # the kernel: 89.06% before the rules checker tests; expected 95.4%
+    ("", 90.0),  # the target; measured 90.16% (2842/3152, SQLite)
+    ("services/common/", 95.0),  # the kernel, the target; measured 96.22% (739/768)
     ("services/credit/consents/", 84.0),  # grants consent; measured 86.84%
     ("services/credit/reports/", 86.0),  # reads under consent; measured 90.91%
     ("services/vouchers/redemptions/", 87.0),  # moves money; measured 89.06%

@@ -52,7 +52,11 @@ TARGETS: dict[str, Target] = {
     ),
     "consumer": Target(
         ("services/common/consumer.py",),
-        ("tests/common/test_consumer.py", "tests/common/test_consumer_auth.py"),
+        (
+            "tests/common/test_consumer.py",
+            "tests/common/test_consumer_auth.py",
+            "tests/common/test_consumer_replicas.py",
+        ),
     ),
     "identity": Target(
         ("services/common/identity.py",),
@@ -60,7 +64,11 @@ TARGETS: dict[str, Target] = {
     ),
     "unitofwork": Target(
         ("services/common/unitofwork.py",),
-        ("tests/common/test_idempotency.py", "tests/common/test_errors.py"),
+        (
+            "tests/common/test_idempotency.py",
+            "tests/common/test_errors.py",
+            "tests/common/test_admission.py",
+        ),
     ),
     "authenticator": Target(
         ("gateway/auth/authenticator.py",),
