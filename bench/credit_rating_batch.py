@@ -33,6 +33,8 @@ from services.credit.enterprises.models import EnterpriseReplica, IndicatorFilin
 from services.credit.ratings.models import CreditRating, RatingRun  # noqa: E402
 from services.credit.ratings.run import execute_run  # noqa: E402
 from services.credit.records.models import CreditRecord  # noqa: E402
+from services.registry.uscc.charset import uscc_check_character  # noqa: E402
+from services.registry.uscc.organisation_code import organisation_check_character  # noqa: E402
 
 TARGET_S = 30.0
 DISTRICTS = ("xiaodian", "yingze", "xinghualing", "jiancaoping", "wanbailin", "jinyuan")
@@ -53,7 +55,10 @@ RECORD_MIX = (
 
 
 def _uscc(i: int) -> str:
-    return f"9114010{i:07d}XXXX"[:18]
+    """The i-th valid USCC of a company registered in Xiaodian (both check characters right)."""
+    body = f"{i:08d}"
+    first17 = "91140105" + body + organisation_check_character(body)
+    return first17 + uscc_check_character(first17)
 
 
 def seed(database: Database, enterprises: int, rng: random.Random) -> dict[str, int]:
