@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 from services.common.clock import utcnow
 from services.common.consumer import FeedEvent, Handler
 from services.common.db import dialect_insert
+from services.common.replica import stored_if_older
 from services.credit.enterprises.errors import UnknownEnterprise
 from services.credit.enterprises.models import DEREGISTERED, EnterpriseReplica, IndicatorFiling
 
@@ -85,15 +86,6 @@ def _moment(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-def _current(session: Session, uscc: str, version: int) -> EnterpriseReplica | None:
-    """The replica row if the event at `version` is newer than it; None if stale or unknown."""
-    row = session.get(EnterpriseReplica, uscc)
-    if row is None:
-        log.warning("registry event for %s (version %s) before its filing: ignored", uscc, version)
-        return None
-    return row if version > row.version else None
-
-
 def apply_filed(session: Session, payload: Mapping[str, Any]) -> bool:
     """Create (or catch up) the replica from an `enterprise.filed` payload; True if it changed."""
     uscc, version = str(payload["uscc"]), int(payload["version"])
@@ -115,7 +107,7 @@ def apply_filed(session: Session, payload: Mapping[str, Any]) -> bool:
 
 def apply_updated(session: Session, payload: Mapping[str, Any]) -> bool:
     """Apply an `enterprise.updated` payload's changed values; True if the replica changed."""
-    row = _current(session, str(payload["uscc"]), int(payload["version"]))
+    row = stored_if_older(session, EnterpriseReplica, str(payload["uscc"]), int(payload["version"]))
     if row is None:
         return False
     for name, value in dict(payload.get("values") or {}).items():
@@ -128,7 +120,7 @@ def apply_updated(session: Session, payload: Mapping[str, Any]) -> bool:
 
 def apply_deregistered(session: Session, payload: Mapping[str, Any]) -> bool:
     """Mark the replica deregistered; True if it changed."""
-    row = _current(session, str(payload["uscc"]), int(payload["version"]))
+    row = stored_if_older(session, EnterpriseReplica, str(payload["uscc"]), int(payload["version"]))
     if row is None:
         return False
     row.status = DEREGISTERED

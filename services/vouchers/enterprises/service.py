@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from services.common.clock import utcnow
 from services.common.consumer import FeedEvent, Handler
 from services.common.dates import shanghai_date
+from services.common.replica import stored_if_older
 from services.vouchers.enterprises.errors import UnknownEnterprise
 from services.vouchers.enterprises.models import (
     DEREGISTERED,
@@ -116,15 +117,6 @@ def _moment(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-def _current(session: Session, uscc: str, version: int) -> VoucherEnterprise | None:
-    """The replica row if the event at `version` is newer than it; None if stale or unknown."""
-    row = session.get(VoucherEnterprise, uscc)
-    if row is None:
-        log.warning("registry event for %s (version %s) before its filing: ignored", uscc, version)
-        return None
-    return row if version > row.version else None
-
-
 def apply_filed(session: Session, payload: Mapping[str, Any]) -> bool:
     """Create (or catch up) the replica from an `enterprise.filed` payload; True if it changed."""
     uscc, version = str(payload["uscc"]), int(payload["version"])
@@ -148,7 +140,7 @@ def apply_filed(session: Session, payload: Mapping[str, Any]) -> bool:
 
 def apply_updated(session: Session, payload: Mapping[str, Any]) -> bool:
     """Apply an `enterprise.updated` payload's changed values; True if the replica changed."""
-    row = _current(session, str(payload["uscc"]), int(payload["version"]))
+    row = stored_if_older(session, VoucherEnterprise, str(payload["uscc"]), int(payload["version"]))
     if row is None:
         return False
     for name, value in dict(payload.get("values") or {}).items():
@@ -161,7 +153,7 @@ def apply_updated(session: Session, payload: Mapping[str, Any]) -> bool:
 
 def apply_deregistered(session: Session, payload: Mapping[str, Any]) -> bool:
     """Mark the replica deregistered; True if it changed."""
-    row = _current(session, str(payload["uscc"]), int(payload["version"]))
+    row = stored_if_older(session, VoucherEnterprise, str(payload["uscc"]), int(payload["version"]))
     if row is None:
         return False
     row.status = DEREGISTERED
