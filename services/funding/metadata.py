@@ -1,5 +1,6 @@
-"""The funding service's tables (the kernel's so far): what its migrations build, checked by a drift test."""
+"""The funding service's tables (with the kernel's): what its migrations build, checked by a drift test."""
 
 from services.common.models import KERNEL_MODELS, service_metadata
+from services.common.rules.models import RULE_MODELS
 
-METADATA = service_metadata(KERNEL_MODELS, "services.funding")
+METADATA = service_metadata(KERNEL_MODELS, RULE_MODELS, "services.funding")
