@@ -305,10 +305,12 @@ def registry_stack(
     jwks_json: str,
     **overrides: Any,
 ) -> Iterator[RunningGateway]:
-    """A real registry, credit and vouchers service behind a gateway, for a whole module (tests
-    share its data)."""
+    """The real registry, credit, vouchers and funding services behind a gateway, for a whole
+    module (tests share its data)."""
     from services.credit import app as credit_app
     from services.credit.settings import CreditSettings
+    from services.funding import app as funding_app
+    from services.funding.settings import FundingSettings
     from services.registry import app as registry_app
     from services.registry.settings import RegistrySettings
     from services.vouchers import app as vouchers_app
@@ -330,17 +332,20 @@ def registry_stack(
     vouchers = migrated_settings(
         VouchersSettings, target=target(), jwks_json=jwks_json, migrations=vouchers_app.MIGRATIONS
     )
+    funding = migrated_settings(
+        FundingSettings, target=target(), jwks_json=jwks_json, migrations=funding_app.MIGRATIONS
+    )
     gateway_target = target()
     templates.copy("gateway", GATEWAY_MIGRATIONS, gateway_target)
     with ExitStack() as stack:
         registry_url = stack.enter_context(serve(registry_app.create_app(registry)))
         credit_url = stack.enter_context(serve(credit_app.create_app(credit)))
         vouchers_url = stack.enter_context(serve(vouchers_app.create_app(vouchers)))
-        for service_url in (registry_url, credit_url, vouchers_url):
+        funding_url = stack.enter_context(serve(funding_app.create_app(funding)))
+        for service_url in (registry_url, credit_url, vouchers_url, funding_url):
             # A service builds its OpenAPI document on the first request; built here, the
             # gateway's 3 s fetch never races that first build on a loaded machine.
             httpx.get(f"{service_url}/openapi.json", timeout=60).raise_for_status()
-        dead = f"http://127.0.0.1:{free_port()}"
         settings = GatewaySettings(
             **{
                 "environment": "test",
@@ -351,7 +356,7 @@ def registry_stack(
                 "write_jwks_file": False,
                 "registry_url": registry_url,
                 "credit_url": credit_url,
-                "funding_url": dead,
+                "funding_url": funding_url,
                 "vouchers_url": vouchers_url,
                 "bootstrap_admin_key": ADMIN_KEY,
                 "openapi_cache_dir": str(directory / "openapi"),

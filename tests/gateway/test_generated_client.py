@@ -52,7 +52,7 @@ def stack(
     signing_key: bytes,
     jwks_json: str,
 ) -> Iterator[RunningGateway]:
-    """The real registry, credit and vouchers services behind a real gateway."""
+    """The real registry, credit, vouchers and funding services behind a real gateway."""
     with registry_stack(
         directory=tmp_path,
         postgres_database=postgres_database,
@@ -65,7 +65,12 @@ def stack(
 
 
 # A path of each real service: the document is complete once all have joined it.
-JOINED = ("/registry/v1/enterprises", "/credit/v1/records", "/vouchers/v1/redemptions")
+JOINED = (
+    "/registry/v1/enterprises",
+    "/credit/v1/records",
+    "/vouchers/v1/redemptions",
+    "/funding/v1/events",
+)
 
 
 def served_document(gw: RunningGateway) -> str:
