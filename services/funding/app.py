@@ -5,6 +5,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.funding.acceptance.router import router as acceptance_router
+from services.funding.bases.router import router as bases_router
 from services.funding.settings import FundingSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -16,6 +18,9 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
         settings=settings or FundingSettings(),
         title="Taiyuan SME funding",
         description="Budgets, block allocation with district matching, bases, rules, acceptance and rewards, disbursements, risk pool, bridge loans, subsidies, public ledger.",
-        routers=[],
+        routers=[
+            bases_router,
+            acceptance_router,
+        ],
         migrations=MIGRATIONS,
     )
