@@ -5,6 +5,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.funding.acceptance.router import router as acceptance_router
+from services.funding.bases.router import router as bases_router
 from services.funding.budgets.router import router as budgets_router
 from services.funding.ledger.router import router as ledger_router
 from services.funding.settings import FundingSettings
@@ -18,6 +20,11 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
         settings=settings or FundingSettings(),
         title="Taiyuan SME funding",
         description="Budgets, block allocation with district matching, bases, rules, acceptance and rewards, disbursements, risk pool, bridge loans, subsidies, public ledger.",
-        routers=[ledger_router, budgets_router],
+        routers=[
+            ledger_router,
+            budgets_router,
+            bases_router,
+            acceptance_router,
+        ],
         migrations=MIGRATIONS,
     )
