@@ -6,7 +6,7 @@ The plan states each kind's standards as qualitative requirements, and no minimu
 criteria below are its words, and `min_area_m2` is null until the office sets one.
 
 Revision ID: funding_0007
-Revises: funding_0003
+Revises: funding_0004
 Create Date: 2026-11-30
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'funding_0007'
-down_revision: str | None = 'funding_0003'  # linear in branch fledger: 0002 → 0003 ledger → 0007 bases
+down_revision: str | None = 'funding_0004'  # linear in branch fledger: 0003 ledger → 0004 allocations → 0007 bases
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
