@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from services.common.db import Database
 from services.common.errors import DomainError
 from services.common.identity import ClientKind, Principal
-from services.common.rules.service import create_rule_set
 from services.common.rules.schemas import RuleSetCreate
+from services.common.rules.service import create_rule_set
 from services.funding.allocations import service as allocations
 from services.funding.allocations.schemas import AllocationCreate, MatchingPaymentCreate
 from services.funding.rules import FAMILIES
