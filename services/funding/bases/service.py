@@ -17,7 +17,7 @@ transaction. Other domains use `get_base`, `kpi_for`, `record_change`, `exit_bas
 """
 
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -77,6 +77,8 @@ from services.funding.bases.schemas import (
 )
 from services.registry.reference.districts import DISTRICTS_BY_CODE
 
+_BASES: Final = Base.__table__  # type: ignore[attr-defined]
+_CHANGES: Final = BaseChange.__table__  # type: ignore[attr-defined]
 KPI_FIELDS = ("enterprises_incubated", "jobs_created", "private_money_fen", "services_delivered")
 
 
@@ -249,11 +251,11 @@ def history(
     get_base(session=session, base_id=base_id)
     statement = paginate(
         select(BaseChange).where(col(BaseChange.base_id) == base_id),
-        keys=[col(BaseChange.seq)],
+        keys=[_CHANGES.c.seq],
         limit=limit,
         cursor=cursor,
     )
-    rows = list(session.exec(statement))
+    rows = list(session.execute(statement).scalars())
     kept, next_cursor = page_of(rows, limit=limit, key_of=lambda change: [change.seq])
     return [
         BaseChangePublic(
@@ -309,6 +311,20 @@ def get_base(*, session: Session, base_id: str, lock: bool = False) -> Base:
     return base
 
 
+def _no_live_base(session: Session, operator_uscc: str, kind: str) -> None:
+    live = session.exec(
+        select(Base.id).where(
+            col(Base.operator_uscc) == operator_uscc,
+            col(Base.kind) == kind,
+            col(Base.status).in_([FILED, ADMITTED]),
+        )
+    ).first()
+    if live is not None:
+        raise BaseAlreadyFiled.for_field(
+            "body.operator_uscc", f"{operator_uscc} already runs {kind} base {live}"
+        )
+
+
 def file_base(*, session: Session, principal: Principal, data: BaseCreate) -> Base:
     """A district files a base in its own district (403 `not_a_district`, `not_your_district`);
     one live base per operator and kind (409 `base_already_filed`); opened by today (422
@@ -321,17 +337,7 @@ def file_base(*, session: Session, principal: Principal, data: BaseCreate) -> Ba
     if data.opened_on > today():
         raise OpeningInFuture.for_field("body.opened_on", "the base has not opened yet")
     kind = get_kind(session=session, code=data.kind)
-    live = session.exec(
-        select(Base.id).where(
-            col(Base.operator_uscc) == data.operator_uscc,
-            col(Base.kind) == data.kind,
-            col(Base.status).in_([FILED, ADMITTED]),
-        )
-    ).first()
-    if live is not None:
-        raise BaseAlreadyFiled.for_field(
-            "body.operator_uscc", f"{data.operator_uscc} already runs {data.kind} base {live}"
-        )
+    _no_live_base(session, data.operator_uscc, data.kind)
     base = Base(
         id=new_id("bas"),
         operator_uscc=data.operator_uscc,
@@ -370,13 +376,13 @@ def list_bases(
 ) -> tuple[list[BasePublic], str | None]:
     """One page of bases by id (filing order), filtered by district, kind, status, department
     and operator."""
-    statement = select(Base)
+    statement: Any = select(Base)
     for name in ("district", "kind", "status", "department", "operator_uscc"):
         value = getattr(filters, name)
         if value is not None:
             statement = statement.where(getattr(Base, name) == value)
-    statement = paginate(statement, keys=[col(Base.id)], limit=limit, cursor=cursor)
-    rows = list(session.exec(statement))
+    statement = paginate(statement, keys=[_BASES.c.id], limit=limit, cursor=cursor)
+    rows = list(session.execute(statement).scalars())
     kept, next_cursor = page_of(rows, limit=limit, key_of=lambda base: [base.id])
     return [to_public(base) for base in kept], next_cursor
 
@@ -401,6 +407,8 @@ def update_base(
     precondition(etag(base))
     if base.status not in (FILED, ADMITTED):
         raise BaseStatusConflict(f"Base {base.id} is {base.status}: it can no longer change.")
+    if data.operator_uscc is not None and data.operator_uscc != base.operator_uscc:
+        _no_live_base(session, data.operator_uscc, base.kind)
     changed: dict[str, Any] = {}
     for name in sorted(data.model_fields_set):
         value = getattr(data, name)
@@ -609,7 +617,8 @@ def report_kpi(
     ).first()
     if accepted is not None:
         raise KpiAccepted(
-            f"Base {base.id}'s {year} acceptance ({accepted}) was recorded on these figures."
+            f"Base {base.id}'s {year} acceptance ({accepted}) is recorded: that year's figures "
+            "no longer change."
         )
     figures = data.model_dump()
     kpi = kpi_for(session=session, base_id=base.id, year=year)
