@@ -12,7 +12,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.clock import utcnow
 from services.common.db import Database
+from services.vouchers.expiry.service import expire_due
 from services.vouchers.vouchers import codes
 from tests.vouchers.conftest import SeedEnterprise, VouchersHeaders
 from tests.vouchers.issuance_support import (
@@ -425,3 +427,76 @@ def test_a_code_is_found_by_its_holder_and_a_typo_is_refused_before_any_lookup(
         assert answer.status_code == 422, (bad, answer.text)
         assert answer.json()["code"] == "voucher_code_invalid"
         assert answer.json()["errors"][0]["field"] == "query.code"
+
+
+def test_a_token_acting_for_no_enterprise_applies_for_nobody(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    admin: dict[str, str],
+    seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
+) -> None:
+    seed_enterprise(USCC, is_tech_sme=True)
+    programme = seed_programme()
+    for kind in ("enterprise", "portal"):
+        nobody = vouchers_headers(kind=kind, org=None, client_id=f"cli_{kind}", actor="cli_x")
+        refused = apply(vouchers_client, nobody, programme.id)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "not_your_enterprise"
+    assert vouchers_client.get("/v1/applications", headers=admin).json()["items"] == []
+    assert books(vouchers_app, programme.id) == (0, {}, [])
+    assert events(vouchers_app, "voucher.issued") == []
+
+
+def test_lists_filter_by_programme_status_and_holder_within_what_the_caller_sees(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    enterprise: dict[str, str],
+    admin: dict[str, str],
+    seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
+) -> None:
+    seed_enterprise(USCC, is_tech_sme=True)
+    seed_enterprise(OTHER, is_tech_sme=True)
+    long = seed_programme()
+    short = seed_programme(validity_days=30)
+    manual = seed_programme(auto_approve=False)
+    other = vouchers_headers(kind="enterprise", org=OTHER)
+    mine_long = apply(vouchers_client, enterprise, long.id).json()
+    mine_short = apply(vouchers_client, enterprise, short.id).json()
+    theirs_long = apply(vouchers_client, other, long.id).json()
+    theirs_pending = apply(vouchers_client, other, manual.id).json()
+    assert theirs_pending["status"] == "pending"
+
+    def ids(path: str, headers: dict[str, str], **params: str) -> list[str]:
+        answer = vouchers_client.get(path, params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return sorted(item["id"] for item in answer.json()["items"])
+
+    applications = "/v1/applications"
+    assert ids(applications, admin, programme_id=long.id) == sorted(
+        [mine_long["id"], theirs_long["id"]]
+    )
+    assert ids(applications, admin, status="pending") == [theirs_pending["id"]]
+    assert ids(applications, admin, uscc=OTHER) == sorted([theirs_long["id"], theirs_pending["id"]])
+    assert ids(applications, admin, uscc=OTHER, status="approved") == [theirs_long["id"]]
+    assert ids(applications, enterprise, status="approved") == sorted(
+        [mine_long["id"], mine_short["id"]]
+    )
+    assert ids(applications, enterprise, uscc=OTHER) == []  # a filter never widens
+
+    # 40 days on, the expiry job's round expires the 30-day voucher
+    with vouchers_app.state.database.transaction() as session:
+        assert expire_due(session, now=utcnow() + timedelta(days=40)) == 1
+    vouchers = "/v1/vouchers"
+    assert ids(vouchers, admin, status="expired") == [mine_short["voucher_id"]]
+    assert ids(vouchers, admin, status="active") == sorted(
+        [mine_long["voucher_id"], theirs_long["voucher_id"]]
+    )
+    assert ids(vouchers, admin, uscc=OTHER) == [theirs_long["voucher_id"]]
+    assert ids(vouchers, admin, uscc=USCC, status="active") == [mine_long["voucher_id"]]
+    assert ids(vouchers, enterprise, status="expired") == [mine_short["voucher_id"]]
+    assert ids(vouchers, other, status="expired") == []
+    assert ids(vouchers, enterprise, uscc=OTHER) == []  # a filter never widens
