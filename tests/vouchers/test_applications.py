@@ -4,7 +4,9 @@ Programmes are set up directly in the database (the programmes domain is on bran
 merged here); enterprises through the replica fixture.
 """
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from services.common.clock import utcnow
 from services.common.db import Database
+from services.vouchers.applications import service as applications_service
 from services.vouchers.expiry.service import expire_due
 from services.vouchers.vouchers import codes
 from tests.vouchers.conftest import SeedEnterprise, VouchersHeaders
@@ -500,3 +503,62 @@ def test_lists_filter_by_programme_status_and_holder_within_what_the_caller_sees
     assert ids(vouchers, enterprise, status="expired") == [mine_short["voucher_id"]]
     assert ids(vouchers, other, status="expired") == []
     assert ids(vouchers, enterprise, uscc=OTHER) == []  # a filter never widens
+
+
+def test_an_approval_that_loses_the_race_to_a_refusal_issues_nothing(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    enterprise: dict[str, str],
+    admin: dict[str, str],
+    seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
+    postgres_database: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both read the application pending; the refusal commits while the approval checks the
+    rules; the approval's guarded update then finds it decided: 409, its voucher rolled back."""
+    if postgres_database is None:
+        pytest.skip("two writers at once are PostgreSQL's; SQLite's BEGIN IMMEDIATE queues them")
+    seed_enterprise(USCC, is_tech_sme=True)
+    programme = seed_programme(auto_approve=False)
+    answer = apply(vouchers_client, enterprise, programme.id)
+    applied, if_match = answer.json(), {"If-Match": answer.headers["ETag"]}
+    decision = f"/v1/applications/{applied['id']}/decision"
+    checking, refused = threading.Event(), threading.Event()
+    evaluate = applications_service.evaluate_eligibility
+
+    def slow_rules(**kwargs: Any) -> Any:
+        checking.set()  # the approval read the application pending
+        assert refused.wait(30)
+        return evaluate(**kwargs)
+
+    monkeypatch.setattr(applications_service, "evaluate_eligibility", slow_rules)
+    approver = {**vouchers_headers(kind="admin", org=None, client_id="cli_admin_a"), **if_match}
+    with ThreadPoolExecutor(1) as pool:
+        approval = pool.submit(
+            vouchers_client.post, decision, json={"decision": "approve"}, headers=approver
+        )
+        try:
+            assert checking.wait(30)
+            refusal = vouchers_client.post(
+                decision,
+                json={"decision": "refuse", "reason": "Duplicate of an earlier application."},
+                headers={
+                    **vouchers_headers(kind="admin", org=None, client_id="cli_admin_b"),
+                    **if_match,
+                },
+            )
+        finally:
+            refused.set()
+        lost = approval.result(timeout=60)
+    assert refusal.status_code == 200, refusal.text
+    assert lost.status_code == 409 and lost.json()["code"] == "application_already_decided"
+    shown = vouchers_client.get(f"/v1/applications/{applied['id']}", headers=admin).json()
+    assert (shown["status"], shown["decided_by"], shown["voucher_id"]) == (
+        "refused",
+        "cli_admin_b",
+        None,
+    )
+    assert books(vouchers_app, programme.id) == (0, {}, [])
+    assert events(vouchers_app, "voucher.issued") == []

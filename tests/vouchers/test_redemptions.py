@@ -592,6 +592,52 @@ def test_the_holder_reads_a_redemption_of_its_voucher_and_no_one_elses(
     assert world.books() == before
 
 
+def test_a_reversal_that_loses_the_race_to_another_gives_nothing_back_twice(
+    world: World,
+    redeem: Post,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    postgres_database: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both read the redemption redeemed; one commits while the other is between its check and
+    its guarded update, which then finds it reversed: 409, the amount given back once."""
+    if postgres_database is None:
+        pytest.skip("two writers at once are PostgreSQL's; SQLite's BEGIN IMMEDIATE queues them")
+    made = redeem(body(world.code, 400_000)).json()
+    after_redeem = world.books()
+    checked, reversed_ = threading.Event(), threading.Event()
+    clock = redemption_service.utcnow
+
+    def first_waits() -> Any:
+        if not checked.is_set():  # the first reversal, past its `already reversed` check
+            checked.set()
+            assert reversed_.wait(30)
+        return clock()
+
+    monkeypatch.setattr(redemption_service, "utcnow", first_waits)
+    provider = vouchers_headers(kind="provider", org=PROVIDER, client_id="cli_lab")
+    admin = vouchers_headers(
+        kind="admin", org=None, client_id="cli_admin", scopes=("vouchers:read", "vouchers:admin")
+    )
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(_reverse, vouchers_client, provider, made["id"])
+        try:
+            assert checked.wait(30)
+            fast = _reverse(vouchers_client, admin, made["id"])
+        finally:
+            reversed_.set()
+        lost = slow.result(timeout=60)
+    assert fast.status_code == 200, fast.text
+    assert lost.status_code == 409 and lost.json()["code"] == "redemption_already_reversed"
+    books = world.books()
+    assert books["balance"] == after_redeem["balance"] + 400_000 == FACE
+    assert books["redeemed"] == 0 and books["contracts"] == 0
+    assert books["redemptions"] == 1 and books["events"] == 2  # redeemed, reversed once
+    shown = vouchers_client.get(f"/v1/redemptions/{made['id']}", headers=admin).json()
+    assert (shown["status"], shown["reversed_by"], shown["version"]) == ("reversed", "cli_admin", 2)
+
+
 def test_50_parallel_redemptions_never_overdraw(world: World) -> None:
     """50 providers' redemptions of 30,000 fen each against 1,000,000 fen (33 fit), each on its
     own contract (covered share 50,000), so only the balance limits them.

@@ -391,16 +391,18 @@ def test_a_reversal_racing_a_run_waits_for_it_and_is_clawed_back_next_month(
             json={"month": this_month},
             headers=_admin(vouchers_headers),
         )
-        assert selected.wait(30)
-        # The run holds the redemption's row: a reversal's write waits (NOWAIT says so at once).
-        with world.database.session() as probe, pytest.raises(OperationalError, match="lock"):
-            probe.execute(
-                select(Redemption.id)
-                .where(col(Redemption.id) == made["id"])
-                .with_for_update(nowait=True)
-            )
-        reversal = pool.submit(_reverse, vouchers_client, provider, made["id"])
-        go.set()
+        try:
+            assert selected.wait(30)
+            # The run holds the redemption's row: a reversal's write waits (NOWAIT: at once).
+            with world.database.session() as probe, pytest.raises(OperationalError, match="lock"):
+                probe.execute(
+                    select(Redemption.id)
+                    .where(col(Redemption.id) == made["id"])
+                    .with_for_update(nowait=True)
+                )
+            reversal = pool.submit(_reverse, vouchers_client, provider, made["id"])
+        finally:
+            go.set()
         ran, reversed_ = run.result(timeout=60), reversal.result(timeout=60)
     assert ran.status_code == 201, ran.text
     [settlement_id] = ran.json()["settlement_ids"]
