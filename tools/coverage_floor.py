@@ -15,17 +15,20 @@ from typing import Any
 # (path prefix, least branch coverage in percent); "" is the whole measured tree.
 # The whole-tree row measures every package, a new service's included, from its first commit;
 # a module that moves money or grants consent adds its own 95% row once it has branches.
-# Overall and kernel at the issue's targets (90% and 95%). The modules that move money or grant
-# consent are a ratchet just under what was measured: their 95% target is not met yet.
+# Overall and kernel at the issue's targets (90% and 95%); so is every module that moves money or
+# grants consent (measured on SQLite with tests/credit and tests/vouchers). The two branches
+# SQLite leaves are a writer losing a race, which only PostgreSQL lets happen (SQLite's writers
+# take the lock at BEGIN IMMEDIATE): a decision racing another (applications) and a reversal
+# racing another (redemptions); PostgreSQL-only tests reach both deterministically.
 FLOORS: list[tuple[str, float]] = [
     ("", 90.0),  # the issue's target; measured 90.16% (2842/3152, SQLite)
     ("services/common/", 95.0),  # the kernel, the issue's target; measured 96.22% (739/768)
-    ("services/credit/consents/", 84.0),  # grants consent; measured 86.84%
-    ("services/credit/reports/", 86.0),  # reads under consent; measured 90.91%
-    ("services/vouchers/redemptions/", 87.0),  # moves money; measured 89.06%
-    ("services/vouchers/vouchers/", 79.0),  # issues value; measured 83.33%
-    ("services/vouchers/applications/", 84.0),  # decides eligibility; measured 86.84%
-    ("services/vouchers/settlements/", 66.0),  # moves money; measured 70.0%
+    ("services/credit/consents/", 95.0),  # grants consent; measured 100.0% (34/34)
+    ("services/credit/reports/", 95.0),  # reads under consent; measured 100.0% (20/20)
+    ("services/vouchers/redemptions/", 95.0),  # moves money; measured 98.39% (61/62)
+    ("services/vouchers/vouchers/", 95.0),  # issues value; measured 100.0% (22/22)
+    ("services/vouchers/applications/", 95.0),  # decides eligibility; measured 97.37% (37/38)
+    ("services/vouchers/settlements/", 95.0),  # moves money; measured 100.0% (24/24)
 ]
 
 

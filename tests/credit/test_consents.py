@@ -351,3 +351,51 @@ def test_active_consent_at_a_moment(
     revoked_at = datetime.fromisoformat(revoked.json()["revoked_at"])
     assert found(at=revoked_at) is None
     assert found(at=revoked_at - timedelta(microseconds=1)) == consent["id"]
+
+
+def test_the_list_filters_by_purpose_and_state(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    headers = credit_headers(kind="enterprise")
+    review = grant(credit_client, headers)
+    guarantee = grant(credit_client, headers, purpose="guarantee_review")
+    later = grant(credit_client, headers, purpose="guarantee_review")
+    revoked = credit_client.post(f"/v1/consents/{later['id']}/revocation", headers=headers)
+    assert revoked.status_code == 200, revoked.text
+
+    def ids(reader: dict[str, str], **params: str) -> list[str]:
+        response = credit_client.get("/v1/consents", params=params, headers=reader)
+        assert response.status_code == 200, response.text
+        return [c["id"] for c in response.json()["items"]]
+
+    bank = credit_headers(kind="bank")
+    for reader in (headers, bank):
+        assert ids(reader, purpose="guarantee_review") == [guarantee["id"], later["id"]]
+        assert ids(reader, purpose="pre_loan_review") == [review["id"]]
+        assert ids(reader, state="revoked") == [later["id"]]
+        assert ids(reader, state="active") == [review["id"], guarantee["id"]]
+        assert ids(reader, state="expired") == []
+        assert ids(reader, purpose="guarantee_review", state="active") == [guarantee["id"]]
+        assert ids(reader, purpose="post_loan_management") == []
+    # a filter never widens what the caller sees: another bank names this enterprise in vain
+    assert ids(credit_headers(kind="bank", org="ABC"), uscc=USCC, state="revoked") == []
+    bad = credit_client.get("/v1/consents", params={"state": "lapsed"}, headers=bank)
+    assert bad.status_code == 422 and bad.json()["code"] == "validation_failed"
+    assert [e["field"] for e in bad.json()["errors"]] == ["query.state"]
+
+
+def test_the_bank_a_consent_names_cannot_revoke_it(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    consent = grant(credit_client, credit_headers(kind="enterprise"))
+    # a bank's token with the consent scope: refused by kind before anything is looked up
+    response = credit_client.post(
+        f"/v1/consents/{consent['id']}/revocation",
+        headers=credit_headers(kind="bank", scopes=["credit:consent", "credit:read"]),
+    )
+    assert response.status_code == 403 and response.json()["code"] == "forbidden_client_kind"
+    still = credit_client.get(f"/v1/consents/{consent['id']}", headers=credit_headers(kind="bank"))
+    assert still.json()["state"] == "active" and still.json()["version"] == 1
+    assert [
+        e for e in events(credit_client, credit_headers) if e["type"] == "consent.revoked"
+    ] == []

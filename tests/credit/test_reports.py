@@ -519,3 +519,36 @@ def test_the_report_shows_the_rating_certification_dispute_and_statement_of_its_
     grade = credit_client.get(f"/v1/public/enterprises/{USCC}/grade")
     assert grade.status_code == 200
     assert grade.json() == {"uscc": USCC, "grade": "B", "valid_from": rating["valid_from"]}
+
+
+def test_each_counting_record_carries_its_own_statements_in_filing_order(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    enterprise: str,
+    seed_record: SeedRecord,
+) -> None:
+    older = seed_record(title="older")
+    repaired = seed_record(status="repaired", title="repaired", repaired_on=date(2026, 2, 1))
+    newer = seed_record(title="newer")
+    headers = credit_headers(kind="enterprise")
+
+    def state(record_id: str, text: str) -> dict[str, Any]:
+        answer = credit_client.post(
+            f"/v1/records/{record_id}/statements", json={"text": text}, headers=headers
+        )
+        assert answer.status_code == 201, answer.text
+        shown: dict[str, Any] = answer.json()
+        return {"id": shown["id"], "text": text, "filed_at": shown["filed_at"]}
+
+    first = state(newer.id, "已补缴。")
+    on_older = state(older.id, "系统故障所致。")
+    state(repaired.id, "已修复。")  # its record no longer counts: shown nowhere
+    second = state(newer.id, "附完税证明。")
+    grant(credit_client, headers)
+
+    report = read(credit_client, credit_headers(kind="bank")).json()
+
+    assert [(r["id"], r["statements"]) for r in report["records"]] == [
+        (newer.id, [first, second]),
+        (older.id, [on_older]),
+    ]

@@ -4,7 +4,9 @@ Programmes are set up directly in the database (the programmes domain is on bran
 merged here); enterprises through the replica fixture.
 """
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,7 +14,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.clock import utcnow
 from services.common.db import Database
+from services.vouchers.applications import service as applications_service
+from services.vouchers.expiry.service import expire_due
 from services.vouchers.vouchers import codes
 from tests.vouchers.conftest import SeedEnterprise, VouchersHeaders
 from tests.vouchers.issuance_support import (
@@ -425,3 +430,135 @@ def test_a_code_is_found_by_its_holder_and_a_typo_is_refused_before_any_lookup(
         assert answer.status_code == 422, (bad, answer.text)
         assert answer.json()["code"] == "voucher_code_invalid"
         assert answer.json()["errors"][0]["field"] == "query.code"
+
+
+def test_a_token_acting_for_no_enterprise_applies_for_nobody(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    admin: dict[str, str],
+    seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
+) -> None:
+    seed_enterprise(USCC, is_tech_sme=True)
+    programme = seed_programme()
+    for kind in ("enterprise", "portal"):
+        nobody = vouchers_headers(kind=kind, org=None, client_id=f"cli_{kind}", actor="cli_x")
+        refused = apply(vouchers_client, nobody, programme.id)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "not_your_enterprise"
+    assert vouchers_client.get("/v1/applications", headers=admin).json()["items"] == []
+    assert books(vouchers_app, programme.id) == (0, {}, [])
+    assert events(vouchers_app, "voucher.issued") == []
+
+
+def test_lists_filter_by_programme_status_and_holder_within_what_the_caller_sees(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    enterprise: dict[str, str],
+    admin: dict[str, str],
+    seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
+) -> None:
+    seed_enterprise(USCC, is_tech_sme=True)
+    seed_enterprise(OTHER, is_tech_sme=True)
+    long = seed_programme()
+    short = seed_programme(validity_days=30)
+    manual = seed_programme(auto_approve=False)
+    other = vouchers_headers(kind="enterprise", org=OTHER)
+    mine_long = apply(vouchers_client, enterprise, long.id).json()
+    mine_short = apply(vouchers_client, enterprise, short.id).json()
+    theirs_long = apply(vouchers_client, other, long.id).json()
+    theirs_pending = apply(vouchers_client, other, manual.id).json()
+    assert theirs_pending["status"] == "pending"
+
+    def ids(path: str, headers: dict[str, str], **params: str) -> list[str]:
+        answer = vouchers_client.get(path, params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return sorted(item["id"] for item in answer.json()["items"])
+
+    applications = "/v1/applications"
+    assert ids(applications, admin, programme_id=long.id) == sorted(
+        [mine_long["id"], theirs_long["id"]]
+    )
+    assert ids(applications, admin, status="pending") == [theirs_pending["id"]]
+    assert ids(applications, admin, uscc=OTHER) == sorted([theirs_long["id"], theirs_pending["id"]])
+    assert ids(applications, admin, uscc=OTHER, status="approved") == [theirs_long["id"]]
+    assert ids(applications, enterprise, status="approved") == sorted(
+        [mine_long["id"], mine_short["id"]]
+    )
+    assert ids(applications, enterprise, uscc=OTHER) == []  # a filter never widens
+
+    # 40 days on, the expiry job's round expires the 30-day voucher
+    with vouchers_app.state.database.transaction() as session:
+        assert expire_due(session, now=utcnow() + timedelta(days=40)) == 1
+    vouchers = "/v1/vouchers"
+    assert ids(vouchers, admin, status="expired") == [mine_short["voucher_id"]]
+    assert ids(vouchers, admin, status="active") == sorted(
+        [mine_long["voucher_id"], theirs_long["voucher_id"]]
+    )
+    assert ids(vouchers, admin, uscc=OTHER) == [theirs_long["voucher_id"]]
+    assert ids(vouchers, admin, uscc=USCC, status="active") == [mine_long["voucher_id"]]
+    assert ids(vouchers, enterprise, status="expired") == [mine_short["voucher_id"]]
+    assert ids(vouchers, other, status="expired") == []
+    assert ids(vouchers, enterprise, uscc=OTHER) == []  # a filter never widens
+
+
+def test_an_approval_that_loses_the_race_to_a_refusal_issues_nothing(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    enterprise: dict[str, str],
+    admin: dict[str, str],
+    seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
+    postgres_database: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both read the application pending; the refusal commits while the approval checks the
+    rules; the approval's guarded update then finds it decided: 409, its voucher rolled back."""
+    if postgres_database is None:
+        pytest.skip("two writers at once are PostgreSQL's; SQLite's BEGIN IMMEDIATE queues them")
+    seed_enterprise(USCC, is_tech_sme=True)
+    programme = seed_programme(auto_approve=False)
+    answer = apply(vouchers_client, enterprise, programme.id)
+    applied, if_match = answer.json(), {"If-Match": answer.headers["ETag"]}
+    decision = f"/v1/applications/{applied['id']}/decision"
+    checking, refused = threading.Event(), threading.Event()
+    evaluate = applications_service.evaluate_eligibility
+
+    def slow_rules(**kwargs: Any) -> Any:
+        checking.set()  # the approval read the application pending
+        assert refused.wait(30)
+        return evaluate(**kwargs)
+
+    monkeypatch.setattr(applications_service, "evaluate_eligibility", slow_rules)
+    approver = {**vouchers_headers(kind="admin", org=None, client_id="cli_admin_a"), **if_match}
+    with ThreadPoolExecutor(1) as pool:
+        approval = pool.submit(
+            vouchers_client.post, decision, json={"decision": "approve"}, headers=approver
+        )
+        try:
+            assert checking.wait(30)
+            refusal = vouchers_client.post(
+                decision,
+                json={"decision": "refuse", "reason": "Duplicate of an earlier application."},
+                headers={
+                    **vouchers_headers(kind="admin", org=None, client_id="cli_admin_b"),
+                    **if_match,
+                },
+            )
+        finally:
+            refused.set()
+        lost = approval.result(timeout=60)
+    assert refusal.status_code == 200, refusal.text
+    assert lost.status_code == 409 and lost.json()["code"] == "application_already_decided"
+    shown = vouchers_client.get(f"/v1/applications/{applied['id']}", headers=admin).json()
+    assert (shown["status"], shown["decided_by"], shown["voucher_id"]) == (
+        "refused",
+        "cli_admin_b",
+        None,
+    )
+    assert books(vouchers_app, programme.id) == (0, {}, [])
+    assert events(vouchers_app, "voucher.issued") == []

@@ -63,3 +63,10 @@ def test_malformed_codes_are_a_problem_naming_the_field(bad: str) -> None:
         parse_code(bad, field="body.voucher_code")
     assert caught.value.errors[0].field == "body.voucher_code"
     assert caught.value.code == "voucher_code_invalid"
+
+
+@pytest.mark.parametrize("number", [-1, 2**80, 2**81 + 5])
+def test_only_an_80_bit_number_has_a_code(number: int) -> None:
+    # 2^80 would need a 17th symbol: the code would be one too long to read back
+    with pytest.raises(ValueError, match="exactly 80 bits"):
+        codes.encode(number)

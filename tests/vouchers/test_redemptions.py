@@ -536,6 +536,108 @@ def test_unknown_redemption_is_404(
     assert answer.status_code == 404 and answer.json()["code"] == "redemption_not_found"
 
 
+def test_the_list_filters_by_voucher_status_contract_and_provider(
+    world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    seed_provider(world.database, "prv_other", "12140000MB7654321X", legal_rep_id_hash="d" * 64)
+    other_voucher, other_code = world.voucher()
+    first = redeem(body(world.code, 100_000, reference="C-1")).json()
+    second = redeem(body(world.code, 200_000, reference="C-2")).json()
+    third = redeem(body(other_code, 50_000, reference="C-3"), org="prv_other").json()
+    provider = vouchers_headers(kind="provider", org=PROVIDER)
+    assert _reverse(vouchers_client, provider, second["id"]).status_code == 200
+    admin = vouchers_headers(kind="admin", org=None, scopes=("vouchers:read", "vouchers:admin"))
+
+    def ids(headers: dict[str, str], **params: str) -> list[str]:
+        answer = vouchers_client.get("/v1/redemptions", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [item["id"] for item in answer.json()["items"]]
+
+    assert ids(admin, status="reversed") == [second["id"]]
+    assert ids(admin, status="redeemed") == [first["id"], third["id"]]
+    assert ids(admin, contract_reference="C-3") == [third["id"]]
+    assert ids(admin, provider="prv_other") == [third["id"]]
+    assert ids(admin, voucher=world.voucher_id) == [first["id"], second["id"]]
+    assert ids(admin, voucher=other_voucher, status="reversed") == []
+    assert ids(admin, provider=PROVIDER, status="redeemed", contract_reference="C-1") == [
+        first["id"]
+    ]
+    # a provider filters within its own: another provider's voucher or contract shows nothing
+    assert ids(provider, voucher=world.voucher_id, status="redeemed") == [first["id"]]
+    assert ids(provider, voucher=other_voucher) == []
+    assert ids(provider, contract_reference="C-3") == []
+    # the holder (both vouchers are its own) sees every provider's, and filters them
+    holder = vouchers_headers(kind="enterprise", org=HOLDER)
+    assert ids(holder, provider="prv_other") == [third["id"]]
+    assert ids(holder, status="reversed") == [second["id"]]
+
+
+def test_the_holder_reads_a_redemption_of_its_voucher_and_no_one_elses(
+    world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    made = redeem(body(world.code, 100_000)).json()
+    path = f"/v1/redemptions/{made['id']}"
+    for kind in ("enterprise", "portal"):
+        mine = vouchers_client.get(path, headers=vouchers_headers(kind=kind, org=HOLDER))
+        assert mine.status_code == 200, mine.text
+        assert mine.json() == made and mine.headers["ETag"] == f'"{made["id"]}.1"'
+    stranger = vouchers_client.get(
+        path, headers=vouchers_headers(kind="enterprise", org=OTHER_HOLDER)
+    )
+    assert stranger.status_code == 404 and stranger.json()["code"] == "redemption_not_found"
+    # the holder reads but does not reverse (providers and the administration do)
+    before = world.books()
+    refused = _reverse(vouchers_client, vouchers_headers(kind="enterprise", org=HOLDER), made["id"])
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden_client_kind"
+    assert world.books() == before
+
+
+def test_a_reversal_that_loses_the_race_to_another_gives_nothing_back_twice(
+    world: World,
+    redeem: Post,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    postgres_database: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both read the redemption redeemed; one commits while the other is between its check and
+    its guarded update, which then finds it reversed: 409, the amount given back once."""
+    if postgres_database is None:
+        pytest.skip("two writers at once are PostgreSQL's; SQLite's BEGIN IMMEDIATE queues them")
+    made = redeem(body(world.code, 400_000)).json()
+    after_redeem = world.books()
+    checked, reversed_ = threading.Event(), threading.Event()
+    clock = redemption_service.utcnow
+
+    def first_waits() -> Any:
+        if not checked.is_set():  # the first reversal, past its `already reversed` check
+            checked.set()
+            assert reversed_.wait(30)
+        return clock()
+
+    monkeypatch.setattr(redemption_service, "utcnow", first_waits)
+    provider = vouchers_headers(kind="provider", org=PROVIDER, client_id="cli_lab")
+    admin = vouchers_headers(
+        kind="admin", org=None, client_id="cli_admin", scopes=("vouchers:read", "vouchers:admin")
+    )
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(_reverse, vouchers_client, provider, made["id"])
+        try:
+            assert checked.wait(30)
+            fast = _reverse(vouchers_client, admin, made["id"])
+        finally:
+            reversed_.set()
+        lost = slow.result(timeout=60)
+    assert fast.status_code == 200, fast.text
+    assert lost.status_code == 409 and lost.json()["code"] == "redemption_already_reversed"
+    books = world.books()
+    assert books["balance"] == after_redeem["balance"] + 400_000 == FACE
+    assert books["redeemed"] == 0 and books["contracts"] == 0
+    assert books["redemptions"] == 1 and books["events"] == 2  # redeemed, reversed once
+    shown = vouchers_client.get(f"/v1/redemptions/{made['id']}", headers=admin).json()
+    assert (shown["status"], shown["reversed_by"], shown["version"]) == ("reversed", "cli_admin", 2)
+
+
 def test_50_parallel_redemptions_never_overdraw(world: World) -> None:
     """50 providers' redemptions of 30,000 fen each against 1,000,000 fen (33 fit), each on its
     own contract (covered share 50,000), so only the balance limits them.

@@ -7,30 +7,41 @@ are then moved back a month or two in the database, standing in for the passing 
 """
 
 import asyncio
+import threading
 import uuid
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from services.common.clock import utcnow
 from services.common.consumer import FeedConsumer
 from services.common.dates import shanghai_date
 from services.common.models import OutboxEvent
+from services.vouchers.app import create_app
 from services.vouchers.programmes.models import Programme
 from services.vouchers.redemptions.models import Redemption
+from services.vouchers.settings import VouchersSettings
+from services.vouchers.settlements import service as settlement_service
+from services.vouchers.settlements.jobs import workers as settlement_workers
 from services.vouchers.settlements.service import HANDLERS, month_end, previous_month
 from services.vouchers.vouchers.models import Voucher
 from tests.vouchers.conftest import VouchersHeaders
+from tests.vouchers.test_cycle import _pay
 from tests.vouchers.test_redemptions import (  # noqa: F401 - fixtures
     PROVIDER,
     PROVIDER_USCC,
     Post,
     World,
+    _reverse,
     body,
     redeem,
     seed_provider,
@@ -243,3 +254,173 @@ def test_run_refusals(
     )
     assert ok.status_code == 201, ok.text
     assert ok.json()["settlements"] == 0
+
+
+def test_the_list_filters_by_provider_month_and_status(
+    world: World,
+    redeem: Post,
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+) -> None:
+    seed_provider(world.database, OTHER_PROVIDER, "12140000MB7654321X", legal_rep_id_hash="d" * 64)
+    old_mine = redeem(body(world.code, 100_000, reference="C-1")).json()
+    old_theirs = redeem(body(world.code, 40_000, reference="C-2"), org=OTHER_PROVIDER).json()
+    new_mine = redeem(body(world.code, 30_000, reference="C-3")).json()
+    _backdate(world, old_mine["id"], created_at=_in(TWO_AGO))
+    _backdate(world, old_theirs["id"], created_at=_in(TWO_AGO))
+    _backdate(world, new_mine["id"], created_at=_in(LAST_MONTH))
+    for month in (TWO_AGO, LAST_MONTH):
+        run = vouchers_client.post(
+            "/v1/settlements/runs", json={"month": month}, headers=_admin(vouchers_headers)
+        )
+        assert run.status_code == 201, run.text
+    admin = vouchers_headers(kind="admin", org=None)
+
+    def listed(headers: dict[str, str], **params: str) -> list[tuple[str, str, int, str]]:
+        answer = vouchers_client.get("/v1/settlements", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        items = answer.json()["items"]
+        return sorted((s["provider_id"], s["month"], s["amount_fen"], s["status"]) for s in items)
+
+    paid = (PROVIDER, TWO_AGO, 100_000, "paid")
+    theirs = (OTHER_PROVIDER, TWO_AGO, 40_000, "requested")
+    latest = (PROVIDER, LAST_MONTH, 30_000, "requested")
+    assert listed(admin) == sorted([(*paid[:3], "requested"), theirs, latest])
+    [paid_id] = [
+        s["id"]
+        for s in vouchers_client.get(
+            "/v1/settlements", params={"month": TWO_AGO, "provider": PROVIDER}, headers=admin
+        ).json()["items"]
+    ]
+    assert _pay(vouchers_app, paid_id, 100_000) == 1
+
+    assert listed(admin, status="paid") == [paid]
+    assert listed(admin, status="requested") == sorted([theirs, latest])
+    assert listed(admin, provider=OTHER_PROVIDER) == [theirs]
+    assert listed(admin, month=LAST_MONTH) == [latest]
+    assert listed(admin, provider=PROVIDER, month=TWO_AGO, status="paid") == [paid]
+    assert listed(admin, provider=OTHER_PROVIDER, status="paid") == []
+    provider = vouchers_headers(kind="provider", org=PROVIDER, client_id=f"cli_{PROVIDER}")
+    assert listed(provider, month=TWO_AGO) == [paid]
+    assert listed(provider, status="requested") == [latest]
+    # a provider naming another provider still sees only its own
+    assert listed(provider, provider=OTHER_PROVIDER) == sorted([paid, latest])
+    bad = vouchers_client.get("/v1/settlements", params={"status": "due"}, headers=admin)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.status"
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 20) -> bool:
+    """Wait until `condition` holds (checked as the app's jobs commit), at most `timeout` s."""
+    stop = threading.Event()
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return True
+        stop.wait(0.05)
+    return condition()
+
+
+def test_the_app_settles_last_month_by_itself_once(
+    world: World,
+    redeem: Post,
+    vouchers_settings: VouchersSettings,
+    vouchers_headers: VouchersHeaders,
+) -> None:
+    made = redeem(body(world.code, 70_000)).json()
+    _backdate(world, made["id"], created_at=_in(LAST_MONTH))
+    on = vouchers_settings.model_copy(update={"jobs": True})
+    app = create_app(on)
+    admin = vouchers_headers(kind="admin", org=None)
+    with TestClient(app, raise_server_exceptions=False) as client:
+
+        def settled() -> list[dict[str, Any]]:
+            answer = client.get("/v1/settlements", params={"month": LAST_MONTH}, headers=admin)
+            assert answer.status_code == 200, answer.text
+            items: list[dict[str, Any]] = answer.json()["items"]
+            return items
+
+        assert _wait_for(lambda: bool(settled()))
+        [settlement] = settled()
+        assert (settlement["provider_id"], settlement["amount_fen"]) == (PROVIDER, 70_000)
+        assert [(ln["redemption_id"], ln["amount_fen"]) for ln in settlement["lines"]] == [
+            (made["id"], 70_000)
+        ]
+        # Another replica's hourly round finds the month settled: nothing more.
+        [job] = settlement_workers(on)(app)
+        assert job.name == "vouchers.settle" and job.run_once() == 0
+        assert settled() == [settlement]
+        assert len(_events(world, "settlement.requested")) == 1
+        again = client.post(
+            "/v1/settlements/runs", json={"month": LAST_MONTH}, headers=_admin(vouchers_headers)
+        )
+        assert again.status_code == 409 and again.json()["code"] == "settlement_run_exists"
+    # Off in tests by default: the fixture app runs no job.
+    assert settlement_workers(vouchers_settings)(app) == []
+
+
+def test_a_reversal_racing_a_run_waits_for_it_and_is_clawed_back_next_month(
+    world: World,
+    redeem: Post,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    postgres_database: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if postgres_database is None:
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers with BEGIN IMMEDIATE")
+    this_month = f"{TODAY.year:04d}-{TODAY.month:02d}"
+    next_month = f"{(TODAY.replace(day=28) + timedelta(days=10)):%Y-%m}"
+    # The settlement job's clock an hour past this month's end: this month can be settled.
+    clock = {"now": month_end(this_month) + timedelta(hours=1)}
+    monkeypatch.setattr(settlement_service, "utcnow", lambda: clock["now"])
+    made = redeem(body(world.code, 60_000)).json()
+    selected, go = threading.Event(), threading.Event()
+    settle_provider = settlement_service._settle_provider
+
+    def paused(session: Any, **kwargs: Any) -> Any:
+        selected.set()  # the run has read (and locked) what it settles
+        assert go.wait(30)
+        return settle_provider(session, **kwargs)
+
+    monkeypatch.setattr(settlement_service, "_settle_provider", paused)
+    provider = vouchers_headers(kind="provider", org=PROVIDER, client_id=f"cli_{PROVIDER}")
+    with ThreadPoolExecutor(2) as pool:
+        run = pool.submit(
+            vouchers_client.post,
+            "/v1/settlements/runs",
+            json={"month": this_month},
+            headers=_admin(vouchers_headers),
+        )
+        try:
+            assert selected.wait(30)
+            # The run holds the redemption's row: a reversal's write waits (NOWAIT: at once).
+            with world.database.session() as probe, pytest.raises(OperationalError, match="lock"):
+                probe.execute(
+                    select(Redemption.id)
+                    .where(col(Redemption.id) == made["id"])
+                    .with_for_update(nowait=True)
+                )
+            reversal = pool.submit(_reverse, vouchers_client, provider, made["id"])
+        finally:
+            go.set()
+        ran, reversed_ = run.result(timeout=60), reversal.result(timeout=60)
+    assert ran.status_code == 201, ran.text
+    [settlement_id] = ran.json()["settlement_ids"]
+    assert (ran.json()["settlements"], ran.json()["amount_fen"]) == (1, 60_000)
+    # The reversal went through after the run: the redemption was paid, so it is clawed back.
+    assert reversed_.status_code == 200, reversed_.text
+    assert reversed_.json()["clawback"] is True
+    assert reversed_.json()["settlement_id"] == settlement_id
+
+    monkeypatch.setattr(settlement_service, "_settle_provider", settle_provider)
+    clock["now"] = month_end(next_month) + timedelta(hours=1)
+    nxt = vouchers_client.post(
+        "/v1/settlements/runs", json={"month": next_month}, headers=_admin(vouchers_headers)
+    )
+    assert nxt.status_code == 201, nxt.text
+    assert (nxt.json()["settlements"], nxt.json()["amount_fen"]) == (1, -60_000)
+    [clawback_id] = nxt.json()["settlement_ids"]
+    got = vouchers_client.get(f"/v1/settlements/{clawback_id}", headers=provider).json()
+    assert [(ln["redemption_id"], ln["kind"], ln["amount_fen"]) for ln in got["lines"]] == [
+        (made["id"], "clawback", -60_000)
+    ]

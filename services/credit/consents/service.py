@@ -9,7 +9,6 @@ from sqlmodel import Session, col
 
 from services.common.clock import as_utc, utcnow
 from services.common.dates import shanghai_date
-from services.common.errors import ForbiddenClientKind
 from services.common.etag import Precondition, etag_of
 from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
@@ -33,8 +32,6 @@ from services.credit.consents.schemas import (
     ConsentState,
 )
 from services.credit.enterprises.service import get_enterprise
-
-ACTS_FOR_ENTERPRISE = frozenset({ClientKind.ENTERPRISE, ClientKind.PORTAL})
 
 
 def state_of(consent: Consent, at: datetime) -> ConsentState:
@@ -74,9 +71,11 @@ def etag(consent: Consent) -> str:
 
 
 def _own_enterprise(client: Principal, uscc: str | None) -> str:
-    """The enterprise the caller acts for, refusing any other it names."""
-    if client.kind not in ACTS_FOR_ENTERPRISE:
-        raise ForbiddenClientKind(f"Clients of kind '{client.kind}' may not grant consents.")
+    """The enterprise the caller acts for, refusing any other it names.
+
+    The route admits only enterprises and portals (`Consenter`): other kinds get 403
+    `forbidden_client_kind` before this runs.
+    """
     if not client.org or (client.kind == ClientKind.PORTAL and not client.on_behalf):
         raise NotYourEnterprise("Only an enterprise, or a portal on its behalf, consents.")
     if uscc is not None and uscc != client.org:
@@ -140,18 +139,16 @@ def _payload(consent: Consent) -> dict[str, Any]:
 
 
 def _visible(client: Principal, consent: Consent) -> bool:
-    if client.kind in ACTS_FOR_ENTERPRISE:
-        return client.org is not None and consent.uscc == client.org
+    # The readers (`ConsentReader`) are banks, enterprises and portals: a bank sees what names
+    # it, an enterprise (or its portal) what it granted. Any other org matches neither.
     if client.kind == ClientKind.BANK:
         return client.org is not None and consent.bank == client.org
-    return False
+    return client.org is not None and consent.uscc == client.org
 
 
-def get_consent(
-    *, session: Session, client: Principal, consent_id: str, lock: bool = False
-) -> Consent:
+def get_consent(*, session: Session, client: Principal, consent_id: str) -> Consent:
     """The consent if the caller granted it or received it; otherwise 404."""
-    consent = session.get(Consent, consent_id, with_for_update=lock)
+    consent = session.get(Consent, consent_id)
     if consent is None or not _visible(client, consent):
         raise ConsentNotFound(f"No consent {consent_id} that you may see.")
     return consent
@@ -193,10 +190,14 @@ def list_consents(
 def revoke_consent(
     *, session: Session, client: Principal, consent_id: str, precondition: Precondition
 ) -> Consent:
-    """Revoke at once: from now on no report is read under it. Announces `consent.revoked`."""
-    if client.kind not in ACTS_FOR_ENTERPRISE:
-        raise ForbiddenClientKind(f"Clients of kind '{client.kind}' may not revoke consents.")
-    consent = get_consent(session=session, client=client, consent_id=consent_id, lock=True)
+    """Revoke at once: from now on no report is read under it. Announces `consent.revoked`.
+
+    Only the enterprise that granted it (or its portal; `Consenter` admits no other kind)
+    finds it: anyone else, the bank it names included, gets 404.
+    """
+    consent = session.get(Consent, consent_id, with_for_update=True)
+    if consent is None or consent.uscc != client.org:
+        raise ConsentNotFound(f"No consent {consent_id} that you may see.")
     precondition(etag(consent))
     if consent.status == REVOKED:
         raise ConsentAlreadyRevoked(f"Consent {consent_id} was revoked at {consent.revoked_at}.")

@@ -29,7 +29,7 @@ Uscc = Annotated[str, Path(max_length=18, description="Unified social credit cod
     "and `disputed` while an objection runs, the rating that stands now with its reason codes "
     "and their records (null while it has none), the 诚信企业 status and past reads.",
     response_model=CreditReportPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 422),
 )
 def read_credit_report(
     uscc: Uscc,

@@ -28,7 +28,7 @@ from services.credit.ratings.models import CreditRating
 from services.credit.ratings.schemas import PublicGradePublic
 from services.credit.records.models import CreditRecord
 from services.credit.records.rules import WITHDRAWN, PublicList, counts_on, listed_on
-from services.credit.reports.errors import ConsentRequired, ReportEnterpriseNotFound
+from services.credit.reports.errors import ConsentRequired
 from services.credit.reports.schemas import (
     CreditListStatusPublic,
     CreditReportCertificationPublic,
@@ -246,9 +246,9 @@ def _granted(
 ) -> CreditReportPublic:
     """Log the granted read and assemble the report (the caller's transaction commits both)."""
     uscc = consent.uscc
-    enterprise = session.execute(_ENTERPRISE, {"uscc": uscc}).first()
-    if enterprise is None:  # a consent's enterprise is in the replica; never seen in practice
-        raise ReportEnterpriseNotFound(f"Enterprise {uscc} is not in the register replica.")
+    # A consent's enterprise is in the replica: a foreign key, and replica rows are never
+    # deleted (a deregistered enterprise is marked so).
+    enterprise = session.execute(_ENTERPRISE, {"uscc": uscc}).one()
     # Past reads first: the summary then needs no exclusion and the insert comes last.
     past = queries.summary(session=session, uscc=uscc, at=at)
     today = shanghai_date(at)

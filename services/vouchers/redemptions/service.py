@@ -96,9 +96,8 @@ def _check_holder(
 ) -> VoucherEnterprise:
     """The holder may still spend: in the replica, not on the dishonesty list, and eligible
     today under the programme's rules (its own rule set or its kind's default in force)."""
-    holder = session.get(VoucherEnterprise, uscc)
-    if holder is None:
-        raise errors.HolderNotEligible("The voucher's holder is not in the register.")
+    # A voucher's holder is in the replica: a foreign key; replica rows are never deleted.
+    holder = session.get_one(VoucherEnterprise, uscc)
     if on_dishonesty_list(session=session, uscc=uscc, on=today):
         raise errors.HolderOnDishonestyList("The voucher's holder is on the dishonesty list.")
     # Not recorded: a redemption keeps no trace, so it does not freeze the rule set.

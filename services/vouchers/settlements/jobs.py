@@ -30,11 +30,10 @@ def workers(settings: VouchersSettings) -> WorkerFactory:
 
 
 def funding_consumer(settings: VouchersSettings) -> ConsumerFactory:
-    """The funding feed's consumer (disbursements paid), when the service has its client."""
+    """The funding feed's consumer (disbursements paid); the app starts it (with the other
+    feeds' consumers) only when the service has its client."""
 
     def start(app: FastAPI) -> Sequence[FeedConsumer]:
-        if settings.service_client() is None:
-            return []
         return [
             feed_consumer(
                 settings, producer="funding", database=app.state.database, handlers=HANDLERS

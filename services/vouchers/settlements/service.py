@@ -92,10 +92,14 @@ def run_month(
     if run_id is None:
         raise errors.SettlementRunExists(f"{month} has been settled already.")
     end = month_end(month)
+    # The rows to settle are locked as they are read (PostgreSQL; SQLite writers are serial):
+    # a reversal racing the run waits for it and is clawed back in the next run, and a run of
+    # another month skips them once this one commits. Every provider read has rows to claim.
     payable = session.exec(
         select(Redemption.provider_id)
         .where(col(Redemption.settlement_id).is_(None), col(Redemption.status) == REDEEMED)
         .where(col(Redemption.created_at) < end)
+        .with_for_update()
     ).all()
     clawable = session.exec(
         select(Redemption.provider_id)
@@ -103,6 +107,7 @@ def run_month(
         .where(col(Redemption.settlement_id).is_not(None))
         .where(col(Redemption.clawback_settlement_id).is_(None))
         .where(col(Redemption.reversed_at) < end)
+        .with_for_update()
     ).all()
     total = 0
     count = 0
@@ -110,9 +115,8 @@ def run_month(
         settlement = _settle_provider(
             session, run_id=run_id, provider_id=provider_id, month=month, end=end, now=now
         )
-        if settlement is not None:
-            total += settlement.amount_fen
-            count += 1
+        total += settlement.amount_fen
+        count += 1
     session.execute(
         update(SettlementRun)
         .where(col(SettlementRun.id) == run_id)
@@ -124,7 +128,7 @@ def run_month(
 
 def _settle_provider(
     session: Session, *, run_id: str, provider_id: str, month: str, end: datetime, now: datetime
-) -> Settlement | None:
+) -> Settlement:
     settlement_id = new_id("stl")
     # The settlement row first (the lines' foreign key), its sums once the claims are known.
     settlement = Settlement(
@@ -160,10 +164,6 @@ def _settle_provider(
         .returning(col(Redemption.id), col(Redemption.amount_fen))
         .execution_options(synchronize_session=False)
     ).all()
-    if not paid and not clawed:
-        session.delete(settlement)  # raced away (reversed before the claim): nothing to settle
-        session.flush()
-        return None
     lines = [
         {
             "id": new_id("stln"),
