@@ -5,6 +5,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.app import create_service_app
+from services.common.rules.router import rule_sets_router
+from services.funding.rules import FAMILIES, RuleAdmin, RuleReader
 from services.funding.settings import FundingSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -16,6 +18,8 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
         settings=settings or FundingSettings(),
         title="Taiyuan SME funding",
         description="Budgets, block allocation with district matching, bases, rules, acceptance and rewards, disbursements, risk pool, bridge loans, subsidies, public ledger.",
-        routers=[],
+        routers=[
+            rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
+        ],
         migrations=MIGRATIONS,
     )

@@ -1,0 +1,428 @@
+"""Reward runs: a year's passed bases rewarded from a budget line by a version of its rules.
+
+A run, in one transaction:
+1. takes the version of `funding.reward.<line>` named (it must be in force on a day of the
+   year) and, when committing, inserts the run row (unique year, line and version: a rerun or a
+   concurrent twin is a 409, and a dry run of a committed one is refused the same way);
+2. takes every base whose acceptance for the year passed, with its KPIs for the year, and its
+   paying account: its district's block `block:<year>:<line>:<district>`, or the line itself
+   `line:<year>:<line>` when the district has no block;
+3. evaluates each base's `reward_fen` with the kernel's trace, then per account scales the
+   rewards pro rata to exactly its balance where they exceed it (`shares.scale_to_cap`);
+4. when committing, proposes one disbursement per non-zero award (`disbursements.propose`,
+   which moves the money account → `payable` at once: the ledger's database guard refuses an
+   overspend by a concurrent run, and the whole run rolls back), stores the lines with their
+   traces, marks the rule-set version used and emits `reward_run.committed`.
+
+A dry run does steps 1–3 and stores nothing; it answers the figures a commit would.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from services.common.clock import utcnow
+from services.common.db import dialect_insert
+from services.common.identity import Principal
+from services.common.ids import new_id
+from services.common.outbox import emit
+from services.common.pagination import page_of, paginate
+from services.common.rules import RuleSet, compiled_rule_set, mark_used
+from services.common.rules.schemas import RuleSetTraceStep
+from services.funding.acceptance.models import PASSED, Acceptance
+from services.funding.bases.models import Base, BaseKpi
+from services.funding.disbursements import service as disbursements
+from services.funding.ledger import service as ledger
+from services.funding.rewards import errors
+from services.funding.rewards.models import RewardLine, RewardRun
+from services.funding.rewards.rules import (
+    AccountFigure,
+    NegativeReward,
+    RewardCandidate,
+    compute_rewards,
+    reward_family,
+)
+from services.funding.rewards.schemas import (
+    RewardAccountPublic,
+    RewardLinePublic,
+    RewardRunCreate,
+    RewardRunDetailPublic,
+    RewardRunFilters,
+    RewardRunPublic,
+)
+
+RUN_PREFIX, LINE_PREFIX = "rwr", "rwl"
+COMMITTED_EVENT = "reward_run.committed"
+
+
+def line_account(year: int, budget_line: str) -> str:
+    """The budget line's account for the year."""
+    return f"line:{year}:{budget_line}"
+
+
+def block_account(year: int, budget_line: str, district: str) -> str:
+    """A district's block of the budget line for the year."""
+    return f"block:{year}:{budget_line}:{district}"
+
+
+def rule_set_label(family: str, version: int) -> str:
+    """How a disbursement names the rule-set version it was computed by."""
+    return f"{family}@{version}"
+
+
+def _rule_set(session: Session, *, family: str, version: int, year: int) -> RuleSet:
+    rule_set = session.exec(
+        select(RuleSet).where(col(RuleSet.family) == family, col(RuleSet.version) == version)
+    ).first()
+    if rule_set is None:
+        raise errors.RewardRuleSetUnknown.for_field(
+            "body.rule_set_version", f"{family} has no version {version}"
+        )
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    if rule_set.effective_from > last or (
+        rule_set.effective_to is not None and rule_set.effective_to < first
+    ):
+        period = f"{rule_set.effective_from} to {rule_set.effective_to or 'open-ended'}"
+        raise errors.RewardRuleSetNotForYear.for_field(
+            "body.rule_set_version",
+            f"version {version} of {family} is in force {period}, on no day of {year}",
+        )
+    return rule_set
+
+
+def _committed(session: Session, *, year: int, budget_line: str, version: int) -> str | None:
+    return session.exec(
+        select(RewardRun.id).where(
+            col(RewardRun.year) == year,
+            col(RewardRun.budget_line) == budget_line,
+            col(RewardRun.rule_set_version) == version,
+        )
+    ).first()
+
+
+def _exists_problem(year: int, budget_line: str, version: int, run_id: str | None) -> Exception:
+    which = f" ({run_id})" if run_id else ""
+    return errors.RewardRunExists(
+        f"{year} {budget_line} has been rewarded by rule-set version {version} already{which}; "
+        "a new run needs a new version of the rules."
+    )
+
+
+def _claim_run(session: Session, run: dict[str, Any]) -> bool:
+    # RETURNING says whether the row went in (a concurrent twin waits on the unique index on
+    # PostgreSQL, then conflicts).
+    claimed = session.execute(
+        dialect_insert(session)(RewardRun)
+        .values(**run)
+        .on_conflict_do_nothing(index_elements=["year", "budget_line", "rule_set_version"])
+        .returning(col(RewardRun.id))
+    ).scalar_one_or_none()
+    return claimed is not None
+
+
+def _years_open(opened_on: date, year: int) -> int:
+    return max(0, year - opened_on.year)  # whole years to 31 December of the year
+
+
+def _candidates(session: Session, *, year: int, budget_line: str) -> list[RewardCandidate]:
+    rows = session.exec(
+        select(Base, Acceptance, BaseKpi)
+        .join(Acceptance, col(Acceptance.base_id) == col(Base.id))
+        .outerjoin(
+            BaseKpi, (col(BaseKpi.base_id) == col(Base.id)) & (col(BaseKpi.year) == year)
+        )
+        .where(col(Acceptance.year) == year, col(Acceptance.result) == PASSED)
+        .order_by(col(Base.id))
+    ).all()
+    blocks = ledger.existing_accounts(
+        session, codes=[block_account(year, budget_line, base.district) for base, _a, _k in rows]
+    )
+    candidates = []
+    for base, acceptance, kpi in rows:
+        block = block_account(year, budget_line, base.district)
+        candidates.append(
+            RewardCandidate(
+                base_id=base.id,
+                base_name=base.name,
+                operator_uscc=base.operator_uscc,
+                district=base.district,
+                kind=base.kind,
+                acceptance_id=acceptance.id,
+                account=block if block in blocks else line_account(year, budget_line),
+                inputs={
+                    "year": year,
+                    "kind": base.kind,
+                    "district": base.district,
+                    "area_m2": base.area_m2,
+                    "years_open": _years_open(base.opened_on, year),
+                    "kpis_reported": kpi is not None,
+                    "enterprises_incubated": kpi.enterprises_incubated if kpi else 0,
+                    "jobs_created": kpi.jobs_created if kpi else 0,
+                    "private_money_fen": kpi.private_money_fen if kpi else 0,
+                    "services_delivered": kpi.services_delivered if kpi else 0,
+                    "acceptance_score": acceptance.score,
+                },
+            )
+        )
+    return candidates
+
+
+def run_rewards(
+    *, session: Session, principal: Principal, data: RewardRunCreate
+) -> RewardRunDetailPublic:
+    """Compute (and unless a dry run, commit) a reward run; see the module's steps."""
+    year, line, version = data.year, data.budget_line, data.rule_set_version
+    family = reward_family(line)
+    rule_set = _rule_set(session, family=family, version=version, year=year)
+    existing = _committed(session, year=year, budget_line=line, version=version)
+    if existing is not None:
+        raise _exists_problem(year, line, version, existing)
+    if not ledger.existing_accounts(session, codes=[line_account(year, line)]):
+        raise errors.RewardBudgetLineUnknown.for_field(
+            "body.budget_line", f"the ledger has no budget line {line_account(year, line)}"
+        )
+    now = utcnow()
+    run_id = None if data.dry_run else new_id(RUN_PREFIX)
+    if run_id is not None:
+        claimed = _claim_run(
+            session,
+            {
+                "id": run_id,
+                "year": year,
+                "budget_line": line,
+                "rule_set_id": rule_set.id,
+                "rule_set_family": family,
+                "rule_set_version": version,
+                "accounts": [],
+                "created_by": principal.client_id,
+                "created_at": now,
+            },
+        )
+        if not claimed:
+            raise _exists_problem(year, line, version, None)
+    candidates = _candidates(session, year=year, budget_line=line)
+    balances = ledger.balances_of(session, codes=sorted({c.account for c in candidates}))
+    try:
+        pots = compute_rewards(compiled_rule_set(rule_set), candidates, balances)
+    except NegativeReward as negative:
+        raise errors.RewardNegative(
+            f"Version {version} of {family} gives base {negative.base_id} a negative reward "
+            f"({negative.value} fen); correct the rules in a new version."
+        ) from None
+    label = rule_set_label(family, version)
+    disbursed: dict[str, str] = {}
+    if run_id is not None:
+        disbursed = _commit(
+            session, principal=principal, run_id=run_id, data=data, label=label, pots=pots
+        )
+        mark_used(session, rule_set)
+    public = _public(
+        run_id=run_id,
+        data=data,
+        rule_set=rule_set,
+        pots=pots,
+        disbursed=disbursed,
+        created_by=principal.client_id,
+        created_at=now,
+    )
+    if run_id is not None:
+        _store(session, public)
+        emit(
+            session,
+            COMMITTED_EVENT,
+            {
+                "id": run_id,
+                "year": year,
+                "budget_line": line,
+                "rule_set_version": label,
+                "bases": public.bases,
+                "awarded_fen": public.awarded_fen,
+                "disbursements": public.disbursements,
+            },
+        )
+    return public
+
+
+def _commit(
+    session: Session,
+    *,
+    principal: Principal,
+    run_id: str,
+    data: RewardRunCreate,
+    label: str,
+    pots: Sequence[AccountFigure],
+) -> dict[str, str]:
+    """One disbursement per non-zero award: base id → disbursement id."""
+    disbursed: dict[str, str] = {}
+    for pot in pots:
+        for figure in pot.figures:
+            if figure.awarded_fen <= 0:
+                continue
+            base = figure.candidate
+            disbursement = disbursements.propose(
+                session,
+                key=f"reward:{data.year}:{data.budget_line}:{data.rule_set_version}:{base.base_id}",
+                payee_uscc=base.operator_uscc,
+                payee_name=base.base_name,
+                amount_fen=figure.awarded_fen,
+                account=pot.account,
+                purpose=f"{data.year} {data.budget_line} reward: {base.base_name}",
+                source_ref=run_id,
+                year=data.year,
+                budget_line=data.budget_line,
+                district=base.district,
+                rule_set_version=label,
+                acceptance_ref=base.acceptance_id,
+                principal_id=principal.client_id,
+            )
+            disbursed[base.base_id] = disbursement.id
+    return disbursed
+
+
+def _public(
+    *,
+    run_id: str | None,
+    data: RewardRunCreate,
+    rule_set: RuleSet,
+    pots: Sequence[AccountFigure],
+    disbursed: dict[str, str],
+    created_by: str,
+    created_at: Any,
+) -> RewardRunDetailPublic:
+    lines = [
+        RewardLinePublic(
+            base_id=figure.candidate.base_id,
+            base_name=figure.candidate.base_name,
+            operator_uscc=figure.candidate.operator_uscc,
+            district=figure.candidate.district,
+            kind=figure.candidate.kind,
+            acceptance_id=figure.candidate.acceptance_id,
+            account=pot.account,
+            inputs={name: figure.candidate.inputs[name] for name in rule_set.definition["inputs"]},
+            computed_fen=figure.computed_fen,
+            awarded_fen=figure.awarded_fen,
+            scaled=figure.scaled,
+            trace=[RuleSetTraceStep(**step) for step in figure.trace],
+            disbursement_id=disbursed.get(figure.candidate.base_id),
+        )
+        for pot in pots
+        for figure in pot.figures
+    ]
+    lines.sort(key=lambda line: line.base_id)
+    return RewardRunDetailPublic(
+        id=run_id,
+        dry_run=run_id is None,
+        year=data.year,
+        budget_line=data.budget_line,
+        rule_set_id=rule_set.id,
+        rule_set_family=rule_set.family,
+        rule_set_version=rule_set.version,
+        rule_set_label=rule_set_label(rule_set.family, rule_set.version),
+        bases=len(lines),
+        computed_fen=sum(pot.computed_fen for pot in pots),
+        awarded_fen=sum(pot.awarded_fen for pot in pots),
+        scaled=any(pot.scaled for pot in pots),
+        disbursements=len(disbursed),
+        accounts=[
+            RewardAccountPublic(
+                account=pot.account,
+                balance_fen=pot.balance_fen,
+                computed_fen=pot.computed_fen,
+                awarded_fen=pot.awarded_fen,
+                bases=pot.bases,
+                scaled=pot.scaled,
+            )
+            for pot in pots
+        ],
+        created_by=created_by,
+        created_at=created_at,
+        lines=lines,
+    )
+
+
+def _store(session: Session, public: RewardRunDetailPublic) -> None:
+    assert public.id is not None
+    session.execute(
+        RewardRun.__table__.update()  # type: ignore[attr-defined]
+        .where(RewardRun.__table__.c.id == public.id)  # type: ignore[attr-defined]
+        .values(
+            bases=public.bases,
+            computed_fen=public.computed_fen,
+            awarded_fen=public.awarded_fen,
+            disbursements=public.disbursements,
+            accounts=[account.model_dump() for account in public.accounts],
+        )
+    )
+    rows = [
+        {
+            "id": new_id(LINE_PREFIX),
+            "run_id": public.id,
+            **line.model_dump(exclude={"trace"}),
+            "trace": [step.model_dump() for step in line.trace],
+        }
+        for line in public.lines
+    ]
+    if rows:
+        session.execute(insert(RewardLine.__table__), rows)  # type: ignore[arg-type]
+
+
+def get_run(*, session: Session, run_id: str) -> RewardRun:
+    """A committed run (404 `reward_run_not_found`)."""
+    run = session.get(RewardRun, run_id)
+    if run is None:
+        raise errors.RewardRunNotFound(f"No reward run {run_id}.")
+    return run
+
+
+def run_public(run: RewardRun) -> RewardRunPublic:
+    """A stored run's summary."""
+    return RewardRunPublic(
+        id=run.id,
+        dry_run=False,
+        year=run.year,
+        budget_line=run.budget_line,
+        rule_set_id=run.rule_set_id,
+        rule_set_family=run.rule_set_family,
+        rule_set_version=run.rule_set_version,
+        rule_set_label=rule_set_label(run.rule_set_family, run.rule_set_version),
+        bases=run.bases,
+        computed_fen=run.computed_fen,
+        awarded_fen=run.awarded_fen,
+        scaled=any(account["scaled"] for account in run.accounts),
+        disbursements=run.disbursements,
+        accounts=[RewardAccountPublic(**account) for account in run.accounts],
+        created_by=run.created_by,
+        created_at=run.created_at,
+    )
+
+
+def run_detail(session: Session, run: RewardRun) -> RewardRunDetailPublic:
+    """A stored run with its lines and traces (by base id)."""
+    lines = session.exec(
+        select(RewardLine).where(col(RewardLine.run_id) == run.id).order_by(col(RewardLine.base_id))
+    ).all()
+    return RewardRunDetailPublic(
+        **run_public(run).model_dump(),
+        lines=[
+            RewardLinePublic.model_validate(line, from_attributes=True) for line in lines
+        ],
+    )
+
+
+def list_runs(
+    *, session: Session, filters: RewardRunFilters, limit: int, cursor: str | None
+) -> tuple[list[RewardRunPublic], str | None]:
+    """Committed runs, oldest first, by year and budget line if asked."""
+    query = select(RewardRun)
+    if filters.year is not None:
+        query = query.where(col(RewardRun.year) == filters.year)
+    if filters.budget_line is not None:
+        query = query.where(col(RewardRun.budget_line) == filters.budget_line)
+    rows = session.exec(
+        paginate(query, keys=[col(RewardRun.id)], limit=limit, cursor=cursor)
+    ).all()
+    kept, next_cursor = page_of(rows, limit=limit, key_of=lambda run: [run.id])
+    return [run_public(run) for run in kept], next_cursor
