@@ -4,6 +4,7 @@ from services.common.models import KERNEL_MODELS, service_metadata
 from services.common.rules.models import RULE_MODELS
 from services.funding.acceptance import models as _acceptance  # noqa: F401
 from services.funding.bases import models as _bases  # noqa: F401
+from services.funding.ledger import models as _ledger  # noqa: F401
 from services.funding.rewards import models as _rewards  # noqa: F401
 
 METADATA = service_metadata(KERNEL_MODELS, RULE_MODELS, "services.funding")
