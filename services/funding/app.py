@@ -15,6 +15,7 @@ from services.funding.disbursements.router import router as disbursements_router
 from services.funding.disbursements.settlements import settlement_handlers
 from services.funding.enterprises.service import credit_handlers, registry_handlers
 from services.funding.ledger.router import router as ledger_router
+from services.funding.rewards.router import router as rewards_router
 from services.funding.rules import FAMILIES, RuleAdmin, RuleReader
 from services.funding.settings import FundingSettings
 
@@ -66,6 +67,7 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
             acceptance_router,
             rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
             disbursements_router,
+            rewards_router,
         ],
         migrations=MIGRATIONS,
         consumers=feed_consumers(settings),

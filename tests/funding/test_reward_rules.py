@@ -19,13 +19,13 @@ from services.funding.rewards.rules import DEFAULTS_2015, REWARD_FAMILIES, REWAR
 from services.funding.rewards.schemas import BudgetLine
 from tests.funding.conftest import FundingHeaders
 
-SPACE_RENT = "funding.reward.space_rent"
+SPACE = "funding.reward.space"
 PUBLIC_SERVICES = "funding.reward.public_services"
 LOADED = 1
 
 # A version for 2016: 40 yuan a m² up to 1,000,000 yuan, and 5,000 yuan per job created.
 RULES_2016: dict[str, Any] = {
-    "family": SPACE_RENT,
+    "family": SPACE,
     "effective_from": "2016-01-01",
     "effective_to": "2016-12-31",
     "description": "2016 space rent subsidy",
@@ -55,14 +55,14 @@ def _with_rule(index: int, expression: str) -> list[dict[str, Any]]:
 
 
 def test_one_family_per_reward_line_and_the_schema_offers_exactly_those_lines() -> None:
-    assert set(REWARD_FAMILIES) == {SPACE_RENT, PUBLIC_SERVICES}
-    assert set(get_args(BudgetLine)) == set(REWARD_LINES) == {"space_rent", "public_services"}
+    assert set(REWARD_FAMILIES) == {SPACE, PUBLIC_SERVICES}
+    assert set(get_args(BudgetLine)) == set(REWARD_LINES) == {"space", "public_services"}
 
 
 def test_the_2015_defaults_are_loaded_for_2015_only(
     funding_client: TestClient, admin: dict[str, str]
 ) -> None:
-    for family in (SPACE_RENT, PUBLIC_SERVICES):
+    for family in (SPACE, PUBLIC_SERVICES):
         page = funding_client.get(
             "/v1/rule-sets", params={"family": family, "on": "2015-06-30"}, headers=admin
         )
@@ -100,7 +100,7 @@ def test_the_space_rent_default_evaluates_to_the_hand_figure_with_a_trace(
     # 2,000 m² × 60 yuan = 120,000 yuan (under the 3,000,000 cap); 10 enterprises × 20,000 =
     # 200,000 yuan; a maker space ×1.2: 320,000 × 1.2 = 384,000 yuan = 38,400,000 fen.
     answer = funding_client.post(
-        "/v1/rule-sets/rls_funding_reward_space_rent_2015/evaluation",
+        "/v1/rule-sets/rls_funding_reward_space_2015/evaluation",
         json={"inputs": {"kind": "maker_space", "area_m2": 2000, "enterprises_incubated": 10}},
         headers=admin,
     )
@@ -120,7 +120,7 @@ def test_the_space_rent_default_evaluates_to_the_hand_figure_with_a_trace(
     # Caps and an unlisted kind: 60,000 m² × 60 = 3,600,000 → 3,000,000 yuan; 150 × 20,000 =
     # 3,000,000 → 2,000,000 yuan; a commerce cluster ×0.8 → 4,000,000 yuan.
     capped = funding_client.post(
-        "/v1/rule-sets/rls_funding_reward_space_rent_2015/evaluation",
+        "/v1/rule-sets/rls_funding_reward_space_2015/evaluation",
         json={
             "inputs": {"kind": "commerce_cluster", "area_m2": 60_000, "enterprises_incubated": 150}
         },
@@ -132,7 +132,7 @@ def test_the_space_rent_default_evaluates_to_the_hand_figure_with_a_trace(
         400_000_000,
     )
     unlisted = funding_client.post(
-        "/v1/rule-sets/rls_funding_reward_space_rent_2015/evaluation",
+        "/v1/rule-sets/rls_funding_reward_space_2015/evaluation",
         json={"inputs": {"kind": "other", "area_m2": 1, "enterprises_incubated": 0}},
         headers=admin,
     ).json()["results"]
@@ -161,9 +161,9 @@ def test_an_admin_saves_the_next_version_for_a_later_year(
     answer = funding_client.post("/v1/rule-sets", json=RULES_2016, headers=admin)
     assert answer.status_code == 201, answer.text
     body = answer.json()
-    assert (body["family"], body["version"]) == (SPACE_RENT, LOADED + 1)
+    assert (body["family"], body["version"]) == (SPACE, LOADED + 1)
     in_force = funding_client.get(
-        "/v1/rule-sets", params={"family": SPACE_RENT, "on": "2016-03-01"}, headers=admin
+        "/v1/rule-sets", params={"family": SPACE, "on": "2016-03-01"}, headers=admin
     ).json()["items"]
     assert [item["id"] for item in in_force] == [body["id"]]
 
@@ -194,7 +194,7 @@ def test_a_broken_formula_is_refused_naming_it(
     [error] = problem["errors"]
     assert error["field"] == f"body.rules[{index}].expression"
     assert message in error["message"]
-    listed = funding_client.get("/v1/rule-sets", params={"family": SPACE_RENT}, headers=admin)
+    listed = funding_client.get("/v1/rule-sets", params={"family": SPACE}, headers=admin)
     assert [item["version"] for item in listed.json()["items"]] == [LOADED]
 
 
@@ -235,7 +235,7 @@ def test_departments_read_the_rules_but_only_an_admin_saves_them(
     department = funding_headers(kind="department", org="sme_bureau")
     listed = funding_client.get("/v1/rule-sets", headers=department)
     assert listed.status_code == 200
-    assert {item["family"] for item in listed.json()["items"]} == {SPACE_RENT, PUBLIC_SERVICES}
+    assert {item["family"] for item in listed.json()["items"]} == {SPACE, PUBLIC_SERVICES}
     refused = funding_client.post("/v1/rule-sets", json=RULES_2016, headers=department)
     assert refused.status_code == 403
     assert refused.json()["code"] == "forbidden_client_kind"

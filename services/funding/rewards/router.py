@@ -40,7 +40,7 @@ Filters = Annotated[RewardRunFilters, Query()]
     "disbursement per non-zero award (the money moves to `payable` at once), records the "
     "run and makes the rule-set version unchangeable. One committed run per year, line and "
     "version: a rerun, or a dry run of a committed one, is 409 `reward_run_exists`; a "
-    "concurrent run that would overdraw an account is 409 `insufficient_funds` and changes "
+    "concurrent run that would overdraw an account is 409 `ledger_insufficient_funds` and changes "
     "nothing. `Idempotency-Key` is required.",
     status_code=201,
     response_model=RewardRunDetailPublic,

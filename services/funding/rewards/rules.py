@@ -17,8 +17,8 @@ from services.funding.shares import scale_to_cap
 
 FAMILY_PREFIX = "funding.reward."
 # The budget lines whose money a reward run pays out (the ledger's line codes).
-SPACE_RENT, PUBLIC_SERVICES = "space_rent", "public_services"
-REWARD_LINES: tuple[str, ...] = (SPACE_RENT, PUBLIC_SERVICES)
+SPACE, PUBLIC_SERVICES = "space", "public_services"  # space rent subsidies; public services
+REWARD_LINES: tuple[str, ...] = (SPACE, PUBLIC_SERVICES)
 RESULT = "reward_fen"
 
 REWARD_INPUTS: dict[str, str] = {
@@ -37,7 +37,7 @@ REWARD_INPUTS: dict[str, str] = {
 
 
 def reward_family(budget_line: str) -> str:
-    """The rule family of a budget line's rewards (`funding.reward.space_rent`)."""
+    """The rule family of a budget line's rewards (`funding.reward.space`)."""
     return FAMILY_PREFIX + budget_line
 
 
@@ -55,7 +55,7 @@ REWARD_FAMILIES: dict[str, FamilySpec] = {
 
 # The 2015 defaults (version 1 of each family, in force for 2015), loaded by migration
 # funding_0008 as literals; a test checks these still pass the kernel's check unchanged.
-SPACE_RENT_2015: dict[str, Any] = {
+SPACE_2015: dict[str, Any] = {
     "description": "2015 space rent subsidy: rent per m² up to a cap, an amount per incubated "
     "enterprise up to a cap, times a multiplier by kind (basis points).",
     "inputs": {"kind": "string", "area_m2": "int", "enterprises_incubated": "int"},
@@ -127,7 +127,7 @@ PUBLIC_SERVICES_2015: dict[str, Any] = {
     ],
 }
 DEFAULTS_2015: dict[str, dict[str, Any]] = {
-    reward_family(SPACE_RENT): SPACE_RENT_2015,
+    reward_family(SPACE): SPACE_2015,
     reward_family(PUBLIC_SERVICES): PUBLIC_SERVICES_2015,
 }
 

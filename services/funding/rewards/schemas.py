@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.rules.schemas import RuleSetTraceStep
 
-BudgetLine = Literal["space_rent", "public_services"]  # REWARD_LINES (checked by a test)
+BudgetLine = Literal["space", "public_services"]  # REWARD_LINES (checked by a test)
 
 _TRACE_EXAMPLE = [
     {
@@ -26,7 +26,7 @@ _TRACE_EXAMPLE = [
     },
 ]
 _ACCOUNT_EXAMPLE = {
-    "account": "block:2015:space_rent:xiaodian",
+    "account": "block:2015:space:xiaodian",
     "balance_fen": 30_000_000,
     "computed_fen": 38_400_000,
     "awarded_fen": 30_000_000,
@@ -40,7 +40,7 @@ _LINE_EXAMPLE = {
     "district": "xiaodian",
     "kind": "maker_space",
     "acceptance_id": "acc_01JD3Z8Q6T8V4N2M5K1H0G9F8F",
-    "account": "block:2015:space_rent:xiaodian",
+    "account": "block:2015:space:xiaodian",
     "inputs": {"kind": "maker_space", "area_m2": 2000, "enterprises_incubated": 10},
     "computed_fen": 38_400_000,
     "awarded_fen": 30_000_000,
@@ -52,11 +52,11 @@ _RUN_EXAMPLE: dict[str, Any] = {
     "id": "rwr_01JD3Z8Q6T8V4N2M5K1H0G9F8H",
     "dry_run": False,
     "year": 2015,
-    "budget_line": "space_rent",
-    "rule_set_id": "rls_funding_reward_space_rent_2015",
-    "rule_set_family": "funding.reward.space_rent",
+    "budget_line": "space",
+    "rule_set_id": "rls_funding_reward_space_2015",
+    "rule_set_family": "funding.reward.space",
     "rule_set_version": 1,
-    "rule_set_label": "funding.reward.space_rent@1",
+    "rule_set_label": "funding.reward.space@1",
     "bases": 1,
     "computed_fen": 38_400_000,
     "awarded_fen": 30_000_000,
@@ -75,7 +75,7 @@ class RewardRunCreate(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"year": 2015, "budget_line": "space_rent", "rule_set_version": 1, "dry_run": True}
+                {"year": 2015, "budget_line": "space", "rule_set_version": 1, "dry_run": True}
             ]
         },
     )
@@ -83,7 +83,7 @@ class RewardRunCreate(BaseModel):
     year: int = Field(ge=2000, le=2100, description="The year rewarded.", examples=[2015])
     budget_line: BudgetLine = Field(
         description="The budget line paying (its reward family is `funding.reward.<line>`).",
-        examples=["space_rent"],
+        examples=["space"],
     )
     rule_set_version: int = Field(
         ge=1,

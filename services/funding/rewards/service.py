@@ -35,7 +35,8 @@ from services.common.rules.schemas import RuleSetTraceStep
 from services.funding.acceptance.models import PASSED, Acceptance
 from services.funding.bases.models import Base, BaseKpi
 from services.funding.disbursements import service as disbursements
-from services.funding.ledger import service as ledger
+from services.funding.disbursements.models import REWARD
+from services.funding.ledger.models import LedgerAccount
 from services.funding.rewards import errors
 from services.funding.rewards.models import RewardLine, RewardRun
 from services.funding.rewards.rules import (
@@ -123,6 +124,18 @@ def _claim_run(session: Session, run: dict[str, Any]) -> bool:
     return claimed is not None
 
 
+def _balances(session: Session, codes: Sequence[str]) -> dict[str, int]:
+    """The balance of each of these accounts the ledger has (as of this transaction)."""
+    if not codes:
+        return {}
+    rows = session.exec(
+        select(LedgerAccount.code, LedgerAccount.balance_fen).where(
+            col(LedgerAccount.code).in_(sorted(set(codes)))
+        )
+    ).all()
+    return {code: balance for code, balance in rows}
+
+
 def _years_open(opened_on: date, year: int) -> int:
     return max(0, year - opened_on.year)  # whole years to 31 December of the year
 
@@ -137,8 +150,8 @@ def _candidates(session: Session, *, year: int, budget_line: str) -> list[Reward
         .where(col(Acceptance.year) == year, col(Acceptance.result) == PASSED)
         .order_by(col(Base.id))
     ).all()
-    blocks = ledger.existing_accounts(
-        session, codes=[block_account(year, budget_line, base.district) for base, _a, _k in rows]
+    blocks = _balances(
+        session, [block_account(year, budget_line, base.district) for base, _a, _k in rows]
     )
     candidates = []
     for base, acceptance, kpi in rows:
@@ -180,7 +193,7 @@ def run_rewards(
     existing = _committed(session, year=year, budget_line=line, version=version)
     if existing is not None:
         raise _exists_problem(year, line, version, existing)
-    if not ledger.existing_accounts(session, codes=[line_account(year, line)]):
+    if not _balances(session, [line_account(year, line)]):
         raise errors.RewardBudgetLineUnknown.for_field(
             "body.budget_line", f"the ledger has no budget line {line_account(year, line)}"
         )
@@ -204,7 +217,7 @@ def run_rewards(
         if not claimed:
             raise _exists_problem(year, line, version, None)
     candidates = _candidates(session, year=year, budget_line=line)
-    balances = ledger.balances_of(session, codes=sorted({c.account for c in candidates}))
+    balances = _balances(session, [c.account for c in candidates])
     try:
         pots = compute_rewards(compiled_rule_set(rule_set), candidates, balances)
     except NegativeReward as negative:
@@ -269,7 +282,7 @@ def _commit(
                 payee_name=base.base_name,
                 amount_fen=figure.awarded_fen,
                 account=pot.account,
-                purpose=f"{data.year} {data.budget_line} reward: {base.base_name}",
+                purpose=REWARD,
                 source_ref=run_id,
                 year=data.year,
                 budget_line=data.budget_line,

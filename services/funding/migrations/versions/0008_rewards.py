@@ -1,5 +1,5 @@
 """Reward runs and their lines (each base's reward with its trace), and the 2015 defaults of
-the reward rule families: version 1 of `funding.reward.space_rent` (rent per m² up to a cap, an
+the reward rule families: version 1 of `funding.reward.space` (rent per m² up to a cap, an
 amount per incubated enterprise up to a cap, a multiplier by kind) and of
 `funding.reward.public_services` (an amount per service delivered and per job created, capped),
 each in force for 2015 only.
@@ -20,10 +20,10 @@ down_revision: str | None = 'funding_0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SPACE_RENT_2015 = {'description': '2015 space rent subsidy: rent per m² up to a cap, an amount per incubated enterprise up to a cap, times a multiplier by kind (basis points).', 'inputs': {'kind': 'string', 'area_m2': 'int', 'enterprises_incubated': 'int'}, 'parameters': {'rent_fen_per_m2': {'type': 'int', 'value': 6000}, 'rent_cap_fen': {'type': 'int', 'value': 300000000}, 'fen_per_enterprise': {'type': 'int', 'value': 2000000}, 'incubation_cap_fen': {'type': 'int', 'value': 200000000}, 'kind_multiplier_bp': {'type': 'map<string, int>', 'value': {'maker_space': 12000, 'tech_incubator': 12000, 'startup_base': 10000, 'micro_incubation_park': 10000, 'commerce_cluster': 8000}}}, 'rules': [{'name': 'rent', 'expression': 'math.least(area_m2 * rent_fen_per_m2, rent_cap_fen)', 'description': '60 yuan a m² of incubation area, at most 3,000,000 yuan.', 'type': 'int', 'references': ['area_m2', 'rent_cap_fen', 'rent_fen_per_m2']}, {'name': 'incubation', 'expression': 'math.least(enterprises_incubated * fen_per_enterprise, incubation_cap_fen)', 'description': '20,000 yuan an incubated enterprise, at most 2,000,000 yuan.', 'type': 'int', 'references': ['enterprises_incubated', 'fen_per_enterprise', 'incubation_cap_fen']}, {'name': 'multiplier_bp', 'expression': 'kind in kind_multiplier_bp ? kind_multiplier_bp[kind] : 10000', 'description': 'By kind, in basis points (10000 = ×1); an unlisted kind ×1.', 'type': 'int', 'references': ['kind', 'kind_multiplier_bp']}, {'name': 'reward_fen', 'expression': '(rent + incubation) * multiplier_bp / 10000', 'description': 'Rent and incubation times the multiplier (rounded down to the fen).', 'type': 'int', 'references': ['incubation', 'multiplier_bp', 'rent']}]}
+SPACE_2015 = {'description': '2015 space rent subsidy: rent per m² up to a cap, an amount per incubated enterprise up to a cap, times a multiplier by kind (basis points).', 'inputs': {'kind': 'string', 'area_m2': 'int', 'enterprises_incubated': 'int'}, 'parameters': {'rent_fen_per_m2': {'type': 'int', 'value': 6000}, 'rent_cap_fen': {'type': 'int', 'value': 300000000}, 'fen_per_enterprise': {'type': 'int', 'value': 2000000}, 'incubation_cap_fen': {'type': 'int', 'value': 200000000}, 'kind_multiplier_bp': {'type': 'map<string, int>', 'value': {'maker_space': 12000, 'tech_incubator': 12000, 'startup_base': 10000, 'micro_incubation_park': 10000, 'commerce_cluster': 8000}}}, 'rules': [{'name': 'rent', 'expression': 'math.least(area_m2 * rent_fen_per_m2, rent_cap_fen)', 'description': '60 yuan a m² of incubation area, at most 3,000,000 yuan.', 'type': 'int', 'references': ['area_m2', 'rent_cap_fen', 'rent_fen_per_m2']}, {'name': 'incubation', 'expression': 'math.least(enterprises_incubated * fen_per_enterprise, incubation_cap_fen)', 'description': '20,000 yuan an incubated enterprise, at most 2,000,000 yuan.', 'type': 'int', 'references': ['enterprises_incubated', 'fen_per_enterprise', 'incubation_cap_fen']}, {'name': 'multiplier_bp', 'expression': 'kind in kind_multiplier_bp ? kind_multiplier_bp[kind] : 10000', 'description': 'By kind, in basis points (10000 = ×1); an unlisted kind ×1.', 'type': 'int', 'references': ['kind', 'kind_multiplier_bp']}, {'name': 'reward_fen', 'expression': '(rent + incubation) * multiplier_bp / 10000', 'description': 'Rent and incubation times the multiplier (rounded down to the fen).', 'type': 'int', 'references': ['incubation', 'multiplier_bp', 'rent']}]}
 PUBLIC_SERVICES_2015 = {'description': '2015 public services: an amount per service delivered and per job created, at most a cap.', 'inputs': {'services_delivered': 'int', 'jobs_created': 'int'}, 'parameters': {'fen_per_service': {'type': 'int', 'value': 50000}, 'fen_per_job': {'type': 'int', 'value': 300000}, 'cap_fen': {'type': 'int', 'value': 100000000}}, 'rules': [{'name': 'services', 'expression': 'services_delivered * fen_per_service', 'description': '500 yuan a service delivered.', 'type': 'int', 'references': ['fen_per_service', 'services_delivered']}, {'name': 'jobs', 'expression': 'jobs_created * fen_per_job', 'description': '3,000 yuan a job created.', 'type': 'int', 'references': ['fen_per_job', 'jobs_created']}, {'name': 'reward_fen', 'expression': 'math.least(services + jobs, cap_fen)', 'description': 'Services and jobs, at most 1,000,000 yuan.', 'type': 'int', 'references': ['cap_fen', 'jobs', 'services']}]}
 DEFAULTS = (
-    ("rls_funding_reward_space_rent_2015", "funding.reward.space_rent", SPACE_RENT_2015),
+    ("rls_funding_reward_space_2015", "funding.reward.space", SPACE_2015),
     ("rls_funding_reward_public_services_2015", "funding.reward.public_services", PUBLIC_SERVICES_2015),
 )
 
@@ -107,7 +107,7 @@ def downgrade() -> None:
     op.execute(
         sa.text(
             "DELETE FROM rule_sets WHERE id IN "
-            "('rls_funding_reward_space_rent_2015', 'rls_funding_reward_public_services_2015')"
+            "('rls_funding_reward_space_2015', 'rls_funding_reward_public_services_2015')"
         )
     )
     with op.batch_alter_table('funding_reward_lines', schema=None) as batch_op:
