@@ -56,7 +56,7 @@ def _with_rule(index: int, expression: str) -> list[dict[str, Any]]:
 
 def test_one_family_per_reward_line_and_the_schema_offers_exactly_those_lines() -> None:
     assert set(REWARD_FAMILIES) == {SPACE, PUBLIC_SERVICES}
-    assert set(get_args(BudgetLine)) == set(REWARD_LINES) == {"space", "public_services"}
+    assert set(get_args(BudgetLine)) == set(REWARD_LINES) == {"space", "public-services"}
 
 
 def test_the_2015_defaults_are_loaded_for_2015_only(

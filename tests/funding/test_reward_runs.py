@@ -296,7 +296,7 @@ def test_requests_the_run_cannot_serve_are_refused_naming_the_field(
     wrong_year = _run(client, admin, "k2", year=2016)
     assert wrong_year.status_code == 422
     assert wrong_year.json()["code"] == "reward_rule_set_not_for_year"
-    no_line = _run(client, admin, "k3", budget_line="public_services")
+    no_line = _run(client, admin, "k3", budget_line="public-services")
     assert no_line.status_code == 422
     assert no_line.json()["code"] == "reward_budget_line_unknown"
     assert no_line.json()["errors"][0]["field"] == "body.budget_line"

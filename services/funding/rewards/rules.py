@@ -17,7 +17,7 @@ from services.funding.shares import scale_to_cap
 
 FAMILY_PREFIX = "funding.reward."
 # The budget lines whose money a reward run pays out (the ledger's line codes).
-SPACE, PUBLIC_SERVICES = "space", "public_services"  # space rent subsidies; public services
+SPACE, PUBLIC_SERVICES = "space", "public-services"  # space rent subsidies; public services
 REWARD_LINES: tuple[str, ...] = (SPACE, PUBLIC_SERVICES)
 RESULT = "reward_fen"
 

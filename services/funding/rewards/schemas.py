@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.rules.schemas import RuleSetTraceStep
 
-BudgetLine = Literal["space", "public_services"]  # REWARD_LINES (checked by a test)
+BudgetLine = Literal["space", "public-services"]  # REWARD_LINES (checked by a test)
 
 _TRACE_EXAMPLE = [
     {
@@ -82,7 +82,8 @@ class RewardRunCreate(BaseModel):
 
     year: int = Field(ge=2000, le=2100, description="The year rewarded.", examples=[2015])
     budget_line: BudgetLine = Field(
-        description="The budget line paying (its reward family is `funding.reward.<line>`).",
+        description="The budget line paying (the ledger's line code); its reward family is "
+        "`funding.reward.<line>` with `_` for `-` (`funding.reward.public_services`).",
         examples=["space"],
     )
     rule_set_version: int = Field(
