@@ -11,6 +11,7 @@ from services.common.consumer import FeedConsumer, feed_consumer
 from services.common.rules.router import rule_sets_router
 from services.funding.acceptance.router import router as acceptance_router
 from services.funding.bases.router import router as bases_router
+from services.funding.budgets.router import router as budgets_router
 from services.funding.disbursements.router import router as disbursements_router
 from services.funding.disbursements.settlements import settlement_handlers
 from services.funding.enterprises.service import credit_handlers, registry_handlers
@@ -63,6 +64,7 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
         description="Budgets, block allocation with district matching, bases, rules, acceptance and rewards, disbursements, risk pool, bridge loans, subsidies, public ledger.",
         routers=[
             ledger_router,
+            budgets_router,
             bases_router,
             acceptance_router,
             rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
