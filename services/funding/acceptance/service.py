@@ -8,7 +8,7 @@ history entry and its `base.exited` event, under the base's row lock so that two
 recorded at the same time still see each other.
 """
 
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -34,6 +34,8 @@ from services.funding.acceptance.schemas import (
 from services.funding.bases import service as bases
 from services.funding.bases.errors import BaseStatusConflict
 from services.funding.bases.models import ADMITTED, BY_FAILED_ACCEPTANCE, Base, BaseKpi
+
+_ACCEPTANCES: Final = Acceptance.__table__  # type: ignore[attr-defined]
 
 
 def to_public(acceptance: Acceptance, base_status: str) -> AcceptancePublic:
@@ -179,8 +181,8 @@ def list_acceptances(
         statement = statement.where(col(Base.district) == filters.district)
     if filters.kind is not None:
         statement = statement.where(col(Base.kind) == filters.kind)
-    statement = paginate(statement, keys=[col(Acceptance.id)], limit=limit, cursor=cursor)
-    rows = list(session.exec(statement))
+    statement = paginate(statement, keys=[_ACCEPTANCES.c.id], limit=limit, cursor=cursor)
+    rows = list(session.execute(statement))
     kept, next_cursor = page_of(rows, limit=limit, key_of=lambda row: [row[0].id])
     return [to_public(acceptance, status) for acceptance, status in kept], next_cursor
 

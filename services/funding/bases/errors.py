@@ -95,6 +95,6 @@ class KpiExists(Conflict):
 
 
 class KpiAccepted(Conflict):
-    """The year's acceptance was recorded on these figures: they no longer change."""
+    """The year's acceptance is recorded: its KPI figures no longer change."""
 
     code = "kpi_accepted"

@@ -307,8 +307,9 @@ def get_base_history(
     "enterprises incubated, jobs created, private money leveraged (fen), services delivered. "
     "One report per base and year: the first answers 201; a correction sends the report's "
     "`ETag` in `If-Match` (428 without it, 412 when stale) and answers 200 with the next "
-    "version. Both are in the history (a correction with the previous figures) and announced "
-    "as `base.kpi_reported`.",
+    "version. Once the year's acceptance is recorded its figures are closed (409 "
+    "`kpi_accepted`). Both are in the history (a correction with the previous figures) and "
+    "announced as `base.kpi_reported`.",
     response_model=BaseKpiPublic,
     responses={
         **problem_responses(401, 403, 404, 409, 412, 422, 428),

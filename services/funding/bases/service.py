@@ -17,7 +17,7 @@ transaction. Other domains use `get_base`, `kpi_for`, `record_change`, `exit_bas
 """
 
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -77,6 +77,8 @@ from services.funding.bases.schemas import (
 )
 from services.registry.reference.districts import DISTRICTS_BY_CODE
 
+_BASES: Final = Base.__table__  # type: ignore[attr-defined]
+_CHANGES: Final = BaseChange.__table__  # type: ignore[attr-defined]
 KPI_FIELDS = ("enterprises_incubated", "jobs_created", "private_money_fen", "services_delivered")
 
 
@@ -249,11 +251,11 @@ def history(
     get_base(session=session, base_id=base_id)
     statement = paginate(
         select(BaseChange).where(col(BaseChange.base_id) == base_id),
-        keys=[col(BaseChange.seq)],
+        keys=[_CHANGES.c.seq],
         limit=limit,
         cursor=cursor,
     )
-    rows = list(session.exec(statement))
+    rows = list(session.execute(statement).scalars())
     kept, next_cursor = page_of(rows, limit=limit, key_of=lambda change: [change.seq])
     return [
         BaseChangePublic(
@@ -370,13 +372,13 @@ def list_bases(
 ) -> tuple[list[BasePublic], str | None]:
     """One page of bases by id (filing order), filtered by district, kind, status, department
     and operator."""
-    statement = select(Base)
+    statement: Any = select(Base)
     for name in ("district", "kind", "status", "department", "operator_uscc"):
         value = getattr(filters, name)
         if value is not None:
             statement = statement.where(getattr(Base, name) == value)
-    statement = paginate(statement, keys=[col(Base.id)], limit=limit, cursor=cursor)
-    rows = list(session.exec(statement))
+    statement = paginate(statement, keys=[_BASES.c.id], limit=limit, cursor=cursor)
+    rows = list(session.execute(statement).scalars())
     kept, next_cursor = page_of(rows, limit=limit, key_of=lambda base: [base.id])
     return [to_public(base) for base in kept], next_cursor
 
@@ -609,7 +611,8 @@ def report_kpi(
     ).first()
     if accepted is not None:
         raise KpiAccepted(
-            f"Base {base.id}'s {year} acceptance ({accepted}) was recorded on these figures."
+            f"Base {base.id}'s {year} acceptance ({accepted}) is recorded: that year's figures "
+            "no longer change."
         )
     figures = data.model_dump()
     kpi = kpi_for(session=session, base_id=base.id, year=year)
