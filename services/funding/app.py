@@ -11,6 +11,7 @@ from services.common.consumer import FeedConsumer, feed_consumer
 from services.funding.disbursements.router import router as disbursements_router
 from services.funding.disbursements.settlements import settlement_handlers
 from services.funding.enterprises.service import credit_handlers, registry_handlers
+from services.funding.ledger.router import router as ledger_router
 from services.funding.settings import FundingSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -56,6 +57,7 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
         title="Taiyuan SME funding",
         description="Budgets, block allocation with district matching, bases, rules, acceptance and rewards, disbursements, risk pool, bridge loans, subsidies, public ledger.",
         routers=[
+            ledger_router,
             disbursements_router,
         ],
         migrations=MIGRATIONS,

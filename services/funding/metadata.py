@@ -4,5 +4,6 @@ from services.common.models import KERNEL_MODELS, service_metadata
 from services.common.rules.models import RULE_MODELS
 from services.funding.disbursements import models as _disbursements  # noqa: F401
 from services.funding.enterprises import models as _enterprises  # noqa: F401
+from services.funding.ledger import models as _ledger  # noqa: F401
 
 METADATA = service_metadata(KERNEL_MODELS, RULE_MODELS, "services.funding")
