@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'funding_0005'
-down_revision: str | None = 'funding_0002'
+down_revision: str | None = "funding_0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
