@@ -15,10 +15,13 @@ must never break: the approver is not the proposer (four eyes), a paid one has i
 """
 
 import hashlib
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -27,7 +30,7 @@ from services.common.dates import shanghai_date
 from services.common.etag import etag_of
 from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
-from services.common.outbox import emit
+from services.common.outbox import emit, emit_many
 from services.common.pagination import page_of, paginate
 from services.funding.disbursements import errors
 from services.funding.disbursements.models import (
@@ -193,6 +196,140 @@ def _event(row: Disbursement, **extra: Any) -> dict[str, Any]:
         "status": row.status,
         **extra,
     }
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One disbursement of a batch (`propose_many`): `propose`'s arguments but the principal."""
+
+    key: str
+    payee_uscc: str
+    payee_name: str
+    amount_fen: int
+    account: str
+    purpose: str
+    source_ref: str
+    year: int
+    budget_line: str
+    district: str | None
+    rule_set_version: str | None
+    acceptance_ref: str | None
+
+
+def propose_many(
+    session: Session,
+    *,
+    proposals: Sequence[Proposal],
+    memo: str,
+    reference: str,
+    principal_id: str,
+) -> list[Disbursement]:
+    """Propose many disbursements at once (a reward run's), in `proposals`' order; all or none.
+
+    Each is idempotent on its key as with `propose` (an existing one with the same details is
+    answered, with other details 409 `disbursement_key_reused`). The new ones' money is committed
+    by one ledger transfer, one leg per account (account → `payable`): the ledger's database
+    guard refuses it whole (409 `ledger_insufficient_funds`) if any account cannot cover its
+    part. A batch racing another proposal of one of its keys falls back to `propose` one by one.
+    """
+    if not proposals:
+        return []
+    keys = [proposal.key for proposal in proposals]
+    existing = {
+        row.key: row
+        for row in session.exec(select(Disbursement).where(col(Disbursement.key).in_(keys)))
+    }
+    fresh: list[Proposal] = []
+    for proposal in proposals:
+        wanted = _wanted(proposal)
+        if proposal.key in existing:
+            _same_or_conflict(existing[proposal.key], wanted)
+            continue
+        if proposal.amount_fen <= 0:
+            raise errors.DisbursementAmountNotPositive(
+                f"A disbursement pays a positive amount of fen, not {proposal.amount_fen}."
+            )
+        fresh.append(proposal)
+    if fresh:
+        try:
+            with session.begin_nested():
+                _commit_batch(session, fresh, memo=memo, reference=reference, by=principal_id)
+        except IntegrityError:
+            for proposal in fresh:  # a parallel proposal of one of the keys came first
+                propose(session, **_fields(proposal), principal_id=principal_id)
+    rows = {
+        row.key: row
+        for row in session.exec(select(Disbursement).where(col(Disbursement.key).in_(keys)))
+    }
+    return [rows[key] for key in keys]
+
+
+def _fields(proposal: Proposal) -> dict[str, Any]:
+    return {name: getattr(proposal, name) for name in _PROPOSAL_FIELDS}
+
+
+def _wanted(proposal: Proposal) -> dict[str, Any]:
+    return {name: getattr(proposal, name) for name in _COMPARED}
+
+
+def _commit_batch(
+    session: Session, fresh: Sequence[Proposal], *, memo: str, reference: str, by: str
+) -> None:
+    by_account: dict[str, int] = defaultdict(int)
+    for proposal in fresh:
+        by_account[proposal.account] += proposal.amount_fen
+    _open_account(session, PAYABLE, "Committed to disbursements, not yet paid", "payable")
+    transfer = ledger.transfer(
+        session,
+        key=_ledger_key("commit-batch", *sorted(proposal.key for proposal in fresh)),
+        legs=[(account, -amount) for account, amount in sorted(by_account.items())]
+        + [(PAYABLE, sum(by_account.values()))],
+        kind="disbursement_commit",
+        memo=memo[:500],
+        principal_id=by,
+        reference=reference,
+    )
+    now = utcnow()
+    rows = [
+        {
+            **_fields(proposal),
+            "id": new_id("dsb"),
+            "status": PROPOSED,
+            "version": 1,
+            "commit_transfer_id": transfer.id,
+            "proposed_by": by,
+            "proposed_at": now,
+            "updated_at": now,
+        }
+        for proposal in fresh
+    ]
+    session.execute(insert(Disbursement.__table__), rows)  # type: ignore[arg-type]
+    emit_many(
+        session,
+        [
+            (
+                PROPOSED_EVENT,
+                {
+                    "disbursement_id": row["id"],
+                    **{name: row[name] for name in _EVENT_FIELDS},
+                },
+            )
+            for row in rows
+        ],
+    )
+
+
+_PROPOSAL_FIELDS = tuple(Proposal.__dataclass_fields__)
+_EVENT_FIELDS = (
+    "payee_uscc",
+    "amount_fen",
+    "purpose",
+    "source_ref",
+    "year",
+    "budget_line",
+    "district",
+    "status",
+)
 
 
 def get_disbursement(

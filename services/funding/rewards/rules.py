@@ -37,8 +37,9 @@ REWARD_INPUTS: dict[str, str] = {
 
 
 def reward_family(budget_line: str) -> str:
-    """The rule family of a budget line's rewards (`funding.reward.space`)."""
-    return FAMILY_PREFIX + budget_line
+    """The rule family of a budget line's rewards (`funding.reward.space`,
+    `funding.reward.public_services`: a family name has no hyphens)."""
+    return FAMILY_PREFIX + budget_line.replace("-", "_")
 
 
 REWARD_FAMILIES: dict[str, FamilySpec] = {

@@ -141,8 +141,24 @@ def _years_open(opened_on: date, year: int) -> int:
 
 
 def _candidates(session: Session, *, year: int, budget_line: str) -> list[RewardCandidate]:
-    rows = session.exec(
-        select(Base, Acceptance, BaseKpi)
+    # Columns, not entities: a run reads a thousand bases and needs none of their JSON.
+    rows = session.execute(
+        select(  # type: ignore[call-overload]
+            Base.id,
+            Base.name,
+            Base.operator_uscc,
+            Base.district,
+            Base.kind,
+            Base.area_m2,
+            Base.opened_on,
+            Acceptance.id,
+            Acceptance.score,
+            BaseKpi.id,
+            BaseKpi.enterprises_incubated,
+            BaseKpi.jobs_created,
+            BaseKpi.private_money_fen,
+            BaseKpi.services_delivered,
+        )
         .join(Acceptance, col(Acceptance.base_id) == col(Base.id))
         .outerjoin(
             BaseKpi, (col(BaseKpi.base_id) == col(Base.id)) & (col(BaseKpi.year) == year)
@@ -150,33 +166,36 @@ def _candidates(session: Session, *, year: int, budget_line: str) -> list[Reward
         .where(col(Acceptance.year) == year, col(Acceptance.result) == PASSED)
         .order_by(col(Base.id))
     ).all()
-    blocks = _balances(
-        session, [block_account(year, budget_line, base.district) for base, _a, _k in rows]
-    )
+    line = line_account(year, budget_line)
+    blocks = _balances(session, [block_account(year, budget_line, row[3]) for row in rows])
     candidates = []
-    for base, acceptance, kpi in rows:
-        block = block_account(year, budget_line, base.district)
+    for (
+        base_id, name, uscc, district, kind, area_m2, opened_on, acceptance_id, score,
+        kpi_id, incubated, jobs, private_money, services,
+    ) in rows:  # fmt: skip
+        block = block_account(year, budget_line, district)
+        reported = kpi_id is not None
         candidates.append(
             RewardCandidate(
-                base_id=base.id,
-                base_name=base.name,
-                operator_uscc=base.operator_uscc,
-                district=base.district,
-                kind=base.kind,
-                acceptance_id=acceptance.id,
-                account=block if block in blocks else line_account(year, budget_line),
+                base_id=base_id,
+                base_name=name,
+                operator_uscc=uscc,
+                district=district,
+                kind=kind,
+                acceptance_id=acceptance_id,
+                account=block if block in blocks else line,
                 inputs={
                     "year": year,
-                    "kind": base.kind,
-                    "district": base.district,
-                    "area_m2": base.area_m2,
-                    "years_open": _years_open(base.opened_on, year),
-                    "kpis_reported": kpi is not None,
-                    "enterprises_incubated": kpi.enterprises_incubated if kpi else 0,
-                    "jobs_created": kpi.jobs_created if kpi else 0,
-                    "private_money_fen": kpi.private_money_fen if kpi else 0,
-                    "services_delivered": kpi.services_delivered if kpi else 0,
-                    "acceptance_score": acceptance.score,
+                    "kind": kind,
+                    "district": district,
+                    "area_m2": area_m2,
+                    "years_open": _years_open(opened_on, year),
+                    "kpis_reported": reported,
+                    "enterprises_incubated": incubated if reported else 0,
+                    "jobs_created": jobs if reported else 0,
+                    "private_money_fen": private_money if reported else 0,
+                    "services_delivered": services if reported else 0,
+                    "acceptance_score": score,
                 },
             )
         )
@@ -268,31 +287,39 @@ def _commit(
     label: str,
     pots: Sequence[AccountFigure],
 ) -> dict[str, str]:
-    """One disbursement per non-zero award: base id → disbursement id."""
-    disbursed: dict[str, str] = {}
-    for pot in pots:
-        for figure in pot.figures:
-            if figure.awarded_fen <= 0:
-                continue
-            base = figure.candidate
-            disbursement = disbursements.propose(
-                session,
-                key=f"reward:{data.year}:{data.budget_line}:{data.rule_set_version}:{base.base_id}",
-                payee_uscc=base.operator_uscc,
-                payee_name=base.base_name,
-                amount_fen=figure.awarded_fen,
-                account=pot.account,
-                purpose=REWARD,
-                source_ref=run_id,
-                year=data.year,
-                budget_line=data.budget_line,
-                district=base.district,
-                rule_set_version=label,
-                acceptance_ref=base.acceptance_id,
-                principal_id=principal.client_id,
-            )
-            disbursed[base.base_id] = disbursement.id
-    return disbursed
+    """One disbursement per non-zero award, proposed together: base id → disbursement id."""
+    proposals = [
+        disbursements.Proposal(
+            key=f"reward:{data.year}:{data.budget_line}:{data.rule_set_version}:{base.base_id}",
+            payee_uscc=base.operator_uscc,
+            payee_name=base.base_name,
+            amount_fen=figure.awarded_fen,
+            account=pot.account,
+            purpose=REWARD,
+            source_ref=run_id,
+            year=data.year,
+            budget_line=data.budget_line,
+            district=base.district,
+            rule_set_version=label,
+            acceptance_ref=base.acceptance_id,
+        )
+        for pot in pots
+        for figure in pot.figures
+        if figure.awarded_fen > 0
+        for base in (figure.candidate,)
+    ]
+    proposed = disbursements.propose_many(
+        session,
+        proposals=proposals,
+        memo=f"Reward run {run_id}: {data.year} {data.budget_line} by {label}, "
+        f"{len(proposals)} disbursements",
+        reference=run_id,
+        principal_id=principal.client_id,
+    )
+    return {
+        proposal.key.rsplit(":", 1)[1]: row.id
+        for proposal, row in zip(proposals, proposed, strict=True)
+    }
 
 
 def _public(
