@@ -154,7 +154,9 @@ def main() -> int:
         database = Database(f"sqlite:///{tmp}/funding.db")
         upgrade_to_head("funding", MIGRATIONS, database)
         seeded = seed(database, args.bases, rng)
-        print(f"seeded {seeded['bases']:,} bases, {seeded['passed']:,} passed their 2015 acceptance")
+        print(
+            f"seeded {seeded['bases']:,} bases, {seeded['passed']:,} passed their 2015 acceptance"
+        )
         load = os.getloadavg()[0]
         dry_s, dry_cpu, dry, dry_bytes = timed(database, dry_run=True)
         commit_s, commit_cpu, commit, commit_bytes = timed(database, dry_run=False)
@@ -163,7 +165,9 @@ def main() -> int:
         database.dispose()
     same = [
         (line.base_id, line.account, line.computed_fen, line.awarded_fen) for line in dry.lines
-    ] == [(line.base_id, line.account, line.computed_fen, line.awarded_fen) for line in commit.lines]
+    ] == [
+        (line.base_id, line.account, line.computed_fen, line.awarded_fen) for line in commit.lines
+    ]
     scaled = [a for a in commit.accounts if a.scaled]
     print(
         f"dry run: {dry.bases:,} bases, computed {dry.computed_fen:,} fen, awarded "

@@ -98,7 +98,9 @@ def _run(client: TestClient, admin: dict[str, str], key: str, **changes: Any) ->
 
 def _figures(run: dict[str, Any]) -> dict[str, Any]:
     figures = {k: v for k, v in run.items() if k not in NOT_COMPARED}
-    figures["lines"] = [{k: v for k, v in line.items() if k != "disbursement_id"} for line in run["lines"]]
+    figures["lines"] = [
+        {k: v for k, v in line.items() if k != "disbursement_id"} for line in run["lines"]
+    ]
     return figures
 
 
@@ -224,9 +226,7 @@ def test_a_dry_run_answers_what_the_commit_does_and_changes_nothing(
     assert stored.json() == committed.json()
 
 
-def test_a_committed_run_is_never_run_again(
-    funding_client: TestClient, space_2015: World
-) -> None:
+def test_a_committed_run_is_never_run_again(funding_client: TestClient, space_2015: World) -> None:
     client, admin = funding_client, space_2015.admin
     first = _run(client, admin, "once")
     assert first.status_code == 201
@@ -279,7 +279,9 @@ def test_a_new_version_runs_again_against_what_is_left(
     }  # fmt: skip
     assert second.json()["disbursements"] == 2
     assert _balances(client, admin) == {LINE: 0, XIAODIAN: 1_800_000, YINGZE: 0}
-    listed = client.get("/v1/reward-runs", params={"year": 2015, "budget_line": "space"}, headers=admin)
+    listed = client.get(
+        "/v1/reward-runs", params={"year": 2015, "budget_line": "space"}, headers=admin
+    )
     assert [run["rule_set_version"] for run in listed.json()["items"]] == [1, 2]
     assert "lines" not in listed.json()["items"][0]
 
@@ -335,7 +337,9 @@ def test_rules_giving_a_negative_reward_are_refused_and_nothing_changes(
     assert refused.status_code == 422, refused.text
     assert refused.json()["code"] == "reward_negative"
     assert _balances(client, admin) == before
-    assert client.get(f"/v1/rule-sets/{saved.json()['id']}", headers=admin).json()["in_use"] is False
+    assert (
+        client.get(f"/v1/rule-sets/{saved.json()['id']}", headers=admin).json()["in_use"] is False
+    )
 
 
 def test_runs_are_read_by_admins_and_departments(

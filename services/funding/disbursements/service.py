@@ -303,7 +303,7 @@ def _commit_batch(
         }
         for proposal in fresh
     ]
-    session.execute(insert(Disbursement.__table__), rows)  # type: ignore[arg-type]
+    session.execute(insert(Disbursement.__table__), rows)  # type: ignore[arg-type,attr-defined]
     emit_many(
         session,
         [

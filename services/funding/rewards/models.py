@@ -26,7 +26,9 @@ class RewardRun(SQLModel, table=True):
     awarded_fen: int = Field(default=0, sa_type=BigInteger)
     disbursements: int = 0
     # Per paying account: {account, balance_fen, computed_fen, awarded_fen, bases, scaled}.
-    accounts: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    accounts: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     created_by: str = Field(max_length=80)
     created_at: datetime = utc_column()
 

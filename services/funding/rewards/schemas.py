@@ -9,7 +9,7 @@ from services.common.rules.schemas import RuleSetTraceStep
 
 BudgetLine = Literal["space", "public-services"]  # REWARD_LINES (checked by a test)
 
-_TRACE_EXAMPLE = [
+_TRACE_EXAMPLE: list[dict[str, Any]] = [
     {
         "rule": "rent",
         "expression": "math.least(area_m2 * rent_fen_per_m2, rent_cap_fen)",
@@ -25,7 +25,7 @@ _TRACE_EXAMPLE = [
         "inputs_used": {"rent": 12_000_000, "incubation": 20_000_000, "multiplier_bp": 12_000},
     },
 ]
-_ACCOUNT_EXAMPLE = {
+_ACCOUNT_EXAMPLE: dict[str, Any] = {
     "account": "block:2015:space:xiaodian",
     "balance_fen": 30_000_000,
     "computed_fen": 38_400_000,
@@ -33,7 +33,7 @@ _ACCOUNT_EXAMPLE = {
     "bases": 1,
     "scaled": True,
 }
-_LINE_EXAMPLE = {
+_LINE_EXAMPLE: dict[str, Any] = {
     "base_id": "bas_01JD3Z8Q6T8V4N2M5K1H0G9F8E",
     "base_name": "小店众创空间",
     "operator_uscc": "91140105MA0KDE119Q",

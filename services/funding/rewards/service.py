@@ -160,9 +160,7 @@ def _candidates(session: Session, *, year: int, budget_line: str) -> list[Reward
             BaseKpi.services_delivered,
         )
         .join(Acceptance, col(Acceptance.base_id) == col(Base.id))
-        .outerjoin(
-            BaseKpi, (col(BaseKpi.base_id) == col(Base.id)) & (col(BaseKpi.year) == year)
-        )
+        .outerjoin(BaseKpi, (col(BaseKpi.base_id) == col(Base.id)) & (col(BaseKpi.year) == year))
         .where(col(Acceptance.year) == year, col(Acceptance.result) == PASSED)
         .order_by(col(Base.id))
     ).all()
@@ -406,7 +404,7 @@ def _store(session: Session, public: RewardRunDetailPublic) -> None:
         for line in public.lines
     ]
     if rows:
-        session.execute(insert(RewardLine.__table__), rows)  # type: ignore[arg-type]
+        session.execute(insert(RewardLine.__table__), rows)  # type: ignore[arg-type,attr-defined]
 
 
 def get_run(*, session: Session, run_id: str) -> RewardRun:
@@ -446,9 +444,7 @@ def run_detail(session: Session, run: RewardRun) -> RewardRunDetailPublic:
     ).all()
     return RewardRunDetailPublic(
         **run_public(run).model_dump(),
-        lines=[
-            RewardLinePublic.model_validate(line, from_attributes=True) for line in lines
-        ],
+        lines=[RewardLinePublic.model_validate(line, from_attributes=True) for line in lines],
     )
 
 
@@ -461,8 +457,8 @@ def list_runs(
         query = query.where(col(RewardRun.year) == filters.year)
     if filters.budget_line is not None:
         query = query.where(col(RewardRun.budget_line) == filters.budget_line)
-    rows = session.exec(
-        paginate(query, keys=[col(RewardRun.id)], limit=limit, cursor=cursor)
-    ).all()
+    table = RewardRun.__table__  # type: ignore[attr-defined]
+    page = paginate(query, keys=[table.c.id], limit=limit, cursor=cursor)
+    rows = session.execute(page).scalars().all()
     kept, next_cursor = page_of(rows, limit=limit, key_of=lambda run: [run.id])
     return [run_public(run) for run in kept], next_cursor
