@@ -23,6 +23,7 @@ cluster 8,000.
 - jiancaoping F, start-up base, 1,000 m², 1 enterprise: 6,000,000 + 2,000,000 = 8,000,000
   (together 20,000,000 > the line's 10,000,000: exactly half each, 6,000,000 and 4,000,000)
 - xiaodian G failed its acceptance, xiaodian H has none: no line, nothing paid.
+- B exited after it passed 2015: still rewarded for 2015.
 """
 
 from dataclasses import dataclass
@@ -87,6 +88,11 @@ def space_2015(
         "G": base("xiaodian", "maker_space", 9_000, 40, result="failed", score=40),
         "H": base("xiaodian", "tech_incubator", 9_000, 40, result=None),
     }
+    # B exits the programme after passing 2015: it is still rewarded for 2015.
+    exited = client.post(
+        f"/v1/bases/{bases['B'].id}/exit", json={"reason": "Operator moved out."}, headers=admin
+    )
+    assert exited.status_code == 200 and exited.json()["status"] == "exited", exited.text
     return World(admin=admin, bases=bases)
 
 

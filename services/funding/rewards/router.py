@@ -31,7 +31,8 @@ Filters = Annotated[RewardRunFilters, Query()]
     summary="Run the year-end rewards of a budget line (admin)",
     description="Computes the reward of every base whose acceptance for `year` passed, by "
     "version `rule_set_version` of the rule family `funding.reward.<budget_line>` (in force on "
-    "some day of the year), with a trace of every rule. Each base is paid from its district's "
+    "some day of the year), with a trace of every rule; a base that passed is rewarded for that "
+    "year whatever its status now. Each base is paid from its district's "
     "block `block:<year>:<line>:<district>`, or from the line `line:<year>:<line>` when its "
     "district has no block; where an account's rewards exceed its balance they are scaled pro "
     "rata to exactly the balance (each rounded down, the fen left over to the largest "

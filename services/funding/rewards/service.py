@@ -4,17 +4,20 @@ A run, in one transaction:
 1. takes the version of `funding.reward.<line>` named (it must be in force on a day of the
    year) and, when committing, inserts the run row (unique year, line and version: a rerun or a
    concurrent twin is a 409, and a dry run of a committed one is refused the same way);
-2. takes every base whose acceptance for the year passed, with its KPIs for the year, and its
+2. when committing, marks that version used before reading it for the figures, so a
+   replacement racing the run is refused (`rule_set_in_use`) or read by it;
+3. takes every base whose acceptance for the year passed, with its KPIs for the year, and its
    paying account: its district's block `block:<year>:<line>:<district>`, or the line itself
    `line:<year>:<line>` when the district has no block;
-3. evaluates each base's `reward_fen` with the kernel's trace, then per account scales the
+4. evaluates each base's `reward_fen` with the kernel's trace, then per account scales the
    rewards pro rata to exactly its balance where they exceed it (`shares.scale_to_cap`);
-4. when committing, proposes one disbursement per non-zero award (`disbursements.propose`,
-   which moves the money account → `payable` at once: the ledger's database guard refuses an
-   overspend by a concurrent run, and the whole run rolls back), stores the lines with their
-   traces, marks the rule-set version used and emits `reward_run.committed`.
+5. when committing, proposes one disbursement per non-zero award together
+   (`disbursements.propose_many`: one ledger transfer moves each account's part → `payable` at
+   once, and the ledger's database guard refuses an overspend by a concurrent run: the whole
+   run rolls back), stores the lines with their traces and emits `reward_run.committed`.
 
-A dry run does steps 1–3 and stores nothing; it answers the figures a commit would.
+A dry run does steps 1, 3 and 4 and stores nothing; it answers the figures a commit would.
+A base is rewarded for a year it passed whatever its status now (one that exited since, too).
 """
 
 from collections.abc import Sequence
@@ -233,6 +236,10 @@ def run_rewards(
         )
         if not claimed:
             raise _exists_problem(year, line, version, None)
+        # Fixed before it is read for the figures: a replacement racing the run either lands
+        # first (and the run computes with it, read again here) or finds it in use (409).
+        mark_used(session, rule_set)
+        rule_set = _rule_set(session, family=family, version=version, year=year)
     candidates = _candidates(session, year=year, budget_line=line)
     balances = _balances(session, [c.account for c in candidates])
     try:
@@ -248,7 +255,6 @@ def run_rewards(
         disbursed = _commit(
             session, principal=principal, run_id=run_id, data=data, label=label, pots=pots
         )
-        mark_used(session, rule_set)
     public = _public(
         run_id=run_id,
         data=data,
