@@ -3,8 +3,11 @@ refusal by the responsible department, corrections, KPI reports, exit by decisio
 
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.db import Database
+from services.funding.bases.service import admitted_bases
 from tests.funding.bases_support import (
     OTHER_USCC,
     STARTUP_CRITERIA,
@@ -167,6 +170,19 @@ def test_filing_refusals_change_nothing(
     file_base(funding_client, funding_headers, operator_uscc=OTHER_USCC)
     file_base(funding_client, funding_headers, kind="maker_space")
     assert _count(funding_client, funding_headers) == 3
+
+
+def test_a_filing_retried_with_its_idempotency_key_files_one_base(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    headers = {**district(funding_headers), "Idempotency-Key": "filing-0001"}
+    first = funding_client.post("/v1/bases", json=filing(), headers=headers)
+    again = funding_client.post("/v1/bases", json=filing(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    other = funding_client.post("/v1/bases", json=filing(area_m2=1), headers=headers)
+    _problem(other, 422, "idempotency_key_reused")
+    assert _count(funding_client, funding_headers) == 1
 
 
 # --- decisions -----------------------------------------------------------------------------
@@ -354,6 +370,12 @@ def test_the_district_corrects_a_base_with_if_match_and_the_history_keeps_both_v
     }
     [event] = events(funding_client, funding_headers, "base.updated")
     assert event["fields"] == ["area_m2", "name"] and event["area_m2"] == 15000
+    # another operator's live base of the kind is not taken over
+    other = file_base(funding_client, funding_headers, operator_uscc=OTHER_USCC)
+    taken = funding_client.patch(url, json={"operator_uscc": OTHER_USCC},
+                                 headers={**own, "If-Match": f'"{base["id"]}.3"'})  # fmt: skip
+    assert _problem(taken, 409, "base_already_filed")["errors"][0]["field"] == "body.operator_uscc"
+    assert other["status"] == "filed"
     # the same values again change nothing
     same = funding_client.patch(url, json=body, headers={**own, "If-Match": f'"{base["id"]}.3"'})
     assert same.status_code == 200 and same.json()["version"] == 3
@@ -364,7 +386,7 @@ def test_the_district_corrects_a_base_with_if_match_and_the_history_keeps_both_v
 
 
 def test_the_list_filters_by_district_kind_and_status_and_pages(
-    funding_client: TestClient, funding_headers: FundingHeaders
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
     first = admitted_base(funding_client, funding_headers)
     second = file_base(funding_client, funding_headers, kind="maker_space")
@@ -385,6 +407,11 @@ def test_the_list_filters_by_district_kind_and_status_and_pages(
     assert ids(department="science") == [second["id"]]
     assert ids(operator_uscc=OTHER_USCC) == [third["id"]]
     assert ids(status="exited") == []
+    # what a block allocation reads: the bases in the programme now
+    database: Database = funding_app.state.database
+    with database.session() as session:
+        assert [b.id for b in admitted_bases(session=session)] == [first["id"]]
+        assert admitted_bases(session=session, district="yingze") == []
     page = funding_client.get("/v1/bases", params={"limit": 2}, headers=funding_headers()).json()
     assert [item["id"] for item in page["items"]] == [first["id"], second["id"]]
     rest = funding_client.get("/v1/bases", params={"limit": 2, "cursor": page["next_cursor"]},
@@ -535,3 +562,32 @@ def test_exit_by_decision(funding_client: TestClient, funding_headers: FundingHe
     assert by_office.status_code == 200 and by_office.json()["status"] == "exited"
     # an exited base still reports the years up to its exit, and no later
     report(funding_client, funding_headers, exited, shanghai_today().year)
+
+
+# --- the gateway's route table -------------------------------------------------------------
+
+
+def test_the_gateway_lets_departments_through_to_every_base_and_acceptance_write() -> None:
+    from gateway.auth.scopes import DEFAULT_SCOPES, rule_for
+    from services.common.identity import ClientKind
+
+    department_scopes = set(DEFAULT_SCOPES[ClientKind.DEPARTMENT])
+    assert {"funding:read", "funding:accept"} <= department_scopes
+    assert "funding:admin" not in department_scopes
+    writes = {
+        ("POST", "/v1/bases"): "funding:accept",
+        ("PATCH", "/v1/bases/bas_1"): "funding:accept",
+        ("POST", "/v1/bases/bas_1/decision"): "funding:accept",
+        ("POST", "/v1/bases/bas_1/exit"): "funding:accept",
+        ("PUT", "/v1/bases/bas_1/kpis/2025"): "funding:accept",
+        ("POST", "/v1/bases/bas_1/acceptance"): "funding:accept",
+        ("PUT", "/v1/base-kinds/maker_space"): "funding:admin",  # the office's alone
+        ("GET", "/v1/bases/bas_1/history"): "funding:read",
+        ("GET", "/v1/acceptances"): "funding:read",
+    }
+    got = {}
+    for method, path in writes:
+        rule = rule_for("funding", path)
+        assert rule is not None
+        got[(method, path)] = rule.scope_for(method)
+    assert got == writes

@@ -13,7 +13,7 @@ Who does what (all `department` clients; the org tells them apart):
     year-end acceptances in a row: services.funding.acceptance)
 
 Every change is a row of the base's history (`BaseChange`) and an outbox event, in the same
-transaction. Other domains use `get_base`, `kpi_for`, `record_change`, `exit_base_for`.
+transaction. Other domains use `get_base`, `admitted_bases`, `kpi_for`, `record_change`, `exit_base_for`.
 """
 
 from datetime import date
@@ -311,6 +311,20 @@ def get_base(*, session: Session, base_id: str, lock: bool = False) -> Base:
     return base
 
 
+def _no_live_base(session: Session, operator_uscc: str, kind: str) -> None:
+    live = session.exec(
+        select(Base.id).where(
+            col(Base.operator_uscc) == operator_uscc,
+            col(Base.kind) == kind,
+            col(Base.status).in_([FILED, ADMITTED]),
+        )
+    ).first()
+    if live is not None:
+        raise BaseAlreadyFiled.for_field(
+            "body.operator_uscc", f"{operator_uscc} already runs {kind} base {live}"
+        )
+
+
 def file_base(*, session: Session, principal: Principal, data: BaseCreate) -> Base:
     """A district files a base in its own district (403 `not_a_district`, `not_your_district`);
     one live base per operator and kind (409 `base_already_filed`); opened by today (422
@@ -323,17 +337,7 @@ def file_base(*, session: Session, principal: Principal, data: BaseCreate) -> Ba
     if data.opened_on > today():
         raise OpeningInFuture.for_field("body.opened_on", "the base has not opened yet")
     kind = get_kind(session=session, code=data.kind)
-    live = session.exec(
-        select(Base.id).where(
-            col(Base.operator_uscc) == data.operator_uscc,
-            col(Base.kind) == data.kind,
-            col(Base.status).in_([FILED, ADMITTED]),
-        )
-    ).first()
-    if live is not None:
-        raise BaseAlreadyFiled.for_field(
-            "body.operator_uscc", f"{data.operator_uscc} already runs {data.kind} base {live}"
-        )
+    _no_live_base(session, data.operator_uscc, data.kind)
     base = Base(
         id=new_id("bas"),
         operator_uscc=data.operator_uscc,
@@ -383,6 +387,15 @@ def list_bases(
     return [to_public(base) for base in kept], next_cursor
 
 
+def admitted_bases(*, session: Session, district: str | None = None) -> list[Base]:
+    """The bases in the programme now (admitted, not exited), by id; optionally one district's:
+    what a block allocation weighs (kind, area, KPIs)."""
+    statement = select(Base).where(col(Base.status) == ADMITTED)
+    if district is not None:
+        statement = statement.where(col(Base.district) == district)
+    return list(session.exec(statement.order_by(col(Base.id))))
+
+
 def _touch(base: Base) -> None:
     base.version += 1
     base.updated_at = utcnow()
@@ -403,6 +416,8 @@ def update_base(
     precondition(etag(base))
     if base.status not in (FILED, ADMITTED):
         raise BaseStatusConflict(f"Base {base.id} is {base.status}: it can no longer change.")
+    if data.operator_uscc is not None and data.operator_uscc != base.operator_uscc:
+        _no_live_base(session, data.operator_uscc, base.kind)
     changed: dict[str, Any] = {}
     for name in sorted(data.model_fields_set):
         value = getattr(data, name)
