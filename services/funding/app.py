@@ -10,6 +10,7 @@ from services.common.app import ConsumerFactory, create_service_app
 from services.common.consumer import FeedConsumer, feed_consumer
 from services.common.rules.router import rule_sets_router
 from services.funding.acceptance.router import router as acceptance_router
+from services.funding.allocations.router import router as allocations_router
 from services.funding.bases.router import router as bases_router
 from services.funding.budgets.router import router as budgets_router
 from services.funding.disbursements.router import router as disbursements_router
@@ -68,6 +69,7 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
             bases_router,
             acceptance_router,
             rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
+            allocations_router,
             disbursements_router,
             rewards_router,
         ],

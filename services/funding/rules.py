@@ -8,9 +8,11 @@ from fastapi import Depends
 from services.common.identity import ClientKind, Principal, authorize
 from services.common.rules import FamilySpec
 from services.funding import scopes
+from services.funding.allocations.rules import ALLOCATION_FAMILIES
 from services.funding.rewards.rules import REWARD_FAMILIES
 
 FAMILIES: dict[str, FamilySpec] = {
+    **ALLOCATION_FAMILIES,
     **REWARD_FAMILIES,
 }
 

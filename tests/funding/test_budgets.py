@@ -154,9 +154,15 @@ def test_loading_needs_an_admin_and_a_key(
     assert funding_client.get("/v1/ledger/trial-balance").json()["accounts"] == []
 
 
-def test_the_demo_seed_loads_2015_once(funding_app: FastAPI, funding_client: TestClient) -> None:
+def test_the_demo_seed_loads_2015_once(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
     database: Database = funding_app.state.database
     assert load_demo(database) is True
     assert load_demo(database) is False
     trial = funding_client.get("/v1/ledger/trial-balance").json()
     assert trial["zero_sum"] and trial["totals_by_kind"]["line"] == 81_000_000_000
+    ratios = funding_client.get(
+        "/v1/rule-sets?family=funding.matching", headers=funding_headers()
+    ).json()["items"]
+    assert [r["version"] for r in ratios] == [1]

@@ -8,13 +8,7 @@ difference is moved from the balancing reserve to financing support by an explic
 reconciliation, so every measure and every stated line figure is loaded exactly.
 """
 
-from services.funding.budgets.schemas import (
-    BudgetCreate,
-    BudgetLineCreate,
-    BudgetReconciliationCreate,
-    BudgetSourceCreate,
-    BudgetSubLineCreate,
-)
+from services.funding.budgets.schemas import BudgetCreate
 
 YI = 10_000_000_000  # 1亿 in fen
 WAN = 1_000_000  # 1万 in fen
@@ -42,37 +36,40 @@ RECONCILIATION_FEN = 10 * WAN  # 2.871亿 − 2.87亿
 
 def budget_2015() -> BudgetCreate:
     """The 2015 budget document, reconciled."""
-    return BudgetCreate(
-        year=2015,
-        title="2015年城市示范财政专项资金预算（8.1亿元）",
-        sources=[
-            BudgetSourceCreate(code="central", name="中央奖励资金", amount_fen=_yi(3800)),
-            BudgetSourceCreate(code="city", name="市级配套资金", amount_fen=_yi(4000)),
-            BudgetSourceCreate(code="provincial", name="省级配套资金", amount_fen=_yi(300)),
-        ],
-        lines=[
-            BudgetLineCreate(code="space", name="创业创新空间房租补贴资金", amount_fen=_yi(2400)),
-            BudgetLineCreate(code="public-services", name="公共服务资金", amount_fen=_yi(2180)),
-            BudgetLineCreate(
-                code="financing",
-                name="融资支持资金",
-                amount_fen=_yi(2870),
-                sub_lines=[
-                    BudgetSubLineCreate(code=code, name=name, amount_fen=amount)
-                    for code, name, amount in FINANCING_MEASURES
-                ],
-            ),
-            BudgetLineCreate(code="other", name="其他资金", amount_fen=_yi(100)),
-            BudgetLineCreate(code="balancing", name="平衡资金", amount_fen=_yi(550)),
-        ],
-        reconciliations=[
-            BudgetReconciliationCreate(
-                from_line="balancing",
-                to_line="financing",
-                amount_fen=RECONCILIATION_FEN,
-                reason="七(二) states financing support as 2.87亿 (rounded); its ten measures in "
-                "六(二)1 add up to 2.871亿. The 10万 difference comes from the balancing reserve "
-                "(平衡资金), so each measure is funded at its stated figure and 8.1亿 is unchanged.",
-            )
-        ],
+    return BudgetCreate.model_validate(
+        {
+            "year": 2015,
+            "title": "2015年城市示范财政专项资金预算（8.1亿元）",
+            "sources": [
+                {"code": "central", "name": "中央奖励资金", "amount_fen": _yi(3800)},
+                {"code": "city", "name": "市级配套资金", "amount_fen": _yi(4000)},
+                {"code": "provincial", "name": "省级配套资金", "amount_fen": _yi(300)},
+            ],
+            "lines": [
+                {"code": "space", "name": "创业创新空间房租补贴资金", "amount_fen": _yi(2400)},
+                {"code": "public-services", "name": "公共服务资金", "amount_fen": _yi(2180)},
+                {
+                    "code": "financing",
+                    "name": "融资支持资金",
+                    "amount_fen": _yi(2870),
+                    "sub_lines": [
+                        {"code": code, "name": name, "amount_fen": amount}
+                        for code, name, amount in FINANCING_MEASURES
+                    ],
+                },
+                {"code": "other", "name": "其他资金", "amount_fen": _yi(100)},
+                {"code": "balancing", "name": "平衡资金", "amount_fen": _yi(550)},
+            ],
+            "reconciliations": [
+                {
+                    "from_line": "balancing",
+                    "to_line": "financing",
+                    "amount_fen": RECONCILIATION_FEN,
+                    "reason": "七(二) states financing support as 2.87亿 (rounded); its ten "
+                    "measures in 六(二)1 add up to 2.871亿. The 10万 difference comes from the "
+                    "balancing reserve (平衡资金), so each measure is funded at its stated figure "
+                    "and 8.1亿 is unchanged.",
+                }
+            ],
+        }
     )
