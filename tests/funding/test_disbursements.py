@@ -41,9 +41,7 @@ def key() -> str:
 
 
 def read(client: TestClient, headers: FundingHeaders, disbursement_id: str) -> Any:
-    answer = client.get(
-        f"/v1/disbursements/{disbursement_id}", headers=admin(headers, APPROVER)
-    )
+    answer = client.get(f"/v1/disbursements/{disbursement_id}", headers=admin(headers, APPROVER))
     assert answer.status_code == 200, answer.text
     return answer
 
@@ -204,7 +202,12 @@ def test_a_payee_on_the_dishonesty_list_cannot_be_approved(
     assert (kept["status"], kept["version"]) == ("proposed", 1)
     assert books(funding_app)[1] == 1_250_000  # still committed
     # Cleared by credit (repaired): the payee can be approved.
-    cleared = {**common, "enterprise_listed": False, "removed_on": "2015-02-01", "cause": "repaired"}
+    cleared = {
+        **common,
+        "enterprise_listed": False,
+        "removed_on": "2015-02-01",
+        "cause": "repaired",
+    }
     events_ = [("dishonesty.listed", listed), ("dishonesty.cleared", cleared)]
     consume(funding_app, "funding.credit", credit_handlers(), events_)
     approved = approve(funding_client, funding_headers, disbursement_id)

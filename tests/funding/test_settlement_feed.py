@@ -79,7 +79,9 @@ def test_nothing_is_proposed_for_nothing_to_pay_and_an_unfunded_one_lets_the_fee
         ("settlement.requested", requested("stl_too_big", 300_001)),
         ("settlement.requested", requested("stl_fits", 300_000)),
     ]
-    assert consume(funding_app, "funding.vouchers", settlement_handlers(funding_settings), feed) == 5
+    assert (
+        consume(funding_app, "funding.vouchers", settlement_handlers(funding_settings), feed) == 5
+    )
     found = outcomes(funding_app)
     assert {k: v[0] for k, v in found.items()} == {
         "stl_zero": "nothing_to_pay",

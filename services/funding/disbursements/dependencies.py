@@ -14,7 +14,12 @@ DisbursementReader = Annotated[
     Depends(
         authorize(
             scopes=[scopes.READ],
-            kinds=[ClientKind.ADMIN, ClientKind.DEPARTMENT, ClientKind.ENTERPRISE, ClientKind.PORTAL],
+            kinds=[
+                ClientKind.ADMIN,
+                ClientKind.DEPARTMENT,
+                ClientKind.ENTERPRISE,
+                ClientKind.PORTAL,
+            ],
         )
     ),
 ]

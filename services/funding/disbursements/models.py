@@ -29,9 +29,7 @@ class Disbursement(SQLModel, table=True):
         CheckConstraint(
             "status IN ('proposed', 'approved', 'paid', 'cancelled')", name="known_status"
         ),
-        CheckConstraint(
-            "approved_by IS NULL OR approved_by <> proposed_by", name="four_eyes"
-        ),
+        CheckConstraint("approved_by IS NULL OR approved_by <> proposed_by", name="four_eyes"),
         CheckConstraint(
             "status <> 'paid' OR (payment_reference IS NOT NULL AND approved_by IS NOT NULL)",
             name="paid_when_approved",

@@ -1,13 +1,13 @@
 """Schemas of disbursements."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["proposed", "approved", "paid", "cancelled"]
 
-_EXAMPLE = {
+_EXAMPLE: dict[str, Any] = {
     "id": "dsb_01JD3Z8Q6T8V4N2M5K1H0G9F8E",
     "payee_uscc": "91140105MA0KDE119Q",
     "payee_name": "太原矩阵科技有限公司",

@@ -83,17 +83,14 @@ def _ledger_key(*parts: str) -> str:
 
 
 def _by_key(session: Session, key: str) -> Disbursement | None:
-    return session.exec(
-        select(Disbursement).where(col(Disbursement.key) == key)
-    ).first()
+    return session.exec(select(Disbursement).where(col(Disbursement.key) == key)).first()
 
 
 def _same_or_conflict(found: Disbursement, wanted: dict[str, Any]) -> Disbursement:
     differs = [name for name in _COMPARED if getattr(found, name) != wanted[name]]
     if differs:
         raise errors.DisbursementKeyReused(
-            f"The proposal key names disbursement {found.id}, with another "
-            f"{', '.join(differs)}."
+            f"The proposal key names disbursement {found.id}, with another {', '.join(differs)}."
         )
     return found
 
@@ -125,7 +122,7 @@ def propose(
     409 `disbursement_key_reused`. An account that cannot cover it: the ledger's 409
     `insufficient_funds`, nothing proposed.
     """
-    wanted = {
+    wanted: dict[str, Any] = {
         "payee_uscc": payee_uscc,
         "amount_fen": amount_fen,
         "account": account,
@@ -210,9 +207,7 @@ def _may_see(principal: Principal, row: Disbursement) -> bool:
 
 
 def _locked(session: Session, disbursement_id: str) -> Disbursement:
-    row = session.get(
-        Disbursement, disbursement_id, with_for_update=True, populate_existing=True
-    )
+    row = session.get(Disbursement, disbursement_id, with_for_update=True, populate_existing=True)
     if row is None:
         raise errors.DisbursementNotFound(f"No disbursement {disbursement_id}.")
     return row
@@ -241,9 +236,9 @@ def list_disbursements(
         value = getattr(filters, name)
         if value is not None:
             statement = statement.where(col(column) == value)
-    rows = session.exec(
-        paginate(statement, keys=[col(Disbursement.id)], limit=limit, cursor=cursor)
-    ).all()
+    table = Disbursement.__table__  # type: ignore[attr-defined]
+    page = paginate(statement, keys=[table.c.id], limit=limit, cursor=cursor)
+    rows = session.execute(page).scalars().all()
     kept, next_cursor = page_of(rows, limit=limit, key_of=lambda row: [row.id])
     return [to_public(row) for row in kept], next_cursor
 
@@ -313,8 +308,7 @@ def pay(
         if row.payment_reference == payment_reference:
             return row
         raise errors.DisbursementPaidOtherwise(
-            f"Disbursement {row.id} was paid under the payment reference "
-            f"{row.payment_reference}."
+            f"Disbursement {row.id} was paid under the payment reference {row.payment_reference}."
         )
     precondition(etag(row))
     if row.status != APPROVED:
