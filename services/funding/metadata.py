@@ -2,5 +2,6 @@
 
 from services.common.models import KERNEL_MODELS, service_metadata
 from services.common.rules.models import RULE_MODELS
+from services.funding.public import models as _public  # noqa: F401
 
 METADATA = service_metadata(KERNEL_MODELS, RULE_MODELS, "services.funding")
