@@ -12,6 +12,8 @@ from services.funding.disbursements.router import router as disbursements_router
 from services.funding.disbursements.settlements import settlement_handlers
 from services.funding.enterprises.service import credit_handlers, registry_handlers
 from services.funding.ledger.router import router as ledger_router
+from services.funding.public import jobs as public_ledger_jobs
+from services.funding.public.router import router as public_ledger_router
 from services.funding.settings import FundingSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -59,7 +61,9 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
         routers=[
             ledger_router,
             disbursements_router,
+            public_ledger_router,
         ],
         migrations=MIGRATIONS,
         consumers=feed_consumers(settings),
+        workers=public_ledger_jobs.workers(settings),
     )

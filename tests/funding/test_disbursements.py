@@ -241,9 +241,27 @@ def test_payment_moves_the_money_to_the_payee_once_per_reference(
         PAYER,
     )
     assert books(funding_app) == (8_750_000, 0, 1_250_000)
+    # Published at once, for anyone (no key), with the figures of the payment.
+    sequence = body["public_record_seq"]
+    record = funding_client.get(f"/v1/public/ledger/records/{sequence}").json()
+    assert (record["disbursement_id"], record["amount_fen"], record["payee_uscc"]) == (
+        disbursement_id,
+        1_250_000,
+        PAYEE,
+    )
+    assert (record["paid_on"], record["budget_line"], record["district"]) == (
+        "2015-11-04",
+        "space_rent",
+        "xiaodian",
+    )
+    assert (record["rule_set_version"], record["acceptance_ref"]) == (
+        "rls_space_2015@1",
+        "acc_test_1",
+    )
     [event] = events(funding_app, "disbursement.paid")
     assert event["disbursement_id"] == disbursement_id and event["amount_fen"] == 1_250_000
     assert event["payment_reference"] == "ICBC-1" and "settlement_id" not in event
+    assert event["public_record_seq"] == sequence
 
     # The same reference again (a new Idempotency-Key, the old ETag): the same answer.
     again = pay(funding_client, funding_headers, disbursement_id, "ICBC-1", etag=etag)
@@ -254,6 +272,8 @@ def test_payment_moves_the_money_to_the_payee_once_per_reference(
     assert books(funding_app) == (8_750_000, 0, 1_250_000)
     assert transfers(funding_app, "disbursement_payment", disbursement_id) == 1
     assert len(events(funding_app, "disbursement.paid")) == 1
+    published = funding_client.get("/v1/public/ledger/records").json()["items"]
+    assert [r["disbursement_id"] for r in published] == [disbursement_id]
 
     # A reference that pays another disbursement cannot pay this one.
     second = propose_one(funding_app, amount_fen=10_000)

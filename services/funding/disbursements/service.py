@@ -41,15 +41,17 @@ from services.funding.disbursements.models import (
 from services.funding.disbursements.schemas import DisbursementFilters, DisbursementPublic
 from services.funding.enterprises.service import on_dishonesty_list
 from services.funding.ledger import service as ledger
+from services.funding.public import service as public_ledger
 
 PAYABLE = "payable"
 PROPOSED_EVENT, APPROVED_EVENT = "disbursement.proposed", "disbursement.approved"
 PAID_EVENT, CANCELLED_EVENT = "disbursement.paid", "disbursement.cancelled"
 # Who pays, as the public ledger names it, and the programme each purpose belongs to.
-PAYER = "太原市小微企业创业创新基地城市示范专项资金"
+PAYER = "太原市财政局"
+PROGRAMME = "小微企业创业创新基地城市示范"
 PROGRAMMES = {
-    "reward": "小微企业创业创新基地奖励 (demonstration base rewards)",
-    VOUCHER_SETTLEMENT: "创业券/创新券 (voucher settlements)",
+    "reward": f"{PROGRAMME}: 基地奖励 (base rewards)",
+    VOUCHER_SETTLEMENT: f"{PROGRAMME}: 创业券/创新券 (vouchers)",
 }
 SEES_ALL = frozenset({ClientKind.ADMIN, ClientKind.DEPARTMENT})
 # What a proposal is about: the same key with other values is another proposal (409).
@@ -286,9 +288,23 @@ def approve(
     return row
 
 
-def _publish(session: Session, row: Disbursement) -> int | None:
-    """The public ledger's record of a paid disbursement; its sequence number."""
-    return None
+def _publish(session: Session, row: Disbursement) -> int:
+    """Append the paid disbursement to the public ledger; its record's sequence number."""
+    record = public_ledger.publish(
+        session,
+        disbursement_id=row.id,
+        paid_on=row.paid_on or shanghai_date(utcnow()),
+        payer=PAYER,
+        payee_name=row.payee_name,
+        payee_uscc=row.payee_uscc,
+        amount_fen=row.amount_fen,
+        programme=PROGRAMMES.get(row.purpose, f"{PROGRAMME}: {row.purpose}"),
+        budget_line=row.budget_line,
+        district=row.district,
+        rule_set_version=row.rule_set_version,
+        acceptance_ref=row.acceptance_ref,
+    )
+    return record.sequence
 
 
 def pay(
@@ -345,10 +361,12 @@ def pay(
     session.add(row)
     session.flush()
     row.public_record_seq = _publish(session, row)
+    session.add(row)
     extra: dict[str, Any] = {
         "paid_at": now.isoformat(),
         "paid_on": row.paid_on.isoformat(),
         "payment_reference": payment_reference,
+        "public_record_seq": row.public_record_seq,
     }
     if row.purpose == VOUCHER_SETTLEMENT:
         extra["settlement_id"] = row.source_ref
