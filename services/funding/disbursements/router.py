@@ -33,7 +33,7 @@ Filters = Annotated[DisbursementFilters, Query()]
     name="list_disbursements",
     summary="List disbursements",
     description="The administration and departments see every disbursement, an enterprise (or "
-    "its portal) those paying it. Filters: `status`, `purpose` (`reward`, "
+    "its portal) those paying it, a provider those paying its voucher settlements. Filters: `status`, `purpose` (`reward`, "
     "`voucher_settlement`, …), `payee` (USCC), `year`, `line` (budget line). Oldest first.",
     response_model=Page[DisbursementPublic],
     responses=problem_responses(401, 403, 422),
@@ -56,7 +56,8 @@ def list_disbursements(
     name="get_disbursement",
     summary="Read one disbursement",
     description="The administration and departments any, an enterprise (or its portal) one "
-    "paying it; anyone else's answers 404 `disbursement_not_found`.",
+    "paying it, a provider one paying its voucher settlement; anyone else's answers 404 "
+    "`disbursement_not_found`.",
     response_model=DisbursementPublic,
     responses={**problem_responses(401, 403, 404), **answer_headers(200, "ETag")},
 )

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from sqlalchemy import true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -37,6 +38,7 @@ from services.funding.disbursements.models import (
     PROPOSED,
     VOUCHER_SETTLEMENT,
     Disbursement,
+    SettlementRequest,
 )
 from services.funding.disbursements.schemas import DisbursementFilters, DisbursementPublic
 from services.funding.enterprises.service import on_dishonesty_list
@@ -199,13 +201,30 @@ def get_disbursement(
 ) -> Disbursement:
     """One disbursement the caller may see (an enterprise: those paying it), else 404."""
     row = session.get(Disbursement, disbursement_id)
-    if row is None or not _may_see(principal, row):
+    if (
+        row is None
+        or not session.exec(
+            select(Disbursement.id)
+            .where(col(Disbursement.id) == disbursement_id)
+            .where(_visible_to(principal))
+        ).first()
+    ):
         raise errors.DisbursementNotFound(f"No disbursement {disbursement_id}.")
     return row
 
 
-def _may_see(principal: Principal, row: Disbursement) -> bool:
-    return principal.kind in SEES_ALL or row.payee_uscc == principal.org
+def _visible_to(principal: Principal) -> Any:
+    """Which disbursements the caller sees: all (admin, departments), those paying the
+    enterprise (an enterprise, a portal on its behalf), those paying the provider's settlements
+    (a provider: its token names its provider id, not its USCC)."""
+    if principal.kind in SEES_ALL:
+        return true()
+    if principal.kind == ClientKind.PROVIDER:
+        settled = select(SettlementRequest.disbursement_id).where(
+            col(SettlementRequest.provider_id) == (principal.org or "")
+        )
+        return col(Disbursement.id).in_(settled)
+    return col(Disbursement.payee_uscc) == (principal.org or "")
 
 
 def _locked(session: Session, disbursement_id: str) -> Disbursement:
@@ -225,8 +244,7 @@ def list_disbursements(
 ) -> tuple[list[DisbursementPublic], str | None]:
     """Disbursements the caller may see, filtered, oldest first."""
     statement = select(Disbursement)
-    if principal.kind not in SEES_ALL:
-        statement = statement.where(col(Disbursement.payee_uscc) == (principal.org or ""))
+    statement = statement.where(_visible_to(principal))
     conditions = {
         "status": Disbursement.status,
         "purpose": Disbursement.purpose,
