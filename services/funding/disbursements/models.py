@@ -87,6 +87,7 @@ class SettlementRequest(SQLModel, table=True):
     settlement_id: str = Field(primary_key=True, max_length=40)
     provider_id: str = Field(max_length=40)
     provider_uscc: str = Field(max_length=18)
+    provider_name: str | None = Field(default=None, max_length=200)
     amount_fen: int = Field(sa_type=BigInteger)
     month: str = Field(max_length=7)
     outcome: str = Field(max_length=16)
