@@ -17,6 +17,8 @@ from services.funding.disbursements.router import router as disbursements_router
 from services.funding.disbursements.settlements import settlement_handlers
 from services.funding.enterprises.service import credit_handlers, registry_handlers
 from services.funding.ledger.router import router as ledger_router
+from services.funding.public import jobs as public_ledger_jobs
+from services.funding.public.router import router as public_ledger_router
 from services.funding.rewards.router import router as rewards_router
 from services.funding.rules import FAMILIES, RuleAdmin, RuleReader
 from services.funding.settings import FundingSettings
@@ -72,7 +74,9 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
             allocations_router,
             disbursements_router,
             rewards_router,
+            public_ledger_router,
         ],
         migrations=MIGRATIONS,
         consumers=feed_consumers(settings),
+        workers=public_ledger_jobs.workers(settings),
     )

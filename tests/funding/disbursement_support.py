@@ -1,7 +1,6 @@
 """Set-up for disbursement tests: a funded budget line, proposals through `propose`, the books."""
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI

@@ -12,11 +12,13 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from services.common.db import Database
 from services.common.errors import DomainError
 from services.common.identity import ClientKind, Principal
 from services.funding.disbursements.service import pay, propose
+from services.funding.public.models import PublicRecord
 from tests.funding.conftest import FundingHeaders
 from tests.funding.disbursement_support import (
     ACCOUNT,
@@ -53,6 +55,9 @@ def _paid_once(app: FastAPI, disbursement_id: str) -> None:
     assert balance(app, f"payee:{PAYEE}") == AMOUNT and balance(app, "payable") == 0
     assert balance(app, ACCOUNT) == 10_000_000 - AMOUNT
     assert [e["disbursement_id"] for e in events(app, "disbursement.paid")] == [disbursement_id]
+    with app.state.database.session(write=False) as session:
+        published = session.exec(select(PublicRecord.disbursement_id)).all()
+    assert published == [disbursement_id]
 
 
 def test_parallel_approvals_then_parallel_payments_approve_once_and_pay_once(

@@ -41,9 +41,7 @@ def key() -> str:
 
 
 def read(client: TestClient, headers: FundingHeaders, disbursement_id: str) -> Any:
-    answer = client.get(
-        f"/v1/disbursements/{disbursement_id}", headers=admin(headers, APPROVER)
-    )
+    answer = client.get(f"/v1/disbursements/{disbursement_id}", headers=admin(headers, APPROVER))
     assert answer.status_code == 200, answer.text
     return answer
 
@@ -204,7 +202,12 @@ def test_a_payee_on_the_dishonesty_list_cannot_be_approved(
     assert (kept["status"], kept["version"]) == ("proposed", 1)
     assert books(funding_app)[1] == 1_250_000  # still committed
     # Cleared by credit (repaired): the payee can be approved.
-    cleared = {**common, "enterprise_listed": False, "removed_on": "2015-02-01", "cause": "repaired"}
+    cleared = {
+        **common,
+        "enterprise_listed": False,
+        "removed_on": "2015-02-01",
+        "cause": "repaired",
+    }
     events_ = [("dishonesty.listed", listed), ("dishonesty.cleared", cleared)]
     consume(funding_app, "funding.credit", credit_handlers(), events_)
     approved = approve(funding_client, funding_headers, disbursement_id)
@@ -238,9 +241,27 @@ def test_payment_moves_the_money_to_the_payee_once_per_reference(
         PAYER,
     )
     assert books(funding_app) == (8_750_000, 0, 1_250_000)
+    # Published at once, for anyone (no key), with the figures of the payment.
+    sequence = body["public_record_seq"]
+    record = funding_client.get(f"/v1/public/ledger/records/{sequence}").json()
+    assert (record["disbursement_id"], record["amount_fen"], record["payee_uscc"]) == (
+        disbursement_id,
+        1_250_000,
+        PAYEE,
+    )
+    assert (record["paid_on"], record["budget_line"], record["district"]) == (
+        "2015-11-04",
+        "space_rent",
+        "xiaodian",
+    )
+    assert (record["rule_set_version"], record["acceptance_ref"]) == (
+        "rls_space_2015@1",
+        "acc_test_1",
+    )
     [event] = events(funding_app, "disbursement.paid")
     assert event["disbursement_id"] == disbursement_id and event["amount_fen"] == 1_250_000
     assert event["payment_reference"] == "ICBC-1" and "settlement_id" not in event
+    assert event["public_record_seq"] == sequence
 
     # The same reference again (a new Idempotency-Key, the old ETag): the same answer.
     again = pay(funding_client, funding_headers, disbursement_id, "ICBC-1", etag=etag)
@@ -251,6 +272,8 @@ def test_payment_moves_the_money_to_the_payee_once_per_reference(
     assert books(funding_app) == (8_750_000, 0, 1_250_000)
     assert transfers(funding_app, "disbursement_payment", disbursement_id) == 1
     assert len(events(funding_app, "disbursement.paid")) == 1
+    published = funding_client.get("/v1/public/ledger/records").json()["items"]
+    assert [r["disbursement_id"] for r in published] == [disbursement_id]
 
     # A reference that pays another disbursement cannot pay this one.
     second = propose_one(funding_app, amount_fen=10_000)
@@ -357,8 +380,10 @@ def test_lists_filter_and_page_and_enterprises_see_their_own(
     assert ids("", enterprise) == [second]
     hidden = funding_client.get(f"/v1/disbursements/{first}", headers=enterprise)
     assert hidden.status_code == 404 and hidden.json()["code"] == "disbursement_not_found"
-    provider = funding_client.get("/v1/disbursements", headers=funding_headers(kind="provider"))
-    assert provider.status_code == 403
+    # A provider sees those paying its voucher settlements (none here); a bank none at all.
+    assert ids("", funding_headers(kind="provider", org="prv_lab")) == []
+    bank = funding_client.get("/v1/disbursements", headers=funding_headers(kind="bank"))
+    assert bank.status_code == 403
     for query, field in (("?year=1999", "query.year"), ("?status=done", "query.status"),
                          ("?payee=abc", "query.payee"), ("?cursor=%%%", "query.cursor")):  # fmt: skip
         bad = funding_client.get(f"/v1/disbursements{query}", headers=headers)

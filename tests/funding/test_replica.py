@@ -111,9 +111,11 @@ def test_credit_feed_keeps_the_dishonesty_list(
 def test_unknown_enterprise_is_422_naming_the_field(
     funding_app: FastAPI, funding_client: TestClient
 ) -> None:
-    with funding_app.state.database.session(write=False) as session:
-        with pytest.raises(DomainError) as raised:
-            get_enterprise(session=session, uscc="91140100MA0K000099", field="body.payee_uscc")
+    with (
+        funding_app.state.database.session(write=False) as session,
+        pytest.raises(DomainError) as raised,
+    ):
+        get_enterprise(session=session, uscc="91140100MA0K000099", field="body.payee_uscc")
     assert (raised.value.status, raised.value.code) == (422, "unknown_enterprise")
     assert raised.value.errors[0].field == "body.payee_uscc"
 

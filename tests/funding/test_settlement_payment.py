@@ -148,6 +148,13 @@ def test_a_voucher_settlement_becomes_a_paid_disbursement_the_vouchers_service_m
     assert (proposed["account"], proposed["status"]) == (LINE, "proposed")
     assert proposed["payee_name"] == f"Provider {PROVIDER}"
     assert balance(funding_app, LINE) == 5_000_000 - 250_000
+    # The provider reads the disbursement paying its settlement; another provider does not.
+    mine = funding_headers(kind="provider", org=PROVIDER, client_id=f"cli_{PROVIDER}")
+    seen = funding_client.get("/v1/disbursements", headers=mine).json()["items"]
+    assert [item["id"] for item in seen] == [proposed["id"]]
+    other = funding_headers(kind="provider", org="prv_other", client_id="cli_prv_other")
+    hidden = funding_client.get(f"/v1/disbursements/{proposed['id']}", headers=other)
+    assert hidden.status_code == 404 and hidden.json()["code"] == "disbursement_not_found"
 
     # a second admin approves, a third records the bank's payment.
     disbursement_id = proposed["id"]

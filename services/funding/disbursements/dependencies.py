@@ -8,13 +8,20 @@ from services.common.identity import ClientKind, Principal, authorize
 from services.funding import scopes
 
 # The administration and departments read every disbursement; an enterprise (or its portal)
-# reads those paying it. Paid ones are public in the public ledger anyway.
+# those paying it; a provider those paying its voucher settlements. Paid ones are public in the
+# public ledger anyway.
 DisbursementReader = Annotated[
     Principal,
     Depends(
         authorize(
             scopes=[scopes.READ],
-            kinds=[ClientKind.ADMIN, ClientKind.DEPARTMENT, ClientKind.ENTERPRISE, ClientKind.PORTAL],
+            kinds=[
+                ClientKind.ADMIN,
+                ClientKind.DEPARTMENT,
+                ClientKind.ENTERPRISE,
+                ClientKind.PORTAL,
+                ClientKind.PROVIDER,
+            ],
         )
     ),
 ]

@@ -61,3 +61,22 @@ class DisbursementNotCancellable(Conflict):
     """Only a proposed or approved disbursement can be cancelled (this one is paid or cancelled)."""
 
     code = "disbursement_not_cancellable"
+
+
+class SettlementRequestNotFound(NotFound):
+    """No voucher settlement with this id has been asked of funding."""
+
+    code = "settlement_request_not_found"
+
+
+class SettlementRequestNotPending(Conflict):
+    """Only a settlement that could not be funded is proposed again (this one is proposed, or
+    had nothing to pay)."""
+
+    code = "settlement_request_not_pending"
+
+
+class SettlementStillNotFunded(Conflict):
+    """The settlement still cannot be proposed: its budget line is missing or short."""
+
+    code = "settlement_still_not_funded"

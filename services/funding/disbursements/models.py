@@ -29,9 +29,7 @@ class Disbursement(SQLModel, table=True):
         CheckConstraint(
             "status IN ('proposed', 'approved', 'paid', 'cancelled')", name="known_status"
         ),
-        CheckConstraint(
-            "approved_by IS NULL OR approved_by <> proposed_by", name="four_eyes"
-        ),
+        CheckConstraint("approved_by IS NULL OR approved_by <> proposed_by", name="four_eyes"),
         CheckConstraint(
             "status <> 'paid' OR (payment_reference IS NOT NULL AND approved_by IS NOT NULL)",
             name="paid_when_approved",
@@ -89,6 +87,7 @@ class SettlementRequest(SQLModel, table=True):
     settlement_id: str = Field(primary_key=True, max_length=40)
     provider_id: str = Field(max_length=40)
     provider_uscc: str = Field(max_length=18)
+    provider_name: str | None = Field(default=None, max_length=200)
     amount_fen: int = Field(sa_type=BigInteger)
     month: str = Field(max_length=7)
     outcome: str = Field(max_length=16)

@@ -3,7 +3,7 @@ admin's approval, payment and cancellation."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
@@ -12,7 +12,7 @@ from services.common.idempotency import Idempotency, idempotent
 from services.common.openapi import answer_headers
 from services.common.pagination import CursorQuery, LimitQuery, Page
 from services.common.unitofwork import UnitOfWorkRoute
-from services.funding.disbursements import service
+from services.funding.disbursements import service, settlements
 from services.funding.disbursements.dependencies import DisbursementAdmin, DisbursementReader
 from services.funding.disbursements.schemas import (
     DisbursementApprovalCreate,
@@ -20,12 +20,16 @@ from services.funding.disbursements.schemas import (
     DisbursementFilters,
     DisbursementPaymentCreate,
     DisbursementPublic,
+    SettlementRequestFilters,
+    SettlementRequestPublic,
 )
+from services.funding.settings import FundingSettings
 
 router = APIRouter(tags=["disbursements"], route_class=UnitOfWorkRoute)
 RequiredIdem = Annotated[Idempotency | None, Depends(idempotent(required=True))]
 OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 Filters = Annotated[DisbursementFilters, Query()]
+RequestFilters = Annotated[SettlementRequestFilters, Query()]
 
 
 @router.get(
@@ -33,7 +37,7 @@ Filters = Annotated[DisbursementFilters, Query()]
     name="list_disbursements",
     summary="List disbursements",
     description="The administration and departments see every disbursement, an enterprise (or "
-    "its portal) those paying it. Filters: `status`, `purpose` (`reward`, "
+    "its portal) those paying it, a provider those paying its voucher settlements. Filters: `status`, `purpose` (`reward`, "
     "`voucher_settlement`, …), `payee` (USCC), `year`, `line` (budget line). Oldest first.",
     response_model=Page[DisbursementPublic],
     responses=problem_responses(401, 403, 422),
@@ -56,7 +60,8 @@ def list_disbursements(
     name="get_disbursement",
     summary="Read one disbursement",
     description="The administration and departments any, an enterprise (or its portal) one "
-    "paying it; anyone else's answers 404 `disbursement_not_found`.",
+    "paying it, a provider one paying its voucher settlement; anyone else's answers 404 "
+    "`disbursement_not_found`.",
     response_model=DisbursementPublic,
     responses={**problem_responses(401, 403, 404), **answer_headers(200, "ETag")},
 )
@@ -181,3 +186,54 @@ def cancel_disbursement(
     )
     response.headers["ETag"] = service.etag(row)
     return service.to_public(row)
+
+
+@router.get(
+    "/v1/settlement-requests",
+    name="list_settlement_requests",
+    summary="List the voucher settlements asked of funding (admin)",
+    description="Each `settlement.requested` the vouchers feed delivered, once, with what became "
+    "of it: `proposed` (a disbursement from the voucher budget line, `FUNDING_VOUCHER_BUDGET_LINE`"
+    ", default `public_services`, of the settlement's year unless `FUNDING_VOUCHER_BUDGET_YEAR` "
+    "is set), `nothing_to_pay` (an amount of zero or less: nothing proposed) or `not_funded` (the "
+    "line is missing or short; `detail` says which). Filter by `outcome`. Oldest first.",
+    response_model=Page[SettlementRequestPublic],
+    responses=problem_responses(401, 403, 422),
+)
+def list_settlement_requests(
+    session: SessionDep,
+    principal: DisbursementAdmin,
+    filters: RequestFilters,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[SettlementRequestPublic]:
+    rows, next_cursor = settlements.list_settlement_requests(
+        session=session, outcome=filters.outcome, limit=limit, cursor=cursor
+    )
+    items = [SettlementRequestPublic.model_validate(row) for row in rows]
+    return Page[SettlementRequestPublic](items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/v1/settlement-requests/{settlement_id}/proposal",
+    name="propose_settlement_again",
+    summary="Propose a settlement that could not be funded, again (admin)",
+    description="Once the voucher line is funded, proposes a `not_funded` settlement's "
+    "disbursement, committing its money (the caller is its proposer: another admin approves "
+    "it). Only a `not_funded` one (409 `settlement_request_not_pending`); still short or "
+    "missing: 409 `settlement_still_not_funded`, nothing changed. `Idempotency-Key` is required.",
+    response_model=SettlementRequestPublic,
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
+)
+def propose_settlement_again(
+    settlement_id: str,
+    request: Request,
+    principal: DisbursementAdmin,
+    _idem: RequiredIdem,
+    session: SessionDep,
+) -> SettlementRequestPublic:
+    settings: FundingSettings = request.app.state.settings
+    row = settlements.retry_settlement(
+        session=session, principal=principal, settlement_id=settlement_id, settings=settings
+    )
+    return SettlementRequestPublic.model_validate(row)

@@ -1,13 +1,13 @@
 """Schemas of disbursements."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["proposed", "approved", "paid", "cancelled"]
 
-_EXAMPLE = {
+_EXAMPLE: dict[str, Any] = {
     "id": "dsb_01JD3Z8Q6T8V4N2M5K1H0G9F8E",
     "payee_uscc": "91140105MA0KDE119Q",
     "payee_name": "太原矩阵科技有限公司",
@@ -134,3 +134,48 @@ class DisbursementFilters(BaseModel):
     line: str | None = Field(
         default=None, max_length=80, pattern=r"^[a-z0-9_:]+$", description="The budget line."
     )
+
+
+class SettlementRequestPublic(BaseModel):
+    """A voucher settlement the vouchers service asked funding to pay, and what became of it."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "settlement_id": "stl_01JD3Z8Q6T8V4N2M5K1H0G9F8F",
+                    "provider_id": "prv_01JD3Z8Q6T8V4N2M5K1H0G9F8G",
+                    "provider_uscc": "12140000MB1234567X",
+                    "provider_name": "山西省检测研究院",
+                    "amount_fen": 250000,
+                    "month": "2015-10",
+                    "outcome": "not_funded",
+                    "disbursement_id": None,
+                    "detail": "ledger_insufficient_funds: The transfer would take "
+                    "line:2015:public_services below zero.",
+                    "received_at": "2015-11-01T02:00:00Z",
+                }
+            ]
+        },
+    )
+
+    settlement_id: str
+    provider_id: str
+    provider_uscc: str
+    provider_name: str | None
+    amount_fen: int
+    month: str
+    outcome: Literal["proposed", "nothing_to_pay", "not_funded"] = Field(
+        description="`proposed` (see `disbursement_id`); `nothing_to_pay` (an amount of zero or "
+        "less: nothing proposed); `not_funded` (the voucher line is missing or short: `detail`)."
+    )
+    disbursement_id: str | None
+    detail: str | None
+    received_at: datetime
+
+
+class SettlementRequestFilters(BaseModel):
+    """Filters of the settlement-request list."""
+
+    outcome: Literal["proposed", "nothing_to_pay", "not_funded"] | None = None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -40,19 +40,22 @@ from services.funding.disbursements.models import (
     PROPOSED,
     VOUCHER_SETTLEMENT,
     Disbursement,
+    SettlementRequest,
 )
 from services.funding.disbursements.schemas import DisbursementFilters, DisbursementPublic
 from services.funding.enterprises.service import on_dishonesty_list
 from services.funding.ledger import service as ledger
+from services.funding.public import service as public_ledger
 
 PAYABLE = "payable"
 PROPOSED_EVENT, APPROVED_EVENT = "disbursement.proposed", "disbursement.approved"
 PAID_EVENT, CANCELLED_EVENT = "disbursement.paid", "disbursement.cancelled"
 # Who pays, as the public ledger names it, and the programme each purpose belongs to.
-PAYER = "太原市小微企业创业创新基地城市示范专项资金"
+PAYER = "太原市财政局"
+PROGRAMME = "小微企业创业创新基地城市示范"
 PROGRAMMES = {
-    "reward": "小微企业创业创新基地奖励 (demonstration base rewards)",
-    VOUCHER_SETTLEMENT: "创业券/创新券 (voucher settlements)",
+    "reward": f"{PROGRAMME}: 基地奖励 (base rewards)",
+    VOUCHER_SETTLEMENT: f"{PROGRAMME}: 创业券/创新券 (vouchers)",
 }
 SEES_ALL = frozenset({ClientKind.ADMIN, ClientKind.DEPARTMENT})
 # What a proposal is about: the same key with other values is another proposal (409).
@@ -86,17 +89,14 @@ def _ledger_key(*parts: str) -> str:
 
 
 def _by_key(session: Session, key: str) -> Disbursement | None:
-    return session.exec(
-        select(Disbursement).where(col(Disbursement.key) == key)
-    ).first()
+    return session.exec(select(Disbursement).where(col(Disbursement.key) == key)).first()
 
 
 def _same_or_conflict(found: Disbursement, wanted: dict[str, Any]) -> Disbursement:
     differs = [name for name in _COMPARED if getattr(found, name) != wanted[name]]
     if differs:
         raise errors.DisbursementKeyReused(
-            f"The proposal key names disbursement {found.id}, with another "
-            f"{', '.join(differs)}."
+            f"The proposal key names disbursement {found.id}, with another {', '.join(differs)}."
         )
     return found
 
@@ -128,7 +128,7 @@ def propose(
     409 `disbursement_key_reused`. An account that cannot cover it: the ledger's 409
     `insufficient_funds`, nothing proposed.
     """
-    wanted = {
+    wanted: dict[str, Any] = {
         "payee_uscc": payee_uscc,
         "amount_fen": amount_fen,
         "account": account,
@@ -337,19 +337,34 @@ def get_disbursement(
 ) -> Disbursement:
     """One disbursement the caller may see (an enterprise: those paying it), else 404."""
     row = session.get(Disbursement, disbursement_id)
-    if row is None or not _may_see(principal, row):
+    if (
+        row is None
+        or not session.exec(
+            select(Disbursement.id)
+            .where(col(Disbursement.id) == disbursement_id)
+            .where(_visible_to(principal))
+        ).first()
+    ):
         raise errors.DisbursementNotFound(f"No disbursement {disbursement_id}.")
     return row
 
 
-def _may_see(principal: Principal, row: Disbursement) -> bool:
-    return principal.kind in SEES_ALL or row.payee_uscc == principal.org
+def _visible_to(principal: Principal) -> Any:
+    """Which disbursements the caller sees: all (admin, departments), those paying the
+    enterprise (an enterprise, a portal on its behalf), those paying the provider's settlements
+    (a provider: its token names its provider id, not its USCC)."""
+    if principal.kind in SEES_ALL:
+        return true()
+    if principal.kind == ClientKind.PROVIDER:
+        settled = select(SettlementRequest.disbursement_id).where(
+            col(SettlementRequest.provider_id) == (principal.org or "")
+        )
+        return col(Disbursement.id).in_(settled)
+    return col(Disbursement.payee_uscc) == (principal.org or "")
 
 
 def _locked(session: Session, disbursement_id: str) -> Disbursement:
-    row = session.get(
-        Disbursement, disbursement_id, with_for_update=True, populate_existing=True
-    )
+    row = session.get(Disbursement, disbursement_id, with_for_update=True, populate_existing=True)
     if row is None:
         raise errors.DisbursementNotFound(f"No disbursement {disbursement_id}.")
     return row
@@ -365,8 +380,7 @@ def list_disbursements(
 ) -> tuple[list[DisbursementPublic], str | None]:
     """Disbursements the caller may see, filtered, oldest first."""
     statement = select(Disbursement)
-    if principal.kind not in SEES_ALL:
-        statement = statement.where(col(Disbursement.payee_uscc) == (principal.org or ""))
+    statement = statement.where(_visible_to(principal))
     conditions = {
         "status": Disbursement.status,
         "purpose": Disbursement.purpose,
@@ -378,9 +392,9 @@ def list_disbursements(
         value = getattr(filters, name)
         if value is not None:
             statement = statement.where(col(column) == value)
-    rows = session.exec(
-        paginate(statement, keys=[col(Disbursement.id)], limit=limit, cursor=cursor)
-    ).all()
+    table = Disbursement.__table__  # type: ignore[attr-defined]
+    page = paginate(statement, keys=[table.c.id], limit=limit, cursor=cursor)
+    rows = session.execute(page).scalars().all()
     kept, next_cursor = page_of(rows, limit=limit, key_of=lambda row: [row.id])
     return [to_public(row) for row in kept], next_cursor
 
@@ -428,9 +442,23 @@ def approve(
     return row
 
 
-def _publish(session: Session, row: Disbursement) -> int | None:
-    """The public ledger's record of a paid disbursement; its sequence number."""
-    return None
+def _publish(session: Session, row: Disbursement) -> int:
+    """Append the paid disbursement to the public ledger; its record's sequence number."""
+    record = public_ledger.publish(
+        session,
+        disbursement_id=row.id,
+        paid_on=row.paid_on or shanghai_date(utcnow()),
+        payer=PAYER,
+        payee_name=row.payee_name,
+        payee_uscc=row.payee_uscc,
+        amount_fen=row.amount_fen,
+        programme=PROGRAMMES.get(row.purpose, f"{PROGRAMME}: {row.purpose}"),
+        budget_line=row.budget_line,
+        district=row.district,
+        rule_set_version=row.rule_set_version,
+        acceptance_ref=row.acceptance_ref,
+    )
+    return record.sequence
 
 
 def pay(
@@ -450,8 +478,7 @@ def pay(
         if row.payment_reference == payment_reference:
             return row
         raise errors.DisbursementPaidOtherwise(
-            f"Disbursement {row.id} was paid under the payment reference "
-            f"{row.payment_reference}."
+            f"Disbursement {row.id} was paid under the payment reference {row.payment_reference}."
         )
     precondition(etag(row))
     if row.status != APPROVED:
@@ -488,10 +515,12 @@ def pay(
     session.add(row)
     session.flush()
     row.public_record_seq = _publish(session, row)
+    session.add(row)
     extra: dict[str, Any] = {
         "paid_at": now.isoformat(),
         "paid_on": row.paid_on.isoformat(),
         "payment_reference": payment_reference,
+        "public_record_seq": row.public_record_seq,
     }
     if row.purpose == VOUCHER_SETTLEMENT:
         extra["settlement_id"] = row.source_ref

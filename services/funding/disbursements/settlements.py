@@ -15,16 +15,23 @@ What became of each settlement is kept in `funding_settlement_requests`:
   nothing is proposed and funding recovers nothing (the settlement stays `requested` in the
   vouchers service, which keeps its clawback lines);
 - `not_funded`: the line does not exist or cannot cover it (the ledger refused; `detail` says
-  why). The feed moves on; nothing is committed.
+  why). The feed moves on; nothing is committed. Once the line is funded, an admin proposes it
+  again (`POST /v1/settlement-requests/{id}/proposal`, `retry_settlement`).
+
+A cancelled settlement disbursement is not proposed again by itself (its key is spent); the
+settlement stays `requested` in the vouchers service.
 """
 
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from services.common.consumer import FeedEvent, Handler
 from services.common.errors import DomainError
+from services.common.identity import Principal
+from services.common.pagination import page_of, paginate
+from services.funding.disbursements import errors
 from services.funding.disbursements.models import (
     NOT_FUNDED,
     NOTHING_TO_PAY,
@@ -46,12 +53,11 @@ def settlement_account(settings: FundingSettings, month: str) -> tuple[int, str,
     return year, line, f"line:{year}:{line}"
 
 
-def _payee_name(session: Session, payload: Mapping[str, Any], uscc: str) -> str:
-    named = payload.get("provider_name")
-    if isinstance(named, str) and named.strip():
-        return named.strip()[:200]
-    enterprise = find_enterprise(session=session, uscc=uscc)
-    return enterprise.name if enterprise is not None else uscc
+def _payee_name(session: Session, request: SettlementRequest) -> str:
+    if request.provider_name:
+        return request.provider_name
+    enterprise = find_enterprise(session=session, uscc=request.provider_uscc)
+    return enterprise.name if enterprise is not None else request.provider_uscc
 
 
 def apply_settlement_requested(
@@ -64,11 +70,12 @@ def apply_settlement_requested(
         return known
     amount = int(payload["amount_fen"])
     month = str(payload["month"])
-    uscc = str(payload["provider_uscc"])
+    named = payload.get("provider_name")
     request = SettlementRequest(
         settlement_id=settlement_id,
         provider_id=str(payload.get("provider_id") or "")[:40],
-        provider_uscc=uscc,
+        provider_uscc=str(payload["provider_uscc"]),
+        provider_name=(named.strip()[:200] or None) if isinstance(named, str) else None,
         amount_fen=amount,
         month=month,
         outcome=NOTHING_TO_PAY,
@@ -77,14 +84,21 @@ def apply_settlement_requested(
         request.detail = f"The settlement's amount is {amount} fen: nothing to pay."
         session.add(request)
         return request
-    year, line, account = settlement_account(settings, month)
+    return _propose(session, request, settings=settings, principal_id=PROPOSER)
+
+
+def _propose(
+    session: Session, request: SettlementRequest, *, settings: FundingSettings, principal_id: str
+) -> SettlementRequest:
+    settlement_id, uscc, amount = request.settlement_id, request.provider_uscc, request.amount_fen
+    year, line, account = settlement_account(settings, request.month)
     try:
         with session.begin_nested():
             disbursement = propose(
                 session,
                 key=f"settlement:{settlement_id}",
                 payee_uscc=uscc,
-                payee_name=_payee_name(session, payload, uscc),
+                payee_name=_payee_name(session, request),
                 amount_fen=amount,
                 account=account,
                 purpose=VOUCHER_SETTLEMENT,
@@ -94,7 +108,7 @@ def apply_settlement_requested(
                 district=None,
                 rule_set_version=None,
                 acceptance_ref=None,
-                principal_id=PROPOSER,
+                principal_id=principal_id,
             )
     except DomainError as refused:
         request.outcome = NOT_FUNDED
@@ -103,7 +117,43 @@ def apply_settlement_requested(
         return request
     request.outcome = SETTLEMENT_PROPOSED
     request.disbursement_id = disbursement.id
+    request.detail = None
     session.add(request)
+    return request
+
+
+def list_settlement_requests(
+    *, session: Session, outcome: str | None, limit: int, cursor: str | None
+) -> tuple[list[SettlementRequest], str | None]:
+    """The settlements the vouchers feed asked funding to pay, and what became of each."""
+    statement = select(SettlementRequest)
+    if outcome is not None:
+        statement = statement.where(col(SettlementRequest.outcome) == outcome)
+    table = SettlementRequest.__table__  # type: ignore[attr-defined]
+    page = paginate(statement, keys=[table.c.settlement_id], limit=limit, cursor=cursor)
+    rows = session.execute(page).scalars().all()
+    return page_of(rows, limit=limit, key_of=lambda row: [row.settlement_id])
+
+
+def retry_settlement(
+    *, session: Session, principal: Principal, settlement_id: str, settings: FundingSettings
+) -> SettlementRequest:
+    """Propose a `not_funded` settlement again (the line funded since), with the caller as its
+    proposer (so another admin approves it); still short: 409, nothing changed."""
+    request = session.get(
+        SettlementRequest, settlement_id, with_for_update=True, populate_existing=True
+    )
+    if request is None:
+        raise errors.SettlementRequestNotFound(f"No settlement request {settlement_id}.")
+    if request.outcome != NOT_FUNDED:
+        raise errors.SettlementRequestNotPending(
+            f"Settlement {settlement_id} is {request.outcome}; only a not_funded one is retried."
+        )
+    _propose(session, request, settings=settings, principal_id=principal.client_id)
+    if request.outcome != SETTLEMENT_PROPOSED:
+        raise errors.SettlementStillNotFunded(
+            f"Settlement {settlement_id} still cannot be proposed: {request.detail}"
+        )
     return request
 
 

@@ -102,6 +102,7 @@ def upgrade() -> None:
     sa.Column('settlement_id', sa.String(40), nullable=False),
     sa.Column('provider_id', sa.String(40), nullable=False),
     sa.Column('provider_uscc', sa.String(18), nullable=False),
+    sa.Column('provider_name', sa.String(200), nullable=True),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
     sa.Column('month', sa.String(7), nullable=False),
     sa.Column('outcome', sa.String(16), nullable=False),
