@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.common.db import Database
 from services.common.errors import DomainError
 from services.funding.disbursements import service as disbursements
+from services.funding.disbursements.models import Disbursement
 from services.funding.disbursements.service import Proposal
 from tests.funding.disbursement_support import events
 from tests.funding.ledger_support import balance, fund, open_accounts
@@ -51,10 +52,11 @@ def funded(funding_app: FastAPI) -> FastAPI:
 def _propose(app: FastAPI, proposals: list[Proposal]) -> list[tuple[str, str, int, str]]:
     database: Database = app.state.database
     with database.transaction() as session:
-        rows = disbursements.propose_many(
+        ids = disbursements.propose_many(
             session, proposals=proposals, memo="test batch", reference="rwr_test", principal_id="t"
         )
-        return [(row.id, row.key, row.amount_fen, row.commit_transfer_id) for row in rows]
+        rows = [session.get(Disbursement, disbursement_id) for disbursement_id in ids]
+        return [(r.id, r.key, r.amount_fen, r.commit_transfer_id) for r in rows if r is not None]
 
 
 def _code(app: FastAPI, proposals: list[Proposal]) -> str:

@@ -223,8 +223,9 @@ def propose_many(
     memo: str,
     reference: str,
     principal_id: str,
-) -> list[Disbursement]:
-    """Propose many disbursements at once (a reward run's), in `proposals`' order; all or none.
+) -> list[str]:
+    """Propose many disbursements at once (a reward run's); their ids in `proposals`' order.
+    All or none.
 
     Each is idempotent on its key as with `propose` (an existing one with the same details is
     answered, with other details 409 `disbursement_key_reused`). The new ones' money is committed
@@ -257,11 +258,12 @@ def propose_many(
         except IntegrityError:
             for proposal in fresh:  # a parallel proposal of one of the keys came first
                 propose(session, **_fields(proposal), principal_id=principal_id)
-    rows = {
-        row.key: row
-        for row in session.exec(select(Disbursement).where(col(Disbursement.key).in_(keys)))
-    }
-    return [rows[key] for key in keys]
+    ids = dict(
+        session.execute(
+            select(Disbursement.key, Disbursement.id).where(col(Disbursement.key).in_(keys))
+        ).all()
+    )
+    return [ids[key] for key in keys]
 
 
 def _fields(proposal: Proposal) -> dict[str, Any]:

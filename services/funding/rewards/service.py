@@ -321,8 +321,8 @@ def _commit(
         principal_id=principal.client_id,
     )
     return {
-        proposal.key.rsplit(":", 1)[1]: row.id
-        for proposal, row in zip(proposals, proposed, strict=True)
+        proposal.key.rsplit(":", 1)[1]: disbursement_id
+        for proposal, disbursement_id in zip(proposals, proposed, strict=True)
     }
 
 
@@ -349,7 +349,8 @@ def _public(
             computed_fen=figure.computed_fen,
             awarded_fen=figure.awarded_fen,
             scaled=figure.scaled,
-            trace=[RuleSetTraceStep(**step) for step in figure.trace],
+            # The engine's steps as they are (no revalidation of a thousand traces).
+            trace=[RuleSetTraceStep.model_construct(**step) for step in figure.trace],
             disbursement_id=disbursed.get(figure.candidate.base_id),
         )
         for pot in pots
