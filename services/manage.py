@@ -57,6 +57,7 @@ COMPONENTS = [
         8002,
         "services.funding.settings:FundingSettings",
         ROOT / "services/funding/migrations",
+        "services.funding.demo:seed",
     ),
     Component(
         "credit",

@@ -201,6 +201,18 @@ ROUTES: dict[str, list[Rule]] = {
             ("loans", "/v1/bridge-loans/**", "funding:read", "funding:loans"),
             ("risk_pool", "/v1/risk-pool/**", "funding:read", "funding:admin"),
             ("acceptance", "/v1/bases/*/acceptance/**", "funding:read", "funding:accept"),
+            # Districts file bases, correct them and report KPIs; responsible departments
+            # decide and exit (department clients: funding:read + funding:accept; the service
+            # tells a district from a department by the client's org).
+            ("bases", "/v1/bases/**", "funding:read", "funding:accept"),
+            # A district reports its matching payments, an admin records them: both hold
+            # funding:read; the service asks each kind for its own write scope.
+            (
+                "matching_payments",
+                "/v1/districts/*/matching/payments",
+                "funding:read",
+                "funding:read",
+            ),
             ("subsidies", "/v1/subsidies/**", "funding:read", "funding:apply"),
             ("other", "/**", "funding:read", "funding:admin"),
         ],

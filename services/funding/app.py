@@ -8,12 +8,18 @@ from fastapi import FastAPI
 
 from services.common.app import ConsumerFactory, create_service_app
 from services.common.consumer import FeedConsumer, feed_consumer
+from services.common.rules.router import rule_sets_router
+from services.funding.acceptance.router import router as acceptance_router
+from services.funding.allocations.router import router as allocations_router
+from services.funding.bases.router import router as bases_router
+from services.funding.budgets.router import router as budgets_router
 from services.funding.disbursements.router import router as disbursements_router
 from services.funding.disbursements.settlements import settlement_handlers
 from services.funding.enterprises.service import credit_handlers, registry_handlers
 from services.funding.ledger.router import router as ledger_router
 from services.funding.public import jobs as public_ledger_jobs
 from services.funding.public.router import router as public_ledger_router
+from services.funding.rules import FAMILIES, RuleAdmin, RuleReader
 from services.funding.settings import FundingSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -60,6 +66,11 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
         description="Budgets, block allocation with district matching, bases, rules, acceptance and rewards, disbursements, risk pool, bridge loans, subsidies, public ledger.",
         routers=[
             ledger_router,
+            budgets_router,
+            bases_router,
+            acceptance_router,
+            rule_sets_router(families=FAMILIES, reader=RuleReader, admin=RuleAdmin),
+            allocations_router,
             disbursements_router,
             public_ledger_router,
         ],

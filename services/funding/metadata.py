@@ -2,6 +2,10 @@
 
 from services.common.models import KERNEL_MODELS, service_metadata
 from services.common.rules.models import RULE_MODELS
+from services.funding.acceptance import models as _acceptance  # noqa: F401
+from services.funding.allocations import models as _allocations  # noqa: F401
+from services.funding.bases import models as _bases  # noqa: F401
+from services.funding.budgets import models as _budgets  # noqa: F401
 from services.funding.disbursements import models as _disbursements  # noqa: F401
 from services.funding.enterprises import models as _enterprises  # noqa: F401
 from services.funding.ledger import models as _ledger  # noqa: F401

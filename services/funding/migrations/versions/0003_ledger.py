@@ -1,4 +1,5 @@
-"""The double-entry ledger: accounts (stored balance, non-negative CHECK), transfers, entries.
+"""The double-entry ledger: accounts (stored balance, non-negative CHECK), transfers, entries;
+and budgets (the documents each year was loaded from).
 
 Revision ID: funding_0003
 Revises: funding_0002
@@ -88,9 +89,21 @@ def upgrade() -> None:
     op.create_index(
         "ix_funding_ledger_entries_transfer", "funding_ledger_entries", ["transfer_id"]
     )
+    op.create_table(
+        "funding_budgets",
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("total_fen", sa.BigInteger(), nullable=False),
+        sa.Column("document", sa.JSON(), nullable=False),
+        sa.Column("transfer_ids", sa.JSON(), nullable=False),
+        sa.Column("loaded_by", sa.String(80), nullable=False),
+        sa.Column("loaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("year", name=op.f("funding_budgets_pkey")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("funding_budgets")
     op.drop_table("funding_ledger_entries")
     op.drop_table("funding_ledger_transfers")
     op.drop_table("funding_ledger_accounts")

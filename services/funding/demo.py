@@ -1,0 +1,70 @@
+"""Funding demo data for `make run` (development only; loading twice loads nothing new):
+the plan's 2015 budget (8.1亿 by source and by use, with the financing measures), reconciled,
+and a first `funding.matching` version that follows the plan's district ratios."""
+
+from sqlmodel import Session, col, select
+
+from services.common.db import Database
+from services.common.identity import ClientKind, Principal
+from services.common.rules.models import RuleSet
+from services.common.rules.schemas import RuleSetCreate
+from services.common.rules.service import create_rule_set
+from services.funding.allocations.rules import MATCHING
+from services.funding.budgets import service as budgets
+from services.funding.budgets.plan2015 import budget_2015
+from services.funding.rules import FAMILIES
+from services.funding.settings import FundingSettings
+
+DEMO = Principal(
+    client_id="demo_seed",
+    kind=ClientKind.ADMIN,
+    org="finance_bureau",
+    scopes=frozenset({"funding:admin"}),
+)
+PLAN_RATIOS = RuleSetCreate.model_validate(
+    {
+        "family": MATCHING,
+        "effective_from": "2015-01-01",
+        "description": "The plan's matching ratios (1:2, 1:1.5, 1:1, 1:0.5 by district)",
+        "inputs": {"plan_city_part": "int", "plan_district_part": "int"},
+        "rules": [
+            {"name": "city_part", "expression": "plan_city_part"},
+            {"name": "district_part", "expression": "plan_district_part"},
+        ],
+    }
+)
+
+
+def _has_matching(session: Session) -> bool:
+    return (
+        session.exec(select(RuleSet.id).where(col(RuleSet.family) == MATCHING)).first() is not None
+    )
+
+
+def load(database: Database) -> bool:
+    """Load what is missing; whether the 2015 budget was loaded now."""
+    with database.transaction() as session:
+        _budget, loaded = budgets.load_budget(
+            session, data=budget_2015(), principal_id=DEMO.client_id
+        )
+        if not _has_matching(session):
+            create_rule_set(session=session, principal=DEMO, families=FAMILIES, data=PLAN_RATIOS)
+    return loaded
+
+
+def seed(settings: FundingSettings | None = None) -> list[str]:
+    """`services.manage prepare`: load the funding demo data."""
+    settings = settings or FundingSettings()
+    if settings.environment != "development":
+        return []
+    database = Database(settings.resolved_database_url, schema=settings.resolved_schema)
+    try:
+        load(database)
+    finally:
+        database.dispose()
+    return [
+        "",
+        "Funding demo: the 2015 budget (8.1亿; financing 2.87亿 + 10万 reconciled from the "
+        "balancing reserve) and the plan's matching ratios — GET /funding/v1/budgets/2015, "
+        "/funding/v1/ledger/trial-balance.",
+    ]

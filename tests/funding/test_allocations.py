@@ -1,0 +1,393 @@
+"""Block allocation and district matching through the HTTP API.
+
+Ratios are the plan's, from the registry's reference (via the `funding.matching` rule set that
+follows the plan): xiaodian 1:1.5, hi_tech_zone 1:2, economic_zone 1:2, qingxu 1:1,
+yangqu 1:0.5, loufan 1:0.5. Every figure below is worked out by hand.
+"""
+
+import uuid
+from datetime import date
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from services.common.db import Database
+from services.funding.bases.models import ADMITTED, FILED, Base, BaseKpi
+from tests.funding.conftest import FundingHeaders
+from tests.funding.ledger_support import balance, fund, open_accounts
+
+LINE = "line:2015:space"
+CITY = "source:city"
+
+PLAN_MATCHING = {
+    "family": "funding.matching",
+    "effective_from": "2015-01-01",
+    "description": "The plan's ratios",
+    "inputs": {"plan_city_part": "int", "plan_district_part": "int"},
+    "rules": [
+        {"name": "city_part", "expression": "plan_city_part"},
+        {"name": "district_part", "expression": "plan_district_part"},
+    ],
+}
+
+
+def _idem(headers: dict[str, str]) -> dict[str, str]:
+    return {**headers, "Idempotency-Key": uuid.uuid4().hex}
+
+
+def _setup(
+    app: FastAPI, client: TestClient, headers: FundingHeaders, line_fen: int = 24_000_000_000
+) -> None:
+    open_accounts(app, (CITY, "source", False), (LINE, "line", True))
+    fund(app, source=CITY, account=LINE, amount_fen=line_fen, key="space-2015")
+    answer = client.post("/v1/rule-sets", json=PLAN_MATCHING, headers=headers())
+    assert answer.status_code == 201, answer.text
+
+
+def _allocate(client: TestClient, headers: FundingHeaders, **body: Any) -> Any:
+    payload = {"year": 2015, "line": "space", "memo": "2015 切块", **body}
+    return client.post("/v1/allocations", json=payload, headers=_idem(headers()))
+
+
+def _district(headers: FundingHeaders, code: str) -> dict[str, str]:
+    return headers(kind="department", org=code, scopes=("funding:read", "funding:accept"))
+
+
+def test_allocating_2_4_yi_explicitly_creates_matching_at_each_districts_ratio(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers)
+    amounts = {
+        "xiaodian": 6_000_000_000,  # 1:1.5 → 9,000,000,000
+        "hi_tech_zone": 8_000_000_000,  # 1:2 → 16,000,000,000
+        "qingxu": 4_000_000_000,  # 1:1 → 4,000,000,000
+        "yangqu": 3_000_000_000,  # 1:0.5 → 1,500,000,000
+        "economic_zone": 1_999_999_999,  # 1:2 → 3,999,999,998
+        "loufan": 1_000_000_001,  # 1:0.5 → 500,000,000.5, rounded up: 500,000,001
+    }  # Σ 24,000,000,000 = 2.4亿
+    answer = _allocate(
+        funding_client,
+        funding_headers,
+        method="explicit",
+        amounts=[{"district": d, "amount_fen": n} for d, n in amounts.items()],
+    )
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["total_fen"] == 24_000_000_000 and body["method"] == "explicit"
+    shares = {s["district"]: (s["city_fen"], s["ratio"], s["owed_fen"]) for s in body["shares"]}
+    assert shares == {
+        "xiaodian": (6_000_000_000, "1:1.5", 9_000_000_000),
+        "hi_tech_zone": (8_000_000_000, "1:2", 16_000_000_000),
+        "qingxu": (4_000_000_000, "1:1", 4_000_000_000),
+        "yangqu": (3_000_000_000, "1:0.5", 1_500_000_000),
+        "economic_zone": (1_999_999_999, "1:2", 3_999_999_998),
+        "loufan": (1_000_000_001, "1:0.5", 500_000_001),
+    }
+    assert balance(funding_app, LINE) == 0
+    assert balance(funding_app, "block:2015:space:xiaodian") == 6_000_000_000
+    matching = funding_client.get("/v1/districts/xiaodian/matching", headers=funding_headers())
+    assert matching.status_code == 200
+    assert matching.json() == {
+        "district": "xiaodian",
+        "owed_fen": 9_000_000_000,
+        "paid_fen": 0,
+        "outstanding_fen": 9_000_000_000,
+        "blocks": [
+            {
+                "block_account": "block:2015:space:xiaodian",
+                "year": 2015,
+                "line": "space",
+                "city_fen": 6_000_000_000,
+                "owed_fen": 9_000_000_000,
+                "paid_fen": 0,
+                "outstanding_fen": 9_000_000_000,
+                "balance_fen": 6_000_000_000,
+            }
+        ],
+    }
+    trial = funding_client.get("/v1/ledger/trial-balance").json()
+    assert trial["zero_sum"] and trial["totals_by_kind"]["block"] == 24_000_000_000
+    assert (
+        funding_client.get(f"/v1/allocations/{body['id']}", headers=funding_headers()).json()
+        == body
+    )
+
+
+def test_an_allocation_beyond_the_line_or_with_bad_districts_changes_nothing(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers, line_fen=1_000)
+    over = _allocate(
+        funding_client,
+        funding_headers,
+        method="explicit",
+        amounts=[
+            {"district": "xiaodian", "amount_fen": 600},
+            {"district": "yangqu", "amount_fen": 401},
+        ],
+    )
+    assert over.status_code == 409 and over.json()["code"] == "ledger_insufficient_funds"
+    unknown = _allocate(
+        funding_client,
+        funding_headers,
+        method="explicit",
+        amounts=[{"district": "atlantis", "amount_fen": 1}],
+    )
+    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_district"
+    assert unknown.json()["errors"][0]["field"] == "body.amounts.0.district"
+    twice = _allocate(
+        funding_client,
+        funding_headers,
+        method="explicit",
+        amounts=[{"district": "yangqu", "amount_fen": 1}, {"district": "yangqu", "amount_fen": 2}],
+    )
+    assert twice.status_code == 422 and twice.json()["code"] == "allocation_invalid"
+    no_line = _allocate(
+        funding_client,
+        funding_headers,
+        line="nowhere",
+        method="explicit",
+        amounts=[{"district": "yangqu", "amount_fen": 1}],
+    )
+    assert no_line.status_code == 422 and no_line.json()["code"] == "unknown_budget_line"
+    mixed = _allocate(funding_client, funding_headers, method="explicit", total_fen=5)
+    assert mixed.status_code == 422
+    assert balance(funding_app, LINE) == 1_000
+    assert funding_client.get("/v1/allocations", headers=funding_headers()).json()["items"] == []
+    matching = funding_client.get("/v1/districts/xiaodian/matching", headers=funding_headers())
+    assert matching.json()["blocks"] == []
+
+
+def test_without_a_matching_rule_set_in_force_nothing_is_allocated(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
+    fund(funding_app, source=CITY, account=LINE, amount_fen=500, key="k")
+    answer = _allocate(
+        funding_client,
+        funding_headers,
+        method="explicit",
+        amounts=[{"district": "yangqu", "amount_fen": 500}],
+    )
+    assert answer.status_code == 409 and answer.json()["code"] == "no_rule_set_in_force"
+    assert balance(funding_app, LINE) == 500
+
+
+def test_a_later_years_ratios_change_by_a_new_version_and_2015_keeps_its_own(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers)
+    open_accounts(funding_app, ("line:2016:space", "line", True))
+    fund(funding_app, source=CITY, account="line:2016:space", amount_fen=1_000, key="space-2016")
+    v2 = {
+        **PLAN_MATCHING,
+        "effective_from": "2016-01-01",
+        "description": "2016: yangqu moves to 1:1",
+        "inputs": {**PLAN_MATCHING["inputs"], "district": "string"},
+        "rules": [
+            {"name": "city_part", "expression": "plan_city_part"},
+            {
+                "name": "district_part",
+                "expression": 'district == "yangqu" ? plan_city_part : plan_district_part',
+            },
+        ],
+    }
+    assert (
+        funding_client.post("/v1/rule-sets", json=v2, headers=funding_headers()).status_code == 201
+    )
+    one = {"method": "explicit", "amounts": [{"district": "yangqu", "amount_fen": 1_000}]}
+    in_2015 = _allocate(funding_client, funding_headers, **one).json()
+    in_2016 = _allocate(funding_client, funding_headers, year=2016, **one).json()
+    assert in_2015["shares"][0]["ratio"] == "1:0.5" and in_2015["shares"][0]["owed_fen"] == 500
+    assert in_2016["shares"][0]["ratio"] == "1:1" and in_2016["shares"][0]["owed_fen"] == 1_000
+    assert in_2015["matching_rule_set_id"] != in_2016["matching_rule_set_id"]
+    # a version that was used never changes again
+    used = funding_client.get(
+        f"/v1/rule-sets/{in_2015['matching_rule_set_id']}", headers=funding_headers()
+    ).json()
+    assert used["in_use"] is True
+    yangqu = funding_client.get("/v1/districts/yangqu/matching", headers=funding_headers()).json()
+    assert [(b["year"], b["owed_fen"]) for b in yangqu["blocks"]] == [(2015, 500), (2016, 1_000)]
+    assert yangqu["owed_fen"] == 1_500
+
+
+def _seed_bases(app: FastAPI) -> None:
+    """Made-up bases: (district, kind, area m², status, private money leveraged in 2014)."""
+    rows = [
+        ("xiaodian", "maker_space", 3_000, ADMITTED, 200_000_000),
+        ("xiaodian", "tech_incubator", 2_000, ADMITTED, 300_000_000),
+        ("hi_tech_zone", "tech_incubator", 4_500, ADMITTED, 1_500_000_000),
+        ("yangqu", "maker_space", 1_000, ADMITTED, None),
+        ("qingxu", "startup_base", 9_999, FILED, None),  # not admitted: weighs nothing
+    ]
+    database: Database = app.state.database
+    with database.transaction() as session:
+        for n, (district, kind, area, status, private) in enumerate(rows):
+            base = Base(
+                id=f"bas_test{n}",
+                operator_uscc=f"91140100MA0K00{n:04d}",
+                name=f"base {n}",
+                district=district,
+                kind=kind,
+                area_m2=area,
+                opened_on=date(2014, 1, 1),
+                status=status,
+                department="science",
+                filed_by="test",
+            )
+            session.add(base)
+            session.flush()
+            if private is not None:
+                session.add(
+                    BaseKpi(
+                        id=f"kpi_test{n}",
+                        base_id=base.id,
+                        year=2014,
+                        enterprises_incubated=3,
+                        jobs_created=10,
+                        private_money_fen=private,
+                        services_delivered=5,
+                        reported_by="test",
+                    )
+                )
+
+
+WEIGHTS = {
+    "family": "funding.allocation",
+    "effective_from": "2015-01-01",
+    "description": "area, plus 1 per 万元 leveraged, plus 1,000 per tech incubator",
+    "inputs": {
+        "area_m2": "int",
+        "private_money_fen": "int",
+        "bases_by_kind": "map<string, int>",
+    },
+    "rules": [
+        {
+            "name": "weight",
+            "expression": 'area_m2 + private_money_fen / 1000000 + bases_by_kind["tech_incubator"] * 1000',
+        }
+    ],
+}
+
+
+def test_a_rule_set_allocation_splits_by_the_bases_weights_exactly(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers)
+    _seed_bases(funding_app)
+    assert (
+        funding_client.post("/v1/rule-sets", json=WEIGHTS, headers=funding_headers()).status_code
+        == 201
+    )
+    answer = _allocate(
+        funding_client,
+        funding_headers,
+        method="rule_set",
+        total_fen=24_000_000_000,
+        districts=["xiaodian", "hi_tech_zone", "yangqu", "qingxu"],
+    )
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    # weights: xiaodian 5,000 m² + 500 (万元) + 1,000 = 6,500; hi_tech_zone 4,500 + 1,500 +
+    # 1,000 = 7,000; yangqu 1,000; qingxu 0 (its base is not admitted). Σ 14,500.
+    # 24,000,000,000 × 6,500 / 14,500 = 10,758,620,689 r 9,500
+    # 24,000,000,000 × 7,000 / 14,500 = 11,586,206,896 r 8,000
+    # 24,000,000,000 × 1,000 / 14,500 =  1,655,172,413 r 11,500
+    # floors sum to 23,999,999,998: the 2 fen left go to the largest remainders (yangqu, xiaodian)
+    shares = {s["district"]: (s["weight"], s["city_fen"], s["owed_fen"]) for s in body["shares"]}
+    assert shares == {
+        "xiaodian": (6_500, 10_758_620_690, 16_137_931_035),  # × 3/2, rounded up
+        "hi_tech_zone": (7_000, 11_586_206_896, 23_172_413_792),  # × 2
+        "yangqu": (1_000, 1_655_172_414, 827_586_207),  # × 1/2
+    }
+    assert body["kpi_year"] == 2014 and body["allocation_rule_set_id"]
+    assert balance(funding_app, LINE) == 0
+
+
+def test_matching_payments_raise_what_the_block_can_spend_and_never_exceed_what_is_owed(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers)
+    _allocate(
+        funding_client,
+        funding_headers,
+        method="explicit",
+        amounts=[{"district": "xiaodian", "amount_fen": 6_000}],
+    )  # owes 9,000
+    block = "block:2015:space:xiaodian"
+    open_accounts(funding_app, ("payee:91140100MA0K000017", "payee", True))
+    # before any match, the block pays out its city share and no more
+    beyond = funding_client.post(
+        "/v1/ledger/transfers",
+        json={
+            "kind": "reward",
+            "memo": "reward",
+            "legs": [
+                {"account": block, "amount_fen": -6_001},
+                {"account": "payee:91140100MA0K000017", "amount_fen": 6_001},
+            ],
+        },
+        headers=_idem(funding_headers()),
+    )
+    assert beyond.status_code == 409 and beyond.json()["code"] == "ledger_insufficient_funds"
+    url = "/v1/districts/xiaodian/matching/payments"
+    payment = {"year": 2015, "line": "space", "amount_fen": 4_000, "reference": "小财配套-1"}
+    paid = funding_client.post(
+        url, json=payment, headers=_idem(_district(funding_headers, "xiaodian"))
+    )
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["block"] == {
+        "block_account": block,
+        "year": 2015,
+        "line": "space",
+        "city_fen": 6_000,
+        "owed_fen": 9_000,
+        "paid_fen": 4_000,
+        "outstanding_fen": 5_000,
+        "balance_fen": 10_000,
+    }
+    assert balance(funding_app, "source:district:xiaodian") == -4_000
+    # now 6,001 fits: city share + match paid
+    again = funding_client.post(
+        "/v1/ledger/transfers",
+        json={
+            "kind": "reward",
+            "memo": "reward",
+            "legs": [
+                {"account": block, "amount_fen": -6_001},
+                {"account": "payee:91140100MA0K000017", "amount_fen": 6_001},
+            ],
+        },
+        headers=_idem(funding_headers()),
+    )
+    assert again.status_code == 201
+    over = funding_client.post(
+        url, json={**payment, "amount_fen": 5_001}, headers=_idem(funding_headers())
+    )
+    assert over.status_code == 409 and over.json()["code"] == "matching_overpaid"
+    other = funding_client.post(
+        url, json=payment, headers=_idem(_district(funding_headers, "yangqu"))
+    )
+    assert other.status_code == 403 and other.json()["code"] == "not_this_district"
+    no_block = funding_client.post(
+        "/v1/districts/yangqu/matching/payments",
+        json=payment,
+        headers=_idem(_district(funding_headers, "yangqu")),
+    )
+    assert no_block.status_code == 404 and no_block.json()["code"] == "block_not_found"
+    rest = funding_client.post(
+        url, json={**payment, "amount_fen": 5_000}, headers=_idem(funding_headers())
+    )
+    assert rest.status_code == 201
+    matching = funding_client.get(
+        "/v1/districts/xiaodian/matching", headers=funding_headers()
+    ).json()
+    assert (matching["owed_fen"], matching["paid_fen"], matching["outstanding_fen"]) == (
+        9_000,
+        9_000,
+        0,
+    )
+    assert matching["blocks"][0]["balance_fen"] == 6_000 + 9_000 - 6_001
+    unknown = funding_client.get("/v1/districts/atlantis/matching", headers=funding_headers())
+    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_district"
