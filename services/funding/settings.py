@@ -14,11 +14,11 @@ class FundingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FUNDING_", extra="ignore")
 
     voucher_budget_line: str = Field(
-        default="public_services",
-        pattern=r"^[a-z][a-z0-9_]*(:[a-z0-9_]+)*$",
+        default="public-services",
+        pattern=r"^[a-z][a-z0-9_-]*(:[a-z0-9_-]+)*$",
         description="The budget line that pays voucher settlements (`settlement.requested` from "
         "the vouchers feed): 创业券/创新券 buy public services (training, consulting, testing, "
-        "R&D) from providers, so the plan's 2015 line `public_services` (公共服务, 2.18亿) pays "
+        "R&D) from providers, so the plan's 2015 line `public-services` (公共服务资金, 2.18亿) pays "
         "them. Each settlement is proposed from the ledger account `line:<year>:<this>`.",
     )
     voucher_budget_year: int | None = Field(

@@ -12,9 +12,11 @@ could not be read.
 """
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,6 +34,7 @@ from services.funding.public.chain import (
 LEDGER = "/v1/public/ledger"
 RECORD_PAGE = 1000
 CHECKPOINT_PAGE = 500
+_HASHED_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _MOST_LISTED = 20  # a longer run of removed records is one finding naming the range
 
 ALTERED, REMOVED, REORDERED, REWRITTEN = "altered", "removed", "reordered", "rewritten"
@@ -86,6 +89,8 @@ def _moment(value: Any) -> str:
     """A timestamp as hashed (UTC, whole seconds, `Z`), from the API's RFC 3339 text."""
     if not isinstance(value, str):
         raise TypeError("a timestamp is a string")
+    if _HASHED_MOMENT.match(value):
+        return value  # already in the hashed form
     return timestamp_text(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
@@ -103,14 +108,28 @@ def _removed(first: int, last: int, why: str) -> list[Finding]:
     return [Finding(REMOVED, n, f"missing ({why})") for n in range(first, last + 1)]
 
 
-def verify_chain(records: Sequence[Mapping[str, Any]]) -> tuple[list[Finding], set[int]]:
-    """Findings of the records as listed (sequence order), and the sequences they flag."""
+def recomputed_hash(record: Mapping[str, Any]) -> str | None:
+    """The hash the record's fields give, or None if they cannot be hashed (missing, mistyped)."""
+    try:
+        return _hash_of(record)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def verify_chain(
+    records: Sequence[Mapping[str, Any]], computed: Sequence[str | None] | None = None
+) -> tuple[list[Finding], set[int]]:
+    """Findings of the records as listed (sequence order), and the sequences they flag.
+
+    `computed[i]` is `recomputed_hash(records[i])` when the caller has it already."""
+    if computed is None:
+        computed = [recomputed_hash(record) for record in records]
     findings: list[Finding] = []
     flagged: set[int] = set()
     owner = {r.get("hash"): r for r in records}  # stored hash → the record holding it
     seen: set[int] = set()
     previous: Mapping[str, Any] | None = None
-    for record in records:
+    for record, recomputed in zip(records, computed, strict=True):
         sequence = record.get("sequence")
         if not isinstance(sequence, int) or isinstance(sequence, bool):
             findings.append(Finding(MALFORMED, None, f"a record without a sequence: {record!r}"))
@@ -123,14 +142,13 @@ def verify_chain(records: Sequence[Mapping[str, Any]]) -> tuple[list[Finding], s
         gap = sequence > last + 1
         if gap:
             findings += _removed(last + 1, sequence - 1, f"record {sequence} follows {last}")
-        try:
-            intact = _hash_of(record) == record["hash"]
-        except (KeyError, TypeError, ValueError) as exc:
-            findings.append(Finding(MALFORMED, sequence, f"cannot be hashed: {exc}"))
+        if recomputed is None:
+            findings.append(Finding(MALFORMED, sequence, "its fields are missing or mistyped"))
             flagged.add(sequence)
-            previous, seen = record, seen | {sequence}
+            previous = record
+            seen.add(sequence)
             continue
-        if not intact:
+        if recomputed != record.get("hash"):
             findings.append(_misplaced_or_altered(record, owner))
             flagged.add(sequence)
         elif not gap:
@@ -144,7 +162,8 @@ def verify_chain(records: Sequence[Mapping[str, Any]]) -> tuple[list[Finding], s
             findings.append(
                 Finding(BAD_CORRECTION, sequence, f"corrects {corrects!r}, no earlier record")
             )
-        previous, seen = record, seen | {sequence}
+        previous = record
+        seen.add(sequence)
     return findings, flagged
 
 
@@ -242,19 +261,29 @@ def verify_checkpoints(
     return findings
 
 
-def _pages(client: httpx.Client, path: str, limit: int) -> Iterator[dict[str, Any]]:
-    cursor: str | None = None
-    while True:
-        params: dict[str, Any] = {"limit": limit}
-        if cursor:
-            params["cursor"] = cursor
-        answer = client.get(path, params=params)
-        answer.raise_for_status()
-        page = answer.json()
-        yield from page["items"]
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return
+def _page(
+    client: httpx.Client, path: str, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    params: dict[str, Any] = {"limit": limit}
+    if cursor:
+        params["cursor"] = cursor
+    answer = client.get(path, params=params)
+    answer.raise_for_status()
+    page = answer.json()
+    return page["items"], page.get("next_cursor")
+
+
+def _pages(client: httpx.Client, path: str, limit: int) -> Iterator[list[dict[str, Any]]]:
+    """Every page in order; the next one is asked for while the caller checks this one."""
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(_page, client, path, limit, None)
+        while True:
+            items, cursor = pending.result()
+            if cursor:
+                pending = pool.submit(_page, client, path, limit, cursor)
+            yield items
+            if not cursor:
+                return
 
 
 def verify_ledger(source: str | httpx.Client, *, prefix: str = "/funding") -> Report:
@@ -269,9 +298,15 @@ def verify_ledger(source: str | httpx.Client, *, prefix: str = "/funding") -> Re
     head_answer = source.get(f"{base}/head")
     head_answer.raise_for_status()
     head = head_answer.json()
-    records = list(_pages(source, f"{base}/records", RECORD_PAGE))
-    checkpoints = list(_pages(source, f"{base}/checkpoints", CHECKPOINT_PAGE))
-    findings, flagged = verify_chain(records)
+    records: list[dict[str, Any]] = []
+    computed: list[str | None] = []
+    for page in _pages(source, f"{base}/records", RECORD_PAGE):
+        records += page
+        computed += [recomputed_hash(record) for record in page]  # while the next page comes
+    checkpoints = [
+        c for page in _pages(source, f"{base}/checkpoints", CHECKPOINT_PAGE) for c in page
+    ]
+    findings, flagged = verify_chain(records, computed)
     findings += verify_checkpoints(checkpoints, records, jwk, flagged)
     findings += _head_findings(head, records, flagged)
     return Report(

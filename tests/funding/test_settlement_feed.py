@@ -1,5 +1,5 @@
 """Voucher settlements from the vouchers feed become proposed disbursements, once each, from the
-budget line that pays vouchers (`public_services` of the settlement's year by default)."""
+budget line that pays vouchers (`public-services` of the settlement's year by default)."""
 
 import uuid
 from typing import Any
@@ -15,7 +15,7 @@ from tests.funding.conftest import FundingHeaders
 from tests.funding.disbursement_support import balance, events, fund_line
 from tests.funding.feeds import consume
 
-LINE_2015 = "line:2015:public_services"
+LINE_2015 = "line:2015:public-services"
 PROVIDER_USCC = "12140000MB1234567X"
 
 
@@ -60,7 +60,7 @@ def test_each_settlement_is_proposed_once_from_the_voucher_line(
     assert (row.account, row.year, row.budget_line, row.amount_fen, row.status) == (
         LINE_2015,
         2015,
-        "public_services",
+        "public-services",
         250_000,
         "proposed",
     )

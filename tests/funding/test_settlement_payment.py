@@ -50,7 +50,7 @@ from tests.vouchers.test_redemptions import (  # noqa: F401 - fixtures
 from tests.vouchers.test_settlements import LAST_MONTH, _in
 
 YEAR = int(LAST_MONTH[:4])
-LINE = f"line:{YEAR}:public_services"
+LINE = f"line:{YEAR}:public-services"
 
 
 @pytest.fixture

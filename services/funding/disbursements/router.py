@@ -194,7 +194,7 @@ def cancel_disbursement(
     summary="List the voucher settlements asked of funding (admin)",
     description="Each `settlement.requested` the vouchers feed delivered, once, with what became "
     "of it: `proposed` (a disbursement from the voucher budget line, `FUNDING_VOUCHER_BUDGET_LINE`"
-    ", default `public_services`, of the settlement's year unless `FUNDING_VOUCHER_BUDGET_YEAR` "
+    ", default `public-services`, of the settlement's year unless `FUNDING_VOUCHER_BUDGET_YEAR` "
     "is set), `nothing_to_pay` (an amount of zero or less: nothing proposed) or `not_funded` (the "
     "line is missing or short; `detail` says which). Filter by `outcome`. Oldest first.",
     response_model=Page[SettlementRequestPublic],

@@ -12,11 +12,11 @@ _EXAMPLE: dict[str, Any] = {
     "payee_uscc": "91140105MA0KDE119Q",
     "payee_name": "太原矩阵科技有限公司",
     "amount_fen": 25000000,
-    "account": "line:2015:public_services",
+    "account": "line:2015:public-services",
     "purpose": "voucher_settlement",
     "source_ref": "stl_01JD3Z8Q6T8V4N2M5K1H0G9F8F",
     "year": 2015,
-    "budget_line": "public_services",
+    "budget_line": "public-services",
     "district": None,
     "rule_set_version": None,
     "acceptance_ref": None,
@@ -132,7 +132,7 @@ class DisbursementFilters(BaseModel):
     )
     year: int | None = Field(default=None, ge=2000, le=2100)
     line: str | None = Field(
-        default=None, max_length=80, pattern=r"^[a-z0-9_:]+$", description="The budget line."
+        default=None, max_length=80, pattern=r"^[a-z0-9_:-]+$", description="The budget line."
     )
 
 
@@ -153,7 +153,7 @@ class SettlementRequestPublic(BaseModel):
                     "outcome": "not_funded",
                     "disbursement_id": None,
                     "detail": "ledger_insufficient_funds: The transfer would take "
-                    "line:2015:public_services below zero.",
+                    "line:2015:public-services below zero.",
                     "received_at": "2015-11-01T02:00:00Z",
                 }
             ]

@@ -2,7 +2,7 @@
 disbursements, once each.
 
 Each settlement is proposed from the budget line that pays vouchers (`FUNDING_VOUCHER_BUDGET_LINE`,
-default `public_services`: 创业券/创新券 buy public services from providers, the plan's 2015
+default `public-services`: 创业券/创新券 buy public services from providers, the plan's 2015
 公共服务 line of 2.18亿) of the year `FUNDING_VOUCHER_BUDGET_YEAR` (default: the settlement's
 month's year), i.e. from the ledger account `line:<year>:<line>`, to the provider's USCC, with
 the proposal key `settlement:<settlement id>` (a redelivered event, or a second consumer behind a

@@ -52,38 +52,34 @@ HASHED_FIELDS: Final = (
     "corrects",
     "previous_hash",
 )
-_INTEGER_FIELDS: Final = frozenset({"sequence", "amount_fen", "corrects"})
+
+
+_PLAIN: Final = frozenset({str, int, type(None)})
 
 
 def canonical_json(document: Mapping[str, Any]) -> bytes:
     """RFC 8785 bytes of a flat object of strings, integers and nulls (keys sorted, no spaces)."""
     for key, value in document.items():
-        if isinstance(value, bool) or not (value is None or isinstance(value, int | str)):
+        if type(value) not in _PLAIN:  # bool, float, nested values: not hashed
             raise TypeError(f"{key}: only strings, integers and null are hashed")
-    return json.dumps(
-        dict(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode()
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def timestamp_text(moment: datetime) -> str:
     """A moment as hashed and published: UTC, whole seconds, `Z`."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def hashed_fields(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The record's hashed fields in their hashed form (dates and moments as text)."""
-    fields: dict[str, Any] = {}
-    for name in HASHED_FIELDS:
-        value = record[name]
-        if isinstance(value, datetime):
-            value = timestamp_text(value)
-        elif isinstance(value, date):
-            value = value.isoformat()
-        elif name in _INTEGER_FIELDS and value is not None and not isinstance(value, int):
-            raise TypeError(f"{name} must be an integer")
-        fields[name] = value
+    """The record's hashed fields in their hashed form (the day and the moment as text)."""
+    fields = {name: record[name] for name in HASHED_FIELDS}
+    paid_on, published_at = fields["paid_on"], fields["published_at"]
+    if isinstance(paid_on, date):
+        fields["paid_on"] = paid_on.isoformat()
+    if isinstance(published_at, datetime):
+        fields["published_at"] = timestamp_text(published_at)
     return fields
 
 

@@ -28,6 +28,26 @@ CheckpointLimit = Annotated[int, Query(ge=1, le=500, description="Page size (1�
 Sequence = Annotated[int, Path(ge=1, le=2**62, description="The record's sequence number.")]
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 _CACHE = {"Cache-Control": "public, max-age=60"}
+_PACKAGE_EXAMPLE = {
+    "grants": [
+        {
+            "amountAwarded": 12345.67,  # written exactly from 1234567 fen
+            "id": "360G-TaiyuanSME-1",
+            "title": "小微企业创业创新基地城市示范: 太原创新孵化器有限公司",
+            "description": "小微企业创业创新基地城市示范, budget line space_rent; district "
+            "xiaodian; disbursement dsb_01JD3Z8Q6T8V4N2M5K1H0G9F8E.",
+            "currency": "CNY",
+            "awardDate": "2015-12-20",
+            "recipientOrganization": [
+                {"id": "CN-USCC-91140100MA0K000017", "name": "太原创新孵化器有限公司"}
+            ],
+            "fundingOrganization": [{"id": "360G-TaiyuanSME-office", "name": "太原市财政局"}],
+            "grantProgramme": [{"title": "小微企业创业创新基地城市示范"}],
+            "ledgerSequence": 1,
+            "ledgerHash": "5f0c6a9e0d1b3c7e2a4f8b6d1c3e5a7f9b0d2c4e6a8f1b3d5c7e9a0b2d4f6a8c",
+        }
+    ]
+}
 
 
 @router.get(
@@ -180,7 +200,9 @@ def download_public_ledger_csv(
     responses={
         200: {
             "description": "The JSON package.",
-            "content": {"application/json": {"schema": {"type": "object"}}},
+            "content": {
+                "application/json": {"schema": {"type": "object"}, "example": _PACKAGE_EXAMPLE}
+            },
         },
         **problem_responses(422),
     },

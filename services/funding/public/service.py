@@ -163,12 +163,12 @@ def to_public(record: PublicRecord) -> LedgerRecordPublic:
 def list_records(
     *, session: Session, limit: int, cursor: str | None
 ) -> tuple[list[LedgerRecordPublic], str | None]:
-    """Records in sequence order, a page at a time."""
+    """Records in sequence order, a page at a time (read as rows: no ORM objects to build)."""
     table = PublicRecord.__table__  # type: ignore[attr-defined]
-    statement = paginate(select(PublicRecord), keys=[table.c.sequence], limit=limit, cursor=cursor)
-    rows = session.execute(statement).scalars().all()
-    kept, next_cursor = page_of(rows, limit=limit, key_of=lambda r: [r.sequence])
-    return [to_public(row) for row in kept], next_cursor
+    statement = paginate(select(table), keys=[table.c.sequence], limit=limit, cursor=cursor)
+    rows = session.execute(statement).mappings().all()
+    kept, next_cursor = page_of(rows, limit=limit, key_of=lambda r: [r["sequence"]])
+    return [LedgerRecordPublic.model_validate(dict(row)) for row in kept], next_cursor
 
 
 def get_record(*, session: Session, sequence: int) -> LedgerRecordPublic:

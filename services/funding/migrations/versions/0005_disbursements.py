@@ -1,7 +1,7 @@
 """Disbursements, the voucher settlements asked for, and the replica of the register and the dishonesty list.
 
 Revision ID: funding_0005
-Revises: funding_0004
+Revises: funding_0007
 Create Date: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'funding_0005'
-down_revision: str | None = 'funding_0004'
+down_revision: str | None = "funding_0007"  # linear: 0003 ledger → 0004 allocations → 0007 bases → 0005 → 0006 public ledger
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

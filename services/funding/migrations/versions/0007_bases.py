@@ -6,7 +6,7 @@ The plan states each kind's standards as qualitative requirements, and no minimu
 criteria below are its words, and `min_area_m2` is null until the office sets one.
 
 Revision ID: funding_0007
-Revises: funding_0006
+Revises: funding_0004
 Create Date: 2026-11-30
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'funding_0007'
-down_revision: str | None = 'funding_0006'
+down_revision: str | None = 'funding_0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ amount per incubated enterprise up to a cap, a multiplier by kind) and of
 each in force for 2015 only.
 
 Revision ID: funding_0008
-Revises: funding_0007
+Revises: funding_0006
 Create Date: 2026-11-30
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'funding_0008'
-down_revision: str | None = 'funding_0007'
+down_revision: str | None = 'funding_0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
