@@ -290,6 +290,13 @@ def test_a_new_version_runs_again_against_what_is_left(
     )
     assert [run["rule_set_version"] for run in listed.json()["items"]] == [1, 2]
     assert "lines" not in listed.json()["items"][0]
+    first = client.get("/v1/reward-runs", params={"limit": 1}, headers=admin).json()
+    second = client.get(
+        "/v1/reward-runs", params={"limit": 1, "cursor": first["next_cursor"]}, headers=admin
+    ).json()
+    assert [run["rule_set_version"] for run in first["items"] + second["items"]] == [1, 2]
+    assert second["next_cursor"] is None
+    assert client.get("/v1/reward-runs", params={"year": 2016}, headers=admin).json()["items"] == []
 
 
 def test_requests_the_run_cannot_serve_are_refused_naming_the_field(
@@ -360,3 +367,23 @@ def test_runs_are_read_by_admins_and_departments(
     assert missing.status_code == 404 and missing.json()["code"] == "reward_run_not_found"
     bank = client.get("/v1/reward-runs", headers=funding_headers(kind="bank"))
     assert bank.status_code == 403
+
+
+def test_a_year_no_base_passed_has_nothing_to_reward(
+    funding_client: TestClient, funding_headers: FundingHeaders, admin: dict[str, str]
+) -> None:
+    open_account(funding_client, admin, CITY, kind="source", non_negative=False)
+    open_account(funding_client, admin, LINE, kind="line", year=2015)
+    move(funding_client, admin, source=CITY, target=LINE, amount_fen=1_000_000)
+    make_base(
+        funding_client, funding_headers, district="xiaodian", kind="maker_space", area_m2=100,
+        result="failed", score=30,
+    )  # fmt: skip
+    for key, dry_run in (("empty-dry", True), ("empty", False)):
+        answer = _run(funding_client, admin, key, dry_run=dry_run)
+        assert answer.status_code == 409, answer.text
+        assert answer.json()["code"] == "reward_nothing_passed"
+    assert funding_client.get("/v1/reward-runs", headers=admin).json()["items"] == []
+    rules = funding_client.get(f"/v1/rule-sets/{RULES_V1}", headers=admin).json()
+    assert rules["in_use"] is False
+    assert balance(funding_client, admin, LINE) == 1_000_000

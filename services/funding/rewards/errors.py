@@ -37,3 +37,9 @@ class RewardNegative(Unprocessable):
     """The rule set computed a negative reward for a base (a rule set to correct)."""
 
     code = "reward_negative"
+
+
+class RewardNothingPassed(Conflict):
+    """No base passed its acceptance for the year: nothing to reward (record the results first)."""
+
+    code = "reward_nothing_passed"

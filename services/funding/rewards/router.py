@@ -40,7 +40,8 @@ Filters = Annotated[RewardRunFilters, Query()]
     "and the answer (200) has the figures a commit would; a commit (201) proposes one "
     "disbursement per non-zero award (the money moves to `payable` at once), records the "
     "run and makes the rule-set version unchangeable. One committed run per year, line and "
-    "version: a rerun, or a dry run of a committed one, is 409 `reward_run_exists`; a "
+    "version: a rerun, or a dry run of a committed one, is 409 `reward_run_exists`; no base "
+    "passed that year: 409 `reward_nothing_passed`; a "
     "concurrent run that would overdraw an account is 409 `ledger_insufficient_funds` and changes "
     "nothing. `Idempotency-Key` is required.",
     status_code=201,

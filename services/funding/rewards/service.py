@@ -241,6 +241,10 @@ def run_rewards(
         mark_used(session, rule_set)
         rule_set = _rule_set(session, family=family, version=version, year=year)
     candidates = _candidates(session, year=year, budget_line=line)
+    if not candidates:  # a commit would fix the version for nothing; a dry run says the same
+        raise errors.RewardNothingPassed(
+            f"No base passed its {year} acceptance: nothing to reward from {line} yet."
+        )
     balances = _balances(session, [c.account for c in candidates])
     try:
         pots = compute_rewards(compiled_rule_set(rule_set), candidates, balances)
