@@ -387,3 +387,38 @@ def test_a_year_no_base_passed_has_nothing_to_reward(
     rules = funding_client.get(f"/v1/rule-sets/{RULES_V1}", headers=admin).json()
     assert rules["in_use"] is False
     assert balance(funding_client, admin, LINE) == 1_000_000
+
+
+def test_a_reward_is_approved_paid_and_published_with_its_rules_and_acceptance(
+    funding_client: TestClient, space_2015: World, funding_headers: FundingHeaders
+) -> None:
+    client, admin, base = funding_client, space_2015.admin, space_2015.bases["A"]
+    run = _run(client, admin, "to-pay").json()
+    [line] = [line for line in run["lines"] if line["base_id"] == base.id]
+    url = f"/v1/disbursements/{line['disbursement_id']}"
+    second = funding_headers(kind="admin", client_id="cli_second_admin")  # four eyes
+    approved = client.post(
+        f"{url}/approval",
+        json={},
+        headers={**second, "If-Match": client.get(url, headers=admin).headers["ETag"]},
+    )
+    assert approved.status_code == 200, approved.text
+    paid = client.post(
+        f"{url}/payment",
+        json={"payment_reference": "ICBC-20160120-000001", "paid_on": "2016-01-20"},
+        headers={**admin, "If-Match": approved.headers["ETag"], "Idempotency-Key": "pay-a"},
+    )
+    assert paid.status_code == 200, paid.text
+    records = client.get("/v1/public/ledger/records").json()["items"]  # no key
+    [record] = [r for r in records if r["disbursement_id"] == line["disbursement_id"]]
+    assert (record["amount_fen"], record["payee_uscc"], record["budget_line"]) == (
+        19_200_000,
+        base.operator_uscc,
+        "space",
+    )
+    assert (record["district"], record["rule_set_version"], record["acceptance_ref"]) == (
+        "xiaodian",
+        "funding.reward.space@1",
+        base.acceptance_id,
+    )
+    assert balance(client, admin, f"payee:{base.operator_uscc}") == 19_200_000
