@@ -15,11 +15,12 @@ must never break: the approver is not the proposer (four eyes), a paid one has i
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import true
+from sqlalchemy import insert, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -28,7 +29,7 @@ from services.common.dates import shanghai_date
 from services.common.etag import etag_of
 from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
-from services.common.outbox import emit
+from services.common.outbox import emit, emit_many
 from services.common.pagination import page_of, paginate
 from services.funding.disbursements import errors
 from services.funding.disbursements.models import (
@@ -179,6 +180,110 @@ def propose(
         return _same_or_conflict(found, wanted)
     emit(session, PROPOSED_EVENT, _event(row))
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """One disbursement of a batch for `propose_many` (the arguments of `propose`)."""
+
+    key: str
+    payee_uscc: str
+    payee_name: str
+    amount_fen: int
+    account: str
+    purpose: str
+    source_ref: str
+    year: int
+    budget_line: str
+    district: str | None = None
+    rule_set_version: str | None = None
+    acceptance_ref: str | None = None
+
+
+def propose_many(
+    session: Session, *, proposals: Sequence[Proposal], memo: str, principal_id: str
+) -> list[Disbursement]:
+    """Propose a batch at once (a reward run's commit): all or nothing, in the given order.
+
+    The money moves in one ledger transfer (each account − its part, `payable` + the whole),
+    so an account that cannot cover its part refuses the whole batch (409
+    `ledger_insufficient_funds`). Keys already proposed with the same details are answered as
+    they are (a re-run proposes only what is new); with other details 409
+    `disbursement_key_reused`, as is a key twice in the batch.
+    """
+    keys = [proposal.key for proposal in proposals]
+    if len(set(keys)) != len(keys):
+        raise errors.DisbursementKeyReused("A proposal key appears twice in the batch.")
+    found = {
+        row.key: row
+        for row in session.exec(select(Disbursement).where(col(Disbursement.key).in_(keys))).all()
+    }
+    fresh: list[Proposal] = []
+    for proposal in proposals:
+        wanted = {name: getattr(proposal, name) for name in _COMPARED}
+        if proposal.key in found:
+            _same_or_conflict(found[proposal.key], wanted)
+            continue
+        if proposal.amount_fen <= 0:
+            raise errors.DisbursementAmountNotPositive(
+                f"A disbursement pays a positive amount of fen, not {proposal.amount_fen} "
+                f"({proposal.key})."
+            )
+        fresh.append(proposal)
+    if fresh:
+        _commit_batch(session, fresh, memo=memo, principal_id=principal_id)
+    rows = {
+        row.key: row
+        for row in session.exec(select(Disbursement).where(col(Disbursement.key).in_(keys))).all()
+    }
+    return [rows[key] for key in keys]
+
+
+def _commit_batch(
+    session: Session, fresh: Sequence[Proposal], *, memo: str, principal_id: str
+) -> None:
+    parts: dict[str, int] = {}
+    for proposal in fresh:
+        parts[proposal.account] = parts.get(proposal.account, 0) - proposal.amount_fen
+    total = -sum(parts.values())
+    _open_account(session, PAYABLE, "Committed to disbursements, not yet paid", "payable")
+    transfer = ledger.transfer(
+        session,
+        key=_ledger_key("commit-many", *sorted(proposal.key for proposal in fresh)),
+        legs=[*parts.items(), (PAYABLE, total)],
+        kind="disbursement_commit",
+        memo=f"{memo} ({len(fresh)} disbursements)"[:500],
+        principal_id=principal_id,
+    )
+    now = utcnow()
+    rows = [
+        {
+            **asdict(proposal),
+            "id": new_id("dsb"),
+            "status": PROPOSED,
+            "version": 1,
+            "commit_transfer_id": transfer.id,
+            "proposed_by": principal_id,
+            "proposed_at": now,
+            "updated_at": now,
+        }
+        for proposal in fresh
+    ]
+    session.execute(insert(Disbursement), rows)
+    emit_many(
+        session,
+        [
+            (
+                PROPOSED_EVENT,
+                {
+                    "disbursement_id": row["id"],
+                    **{name: row[name] for name in _COMPARED if name != "account"},
+                    "status": PROPOSED,
+                },
+            )
+            for row in rows
+        ],
+    )
 
 
 def _event(row: Disbursement, **extra: Any) -> dict[str, Any]:
