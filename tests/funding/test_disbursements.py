@@ -12,13 +12,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import select
 
 from services.common.errors import DomainError
-from services.funding.disbursements.models import Disbursement
-from services.funding.disbursements.service import Proposal, propose, propose_many
+from services.funding.disbursements.service import propose
 from services.funding.enterprises.service import credit_handlers
-from services.funding.ledger import service as ledger
 from tests.funding.conftest import FundingHeaders
 from tests.funding.disbursement_support import (
     ACCOUNT,
@@ -33,13 +30,6 @@ from tests.funding.disbursement_support import balance as balance_of
 from tests.funding.feeds import consume
 
 PROPOSER, APPROVER, PAYER = "cli_admin_a", "cli_admin_b", "cli_admin_c"
-
-
-def batch_fields(n: int, amount_fen: int, **changes: Any) -> dict[str, Any]:
-    """A reward run's n-th proposal (its key from n), as `Proposal` fields."""
-    fields = proposal(key=f"reward:run1:{n}", amount_fen=amount_fen, source_ref=f"run1:{n}")
-    fields.pop("principal_id")
-    return {**fields, **changes}
 
 
 def admin(headers: FundingHeaders, client_id: str, **extra: str) -> dict[str, str]:
@@ -401,55 +391,3 @@ def test_lists_filter_and_page_and_enterprises_see_their_own(
         assert bad.json()["errors"][0]["field"] == field
     missing = funding_client.get("/v1/disbursements/dsb_missing", headers=headers)
     assert missing.status_code == 404 and missing.json()["code"] == "disbursement_not_found"
-
-
-def test_a_batch_is_proposed_all_or_nothing_in_one_transfer(
-    funding_app: FastAPI, funding_client: TestClient
-) -> None:
-    fund_line(funding_app, amount_fen=1_000_000)
-    block = "block:2015:space_rent:xiaodian"
-    with funding_app.state.database.transaction() as session:
-        ledger.open_account(
-            session, code=block, name=block, kind="block", non_negative=True, year=2015
-        )
-        ledger.transfer(
-            session,
-            key="test-block",
-            legs=[(ACCOUNT, -400_000), (block, 400_000)],
-            kind="allocation",
-            memo="test block",
-            principal_id="test",
-        )
-    line_batch = [Proposal(**batch_fields(n, 100_000 + n)) for n in range(3)]
-    block_batch = [Proposal(**batch_fields(n, 50_000, account=block)) for n in range(3, 5)]
-    database = funding_app.state.database
-
-    def commit(batch: list[Proposal]) -> list[str]:
-        with database.transaction() as session:
-            rows = propose_many(session, proposals=batch, memo="run 1", principal_id=PROPOSER)
-            return [row.id for row in rows]
-
-    ids = commit([*line_batch, *block_batch])
-    # The line had 600,000 after the block's 400,000; three draws of 100,000 + n.
-    assert balance_of(funding_app, ACCOUNT) == 600_000 - (300_000 + 0 + 1 + 2)
-    assert balance_of(funding_app, block) == 400_000 - 100_000
-    assert balance_of(funding_app, "payable") == 300_003 + 100_000
-    assert len(events(funding_app, "disbursement.proposed")) == 5
-    # A re-run answers what exists and proposes only the new one.
-    extra = Proposal(**batch_fields(5, 1_000))
-    assert commit([*line_batch, *block_batch, extra])[:5] == ids
-    assert balance_of(funding_app, "payable") == 300_003 + 100_000 + 1_000
-    # Over the block: nothing of the batch is proposed.
-    over = [Proposal(**batch_fields(6, 10)), Proposal(**batch_fields(7, 300_001, account=block))]
-    for batch, code in (
-        (over, "ledger_insufficient_funds"),
-        ([line_batch[0], line_batch[0]], "disbursement_key_reused"),
-        ([Proposal(**{**batch_fields(0, 1), "key": line_batch[0].key})], "disbursement_key_reused"),
-        ([Proposal(**batch_fields(8, 0))], "disbursement_amount_not_positive"),
-    ):
-        with pytest.raises(DomainError) as raised:
-            commit(batch)
-        assert raised.value.code == code
-    assert balance_of(funding_app, "payable") == 401_003
-    with database.session(write=False) as session:
-        assert len(session.exec(select(Disbursement)).all()) == 6

@@ -15,8 +15,9 @@ must never break: the approver is not the proposer (four eyes), a paid one has i
 """
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -182,110 +183,6 @@ def propose(
     return row
 
 
-@dataclass(frozen=True, slots=True)
-class Proposal:
-    """One disbursement of a batch for `propose_many` (the arguments of `propose`)."""
-
-    key: str
-    payee_uscc: str
-    payee_name: str
-    amount_fen: int
-    account: str
-    purpose: str
-    source_ref: str
-    year: int
-    budget_line: str
-    district: str | None = None
-    rule_set_version: str | None = None
-    acceptance_ref: str | None = None
-
-
-def propose_many(
-    session: Session, *, proposals: Sequence[Proposal], memo: str, principal_id: str
-) -> list[Disbursement]:
-    """Propose a batch at once (a reward run's commit): all or nothing, in the given order.
-
-    The money moves in one ledger transfer (each account − its part, `payable` + the whole),
-    so an account that cannot cover its part refuses the whole batch (409
-    `ledger_insufficient_funds`). Keys already proposed with the same details are answered as
-    they are (a re-run proposes only what is new); with other details 409
-    `disbursement_key_reused`, as is a key twice in the batch.
-    """
-    keys = [proposal.key for proposal in proposals]
-    if len(set(keys)) != len(keys):
-        raise errors.DisbursementKeyReused("A proposal key appears twice in the batch.")
-    found = {
-        row.key: row
-        for row in session.exec(select(Disbursement).where(col(Disbursement.key).in_(keys))).all()
-    }
-    fresh: list[Proposal] = []
-    for proposal in proposals:
-        wanted = {name: getattr(proposal, name) for name in _COMPARED}
-        if proposal.key in found:
-            _same_or_conflict(found[proposal.key], wanted)
-            continue
-        if proposal.amount_fen <= 0:
-            raise errors.DisbursementAmountNotPositive(
-                f"A disbursement pays a positive amount of fen, not {proposal.amount_fen} "
-                f"({proposal.key})."
-            )
-        fresh.append(proposal)
-    if fresh:
-        _commit_batch(session, fresh, memo=memo, principal_id=principal_id)
-    rows = {
-        row.key: row
-        for row in session.exec(select(Disbursement).where(col(Disbursement.key).in_(keys))).all()
-    }
-    return [rows[key] for key in keys]
-
-
-def _commit_batch(
-    session: Session, fresh: Sequence[Proposal], *, memo: str, principal_id: str
-) -> None:
-    parts: dict[str, int] = {}
-    for proposal in fresh:
-        parts[proposal.account] = parts.get(proposal.account, 0) - proposal.amount_fen
-    total = -sum(parts.values())
-    _open_account(session, PAYABLE, "Committed to disbursements, not yet paid", "payable")
-    transfer = ledger.transfer(
-        session,
-        key=_ledger_key("commit-many", *sorted(proposal.key for proposal in fresh)),
-        legs=[*parts.items(), (PAYABLE, total)],
-        kind="disbursement_commit",
-        memo=f"{memo} ({len(fresh)} disbursements)"[:500],
-        principal_id=principal_id,
-    )
-    now = utcnow()
-    rows = [
-        {
-            **asdict(proposal),
-            "id": new_id("dsb"),
-            "status": PROPOSED,
-            "version": 1,
-            "commit_transfer_id": transfer.id,
-            "proposed_by": principal_id,
-            "proposed_at": now,
-            "updated_at": now,
-        }
-        for proposal in fresh
-    ]
-    session.execute(insert(Disbursement), rows)
-    emit_many(
-        session,
-        [
-            (
-                PROPOSED_EVENT,
-                {
-                    "disbursement_id": row["id"],
-                    **{name: row[name] for name in _COMPARED if name != "account"},
-                    "status": PROPOSED,
-                },
-            )
-            for row in rows
-        ],
-    )
-
-
 def _event(row: Disbursement, **extra: Any) -> dict[str, Any]:
     return {
         "disbursement_id": row.id,
@@ -299,6 +196,142 @@ def _event(row: Disbursement, **extra: Any) -> dict[str, Any]:
         "status": row.status,
         **extra,
     }
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One disbursement of a batch (`propose_many`): `propose`'s arguments but the principal."""
+
+    key: str
+    payee_uscc: str
+    payee_name: str
+    amount_fen: int
+    account: str
+    purpose: str
+    source_ref: str
+    year: int
+    budget_line: str
+    district: str | None
+    rule_set_version: str | None
+    acceptance_ref: str | None
+
+
+def propose_many(
+    session: Session,
+    *,
+    proposals: Sequence[Proposal],
+    memo: str,
+    reference: str,
+    principal_id: str,
+) -> list[str]:
+    """Propose many disbursements at once (a reward run's); their ids in `proposals`' order.
+    All or none.
+
+    Each is idempotent on its key as with `propose` (an existing one with the same details is
+    answered, with other details 409 `disbursement_key_reused`). The new ones' money is committed
+    by one ledger transfer, one leg per account (account → `payable`): the ledger's database
+    guard refuses it whole (409 `ledger_insufficient_funds`) if any account cannot cover its
+    part. A batch racing another proposal of one of its keys falls back to `propose` one by one.
+    """
+    if not proposals:
+        return []
+    keys = [proposal.key for proposal in proposals]
+    existing = {
+        row.key: row
+        for row in session.exec(select(Disbursement).where(col(Disbursement.key).in_(keys)))
+    }
+    fresh: list[Proposal] = []
+    for proposal in proposals:
+        wanted = _wanted(proposal)
+        if proposal.key in existing:
+            _same_or_conflict(existing[proposal.key], wanted)
+            continue
+        if proposal.amount_fen <= 0:
+            raise errors.DisbursementAmountNotPositive(
+                f"A disbursement pays a positive amount of fen, not {proposal.amount_fen}."
+            )
+        fresh.append(proposal)
+    if fresh:
+        try:
+            with session.begin_nested():
+                _commit_batch(session, fresh, memo=memo, reference=reference, by=principal_id)
+        except IntegrityError:
+            for proposal in fresh:  # a parallel proposal of one of the keys came first
+                propose(session, **_fields(proposal), principal_id=principal_id)
+    ids = dict(
+        session.execute(
+            select(Disbursement.key, Disbursement.id).where(col(Disbursement.key).in_(keys))
+        ).all()
+    )
+    return [ids[key] for key in keys]
+
+
+def _fields(proposal: Proposal) -> dict[str, Any]:
+    return {name: getattr(proposal, name) for name in _PROPOSAL_FIELDS}
+
+
+def _wanted(proposal: Proposal) -> dict[str, Any]:
+    return {name: getattr(proposal, name) for name in _COMPARED}
+
+
+def _commit_batch(
+    session: Session, fresh: Sequence[Proposal], *, memo: str, reference: str, by: str
+) -> None:
+    by_account: dict[str, int] = defaultdict(int)
+    for proposal in fresh:
+        by_account[proposal.account] += proposal.amount_fen
+    _open_account(session, PAYABLE, "Committed to disbursements, not yet paid", "payable")
+    transfer = ledger.transfer(
+        session,
+        key=_ledger_key("commit-batch", *sorted(proposal.key for proposal in fresh)),
+        legs=[(account, -amount) for account, amount in sorted(by_account.items())]
+        + [(PAYABLE, sum(by_account.values()))],
+        kind="disbursement_commit",
+        memo=memo[:500],
+        principal_id=by,
+        reference=reference,
+    )
+    now = utcnow()
+    rows = [
+        {
+            **_fields(proposal),
+            "id": new_id("dsb"),
+            "status": PROPOSED,
+            "version": 1,
+            "commit_transfer_id": transfer.id,
+            "proposed_by": by,
+            "proposed_at": now,
+            "updated_at": now,
+        }
+        for proposal in fresh
+    ]
+    session.execute(insert(Disbursement.__table__), rows)  # type: ignore[arg-type,attr-defined]
+    emit_many(
+        session,
+        [
+            (
+                PROPOSED_EVENT,
+                {
+                    "disbursement_id": row["id"],
+                    **{name: row[name] for name in _EVENT_FIELDS},
+                },
+            )
+            for row in rows
+        ],
+    )
+
+
+_PROPOSAL_FIELDS = tuple(Proposal.__dataclass_fields__)
+_EVENT_FIELDS = (
+    "payee_uscc",
+    "amount_fen",
+    "purpose",
+    "source_ref",
+    "year",
+    "budget_line",
+    "district",
+    "status",
+)
 
 
 def get_disbursement(
