@@ -16,7 +16,7 @@ from services.common.errors import DomainError
 from services.common.unitofwork import UnitOfWorkRoute
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ["registry", "gateway", "credit", "vouchers"]
+SERVICES = ["registry", "gateway", "credit", "vouchers", "funding"]
 # Kernel packages with codes of their own, which any service may answer (rules as data).
 KERNEL_ERRORS = ["services.common.rules.errors"]
 

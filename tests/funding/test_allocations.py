@@ -391,3 +391,30 @@ def test_matching_payments_raise_what_the_block_can_spend_and_never_exceed_what_
     assert matching["blocks"][0]["balance_fen"] == 6_000 + 9_000 - 6_001
     unknown = funding_client.get("/v1/districts/atlantis/matching", headers=funding_headers())
     assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_district"
+
+
+def test_a_rule_set_allocation_with_nothing_to_weigh_or_a_foreign_rule_set_is_refused(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers)
+    _seed_bases(funding_app)
+    created = funding_client.post("/v1/rule-sets", json=WEIGHTS, headers=funding_headers())
+    weights_id = created.json()["id"]
+    nothing = _allocate(
+        funding_client,
+        funding_headers,
+        method="rule_set",
+        total_fen=1_000,
+        districts=["qingxu", "gujiao"],
+    )  # qingxu's only base is not admitted, gujiao has none
+    assert nothing.status_code == 422 and nothing.json()["code"] == "allocation_invalid"
+    matching_id = funding_client.get(
+        "/v1/rule-sets?family=funding.matching", headers=funding_headers()
+    ).json()["items"][0]["id"]
+    foreign = _allocate(
+        funding_client, funding_headers, method="rule_set", total_fen=1_000, rule_set_id=matching_id
+    )
+    assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "body.rule_set_id"
+    assert balance(funding_app, LINE) == 24_000_000_000
+    unused = funding_client.get(f"/v1/rule-sets/{weights_id}", headers=funding_headers()).json()
+    assert unused["in_use"] is False

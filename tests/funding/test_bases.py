@@ -3,8 +3,11 @@ refusal by the responsible department, corrections, KPI reports, exit by decisio
 
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.db import Database
+from services.funding.bases.service import admitted_bases
 from tests.funding.bases_support import (
     OTHER_USCC,
     STARTUP_CRITERIA,
@@ -383,7 +386,7 @@ def test_the_district_corrects_a_base_with_if_match_and_the_history_keeps_both_v
 
 
 def test_the_list_filters_by_district_kind_and_status_and_pages(
-    funding_client: TestClient, funding_headers: FundingHeaders
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
     first = admitted_base(funding_client, funding_headers)
     second = file_base(funding_client, funding_headers, kind="maker_space")
@@ -404,6 +407,11 @@ def test_the_list_filters_by_district_kind_and_status_and_pages(
     assert ids(department="science") == [second["id"]]
     assert ids(operator_uscc=OTHER_USCC) == [third["id"]]
     assert ids(status="exited") == []
+    # what a block allocation reads: the bases in the programme now
+    database: Database = funding_app.state.database
+    with database.session() as session:
+        assert [b.id for b in admitted_bases(session=session)] == [first["id"]]
+        assert admitted_bases(session=session, district="yingze") == []
     page = funding_client.get("/v1/bases", params={"limit": 2}, headers=funding_headers()).json()
     assert [item["id"] for item in page["items"]] == [first["id"], second["id"]]
     rest = funding_client.get("/v1/bases", params={"limit": 2, "cursor": page["next_cursor"]},

@@ -8,13 +8,14 @@ enterprise is live, read-only, filing-only, expired, revoked or absent.
 
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.gateway.conftest import RunningGateway
+from tests.gateway.conftest import RunningGateway, registry_stack
 
 USCC = "91140105MA0KDE119Q"
 FILING = {
@@ -336,6 +337,27 @@ def service_routes(service: str) -> list[tuple[str, str, str]]:
 
 SERVICES = ("registry", "credit", "vouchers")
 ROUTES = [route for service in SERVICES for route in service_routes(service)]
+
+
+@pytest.fixture(scope="module")
+def shared_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_database: str | None,
+    templates: Any,
+    signing_key: bytes,
+    jwks_json: str,
+) -> Iterator[RunningGateway]:
+    """The module's stack, with room for one anonymous call per route: with more routes than
+    the public limit allows a minute (120), a fast run met 429s instead of the edge's answer."""
+    with registry_stack(
+        directory=tmp_path_factory.mktemp("stack"),
+        postgres_database=postgres_database,
+        templates=templates,
+        signing_key=signing_key,
+        jwks_json=jwks_json,
+        rate_limit_public="10000/minute",
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -44,7 +44,8 @@ from services.funding.allocations.schemas import (
     MatchingPaymentCreate,
     MatchingPaymentPublic,
 )
-from services.funding.bases.models import ADMITTED, Base, BaseKind, BaseKpi
+from services.funding.bases.models import BaseKind, BaseKpi
+from services.funding.bases.service import admitted_bases
 from services.funding.ledger import service as ledger
 from services.funding.ledger.models import BLOCK, SOURCE
 from services.funding.shares import split_pro_rata
@@ -83,14 +84,7 @@ def _check_district(code: str, field: str) -> None:
 def _district_inputs(
     session: Session, *, district: str, year: int, line: str, kpi_year: int, kinds: list[str]
 ) -> dict[str, Any]:
-    bases = list(
-        session.exec(
-            select(Base)
-            .where(col(Base.district) == district)
-            .where(col(Base.status) == ADMITTED)
-            .order_by(col(Base.id))
-        )
-    )
+    bases = admitted_bases(session=session, district=district)
     ids = [b.id for b in bases]
     private, incubated = (0, 0)
     if ids:

@@ -13,7 +13,7 @@ Who does what (all `department` clients; the org tells them apart):
     year-end acceptances in a row: services.funding.acceptance)
 
 Every change is a row of the base's history (`BaseChange`) and an outbox event, in the same
-transaction. Other domains use `get_base`, `kpi_for`, `record_change`, `exit_base_for`.
+transaction. Other domains use `get_base`, `admitted_bases`, `kpi_for`, `record_change`, `exit_base_for`.
 """
 
 from datetime import date
@@ -385,6 +385,15 @@ def list_bases(
     rows = list(session.execute(statement).scalars())
     kept, next_cursor = page_of(rows, limit=limit, key_of=lambda base: [base.id])
     return [to_public(base) for base in kept], next_cursor
+
+
+def admitted_bases(*, session: Session, district: str | None = None) -> list[Base]:
+    """The bases in the programme now (admitted, not exited), by id; optionally one district's:
+    what a block allocation weighs (kind, area, KPIs)."""
+    statement = select(Base).where(col(Base.status) == ADMITTED)
+    if district is not None:
+        statement = statement.where(col(Base.district) == district)
+    return list(session.exec(statement.order_by(col(Base.id))))
 
 
 def _touch(base: Base) -> None:

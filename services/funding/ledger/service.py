@@ -183,6 +183,7 @@ def _record(
         principal_id=principal_id,
     )
     rows: list[dict[str, Any]] = []
+    session.flush()  # the caller's pending work stays outside the transfer's savepoint
     with session.begin_nested():
         session.add(transfer)
         session.flush()
