@@ -12,12 +12,14 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
+from services.common.settings import InsecureConfiguration
 from services.common.tokens import generate_ed25519_pem
 from services.funding.app import MIGRATIONS
 from services.funding.public import jobs
@@ -589,3 +591,35 @@ def test_the_records_table_refuses_a_negative_amount(funding_app: FastAPI) -> No
         publish(session, **record_fields(1, amount_fen=-1))
     with funding_app.state.database.session() as session:
         assert session.exec(select(PublicRecord)).all() == []
+
+
+# -- the checkpoint key -------------------------------------------------------------------------
+
+
+def test_a_missing_key_file_is_generated_outside_production_only(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "ledger.pem"
+    development = FundingSettings(
+        environment="development",
+        internal_jwks='{"keys": []}',
+        ledger_signing_key_file=str(path),
+    )
+    key = load_ledger_key(development)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_ledger_key(development).kid == key.kid  # read back, not made anew
+    production = FundingSettings(
+        environment="production",
+        database_url="postgresql://ledger@db/funding",
+        internal_jwks=str(tmp_path / "jwks.json"),
+        ledger_signing_key_file=str(tmp_path / "elsewhere.pem"),
+    )
+    with pytest.raises(InsecureConfiguration, match="public-ledger signing key"):
+        load_ledger_key(production)
+
+
+def test_production_refuses_the_development_key_file() -> None:
+    with pytest.raises(InsecureConfiguration, match="ledger_signing_key_file"):
+        FundingSettings(
+            environment="production",
+            database_url="postgresql://ledger@db/funding",
+            internal_jwks='{"keys": []}',
+        )
