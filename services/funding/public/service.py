@@ -97,7 +97,7 @@ def publish(
     rule_set_version: str | None,
     acceptance_ref: str | None,
     corrects: int | None = None,
-) -> "PublicRecord":
+) -> PublicRecord:
     """Append a paid disbursement (or a correction of an earlier record) to the public chain."""
     stated: dict[str, Any] = {
         "disbursement_id": disbursement_id,
