@@ -623,3 +623,12 @@ def test_production_refuses_the_development_key_file() -> None:
             database_url="postgresql://ledger@db/funding",
             internal_jwks='{"keys": []}',
         )
+
+
+def test_a_payment_moment_is_published_as_its_day(
+    funding_app: FastAPI, funding_client: TestClient
+) -> None:
+    moment = datetime(2015, 12, 20, 9, 30, tzinfo=UTC)
+    publish_one(funding_app, **record_fields(1, paid_on=moment))
+    assert funding_client.get(f"{LEDGER}/records/1").json()["paid_on"] == "2015-12-20"
+    assert verify_ledger(funding_client, prefix="").ok
