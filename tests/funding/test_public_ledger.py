@@ -632,3 +632,31 @@ def test_a_payment_moment_is_published_as_its_day(
     publish_one(funding_app, **record_fields(1, paid_on=moment))
     assert funding_client.get(f"{LEDGER}/records/1").json()["paid_on"] == "2015-12-20"
     assert verify_ledger(funding_client, prefix="").ok
+
+
+def test_a_ledger_under_another_key_than_the_pinned_one_is_a_finding(
+    funding_app: FastAPI, funding_client: TestClient, ledger_key: LedgerKey
+) -> None:
+    publish_many(funding_app, 1)
+    assert verify_ledger(funding_client, prefix="", key_id=ledger_key.kid).ok
+    report = verify_ledger(funding_client, prefix="", key_id="ledger-someone-else")
+    assert [f.kind for f in report.findings] == ["unknown_key"]
+    args = ["http://testserver", "--prefix", "", "--key-id", "ledger-someone-else"]
+    assert main(args, client=funding_client) == 1
+
+
+def test_the_app_runs_the_daily_checkpoint_job_when_jobs_are_on(
+    funding_app: FastAPI, funding_settings: FundingSettings, ledger_key: LedgerKey
+) -> None:
+    assert jobs.workers(funding_settings)(funding_app) == []  # tests drive the job
+    running = jobs.workers(funding_settings.model_copy(update={"jobs": True}))(funding_app)
+    assert [job.name for job in running] == ["funding.ledger_checkpoint"]  # type: ignore[attr-defined]
+    assert funding_app.state.ledger_key.kid == ledger_key.kid
+
+
+def test_checkpoints_page_by_cursor(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    issued = [_checkpoint(funding_client, funding_headers())["id"] for _ in range(3)]
+    listed = [c["id"] for c in _all(funding_client, f"{LEDGER}/checkpoints", limit=2)]
+    assert listed == sorted(issued)
