@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import create_engine, insert, text, update  # noqa: E402
 
+from bench.gateway.run import cpu_seconds  # noqa: E402
 from bench.servers import free_port, stop, uvicorn, wait_until_up  # noqa: E402
 from services.common.db import Database  # noqa: E402
 from services.common.ids import new_id  # noqa: E402
@@ -169,14 +170,24 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(f"{base}/healthz", process)
 
-        started = time.perf_counter()
+        started, cpu, server_cpu = (
+            time.perf_counter(),
+            time.process_time(),
+            cpu_seconds(process.pid),
+        )
         report = verify_ledger(base, prefix="")
         took = time.perf_counter() - started
+        cpu, server_cpu = time.process_time() - cpu, cpu_seconds(process.pid) - server_cpu
         rate = report.records / took
         print(
             f"verified {report.records} records and {report.checkpoints} checkpoints over HTTP "
             f"in {took:.2f} s: {rate:,.0f} records/s — "
             f"{'OK' if report.ok else 'FINDINGS: ' + '; '.join(map(str, report.findings[:3]))}"
+        )
+        print(
+            f"  CPU: verifier {cpu:.2f} s, funding service {server_cpu:.2f} s "
+            f"({report.records / max(cpu + server_cpu, 1e-9):,.0f} records per CPU second); "
+            f"load average {os.getloadavg()[0]:.1f}"
         )
 
         victim = args.records // 2 + 1
@@ -202,6 +213,8 @@ def main() -> int:
             "seed_seconds": round(seeded, 2),
             "verify_seconds": round(took, 2),
             "records_per_second": round(rate),
+            "verifier_cpu_seconds": round(cpu, 2),
+            "service_cpu_seconds": round(server_cpu, 2),
             "untouched_ok": report.ok,
             "tamper_named": caught,
         }

@@ -286,11 +286,16 @@ def _pages(client: httpx.Client, path: str, limit: int) -> Iterator[list[dict[st
                 return
 
 
-def verify_ledger(source: str | httpx.Client, *, prefix: str = "/funding") -> Report:
-    """Download the public ledger from a base URL (or an httpx client) and verify it."""
+def verify_ledger(
+    source: str | httpx.Client, *, prefix: str = "/funding", key_id: str | None = None
+) -> Report:
+    """Download the public ledger from a base URL (or an httpx client) and verify it.
+
+    `key_id`: the `kid` you expect (pinned from an earlier run or the office's announcement);
+    a ledger published under another key is a finding, whatever its signatures say."""
     if isinstance(source, str):
         with httpx.Client(base_url=source.rstrip("/"), timeout=60.0) as client:
-            return verify_ledger(client, prefix=prefix)
+            return verify_ledger(client, prefix=prefix, key_id=key_id)
     base = prefix.rstrip("/") + LEDGER
     key_answer = source.get(f"{base}/key")
     key_answer.raise_for_status()
@@ -307,6 +312,10 @@ def verify_ledger(source: str | httpx.Client, *, prefix: str = "/funding") -> Re
         c for page in _pages(source, f"{base}/checkpoints", CHECKPOINT_PAGE) for c in page
     ]
     findings, flagged = verify_chain(records, computed)
+    if key_id is not None and jwk.get("kid") != key_id:
+        findings.append(
+            Finding(UNKNOWN_KEY, None, f"the published key is {jwk.get('kid')!r}, not {key_id!r}")
+        )
     findings += verify_checkpoints(checkpoints, records, jwk, flagged)
     findings += _head_findings(head, records, flagged)
     return Report(
@@ -355,10 +364,16 @@ def main(argv: list[str] | None = None, *, client: httpx.Client | None = None) -
         help="Path of the funding service under the URL (default /funding; '' for the "
         "service itself).",
     )
+    parser.add_argument(
+        "--key-id",
+        help="The checkpoint key's kid you expect (pin it): another published key is a finding.",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        report = verify_ledger(client if client is not None else args.url, prefix=args.prefix)
+        report = verify_ledger(
+            client if client is not None else args.url, prefix=args.prefix, key_id=args.key_id
+        )
     except (httpx.HTTPError, ValueError, KeyError) as exc:
         print(f"cannot read the public ledger at {args.url}: {exc}", file=sys.stderr)
         return 2

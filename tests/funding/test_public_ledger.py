@@ -12,12 +12,14 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
+from services.common.settings import InsecureConfiguration
 from services.common.tokens import generate_ed25519_pem
 from services.funding.app import MIGRATIONS
 from services.funding.public import jobs
@@ -589,3 +591,72 @@ def test_the_records_table_refuses_a_negative_amount(funding_app: FastAPI) -> No
         publish(session, **record_fields(1, amount_fen=-1))
     with funding_app.state.database.session() as session:
         assert session.exec(select(PublicRecord)).all() == []
+
+
+# -- the checkpoint key -------------------------------------------------------------------------
+
+
+def test_a_missing_key_file_is_generated_outside_production_only(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "ledger.pem"
+    development = FundingSettings(
+        environment="development",
+        internal_jwks='{"keys": []}',
+        ledger_signing_key_file=str(path),
+    )
+    key = load_ledger_key(development)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_ledger_key(development).kid == key.kid  # read back, not made anew
+    production = FundingSettings(
+        environment="production",
+        database_url="postgresql://ledger@db/funding",
+        internal_jwks=str(tmp_path / "jwks.json"),
+        ledger_signing_key_file=str(tmp_path / "elsewhere.pem"),
+    )
+    with pytest.raises(InsecureConfiguration, match="public-ledger signing key"):
+        load_ledger_key(production)
+
+
+def test_production_refuses_the_development_key_file() -> None:
+    with pytest.raises(InsecureConfiguration, match="ledger_signing_key_file"):
+        FundingSettings(
+            environment="production",
+            database_url="postgresql://ledger@db/funding",
+            internal_jwks='{"keys": []}',
+        )
+
+
+def test_a_payment_moment_is_published_as_its_day(
+    funding_app: FastAPI, funding_client: TestClient
+) -> None:
+    moment = datetime(2015, 12, 20, 9, 30, tzinfo=UTC)
+    publish_one(funding_app, **record_fields(1, paid_on=moment))
+    assert funding_client.get(f"{LEDGER}/records/1").json()["paid_on"] == "2015-12-20"
+    assert verify_ledger(funding_client, prefix="").ok
+
+
+def test_a_ledger_under_another_key_than_the_pinned_one_is_a_finding(
+    funding_app: FastAPI, funding_client: TestClient, ledger_key: LedgerKey
+) -> None:
+    publish_many(funding_app, 1)
+    assert verify_ledger(funding_client, prefix="", key_id=ledger_key.kid).ok
+    report = verify_ledger(funding_client, prefix="", key_id="ledger-someone-else")
+    assert [f.kind for f in report.findings] == ["unknown_key"]
+    args = ["http://testserver", "--prefix", "", "--key-id", "ledger-someone-else"]
+    assert main(args, client=funding_client) == 1
+
+
+def test_the_app_runs_the_daily_checkpoint_job_when_jobs_are_on(
+    funding_app: FastAPI, funding_settings: FundingSettings, ledger_key: LedgerKey
+) -> None:
+    assert jobs.workers(funding_settings)(funding_app) == []  # tests drive the job
+    running = jobs.workers(funding_settings.model_copy(update={"jobs": True}))(funding_app)
+    assert [job.name for job in running] == ["funding.ledger_checkpoint"]  # type: ignore[attr-defined]
+    assert funding_app.state.ledger_key.kid == ledger_key.kid
+
+
+def test_checkpoints_page_by_cursor(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    issued = [_checkpoint(funding_client, funding_headers())["id"] for _ in range(3)]
+    listed = [c["id"] for c in _all(funding_client, f"{LEDGER}/checkpoints", limit=2)]
+    assert listed == sorted(issued)

@@ -97,11 +97,12 @@ def publish(
     rule_set_version: str | None,
     acceptance_ref: str | None,
     corrects: int | None = None,
-) -> "PublicRecord":
+) -> PublicRecord:
     """Append a paid disbursement (or a correction of an earlier record) to the public chain."""
     stated: dict[str, Any] = {
         "disbursement_id": disbursement_id,
-        "paid_on": paid_on,
+        # the day, as stored (a moment would be hashed as a moment, then read back as a day)
+        "paid_on": paid_on.date() if isinstance(paid_on, datetime) else paid_on,
         "payer": payer,
         "payee_name": payee_name,
         "payee_uscc": payee_uscc,
