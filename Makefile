@@ -69,6 +69,8 @@ bench: install
 	$(BIN)/python bench/credit_rating_batch.py
 	$(BIN)/python bench/vouchers_redemptions.py
 	$(BIN)/python bench/credit_reports.py
+	$(BIN)/python bench/funding_reward_run.py
+	$(BIN)/python bench/funding_public_ledger.py
 
 # Mutation testing of the trust-critical modules (slow: not in CI); prints the survivors.
 mutate: install

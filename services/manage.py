@@ -88,10 +88,14 @@ def _callable(path: str) -> Callable[..., Any] | None:
 
 
 def ensure_keys() -> None:
-    """Create the gateway's development signing key and the JWKS file services read."""
+    """Create the gateway's development signing key and the JWKS file services read, and the
+    funding service's public-ledger checkpoint key (each only if missing)."""
     ensure = _callable("gateway.auth.signing:ensure_keys")
     if ensure is not None:
         ensure()
+    ensure_ledger = _callable("services.funding.public.keys:ensure_ledger_key")
+    if ensure_ledger is not None:
+        ensure_ledger()
 
 
 def migrate() -> None:

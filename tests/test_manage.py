@@ -29,7 +29,14 @@ def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Pa
         monkeypatch.setenv(f"{prefix}_DATABASE_URL", f"sqlite:///{databases[name]}")
         monkeypatch.setenv(f"{prefix}_INTERNAL_JWKS", str(jwks))
     monkeypatch.setenv("GATEWAY_SIGNING_KEY_FILE", str(tmp_path / "keys" / "signing.pem"))
-    return {"jwks": jwks, "key": tmp_path / "keys" / "signing.pem", **databases}
+    ledger_key = tmp_path / "keys" / "ledger.pem"
+    monkeypatch.setenv("FUNDING_LEDGER_SIGNING_KEY_FILE", str(ledger_key))
+    return {
+        "jwks": jwks,
+        "key": tmp_path / "keys" / "signing.pem",
+        "ledger_key": ledger_key,
+        **databases,
+    }
 
 
 def _revision(name: str, database: Path) -> str:
@@ -45,6 +52,9 @@ def test_keys_then_migrate_brings_every_component_to_head_idempotently(
 ) -> None:
     assert manage.main(["keys"]) == 0
     assert environment["key"].exists() and environment["jwks"].exists()
+    ledger_key = environment["ledger_key"].read_bytes()  # the public ledger's checkpoint key
+    assert ledger_key.startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert manage.main(["keys"]) == 0 and environment["ledger_key"].read_bytes() == ledger_key
     assert manage.main(["migrate"]) == 0
     printed = capsys.readouterr().out
     revisions = {}

@@ -193,6 +193,8 @@ ROUTES: dict[str, list[Rule]] = {
     "funding": _rules(
         "funding",
         [
+            # Reading checkpoints is public; asking for one now is an admin's.
+            ("ledger_checkpoints", "/v1/public/ledger/checkpoints", PUBLIC, "funding:admin"),
             ("public", "/v1/public/**", PUBLIC, PUBLIC),
             ("ledger", "/v1/ledger/**", PUBLIC, "funding:admin"),
             ("events", "/v1/events/**", "events:read", "admin"),

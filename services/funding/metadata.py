@@ -6,6 +6,10 @@ from services.funding.acceptance import models as _acceptance  # noqa: F401
 from services.funding.allocations import models as _allocations  # noqa: F401
 from services.funding.bases import models as _bases  # noqa: F401
 from services.funding.budgets import models as _budgets  # noqa: F401
+from services.funding.disbursements import models as _disbursements  # noqa: F401
+from services.funding.enterprises import models as _enterprises  # noqa: F401
 from services.funding.ledger import models as _ledger  # noqa: F401
+from services.funding.public import models as _public  # noqa: F401
+from services.funding.rewards import models as _rewards  # noqa: F401
 
 METADATA = service_metadata(KERNEL_MODELS, RULE_MODELS, "services.funding")

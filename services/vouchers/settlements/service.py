@@ -198,6 +198,7 @@ def _settle_provider(
             "settlement_id": settlement_id,
             "provider_id": provider_id,
             "provider_uscc": provider.uscc,
+            "provider_name": provider.name,
             "amount_fen": settlement.amount_fen,
             "redeemed_fen": settlement.redeemed_fen,
             "clawback_fen": settlement.clawback_fen,

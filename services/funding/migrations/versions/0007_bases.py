@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'funding_0007'
-down_revision: str | None = 'funding_0004'  # linear in branch fledger: 0003 ledger → 0004 allocations → 0007 bases
+down_revision: str | None = 'funding_0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
