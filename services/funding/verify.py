@@ -186,6 +186,8 @@ def _misplaced_or_altered(record: Mapping[str, Any], owner: Mapping[Any, Any]) -
 def _broken_link(record: Mapping[str, Any], last: int, owner: Mapping[Any, Any]) -> Finding:
     """An intact record not chained to the one listed before it."""
     sequence = record["sequence"]
+    if last == 0:
+        return Finding(ALTERED, sequence, "the first record does not chain from the genesis hash")
     before = owner.get(record["previous_hash"])
     if before is not None:
         return Finding(

@@ -660,3 +660,17 @@ def test_checkpoints_page_by_cursor(
     issued = [_checkpoint(funding_client, funding_headers())["id"] for _ in range(3)]
     listed = [c["id"] for c in _all(funding_client, f"{LEDGER}/checkpoints", limit=2)]
     assert listed == sorted(issued)
+
+
+def test_a_database_without_the_genesis_head_row_starts_one(
+    funding_app: FastAPI, funding_client: TestClient, ledger_key: LedgerKey
+) -> None:
+    """Tables made from the models (not the migration) have no head row: the first append or
+    daily checkpoint makes it."""
+    execute(funding_app, "DELETE FROM public_ledger_head")
+    assert funding_client.get(f"{LEDGER}/head").json() == {"sequence": 0, "head_hash": GENESIS}
+    with funding_app.state.database.transaction() as session:
+        assert issue_daily_checkpoint(session, key=ledger_key) == 1
+    execute(funding_app, "DELETE FROM public_ledger_head")
+    assert publish_one(funding_app, **record_fields(1)).sequence == 1
+    assert verify_ledger(funding_client, prefix="").ok
