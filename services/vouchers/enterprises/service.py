@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, or_
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
@@ -75,15 +75,18 @@ def _active_on(on: date) -> Any:
 
 
 def _listed_by_records(session: Session, uscc: str, on: date) -> bool | None:
-    """Whether the credit feed's records list `uscc` on `on`; None if it sent none about it."""
-    known = session.exec(
-        select(DishonestyListing.record_id).where(col(DishonestyListing.uscc) == uscc).limit(1)
-    ).first()
-    if known is None:
-        return None
-    listed = session.exec(
-        select(exists().where(col(DishonestyListing.uscc) == uscc).where(_active_on(on)))
+    """Whether the credit feed's records list `uscc` on `on`; None if it sent none about it.
+
+    One statement: how many records there are about `uscc`, and whether one is active on `on`.
+    """
+    known, listed = session.exec(
+        select(
+            func.count(),
+            func.coalesce(func.max(case((_active_on(on), 1), else_=0)), 0),
+        ).where(col(DishonestyListing.uscc) == uscc)
     ).one()
+    if not known:
+        return None
     return bool(listed)
 
 
