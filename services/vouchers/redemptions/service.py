@@ -139,18 +139,18 @@ def _check_provider(provider: Provider | None, category: str) -> Provider:
 
 
 def _draw_balance(session: Session, voucher: Voucher, amount: int, today: Any) -> None:
+    table = Voucher.__table__.c  # type: ignore[attr-defined]
     drawn = session.execute(
-        update(Voucher)
-        .where(col(Voucher.id) == voucher.id)
-        .where(col(Voucher.balance_fen) >= amount)
-        .where(col(Voucher.status) == VOUCHER_ACTIVE)
-        .where(col(Voucher.expires_on) >= today)
+        update(Voucher.__table__)  # type: ignore[attr-defined]
+        .where(table.id == voucher.id)
+        .where(table.balance_fen >= amount)
+        .where(table.status == VOUCHER_ACTIVE)
+        .where(table.expires_on >= today)
         .values(
-            balance_fen=col(Voucher.balance_fen) - amount,
-            version=col(Voucher.version) + 1,
+            balance_fen=table.balance_fen - amount,
+            version=table.version + 1,
             updated_at=utcnow(),
         )
-        .execution_options(synchronize_session=False)
     )
     if _rowcount(drawn) != 1:
         raise errors.InsufficientBalance.for_field(
@@ -217,13 +217,13 @@ def _draw_contract(
 
 
 def _draw_usage(session: Session, voucher: Voucher, amount: int) -> None:
+    table = EnterpriseYearUsage.__table__.c  # type: ignore[attr-defined]
     drawn = session.execute(
-        update(EnterpriseYearUsage)
-        .where(col(EnterpriseYearUsage.uscc) == voucher.uscc)
-        .where(col(EnterpriseYearUsage.programme_id) == voucher.programme_id)
-        .where(col(EnterpriseYearUsage.redeemed_fen) + amount <= col(EnterpriseYearUsage.cap_fen))
-        .values(redeemed_fen=col(EnterpriseYearUsage.redeemed_fen) + amount)
-        .execution_options(synchronize_session=False)
+        update(EnterpriseYearUsage.__table__)  # type: ignore[attr-defined]
+        .where(table.uscc == voucher.uscc)
+        .where(table.programme_id == voucher.programme_id)
+        .where(table.redeemed_fen + amount <= table.cap_fen)
+        .values(redeemed_fen=table.redeemed_fen + amount)
     )
     if _rowcount(drawn) != 1:
         raise errors.YearlyCapExceeded.for_field(
