@@ -86,11 +86,15 @@ def _final_below(session: Session) -> int | None:
     last = int(last)
     bound = last
     for (low,) in session.execute(_ANNOUNCED):
-        # The announced value is within 2^31 of `last` (in flight now): rebuild it from its
-        # low 32 bits; one at or above `last` draws above it and does not bound this page.
-        announced = last + ((int(low) - last + _HALF) % _WHOLE) - _HALF
-        bound = min(bound, announced)
+        # One announced at or above `last` draws above it and does not bound this page.
+        bound = min(bound, announced_value(int(low), last))
     return bound
+
+
+def announced_value(low: int, last: int) -> int:
+    """The sequence value a writer announced, from its low 32 bits (`low`) and the sequence's
+    last value now (`last`): the one within 2^31 of `last` (a writer in flight is that close)."""
+    return last + ((low - last + _HALF) % _WHOLE) - _HALF
 
 
 def emit(

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.common.outbox import emit
+from services.common.outbox import announced_value, emit
 from tests.common.test_errors import assert_problem
 
 
@@ -116,3 +116,12 @@ def test_a_reader_stops_before_an_earlier_writer_still_in_flight(
     rest = client.get("/v1/events", params={"after": page["next_after"]}, headers=writer).json()
     seen += [event["payload"]["name"] for event in rest["items"]]
     assert seen == ["earlier", "later"], f"the reader saw {seen}"
+
+
+def test_an_announced_value_is_rebuilt_from_its_low_32_bits_near_the_last_value() -> None:
+    """A writer's announcement travels as the low 32 bits of the sequence value in an int4 key."""
+    assert announced_value(7, 10) == 7
+    assert announced_value(12, 10) == 12  # announced after the reader read 10: above it
+    assert announced_value(3, 4_294_967_301) == 4_294_967_299  # 2^32 + 5 last, 2^32 + 3 held
+    assert announced_value(4_294_967_294, 4_294_967_301) == 4_294_967_294  # across the wrap
+    assert announced_value(0, 0) == 0
