@@ -105,8 +105,6 @@ def pgbench(duration: int, clients: int) -> dict[str, Any]:
 
 def seed(url: str, *, providers: int, enterprises: int) -> dict[str, Any]:
     """Migrate the vouchers database and seed it directly: programme, providers, vouchers."""
-    from services.vouchers.redemptions.codes import parse_code
-
     from services.common.db import Database
     from services.common.migrations import upgrade_to_head
     from services.vouchers.app import MIGRATIONS
@@ -115,6 +113,7 @@ def seed(url: str, *, providers: int, enterprises: int) -> dict[str, Any]:
     from services.vouchers.providers.models import Provider
     from services.vouchers.vouchers.codes import new_code
     from services.vouchers.vouchers.models import EnterpriseYearUsage, Voucher
+    from services.vouchers.vouchers.service import parse_code
 
     database = Database(url, schema="vouchers")
     upgrade_to_head("vouchers", MIGRATIONS, database)

@@ -1,6 +1,6 @@
 """Engines and sessions for SQLite (embedded) and PostgreSQL (production)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
+from starlette.concurrency import run_in_threadpool
 
 from services.common.unitofwork import unit_of_work
 
@@ -125,14 +126,26 @@ def dialect_insert(session: Session) -> Callable[..., Any]:
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's session: its route's unit of work commits it; closed afterwards."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session: its route's unit of work commits it; closed afterwards.
+
+    `async` although a session is blocking: making one touches no connection, and closing one
+    whose transaction has ended (the unit of work committed or rolled back) only forgets its
+    objects. A plain generator would cost every request two hops to the worker threads and
+    back; a session still in a transaction is closed (rolled back) in a worker thread.
+    """
     write = request.method not in _READ_METHODS
-    with get_database(request).session(write=write) as session:
+    session = get_database(request).session(write=write)
+    try:
         uow = unit_of_work(request)
         if uow is not None:
             uow.session = session
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

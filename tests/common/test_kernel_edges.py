@@ -18,7 +18,7 @@ from sqlmodel import Session
 from services.common.app import create_service_app
 from services.common.consumer import FeedConsumer, FeedEvent
 from services.common.dates import IsoDate, shanghai_date
-from services.common.db import Database, get_session, make_engine
+from services.common.db import Database, SessionDep, make_engine
 from services.common.errors import Conflict, InvalidCursor, install_problem_handlers
 from services.common.migrations import alembic_config
 from services.common.outbox import emit, emit_many, last_seq
@@ -277,12 +277,9 @@ def test_a_route_outside_a_unit_of_work_gets_a_session_but_no_unit_of_work(
     plain = APIRouter()  # not a UnitOfWorkRoute
 
     @plain.get("/v1/plain")
-    def plain_route(request: Request) -> dict[str, Any]:
-        session = next(get_session(request))
-        try:
-            count = session.execute(sa.text("SELECT COUNT(*) FROM widgets")).scalar_one()
-        finally:
-            session.close()
+    def plain_route(request: Request, session: SessionDep) -> dict[str, Any]:
+        # Nothing commits or rolls back this session: it is closed still in its transaction.
+        count = session.execute(sa.text("SELECT COUNT(*) FROM widgets")).scalar_one()
         try:
             require_unit_of_work(request)
         except RuntimeError as exc:

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.common.outbox import emit
+from services.common.outbox import announced_value, emit
 from tests.common.test_errors import assert_problem
 
 
@@ -79,14 +79,16 @@ def test_concurrent_writers_never_let_a_reader_skip_an_event(
     assert sorted(seen) == list(range(total))
 
 
-def test_a_later_commit_waits_for_an_earlier_writer_so_the_reader_skips_nothing(
+def test_a_reader_stops_before_an_earlier_writer_still_in_flight(
     kernel_app: FastAPI, client: TestClient, writer: dict
 ) -> None:
     """Deterministic: one writer holds an uncommitted event while another commits a later one.
 
-    On PostgreSQL the sequence hands out `seq` before commit, so without the outbox's writer
-    lock the later event is visible first, the reader moves past it, and the earlier one is
-    never read. On SQLite `BEGIN IMMEDIATE` makes the second writer wait the same way.
+    The sequence hands out `seq` before commit, so the later event (seq 2) is committed while
+    the earlier one (seq 1) is still in flight; a reader that served seq 2 would move past 1 and
+    never read it. On PostgreSQL the later writer does not wait (writers run in parallel) and the
+    reader serves nothing above the in-flight writer's announcement; on SQLite `BEGIN IMMEDIATE`
+    makes the later writer wait for the earlier one instead.
     """
     database = kernel_app.state.database
     held = database.session()
@@ -102,9 +104,11 @@ def test_a_later_commit_waits_for_an_earlier_writer_so_the_reader_skips_nothing(
         emit(held, "widget.created", {"name": "earlier"})  # its row (and seq) exists, uncommitted
         with ThreadPoolExecutor(1) as pool:
             later = pool.submit(write_later)
-            later_done.wait(timeout=2)  # without the lock the later writer commits at once
+            if not database.is_sqlite:
+                assert later_done.wait(timeout=30), "the later writer waited for the earlier one"
             page = client.get("/v1/events", headers=writer).json()
             seen = [event["payload"]["name"] for event in page["items"]]
+            assert seen == [], f"the reader served {seen} past a writer still in flight"
             held.commit()
             later.result(timeout=30)
     finally:
@@ -112,3 +116,12 @@ def test_a_later_commit_waits_for_an_earlier_writer_so_the_reader_skips_nothing(
     rest = client.get("/v1/events", params={"after": page["next_after"]}, headers=writer).json()
     seen += [event["payload"]["name"] for event in rest["items"]]
     assert seen == ["earlier", "later"], f"the reader saw {seen}"
+
+
+def test_an_announced_value_is_rebuilt_from_its_low_32_bits_near_the_last_value() -> None:
+    """A writer's announcement travels as the low 32 bits of the sequence value in an int4 key."""
+    assert announced_value(7, 10) == 7
+    assert announced_value(12, 10) == 12  # announced after the reader read 10: above it
+    assert announced_value(3, 4_294_967_301) == 4_294_967_299  # 2^32 + 5 last, 2^32 + 3 held
+    assert announced_value(4_294_967_294, 4_294_967_301) == 4_294_967_294  # across the wrap
+    assert announced_value(0, 0) == 0

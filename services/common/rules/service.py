@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, text, update
+from sqlalchemy import Date, bindparam, func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -193,15 +193,20 @@ def _covers(rule_set: RuleSet, on: date) -> bool:
     )
 
 
+_ON = bindparam("on", type_=Date)
+# Built once: every evaluation in a request path (a redemption's eligibility) asks it.
+_IN_FORCE = (
+    select(RuleSet)
+    .where(col(RuleSet.family) == bindparam("family"))
+    .where(col(RuleSet.effective_from) <= _ON)
+    .where((col(RuleSet.effective_to).is_(None)) | (col(RuleSet.effective_to) >= _ON))
+    .order_by(col(RuleSet.version).desc())
+    .limit(1)
+)
+
+
 def _in_force(session: Session, *, family: str, on: date) -> RuleSet | None:
-    return session.exec(
-        select(RuleSet)
-        .where(col(RuleSet.family) == family)
-        .where(col(RuleSet.effective_from) <= on)
-        .where((col(RuleSet.effective_to).is_(None)) | (col(RuleSet.effective_to) >= on))
-        .order_by(col(RuleSet.version).desc())
-        .limit(1)
-    ).first()
+    return session.exec(_IN_FORCE, params={"family": family, "on": on}).first()
 
 
 def rule_set_for(session: Session, *, family: str, on: date) -> RuleSet:

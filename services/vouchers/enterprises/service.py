@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, or_
+from sqlalchemy import Date, bindparam, case, func, or_
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
@@ -66,7 +66,7 @@ def get_enterprise(
     return found
 
 
-def _active_on(on: date) -> Any:
+def _active_on(on: Any) -> Any:
     return (
         (col(DishonestyListing.listed_on) <= on)
         & or_(col(DishonestyListing.ended_on).is_(None), col(DishonestyListing.ended_on) > on)
@@ -74,16 +74,19 @@ def _active_on(on: date) -> Any:
     )
 
 
+# Built once (every redemption asks): how many records there are about a USCC, and whether one
+# is active on a day.
+_LISTED = select(
+    func.count(),
+    func.coalesce(func.max(case((_active_on(bindparam("on", type_=Date)), 1), else_=0)), 0),
+).where(col(DishonestyListing.uscc) == bindparam("uscc"))
+
+
 def _listed_by_records(session: Session, uscc: str, on: date) -> bool | None:
     """Whether the credit feed's records list `uscc` on `on`; None if it sent none about it."""
-    known = session.exec(
-        select(DishonestyListing.record_id).where(col(DishonestyListing.uscc) == uscc).limit(1)
-    ).first()
-    if known is None:
+    known, listed = session.execute(_LISTED, {"uscc": uscc, "on": on}).one()
+    if not known:
         return None
-    listed = session.exec(
-        select(exists().where(col(DishonestyListing.uscc) == uscc).where(_active_on(on)))
-    ).one()
     return bool(listed)
 
 

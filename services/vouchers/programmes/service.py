@@ -357,10 +357,22 @@ def eligibility_rule_set(*, session: Session, programme: Programme, on: date) ->
 
 
 def eligibility_inputs(
-    *, session: Session, programme: Programme, uscc: str, on: date, field: str | None = None
+    *,
+    session: Session,
+    programme: Programme,
+    uscc: str,
+    on: date,
+    field: str | None = None,
+    listed: bool | None = None,
 ) -> dict[str, Any]:
-    """What the eligibility rules are given about `uscc` on `on` (422 `unknown_enterprise`)."""
+    """What the eligibility rules are given about `uscc` on `on` (422 `unknown_enterprise`).
+
+    `listed`: whether `uscc` is on the dishonesty list on `on`, when the caller has just asked
+    `on_dishonesty_list` in this transaction (not asked again).
+    """
     enterprise = get_enterprise(session=session, uscc=uscc, field=field)
+    if listed is None:
+        listed = on_dishonesty_list(session=session, uscc=uscc, on=on)
     return {
         "years_since_founding": _whole_years(enterprise.founded_on, on),
         "days_since_founding": max((on - enterprise.founded_on).days, 0),
@@ -368,7 +380,7 @@ def eligibility_inputs(
         "size_class": enterprise.size_class,
         "district": enterprise.district,
         "status": enterprise.status,
-        "on_dishonesty_list": on_dishonesty_list(session=session, uscc=uscc, on=on),
+        "on_dishonesty_list": listed,
         "programme_kind": programme.kind,
         "programme_year": programme.year,
     }
@@ -382,6 +394,7 @@ def evaluate_eligibility(
     on: date,
     field: str | None = None,
     record: bool = True,
+    listed: bool | None = None,
 ) -> tuple[bool, dict[str, Any]]:
     """Whether `uscc` is eligible for `programme` on `on`, and the trace (JSON) to keep as reasons.
 
@@ -392,10 +405,12 @@ def evaluate_eligibility(
 
     Raises 422 `unknown_enterprise` (naming `field` when given) and 409 `no_rule_set_in_force`.
     With `record` (default) the rule set is marked used, so it never changes afterwards: call it
-    in the transaction that stores the result.
+    in the transaction that stores the result. `listed`: see `eligibility_inputs`.
     """
     rule_set = eligibility_rule_set(session=session, programme=programme, on=on)
-    inputs = eligibility_inputs(session=session, programme=programme, uscc=uscc, on=on, field=field)
+    inputs = eligibility_inputs(
+        session=session, programme=programme, uscc=uscc, on=on, field=field, listed=listed
+    )
     evaluation = evaluate(rule_set, inputs)
     if record:
         mark_used(session, rule_set)

@@ -9,7 +9,7 @@ after a conditional update rolls the whole request back.
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
@@ -83,26 +83,45 @@ def _rowcount(result: Any) -> int:
     return count
 
 
-def _voucher_by_code(session: Session, text: str) -> Voucher:
+# Built once (the statement every redemption starts with); a provider id of None joins nothing.
+_BY_CODE = (
+    select(Voucher, Programme, VoucherEnterprise, Provider)
+    .join(Programme, col(Programme.id) == col(Voucher.programme_id))
+    # A voucher's holder is in the replica: a foreign key; replica rows are never deleted.
+    .join(VoucherEnterprise, col(VoucherEnterprise.uscc) == col(Voucher.uscc))
+    .outerjoin(Provider, col(Provider.id) == bindparam("provider_id"))
+    .where(col(Voucher.code) == bindparam("code"))
+)
+
+
+def _voucher_by_code(
+    session: Session, text: str, provider_id: str | None
+) -> tuple[Voucher, Programme, VoucherEnterprise, Provider | None]:
+    """The voucher, its programme, its holder and the provider (None if unknown),
+    in one statement; the checks then read them in the order the refusals are documented."""
     code = parse_code(text, field="body.voucher_code")  # 422 voucher_code_invalid, no lookup
-    voucher = session.exec(select(Voucher).where(col(Voucher.code) == code)).first()
-    if voucher is None:
+    found = session.exec(_BY_CODE, params={"code": code, "provider_id": provider_id}).first()
+    if found is None:
         raise errors.VoucherNotFound.for_field("body.voucher_code", "no voucher with this code")
-    return voucher
+    voucher, programme, holder, provider = found
+    return voucher, programme, holder, provider
 
 
 def _check_holder(
-    session: Session, programme: Programme, uscc: str, today: date
+    session: Session,
+    programme: Programme,
+    uscc: str,
+    today: date,
+    holder: VoucherEnterprise,
 ) -> VoucherEnterprise:
     """The holder may still spend: in the replica, not on the dishonesty list, and eligible
     today under the programme's rules (its own rule set or its kind's default in force)."""
-    # A voucher's holder is in the replica: a foreign key; replica rows are never deleted.
-    holder = session.get_one(VoucherEnterprise, uscc)
-    if on_dishonesty_list(session=session, uscc=uscc, on=today):
+    listed = on_dishonesty_list(session=session, uscc=uscc, on=today)
+    if listed:
         raise errors.HolderOnDishonestyList("The voucher's holder is on the dishonesty list.")
     # Not recorded: a redemption keeps no trace, so it does not freeze the rule set.
     eligible, trace = evaluate_eligibility(
-        session=session, programme=programme, uscc=uscc, on=today, record=False
+        session=session, programme=programme, uscc=uscc, on=today, record=False, listed=listed
     )
     if not eligible:
         reasons = "; ".join(reason.rstrip(".") for reason in trace["reasons"]) or "the rules"
@@ -110,8 +129,7 @@ def _check_holder(
     return holder
 
 
-def _check_provider(session: Session, provider_id: str | None, category: str) -> Provider:
-    provider = session.get(Provider, provider_id) if provider_id else None
+def _check_provider(provider: Provider | None, category: str) -> Provider:
     if provider is None or provider.status != APPROVED:
         raise errors.ProviderNotApproved("Only an approved provider redeems vouchers.")
     if category not in provider.categories:
@@ -122,18 +140,18 @@ def _check_provider(session: Session, provider_id: str | None, category: str) ->
 
 
 def _draw_balance(session: Session, voucher: Voucher, amount: int, today: Any) -> None:
+    table = Voucher.__table__.c  # type: ignore[attr-defined]
     drawn = session.execute(
-        update(Voucher)
-        .where(col(Voucher.id) == voucher.id)
-        .where(col(Voucher.balance_fen) >= amount)
-        .where(col(Voucher.status) == VOUCHER_ACTIVE)
-        .where(col(Voucher.expires_on) >= today)
+        update(Voucher.__table__)  # type: ignore[attr-defined]
+        .where(table.id == voucher.id)
+        .where(table.balance_fen >= amount)
+        .where(table.status == VOUCHER_ACTIVE)
+        .where(table.expires_on >= today)
         .values(
-            balance_fen=col(Voucher.balance_fen) - amount,
-            version=col(Voucher.version) + 1,
+            balance_fen=table.balance_fen - amount,
+            version=table.version + 1,
             updated_at=utcnow(),
         )
-        .execution_options(synchronize_session=False)
     )
     if _rowcount(drawn) != 1:
         raise errors.InsufficientBalance.for_field(
@@ -150,57 +168,63 @@ def _draw_contract(
     amount: int,
     covered: int,
 ) -> None:
-    now = utcnow()
-    session.execute(
-        dialect_insert(session)(RedemptionContract)
-        .values(
-            provider_id=provider_id,
-            reference=terms.reference,
-            uscc=uscc,
-            amount_fen=terms.amount_fen,
-            category=terms.category,
-            redeemed_fen=0,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["provider_id", "reference"])
-    )
-    drawn = session.execute(
-        update(RedemptionContract)
-        .where(col(RedemptionContract.provider_id) == provider_id)
-        .where(col(RedemptionContract.reference) == terms.reference)
-        .where(col(RedemptionContract.uscc) == uscc)
-        .where(col(RedemptionContract.amount_fen) == terms.amount_fen)
-        .where(col(RedemptionContract.category) == terms.category)
-        .where(col(RedemptionContract.redeemed_fen) + amount <= covered)
-        .values(redeemed_fen=col(RedemptionContract.redeemed_fen) + amount, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if _rowcount(drawn) != 1:
-        contract = session.get(RedemptionContract, (provider_id, terms.reference))
-        if contract is not None and (
-            contract.uscc,
-            contract.amount_fen,
-            contract.category,
-        ) != (uscc, terms.amount_fen, terms.category):
-            raise errors.ContractMismatch.for_field(
-                "body.contract.reference",
-                "this contract was redeemed with another amount, category or holder",
+    """Record the contract on its first redemption, or draw on it: one guarded upsert.
+
+    A new contract starts at `amount` (≤ its covered share, checked first); an existing one is
+    drawn only if its terms match and its redeemed total stays within the covered share — the
+    guard is in the statement's `WHERE`, so concurrent redemptions on one contract never pass it.
+    """
+    if amount <= covered:
+        now = utcnow()
+        table = RedemptionContract.__table__.c  # type: ignore[attr-defined]
+        drawn = session.execute(
+            dialect_insert(session)(RedemptionContract)
+            .values(
+                provider_id=provider_id,
+                reference=terms.reference,
+                uscc=uscc,
+                amount_fen=terms.amount_fen,
+                category=terms.category,
+                redeemed_fen=amount,
+                created_at=now,
+                updated_at=now,
             )
-        raise errors.ExceedsCoveredShare.for_field(
-            "body.amount_fen",
-            f"with this contract's earlier redemptions, more than its covered share ({covered} fen)",
+            .on_conflict_do_update(
+                index_elements=["provider_id", "reference"],
+                set_={"redeemed_fen": table.redeemed_fen + amount, "updated_at": now},
+                where=(table.uscc == uscc)
+                & (table.amount_fen == terms.amount_fen)
+                & (table.category == terms.category)
+                & (table.redeemed_fen + amount <= covered),
+            )
+            .returning(table.redeemed_fen)
+        ).first()
+        if drawn is not None:
+            return
+    contract = session.get(RedemptionContract, (provider_id, terms.reference))
+    if contract is not None and (
+        contract.uscc,
+        contract.amount_fen,
+        contract.category,
+    ) != (uscc, terms.amount_fen, terms.category):
+        raise errors.ContractMismatch.for_field(
+            "body.contract.reference",
+            "this contract was redeemed with another amount, category or holder",
         )
+    raise errors.ExceedsCoveredShare.for_field(
+        "body.amount_fen",
+        f"with this contract's earlier redemptions, more than its covered share ({covered} fen)",
+    )
 
 
 def _draw_usage(session: Session, voucher: Voucher, amount: int) -> None:
+    table = EnterpriseYearUsage.__table__.c  # type: ignore[attr-defined]
     drawn = session.execute(
-        update(EnterpriseYearUsage)
-        .where(col(EnterpriseYearUsage.uscc) == voucher.uscc)
-        .where(col(EnterpriseYearUsage.programme_id) == voucher.programme_id)
-        .where(col(EnterpriseYearUsage.redeemed_fen) + amount <= col(EnterpriseYearUsage.cap_fen))
-        .values(redeemed_fen=col(EnterpriseYearUsage.redeemed_fen) + amount)
-        .execution_options(synchronize_session=False)
+        update(EnterpriseYearUsage.__table__)  # type: ignore[attr-defined]
+        .where(table.uscc == voucher.uscc)
+        .where(table.programme_id == voucher.programme_id)
+        .where(table.redeemed_fen + amount <= table.cap_fen)
+        .values(redeemed_fen=table.redeemed_fen + amount)
     )
     if _rowcount(drawn) != 1:
         raise errors.YearlyCapExceeded.for_field(
@@ -210,17 +234,17 @@ def _draw_usage(session: Session, voucher: Voucher, amount: int) -> None:
 
 def redeem(*, session: Session, principal: Principal, data: RedemptionCreate) -> Redemption:
     """Check the voucher, holder, provider and amounts, then draw them down atomically."""
-    voucher = _voucher_by_code(session, data.voucher_code)
+    voucher, programme, holder, provider = _voucher_by_code(
+        session, data.voucher_code, principal.org
+    )
     today = shanghai_date(utcnow())
     if voucher.status != VOUCHER_ACTIVE:
         raise errors.VoucherNotActive(f"The voucher is {voucher.status}.")
     if voucher.expires_on < today:
         raise errors.VoucherExpired(f"The voucher expired on {voucher.expires_on.isoformat()}.")
-    programme = session.get(Programme, voucher.programme_id)
-    assert programme is not None  # a foreign key
-    holder = _check_holder(session, programme, voucher.uscc, today)
+    holder = _check_holder(session, programme, voucher.uscc, today, holder)
     terms = data.contract
-    provider = _check_provider(session, principal.org, terms.category)
+    provider = _check_provider(provider, terms.category)
     if terms.category not in programme.categories:
         raise errors.CategoryNotCovered.for_field(
             "body.contract.category", f"the programme does not cover '{terms.category}'"
@@ -262,8 +286,8 @@ def redeem(*, session: Session, principal: Principal, data: RedemptionCreate) ->
         amount_fen=amount,
         created_by=principal.client_id,
     )
-    session.add(redemption)
-    session.flush()
+    # A Core insert: the row is only written and answered, no ORM unit of work to track it.
+    session.execute(insert(Redemption.__table__).values(**redemption.model_dump()))  # type: ignore[attr-defined]
     emit(
         session,
         "voucher.redeemed",
