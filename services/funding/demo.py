@@ -16,10 +16,10 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from services.common.db import Database
+from services.common.etag import Precondition
 from services.common.identity import ClientKind, Principal
 from services.common.rules.models import RuleSet
 from services.common.rules.schemas import RuleSetCreate
-from services.common.etag import Precondition
 from services.common.rules.service import create_rule_set
 from services.funding.acceptance import service as acceptance
 from services.funding.acceptance.schemas import AcceptanceCreate

@@ -73,9 +73,9 @@ def test_make_run_pays_this_years_voucher_settlements_from_the_2015_line(
         )
     ]  # fmt: skip
     assert consume(funding_app, "funding.vouchers", settlement_handlers(settings), feed) == 1
-    [request] = funding_client.get(
-        "/v1/settlement-requests", headers=funding_headers()
-    ).json()["items"]
+    [request] = funding_client.get("/v1/settlement-requests", headers=funding_headers()).json()[
+        "items"
+    ]
     assert (request["month"], request["outcome"]) == (month, "proposed"), request
     line = funding_client.get("/v1/ledger/accounts/line:2015:public-services").json()
     assert line["balance_fen"] == 218_000_000 * 100 - 250_000  # 公共服务 2.18亿 yuan, less it
