@@ -214,6 +214,13 @@ ROUTES: dict[str, list[Rule]] = {
                 "funding:read",
             ),
             ("subsidies", "/v1/subsidies/**", "funding:read", "funding:apply"),
+            # What became of each voucher settlement is the demonstration office's to read.
+            (
+                "settlement_requests",
+                "/v1/settlement-requests/**",
+                "funding:admin",
+                "funding:admin",
+            ),
             ("other", "/**", "funding:read", "funding:admin"),
         ],
     ),

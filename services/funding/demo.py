@@ -1,15 +1,32 @@
 """Funding demo data for `make run` (development only; loading twice loads nothing new):
 the plan's 2015 budget (8.1亿 by source and by use, with the financing measures), reconciled,
-and a first `funding.matching` version that follows the plan's district ratios."""
+a first `funding.matching` version that follows the plan's district ratios, and three
+demonstration bases with their 2015 KPIs and year-end acceptance (two passed, one failed), so a
+2015 reward run has something to compute.
+
+The demo holds no budget but the plan's 2015 one: `make run` pays voucher settlements from its
+公共服务 line (`deploy/Procfile` sets `FUNDING_VOUCHER_BUDGET_YEAR=2015` unless the environment
+sets it), rather than inventing a budget for the current year. Without the setting a
+settlement is paid from its own month's year, which a real deployment loads first.
+"""
+
+from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, col, select
 
 from services.common.db import Database
+from services.common.etag import Precondition
 from services.common.identity import ClientKind, Principal
 from services.common.rules.models import RuleSet
 from services.common.rules.schemas import RuleSetCreate
 from services.common.rules.service import create_rule_set
+from services.funding.acceptance import service as acceptance
+from services.funding.acceptance.schemas import AcceptanceCreate
 from services.funding.allocations.rules import MATCHING
+from services.funding.bases import service as bases
+from services.funding.bases.models import Base
+from services.funding.bases.schemas import BaseCreate, BaseDecisionCreate, BaseKpiCreate
 from services.funding.budgets import service as budgets
 from services.funding.budgets.plan2015 import budget_2015
 from services.funding.rules import FAMILIES
@@ -35,6 +52,109 @@ PLAN_RATIOS = RuleSetCreate.model_validate(
 )
 
 
+YEAR = 2015
+
+
+@dataclass(frozen=True)
+class DemoBase:
+    """A demonstration base: its filing, its 2015 KPI report and acceptance."""
+
+    operator_uscc: str
+    name: str
+    district: str
+    kind: str
+    area_m2: int
+    opened_on: date
+    enterprises_incubated: int
+    jobs_created: int
+    private_money_fen: int
+    services_delivered: int
+    passed: bool
+    score: int
+    findings: str
+
+
+# Operators with valid USCCs (check characters computed, not real companies).
+DEMO_BASES = (
+    DemoBase("911401050000003183", "小店区青年创业园", "xiaodian", "startup_base", 12_000,
+             date(2014, 9, 1), 42, 310, 1_250_000_000, 180, True, 88,
+             "Occupancy 92%; mentoring sessions documented monthly."),
+    DemoBase("91140106000000326C", "迎泽区创客空间", "yingze", "maker_space", 3_500,
+             date(2014, 3, 15), 26, 95, 480_000_000, 240, True, 81,
+             "Open workshops weekly; 26 teams incubated, 9 registered as enterprises."),
+    DemoBase("91140107000000334M", "杏花岭区微型企业孵化园", "xinghualing",
+             "micro_incubation_park", 6_000, date(2014, 6, 1), 8, 30, 90_000_000, 20, False, 52,
+             "Occupancy 40%; no exit mechanism applied; services below the standard."),
+)  # fmt: skip
+
+
+def _department(org: str) -> Principal:
+    return Principal(
+        client_id=f"demo_seed_{org}",
+        kind=ClientKind.DEPARTMENT,
+        org=org,
+        scopes=frozenset({"funding:read", "funding:accept"}),
+    )
+
+
+def _seed_base(session: Session, demo: DemoBase) -> None:
+    """File, admit, report 2015 KPIs and record 2015 acceptance, through the services."""
+    district = _department(demo.district)
+    base = bases.file_base(
+        session=session,
+        principal=district,
+        data=BaseCreate(
+            operator_uscc=demo.operator_uscc,
+            name=demo.name,
+            district=demo.district,
+            kind=demo.kind,
+            area_m2=demo.area_m2,
+            opened_on=demo.opened_on,
+        ),
+    )
+    kind = bases.get_kind(session=session, code=demo.kind)
+    responsible = _department(kind.department)
+    unconditional = Precondition(None, required=False)
+    assessment = [{"criterion": c["code"], "met": True} for c in kind.criteria]
+    bases.decide(
+        session=session,
+        principal=responsible,
+        base_id=base.id,
+        data=BaseDecisionCreate.model_validate({"decision": "admit", "assessment": assessment}),
+        precondition=unconditional,
+    )
+    bases.report_kpi(
+        session=session,
+        principal=district,
+        base_id=base.id,
+        year=YEAR,
+        data=BaseKpiCreate(
+            enterprises_incubated=demo.enterprises_incubated,
+            jobs_created=demo.jobs_created,
+            private_money_fen=demo.private_money_fen,
+            services_delivered=demo.services_delivered,
+        ),
+        precondition=unconditional,
+    )
+    acceptance.record(
+        session=session,
+        principal=responsible,
+        base_id=base.id,
+        data=AcceptanceCreate.model_validate(
+            {
+                "year": YEAR,
+                "result": "passed" if demo.passed else "failed",
+                "score": demo.score,
+                "findings": demo.findings,
+            }
+        ),
+    )
+
+
+def _has_bases(session: Session) -> bool:
+    return session.exec(select(Base.id)).first() is not None
+
+
 def _has_matching(session: Session) -> bool:
     return (
         session.exec(select(RuleSet.id).where(col(RuleSet.family) == MATCHING)).first() is not None
@@ -49,6 +169,9 @@ def load(database: Database) -> bool:
         )
         if not _has_matching(session):
             create_rule_set(session=session, principal=DEMO, families=FAMILIES, data=PLAN_RATIOS)
+        if not _has_bases(session):
+            for demo in DEMO_BASES:
+                _seed_base(session, demo)
     return loaded
 
 
@@ -67,4 +190,10 @@ def seed(settings: FundingSettings | None = None) -> list[str]:
         "Funding demo: the 2015 budget (8.1亿; financing 2.87亿 + 10万 reconciled from the "
         "balancing reserve) and the plan's matching ratios — GET /funding/v1/budgets/2015, "
         "/funding/v1/ledger/trial-balance.",
+        f"Funding bases: {len(DEMO_BASES)} admitted, with 2015 KPIs and acceptance (2 passed, "
+        "1 failed) — GET /funding/v1/acceptances?year=2015; an admin dry-runs the rewards: "
+        'POST /funding/v1/reward-runs {"year": 2015, "budget_line": "space", '
+        '"rule_set_version": 1, "dry_run": true} (Idempotency-Key).',
+        "Voucher settlements are paid from line:2015:public-services "
+        "(FUNDING_VOUCHER_BUDGET_YEAR=2015 in deploy/Procfile: the demo's only budget).",
     ]
