@@ -209,8 +209,6 @@ class GuaranteedLoanPublic(BaseModel):
 class LoanFilters(BaseModel):
     """Filters of the loan list."""
 
-    model_config = ConfigDict(extra="forbid")
-
     status: LoanStatus | None = None
     bank: str | None = Field(default=None, max_length=18, description="Bank code (admin).")
     enterprise: str | None = Field(default=None, pattern=USCC_PATTERN)
