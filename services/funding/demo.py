@@ -1,8 +1,10 @@
 """Funding demo data for `make run` (development only; loading twice loads nothing new):
 the plan's 2015 budget (8.1亿 by source and by use, with the financing measures), reconciled,
-a first `funding.matching` version that follows the plan's district ratios, and three
+a first `funding.matching` version that follows the plan's district ratios, three
 demonstration bases with their 2015 KPIs and year-end acceptance (two passed, one failed), so a
-2015 reward run has something to compute.
+2015 reward run has something to compute, and the 助保贷 risk pool: its stock and the 2015–2017
+deposits (3.67亿; see `riskpool/plan.py`) and a demo agreement with 晋商银行 (JSB; demo terms,
+not the plan's).
 
 The demo holds no budget but the plan's 2015 one: `make run` pays voucher settlements from its
 公共服务 line (`deploy/Procfile` sets `FUNDING_VOUCHER_BUDGET_YEAR=2015` unless the environment
@@ -23,12 +25,16 @@ from services.common.rules.schemas import RuleSetCreate
 from services.common.rules.service import create_rule_set
 from services.funding.acceptance import service as acceptance
 from services.funding.acceptance.schemas import AcceptanceCreate
+from services.funding.agreements import service as agreements
+from services.funding.agreements.schemas import BankAgreementCreate
 from services.funding.allocations.rules import MATCHING
 from services.funding.bases import service as bases
 from services.funding.bases.models import Base
 from services.funding.bases.schemas import BaseCreate, BaseDecisionCreate, BaseKpiCreate
 from services.funding.budgets import service as budgets
 from services.funding.budgets.plan2015 import budget_2015
+from services.funding.riskpool import service as riskpool
+from services.funding.riskpool.plan import PLAN_DEPOSITS
 from services.funding.rules import FAMILIES
 from services.funding.settings import FundingSettings
 
@@ -175,6 +181,28 @@ def load(database: Database) -> bool:
     return loaded
 
 
+DEMO_AGREEMENT = BankAgreementCreate(
+    bank_code="JSB",
+    bank_name="晋商银行",
+    effective_from=date(2015, 1, 1),
+    leverage_multiple=10,
+    rate_cap_bp=650,
+    pool_share_bp=6000,
+    per_loan_cap_fen=500 * 10**6,  # 500万
+    per_enterprise_cap_fen=1000 * 10**6,  # 1000万
+    note="Demo terms for `make run` (the plan sets only the 10× leverage).",
+)
+
+
+def load_risk_pool(database: Database) -> None:
+    """The pool's stock and yearly deposits (after the 2015 budget) and JSB's demo terms."""
+    with database.transaction() as session:
+        for key, deposit in PLAN_DEPOSITS:
+            riskpool.deposit(session=session, principal_id=DEMO.client_id, key=key, data=deposit)
+        if not agreements.versions_of(session, bank_code=DEMO_AGREEMENT.bank_code):
+            agreements.add_version(session=session, principal=DEMO, data=DEMO_AGREEMENT)
+
+
 def seed(settings: FundingSettings | None = None) -> list[str]:
     """`services.manage prepare`: load the funding demo data."""
     settings = settings or FundingSettings()
@@ -183,13 +211,15 @@ def seed(settings: FundingSettings | None = None) -> list[str]:
     database = Database(settings.resolved_database_url, schema=settings.resolved_schema)
     try:
         load(database)
+        load_risk_pool(database)
     finally:
         database.dispose()
     return [
         "",
         "Funding demo: the 2015 budget (8.1亿; financing 2.87亿 + 10万 reconciled from the "
         "balancing reserve) and the plan's matching ratios — GET /funding/v1/budgets/2015, "
-        "/funding/v1/ledger/trial-balance.",
+        "/funding/v1/ledger/trial-balance; the 助保贷 risk pool (3.67亿) — "
+        "/funding/v1/risk-pool.",
         f"Funding bases: {len(DEMO_BASES)} admitted, with 2015 KPIs and acceptance (2 passed, "
         "1 failed) — GET /funding/v1/acceptances?year=2015; an admin dry-runs the rewards: "
         'POST /funding/v1/reward-runs {"year": 2015, "budget_line": "space", '
