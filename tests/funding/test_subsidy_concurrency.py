@@ -190,7 +190,7 @@ def test_parallel_fee_claims_never_overspend_the_line(
                 "amount_fen": each,
             },
             enterprise(funding_headers),
-        )  # fmt: skip
+        )
         for n in range(RACERS)
     ]
     outcomes = _outcomes(race(calls))
