@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.funding.demo import FEE_LIST
+from services.funding.demo import load as load_demo
 from tests.funding.conftest import FundingHeaders
 from tests.funding.subsidy_support import (
     FEE_LINE,
@@ -206,11 +206,17 @@ def test_the_list_is_the_offices_and_public(
     assert missing.status_code == 404 and missing.json()["code"] == "fee_item_not_found"
 
 
-def test_the_demo_list_has_each_fee_with_its_department_and_legal_basis() -> None:
-    assert len(FEE_LIST) >= 3
-    assert len({item.code for item in FEE_LIST}) == len(FEE_LIST)
-    for item in FEE_LIST:
-        assert item.item and item.department.startswith("太原市") and "《" in item.legal_basis
+def test_the_demo_seed_lists_fees_once_each_with_its_department_and_legal_basis(
+    funding_app: FastAPI, funding_client: TestClient
+) -> None:
+    assert load_demo(funding_app.state.database) is True
+    assert load_demo(funding_app.state.database) is False
+    listed = funding_client.get("/v1/public/fee-list").json()
+    assert len(listed) == 4
+    assert {item["item"] for item in listed} >= {"特种设备检验检测费", "防空地下室易地建设费"}
+    for item in listed:
+        assert item["department"].startswith("太原市") and "《" in item["legal_basis"]
+        assert (item["listed"], item["version"]) == (True, 1)
 
 
 def test_a_reimbursed_fee_appears_in_the_public_ledger(
@@ -229,3 +235,20 @@ def test_a_reimbursed_fee_appears_in_the_public_ledger(
     )
     assert balance(funding_app, f"payee:{GRADUATE_USCC}") == 120_000
     assert zero_sum(funding_client)
+
+
+def test_the_2015_other_line_holds_0_1_yi_and_refuses_beyond_it(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    load_demo(funding_app.state.database)  # the 2015 budget (其他资金 0.1亿) and the fee list
+    file_enterprise(funding_app, GRADUATE_USCC)
+    assert balance(funding_app, FEE_LINE) == 1_000_000_000
+    over = funding_client.post(
+        URL, json={**CLAIM, "amount_fen": 1_000_000_001}, headers=enterprise(funding_headers)
+    )
+    assert over.status_code == 409 and over.json()["code"] == "ledger_insufficient_funds"
+    fits = funding_client.post(
+        URL, json={**CLAIM, "amount_fen": 1_000_000_000}, headers=enterprise(funding_headers)
+    )
+    assert fits.status_code == 201, fits.text
+    assert balance(funding_app, FEE_LINE) == 0 and zero_sum(funding_client)

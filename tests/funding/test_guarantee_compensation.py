@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.funding.demo import load as load_demo
 from tests.funding.conftest import FundingHeaders
 from tests.funding.subsidy_support import (
     GRADUATE_USCC,
@@ -245,4 +246,29 @@ def test_a_paid_compensation_appears_in_the_public_ledger(
         "financing:guarantee-risk",
     )
     assert balance(funding_app, f"payee:{INSTITUTION['uscc']}") == 9_000_000
+    assert zero_sum(funding_client)
+
+
+def test_the_2015_line_of_the_budget_holds_0_2_yi_and_refuses_beyond_it(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    load_demo(funding_app.state.database)  # the 2015 budget: guarantee risk 0.2亿
+    file_enterprise(funding_app, GRADUATE_USCC)
+    assert balance(funding_app, GUARANTEE_LINE) == 2_000_000_000
+    funding_client.post(
+        "/v1/guarantee-institutions", json=INSTITUTION, headers=admin(funding_headers)
+    )
+    body = {**GUARANTEE, "principal_fen": 90_000_000_000, "guaranteed_fen": 80_000_000_000}
+    guarantee_id = funding_client.post(
+        "/v1/guarantees", json=body, headers=institution(funding_headers)
+    ).json()["id"]
+    # 6,666,666,667 × 30% = 2,000,000,000.1 → 2,000,000,000 fen: exactly the line.
+    # 6,666,666,671 × 30% = 2,000,000,001.3 → 2,000,000,001 fen: a fen too much.
+    over = _payout(funding_client, funding_headers, guarantee_id, payout_fen=6_666_666_671)
+    assert over.status_code == 409 and over.json()["code"] == "ledger_insufficient_funds"
+    fits = _payout(funding_client, funding_headers, guarantee_id, payout_fen=6_666_666_667)
+    assert fits.status_code == 201 and fits.json()["compensation_fen"] == 2_000_000_000
+    assert balance(funding_app, GUARANTEE_LINE) == 0
+    read = funding_client.get(f"/v1/guarantees/{guarantee_id}", headers=admin(funding_headers))
+    assert read.json()["paid_out_fen"] == 6_666_666_667
     assert zero_sum(funding_client)

@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.funding.demo import load as load_demo
 from tests.funding.conftest import FundingHeaders
 from tests.funding.subsidy_support import (
     GRADUATE_USCC,
@@ -289,4 +290,23 @@ def test_a_paid_subsidy_appears_in_the_public_ledger(
     assert record["rule_set_version"] == "funding.interest.benchmark@2,3,4"
     assert balance(funding_app, f"payee:{GRADUATE_USCC}") == 657_431
     assert balance(funding_app, "payable") == 0
+    assert zero_sum(funding_client)
+
+
+def test_the_2015_line_of_the_budget_holds_0_1_yi_and_refuses_beyond_it(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    load_demo(funding_app.state.database)  # the 2015 budget: graduate interest 0.1亿
+    file_enterprise(funding_app, GRADUATE_USCC)
+    assert balance(funding_app, INTEREST_LINE) == 1_000_000_000
+    # 80,000,000,000 × 47,335 / 3,600,000 = 1,051,888,888.9 fen: more than the line holds.
+    big = {**LOAN, "principal_fen": 80_000_000_000}
+    refused = funding_client.post(URL, json=big, headers=enterprise(funding_headers))
+    assert refused.status_code == 409 and refused.json()["code"] == "ledger_insufficient_funds"
+    assert _claims(funding_client, funding_headers) == []
+    # 70,000,000,000 × 47,335 / 3,600,000 = 920,402,777.78 → 920,402,778 fen: it fits.
+    fits = {**LOAN, "principal_fen": 70_000_000_000}
+    answer = funding_client.post(URL, json=fits, headers=enterprise(funding_headers))
+    assert answer.status_code == 201 and answer.json()["amount_fen"] == 920_402_778, answer.text
+    assert balance(funding_app, INTEREST_LINE) == 1_000_000_000 - 920_402_778
     assert zero_sum(funding_client)
