@@ -310,3 +310,17 @@ def test_the_2015_line_of_the_budget_holds_0_1_yi_and_refuses_beyond_it(
     assert answer.status_code == 201 and answer.json()["amount_fen"] == 920_402_778, answer.text
     assert balance(funding_app, INTEREST_LINE) == 1_000_000_000 - 920_402_778
     assert zero_sum(funding_client)
+
+
+def test_a_retry_with_the_same_idempotency_key_answers_the_first_claim(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    headers = enterprise(funding_headers)
+    first = funding_client.post(URL, json=LOAN, headers=headers)
+    retry = funding_client.post(URL, json=LOAN, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json() and retry.headers["Idempotent-Replayed"] == "true"
+    other_body = funding_client.post(URL, json={**LOAN, "quarter": 1}, headers=headers)
+    assert other_body.status_code == 422 and other_body.json()["code"] == "idempotency_key_reused"
+    assert len(_claims(funding_client, funding_headers)) == 1
+    assert balance(funding_app, INTEREST_LINE) == FUNDS - 657_431
