@@ -223,6 +223,9 @@ ROUTES: dict[str, list[Rule]] = {
                 "funding:admin",
                 "funding:admin",
             ),
+            # Guarantee institutions (clients of kind `bank`, org = their code in the scheme)
+            # register guarantees and report payouts; the service checks the org.
+            ("guarantees", "/v1/guarantees/**", "funding:read", "funding:loans"),
             ("other", "/**", "funding:read", "funding:admin"),
         ],
     ),

@@ -17,6 +17,9 @@ from services.funding.budgets.router import router as budgets_router
 from services.funding.disbursements.router import router as disbursements_router
 from services.funding.disbursements.settlements import settlement_handlers
 from services.funding.enterprises.service import credit_handlers, registry_handlers
+from services.funding.fees.router import router as fees_router
+from services.funding.guarantees.router import router as guarantees_router
+from services.funding.interest.router import router as interest_router
 from services.funding.ledger.router import router as ledger_router
 from services.funding.public import jobs as public_ledger_jobs
 from services.funding.public.router import router as public_ledger_router
@@ -76,6 +79,9 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
             allocations_router,
             disbursements_router,
             rewards_router,
+            interest_router,
+            guarantees_router,
+            fees_router,
             public_ledger_router,
             agreements_router,
             riskpool_router,

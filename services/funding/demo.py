@@ -1,6 +1,7 @@
 """Funding demo data for `make run` (development only; loading twice loads nothing new):
 the plan's 2015 budget (8.1亿 by source and by use, with the financing measures), reconciled,
-a first `funding.matching` version that follows the plan's district ratios, three
+a first `funding.matching` version that follows the plan's district ratios, a first list of
+enterprise fees (涉企收费清单) for the fee subsidies, three
 demonstration bases with their 2015 KPIs and year-end acceptance (two passed, one failed), so a
 2015 reward run has something to compute, and the 助保贷 risk pool: its stock and the 2015–2017
 deposits (3.67亿; see `riskpool/plan.py`) and a demo agreement with 晋商银行 (JSB; demo terms,
@@ -33,6 +34,8 @@ from services.funding.bases.models import Base
 from services.funding.bases.schemas import BaseCreate, BaseDecisionCreate, BaseKpiCreate
 from services.funding.budgets import service as budgets
 from services.funding.budgets.plan2015 import budget_2015
+from services.funding.fees import service as fees
+from services.funding.fees.schemas import FeeItemCreate
 from services.funding.riskpool import service as riskpool
 from services.funding.riskpool.plan import PLAN_DEPOSITS
 from services.funding.rules import FAMILIES
@@ -56,6 +59,34 @@ PLAN_RATIOS = RuleSetCreate.model_validate(
         ],
     }
 )
+
+# Administrative fees a new small firm may still meet (涉企行政事业性收费), as the office lists them.
+FEE_LIST = [
+    FeeItemCreate(
+        code="special-equipment-inspection",
+        item="特种设备检验检测费",
+        department="太原市质量技术监督局",
+        legal_basis="《中华人民共和国特种设备安全法》；山西省特种设备检验检测收费标准",
+    ),
+    FeeItemCreate(
+        code="measuring-instrument-verification",
+        item="计量器具强制检定费",
+        department="太原市质量技术监督局",
+        legal_basis="《中华人民共和国计量法》第九条；《中华人民共和国计量法实施细则》",
+    ),
+    FeeItemCreate(
+        code="air-defence-relocation",
+        item="防空地下室易地建设费",
+        department="太原市人民防空办公室",
+        legal_basis="《中华人民共和国人民防空法》第二十二条；《山西省实施〈中华人民共和国人民防空法〉办法》",
+    ),
+    FeeItemCreate(
+        code="sewage-treatment",
+        item="污水处理费",
+        department="太原市城乡管理委员会",
+        legal_basis="《城镇排水与污水处理条例》第三十二条",
+    ),
+]
 
 
 YEAR = 2015
@@ -178,6 +209,10 @@ def load(database: Database) -> bool:
         if not _has_bases(session):
             for demo in DEMO_BASES:
                 _seed_base(session, demo)
+        listed = {item.code for item in fees.list_items(session=session, listed_only=False)}
+        for item in FEE_LIST:
+            if item.code not in listed:
+                fees.add_item(session=session, principal=DEMO, data=item)
     return loaded
 
 

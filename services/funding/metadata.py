@@ -9,6 +9,9 @@ from services.funding.bases import models as _bases  # noqa: F401
 from services.funding.budgets import models as _budgets  # noqa: F401
 from services.funding.disbursements import models as _disbursements  # noqa: F401
 from services.funding.enterprises import models as _enterprises  # noqa: F401
+from services.funding.fees import models as _fees  # noqa: F401
+from services.funding.guarantees import models as _guarantees  # noqa: F401
+from services.funding.interest import models as _interest  # noqa: F401
 from services.funding.ledger import models as _ledger  # noqa: F401
 from services.funding.public import models as _public  # noqa: F401
 from services.funding.rewards import models as _rewards  # noqa: F401

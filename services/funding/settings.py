@@ -1,5 +1,7 @@
 """Funding settings (`FUNDING_*`)."""
 
+from datetime import date
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -27,6 +29,19 @@ class FundingSettings(ServiceSettings):
         le=2100,
         description="The budget year whose line pays voucher settlements; default: the year of "
         "the settlement's month.",
+    )
+    fee_subsidy_budget_line: str = Field(
+        default="other",
+        pattern=r"^[a-z][a-z0-9_-]*(:[a-z0-9_-]+)*$",
+        description="The budget line that reimburses listed fees new small firms paid (涉企收费清单): "
+        "the plan funds them from the demonstration's own money and names no line, so the 2015 "
+        "line `other` (其他资金, 0.1亿) pays them, from `line:<year paid>:<this>`.",
+    )
+    demonstration_from: date = Field(
+        default=date(2015, 1, 1), description="The demonstration period's first day (示范期)."
+    )
+    demonstration_to: date = Field(
+        default=date(2017, 12, 31), description="The demonstration period's last day."
     )
     jobs: bool | None = Field(
         default=None,

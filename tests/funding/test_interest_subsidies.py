@@ -1,0 +1,326 @@
+"""The graduate entrepreneur interest subsidy through the API: quarterly claims at the benchmark
+rates in force each day (figures computed by hand below), paid from the yearly line as
+disbursements, one claim per loan and quarter, every refusal changing nothing."""
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from services.funding.demo import load as load_demo
+from tests.funding.conftest import FundingHeaders
+from tests.funding.subsidy_support import (
+    GRADUATE_USCC,
+    INTEREST_LINE,
+    OTHER_USCC,
+    admin,
+    balance,
+    enterprise,
+    file_enterprise,
+    fund_line,
+    pay_and_publish,
+    portal,
+    public_record,
+    zero_sum,
+)
+
+URL = "/v1/subsidies/interest-claims"
+FUNDS = 10_000_000
+LOAN = {
+    "bank_code": "JSB",
+    "loan_ref": "JSB-TY-2015-000123",
+    "loan_date": "2015-03-16",
+    "matures_on": "2016-03-16",
+    "principal_fen": 50_000_000,
+    "year": 2015,
+    "quarter": 2,
+}
+
+
+@pytest.fixture
+def graduate(funding_app: FastAPI) -> str:
+    """A founder who graduated on 2014-07-01; the 2015 line holds 10,000,000 fen."""
+    file_enterprise(funding_app, GRADUATE_USCC, founder_graduated_on="2014-07-01")
+    fund_line(funding_app, account=INTEREST_LINE, amount_fen=FUNDS)
+    return GRADUATE_USCC
+
+
+def _claims(client: TestClient, headers: FundingHeaders) -> list[dict[str, Any]]:
+    return list(client.get(URL, headers=admin(headers)).json()["items"])
+
+
+def test_the_benchmark_rates_are_the_pboc_rates_by_day_and_term(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    answer = funding_client.get(
+        "/v1/rule-sets",
+        params={"family": "funding.interest.benchmark"},
+        headers=admin(funding_headers),
+    )
+    assert answer.status_code == 200, answer.text
+    got = [
+        (v["effective_from"], v["effective_to"], v["parameters"]["up_to_1y_bp"]["value"],
+         v["parameters"]["to_5y_bp"]["value"], v["parameters"]["over_5y_bp"]["value"])
+        for v in answer.json()["items"]
+    ]  # fmt: skip
+    # The People's Bank of China's benchmark lending rates (%, ≤1y / 1–5y / >5y).
+    assert got == [
+        ("2014-11-22", "2015-02-28", 560, 600, 615),
+        ("2015-03-01", "2015-05-10", 535, 575, 590),
+        ("2015-05-11", "2015-06-27", 510, 550, 565),
+        ("2015-06-28", "2015-08-25", 485, 525, 540),
+        ("2015-08-26", "2015-10-23", 460, 500, 515),
+        ("2015-10-24", None, 435, 475, 490),
+    ]
+
+
+def test_a_quarter_with_rate_changes_inside_it_is_split_and_paid_to_the_fen(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    answer = funding_client.post(URL, json=LOAN, headers=enterprise(funding_headers))
+    assert answer.status_code == 201, answer.text
+    claim = answer.json()
+    assert answer.headers["Location"].endswith(f"{URL}/{claim['id']}")
+    # 2015 Q2, a one-year loan: 1 April – 10 May at 5.35% (40 days), 11 May – 27 June at 5.10%
+    # (48 days), 28 – 30 June at 4.85% (3 days).
+    assert [(s["first"], s["last"], s["days"], s["rate_bp"]) for s in claim["stretches"]] == [
+        ("2015-04-01", "2015-05-10", 40, 535),
+        ("2015-05-11", "2015-06-27", 48, 510),
+        ("2015-06-28", "2015-06-30", 3, 485),
+    ]
+    # 50,000,000 × (535×40 + 510×48 + 485×3) / (10,000 × 360)
+    # = 50,000,000 × 47,335 / 3,600,000 = 657,430.56 → 657,431 fen (half up).
+    assert (claim["days"], claim["term_months"], claim["amount_fen"]) == (91, 12, 657_431)
+    assert claim["rule_set_version"] == "funding.interest.benchmark@2,3,4"
+    assert claim["account"] == INTEREST_LINE
+    disbursement = funding_client.get(
+        f"/v1/disbursements/{claim['disbursement_id']}", headers=admin(funding_headers)
+    ).json()
+    assert (disbursement["amount_fen"], disbursement["payee_uscc"], disbursement["account"]) == (
+        657_431,
+        GRADUATE_USCC,
+        INTEREST_LINE,
+    )
+    assert (disbursement["status"], disbursement["purpose"]) == ("proposed", "interest_subsidy")
+    assert balance(funding_app, INTEREST_LINE) == FUNDS - 657_431
+    assert balance(funding_app, "payable") == 657_431
+    assert zero_sum(funding_client)
+
+
+def test_a_loan_granted_inside_the_quarter_counts_from_its_day_and_rounds_half_up(
+    funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    # 2015 Q1 from the loan date: 16 – 31 March at 5.35% (16 days).
+    # 50,000,000 × 535 × 16 / 3,600,000 = 118,888.89 → 118,889 fen.
+    answer = funding_client.post(URL, json={**LOAN, "quarter": 1}, headers=portal(funding_headers))
+    assert answer.status_code == 201, answer.text
+    claim = answer.json()
+    assert (claim["first_day"], claim["last_day"], claim["days"]) == (
+        "2015-03-16",
+        "2015-03-31",
+        16,
+    )
+    assert claim["amount_fen"] == 118_889
+    assert (claim["actor"], claim["claimed_by"]) == ("cli_portal_sx", "cli_portal_sx")
+
+
+def test_a_longer_loan_takes_its_term_band_and_rounds_half_down_below_a_half(
+    funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    body = {**LOAN, "loan_ref": "JSB-TY-2015-000777", "loan_date": "2015-06-01",
+            "matures_on": "2017-06-01", "principal_fen": 12_345_678, "quarter": 3}  # fmt: skip
+    answer = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
+    assert answer.status_code == 201, answer.text
+    claim = answer.json()
+    # 24 months: the 1–5 year band. 1 July – 25 August at 5.25% (56 days), 26 August –
+    # 30 September at 5.00% (36 days): 12,345,678 × (525×56 + 500×36) / 3,600,000
+    # = 12,345,678 × 47,400 / 3,600,000 = 162,551.43 → 162,551 fen.
+    assert claim["term_months"] == 24
+    assert [(s["days"], s["rate_bp"]) for s in claim["stretches"]] == [(56, 525), (36, 500)]
+    assert claim["amount_fen"] == 162_551
+
+
+def test_a_rate_the_office_saves_takes_effect_from_its_day(
+    funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    saved = funding_client.post(
+        "/v1/rule-sets",
+        json={
+            "family": "funding.interest.benchmark",
+            "effective_from": "2015-12-01",
+            "inputs": {"term_months": "int"},
+            "rules": [{"name": "rate_bp", "expression": "400"}],
+        },
+        headers=admin(funding_headers),
+    )
+    assert saved.status_code == 201, saved.text
+    answer = funding_client.post(
+        URL, json={**LOAN, "quarter": 4}, headers=enterprise(funding_headers)
+    )
+    assert answer.status_code == 201, answer.text
+    claim = answer.json()
+    # 1 Oct – 23 Oct at 4.60% (23 days), 24 Oct – 30 Nov at 4.35% (38 days), December at 4.00%
+    # (31 days): 50,000,000 × (460×23 + 435×38 + 400×31) / 3,600,000
+    # = 50,000,000 × (10,580 + 16,530 + 12,400 = 39,510) / 3,600,000 = 548,750 fen exactly.
+    assert [(s["days"], s["rate_bp"]) for s in claim["stretches"]] == [
+        (23, 460),
+        (38, 435),
+        (31, 400),
+    ]
+    assert claim["amount_fen"] == 548_750
+    assert claim["rule_set_version"] == "funding.interest.benchmark@5,6,7"
+    # The versions used never change now.
+    used = funding_client.get(f"/v1/rule-sets/{saved.json()['id']}", headers=admin(funding_headers))
+    assert used.json()["in_use"] is True
+
+
+def test_a_second_claim_for_the_same_loan_and_quarter_is_refused(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    first = funding_client.post(URL, json=LOAN, headers=enterprise(funding_headers))
+    assert first.status_code == 201, first.text
+    again = funding_client.post(
+        URL, json={**LOAN, "principal_fen": 40_000_000}, headers=portal(funding_headers)
+    )
+    assert again.status_code == 409 and again.json()["code"] == "interest_claim_exists", again.text
+    # The same loan claimed by another enterprise, for another quarter.
+    file_enterprise(funding_app, OTHER_USCC)
+    other = funding_client.post(
+        URL, json={**LOAN, "quarter": 3}, headers=enterprise(funding_headers, OTHER_USCC)
+    )
+    assert other.status_code == 409 and other.json()["code"] == "interest_loan_other_enterprise"
+    assert [c["id"] for c in _claims(funding_client, funding_headers)] == [first.json()["id"]]
+    assert balance(funding_app, INTEREST_LINE) == FUNDS - 657_431
+    assert zero_sum(funding_client)
+
+
+@pytest.mark.parametrize(
+    ("fields", "body", "status", "code"),
+    [
+        ({"founder_graduated_on": None}, {}, 422, "founder_graduation_unknown"),
+        ({"founder_graduated_on": "2012-03-15"}, {}, 422, "founder_not_recent_graduate"),
+        ({"founder_graduated_on": "2015-07-01"}, {}, 422, "founder_not_recent_graduate"),
+        ({"status": "deregistered"}, {}, 422, "interest_enterprise_inactive"),
+        ({}, {"year": 2099, "quarter": 4}, 422, "interest_quarter_not_over"),
+        ({}, {"loan_date": "2014-12-01", "matures_on": "2015-03-01"}, 422, "interest_no_days"),
+        ({}, {"year": 2016, "quarter": 1, "loan_date": "2016-01-10",
+              "matures_on": "2017-01-10"}, 409, "interest_budget_line_missing"),
+        ({}, {"matures_on": "2015-03-16"}, 422, "validation_failed"),
+        ({}, {"quarter": 5}, 422, "validation_failed"),
+        ({}, {"principal_fen": 0}, 422, "validation_failed"),
+    ],
+)  # fmt: skip
+def test_ineligible_or_invalid_claims_are_refused_and_change_nothing(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    fields: dict[str, Any],
+    body: dict[str, Any],
+    status: int,
+    code: str,
+) -> None:
+    file_enterprise(funding_app, GRADUATE_USCC, **fields)
+    fund_line(funding_app, account=INTEREST_LINE, amount_fen=FUNDS)
+    answer = funding_client.post(URL, json={**LOAN, **body}, headers=enterprise(funding_headers))
+    assert answer.status_code == status and answer.json()["code"] == code, answer.text
+    assert _claims(funding_client, funding_headers) == []
+    assert balance(funding_app, INTEREST_LINE) == FUNDS and balance(funding_app, "payable") == 0
+    assert zero_sum(funding_client)
+
+
+def test_who_may_claim_and_read(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    unfiled = funding_client.post(URL, json=LOAN, headers=enterprise(funding_headers, OTHER_USCC))
+    assert unfiled.status_code == 422 and unfiled.json()["code"] == "unknown_enterprise"
+    for kind in ("admin", "bank", "department"):
+        refused = funding_client.post(
+            URL, json=LOAN, headers={**funding_headers(kind=kind), "Idempotency-Key": "k-" + kind}
+        )
+        assert refused.status_code == 403, refused.text
+    keyless = enterprise(funding_headers)
+    del keyless["Idempotency-Key"]
+    missing = funding_client.post(URL, json=LOAN, headers=keyless)
+    assert missing.status_code == 400 and missing.json()["code"] == "idempotency_key_required"
+    claim = funding_client.post(URL, json=LOAN, headers=enterprise(funding_headers)).json()
+    own = funding_client.get(f"{URL}/{claim['id']}", headers=enterprise(funding_headers))
+    assert own.status_code == 200 and own.json() == claim
+    file_enterprise(funding_app, OTHER_USCC)
+    other = funding_client.get(
+        f"{URL}/{claim['id']}", headers=enterprise(funding_headers, OTHER_USCC)
+    )
+    assert other.status_code == 404 and other.json()["code"] == "interest_claim_not_found"
+    listed = funding_client.get(URL, headers=enterprise(funding_headers, OTHER_USCC)).json()
+    assert listed["items"] == []
+    by_department = funding_client.get(
+        URL, params={"year": 2015, "quarter": 2}, headers=funding_headers(kind="department")
+    )
+    assert [c["id"] for c in by_department.json()["items"]] == [claim["id"]]
+
+
+def test_the_claim_that_would_overspend_the_line_is_refused(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    file_enterprise(funding_app, GRADUATE_USCC)
+    fund_line(funding_app, account=INTEREST_LINE, amount_fen=700_000)
+    first = funding_client.post(URL, json=LOAN, headers=enterprise(funding_headers))
+    assert first.status_code == 201, first.text
+    second = funding_client.post(
+        URL, json={**LOAN, "loan_ref": "JSB-TY-2015-000124"}, headers=enterprise(funding_headers)
+    )
+    assert second.status_code == 409 and second.json()["code"] == "ledger_insufficient_funds"
+    assert len(_claims(funding_client, funding_headers)) == 1
+    assert balance(funding_app, INTEREST_LINE) == 700_000 - 657_431
+    assert zero_sum(funding_client)
+
+
+def test_a_paid_subsidy_appears_in_the_public_ledger(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    claim = funding_client.post(URL, json=LOAN, headers=enterprise(funding_headers)).json()
+    sequence = pay_and_publish(funding_client, funding_headers, claim["disbursement_id"])
+    record = public_record(funding_client, sequence)
+    assert (record["disbursement_id"], record["payee_uscc"], record["amount_fen"]) == (
+        claim["disbursement_id"],
+        GRADUATE_USCC,
+        657_431,
+    )
+    assert record["budget_line"] == "financing:graduate-interest"
+    assert record["rule_set_version"] == "funding.interest.benchmark@2,3,4"
+    assert balance(funding_app, f"payee:{GRADUATE_USCC}") == 657_431
+    assert balance(funding_app, "payable") == 0
+    assert zero_sum(funding_client)
+
+
+def test_the_2015_line_of_the_budget_holds_0_1_yi_and_refuses_beyond_it(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    load_demo(funding_app.state.database)  # the 2015 budget: graduate interest 0.1亿
+    file_enterprise(funding_app, GRADUATE_USCC)
+    assert balance(funding_app, INTEREST_LINE) == 1_000_000_000
+    # 80,000,000,000 × 47,335 / 3,600,000 = 1,051,888,888.9 fen: more than the line holds.
+    big = {**LOAN, "principal_fen": 80_000_000_000}
+    refused = funding_client.post(URL, json=big, headers=enterprise(funding_headers))
+    assert refused.status_code == 409 and refused.json()["code"] == "ledger_insufficient_funds"
+    assert _claims(funding_client, funding_headers) == []
+    # 70,000,000,000 × 47,335 / 3,600,000 = 920,402,777.78 → 920,402,778 fen: it fits.
+    fits = {**LOAN, "principal_fen": 70_000_000_000}
+    answer = funding_client.post(URL, json=fits, headers=enterprise(funding_headers))
+    assert answer.status_code == 201 and answer.json()["amount_fen"] == 920_402_778, answer.text
+    assert balance(funding_app, INTEREST_LINE) == 1_000_000_000 - 920_402_778
+    assert zero_sum(funding_client)
+
+
+def test_a_retry_with_the_same_idempotency_key_answers_the_first_claim(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    headers = enterprise(funding_headers)
+    first = funding_client.post(URL, json=LOAN, headers=headers)
+    retry = funding_client.post(URL, json=LOAN, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json() and retry.headers["Idempotent-Replayed"] == "true"
+    other_body = funding_client.post(URL, json={**LOAN, "quarter": 1}, headers=headers)
+    assert other_body.status_code == 422 and other_body.json()["code"] == "idempotency_key_reused"
+    assert len(_claims(funding_client, funding_headers)) == 1
+    assert balance(funding_app, INTEREST_LINE) == FUNDS - 657_431
