@@ -89,3 +89,30 @@ def test_only_a_source_may_be_opened_as_an_account_that_can_go_negative(
         headers=headers,
     )
     assert source.status_code == 201, source.text
+
+
+def test_a_payment_day_is_a_real_day_not_a_number_nor_the_future_nor_year_one(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    fund_line(funding_app, amount_fen=10_000)
+    disbursement_id = propose_one(funding_app, amount_fen=4_000)
+    url = f"/v1/disbursements/{disbursement_id}"
+    approver = funding_headers(kind="admin", org=None, client_id="cli_admin_b")
+    etag = funding_client.get(url, headers=approver).headers["etag"]
+    approved = funding_client.post(
+        f"{url}/approval", json={}, headers={**approver, "If-Match": etag}
+    )
+    assert approved.status_code == 200, approved.text
+    etag = approved.headers["etag"]
+    # 0 would be read as 1970-01-01 (seconds since the epoch); the others are no day it paid.
+    for paid_on in (0, 1_448_000_000, "0001-01-01", "1999-12-31", "2999-01-01"):
+        answer = funding_client.post(
+            f"{url}/payment",
+            json={"payment_reference": "ICBC-9", "paid_on": paid_on},
+            headers={**approver, "If-Match": etag, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert answer.status_code == 422, (paid_on, answer.text)
+        assert answer.json()["errors"][0]["field"] == "body.paid_on", answer.text
+    assert funding_client.get(url, headers=approver).json()["status"] == "approved"
+    assert balance(funding_app, "payable") == 4_000 and balance(funding_app, f"payee:{PAYEE}") == 0
+    assert funding_client.get("/v1/public/ledger/records").json()["items"] == []
