@@ -32,7 +32,9 @@ def test_a_ratio_too_large_to_store_is_a_matching_rule_problem_not_a_500(
     open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
     fund(funding_app, source=CITY, account=LINE, amount_fen=10**15, key="fund")
     created = funding_client.post(
-        "/v1/rule-sets", json=_matching("plan_district_part * 3000000000"), headers=funding_headers()
+        "/v1/rule-sets",
+        json=_matching("plan_district_part * 3000000000"),
+        headers=funding_headers(),
     )
     assert created.status_code == 201, created.text
     # 1:4.5e9 on 10^12 fen owes 4.5e21 fen: beyond any BIGINT, and the part beyond an INTEGER

@@ -113,7 +113,6 @@ class DisbursementPaymentCreate(BaseModel):
         "default: today (Asia/Shanghai).",
     )
 
-
     @field_validator("paid_on", mode="before")
     @classmethod
     def _an_iso_day(cls, value: Any) -> Any:

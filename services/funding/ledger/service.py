@@ -154,9 +154,7 @@ def reverse_by_hand(
             f"Transfer {original.id} moved money on {', '.join(sorted(_reserved(session, codes)))}"
             ": a disbursement's money is given back by cancelling it, never by a reversal."
         )
-    return reverse(
-        session, transfer_id=transfer_id, key=key, principal_id=principal_id, memo=memo
-    )
+    return reverse(session, transfer_id=transfer_id, key=key, principal_id=principal_id, memo=memo)
 
 
 def get_account(session: Session, *, code: str) -> LedgerAccount:
