@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from services.funding.disbursements.models import Disbursement
+from services.funding.ledger.models import LedgerTransfer
 from tests.funding.conftest import FundingHeaders
 from tests.funding.disbursement_support import ACCOUNT, PAYEE, balance, fund_line, propose_one
-from tests.funding.ledger_support import open_accounts
+from tests.funding.ledger_support import fund, open_accounts
 
 
 def _transfer(client: TestClient, headers: dict[str, str], legs: list[tuple[str, int]]) -> dict:
@@ -116,3 +117,23 @@ def test_a_payment_day_is_a_real_day_not_a_number_nor_the_future_nor_year_one(
     assert funding_client.get(url, headers=approver).json()["status"] == "approved"
     assert balance(funding_app, "payable") == 4_000 and balance(funding_app, f"payee:{PAYEE}") == 0
     assert funding_client.get("/v1/public/ledger/records").json()["items"] == []
+
+
+def test_only_a_hand_made_transfer_is_reversed_by_hand(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """A transfer a domain recorded (a budget load, an allocation, a matching payment) is
+    corrected by that domain: reversed by hand, the domain's own records (a block's matching
+    owed and paid) would no longer match its money."""
+    open_accounts(funding_app, ("source:city", "source", False), (ACCOUNT, "line", True))
+    fund(funding_app, source="source:city", account=ACCOUNT, amount_fen=700, key="allocation:x")
+    with funding_app.state.database.session(write=False) as session:
+        [recorded] = session.exec(select(LedgerTransfer.id)).all()
+    answer = funding_client.post(
+        f"/v1/ledger/transfers/{recorded}/reversal",
+        json={"memo": "undo"},
+        headers={**funding_headers(), "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "ledger_transfer_not_by_hand"
+    assert balance(funding_app, ACCOUNT) == 700

@@ -75,3 +75,10 @@ class InvalidAccountTerms(Unprocessable):
     """Only a source (`source:…`) may go negative, and an account's kind is its code's prefix."""
 
     code = "ledger_invalid_account_terms"
+
+
+class TransferNotByHand(Conflict):
+    """A transfer a domain recorded (budget load, allocation, matching payment, disbursement)
+    is corrected through that domain, never reversed by hand."""
+
+    code = "ledger_transfer_not_by_hand"

@@ -216,7 +216,7 @@ def record_ledger_transfer(
 ) -> LedgerTransferPublic:
     recorded = service.transfer_by_hand(
         session,
-        key=f"http:{principal.client_id}:{idem.key}",
+        key=f"{service.HAND_KEY_PREFIX}{principal.client_id}:{idem.key}",
         legs=[(leg.account, leg.amount_fen) for leg in body.legs],
         kind=body.kind,
         memo=body.memo,
@@ -236,7 +236,9 @@ def record_ledger_transfer(
     "`ledger_transfer_already_reversed`); a reversal that would take a non-negative account "
     "below zero — the money has moved on — is 409 `ledger_insufficient_funds`. A transfer "
     "on `payable` or a payee (a disbursement's commitment, payment or cancellation) is 409 "
-    "`ledger_account_reserved`: a disbursement is cancelled, never reversed by hand. "
+    "`ledger_account_reserved`: a disbursement is cancelled, never reversed by hand. Only a "
+    "transfer recorded here by hand is reversed here; one a domain recorded (a budget load, an "
+    "allocation, a matching payment) is 409 `ledger_transfer_not_by_hand`. "
     "`Idempotency-Key` is required.",
     status_code=201,
     response_model=LedgerTransferPublic,
@@ -257,7 +259,7 @@ def reverse_ledger_transfer(
     reversal = service.reverse_by_hand(
         session,
         transfer_id=transfer_id,
-        key=f"http:{principal.client_id}:{idem.key}",
+        key=f"{service.HAND_KEY_PREFIX}{principal.client_id}:{idem.key}",
         principal_id=principal.client_id,
         memo=body.memo,
     )

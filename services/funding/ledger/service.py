@@ -96,6 +96,7 @@ def _check_terms(*, code: str, kind: str, non_negative: bool) -> None:
 
 
 RESERVED_KINDS = frozenset({PAYABLE, PAYEE})
+HAND_KEY_PREFIX = "http:"  # the keys of transfers recorded through the HTTP API
 
 
 def _reserved(session: Session, codes: Sequence[str]) -> set[str]:
@@ -153,6 +154,11 @@ def reverse_by_hand(
         raise errors.ReversalReserved(
             f"Transfer {original.id} moved money on {', '.join(sorted(_reserved(session, codes)))}"
             ": a disbursement's money is given back by cancelling it, never by a reversal."
+        )
+    if not original.key.startswith(HAND_KEY_PREFIX):
+        raise errors.TransferNotByHand(
+            f"Transfer {original.id} ({original.kind}) was recorded by its domain, not by hand: "
+            "correct it there (its matching, budget or disbursement records depend on it)."
         )
     return reverse(session, transfer_id=transfer_id, key=key, principal_id=principal_id, memo=memo)
 
