@@ -316,7 +316,7 @@ def test_matching_payments_raise_what_the_block_can_spend_and_never_exceed_what_
         amounts=[{"district": "xiaodian", "amount_fen": 6_000}],
     )  # owes 9,000
     block = "block:2015:space:xiaodian"
-    open_accounts(funding_app, ("payee:91140100MA0K000017", "payee", True))
+    open_accounts(funding_app, ("other:spent", "other", True))
     # before any match, the block pays out its city share and no more
     beyond = funding_client.post(
         "/v1/ledger/transfers",
@@ -325,7 +325,7 @@ def test_matching_payments_raise_what_the_block_can_spend_and_never_exceed_what_
             "memo": "reward",
             "legs": [
                 {"account": block, "amount_fen": -6_001},
-                {"account": "payee:91140100MA0K000017", "amount_fen": 6_001},
+                {"account": "other:spent", "amount_fen": 6_001},
             ],
         },
         headers=_idem(funding_headers()),
@@ -356,7 +356,7 @@ def test_matching_payments_raise_what_the_block_can_spend_and_never_exceed_what_
             "memo": "reward",
             "legs": [
                 {"account": block, "amount_fen": -6_001},
-                {"account": "payee:91140100MA0K000017", "amount_fen": 6_001},
+                {"account": "other:spent", "amount_fen": 6_001},
             ],
         },
         headers=_idem(funding_headers()),

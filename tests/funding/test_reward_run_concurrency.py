@@ -81,7 +81,7 @@ def test_parallel_commits_against_one_line_never_overspend_it(
     ]
     answers = _race(funding_client, admin, bodies)
     outcomes = Counter(status if status == 201 else body["code"] for status, body in answers)
-    assert set(outcomes) <= {201, "ledger_insufficient_funds"}, outcomes
+    assert set(outcomes) <= {201, "ledger_insufficient_funds", "reward_already_awarded"}, outcomes
     assert outcomes[201] >= 1
     committed = [body for status, body in answers if status == 201]
     paid = sum(run["awarded_fen"] for run in committed)
@@ -111,3 +111,27 @@ def test_one_run_committed_many_times_at_once_is_committed_once(
     assert balance(funding_client, admin, LINE) == FUNDS - 6_000_000
     assert balance(funding_client, admin, "payable") == 6_000_000
     assert len(funding_client.get("/v1/reward-runs", headers=admin).json()["items"]) == 1
+
+
+def test_versions_racing_with_money_for_all_reward_each_base_once(
+    funding_client: TestClient, admin: dict[str, str], line_2015: list[str]
+) -> None:
+    """Enough money for every version (34,000,000 for 4 × 6,000,000): still one reward per base
+    and year — the runs are serialised per year and line, each later one finds them rewarded."""
+    move(funding_client, admin, source=CITY, target=LINE, amount_fen=24_000_000)
+    bodies = [
+        {"year": 2015, "budget_line": "space", "rule_set_version": version}
+        for version in (2, 3, 4, 5)
+    ]
+    answers = _race(funding_client, admin, bodies)
+    outcomes = Counter(status if status == 201 else body["code"] for status, body in answers)
+    assert outcomes == {201: 1, "reward_already_awarded": 3}, outcomes
+    assert balance(funding_client, admin, LINE) == FUNDS + 24_000_000 - 6_000_000
+    assert balance(funding_client, admin, "payable") == 6_000_000
+    disbursements = funding_client.get(
+        "/v1/disbursements", params={"limit": 100}, headers=admin
+    ).json()["items"]
+    assert sorted(d["payee_uscc"] for d in disbursements) == sorted(
+        {d["payee_uscc"] for d in disbursements}
+    )
+    assert len(disbursements) == 2

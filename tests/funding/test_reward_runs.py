@@ -258,13 +258,16 @@ def test_a_committed_run_is_never_run_again(funding_client: TestClient, space_20
     assert refused.status_code == 409 and refused.json()["code"] == "rule_set_in_use"
 
 
-def test_a_new_version_runs_again_against_what_is_left(
-    funding_client: TestClient, space_2015: World
+def test_a_new_version_never_rewards_a_base_twice_for_the_year(
+    funding_client: TestClient, space_2015: World, funding_headers: FundingHeaders
 ) -> None:
+    """A new version of the rules is no second reward: a base with a live (not cancelled)
+    reward of the year and line is left out of any later run; a base whose first reward was
+    cancelled, or that passed after the first run, is rewarded by the next version."""
     client, admin, bases = funding_client, space_2015.admin, space_2015.bases
-    assert _run(client, admin, "v1").status_code == 201
-    # Version 2 for 2015: a flat 1,000,000 fen per base. Left: xiaodian 3,800,000 (A and B:
-    # 1,000,000 each), yingze 0 and the line 0 (C, D, E, F: nothing).
+    first = _run(client, admin, "v1")
+    assert first.status_code == 201
+    # Version 2 for 2015: a flat 1,000,000 fen per base.
     saved = client.post(
         "/v1/rule-sets",
         json={
@@ -276,26 +279,41 @@ def test_a_new_version_runs_again_against_what_is_left(
         headers=admin,
     )
     assert saved.status_code == 201 and saved.json()["version"] == 2
-    second = _run(client, admin, "v2", rule_set_version=2)
+    before = _balances(client, admin)
+    for key, dry_run in (("v2", False), ("v2-dry", True)):
+        again = _run(client, admin, key, rule_set_version=2, dry_run=dry_run)
+        assert again.status_code == 409, again.text
+        assert again.json()["code"] == "reward_already_awarded"
+    assert _balances(client, admin) == before  # xiaodian 3,800,000 left, yingze 0, line 0
+    assert len(client.get("/v1/disbursements", headers=admin).json()["items"]) == 6
+    # A's reward is cancelled (the money goes back to xiaodian): version 2 rewards A alone.
+    a_line = next(x for x in first.json()["lines"] if x["base_id"] == bases["A"].id)
+    url = f"/v1/disbursements/{a_line['disbursement_id']}"
+    etag = client.get(url, headers=admin).headers["etag"]
+    cancelled = client.post(
+        f"{url}/cancellation",
+        json={"reason": "rules corrected"},
+        headers={**admin, "If-Match": etag, "Idempotency-Key": "cancel-a"},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    second = _run(client, admin, "v2-after-cancel", rule_set_version=2)
     assert second.status_code == 201, second.text
     awarded = {line["base_id"]: line["awarded_fen"] for line in second.json()["lines"]}
-    assert awarded == {
-        bases["A"].id: 1_000_000, bases["B"].id: 1_000_000, bases["C"].id: 0,
-        bases["D"].id: 0, bases["E"].id: 0, bases["F"].id: 0,
-    }  # fmt: skip
-    assert second.json()["disbursements"] == 2
-    assert _balances(client, admin) == {LINE: 0, XIAODIAN: 1_800_000, YINGZE: 0}
+    assert awarded == {bases["A"].id: 1_000_000}
+    assert second.json()["disbursements"] == 1
+    # xiaodian: 3,800,000 left + 19,200,000 back − 1,000,000
+    assert _balances(client, admin) == {LINE: 0, XIAODIAN: 22_000_000, YINGZE: 0}
     listed = client.get(
         "/v1/reward-runs", params={"year": 2015, "budget_line": "space"}, headers=admin
     )
     assert [run["rule_set_version"] for run in listed.json()["items"]] == [1, 2]
     assert "lines" not in listed.json()["items"][0]
-    first = client.get("/v1/reward-runs", params={"limit": 1}, headers=admin).json()
-    second = client.get(
-        "/v1/reward-runs", params={"limit": 1, "cursor": first["next_cursor"]}, headers=admin
+    page_1 = client.get("/v1/reward-runs", params={"limit": 1}, headers=admin).json()
+    page_2 = client.get(
+        "/v1/reward-runs", params={"limit": 1, "cursor": page_1["next_cursor"]}, headers=admin
     ).json()
-    assert [run["rule_set_version"] for run in first["items"] + second["items"]] == [1, 2]
-    assert second["next_cursor"] is None
+    assert [run["rule_set_version"] for run in page_1["items"] + page_2["items"]] == [1, 2]
+    assert page_2["next_cursor"] is None
     assert client.get("/v1/reward-runs", params={"year": 2016}, headers=admin).json()["items"] == []
 
 

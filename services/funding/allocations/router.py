@@ -41,7 +41,9 @@ MATCHING_RULE = (
     f"Matching ratios come from the rule family `{MATCHING}` (the version in force on 1 January "
     "of the year; effective-dated, so a later year can change them, and never edited once used): "
     "the district owes city share × district_part / city_part, rounded up to the fen; the "
-    "allocation stores the version it used (`matching_rule_set_id`). "
+    "allocation stores the version it used (`matching_rule_set_id`). A version giving a part "
+    "that is not a whole number from 1 to 10,000, or an amount owed beyond what can be stored, "
+    "is 409 `matching_rule_invalid` (nothing allocated). "
 )
 
 

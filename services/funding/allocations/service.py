@@ -64,6 +64,10 @@ def district_source(district: str) -> str:
     return f"source:district:{district}"
 
 
+MAX_RATIO_PART = 10_000  # a ratio part beyond this is a typo (and the column is 32-bit)
+MAX_OWED_FEN = 2**63 - 1  # what a BIGINT holds
+
+
 def owed_for(city_fen: int, city_part: int, district_part: int) -> int:
     """The matching owed for a city share: city × district_part / city_part, rounded up."""
     return -(-city_fen * district_part // city_part)
@@ -171,11 +175,14 @@ def _ratio(
     city_part, district_part = results["city_part"], results["district_part"]
     if (
         not (isinstance(city_part, int) and isinstance(district_part, int))
+        or isinstance(city_part, bool)
+        or isinstance(district_part, bool)
         or min(city_part, district_part) <= 0
+        or max(city_part, district_part) > MAX_RATIO_PART
     ):
         raise errors.MatchingRuleInvalid(
             f"{MATCHING} v{rule_set.version} gives {district} the ratio {city_part}:"
-            f"{district_part}: both parts must be positive whole numbers."
+            f"{district_part}: both parts must be whole numbers from 1 to {MAX_RATIO_PART}."
         )
     return city_part, district_part
 
@@ -279,6 +286,11 @@ def allocate(session: Session, *, data: AllocationCreate, principal: Principal) 
             session, matching, district=code, year=data.year, line=data.line
         )
         owed = owed_for(amount, city_part, district_part)
+        if owed > MAX_OWED_FEN:
+            raise errors.MatchingRuleInvalid(
+                f"{MATCHING} v{matching.version} makes {code} owe {owed} fen: more than can be "
+                "stored."
+            )
         account = block_account(data.year, data.line, code)
         session.add(
             MatchingObligation(

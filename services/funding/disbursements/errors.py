@@ -80,3 +80,9 @@ class SettlementStillNotFunded(Conflict):
     """The settlement still cannot be proposed: its budget line is missing or short."""
 
     code = "settlement_still_not_funded"
+
+
+class PaymentDayInFuture(Unprocessable):
+    """The day the bank paid cannot be after today (Asia/Shanghai)."""
+
+    code = "payment_day_in_future"

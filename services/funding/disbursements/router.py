@@ -123,7 +123,8 @@ def approve_disbursement(
     "(409 `disbursement_not_approved`). Idempotent on the bank's `payment_reference`: paying a "
     "paid disbursement again with the same reference answers the same, with another 409 "
     "`disbursement_paid_otherwise`; a reference that pays another disbursement 409 "
-    "`payment_reference_used`. Send the disbursement's ETag in `If-Match` (428 without it, 412 "
+    "`payment_reference_used`. `paid_on` is an ISO date from 2000-01-01 (a number is not a "
+    "day: 422), never after today (422 `payment_day_in_future`). Send the disbursement's ETag in `If-Match` (428 without it, 412 "
     "when stale; not checked for a repeat with the same reference). `Idempotency-Key` is "
     "required.",
     response_model=DisbursementPublic,

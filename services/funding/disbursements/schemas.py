@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Status = Literal["proposed", "approved", "paid", "cancelled"]
 
@@ -107,8 +107,19 @@ class DisbursementPaymentCreate(BaseModel):
         examples=["ICBC-20151104-000123"],
     )
     paid_on: date | None = Field(
-        default=None, description="The day the bank paid; default: today (Asia/Shanghai)."
+        default=None,
+        ge=date(2000, 1, 1),
+        description="The day the bank paid (an ISO date from 2000-01-01, not after today); "
+        "default: today (Asia/Shanghai).",
     )
+
+    @field_validator("paid_on", mode="before")
+    @classmethod
+    def _an_iso_day(cls, value: Any) -> Any:
+        """A number is no day (pydantic would read it as seconds since 1970)."""
+        if value is not None and not isinstance(value, str | date):
+            raise ValueError("an ISO date such as 2015-11-04")
+        return value
 
 
 class DisbursementCancellationCreate(BaseModel):

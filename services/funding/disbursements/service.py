@@ -487,6 +487,11 @@ def pay(
         raise errors.DisbursementNotApproved(
             f"Disbursement {row.id} is {row.status}; only an approved one can be paid."
         )
+    today = shanghai_date(utcnow())
+    if paid_on is not None and paid_on > today:
+        raise errors.PaymentDayInFuture.for_field(
+            "body.paid_on", f"the bank cannot have paid on {paid_on}, after today ({today})"
+        )
     used = session.exec(
         select(Disbursement.id).where(col(Disbursement.payment_reference) == payment_reference)
     ).first()

@@ -55,3 +55,30 @@ class InvalidAccountCode(Unprocessable):
     """An account code is `kind` then `:`-separated parts of letters, digits, `_`, `-`, `.`."""
 
     code = "ledger_invalid_account_code"
+
+
+class AccountReserved(Unprocessable):
+    """`payable` and `payee:` accounts move only through disbursements (proposed, approved by a
+    second admin, paid and published), never by a hand-made transfer or reversal."""
+
+    code = "ledger_account_reserved"
+
+
+class ReversalReserved(Conflict):
+    """The transfer moved money into or out of `payable` or a payee: a disbursement's cancel
+    (or a correction of its payment) undoes it, never a hand-made reversal."""
+
+    code = "ledger_account_reserved"
+
+
+class InvalidAccountTerms(Unprocessable):
+    """Only a source (`source:…`) may go negative, and an account's kind is its code's prefix."""
+
+    code = "ledger_invalid_account_terms"
+
+
+class TransferNotByHand(Conflict):
+    """A transfer a domain recorded (budget load, allocation, matching payment, disbursement)
+    is corrected through that domain, never reversed by hand."""
+
+    code = "ledger_transfer_not_by_hand"

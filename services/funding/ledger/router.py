@@ -105,7 +105,8 @@ def list_ledger_accounts(
     summary="Open a ledger account (admin)",
     description="Opens an account, or answers the open one when its terms are the same; other "
     "terms are 409 `ledger_account_conflict`. A non-negative account can never go below zero: "
-    "the database refuses it.",
+    "the database refuses it. Only a source may be opened as one that can go negative, and a "
+    "code's prefix is its kind (`line:…` is a line): 422 `ledger_invalid_account_terms`.",
     status_code=201,
     response_model=LedgerAccountPublic,
     responses={**problem_responses(400, 401, 403, 409, 422), **answer_headers(201, "Location")},
@@ -197,7 +198,9 @@ def get_ledger_transfer(transfer_id: TransferId, session: SessionDep) -> LedgerT
     "(`source:central` −, `line:2015:other` +). The legs must sum to zero, each non-zero and "
     "each account once (422 `ledger_unbalanced_transfer`), on open accounts (422 "
     "`ledger_unknown_account`); an account that must stay non-negative cannot go below zero "
-    "(409 `ledger_insufficient_funds`, refused by the database). `Idempotency-Key` is "
+    "(409 `ledger_insufficient_funds`, refused by the database). `payable` and `payee:` "
+    "accounts move only through disbursements (a second admin approves, the payment is "
+    "published): a leg on one is 422 `ledger_account_reserved`. `Idempotency-Key` is "
     "required; a retry answers the first transfer.",
     status_code=201,
     response_model=LedgerTransferPublic,
@@ -211,9 +214,9 @@ def record_ledger_transfer(
     idem: RequiredIdem,
     session: SessionDep,
 ) -> LedgerTransferPublic:
-    recorded = service.transfer(
+    recorded = service.transfer_by_hand(
         session,
-        key=f"http:{principal.client_id}:{idem.key}",
+        key=f"{service.HAND_KEY_PREFIX}{principal.client_id}:{idem.key}",
         legs=[(leg.account, leg.amount_fen) for leg in body.legs],
         kind=body.kind,
         memo=body.memo,
@@ -231,7 +234,11 @@ def record_ledger_transfer(
     description="A correction: a new transfer with every leg of the original negated (never "
     "an edit). A transfer is reversed once, and a reversal is not reversed (409 "
     "`ledger_transfer_already_reversed`); a reversal that would take a non-negative account "
-    "below zero — the money has moved on — is 409 `ledger_insufficient_funds`. "
+    "below zero — the money has moved on — is 409 `ledger_insufficient_funds`. A transfer "
+    "on `payable` or a payee (a disbursement's commitment, payment or cancellation) is 409 "
+    "`ledger_account_reserved`: a disbursement is cancelled, never reversed by hand. Only a "
+    "transfer recorded here by hand is reversed here; one a domain recorded (a budget load, an "
+    "allocation, a matching payment) is 409 `ledger_transfer_not_by_hand`. "
     "`Idempotency-Key` is required.",
     status_code=201,
     response_model=LedgerTransferPublic,
@@ -249,10 +256,10 @@ def reverse_ledger_transfer(
     idem: RequiredIdem,
     session: SessionDep,
 ) -> LedgerTransferPublic:
-    reversal = service.reverse(
+    reversal = service.reverse_by_hand(
         session,
         transfer_id=transfer_id,
-        key=f"http:{principal.client_id}:{idem.key}",
+        key=f"{service.HAND_KEY_PREFIX}{principal.client_id}:{idem.key}",
         principal_id=principal.client_id,
         memo=body.memo,
     )

@@ -21,7 +21,15 @@ from sqlmodel import Session, col, select
 from services.common.ids import new_id
 from services.common.pagination import page_of, paginate
 from services.funding.ledger import errors
-from services.funding.ledger.models import ACCOUNT_KINDS, LedgerAccount, LedgerEntry, LedgerTransfer
+from services.funding.ledger.models import (
+    ACCOUNT_KINDS,
+    PAYABLE,
+    PAYEE,
+    SOURCE,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransfer,
+)
 from services.funding.ledger.schemas import LedgerTransferPublic, LegPublic
 
 ID_PREFIX = "trf"
@@ -48,6 +56,7 @@ def open_account(
         raise errors.InvalidAccountCode.for_field("body.kind", f"unknown account kind {kind!r}")
     account = session.get(LedgerAccount, code)
     if account is None:
+        _check_terms(code=code, kind=kind, non_negative=non_negative)
         account = LedgerAccount(
             code=code,
             name=name,
@@ -72,6 +81,86 @@ def open_account(
             f"year={account.year}, district={account.district}."
         )
     return account
+
+
+def _check_terms(*, code: str, kind: str, non_negative: bool) -> None:
+    prefix = code.split(":", 1)[0]
+    if prefix in ACCOUNT_KINDS and prefix != kind:
+        raise errors.InvalidAccountTerms.for_field(
+            "body.kind", f"an account coded {prefix}:… is of kind {prefix!r}, not {kind!r}"
+        )
+    if not non_negative and kind != SOURCE:
+        raise errors.InvalidAccountTerms.for_field(
+            "body.non_negative", f"only a source may go negative, not a {kind} account"
+        )
+
+
+RESERVED_KINDS = frozenset({PAYABLE, PAYEE})
+HAND_KEY_PREFIX = "http:"  # the keys of transfers recorded through the HTTP API
+
+
+def _reserved(session: Session, codes: Sequence[str]) -> set[str]:
+    """Which of the accounts move only through disbursements (`payable`, `payee:…`)."""
+    kinds = dict(
+        session.execute(
+            select(LedgerAccount.code, LedgerAccount.kind).where(
+                col(LedgerAccount.code).in_(list(codes))
+            )
+        ).all()
+    )
+    return {
+        code
+        for code in codes
+        if code.split(":", 1)[0] in RESERVED_KINDS or kinds.get(code) in RESERVED_KINDS
+    }
+
+
+def transfer_by_hand(
+    session: Session,
+    *,
+    key: str,
+    legs: Legs,
+    kind: str,
+    memo: str,
+    principal_id: str,
+    reference: str | None = None,
+) -> LedgerTransfer:
+    """An admin's transfer: `transfer`, but never on `payable` or a payee (422 reserved)."""
+    reserved = _reserved(session, [str(code) for code, _ in legs])
+    for index, (code, _) in enumerate(legs):
+        if code in reserved:
+            raise errors.AccountReserved.for_field(
+                f"body.legs.{index}.account",
+                f"{code} moves only through disbursements (four eyes, published), not by hand",
+            )
+    return transfer(
+        session,
+        key=key,
+        legs=legs,
+        kind=kind,
+        memo=memo,
+        principal_id=principal_id,
+        reference=reference,
+    )
+
+
+def reverse_by_hand(
+    session: Session, *, transfer_id: str, key: str, principal_id: str, memo: str
+) -> LedgerTransfer:
+    """An admin's reversal: `reverse`, but never of a transfer on `payable` or a payee (409)."""
+    original = get_transfer(session, transfer_id=transfer_id)
+    codes = [code for code, _ in legs_of(session, original.id)]
+    if _reserved(session, codes):
+        raise errors.ReversalReserved(
+            f"Transfer {original.id} moved money on {', '.join(sorted(_reserved(session, codes)))}"
+            ": a disbursement's money is given back by cancelling it, never by a reversal."
+        )
+    if not original.key.startswith(HAND_KEY_PREFIX):
+        raise errors.TransferNotByHand(
+            f"Transfer {original.id} ({original.kind}) was recorded by its domain, not by hand: "
+            "correct it there (its matching, budget or disbursement records depend on it)."
+        )
+    return reverse(session, transfer_id=transfer_id, key=key, principal_id=principal_id, memo=memo)
 
 
 def get_account(session: Session, *, code: str) -> LedgerAccount:

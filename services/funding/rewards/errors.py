@@ -43,3 +43,10 @@ class RewardNothingPassed(Conflict):
     """No base passed its acceptance for the year: nothing to reward (record the results first)."""
 
     code = "reward_nothing_passed"
+
+
+class RewardAlreadyAwarded(Conflict):
+    """Every base that passed has a live reward of the year and line already (a new version of
+    the rules is no second reward: cancel the first one's disbursements to replace it)."""
+
+    code = "reward_already_awarded"

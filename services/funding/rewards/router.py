@@ -41,7 +41,10 @@ Filters = Annotated[RewardRunFilters, Query()]
     "disbursement per non-zero award (the money moves to `payable` at once), records the "
     "run and makes the rule-set version unchangeable. One committed run per year, line and "
     "version: a rerun, or a dry run of a committed one, is 409 `reward_run_exists`; no base "
-    "passed that year: 409 `reward_nothing_passed`; a "
+    "passed that year: 409 `reward_nothing_passed`. A base is rewarded once per year and "
+    "line whatever the version: a base with a live (not cancelled) reward of them is left out "
+    "of a later version's run, and when every base that passed has one the run is 409 "
+    "`reward_already_awarded` (cancel a reward's disbursement to replace it); a "
     "concurrent run that would overdraw an account is 409 `ledger_insufficient_funds` and changes "
     "nothing. `Idempotency-Key` is required.",
     status_code=201,

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
@@ -38,7 +38,7 @@ from services.common.rules.schemas import RuleSetTraceStep
 from services.funding.acceptance.models import PASSED, Acceptance
 from services.funding.bases.models import Base, BaseKpi
 from services.funding.disbursements import service as disbursements
-from services.funding.disbursements.models import REWARD
+from services.funding.disbursements.models import CANCELLED, REWARD, Disbursement
 from services.funding.ledger.models import LedgerAccount
 from services.funding.rewards import errors
 from services.funding.rewards.models import RewardLine, RewardRun
@@ -125,6 +125,31 @@ def _claim_run(session: Session, run: dict[str, Any]) -> bool:
         .returning(col(RewardRun.id))
     ).scalar_one_or_none()
     return claimed is not None
+
+
+def _serialise_runs(session: Session, *, year: int, budget_line: str) -> None:
+    """One committing run per year and line at a time (whatever its version), so two runs never
+    both find a base not yet rewarded (SQLite's write transaction already serialises them)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(7003, hashtext(current_schema() || ':' || :key))"),
+            {"key": f"reward:{year}:{budget_line}"},
+        )
+
+
+def _awarded(session: Session, *, year: int, budget_line: str) -> set[str]:
+    """The bases with a live (not cancelled) reward of this year and line, from any run."""
+    rows = session.execute(
+        select(RewardLine.base_id)
+        .join(RewardRun, col(RewardRun.id) == col(RewardLine.run_id))
+        .join(Disbursement, col(Disbursement.id) == col(RewardLine.disbursement_id))
+        .where(
+            col(RewardRun.year) == year,
+            col(RewardRun.budget_line) == budget_line,
+            col(Disbursement.status) != CANCELLED,
+        )
+    ).scalars()
+    return {str(base_id) for base_id in rows}
 
 
 def _balances(session: Session, codes: Sequence[str]) -> dict[str, int]:
@@ -217,6 +242,8 @@ def run_rewards(
         raise errors.RewardBudgetLineUnknown.for_field(
             "body.budget_line", f"the ledger has no budget line {line_account(year, line)}"
         )
+    if not data.dry_run:
+        _serialise_runs(session, year=year, budget_line=line)
     now = utcnow()
     run_id = None if data.dry_run else new_id(RUN_PREFIX)
     if run_id is not None:
@@ -244,6 +271,13 @@ def run_rewards(
     if not candidates:  # a commit would fix the version for nothing; a dry run says the same
         raise errors.RewardNothingPassed(
             f"No base passed its {year} acceptance: nothing to reward from {line} yet."
+        )
+    awarded = _awarded(session, year=year, budget_line=line)
+    candidates = [c for c in candidates if c.base_id not in awarded]
+    if not candidates:
+        raise errors.RewardAlreadyAwarded(
+            f"Every base that passed its {year} acceptance has a live {line} reward of {year} "
+            f"already ({len(awarded)}); cancel a reward's disbursement to reward it again."
         )
     balances = _balances(session, [c.account for c in candidates])
     try:
