@@ -65,6 +65,7 @@ TARGETS: dict[str, Target] = {
     "unitofwork": Target(
         ("services/common/unitofwork.py",),
         (
+            "tests/common/test_unit_of_work.py",
             "tests/common/test_idempotency.py",
             "tests/common/test_errors.py",
             "tests/common/test_admission.py",
