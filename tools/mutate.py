@@ -110,6 +110,52 @@ TARGETS: dict[str, Target] = {
         ("tests/registry/test_monitoring.py",),
         only=("suppressed_units", "summary_of"),
     ),
+    # Modules that grant consent, move money, issue or decide eligibility (as they landed).
+    "consents": Target(
+        ("services/credit/consents/service.py",),
+        ("tests/credit/test_consents.py",),
+    ),
+    "reports": Target(
+        ("services/credit/reports/service.py",),
+        ("tests/credit/test_reports.py",),
+    ),
+    "issuance": Target(
+        ("services/vouchers/vouchers/service.py", "services/vouchers/vouchers/codes.py"),
+        ("tests/vouchers/test_codes.py", "tests/vouchers/test_applications.py"),
+        only=(
+            *("parse_code", "_commit_budget", "_commit_cap", "issue_voucher"),
+            *("encode", "new_code", "parse"),
+        ),
+    ),
+    "eligibility": Target(
+        ("services/vouchers/programmes/service.py", "services/vouchers/applications/service.py"),
+        ("tests/vouchers/test_applications.py", "tests/vouchers/test_programmes.py"),
+        only=(
+            *("_whole_years", "eligibility_rule_set", "eligibility_inputs"),
+            *("evaluate_eligibility", "_barred", "_not_eligible", "apply_for_voucher"),
+        ),
+    ),
+    "redemptions": Target(
+        ("services/vouchers/redemptions/service.py",),
+        ("tests/vouchers/test_redemptions.py",),
+    ),
+    "settlements": Target(
+        ("services/vouchers/settlements/service.py",),
+        ("tests/vouchers/test_settlements.py",),
+    ),
+    "rules": Target(
+        ("services/common/rules/engine.py",),
+        ("tests/common/test_rules.py",),
+        only=(
+            *("_Rule", "_in_range", "_keyed", "_key_getter", "CompiledRuleSet"),
+            *("compiled_rule_set", "evaluate"),
+        ),
+    ),
+    "jobs": Target(
+        ("services/common/jobs.py",),
+        ("tests/common/test_jobs.py",),
+        only=("claim_due",),
+    ),
 }
 
 # (file, line, operator) -> why no test can tell the mutant from the original.

@@ -59,4 +59,3 @@ def test_the_after_commit_hook_clears_the_cache_once_the_widget_is_committed(
     assert client.get("/v1/widgets/count", headers=writer).json() == {"count": 1}
     assert answered(client, writer, key="c-2", name="two", status=201).status_code == 201
     assert client.get("/v1/widgets/count", headers=writer).json() == {"count": 2}
-
