@@ -40,7 +40,11 @@ class Target:
 TARGETS: dict[str, Target] = {
     "idempotency": Target(
         ("services/common/idempotency.py",),
-        ("tests/common/test_idempotency.py", "tests/common/test_idempotency_stale.py"),
+        (
+            "tests/common/test_idempotency.py",
+            "tests/common/test_idempotency_stale.py",
+            "tests/common/test_idempotency_neighbours.py",
+        ),
     ),
     "etag": Target(
         ("services/common/etag.py",),
