@@ -176,6 +176,16 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in Precondition.__init__: if_match becomes positional-only, which is how its "
         "one caller (the if_match dependency) passes it"
     ),
+    ("services/common/idempotency.py", 133, "ReplaceComparisonOperator_Eq_GtE"): (
+        "reclaim's `state == IN_PROGRESS` -> `state >= IN_PROGRESS`: a claim is 'in_progress' or "
+        "'done' (the only states written), and 'done' < 'in_progress', so both select the same rows"
+    ),
+    ("services/common/idempotency.py", 156, "ReplaceComparisonOperator_Eq_GtE"): (
+        "release's `state == IN_PROGRESS` -> `state >= IN_PROGRESS`: the same two states, "
+        "'done' sorts first, so a finished answer is kept either way (the `<=`, `!=` and dropped "
+        "filter variants are killed by test_a_failed_request_keeps_the_answer_of_the_request_"
+        "that_took_its_stale_claim_over)"
+    ),
     ("services/common/identity.py", 67, "ReplaceComparisonOperator_Eq_LtE"): (
         "`kind == 'admin'` -> `kind <= 'admin'` (a StrEnum compares as text): no ClientKind "
         "sorts before 'admin', so only ADMIN satisfies either"

@@ -103,3 +103,17 @@ def test_reclaiming_a_stale_claim_takes_only_its_own(
     after = records(kernel_app)
     assert {k: after[k] for k in NEIGHBOURS} == neighbours  # still stale, still in progress
     assert widget_count(client, own) == 1
+
+
+def test_a_failed_request_keeps_the_answer_of_the_request_that_took_its_stale_claim_over(
+    kernel_app: FastAPI, client: TestClient, own: dict
+) -> None:
+    """The route `overtaken` stores another request's answer under its key (as a request that
+    reclaimed the stale claim and finished would), then fails: its release must delete only an
+    in-progress claim, never that finished answer, or a retry would do the work twice."""
+    assert_problem(post(client, own, b'{"name":"overtaken"}'), 409, "overtaken")
+    assert records(kernel_app)[(OWN_CLIENT, OWN_KEY)][:3] == ("done", 201, '{"id": "wid_taker"}')
+    retry = post(client, own, b'{"name":"overtaken"}')
+    assert retry.status_code == 201
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.json() == {"id": "wid_taker"}

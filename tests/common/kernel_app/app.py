@@ -7,9 +7,9 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import Field as SQLField
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from services.common.app import ConsumerFactory, WorkerFactory, create_service_app
 from services.common.db import SessionDep
@@ -18,6 +18,7 @@ from services.common.etag import check_if_match, etag_of
 from services.common.idempotency import Idempotency, idempotent
 from services.common.identity import CurrentClient, Principal, authorize
 from services.common.ids import new_id
+from services.common.models import IdempotencyRecord
 from services.common.outbox import emit
 from services.common.pagination import CursorQuery, LimitQuery, Page, page_of, paginate
 from services.common.settings import ServiceSettings
@@ -99,6 +100,17 @@ def create_widget(
             raise RuntimeError("the gate is not there yet")
         if gate is None:
             raise Conflict("No gate yet.", code="gate_missing")
+    if body.name == "overtaken":  # a stale-claim takeover finished while this request ran
+        assert idem is not None
+        with request.app.state.database.session() as other:
+            other.execute(
+                update(IdempotencyRecord)
+                .where(col(IdempotencyRecord.client_id) == idem.client_id)
+                .where(col(IdempotencyRecord.key) == idem.key)
+                .values(state="done", status_code=201, response_body='{"id": "wid_taker"}')
+            )
+            other.commit()
+        raise Conflict("Overtaken, then refused.", code="overtaken")
     if body.name == "fails-after-write":
         session.flush()  # holds the write lock (SQLite) when the error unwinds the request
         raise Conflict("Refused after writing.", code="refused_after_write")
