@@ -117,3 +117,28 @@ def test_a_failed_request_keeps_the_answer_of_the_request_that_took_its_stale_cl
     assert retry.status_code == 201
     assert retry.headers["idempotent-replayed"] == "true"
     assert retry.json() == {"id": "wid_taker"}
+
+
+@pytest.mark.parametrize(("first", "second"), [("a", "b"), ("b", "a")])
+def test_another_body_under_a_used_key_is_refused_whichever_way_the_hashes_sort(
+    client: TestClient, own: dict, first: str, second: str
+) -> None:
+    stored = post(client, own, f'{{"name":"{first}"}}'.encode())
+    assert stored.status_code == 201, stored.text
+    other = post(client, own, f'{{"name":"{second}"}}'.encode())
+    assert_problem(other, 422, "idempotency_key_reused")
+    assert widget_count(client, own) == 1
+
+
+def test_the_key_is_1_to_255_characters(client: TestClient, own: dict) -> None:
+    def create(key: str):
+        return client.post(
+            "/v1/widgets", json={"name": "k"}, headers={**own, "Idempotency-Key": key}
+        )
+
+    for refused in ("", "k" * 256):
+        body = assert_problem(create(refused), 422, "validation_failed")
+        assert body["errors"][0]["field"] == "header.Idempotency-Key"
+    assert create("k").status_code == 201
+    assert create("k" * 255).status_code == 201
+    assert widget_count(client, own) == 2
