@@ -176,6 +176,27 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in Precondition.__init__: if_match becomes positional-only, which is how its "
         "one caller (the if_match dependency) passes it"
     ),
+    ("services/common/idempotency.py", 124, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`record.state == DONE` -> `record.state <= DONE`: the states are 'done' and "
+        "'in_progress', and only 'done' sorts at or before 'done'"
+    ),
+    ("services/common/idempotency.py", 126, "NumberReplacer"): (
+        "`record.status_code or 200` -> `or 199`/`or 201`: a record is 'done' only through "
+        "Idempotency.store, which always writes the response's status code, so the fallback "
+        "is never taken"
+    ),
+    ("services/common/idempotency.py", 139, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "`reclaimed.rowcount != 1` -> `< 1`: the UPDATE is on the primary key, so rowcount is "
+        "0 or 1 and both say 'not reclaimed' only for 0"
+    ),
+    ("services/common/idempotency.py", 139, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "`reclaimed.rowcount != 1` -> `is not 1`: CPython keeps one object per small int, so "
+        "identity and equality agree for 0 and 1"
+    ),
+    ("services/common/idempotency.py", 161, "ReplaceTrueWithFalse"): (
+        "`idempotent(*, required=True)` default -> False: every caller passes `required` "
+        "explicitly (grep 'idempotent(' in services/), so the default is never used"
+    ),
     ("services/common/idempotency.py", 133, "ReplaceComparisonOperator_Eq_GtE"): (
         "reclaim's `state == IN_PROGRESS` -> `state >= IN_PROGRESS`: a claim is 'in_progress' or "
         "'done' (the only states written), and 'done' < 'in_progress', so both select the same rows"
