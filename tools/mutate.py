@@ -5,6 +5,7 @@ against only the tests that exercise it, in a copy of the tree; prints the survi
     python tools/mutate.py etag uscc       # some targets
     python tools/mutate.py --list          # the targets and their tests
     MUTATE_WORK=var/mutate-2 python tools/mutate.py uscc   # beside another run
+    TEST_POSTGRES_URL=postgresql://... python tools/mutate.py outbox   # needs PostgreSQL
 
 A target is files (optionally only some of their functions) and the test files that should kill
 every mutant in them. A survivor that cannot be killed (an equivalent mutant) goes in
@@ -35,6 +36,8 @@ class Target:
     tests: tuple[str, ...]
     # Only mutants inside these top-level functions/classes count (all of the file when empty).
     only: tuple[str, ...] = field(default=())
+    # A path that exists only on PostgreSQL (the outbox's writer lock): the tests must run there.
+    postgres: bool = False
 
 
 TARGETS: dict[str, Target] = {
@@ -53,6 +56,7 @@ TARGETS: dict[str, Target] = {
     "outbox": Target(
         ("services/common/outbox.py",),
         ("tests/common/test_outbox_feed.py",),
+        postgres=True,
     ),
     "consumer": Target(
         ("services/common/consumer.py",),
@@ -206,6 +210,27 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "'done' sorts first, so a finished answer is kept either way (the `<=`, `!=` and dropped "
         "filter variants are killed by test_a_failed_request_keeps_the_answer_of_the_request_"
         "that_took_its_stale_claim_over)"
+    ),
+    ("services/common/outbox.py", 27, "ReplaceComparisonOperator_Eq_Is"): (
+        "`dialect.name == 'postgresql'` -> `is`: the dialect's name is a string literal in "
+        "SQLAlchemy's dialect class and CPython interns identifier-like literals, so both are the "
+        "same object (checked on PostgreSQL: the lock is still taken)"
+    ),
+    ("services/common/outbox.py", 27, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`dialect.name == 'postgresql'` -> `<=`: the two dialects served are 'postgresql' (equal) "
+        "and 'sqlite' (sorts after), so the lock is taken exactly on PostgreSQL either way"
+    ),
+    ("services/common/outbox.py", 32, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in emit's signature: session, type and payload become positional-only, as "
+        "every caller passes them; actor stays accepted by keyword"
+    ),
+    ("services/common/outbox.py", 94, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in read_events' signature: session becomes positional-only, as its one "
+        "caller passes it; after and limit are still passed by keyword"
+    ),
+    ("services/common/outbox.py", 112, "NumberReplacer"): (
+        "events_router's default max_limit=1000 -> 999/1001: its one caller (the app factory) "
+        "always passes settings.events_page_max"
     ),
     ("services/common/identity.py", 67, "ReplaceComparisonOperator_Eq_LtE"): (
         "`kind == 'admin'` -> `kind <= 'admin'` (a StrEnum compares as text): no ClientKind "
@@ -387,6 +412,7 @@ def main() -> int:
     if args.list:
         for name, target in TARGETS.items():
             part = f" ({', '.join(target.only)})" if target.only else ""
+            part += " [on PostgreSQL: TEST_POSTGRES_URL]" if target.postgres else ""
             print(f"{name:15} {' '.join(target.paths)}{part}\n{'':15} <- {' '.join(target.tests)}")
         return 0
     unknown = set(args.targets) - set(TARGETS)
@@ -406,7 +432,12 @@ def main() -> int:
         started = time.monotonic()
         target = TARGETS[name]
         if only:
-            target = Target(target.paths, target.tests, only)
+            target = Target(target.paths, target.tests, only, target.postgres)
+        if target.postgres and not env.get("TEST_POSTGRES_URL"):
+            rows.append(
+                (name, "needs TEST_POSTGRES_URL (its PostgreSQL-only path)", 0, 0, 0, 0, "")
+            )
+            continue
         result = run_target(name, target, env)
         took = f"{time.monotonic() - started:.0f}s"
         if isinstance(result, str):
