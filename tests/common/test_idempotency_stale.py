@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, update
@@ -81,3 +82,49 @@ def test_a_claim_is_stale_only_once_it_is_more_than_five_minutes_old(
     retried = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
     assert retried.status_code == 201, retried.text
     assert "idempotent-replayed" not in retried.headers
+
+
+def test_a_stale_claim_finished_while_it_is_being_reclaimed_is_replayed_not_redone(
+    kernel_app: FastAPI,
+    client: TestClient,
+    writer: dict[str, str],
+    monkeypatch,
+    postgres_database: str | None,
+) -> None:
+    """The original request commits its answer between the reclaimer's read of the claim and its
+    UPDATE (the clock read in between is where this test lands that commit): the UPDATE must
+    take only a claim still in progress, so the reclaimer waits (409) and its retry replays."""
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE lets no other writer commit inside the claim")
+    headers = {**writer, "Idempotency-Key": "race"}
+    first = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert first.status_code == 201, first.text
+    with kernel_app.state.database.session() as session:
+        stored = session.get(IdempotencyRecord, ("cli_test_admin", "race"))
+        assert stored is not None
+        answer = (stored.status_code, stored.response_body, stored.response_headers)
+    _as_if_it_died_mid_request(kernel_app, age=timedelta(minutes=10))
+
+    def finish_the_original_then_tell_the_time() -> datetime:
+        with kernel_app.state.database.session() as other:
+            other.execute(
+                update(IdempotencyRecord).values(
+                    state="done",
+                    status_code=answer[0],
+                    response_body=answer[1],
+                    response_headers=answer[2],
+                )
+            )
+            other.commit()
+        return utcnow()
+
+    monkeypatch.setattr(
+        "services.common.idempotency.utcnow", finish_the_original_then_tell_the_time
+    )
+    waiting = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert waiting.status_code == 409 and waiting.json()["code"] == "idempotency_in_progress"
+    monkeypatch.undo()
+    replay = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert replay.status_code == 201
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json() == first.json()
