@@ -5,6 +5,7 @@ against only the tests that exercise it, in a copy of the tree; prints the survi
     python tools/mutate.py etag uscc       # some targets
     python tools/mutate.py --list          # the targets and their tests
     MUTATE_WORK=var/mutate-2 python tools/mutate.py uscc   # beside another run
+    TEST_POSTGRES_URL=postgresql://... python tools/mutate.py outbox   # needs PostgreSQL
 
 A target is files (optionally only some of their functions) and the test files that should kill
 every mutant in them. A survivor that cannot be killed (an equivalent mutant) goes in
@@ -35,12 +36,19 @@ class Target:
     tests: tuple[str, ...]
     # Only mutants inside these top-level functions/classes count (all of the file when empty).
     only: tuple[str, ...] = field(default=())
+    # A path that exists only on PostgreSQL (the outbox's writer lock): the tests must run there.
+    postgres: bool = False
 
 
 TARGETS: dict[str, Target] = {
     "idempotency": Target(
         ("services/common/idempotency.py",),
-        ("tests/common/test_idempotency.py", "tests/common/test_idempotency_stale.py"),
+        (
+            "tests/common/test_idempotency.py",
+            "tests/common/test_idempotency_stale.py",
+            "tests/common/test_idempotency_neighbours.py",
+        ),
+        postgres=True,  # a claim finished while it is reclaimed: only PostgreSQL lets it commit
     ),
     "etag": Target(
         ("services/common/etag.py",),
@@ -49,6 +57,7 @@ TARGETS: dict[str, Target] = {
     "outbox": Target(
         ("services/common/outbox.py",),
         ("tests/common/test_outbox_feed.py",),
+        postgres=True,
     ),
     "consumer": Target(
         ("services/common/consumer.py",),
@@ -65,6 +74,7 @@ TARGETS: dict[str, Target] = {
     "unitofwork": Target(
         ("services/common/unitofwork.py",),
         (
+            "tests/common/test_unit_of_work.py",
             "tests/common/test_idempotency.py",
             "tests/common/test_errors.py",
             "tests/common/test_admission.py",
@@ -109,6 +119,52 @@ TARGETS: dict[str, Target] = {
         ("tests/registry/test_monitoring.py",),
         only=("suppressed_units", "summary_of"),
     ),
+    # Modules that grant consent, move money, issue or decide eligibility (as they landed).
+    "consents": Target(
+        ("services/credit/consents/service.py",),
+        ("tests/credit/test_consents.py",),
+    ),
+    "reports": Target(
+        ("services/credit/reports/service.py",),
+        ("tests/credit/test_reports.py",),
+    ),
+    "issuance": Target(
+        ("services/vouchers/vouchers/service.py", "services/vouchers/vouchers/codes.py"),
+        ("tests/vouchers/test_codes.py", "tests/vouchers/test_applications.py"),
+        only=(
+            *("parse_code", "_commit_budget", "_commit_cap", "issue_voucher"),
+            *("encode", "new_code", "parse"),
+        ),
+    ),
+    "eligibility": Target(
+        ("services/vouchers/programmes/service.py", "services/vouchers/applications/service.py"),
+        ("tests/vouchers/test_applications.py", "tests/vouchers/test_programmes.py"),
+        only=(
+            *("_whole_years", "eligibility_rule_set", "eligibility_inputs"),
+            *("evaluate_eligibility", "_barred", "_not_eligible", "apply_for_voucher"),
+        ),
+    ),
+    "redemptions": Target(
+        ("services/vouchers/redemptions/service.py",),
+        ("tests/vouchers/test_redemptions.py",),
+    ),
+    "settlements": Target(
+        ("services/vouchers/settlements/service.py",),
+        ("tests/vouchers/test_settlements.py",),
+    ),
+    "rules": Target(
+        ("services/common/rules/engine.py",),
+        ("tests/common/test_rules.py",),
+        only=(
+            *("_Rule", "_in_range", "_keyed", "_key_getter", "CompiledRuleSet"),
+            *("compiled_rule_set", "evaluate"),
+        ),
+    ),
+    "jobs": Target(
+        ("services/common/jobs.py",),
+        ("tests/common/test_jobs.py",),
+        only=("claim_due",),
+    ),
 }
 
 # (file, line, operator) -> why no test can tell the mutant from the original.
@@ -124,6 +180,58 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/common/etag.py", 42, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in Precondition.__init__: if_match becomes positional-only, which is how its "
         "one caller (the if_match dependency) passes it"
+    ),
+    ("services/common/idempotency.py", 124, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`record.state == DONE` -> `record.state <= DONE`: the states are 'done' and "
+        "'in_progress', and only 'done' sorts at or before 'done'"
+    ),
+    ("services/common/idempotency.py", 126, "NumberReplacer"): (
+        "`record.status_code or 200` -> `or 199`/`or 201`: a record is 'done' only through "
+        "Idempotency.store, which always writes the response's status code, so the fallback "
+        "is never taken"
+    ),
+    ("services/common/idempotency.py", 139, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "`reclaimed.rowcount != 1` -> `< 1`: the UPDATE is on the primary key, so rowcount is "
+        "0 or 1 and both say 'not reclaimed' only for 0"
+    ),
+    ("services/common/idempotency.py", 139, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "`reclaimed.rowcount != 1` -> `is not 1`: CPython keeps one object per small int, so "
+        "identity and equality agree for 0 and 1"
+    ),
+    ("services/common/idempotency.py", 161, "ReplaceTrueWithFalse"): (
+        "`idempotent(*, required=True)` default -> False: every caller passes `required` "
+        "explicitly (grep 'idempotent(' in services/), so the default is never used"
+    ),
+    ("services/common/idempotency.py", 133, "ReplaceComparisonOperator_Eq_GtE"): (
+        "reclaim's `state == IN_PROGRESS` -> `state >= IN_PROGRESS`: a claim is 'in_progress' or "
+        "'done' (the only states written), and 'done' < 'in_progress', so both select the same rows"
+    ),
+    ("services/common/idempotency.py", 156, "ReplaceComparisonOperator_Eq_GtE"): (
+        "release's `state == IN_PROGRESS` -> `state >= IN_PROGRESS`: the same two states, "
+        "'done' sorts first, so a finished answer is kept either way (the `<=`, `!=` and dropped "
+        "filter variants are killed by test_a_failed_request_keeps_the_answer_of_the_request_"
+        "that_took_its_stale_claim_over)"
+    ),
+    ("services/common/outbox.py", 27, "ReplaceComparisonOperator_Eq_Is"): (
+        "`dialect.name == 'postgresql'` -> `is`: the dialect's name is a string literal in "
+        "SQLAlchemy's dialect class and CPython interns identifier-like literals, so both are the "
+        "same object (checked on PostgreSQL: the lock is still taken)"
+    ),
+    ("services/common/outbox.py", 27, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`dialect.name == 'postgresql'` -> `<=`: the two dialects served are 'postgresql' (equal) "
+        "and 'sqlite' (sorts after), so the lock is taken exactly on PostgreSQL either way"
+    ),
+    ("services/common/outbox.py", 32, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in emit's signature: session, type and payload become positional-only, as "
+        "every caller passes them; actor stays accepted by keyword"
+    ),
+    ("services/common/outbox.py", 94, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in read_events' signature: session becomes positional-only, as its one "
+        "caller passes it; after and limit are still passed by keyword"
+    ),
+    ("services/common/outbox.py", 112, "NumberReplacer"): (
+        "events_router's default max_limit=1000 -> 999/1001: its one caller (the app factory) "
+        "always passes settings.events_page_max"
     ),
     ("services/common/identity.py", 67, "ReplaceComparisonOperator_Eq_LtE"): (
         "`kind == 'admin'` -> `kind <= 'admin'` (a StrEnum compares as text): no ClientKind "
@@ -305,6 +413,7 @@ def main() -> int:
     if args.list:
         for name, target in TARGETS.items():
             part = f" ({', '.join(target.only)})" if target.only else ""
+            part += " [on PostgreSQL: TEST_POSTGRES_URL]" if target.postgres else ""
             print(f"{name:15} {' '.join(target.paths)}{part}\n{'':15} <- {' '.join(target.tests)}")
         return 0
     unknown = set(args.targets) - set(TARGETS)
@@ -324,7 +433,12 @@ def main() -> int:
         started = time.monotonic()
         target = TARGETS[name]
         if only:
-            target = Target(target.paths, target.tests, only)
+            target = Target(target.paths, target.tests, only, target.postgres)
+        if target.postgres and not env.get("TEST_POSTGRES_URL"):
+            rows.append(
+                (name, "needs TEST_POSTGRES_URL (its PostgreSQL-only path)", 0, 0, 0, 0, "")
+            )
+            continue
         result = run_target(name, target, env)
         took = f"{time.monotonic() - started:.0f}s"
         if isinstance(result, str):

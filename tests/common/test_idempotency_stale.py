@@ -1,7 +1,8 @@
 """A claim left in progress by a request that died is reclaimed once it is stale, not before."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, update
@@ -12,7 +13,9 @@ from services.common.models import IdempotencyRecord
 from tests.common.kernel_app.app import Widget
 
 
-def _as_if_it_died_mid_request(app: FastAPI, *, age: timedelta) -> None:
+def _as_if_it_died_mid_request(
+    app: FastAPI, *, age: timedelta, now: datetime | None = None
+) -> None:
     """Turn the finished request into one whose process died after its claim: the claim stays
     in progress (from `age` ago) and its work, never committed, is gone."""
     with app.state.database.session() as session:
@@ -22,7 +25,7 @@ def _as_if_it_died_mid_request(app: FastAPI, *, age: timedelta) -> None:
                 status_code=None,
                 response_body=None,
                 response_headers=None,
-                created_at=utcnow() - age,
+                created_at=(now or utcnow()) - age,
             )
         )
         session.execute(delete(Widget))
@@ -58,3 +61,70 @@ def test_a_stale_in_progress_key_is_reclaimed_and_the_work_done_once(
     _as_if_it_died_mid_request(kernel_app, age=STALE_AFTER + timedelta(seconds=30))
     other = client.post("/v1/widgets", json={"name": "b"}, headers=headers)
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+
+
+def test_a_claim_is_stale_only_once_it_is_more_than_five_minutes_old(
+    kernel_app: FastAPI, client: TestClient, writer: dict[str, str], monkeypatch
+) -> None:
+    """The documented five minutes (written here, not read from the module), to the microsecond:
+    a claim exactly five minutes old is still in progress, one a microsecond older is stale."""
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    monkeypatch.setattr("services.common.idempotency.utcnow", lambda: now)
+    headers = {**writer, "Idempotency-Key": "edge"}
+    assert client.post("/v1/widgets", json={"name": "a"}, headers=headers).status_code == 201
+
+    for age in (timedelta(minutes=4, seconds=59), timedelta(minutes=5)):
+        _as_if_it_died_mid_request(kernel_app, age=age, now=now)
+        waiting = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+        assert waiting.status_code == 409 and waiting.json()["code"] == "idempotency_in_progress"
+
+    _as_if_it_died_mid_request(kernel_app, age=timedelta(minutes=5, microseconds=1), now=now)
+    retried = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert "idempotent-replayed" not in retried.headers
+
+
+def test_a_stale_claim_finished_while_it_is_being_reclaimed_is_replayed_not_redone(
+    kernel_app: FastAPI,
+    client: TestClient,
+    writer: dict[str, str],
+    monkeypatch,
+    postgres_database: str | None,
+) -> None:
+    """The original request commits its answer between the reclaimer's read of the claim and its
+    UPDATE (the clock read in between is where this test lands that commit): the UPDATE must
+    take only a claim still in progress, so the reclaimer waits (409) and its retry replays."""
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE lets no other writer commit inside the claim")
+    headers = {**writer, "Idempotency-Key": "race"}
+    first = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert first.status_code == 201, first.text
+    with kernel_app.state.database.session() as session:
+        stored = session.get(IdempotencyRecord, ("cli_test_admin", "race"))
+        assert stored is not None
+        answer = (stored.status_code, stored.response_body, stored.response_headers)
+    _as_if_it_died_mid_request(kernel_app, age=timedelta(minutes=10))
+
+    def finish_the_original_then_tell_the_time() -> datetime:
+        with kernel_app.state.database.session() as other:
+            other.execute(
+                update(IdempotencyRecord).values(
+                    state="done",
+                    status_code=answer[0],
+                    response_body=answer[1],
+                    response_headers=answer[2],
+                )
+            )
+            other.commit()
+        return utcnow()
+
+    monkeypatch.setattr(
+        "services.common.idempotency.utcnow", finish_the_original_then_tell_the_time
+    )
+    waiting = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert waiting.status_code == 409 and waiting.json()["code"] == "idempotency_in_progress"
+    monkeypatch.undo()
+    replay = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert replay.status_code == 201
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json() == first.json()

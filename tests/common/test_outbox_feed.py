@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.common.outbox import announced_value, emit
+from services.common.outbox import announced_value, emit, emit_many, last_seq
 from tests.common.test_errors import assert_problem
 
 
@@ -39,6 +39,58 @@ def test_feed_limit_is_validated(client: TestClient, writer: dict) -> None:
     assert_problem(
         client.get(f"/v1/events?after={2**63}", headers=writer), 422, "validation_failed"
     )
+    zero = assert_problem(
+        client.get("/v1/events?limit=0", headers=writer), 422, "validation_failed"
+    )
+    assert zero["errors"][0]["field"] == "query.limit"
+
+
+def test_feed_bounds_are_inclusive(client: TestClient, writer: dict) -> None:
+    """The largest position (a BIGINT's maximum) and a page of one are valid requests."""
+    last = 2**63 - 1
+    at_end = client.get(f"/v1/events?after={last}", headers=writer)
+    assert at_end.status_code == 200, at_end.text
+    assert at_end.json() == {"items": [], "next_after": last}
+    for i in range(2):
+        client.post(
+            "/v1/widgets", json={"name": f"w{i}"}, headers={**writer, "Idempotency-Key": f"b{i}"}
+        )
+    one = client.get("/v1/events?limit=1", headers=writer).json()
+    assert [e["payload"]["name"] for e in one["items"]] == ["w0"]
+
+
+def test_a_page_holds_100_events_unless_asked_otherwise(
+    kernel_app: FastAPI, client: TestClient, writer: dict
+) -> None:
+    with kernel_app.state.database.session() as session:
+        emit_many(session, [("tick", {"n": n}) for n in range(101)])
+        session.commit()
+    page = client.get("/v1/events", headers=writer).json()
+    assert [e["payload"]["n"] for e in page["items"]] == list(range(100))
+    rest = client.get("/v1/events", params={"after": page["next_after"]}, headers=writer).json()
+    assert [e["payload"]["n"] for e in rest["items"]] == [100]
+
+
+def test_events_carry_their_own_id_and_payload_and_the_actor_only_when_given(
+    kernel_app: FastAPI, client: TestClient, writer: dict
+) -> None:
+    with kernel_app.state.database.session() as session:
+        assert last_seq(session) == 0
+        ids = emit_many(session, [("a.done", {"n": 1}), ("b.done", {"n": 2}), ("c.done", {})])
+        acted = emit(session, "d.done", {"n": 4}, actor="cli_portal")
+        plain = emit(session, "e.done", {"n": 5})
+        session.commit()
+        newest = last_seq(session)
+    items = client.get("/v1/events", headers=writer).json()["items"]
+    assert [(e["id"], e["type"], e["payload"]) for e in items] == [
+        (ids[0], "a.done", {"n": 1}),
+        (ids[1], "b.done", {"n": 2}),
+        (ids[2], "c.done", {}),
+        (acted, "d.done", {"n": 4, "actor": "cli_portal"}),
+        (plain, "e.done", {"n": 5}),
+    ]
+    assert len(set(ids)) == 3
+    assert newest == items[-1]["seq"]
 
 
 def test_rolled_back_change_leaves_no_event(

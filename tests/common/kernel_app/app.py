@@ -4,11 +4,12 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlmodel import Field as SQLField
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from services.common.app import ConsumerFactory, WorkerFactory, create_service_app
 from services.common.db import SessionDep
@@ -17,10 +18,11 @@ from services.common.etag import check_if_match, etag_of
 from services.common.idempotency import Idempotency, idempotent
 from services.common.identity import CurrentClient, Principal, authorize
 from services.common.ids import new_id
+from services.common.models import IdempotencyRecord
 from services.common.outbox import emit
 from services.common.pagination import CursorQuery, LimitQuery, Page, page_of, paginate
 from services.common.settings import ServiceSettings
-from services.common.unitofwork import UnitOfWorkRoute
+from services.common.unitofwork import UnitOfWorkDep, UnitOfWorkRoute
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -52,6 +54,22 @@ class WidgetOut(BaseModel):
     version: int
 
 
+class AnsweredWidgetIn(WidgetIn):
+    status: int = Field(ge=200, le=599)
+
+
+class WidgetCount(BaseModel):
+    count: int
+
+
+def count_cache(request: Request) -> dict[str, int]:
+    """The app's cached widget count (empty until read)."""
+    if not hasattr(request.app.state, "widget_count"):
+        request.app.state.widget_count = {}
+    cache: dict[str, int] = request.app.state.widget_count
+    return cache
+
+
 router = APIRouter(route_class=UnitOfWorkRoute)
 Writer = Annotated[Principal, Depends(authorize(scopes=["widgets:write"]))]
 Idem = Annotated[Idempotency | None, Depends(idempotent(required=True))]
@@ -61,7 +79,13 @@ Idem = Annotated[Idempotency | None, Depends(idempotent(required=True))]
     "/v1/widgets", name="create_widget", status_code=201, responses=problem_responses(400, 409, 422)
 )
 def create_widget(
-    body: WidgetIn, session: SessionDep, _client: Writer, idem: Idem, response: Response
+    body: WidgetIn,
+    session: SessionDep,
+    _client: Writer,
+    idem: Idem,
+    response: Response,
+    request: Request,
+    uow: UnitOfWorkDep,
 ) -> WidgetOut:
     if body.name == "taken":
         raise Conflict("That name is taken.", code="name_taken")
@@ -76,13 +100,59 @@ def create_widget(
             raise RuntimeError("the gate is not there yet")
         if gate is None:
             raise Conflict("No gate yet.", code="gate_missing")
+    if body.name == "overtaken":  # a stale-claim takeover finished while this request ran
+        assert idem is not None
+        with request.app.state.database.session() as other:
+            other.execute(
+                update(IdempotencyRecord)
+                .where(col(IdempotencyRecord.client_id) == idem.client_id)
+                .where(col(IdempotencyRecord.key) == idem.key)
+                .values(state="done", status_code=201, response_body='{"id": "wid_taker"}')
+            )
+            other.commit()
+        raise Conflict("Overtaken, then refused.", code="overtaken")
     if body.name == "fails-after-write":
         session.flush()  # holds the write lock (SQLite) when the error unwinds the request
         raise Conflict("Refused after writing.", code="refused_after_write")
     emit(session, "widget.created", {"id": widget.id, "name": widget.name})
     assert idem is not None
+    # The cached count is stale once the new widget is committed (not before: a read in
+    # between would cache the old count again).
+    uow.after_commit(count_cache(request).clear)
     response.headers["Location"] = f"/v1/widgets/{widget.id}"
     return WidgetOut.model_validate(widget, from_attributes=True)
+
+
+@router.post(
+    "/v1/widgets/answered",
+    name="create_widget_answering",
+    responses=problem_responses(400, 409, 422),
+)
+def create_widget_answering(
+    body: AnsweredWidgetIn,
+    session: SessionDep,
+    _client: Writer,
+    idem: Idem,
+    request: Request,
+    uow: UnitOfWorkDep,
+) -> Response:
+    """Writes a widget, then answers with the status asked for, as a returned response (not
+    an exception): an error status must undo the write like a raised error does."""
+    widget = Widget(id=new_id("wid"), name=body.name)
+    session.add(widget)
+    session.flush()
+    emit(session, "widget.created", {"id": widget.id, "name": widget.name})
+    uow.after_commit(count_cache(request).clear)
+    return JSONResponse({"id": widget.id}, status_code=body.status)
+
+
+@router.get("/v1/widgets/count", name="count_widgets", response_model=WidgetCount)
+def count_widgets(request: Request, session: SessionDep, _client: CurrentClient) -> WidgetCount:
+    """The number of widgets, cached until a write's after-commit hook clears the cache."""
+    cache = count_cache(request)
+    if "count" not in cache:
+        cache["count"] = session.execute(select(func.count()).select_from(Widget)).scalar_one()
+    return WidgetCount(count=cache["count"])
 
 
 @router.get("/v1/widgets", name="list_widgets", response_model=Page[WidgetOut])

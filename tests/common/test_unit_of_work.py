@@ -1,0 +1,61 @@
+"""The unit of work: a returned error response undoes the request's writes like a raised error,
+any other answer commits them, and after-commit hooks run once the work is committed."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.common.test_idempotency import event_count, widget_count
+
+
+def answered(client: TestClient, headers: dict, *, key: str, name: str, status: int):
+    return client.post(
+        "/v1/widgets/answered",
+        json={"name": name, "status": status},
+        headers={**headers, "Idempotency-Key": key},
+    )
+
+
+@pytest.mark.parametrize("status", [400, 404, 500, 599])
+def test_an_error_response_returned_after_writing_rolls_back_and_frees_the_key(
+    client: TestClient, writer: dict, status: int
+) -> None:
+    failed = answered(client, writer, key="k-err", name="undone", status=status)
+    assert failed.status_code == status
+    assert "idempotent-replayed" not in failed.headers
+    # The widget and its event were written before the answer; neither was kept.
+    assert widget_count(client, writer) == 0
+    assert event_count(client, writer) == 0
+    # The key was released, not stored with the error: the retry does the work.
+    retried = answered(client, writer, key="k-err", name="undone", status=status)
+    assert retried.status_code == status
+    assert "idempotent-replayed" not in retried.headers
+    assert retried.json()["id"] != failed.json()["id"]
+    assert widget_count(client, writer) == 0
+
+
+@pytest.mark.parametrize("status", [200, 201, 303, 399])
+def test_any_answer_below_400_commits_and_is_stored_for_a_replay(
+    client: TestClient, writer: dict, status: int
+) -> None:
+    kept = answered(client, writer, key="k-ok", name="kept", status=status)
+    assert kept.status_code == status
+    assert widget_count(client, writer) == 1
+    assert event_count(client, writer) == 1
+    replayed = answered(client, writer, key="k-ok", name="kept", status=status)
+    assert replayed.status_code == status
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.json() == kept.json()
+    assert widget_count(client, writer) == 1
+
+
+def test_the_after_commit_hook_clears_the_cache_once_the_widget_is_committed(
+    client: TestClient, writer: dict
+) -> None:
+    assert client.get("/v1/widgets/count", headers=writer).json() == {"count": 0}  # now cached
+    created = client.post(
+        "/v1/widgets", json={"name": "one"}, headers={**writer, "Idempotency-Key": "c-1"}
+    )
+    assert created.status_code == 201, created.text
+    assert client.get("/v1/widgets/count", headers=writer).json() == {"count": 1}
+    assert answered(client, writer, key="c-2", name="two", status=201).status_code == 201
+    assert client.get("/v1/widgets/count", headers=writer).json() == {"count": 2}
