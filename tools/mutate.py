@@ -5,7 +5,7 @@ against only the tests that exercise it, in a copy of the tree; prints the survi
     python tools/mutate.py etag uscc       # some targets
     python tools/mutate.py --list          # the targets and their tests
     MUTATE_WORK=var/mutate-2 python tools/mutate.py uscc   # beside another run
-    TEST_POSTGRES_URL=postgresql://... python tools/mutate.py outbox   # needs PostgreSQL
+    MUTATE_POSTGRES_URL=postgresql://... python tools/mutate.py outbox   # PostgreSQL targets
 
 A target is files (optionally only some of their functions) and the test files that should kill
 every mutant in them. A survivor that cannot be killed (an equivalent mutant) goes in
@@ -413,7 +413,7 @@ def main() -> int:
     if args.list:
         for name, target in TARGETS.items():
             part = f" ({', '.join(target.only)})" if target.only else ""
-            part += " [on PostgreSQL: TEST_POSTGRES_URL]" if target.postgres else ""
+            part += " [on PostgreSQL: MUTATE_POSTGRES_URL]" if target.postgres else ""
             print(f"{name:15} {' '.join(target.paths)}{part}\n{'':15} <- {' '.join(target.tests)}")
         return 0
     unknown = set(args.targets) - set(TARGETS)
@@ -434,12 +434,17 @@ def main() -> int:
         target = TARGETS[name]
         if only:
             target = Target(target.paths, target.tests, only, target.postgres)
+        # PostgreSQL targets run there (`make mutate` passes MUTATE_POSTGRES_URL: this
+        # machine's server); the others on SQLite, unless TEST_POSTGRES_URL asks for both.
+        target_env = env
         if target.postgres and not env.get("TEST_POSTGRES_URL"):
-            rows.append(
-                (name, "needs TEST_POSTGRES_URL (its PostgreSQL-only path)", 0, 0, 0, 0, "")
-            )
-            continue
-        result = run_target(name, target, env)
+            if not env.get("MUTATE_POSTGRES_URL"):
+                rows.append(
+                    (name, "needs MUTATE_POSTGRES_URL (its PostgreSQL-only path)", 0, 0, 0, 0, "")
+                )
+                continue
+            target_env = {**env, "TEST_POSTGRES_URL": env["MUTATE_POSTGRES_URL"]}
+        result = run_target(name, target, target_env)
         took = f"{time.monotonic() - started:.0f}s"
         if isinstance(result, str):
             rows.append((name, result, 0, 0, 0, 0, took))
