@@ -199,6 +199,8 @@ ROUTES: dict[str, list[Rule]] = {
             ("ledger", "/v1/ledger/**", PUBLIC, "funding:admin"),
             ("events", "/v1/events/**", "events:read", "admin"),
             ("loans", "/v1/bridge-loans/**", "funding:read", "funding:loans"),
+            # Banks register their 助保贷 loans, repayments, defaults and recoveries.
+            ("risk_pool_loans", "/v1/risk-pool/loans/**", "funding:read", "funding:loans"),
             ("risk_pool", "/v1/risk-pool/**", "funding:read", "funding:admin"),
             ("acceptance", "/v1/bases/*/acceptance/**", "funding:read", "funding:accept"),
             # Districts file bases, correct them and report KPIs; responsible departments

@@ -10,6 +10,7 @@ from services.common.app import ConsumerFactory, create_service_app
 from services.common.consumer import FeedConsumer, feed_consumer
 from services.common.rules.router import rule_sets_router
 from services.funding.acceptance.router import router as acceptance_router
+from services.funding.agreements.router import router as agreements_router
 from services.funding.allocations.router import router as allocations_router
 from services.funding.bases.router import router as bases_router
 from services.funding.budgets.router import router as budgets_router
@@ -20,6 +21,7 @@ from services.funding.ledger.router import router as ledger_router
 from services.funding.public import jobs as public_ledger_jobs
 from services.funding.public.router import router as public_ledger_router
 from services.funding.rewards.router import router as rewards_router
+from services.funding.riskpool.router import router as riskpool_router
 from services.funding.rules import FAMILIES, RuleAdmin, RuleReader
 from services.funding.settings import FundingSettings
 
@@ -75,6 +77,8 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
             disbursements_router,
             rewards_router,
             public_ledger_router,
+            agreements_router,
+            riskpool_router,
         ],
         migrations=MIGRATIONS,
         consumers=feed_consumers(settings),
