@@ -9,11 +9,13 @@ from services.common.identity import ClientKind, Principal, authorize
 from services.common.rules import FamilySpec
 from services.funding import scopes
 from services.funding.allocations.rules import ALLOCATION_FAMILIES
+from services.funding.bridge.rules import BRIDGE_FAMILIES
 from services.funding.rewards.rules import REWARD_FAMILIES
 
 FAMILIES: dict[str, FamilySpec] = {
     **ALLOCATION_FAMILIES,
     **REWARD_FAMILIES,
+    **BRIDGE_FAMILIES,
 }
 
 # Admins and departments read the rules; only an admin saves or dry-runs them.
