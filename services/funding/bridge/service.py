@@ -298,8 +298,7 @@ def apply(*, session: Session, principal: Principal, data: BridgeLoanCreate) -> 
         with session.begin_nested():  # one bridge per registered loan: a racing one waits here
             session.add(row)
             session.flush()
-    except IntegrityError:
-        session.expunge(row)
+    except IntegrityError:  # the savepoint's rollback took the row out of the session
         raise errors.BridgeAlreadyBridged(
             f"Registered loan {loan.id} was bridged by another application just now."
         ) from None
