@@ -98,7 +98,9 @@ def _approve_and_pay(
 ) -> dict[str, Any]:
     url = f"/v1/disbursements/{disbursement_id}"
     approved = client.post(
-        f"{url}/approval", json={}, headers={**admin(headers, 2), "If-Match": f'"{disbursement_id}.1"'}
+        f"{url}/approval",
+        json={},
+        headers={**admin(headers, 2), "If-Match": f'"{disbursement_id}.1"'},
     )
     assert approved.status_code == 200, approved.text
     paid = client.post(
@@ -243,7 +245,9 @@ def test_every_refusal_has_its_code_and_changes_nothing(
     )
     assert as_admin.status_code == 403
     keyless = funding_client.post(
-        "/v1/risk-pool/loans", json=loan_body(12, 1000, MICRO), headers=bank(funding_headers, key=False)
+        "/v1/risk-pool/loans",
+        json=loan_body(12, 1000, MICRO),
+        headers=bank(funding_headers, key=False),
     )
     assert keyless.status_code in (400, 428)
     assert pool(funding_client, funding_headers) == figures
