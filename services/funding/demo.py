@@ -1,6 +1,10 @@
 """Funding demo data for `make run` (development only; loading twice loads nothing new):
 the plan's 2015 budget (8.1亿 by source and by use, with the financing measures), reconciled,
-and a first `funding.matching` version that follows the plan's district ratios."""
+a first `funding.matching` version that follows the plan's district ratios, and the 助保贷 risk
+pool: its stock and the 2015–2017 deposits (3.67亿; see `riskpool/plan.py`) and a demo agreement
+with 晋商银行 (JSB; demo terms, not the plan's)."""
+
+from datetime import date
 
 from sqlmodel import Session, col, select
 
@@ -9,9 +13,13 @@ from services.common.identity import ClientKind, Principal
 from services.common.rules.models import RuleSet
 from services.common.rules.schemas import RuleSetCreate
 from services.common.rules.service import create_rule_set
+from services.funding.agreements import service as agreements
+from services.funding.agreements.schemas import BankAgreementCreate
 from services.funding.allocations.rules import MATCHING
 from services.funding.budgets import service as budgets
 from services.funding.budgets.plan2015 import budget_2015
+from services.funding.riskpool import service as riskpool
+from services.funding.riskpool.plan import PLAN_DEPOSITS
 from services.funding.rules import FAMILIES
 from services.funding.settings import FundingSettings
 
@@ -52,6 +60,28 @@ def load(database: Database) -> bool:
     return loaded
 
 
+DEMO_AGREEMENT = BankAgreementCreate(
+    bank_code="JSB",
+    bank_name="晋商银行",
+    effective_from=date(2015, 1, 1),
+    leverage_multiple=10,
+    rate_cap_bp=650,
+    pool_share_bp=6000,
+    per_loan_cap_fen=500 * 10**6,  # 500万
+    per_enterprise_cap_fen=1000 * 10**6,  # 1000万
+    note="Demo terms for `make run` (the plan sets only the 10× leverage).",
+)
+
+
+def load_risk_pool(database: Database) -> None:
+    """The pool's stock and yearly deposits (after the 2015 budget) and JSB's demo terms."""
+    with database.transaction() as session:
+        for key, deposit in PLAN_DEPOSITS:
+            riskpool.deposit(session=session, principal_id=DEMO.client_id, key=key, data=deposit)
+        if not agreements.versions_of(session, bank_code=DEMO_AGREEMENT.bank_code):
+            agreements.add_version(session=session, principal=DEMO, data=DEMO_AGREEMENT)
+
+
 def seed(settings: FundingSettings | None = None) -> list[str]:
     """`services.manage prepare`: load the funding demo data."""
     settings = settings or FundingSettings()
@@ -60,11 +90,13 @@ def seed(settings: FundingSettings | None = None) -> list[str]:
     database = Database(settings.resolved_database_url, schema=settings.resolved_schema)
     try:
         load(database)
+        load_risk_pool(database)
     finally:
         database.dispose()
     return [
         "",
         "Funding demo: the 2015 budget (8.1亿; financing 2.87亿 + 10万 reconciled from the "
         "balancing reserve) and the plan's matching ratios — GET /funding/v1/budgets/2015, "
-        "/funding/v1/ledger/trial-balance.",
+        "/funding/v1/ledger/trial-balance; the 助保贷 risk pool (3.67亿) — "
+        "/funding/v1/risk-pool.",
     ]

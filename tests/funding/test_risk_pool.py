@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.funding.demo import load as load_demo
+from services.funding.demo import load_risk_pool
 from tests.funding.conftest import FundingHeaders
 from tests.funding.riskpool_support import (
     LISTED,
@@ -303,3 +305,27 @@ def test_a_default_the_pool_cannot_cover_is_refused_whole(
     read = funding_client.get(f"/v1/risk-pool/loans/{loan['id']}", headers=admin(funding_headers))
     assert read.json()["status"] == "active" and read.json()["claim"] is None
     assert pool(funding_client, funding_headers)["outstanding_fen"] == 100_000
+
+
+def test_the_demo_seed_loads_the_plans_pool_once(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    database = funding_app.state.database
+    load_demo(database)
+    for _ in range(2):  # loading twice loads nothing new
+        load_risk_pool(database)
+    deposits = funding_client.get("/v1/risk-pool/deposits", headers=admin(funding_headers))
+    # The plan: 2.32亿 stock + 0.4 + 0.45 + 0.5亿 = 3.67亿 (1亿 = 10,000,000,000 fen).
+    assert [(d["year"], d["amount_fen"], d["from_account"]) for d in deposits.json()] == [
+        (2014, 23_200_000_000, "source:city"),
+        (2015, 4_000_000_000, "line:2015:financing:zhubaodai-pool"),
+        (2016, 4_500_000_000, "source:city"),
+        (2017, 5_000_000_000, "source:city"),
+    ]
+    books = balances(funding_client)
+    assert books["pool:risk"] == 36_700_000_000
+    assert books["line:2015:financing:zhubaodai-pool"] == 0
+    figures = pool(funding_client, funding_headers)
+    assert figures["capacity_fen"] == 367_000_000_000  # lent out 10× = 36.7亿
+    agreement = funding_client.get("/v1/bank-agreements/JSB", headers=admin(funding_headers))
+    assert agreement.json()["in_force"]["leverage_multiple"] == 10

@@ -1,12 +1,12 @@
 """What the bank-agreement routes take and return."""
 
 from datetime import date, datetime
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 BANK_CODE = r"^[A-Za-z0-9_-]{2,18}$"
-_TERMS_EXAMPLE = {
+_TERMS_EXAMPLE: dict[str, Any] = {
     "bank_code": "JSB",
     "bank_name": "晋商银行",
     "effective_from": "2015-01-01",
@@ -89,8 +89,30 @@ class BankAgreementVersionPublic(BaseModel):
     created_at: datetime
 
 
+_VERSION_EXAMPLE: dict[str, Any] = {
+    **_TERMS_EXAMPLE,
+    "id": "agr_01JDA1B2C3D4E5F6G7H8J9K0M1",
+    "version": 1,
+    "created_by": "cli_admin",
+    "created_at": "2026-11-30T08:00:00Z",
+}
+
+
 class BankAgreementPublic(BaseModel):
     """A bank's agreement: the version in force today, and every version."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "bank_code": "JSB",
+                    "bank_name": "晋商银行",
+                    "in_force": _VERSION_EXAMPLE,
+                    "versions": [_VERSION_EXAMPLE],
+                }
+            ]
+        }
+    )
 
     bank_code: str
     bank_name: str

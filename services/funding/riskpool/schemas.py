@@ -31,6 +31,24 @@ class RiskPoolDepositCreate(BaseModel):
 class RiskPoolDepositPublic(BaseModel):
     """A deposit, with the account it came from and its ledger transfer."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "rpd_01JDA1B2C3D4E5F6G7H8J9K0M1",
+                    "year": 2015,
+                    "kind": "yearly",
+                    "amount_fen": 4_000_000_000,
+                    "from_account": "line:2015:financing:zhubaodai-pool",
+                    "transfer_id": "trf_01JDA1B2C3D4E5F6G7H8J9K0M2",
+                    "memo": "“助保贷”风险补偿资金池: 2015 deposit",
+                    "recorded_by": "cli_admin",
+                    "recorded_at": "2026-11-30T08:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: str
     year: int
     kind: str
@@ -208,8 +226,6 @@ class GuaranteedLoanPublic(BaseModel):
 
 class LoanFilters(BaseModel):
     """Filters of the loan list."""
-
-    model_config = ConfigDict(extra="forbid")
 
     status: LoanStatus | None = None
     bank: str | None = Field(default=None, max_length=18, description="Bank code (admin).")

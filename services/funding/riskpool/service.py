@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import case, func
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
@@ -563,8 +564,8 @@ def summary(*, session: Session, principal: Principal) -> RiskPoolPublic:
     claims = {
         str(bank): (int(loss or 0), int(share or 0), int(rec or 0), int(pool_rec or 0))
         for bank, loss, share, rec, pool_rec in session.execute(
-            select(
-                CompensationClaim.bank_code,
+            sql_select(
+                col(CompensationClaim.bank_code),
                 func.sum(CompensationClaim.loss_fen),
                 func.sum(CompensationClaim.pool_share_fen),
                 func.sum(CompensationClaim.recovered_fen),
