@@ -762,7 +762,7 @@ def file_from_feed(
     """
     assert feed.org is not None
     found = session.execute(
-        select(CreditRecord.id).where(
+        select(col(CreditRecord.id)).where(
             col(CreditRecord.source) == feed.org, col(CreditRecord.reference) == reference
         )
     ).first()

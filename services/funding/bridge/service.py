@@ -23,6 +23,7 @@ record on the enterprise (source `bridge_fund`); a late repayment's `bridge_loan
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -160,7 +161,7 @@ def fund(*, session: Session) -> BridgeFundPublic:
     open_ = col(BridgeLoan.status) != REPAID
     overdue = open_ & col(BridgeLoan.overdue_since).is_not(None)
     outstanding, count, overdue_fen, overdue_count, repaid, lent = session.execute(
-        select(
+        sa.select(
             func.coalesce(func.sum(case((open_, BridgeLoan.amount_fen), else_=0)), 0),
             func.coalesce(func.sum(case((open_, 1), else_=0)), 0),
             func.coalesce(func.sum(case((overdue, BridgeLoan.amount_fen), else_=0)), 0),
