@@ -8,12 +8,18 @@ loan's maturity, up to its outstanding principal, for at most 30 days, at a fee 
 amount × 600 bp × days / (10000 × 360), rounded down to the fen.
 """
 
+import importlib.util
 import uuid
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.rules.engine import check_definition
+from services.common.rules.schemas import RuleSetCreate
+from services.funding.app import MIGRATIONS
+from services.funding.bridge.rules import BRIDGE_2015, BRIDGE_FAMILIES, FAMILY
 from services.funding.bridge.service import flag_overdue
 from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     Clock,
@@ -364,3 +370,26 @@ def test_the_overdue_job_flags_a_loan_once_the_day_after_it_was_due(
         1_416,
     )
     trial_balance(funding_client)
+
+
+def test_the_migration_literal_is_the_checked_2015_default_of_the_code(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    path = MIGRATIONS / "versions" / "0011_bridge_loans.py"
+    spec = importlib.util.spec_from_file_location("funding_0011", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    data = RuleSetCreate(family=FAMILY, effective_from=date(2015, 1, 1), **BRIDGE_2015)
+    assert check_definition(data, spec=BRIDGE_FAMILIES[FAMILY]) == module.BRIDGE_2015
+    page = funding_client.get(
+        "/v1/rule-sets",
+        params={"family": FAMILY, "on": "2026-01-01"},
+        headers=admin(funding_headers),
+    )
+    [loaded] = page.json()["items"]
+    assert (loaded["version"], loaded["effective_from"], loaded["effective_to"]) == (
+        1,
+        "2015-01-01",
+        None,
+    )
