@@ -2,7 +2,8 @@
 the plan's 2015 budget (8.1亿 by source and by use, with the financing measures), reconciled,
 a first `funding.matching` version that follows the plan's district ratios, and the 助保贷 risk
 pool: its stock and the 2015–2017 deposits (3.67亿; see `riskpool/plan.py`) and a demo agreement
-with 晋商银行 (JSB; demo terms, not the plan's)."""
+with 晋商银行 (JSB; demo terms, not the plan's), and the 应急周转 bridge fund's capital: the 2015
+budget's sub-line `financing:zhubaodai-bridge` (0.1亿)."""
 
 from datetime import date
 
@@ -16,6 +17,8 @@ from services.common.rules.service import create_rule_set
 from services.funding.agreements import service as agreements
 from services.funding.agreements.schemas import BankAgreementCreate
 from services.funding.allocations.rules import MATCHING
+from services.funding.bridge import service as bridge
+from services.funding.bridge.schemas import BridgeCapitalCreate
 from services.funding.budgets import service as budgets
 from services.funding.budgets.plan2015 import budget_2015
 from services.funding.riskpool import service as riskpool
@@ -82,6 +85,24 @@ def load_risk_pool(database: Database) -> None:
             agreements.add_version(session=session, principal=DEMO, data=DEMO_AGREEMENT)
 
 
+BRIDGE_CAPITAL_2015 = BridgeCapitalCreate(
+    year=2015,
+    amount_fen=1_000_000_000,  # 0.1亿: the whole 2015 sub-line
+    memo="应急周转 fund: the 2015 budget's 助保贷 bridge measure (0.1亿)",
+)
+
+
+def load_bridge_fund(database: Database) -> None:
+    """The bridge fund's capital from the 2015 budget's sub-line (after the budget; once)."""
+    with database.transaction() as session:
+        bridge.load_capital(
+            session=session,
+            principal_id=DEMO.client_id,
+            key="demo:bridge-capital:2015",
+            data=BRIDGE_CAPITAL_2015,
+        )
+
+
 def seed(settings: FundingSettings | None = None) -> list[str]:
     """`services.manage prepare`: load the funding demo data."""
     settings = settings or FundingSettings()
@@ -91,6 +112,7 @@ def seed(settings: FundingSettings | None = None) -> list[str]:
     try:
         load(database)
         load_risk_pool(database)
+        load_bridge_fund(database)
     finally:
         database.dispose()
     return [
@@ -98,5 +120,5 @@ def seed(settings: FundingSettings | None = None) -> list[str]:
         "Funding demo: the 2015 budget (8.1亿; financing 2.87亿 + 10万 reconciled from the "
         "balancing reserve) and the plan's matching ratios — GET /funding/v1/budgets/2015, "
         "/funding/v1/ledger/trial-balance; the 助保贷 risk pool (3.67亿) — "
-        "/funding/v1/risk-pool.",
+        "/funding/v1/risk-pool; the bridge fund (0.1亿) — /funding/v1/bridge-fund.",
     ]

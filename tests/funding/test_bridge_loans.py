@@ -21,6 +21,8 @@ from services.common.rules.schemas import RuleSetCreate
 from services.funding.app import MIGRATIONS
 from services.funding.bridge.rules import BRIDGE_2015, BRIDGE_FAMILIES, FAMILY
 from services.funding.bridge.service import flag_overdue
+from services.funding.demo import load as load_demo
+from services.funding.demo import load_bridge_fund
 from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     Clock,
     apply,
@@ -393,3 +395,22 @@ def test_the_migration_literal_is_the_checked_2015_default_of_the_code(
         "2015-01-01",
         None,
     )
+
+
+def test_the_demo_loads_the_2015_bridge_measure_into_the_fund_once(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    database = funding_app.state.database
+    load_demo(database)
+    for _ in range(2):  # loading twice loads nothing new
+        load_bridge_fund(database)
+    loads = funding_client.get("/v1/bridge-fund/capital", headers=admin(funding_headers)).json()
+    # 0.1亿 = 1,000,000,000 fen, the whole sub-line.
+    assert [(c["year"], c["amount_fen"], c["from_account"]) for c in loads] == [
+        (2015, 1_000_000_000, "line:2015:financing:zhubaodai-bridge")
+    ]
+    books = balances(funding_client)
+    assert books["fund:bridge"] == 1_000_000_000
+    assert books["line:2015:financing:zhubaodai-bridge"] == 0
+    figures = fund(funding_client, funding_headers)
+    assert (figures["capital_fen"], figures["available_fen"]) == (1_000_000_000, 1_000_000_000)
