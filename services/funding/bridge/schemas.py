@@ -29,6 +29,23 @@ class BridgeCapitalCreate(BaseModel):
 class BridgeCapitalPublic(BaseModel):
     """A load of capital, with the account it came from and its ledger transfer."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "brc_01JD00000000000000000000AA",
+                    "year": 2015,
+                    "amount_fen": 1_000_000_000,
+                    "from_account": "line:2015:financing:zhubaodai-bridge",
+                    "transfer_id": "trf_01JD00000000000000000000AB",
+                    "memo": "应急周转 fund: 2015 capital from line:2015:financing:zhubaodai-bridge",
+                    "recorded_by": "cli_admin",
+                    "recorded_at": "2015-03-02T01:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: str
     year: int
     amount_fen: int
@@ -148,6 +165,44 @@ class BridgeLoanFilters(BaseModel):
 
 class BridgeLoanPublic(BaseModel):
     """A bridge loan, with its terms, the rule-set version that set them, and where it stands."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "brl_01JD00000000000000000000AC",
+                    "guaranteed_loan_id": "rpl_01JD00000000000000000000AD",
+                    "bank_code": "JSB",
+                    "enterprise_uscc": "91140105MA0KDE119Q",
+                    "enterprise_name": "太原矩阵科技有限公司",
+                    "maturing_principal_fen": 60_000_000,
+                    "loan_maturity_on": "2016-05-31",
+                    "amount_fen": 50_000_000,
+                    "days": 20,
+                    "fee_fen": 166_666,
+                    "owed_fen": 50_166_666,
+                    "lent_on": "2016-05-20",
+                    "due_on": "2016-06-09",
+                    "rule_set_id": "rls_funding_bridge_2015",
+                    "rule_set_version": 1,
+                    "status": "renewed",
+                    "overdue": False,
+                    "overdue_since": None,
+                    "lend_transfer_id": "trf_01JD00000000000000000000AE",
+                    "renewed_on": "2016-05-31",
+                    "renewal_contract_no": "JSB-ZBD-2016-0001",
+                    "renewal_principal_fen": 60_000_000,
+                    "renewal_maturity_on": "2017-05-30",
+                    "repaid_on": None,
+                    "repay_transfer_id": None,
+                    "applied_by": "cli_enterprise_119q",
+                    "actor": None,
+                    "created_at": "2016-05-20T02:00:00Z",
+                    "updated_at": "2016-05-31T03:00:00Z",
+                }
+            ]
+        }
+    )
 
     id: str
     guaranteed_loan_id: str
