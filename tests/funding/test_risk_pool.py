@@ -329,3 +329,21 @@ def test_the_demo_seed_loads_the_plans_pool_once(
     assert figures["capacity_fen"] == 367_000_000_000  # lent out 10× = 36.7亿
     agreement = funding_client.get("/v1/bank-agreements/JSB", headers=admin(funding_headers))
     assert agreement.json()["in_force"]["leverage_multiple"] == 10
+
+
+def test_a_registration_retried_with_its_key_registers_once(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers, 100_000)
+    headers = bank(funding_headers)
+    body = loan_body(1, 300_000, SMALL)
+    first = funding_client.post("/v1/risk-pool/loans", json=body, headers=headers)
+    again = funding_client.post("/v1/risk-pool/loans", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert pool(funding_client, funding_headers)["outstanding_fen"] == 300_000
+    other = funding_client.post(
+        "/v1/risk-pool/loans", json={**body, "principal_fen": 1}, headers=headers
+    )
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert pool(funding_client, funding_headers)["outstanding_fen"] == 300_000
