@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.funding.bridge.service import flag_overdue
 from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     Clock,
     apply,
@@ -78,3 +79,43 @@ def test_parallel_applications_on_one_loan_bridge_it_once(
     figures = fund(funding_client, funding_headers)
     assert (figures["outstanding_fen"], figures["available_fen"]) == (100_000, 900_000)
     assert len(bridges(funding_client, funding_headers)) == 1
+
+
+def test_replicas_running_the_overdue_job_at_once_flag_each_loan_once(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    clock: Clock,
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    loans = [registered(funding_client, funding_headers, n, 100_000) for n in range(1, 7)]
+    load(funding_client, funding_headers, 1_000_000)
+    for loan in loans:  # all due 2016-05-30
+        assert apply(funding_client, funding_headers, loan, 100_000, 10).status_code == 201
+    clock.advance(11)  # 2016-05-31
+    database = funding_app.state.database
+    barrier = threading.Barrier(4, timeout=30)
+
+    def replica(_: int) -> int:
+        barrier.wait()
+        flagged = 0
+        while True:  # each round claims at most 2 loans, like a busy job
+            with database.transaction() as session:
+                done = flag_overdue(session, limit=2)
+            if done == 0:
+                return flagged
+            flagged += done
+
+    with ThreadPoolExecutor(4) as pool:
+        counts = list(pool.map(replica, range(4)))
+    assert sum(counts) == 6
+    assert fund(funding_client, funding_headers)["loans_overdue"] == 6
+    with database.transaction() as session:
+        assert flag_overdue(session) == 0
+    events = funding_client.get(
+        "/v1/events",
+        params={"after": 0, "limit": 500},
+        headers=funding_headers(kind="service", org=None, scopes=("events:read",)),
+    ).json()["items"]
+    flagged = [e["payload"]["bridge_loan_id"] for e in events if e["type"] == "bridge_loan.overdue"]
+    assert sorted(flagged) == sorted(b["id"] for b in bridges(funding_client, funding_headers))
