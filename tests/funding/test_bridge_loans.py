@@ -414,3 +414,30 @@ def test_the_demo_loads_the_2015_bridge_measure_into_the_fund_once(
     assert books["line:2015:financing:zhubaodai-bridge"] == 0
     figures = fund(funding_client, funding_headers)
     assert (figures["capital_fen"], figures["available_fen"]) == (1_000_000_000, 1_000_000_000)
+
+
+def test_an_application_retried_with_its_idempotency_key_lends_once(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    clock: Clock,
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    first = registered(funding_client, funding_headers, 1, 600_000)
+    load(funding_client, funding_headers, 1_000_000)
+    headers = enterprise(funding_headers)
+    body = {"loan_id": first, "amount_fen": 200_000, "days": 10}
+    once = funding_client.post("/v1/bridge-loans", json=body, headers=headers)
+    again = funding_client.post("/v1/bridge-loans", json=body, headers=headers)
+    assert (once.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == once.json()["id"]
+    assert fund(funding_client, funding_headers)["available_fen"] == 800_000
+    other = funding_client.post("/v1/bridge-loans", json={**body, "days": 11}, headers=headers)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    missing = funding_client.post(
+        "/v1/bridge-loans",
+        json=body,
+        headers=funding_headers(kind="enterprise", org=SMALL, client_id="cli_ent_119q"),
+    )
+    assert missing.status_code == 400 and missing.json()["code"] == "idempotency_key_required"
+    assert len(bridges(funding_client, funding_headers)) == 1
