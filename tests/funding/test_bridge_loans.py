@@ -23,6 +23,7 @@ from services.funding.bridge.rules import BRIDGE_2015, BRIDGE_FAMILIES, FAMILY
 from services.funding.bridge.service import flag_overdue
 from services.funding.demo import load as load_demo
 from services.funding.demo import load_bridge_fund
+from services.funding.enterprises.service import credit_handlers
 from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     Clock,
     apply,
@@ -35,6 +36,7 @@ from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     world,
 )
 from tests.funding.conftest import FundingHeaders
+from tests.funding.feeds import consume
 from tests.funding.riskpool_support import MICRO, SMALL, admin, balances, bank, trial_balance
 
 
@@ -441,3 +443,34 @@ def test_an_application_retried_with_its_idempotency_key_lends_once(
     )
     assert missing.status_code == 400 and missing.json()["code"] == "idempotency_key_required"
     assert len(bridges(funding_client, funding_headers)) == 1
+
+
+def test_a_portal_applies_on_behalf_and_a_listed_borrower_is_refused(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    clock: Clock,
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    first = registered(funding_client, funding_headers, 1, 600_000, SMALL)
+    second = registered(funding_client, funding_headers, 2, 600_000, MICRO)
+    load(funding_client, funding_headers, 1_000_000)
+    on_behalf = funding_client.post(
+        "/v1/bridge-loans",
+        json={"loan_id": first, "amount_fen": 300_000, "days": 10},
+        headers={
+            **funding_headers(kind="portal", org=SMALL, client_id="cli_portal", actor="cli_portal"),
+            "Idempotency-Key": "portal-1",
+        },
+    )
+    assert on_behalf.status_code == 201, on_behalf.text
+    assert (on_behalf.json()["enterprise_uscc"], on_behalf.json()["actor"]) == (SMALL, "cli_portal")
+    # MICRO is listed as seriously dishonest after its loan was registered.
+    listed = {"uscc": MICRO, "source": "courts", "record_id": "crr_9",
+              "enterprise_listed": True, "listed_on": "2016-01-05", "ended_on": None}  # fmt: skip
+    consume(funding_app, "funding.credit.2", credit_handlers(), [("dishonesty.listed", listed)])
+    before = fund(funding_client, funding_headers)
+    refused = apply(funding_client, funding_headers, second, 100_000, 10, MICRO)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "bridge_borrower_on_dishonesty_list"
+    assert fund(funding_client, funding_headers) == before
