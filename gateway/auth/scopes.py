@@ -198,6 +198,10 @@ ROUTES: dict[str, list[Rule]] = {
             ("public", "/v1/public/**", PUBLIC, PUBLIC),
             ("ledger", "/v1/ledger/**", PUBLIC, "funding:admin"),
             ("events", "/v1/events/**", "events:read", "admin"),
+            # 应急周转: enterprises (portals on behalf) apply, the office records repayments,
+            # the registered loan's bank confirms the renewal.
+            ("bridge_apply", "/v1/bridge-loans", "funding:read", "funding:apply"),
+            ("bridge_repayment", "/v1/bridge-loans/*/repayment", "funding:read", "funding:admin"),
             ("loans", "/v1/bridge-loans/**", "funding:read", "funding:loans"),
             # Banks register their 助保贷 loans, repayments, defaults and recoveries.
             ("risk_pool_loans", "/v1/risk-pool/loans/**", "funding:read", "funding:loans"),

@@ -27,6 +27,7 @@ from services.credit.ratings.run import (
     rating_listener,
     run_queued,
 )
+from services.credit.records.feeds import funding_handlers
 from services.credit.records.router import router as records_router
 from services.credit.reports.router import router as reports_router
 from services.credit.rulesets.dependencies import RuleAdmin, RuleReader
@@ -44,7 +45,8 @@ CHANGE_LISTENERS: tuple[ChangeListener, ...] = (rating_listener,)
 def registry_consumer(
     settings: CreditSettings, listeners: Iterable[ChangeListener] = CHANGE_LISTENERS
 ) -> ConsumerFactory:
-    """The registry feed's consumer, started with the app when credit has its service client.
+    """The registry's and funding's feed consumers, started with the app when credit has its
+    service client.
 
     Without one (`CREDIT_SERVICE_CLIENT_ID`/`_SECRET`, or the file `make run` writes) the
     service runs without reading the feed, and says so in its log.
@@ -63,7 +65,14 @@ def registry_consumer(
                 producer="registry",
                 database=app.state.database,
                 handlers=registry_handlers(listeners),
-            )
+            ),
+            # The bridge fund's overdue loans become negative records.
+            feed_consumer(
+                settings,
+                producer="funding",
+                database=app.state.database,
+                handlers=funding_handlers(),
+            ),
         ]
 
     return start

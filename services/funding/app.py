@@ -6,13 +6,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.common.app import ConsumerFactory, create_service_app
+from services.common.app import ConsumerFactory, WorkerFactory, create_service_app
 from services.common.consumer import FeedConsumer, feed_consumer
+from services.common.jobs import Worker
 from services.common.rules.router import rule_sets_router
 from services.funding.acceptance.router import router as acceptance_router
 from services.funding.agreements.router import router as agreements_router
 from services.funding.allocations.router import router as allocations_router
 from services.funding.bases.router import router as bases_router
+from services.funding.bridge import jobs as bridge_jobs
+from services.funding.bridge.router import router as bridge_router
 from services.funding.budgets.router import router as budgets_router
 from services.funding.disbursements.router import router as disbursements_router
 from services.funding.disbursements.settlements import settlement_handlers
@@ -63,6 +66,16 @@ def feed_consumers(settings: FundingSettings) -> ConsumerFactory:
     return start
 
 
+def background_work(settings: FundingSettings) -> WorkerFactory:
+    """Every periodic job of the funding service (the ledger checkpoint, bridge loans overdue)."""
+    factories = (public_ledger_jobs.workers(settings), bridge_jobs.workers(settings))
+
+    def start(app: FastAPI) -> Sequence[Worker]:
+        return [worker for factory in factories for worker in factory(app)]
+
+    return start
+
+
 def create_app(settings: FundingSettings | None = None) -> FastAPI:
     """Build the funding app; it reads the registry's, credit's and vouchers' feeds."""
     settings = settings or FundingSettings()
@@ -83,10 +96,11 @@ def create_app(settings: FundingSettings | None = None) -> FastAPI:
             guarantees_router,
             fees_router,
             public_ledger_router,
+            bridge_router,
             agreements_router,
             riskpool_router,
         ],
         migrations=MIGRATIONS,
         consumers=feed_consumers(settings),
-        workers=public_ledger_jobs.workers(settings),
+        workers=background_work(settings),
     )

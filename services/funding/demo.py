@@ -5,7 +5,8 @@ enterprise fees (涉企收费清单) for the fee subsidies, three
 demonstration bases with their 2015 KPIs and year-end acceptance (two passed, one failed), so a
 2015 reward run has something to compute, and the 助保贷 risk pool: its stock and the 2015–2017
 deposits (3.67亿; see `riskpool/plan.py`) and a demo agreement with 晋商银行 (JSB; demo terms,
-not the plan's).
+not the plan's), and the 应急周转 bridge fund's capital: the 2015 budget's sub-line
+`financing:zhubaodai-bridge` (0.1亿).
 
 The demo holds no budget but the plan's 2015 one: `make run` pays voucher settlements from its
 公共服务 line (`deploy/Procfile` sets `FUNDING_VOUCHER_BUDGET_YEAR=2015` unless the environment
@@ -32,6 +33,8 @@ from services.funding.allocations.rules import MATCHING
 from services.funding.bases import service as bases
 from services.funding.bases.models import Base
 from services.funding.bases.schemas import BaseCreate, BaseDecisionCreate, BaseKpiCreate
+from services.funding.bridge import service as bridge
+from services.funding.bridge.schemas import BridgeCapitalCreate
 from services.funding.budgets import service as budgets
 from services.funding.budgets.plan2015 import budget_2015
 from services.funding.fees import service as fees
@@ -238,6 +241,24 @@ def load_risk_pool(database: Database) -> None:
             agreements.add_version(session=session, principal=DEMO, data=DEMO_AGREEMENT)
 
 
+BRIDGE_CAPITAL_2015 = BridgeCapitalCreate(
+    year=2015,
+    amount_fen=1_000_000_000,  # 0.1亿: the whole 2015 sub-line
+    memo="应急周转 fund: the 2015 budget's 助保贷 bridge measure (0.1亿)",
+)
+
+
+def load_bridge_fund(database: Database) -> None:
+    """The bridge fund's capital from the 2015 budget's sub-line (after the budget; once)."""
+    with database.transaction() as session:
+        bridge.load_capital(
+            session=session,
+            principal_id=DEMO.client_id,
+            key="demo:bridge-capital:2015",
+            data=BRIDGE_CAPITAL_2015,
+        )
+
+
 def seed(settings: FundingSettings | None = None) -> list[str]:
     """`services.manage prepare`: load the funding demo data."""
     settings = settings or FundingSettings()
@@ -247,6 +268,7 @@ def seed(settings: FundingSettings | None = None) -> list[str]:
     try:
         load(database)
         load_risk_pool(database)
+        load_bridge_fund(database)
     finally:
         database.dispose()
     return [
@@ -254,7 +276,7 @@ def seed(settings: FundingSettings | None = None) -> list[str]:
         "Funding demo: the 2015 budget (8.1亿; financing 2.87亿 + 10万 reconciled from the "
         "balancing reserve) and the plan's matching ratios — GET /funding/v1/budgets/2015, "
         "/funding/v1/ledger/trial-balance; the 助保贷 risk pool (3.67亿) — "
-        "/funding/v1/risk-pool.",
+        "/funding/v1/risk-pool; the bridge fund (0.1亿) — /funding/v1/bridge-fund.",
         f"Funding bases: {len(DEMO_BASES)} admitted, with 2015 KPIs and acceptance (2 passed, "
         "1 failed) — GET /funding/v1/acceptances?year=2015; an admin dry-runs the rewards: "
         'POST /funding/v1/reward-runs {"year": 2015, "budget_line": "space", '

@@ -6,6 +6,7 @@ from services.funding.acceptance import models as _acceptance  # noqa: F401
 from services.funding.agreements import models as _agreements  # noqa: F401
 from services.funding.allocations import models as _allocations  # noqa: F401
 from services.funding.bases import models as _bases  # noqa: F401
+from services.funding.bridge import models as _bridge  # noqa: F401
 from services.funding.budgets import models as _budgets  # noqa: F401
 from services.funding.disbursements import models as _disbursements  # noqa: F401
 from services.funding.enterprises import models as _enterprises  # noqa: F401

@@ -9,6 +9,7 @@ from services.common.identity import ClientKind, Principal, authorize
 from services.common.rules import FamilySpec
 from services.funding import scopes
 from services.funding.allocations.rules import ALLOCATION_FAMILIES
+from services.funding.bridge.rules import BRIDGE_FAMILIES
 from services.funding.guarantees.rules import GUARANTEE_FAMILIES
 from services.funding.interest.rules import INTEREST_FAMILIES
 from services.funding.rewards.rules import REWARD_FAMILIES
@@ -18,6 +19,7 @@ FAMILIES: dict[str, FamilySpec] = {
     **REWARD_FAMILIES,
     **INTEREST_FAMILIES,
     **GUARANTEE_FAMILIES,
+    **BRIDGE_FAMILIES,
 }
 
 # Admins and departments read the rules; only an admin saves or dry-runs them.

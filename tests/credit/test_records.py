@@ -262,7 +262,8 @@ def test_record_types_are_data_with_both_names(
     )
     assert response.status_code == 200
     types = {t["code"]: t for t in response.json()}
-    assert len(types) == 11
+    assert len(types) == 12
+    assert types["bridge_loan_overdue"]["polarity"] == "negative"
     assert types["serious_dishonesty"] == {
         "code": "serious_dishonesty",
         "polarity": "negative",

@@ -33,6 +33,7 @@ class RecordType(StrEnum):
     PATENT_GRANTED = "patent_granted"
     TECHNOLOGY_CONTRACT = "technology_contract"
     LOAN = "loan"
+    BRIDGE_LOAN_OVERDUE = "bridge_loan_overdue"
 
 
 class LoanStatus(StrEnum):
@@ -104,6 +105,13 @@ RECORD_TYPES: dict[RecordType, RecordTypeInfo] = {
             _T.TECHNOLOGY_CONTRACT, _P.POSITIVE, "Registered technology contract", "技术合同登记"
         ),
         RecordTypeInfo(_T.LOAN, _P.LOAN, "Bank loan", "银行贷款"),
+        # Filed from the funding service's feed (`bridge_loan.overdue`), source `bridge_fund`.
+        RecordTypeInfo(
+            _T.BRIDGE_LOAN_OVERDUE,
+            _P.NEGATIVE,
+            "Emergency bridge loan overdue",
+            "应急周转资金逾期未还",
+        ),
     )
 }
 LISTED_TYPES: dict[PublicList, RecordType] = {

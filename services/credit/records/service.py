@@ -741,6 +741,105 @@ def repair_record(
     return record
 
 
+# --- records another service reports through its feed --------------------------------------
+
+
+def file_from_feed(
+    *,
+    session: Session,
+    feed: Principal,
+    uscc: str,
+    type_: RecordType,
+    reference: str,
+    occurred_on: date,
+    title: str,
+) -> CreditRecord | None:
+    """File a record a service reported in its feed, as the source `feed.org` (a department of
+    that name answers objections to it); once per source and reference (None: filed already).
+
+    An enterprise the replica does not know yet is 422 `unknown_enterprise`: the consumer rolls
+    the page back and retries, so the record is filed once the registry's feed brought it.
+    """
+    assert feed.org is not None
+    found = session.execute(
+        select(col(CreditRecord.id)).where(
+            col(CreditRecord.source) == feed.org, col(CreditRecord.reference) == reference
+        )
+    ).first()
+    if found is not None:
+        return None
+    if session.get(EnterpriseReplica, uscc) is None:
+        raise UnknownEnterprise(f"No filed enterprise {uscc} is known to the credit service yet.")
+    info = RECORD_TYPES[type_]
+    moment = utcnow()
+    record = CreditRecord(
+        id=new_id("rec"),
+        uscc=uscc,
+        type=type_.value,
+        polarity=info.polarity.value,
+        source=feed.org,
+        source_kind=str(ClientKind.DEPARTMENT),
+        reference=reference,
+        occurred_on=occurred_on,
+        title=title,
+        status=ACTIVE,
+        version=1,
+        filed_by=feed.client_id,
+        filed_at=moment,
+        updated_at=moment,
+    )
+    session.add(record)
+    session.flush()
+    session.add(
+        CreditRecordVersion(
+            record_id=record.id,
+            version=1,
+            change="filed",
+            values=_snapshot(record),
+            actor=feed.client_id,
+            at=moment,
+        )
+    )
+    session.flush()
+    now = today()
+    emit_many(
+        session,
+        [
+            ("record.added", _payload(record)),
+            *_listing_events(record, before=None, now=now, session=session, cause="filed"),
+        ],
+    )
+    return record
+
+
+def end_from_feed(
+    *, session: Session, feed: Principal, reference: str, ended_on: date, reason: str
+) -> CreditRecord | None:
+    """The conduct a fed record reports ended (e.g. the overdue loan was repaid): a corrected
+    version with `ended_on`, once (None: no such active record, or it has its end already)."""
+    record = session.execute(
+        select(CreditRecord)
+        .where(col(CreditRecord.source) == feed.org, col(CreditRecord.reference) == reference)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if record is None or record.status != ACTIVE or record.ended_on is not None:
+        return None
+    before = _before(record)
+    record.ended_on = max(ended_on, record.occurred_on)
+    _new_version(session, feed, record, "corrected", reason)
+    session.flush()
+    emit_many(
+        session,
+        [
+            ("record.corrected", _payload(record, changed=["ended_on"], reason=reason)),
+            *_listing_events(
+                record, before=before, now=today(), session=session, cause="corrected"
+            ),
+        ],
+    )
+    return record
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
