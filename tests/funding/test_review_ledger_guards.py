@@ -47,6 +47,29 @@ def test_one_admin_cannot_pay_a_payee_or_drain_payable_by_a_hand_made_transfer(
     assert balance(funding_app, payee) == balance(funding_app, "other:spare") == 0
 
 
+def test_a_bridge_borrowers_account_moves_only_by_the_bridge_fund_never_by_hand(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    fund_line(funding_app, amount_fen=10_000)
+    borrower = "borrower:91140100MA0K000017"
+    opened = funding_client.post(
+        "/v1/ledger/accounts",
+        json={"code": borrower, "name": "x", "kind": "party", "non_negative": False},
+        headers=funding_headers(),
+    )
+    assert opened.status_code == 201, opened.text
+    # A party may go negative: a hand-made transfer out of it would make money from nothing,
+    # into it would lend without the bridge fund's rules.
+    for legs, field in (
+        ([(borrower, -1_000), (ACCOUNT, 1_000)], "body.legs.0.account"),
+        ([(ACCOUNT, -1_000), (borrower, 1_000)], "body.legs.1.account"),
+    ):
+        answer = _transfer(funding_client, funding_headers(), legs)
+        assert answer["status"] == 422 and answer["code"] == "ledger_account_reserved", answer
+        assert answer["errors"][0]["field"] == field
+    assert (balance(funding_app, ACCOUNT), balance(funding_app, borrower)) == (10_000, 0)
+
+
 def test_a_disbursements_commitment_cannot_be_reversed_by_hand(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
@@ -63,11 +86,11 @@ def test_a_disbursements_commitment_cannot_be_reversed_by_hand(
         json={"memo": "undo"},
         headers={**funding_headers(), "Idempotency-Key": uuid.uuid4().hex},
     )
-    assert answer.status_code == 409 and answer.json()["code"] == "ledger_account_reserved"
+    assert answer.status_code == 409 and answer.json()["code"] == "ledger_reversal_reserved"
     assert (balance(funding_app, ACCOUNT), balance(funding_app, "payable")) == (3_000, 7_000)
 
 
-def test_only_a_source_may_be_opened_as_an_account_that_can_go_negative(
+def test_only_a_source_or_a_party_may_be_opened_as_an_account_that_can_go_negative(
     funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
     headers = funding_headers()

@@ -306,7 +306,7 @@ def apply(*, session: Session, principal: Principal, data: BridgeLoanCreate) -> 
     _open_fund(session)
     borrower = _borrower_account(uscc)
     ledger.open_account(
-        session, code=borrower, name=f"Bridge borrower {uscc}", kind="other", non_negative=False
+        session, code=borrower, name=f"Bridge borrower {uscc}", kind="party", non_negative=False
     )
     try:
         transfer = ledger.transfer(

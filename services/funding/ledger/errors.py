@@ -68,11 +68,12 @@ class ReversalReserved(Conflict):
     """The transfer moved money into or out of `payable` or a payee: a disbursement's cancel
     (or a correction of its payment) undoes it, never a hand-made reversal."""
 
-    code = "ledger_account_reserved"
+    code = "ledger_reversal_reserved"
 
 
 class InvalidAccountTerms(Unprocessable):
-    """Only a source (`source:…`) may go negative, and an account's kind is its code's prefix."""
+    """Only a source or a party (a bridge borrower) may go negative, and an account's kind is
+    its code's prefix."""
 
     code = "ledger_invalid_account_terms"
 

@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from services.common.models import SEQ_TYPE, utc_column
 
-SOURCE, LINE, BLOCK, PAYABLE, PAYEE, POOL, FUND, OTHER = (
+SOURCE, LINE, BLOCK, PAYABLE, PAYEE, POOL, FUND, PARTY, OTHER = (
     "source",
     "line",
     "block",
@@ -15,9 +15,13 @@ SOURCE, LINE, BLOCK, PAYABLE, PAYEE, POOL, FUND, OTHER = (
     "payee",
     "pool",
     "fund",
+    "party",
     "other",
 )
-ACCOUNT_KINDS = (SOURCE, LINE, BLOCK, PAYABLE, PAYEE, POOL, FUND, OTHER)
+ACCOUNT_KINDS = (SOURCE, LINE, BLOCK, PAYABLE, PAYEE, POOL, FUND, PARTY, OTHER)
+# Outside the programme's money: a source it receives from, a party (a bridge borrower) it lends
+# to and is repaid by. Only these may go below zero (what they brought in beyond what they got).
+MAY_GO_NEGATIVE = frozenset({SOURCE, PARTY})
 
 
 class LedgerAccount(SQLModel, table=True):

@@ -19,6 +19,7 @@ class AccountKind(StrEnum):
     PAYEE = "payee"
     POOL = "pool"
     FUND = "fund"
+    PARTY = "party"
     OTHER = "other"
 
 

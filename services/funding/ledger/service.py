@@ -23,9 +23,10 @@ from services.common.pagination import page_of, paginate
 from services.funding.ledger import errors
 from services.funding.ledger.models import (
     ACCOUNT_KINDS,
+    MAY_GO_NEGATIVE,
+    PARTY,
     PAYABLE,
     PAYEE,
-    SOURCE,
     LedgerAccount,
     LedgerEntry,
     LedgerTransfer,
@@ -89,18 +90,20 @@ def _check_terms(*, code: str, kind: str, non_negative: bool) -> None:
         raise errors.InvalidAccountTerms.for_field(
             "body.kind", f"an account coded {prefix}:… is of kind {prefix!r}, not {kind!r}"
         )
-    if not non_negative and kind != SOURCE:
+    if not non_negative and kind not in MAY_GO_NEGATIVE:
         raise errors.InvalidAccountTerms.for_field(
-            "body.non_negative", f"only a source may go negative, not a {kind} account"
+            "body.non_negative", f"only a source or a party may go negative, not a {kind} account"
         )
 
 
-RESERVED_KINDS = frozenset({PAYABLE, PAYEE})
+# Moved only by their domains: payouts by disbursements, a party (a bridge borrower) by the
+# bridge fund's lending and repayment; never by a hand-made transfer or reversal.
+RESERVED_KINDS = frozenset({PAYABLE, PAYEE, PARTY})
 HAND_KEY_PREFIX = "http:"  # the keys of transfers recorded through the HTTP API
 
 
 def _reserved(session: Session, codes: Sequence[str]) -> set[str]:
-    """Which of the accounts move only through disbursements (`payable`, `payee:…`)."""
+    """Which of the accounts only their domains move (`payable`, `payee:…`, parties)."""
     kinds = dict(
         session.execute(
             select(LedgerAccount.code, LedgerAccount.kind).where(
