@@ -164,6 +164,7 @@ TARGETS: dict[str, Target] = {
         ("services/common/jobs.py",),
         ("tests/common/test_jobs.py",),
         only=("claim_due",),
+        postgres=True,  # FOR UPDATE SKIP LOCKED is PostgreSQL's path
     ),
 }
 
@@ -220,6 +221,18 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/common/outbox.py", 27, "ReplaceComparisonOperator_Eq_LtE"): (
         "`dialect.name == 'postgresql'` -> `<=`: the two dialects served are 'postgresql' (equal) "
         "and 'sqlite' (sorts after), so the lock is taken exactly on PostgreSQL either way"
+    ),
+    ("services/common/jobs.py", 61, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in claim_due's signature: session and statement become positional-only, as "
+        "every caller passes them; limit is still passed by keyword"
+    ),
+    ("services/common/jobs.py", 73, "ReplaceComparisonOperator_Eq_Is"): (
+        "`dialect.name == 'postgresql'` -> `is`: the dialect's name is an interned string "
+        "literal in SQLAlchemy's dialect class, so both are the same object (as in the outbox)"
+    ),
+    ("services/common/jobs.py", 73, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`dialect.name == 'postgresql'` -> `<=`: the two dialects served are 'postgresql' "
+        "(equal) and 'sqlite' (sorts after), so the lock is taken exactly on PostgreSQL"
     ),
     ("services/common/outbox.py", 32, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in emit's signature: session, type and payload become positional-only, as "

@@ -140,6 +140,16 @@ def test_a_failing_round_rolls_back_and_its_rows_stay_due(
     database.dispose()
 
 
+def test_a_limit_of_one_claims_exactly_the_first_due_row(
+    new_database_target: Any, jwks_json: str
+) -> None:
+    _, database = _database(new_database_target, jwks_json)
+    ids = _add_due(database, 3)
+    with database.transaction() as session:
+        assert [widget.id for widget in claim_due(session, DUE, limit=1)] == ids[:1]
+    database.dispose()
+
+
 def test_periodic_jobs_start_and_stop_with_the_app(
     new_database_target: Any,
     jwks_json: str,
