@@ -233,6 +233,9 @@ def test_a_reimbursed_fee_appears_in_the_public_ledger(
         120_000,
         "other",
     )
+    assert (
+        record["programme"] == "小微企业创业创新基地城市示范：新注册小微企业涉企行政事业性收费补贴"
+    )
     assert balance(funding_app, f"payee:{GRADUATE_USCC}") == 120_000
     assert zero_sum(funding_client)
 

@@ -245,6 +245,7 @@ def test_a_paid_compensation_appears_in_the_public_ledger(
         9_000_000,
         "financing:guarantee-risk",
     )
+    assert record["programme"] == "小微企业创业创新基地城市示范：融资性担保机构风险补偿"
     assert balance(funding_app, f"payee:{INSTITUTION['uscc']}") == 9_000_000
     assert zero_sum(funding_client)
 

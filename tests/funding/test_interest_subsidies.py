@@ -287,6 +287,7 @@ def test_a_paid_subsidy_appears_in_the_public_ledger(
         657_431,
     )
     assert record["budget_line"] == "financing:graduate-interest"
+    assert record["programme"] == "小微企业创业创新基地城市示范：大学生创业贷款基准利率贴息"
     assert record["rule_set_version"] == "funding.interest.benchmark@2,3,4"
     assert balance(funding_app, f"payee:{GRADUATE_USCC}") == 657_431
     assert balance(funding_app, "payable") == 0

@@ -439,4 +439,5 @@ def test_a_reward_is_approved_paid_and_published_with_its_rules_and_acceptance(
         "funding.reward.space@1",
         base.acceptance_id,
     )
+    assert record["programme"] == "小微企业创业创新基地城市示范：创业创新基地奖励"
     assert balance(client, admin, f"payee:{base.operator_uscc}") == 19_200_000

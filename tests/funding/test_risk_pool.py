@@ -174,6 +174,7 @@ def test_a_default_splits_the_loss_by_the_agreed_share_and_recoveries_split_back
     records = funding_client.get("/v1/public/ledger/records").json()["items"]
     (record,) = [r for r in records if r["disbursement_id"] == disbursement_id]
     assert (record["payee_uscc"], record["amount_fen"]) == ("JSB", 199_999)
+    assert record["programme"] == "小微企业创业创新基地城市示范：“助保贷”风险补偿"
     assert balances(funding_client)["payee:JSB"] == 199_999
 
     # Recovery 100,001: the pool's part is 100,001 × 0.6 = 60,000.6 → 60,000; the bank 40,001.

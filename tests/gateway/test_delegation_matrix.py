@@ -171,11 +171,10 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     # reward runs, public ledger). The ledger and the public ledger are anyone's to read; a
     # department (a district or a responsible department) files bases, reports KPIs, decides
     # and records acceptance (funding:accept); the rest is the finance office's (admin).
-    # fpool/fsubsidy/fbridge join here on merge: one row per new route (the test fails on an
-    # unknown one), classed `loans` (banks: /v1/bridge-loans/**), `apply` (enterprises and
-    # portals on behalf: /v1/subsidies/**), `read` or `admin` (e.g. /v1/risk-pool/**), as the
-    # ROUTES["funding"] rows of gateway/auth/scopes.py class them; add their path parameters
-    # to PATH_VALUES.
+    # The second half (bank agreements, risk pool, subsidies, guarantees, fee list) follows the
+    # first; a new route joins with one row, classed `loans` (banks), `apply` (enterprises and
+    # portals on behalf), `read`, `admin` or `public`, as the ROUTES["funding"] rows of
+    # gateway/auth/scopes.py class it, and its path parameters in PATH_VALUES.
     ("funding", "GET", "/v1/events"): "events",
     ("funding", "GET", "/v1/ledger/trial-balance"): "public",
     ("funding", "GET", "/v1/ledger/accounts"): "public",
@@ -237,6 +236,46 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("funding", "GET", "/v1/public/ledger/key"): "public",
     ("funding", "GET", "/v1/public/ledger/360giving.csv"): "public",
     ("funding", "GET", "/v1/public/ledger/360giving.json"): "public",
+    # Bank agreements (the office sets each partner bank's terms; the office, departments and
+    # banks read them: the service shows a bank its own).
+    ("funding", "GET", "/v1/bank-agreements"): "read",
+    ("funding", "POST", "/v1/bank-agreements"): "admin",
+    ("funding", "GET", "/v1/bank-agreements/{bank_code}"): "read",
+    # The 助保贷 risk pool: the office deposits; banks register loans, repayments, defaults and
+    # recoveries (edge row risk_pool_loans); the office, departments and banks read.
+    ("funding", "GET", "/v1/risk-pool"): "read",
+    ("funding", "POST", "/v1/risk-pool/deposits"): "admin",
+    ("funding", "GET", "/v1/risk-pool/deposits"): "read",
+    ("funding", "POST", "/v1/risk-pool/loans"): "loans",
+    ("funding", "GET", "/v1/risk-pool/loans"): "read",
+    ("funding", "GET", "/v1/risk-pool/loans/{loan_id}"): "read",
+    ("funding", "POST", "/v1/risk-pool/loans/{loan_id}/repayments"): "loans",
+    ("funding", "POST", "/v1/risk-pool/loans/{loan_id}/default"): "loans",
+    ("funding", "POST", "/v1/risk-pool/loans/{loan_id}/recoveries"): "loans",
+    # Graduate interest subsidies and fee subsidies: the enterprise claims, itself or through a
+    # portal on its behalf within a live delegation (edge row subsidies); claims are read by
+    # the office, departments and the enterprise (its own).
+    ("funding", "POST", "/v1/subsidies/interest-claims"): "apply",
+    ("funding", "GET", "/v1/subsidies/interest-claims"): "read",
+    ("funding", "GET", "/v1/subsidies/interest-claims/{claim_id}"): "read",
+    ("funding", "POST", "/v1/subsidies/fee-claims"): "apply",
+    ("funding", "GET", "/v1/subsidies/fee-claims"): "read",
+    ("funding", "GET", "/v1/subsidies/fee-claims/{claim_id}"): "read",
+    # Guarantee compensation: the office admits institutions; an institution (a client of kind
+    # bank) registers guarantees and reports payouts (edge row guarantees: funding:loans).
+    ("funding", "POST", "/v1/guarantee-institutions"): "admin",
+    ("funding", "GET", "/v1/guarantee-institutions"): "read",
+    ("funding", "POST", "/v1/guarantees"): "loans",
+    ("funding", "GET", "/v1/guarantees"): "read",
+    ("funding", "GET", "/v1/guarantees/{guarantee_id}"): "read",
+    ("funding", "POST", "/v1/guarantees/{guarantee_id}/payouts"): "loans",
+    ("funding", "GET", "/v1/guarantees/{guarantee_id}/payouts"): "read",
+    # The fee list: the office keeps it; any funding client reads it, anyone its public copy.
+    ("funding", "POST", "/v1/fee-list"): "admin",
+    ("funding", "GET", "/v1/fee-list"): "read",
+    ("funding", "GET", "/v1/fee-list/{code}"): "read",
+    ("funding", "PATCH", "/v1/fee-list/{code}"): "admin",
+    ("funding", "GET", "/v1/public/fee-list"): "public",
 }
 
 # The scope each class needs at the edge, per service ("" = public).
@@ -340,6 +379,10 @@ PATH_VALUES = {
     "allocation_id": "alc_matrix",
     "disbursement_id": "dsb_matrix",
     "sequence": "1",
+    "bank_code": "JSB",
+    "loan_id": "rpl_matrix",
+    "claim_id": "clm_matrix",
+    "guarantee_id": "gtr_matrix",
 }
 
 # Problems only the edge answers: a forwarded call never carries one of these.
@@ -376,7 +419,16 @@ CALLERS = (
         for state in ("live", "read_only", "filing", "expired", "revoked", "absent")
     ),
 )
-LIVE = ("registry:read", "registry:write", "credit:read", "credit:consent", "funding:read")
+# A live delegation covers claiming subsidies (funding:apply), so a portal's claim on behalf
+# goes through while a read-only delegation's is refused as outside it.
+LIVE = (
+    "registry:read",
+    "registry:write",
+    "credit:read",
+    "credit:consent",
+    "funding:read",
+    "funding:apply",
+)
 DELEGATED = {"live": set(LIVE), "read_only": {"registry:read"}}
 
 

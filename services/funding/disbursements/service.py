@@ -38,6 +38,7 @@ from services.funding.disbursements.models import (
     CANCELLED,
     PAID,
     PROPOSED,
+    REWARD,
     VOUCHER_SETTLEMENT,
     Disbursement,
     SettlementRequest,
@@ -50,12 +51,18 @@ from services.funding.public import service as public_ledger
 PAYABLE = "payable"
 PROPOSED_EVENT, APPROVED_EVENT = "disbursement.proposed", "disbursement.approved"
 PAID_EVENT, CANCELLED_EVENT = "disbursement.paid", "disbursement.cancelled"
-# Who pays, as the public ledger names it, and the programme each purpose belongs to.
+# Who pays, as the public ledger names it, and the programme each purpose belongs to: every
+# purpose a domain proposes (rewards, voucher settlements, the risk pool, interest subsidies,
+# guarantee compensation, fee subsidies) has its Chinese name; the fallback is for none of them.
 PAYER = "太原市财政局"
 PROGRAMME = "小微企业创业创新基地城市示范"
 PROGRAMMES = {
-    "reward": f"{PROGRAMME}: 基地奖励 (base rewards)",
-    VOUCHER_SETTLEMENT: f"{PROGRAMME}: 创业券/创新券 (vouchers)",
+    REWARD: f"{PROGRAMME}：创业创新基地奖励",
+    VOUCHER_SETTLEMENT: f"{PROGRAMME}：创业券、创新券兑付",
+    "zhubaodai_compensation": f"{PROGRAMME}：“助保贷”风险补偿",
+    "interest_subsidy": f"{PROGRAMME}：大学生创业贷款基准利率贴息",
+    "guarantee_compensation": f"{PROGRAMME}：融资性担保机构风险补偿",
+    "fee_subsidy": f"{PROGRAMME}：新注册小微企业涉企行政事业性收费补贴",
 }
 SEES_ALL = frozenset({ClientKind.ADMIN, ClientKind.DEPARTMENT})
 # What a proposal is about: the same key with other values is another proposal (409).
@@ -454,7 +461,7 @@ def _publish(session: Session, row: Disbursement) -> int:
         payee_name=row.payee_name,
         payee_uscc=row.payee_uscc,
         amount_fen=row.amount_fen,
-        programme=PROGRAMMES.get(row.purpose, f"{PROGRAMME}: {row.purpose}"),
+        programme=PROGRAMMES.get(row.purpose, f"{PROGRAMME}：{row.purpose}"),
         budget_line=row.budget_line,
         district=row.district,
         rule_set_version=row.rule_set_version,
