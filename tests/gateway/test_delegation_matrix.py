@@ -259,6 +259,16 @@ ROUTE_CLASSES: dict[tuple[str, str, str], str] = {
     ("funding", "GET", "/v1/subsidies/interest-claims"): "read",
     ("funding", "GET", "/v1/subsidies/interest-claims/{claim_id}"): "read",
     ("funding", "POST", "/v1/subsidies/fee-claims"): "apply",
+    # The 应急周转 bridge fund: the office loads capital and records repayments, an enterprise (or
+    # its portal) applies, the registered loan's bank confirms the renewal.
+    ("funding", "GET", "/v1/bridge-fund"): "read",
+    ("funding", "GET", "/v1/bridge-fund/capital"): "read",
+    ("funding", "POST", "/v1/bridge-fund/capital"): "admin",
+    ("funding", "POST", "/v1/bridge-loans"): "apply",
+    ("funding", "GET", "/v1/bridge-loans"): "read",
+    ("funding", "GET", "/v1/bridge-loans/{bridge_id}"): "read",
+    ("funding", "POST", "/v1/bridge-loans/{bridge_id}/renewal"): "loans",
+    ("funding", "POST", "/v1/bridge-loans/{bridge_id}/repayment"): "admin",
     ("funding", "GET", "/v1/subsidies/fee-claims"): "read",
     ("funding", "GET", "/v1/subsidies/fee-claims/{claim_id}"): "read",
     # Guarantee compensation: the office admits institutions; an institution (a client of kind
@@ -378,6 +388,7 @@ PATH_VALUES = {
     "base_id": "bas_matrix",
     "allocation_id": "alc_matrix",
     "disbursement_id": "dsb_matrix",
+    "bridge_id": "brl_matrix",
     "sequence": "1",
     "bank_code": "JSB",
     "loan_id": "rpl_matrix",
