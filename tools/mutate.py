@@ -230,6 +230,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`dialect.name == 'postgresql'` -> `is`: the dialect's name is an interned string "
         "literal in SQLAlchemy's dialect class, so both are the same object (as in the outbox)"
     ),
+    ("services/common/jobs.py", 73, "ReplaceComparisonOperator_Eq_GtE"): (
+        "`dialect.name == 'postgresql'` -> `>=`: true on SQLite too ('sqlite' sorts after), "
+        "where SQLAlchemy's SQLite compiler renders no FOR UPDATE: the same statement runs"
+    ),
     ("services/common/jobs.py", 73, "ReplaceComparisonOperator_Eq_LtE"): (
         "`dialect.name == 'postgresql'` -> `<=`: the two dialects served are 'postgresql' "
         "(equal) and 'sqlite' (sorts after), so the lock is taken exactly on PostgreSQL"

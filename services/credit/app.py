@@ -42,7 +42,7 @@ log = logging.getLogger("services.credit")
 CHANGE_LISTENERS: tuple[ChangeListener, ...] = (rating_listener,)
 
 
-def registry_consumer(
+def feed_consumers(
     settings: CreditSettings, listeners: Iterable[ChangeListener] = CHANGE_LISTENERS
 ) -> ConsumerFactory:
     """The registry's and funding's feed consumers, started with the app when credit has its
@@ -170,6 +170,6 @@ def create_app(
             monitoring_router,
         ],
         migrations=MIGRATIONS,
-        consumers=registry_consumer(settings, listeners),
+        consumers=feed_consumers(settings, listeners),
         workers=background_work(settings),
     )

@@ -10,5 +10,11 @@ def test_kernel_app_survives_fuzzing(database_target, jwks_json, auth_headers) -
         KernelSettings, target=database_target, jwks_json=jwks_json, migrations=MIGRATIONS
     )
     headers = auth_headers("kernel", kind="admin", scopes=["widgets:write", "events:read"])
-    exercised = fuzz_app(create_app(settings), headers=headers)
+    # `/v1/widgets/answered` is an instrument of the unit-of-work tests: it answers whatever
+    # status the body asks for (200–599), so an undocumented status is its purpose, not a bug.
+    exercised = fuzz_app(
+        create_app(settings),
+        headers=headers,
+        skip=lambda method, path: path == "/v1/widgets/answered",
+    )
     assert "POST /v1/widgets" in exercised and "GET /v1/events" in exercised

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from gateway.service_clients import provision
 from services.common.db import Database
-from services.credit.app import MIGRATIONS, create_app, registry_consumer
+from services.credit.app import MIGRATIONS, create_app, feed_consumers
 from services.credit.enterprises.errors import UnknownEnterprise
 from services.credit.enterprises.models import EnterpriseReplica, IndicatorFiling
 from services.credit.enterprises.service import ChangeReason, get_enterprise
@@ -100,7 +100,9 @@ def _filings(database: Database, uscc: str) -> list[IndicatorFiling]:
 
 def _catch_up(settings: CreditSettings, database: Database, listeners: list[Any]) -> int:
     app = create_app(settings, listeners=listeners)
-    (consumer,) = registry_consumer(settings, listeners)(app)
+    consumers = feed_consumers(settings, listeners)(app)
+    assert [c.name for c in consumers] == ["credit.registry", "credit.funding"]
+    consumer = consumers[0]
     consumer.database = database
 
     async def run() -> int:
@@ -261,7 +263,7 @@ def test_the_credit_app_consumes_the_registry_feed_only_with_its_service_client(
     # No client configured (as in a test app, or a deployment missing its secret): no consumer.
     without = settings.model_copy(update={"service_client_file": "/nonexistent/credit.json"})
     bare = create_app(without)
-    assert registry_consumer(without)(bare) == []
+    assert feed_consumers(without)(bare) == []
     bare.state.database.dispose()
 
     uscc = "91140105MA0KDE1439"
