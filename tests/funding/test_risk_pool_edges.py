@@ -67,7 +67,9 @@ def test_the_loan_list_filters_by_status(
     )
     assert defaulted.status_code == 200, defaulted.text
     active = funding_client.get("/v1/risk-pool/loans?status=active", headers=admin(funding_headers))
-    gone = funding_client.get("/v1/risk-pool/loans?status=defaulted", headers=admin(funding_headers))
+    gone = funding_client.get(
+        "/v1/risk-pool/loans?status=defaulted", headers=admin(funding_headers)
+    )
     assert [x["id"] for x in active.json()["items"]] == [loan["id"]]
     assert [x["id"] for x in gone.json()["items"]] == [second["id"]]
 
