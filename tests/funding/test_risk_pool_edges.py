@@ -125,3 +125,20 @@ def test_a_recovery_too_small_for_a_whole_fen_of_the_pools_share_moves_no_money(
     assert more.json()["claim"]["recoveries"][-1]["pool_part_fen"] == 1
     after = balances(funding_client)
     assert after["pool:risk"] == books["pool:risk"] + 1 and after["payee:JSB"] == 299_999
+
+
+def test_a_bank_client_naming_no_bank_registers_nothing(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers)
+    figures, books = pool(funding_client, funding_headers), balances(funding_client)
+    nameless = {
+        **funding_headers(kind="bank", org=None, client_id="cli_bank_nameless"),
+        "Idempotency-Key": "nameless-1",
+    }
+    answer = funding_client.post("/v1/risk-pool/loans", json=loan_body(2, 1_000), headers=nameless)
+    assert answer.status_code == 403 and answer.json()["code"] == "not_a_bank"
+    listed = funding_client.get("/v1/risk-pool/loans", headers=admin(funding_headers)).json()
+    assert len(listed["items"]) == 1
+    assert pool(funding_client, funding_headers) == figures
+    assert balances(funding_client) == books
