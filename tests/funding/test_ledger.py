@@ -316,6 +316,13 @@ def test_the_service_interface_refuses_bad_codes_kinds_and_non_integer_legs(
             )
 
         assert _refusal(bool_leg) == ("ledger_unbalanced_transfer", "body.legs.1.amount_fen")
+
+        def one_leg() -> Any:
+            return ledger.transfer(
+                session, key="svc:one", legs=[(LINE, 5)], kind="t", memo="m", principal_id="p"
+            )
+
+        assert _refusal(one_leg) == ("ledger_unbalanced_transfer", "body.legs")
         accounts, _, _ = ledger.trial_balance(session)
         assert [a.code for a in accounts] == sorted([CENTRAL, LINE, OTHER])
     assert balance(funding_app, CENTRAL) == balance(funding_app, LINE) == 0

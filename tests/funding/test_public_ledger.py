@@ -696,13 +696,14 @@ def test_a_signing_key_that_is_not_ed25519_is_refused(tmp_path: Path) -> None:
         load_ledger_key(settings)
 
 
-def test_a_record_without_a_district_says_none_in_its_360giving_description(
+def test_a_record_without_a_district_or_rule_set_names_none_in_its_360giving_description(
     funding_app: FastAPI, funding_client: TestClient
 ) -> None:
-    publish_one(funding_app, **record_fields(3))  # n = 3: no district
+    publish_one(funding_app, **record_fields(3, rule_set_version=None))  # no district, no rules
     publish_one(funding_app, **record_fields(1))  # n = 1: district xiaodian
     rows = list(csv.DictReader(io.StringIO(funding_client.get(f"{LEDGER}/360giving.csv").text)))
     assert [row["Ledger Sequence"] for row in rows] == ["1", "2"]
     assert "district" not in rows[0]["Description"]
+    assert "rule set" not in rows[0]["Description"]
     assert "budget line space_rent" in rows[0]["Description"]
     assert "district xiaodian" in rows[1]["Description"]
