@@ -29,6 +29,23 @@ FLOORS: list[tuple[str, float]] = [
     ("services/vouchers/vouchers/", 95.0),  # issues value; measured 100.0% (22/22)
     ("services/vouchers/applications/", 95.0),  # decides eligibility; measured 97.37% (37/38)
     ("services/vouchers/settlements/", 95.0),  # moves money; measured 100.0% (24/24)
+    # Funding, measured on SQLite with tests/funding. Two packages sit under 95% only by a writer
+    # losing a race, which SQLite never lets happen (see above); their rows are ratchets just under
+    # the measured figure until PostgreSQL-only tests reach those branches deterministically:
+    # the ledger (an account opened concurrently, the same key or a reversal recorded
+    # concurrently: 7 of its 8 missing branches, and the short-account fallback only a race
+    # reaches) and disbursements (a parallel proposal of the same key, single and batched: all 4).
+    ("services/funding/ledger/", 87.0),  # moves money; ratchet, measured 87.50% (56/64)
+    ("services/funding/budgets/", 95.0),  # moves money; measured 95.24% (40/42)
+    ("services/funding/allocations/", 95.0),  # moves money; measured 98.33% (59/60)
+    ("services/funding/disbursements/", 93.5),  # moves money; ratchet, measured 93.94% (62/66)
+    ("services/funding/public/", 95.0),  # publishes payments; measured 95.45% (63/66)
+    ("services/funding/rewards/", 95.0),  # decides rewards; measured 95.00% (38/40)
+    ("services/funding/riskpool/", 95.0),  # moves money, decides loans; measured 95.16% (59/62)
+    ("services/funding/agreements/", 95.0),  # decides loan terms; measured 100.0% (16/16)
+    ("services/funding/interest/", 95.0),  # grants subsidies; measured 96.67% (29/30)
+    ("services/funding/guarantees/", 95.0),  # grants compensation; measured 96.15% (25/26)
+    ("services/funding/fees/", 95.0),  # grants subsidies; measured 100.0% (32/32)
 ]
 
 

@@ -418,3 +418,106 @@ def test_a_rule_set_allocation_with_nothing_to_weigh_or_a_foreign_rule_set_is_re
     assert balance(funding_app, LINE) == 24_000_000_000
     unused = funding_client.get(f"/v1/rule-sets/{weights_id}", headers=funding_headers()).json()
     assert unused["in_use"] is False
+
+
+def test_an_allocation_mixing_the_two_methods_fields_is_refused_naming_why(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers, line_fen=1_000)
+    both = _allocate(
+        funding_client,
+        funding_headers,
+        method="explicit",
+        amounts=[{"district": "yangqu", "amount_fen": 1}],
+        total_fen=1,
+    )
+    assert both.status_code == 422 and both.json()["code"] == "validation_failed"
+    assert "total_fen" in both.text
+    no_total = _allocate(funding_client, funding_headers, method="rule_set")
+    assert no_total.status_code == 422 and no_total.json()["code"] == "validation_failed"
+    assert "total_fen" in no_total.text
+    assert balance(funding_app, LINE) == 1_000
+    assert funding_client.get("/v1/allocations", headers=funding_headers()).json()["items"] == []
+
+
+def test_a_named_weights_version_is_used_and_a_district_named_twice_is_refused(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers)
+    _seed_bases(funding_app)
+    weights_id = funding_client.post(
+        "/v1/rule-sets", json=WEIGHTS, headers=funding_headers()
+    ).json()["id"]
+    twice = _allocate(
+        funding_client,
+        funding_headers,
+        method="rule_set",
+        total_fen=1_000,
+        rule_set_id=weights_id,
+        districts=["yangqu", "xiaodian", "yangqu"],
+    )
+    assert twice.status_code == 422 and twice.json()["code"] == "allocation_invalid"
+    assert twice.json()["errors"][0]["field"] == "body.districts"
+    assert balance(funding_app, LINE) == 24_000_000_000
+    answer = _allocate(
+        funding_client,
+        funding_headers,
+        method="rule_set",
+        total_fen=1_000,
+        rule_set_id=weights_id,
+        districts=["yangqu"],
+    )
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    # yangqu alone takes the whole 1,000 fen (weight 1,000 m²); matching 1:0.5 → 500 fen owed
+    assert body["allocation_rule_set_id"] == weights_id
+    assert [(s["district"], s["weight"], s["city_fen"], s["owed_fen"]) for s in body["shares"]] == [
+        ("yangqu", 1_000, 1_000, 500)
+    ]
+    assert balance(funding_app, LINE) == 24_000_000_000 - 1_000
+
+
+def test_a_rule_set_giving_a_negative_weight_or_a_zero_ratio_allocates_nothing(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers)
+    _seed_bases(funding_app)
+    negative = {
+        **WEIGHTS,
+        "description": "a broken weight: area less a million",
+        "rules": [{"name": "weight", "expression": "area_m2 - 1000000"}],
+    }
+    created = funding_client.post("/v1/rule-sets", json=negative, headers=funding_headers())
+    assert created.status_code == 201, created.text
+    refused = _allocate(
+        funding_client, funding_headers, method="rule_set", total_fen=1_000, districts=["yangqu"]
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "matching_rule_invalid"
+    open_accounts(funding_app, ("line:2016:space", "line", True))
+    fund(funding_app, source=CITY, account="line:2016:space", amount_fen=1_000, key="space-2016")
+    zero = {
+        **PLAN_MATCHING,
+        "effective_from": "2016-01-01",
+        "description": "2016: a broken ratio",
+        "rules": [
+            {"name": "city_part", "expression": "plan_city_part"},
+            {"name": "district_part", "expression": "0"},
+        ],
+    }
+    assert (
+        funding_client.post("/v1/rule-sets", json=zero, headers=funding_headers()).status_code
+        == 201
+    )
+    ratio = _allocate(
+        funding_client,
+        funding_headers,
+        year=2016,
+        method="explicit",
+        amounts=[{"district": "yangqu", "amount_fen": 1_000}],
+    )
+    assert ratio.status_code == 409 and ratio.json()["code"] == "matching_rule_invalid"
+    assert balance(funding_app, LINE) == 24_000_000_000
+    assert balance(funding_app, "line:2016:space") == 1_000
+    assert funding_client.get("/v1/allocations", headers=funding_headers()).json()["items"] == []
+    yangqu = funding_client.get("/v1/districts/yangqu/matching", headers=funding_headers()).json()
+    assert yangqu["blocks"] == []

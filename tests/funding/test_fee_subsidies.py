@@ -13,6 +13,7 @@ from tests.funding.conftest import FundingHeaders
 from tests.funding.subsidy_support import (
     FEE_LINE,
     GRADUATE_USCC,
+    OTHER_USCC,
     admin,
     balance,
     enterprise,
@@ -255,3 +256,36 @@ def test_the_2015_other_line_holds_0_1_yi_and_refuses_beyond_it(
     )
     assert fits.status_code == 201, fits.text
     assert balance(funding_app, FEE_LINE) == 0 and zero_sum(funding_client)
+
+
+def test_another_enterprise_neither_reads_nor_lists_a_claim_and_the_office_filters(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    listed: dict[str, Any],
+) -> None:
+    claim = funding_client.post(URL, json=CLAIM, headers=enterprise(funding_headers)).json()
+    own = funding_client.get(f"{URL}/{claim['id']}", headers=enterprise(funding_headers))
+    assert own.status_code == 200 and own.json() == claim
+    file_enterprise(funding_app, OTHER_USCC)
+    other = funding_client.get(
+        f"{URL}/{claim['id']}", headers=enterprise(funding_headers, OTHER_USCC)
+    )
+    assert other.status_code == 404 and other.json()["code"] == "fee_claim_not_found"
+    assert (
+        funding_client.get(URL, headers=enterprise(funding_headers, OTHER_USCC)).json()["items"]
+        == []
+    )
+    mine = funding_client.get(
+        URL, params={"enterprise": GRADUATE_USCC}, headers=admin(funding_headers)
+    )
+    theirs = funding_client.get(
+        URL, params={"enterprise": OTHER_USCC}, headers=admin(funding_headers)
+    )
+    assert [c["id"] for c in mine.json()["items"]] == [claim["id"]]
+    assert theirs.json()["items"] == []
+    by_fee = funding_client.get(URL, params={"fee": ITEM["code"]}, headers=admin(funding_headers))
+    no_fee = funding_client.get(URL, params={"fee": "unlisted-fee"}, headers=admin(funding_headers))
+    assert [c["id"] for c in by_fee.json()["items"]] == [claim["id"]]
+    assert no_fee.json()["items"] == []
+    assert balance(funding_app, FEE_LINE) == FUNDS - 120_000

@@ -273,3 +273,36 @@ def test_the_2015_line_of_the_budget_holds_0_2_yi_and_refuses_beyond_it(
     read = funding_client.get(f"/v1/guarantees/{guarantee_id}", headers=admin(funding_headers))
     assert read.json()["paid_out_fen"] == 6_666_666_667
     assert zero_sum(funding_client)
+
+
+def test_a_payout_before_the_guarantee_starts_or_worth_no_fen_is_refused_and_changes_nothing(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    guarantee: dict[str, Any],
+) -> None:
+    early = _payout(funding_client, funding_headers, guarantee["id"], paid_on="2015-03-31")
+    assert early.status_code == 422 and early.json()["code"] == "guarantee_payout_outside_term"
+    assert early.json()["errors"][0]["field"] == "body.paid_on"
+    # 3 fen × 3,000 bp / 10,000 = 0.9 → 0 fen: nothing to compensate, nothing proposed
+    tiny = _payout(funding_client, funding_headers, guarantee["id"], payout_fen=3)
+    assert tiny.status_code == 422 and tiny.json()["code"] == "guarantee_nothing_to_compensate"
+    read = funding_client.get(f"/v1/guarantees/{guarantee['id']}", headers=admin(funding_headers))
+    assert (read.json()["paid_out_fen"], read.json()["compensated_fen"]) == (0, 0)
+    assert balance(funding_app, GUARANTEE_LINE) == FUNDS
+    proposed = funding_client.get("/v1/disbursements", headers=admin(funding_headers)).json()
+    assert proposed["items"] == []
+
+
+def test_the_guarantee_list_filters_by_institution_and_enterprise(
+    funding_client: TestClient, funding_headers: FundingHeaders, guarantee: dict[str, Any]
+) -> None:
+    def ids(query: str) -> list[str]:
+        answer = funding_client.get(f"/v1/guarantees?{query}", headers=admin(funding_headers))
+        assert answer.status_code == 200, answer.text
+        return [g["id"] for g in answer.json()["items"]]
+
+    assert ids("institution=TYGUAR") == [guarantee["id"]]
+    assert ids("institution=OTHERG") == []
+    assert ids(f"enterprise={GRADUATE_USCC}") == [guarantee["id"]]
+    assert ids(f"enterprise={OTHER_USCC}") == []

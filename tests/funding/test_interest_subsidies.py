@@ -325,3 +325,15 @@ def test_a_retry_with_the_same_idempotency_key_answers_the_first_claim(
     assert other_body.status_code == 422 and other_body.json()["code"] == "idempotency_key_reused"
     assert len(_claims(funding_client, funding_headers)) == 1
     assert balance(funding_app, INTEREST_LINE) == FUNDS - 657_431
+
+
+def test_the_office_lists_claims_by_enterprise(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    claim = funding_client.post(URL, json=LOAN, headers=enterprise(funding_headers)).json()
+    mine = funding_client.get(URL, params={"enterprise": graduate}, headers=admin(funding_headers))
+    theirs = funding_client.get(
+        URL, params={"enterprise": OTHER_USCC}, headers=admin(funding_headers)
+    )
+    assert [c["id"] for c in mine.json()["items"]] == [claim["id"]]
+    assert theirs.json()["items"] == []

@@ -269,3 +269,105 @@ def test_opening_an_account_is_idempotent_and_other_terms_conflict(
         "/v1/ledger/accounts", json={**body, "code": "Pool risk"}, headers=funding_headers()
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.code"
+
+
+def _refusal(call: Any) -> tuple[str, str]:
+    try:
+        call()
+    except DomainError as exc:
+        return exc.code, exc.errors[0].field if exc.errors else ""
+    raise AssertionError("the ledger accepted what it must refuse")
+
+
+def test_the_service_interface_refuses_bad_codes_kinds_and_non_integer_legs(
+    funding_app: FastAPI,
+) -> None:
+    _setup(funding_app)
+    database: Database = funding_app.state.database
+    with database.transaction() as session:
+
+        def opening(code: str, kind: str) -> Any:
+            return lambda: ledger.open_account(
+                session, code=code, name="x", kind=kind, non_negative=True
+            )
+
+        assert _refusal(opening("Line 2015", "line")) == (
+            "ledger_invalid_account_code",
+            "body.code",
+        )
+        assert _refusal(opening("line:" + "x" * 120, "line")) == (
+            "ledger_invalid_account_code",
+            "body.code",
+        )
+        assert _refusal(opening("line:2015:x", "bucket")) == (
+            "ledger_invalid_account_code",
+            "body.kind",
+        )
+
+        # True is an int to Python, but never a number of fen
+        def bool_leg() -> Any:
+            return ledger.transfer(
+                session,
+                key="svc:bool",
+                legs=[(CENTRAL, -1), (LINE, True)],
+                kind="t",
+                memo="m",
+                principal_id="p",
+            )
+
+        assert _refusal(bool_leg) == ("ledger_unbalanced_transfer", "body.legs.1.amount_fen")
+
+        def one_leg() -> Any:
+            return ledger.transfer(
+                session, key="svc:one", legs=[(LINE, 5)], kind="t", memo="m", principal_id="p"
+            )
+
+        assert _refusal(one_leg) == ("ledger_unbalanced_transfer", "body.legs")
+        accounts, _, _ = ledger.trial_balance(session)
+        assert [a.code for a in accounts] == sorted([CENTRAL, LINE, OTHER])
+    assert balance(funding_app, CENTRAL) == balance(funding_app, LINE) == 0
+
+
+def test_an_account_loaded_before_a_transfer_shows_the_balance_after_it(
+    funding_app: FastAPI,
+) -> None:
+    _setup(funding_app)
+    database: Database = funding_app.state.database
+    with database.transaction() as session:
+        line = ledger.get_account(session, code=LINE)
+        assert (line.balance_fen, line.entries) == (0, 0)
+        ledger.transfer(
+            session,
+            key="svc:loaded",
+            legs=[(CENTRAL, -250), (LINE, 250)],
+            kind="receipt",
+            memo="m",
+            principal_id="p",
+        )
+        assert (line.balance_fen, line.entries) == (250, 1)
+    assert balance(funding_app, LINE) == 250
+
+
+def test_a_reversal_retried_with_its_key_answers_the_first_and_moves_money_once(
+    funding_app: FastAPI,
+) -> None:
+    _setup(funding_app)
+    fund(funding_app, source=CENTRAL, account=LINE, amount_fen=800, key="orig")
+    database: Database = funding_app.state.database
+    with database.transaction() as session:
+        original = ledger.transfer(
+            session,
+            key="orig",
+            legs=[(CENTRAL, -800), (LINE, 800)],
+            kind="receipt",
+            memo="test funds",
+            principal_id="test",
+        )
+        first = ledger.reverse(
+            session, transfer_id=original.id, key="rev", principal_id="p", memo="m"
+        )
+        again = ledger.reverse(
+            session, transfer_id=original.id, key="rev", principal_id="p", memo="m"
+        )
+        assert first.id == again.id and first.reverses == original.id
+    assert balance(funding_app, LINE) == balance(funding_app, CENTRAL) == 0

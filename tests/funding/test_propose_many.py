@@ -95,3 +95,12 @@ def test_a_batch_is_all_or_none(funded: FastAPI) -> None:
     assert (balance(funded, BLOCK), balance(funded, LINE)) == (5_000, 2_000)
     assert events(funded, "disbursement.proposed") == []
     assert _propose(funded, []) == []
+
+
+def test_a_batch_of_known_keys_only_answers_them_and_moves_nothing(funded: FastAPI) -> None:
+    first = _propose(funded, BATCH[:2])
+    books = (balance(funded, "payable"), balance(funded, LINE), balance(funded, BLOCK))
+    assert books == (4_500, 500, 2_000)
+    assert _propose(funded, list(reversed(BATCH[:2]))) == list(reversed(first))
+    assert (balance(funded, "payable"), balance(funded, LINE), balance(funded, BLOCK)) == books
+    assert len(events(funded, "disbursement.proposed")) == 2

@@ -674,3 +674,36 @@ def test_a_database_without_the_genesis_head_row_starts_one(
     execute(funding_app, "DELETE FROM public_ledger_head")
     assert publish_one(funding_app, **record_fields(1)).sequence == 1
     assert verify_ledger(funding_client, prefix="").ok
+
+
+def test_a_signing_key_that_is_not_ed25519_is_refused(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    settings = FundingSettings(
+        environment="development", internal_jwks='{"keys": []}', ledger_signing_key_pem=pem
+    )
+    with pytest.raises(ValueError, match="must be Ed25519"):
+        load_ledger_key(settings)
+
+
+def test_a_record_without_a_district_or_rule_set_names_none_in_its_360giving_description(
+    funding_app: FastAPI, funding_client: TestClient
+) -> None:
+    publish_one(funding_app, **record_fields(3, rule_set_version=None))  # no district, no rules
+    publish_one(funding_app, **record_fields(1))  # n = 1: district xiaodian
+    rows = list(csv.DictReader(io.StringIO(funding_client.get(f"{LEDGER}/360giving.csv").text)))
+    assert [row["Ledger Sequence"] for row in rows] == ["1", "2"]
+    assert "district" not in rows[0]["Description"]
+    assert "rule set" not in rows[0]["Description"]
+    assert "budget line space_rent" in rows[0]["Description"]
+    assert "district xiaodian" in rows[1]["Description"]

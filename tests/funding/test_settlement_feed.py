@@ -174,3 +174,22 @@ def test_an_admin_sees_each_settlement_and_proposes_an_unfunded_one_again(
         "/v1/settlement-requests", headers=funding_headers(kind="department")
     )
     assert department.status_code == 403
+
+
+def test_a_settlement_without_a_provider_name_pays_the_provider_under_its_uscc(
+    funding_app: FastAPI, funding_client: TestClient, funding_settings: FundingSettings
+) -> None:
+    fund_line(funding_app, account=LINE_2015, amount_fen=1_000_000)
+    unnamed = {**requested("stl_9", 120_000), "provider_name": None}
+    feed = [("settlement.requested", unnamed)]
+    assert (
+        consume(funding_app, "funding.vouchers", settlement_handlers(funding_settings), feed) == 1
+    )
+    [row] = disbursements(funding_app)
+    # no name in the event and no filed enterprise of that USCC: the USCC stands for the name
+    assert (row.payee_uscc, row.payee_name, row.amount_fen) == (
+        PROVIDER_USCC,
+        PROVIDER_USCC,
+        120_000,
+    )
+    assert (balance(funding_app, LINE_2015), balance(funding_app, "payable")) == (880_000, 120_000)

@@ -215,9 +215,7 @@ def _add_to_block(
         )
         .execution_options(synchronize_session=False)
     )
-    loaded = session.get(MatchingBlock, account)
-    if loaded is not None:
-        session.expire(loaded)
+    session.expire(session.get_one(MatchingBlock, account))  # the row was just updated
 
 
 def allocate(session: Session, *, data: AllocationCreate, principal: Principal) -> Allocation:
