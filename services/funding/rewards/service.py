@@ -448,8 +448,8 @@ def _store(session: Session, public: RewardRunDetailPublic) -> None:
         }
         for line in public.lines
     ]
-    if rows:
-        session.execute(insert(RewardLine.__table__), rows)  # type: ignore[arg-type,attr-defined]
+    # Never empty: a run with no base left to reward is refused before it is stored.
+    session.execute(insert(RewardLine.__table__), rows)  # type: ignore[arg-type,attr-defined]
 
 
 def get_run(*, session: Session, run_id: str) -> RewardRun:
