@@ -6,6 +6,7 @@ directory (`TSME_VAR_DIR`) on free ports, starts the `deploy/Procfile` command l
 `--port` changed, waits for every `/readyz`, and kills every process at exit.
 """
 
+import ctypes
 import os
 import re
 import signal
@@ -32,6 +33,13 @@ NAMES = ("gateway", *SERVICES)
 # takes seconds, so the deadline is generous (readiness is polled, not waited for).
 READY_SECONDS = 90.0
 STOP_SECONDS = 10.0
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL it when the test process dies, even by SIGKILL (an
+    xdist worker crashing), so no server outlives its test run."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def procfile_commands(path: Path = PROCFILE) -> dict[str, str]:
@@ -98,6 +106,7 @@ class Stack:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
 
     def _wait_ready(self, names: tuple[str, ...]) -> None:
@@ -227,7 +236,10 @@ def running_stack(
     environment = _environment(directory, ports, schemas, env or {})
     stack = Stack(
         url=f"http://127.0.0.1:{ports['gateway']}",
-        keys={str(kind): demo_key(str(kind)) for kind in DEMO_CLIENTS},
+        keys={
+            str(kind): demo_key(str(kind), environment.get("GATEWAY_API_KEY_PREFIX", "tsk"))
+            for kind in DEMO_CLIENTS
+        },
         directory=directory,
         ports=ports,
         env=environment,
