@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = ROOT / "deploy" / "Procfile"
 SERVICES = ("registry", "funding", "credit", "vouchers")
 NAMES = ("gateway", *SERVICES)
-# A cold start imports the whole app and builds its OpenAPI; on a loaded 2-core machine that
-# takes seconds, so the deadline is generous (readiness is polled, not waited for).
-READY_SECONDS = 90.0
+# A cold start imports the whole app (about 4 s of CPU per process); on a loaded 2-core machine
+# five of them took 90 s, so the deadline is generous (readiness is polled, not waited for).
+READY_SECONDS = 180.0
 STOP_SECONDS = 10.0
 PR_SET_PDEATHSIG = 1
 
@@ -248,9 +248,12 @@ def running_stack(
     )
     try:
         prepare(environment)
-        for name in NAMES:
+        # The gateway first: the services' feed consumers read through it from their start,
+        # and each failed read backs them off further (up to 30 s).
+        stack.start("gateway")
+        for name in SERVICES:
             stack._spawn(name)
-        stack._wait_ready(NAMES)
+        stack._wait_ready(SERVICES)
         yield stack
     finally:
         try:

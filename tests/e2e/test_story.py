@@ -330,7 +330,7 @@ def the_books_balance_and_the_public_ledger_verifies(story: Story, line_before: 
     assert (record["payee_uscc"], record["amount_fen"]) == (LAB_USCC, DRAWN)
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(300)  # the module's stack starts within the test's time
 def test_a_programme_year_across_the_services(e2e_stack: Stack) -> None:
     with httpx.Client(base_url=e2e_stack.url, timeout=30) as http:
         story = Story(stack=e2e_stack, http=http)

@@ -7,9 +7,10 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def eventually(check: Callable[[], T], *, timeout: float = 15.0, interval: float = 0.1) -> T:
+def eventually(check: Callable[[], T], *, timeout: float = 45.0, interval: float = 0.1) -> T:
     """`check()`'s first result that raises no AssertionError, polled until `timeout` seconds;
-    then its last AssertionError is raised."""
+    then its last AssertionError is raised. The default outlasts a feed consumer's longest
+    back-off (30 s, after its producer was down); an effect that is there returns at once."""
     deadline = time.monotonic() + timeout
     while True:
         try:
