@@ -177,10 +177,14 @@ def _environment(
     directory: Path, ports: dict[str, int], schemas: _Schemas | None, extra: dict[str, str]
 ) -> dict[str, str]:
     gateway = f"http://127.0.0.1:{ports['gateway']}"
+    # Nothing of the caller's platform settings; no coverage tracing of the servers either (it
+    # would slow them down, and SIGKILL at the end keeps them from saving any data).
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("GATEWAY_", "REGISTRY_", "FUNDING_", "CREDIT_", "VOUCHERS_"))
+        if not key.startswith(
+            ("GATEWAY_", "REGISTRY_", "FUNDING_", "CREDIT_", "VOUCHERS_", "COVERAGE_PROCESS_")
+        )
     }
     env.update(
         {"TSME_VAR_DIR": str(directory), "PYTHONUNBUFFERED": "1", "GATEWAY_PUBLIC_URL": gateway}
