@@ -17,7 +17,9 @@ def generated_api(url: str, out: Path) -> Api:
     return Api(load(out), url)
 
 
-def run_story(url: str, *, out: Path, write: Callable[[str], None]) -> int:
+def run_story(
+    url: str, *, out: Path, write: Callable[[str], None], keys: dict[str, str] | None = None
+) -> int:
     """Generate, then tell every step; 1 at the first failing one, naming it and its answer."""
     try:
         started = time.monotonic()
@@ -25,11 +27,18 @@ def run_story(url: str, *, out: Path, write: Callable[[str], None]) -> int:
     except GenerationFailed as failed:
         write(f"== demo FAILED generating the client: {failed}")
         return 1
-    write(f"== client generated from {url}/openapi.json into {out} "
-          f"({time.monotonic() - started:.1f} s, no warnings)")  # fmt: skip
+    write(
+        f"== client generated from {url}/openapi.json into {out} "
+        f"({time.monotonic() - started:.1f} s, no warnings)"
+    )
+    return tell(api, write=write, keys=keys)
+
+
+def tell(api: Api, *, write: Callable[[str], None], keys: dict[str, str] | None = None) -> int:
+    """Every step of the story in order as the demo clients (`keys`: label → API key)."""
     story = Story(
         api=api,
-        keys={label: demo_key(label) for label in DEMO_CLIENTS},
+        keys=dict(keys) if keys else {label: demo_key(label) for label in DEMO_CLIENTS},
         run=run_id(),
         say=lambda line: write(f"     {line}"),
         found={"approver_id": "cli_demo_approver"},
