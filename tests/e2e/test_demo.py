@@ -67,7 +67,7 @@ def test_the_demo_story_runs_through_twice_and_stops_at_a_failing_step(
         assert figure in first, (figure, first)
     assert re.search(r"verified \d+ public record\(s\) and \d+ signed checkpoint", first), first
     assert re.search(r"opened the \d{4} round crd_\w+", first), first
-    assert re.search(r"sees 1 query of its report: \('JSB', .*'pre_loan_review'", first), first
+    assert re.search(r"sees 1 query of its report: JSB for pre_loan_review, granted", first), first
 
     status, second = told(api, e2e_stack.keys)
     assert status == 0, second

@@ -208,7 +208,10 @@ def bank_reads_a_credit_report(s: Story) -> None:
     queries = s.call(
         "credit_list_enterprise_credit_queries", code, client=s.as_("new_enterprise")
     ).parsed
-    seen = [(q.bank, q.purpose, q.outcome) for q in queries.items]
+    seen = [
+        f"{q.bank} for {text(q.purpose)}, {text(q.outcome)}, at {q.at:%H:%M:%S}"
+        for q in queries.items
+    ]
     if not seen:
         raise StepFailed(f"{code} sees no query of its report")
     s.say(f"{code} sees {len(seen)} query of its report: {seen[0]}")
