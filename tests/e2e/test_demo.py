@@ -13,8 +13,15 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.stack import Stack
-from tools.demo.client import PACKAGE, Api
+from tools.demo.client import PACKAGE, Api, GenerationFailed, generate
 from tools.demo.run import generated_api, tell
+
+# An operation whose answer names a schema the document lacks: the generator skips a part.
+BROKEN = (
+    '{"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/x": {"get": {'
+    '"operationId": "get_x", "responses": {"200": {"description": "ok", "content": {'
+    '"application/json": {"schema": {"$ref": "#/components/schemas/Missing"}}}}}}}}}'
+)
 
 
 @pytest.fixture
@@ -81,3 +88,8 @@ def test_the_demo_story_runs_through_twice_and_stops_at_a_failing_step(
         "== demo FAILED at step 1 (a portal files enterprises): "
         "registry_file_enterprise answered 401: "
     ), failed
+
+
+def test_a_generator_warning_fails_the_generation(tmp_path: Path) -> None:
+    with pytest.raises(GenerationFailed, match=r"(?s)Warning.*GET /x"):
+        generate(BROKEN, tmp_path / "client")
