@@ -8,7 +8,8 @@ from gateway.demo import DEMO_CLIENTS, demo_key
 from tools.demo.client import Api, CallFailed, GenerationFailed, generate, load
 from tools.demo.figures import run_id
 from tools.demo.stack import merged_document
-from tools.demo.story import STEPS, StepFailed, Story
+from tools.demo.steps import STEPS
+from tools.demo.story import StepFailed, Story
 
 
 def generated_api(url: str, out: Path) -> Api:
@@ -41,7 +42,6 @@ def tell(api: Api, *, write: Callable[[str], None], keys: dict[str, str] | None 
         keys=dict(keys) if keys else {label: demo_key(label) for label in DEMO_CLIENTS},
         run=run_id(),
         say=lambda line: write(f"     {line}"),
-        found={"approver_id": "cli_demo_approver"},
     )
     write(f"== run {story.run}: the programme year through the gateway")
     for number, (name, step) in enumerate(STEPS, start=1):
