@@ -8,10 +8,11 @@ story runs again and again against the same stack.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from tools.demo.client import Answer, Api
 
+T = TypeVar("T")
 PLAN_YEAR = 2015  # the demo's budget, bases and targets are the plan's 2015 ones
 WAIT_SECONDS = 60.0
 
@@ -42,7 +43,7 @@ class Story:
         """An Idempotency-Key unique to this run."""
         return f"demo-{self.run}-{name}"
 
-    def until(self, what: str, attempt: Callable[[], Answer | None]) -> Answer:
+    def until(self, what: str, attempt: Callable[[], T | None]) -> T:
         """Repeat `attempt` until it answers (a feed has to bring something first)."""
         deadline = time.monotonic() + WAIT_SECONDS
         while True:

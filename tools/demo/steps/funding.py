@@ -1,21 +1,38 @@
 """Funding steps: settlements and rewards paid under four eyes, the public ledger."""
 
+from collections.abc import Callable
 from typing import Any
 
 from services.funding.verify import verify_ledger
 from tools.demo.figures import uscc, yuan
-from tools.demo.story import PLAN_YEAR, StepFailed, Story
+from tools.demo.steps.vouchers import settlement_figures
+from tools.demo.story import PLAN_YEAR, StepFailed, Story, text
 
 
 def pay_settlements(s: Story) -> None:
-    """Funding proposed each requested settlement; a second admin approves, the office pays."""
+    """Funding proposed each requested settlement; a second admin approves, the office pays, and
+    the vouchers service hears of it (`disbursement.paid`) and marks the settlement paid."""
+    for settlement in s.found.get("settlements", []):
+        request = s.until(f"funding to propose paying {settlement.id}", requested(s, settlement.id))
+        if text(request.outcome) != "proposed":
+            raise StepFailed(f"funding did not propose {settlement.id}: {request.detail}")
+        paid = approve_and_pay(s, request.disbursement_id, f"SETTLE-{s.run}")
+        s.say(
+            f"paid settlement {settlement.id} to {paid.payee_name}: {yuan(paid.amount_fen)} "
+            f"from {paid.account}, approved by {paid.approved_by}"
+        )
+        shown = s.until(f"vouchers to mark {settlement.id} paid", marked_paid(s, settlement.id))
+        s.say(
+            f"vouchers shows {settlement_figures(shown)}: {text(shown.status)} "
+            f"{yuan(shown.paid_amount_fen)} by {shown.disbursement_id}"
+        )
     proposed = s.call(
         "funding_list_disbursements",
         client=s.as_("admin"),
         purpose="voucher_settlement",
         status=s.enum("FundingListDisbursementsStatusType0", "proposed"),
     ).parsed.items
-    if not proposed:
+    if not proposed and not s.found.get("settlements"):
         s.say("no voucher settlement awaits payment (none was requested for a month that is over)")
     for item in proposed:
         paid = approve_and_pay(s, item.id, f"SETTLE-{s.run}")
@@ -23,6 +40,35 @@ def pay_settlements(s: Story) -> None:
             f"paid settlement {item.source_ref} to {paid.payee_name}: {yuan(paid.amount_fen)} "
             f"from {paid.account}"
         )
+
+
+def requested(s: Story, settlement_id: str) -> Callable[[], Any]:
+    """An attempt answering funding's record of the settlement's request, once the feed brought it."""
+
+    def attempt() -> Any:
+        cursor = None
+        while True:
+            page = s.call(
+                "funding_list_settlement_requests", client=s.as_("admin"), cursor=cursor
+            ).parsed
+            for item in page.items:
+                if item.settlement_id == settlement_id:
+                    return item
+            cursor = page.next_cursor if isinstance(page.next_cursor, str) else None
+            if cursor is None:
+                return None
+
+    return attempt
+
+
+def marked_paid(s: Story, settlement_id: str) -> Callable[[], Any]:
+    """An attempt answering the settlement once the vouchers service shows it paid."""
+
+    def attempt() -> Any:
+        read = s.call("vouchers_get_voucher_settlement", settlement_id, client=s.as_("admin"))
+        return read.parsed if text(read.parsed.status) == "paid" else None
+
+    return attempt
 
 
 def approve_and_pay(s: Story, disbursement_id: str, reference: str) -> Any:

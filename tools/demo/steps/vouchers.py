@@ -1,6 +1,7 @@
 """Voucher steps: a 创新券 issued and partly redeemed, the monthly settlement."""
 
 from datetime import timedelta
+from typing import Any
 
 from tools.demo.client import Answer
 from tools.demo.figures import today_shanghai, yuan
@@ -136,6 +137,14 @@ def provider_redeems_part(s: Story) -> None:
     )
 
 
+def settlement_figures(item: Any) -> str:
+    """A settlement's figures: provider, period, lines, amount."""
+    return (
+        f"{item.id} {item.provider_id} for {item.month}: {len(item.lines)} line(s), "
+        f"{yuan(item.amount_fen)}"
+    )
+
+
 def settlement(s: Story) -> None:
     """The office settles the last month that is over (the monthly job may have done it)."""
     today = today_shanghai().date()
@@ -157,7 +166,8 @@ def settlement(s: Story) -> None:
         s.say(f"{month} was settled already ({run.code}): the monthly job ran it")
     settled = s.call("vouchers_list_voucher_settlements", client=admin, month=month).parsed
     for item in settled.items:
-        s.say(f"  {item.id} {item.provider_id}: {yuan(item.amount_fen)} ({item.status.value})")
+        s.say(f"  {settlement_figures(item)} ({item.status.value})")
+    s.found["settlements"] = [item for item in settled.items if item.status.value == "requested"]
     redemption = s.found["redemption"]
     s.say(
         f"this run's redemption {redemption.id} ({yuan(redemption.amount_fen)}) was made in "
