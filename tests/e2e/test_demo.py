@@ -8,10 +8,12 @@ allows), and a story told with a wrong key stops at its first step, naming it an
 import re
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from services.common.dates import SHANGHAI
 from tests.e2e.stack import Stack
 from tools.demo.client import PACKAGE, Api, GenerationFailed, generate
 from tools.demo.run import generated_api, tell
@@ -35,6 +37,13 @@ def api(e2e_stack: Stack, tmp_path: Path) -> Iterator[Api]:
             sys.path.remove(str(out))
         for name in [m for m in sys.modules if m == PACKAGE or m.startswith(f"{PACKAGE}.")]:
             del sys.modules[name]
+
+
+def last_month() -> str:
+    """The month before this one in Asia/Shanghai, YYYY-MM: the one the vouchers seed's
+    redemptions are dated in."""
+    today = datetime.now(SHANGHAI).date()
+    return f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"
 
 
 def told(api: Api, keys: dict[str, str]) -> tuple[int, str]:
@@ -73,12 +82,31 @@ def test_the_demo_story_runs_through_twice_and_stops_at_a_failing_step(
     ):
         assert figure in first, (figure, first)
     assert re.search(r"verified \d+ public record\(s\) and \d+ signed checkpoint", first), first
+    # The vouchers seed's two redemptions of last month (15,000 + 10,000 元), settled by the
+    # monthly job at start, paid from the 2015 public-services line, marked paid by the feed.
+    month, settled = last_month(), r"(stl_\w+) prv_demo_tyut for {}: 2 line\(s\), 25,000\.00 元"
+    requested = re.search(settled.format(month) + r" \(requested\)", first)
+    assert requested, first
+    settlement = requested.group(1)
+    assert re.search(
+        rf"paid settlement {settlement} to .+: 25,000\.00 元 from line:2015:public-services, "
+        r"approved by cli_demo_approver",
+        first,
+    ), first
+    assert re.search(
+        rf"vouchers shows {settlement} prv_demo_tyut for {month}: 2 line\(s\), 25,000\.00 元: "
+        r"paid 25,000\.00 元 by dsb_\w+",
+        first,
+    ), first
+    assert re.search(r"this run's redemption rdm_\w+ \(40,000\.00 元\) was made in", first), first
     assert re.search(r"opened the \d{4} round crd_\w+", first), first
     assert re.search(r"sees 1 query of its report: JSB for pre_loan_review, granted", first), first
 
     status, second = told(api, e2e_stack.keys)
     assert status == 0, second
     assert "the office saved version 2 (the same rules)" in second, second
+    assert f"{settlement} prv_demo_tyut for {month}: 2 line(s), 25,000.00 元 (paid)" in second
+    assert f"paid settlement {settlement}" not in second, second
     assert "committed (funding.reward.space@2): 1 base(s)" in second, second
     assert re.search(r"the \d{4} round exists already: crd_\w+", second), second
 
