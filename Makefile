@@ -78,7 +78,11 @@ bench: install
 mutate: install
 	MUTATE_POSTGRES_URL="$(MUTATE_POSTGRES_URL)" $(BIN)/python tools/mutate.py $(MUTATE)
 
-demo: run
+# The programme year through the gateway, with a client generated from its merged OpenAPI (into
+# var/demo-client); against DEMO_URL (default: `make run`'s gateway), else a stack started here.
+DEMO_URL ?= http://127.0.0.1:8000
+demo: install
+	DEMO_URL="$(DEMO_URL)" $(BIN)/python -m tools.demo
 
 clean:
 	rm -rf $(VENV) var $(TS_TOOLS)/node_modules

@@ -1,4 +1,5 @@
-"""Demo data: one client of each kind with known API keys (development only, idempotent).
+"""Demo data: one client of each kind with known API keys, and a second admin to approve what
+the first proposes (four eyes), development only, idempotent.
 
 `python -m gateway.demo` (or `seed_demo()` from `make run`) prints the keys.
 """
@@ -14,23 +15,33 @@ from services.common.migrations import upgrade_to_head
 
 DEMO_ENTERPRISE_USCC = "91140105MA0KDE119Q"
 # Services get no demo key: `make run` provisions each consuming service its own client secret.
-DEMO_CLIENTS: dict[ClientKind, tuple[str, str | None]] = {
-    ClientKind.ADMIN: ("Taiyuan demonstration office (demo)", None),
-    ClientKind.DEPARTMENT: ("Taiyuan tax bureau (demo)", "tax"),
-    ClientKind.BANK: ("Jinshang Bank credit desk (demo)", "JSB"),
-    ClientKind.PROVIDER: ("Taiyuan University of Technology lab (demo)", "prv_demo_tyut"),
-    ClientKind.PORTAL: ("Shanxi SME portal (demo)", None),
-    ClientKind.ENTERPRISE: ("Taiyuan Demo Tech Co., Ltd. (demo)", DEMO_ENTERPRISE_USCC),
+# label (the key's and client id's middle part) → kind, name, org
+DEMO_CLIENTS: dict[str, tuple[ClientKind, str, str | None]] = {
+    "admin": (ClientKind.ADMIN, "Taiyuan demonstration office (demo)", None),
+    "approver": (ClientKind.ADMIN, "Taiyuan demonstration office, second approver (demo)", None),
+    "department": (ClientKind.DEPARTMENT, "Taiyuan tax bureau (demo)", "tax"),
+    "bank": (ClientKind.BANK, "Jinshang Bank credit desk (demo)", "JSB"),
+    "provider": (
+        ClientKind.PROVIDER,
+        "Taiyuan University of Technology lab (demo)",
+        "prv_demo_tyut",
+    ),
+    "portal": (ClientKind.PORTAL, "Shanxi SME portal (demo)", None),
+    "enterprise": (
+        ClientKind.ENTERPRISE,
+        "Taiyuan Demo Tech Co., Ltd. (demo)",
+        DEMO_ENTERPRISE_USCC,
+    ),
 }
 
 
 def demo_key(kind: str, prefix: str = "tsk") -> str:
-    """The well-known demo API key of a kind (never valid outside development)."""
+    """The well-known demo API key of a kind, or of `approver` (never valid outside development)."""
     return f"{prefix}_demo_{kind}_" + "0123456789abcdef0123456789abcdef"
 
 
 def seed_demo(settings: GatewaySettings | None = None, *, quiet: bool = False) -> dict[str, str]:
-    """Create the demo clients and keys if missing; returns kind → API key."""
+    """Create the demo clients and keys if missing; returns label (kind or approver) → API key."""
     settings = settings or GatewaySettings()
     if settings.environment != "development":
         raise RuntimeError("demo data is for development only")
@@ -39,8 +50,8 @@ def seed_demo(settings: GatewaySettings | None = None, *, quiet: bool = False) -
         upgrade_to_head("gateway", MIGRATIONS, database)
         keys: dict[str, str] = {}
         with database.transaction() as session:
-            for kind, (name, org) in DEMO_CLIENTS.items():
-                client_id = f"cli_demo_{kind}"
+            for label, (kind, name, org) in DEMO_CLIENTS.items():
+                client_id = f"cli_demo_{label}"
                 if session.get(Client, client_id) is None:
                     session.add(
                         Client(
@@ -52,9 +63,9 @@ def seed_demo(settings: GatewaySettings | None = None, *, quiet: bool = False) -
                         )
                     )
                     session.flush()
-                key = demo_key(kind, settings.api_key_prefix)
+                key = demo_key(label, settings.api_key_prefix)
                 service.ensure_api_key(session, client_id=client_id, key=key, label="demo")
-                keys[kind] = key
+                keys[label] = key
     finally:
         database.dispose()
     if not quiet:
@@ -80,6 +91,7 @@ def seed(settings: GatewaySettings | None = None) -> list[str]:
         *(f"  {kind:<11} {key}" for kind, key in keys.items()),
         f'  e.g. curl -H "Authorization: Bearer {keys["department"]}" '
         "http://127.0.0.1:8000/registry/v1/enterprises",
+        "  approver: a second admin, to approve what `admin` proposes (four eyes)",
         f'  portal on behalf of an enterprise: -H "X-On-Behalf-Of: {DEMO_ENTERPRISE_USCC}"',
         f'  bank reading the demo credit report: curl -H "Authorization: Bearer {keys["bank"]}" '
         f'"http://127.0.0.1:8000/credit/v1/enterprises/{DEMO_ENTERPRISE_USCC}/report'

@@ -71,6 +71,7 @@ COMPONENTS = [
         8004,
         "services.vouchers.settings:VouchersSettings",
         ROOT / "services/vouchers/migrations",
+        "services.vouchers.demo:seed",
     ),
 ]
 

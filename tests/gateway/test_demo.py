@@ -1,4 +1,5 @@
-"""Demo data: one client per kind with known keys, idempotent, development only."""
+"""Demo data: one client per kind and a second admin with known keys, idempotent, development
+only."""
 
 import pytest
 
@@ -18,13 +19,17 @@ def test_seed_is_idempotent_and_keys_work(
     )
     keys = seed_demo(settings)
     assert seed_demo(settings, quiet=True) == keys
-    assert set(keys) == {"admin", "department", "bank", "provider", "portal", "enterprise"}
+    assert set(keys) == {
+        "admin", "approver", "department", "bank", "provider", "portal", "enterprise"
+    }  # fmt: skip
     assert keys["bank"] == demo_key("bank") and keys["bank"] in capsys.readouterr().out
     gw = start_gateway(database_url=database_target.url, database_schema=database_target.schema)
     who = gw.http.get("/registry/v1/whoami", headers={"Authorization": f"Bearer {keys['bank']}"})
     assert who.status_code == 200 and who.json()["client_id"] == "cli_demo_bank"
     clients = gw.http.get("/admin/v1/clients", headers={"X-API-Key": keys["admin"]}).json()["items"]
-    assert len(clients) == 6
+    assert len(clients) == 7
+    approver = gw.http.get("/registry/v1/whoami", headers={"X-API-Key": keys["approver"]}).json()
+    assert (approver["client_id"], approver["kind"]) == ("cli_demo_approver", "admin")
 
 
 def test_seed_refuses_outside_development() -> None:

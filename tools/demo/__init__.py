@@ -1,0 +1,1 @@
+"""`make demo`: a programme year driven through the gateway with a generated Python client."""
