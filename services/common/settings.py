@@ -1,6 +1,13 @@
-"""Settings every service shares; each service subclasses with its own env prefix."""
+"""Settings every service shares; each service subclasses with its own env prefix.
+
+Development files (signing keys, the JWKS file, service clients' credentials, the gateway's
+OpenAPI cache, default SQLite databases) live under `var/`, or under `TSME_VAR_DIR` when set:
+separate stacks on one machine (parallel end-to-end tests, a developer's `make run`) each set
+their own.
+"""
 
 import json
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -8,7 +15,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
-VAR_DIR = ROOT / "var"
+VAR_DIR = Path(os.environ.get("TSME_VAR_DIR") or ROOT / "var")
 DEFAULT_JWKS_PATH = str(VAR_DIR / "keys" / "internal-jwks.json")
 SERVICE_CLIENTS_DIR = VAR_DIR / "service-clients"
 
