@@ -76,6 +76,9 @@ def books_balance(http: httpx.Client, stack: Stack, programme_id: str) -> dict[s
 def test_a_killed_service_answers_503_while_the_others_work_and_catches_up_once_back(
     stack: Stack, http: httpx.Client
 ) -> None:
+    """Credit SIGKILLed after three filings reached it: its routes answer 503 problems at once
+    while the registry, vouchers and funding answer; three more filings wait in the registry's
+    feed; credit, started again, applies them from its cursor, and every filing once."""
     before = [make_uscc(n) for n in range(9101, 9104)]
     during = [make_uscc(n) for n in range(9104, 9107)]
     for n in range(9101, 9104):
@@ -210,7 +213,7 @@ def test_a_vouchers_process_killed_during_a_burst_loses_and_doubles_no_redemptio
 def test_a_consumer_killed_mid_batch_applies_nothing_twice(
     stack: Stack, http: httpx.Client
 ) -> None:
-    """Credit, down, misses 600 filings (a register import); started again, its registry
+    """Credit, down, misses 1,000 filings (a register import); started again, its registry
     consumer applies them in pages of 200, and is SIGKILLed once some but not all are applied.
 
     Why nothing is applied twice (services/common/consumer.py, `FeedConsumer._apply`): a page's
@@ -222,7 +225,7 @@ def test_a_consumer_killed_mid_batch_applies_nothing_twice(
     version). So a page is applied entirely once or not at all, and each enterprise is rated
     for the first time exactly once.
     """
-    total = 600
+    total = 1000
     rows = [register_row(n) for n in range(20_000, 20_000 + total)]
     usccs = {row["uscc"] for row in rows}
     with restarted_at_the_end(stack, "credit"):
