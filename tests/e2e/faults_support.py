@@ -5,11 +5,13 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 from tests.e2e.stack import Stack
 from tests.e2e.waiting import eventually
@@ -174,3 +176,36 @@ class Redeemer:
                         return answer
                 assert time.monotonic() < deadline, f"{key}: no final answer: {self.attempts}"
                 time.sleep(0.1)  # a client's pause between retries, not a synchronisation
+
+
+@contextmanager
+def row_held(stack: Stack, service: str, table: str, row_id: str) -> Iterator[Callable[[], int]]:
+    """PostgreSQL only: one row of a service's table locked by a transaction of the test's
+    (`FOR UPDATE`) until the block ends, so the service's writers of that row stop there,
+    mid-transaction; yields how many backends are waiting on a lock now."""
+    url, schema = stack.database(service)
+    assert schema is not None, "row locks are PostgreSQL's"
+    engine = sa.create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=sa.pool.NullPool
+    )
+    try:
+        with engine.connect() as holder, engine.connect() as watcher:
+            holder.execute(
+                sa.text(f'SELECT 1 FROM "{schema}"."{table}" WHERE id = :id FOR UPDATE'),
+                {"id": row_id},
+            )
+
+            def waiting() -> int:
+                return int(
+                    watcher.execute(
+                        sa.text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                            "'Lock' AND datname = current_database() AND pid <> pg_backend_pid()"
+                        )
+                    ).scalar_one()
+                )
+
+            yield waiting
+            holder.rollback()
+    finally:
+        engine.dispose()
