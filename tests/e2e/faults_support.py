@@ -142,7 +142,9 @@ def issue_voucher(http: httpx.Client, stack: Stack, programme_id: str) -> dict[s
 class Redeemer:
     """Posts one redemption under one key until it has a final answer, as a careful client
     does: a connection error, a 502/503/504 (the vouchers process gone) or a 429 leaves the
-    outcome unknown, so the same key (and body) is sent again after a short pause."""
+    outcome unknown, so the same key (and body) is sent again after a short pause. A 409
+    `idempotency_in_progress` is returned as it is: a key the dead process left claimed shows
+    (the kernel before ae505da left one so for five minutes)."""
 
     stack: Stack
     code: str
