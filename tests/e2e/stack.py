@@ -6,6 +6,7 @@ directory (`TSME_VAR_DIR`) on free ports, starts the `deploy/Procfile` command l
 `--port` changed, waits for every `/readyz`, and kills every process at exit.
 """
 
+import ctypes
 import os
 import re
 import signal
@@ -28,10 +29,17 @@ ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = ROOT / "deploy" / "Procfile"
 SERVICES = ("registry", "funding", "credit", "vouchers")
 NAMES = ("gateway", *SERVICES)
-# A cold start imports the whole app and builds its OpenAPI; on a loaded 2-core machine that
-# takes seconds, so the deadline is generous (readiness is polled, not waited for).
-READY_SECONDS = 90.0
+# A cold start imports the whole app (about 4 s of CPU per process); on a loaded 2-core machine
+# five of them took 90 s, so the deadline is generous (readiness is polled, not waited for).
+READY_SECONDS = 180.0
 STOP_SECONDS = 10.0
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL it when the test process dies, even by SIGKILL (an
+    xdist worker crashing), so no server outlives its test run."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def procfile_commands(path: Path = PROCFILE) -> dict[str, str]:
@@ -98,6 +106,7 @@ class Stack:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
 
     def _wait_ready(self, names: tuple[str, ...]) -> None:
@@ -168,10 +177,14 @@ def _environment(
     directory: Path, ports: dict[str, int], schemas: _Schemas | None, extra: dict[str, str]
 ) -> dict[str, str]:
     gateway = f"http://127.0.0.1:{ports['gateway']}"
+    # Nothing of the caller's platform settings; no coverage tracing of the servers either (it
+    # would slow them down, and SIGKILL at the end keeps them from saving any data).
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("GATEWAY_", "REGISTRY_", "FUNDING_", "CREDIT_", "VOUCHERS_"))
+        if not key.startswith(
+            ("GATEWAY_", "REGISTRY_", "FUNDING_", "CREDIT_", "VOUCHERS_", "COVERAGE_PROCESS_")
+        )
     }
     env.update(
         {"TSME_VAR_DIR": str(directory), "PYTHONUNBUFFERED": "1", "GATEWAY_PUBLIC_URL": gateway}
@@ -227,7 +240,10 @@ def running_stack(
     environment = _environment(directory, ports, schemas, env or {})
     stack = Stack(
         url=f"http://127.0.0.1:{ports['gateway']}",
-        keys={str(kind): demo_key(str(kind)) for kind in DEMO_CLIENTS},
+        keys={
+            str(kind): demo_key(str(kind), environment.get("GATEWAY_API_KEY_PREFIX", "tsk"))
+            for kind in DEMO_CLIENTS
+        },
         directory=directory,
         ports=ports,
         env=environment,
@@ -236,9 +252,12 @@ def running_stack(
     )
     try:
         prepare(environment)
-        for name in NAMES:
+        # The gateway first: the services' feed consumers read through it from their start,
+        # and each failed read backs them off further (up to 30 s).
+        stack.start("gateway")
+        for name in SERVICES:
             stack._spawn(name)
-        stack._wait_ready(NAMES)
+        stack._wait_ready(SERVICES)
         yield stack
     finally:
         try:

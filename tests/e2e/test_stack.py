@@ -5,6 +5,7 @@ One test: under `pytest -n 2` a module's tests may land on both workers, each st
 """
 
 import httpx
+import pytest
 
 from tests.e2e.stack import SERVICES, Stack
 from tests.e2e.waiting import eventually
@@ -12,6 +13,7 @@ from tests.e2e.waiting import eventually
 DEMO_USCC = "91140105MA0KDE119Q"  # filed by `prepare`'s registry demo data
 
 
+@pytest.mark.timeout(300)  # the module's stack starts within the test's time
 def test_a_stack_serves_every_service_and_a_killed_one_comes_back(e2e_stack: Stack) -> None:
     stack = e2e_stack
 
@@ -25,7 +27,7 @@ def test_a_stack_serves_every_service_and_a_killed_one_comes_back(e2e_stack: Sta
         assert set(SERVICES) <= prefixes, prefixes
         return prefixes
 
-    eventually(merged, timeout=30)
+    eventually(merged)
 
     # The demo keys work through the gateway; the services take only its internal tokens.
     listed = get("/registry/v1/enterprises?limit=100", "department")

@@ -212,8 +212,9 @@ def a_provider_redeems_part_of_it(story: Story) -> None:
             headers={**provider, **idempotent()},
         )
 
-    too_much = redeem(FACE + 1)
-    assert too_much.status_code in (409, 422), too_much.text
+    # The programme covers 20% of a contract: of ¥100,000, ¥20,000 at most.
+    too_much = redeem(DRAWN + 1)
+    assert too_much.status_code == 409 and too_much.json()["code"] == "exceeds_covered_share"
     redeemed = redeem(DRAWN)
     assert redeemed.status_code == 201, redeemed.text
     voucher = http.get(
@@ -261,6 +262,7 @@ def the_month_is_settled(story: Story) -> None:
             params={"purpose": "voucher_settlement"},
             headers=story.as_("admin"),
         )
+        assert answer.status_code == 200, answer.text
         items = answer.json()["items"]
         assert len(items) == 1, items
         return dict(items[0])
@@ -306,6 +308,7 @@ def funding_approves_and_pays(story: Story) -> None:
             f"/vouchers/v1/settlements/{story.made['settlement_id']}",
             headers=story.as_("provider"),
         )
+        assert answer.status_code == 200, answer.text
         assert answer.json()["status"] == "paid", answer.json()
         return dict(answer.json())
 
@@ -330,7 +333,7 @@ def the_books_balance_and_the_public_ledger_verifies(story: Story, line_before: 
     assert (record["payee_uscc"], record["amount_fen"]) == (LAB_USCC, DRAWN)
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(300)  # the module's stack starts within the test's time
 def test_a_programme_year_across_the_services(e2e_stack: Stack) -> None:
     with httpx.Client(base_url=e2e_stack.url, timeout=30) as http:
         story = Story(stack=e2e_stack, http=http)
