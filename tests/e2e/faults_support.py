@@ -132,7 +132,7 @@ def issue_voucher(http: httpx.Client, stack: Stack, programme_id: str) -> dict[s
         assert answer.json()["status"] == "approved", answer.json()
         return str(answer.json()["voucher_id"])
 
-    voucher_id = eventually(applied, timeout=30)
+    voucher_id = eventually(applied)
     shown = http.get(f"/vouchers/v1/vouchers/{voucher_id}", headers=as_(stack, "enterprise"))
     assert shown.status_code == 200, shown.text
     return dict(shown.json())

@@ -91,7 +91,7 @@ def test_a_killed_service_answers_503_while_the_others_work_and_catches_up_once_
             answer = http.get(f"/credit/v1/enterprises/{uscc}/rating", headers=as_(stack, "admin"))
             assert answer.status_code == 200, answer.text
 
-    eventually(lambda: rated(before), timeout=30)
+    eventually(lambda: rated(before))
     registry_feed = events(http, stack, "registry")
 
     with restarted_at_the_end(stack, "credit"):
@@ -138,7 +138,7 @@ def test_a_killed_service_answers_503_while_the_others_work_and_catches_up_once_
         stack.start("credit")
 
     # Its consumer catches up from its cursor: the filings reach credit's replica and ratings.
-    eventually(lambda: rated(during), timeout=30)
+    eventually(lambda: rated(during))
     assert http.get("/credit/v1/records", headers=as_(stack, "department")).status_code == 200
     # Each filing applied once: one first rating each, before the kill or after it.
     everyone = set(before) | set(during)
@@ -170,7 +170,7 @@ def test_a_vouchers_process_killed_during_a_burst_loses_and_doubles_no_redemptio
         def ten_in() -> None:
             assert sum(f.done() and f.result().status_code == 201 for f in pending) >= 10
 
-        eventually(ten_in, timeout=60, interval=0.01)
+        eventually(ten_in, first=0.01, most=0.01)
         if stack.database("vouchers")[1] is None:  # SQLite: the kill lands where the burst is
             stack.kill("vouchers")
         else:  # PostgreSQL: redemptions stopped mid-transaction, their keys claimed, at the kill
@@ -179,7 +179,7 @@ def test_a_vouchers_process_killed_during_a_burst_loses_and_doubles_no_redemptio
                 def three_held() -> None:
                     assert waiting() >= 3
 
-                eventually(three_held, timeout=30, interval=0.01)
+                eventually(three_held, first=0.01, most=0.01)
                 stack.kill("vouchers")
         stack.start("vouchers")
         answers = {key: future.result() for key, future in zip(names, pending, strict=True)}
@@ -257,7 +257,7 @@ def test_a_consumer_killed_mid_batch_applies_nothing_twice(
             ).json()
             assert (job["status"], job["filed_rows"]) == ("succeeded", total), job
 
-        eventually(filed, timeout=60)
+        eventually(filed)
         stack.start("credit")
         seen: Counter[str] = Counter()
         after = 0
@@ -270,7 +270,7 @@ def test_a_consumer_killed_mid_batch_applies_nothing_twice(
             seen.update(first_ratings(fresh, usccs))
             assert 0 < sum(seen.values()) < total, sum(seen.values())
 
-        eventually(part_applied, timeout=60, interval=0.02)
+        eventually(part_applied, first=0.02, most=0.02)  # a page takes ~0.5 s
         stack.kill("credit")  # some pages committed, the next one being applied
 
     # Back (started by the context's end if the kill stopped it): the rest, and nothing twice.
@@ -279,7 +279,7 @@ def test_a_consumer_killed_mid_batch_applies_nothing_twice(
         assert sum(counted.values()) >= total, sum(counted.values())
         return counted
 
-    assert eventually(all_applied, timeout=60) == dict.fromkeys(usccs, 1)
+    assert eventually(all_applied) == dict.fromkeys(usccs, 1)
     for uscc in sorted(usccs)[:: total // 3]:
         rating = http.get(f"/credit/v1/enterprises/{uscc}/rating", headers=as_(stack, "admin"))
         assert rating.status_code == 200, rating.text
