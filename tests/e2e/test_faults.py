@@ -36,13 +36,20 @@ LIMITS = {"GATEWAY_RATE_LIMIT_WRITE": "100000/minute", "GATEWAY_RATE_LIMIT_READ"
 
 
 @pytest.fixture(scope="module")
-def stack(
+def e2e_stack(
     tmp_path_factory: pytest.TempPathFactory, postgres_database: str | None
 ) -> Iterator[Stack]:
-    """The gateway and the four services as real processes, the rate limits out of the way."""
+    """The conftest's stack with the rate limits out of the way (its name keeps the conftest's
+    report of each process's log on a failure)."""
     directory = tmp_path_factory.mktemp("faults")
     with running_stack(directory, postgres_url=postgres_database, env=LIMITS) as running:
         yield running
+
+
+@pytest.fixture
+def stack(e2e_stack: Stack) -> Stack:
+    """This module's stack, by its short name."""
+    return e2e_stack
 
 
 @pytest.fixture
@@ -63,7 +70,9 @@ def restarted_at_the_end(stack: Stack, name: str) -> Iterator[None]:
 
 def books_balance(http: httpx.Client, stack: Stack, programme_id: str) -> dict[str, int]:
     """Funding's trial balance sums to zero; the programme's figures hold their identities."""
-    trial = http.get("/funding/v1/ledger/trial-balance", headers=as_(stack, "admin")).json()
+    answer = http.get("/funding/v1/ledger/trial-balance", headers=as_(stack, "admin"))
+    assert answer.status_code == 200, answer.text
+    trial = answer.json()
     assert trial["zero_sum"] and trial["total_fen"] == 0 and trial["entries_agree"], trial
     report = http.get(f"/vouchers/v1/programmes/{programme_id}/report", headers=as_(stack, "admin"))
     assert report.status_code == 200, report.text
