@@ -31,7 +31,7 @@ from tests.e2e.stack import Stack, running_stack
 from tests.e2e.waiting import eventually
 from tests.registry.factories import filing, make_uscc, register_row, to_jsonl
 
-pytestmark = pytest.mark.timeout(300)  # real processes: a cold stack takes a minute when loaded
+pytestmark = pytest.mark.timeout(600)  # a cold stack took 250 s on a 2-core machine at load 25
 LIMITS = {"GATEWAY_RATE_LIMIT_WRITE": "100000/minute", "GATEWAY_RATE_LIMIT_READ": "100000/minute"}
 
 
