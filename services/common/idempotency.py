@@ -105,6 +105,11 @@ def _request_hash(request: Request, body: bytes, org: str | None) -> str:
 
 
 def _claim(session: Session, client_id: str, key: str, request_hash: str) -> None:
+    # The claim is a row of the request's own transaction, committed with its work and answer
+    # or rolled back: a request whose process dies leaves no claim, so its retry does the work
+    # at once; a request with the same key meanwhile waits for it (PostgreSQL: on the key's
+    # index; SQLite: on the write lock), then replays its answer or claims the key. A claim
+    # committed in progress (by an older version) is waited for until stale, then reclaimed.
     # Core statements on the table (here and in `store`): the ORM's unit of work and bulk-update
     # machinery cost more CPU than the statements themselves on every POST.
     try:
@@ -117,10 +122,10 @@ def _claim(session: Session, client_id: str, key: str, request_hash: str) -> Non
                 created_at=utcnow(),
             )
         )
-        session.commit()
         return
     except IntegrityError:
         session.rollback()
+    held = False  # a reclaimed claim: held in this transaction, like a new one
     try:
         record = session.get(IdempotencyRecord, (client_id, key))
         if record is None:  # released between our insert and read: the caller may retry
@@ -141,14 +146,15 @@ def _claim(session: Session, client_id: str, key: str, request_hash: str) -> Non
             .values(created_at=utcnow())
             .execution_options(synchronize_session=False)
         )
-        session.commit()
         if reclaimed.rowcount != 1:  # type: ignore[attr-defined]
             raise IdempotencyInProgress(
                 "A request with this Idempotency-Key is still being processed.",
                 headers={"Retry-After": "1"},
             )
+        held = True
     finally:
-        session.rollback()  # leave no transaction (on SQLite: no write lock) open
+        if not held:
+            session.rollback()  # leave no transaction (on SQLite: no write lock) open
 
 
 def _release(session: Session, client_id: str, key: str) -> None:

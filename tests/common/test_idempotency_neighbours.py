@@ -105,12 +105,13 @@ def test_reclaiming_a_stale_claim_takes_only_its_own(
     assert widget_count(client, own) == 1
 
 
-def test_a_failed_request_keeps_the_answer_of_the_request_that_took_its_stale_claim_over(
+def test_a_failed_request_keeps_the_answer_of_the_request_that_took_its_key_over(
     kernel_app: FastAPI, client: TestClient, own: dict
 ) -> None:
-    """The route `overtaken` stores another request's answer under its key (as a request that
-    reclaimed the stale claim and finished would), then fails: its release must delete only an
-    in-progress claim, never that finished answer, or a retry would do the work twice."""
+    """The route `overtaken` rolls back and stores another request's answer under its key (as a
+    request that took the key between this one's rollback and its release and finished would),
+    then fails: its release must delete only an in-progress claim, never that finished answer,
+    or a retry would do the work twice."""
     assert_problem(post(client, own, b'{"name":"overtaken"}'), 409, "overtaken")
     assert records(kernel_app)[(OWN_CLIENT, OWN_KEY)][:3] == ("done", 201, '{"id": "wid_taker"}')
     retry = post(client, own, b'{"name":"overtaken"}')

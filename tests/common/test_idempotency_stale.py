@@ -1,4 +1,5 @@
-"""A claim left in progress by a request that died is reclaimed once it is stale, not before."""
+"""A request that dies leaves its key free at once; a claim committed in progress (as an older
+version, which committed claims before the work, left one) is reclaimed once stale, not before."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -8,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, update
 
 from services.common.clock import utcnow
-from services.common.idempotency import STALE_AFTER
+from services.common.idempotency import STALE_AFTER, _claim
 from services.common.models import IdempotencyRecord
 from tests.common.kernel_app.app import Widget
 
@@ -16,8 +17,8 @@ from tests.common.kernel_app.app import Widget
 def _as_if_it_died_mid_request(
     app: FastAPI, *, age: timedelta, now: datetime | None = None
 ) -> None:
-    """Turn the finished request into one whose process died after its claim: the claim stays
-    in progress (from `age` ago) and its work, never committed, is gone."""
+    """Turn the finished request into one whose claim an older version committed before its
+    process died: the claim stays in progress (from `age` ago), its work is gone."""
     with app.state.database.session() as session:
         session.execute(
             update(IdempotencyRecord).values(
@@ -30,6 +31,23 @@ def _as_if_it_died_mid_request(
         )
         session.execute(delete(Widget))
         session.commit()
+
+
+def test_a_request_that_dies_after_its_claim_leaves_the_key_free(
+    kernel_app: FastAPI, client: TestClient, writer: dict[str, str]
+) -> None:
+    """The claim is a row of the request's transaction: a process killed mid-request (its
+    transaction rolled back with its connection) leaves nothing behind, so the retry does the
+    work at once rather than answering `idempotency_in_progress` until the claim is stale."""
+    dying = kernel_app.state.database.session()
+    _claim(dying, "cli_test_admin", "died-now", "0" * 64)
+    dying.close()  # the connection goes back rolled back, as when the process dies
+    retried = client.post(
+        "/v1/widgets", json={"name": "a"}, headers={**writer, "Idempotency-Key": "died-now"}
+    )
+    assert retried.status_code == 201, retried.text
+    assert "idempotent-replayed" not in retried.headers
+    assert [w["name"] for w in client.get("/v1/widgets", headers=writer).json()["items"]] == ["a"]
 
 
 def test_a_stale_in_progress_key_is_reclaimed_and_the_work_done_once(

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlmodel import Field as SQLField
-from sqlmodel import SQLModel, col
+from sqlmodel import SQLModel
 
 from services.common.app import ConsumerFactory, WorkerFactory, create_service_app
 from services.common.db import SessionDep
@@ -100,14 +100,24 @@ def create_widget(
             raise RuntimeError("the gate is not there yet")
         if gate is None:
             raise Conflict("No gate yet.", code="gate_missing")
-    if body.name == "overtaken":  # a stale-claim takeover finished while this request ran
+    if body.name == "overtaken":  # another request took the key and finished meanwhile
         assert idem is not None
+        # The claim is this request's uncommitted row until its transaction ends: another
+        # request can take the key only after this one rolled back, before its release runs.
+        claim = session.get(IdempotencyRecord, (idem.client_id, idem.key))
+        assert claim is not None
+        request_hash = claim.request_hash
+        session.rollback()
         with request.app.state.database.session() as other:
-            other.execute(
-                update(IdempotencyRecord)
-                .where(col(IdempotencyRecord.client_id) == idem.client_id)
-                .where(col(IdempotencyRecord.key) == idem.key)
-                .values(state="done", status_code=201, response_body='{"id": "wid_taker"}')
+            other.add(
+                IdempotencyRecord(
+                    client_id=idem.client_id,
+                    key=idem.key,
+                    request_hash=request_hash,
+                    state="done",
+                    status_code=201,
+                    response_body='{"id": "wid_taker"}',
+                )
             )
             other.commit()
         raise Conflict("Overtaken, then refused.", code="overtaken")
