@@ -47,12 +47,17 @@ def noop_app() -> FastAPI:
 
 
 def insert_app() -> FastAPI:
-    """`POST /insert`: one INSERT, committed, in a worker thread; answers 201 with the id."""
-    engine = make_engine(
-        os.environ["FLOOR_DATABASE_URL"],
-        schema=SCHEMA,
-        pool_size=int(os.environ.get("FLOOR_POOL_SIZE", "10")),
-    )
+    """`POST /insert`: one INSERT, committed, in a worker thread; answers 201 with the id.
+
+    `FLOOR_PERSISTENT=1`: the same number of connections (pool size x2) all kept open, no
+    overflow (the kernel's overflow connections are closed whenever the pool has enough idle
+    ones, and opened again at the next burst)."""
+    url, size = os.environ["FLOOR_DATABASE_URL"], int(os.environ.get("FLOOR_POOL_SIZE", "10"))
+    if os.environ.get("FLOOR_PERSISTENT") == "1":
+        engine = make_engine(url, schema=SCHEMA, pool_size=2 * size)
+        engine.pool._max_overflow = 0  # type: ignore[attr-defined]
+    else:
+        engine = make_engine(url, schema=SCHEMA, pool_size=size)
     app = FastAPI()
 
     @app.post("/insert", status_code=201)

@@ -7,7 +7,7 @@ On one fresh PostgreSQL database, with the redemption bench's load generator (`w
   (a) pgbench TPC-B (scale 10, `-c 64 -j 2`) in the same database, before and after the rest;
   (b) a bare FastAPI POST route that does nothing (bench/floor_apps.py `noop_app`);
   (c) a bare POST route doing one INSERT, committed, through the kernel's `make_engine`
-      (`insert_app`);
+      (`insert_app`); (c') the same with all its connections kept open (no overflow);
   (d) the kernel's minimal write: the kernel test app's `POST /v1/widgets` with a token and an
       `Idempotency-Key` (claim, one row, one outbox event, the answer stored, one commit);
   (e) the redemption: the vouchers service seeded as bench/vouchers_redemptions.py does.
@@ -233,6 +233,10 @@ def layers(
         ("(c) bare POST, one INSERT", "bench.floor_apps:insert_app",
          {**base, "FLOOR_DATABASE_URL": database_url, "FLOOR_POOL_SIZE": pool},
          post("/insert", []), "/docs"),
+        ("(c') the same, no overflow: 2x pool kept open", "bench.floor_apps:insert_app",
+         {**base, "FLOOR_DATABASE_URL": database_url, "FLOOR_POOL_SIZE": pool,
+          "FLOOR_PERSISTENT": "1"},
+         post("/insert", []), "/docs"),
         ("(d) kernel minimal write", "bench.floor_apps:kernel_app",
          {**base, **{f"KERNEL_{k}": v for k, v in service.items()}},
          post("/v1/widgets", kernel_tokens), "/healthz"),
@@ -257,7 +261,7 @@ def main() -> int:
     parser.add_argument("--pool-size", type=int, default=10, help="each process's pool (x2)")
     parser.add_argument("--providers", type=int, default=64)
     parser.add_argument("--enterprises", type=int, default=2000)
-    parser.add_argument("--only", help="comma-separated layer letters to run (b,c,d,e)")
+    parser.add_argument("--only", help="comma-separated layers to run (b,c,c',d,e)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     for tool in ("wrk", "pgbench"):
@@ -283,10 +287,12 @@ def main() -> int:
         )
         print(f"(a) pgbench TPC-B before: {before['tps']:.1f} TPS, {_load(before)}", flush=True)
         for label, app, env, make_script, health in planned:
-            if args.only and label[1] not in args.only.split(","):
+            if args.only and label[1 : label.index(")")] not in args.only.split(","):
                 continue
             port = free_port()
-            server = uvicorn(app, port, env, workdir / f"{label[1]}.log", extra=extra)
+            server = uvicorn(
+                app, port, env, workdir / f"{label[1 : label.index(')')]}.log", extra=extra
+            )
             try:
                 wait_until_up(f"http://127.0.0.1:{port}{health}", server)
                 results[label] = measure(
