@@ -13,7 +13,9 @@ On one fresh PostgreSQL database, with the redemption bench's load generator (`w
   (e) the redemption: the vouchers service seeded as bench/vouchers_redemptions.py does.
 
 Each prints 2xx/s, the ratio to pgbench (the mean of its two runs), p50/p99, the server's CPU per
-request and in cores, the whole machine's busy cores (of all its CPUs) and the load average.
+request and in cores, its PostgreSQL backends' CPU per request (those still connected at the end:
+a lower bound when the pool reconnects), the sessions PostgreSQL started meanwhile (reconnects),
+the whole machine's busy cores (of all its CPUs) and the load average.
 The redemptions are then verified in SQL (nothing overspent). The database is dropped.
 
     .venv/bin/python bench/vouchers_floor.py [--duration 10] [--workers 1] [--pool-size 10]
