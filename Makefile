@@ -70,6 +70,7 @@ bench: install
 	$(BIN)/python bench/memory_attack.py
 	$(BIN)/python bench/credit_rating_batch.py
 	$(BIN)/python bench/vouchers_redemptions.py
+	$(BIN)/python bench/vouchers_floor.py
 	$(BIN)/python bench/credit_reports.py
 	$(BIN)/python bench/funding_reward_run.py
 	$(BIN)/python bench/funding_public_ledger.py

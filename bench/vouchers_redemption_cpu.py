@@ -74,7 +74,7 @@ def top_functions(
     own: Counter[str] = Counter()
     cumulative: Counter[str] = Counter()
     total = 0
-    for line in raw.read_text().splitlines():
+    for line in raw.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")
         n = int(count)
@@ -82,7 +82,7 @@ def top_functions(
         own[frames[-1]] += n
         for frame in set(frames):
             cumulative[frame] += n
-    return own.most_common(limit), cumulative.most_common(limit), total
+    return own.most_common(limit), cumulative.most_common(limit * 4), total
 
 
 def start_service(

@@ -41,7 +41,14 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from bench.gateway.run import cpu_seconds  # noqa: E402
-from bench.servers import PYTHON, free_port, stop, uvicorn, wait_until_up  # noqa: E402
+from bench.servers import (  # noqa: E402
+    PYTHON,
+    free_port,
+    machine_busy_seconds,
+    stop,
+    uvicorn,
+    wait_until_up,
+)
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 TARGET_RPS = 1000.0
@@ -76,9 +83,10 @@ def drop_database(url: str) -> None:
     _admin_sql(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
-def pgbench(duration: int, clients: int) -> dict[str, Any]:
-    """TPC-B TPS on its own fresh database (scale 10), dropped afterwards."""
-    url = create_database("bench_pgbench")
+def pgbench(duration: int, clients: int, *, database: str | None = None) -> dict[str, Any]:
+    """TPC-B TPS (scale 10): on its own fresh database, dropped afterwards, or in `database`
+    (its `pgbench_*` tables beside whatever else is there)."""
+    url = create_database("bench_pgbench") if database is None else f"{POSTGRES}/{database}"
     name = url.rsplit("/", 1)[1]
     base = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
     try:
@@ -87,11 +95,14 @@ def pgbench(duration: int, clients: int) -> dict[str, Any]:
             check=True, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         command = ["pgbench", *base, "-c", str(clients), "-j", "2", "-T", str(duration), name]
+        load_before, busy = os.getloadavg(), machine_busy_seconds()
         output = subprocess.run(
             command, check=True, capture_output=True, text=True, timeout=duration + 120
         ).stdout
+        load_after, busy = os.getloadavg(), machine_busy_seconds() - busy
     finally:
-        drop_database(url)
+        if database is None:
+            drop_database(url)
     tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", output)
     if tps is None:
         tps = re.search(r"tps = ([\d.]+)", output)
@@ -100,6 +111,9 @@ def pgbench(duration: int, clients: int) -> dict[str, Any]:
         "command": " ".join(["pgbench", "-c", str(clients), "-j", "2", "-T", str(duration)]),
         "tps": float(tps.group(1)) if tps else 0.0,
         "latency_avg_ms": float(latency.group(1)) if latency else None,
+        "load_before": load_before,
+        "load_after": load_after,
+        "machine_busy_cores": busy / duration,
     }
 
 
@@ -244,7 +258,7 @@ db.dispose()
     return keys
 
 
-LUA = r"""
+LUA_REQUEST = r"""
 local tokens = {%(tokens)s}
 local codes = {%(codes)s}
 local path = "%(path)s"
@@ -279,6 +293,11 @@ request = function()
   return wrk.format("POST", path, headers, body)
 end
 
+"""
+
+
+# Counts the answers by status and problem `code` (wrk prints them; `wrk()` reads them).
+LUA_TALLY = r"""
 response = function(status, headers, body)
   local s = tostring(status)
   statuses[s] = (statuses[s] or 0) + 1
@@ -304,6 +323,7 @@ function done(summary, latency, requests)
   io.write("PROBLEMS {" .. table.concat(parts, ",") .. "}\n")
 end
 """
+LUA = LUA_REQUEST + LUA_TALLY
 
 
 def lua_script(workdir: Path, name: str, *, path: str, tokens: list[str], codes: list[str]) -> Path:

@@ -66,6 +66,7 @@ _ANNOUNCED = text(
     f"AND classid::bigint = ({_WRITERS_KEY}::bigint + 4294967296) % 4294967296"
 )
 _HALF, _WHOLE = 1 << 31, 1 << 32
+_INSERT_EVENTS = insert(OutboxEvent.__table__)  # type: ignore[attr-defined]
 
 
 def _announce_writer(session: Session) -> None:
@@ -122,7 +123,7 @@ def emit_many(session: Session, events: Iterable[tuple[str, Mapping[str, Any]]])
         return []
     _announce_writer(session)
     # Core executemany on the table: no ORM bookkeeping per event (bulk paths emit thousands).
-    session.execute(insert(OutboxEvent.__table__), rows)  # type: ignore[arg-type,attr-defined]
+    session.execute(_INSERT_EVENTS, rows)
     return ids
 
 

@@ -10,11 +10,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from services.common.clock import utcnow
 from services.common.dates import shanghai_date
-from services.common.db import dialect_insert
 from services.common.etag import Precondition, etag_of
 from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
@@ -139,19 +139,71 @@ def _check_provider(provider: Provider | None, category: str) -> Provider:
     return provider
 
 
-def _draw_balance(session: Session, voucher: Voucher, amount: int, today: Any) -> None:
-    table = Voucher.__table__.c  # type: ignore[attr-defined]
-    drawn = session.execute(
-        update(Voucher.__table__)  # type: ignore[attr-defined]
-        .where(table.id == voucher.id)
-        .where(table.balance_fen >= amount)
-        .where(table.status == VOUCHER_ACTIVE)
-        .where(table.expires_on >= today)
+_VOUCHER = Voucher.__table__  # type: ignore[attr-defined]
+_CONTRACT = RedemptionContract.__table__  # type: ignore[attr-defined]
+_USAGE = EnterpriseYearUsage.__table__  # type: ignore[attr-defined]
+# The hot path's writes, built once with bound parameters (building and keying a statement on
+# every redemption cost more CPU than running it).
+_DRAW_BALANCE = (
+    update(_VOUCHER)
+    .where(_VOUCHER.c.id == bindparam("voucher_id"))
+    .where(_VOUCHER.c.balance_fen >= bindparam("amount"))
+    .where(_VOUCHER.c.status == VOUCHER_ACTIVE)
+    .where(_VOUCHER.c.expires_on >= bindparam("today"))
+    .values(
+        balance_fen=_VOUCHER.c.balance_fen - bindparam("amount"),
+        version=_VOUCHER.c.version + 1,
+        updated_at=bindparam("now", type_=_VOUCHER.c.updated_at.type),
+    )
+)
+_DRAW_USAGE = (
+    update(_USAGE)
+    .where(_USAGE.c.uscc == bindparam("holder"))
+    .where(_USAGE.c.programme_id == bindparam("programme"))
+    .where(_USAGE.c.redeemed_fen + bindparam("amount") <= _USAGE.c.cap_fen)
+    .values(redeemed_fen=_USAGE.c.redeemed_fen + bindparam("amount"))
+)
+_INSERT_REDEMPTION = insert(Redemption.__table__)  # type: ignore[attr-defined]
+
+
+def _draw_contract_statement(insert_of: Any) -> Any:
+    """The contract's guarded upsert (see `_draw_contract`) in one dialect's `insert`."""
+    now = bindparam("now", type_=_CONTRACT.c.updated_at.type)
+    amount = bindparam("amount", type_=_CONTRACT.c.redeemed_fen.type)
+    return (
+        insert_of(_CONTRACT)
         .values(
-            balance_fen=table.balance_fen - amount,
-            version=table.version + 1,
-            updated_at=utcnow(),
+            provider_id=bindparam("p_provider"),
+            reference=bindparam("p_reference"),
+            uscc=bindparam("p_holder"),
+            amount_fen=bindparam("p_contract_fen"),
+            category=bindparam("p_category"),
+            redeemed_fen=amount,
+            created_at=now,
+            updated_at=now,
         )
+        .on_conflict_do_update(
+            index_elements=["provider_id", "reference"],
+            set_={"redeemed_fen": _CONTRACT.c.redeemed_fen + amount, "updated_at": now},
+            where=(_CONTRACT.c.uscc == bindparam("p_holder"))
+            & (_CONTRACT.c.amount_fen == bindparam("p_contract_fen"))
+            & (_CONTRACT.c.category == bindparam("p_category"))
+            & (_CONTRACT.c.redeemed_fen + amount <= bindparam("covered")),
+        )
+        .returning(_CONTRACT.c.redeemed_fen)
+    )
+
+
+_DRAW_CONTRACT = {
+    "postgresql": _draw_contract_statement(postgresql.insert),
+    "sqlite": _draw_contract_statement(sqlite.insert),
+}
+
+
+def _draw_balance(session: Session, voucher: Voucher, amount: int, today: Any) -> None:
+    drawn = session.execute(
+        _DRAW_BALANCE,
+        {"voucher_id": voucher.id, "amount": amount, "today": today, "now": utcnow()},
     )
     if _rowcount(drawn) != 1:
         raise errors.InsufficientBalance.for_field(
@@ -175,29 +227,18 @@ def _draw_contract(
     guard is in the statement's `WHERE`, so concurrent redemptions on one contract never pass it.
     """
     if amount <= covered:
-        now = utcnow()
-        table = RedemptionContract.__table__.c  # type: ignore[attr-defined]
         drawn = session.execute(
-            dialect_insert(session)(RedemptionContract)
-            .values(
-                provider_id=provider_id,
-                reference=terms.reference,
-                uscc=uscc,
-                amount_fen=terms.amount_fen,
-                category=terms.category,
-                redeemed_fen=amount,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_update(
-                index_elements=["provider_id", "reference"],
-                set_={"redeemed_fen": table.redeemed_fen + amount, "updated_at": now},
-                where=(table.uscc == uscc)
-                & (table.amount_fen == terms.amount_fen)
-                & (table.category == terms.category)
-                & (table.redeemed_fen + amount <= covered),
-            )
-            .returning(table.redeemed_fen)
+            _DRAW_CONTRACT[session.get_bind().dialect.name],
+            {
+                "p_provider": provider_id,
+                "p_reference": terms.reference,
+                "p_holder": uscc,
+                "p_contract_fen": terms.amount_fen,
+                "p_category": terms.category,
+                "amount": amount,
+                "covered": covered,
+                "now": utcnow(),
+            },
         ).first()
         if drawn is not None:
             return
@@ -218,13 +259,9 @@ def _draw_contract(
 
 
 def _draw_usage(session: Session, voucher: Voucher, amount: int) -> None:
-    table = EnterpriseYearUsage.__table__.c  # type: ignore[attr-defined]
     drawn = session.execute(
-        update(EnterpriseYearUsage.__table__)  # type: ignore[attr-defined]
-        .where(table.uscc == voucher.uscc)
-        .where(table.programme_id == voucher.programme_id)
-        .where(table.redeemed_fen + amount <= table.cap_fen)
-        .values(redeemed_fen=table.redeemed_fen + amount)
+        _DRAW_USAGE,
+        {"holder": voucher.uscc, "programme": voucher.programme_id, "amount": amount},
     )
     if _rowcount(drawn) != 1:
         raise errors.YearlyCapExceeded.for_field(
@@ -287,7 +324,7 @@ def redeem(*, session: Session, principal: Principal, data: RedemptionCreate) ->
         created_by=principal.client_id,
     )
     # A Core insert: the row is only written and answered, no ORM unit of work to track it.
-    session.execute(insert(Redemption.__table__).values(**redemption.model_dump()))  # type: ignore[attr-defined]
+    session.execute(_INSERT_REDEMPTION, redemption.model_dump())
     emit(
         session,
         "voucher.redeemed",
