@@ -20,6 +20,7 @@ CLIENT_KINDS = "x-client-kinds"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 _PHRASES = {
+    400: "Malformed request (a body that is not valid JSON)",
     401: "Missing or invalid credentials",
     403: "Not allowed for this caller",
     404: "No such resource (or not visible to this caller)",
