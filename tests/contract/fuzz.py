@@ -35,6 +35,16 @@ def examples(default: int) -> int:
     return max(default, int(os.environ.get("CONTRACT_EXAMPLES") or 0))
 
 
+def deep() -> bool:
+    """Whether this is the deeper `make fuzz` run."""
+    return bool(os.environ.get("CONTRACT_EXAMPLES"))
+
+
+def callers(everyone: Mapping[str, Any], *, in_ci: tuple[str, ...]) -> list[str]:
+    """The callers a contract test fuzzes as: `in_ci` in the suite, every one under `make fuzz`."""
+    return sorted(everyone) if deep() else sorted(in_ci)
+
+
 def app_schema(app: FastAPI) -> Any:
     """The app's OpenAPI document, its cases called in-process."""
     return schemathesis.openapi.from_asgi("/openapi.json", app)
