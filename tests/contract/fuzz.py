@@ -8,6 +8,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import httpx
+import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
@@ -45,6 +47,11 @@ def callers(everyone: Mapping[str, Any], *, in_ci: tuple[str, ...]) -> list[str]
     return sorted(everyone) if deep() else sorted(in_ci)
 
 
+def timeout() -> pytest.MarkDecorator:
+    """A contract module's time limit: 10 min on a loaded CI machine, none under `make fuzz`."""
+    return pytest.mark.timeout(0 if deep() else 600)
+
+
 def app_schema(app: FastAPI) -> Any:
     """The app's OpenAPI document, its cases called in-process."""
     return schemathesis.openapi.from_asgi("/openapi.json", app)
@@ -52,7 +59,9 @@ def app_schema(app: FastAPI) -> Any:
 
 def url_schema(base_url: str) -> Any:
     """A running server's OpenAPI document, its cases called over HTTP."""
-    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+    # Fetched here: schemathesis' loader gives up after 10 s, a loaded gateway may take longer.
+    document = httpx.get(f"{base_url}/openapi.json", timeout=60).raise_for_status().json()
+    schema = schemathesis.openapi.from_dict(document)
     schema.config.update(base_url=base_url)
     return schema
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from services.credit.demo import DEMO_ENTERPRISE_USCC
 from services.credit.demo import load as load_demo
-from tests.contract.fuzz import app_schema, callers, follow_links, fuzz_app
+from tests.contract.fuzz import app_schema, callers, follow_links, fuzz_app, timeout
 from tests.credit.conftest import (  # noqa: F401 - fixtures
     CreditHeaders,
     SeedEnterprise,
@@ -31,6 +31,8 @@ CALLERS = {
     "provider": ("provider", "prv_demo", 1),
     "public": (None, None, 1),
 }
+
+pytestmark = timeout()
 
 
 @pytest.fixture

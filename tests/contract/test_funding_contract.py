@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.funding.demo import load as load_demo
-from tests.contract.fuzz import app_schema, callers, follow_links, fuzz_app
+from tests.contract.fuzz import app_schema, callers, follow_links, fuzz_app, timeout
 from tests.funding.conftest import (  # noqa: F401 - fixtures
     FundingHeaders,
     funding_app,
@@ -31,6 +31,8 @@ CALLERS = {
     "portal": ("portal", "911401050000003183", 2),
     "provider": ("provider", "prv_demo", 2),
 }
+
+pytestmark = timeout()
 
 
 @pytest.mark.parametrize(

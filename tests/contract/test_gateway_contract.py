@@ -6,7 +6,7 @@ headers, schema); the state machine follows the merged document's links."""
 
 import pytest
 
-from tests.contract.fuzz import callers, follow_links, fuzz, fuzz_url, url_schema
+from tests.contract.fuzz import callers, follow_links, fuzz, fuzz_url, timeout, url_schema
 from tests.gateway.conftest import (  # noqa: F401 - fixtures
     RunningGateway,
     credit_upstream,
@@ -24,6 +24,8 @@ ENTERPRISE = "91140105MA0KDE119Q"
 # service's own module fuzzes it harder; `make fuzz` (CONTRACT_EXAMPLES) raises the count.
 # The suite fuzzes as four kinds (the CI budget), `make fuzz` as every one.
 KINDS = ("admin", "department", "bank", "provider", "enterprise", "portal", "public")
+
+pytestmark = timeout()
 
 
 def _headers(stack: RunningGateway, kind: str) -> dict[str, str]:

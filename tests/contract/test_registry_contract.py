@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
-from tests.contract.fuzz import app_schema, follow_links, fuzz_app
+from tests.contract.fuzz import app_schema, follow_links, fuzz_app, timeout
 from tests.registry.conftest import (  # noqa: F401 - fixtures
     RegistryHeaders,
     registry_headers,
@@ -24,6 +24,8 @@ CALLERS = {
     "bank": ("bank", "JSB", 2),
     "public": (None, None, 2),
 }
+
+pytestmark = timeout()
 
 
 @pytest.mark.parametrize("caller", sorted(CALLERS))

@@ -7,7 +7,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.contract.fuzz import app_schema, callers, follow_links, fuzz_app
+from tests.contract.fuzz import app_schema, callers, follow_links, fuzz_app, timeout
 from tests.vouchers.conftest import (  # noqa: F401 - fixtures
     DEFAULT_ORGS,
     SeedEnterprise,
@@ -32,6 +32,8 @@ CALLERS = {
     "bank": ("bank", "JSB", 1),
     "public": (None, None, 1),
 }
+
+pytestmark = timeout()
 
 
 @pytest.fixture
