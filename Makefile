@@ -17,7 +17,7 @@ MUTATE_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 TS_TOOLS := tools/openapi-typescript
 OPENAPI_TS := $(TS_TOOLS)/node_modules/.installed
 
-.PHONY: install run test test-deps lint bench mutate demo clean
+.PHONY: install run test test-deps lint bench mutate fuzz demo clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,13 @@ test: install test-deps
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; \
 	if [ $$status -ne 0 ]; then exit $$status; fi; \
 	if [ "$(COVERAGE)" = 1 ]; then $(BIN)/python tools/coverage_floor.py $(COVERAGE_DIR)/coverage.json; fi
+
+# The contract suite (tests/contract) deeper: every example count and state-machine scenario
+# count raised to CONTRACT_EXAMPLES (slow: not in CI).
+CONTRACT_EXAMPLES ?= 200
+fuzz: install test-deps
+	CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" \
+		$(BIN)/pytest -n $(PYTEST_WORKERS) -q -p no:cacheprovider tests/contract
 
 lint: install
 	$(BIN)/ruff check .

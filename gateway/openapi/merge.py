@@ -155,6 +155,26 @@ def _security_for(service: str, path: str, method: str) -> list[dict[str, list[s
     return [{"ApiKey": []}, {"BearerAuth": []}, {"OAuth2": [scope]}]
 
 
+def _prefix_links(operation: dict[str, Any], service: str) -> None:
+    """Point the operation's links at the renamed (service-prefixed) operation ids."""
+    responses = {}
+    for status, response in (operation.get("responses") or {}).items():
+        links = response.get("links")
+        if links:
+            response = {
+                **response,
+                "links": {
+                    name: {**link, "operationId": f"{service}_{link['operationId']}"}
+                    if "operationId" in link
+                    else link
+                    for name, link in links.items()
+                },
+            }
+        responses[status] = response
+    if responses:
+        operation["responses"] = responses
+
+
 def merge(
     gateway: dict[str, Any],
     services: dict[str, dict[str, Any]],
@@ -195,6 +215,7 @@ def merge(
                 operation = dict(operation)
                 op_id = operation.get("operationId") or f"{key}_{path}"
                 operation["operationId"] = f"{service}_{op_id}"
+                _prefix_links(operation, service)
                 operation["tags"] = operation.get("tags") or [service]
                 operation["security"] = _security_for(service, path, key)
                 _gateway_answers(operation, secured=bool(operation["security"]))

@@ -20,6 +20,7 @@ CLIENT_KINDS = "x-client-kinds"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 _PHRASES = {
+    400: "Malformed request (a body that is not valid JSON)",
     401: "Missing or invalid credentials",
     403: "Not allowed for this caller",
     404: "No such resource (or not visible to this caller)",
@@ -50,9 +51,28 @@ HEADERS: dict[str, dict[str, Any]] = {
 }
 
 
-def answer_headers(status: int, *names: str) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries declaring the headers a route answers with (`ETag`, `Location`)."""
-    return {status: {"headers": {name: HEADERS[name] for name in names}}}
+def answer_headers(
+    status: int, *names: str, links: dict[str, dict[str, str]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries declaring the headers a route answers with (`ETag`, `Location`),
+    and its `links` (see `answer_links`)."""
+    answer: dict[str, Any] = {"headers": {name: HEADERS[name] for name in names}}
+    if links:
+        answer.update(answer_links(status, **links)[status])
+    return {status: answer}
+
+
+def answer_links(status: int, **targets: dict[str, str]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries linking an answer to the operations that read what it made:
+    `answer_links(201, get_base={"base_id": "$response.body#/id"})` (OpenAPI links)."""
+    return {
+        status: {
+            "links": {
+                operation_id: {"operationId": operation_id, "parameters": parameters}
+                for operation_id, parameters in targets.items()
+            }
+        }
+    }
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -67,6 +87,7 @@ def _polish(path: str, operation: dict[str, Any]) -> None:
             responses[status] = _problem(description)
     wanted = [422, 500] + ([401, 403] if operation.get("security") else [])
     wanted += [404] if "{" in path else []
+    wanted += [400] if "requestBody" in operation else []  # an unparsable body, optional or not
     for code in wanted:
         responses.setdefault(str(code), _problem(_PHRASES[code]))
 

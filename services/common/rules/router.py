@@ -81,7 +81,12 @@ def rule_sets_router(*, families: Mapping[str, FamilySpec], reader: Any, admin: 
         response_model=RuleSetPublic,
         responses={
             **problem_responses(400, 401, 403, 409, 422),
-            **answer_headers(201, "ETag", "Location"),
+            **answer_headers(
+                201,
+                "ETag",
+                "Location",
+                links={"get_rule_set": {"rule_set_id": "$response.body#/id"}},
+            ),
         },
     )
     def create_rule_set(

@@ -34,7 +34,9 @@ Filters = Annotated[ConsentFilters, Query()]
     response_model=ConsentPublic,
     responses={
         **problem_responses(400, 401, 403, 409, 422),
-        **answer_headers(201, "ETag", "Location"),
+        **answer_headers(
+            201, "ETag", "Location", links={"get_consent": {"consent_id": "$response.body#/id"}}
+        ),
     },
 )
 def grant_consent(

@@ -50,7 +50,12 @@ def _etag(endpoint: WebhookEndpoint) -> dict[str, str]:
     response_model=WebhookEndpointSecretPublic,
     responses={
         **problem_responses(400, 401, 403, 409, 422),
-        **answer_headers(201, "ETag", "Location"),
+        **answer_headers(
+            201,
+            "ETag",
+            "Location",
+            links={"get_monitoring_endpoint": {"endpoint_id": "$response.body#/id"}},
+        ),
     },
 )
 def create_monitoring_endpoint(

@@ -41,7 +41,12 @@ Filters = Annotated[ObjectionFilters, Query()]
     response_model=ObjectionPublic,
     responses={
         **problem_responses(400, 401, 403, 404, 409, 422),
-        **answer_headers(201, "ETag", "Location"),
+        **answer_headers(
+            201,
+            "ETag",
+            "Location",
+            links={"get_credit_objection": {"objection_id": "$response.body#/id"}},
+        ),
     },
 )
 def open_credit_objection(

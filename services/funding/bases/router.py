@@ -121,7 +121,15 @@ def update_base_kind(
     response_model=BasePublic,
     responses={
         **problem_responses(400, 401, 403, 409, 422),
-        **answer_headers(201, "ETag", "Location"),
+        **answer_headers(
+            201,
+            "ETag",
+            "Location",
+            links={
+                "get_base": {"base_id": "$response.body#/id"},
+                "get_base_history": {"base_id": "$response.body#/id"},
+            },
+        ),
     },
 )
 def file_base(

@@ -106,7 +106,12 @@ def list_bridge_fund_capital(
     "the ledger's CHECK under concurrency). `Idempotency-Key` is required.",
     status_code=201,
     response_model=BridgeLoanPublic,
-    responses={**problem_responses(400, 401, 403, 409, 422), **answer_headers(201, "Location")},
+    responses={
+        **problem_responses(400, 401, 403, 409, 422),
+        **answer_headers(
+            201, "Location", links={"get_bridge_loan": {"bridge_id": "$response.body#/id"}}
+        ),
+    },
 )
 def apply_for_bridge_loan(
     body: BridgeLoanCreate,

@@ -46,7 +46,9 @@ Filters = Annotated[FeeClaimFilters, Query()]
     response_model=FeeItemPublic,
     responses={
         **problem_responses(400, 401, 403, 409, 422),
-        **answer_headers(201, "ETag", "Location"),
+        **answer_headers(
+            201, "ETag", "Location", links={"get_fee_item": {"code": "$response.body#/code"}}
+        ),
     },
 )
 def list_fee_item(
@@ -148,7 +150,12 @@ def update_fee_item(
     "`fee_claim_exists`). `Idempotency-Key` is required.",
     status_code=201,
     response_model=FeeClaimPublic,
-    responses={**problem_responses(400, 401, 403, 409, 422), **answer_headers(201, "Location")},
+    responses={
+        **problem_responses(400, 401, 403, 409, 422),
+        **answer_headers(
+            201, "Location", links={"get_fee_subsidy_claim": {"claim_id": "$response.body#/id"}}
+        ),
+    },
 )
 def claim_fee_subsidy(
     body: FeeClaimCreate,

@@ -81,7 +81,17 @@ def list_guarantee_institutions(
     "contract (409 `guarantee_exists`). `Idempotency-Key` is optional.",
     status_code=201,
     response_model=GuaranteePublic,
-    responses={**problem_responses(400, 401, 403, 409, 422), **answer_headers(201, "Location")},
+    responses={
+        **problem_responses(400, 401, 403, 409, 422),
+        **answer_headers(
+            201,
+            "Location",
+            links={
+                "get_guarantee": {"guarantee_id": "$response.body#/id"},
+                "list_guarantee_payouts": {"guarantee_id": "$response.body#/id"},
+            },
+        ),
+    },
 )
 def register_guarantee(
     body: GuaranteeCreate,

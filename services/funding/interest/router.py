@@ -44,7 +44,14 @@ Filters = Annotated[InterestClaimFilters, Query()]
     "`Idempotency-Key` is required.",
     status_code=201,
     response_model=InterestClaimPublic,
-    responses={**problem_responses(400, 401, 403, 409, 422), **answer_headers(201, "Location")},
+    responses={
+        **problem_responses(400, 401, 403, 409, 422),
+        **answer_headers(
+            201,
+            "Location",
+            links={"get_interest_subsidy_claim": {"claim_id": "$response.body#/id"}},
+        ),
+    },
 )
 def claim_interest_subsidy(
     body: InterestClaimCreate,

@@ -204,7 +204,12 @@ def get_ledger_transfer(transfer_id: TransferId, session: SessionDep) -> LedgerT
     "required; a retry answers the first transfer.",
     status_code=201,
     response_model=LedgerTransferPublic,
-    responses={**problem_responses(400, 401, 403, 409, 422), **answer_headers(201, "Location")},
+    responses={
+        **problem_responses(400, 401, 403, 409, 422),
+        **answer_headers(
+            201, "Location", links={"get_ledger_transfer": {"transfer_id": "$response.body#/id"}}
+        ),
+    },
 )
 def record_ledger_transfer(
     body: LedgerTransferCreate,

@@ -28,6 +28,13 @@ from services.registry.settings import IdKey
 router = APIRouter(tags=["enterprises"], route_class=UnitOfWorkRoute)
 OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 Filters = Annotated[EnterpriseFilters, Query()]
+# What a client reads next about the enterprise it filed (OpenAPI links).
+_USCC = {"uscc": "$response.body#/uscc"}
+ENTERPRISE_LINKS = {
+    "get_enterprise": _USCC,
+    "get_enterprise_history": _USCC,
+    "get_enterprise_indicators": _USCC,
+}
 
 
 def _headers(public: EnterprisePublic) -> dict[str, str]:
@@ -46,7 +53,7 @@ def _headers(public: EnterprisePublic) -> dict[str, str]:
     response_model=EnterprisePublic,
     responses={
         **problem_responses(400, 401, 403, 409, 422),
-        **answer_headers(201, "ETag", "Location"),
+        **answer_headers(201, "ETag", "Location", links=ENTERPRISE_LINKS),
     },
 )
 def file_enterprise(

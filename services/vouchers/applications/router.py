@@ -43,7 +43,12 @@ Filters = Annotated[VoucherApplicationFilters, Query()]
     response_model=VoucherApplicationPublic,
     responses={
         **problem_responses(400, 401, 403, 409, 422),
-        **answer_headers(201, "ETag", "Location"),
+        **answer_headers(
+            201,
+            "ETag",
+            "Location",
+            links={"get_voucher_application": {"application_id": "$response.body#/id"}},
+        ),
     },
 )
 def apply_for_voucher(

@@ -47,7 +47,12 @@ def _answer(programme: Programme, response: Response) -> VoucherProgrammePublic:
     response_model=VoucherProgrammePublic,
     responses={
         **problem_responses(400, 401, 403, 409, 422),
-        **answer_headers(201, "ETag", "Location"),
+        **answer_headers(
+            201,
+            "ETag",
+            "Location",
+            links={"get_voucher_programme": {"programme_id": "$response.body#/id"}},
+        ),
     },
 )
 def create_voucher_programme(

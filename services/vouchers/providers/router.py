@@ -53,7 +53,12 @@ def _answer(provider: Provider, response: Response) -> VoucherProviderPublic:
     response_model=VoucherProviderPublic,
     responses={
         **problem_responses(400, 401, 403, 409, 422),
-        **answer_headers(201, "ETag", "Location"),
+        **answer_headers(
+            201,
+            "ETag",
+            "Location",
+            links={"get_voucher_provider": {"provider_id": "$response.body#/id"}},
+        ),
     },
 )
 def apply_voucher_provider(

@@ -50,7 +50,12 @@ def _etag(public: RedemptionPublic) -> dict[str, str]:
     response_model=RedemptionPublic,
     responses={
         **problem_responses(400, 401, 403, 404, 409, 422),
-        **answer_headers(201, "ETag", "Location"),
+        **answer_headers(
+            201,
+            "ETag",
+            "Location",
+            links={"get_redemption": {"redemption_id": "$response.body#/id"}},
+        ),
     },
 )
 def redeem_voucher(
