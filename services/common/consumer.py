@@ -294,6 +294,7 @@ def feed_consumer(
     **options: Any,
 ) -> FeedConsumer:
     """A consumer of `producer`'s feed, read through the gateway as this service's own client."""
+    options.setdefault("batch_size", settings.feed_batch_size)
     return FeedConsumer(
         name=f"{settings.service_name}.{producer}",
         feed_url=f"{settings.gateway_url.rstrip('/')}/{producer}/v1/events",

@@ -61,6 +61,12 @@ class ServiceSettings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="The gateway this service reads other services' feeds through.",
     )
+    feed_batch_size: int = Field(
+        default=200,
+        ge=1,
+        le=1000,
+        description="Events a consumer fetches and applies in one transaction (one page).",
+    )
     service_client_id: str | None = Field(
         default=None, description="This service's own gateway client (kind `service`)."
     )

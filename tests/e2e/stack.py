@@ -94,14 +94,14 @@ class Stack:
         path = self.log_path(name)
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def _spawn(self, name: str) -> None:
+    def _spawn(self, name: str, env: dict[str, str] | None = None) -> None:
         self.log_path(name).parent.mkdir(parents=True, exist_ok=True)
         with self.log_path(name).open("ab") as log:
             # Its own session keeps it out of the terminal's signals (Ctrl-C of pytest).
             self.processes[name] = subprocess.Popen(
                 ["/bin/sh", "-c", shell_command(self.commands[name], self.ports[name])],
                 cwd=ROOT,
-                env=self.env,
+                env=self.env | (env or {}),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -133,11 +133,12 @@ class Stack:
                 else:
                     time.sleep(0.05)
 
-    def start(self, name: str) -> None:
-        """Start the process (again): same port, same database; returns once /readyz is 200."""
+    def start(self, name: str, env: dict[str, str] | None = None) -> None:
+        """Start the process (again): same port, same database, `env` over the stack's own;
+        returns once /readyz is 200."""
         if name in self.processes and self.processes[name].poll() is None:
             raise RuntimeError(f"{name} is running")
-        self._spawn(name)
+        self._spawn(name, env)
         self._wait_ready((name,))
 
     def kill(self, name: str) -> None:

@@ -237,7 +237,9 @@ def test_a_consumer_killed_mid_batch_applies_nothing_twice(
     stack: Stack, http: httpx.Client
 ) -> None:
     """Credit, down, misses 1,000 filings (a register import); started again, its registry
-    consumer applies them in pages of 200, and is SIGKILLed once some but not all are applied.
+    consumer applies them in pages of 20 (`CREDIT_FEED_BATCH_SIZE`: fifty transactions, so the
+    poll sees a part applied on a quiet machine too), and is SIGKILLed once some but not all
+    are applied.
 
     Why nothing is applied twice (services/common/consumer.py, `FeedConsumer._apply`): a page's
     effects (the replica rows and the first ratings, with their `rating.changed` events in
@@ -267,7 +269,7 @@ def test_a_consumer_killed_mid_batch_applies_nothing_twice(
             assert (job["status"], job["filed_rows"]) == ("succeeded", total), job
 
         eventually(filed)
-        stack.start("credit")
+        stack.start("credit", env={"CREDIT_FEED_BATCH_SIZE": "20"})
         seen: Counter[str] = Counter()
         after = 0
 
@@ -279,7 +281,7 @@ def test_a_consumer_killed_mid_batch_applies_nothing_twice(
             seen.update(first_ratings(fresh, usccs))
             assert 0 < sum(seen.values()) < total, sum(seen.values())
 
-        eventually(part_applied, first=0.02, most=0.02)  # a page takes ~0.5 s
+        eventually(part_applied, first=0.02, most=0.02)
         stack.kill("credit")  # some pages committed, the next one being applied
 
     # Back (started by the context's end if the kill stopped it): the rest, and nothing twice.

@@ -33,7 +33,6 @@ from tests.e2e.waiting import eventually
 from tests.registry.factories import filing, make_uscc
 
 ENTERPRISE = make_uscc(8101)  # filed by the demo portal in this story
-LAB_USCC = "12140000405200123K"  # the demo provider's (a public institution's) code
 PROVIDER = "prv_demo_tyut"  # the gateway's demo provider client acts for it
 BANK, PURPOSE = "JSB", "pre_loan_review"  # the demo bank's org
 VOUCHER_LINE = "line:2015:public-services"  # deploy/Procfile: FUNDING_VOUCHER_BUDGET_YEAR=2015
@@ -179,23 +178,12 @@ def the_enterprise_gets_an_innovation_voucher(story: Story) -> None:
 
 
 def a_provider_redeems_part_of_it(story: Story) -> None:
-    http, provider, admin = story.http, story.as_("provider"), story.as_("admin")
-    applied = http.post(
-        "/vouchers/v1/providers",
-        json={
-            "uscc": LAB_USCC,
-            "name": "太原理工大学测试中心",
-            "kind": "university",
-            "district": "wanbailin",
-            "categories": ["testing"],
-        },
-        headers=provider,
-    )
-    assert applied.status_code == 201, applied.text
-    decided = http.post(
-        f"/vouchers/v1/providers/{PROVIDER}/decision", json={"decision": "approve"}, headers=admin
-    )
-    assert decided.status_code == 200 and decided.json()["status"] == "approved", decided.text
+    http, provider = story.http, story.as_("provider")
+    # `make run`'s demo data (services/vouchers/demo.py) has the demo provider approved.
+    read = http.get(f"/vouchers/v1/providers/{PROVIDER}", headers=provider)
+    assert read.status_code == 200, read.text
+    assert read.json()["status"] == "approved" and "testing" in read.json()["categories"]
+    story.made["provider_uscc"] = read.json()["uscc"]
 
     def redeem(amount: int) -> httpx.Response:
         return http.post(
@@ -222,6 +210,24 @@ def a_provider_redeems_part_of_it(story: Story) -> None:
     ).json()
     assert (voucher["balance_fen"], voucher["used_fen"]) == (FACE - DRAWN, DRAWN)
     story.made["redemption_id"] = redeemed.json()["id"]
+
+
+def the_seeded_settlement_is_proposed(story: Story) -> dict[str, Any]:
+    """`make run`'s demo data holds last month's redemptions (services/vouchers/demo.py), which
+    the monthly job settles at start: funding proposes that payment (money committed)."""
+
+    def proposed() -> dict[str, Any]:
+        answer = story.http.get(
+            "/funding/v1/disbursements",
+            params={"purpose": "voucher_settlement"},
+            headers=story.as_("admin"),
+        )
+        assert answer.status_code == 200, answer.text
+        [disbursement] = answer.json()["items"]
+        assert disbursement["status"] == "proposed", disbursement
+        return dict(disbursement)
+
+    return eventually(proposed)
 
 
 def the_month_is_settled(story: Story) -> None:
@@ -263,13 +269,16 @@ def the_month_is_settled(story: Story) -> None:
             headers=story.as_("admin"),
         )
         assert answer.status_code == 200, answer.text
-        items = answer.json()["items"]
-        assert len(items) == 1, items
+        items = [d for d in answer.json()["items"] if d["source_ref"] == settlement_id]
+        assert len(items) == 1, answer.json()["items"]
         return dict(items[0])
 
     disbursement = eventually(proposed)
     assert (disbursement["source_ref"], disbursement["amount_fen"]) == (settlement_id, DRAWN)
-    assert (disbursement["payee_uscc"], disbursement["account"]) == (LAB_USCC, VOUCHER_LINE)
+    assert (disbursement["payee_uscc"], disbursement["account"]) == (
+        story.made["provider_uscc"],
+        VOUCHER_LINE,
+    )
     assert (disbursement["status"], disbursement["proposed_by"]) == (
         "proposed",
         "funding.vouchers-feed",
@@ -319,18 +328,21 @@ def funding_approves_and_pays(story: Story) -> None:
     )
 
 
-def the_books_balance_and_the_public_ledger_verifies(story: Story, line_before: int) -> None:
+def the_books_balance_and_the_public_ledger_verifies(
+    story: Story, line_before: int, seeded: dict[str, Any]
+) -> None:
     answer = story.http.get("/funding/v1/ledger/trial-balance", headers=story.as_("admin"))
     trial = answer.json()
     assert (trial["total_fen"], trial["zero_sum"], trial["entries_agree"]) == (0, True, True)
     assert sum(a["balance_fen"] for a in trial["accounts"]) == 0
     assert story.balance(VOUCHER_LINE) == line_before - DRAWN
-    assert story.balance(f"payee:{LAB_USCC}") == DRAWN
-    assert story.balance("payable") == 0
+    assert story.balance(f"payee:{story.made['provider_uscc']}") == DRAWN
+    # Only the demo data's proposal, not approved by this story, is still committed.
+    assert story.balance("payable") == seeded["amount_fen"]
     report = verify_ledger(story.stack.url)
     assert report.findings == [] and report.records == 1, report
     [record] = story.http.get("/funding/v1/public/ledger/records").json()["items"]
-    assert (record["payee_uscc"], record["amount_fen"]) == (LAB_USCC, DRAWN)
+    assert (record["payee_uscc"], record["amount_fen"]) == (story.made["provider_uscc"], DRAWN)
 
 
 @pytest.mark.timeout(300)  # the module's stack starts within the test's time
@@ -344,6 +356,7 @@ def test_a_programme_year_across_the_services(e2e_stack: Stack) -> None:
         )
         assert made.status_code == 201, made.text
         story.second_admin = {"Authorization": f"Bearer {made.json()['api_key']['key']}"}
+        seeded = the_seeded_settlement_is_proposed(story)
         line_before = story.balance(VOUCHER_LINE)
 
         a_portal_files_an_enterprise(story)
@@ -353,4 +366,4 @@ def test_a_programme_year_across_the_services(e2e_stack: Stack) -> None:
         a_provider_redeems_part_of_it(story)
         the_month_is_settled(story)
         funding_approves_and_pays(story)
-        the_books_balance_and_the_public_ledger_verifies(story, line_before)
+        the_books_balance_and_the_public_ledger_verifies(story, line_before, seeded)
