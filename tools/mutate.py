@@ -166,6 +166,53 @@ TARGETS: dict[str, Target] = {
         only=("claim_due",),
         postgres=True,  # FOR UPDATE SKIP LOCKED is PostgreSQL's path
     ),
+    # Funding: every module that moves money, each against the SQLite tests that exercise it
+    # (the race branches are reached there by stale reads: the *_races.py tests).
+    "funding-ledger": Target(
+        ("services/funding/ledger/service.py",),
+        (
+            "tests/funding/test_ledger.py",
+            "tests/funding/test_ledger_races.py",
+            "tests/funding/test_review_ledger_guards.py",
+        ),
+    ),
+    "funding-disbursements": Target(
+        (
+            "services/funding/disbursements/service.py",
+            "services/funding/disbursements/settlements.py",
+        ),
+        (
+            "tests/funding/test_disbursements.py",
+            "tests/funding/test_propose_many.py",
+            "tests/funding/test_disbursement_races.py",
+            "tests/funding/test_settlement_payment.py",
+            "tests/funding/test_settlement_feed.py",
+        ),
+    ),
+    "funding-rewards-run": Target(
+        ("services/funding/rewards/service.py",),
+        ("tests/funding/test_reward_runs.py", "tests/funding/test_reward_rules.py"),
+    ),
+    "funding-bridge": Target(
+        ("services/funding/bridge/service.py", "services/funding/bridge/jobs.py"),
+        (
+            "tests/funding/test_bridge_loans.py",
+            "tests/funding/test_bridge_edges.py",
+            "tests/funding/test_bridge_overdue_credit.py",
+        ),
+    ),
+    "funding-riskpool": Target(
+        ("services/funding/riskpool/service.py", "services/funding/riskpool/plan.py"),
+        ("tests/funding/test_risk_pool.py", "tests/funding/test_risk_pool_edges.py"),
+    ),
+    "funding-allocations": Target(
+        ("services/funding/allocations/service.py",),
+        ("tests/funding/test_allocations.py", "tests/funding/test_review_allocation_bounds.py"),
+    ),
+    "funding-public-chain": Target(
+        ("services/funding/public/chain.py",),
+        ("tests/funding/test_public_ledger.py", "tests/funding/test_public_ledger_verifier.py"),
+    ),
 }
 
 # (file, line, operator) -> why no test can tell the mutant from the original.
