@@ -19,6 +19,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # MUTATE_WORK=var/mutate-2 lets a second run (other targets) work beside the first.
 WORK = ROOT / os.environ.get("MUTATE_WORK", "var/mutate")
 TREE = WORK / "tree"
+INFRA_MARK = "mutate-fork: infrastructure error"  # as tools/mutate_fork.py prints it
 
 
 @dataclass(frozen=True)
@@ -312,19 +315,35 @@ def copy_tree() -> None:
             shutil.copy2(source, target)
 
 
-def test_command(target: Target) -> list[str]:
+FORK = ROOT / "tools" / "mutate_fork.py"
+
+
+def pytest_args(target: Target) -> list[str]:
     """Stop at the first failure: one is enough to kill a mutant."""
-    return [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-x",
-        "-q",
-        "--no-header",
-        "-p",
-        "no:xdist",
-        *target.tests,
-    ]
+    return ["-x", "-q", "--no-header", "--tb=line", "-p", "no:xdist", *target.tests]
+
+
+@contextmanager
+def warm_pytest(name: str, target: Target, env: dict[str, str]) -> Iterator[list[str]]:
+    """A fork server with the run's third-party imports done; yields the per-mutant command."""
+    listing = WORK / f"{name}.modules"
+    sock = WORK / f"{name}.sock"
+    server = subprocess.Popen(
+        [sys.executable, str(FORK), "serve", str(sock), str(TREE)],
+        cwd=TREE,
+        env=env,
+        stdin=listing.open("rb"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert server.stdout is not None
+        if server.stdout.readline().strip() != b"ready":
+            raise RuntimeError(f"the fork server for {name} did not start")
+        yield [sys.executable, str(FORK), "run", str(sock), "--", *pytest_args(target)]
+    finally:
+        server.kill()
+        server.wait()
 
 
 def line_ranges(path: Path, names: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -346,17 +365,47 @@ def changed_line(diff: str | None) -> str:
     return ""
 
 
-def run_target(name: str, target: Target, env: dict[str, str]) -> list[Mutant] | str:
-    """Mutate one target; its mutants, or why it could not run."""
-    from cosmic_ray.work_db import WorkDB, use_db
-    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+@dataclass
+class Timing:
+    """Seconds for one test run: cold (a fresh interpreter) and warm (a fork of the server)."""
 
-    command = test_command(target)
+    cold: float = 0.0
+    warm: float = 0.0
+    per_mutant: float = 0.0
+
+
+def run_target(
+    name: str, target: Target, env: dict[str, str], timing: Timing
+) -> list[Mutant] | str:
+    """Mutate one target; its mutants, or why it could not run."""
     started = time.monotonic()
-    baseline = subprocess.run(command, cwd=TREE, env=env, capture_output=True, text=True)
+    listing = WORK / f"{name}.modules"
+    cold = [sys.executable, str(FORK), "modules", str(TREE), str(listing), "--"]
+    baseline = subprocess.run(
+        [*cold, *pytest_args(target)], cwd=TREE, env=env, capture_output=True, text=True
+    )
     if baseline.returncode != 0:
         return f"baseline failed (exit {baseline.returncode}): {baseline.stdout[-400:]}"
-    seconds = time.monotonic() - started
+    timing.cold = time.monotonic() - started
+    with warm_pytest(name, target, env) as command:
+        started = time.monotonic()
+        baseline = subprocess.run(command, cwd=TREE, env=env, capture_output=True, text=True)
+        if baseline.returncode != 0:
+            return f"warm baseline failed (exit {baseline.returncode}): {baseline.stdout[-400:]}"
+        timing.warm = seconds = time.monotonic() - started
+        started = time.monotonic()
+        mutants = mutate(name, target, env, command, seconds)
+        if not isinstance(mutants, str) and mutants:
+            timing.per_mutant = (time.monotonic() - started) / len(mutants)
+    return mutants
+
+
+def mutate(
+    name: str, target: Target, env: dict[str, str], command: list[str], seconds: float
+) -> list[Mutant] | str:
+    """cosmic-ray's init and exec with `command` as the test command; the mutants' outcomes."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
     config = WORK / f"{name}.toml"
     session = WORK / f"{name}.sqlite"
@@ -393,6 +442,13 @@ def run_target(name: str, target: Target, env: dict[str, str]) -> list[Mutant] |
                         WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="outside target"),
                     )
     subprocess.run([*cosmic, "exec", str(config), str(session)], cwd=TREE, env=env, check=True)
+    return outcomes(session)
+
+
+def outcomes(session: Path) -> list[Mutant]:
+    """The mutants a cosmic-ray session has run so far, with what the tests made of them."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome
 
     mutants = []
     with use_db(str(session), WorkDB.Mode.open) as db:
@@ -400,10 +456,14 @@ def run_target(name: str, target: Target, env: dict[str, str]) -> list[Mutant] |
             if result.worker_outcome == WorkerOutcome.SKIPPED:
                 continue
             spec = item.mutations[0]
-            if result.worker_outcome == WorkerOutcome.NORMAL:
-                outcome = str(result.test_outcome.value)
-            else:
+            if INFRA_MARK in (result.output or ""):
+                outcome = "error"  # the fork server failed: not a kill
+            elif result.worker_outcome != WorkerOutcome.NORMAL:
                 outcome = str(result.worker_outcome.value)
+            elif result.output == "timeout":
+                outcome = "timeout"  # cosmic-ray counts it killed; listed so it can be checked
+            else:
+                outcome = str(result.test_outcome.value)
             mutants.append(
                 Mutant(
                     path=str(spec.module_path),
@@ -426,6 +486,11 @@ def main() -> int:
         default="",
         help="comma-separated top-level functions: mutate only these (a quick, partial run)",
     )
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="print what the targets' last (or running) sessions have so far; run nothing",
+    )
     args = parser.parse_args()
     if args.list:
         for name, target in TARGETS.items():
@@ -440,54 +505,70 @@ def main() -> int:
     only = tuple(filter(None, args.only.split(",")))
 
     WORK.mkdir(parents=True, exist_ok=True)
-    copy_tree()
+    if not args.report:
+        copy_tree()
     # A same-size mutation within the same second would otherwise run a stale .pyc.
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
 
-    rows: list[tuple[str, str, int, int, int, int, str]] = []
-    survivors: list[tuple[str, Mutant, str | None]] = []
+    print(HEADER, flush=True)
+    failed = False
     for name in chosen:
-        started = time.monotonic()
         target = TARGETS[name]
         if only:
             target = Target(target.paths, target.tests, only, target.postgres)
+        if args.report:
+            print(row(name, outcomes(WORK / f"{name}.sqlite"), Timing()), flush=True)
+            continue
         # PostgreSQL targets run there (`make mutate` passes MUTATE_POSTGRES_URL: this
         # machine's server); the others on SQLite, unless TEST_POSTGRES_URL asks for both.
         target_env = env
         if target.postgres and not env.get("TEST_POSTGRES_URL"):
             if not env.get("MUTATE_POSTGRES_URL"):
-                rows.append(
-                    (name, "needs MUTATE_POSTGRES_URL (its PostgreSQL-only path)", 0, 0, 0, 0, "")
-                )
+                print(f"{name:14}needs MUTATE_POSTGRES_URL (its PostgreSQL-only path)")
+                failed = True
                 continue
             target_env = {**env, "TEST_POSTGRES_URL": env["MUTATE_POSTGRES_URL"]}
-        result = run_target(name, target, target_env)
-        took = f"{time.monotonic() - started:.0f}s"
+        timing = Timing()
+        result = run_target(name, target, target_env, timing)
         if isinstance(result, str):
-            rows.append((name, result, 0, 0, 0, 0, took))
+            print(f"{name:14}{result}", flush=True)
+            failed = True
             continue
-        survived = [m for m in result if m.outcome == "survived"]
-        killed = sum(m.outcome == "killed" for m in result)
-        other = len(result) - killed - len(survived)
-        rows.append((name, "ok", len(result), killed, len(survived), other, took))
-        for m in survived:
-            survivors.append((name, m, EQUIVALENT.get((m.path, m.line, m.operator))))
+        print(row(name, result, timing), flush=True)
+        failed |= any(m.outcome not in ("killed", "timeout", "survived") for m in result)
+        failed |= any(unexplained(m) for m in result)
+    return 1 if failed else 0
 
-    print("\n== mutation testing (cosmic-ray) ==")
-    print(f"{'target':16}{'mutants':>8}{'killed':>8}{'survived':>9}{'other':>7}{'time':>7}")
-    for name, status, total, n_killed, n_survived, n_other, took in rows:
-        if status != "ok":
-            print(f"{name:16}{status}")
-            continue
-        print(f"{name:16}{total:8}{n_killed:8}{n_survived:9}{n_other:7}{took:>7}")
-    unexplained = [s for s in survivors if s[2] is None]
-    if survivors:
-        print("\nsurviving mutants (target  file:line  operator  mutated line):")
-        for name, m, reason in survivors:
-            note = f"  [equivalent: {reason}]" if reason else ""
-            print(f"  {name:15} {m.path}:{m.line}  {m.operator}  {m.change}{note}")
-    failed = any(status != "ok" for _, status, *_ in rows)
-    return 1 if unexplained or failed else 0
+
+HEADER = (
+    f"{'target':14}{'mutants':>8}{'killed':>7}{'timeout':>8}{'equiv':>6}{'survived':>9}"
+    f"{'other':>6}{'cold s':>7}{'warm s':>7}{'s/mutant':>9}"
+)
+
+
+def unexplained(m: Mutant) -> bool:
+    """A survivor not listed as an equivalent mutant."""
+    return m.outcome == "survived" and (m.path, m.line, m.operator) not in EQUIVALENT
+
+
+def row(name: str, mutants: list[Mutant], timing: Timing) -> str:
+    """One target's line of the table, then its survivors (equivalent ones with the reason)."""
+    count = {o: sum(m.outcome == o for m in mutants) for o in ("killed", "timeout", "survived")}
+    survived = [m for m in mutants if m.outcome == "survived"]
+    equivalent = len(survived) - sum(map(unexplained, survived))
+    lines = [
+        f"{name:14}{len(mutants):8}{count['killed']:7}{count['timeout']:8}{equivalent:6}"
+        f"{count['survived'] - equivalent:9}{len(mutants) - sum(count.values()):6}"
+        f"{timing.cold:7.1f}{timing.warm:7.1f}{timing.per_mutant:9.1f}"
+    ]
+    for m in survived:
+        reason = EQUIVALENT.get((m.path, m.line, m.operator))
+        note = f"  [equivalent: {reason}]" if reason else "  SURVIVED"
+        lines.append(f"    {m.path}:{m.line}  {m.operator}  {m.change}{note}")
+    for m in mutants:
+        if m.outcome not in ("killed", "survived"):
+            lines.append(f"    {m.path}:{m.line}  {m.operator}  {m.change}  [{m.outcome}]")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
