@@ -15,6 +15,7 @@ EQUIVALENT with its reason; any other survivor makes the run exit 1.
 import argparse
 import ast
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -39,7 +40,8 @@ class Target:
     tests: tuple[str, ...]
     # Only mutants inside these top-level functions/classes count (all of the file when empty).
     only: tuple[str, ...] = field(default=())
-    # A path that exists only on PostgreSQL (the outbox's writer lock): the tests must run there.
+    # A path that exists only on PostgreSQL (the outbox's writer lock): the tests run on SQLite,
+    # then on PostgreSQL (MUTATE_POSTGRES_URL); a mutant killed on either is killed.
     postgres: bool = False
 
 
@@ -315,7 +317,7 @@ def copy_tree() -> None:
             shutil.copy2(source, target)
 
 
-FORK = ROOT / "tools" / "mutate_fork.py"
+FORK = TREE / "tools" / "mutate_fork.py"  # the copy: editing tools/ leaves a run alone
 
 
 def pytest_args(target: Target) -> list[str]:
@@ -324,7 +326,9 @@ def pytest_args(target: Target) -> list[str]:
 
 
 @contextmanager
-def warm_pytest(name: str, target: Target, env: dict[str, str]) -> Iterator[list[str]]:
+def warm_pytest(
+    name: str, target: Target, env: dict[str, str], databases: list[str]
+) -> Iterator[list[str]]:
     """A fork server with the run's third-party imports done; yields the per-mutant command."""
     listing = WORK / f"{name}.modules"
     sock = WORK / f"{name}.sock"
@@ -340,7 +344,8 @@ def warm_pytest(name: str, target: Target, env: dict[str, str]) -> Iterator[list
         assert server.stdout is not None
         if server.stdout.readline().strip() != b"ready":
             raise RuntimeError(f"the fork server for {name} did not start")
-        yield [sys.executable, str(FORK), "run", str(sock), "--", *pytest_args(target)]
+        each = [word for database in databases for word in ("--database", database)]
+        yield [sys.executable, str(FORK), "run", str(sock), *each, "--", *pytest_args(target)]
     finally:
         server.kill()
         server.wait()
@@ -375,7 +380,7 @@ class Timing:
 
 
 def run_target(
-    name: str, target: Target, env: dict[str, str], timing: Timing
+    name: str, target: Target, env: dict[str, str], timing: Timing, databases: list[str]
 ) -> list[Mutant] | str:
     """Mutate one target; its mutants, or why it could not run."""
     started = time.monotonic()
@@ -387,7 +392,7 @@ def run_target(
     if baseline.returncode != 0:
         return f"baseline failed (exit {baseline.returncode}): {baseline.stdout[-400:]}"
     timing.cold = time.monotonic() - started
-    with warm_pytest(name, target, env) as command:
+    with warm_pytest(name, target, env, databases) as command:
         started = time.monotonic()
         baseline = subprocess.run(command, cwd=TREE, env=env, capture_output=True, text=True)
         if baseline.returncode != 0:
@@ -415,7 +420,7 @@ def mutate(
         f"module-path = [{paths}]\n"
         f"timeout = {max(30.0, 3 * seconds + 10):.0f}\n"
         "excluded-modules = []\n"
-        f"test-command = {' '.join(command)!r}\n"
+        f"test-command = {shlex.join(command)!r}\n"
         '\n[cosmic-ray.distributor]\nname = "local"\n',
         encoding="utf-8",
     )
@@ -495,7 +500,7 @@ def main() -> int:
     if args.list:
         for name, target in TARGETS.items():
             part = f" ({', '.join(target.only)})" if target.only else ""
-            part += " [on PostgreSQL: MUTATE_POSTGRES_URL]" if target.postgres else ""
+            part += " [on SQLite and PostgreSQL: MUTATE_POSTGRES_URL]" if target.postgres else ""
             print(f"{name:15} {' '.join(target.paths)}{part}\n{'':15} <- {' '.join(target.tests)}")
         return 0
     unknown = set(args.targets) - set(TARGETS)
@@ -519,17 +524,19 @@ def main() -> int:
         if args.report:
             print(row(name, outcomes(WORK / f"{name}.sqlite"), Timing()), flush=True)
             continue
-        # PostgreSQL targets run there (`make mutate` passes MUTATE_POSTGRES_URL: this
-        # machine's server); the others on SQLite, unless TEST_POSTGRES_URL asks for both.
-        target_env = env
-        if target.postgres and not env.get("TEST_POSTGRES_URL"):
-            if not env.get("MUTATE_POSTGRES_URL"):
+        # PostgreSQL targets run there too (`make mutate` passes MUTATE_POSTGRES_URL: this
+        # machine's server); the others on SQLite, or where TEST_POSTGRES_URL says.
+        # A PostgreSQL target's mutant is tested on SQLite, then (if it survived) on PostgreSQL.
+        target_env, databases = env, []
+        if target.postgres:
+            url = env.get("MUTATE_POSTGRES_URL") or env.get("TEST_POSTGRES_URL")
+            if not url:
                 print(f"{name:14}needs MUTATE_POSTGRES_URL (its PostgreSQL-only path)")
                 failed = True
                 continue
-            target_env = {**env, "TEST_POSTGRES_URL": env["MUTATE_POSTGRES_URL"]}
+            target_env, databases = {**env, "TEST_POSTGRES_URL": url}, ["", url]
         timing = Timing()
-        result = run_target(name, target, target_env, timing)
+        result = run_target(name, target, target_env, timing, databases)
         if isinstance(result, str):
             print(f"{name:14}{result}", flush=True)
             failed = True

@@ -2,7 +2,7 @@
 a fresh child per mutant, which imports the (mutated) project from source and runs pytest.
 
     python tools/mutate_fork.py serve SOCKET ROOT         # started by tools/mutate.py
-    python tools/mutate_fork.py run SOCKET -- ARGS...     # cosmic-ray's test command
+    python tools/mutate_fork.py run SOCKET [--database URL]... -- ARGS   # cosmic-ray's command
     python tools/mutate_fork.py modules ROOT OUT -- ARGS  # a cold run; lists what to preload
 
 The server never imports a module that lives under ROOT (the mutated tree): the child does, from
@@ -22,12 +22,24 @@ INFRA_MARK = "mutate-fork: infrastructure error"
 INFRA_EXIT = 97
 
 
-def run(sock_path: str, args: list[str]) -> int:
-    """Ask the server to run pytest with `args` in this directory, on this stdout/stderr."""
+def run(sock_path: str, args: list[str], databases: list[str]) -> int:
+    """Ask the server to run pytest with `args` here, on this stdout/stderr: once per database
+    (TEST_POSTGRES_URL; "" is SQLite) or once as the server's environment says; the first
+    failing run's exit code."""
+    runs: list[str | None] = [*databases] or [None]
+    for database in runs:
+        env = None if database is None else {"TEST_POSTGRES_URL": database}
+        code = _run_once(sock_path, args, env)
+        if code != 0:
+            return code
+    return 0
+
+
+def _run_once(sock_path: str, args: list[str], env: dict[str, str] | None) -> int:
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.connect(sock_path)
-            request = json.dumps({"cwd": os.getcwd(), "args": args}).encode()
+            request = json.dumps({"cwd": os.getcwd(), "args": args, "env": env}).encode()
             socket.send_fds(conn, [request], [1, 2])
             reply = conn.recv(64)
         return int(reply.decode())
@@ -49,6 +61,7 @@ def _child(conn: socket.socket, listener: socket.socket, request: dict, fds: lis
         os.dup2(fds[1], 2)
         for fd in fds:
             os.close(fd)
+        os.environ.update(request["env"] or {})
         os.chdir(request["cwd"])
         sys.path.insert(0, request["cwd"])  # as `python -m pytest` run in that directory
         sys.argv = ["pytest", *request["args"]]
@@ -73,7 +86,11 @@ def _preload(root: str, names: list[str]) -> None:
             importlib.import_module(name)
         except Exception:
             continue
-    inside = [name for name, module in list(sys.modules.items()) if _under(root, module)]
+    inside = [
+        name
+        for name, module in list(sys.modules.items())
+        if name != "__main__" and _under(root, module)
+    ]
     if inside:
         raise SystemExit(f"{INFRA_MARK}: preloaded project modules {inside[:5]}")
 
@@ -150,10 +167,11 @@ def main() -> int:
     if sys.argv[1] == "modules":
         rest = sys.argv[4:]
         return modules(sys.argv[2], sys.argv[3], rest[1:] if rest[:1] == ["--"] else rest)
-    args = sys.argv[3:]
-    if args[:1] == ["--"]:
-        args = args[1:]
-    return run(sys.argv[2], args)
+    rest, databases = sys.argv[3:], []
+    while rest[:1] == ["--database"]:
+        databases.append(rest[1])
+        rest = rest[2:]
+    return run(sys.argv[2], rest[1:] if rest[:1] == ["--"] else rest, databases)
 
 
 if __name__ == "__main__":
