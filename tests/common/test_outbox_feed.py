@@ -15,6 +15,15 @@ def test_feed_needs_the_events_scope(client: TestClient, reader: dict) -> None:
     assert_problem(client.get("/v1/events"), 401, "missing_token")
 
 
+def test_the_feed_documents_the_problems_it_answers_with(client: TestClient) -> None:
+    """401, 403 and 422 (the tests here get each) are the feed's documented problem answers."""
+    responses = client.get("/openapi.json").json()["paths"]["/v1/events"]["get"]["responses"]
+    problems = {code for code in responses if code.startswith("4")}
+    assert problems == {"401", "403", "422"}
+    for code in problems:
+        assert "application/problem+json" in responses[code]["content"], code
+
+
 def test_feed_pages_in_order(client: TestClient, writer: dict) -> None:
     for i in range(5):
         client.post(
