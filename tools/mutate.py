@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # MUTATE_WORK=var/mutate-2 lets a second run (other targets) work beside the first.
@@ -397,7 +398,12 @@ class Timing:
 
 
 def run_target(
-    name: str, target: Target, env: dict[str, str], timing: Timing, databases: list[str]
+    name: str,
+    target: Target,
+    env: dict[str, str],
+    timing: Timing,
+    databases: list[str],
+    again: bool,
 ) -> list[Mutant] | str:
     """Mutate one target; its mutants, or why it could not run."""
     started = time.monotonic()
@@ -414,28 +420,60 @@ def run_target(
         baseline = subprocess.run(command, cwd=TREE, env=env, capture_output=True, text=True)
         if baseline.returncode != 0:
             return f"warm baseline failed (exit {baseline.returncode}): {baseline.stdout[-400:]}"
-        timing.warm = seconds = time.monotonic() - started
-        started = time.monotonic()
-        mutants = mutate(name, target, env, command, seconds)
-        if not isinstance(mutants, str) and mutants:
-            timing.per_mutant = (time.monotonic() - started) / len(mutants)
+        timing.warm = time.monotonic() - started
+        mutants = mutate(name, target, env, command, timing, again)
     return mutants
 
 
+def _key(item: Any) -> tuple[str, str, int, tuple[int, int]]:
+    spec = item.mutations[0]
+    return (str(spec.module_path), spec.operator_name, spec.occurrence, tuple(spec.start_pos))
+
+
+def _previous(session: Path) -> dict[tuple[str, str, int, tuple[int, int]], Any]:
+    """The last session's settled results (kills and equivalents), by mutant; the others (the
+    unexplained survivors, timeouts and errors) are left out and run again."""
+    from cosmic_ray.work_db import WorkDB, use_db
+
+    if not session.exists():
+        return {}
+    kept = {}
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item, result in db.completed_work_items:
+            spec = item.mutations[0]
+            mutant = Mutant(str(spec.module_path), spec.start_pos[0], "", "", "")
+            equivalent = (mutant.path, mutant.line, spec.operator_name.removeprefix("core/"))
+            settled = result.output != "timeout" and INFRA_MARK not in (result.output or "")
+            settled &= result.test_outcome is not None and result.test_outcome.value == "killed"
+            if settled or equivalent in EQUIVALENT:
+                kept[_key(item)] = result
+    return kept
+
+
 def mutate(
-    name: str, target: Target, env: dict[str, str], command: list[str], seconds: float
+    name: str,
+    target: Target,
+    env: dict[str, str],
+    command: list[str],
+    timing: "Timing",
+    again: bool = False,
 ) -> list[Mutant] | str:
-    """cosmic-ray's init and exec with `command` as the test command; the mutants' outcomes."""
+    """cosmic-ray's init and exec with `command` as the test command; the mutants' outcomes.
+
+    `again`: keep the last session's kills and equivalents, run only the rest (after the tests
+    changed; the mutated source must be unchanged, so that each mutant is the same code).
+    """
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
     config = WORK / f"{name}.toml"
     session = WORK / f"{name}.sqlite"
+    previous = _previous(session) if again else {}
     paths = ", ".join(f'"{p}"' for p in target.paths)
     config.write_text(
         "[cosmic-ray]\n"
         f"module-path = [{paths}]\n"
-        f"timeout = {max(60.0, 5 * seconds + 20):.0f}\n"  # a loaded machine is no kill
+        f"timeout = {max(60.0, 5 * timing.warm + 20):.0f}\n"  # a loaded machine is no kill
         "excluded-modules = []\n"
         f"test-command = {shlex.join(command)!r}\n"
         '\n[cosmic-ray.distributor]\nname = "local"\n',
@@ -463,7 +501,16 @@ def mutate(
                         item.job_id,
                         WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="outside target"),
                     )
+    if previous:
+        with use_db(str(session), WorkDB.Mode.open) as db:
+            for item in list(db.pending_work_items):
+                if _key(item) in previous:
+                    db.set_result(item.job_id, previous[_key(item)])
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        pending = db.num_work_items - db.num_results
+    started = time.monotonic()
     subprocess.run([*cosmic, "exec", str(config), str(session)], cwd=TREE, env=env, check=True)
+    timing.per_mutant = (time.monotonic() - started) / max(pending, 1)
     return outcomes(session)
 
 
@@ -507,6 +554,11 @@ def main() -> int:
         "--only",
         default="",
         help="comma-separated top-level functions: mutate only these (a quick, partial run)",
+    )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="after the tests changed: keep the last run's kills and equivalents, run the rest",
     )
     parser.add_argument(
         "--report",
@@ -553,7 +605,7 @@ def main() -> int:
                 continue
             target_env, databases = {**env, "TEST_POSTGRES_URL": url}, ["", url]
         timing = Timing()
-        result = run_target(name, target, target_env, timing, databases)
+        result = run_target(name, target, target_env, timing, databases, args.again)
         if isinstance(result, str):
             print(f"{name:14}{result}", flush=True)
             failed = True
