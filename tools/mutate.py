@@ -241,6 +241,23 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "both are the same object (test_a_reader_stops_before_an_earlier_writer_still_in_flight "
         "passes on PostgreSQL: the announcement is still made)"
     ),
+    ("services/common/outbox.py", 74, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_announce_writer's `dialect.name == 'postgresql'` -> `<=`: the two dialects served are "
+        "'postgresql' (equal) and 'sqlite' (sorts after), so the announcement is made exactly "
+        "on PostgreSQL either way"
+    ),
+    ("services/common/outbox.py", 81, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "_final_below's `dialect.name != 'postgresql'` -> `>`: 'sqlite' sorts after "
+        "'postgresql', so SQLite still returns None and PostgreSQL still computes the bound"
+    ),
+    ("services/common/outbox.py", 101, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in emit's signature: session, type and payload become positional-only, as "
+        "every caller passes them; actor stays accepted by keyword"
+    ),
+    ("services/common/outbox.py", 163, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in read_events' signature: session becomes positional-only, as its one "
+        "caller passes it; after and limit are still passed by keyword"
+    ),
     ("services/common/outbox.py", 81, "ReplaceComparisonOperator_NotEq_IsNot"): (
         "_final_below's `dialect.name != 'postgresql'` -> `is not`: the same interned literal, "
         "so identity and equality agree on both dialects"

@@ -225,3 +225,4 @@ def test_an_announced_value_is_rebuilt_from_its_low_32_bits_near_the_last_value(
     assert announced_value(0, 0) == 0
     assert announced_value(0, 1_000) == 0  # far below, yet within 2^31 of the last value
     assert announced_value(2_000_000_000, 5) == 2_000_000_000  # far above, still within 2^31
+    assert announced_value(0, 1_500_000_000) == 0  # more than 2^30 below

@@ -90,6 +90,26 @@ def test_default_eligibility_per_kind(
     assert not ok and trace["reasons"] == ["Not on the serious-dishonesty list."]
 
 
+def test_years_since_founding_are_whole_years_counted_to_the_anniversary(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    seed_enterprise: SeedEnterprise,
+) -> None:
+    startup = create(vouchers_client, vouchers_headers, kind="startup", name="创业券")
+    founded = seed_enterprise("91140100MA0K000017", founded_on=date(2019, 6, 1))
+    expected = {
+        date(2018, 12, 31): 0,  # before it was founded: none, not a negative count
+        date(2026, 5, 31): 6,  # the day before the seventh anniversary
+        date(2026, 6, 1): 7,  # the anniversary itself
+        date(2026, 6, 2): 7,
+        date(2026, 12, 31): 7,
+    }
+    for on, years in expected.items():
+        _, trace = _evaluate(vouchers_app, startup["id"], founded.uscc, on)
+        assert trace["inputs"]["years_since_founding"] == years, on
+
+
 # --- Failure paths: each answers its problem code and changes nothing ----------------------
 
 
