@@ -426,6 +426,30 @@ def test_a_programme_with_its_own_rule_set(
     assert read.status_code == 200 and read.json()["in_use"] is True
 
 
+def test_a_number_that_comes_out_zero_is_no_failed_check(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    seed_enterprise: SeedEnterprise,
+) -> None:
+    """Only a bool rule that is false is a reason: a numeric rule worth 0 is not one."""
+    counted = {
+        **OWN_RULES,
+        "rules": [
+            {"name": "strikes", "expression": "on_dishonesty_list ? 1 : 0"},
+            *OWN_RULES["rules"],
+        ],
+    }
+    answer = vouchers_client.post("/v1/rule-sets", json=counted, headers=admin(vouchers_headers))
+    assert answer.status_code == 201, answer.text
+    made = create(vouchers_client, vouchers_headers, rule_set_id=answer.json()["id"])
+    away = seed_enterprise("91140100MA0K000025", district="yingze", size_class="medium")
+    ok, trace = _evaluate(vouchers_app, made["id"], away.uscc, date(2026, 5, 31))
+    assert not ok
+    assert {step["rule"]: step["value"] for step in trace["steps"]}["strikes"] == 0
+    assert trace["reasons"] == ["Registered in 小店区.", "A small or micro enterprise."]
+
+
 def test_the_public_list_shows_open_programmes_only(
     vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:
