@@ -294,6 +294,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "taken and bound <= after, the query's range `after < seq <= bound` is empty, so the "
         "page is the same empty one with next_after = after"
     ),
+    ("services/credit/consents/service.py", 159, "ReplaceComparisonOperator_Eq_Is"): (
+        "_filtered's `client.kind == ClientKind.BANK` -> `is`: a Principal's kind is always a "
+        "ClientKind member (identity.py builds it with ClientKind(claims.kind)), and enum "
+        "members are singletons, so identity and equality agree"
+    ),
     ("services/common/identity.py", 67, "ReplaceComparisonOperator_Eq_LtE"): (
         "`kind == 'admin'` -> `kind <= 'admin'` (a StrEnum compares as text): no ClientKind "
         "sorts before 'admin', so only ADMIN satisfies either"
