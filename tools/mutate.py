@@ -6,10 +6,18 @@ against only the tests that exercise it, in a copy of the tree; prints the survi
     python tools/mutate.py --list          # the targets and their tests
     MUTATE_WORK=var/mutate-2 python tools/mutate.py uscc   # beside another run
     MUTATE_POSTGRES_URL=postgresql://... python tools/mutate.py outbox   # PostgreSQL targets
+    python tools/mutate.py --again outbox  # after new tests: rerun what was not killed
+    python tools/mutate.py --report outbox # what a (running) session has so far
 
 A target is files (optionally only some of their functions) and the test files that should kill
 every mutant in them. A survivor that cannot be killed (an equivalent mutant) goes in
 EQUIVALENT with its reason; any other survivor makes the run exit 1.
+
+Each mutant's tests run in a fork of a warm server (tools/mutate_fork.py: third-party imports
+done once; the project imported fresh from the mutated source), `pytest -x`. A mutant is killed
+when pytest exits non-zero; a timeout (60 s or 5x the warm baseline) is cosmic-ray's "killed"
+but is listed in its own column and rerun by --again; a failure of the fork machinery is an
+error, never a kill.
 """
 
 import argparse
