@@ -6,26 +6,39 @@ against only the tests that exercise it, in a copy of the tree; prints the survi
     python tools/mutate.py --list          # the targets and their tests
     MUTATE_WORK=var/mutate-2 python tools/mutate.py uscc   # beside another run
     MUTATE_POSTGRES_URL=postgresql://... python tools/mutate.py outbox   # PostgreSQL targets
+    python tools/mutate.py --again outbox  # after new tests: rerun what was not killed
+    python tools/mutate.py --report outbox # what a (running) session has so far
 
 A target is files (optionally only some of their functions) and the test files that should kill
 every mutant in them. A survivor that cannot be killed (an equivalent mutant) goes in
 EQUIVALENT with its reason; any other survivor makes the run exit 1.
+
+Each mutant's tests run in a fork of a warm server (tools/mutate_fork.py: third-party imports
+done once; the project imported fresh from the mutated source), `pytest -x`. A mutant is killed
+when pytest exits non-zero; a timeout (60 s or 5x the warm baseline) is cosmic-ray's "killed"
+but is listed in its own column and rerun by --again; a failure of the fork machinery is an
+error, never a kill.
 """
 
 import argparse
 import ast
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # MUTATE_WORK=var/mutate-2 lets a second run (other targets) work beside the first.
 WORK = ROOT / os.environ.get("MUTATE_WORK", "var/mutate")
 TREE = WORK / "tree"
+INFRA_MARK = "mutate-fork: infrastructure error"  # as tools/mutate_fork.py prints it
 
 
 @dataclass(frozen=True)
@@ -36,7 +49,8 @@ class Target:
     tests: tuple[str, ...]
     # Only mutants inside these top-level functions/classes count (all of the file when empty).
     only: tuple[str, ...] = field(default=())
-    # A path that exists only on PostgreSQL (the outbox's writer lock): the tests must run there.
+    # A path that exists only on PostgreSQL (the outbox's writer lock): the tests run on SQLite,
+    # then on PostgreSQL (MUTATE_POSTGRES_URL); a mutant killed on either is killed.
     postgres: bool = False
 
 
@@ -260,15 +274,6 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "filter variants are killed by test_a_failed_request_keeps_the_answer_of_the_request_"
         "that_took_its_key_over)"
     ),
-    ("services/common/outbox.py", 27, "ReplaceComparisonOperator_Eq_Is"): (
-        "`dialect.name == 'postgresql'` -> `is`: the dialect's name is a string literal in "
-        "SQLAlchemy's dialect class and CPython interns identifier-like literals, so both are the "
-        "same object (checked on PostgreSQL: the lock is still taken)"
-    ),
-    ("services/common/outbox.py", 27, "ReplaceComparisonOperator_Eq_LtE"): (
-        "`dialect.name == 'postgresql'` -> `<=`: the two dialects served are 'postgresql' (equal) "
-        "and 'sqlite' (sorts after), so the lock is taken exactly on PostgreSQL either way"
-    ),
     ("services/common/jobs.py", 61, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in claim_due's signature: session and statement become positional-only, as "
         "every caller passes them; limit is still passed by keyword"
@@ -285,17 +290,69 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`dialect.name == 'postgresql'` -> `<=`: the two dialects served are 'postgresql' "
         "(equal) and 'sqlite' (sorts after), so the lock is taken exactly on PostgreSQL"
     ),
-    ("services/common/outbox.py", 32, "ReplaceBinaryOperator_Mul_Div"): (
+    ("services/common/outbox.py", 74, "ReplaceComparisonOperator_Eq_Is"): (
+        "_announce_writer's `dialect.name == 'postgresql'` -> `is`: the dialect's name is a string "
+        "literal in SQLAlchemy's dialect class and CPython interns identifier-like literals, so "
+        "both are the same object (test_a_reader_stops_before_an_earlier_writer_still_in_flight "
+        "passes on PostgreSQL: the announcement is still made)"
+    ),
+    ("services/common/outbox.py", 74, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_announce_writer's `dialect.name == 'postgresql'` -> `<=`: the two dialects served are "
+        "'postgresql' (equal) and 'sqlite' (sorts after), so the announcement is made exactly "
+        "on PostgreSQL either way"
+    ),
+    ("services/common/outbox.py", 81, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "_final_below's `dialect.name != 'postgresql'` -> `>`: 'sqlite' sorts after "
+        "'postgresql', so SQLite still returns None and PostgreSQL still computes the bound"
+    ),
+    ("services/common/outbox.py", 101, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in emit's signature: session, type and payload become positional-only, as "
         "every caller passes them; actor stays accepted by keyword"
     ),
-    ("services/common/outbox.py", 94, "ReplaceBinaryOperator_Mul_Div"): (
+    ("services/common/outbox.py", 163, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in read_events' signature: session becomes positional-only, as its one "
         "caller passes it; after and limit are still passed by keyword"
     ),
-    ("services/common/outbox.py", 112, "NumberReplacer"): (
-        "events_router's default max_limit=1000 -> 999/1001: its one caller (the app factory) "
-        "always passes settings.events_page_max"
+    ("services/common/outbox.py", 186, "NumberReplacer"): (
+        "events_router's default max_limit=1000 -> 999/1001: its one caller (the app factory, "
+        "services/common/app.py) always passes settings.events_page_max"
+    ),
+    ("services/common/outbox.py", 81, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "_final_below's `dialect.name != 'postgresql'` -> `is not`: the same interned literal, "
+        "so identity and equality agree on both dialects"
+    ),
+    ("services/common/outbox.py", 97, "ReplaceBinaryOperator_Add_BitXor"): (
+        "announced_value's `(low - last + _HALF) % _WHOLE` -> `((low - last) ^ _HALF) % _WHOLE`: "
+        "XOR with 2^31 flips bit 31, i.e. adds or subtracts 2^31, and both are the same modulo "
+        "2^32"
+    ),
+    ("services/common/outbox.py", 110, "NumberReplacer"): (
+        "emit's `emit_many(session, [event])[0]` -> `[-1]`: the list of ids has exactly one "
+        "element, so first and last are the same id"
+    ),
+    ("services/common/outbox.py", 137, "NumberReplacer"): (
+        "not behaviour: the `seq` of EventPublic's OpenAPI example (42 -> 41 or 43); any "
+        "positive seq is as valid an example and no client or check reads its value"
+    ),
+    ("services/common/outbox.py", 172, "ReplaceComparisonOperator_LtE_Lt"): (
+        "read_events' early `if bound <= after: return empty` -> `<`: when bound == after the "
+        "query that follows selects `after < seq <= bound`, an empty range, and returns the same "
+        "empty page with next_after = after (the return is a shortcut)"
+    ),
+    ("services/common/outbox.py", 172, "ReplaceComparisonOperator_LtE_Eq"): (
+        "read_events' early `if bound <= after` -> `bound == after`: when bound < after the "
+        "query's range `after < seq <= bound` is empty, the same empty page with next_after = "
+        "after"
+    ),
+    ("services/common/outbox.py", 172, "ReplaceComparisonOperator_LtE_Is"): (
+        "read_events' early `if bound <= after` -> `bound is after`: when the shortcut is not "
+        "taken and bound <= after, the query's range `after < seq <= bound` is empty, so the "
+        "page is the same empty one with next_after = after"
+    ),
+    ("services/credit/consents/service.py", 159, "ReplaceComparisonOperator_Eq_Is"): (
+        "_filtered's `client.kind == ClientKind.BANK` -> `is`: a Principal's kind is always a "
+        "ClientKind member (identity.py builds it with ClientKind(claims.kind)), and enum "
+        "members are singletons, so identity and equality agree"
     ),
     ("services/common/identity.py", 67, "ReplaceComparisonOperator_Eq_LtE"): (
         "`kind == 'admin'` -> `kind <= 'admin'` (a StrEnum compares as text): no ClientKind "
@@ -359,19 +416,38 @@ def copy_tree() -> None:
             shutil.copy2(source, target)
 
 
-def test_command(target: Target) -> list[str]:
+FORK = TREE / "tools" / "mutate_fork.py"  # the copy: editing tools/ leaves a run alone
+
+
+def pytest_args(target: Target) -> list[str]:
     """Stop at the first failure: one is enough to kill a mutant."""
-    return [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-x",
-        "-q",
-        "--no-header",
-        "-p",
-        "no:xdist",
-        *target.tests,
-    ]
+    return ["-x", "-q", "--no-header", "--tb=line", "-p", "no:xdist", *target.tests]
+
+
+@contextmanager
+def warm_pytest(
+    name: str, target: Target, env: dict[str, str], databases: list[str]
+) -> Iterator[list[str]]:
+    """A fork server with the run's third-party imports done; yields the per-mutant command."""
+    listing = WORK / f"{name}.modules"
+    sock = WORK / f"{name}.sock"
+    server = subprocess.Popen(
+        [sys.executable, str(FORK), "serve", str(sock), str(TREE)],
+        cwd=TREE,
+        env=env,
+        stdin=listing.open("rb"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert server.stdout is not None
+        if server.stdout.readline().strip() != b"ready":
+            raise RuntimeError(f"the fork server for {name} did not start")
+        each = [word for database in databases for word in ("--database", database)]
+        yield [sys.executable, str(FORK), "run", str(sock), *each, "--", *pytest_args(target)]
+    finally:
+        server.kill()
+        server.wait()
 
 
 def line_ranges(path: Path, names: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -393,27 +469,94 @@ def changed_line(diff: str | None) -> str:
     return ""
 
 
-def run_target(name: str, target: Target, env: dict[str, str]) -> list[Mutant] | str:
+@dataclass
+class Timing:
+    """Seconds for one test run: cold (a fresh interpreter) and warm (a fork of the server)."""
+
+    cold: float = 0.0
+    warm: float = 0.0
+    per_mutant: float = 0.0
+
+
+def run_target(
+    name: str,
+    target: Target,
+    env: dict[str, str],
+    timing: Timing,
+    databases: list[str],
+    again: bool,
+) -> list[Mutant] | str:
     """Mutate one target; its mutants, or why it could not run."""
+    started = time.monotonic()
+    listing = WORK / f"{name}.modules"
+    cold = [sys.executable, str(FORK), "modules", str(TREE), str(listing), "--"]
+    baseline = subprocess.run(
+        [*cold, *pytest_args(target)], cwd=TREE, env=env, capture_output=True, text=True
+    )
+    if baseline.returncode != 0:
+        return f"baseline failed (exit {baseline.returncode}): {baseline.stdout[-400:]}"
+    timing.cold = time.monotonic() - started
+    with warm_pytest(name, target, env, databases) as command:
+        started = time.monotonic()
+        baseline = subprocess.run(command, cwd=TREE, env=env, capture_output=True, text=True)
+        if baseline.returncode != 0:
+            return f"warm baseline failed (exit {baseline.returncode}): {baseline.stdout[-400:]}"
+        timing.warm = time.monotonic() - started
+        mutants = mutate(name, target, env, command, timing, again)
+    return mutants
+
+
+def _key(item: Any) -> tuple[str, str, int, tuple[int, int]]:
+    spec = item.mutations[0]
+    return (str(spec.module_path), spec.operator_name, spec.occurrence, tuple(spec.start_pos))
+
+
+def _previous(session: Path) -> dict[tuple[str, str, int, tuple[int, int]], Any]:
+    """The last session's settled results (kills and equivalents), by mutant; the others (the
+    unexplained survivors, timeouts and errors) are left out and run again."""
+    from cosmic_ray.work_db import WorkDB, use_db
+
+    if not session.exists():
+        return {}
+    kept = {}
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item, result in db.completed_work_items:
+            spec = item.mutations[0]
+            mutant = Mutant(str(spec.module_path), spec.start_pos[0], "", "", "")
+            equivalent = (mutant.path, mutant.line, spec.operator_name.removeprefix("core/"))
+            settled = result.output != "timeout" and INFRA_MARK not in (result.output or "")
+            settled &= result.test_outcome is not None and result.test_outcome.value == "killed"
+            if settled or equivalent in EQUIVALENT:
+                kept[_key(item)] = result
+    return kept
+
+
+def mutate(
+    name: str,
+    target: Target,
+    env: dict[str, str],
+    command: list[str],
+    timing: "Timing",
+    again: bool = False,
+) -> list[Mutant] | str:
+    """cosmic-ray's init and exec with `command` as the test command; the mutants' outcomes.
+
+    `again`: keep the last session's kills and equivalents, run only the rest (after the tests
+    changed; the mutated source must be unchanged, so that each mutant is the same code).
+    """
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
-    command = test_command(target)
-    started = time.monotonic()
-    baseline = subprocess.run(command, cwd=TREE, env=env, capture_output=True, text=True)
-    if baseline.returncode != 0:
-        return f"baseline failed (exit {baseline.returncode}): {baseline.stdout[-400:]}"
-    seconds = time.monotonic() - started
-
     config = WORK / f"{name}.toml"
     session = WORK / f"{name}.sqlite"
+    previous = _previous(session) if again else {}
     paths = ", ".join(f'"{p}"' for p in target.paths)
     config.write_text(
         "[cosmic-ray]\n"
         f"module-path = [{paths}]\n"
-        f"timeout = {max(30.0, 3 * seconds + 10):.0f}\n"
+        f"timeout = {max(60.0, 5 * timing.warm + 20):.0f}\n"  # a loaded machine is no kill
         "excluded-modules = []\n"
-        f"test-command = {' '.join(command)!r}\n"
+        f"test-command = {shlex.join(command)!r}\n"
         '\n[cosmic-ray.distributor]\nname = "local"\n',
         encoding="utf-8",
     )
@@ -439,7 +582,23 @@ def run_target(name: str, target: Target, env: dict[str, str]) -> list[Mutant] |
                         item.job_id,
                         WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="outside target"),
                     )
+    if previous:
+        with use_db(str(session), WorkDB.Mode.open) as db:
+            for item in list(db.pending_work_items):
+                if _key(item) in previous:
+                    db.set_result(item.job_id, previous[_key(item)])
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        pending = db.num_work_items - db.num_results
+    started = time.monotonic()
     subprocess.run([*cosmic, "exec", str(config), str(session)], cwd=TREE, env=env, check=True)
+    timing.per_mutant = (time.monotonic() - started) / max(pending, 1)
+    return outcomes(session)
+
+
+def outcomes(session: Path) -> list[Mutant]:
+    """The mutants a cosmic-ray session has run so far, with what the tests made of them."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome
 
     mutants = []
     with use_db(str(session), WorkDB.Mode.open) as db:
@@ -447,10 +606,14 @@ def run_target(name: str, target: Target, env: dict[str, str]) -> list[Mutant] |
             if result.worker_outcome == WorkerOutcome.SKIPPED:
                 continue
             spec = item.mutations[0]
-            if result.worker_outcome == WorkerOutcome.NORMAL:
-                outcome = str(result.test_outcome.value)
-            else:
+            if INFRA_MARK in (result.output or ""):
+                outcome = "error"  # the fork server failed: not a kill
+            elif result.worker_outcome != WorkerOutcome.NORMAL:
                 outcome = str(result.worker_outcome.value)
+            elif result.output == "timeout":
+                outcome = "timeout"  # cosmic-ray counts it killed; listed so it can be checked
+            else:
+                outcome = str(result.test_outcome.value)
             mutants.append(
                 Mutant(
                     path=str(spec.module_path),
@@ -473,11 +636,21 @@ def main() -> int:
         default="",
         help="comma-separated top-level functions: mutate only these (a quick, partial run)",
     )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="after the tests changed: keep the last run's kills and equivalents, run the rest",
+    )
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="print what the targets' last (or running) sessions have so far; run nothing",
+    )
     args = parser.parse_args()
     if args.list:
         for name, target in TARGETS.items():
             part = f" ({', '.join(target.only)})" if target.only else ""
-            part += " [on PostgreSQL: MUTATE_POSTGRES_URL]" if target.postgres else ""
+            part += " [on SQLite and PostgreSQL: MUTATE_POSTGRES_URL]" if target.postgres else ""
             print(f"{name:15} {' '.join(target.paths)}{part}\n{'':15} <- {' '.join(target.tests)}")
         return 0
     unknown = set(args.targets) - set(TARGETS)
@@ -487,54 +660,73 @@ def main() -> int:
     only = tuple(filter(None, args.only.split(",")))
 
     WORK.mkdir(parents=True, exist_ok=True)
-    copy_tree()
+    if not args.report:
+        copy_tree()
     # A same-size mutation within the same second would otherwise run a stale .pyc.
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
 
-    rows: list[tuple[str, str, int, int, int, int, str]] = []
-    survivors: list[tuple[str, Mutant, str | None]] = []
+    print(HEADER, flush=True)
+    failed = False
     for name in chosen:
-        started = time.monotonic()
         target = TARGETS[name]
         if only:
             target = Target(target.paths, target.tests, only, target.postgres)
-        # PostgreSQL targets run there (`make mutate` passes MUTATE_POSTGRES_URL: this
-        # machine's server); the others on SQLite, unless TEST_POSTGRES_URL asks for both.
-        target_env = env
-        if target.postgres and not env.get("TEST_POSTGRES_URL"):
-            if not env.get("MUTATE_POSTGRES_URL"):
-                rows.append(
-                    (name, "needs MUTATE_POSTGRES_URL (its PostgreSQL-only path)", 0, 0, 0, 0, "")
-                )
+        if args.report:
+            session = WORK / f"{name}.sqlite"
+            print(row(name, outcomes(session), Timing()) if session.exists() else f"{name:14}-")
+            continue
+        # PostgreSQL targets run there too (`make mutate` passes MUTATE_POSTGRES_URL: this
+        # machine's server); the others on SQLite, or where TEST_POSTGRES_URL says.
+        # A PostgreSQL target's mutant is tested on SQLite, then (if it survived) on PostgreSQL.
+        target_env, databases = env, []
+        if target.postgres:
+            url = env.get("MUTATE_POSTGRES_URL") or env.get("TEST_POSTGRES_URL")
+            if not url:
+                print(f"{name:14}needs MUTATE_POSTGRES_URL (its PostgreSQL-only path)")
+                failed = True
                 continue
-            target_env = {**env, "TEST_POSTGRES_URL": env["MUTATE_POSTGRES_URL"]}
-        result = run_target(name, target, target_env)
-        took = f"{time.monotonic() - started:.0f}s"
+            target_env, databases = {**env, "TEST_POSTGRES_URL": url}, ["", url]
+        timing = Timing()
+        result = run_target(name, target, target_env, timing, databases, args.again)
         if isinstance(result, str):
-            rows.append((name, result, 0, 0, 0, 0, took))
+            print(f"{name:14}{result}", flush=True)
+            failed = True
             continue
-        survived = [m for m in result if m.outcome == "survived"]
-        killed = sum(m.outcome == "killed" for m in result)
-        other = len(result) - killed - len(survived)
-        rows.append((name, "ok", len(result), killed, len(survived), other, took))
-        for m in survived:
-            survivors.append((name, m, EQUIVALENT.get((m.path, m.line, m.operator))))
+        print(row(name, result, timing), flush=True)
+        failed |= any(m.outcome not in ("killed", "timeout", "survived") for m in result)
+        failed |= any(unexplained(m) for m in result)
+    return 1 if failed else 0
 
-    print("\n== mutation testing (cosmic-ray) ==")
-    print(f"{'target':16}{'mutants':>8}{'killed':>8}{'survived':>9}{'other':>7}{'time':>7}")
-    for name, status, total, n_killed, n_survived, n_other, took in rows:
-        if status != "ok":
-            print(f"{name:16}{status}")
-            continue
-        print(f"{name:16}{total:8}{n_killed:8}{n_survived:9}{n_other:7}{took:>7}")
-    unexplained = [s for s in survivors if s[2] is None]
-    if survivors:
-        print("\nsurviving mutants (target  file:line  operator  mutated line):")
-        for name, m, reason in survivors:
-            note = f"  [equivalent: {reason}]" if reason else ""
-            print(f"  {name:15} {m.path}:{m.line}  {m.operator}  {m.change}{note}")
-    failed = any(status != "ok" for _, status, *_ in rows)
-    return 1 if unexplained or failed else 0
+
+HEADER = (
+    f"{'target':14}{'mutants':>8}{'killed':>7}{'timeout':>8}{'equiv':>6}{'survived':>9}"
+    f"{'other':>6}{'cold s':>7}{'warm s':>7}{'s/mutant':>9}"
+)
+
+
+def unexplained(m: Mutant) -> bool:
+    """A survivor not listed as an equivalent mutant."""
+    return m.outcome == "survived" and (m.path, m.line, m.operator) not in EQUIVALENT
+
+
+def row(name: str, mutants: list[Mutant], timing: Timing) -> str:
+    """One target's line of the table, then its survivors (equivalent ones with the reason)."""
+    count = {o: sum(m.outcome == o for m in mutants) for o in ("killed", "timeout", "survived")}
+    survived = [m for m in mutants if m.outcome == "survived"]
+    equivalent = len(survived) - sum(map(unexplained, survived))
+    lines = [
+        f"{name:14}{len(mutants):8}{count['killed']:7}{count['timeout']:8}{equivalent:6}"
+        f"{count['survived'] - equivalent:9}{len(mutants) - sum(count.values()):6}"
+        f"{timing.cold:7.1f}{timing.warm:7.1f}{timing.per_mutant:9.1f}"
+    ]
+    for m in survived:
+        reason = EQUIVALENT.get((m.path, m.line, m.operator))
+        note = f"  [equivalent: {reason}]" if reason else "  SURVIVED"
+        lines.append(f"    {m.path}:{m.line}  {m.operator}  {m.change}{note}")
+    for m in mutants:
+        if m.outcome not in ("killed", "survived"):
+            lines.append(f"    {m.path}:{m.line}  {m.operator}  {m.change}  [{m.outcome}]")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

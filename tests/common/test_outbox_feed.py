@@ -15,6 +15,15 @@ def test_feed_needs_the_events_scope(client: TestClient, reader: dict) -> None:
     assert_problem(client.get("/v1/events"), 401, "missing_token")
 
 
+def test_the_feed_documents_the_problems_it_answers_with(client: TestClient) -> None:
+    """401, 403 and 422 (the tests here get each) are the feed's documented problem answers."""
+    responses = client.get("/openapi.json").json()["paths"]["/v1/events"]["get"]["responses"]
+    problems = {code for code in responses if code.startswith("4")}
+    assert problems == {"401", "403", "422"}
+    for code in problems:
+        assert "application/problem+json" in responses[code]["content"], code
+
+
 def test_feed_pages_in_order(client: TestClient, writer: dict) -> None:
     for i in range(5):
         client.post(
@@ -170,6 +179,43 @@ def test_a_reader_stops_before_an_earlier_writer_still_in_flight(
     assert seen == ["earlier", "later"], f"the reader saw {seen}"
 
 
+def test_a_reader_serves_the_events_below_a_writer_still_in_flight_and_no_later_one(
+    kernel_app: FastAPI, client: TestClient, writer: dict
+) -> None:
+    """Committed seq 1, in flight seq 2, committed seq 3: a reader serves 1 and stops there.
+
+    On SQLite the third writer waits for the second (`BEGIN IMMEDIATE`) and is committed later.
+    """
+    database = kernel_app.state.database
+    with database.session() as session:
+        emit(session, "widget.created", {"name": "first"})
+        session.commit()
+    held = database.session()
+    later_done = threading.Event()
+
+    def write_later() -> None:
+        with database.session() as session:
+            emit(session, "widget.created", {"name": "later"})
+            session.commit()
+        later_done.set()
+
+    try:
+        emit(held, "widget.created", {"name": "earlier"})
+        with ThreadPoolExecutor(1) as pool:
+            later = pool.submit(write_later)
+            if not database.is_sqlite:
+                assert later_done.wait(timeout=30), "the later writer waited for the earlier one"
+            page = client.get("/v1/events", headers=writer).json()
+            assert [event["payload"]["name"] for event in page["items"]] == ["first"]
+            assert page["next_after"] == page["items"][0]["seq"]
+            held.commit()
+            later.result(timeout=30)
+    finally:
+        held.close()
+    rest = client.get("/v1/events", params={"after": page["next_after"]}, headers=writer).json()
+    assert [event["payload"]["name"] for event in rest["items"]] == ["earlier", "later"]
+
+
 def test_an_announced_value_is_rebuilt_from_its_low_32_bits_near_the_last_value() -> None:
     """A writer's announcement travels as the low 32 bits of the sequence value in an int4 key."""
     assert announced_value(7, 10) == 7
@@ -177,3 +223,6 @@ def test_an_announced_value_is_rebuilt_from_its_low_32_bits_near_the_last_value(
     assert announced_value(3, 4_294_967_301) == 4_294_967_299  # 2^32 + 5 last, 2^32 + 3 held
     assert announced_value(4_294_967_294, 4_294_967_301) == 4_294_967_294  # across the wrap
     assert announced_value(0, 0) == 0
+    assert announced_value(0, 1_000) == 0  # far below, yet within 2^31 of the last value
+    assert announced_value(2_000_000_000, 5) == 2_000_000_000  # far above, still within 2^31
+    assert announced_value(0, 1_500_000_000) == 0  # more than 2^30 below

@@ -90,6 +90,26 @@ def test_default_eligibility_per_kind(
     assert not ok and trace["reasons"] == ["Not on the serious-dishonesty list."]
 
 
+def test_years_since_founding_are_whole_years_counted_to_the_anniversary(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    seed_enterprise: SeedEnterprise,
+) -> None:
+    startup = create(vouchers_client, vouchers_headers, kind="startup", name="创业券")
+    founded = seed_enterprise("91140100MA0K000017", founded_on=date(2019, 6, 1))
+    expected = {
+        date(2018, 12, 31): 0,  # before it was founded: none, not a negative count
+        date(2026, 5, 31): 6,  # the day before the seventh anniversary
+        date(2026, 6, 1): 7,  # the anniversary itself
+        date(2026, 6, 2): 7,
+        date(2026, 12, 31): 7,
+    }
+    for on, years in expected.items():
+        _, trace = _evaluate(vouchers_app, startup["id"], founded.uscc, on)
+        assert trace["inputs"]["years_since_founding"] == years, on
+
+
 # --- Failure paths: each answers its problem code and changes nothing ----------------------
 
 
@@ -404,6 +424,30 @@ def test_a_programme_with_its_own_rule_set(
     # Evaluated (and recorded) once, the version is in use and never changes afterwards.
     read = vouchers_client.get(f"/v1/rule-sets/{saved['id']}", headers=admin(vouchers_headers))
     assert read.status_code == 200 and read.json()["in_use"] is True
+
+
+def test_a_number_that_comes_out_zero_is_no_failed_check(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    seed_enterprise: SeedEnterprise,
+) -> None:
+    """Only a bool rule that is false is a reason: a numeric rule worth 0 is not one."""
+    counted = {
+        **OWN_RULES,
+        "rules": [
+            {"name": "strikes", "expression": "on_dishonesty_list ? 1 : 0"},
+            *OWN_RULES["rules"],
+        ],
+    }
+    answer = vouchers_client.post("/v1/rule-sets", json=counted, headers=admin(vouchers_headers))
+    assert answer.status_code == 201, answer.text
+    made = create(vouchers_client, vouchers_headers, rule_set_id=answer.json()["id"])
+    away = seed_enterprise("91140100MA0K000025", district="yingze", size_class="medium")
+    ok, trace = _evaluate(vouchers_app, made["id"], away.uscc, date(2026, 5, 31))
+    assert not ok
+    assert {step["rule"]: step["value"] for step in trace["steps"]}["strikes"] == 0
+    assert trace["reasons"] == ["Registered in 小店区.", "A small or micro enterprise."]
 
 
 def test_the_public_list_shows_open_programmes_only(
