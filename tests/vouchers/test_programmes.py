@@ -110,6 +110,25 @@ def test_years_since_founding_are_whole_years_counted_to_the_anniversary(
         assert trace["inputs"]["years_since_founding"] == years, on
 
 
+def test_days_since_founding_count_from_the_founding_day_and_never_below_zero(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    seed_enterprise: SeedEnterprise,
+) -> None:
+    startup = create(vouchers_client, vouchers_headers, kind="startup", name="创业券")
+    founded = seed_enterprise("91140100MA0K000017", founded_on=date(2019, 6, 1))
+    expected = {
+        date(2019, 5, 31): 0,  # the day before it was founded: none, not a negative count
+        date(2019, 6, 1): 0,  # the founding day itself
+        date(2019, 6, 2): 1,
+        date(2020, 6, 1): 366,  # across 29 February 2020
+    }
+    for on, days in expected.items():
+        _, trace = _evaluate(vouchers_app, startup["id"], founded.uscc, on)
+        assert trace["inputs"]["days_since_founding"] == days, on
+
+
 # --- Failure paths: each answers its problem code and changes nothing ----------------------
 
 
