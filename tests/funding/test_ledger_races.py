@@ -119,10 +119,18 @@ def test_a_reversal_recorded_concurrently_under_another_key_is_refused(
 def test_accounts_are_listed_by_year_and_district(
     funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
-    """The year and district filters list only the accounts of that year and district."""
-    opened = (("line:2015:a", 2015, "xiaodian"), ("line:2015:b", 2015, "jinyuan"))
-    for code, year, district in (*opened, ("line:2016:a", 2016, "xiaodian")):
-        body = {"code": code, "name": code, "kind": "line", "non_negative": True}
+    """The kind, year and district filters list only the accounts of that kind, year and
+    district (neighbours on either side of each value are opened so no other match passes)."""
+    opened = (
+        ("line:2015:a", 2015, "xiaodian", "line"),
+        ("line:2015:b", 2015, "jinyuan", "line"),
+        ("line:2015:c", 2015, "yingze", "line"),
+        ("line:2016:a", 2016, "xiaodian", "line"),
+        ("block:2015:a", 2015, "xiaodian", "block"),
+        ("pool:2015:a", 2015, "xiaodian", "pool"),
+    )
+    for code, year, district, kind in opened:
+        body = {"code": code, "name": code, "kind": kind, "non_negative": True}
         answer = funding_client.post(
             "/v1/ledger/accounts",
             json={**body, "year": year, "district": district},
@@ -135,6 +143,9 @@ def test_accounts_are_listed_by_year_and_district(
             a["code"] for a in funding_client.get(f"/v1/ledger/accounts?{query}").json()["items"]
         ]
 
-    assert listed("district=xiaodian") == ["line:2015:a", "line:2016:a"]
-    assert listed("year=2015") == ["line:2015:a", "line:2015:b"]
-    assert listed("year=2015&district=xiaodian") == ["line:2015:a"]
+    xiaodian = ["block:2015:a", "line:2015:a", "line:2016:a", "pool:2015:a"]
+    assert listed("district=xiaodian") == xiaodian
+    assert listed("kind=line") == ["line:2015:a", "line:2015:b", "line:2015:c", "line:2016:a"]
+    assert listed("year=2016") == ["line:2016:a"]
+    assert listed("year=2015&kind=line") == ["line:2015:a", "line:2015:b", "line:2015:c"]
+    assert listed("year=2015&district=xiaodian&kind=line") == ["line:2015:a"]
