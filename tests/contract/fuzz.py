@@ -138,3 +138,37 @@ def follow_links(
         settings=_settings(examples(scenarios), stateful_step_count=steps, phases=[Phase.generate])
     )
     return followed
+
+
+def follow_declared_links(
+    schema: Any,
+    *,
+    operation_id: str,
+    status: int,
+    answer: httpx.Response,
+    headers: Mapping[str, str],
+) -> dict[str, int]:
+    """Follow every link the document declares on `operation_id`'s `status` answer, from a real
+    `answer`: each target is called with the parameters its link's `$response.body#/…`
+    expressions take from that answer, and its response validated with CHECKS; returns each
+    target's status."""
+    source = schema.find_operation_by_id(operation_id)
+    links = source.definition.raw["responses"][str(status)].get("links", {})
+    assert links, f"{operation_id} declares no links on {status}"
+    reached: dict[str, int] = {}
+    body = answer.json()
+    for link in links.values():
+        target = schema.find_operation_by_id(link["operationId"])
+        path_parameters: dict[str, Any] = {}
+        for name, expression in link["parameters"].items():
+            prefix = "$response.body#/"
+            assert expression.startswith(prefix), expression
+            value: Any = body
+            for part in expression.removeprefix(prefix).split("/"):
+                value = value[int(part)] if isinstance(value, list) else value[part]
+            path_parameters[name] = value
+        case = target.Case(path_parameters=path_parameters, headers=dict(headers))
+        response = case.call()
+        case.validate_response(response, checks=CHECKS)
+        reached[link["operationId"]] = response.status_code
+    return reached
