@@ -280,6 +280,12 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "failed request's rollback already removes its own claim; the delete only removes a "
         "stale claim an older version left committed, which the retry reclaims anyway"
     ),
+    ("services/common/idempotency.py", 181, "ReplaceComparisonOperator_Eq_Is"): (
+        "see line 182's `>`: `key ==` -> `is` makes the release delete nothing"
+    ),
+    ("services/common/idempotency.py", 182, "ReplaceComparisonOperator_Eq_Is"): (
+        "see line 182's `>`: `state ==` -> `is` makes the release delete nothing"
+    ),
     ("services/common/idempotency.py", 180, "ReplaceComparisonOperator_Eq_Is"): (
         "see line 182's `>`: a release that deletes nothing leaves only an older version's "
         "stale claim, which the retry reclaims"
