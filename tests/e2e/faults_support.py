@@ -211,3 +211,25 @@ def row_held(stack: Stack, service: str, table: str, row_id: str) -> Iterator[Ca
             holder.rollback()
     finally:
         engine.dispose()
+
+
+@contextmanager
+def row_counter(stack: Stack, service: str, table: str) -> Iterator[Callable[[], int]]:
+    """Yields a function that counts the rows of a service's table as committed now, read from
+    its database on one connection kept open (a poll costs one query)."""
+    url, schema = stack.database(service)
+    if schema is not None:
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    name = f'"{schema}"."{table}"' if schema else f'"{table}"'
+    try:
+        with engine.connect() as connection:
+
+            def count() -> int:
+                number = connection.execute(sa.text(f"SELECT count(*) FROM {name}")).scalar_one()
+                connection.rollback()  # the next count sees what has been committed since
+                return int(number)
+
+            yield count
+    finally:
+        engine.dispose()

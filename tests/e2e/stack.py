@@ -136,10 +136,19 @@ class Stack:
     def start(self, name: str, env: dict[str, str] | None = None) -> None:
         """Start the process (again): same port, same database, `env` over the stack's own;
         returns once /readyz is 200."""
+        self.spawn(name, env)
+        self._wait_ready((name,))
+
+    def spawn(self, name: str, env: dict[str, str] | None = None) -> None:
+        """Start the process (again) and return at once, for a test that watches what it does
+        before it answers /readyz (its consumers start with the app)."""
         if name in self.processes and self.processes[name].poll() is None:
             raise RuntimeError(f"{name} is running")
         self._spawn(name, env)
-        self._wait_ready((name,))
+
+    def pause(self, name: str) -> None:
+        """SIGSTOP the process: it stays where it is, an open transaction open, until killed."""
+        os.killpg(self.processes[name].pid, signal.SIGSTOP)
 
     def kill(self, name: str) -> None:
         """SIGKILL the process and wait until it is gone."""

@@ -25,6 +25,7 @@ from tests.e2e.faults_support import (
     idempotent,
     issue_voucher,
     open_programme,
+    row_counter,
     row_held,
 )
 from tests.e2e.stack import Stack, running_stack
@@ -237,9 +238,11 @@ def test_a_consumer_killed_mid_batch_applies_nothing_twice(
     stack: Stack, http: httpx.Client
 ) -> None:
     """Credit, down, misses 1,000 filings (a register import); started again, its registry
-    consumer applies them in pages of 20 (`CREDIT_FEED_BATCH_SIZE`: fifty transactions, so the
-    poll sees a part applied on a quiet machine too), and is SIGKILLed once some but not all
-    are applied.
+    consumer applies them in pages of 20 (`CREDIT_FEED_BATCH_SIZE`: fifty transactions), and is
+    stopped (SIGSTOP, then SIGKILL) as soon as its database shows a first page committed, so
+    the kill finds some applied and the rest not, on a quiet machine too: the count is polled
+    on credit's database from the moment the process is spawned, not through its API after it
+    answers /readyz (by then a quiet machine has applied all fifty pages).
 
     Why nothing is applied twice (services/common/consumer.py, `FeedConsumer._apply`): a page's
     effects (the replica rows and the first ratings, with their `rating.changed` events in
@@ -253,7 +256,10 @@ def test_a_consumer_killed_mid_batch_applies_nothing_twice(
     total = 1000
     rows = [register_row(n) for n in range(20_000, 20_000 + total)]
     usccs = {row["uscc"] for row in rows}
-    with restarted_at_the_end(stack, "credit"):
+    with (
+        restarted_at_the_end(stack, "credit"),
+        row_counter(stack, "credit", "enterprise_replicas") as replicas,
+    ):
         stack.kill("credit")
         imported = http.post(
             "/registry/v1/imports",
@@ -269,20 +275,17 @@ def test_a_consumer_killed_mid_batch_applies_nothing_twice(
             assert (job["status"], job["filed_rows"]) == ("succeeded", total), job
 
         eventually(filed)
-        stack.start("credit", env={"CREDIT_FEED_BATCH_SIZE": "20"})
-        seen: Counter[str] = Counter()
-        after = 0
+        before = replicas()  # credit is down: nobody else writes them
+        stack.spawn("credit", env={"CREDIT_FEED_BATCH_SIZE": "20"})
 
-        def part_applied() -> None:
-            nonlocal after
-            fresh = events(http, stack, "credit", after=after)
-            if fresh:
-                after = fresh[-1]["seq"]
-            seen.update(first_ratings(fresh, usccs))
-            assert 0 < sum(seen.values()) < total, sum(seen.values())
+        def page_committed() -> None:
+            assert replicas() > before
 
-        eventually(part_applied, first=0.02, most=0.02)
-        stack.kill("credit")  # some pages committed, the next one being applied
+        eventually(page_committed, timeout=180, first=0.001, most=0.001)
+        stack.pause("credit")  # a page committed; the next one fetched or being applied
+        applied = replicas() - before
+        stack.kill("credit")
+        assert 0 < applied < total, applied
 
     # Back (started by the context's end if the kill stopped it): the rest, and nothing twice.
     def all_applied() -> Counter[str]:
