@@ -100,7 +100,11 @@ TARGETS: dict[str, Target] = {
     ),
     "scope-check": Target(
         ("gateway/auth/dependencies.py",),
-        ("tests/gateway/test_auth.py", "tests/gateway/test_admin.py"),
+        (
+            "tests/gateway/test_auth.py",
+            "tests/gateway/test_admin.py",
+            "tests/gateway/test_readiness.py",  # metrics_reader: who may read /metrics, where
+        ),
     ),
     "limiter": Target(
         ("gateway/ratelimit/limiter.py",),

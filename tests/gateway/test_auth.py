@@ -2,9 +2,10 @@
 
 import time
 
+import httpx
 import jwt
 
-from tests.gateway.conftest import KID, RunningGateway
+from tests.gateway.conftest import KID, RunningGateway, StartGateway
 
 
 def _problem(response, status: int, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -143,6 +144,48 @@ def test_narrowed_scopes_are_enforced(gw: RunningGateway) -> None:
     _problem(
         gw.http.get("/registry/v1/echo", headers={"X-API-Key": key}), 403, "insufficient_scope"
     )
+
+
+def test_a_route_for_some_kinds_refuses_the_others(gw: RunningGateway) -> None:
+    """The delegations are the parties' (enterprise, portal, admin): a bank is 403 for its kind."""
+    bank = {"X-API-Key": gw.key_for("bank")}
+    refused = gw.http.get("/v1/delegations", headers=bank)
+    _problem(refused, 403, "forbidden_client_kind")
+    assert refused.json()["detail"] == "Clients of kind 'bank' may not do this."
+    enterprise = {"X-API-Key": gw.key_for("enterprise")}
+    admitted = gw.http.get("/v1/delegations", headers=enterprise)
+    assert admitted.status_code == 200, admitted.text
+    assert admitted.json()["items"] == []
+
+
+def test_a_get_on_a_gateway_route_counts_against_the_read_limit(gw: RunningGateway) -> None:
+    """The gateway's own routes are limited as the proxied ones: a GET is a read."""
+    headers = {"X-API-Key": gw.key_for("enterprise", rate_limits={"read": "2/minute"})}
+    statuses = [gw.http.get("/v1/delegations", headers=headers).status_code for _ in range(2)]
+    assert statuses == [200, 200]
+    refused = gw.http.get("/v1/delegations", headers=headers)
+    _problem(refused, 429, "rate_limited")
+    assert refused.headers["ratelimit-policy"].startswith('"read";q=2;')
+    assert int(refused.headers["retry-after"]) > 0
+
+
+def test_failures_on_a_gateway_route_are_counted_per_client_behind_a_trusted_proxy(
+    start_gateway: StartGateway,
+) -> None:
+    """The gateway's own routes key failed authentications on the forwarded address, as the
+    proxied ones do: callers behind the proxy do not share one budget."""
+    gw = start_gateway(trusted_proxies=["127.0.0.1"], rate_limit_auth_failures="2/hour")
+    prefix = gw.settings.api_key_prefix
+
+    def fail(i: int, forwarded: str) -> httpx.Response:
+        headers = {"X-API-Key": f"{prefix}_bogus{i}", "X-Forwarded-For": forwarded}
+        return gw.http.get("/admin/v1/clients", headers=headers)
+
+    assert [fail(i, f"203.0.113.{i}").status_code for i in range(4)] == [401] * 4
+    # The left part of the header is the caller's to forge: the rightmost address counts.
+    same = [fail(i, f"9.9.9.{i}, 198.51.100.1") for i in range(4, 7)]
+    assert [a.status_code for a in same[:2]] == [401, 401]
+    _problem(same[2], 429, "too_many_auth_failures")
 
 
 def test_public_route_needs_no_key(gw: RunningGateway) -> None:
