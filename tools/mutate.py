@@ -403,6 +403,129 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "inner `total % 31` -> `total ** 31`: 31 is prime, so total**31 == total (mod 31) "
         "(Fermat) and the outer modulo gives the same check character"
     ),
+    ("services/registry/uscc/authorities.py", 12, "ReplaceTrueWithFalse"): (
+        "`slots=True` -> False on RegistrationAuthority: frozen already refuses every attribute "
+        "assignment, so only the memory layout changes (`frozen=False`, the same key, is killed "
+        "by test_registration_authorities_cannot_be_changed)"
+    ),
+    ("services/registry/uscc/division.py", 54, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`division[:2] == '10'` -> `<= '10'`: the extra prefixes are '0d', whose first digit "
+        "already differs from '100000' at offset 0, the 0 the original answers (no province "
+        "starts with 0); checked over all 10^6 six-digit divisions"
+    ),
+    ("services/registry/uscc/division.py", 56, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "`a != b` -> `a > b` against '100000' for a '10…' division: the first two digits are "
+        "equal and every later b is '0', so a digit differs exactly when it is greater "
+        "(checked over all 10^6 six-digit divisions)"
+    ),
+    ("services/registry/uscc/division.py", 56, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "`a != b` -> `is not` on one-character ASCII strings from zip over two strings: CPython "
+        "keeps them as shared singletons, so identity and equality agree"
+    ),
+    ("services/registry/uscc/division.py", 56, "ReplaceTrueWithFalse"): (
+        "`zip(..., strict=True)` -> False: the one caller passes code[2:8] of an 18-character "
+        "code, always six characters like NATIONAL_DIVISION"
+    ),
+    ("services/registry/uscc/division.py", 58, "ReplaceComparisonOperator_Eq_Is"): (
+        "`prefix[0] == division[0]` -> `is`: one-character ASCII strings from indexing are "
+        "CPython's shared singletons, so identity and equality agree"
+    ),
+    ("services/registry/uscc/organisation_code.py", 15, "ReplaceComparisonOperator_GtE_Gt"): (
+        "`BODY_VALUES.keys() >= set(body)` -> `>`: the 36 keys are never equal to the set of "
+        "at most 8 characters of a body, so superset and strict superset agree"
+    ),
+    ("services/registry/uscc/organisation_code.py", 21, "ReplaceComparisonOperator_Eq_GtE"): (
+        "`check == 11` -> `check >= 11`: check = 11 - total % 11 lies in 1..11"
+    ),
+    ("services/registry/uscc/validation.py", 31, "ReplaceComparisonOperator_Eq_Is"): (
+        "`len(code) == 18` -> `is`: CPython caches the ints -5..256, so identity and equality "
+        "agree for a length compared with 18"
+    ),
+    ("services/registry/uscc/validation.py", 36, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "`len(code) != 18` -> `is not`: CPython caches small ints, so identity and equality "
+        "agree for any length below 257, and a longer length differs from 18 either way"
+    ),
+    ("services/registry/uscc/validation.py", 90, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "`code[17] != expected` -> `is not`: both are one-character ASCII strings from indexing "
+        "(expected is CHARSET[i]), CPython's shared singletons, so identity and equality agree"
+    ),
+    ("services/registry/enterprises/rules.py", 148, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in id_number_issue's signature: number becomes positional-only, as every "
+        "caller passes it; `on` is still accepted by keyword"
+    ),
+    ("services/registry/enterprises/rules.py", 163, "NumberReplacer"): (
+        "`_region_known(value[:6], …)` -> `value[:7]`: python-stdnum's GB/T 2260 table has no "
+        "7-digit entries, so the 7th digit matches no level and the same counties decide "
+        "(checked for every 6-digit code and 7th digit, births in 1950, 1990 and 2020)"
+    ),
+    ("services/registry/sizing/classify.py", 11, "ReplaceTrueWithFalse"): (
+        "IndicatorAssessment: `slots=True` -> False on a frozen dataclass: frozen already "
+        "refuses every attribute assignment, so only the memory layout changes (`frozen=False`,"
+        " the same key, is killed by test_the_standard_and_an_explanation_cannot_be_changed)"
+    ),
+    ("services/registry/sizing/classify.py", 20, "ReplaceTrueWithFalse"): (
+        "SizeExplanation: `slots=True` -> False on a frozen dataclass: frozen already refuses "
+        "every attribute assignment, so only the memory layout changes (`frozen=False`, the "
+        "same key, is killed by test_the_standard_and_an_explanation_cannot_be_changed)"
+    ),
+    ("services/registry/sizing/standard.py", 25, "ReplaceTrueWithFalse"): (
+        "Bounds: `slots=True` -> False on a frozen dataclass: frozen already refuses every "
+        "attribute assignment, so only the memory layout changes (`frozen=False`, the same key,"
+        " is killed by test_the_standard_and_an_explanation_cannot_be_changed)"
+    ),
+    ("services/registry/sizing/standard.py", 39, "ReplaceTrueWithFalse"): (
+        "SizeRow: `slots=True` -> False on a frozen dataclass: frozen already refuses every "
+        "attribute assignment, so only the memory layout changes (`frozen=False`, the same key,"
+        " is killed by test_the_standard_and_an_explanation_cannot_be_changed)"
+    ),
+    ("services/registry/sizing/classify.py", 32, "ReplaceComparisonOperator_Eq_Is"): (
+        "`a.reaches == self.size_class` -> `is`: both are SizeClass members, which are "
+        "singletons, so identity and equality agree"
+    ),
+    ("services/registry/sizing/classify.py", 66, "ReplaceBinaryOperator_BitOr_Add"): (
+        "the annotation `dict[Indicator, int | None]` of a local variable: Python never "
+        "evaluates a local variable's annotation (PEP 526), so no code runs it"
+    ),
+    ("services/registry/sizing/classify.py", 66, "ReplaceBinaryOperator_BitOr_BitAnd"): (
+        "the annotation `dict[Indicator, int | None]` of a local variable: Python never "
+        "evaluates a local variable's annotation (PEP 526), so no code runs it"
+    ),
+    ("services/registry/sizing/classify.py", 66, "ReplaceBinaryOperator_BitOr_BitXor"): (
+        "the annotation `dict[Indicator, int | None]` of a local variable: Python never "
+        "evaluates a local variable's annotation (PEP 526), so no code runs it"
+    ),
+    ("services/registry/sizing/classify.py", 66, "ReplaceBinaryOperator_BitOr_Div"): (
+        "the annotation `dict[Indicator, int | None]` of a local variable: Python never "
+        "evaluates a local variable's annotation (PEP 526), so no code runs it"
+    ),
+    ("services/registry/sizing/classify.py", 66, "ReplaceBinaryOperator_BitOr_FloorDiv"): (
+        "the annotation `dict[Indicator, int | None]` of a local variable: Python never "
+        "evaluates a local variable's annotation (PEP 526), so no code runs it"
+    ),
+    ("services/registry/sizing/classify.py", 66, "ReplaceBinaryOperator_BitOr_LShift"): (
+        "the annotation `dict[Indicator, int | None]` of a local variable: Python never "
+        "evaluates a local variable's annotation (PEP 526), so no code runs it"
+    ),
+    ("services/registry/sizing/classify.py", 66, "ReplaceBinaryOperator_BitOr_Mod"): (
+        "the annotation `dict[Indicator, int | None]` of a local variable: Python never "
+        "evaluates a local variable's annotation (PEP 526), so no code runs it"
+    ),
+    ("services/registry/sizing/classify.py", 66, "ReplaceBinaryOperator_BitOr_Mul"): (
+        "the annotation `dict[Indicator, int | None]` of a local variable: Python never "
+        "evaluates a local variable's annotation (PEP 526), so no code runs it"
+    ),
+    ("services/registry/sizing/classify.py", 66, "ReplaceBinaryOperator_BitOr_Pow"): (
+        "the annotation `dict[Indicator, int | None]` of a local variable: Python never "
+        "evaluates a local variable's annotation (PEP 526), so no code runs it"
+    ),
+    ("services/registry/sizing/classify.py", 66, "ReplaceBinaryOperator_BitOr_RShift"): (
+        "the annotation `dict[Indicator, int | None]` of a local variable: Python never "
+        "evaluates a local variable's annotation (PEP 526), so no code runs it"
+    ),
+    ("services/registry/sizing/classify.py", 66, "ReplaceBinaryOperator_BitOr_Sub"): (
+        "the annotation `dict[Indicator, int | None]` of a local variable: Python never "
+        "evaluates a local variable's annotation (PEP 526), so no code runs it"
+    ),
 }
 
 

@@ -146,3 +146,13 @@ def test_a_valid_number_with_a_character_more_or_less_is_refused(number: str) ->
     issue = id_number_issue(number)
     assert issue is not None and issue.code == "invalid_id_number"
     assert issue.message == "a resident ID number has 17 digits and a check character"
+
+
+@pytest.mark.parametrize(
+    "number", ["1101051949123100XX", "1101051949123100A2", "110105194912310 2X"]
+)
+def test_a_letter_or_space_at_position_17_is_refused(number: str) -> None:
+    # Only position 18 may be a check character 'X'; 1–17 are digits.
+    issue = id_number_issue(number)
+    assert issue is not None and issue.code == "invalid_id_number"
+    assert issue.message == "a resident ID number has 17 digits and a check character"

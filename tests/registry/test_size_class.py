@@ -7,6 +7,8 @@ import pytest
 from services.registry.reference.industries import DIVISIONS
 from services.registry.sizing import (
     SIZE_ROWS,
+    Bounds,
+    Indicator,
     IndustryNeedsGroupError,
     IndustryNotCoveredError,
     InvalidIndicatorError,
@@ -211,7 +213,9 @@ def test_divisions_split_between_rows_need_their_group(industry: str) -> None:
             for code in ("", "0", "C", "c39", "39-1", "39111")
         ),
         *((code, "is not a GB/T 4754-2017 division") for code in ("00", "98", "99")),
+        ("0099", "'00' is not a GB/T 4754-2017 division"),
         ("A39", "division 39 belongs to section C, not A"),
+        ("C01", "division 01 belongs to section A, not C"),
         ("597", "'597' is not a group of division 59"),
         ("705", "'705' is not a group of division 70"),
     ],
@@ -270,3 +274,40 @@ def test_explain_names_row_bounds_and_deciding_indicator() -> None:
 def test_size_class_labels() -> None:
     assert [c.name_zh for c in SizeClass] == ["大型", "中型", "小型", "微型"]
     assert [c.is_small_or_micro for c in SizeClass] == [False, False, True, True]
+
+
+def test_the_deciding_indicators_are_those_that_reach_only_the_class() -> None:
+    # Industry: 25 people reach small, 100 万元 revenue only micro; micro is decided by revenue.
+    explanation = explain("13", 25, 100 * WAN, None)
+    assert explanation.size_class == U
+    assert [a.reaches for a in explanation.assessments] == [S, U]
+    assert [a.bounds.indicator.value for a in explanation.deciding] == ["revenue_fen"]
+    assert explanation.row.indicators == (Indicator.EMPLOYEES, Indicator.REVENUE)
+
+
+@pytest.mark.parametrize(
+    ("large", "medium", "small"),
+    [(100, 100, 10), (100, 10, 10), (100, 10, 0), (100, 10, -1), (10, 100, 1), (100, 1, 10)],
+)
+def test_bounds_must_fall_strictly_and_stay_positive(large: int, medium: int, small: int) -> None:
+    with pytest.raises(ValueError, match="bounds must fall strictly"):
+        Bounds(Indicator.EMPLOYEES, large, medium, small)
+
+
+def test_the_smallest_bounds_are_accepted() -> None:
+    assert Bounds(Indicator.EMPLOYEES, 3, 2, 1).small == 1
+
+
+def test_the_standard_and_an_explanation_cannot_be_changed() -> None:
+    from dataclasses import FrozenInstanceError
+
+    explanation = explain("13", 25, 100 * WAN, None)
+    row, bounds, assessment = explanation.row, explanation.row.bounds[0], explanation.deciding[0]
+    for thing, attribute in (
+        (explanation, "size_class"),
+        (row, "code"),
+        (bounds, "small"),
+        (assessment, "value"),
+    ):
+        with pytest.raises(FrozenInstanceError):
+            setattr(thing, attribute, getattr(thing, attribute))

@@ -71,6 +71,7 @@ def test_organisation_check_character_maps_10_to_x_and_11_to_0() -> None:
         (" 91440300708461136T", 1, "whitespace"),
         ("91440300708461136T\n", 19, "whitespace"),
         ("914403007084 1136T", 13, "whitespace"),
+        ("9\t1440300708461136T", 2, "whitespace"),
         ("91440300708461136t", 18, "lowercase"),
         ("91440300708461l36T", 15, "lowercase"),
         ("91440300708461I36T", 15, "charset"),
@@ -84,7 +85,10 @@ def test_organisation_check_character_maps_10_to_x_and_11_to_0() -> None:
         ("91990300708461136T", 3, "division_code"),
         ("91190300708461136T", 4, "division_code"),
         ("91101000708461136T", 5, "division_code"),
+        ("91000000708461136T", 3, "division_code"),
+        ("91200300708461136T", 4, "division_code"),
         ("91440300708461137T", 17, "organisation_code_check"),
+        ("91440300708461131B", 17, "organisation_code_check"),  # below the right one, '6'
         ("91440300708461136U", 18, "check_character"),
     ],
 )
@@ -240,3 +244,69 @@ def test_check_character_refuses_characters_outside_the_set(char: str) -> None:
     first = VALID[:16] + char
     with pytest.raises(ValueError, match=f"character {char!r} is not in the USCC character set"):
         uscc_check_character(first)
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("9144030070846113T", "a USCC has 18 characters, got 17"),
+        (" 91440300708461136T", "whitespace at position 1"),
+        ("9\t1440300708461136T", "whitespace at position 2"),
+        ("91440300708461l36T", "lowercase 'l' at position 15; USCCs use capitals"),
+        ("91440300708461136t", "lowercase 't' at position 18; USCCs use capitals"),
+        (
+            "914403007O8461136T",
+            "'O' at position 10 is not in the USCC character set "
+            "(digits and capitals without I, O, S, V, Z)",
+        ),
+        (
+            "Y2440300708461136T",
+            "'2' is not an organisation category of authority 'Y' (其他); allowed: 1",
+        ),
+        (
+            "91440300708461I36T",
+            "'I' at position 15 is not in the USCC character set "
+            "(digits and capitals without I, O, S, V, Z)",
+        ),
+        ("B1440300708461136T", "'B' is not a registration authority code"),
+        (
+            "94440300708461136T",
+            "'4' is not an organisation category of authority '9' (工商); allowed: 1, 2, 3",
+        ),
+        ("9144A300708461136T", "positions 3–8 '44A300' are not an administrative division code"),
+        ("91440300708461137T", "organisation code check character should be '6', got '7'"),
+        ("91440300708461136U", "check character should be 'T', got 'U'"),
+    ],
+)
+def test_each_rule_says_what_is_wrong_where(code: str, message: str) -> None:
+    # The message reaches the caller (the registry's problem detail, an import's rejection).
+    with pytest.raises(UsccError) as caught:
+        validate_uscc(code)
+    assert caught.value.message == message == str(caught.value)
+
+
+@pytest.mark.parametrize("body", ["1234567", "123456789", "", "1234567a", "1234567-"])
+def test_organisation_check_character_needs_8_digits_or_capitals(body: str) -> None:
+    with pytest.raises(ValueError, match="an organisation-code body is 8 digits or capital"):
+        organisation_check_character(body)
+
+
+@pytest.mark.parametrize(
+    "code", ["708461137", "708461131", "70846113X", "100000007", "000000301", "000000001"]
+)
+def test_an_organisation_code_with_the_wrong_check_character_is_invalid(code: str) -> None:
+    assert not is_valid_organisation_code(code)
+    assert is_valid_organisation_code(code[:8] + organisation_check_character(code[:8]))
+
+
+@pytest.mark.parametrize("code", ["70846113", "7084611360", "", "7084611a6", "70846-136"])
+def test_an_organisation_code_of_the_wrong_shape_is_invalid(code: str) -> None:
+    assert not is_valid_organisation_code(code)
+
+
+def test_registration_authorities_cannot_be_changed() -> None:
+    from dataclasses import FrozenInstanceError
+
+    authority = REGISTRATION_AUTHORITIES["9"]
+    with pytest.raises(FrozenInstanceError):
+        authority.name_zh = "其他"  # type: ignore[misc]
