@@ -63,6 +63,18 @@ def test_token_with_form_auth_and_narrow_scope(
     assert denied.status_code == 403 and denied.json()["code"] == "insufficient_scope"
 
 
+def test_a_token_is_accepted_again_while_its_client_is_cached(
+    gw: RunningGateway, oauth_client: tuple[str, str]
+) -> None:
+    grant = {"grant_type": "client_credentials"}
+    token = gw.http.post("/oauth/token", data=grant, auth=oauth_client).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(3):  # the first looks the client up, the others find it cached
+        who = gw.http.get("/registry/v1/whoami", headers=headers)
+        assert who.status_code == 200, who.text
+        assert who.json()["client_id"] == oauth_client[0]
+
+
 def test_token_errors(gw: RunningGateway, oauth_client: tuple[str, str]) -> None:
     client_id, secret = oauth_client
     grant = {"grant_type": "client_credentials"}
