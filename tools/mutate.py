@@ -526,6 +526,42 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "the annotation `dict[Indicator, int | None]` of a local variable: Python never "
         "evaluates a local variable's annotation (PEP 526), so no code runs it"
     ),
+    ("services/registry/monitoring/service.py", 479, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in suppressed_units' signature: metrics becomes positional-only, as its one "
+        "caller (public_summary) passes it, and minimum is left to its default"
+    ),
+    ("services/registry/monitoring/service.py", 495, "ReplaceComparisonOperator_Lt_NotEq"): (
+        "`0 < n < minimum` -> `0 != n < minimum`: n counts reporting enterprises, never "
+        "negative, so 0 != n is 0 < n"
+    ),
+    ("services/registry/monitoring/service.py", 495, "ReplaceComparisonOperator_Lt_IsNot"): (
+        "`0 < n` -> `0 is not n`: n is a non-negative count and CPython caches small ints, so "
+        "this is 0 != n, i.e. 0 < n"
+    ),
+    ("services/registry/monitoring/service.py", 497, "ReplaceComparisonOperator_Lt_NotEq"): (
+        "the city's `0 < reporting_enterprises` -> `0 !=`: a count is never negative"
+    ),
+    ("services/registry/monitoring/service.py", 497, "ReplaceComparisonOperator_Lt_IsNot"): (
+        "the city's `0 < reporting_enterprises` -> `0 is not`: a non-negative small int, so "
+        "identity and equality agree and 0 != n is 0 < n"
+    ),
+    ("services/registry/monitoring/service.py", 502, "NumberReplacer"): (
+        "`len(hidden) < 2` -> `< 1`: a single hidden district was hidden for having fewer than "
+        "`minimum` reporters, so the loop's other condition (sum < minimum) holds for it anyway "
+        "(the `< 3` variant is killed)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_Sub"): (
+        "the annotation of `self._keys` in __init__: Python never evaluates the annotation of "
+        "an assignment inside a function body (PEP 526), so no code runs it"
+    ),
+    ("gateway/auth/authenticator.py", 59, "NumberReplacer"): (
+        "the generation's starting value (0 -> 1 or -1): it is only ever compared with a copy "
+        "of itself taken before a lookup, so only its changes matter, not where it starts"
+    ),
+    ("services/registry/monitoring/service.py", 493, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "`unit != CITY` -> `unit > CITY`: every district code (reference/districts.py, from "
+        "'economic_zone' up) sorts after 'city', so both keep exactly the districts"
+    ),
 }
 
 

@@ -750,3 +750,59 @@ def test_progress_compares_the_city_with_the_plans_2014_baseline(
             assert city["revenue_fen"]["baseline"] != 3_347 * yi
     no_token = registry_client.get("/v1/targets/baseline")
     assert no_token.status_code == 401 and no_token.json()["code"] == "missing_token"
+
+
+def _reported(n: int, actual: int | None = 100) -> Any:
+    from services.registry.monitoring.schemas import Metric
+
+    return Metric(
+        baseline=None,
+        target=None,
+        actual=actual,
+        completion_percent=None,
+        completion_bp=None,
+        reporting_enterprises=n,
+    )
+
+
+@pytest.mark.parametrize(
+    ("reporters", "hidden"),
+    [
+        # the city below the minimum hides itself, whatever the districts
+        ({"city": 2, "xiaodian": 2}, {"city", "xiaodian"}),
+        ({"city": 1, "xiaodian": 1, "yingze": 5, "jinyuan": 6}, {"city", "xiaodian"}),
+        # at the minimum it shows; the hidden district takes the next smallest with it
+        ({"city": 3, "xiaodian": 1, "yingze": 2}, {"xiaodian", "yingze"}),
+        # two hidden districts with the minimum between them hide nothing more
+        ({"city": 13, "xiaodian": 1, "yingze": 2, "jinyuan": 10}, {"xiaodian", "yingze"}),
+        # no district left to hide with the one below the minimum: the city goes instead
+        ({"city": 5, "xiaodian": 1}, {"city", "xiaodian"}),
+        # without a city row, the districts alone
+        ({"xiaodian": 1, "yingze": 4, "jinyuan": 5}, {"xiaodian", "yingze"}),
+        # a district as small as the city goes before it (the city is no district to hide)
+        ({"city": 3, "xiaodian": 1, "yingze": 3}, {"xiaodian", "yingze"}),
+        # a unit none reported reveals nothing
+        ({"city": 0, "xiaodian": 0, "yingze": 5, "jinyuan": 6}, set()),
+    ],
+)
+def test_suppressed_units_hide_what_subtraction_would_reveal(
+    reporters: dict[str, int], hidden: set[str]
+) -> None:
+    from services.registry.monitoring.service import suppressed_units
+
+    metrics = {unit: _reported(n) for unit, n in reporters.items()}
+    assert suppressed_units(metrics) == hidden
+    # Units read from the database are equal strings, not the same objects as the constant.
+    fresh = {"".join(list(unit)): metric for unit, metric in metrics.items()}
+    assert suppressed_units(fresh) == hidden
+
+
+def test_a_unit_without_an_actual_is_never_hidden() -> None:
+    from services.registry.monitoring.service import suppressed_units
+
+    metrics = {
+        "city": _reported(1, actual=None),
+        "xiaodian": _reported(5),
+        "yingze": _reported(6),
+    }
+    assert suppressed_units(metrics) == set()
