@@ -89,7 +89,7 @@ def _preload(root: str, names: list[str]) -> None:
     inside = [
         name
         for name, module in list(sys.modules.items())
-        if name != "__main__" and _under(root, module)
+        if name not in ("__main__", "__mp_main__") and _under(root, module)
     ]
     if inside:
         raise SystemExit(f"{INFRA_MARK}: preloaded project modules {inside[:5]}")
