@@ -562,6 +562,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`unit != CITY` -> `unit > CITY`: every district code (reference/districts.py, from "
         "'economic_zone' up) sorts after 'city', so both keep exactly the districts"
     ),
+    ("services/common/idempotency.py", 142, "ReplaceFalseWithTrue"): (
+        "_claim's `held = False` -> True only skips the finally's rollback when _claim raises (a "
+        "replay, a reused key, a retry, still in progress); its one caller, the idempotent "
+        "dependency, runs in a UnitOfWorkRoute whose uow.fail rolls back the same session before "
+        "the problem answer is built, so the transaction ends a moment later in the same request "
+        "and no answer or row differs (the reclaim's True is killed by test_a_reclaimed_claim_is_"
+        "held_so_a_second_reclaimer_waits_and_replays)"
+    ),
 }
 
 

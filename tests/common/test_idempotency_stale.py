@@ -1,12 +1,15 @@
 """A request that dies leaves its key free at once; a claim committed in progress (as an older
 version, which committed claims before the work, left one) is reclaimed once stale, not before."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 
 from services.common.clock import utcnow
 from services.common.idempotency import STALE_AFTER, _claim
@@ -155,3 +158,69 @@ def test_a_stale_claim_finished_while_it_is_being_reclaimed_is_replayed_not_redo
     assert replay.status_code == 201
     assert replay.headers["idempotent-replayed"] == "true"
     assert replay.json() == first.json()
+
+
+def test_a_reclaimed_claim_is_held_so_a_second_reclaimer_waits_and_replays(
+    kernel_app: FastAPI, client: TestClient, writer: dict[str, str], postgres_database: str | None
+) -> None:
+    """Two retries of a request that died with its claim committed: the first takes the stale
+    claim over and holds it in its transaction, like a new claim, while it works. The second
+    must wait for it (PostgreSQL: on the key's index), then replay its answer; had the first
+    let its takeover go, the claim would still look stale and the second would redo the work.
+    The first reclaimer is held mid-request here: its transaction stays open until the second
+    is seen waiting on a lock."""
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE queues the second reclaimer on its busy timeout")
+    headers = {**writer, "Idempotency-Key": "two-reclaimers"}
+    first = client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+    assert first.status_code == 201, first.text
+    database = kernel_app.state.database
+    with database.session() as session:
+        stored = session.get(IdempotencyRecord, ("cli_test_admin", "two-reclaimers"))
+        assert stored is not None
+        request_hash = stored.request_hash
+        answer = (stored.status_code, stored.response_body, stored.response_headers)
+    _as_if_it_died_mid_request(kernel_app, age=timedelta(minutes=10))
+
+    def second_reclaimer() -> httpx.Response:
+        return client.post("/v1/widgets", json={"name": "a"}, headers=headers)
+
+    def waiting_on_a_lock() -> bool:
+        with database.session() as watcher:
+            return bool(
+                watcher.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+                        " AND query LIKE '%idempotency_records%'"
+                    )
+                ).scalar_one()
+            )
+
+    holder = database.session()
+    try:
+        _claim(holder, "cli_test_admin", "two-reclaimers", request_hash)  # the first reclaimer
+        with ThreadPoolExecutor(1) as pool:
+            second = pool.submit(second_reclaimer)
+            deadline = time.monotonic() + 30
+            while not second.done() and not waiting_on_a_lock():
+                assert time.monotonic() < deadline, "the second reclaimer neither ran nor waited"
+                time.sleep(0.01)
+            assert not second.done(), "the second reclaimer did not wait for the first"
+            # The first finishes its work: its answer is stored and committed with its claim.
+            holder.execute(
+                update(IdempotencyRecord).values(
+                    state="done",
+                    status_code=answer[0],
+                    response_body=answer[1],
+                    response_headers=answer[2],
+                )
+            )
+            holder.commit()
+            replay = second.result(timeout=30)
+    finally:
+        holder.close()
+    assert replay.status_code == 201, replay.text
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json() == first.json()
+    assert client.get("/v1/widgets", headers=writer).json()["items"] == []  # not redone
