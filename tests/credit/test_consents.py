@@ -101,6 +101,11 @@ def test_a_portal_without_a_delegation_cannot_grant(
         headers=credit_headers(kind="portal", org=None),
     )
     assert response.status_code == 403 and response.json()["code"] == "not_your_enterprise"
+    # nor does one naming the enterprise without acting for it (no `act`: no delegation)
+    problem = grant(credit_client, credit_headers(kind="portal", org=USCC), 403)
+    assert problem["code"] == "not_your_enterprise"
+    listed = credit_client.get("/v1/consents", headers=credit_headers(kind="enterprise"))
+    assert listed.json()["items"] == []
 
 
 @pytest.mark.parametrize("kind", ["bank", "admin", "department", "provider"])
@@ -123,9 +128,12 @@ def test_only_the_enterprise_or_its_portal_grants(
 def test_an_enterprise_grants_only_for_itself(
     credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
 ) -> None:
-    problem = grant(credit_client, credit_headers(kind="enterprise"), 403, uscc=OTHER)
-    assert problem["code"] == "not_your_enterprise"
-    assert problem["errors"][0]["field"] == "body.uscc"
+    for uscc in (OTHER, "91140100MA0K000009"):  # one sorting after it, one before
+        problem = grant(credit_client, credit_headers(kind="enterprise"), 403, uscc=uscc)
+        assert problem["code"] == "not_your_enterprise"
+        assert problem["errors"][0]["field"] == "body.uscc"
+    # naming itself is fine
+    assert grant(credit_client, credit_headers(kind="enterprise"), uscc=USCC)["uscc"] == USCC
 
 
 def test_an_unknown_enterprise_cannot_grant(
@@ -153,6 +161,8 @@ def test_the_term_is_today_to_one_year(
     problem = grant(credit_client, credit_headers(kind="enterprise"), 422, expires_on=expires)
     assert problem["code"] == code
     assert [(e["field"], e["code"]) for e in problem["errors"]] == [("body.expires_on", code)]
+    if code == "consent_too_long":  # it names the last day allowed
+        assert f"on or before {today() + timedelta(days=365)}." in problem["detail"]
     listed = credit_client.get("/v1/consents", headers=credit_headers(kind="enterprise"))
     assert listed.json()["items"] == []
 
