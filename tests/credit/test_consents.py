@@ -16,6 +16,7 @@ from tests.credit.conftest import CreditHeaders, SeedEnterprise
 
 USCC = "91140100MA0K000017"
 OTHER = "91140100MA0K000025"
+LOWER = "91140100MA0K000009"  # sorts before USCC
 PORTAL = "cli_portal_jin"
 
 
@@ -128,7 +129,7 @@ def test_only_the_enterprise_or_its_portal_grants(
 def test_an_enterprise_grants_only_for_itself(
     credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
 ) -> None:
-    for uscc in (OTHER, "91140100MA0K000009"):  # one sorting after it, one before
+    for uscc in (OTHER, LOWER):  # one sorting after it, one before
         problem = grant(credit_client, credit_headers(kind="enterprise"), 403, uscc=uscc)
         assert problem["code"] == "not_your_enterprise"
         assert problem["errors"][0]["field"] == "body.uscc"
@@ -230,14 +231,17 @@ def test_who_sees_which_consents(
     assert ids(credit_headers(kind="enterprise", org=OTHER)) == [theirs["id"]]
     assert ids(credit_headers(kind="bank")) == [mine["id"], theirs["id"]]  # JSB
     assert ids(credit_headers(kind="bank"), uscc=OTHER) == [theirs["id"]]
+    assert ids(credit_headers(kind="bank"), uscc=USCC) == [mine["id"]]
     assert ids(credit_headers(kind="bank", org="ABC")) == [other_bank["id"]]
     assert ids(credit_headers(kind="bank", org="XYZ")) == []
     # one consent: its enterprise and its bank; everyone else 404
     path = f"/v1/consents/{mine['id']}"
     assert credit_client.get(path, headers=credit_headers(kind="bank")).json() == mine
-    for headers in (
+    for headers in (  # others sorting before and after its bank and its enterprise
         credit_headers(kind="bank", org="ABC"),
+        credit_headers(kind="bank", org="XYZ"),
         credit_headers(kind="enterprise", org=OTHER),
+        credit_headers(kind="enterprise", org=LOWER),
     ):
         response = credit_client.get(path, headers=headers)
         assert response.status_code == 404 and response.json()["code"] == "consent_not_found"
@@ -297,11 +301,12 @@ def test_another_enterprise_cannot_revoke(
 ) -> None:
     seed_enterprise(OTHER)
     consent = grant(credit_client, credit_headers(kind="enterprise"))
-    response = credit_client.post(
-        f"/v1/consents/{consent['id']}/revocation",
-        headers=credit_headers(kind="enterprise", org=OTHER),
-    )
-    assert response.status_code == 404 and response.json()["code"] == "consent_not_found"
+    for org in (OTHER, LOWER):  # one sorting after it, one before
+        response = credit_client.post(
+            f"/v1/consents/{consent['id']}/revocation",
+            headers=credit_headers(kind="enterprise", org=org),
+        )
+        assert response.status_code == 404 and response.json()["code"] == "consent_not_found"
     still = credit_client.get(f"/v1/consents/{consent['id']}", headers=credit_headers(kind="bank"))
     assert still.json()["state"] == "active"
 
@@ -412,7 +417,7 @@ def test_active_consent_matches_its_enterprise_bank_and_purpose_exactly(
     assert found() == consent["id"]
     # a neighbour on either side of each value finds nothing
     for field, below, above in [
-        ("uscc", "91140100MA0K000009", OTHER),
+        ("uscc", LOWER, OTHER),
         ("bank", "ABC", "XYZ"),
         ("purpose", "guarantee_review", "pre_loan_review"),
     ]:
