@@ -450,6 +450,28 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "or 'revoked' (models.py; 'expired' is never stored), and only 'revoked' sorts at or "
         "after it"
     ),
+    ("services/credit/consents/service.py", 168, "ReplaceComparisonOperator_Eq_Is"): (
+        "`filters.state == 'revoked'` -> `is`: pydantic-core's Literal validator returns the "
+        "schema's own literal object (checked: a built-up 'revoked' comes back as the "
+        "constant), and CPython interns identifier-like string constants, so identity and "
+        "equality agree for every state the query accepts"
+    ),
+    ("services/credit/consents/service.py", 170, "ReplaceComparisonOperator_Eq_Is"): (
+        "`filters.state == 'active'` -> `is`: pydantic-core's Literal validator returns the "
+        "schema's own literal object (checked: a built-up 'revoked' comes back as the "
+        "constant), and CPython interns identifier-like string constants, so identity and "
+        "equality agree for every state the query accepts"
+    ),
+    ("services/credit/consents/service.py", 172, "ReplaceComparisonOperator_Eq_Is"): (
+        "`filters.state == 'expired'` -> `is`: pydantic-core's Literal validator returns the "
+        "schema's own literal object (checked: a built-up 'revoked' comes back as the "
+        "constant), and CPython interns identifier-like string constants, so identity and "
+        "equality agree for every state the query accepts"
+    ),
+    ("services/credit/consents/service.py", 236, "NumberReplacer"): (
+        "active_consent's `.limit(1)` -> `.limit(2)`: the result is read with "
+        "`.scalars().first()`, the first row of the same ordering either way"
+    ),
 }
 
 
