@@ -570,6 +570,79 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "and no answer or row differs (the reclaim's True is killed by test_a_reclaimed_claim_is_"
         "held_so_a_second_reclaimer_waits_and_replays)"
     ),
+    ("services/credit/consents/service.py", 40, "ReplaceComparisonOperator_Eq_GtE"): (
+        "state_of's `status == REVOKED` -> `>=`: a consent's stored status is 'granted' or "
+        "'revoked' (models.py; 'expired' is never stored), and only 'revoked' sorts at or after "
+        "'revoked'"
+    ),
+    ("services/credit/consents/service.py", 47, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in to_public's signature: consent becomes positional-only, as every caller "
+        "passes it; `at` is still passed by keyword"
+    ),
+    ("services/credit/consents/service.py", 79, "ReplaceComparisonOperator_Eq_Is"): (
+        "_own_enterprise's `client.kind == ClientKind.PORTAL` -> `is`: a Principal's kind is "
+        "always a ClientKind member and enum members are singletons (as line 159)"
+    ),
+    ("services/credit/consents/service.py", 79, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_own_enterprise's `kind == PORTAL` -> `>=` (a StrEnum compares as text): `Consenter` "
+        "admits only 'enterprise' and 'portal', and 'enterprise' sorts before 'portal', so only "
+        "a portal satisfies either (the `>` variant is killed by "
+        "test_a_portal_without_a_delegation_cannot_grant)"
+    ),
+    ("services/credit/consents/service.py", 144, "ReplaceComparisonOperator_Eq_Is"): (
+        "_visible's `client.kind == ClientKind.BANK` -> `is`: enum members are singletons (as "
+        "line 159)"
+    ),
+    ("services/credit/consents/service.py", 144, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_visible's `kind == BANK` -> `<=`: `ConsentReader` admits only 'bank', 'enterprise' "
+        "and 'portal', and both others sort after 'bank'"
+    ),
+    ("services/credit/consents/service.py", 159, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_filtered's `kind == BANK` -> `<=`: the readers are 'bank', 'enterprise' and 'portal', "
+        "and both others sort after 'bank'"
+    ),
+    ("services/credit/consents/service.py", 169, "ReplaceComparisonOperator_Eq_GtE"): (
+        "the revoked filter's `status == REVOKED` -> `>=`: a consent's stored status is "
+        "'granted' or 'revoked' (models.py; 'expired' is never stored), and only 'revoked' "
+        "sorts at or after it"
+    ),
+    ("services/credit/consents/service.py", 171, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the active filter's `status == GRANTED` -> `<=`: a consent's stored status is "
+        "'granted' or 'revoked' (models.py; 'expired' is never stored), and only 'granted' "
+        "sorts at or before it"
+    ),
+    ("services/credit/consents/service.py", 173, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the expired filter's `status == GRANTED` -> `<=`: a consent's stored status is "
+        "'granted' or 'revoked' (models.py; 'expired' is never stored), and only 'granted' "
+        "sorts at or before it"
+    ),
+    ("services/credit/consents/service.py", 202, "ReplaceComparisonOperator_Eq_GtE"): (
+        "revoke_consent's `status == REVOKED` -> `>=`: a consent's stored status is 'granted' "
+        "or 'revoked' (models.py; 'expired' is never stored), and only 'revoked' sorts at or "
+        "after it"
+    ),
+    ("services/credit/consents/service.py", 168, "ReplaceComparisonOperator_Eq_Is"): (
+        "`filters.state == 'revoked'` -> `is`: pydantic-core's Literal validator returns the "
+        "schema's own literal object (checked: a built-up 'revoked' comes back as the "
+        "constant), and CPython interns identifier-like string constants, so identity and "
+        "equality agree for every state the query accepts"
+    ),
+    ("services/credit/consents/service.py", 170, "ReplaceComparisonOperator_Eq_Is"): (
+        "`filters.state == 'active'` -> `is`: pydantic-core's Literal validator returns the "
+        "schema's own literal object (checked: a built-up 'revoked' comes back as the "
+        "constant), and CPython interns identifier-like string constants, so identity and "
+        "equality agree for every state the query accepts"
+    ),
+    ("services/credit/consents/service.py", 172, "ReplaceComparisonOperator_Eq_Is"): (
+        "`filters.state == 'expired'` -> `is`: pydantic-core's Literal validator returns the "
+        "schema's own literal object (checked: a built-up 'revoked' comes back as the "
+        "constant), and CPython interns identifier-like string constants, so identity and "
+        "equality agree for every state the query accepts"
+    ),
+    ("services/credit/consents/service.py", 236, "NumberReplacer"): (
+        "active_consent's `.limit(1)` -> `.limit(2)`: the result is read with "
+        "`.scalars().first()`, the first row of the same ordering either way"
+    ),
 }
 
 

@@ -10,11 +10,13 @@ from fastapi.testclient import TestClient
 from services.common.clock import utcnow
 from services.common.dates import shanghai_date
 from services.credit.consents import service as consents_service
-from services.credit.consents.service import active_consent
+from services.credit.consents.models import GRANTED, REVOKED, Consent
+from services.credit.consents.service import active_consent, state_of
 from tests.credit.conftest import CreditHeaders, SeedEnterprise
 
 USCC = "91140100MA0K000017"
 OTHER = "91140100MA0K000025"
+LOWER = "91140100MA0K000009"  # sorts before USCC
 PORTAL = "cli_portal_jin"
 
 
@@ -100,6 +102,11 @@ def test_a_portal_without_a_delegation_cannot_grant(
         headers=credit_headers(kind="portal", org=None),
     )
     assert response.status_code == 403 and response.json()["code"] == "not_your_enterprise"
+    # nor does one naming the enterprise without acting for it (no `act`: no delegation)
+    problem = grant(credit_client, credit_headers(kind="portal", org=USCC), 403)
+    assert problem["code"] == "not_your_enterprise"
+    listed = credit_client.get("/v1/consents", headers=credit_headers(kind="enterprise"))
+    assert listed.json()["items"] == []
 
 
 @pytest.mark.parametrize("kind", ["bank", "admin", "department", "provider"])
@@ -122,9 +129,12 @@ def test_only_the_enterprise_or_its_portal_grants(
 def test_an_enterprise_grants_only_for_itself(
     credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
 ) -> None:
-    problem = grant(credit_client, credit_headers(kind="enterprise"), 403, uscc=OTHER)
-    assert problem["code"] == "not_your_enterprise"
-    assert problem["errors"][0]["field"] == "body.uscc"
+    for uscc in (OTHER, LOWER):  # one sorting after it, one before
+        problem = grant(credit_client, credit_headers(kind="enterprise"), 403, uscc=uscc)
+        assert problem["code"] == "not_your_enterprise"
+        assert problem["errors"][0]["field"] == "body.uscc"
+    # naming itself is fine
+    assert grant(credit_client, credit_headers(kind="enterprise"), uscc=USCC)["uscc"] == USCC
 
 
 def test_an_unknown_enterprise_cannot_grant(
@@ -152,6 +162,8 @@ def test_the_term_is_today_to_one_year(
     problem = grant(credit_client, credit_headers(kind="enterprise"), 422, expires_on=expires)
     assert problem["code"] == code
     assert [(e["field"], e["code"]) for e in problem["errors"]] == [("body.expires_on", code)]
+    if code == "consent_too_long":  # it names the last day allowed
+        assert f"on or before {today() + timedelta(days=365)}." in problem["detail"]
     listed = credit_client.get("/v1/consents", headers=credit_headers(kind="enterprise"))
     assert listed.json()["items"] == []
 
@@ -219,14 +231,17 @@ def test_who_sees_which_consents(
     assert ids(credit_headers(kind="enterprise", org=OTHER)) == [theirs["id"]]
     assert ids(credit_headers(kind="bank")) == [mine["id"], theirs["id"]]  # JSB
     assert ids(credit_headers(kind="bank"), uscc=OTHER) == [theirs["id"]]
+    assert ids(credit_headers(kind="bank"), uscc=USCC) == [mine["id"]]
     assert ids(credit_headers(kind="bank", org="ABC")) == [other_bank["id"]]
     assert ids(credit_headers(kind="bank", org="XYZ")) == []
     # one consent: its enterprise and its bank; everyone else 404
     path = f"/v1/consents/{mine['id']}"
     assert credit_client.get(path, headers=credit_headers(kind="bank")).json() == mine
-    for headers in (
+    for headers in (  # others sorting before and after its bank and its enterprise
         credit_headers(kind="bank", org="ABC"),
+        credit_headers(kind="bank", org="XYZ"),
         credit_headers(kind="enterprise", org=OTHER),
+        credit_headers(kind="enterprise", org=LOWER),
     ):
         response = credit_client.get(path, headers=headers)
         assert response.status_code == 404 and response.json()["code"] == "consent_not_found"
@@ -286,11 +301,12 @@ def test_another_enterprise_cannot_revoke(
 ) -> None:
     seed_enterprise(OTHER)
     consent = grant(credit_client, credit_headers(kind="enterprise"))
-    response = credit_client.post(
-        f"/v1/consents/{consent['id']}/revocation",
-        headers=credit_headers(kind="enterprise", org=OTHER),
-    )
-    assert response.status_code == 404 and response.json()["code"] == "consent_not_found"
+    for org in (OTHER, LOWER):  # one sorting after it, one before
+        response = credit_client.post(
+            f"/v1/consents/{consent['id']}/revocation",
+            headers=credit_headers(kind="enterprise", org=org),
+        )
+        assert response.status_code == 404 and response.json()["code"] == "consent_not_found"
     still = credit_client.get(f"/v1/consents/{consent['id']}", headers=credit_headers(kind="bank"))
     assert still.json()["state"] == "active"
 
@@ -301,20 +317,50 @@ def test_a_consent_expires_after_its_last_day(
     enterprise: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    consent = grant(
-        credit_client,
-        credit_headers(kind="enterprise"),
-        expires_on=(today() + timedelta(days=1)).isoformat(),
+    tomorrow = (today() + timedelta(days=1)).isoformat()
+    consent = grant(credit_client, credit_headers(kind="enterprise"), expires_on=tomorrow)
+    withdrawn = grant(credit_client, credit_headers(kind="enterprise"), expires_on=tomorrow)
+    revoked = credit_client.post(
+        f"/v1/consents/{withdrawn['id']}/revocation", headers=credit_headers(kind="enterprise")
     )
-    # two days on (Asia/Shanghai), the consent reads as expired
+    assert revoked.status_code == 200, revoked.text
+    # two days on (Asia/Shanghai), the consent reads as expired; the revoked one stays revoked
     later = utcnow() + timedelta(days=2)
     monkeypatch.setattr(consents_service, "utcnow", lambda: later)
     seen = credit_client.get(f"/v1/consents/{consent['id']}", headers=credit_headers(kind="bank"))
     assert seen.json()["state"] == "expired"
-    listed = credit_client.get(
-        "/v1/consents", params={"state": "expired"}, headers=credit_headers(kind="bank")
+    still = credit_client.get(
+        f"/v1/consents/{withdrawn['id']}", headers=credit_headers(kind="bank")
     )
-    assert [c["id"] for c in listed.json()["items"]] == [consent["id"]]
+    assert still.json()["state"] == "revoked"
+
+    def ids(state: str) -> list[str]:
+        listed = credit_client.get(
+            "/v1/consents", params={"state": state}, headers=credit_headers(kind="bank")
+        )
+        return [c["id"] for c in listed.json()["items"]]
+
+    assert (ids("expired"), ids("revoked"), ids("active")) == (
+        [consent["id"]],
+        [withdrawn["id"]],
+        [],
+    )
+
+
+def test_a_consent_is_active_through_its_last_day(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    consent = grant(credit_client, credit_headers(kind="enterprise"), expires_on=str(today()))
+    bank = credit_headers(kind="bank")
+    assert credit_client.get(f"/v1/consents/{consent['id']}", headers=bank).json()["state"] == (
+        "active"
+    )
+
+    def ids(state: str) -> list[str]:
+        listed = credit_client.get("/v1/consents", params={"state": state}, headers=bank)
+        return [c["id"] for c in listed.json()["items"]]
+
+    assert (ids("active"), ids("expired")) == ([consent["id"]], [])
 
 
 def test_active_consent_at_a_moment(
@@ -350,7 +396,32 @@ def test_active_consent_at_a_moment(
     )
     revoked_at = datetime.fromisoformat(revoked.json()["revoked_at"])
     assert found(at=revoked_at) is None
+    assert found(at=revoked_at + timedelta(seconds=1)) is None
     assert found(at=revoked_at - timedelta(microseconds=1)) == consent["id"]
+
+
+def test_active_consent_matches_its_enterprise_bank_and_purpose_exactly(
+    credit_app: FastAPI, credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    # the middle purpose, so that there is one sorting before it and one after
+    consent = grant(
+        credit_client, credit_headers(kind="enterprise"), purpose="post_loan_management"
+    )
+    asked = {"uscc": USCC, "bank": "JSB", "purpose": "post_loan_management"}
+
+    def found(**overrides: str) -> str | None:
+        with credit_app.state.database.session() as session:
+            hit = active_consent(session=session, at=utcnow(), **{**asked, **overrides})
+            return hit.id if hit is not None else None
+
+    assert found() == consent["id"]
+    # a neighbour on either side of each value finds nothing
+    for field, below, above in [
+        ("uscc", LOWER, OTHER),
+        ("bank", "ABC", "XYZ"),
+        ("purpose", "guarantee_review", "pre_loan_review"),
+    ]:
+        assert (found(**{field: below}), found(**{field: above})) == (None, None), field
 
 
 def test_the_list_filters_by_purpose_and_state(
@@ -399,3 +470,56 @@ def test_the_bank_a_consent_names_cannot_revoke_it(
     assert [
         e for e in events(credit_client, credit_headers) if e["type"] == "consent.revoked"
     ] == []
+
+
+def test_a_revocation_holds_from_its_own_moment(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    enterprise: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    consent = grant(credit_client, credit_headers(kind="enterprise"))
+    # the clock stands still: the revocation and every read after it fall on one moment
+    moment = utcnow() + timedelta(seconds=1)
+    monkeypatch.setattr(consents_service, "utcnow", lambda: moment)
+    path = f"/v1/consents/{consent['id']}"
+    revoked = credit_client.post(f"{path}/revocation", headers=credit_headers(kind="enterprise"))
+    assert revoked.status_code == 200, revoked.text
+    assert datetime.fromisoformat(revoked.json()["revoked_at"]) == moment
+    assert revoked.json()["state"] == "revoked"
+    assert credit_client.get(path, headers=credit_headers(kind="bank")).json()["state"] == "revoked"
+    listed = credit_client.get("/v1/consents", headers=credit_headers(kind="bank"))
+    assert [(c["id"], c["state"]) for c in listed.json()["items"]] == [(consent["id"], "revoked")]
+
+
+def consent_row(status: str, revoked_at: datetime | None) -> Consent:
+    return Consent(
+        id="cns_state",
+        uscc=USCC,
+        bank="JSB",
+        purpose="pre_loan_review",
+        granted_on=date(2026, 3, 2),
+        expires_on=date(2026, 5, 31),
+        status=status,
+        granted_by="cli_ent",
+        granted_by_kind="enterprise",
+        granted_at=datetime(2026, 3, 2, 1, tzinfo=UTC),
+        revoked_at=revoked_at,
+    )
+
+
+def test_the_state_is_read_at_the_moment_asked() -> None:
+    revoked_at = datetime(2026, 4, 1, 2, 30, tzinfo=UTC)
+    revoked = consent_row(REVOKED, revoked_at)
+    # active up to its revocation, revoked from that moment on
+    assert state_of(revoked, revoked_at - timedelta(microseconds=1)) == "active"
+    assert state_of(revoked, revoked_at) == "revoked"
+    assert state_of(revoked, revoked_at + timedelta(days=1)) == "revoked"
+    # revoked stays revoked after its last day; only a granted one expires
+    last_moment = datetime(2026, 5, 31, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Shanghai
+    assert state_of(revoked, last_moment + timedelta(seconds=1)) == "revoked"
+    granted = consent_row(GRANTED, None)
+    assert state_of(granted, last_moment) == "active"
+    assert state_of(granted, last_moment + timedelta(seconds=1)) == "expired"
+    # a revocation whose moment is not on record holds at every moment
+    assert state_of(consent_row(REVOKED, None), revoked_at - timedelta(days=1)) == "revoked"
