@@ -643,6 +643,39 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "active_consent's `.limit(1)` -> `.limit(2)`: the result is read with "
         "`.scalars().first()`, the first row of the same ordering either way"
     ),
+    ("services/funding/ledger/service.py", 117, "NumberReplacer"): (
+        "_reserved's `code.split(':', 1)[0]` -> `split(':', 2)[0]`: the first piece of a split is "
+        "the text before the first colon whatever the maximum number of splits (>= 1)"
+    ),
+    ("services/funding/ledger/service.py", 123, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in transfer_by_hand's signature: session becomes positional-only, as its one "
+        "caller (the transfers route) passes it; every other argument is passed by keyword"
+    ),
+    ("services/funding/ledger/service.py", 169, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in get_account's signature: every caller passes session by position and code "
+        "by keyword (no call passes session=)"
+    ),
+    ("services/funding/ledger/service.py", 273, "NumberReplacer"): (
+        "the transfer's amount `sum(... if amount > 0)` -> `> -1`: a leg is never 0 (_normalised "
+        "refuses it, a reversal negates stored non-zero legs), so `> -1` selects the same legs"
+    ),
+    ("services/funding/ledger/service.py", 273, "ReplaceComparisonOperator_Gt_GtE"): (
+        "the transfer's amount `sum(... if amount > 0)` -> `>= 0`: no leg is 0 (see `> -1`), and "
+        "a 0 would add nothing to the sum anyway"
+    ),
+    ("services/funding/ledger/service.py", 313, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in transfer's signature: every caller (in services/, tests/, bench/) passes "
+        "session by position and the rest by keyword"
+    ),
+    ("services/funding/ledger/service.py", 336, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _transfer's signature: its two callers (transfer, reverse) pass session by "
+        "position and the rest by keyword"
+    ),
+    ("services/funding/disbursements/service.py", 493, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "pay's `row.status != APPROVED` -> `>`: a paid row has returned above, and the other "
+        "statuses ('proposed', 'cancelled') both sort after 'approved', so `>` holds exactly when "
+        "`!=` does"
+    ),
 }
 
 

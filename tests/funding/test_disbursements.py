@@ -13,6 +13,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.clock import utcnow
+from services.common.dates import shanghai_date
 from services.common.errors import DomainError
 from services.funding.disbursements.service import propose
 from services.funding.enterprises.service import credit_handlers
@@ -289,6 +291,34 @@ def test_payment_moves_the_money_to_the_payee_once_per_reference(
     assert late.status_code == 409 and late.json()["code"] == "disbursement_not_approved"
     refused = cancel(funding_client, funding_headers, disbursement_id)
     assert refused.status_code == 409 and refused.json()["code"] == "disbursement_not_cancellable"
+
+
+def test_a_paid_disbursement_answers_only_its_own_reference_and_other_references_pay_on(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """References are compared for equality, never ranked: a retry under a reference that sorts
+    before the one that paid is refused, a new reference that sorts after it pays another
+    disbursement; and the bank may have paid today."""
+    fund_line(funding_app, amount_fen=100_000)
+    first, second = (propose_one(funding_app, amount_fen=n) for n in (30_000, 20_000))
+    for disbursement_id in (first, second):
+        assert approve(funding_client, funding_headers, disbursement_id).status_code == 200
+    assert pay(funding_client, funding_headers, first, "ICBC-5").status_code == 200
+    other = pay(funding_client, funding_headers, first, "ICBC-4")
+    assert other.status_code == 409 and other.json()["code"] == "disbursement_paid_otherwise"
+    today = shanghai_date(utcnow()).isoformat()
+    etag = read(funding_client, funding_headers, second).headers["etag"]
+    paid = funding_client.post(
+        f"/v1/disbursements/{second}/payment",
+        json={"payment_reference": "ICBC-6", "paid_on": today},
+        headers=admin(funding_headers, PAYER, **{"If-Match": etag, "Idempotency-Key": key()}),
+    )
+    assert paid.status_code == 200, paid.text
+    assert (paid.json()["payment_reference"], paid.json()["paid_on"]) == ("ICBC-6", today)
+    assert (balance_of(funding_app, "payable"), balance_of(funding_app, f"payee:{PAYEE}")) == (
+        0,
+        50_000,
+    )
 
 
 def test_a_payment_reference_must_look_like_one(

@@ -11,7 +11,7 @@ from services.common.db import Database
 from services.common.errors import DomainError
 from services.funding.ledger import service as ledger
 from tests.funding.conftest import FundingHeaders
-from tests.funding.ledger_support import balance, fund, open_accounts
+from tests.funding.ledger_support import balance, execute, fund, open_accounts
 
 CENTRAL, LINE, OTHER = "source:central", "line:2015:other", "line:2015:space"
 
@@ -371,3 +371,107 @@ def test_a_reversal_retried_with_its_key_answers_the_first_and_moves_money_once(
         )
         assert first.id == again.id and first.reverses == original.id
     assert balance(funding_app, LINE) == balance(funding_app, CENTRAL) == 0
+
+
+def test_the_insufficient_funds_detail_names_the_first_account_taken_below_zero(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """The 409's detail names the account that would go negative, with its balance and leg:
+    not a source (which may go negative), not an account the transfer leaves at 0 or above."""
+    _setup(funding_app)
+    rest = "line:2015:rest"  # sorts between LINE and OTHER
+    open_accounts(funding_app, ("central:2015", "source", False), (rest, "line", True))
+    fund(funding_app, source=CENTRAL, account=LINE, amount_fen=500, key="k1")
+    fund(funding_app, source=CENTRAL, account=rest, amount_fen=500, key="k2")
+    fund(funding_app, source=CENTRAL, account=OTHER, amount_fen=100, key="k3")
+    legs = [("central:2015", -50), (LINE, -500), (rest, -300), (OTHER, -101), (CENTRAL, 951)]
+    answer = _post(funding_client, funding_headers(), legs)
+    assert answer.status_code == 409 and answer.json()["code"] == "ledger_insufficient_funds"
+    assert answer.json()["detail"] == (
+        f"The transfer would take {OTHER} (balance 100 fen, leg -101 fen) below zero."
+    )
+    assert [balance(funding_app, code) for code in (LINE, rest, OTHER)] == [500, 500, 100]
+
+
+def test_a_transfers_amount_is_the_sum_of_its_incoming_legs_down_to_one_fen(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app)
+    answer = _post(funding_client, funding_headers(), [(CENTRAL, -101), (LINE, 100), (OTHER, 1)])
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["amount_fen"] == 101
+    assert (balance(funding_app, LINE), balance(funding_app, OTHER)) == (100, 1)
+
+
+def test_a_reversal_marks_only_the_transfer_it_reverses(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app)
+    headers = funding_headers()
+    first, second = sorted(
+        _post(funding_client, headers, [(CENTRAL, -n), (LINE, n)]).json()["id"] for n in (30, 40)
+    )
+    reversal = funding_client.post(
+        f"/v1/ledger/transfers/{first}/reversal",
+        json={"memo": "录入错误"},
+        headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert reversal.status_code == 201, reversal.text
+    # the later transfer (its id sorts after the reversed one's) is not reversed by it
+    later = funding_client.get(f"/v1/ledger/transfers/{second}").json()
+    assert later["reversed_by"] is None
+    again = funding_client.post(
+        f"/v1/ledger/transfers/{second}/reversal",
+        json={"memo": "录入错误"},
+        headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert again.status_code == 201, again.text
+    assert again.json()["reverses"] == second
+    assert balance(funding_app, LINE) == balance(funding_app, CENTRAL) == 0
+
+
+def test_the_trial_balance_totals_each_kind_and_notices_a_tampered_balance(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app)
+    fund(funding_app, source=CENTRAL, account=LINE, amount_fen=300, key="k1")
+    fund(funding_app, source=CENTRAL, account=OTHER, amount_fen=500, key="k2")
+    trial = funding_client.get("/v1/ledger/trial-balance").json()
+    assert trial["totals_by_kind"] == {"source": -800, "line": 800}
+    assert (trial["total_fen"], trial["zero_sum"], trial["entries_agree"]) == (0, True, True)
+    update = "UPDATE funding_ledger_accounts SET balance_fen = :fen WHERE code = :code"
+    # a stored balance above the sum of its entries, then one below it
+    for fen in (301, 299):
+        execute(funding_app, update, fen=fen, code=LINE)
+        trial = funding_client.get("/v1/ledger/trial-balance").json()
+        assert trial["entries_agree"] is False, (fen, trial)
+
+
+def test_a_transfer_needs_two_legs_and_its_key_answers_only_the_same_legs(
+    funding_app: FastAPI,
+) -> None:
+    _setup(funding_app)
+    database: Database = funding_app.state.database
+    with database.transaction() as session:
+
+        def legs(*pairs: tuple[str, int], key: str = "svc:legs") -> Any:
+            return lambda: ledger.transfer(
+                session, key=key, legs=pairs, kind="t", memo="m", principal_id="p"
+            )
+
+        for refused in (legs(), legs((LINE, 5))):
+            try:
+                refused()
+            except DomainError as exc:
+                assert (exc.code, exc.errors[0].field) == (
+                    "ledger_unbalanced_transfer",
+                    "body.legs",
+                )
+                assert exc.errors[0].message == "a transfer has at least two legs"
+            else:
+                raise AssertionError("a transfer of fewer than two legs was recorded")
+        legs((CENTRAL, -7), (LINE, 7))()
+        # the key reused with smaller and with larger legs: both conflict
+        for other in (legs((CENTRAL, -6), (LINE, 6)), legs((CENTRAL, -8), (LINE, 8))):
+            assert _refusal(other) == ("ledger_transfer_key_reused", "")
+    assert balance(funding_app, LINE) == 7

@@ -160,3 +160,17 @@ def test_only_a_hand_made_transfer_is_reversed_by_hand(
     assert answer.status_code == 409, answer.text
     assert answer.json()["code"] == "ledger_transfer_not_by_hand"
     assert balance(funding_app, ACCOUNT) == 700
+
+
+def test_a_payee_account_not_yet_opened_is_reserved_by_its_code(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """`payee:…` is reserved by its code, before any account of that code is opened: a hand
+    transfer naming one is refused as reserved, not merely as an unknown account."""
+    fund_line(funding_app, amount_fen=10_000)
+    payee = "payee:91140100MA0K000017"
+    answer = _transfer(funding_client, funding_headers(), [(ACCOUNT, -1_000), (payee, 1_000)])
+    assert answer["status"] == 422 and answer["code"] == "ledger_account_reserved", answer
+    assert answer["errors"][0]["field"] == "body.legs.1.account"
+    assert balance(funding_app, ACCOUNT) == 10_000
+    assert funding_client.get(f"/v1/ledger/accounts/{payee}").status_code == 404

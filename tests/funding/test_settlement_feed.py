@@ -193,3 +193,24 @@ def test_a_settlement_without_a_provider_name_pays_the_provider_under_its_uscc(
         120_000,
     )
     assert (balance(funding_app, LINE_2015), balance(funding_app, "payable")) == (880_000, 120_000)
+
+
+def test_a_long_provider_id_and_a_long_refusal_are_kept_to_their_columns(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_settings: FundingSettings,
+    funding_headers: FundingHeaders,
+) -> None:
+    """provider_id is kept to its first 40 characters, `detail` to its first 1,000 (a refusal
+    naming a long budget line is longer)."""
+    line = "vouchers-" + "x" * 1_100
+    settings = funding_settings.model_copy(update={"voucher_budget_line": line})
+    payload = {**requested("stl_long", 10_000), "provider_id": "prv_" + "7" * 60}
+    feed = [("settlement.requested", payload)]
+    assert consume(funding_app, "funding.vouchers", settlement_handlers(settings), feed) == 1
+    admin = funding_headers(kind="admin", org=None, client_id="cli_admin_a")
+    [listed] = funding_client.get("/v1/settlement-requests", headers=admin).json()["items"]
+    assert (listed["settlement_id"], listed["outcome"]) == ("stl_long", "not_funded")
+    assert listed["provider_id"] == "prv_" + "7" * 36
+    detail = f"ledger_unknown_account: no ledger account line:2015:{line}"
+    assert listed["detail"] == detail[:1_000]
