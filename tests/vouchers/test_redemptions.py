@@ -378,6 +378,52 @@ def test_every_refusal_has_its_code_and_changes_nothing(
     # the key was released: a retry after the cause is gone would do the work
 
 
+def _other_holders_voucher(world: World) -> str:
+    """OTHER_HOLDER made eligible for the programme, with a voucher of its own: its code."""
+    world.update(VoucherEnterprise, OTHER_HOLDER, is_tech_sme=True)
+    with world.database.transaction() as session:
+        session.add(
+            EnterpriseYearUsage(
+                uscc=OTHER_HOLDER, programme_id=world.programme_id, issued_fen=FACE, cap_fen=CAP
+            )
+        )
+    return world.voucher(uscc=OTHER_HOLDER)[1]
+
+
+# A contract's terms at its first redemption, then a redemption under the same reference with
+# one term changed each way (a smaller and a larger amount, category and holder either order).
+MISMATCHES = {
+    "smaller_amount": ({}, {"amount_fen": 800_000}),
+    "larger_amount": ({}, {"amount_fen": 2_000_000}),
+    "category_after": ({"category": "consulting"}, {"category": "testing"}),
+    "category_before": ({}, {"category": "consulting"}),
+    "holder_after": ({}, {"holder": OTHER_HOLDER}),
+    "holder_before": ({"holder": OTHER_HOLDER}, {"holder": HOLDER}),
+}
+
+
+@pytest.mark.parametrize("case", list(MISMATCHES))
+def test_a_contract_redeemed_again_with_other_terms_is_a_mismatch(
+    case: str, world: World, redeem: Post
+) -> None:
+    codes = {HOLDER: world.code, OTHER_HOLDER: _other_holders_voucher(world)}
+
+    def payload(terms: dict[str, Any]) -> dict[str, Any]:
+        contract = {"amount_fen": 1_000_000, "category": "testing", "holder": HOLDER, **terms}
+        request = body(codes[contract.pop("holder")], 100_000, reference="C-9")
+        request["contract"].update(contract)
+        return request
+
+    first, second = MISMATCHES[case]
+    assert redeem(payload(first)).status_code == 201
+    before = world.books()
+    answer = redeem(payload(second))
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "contract_mismatch"
+    assert world.books() == before  # the contract still holds only the first 100,000
+    assert before["contracts"] == 100_000
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
@@ -436,6 +482,16 @@ def _reverse(
     )
 
 
+def _voucher_seen(client: TestClient, headers: VouchersHeaders, world: World) -> dict[str, Any]:
+    """The voucher as its holder reads it, with its ETag."""
+    answer = client.get(
+        f"/v1/vouchers/{world.voucher_id}", headers=headers(kind="enterprise", org=HOLDER)
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["ETag"] == f'"{world.voucher_id}.{answer.json()["version"]}"'
+    return dict(answer.json())
+
+
 def test_reversal_gives_the_amount_back(
     world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:
@@ -477,15 +533,42 @@ def test_reversal_gives_the_amount_back(
     assert redeem(body(world.code, 500_000)).status_code == 201
 
 
+def test_a_reversal_gives_back_only_its_own_amount_and_each_move_is_a_new_voucher_version(
+    world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    """With another redemption still drawn, the reversed amount goes back to the voucher (not
+    the programme), and every draw and give-back is a new version of the voucher (its ETag)."""
+    assert _voucher_seen(vouchers_client, vouchers_headers, world)["version"] == 1
+    first = redeem(body(world.code, 200_000, reference="C-1")).json()
+    assert redeem(body(world.code, 300_000, reference="C-2")).status_code == 201
+    drawn = _voucher_seen(vouchers_client, vouchers_headers, world)
+    assert (drawn["balance_fen"], drawn["used_fen"], drawn["version"]) == (500_000, 500_000, 3)
+    after_redeem = world.books()
+    provider = vouchers_headers(kind="provider", org=PROVIDER)
+    answer = _reverse(vouchers_client, provider, first["id"])
+    assert answer.status_code == 200, answer.text
+    back = _voucher_seen(vouchers_client, vouchers_headers, world)
+    assert (back["balance_fen"], back["used_fen"], back["released_fen"]) == (700_000, 300_000, 0)
+    assert back["version"] == 4
+    books = world.books()
+    assert books["balance"] == 700_000 and books["committed"] == after_redeem["committed"]
+    assert books["redeemed"] == 300_000 and books["contracts"] == 300_000
+    assert world.events("redemption.reversed")[0]["returned_to"] == "voucher"
+
+
 def test_an_admin_reverses_a_settled_redemption_for_clawback(
     world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:
     made = redeem(body(world.code, 200_000)).json()
     world.update(Redemption, made["id"], settlement_id="stl_2026_05")
+    admin = vouchers_headers(kind="admin", org=None, scopes=("vouchers:read", "vouchers:admin"))
+    settled = vouchers_client.get(f"/v1/redemptions/{made['id']}", headers=admin).json()
+    # settled and not reversed: nothing to claw back
+    assert (settled["status"], settled["settlement_id"]) == ("redeemed", "stl_2026_05")
+    assert settled["clawback"] is False
     read_only_admin = vouchers_headers(kind="admin", org=None, scopes=("vouchers:read",))
     refused = _reverse(vouchers_client, read_only_admin, made["id"])
     assert refused.status_code == 403 and refused.json()["code"] == "insufficient_scope"
-    admin = vouchers_headers(kind="admin", org=None, scopes=("vouchers:read", "vouchers:admin"))
     answer = _reverse(vouchers_client, admin, made["id"])
     assert answer.status_code == 200, answer.text
     assert answer.json()["clawback"] is True and answer.json()["settlement_id"] == "stl_2026_05"
@@ -501,12 +584,22 @@ def test_a_reversal_after_expiry_returns_the_amount_to_the_programme(
     # the expiry job released the unused balance (800,000) and marked the voucher expired
     world.update(Voucher, world.voucher_id, status="expired", balance_fen=0, released_fen=800_000)
     world.update(Programme, world.programme_id, committed_fen=2 * FACE - 800_000)
+    expired = _voucher_seen(vouchers_client, vouchers_headers, world)
+    assert (expired["released_fen"], expired["used_fen"]) == (800_000, 200_000)
     provider = vouchers_headers(kind="provider", org=PROVIDER)
     answer = _reverse(vouchers_client, provider, made["id"])
     assert answer.status_code == 200, answer.text
     books = world.books()
     assert books["balance"] == 0 and books["committed"] == 2 * FACE - FACE
     assert world.events("redemption.reversed")[0]["returned_to"] == "programme"
+    # the voucher shows the amount released with the rest, in a new version
+    released = _voucher_seen(vouchers_client, vouchers_headers, world)
+    assert (released["balance_fen"], released["released_fen"], released["used_fen"]) == (
+        0,
+        FACE,
+        0,
+    )
+    assert released["version"] == expired["version"] + 1
 
 
 def test_reversal_window_is_30_days(
@@ -516,16 +609,24 @@ def test_reversal_window_is_30_days(
     vouchers_headers: VouchersHeaders,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """30 days to the microsecond from the redemption's creation: the last instant is in."""
     made = redeem(body(world.code, 200_000)).json()
+    with world.database.session() as session:
+        redemption = session.get(Redemption, made["id"])
+        assert redemption is not None
+        created = redemption.created_at
     provider = vouchers_headers(kind="provider", org=PROVIDER)
-    start = utcnow()
-    monkeypatch.setattr(redemption_service, "utcnow", lambda: start + timedelta(days=30, hours=1))
+    window = timedelta(days=30)
+    monkeypatch.setattr(
+        redemption_service, "utcnow", lambda: created + window + timedelta.resolution
+    )
     before = world.books()
     late = _reverse(vouchers_client, provider, made["id"])
     assert late.status_code == 409 and late.json()["code"] == "reversal_window_passed"
     assert world.books() == before
-    monkeypatch.setattr(redemption_service, "utcnow", lambda: start + timedelta(days=29))
-    assert _reverse(vouchers_client, provider, made["id"]).status_code == 200
+    monkeypatch.setattr(redemption_service, "utcnow", lambda: created + window)
+    last = _reverse(vouchers_client, provider, made["id"])
+    assert last.status_code == 200 and last.json()["status"] == "reversed"
 
 
 def test_unknown_redemption_is_404(
@@ -636,6 +737,133 @@ def test_a_reversal_that_loses_the_race_to_another_gives_nothing_back_twice(
     assert books["redemptions"] == 1 and books["events"] == 2  # redeemed, reversed once
     shown = vouchers_client.get(f"/v1/redemptions/{made['id']}", headers=admin).json()
     assert (shown["status"], shown["reversed_by"], shown["version"]) == ("reversed", "cli_admin", 2)
+
+
+def _every_amount(world: World) -> dict[tuple[str, ...], tuple[Any, ...]]:
+    """Every row a redemption or a reversal may update, keyed, with its amounts and versions."""
+    with world.database.session() as session:
+        rows: dict[tuple[str, ...], tuple[Any, ...]] = {}
+        for v in session.exec(select(Voucher)).all():
+            rows["voucher", v.id] = (v.balance_fen, v.released_fen, v.status, v.version)
+        for p in session.exec(select(Programme)).all():
+            rows["programme", p.id] = (p.committed_fen,)
+        for c in session.exec(select(RedemptionContract)).all():
+            rows["contract", c.provider_id, c.reference] = (c.redeemed_fen,)
+        for u in session.exec(select(EnterpriseYearUsage)).all():
+            rows["usage", u.uscc, u.programme_id] = (u.redeemed_fen,)
+        for r in session.exec(select(Redemption)).all():
+            rows["redemption", r.id] = (r.status, r.version)
+        return rows
+
+
+@pytest.mark.parametrize("returned_to", ["voucher", "programme"])
+def test_a_redemption_and_its_reversal_move_only_their_own_rows(
+    world: World,
+    redeem: Post,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    returned_to: str,
+) -> None:
+    """Around every key the draws and give-backs update by (voucher, programme, contract's
+    provider and reference, usage's holder and programme, redemption) a row on each side with
+    amounts to lose: only the redemption's own rows move."""
+    with world.database.transaction() as session:
+        for id_, year in (("vpg_0", 2025), ("vpg_z", 2027)):
+            neighbour = Programme.model_validate(
+                {**session.get(Programme, world.programme_id).model_dump(), "id": id_, "year": year}
+            )
+            session.add(neighbour)
+        for uscc, programme in (
+            (HOLDER, "vpg_0"),
+            (HOLDER, "vpg_z"),
+            ("00000000000000000X", world.programme_id),
+            ("99999999999999999X", world.programme_id),
+        ):
+            session.add(
+                EnterpriseYearUsage(
+                    uscc=uscc,
+                    programme_id=programme,
+                    issued_fen=FACE,
+                    cap_fen=CAP,
+                    redeemed_fen=100_000,
+                )
+            )
+        for provider_id in ("prv_a", "prv_z"):
+            session.add(
+                RedemptionContract(
+                    provider_id=provider_id,
+                    reference="C-5",
+                    uscc=HOLDER,
+                    amount_fen=1_000_000,
+                    category="testing",
+                    redeemed_fen=100_000,
+                )
+            )
+    codes = {name: world.voucher(id=f"vch_{name}")[1] for name in ("a", "m", "z")}
+    assert redeem(body(codes["a"], 100_000, reference="C-4")).status_code == 201
+    before = _every_amount(world)
+    made = redeem(body(codes["m"], 100_000, reference="C-5")).json()
+    after = _every_amount(world)
+    assert after.pop(("redemption", made["id"])) == ("redeemed", 1)
+    assert after.pop(("contract", PROVIDER, "C-5")) == (100_000,)
+    expected = {
+        **before,
+        ("voucher", "vch_m"): (FACE - 100_000, 0, "active", 2),
+        ("usage", HOLDER, world.programme_id): (200_000,),
+    }
+    assert after == expected
+    assert redeem(body(codes["z"], 100_000, reference="C-6")).status_code == 201
+    if returned_to == "programme":  # expired: its balance went back to the programme
+        world.update(Voucher, "vch_m", status="expired", balance_fen=0, released_fen=900_000)
+        world.update(Programme, world.programme_id, committed_fen=2 * FACE - 900_000)
+    before = _every_amount(world)
+    provider = vouchers_headers(kind="provider", org=PROVIDER)
+    answer = _reverse(vouchers_client, provider, made["id"])
+    assert answer.status_code == 200, answer.text
+    assert world.events("redemption.reversed")[0]["returned_to"] == returned_to
+    expected = {
+        **before,
+        ("redemption", made["id"]): ("reversed", 2),
+        ("contract", PROVIDER, "C-5"): (0,),
+        ("usage", HOLDER, world.programme_id): (200_000,),
+    }
+    if returned_to == "voucher":
+        expected["voucher", "vch_m"] = (FACE, 0, "active", 3)
+    else:
+        expected["voucher", "vch_m"] = (0, FACE, "expired", 3)
+        expected["programme", world.programme_id] = (FACE,)
+    assert _every_amount(world) == expected
+
+
+def test_a_reversal_that_read_the_redemption_before_another_reversed_it_gives_nothing_back(
+    world: World,
+    redeem: Post,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The race above by a stale read (on every database): the redemption is read redeemed,
+    then reversed underneath before the guarded update, which finds nothing to mark: 409,
+    and nothing is given back."""
+    made = redeem(body(world.code, 400_000)).json()
+    real = redemption_service._visible
+
+    def reversed_underneath(session: Any, principal: Principal, redemption_id: str) -> Any:
+        redemption = real(session, principal, redemption_id)  # read redeemed
+        session.execute(
+            Redemption.__table__.update()  # type: ignore[attr-defined]
+            .where(Redemption.__table__.c.id == redemption_id)  # type: ignore[attr-defined]
+            .values(status="reversed")
+        )
+        return redemption
+
+    monkeypatch.setattr(redemption_service, "_visible", reversed_underneath)
+    before = world.books()
+    provider = vouchers_headers(kind="provider", org=PROVIDER)
+    lost = _reverse(vouchers_client, provider, made["id"])
+    assert lost.status_code == 409 and lost.json()["code"] == "redemption_already_reversed"
+    assert world.books() == before  # the request's writes rolled back, nothing given back
+    assert _voucher_seen(vouchers_client, vouchers_headers, world)["balance_fen"] == 600_000
 
 
 def test_50_parallel_redemptions_never_overdraw(world: World) -> None:
