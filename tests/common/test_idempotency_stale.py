@@ -4,12 +4,14 @@ version, which committed claims before the work, left one) is reclaimed once sta
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, text, update
+from sqlmodel import Session
 
 from services.common.clock import utcnow
 from services.common.idempotency import STALE_AFTER, _claim
@@ -34,6 +36,15 @@ def _as_if_it_died_mid_request(
         )
         session.execute(delete(Widget))
         session.commit()
+
+
+def _store_as_done(session: Session, answer: tuple[Any, ...]) -> None:
+    """The original request finishing: its answer stored and its claim marked done (uncommitted)."""
+    session.execute(
+        update(IdempotencyRecord).values(
+            state="done", status_code=answer[0], response_body=answer[1], response_headers=answer[2]
+        )
+    )
 
 
 def test_a_request_that_dies_after_its_claim_leaves_the_key_free(
@@ -137,14 +148,7 @@ def test_a_stale_claim_finished_while_it_is_being_reclaimed_is_replayed_not_redo
         if calls != 2:
             return utcnow()
         with kernel_app.state.database.session() as other:
-            other.execute(
-                update(IdempotencyRecord).values(
-                    state="done",
-                    status_code=answer[0],
-                    response_body=answer[1],
-                    response_headers=answer[2],
-                )
-            )
+            _store_as_done(other, answer)
             other.commit()
         return utcnow()
 
@@ -208,14 +212,7 @@ def test_a_reclaimed_claim_is_held_so_a_second_reclaimer_waits_and_replays(
                 time.sleep(0.01)
             assert not second.done(), "the second reclaimer did not wait for the first"
             # The first finishes its work: its answer is stored and committed with its claim.
-            holder.execute(
-                update(IdempotencyRecord).values(
-                    state="done",
-                    status_code=answer[0],
-                    response_body=answer[1],
-                    response_headers=answer[2],
-                )
-            )
+            _store_as_done(holder, answer)
             holder.commit()
             replay = second.result(timeout=30)
     finally:
