@@ -15,13 +15,15 @@ EQUIVALENT with its reason; any other survivor makes the run exit 1.
 
 Each mutant's tests run in a fork of a warm server (tools/mutate_fork.py: third-party imports
 done once; the project imported fresh from the mutated source), `pytest -x`. A mutant is killed
-when pytest exits non-zero; a timeout (60 s or 5x the warm baseline) is cosmic-ray's "killed"
+when pytest exits non-zero (a mutant inside a function body meets the tests that ran that body
+first: a coverage run with a context per test maps them; the rest run only if those pass); a timeout (60 s or 5x the warm baseline) is cosmic-ray's "killed"
 but is listed in its own column and rerun by --again; a failure of the fork machinery is an
 error, never a kill.
 """
 
 import argparse
 import ast
+import json
 import os
 import shlex
 import shutil
@@ -96,7 +98,11 @@ TARGETS: dict[str, Target] = {
     ),
     "authenticator": Target(
         ("gateway/auth/authenticator.py",),
-        ("tests/gateway/test_auth.py", "tests/gateway/test_oauth.py"),
+        (
+            "tests/gateway/test_auth.py",
+            "tests/gateway/test_oauth.py",
+            "tests/gateway/test_degraded.py",
+        ),
     ),
     "scope-check": Target(
         ("gateway/auth/dependencies.py",),
@@ -172,7 +178,7 @@ TARGETS: dict[str, Target] = {
     ),
     "rules": Target(
         ("services/common/rules/engine.py",),
-        ("tests/common/test_rules.py",),
+        ("tests/common/test_rules.py", "tests/common/test_rules_checker_paths.py"),
         only=(
             *("_Rule", "_in_range", "_keyed", "_key_getter", "CompiledRuleSet"),
             *("compiled_rule_set", "evaluate"),
@@ -233,7 +239,8 @@ TARGETS: dict[str, Target] = {
     ),
 }
 
-# (file, line, operator) -> why no test can tell the mutant from the original.
+# (file, line, operator) -> why no test can tell the mutant from the original; where one operator
+# makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/common/etag.py", 19, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in check_etag's signature makes if_match and current positional-only; every "
@@ -373,6 +380,18 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_filtered's `client.kind == ClientKind.BANK` -> `is`: a Principal's kind is always a "
         "ClientKind member (identity.py builds it with ClientKind(claims.kind)), and enum "
         "members are singletons, so identity and equality agree"
+    ),
+    (
+        "services/common/identity.py",
+        41,
+        "ReplaceTrueWithFalse: @dataclass(frozen=True, slots=False)",
+    ): (
+        "Principal without __slots__: it stays frozen (assignment still raises), so only the "
+        "instance's memory layout differs; nothing reads __dict__ or __slots__"
+    ),
+    ("services/common/identity.py", 67, "ReplaceComparisonOperator_Eq_Is"): (
+        "`self.kind == ClientKind.ADMIN` -> `is`: a Principal's kind is always a ClientKind "
+        "member (built with ClientKind(...)), and enum members are singletons"
     ),
     ("services/common/identity.py", 67, "ReplaceComparisonOperator_Eq_LtE"): (
         "`kind == 'admin'` -> `kind <= 'admin'` (a StrEnum compares as text): no ClientKind "
@@ -707,6 +726,13 @@ def copy_tree() -> None:
             target = TREE / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
+    # Bytecode checked by the source's hash: each mutant's fork reads the unmutated modules'
+    # compiled code, and compiles only the mutated file (whose hash no longer matches).
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "--invalidation-mode=checked-hash", str(TREE)],
+        check=True,
+        capture_output=True,
+    )
 
 
 FORK = TREE / "tools" / "mutate_fork.py"  # the copy: editing tools/ leaves a run alone
@@ -717,9 +743,68 @@ def pytest_args(target: Target) -> list[str]:
     return ["-x", "-q", "--no-header", "--tb=line", "-p", "no:xdist", *target.tests]
 
 
+def _sources(target: Target) -> list[Path]:
+    """The target's Python files in the scratch tree."""
+    return [
+        p
+        for path in target.paths
+        for p in ([TREE / path] if (TREE / path).is_file() else sorted((TREE / path).rglob("*.py")))
+    ]
+
+
+def selection_map(name: str, target: Target, env: dict[str, str]) -> Path | str:
+    """Run the target's tests once under coverage with a context per test; write, for each
+    function body of the target, the tests that ran it (and a pristine copy to diff against)."""
+    from coverage import CoverageData
+
+    data_file = WORK / f"{name}.coverage"
+    data_file.unlink(missing_ok=True)
+    sources = _sources(target)
+    places = sorted({str(p.parent.relative_to(TREE)) for p in sources})
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", *pytest_args(target), "-p", "no:randomly"]
+        + [f"--cov={place}" for place in places]
+        + ["--cov-context=test", "--cov-report="],
+        cwd=TREE,
+        env={**env, "COVERAGE_FILE": str(data_file)},
+        capture_output=True,
+        text=True,
+    )
+    if ran.returncode != 0:
+        return f"coverage run failed (exit {ran.returncode}): {ran.stdout[-400:]}"
+    data = CoverageData(basename=str(data_file))
+    data.read()
+    order = {test: i for i, test in enumerate(target.tests)}
+    pristine = WORK / f"{name}.pristine"
+    if pristine.exists():
+        shutil.rmtree(pristine)
+    files: dict[str, list[tuple[int, int, list[str]]]] = {}
+    for source in sources:
+        relative = str(source.relative_to(TREE))
+        (pristine / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, pristine / relative)
+        by_line = data.contexts_by_lineno(str(source))
+        spans = []
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                first, last = node.body[0].lineno, node.end_lineno or node.lineno
+                tests = {
+                    context.rsplit("|", 1)[0]
+                    for line in range(first, last + 1)
+                    for context in by_line.get(line, [])
+                    if context
+                }
+                ranked = sorted(tests, key=lambda t: (order.get(t.split("::")[0], 0), t))
+                spans.append((first, last, ranked))
+        files[relative] = spans
+    selection = WORK / f"{name}.select.json"
+    selection.write_text(json.dumps({"pristine": str(pristine), "files": files}), "utf-8")
+    return selection
+
+
 @contextmanager
 def warm_pytest(
-    name: str, target: Target, env: dict[str, str], databases: list[str]
+    name: str, target: Target, env: dict[str, str], databases: list[str], selection: Path
 ) -> Iterator[list[str]]:
     """A fork server with the run's third-party imports done; yields the per-mutant command."""
     listing = WORK / f"{name}.modules"
@@ -737,6 +822,7 @@ def warm_pytest(
         if server.stdout.readline().strip() != b"ready":
             raise RuntimeError(f"the fork server for {name} did not start")
         each = [word for database in databases for word in ("--database", database)]
+        each += ["--select", str(selection)]
         yield [sys.executable, str(FORK), "run", str(sock), *each, "--", *pytest_args(target)]
     finally:
         server.kill()
@@ -789,7 +875,10 @@ def run_target(
     if baseline.returncode != 0:
         return f"baseline failed (exit {baseline.returncode}): {baseline.stdout[-400:]}"
     timing.cold = time.monotonic() - started
-    with warm_pytest(name, target, env, databases) as command:
+    selection = selection_map(name, target, env)
+    if isinstance(selection, str):
+        return selection
+    with warm_pytest(name, target, env, databases, selection) as command:
         started = time.monotonic()
         baseline = subprocess.run(command, cwd=TREE, env=env, capture_output=True, text=True)
         if baseline.returncode != 0:
@@ -815,11 +904,13 @@ def _previous(session: Path) -> dict[tuple[str, str, int, tuple[int, int]], Any]
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item, result in db.completed_work_items:
             spec = item.mutations[0]
-            mutant = Mutant(str(spec.module_path), spec.start_pos[0], "", "", "")
-            equivalent = (mutant.path, mutant.line, spec.operator_name.removeprefix("core/"))
+            operator = spec.operator_name.removeprefix("core/")
+            mutant = Mutant(
+                str(spec.module_path), spec.start_pos[0], operator, "", changed_line(result.diff)
+            )
             settled = result.output != "timeout" and INFRA_MARK not in (result.output or "")
             settled &= result.test_outcome is not None and result.test_outcome.value == "killed"
-            if settled or equivalent in EQUIVALENT:
+            if settled or equivalent_reason(mutant):
                 kept[_key(item)] = result
     return kept
 
@@ -858,11 +949,7 @@ def mutate(
         [*cosmic, "init", str(config), str(session), "--force"], cwd=TREE, env=env, check=True
     )
     if target.only:
-        spans = {
-            str(p.relative_to(TREE)): line_ranges(p, target.only)
-            for path in target.paths
-            for p in ([TREE / path] if (TREE / path).is_file() else (TREE / path).rglob("*.py"))
-        }
+        spans = {str(p.relative_to(TREE)): line_ranges(p, target.only) for p in _sources(target)}
         if not any(spans.values()):
             return f"none of {', '.join(target.only)} in {' '.join(target.paths)}"
         with use_db(str(session), WorkDB.Mode.open) as db:
@@ -999,7 +1086,15 @@ HEADER = (
 
 def unexplained(m: Mutant) -> bool:
     """A survivor not listed as an equivalent mutant."""
-    return m.outcome == "survived" and (m.path, m.line, m.operator) not in EQUIVALENT
+    return m.outcome == "survived" and not equivalent_reason(m)
+
+
+def equivalent_reason(m: Mutant) -> str | None:
+    """Why `m` is equivalent, if listed: by (file, line, operator), or where two mutants of one
+    operator share a line, by (file, line, "operator: the mutated line")."""
+    return EQUIVALENT.get((m.path, m.line, m.operator)) or EQUIVALENT.get(
+        (m.path, m.line, f"{m.operator}: {m.change}")
+    )
 
 
 def row(name: str, mutants: list[Mutant], timing: Timing) -> str:
@@ -1013,7 +1108,7 @@ def row(name: str, mutants: list[Mutant], timing: Timing) -> str:
         f"{timing.cold:7.1f}{timing.warm:7.1f}{timing.per_mutant:9.1f}"
     ]
     for m in survived:
-        reason = EQUIVALENT.get((m.path, m.line, m.operator))
+        reason = equivalent_reason(m)
         note = f"  [equivalent: {reason}]" if reason else "  SURVIVED"
         lines.append(f"    {m.path}:{m.line}  {m.operator}  {m.change}{note}")
     for m in mutants:

@@ -2,13 +2,19 @@
 a fresh child per mutant, which imports the (mutated) project from source and runs pytest.
 
     python tools/mutate_fork.py serve SOCKET ROOT         # started by tools/mutate.py
-    python tools/mutate_fork.py run SOCKET [--database URL]... -- ARGS   # cosmic-ray's command
+    python tools/mutate_fork.py run SOCKET [--database URL]... [--select MAP] -- ARGS
+                                                          # cosmic-ray's command
     python tools/mutate_fork.py modules ROOT OUT -- ARGS  # a cold run; lists what to preload
 
 The server never imports a module that lives under ROOT (the mutated tree): the child does, from
 the source as it is on disk for that mutant. The child's exit code is pytest's; if the client
 goes away (cosmic-ray's timeout kills it), the child's process group is killed. Any failure of
 this machinery prints INFRA_MARK, so tools/mutate.py counts it as an error, never as a kill.
+
+With `--select MAP` (tools/mutate.py writes it from a coverage run with a context per test), a
+mutant inside a function body first runs only the tests that executed that body; if they all
+pass, the whole of ARGS runs as well, so selection only makes kills faster and never turns a
+kill into a survivor (code run in a subprocess, say, is invisible to the coverage map).
 """
 
 import contextlib
@@ -22,17 +28,57 @@ INFRA_MARK = "mutate-fork: infrastructure error"
 INFRA_EXIT = 97
 
 
-def run(sock_path: str, args: list[str], databases: list[str]) -> int:
+def run(sock_path: str, args: list[str], databases: list[str], select: str | None = None) -> int:
     """Ask the server to run pytest with `args` here, on this stdout/stderr: once per database
     (TEST_POSTGRES_URL; "" is SQLite) or once as the server's environment says; the first
-    failing run's exit code."""
+    failing run's exit code. With a selection map, the tests that reach the mutant go first."""
     runs: list[str | None] = [*databases] or [None]
+    chosen = selected_tests(select, os.getcwd()) if select else None
     for database in runs:
         env = None if database is None else {"TEST_POSTGRES_URL": database}
+        if chosen:
+            first = [*_options(args), *chosen]
+            code = _run_once(sock_path, first, env)
+            if code not in (0, 5):  # 5: pytest found none of them (a renamed parametrisation)
+                return code
         code = _run_once(sock_path, args, env)
         if code != 0:
             return code
     return 0
+
+
+def _options(args: list[str]) -> list[str]:
+    """`args` without its test paths (everything from the first non-option on)."""
+    options: list[str] = []
+    rest = iter(args)
+    for arg in rest:
+        if not arg.startswith("-"):
+            break
+        options.append(arg)
+        if arg in ("-p", "--tb") and "=" not in arg:
+            options.append(next(rest, ""))
+    return options
+
+
+def selected_tests(map_path: str, root: str) -> list[str] | None:
+    """The tests that ran the function body holding the mutated line, from the map; None when
+    the mutant is outside every mapped body (module or class level, a signature: import time)."""
+    with open(map_path, encoding="utf-8") as source:
+        mapping = json.load(source)
+    for path, spans in mapping["files"].items():
+        with open(os.path.join(root, path), encoding="utf-8") as now:
+            current = now.read().splitlines()
+        with open(os.path.join(mapping["pristine"], path), encoding="utf-8") as was:
+            pristine = was.read().splitlines()
+        if current == pristine:
+            continue
+        line = next(
+            (n for n, (a, b) in enumerate(zip(current, pristine, strict=False), 1) if a != b),
+            min(len(current), len(pristine)) + 1,
+        )
+        inside = [(b - a, tests) for a, b, tests in spans if a <= line <= b]
+        return min(inside, key=lambda span: span[0])[1] if inside else None
+    return None
 
 
 def _run_once(sock_path: str, args: list[str], env: dict[str, str] | None) -> int:
@@ -167,11 +213,14 @@ def main() -> int:
     if sys.argv[1] == "modules":
         rest = sys.argv[4:]
         return modules(sys.argv[2], sys.argv[3], rest[1:] if rest[:1] == ["--"] else rest)
-    rest, databases = sys.argv[3:], []
-    while rest[:1] == ["--database"]:
-        databases.append(rest[1])
+    rest, databases, select = sys.argv[3:], [], None
+    while rest[:1] in (["--database"], ["--select"]):
+        if rest[0] == "--select":
+            select = rest[1]
+        else:
+            databases.append(rest[1])
         rest = rest[2:]
-    return run(sys.argv[2], rest[1:] if rest[:1] == ["--"] else rest, databases)
+    return run(sys.argv[2], rest[1:] if rest[:1] == ["--"] else rest, databases, select)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Internal tokens: only a valid, unexpired token from the gateway's key, for this service, passes."""
 
+import dataclasses
 import time
 
 import jwt
@@ -132,3 +133,20 @@ def test_a_principal_says_whether_it_is_the_admin_and_whether_it_acts_for_anothe
     assert own.is_admin is acting.is_admin is (kind == "admin")
     assert own.on_behalf is False
     assert acting.on_behalf is True
+
+
+def test_a_principal_cannot_be_changed_once_verified() -> None:
+    """A handler cannot widen the caller it was given (scopes, organisation or kind)."""
+    principal = Principal(client_id="cli_a", kind=ClientKind.BANK, org="X", scopes=frozenset())
+    for field, value in (
+        ("scopes", frozenset({"credit:admin"})),
+        ("org", "Y"),
+        ("kind", ClientKind.ADMIN),
+    ):
+        with pytest.raises(
+            dataclasses.FrozenInstanceError, match=f"cannot assign to field '{field}'"
+        ):
+            setattr(principal, field, value)
+    assert principal == Principal(
+        client_id="cli_a", kind=ClientKind.BANK, org="X", scopes=frozenset()
+    )
