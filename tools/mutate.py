@@ -147,6 +147,7 @@ TARGETS: dict[str, Target] = {
     "consents": Target(
         ("services/credit/consents/service.py",),
         ("tests/credit/test_consents.py",),
+        postgres=True,  # two revocations at once: only PostgreSQL runs them side by side
     ),
     "reports": Target(
         ("services/credit/reports/service.py",),
@@ -171,6 +172,7 @@ TARGETS: dict[str, Target] = {
     "redemptions": Target(
         ("services/vouchers/redemptions/service.py",),
         ("tests/vouchers/test_redemptions.py",),
+        postgres=True,  # the row locks' races: PostgreSQL's
     ),
     "settlements": Target(
         ("services/vouchers/settlements/service.py",),
