@@ -180,7 +180,11 @@ TARGETS: dict[str, Target] = {
     ),
     "rules": Target(
         ("services/common/rules/engine.py",),
-        ("tests/common/test_rules.py", "tests/common/test_rules_checker_paths.py"),
+        (
+            "tests/common/test_rules.py",
+            "tests/common/test_rules_checker_paths.py",
+            "tests/common/test_rules_engine_caches.py",
+        ),
         only=(
             *("_Rule", "_in_range", "_keyed", "_key_getter", "CompiledRuleSet"),
             *("compiled_rule_set", "evaluate"),
@@ -696,6 +700,66 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "pay's `row.status != APPROVED` -> `>`: a paid row has returned above, and the other "
         "statuses ('proposed', 'cancelled') both sort after 'approved', so `>` holds exactly when "
         "`!=` does"
+    ),
+    ("services/common/rules/engine.py", 343, "ReplaceFalseWithTrue"): (
+        "_Rule.referenced's default: CompiledRuleSet.__init__ sets every rule's `referenced` "
+        "right after building it, so the default is never read"
+    ),
+    (
+        "services/common/rules/engine.py",
+        350,
+        "ReplaceComparisonOperator_LtE_Eq: return INT_MIN == value <= INT_MAX",
+    ): (
+        "_in_range only admits an int to check_inputs' fast path; narrowed to INT_MIN alone, every "
+        "other int takes the full check, which conforms an in-range int to itself and refuses an "
+        "out-of-range one with the same message (test_rules_engine_caches checks both ends)"
+    ),
+    (
+        "services/common/rules/engine.py",
+        350,
+        "ReplaceComparisonOperator_LtE_Eq: return INT_MIN <= value == INT_MAX",
+    ): ("as above: only INT_MAX takes the fast path; the full check gives the same for the rest"),
+    (
+        "services/common/rules/engine.py",
+        350,
+        "ReplaceComparisonOperator_LtE_Is: return INT_MIN is value <= INT_MAX",
+    ): (
+        "as above: at most INT_MIN's own object takes the fast path; the full check gives the same"
+    ),
+    (
+        "services/common/rules/engine.py",
+        350,
+        "ReplaceComparisonOperator_LtE_Lt: return INT_MIN < value <= INT_MAX",
+    ): ("as above: INT_MIN itself takes the full check, which accepts it unchanged"),
+    ("services/common/rules/engine.py", 359, "ReplaceComparisonOperator_Gt_GtE"): (
+        "_key_getter for one keyed name: _evaluate calls key_of only when len(keyed) > 1 (one "
+        "name is keyed by `(keys[name],)` inline), so a getter built for one name is never called"
+    ),
+    ("services/common/rules/engine.py", 376, "NumberReplacer"): (
+        "MEMO_LIMIT is a tuning constant: results are the same whatever it is (a memo miss "
+        "evaluates the rule); the tests check the bound against the constant itself"
+    ),
+    ("services/common/rules/engine.py", 377, "NumberReplacer"): (
+        "MEMO_PROBE is a tuning constant: results are the same whatever it is; the tests check "
+        "the judging against the constant itself"
+    ),
+    ("services/common/rules/engine.py", 378, "NumberReplacer"): (
+        "MEMO_MIN_HITS is a tuning constant: results are the same whatever it is; the tests "
+        "check the hit-rate boundary against the constant itself"
+    ),
+    ("services/common/rules/engine.py", 452, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in CompiledRuleSet.evaluate: inputs becomes positional-only and field_prefix "
+        "positional-or-keyword; every caller passes inputs by position and field_prefix by "
+        "keyword, so no call changes"
+    ),
+    ("services/common/rules/engine.py", 459, "ReplaceComparisonOperator_GtE_Eq"): (
+        "_judge runs only while rule.judging, and the first lookup that reaches MEMO_PROBE sets "
+        "judging False: lookups never exceed MEMO_PROBE, so `>=` and `==` agree"
+    ),
+    ("services/common/rules/engine.py", 564, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in evaluate: rule_set and inputs become positional-only and field_prefix "
+        "positional-or-keyword; every caller (rules/service.py, the tests) passes the first two "
+        "by position and field_prefix by keyword, so no call changes"
     ),
 }
 
