@@ -731,6 +731,13 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         350,
         "ReplaceComparisonOperator_LtE_Lt: return INT_MIN < value <= INT_MAX",
     ): ("as above: INT_MIN itself takes the full check, which accepts it unchanged"),
+    (
+        "services/common/rules/engine.py",
+        350,
+        "ReplaceComparisonOperator_LtE_Is: return INT_MIN <= value is INT_MAX",
+    ): (
+        "as above: at most INT_MAX's own object takes the fast path; the full check gives the same"
+    ),
     ("services/common/rules/engine.py", 359, "ReplaceComparisonOperator_Gt_GtE"): (
         "_key_getter for one keyed name: _evaluate calls key_of only when len(keyed) > 1 (one "
         "name is keyed by `(keys[name],)` inline), so a getter built for one name is never called"

@@ -125,6 +125,11 @@ def test_a_remembered_rule_keeps_at_most_memo_limit_steps() -> None:
     assert compiled.evaluate({"x": CompiledRuleSet.MEMO_LIMIT + 5}).results == {
         "y": 2 * (CompiledRuleSet.MEMO_LIMIT + 5)
     }
+    # Two threads may both pass the bound's check before either stores (the set is shared
+    # between threads): one step over the bound, and still nothing more is stored.
+    memo_of(compiled)[(-1,)] = memo_of(compiled)[(0,)]
+    compiled.evaluate({"x": -2})
+    assert len(memo_of(compiled)) == CompiledRuleSet.MEMO_LIMIT + 1
 
 
 def test_the_compiled_cache_is_keyed_by_content_not_by_the_order_it_was_written_in() -> None:
