@@ -754,6 +754,23 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "MEMO_MIN_HITS is a tuning constant: results are the same whatever it is; the tests "
         "check the hit-rate boundary against the constant itself"
     ),
+    ("services/common/rules/engine.py", 431, "ReplaceComparisonOperator_IsNot_NotEq"): (
+        "`type(value) is not exact` -> `!=`: types compare by identity (type defines no __eq__), "
+        "so `!=` and `is not` agree"
+    ),
+    ("services/common/rules/engine.py", 461, "ReplaceComparisonOperator_Lt_LtE"): (
+        "`hits < MEMO_MIN_HITS * lookups` -> `<=`: judged when lookups == MEMO_PROBE (512), where "
+        "the bound is 102.4; hits is an int, never equal to it, so `<` and `<=` agree"
+    ),
+    ("services/common/rules/engine.py", 480, "NumberReplacer"): (
+        "`keys[keyed[0]]` -> `keys[keyed[-1]]` in the one-name branch (`len(keyed) > 1` is false "
+        "and keyed is not empty): with exactly one name, [0] and [-1] are the same"
+    ),
+    ("services/common/rules/engine.py", 506, "ReplaceComparisonOperator_IsNot_NotEq"): (
+        "`keys is not values` -> `keys != values`: when they are one dict both are false; when "
+        "keys is a separate dict, values has just been given this rule's name and keys has not, so "
+        "they differ and both are true"
+    ),
     ("services/common/rules/engine.py", 452, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in CompiledRuleSet.evaluate: inputs becomes positional-only and field_prefix "
         "positional-or-keyword; every caller passes inputs by position and field_prefix by "
