@@ -771,6 +771,18 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "keys is a separate dict, values has just been given this rule's name and keys has not, so "
         "they differ and both are true"
     ),
+    (
+        "services/common/rules/engine.py",
+        350,
+        "ReplaceComparisonOperator_LtE_Lt: return INT_MIN <= value < INT_MAX",
+    ): ("as above: INT_MAX itself takes the full check, which accepts it unchanged"),
+    ("services/common/rules/engine.py", 359, "NumberReplacer"): (
+        "`len(keyed) > 1` -> `> 0` in _key_getter: as `>= 1` above, a getter built for one name "
+        "is never called"
+    ),
+    ("services/common/rules/engine.py", 431, "ReplaceComparisonOperator_Is_Eq"): (
+        "`exact is int` -> `exact == int`: types compare by identity, so `==` and `is` agree"
+    ),
     ("services/common/rules/engine.py", 452, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in CompiledRuleSet.evaluate: inputs becomes positional-only and field_prefix "
         "positional-or-keyword; every caller passes inputs by position and field_prefix by "
