@@ -81,7 +81,9 @@ TARGETS: dict[str, Target] = {
             "tests/common/test_consumer.py",
             "tests/common/test_consumer_auth.py",
             "tests/common/test_consumer_replicas.py",
+            "tests/common/test_consumer_paths.py",
         ),
+        postgres=True,  # a replica skipping a locked cursor (SKIP LOCKED) is PostgreSQL's
     ),
     "identity": Target(
         ("services/common/identity.py",),
@@ -796,6 +798,27 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in evaluate: rule_set and inputs become positional-only and field_prefix "
         "positional-or-keyword; every caller (rules/service.py, the tests) passes the first two "
         "by position and field_prefix by keyword, so no call changes"
+    ),
+    (
+        "services/common/consumer.py",
+        26,
+        "ReplaceTrueWithFalse: @dataclass(frozen=True, slots=False)",
+    ): (
+        "FeedEvent without __slots__: it stays frozen, so only its memory layout differs; nothing "
+        "reads __dict__ or __slots__"
+    ),
+    ("services/common/consumer.py", 65, "NumberReplacer"): (
+        "ClientCredentials' initial `_renew_at`: auth_flow reads it only once a token is held, "
+        "and _store sets it whenever a token is stored"
+    ),
+    ("services/common/consumer.py", 173, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`dialect.name == 'postgresql'` -> `<=`: the platform runs on two backends only "
+        "(services/common/db.py builds SQLite or PostgreSQL engines, dialect_insert knows no "
+        "other), and 'sqlite' sorts after 'postgresql', so `<=` holds exactly when `==` does"
+    ),
+    ("services/common/consumer.py", 76, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "`status_code != 200` -> `> 200` for the token answer: httpx hands back only final "
+        "responses (1xx are consumed by the HTTP layer), so no status below 200 reaches it"
     ),
 }
 
