@@ -215,13 +215,24 @@ def test_the_backoffs_exponent_stops_at_16(monkeypatch: pytest.MonkeyPatch) -> N
     assert waits == pytest.approx([0.5e-6 * 2**15, 0.5e-6 * 2**16, 0.5e-6 * 2**16, 0.5e-6 * 2**16])
 
 
-def test_the_default_backoff_waits_at_most_30_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_default_backoff_starts_at_the_1_second_interval_and_waits_at_most_30_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(consumer_module.random, "random", lambda: 0.0)
     consumer = FeedConsumer(
         name="kernel.backoff", feed_url="http://x.test", database=None, handlers={}
     )  # type: ignore[arg-type]
+    assert consumer.backoff() == 0.5  # half of the 1 s interval, after no failure
     consumer.failures = 10
     assert consumer.backoff() == 15.0  # half of the 30 s cap (1 s x 2^10 is above it)
+
+
+def test_the_default_client_gives_up_connecting_after_2_seconds_and_reading_after_10() -> None:
+    consumer = FeedConsumer(
+        name="kernel.client", feed_url="http://x.test", database=None, handlers={}
+    )  # type: ignore[arg-type]
+    assert consumer._client.timeout == httpx.Timeout(10.0, connect=2.0)
+    asyncio.run(consumer.aclose())
 
 
 class Tokens:
