@@ -322,3 +322,46 @@ def test_a_refused_token_request_quotes_the_first_200_characters_of_the_answer()
     with pytest.raises(httpx.HTTPStatusError) as caught:
         asyncio.run(scenario())
     assert str(caught.value) == "token request refused (503): " + "x" * 199 + "y"
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (httpx.Response(503, text="down"), "503 Service Unavailable"),
+        (httpx.Response(200, text="not json"), "Expecting value"),
+        (httpx.Response(200, json={"no": "items"}), "'items'"),
+    ],
+)
+def test_a_feed_that_is_down_or_garbled_is_a_warning_not_an_error(
+    database: Database, caplog: pytest.LogCaptureFixture, answer: httpx.Response, said: str
+) -> None:
+    """An unavailable or unreadable feed is the producer's state, logged as a warning and retried;
+    only a failure to apply events is logged as an error with its traceback."""
+    reads: list[int] = []
+
+    def feed(request: httpx.Request) -> httpx.Response:
+        reads.append(1)
+        return answer
+
+    consumer = FeedConsumer(
+        name="kernel.down", feed_url="http://producer.test/v1/events", database=database,
+        handlers={}, client=httpx.AsyncClient(transport=httpx.MockTransport(feed)),
+        interval=0.001, max_backoff=0.001,
+    )  # fmt: skip
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(consumer.run(stop))
+        while len(reads) < 2:
+            await asyncio.sleep(0.001)
+        stop.set()
+        await task
+        await consumer.aclose()
+
+    caplog.set_level("WARNING", logger="services.consumer")
+    asyncio.run(scenario())
+    records = [r for r in caplog.records if r.name == "services.consumer"]
+    assert records and {r.levelname for r in records} == {"WARNING"}
+    assert "consumer kernel.down: feed unavailable" in records[0].getMessage()
+    assert said in records[0].getMessage()
+    assert consumer.failures == len(reads)
