@@ -1168,3 +1168,28 @@ def test_a_give_back_never_lifts_the_balance_above_the_face_value(
     assert books["committed"] == after_redeem["committed"] - 200_000
     voucher = _voucher_seen(vouchers_client, vouchers_headers, world)
     assert voucher["released_fen"] == 200_000
+
+
+def test_a_redemption_evaluates_the_rule_set_without_freezing_it(
+    world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    """The holder's eligibility is evaluated under the programme's own rule set, but a
+    redemption keeps no trace of it: a version no recorded evaluation used stays editable."""
+    rules = {
+        "family": "vouchers.eligibility",
+        "effective_from": "2026-01-01",
+        "inputs": {"size_class": "string", "on_dishonesty_list": "bool"},
+        "rules": [
+            {"name": "small", "expression": "size_class in ['small', 'micro']"},
+            {"name": "eligible", "expression": "small && !on_dishonesty_list"},
+        ],
+    }
+    admin = vouchers_headers(kind="admin")
+    saved = vouchers_client.post("/v1/rule-sets", json=rules, headers=admin)
+    assert saved.status_code == 201 and saved.json()["in_use"] is False, saved.text
+    world.update(Programme, world.programme_id, rule_set_id=saved.json()["id"])
+    world.update(VoucherEnterprise, HOLDER, is_tech_sme=False)  # the default would refuse it
+    assert redeem(body(world.code, 100_000)).status_code == 201
+    read = vouchers_client.get(f"/v1/rule-sets/{saved.json()['id']}", headers=admin)
+    assert read.status_code == 200 and read.json()["in_use"] is False
+    assert read.json()["used_at"] is None
