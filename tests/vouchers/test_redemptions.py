@@ -967,21 +967,32 @@ def test_the_whole_balance_is_redeemed_on_the_expiry_day_up_to_the_share_and_the
     monkeypatch.setattr(redemption_service, "utcnow", lambda: moment)  # no midnight in between
     world.update(EnterpriseYearUsage, (HOLDER, world.programme_id), redeemed_fen=CAP - FACE)
     whole = body(world.code, FACE, reference="C-all", contract=2 * FACE)  # covers 50%: FACE
-    refusals = {
-        "voucher_expired": ({"expires_on": today - timedelta(days=1)}, whole),
-        "insufficient_balance": ({"balance_fen": FACE - 1}, whole),
+    yesterday = (today - timedelta(days=1)).isoformat()
+    refusals = {  # code: (the voucher's change, the request, the detail naming the bound)
+        "voucher_expired": (
+            {"expires_on": today - timedelta(days=1)},
+            whole,
+            f"The voucher expired on {yesterday}.",
+        ),
+        "insufficient_balance": (
+            {"balance_fen": FACE - 1},
+            whole,
+            f"more than the voucher's balance ({FACE - 1} fen)",
+        ),
         "exceeds_covered_share": (
             {},
             body(world.code, FACE, reference="C-x", contract=2 * FACE - 2),
+            f"with this contract's earlier redemptions, more than its covered share ({FACE - 1} fen)",
         ),
     }
-    for code, (voucher, payload) in refusals.items():
+    for code, (voucher, payload, detail) in refusals.items():
         world.update(
             Voucher, world.voucher_id, **{"balance_fen": FACE, "expires_on": today, **voucher}
         )
         before = world.books()
         answer = redeem(payload)
         assert answer.status_code == 409 and answer.json()["code"] == code, answer.text
+        assert answer.json()["detail"] == detail
         assert world.books() == before
     world.update(Voucher, world.voucher_id, balance_fen=FACE, expires_on=today)
     world.update(EnterpriseYearUsage, (HOLDER, world.programme_id), redeemed_fen=CAP - FACE + 1)
