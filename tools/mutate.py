@@ -823,6 +823,104 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`status_code != 200` -> `> 200` for the token answer: httpx hands back only final "
         "responses (1xx are consumed by the HTTP layer), so no status below 200 reaches it"
     ),
+    ("services/vouchers/redemptions/service.py", 76, "ReplaceComparisonOperator_Eq_GtE"): (
+        "to_public's `status == REVERSED` -> `>=`: a redemption's status is only ever 'redeemed' "
+        "(the column default at insert) or 'reversed' (reverse's update); 'redeemed' sorts before "
+        "'reversed', so only 'reversed' satisfies either"
+    ),
+    ("services/vouchers/redemptions/service.py", 151, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the draw's `vouchers.status = 'active'` -> `<=`: a voucher's status is 'active', "
+        "'expired' or 'void' (VoucherStatus; issuance writes 'active', the expiry job 'expired'), "
+        "and both others sort after 'active', so only 'active' rows match either"
+    ),
+    ("services/vouchers/redemptions/service.py", 208, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "_draw_balance's `rowcount != 1` -> `< 1`: the UPDATE is by primary key (vouchers.id), so "
+        "rowcount is 0 or 1 and both refuse exactly for 0"
+    ),
+    ("services/vouchers/redemptions/service.py", 208, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "_draw_balance's `rowcount != 1` -> `is not 1`: rowcount is an int 0 or 1 (primary-key "
+        "UPDATE) and CPython keeps one object per small int, so identity and equality agree"
+    ),
+    ("services/vouchers/redemptions/service.py", 216, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _draw_contract's signature: session becomes positional-only, and its one "
+        "caller (redeem) passes session by position and every other argument by keyword"
+    ),
+    ("services/vouchers/redemptions/service.py", 266, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "_draw_usage's `rowcount != 1` -> `< 1`: the UPDATE is by the usage row's whole primary "
+        "key (uscc, programme_id), so rowcount is 0 or 1 and both refuse exactly for 0"
+    ),
+    ("services/vouchers/redemptions/service.py", 266, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "_draw_usage's `rowcount != 1` -> `is not 1`: an int 0 or 1 (primary-key UPDATE); "
+        "CPython's small ints are singletons, so identity and equality agree"
+    ),
+    ("services/vouchers/redemptions/service.py", 278, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "redeem's `voucher.status != 'active'` -> `>`: the other statuses ('expired', 'void') "
+        "both sort after 'active', so `>` holds exactly when `!=` does"
+    ),
+    ("services/vouchers/redemptions/service.py", 353, "ReplaceComparisonOperator_Eq_Is"): (
+        "_may_see's `principal.kind == ClientKind.ADMIN` -> `is`: a Principal's kind is always a "
+        "ClientKind member (identity.py builds it with ClientKind(claims.kind)), and enum members "
+        "are singletons"
+    ),
+    ("services/vouchers/redemptions/service.py", 353, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_may_see's `kind == 'admin'` -> `<=` (a StrEnum compares as text): no ClientKind sorts "
+        "before 'admin', so only ADMIN satisfies either"
+    ),
+    ("services/vouchers/redemptions/service.py", 355, "ReplaceComparisonOperator_Eq_Is"): (
+        "_may_see's `principal.kind == ClientKind.PROVIDER` -> `is`: kind is always a ClientKind "
+        "member, and enum members are singletons"
+    ),
+    ("services/vouchers/redemptions/service.py", 355, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_may_see's `kind == 'provider'` -> `>=`: its callers (get_redemption: Reader; reverse: "
+        "Reverser) admit only admin, provider, enterprise and portal, admin has returned above, "
+        "and 'enterprise' and 'portal' sort before 'provider' (only 'service', never admitted, "
+        "sorts after)"
+    ),
+    ("services/vouchers/redemptions/service.py", 375, "ReplaceComparisonOperator_Eq_Is"): (
+        "list_redemptions' `principal.kind == ClientKind.PROVIDER` -> `is`: kind is always a "
+        "ClientKind member, and enum members are singletons"
+    ),
+    ("services/vouchers/redemptions/service.py", 375, "ReplaceComparisonOperator_Eq_GtE"): (
+        "list_redemptions' `kind == 'provider'` -> `>=`: the route (Reader) admits only admin, "
+        "provider, enterprise and portal, and of these only 'provider' sorts at or after "
+        "'provider' (only 'service', never admitted, sorts after)"
+    ),
+    ("services/vouchers/redemptions/service.py", 377, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "list_redemptions' `kind != ClientKind.ADMIN` -> `is not`: kind is always a ClientKind "
+        "member, and enum members are singletons"
+    ),
+    ("services/vouchers/redemptions/service.py", 377, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "list_redemptions' `kind != 'admin'` -> `>`: no ClientKind sorts before 'admin', so every "
+        "other kind (here enterprise and portal; provider is taken above) sorts after it"
+    ),
+    ("services/vouchers/redemptions/service.py", 405, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_give_back's `vouchers.status = 'active'` -> `<=`: the other statuses ('expired', "
+        "'void') sort after 'active', so only active vouchers match either"
+    ),
+    ("services/vouchers/redemptions/service.py", 414, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_give_back's `rowcount == 1` -> `>= 1`: the UPDATE is by primary key (vouchers.id), so "
+        "rowcount is 0 or 1 and both are true exactly for 1"
+    ),
+    ("services/vouchers/redemptions/service.py", 414, "ReplaceComparisonOperator_Eq_Is"): (
+        "_give_back's `rowcount == 1` -> `is 1`: an int 0 or 1 (primary-key UPDATE); CPython's "
+        "small ints are singletons, so identity and equality agree"
+    ),
+    ("services/vouchers/redemptions/service.py", 447, "ReplaceComparisonOperator_Eq_GtE"): (
+        "reverse's `redemption.status == REVERSED` -> `>=`: the status is 'redeemed' or "
+        "'reversed' (see line 76), and only 'reversed' sorts at or after 'reversed'"
+    ),
+    ("services/vouchers/redemptions/service.py", 457, "ReplaceComparisonOperator_Eq_LtE"): (
+        "reverse's guarded `status = 'redeemed'` -> `<=`: the status is 'redeemed' or 'reversed' "
+        "(see line 76), and 'reversed' sorts after 'redeemed', so only 'redeemed' rows match"
+    ),
+    ("services/vouchers/redemptions/service.py", 467, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "reverse's `rowcount != 1` -> `< 1`: the UPDATE is by primary key (the redemption's id), "
+        "so rowcount is 0 or 1 and both refuse exactly for 0"
+    ),
+    ("services/vouchers/redemptions/service.py", 467, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "reverse's `rowcount != 1` -> `is not 1`: an int 0 or 1 (primary-key UPDATE); CPython's "
+        "small ints are singletons, so identity and equality agree"
+    ),
 }
 
 

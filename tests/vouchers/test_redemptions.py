@@ -954,3 +954,253 @@ def test_one_idempotency_key_20_times_at_once_is_one_redemption(
     books = world.books()
     assert books["redemptions"] == 1 and books["balance"] == FACE - 70_000
     assert books["redeemed"] == 70_000 and len(world.events("voucher.redeemed")) == 1
+
+
+def test_the_whole_balance_is_redeemed_on_the_expiry_day_up_to_the_share_and_the_cap(
+    world: World, redeem: Post, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every bound met exactly at once, on the voucher's last day: its whole balance, the
+    contract's whole covered share, the holder's cap to the fen. The day after, one fen more of
+    the balance, one fen past the share or the cap: refused, nothing moved."""
+    moment = utcnow()
+    today = shanghai_date(moment)
+    monkeypatch.setattr(redemption_service, "utcnow", lambda: moment)  # no midnight in between
+    world.update(EnterpriseYearUsage, (HOLDER, world.programme_id), redeemed_fen=CAP - FACE)
+    whole = body(world.code, FACE, reference="C-all", contract=2 * FACE)  # covers 50%: FACE
+    yesterday = (today - timedelta(days=1)).isoformat()
+    refusals = {  # code: (the voucher's change, the request, the detail naming the bound)
+        "voucher_expired": (
+            {"expires_on": today - timedelta(days=1)},
+            whole,
+            f"The voucher expired on {yesterday}.",
+        ),
+        "insufficient_balance": (
+            {"balance_fen": FACE - 1},
+            whole,
+            f"more than the voucher's balance ({FACE - 1} fen)",
+        ),
+        "exceeds_covered_share": (
+            {},
+            body(world.code, FACE, reference="C-x", contract=2 * FACE - 2),
+            f"with this contract's earlier redemptions, more than its covered share ({FACE - 1} fen)",
+        ),
+    }
+    for code, (voucher, payload, detail) in refusals.items():
+        world.update(
+            Voucher, world.voucher_id, **{"balance_fen": FACE, "expires_on": today, **voucher}
+        )
+        before = world.books()
+        answer = redeem(payload)
+        assert answer.status_code == 409 and answer.json()["code"] == code, answer.text
+        assert answer.json()["detail"] == detail
+        assert world.books() == before
+    world.update(Voucher, world.voucher_id, balance_fen=FACE, expires_on=today)
+    world.update(EnterpriseYearUsage, (HOLDER, world.programme_id), redeemed_fen=CAP - FACE + 1)
+    over_cap = redeem(whole)
+    assert over_cap.status_code == 409 and over_cap.json()["code"] == "yearly_cap_exceeded"
+    world.update(EnterpriseYearUsage, (HOLDER, world.programme_id), redeemed_fen=CAP - FACE)
+    answer = redeem(whole)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["amount_fen"] == FACE
+    books = world.books()
+    assert (books["balance"], books["redeemed"], books["contracts"]) == (0, CAP, FACE)
+
+
+def test_an_odd_contract_amounts_covered_share_is_floored_to_the_fen(
+    world: World, redeem: Post
+) -> None:
+    """50% of 1,000,001 fen is 500,000.5: the share is 500,000 fen, named so in the refusal, and
+    reached exactly by two redemptions; one fen more is refused on a fresh contract and on a
+    drawn one."""
+    first = redeem(body(world.code, 500_001, reference="C-odd", contract=1_000_001))
+    assert first.status_code == 409 and first.json()["code"] == "exceeds_covered_share"
+    assert first.json()["detail"] == (
+        "with this contract's earlier redemptions, more than its covered share (500000 fen)"
+    )
+    assert (
+        redeem(body(world.code, 300_000, reference="C-odd", contract=1_000_001)).status_code == 201
+    )
+    before = world.books()
+    over = redeem(body(world.code, 200_001, reference="C-odd", contract=1_000_001))
+    assert over.status_code == 409 and over.json()["code"] == "exceeds_covered_share"
+    assert "(500000 fen)" in over.json()["detail"] and world.books() == before
+    assert (
+        redeem(body(world.code, 200_000, reference="C-odd", contract=1_000_001)).status_code == 201
+    )
+    assert world.books()["contracts"] == 500_000
+
+
+@pytest.mark.parametrize(
+    "underneath",
+    [
+        {"status": "void"},
+        {"status": "expired"},
+        {"expires_on": shanghai_date(utcnow()) - timedelta(days=1)},
+    ],
+    ids=["voided", "expired", "past_its_last_day"],
+)
+def test_a_voucher_voided_or_expired_after_the_check_is_not_drawn(
+    world: World, redeem: Post, monkeypatch: pytest.MonkeyPatch, underneath: dict[str, Any]
+) -> None:
+    """A stale read (on every database): the voucher is read active and unexpired, then voided
+    or expired underneath before the guarded draw, which finds nothing to draw: refused as the
+    draw's refusal, nothing moved."""
+    real = redemption_service._draw_balance
+
+    def changed_first(session: Any, voucher: Voucher, amount: int, today: date) -> None:
+        session.execute(
+            Voucher.__table__.update()  # type: ignore[attr-defined]
+            .where(Voucher.__table__.c.id == voucher.id)  # type: ignore[attr-defined]
+            .values(**underneath)
+        )
+        real(session, voucher, amount, today)
+
+    monkeypatch.setattr(redemption_service, "_draw_balance", changed_first)
+    before = world.books()
+    answer = redeem(body(world.code, 100_000))
+    assert answer.status_code == 409 and answer.json()["code"] == "insufficient_balance"
+    assert world.books() == before
+
+
+def test_a_reversed_redemption_is_already_reversed_after_the_window_too(
+    world: World,
+    redeem: Post,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reversing twice is `redemption_already_reversed` whenever it is asked: 31 days after the
+    redemption too (the window is for reversals still to make), and nothing moves again."""
+    made = redeem(body(world.code, 200_000)).json()
+    provider = vouchers_headers(kind="provider", org=PROVIDER)
+    assert _reverse(vouchers_client, provider, made["id"]).status_code == 200
+    with world.database.session() as session:
+        redemption = session.get(Redemption, made["id"])
+        assert redemption is not None
+        created = redemption.created_at
+    monkeypatch.setattr(redemption_service, "utcnow", lambda: created + timedelta(days=31))
+    before = world.books()
+    again = _reverse(vouchers_client, provider, made["id"])
+    assert again.status_code == 409 and again.json()["code"] == "redemption_already_reversed"
+    assert world.books() == before
+
+
+LOW_HOLDER, HIGH_HOLDER = "91140100MA0J00004X", "91140100MA0L000069"  # sort around HOLDER
+
+
+def test_who_sees_what_and_every_filter_with_neighbours_on_both_sides(
+    world: World,
+    redeem: Post,
+    seed_enterprise: SeedEnterprise,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+) -> None:
+    """Three redemptions whose voucher, holder, provider and contract reference each sort below,
+    at and above the middle one's: every visibility rule and filter keeps exactly the middle one.
+    The providers on the sides also sort the other way from their holders (a provider's USCC
+    above its holder's, a legal representative's hash below), and still redeem."""
+    for uscc in (LOW_HOLDER, HIGH_HOLDER):
+        seed_enterprise(uscc, is_tech_sme=True)
+        with world.database.transaction() as session:
+            session.add(
+                EnterpriseYearUsage(
+                    uscc=uscc, programme_id=world.programme_id, issued_fen=FACE, cap_fen=CAP
+                )
+            )
+    seed_provider(world.database, "prv_a", "52140000MB1234001K", legal_rep_id_hash="0" * 64)
+    seed_provider(world.database, "prv_z", "92140100MA0K00005G")  # above every holder's
+    made = {}
+    for side, holder, provider, reference in (
+        ("a", LOW_HOLDER, "prv_a", "C-1"),
+        ("m", HOLDER, PROVIDER, "C-2"),
+        ("z", HIGH_HOLDER, "prv_z", "C-3"),
+    ):
+        code = world.voucher(id=f"vch_{side}", uscc=holder)[1]
+        answer = redeem(body(code, 100_000, reference=reference), org=provider)
+        assert answer.status_code == 201, answer.text
+        made[side] = answer.json()["id"]
+    admin = vouchers_headers(kind="admin", org=None, scopes=("vouchers:read", "vouchers:admin"))
+    provider = vouchers_headers(kind="provider", org=PROVIDER)
+    holders = [vouchers_headers(kind=kind, org=HOLDER) for kind in ("enterprise", "portal")]
+
+    def ids(headers: dict[str, str], **params: str) -> list[str]:
+        answer = vouchers_client.get("/v1/redemptions", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [item["id"] for item in answer.json()["items"]]
+
+    assert ids(admin) == [made["a"], made["m"], made["z"]]
+    for params in ({"voucher": "vch_m"}, {"contract_reference": "C-2"}, {"provider": PROVIDER}):
+        assert ids(admin, **params) == [made["m"]], params
+    for caller in (provider, *holders):
+        assert ids(caller) == [made["m"]]
+        for side in ("a", "z"):
+            hidden = vouchers_client.get(f"/v1/redemptions/{made[side]}", headers=caller)
+            assert hidden.status_code == 404 and hidden.json()["code"] == "redemption_not_found"
+        shown = vouchers_client.get(f"/v1/redemptions/{made['m']}", headers=caller)
+        assert shown.status_code == 200 and shown.json()["id"] == made["m"]
+    for holder in holders:
+        assert ids(holder, voucher="vch_m") == [made["m"]]
+        for side in ("a", "z"):
+            answer = vouchers_client.get(f"/v1/redemptions?voucher=vch_{side}", headers=holder)
+            assert answer.status_code == 404 and answer.json()["code"] == "voucher_not_found"
+
+
+@pytest.mark.parametrize("status", ["applied", "refused", "removed", None])
+def test_a_provider_not_approved_or_unknown_does_not_redeem(
+    world: World, redeem: Post, status: str | None
+) -> None:
+    """Only `approved` redeems: a provider still applied for (the status sorting before it),
+    refused or removed (after it), or a provider key whose org is no provider at all."""
+    org = PROVIDER
+    if status is None:
+        org = "prv_unknown"
+    else:
+        world.update(Provider, PROVIDER, status=status)
+    before = world.books()
+    answer = redeem(body(world.code), org=org)
+    assert answer.status_code == 403 and answer.json()["code"] == "provider_not_approved"
+    assert world.books() == before
+
+
+def test_a_give_back_never_lifts_the_balance_above_the_face_value(
+    world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    """The give-back to an active voucher is guarded by its face value: with the balance one fen
+    higher than the redemption left it (seeded: no route raises a balance), the amount would
+    lift it one fen above face value, so it goes to the programme, as for an expired voucher."""
+    made = redeem(body(world.code, 200_000)).json()
+    world.update(Voucher, world.voucher_id, balance_fen=FACE - 200_000 + 1)
+    after_redeem = world.books()
+    answer = _reverse(vouchers_client, vouchers_headers(kind="provider", org=PROVIDER), made["id"])
+    assert answer.status_code == 200, answer.text
+    assert world.events("redemption.reversed")[0]["returned_to"] == "programme"
+    books = world.books()
+    assert books["balance"] == FACE - 200_000 + 1
+    assert books["committed"] == after_redeem["committed"] - 200_000
+    voucher = _voucher_seen(vouchers_client, vouchers_headers, world)
+    assert voucher["released_fen"] == 200_000
+
+
+def test_a_redemption_evaluates_the_rule_set_without_freezing_it(
+    world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    """The holder's eligibility is evaluated under the programme's own rule set, but a
+    redemption keeps no trace of it: a version no recorded evaluation used stays editable."""
+    rules = {
+        "family": "vouchers.eligibility",
+        "effective_from": "2026-01-01",
+        "inputs": {"size_class": "string", "on_dishonesty_list": "bool"},
+        "rules": [
+            {"name": "small", "expression": "size_class in ['small', 'micro']"},
+            {"name": "eligible", "expression": "small && !on_dishonesty_list"},
+        ],
+    }
+    admin = vouchers_headers(kind="admin")
+    saved = vouchers_client.post("/v1/rule-sets", json=rules, headers=admin)
+    assert saved.status_code == 201 and saved.json()["in_use"] is False, saved.text
+    world.update(Programme, world.programme_id, rule_set_id=saved.json()["id"])
+    world.update(VoucherEnterprise, HOLDER, is_tech_sme=False)  # the default would refuse it
+    assert redeem(body(world.code, 100_000)).status_code == 201
+    read = vouchers_client.get(f"/v1/rule-sets/{saved.json()['id']}", headers=admin)
+    assert read.status_code == 200 and read.json()["in_use"] is False
+    assert read.json()["used_at"] is None
