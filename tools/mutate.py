@@ -102,6 +102,7 @@ TARGETS: dict[str, Target] = {
             "tests/gateway/test_auth.py",
             "tests/gateway/test_oauth.py",
             "tests/gateway/test_degraded.py",
+            "tests/gateway/test_auth_cache.py",
         ),
     ),
     "scope-check": Target(
