@@ -698,6 +698,113 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "statuses ('proposed', 'cancelled') both sort after 'approved', so `>` holds exactly when "
         "`!=` does"
     ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_Add"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_BitAnd"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_BitXor"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_Div"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_FloorDiv"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_LShift"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_Mod"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_Mul"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_Pow"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_RShift"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_Add"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_BitAnd"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_BitXor"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_Div"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_FloorDiv"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_LShift"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_Mod"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_Mul"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_Pow"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_RShift"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_Sub"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 108, "ReplaceComparisonOperator_Eq_Is"): (
+        "_by_key's `generation == self._generation` -> `is`: `generation` is the very object "
+        "read from self._generation; while nothing bumps it both name that object (is == "
+        "True), and once invalidate() bumps it the values differ, so neither is nor == holds"
+    ),
+    ("gateway/auth/authenticator.py", 108, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_by_key's `generation == self._generation` -> `>=`: the generation only ever grows "
+        "(invalidate() adds 1), so a snapshot is >= the current value exactly when equal"
+    ),
+    ("gateway/auth/authenticator.py", 159, "ReplaceComparisonOperator_Eq_Is"): (
+        "client's `generation == self._generation` -> `is`: `generation` is the very object "
+        "read from self._generation; while nothing bumps it both name that object (is == "
+        "True), and once invalidate() bumps it the values differ, so neither is nor == holds"
+    ),
+    ("gateway/auth/authenticator.py", 159, "ReplaceComparisonOperator_Eq_GtE"): (
+        "client's `generation == self._generation` -> `>=`: the generation only ever grows "
+        "(invalidate() adds 1), so a snapshot is >= the current value exactly when equal"
+    ),
+    ("gateway/auth/authenticator.py", 200, "NumberReplacer: self._generation += 2"): (
+        "invalidate()'s `+= 1` -> `+= 2`: the generation is only compared for equality with "
+        "a snapshot taken before a lookup (it only has to change; ints do not wrap), the "
+        "`+= 0` variant is killed by test_lookup_racing_an_invalidation_is_not_cached"
+    ),
 }
 
 

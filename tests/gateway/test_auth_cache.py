@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -148,9 +149,11 @@ def test_cache_entries_live_exactly_their_ttl(
     known = _lookups_at(gw, clock, lookups, key)
     assert [known(0), known(ttl - 0.001), known(ttl)] == [1, 0, 1]
     assert [known(ttl + ttl - 0.001), known(ttl + ttl)] == [0, 1]  # the new entry, as long
+    assert known(3 * ttl + 0.5) == 1  # well past its end, too
     # An unknown key is remembered for the key TTL, but never more than a second.
     unknown = _lookups_at(gw, clock, lookups, f"{gw.settings.api_key_prefix}_unknown{'0' * 32}")
     assert [unknown(0), unknown(negative - 0.001), unknown(negative)] == [1, 0, 1]
+    assert unknown(3 * negative + 0.5) == 1
 
 
 def _access_token(gw: RunningGateway, signing_key: bytes, client_id: str, exp: int) -> str:
@@ -191,6 +194,153 @@ def test_a_tokens_client_is_cached_for_the_ttl_and_the_token_until_its_exp(
     assert lookups() == 1
     assert caller_at(start + 5, exp - 0.001).client_id == client_id  # the client looked up again
     assert lookups() == 2
-    with pytest.raises(auth_module.AuthError) as expired:
-        caller_at(start + 5, exp)  # expired at its exp exactly
-    assert expired.value.code == "token_expired"
+    assert caller_at(start + 15.5, exp - 0.001).client_id == client_id  # and again, well after
+    assert lookups() == 3
+    for wall in (exp, exp + 1):  # expired at its exp exactly, and after
+        with pytest.raises(auth_module.AuthError) as expired:
+            caller_at(start + 15.5, wall)
+        assert expired.value.code == "token_expired"
+    assert lookups() == 3
+
+
+def test_a_clock_that_starts_near_zero_still_looks_keys_up(
+    gw: RunningGateway, monkeypatch: pytest.MonkeyPatch, clock: Clock
+) -> None:
+    # The monotonic clock's origin is unspecified: an unknown-key entry that does not exist
+    # must not count as live, whatever the clock reads.
+    key = gw.key_for("bank")
+    clock.mono = 0.5
+    caller = asyncio.run(gw.gateway.authenticator.authenticate(key))
+    assert caller.kind == "bank"
+
+
+def test_a_cached_key_lapses_exactly_at_its_expiry(
+    gw: RunningGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expires_at = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
+    client_id = gw.create_client("bank")["client"]["id"]
+    created = gw.http.post(
+        f"/admin/v1/clients/{client_id}/keys",
+        json={"label": "short", "expires_at": expires_at.isoformat()},
+        headers=gw.admin_headers,
+    )
+    assert created.status_code == 201, created.text
+    key = created.json()["key"]
+    authenticator = gw.gateway.authenticator
+    lookups = _count_lookups(gw, monkeypatch)
+    now = [expires_at - timedelta(hours=1)]
+    monkeypatch.setattr(auth_module, "utcnow", lambda: now[0])
+
+    def code_at(moment: datetime) -> str:
+        now[0] = moment
+        try:
+            return asyncio.run(authenticator.authenticate(key)).client_id
+        except auth_module.AuthError as exc:
+            return exc.code
+
+    assert code_at(expires_at - timedelta(hours=1)) == client_id  # looked up, then cached
+    assert code_at(expires_at - timedelta(microseconds=1)) == client_id
+    assert code_at(expires_at) == "invalid_api_key"
+    assert code_at(expires_at + timedelta(seconds=1)) == "invalid_api_key"
+    assert lookups() == 1  # the cached entry itself lapsed: no lookup was needed to refuse it
+
+
+@pytest.mark.parametrize(
+    ("credential", "code"),
+    [
+        ("a.b", "invalid_credentials"),
+        ("a.b.c", "invalid_token"),  # three parts: read as a JWT
+        ("a.b.c.d", "invalid_credentials"),
+    ],
+)
+def test_only_three_dotted_parts_are_read_as_a_token(
+    gw: RunningGateway, credential: str, code: str
+) -> None:
+    response = gw.http.get("/registry/v1/echo", headers={"Authorization": f"Bearer {credential}"})
+    assert response.status_code == 401
+    assert response.json()["code"] == code
+
+
+def test_callers_waiting_on_one_failing_lookup_all_get_its_error(
+    gw: RunningGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = gw.key_for("bank")
+    authenticator = gw.gateway.authenticator
+    calls = 0
+
+    async def scenario() -> list[BaseException | Any]:
+        nonlocal calls
+        release = asyncio.Event()
+
+        async def failing(function: Callable[..., Any], **kwargs: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            await release.wait()
+            raise RuntimeError("database unavailable")
+
+        monkeypatch.setattr(authenticator, "_db", failing)
+        first = asyncio.create_task(authenticator.authenticate(key))
+        second = asyncio.create_task(authenticator.authenticate(key))
+        while calls == 0 or not authenticator._inflight:
+            await asyncio.sleep(0)
+        await asyncio.sleep(0)  # the second now waits on the first's lookup
+        release.set()
+        async with asyncio.timeout(10):  # a waiter left hanging fails here, not forever
+            return await asyncio.gather(first, second, return_exceptions=True)
+
+    outcomes = asyncio.run(scenario())
+    assert calls == 1  # one lookup for both
+    assert [type(o) for o in outcomes] == [RuntimeError, RuntimeError]
+    assert all(str(o) == "database unavailable" for o in outcomes)
+    monkeypatch.undo()
+    # Nothing was cached from the failure: the key works once the database answers again.
+    assert asyncio.run(authenticator.authenticate(key)).kind == "bank"
+
+
+def test_flush_writes_each_used_keys_last_use_once(gw: RunningGateway) -> None:
+    authenticator = gw.gateway.authenticator
+    asyncio.run(authenticator.flush_last_used())  # what the fixture's own calls left
+    assert asyncio.run(authenticator.flush_last_used()) == 0
+    created = [gw.create_client("bank") for _ in range(2)]
+    for c, uses in zip(created, (1, 2), strict=True):
+        for _ in range(uses):
+            headers = {"X-API-Key": c["api_key"]["key"]}
+            assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 200
+    assert asyncio.run(authenticator.flush_last_used()) == 2  # two keys, three uses
+    assert asyncio.run(authenticator.flush_last_used()) == 0  # nothing new since
+    for c in created:
+        keys = gw.http.get(
+            f"/admin/v1/clients/{c['client']['id']}/keys", headers=gw.admin_headers
+        ).json()["items"]
+        assert keys[0]["last_used_at"] is not None
+
+
+def test_the_verifier_allows_no_leeway_either_side(gw: RunningGateway, signing_key: bytes) -> None:
+    client_id = gw.create_client("bank")["client"]["id"]
+    authenticator = gw.gateway.authenticator
+
+    def verified(iat: int, exp: int) -> str:
+        claims = {
+            "iss": gw.settings.issuer,
+            "aud": gw.settings.access_token_audience,
+            "sub": client_id,
+            "client_id": client_id,
+            "iat": iat,
+            "exp": exp,
+            "jti": f"atk_{iat}_{exp}",
+            "scope": "registry:read",
+        }
+        token = jwt.encode(
+            claims, signing_key, algorithm="EdDSA", headers={"kid": KID, "typ": "at+jwt"}
+        )
+        try:
+            return asyncio.run(authenticator.authenticate(token)).client_id
+        except auth_module.AuthError as exc:
+            return exc.code
+
+    # Expired from the very second of its exp (no grace after it)...
+    now = int(time.time())
+    assert verified(now - 600, now) == "token_expired"
+    # ...and valid from the very second of its iat (none demanded before it).
+    now = int(time.time())
+    assert verified(now, now + 600) == client_id
