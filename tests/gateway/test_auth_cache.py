@@ -64,6 +64,7 @@ def test_revoking_one_clients_key_keeps_its_neighbours_cached(
     [
         (90, 9),  # a tenth of the entries, the oldest
         (5, 1),  # a tenth rounds down to none: at least one goes
+        (300, 30),  # a size no small-int cache holds: compared by value, not identity
     ],
 )
 def test_a_full_cache_evicts_its_oldest_tenth(
