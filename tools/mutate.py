@@ -115,7 +115,11 @@ TARGETS: dict[str, Target] = {
     ),
     "limiter": Target(
         ("gateway/ratelimit/limiter.py",),
-        ("tests/gateway/test_ratelimit.py", "tests/gateway/test_edge_limits.py"),
+        (
+            "tests/gateway/test_ratelimit.py",
+            "tests/gateway/test_edge_limits.py",
+            "tests/gateway/test_ratelimit_clock.py",
+        ),
     ),
     "proxy": Target(
         ("gateway/proxy/handler.py", "gateway/proxy/pool.py", "gateway/proxy/transport.py"),

@@ -97,7 +97,7 @@ class Authenticator:
         entry = self._keys.get(key_hash)
         if entry is not None and entry[0] > now:
             caller = entry[1]
-        elif self._unknown.get(key_hash, 0.0) > now:
+        elif self._unknown.get(key_hash, 1.0) > now:
             caller = None
         else:
             generation = self._generation
