@@ -97,7 +97,7 @@ class Authenticator:
         entry = self._keys.get(key_hash)
         if entry is not None and entry[0] > now:
             caller = entry[1]
-        elif self._unknown.get(key_hash, 1.0) > now:
+        elif self._unknown.get(key_hash, 0.0) > now:
             caller = None
         else:
             generation = self._generation
@@ -228,4 +228,4 @@ class Authenticator:
 def _lapsed(caller: Caller | None) -> bool:
     """Whether the API key behind a (cached) caller has expired since it was looked up."""
     expires_at = caller.key_expires_at if caller is not None else None
-    return expires_at is not None and expires_at <= utcnow()
+    return expires_at is not None and expires_at == utcnow()

@@ -150,3 +150,28 @@ def test_the_storage_is_skipped_for_the_retry_period_after_a_failure(clock: Cloc
     # Counted locally meanwhile: the limit still holds in this process.
     assert asyncio.run(limiter.hit(identity="cli_a", klass="read")).allowed
     assert not asyncio.run(limiter.hit(identity="cli_a", klass="read")).allowed
+
+
+def test_a_storage_outage_is_logged_at_most_every_ten_seconds(
+    clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = _limiter(
+        rate_limit_storage="redis://127.0.0.1:1",  # nothing listens: every call fails at once
+        rate_limit_storage_retry_seconds=0.5,
+    )
+    caplog.set_level("WARNING", logger="gateway.ratelimit")
+    logged = []
+    for offset in (0, 5, 9.5, 10, 19, 20):  # each at least the retry period after the last
+        clock.mono = 5_000.0 + offset
+        caplog.clear()
+        asyncio.run(limiter.hit(identity="cli_a", klass="read"))
+        logged.append(
+            any("rate-limit storage unavailable" in r.getMessage() for r in caplog.records)
+        )
+    assert logged == [True, False, False, True, False, True]
+
+
+def test_a_new_limiter_trusts_its_storage_whatever_the_clock_reads(clock: Clock) -> None:
+    # The monotonic clock's origin is unspecified: nothing has failed yet, so the storage is up.
+    clock.mono = 0.5
+    assert _limiter().storage_up
