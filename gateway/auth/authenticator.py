@@ -228,4 +228,4 @@ class Authenticator:
 def _lapsed(caller: Caller | None) -> bool:
     """Whether the API key behind a (cached) caller has expired since it was looked up."""
     expires_at = caller.key_expires_at if caller is not None else None
-    return expires_at is not None and expires_at == utcnow()
+    return expires_at is not None and expires_at <= utcnow()
