@@ -349,3 +349,55 @@ def test_the_verifier_allows_no_leeway_either_side(
     # ...and valid from the very second of its iat (none demanded before it).
     now = int(time.time())
     assert verified(now, now + 600) == client_id
+
+
+@pytest.mark.parametrize(("found", "size"), [(True, 50_000), (False, 10_000)])
+def test_the_caches_hold_their_documented_sizes_exactly(
+    gw: RunningGateway, monkeypatch: pytest.MonkeyPatch, clock: Clock, found: bool, size: int
+) -> None:
+    # Keys that exist (50 000 entries) and unknown ones (10 000); the clock stands still, so
+    # only eviction removes an entry. The database is stood in for: every key is the same
+    # client's (or none), so each lookup is only counted.
+    authenticator = gw.gateway.authenticator
+    caller = asyncio.run(authenticator.authenticate(gw.key_for("bank"))) if found else None
+    authenticator.invalidate()  # that lookup's entry gone: the cache starts empty
+    looked_up: list[str] = []
+
+    async def lookup(function: Callable[..., Any], **kwargs: Any) -> Any:
+        looked_up.append(kwargs["key_hash"])
+        return caller
+
+    monkeypatch.setattr(authenticator, "_db", lookup)
+    keys = [f"{gw.settings.api_key_prefix}_size{n:032d}" for n in range(size + 1)]
+
+    async def costs(key: str) -> int:
+        before = len(looked_up)
+        with contextlib.suppress(auth_module.AuthError):
+            await authenticator.authenticate(key)
+        return len(looked_up) - before
+
+    async def scenario() -> list[int]:
+        for key in keys[:size]:
+            await costs(key)
+        full = await costs(keys[0])  # the cache holds `size` entries: the first is still there
+        await costs(keys[size])  # one more: the oldest tenth makes room
+        return [full, await costs(keys[size // 10]), await costs(keys[size // 10 - 1])]
+
+    assert asyncio.run(scenario()) == [0, 0, 1]
+
+
+def test_a_key_lookup_reads_while_a_writer_holds_the_sqlite_database(gw: RunningGateway) -> None:
+    database = gw.gateway.database
+    if not database.is_sqlite:
+        pytest.skip("on PostgreSQL reads and writes share one engine")
+    key = gw.key_for("bank")  # not yet looked up
+    authenticator = gw.gateway.authenticator
+
+    async def authenticate() -> Any:
+        async with asyncio.timeout(10):  # a lookup queued behind the writer fails here
+            return await authenticator.authenticate(key)
+
+    with database.session() as writer:
+        writer.connection()  # BEGIN IMMEDIATE: the write lock, held until the block ends
+        caller = asyncio.run(authenticate())
+    assert caller.kind == "bank"
