@@ -809,6 +809,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "a snapshot taken before a lookup (it only has to change; ints do not wrap), the "
         "`+= 0` variant is killed by test_lookup_racing_an_invalidation_is_not_cached"
     ),
+    ("gateway/auth/authenticator.py", 190, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _remember's signature: cache, key and value become positional-only, as "
+        "its four callers pass them; `limit` stays a keyword (only the unknown-key call passes it)"
+    ),
+    ("gateway/auth/authenticator.py", 51, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in __init__'s signature: only self becomes positional-only; its one caller "
+        "(gateway/runtime.py) passes settings, database and keyring by keyword"
+    ),
 }
 
 
