@@ -107,6 +107,7 @@ TARGETS: dict[str, Target] = {
             "tests/gateway/test_auth.py",
             "tests/gateway/test_oauth.py",
             "tests/gateway/test_degraded.py",
+            "tests/gateway/test_auth_cache.py",
         ),
     ),
     "scope-check": Target(
@@ -119,7 +120,11 @@ TARGETS: dict[str, Target] = {
     ),
     "limiter": Target(
         ("gateway/ratelimit/limiter.py",),
-        ("tests/gateway/test_ratelimit.py", "tests/gateway/test_edge_limits.py"),
+        (
+            "tests/gateway/test_ratelimit.py",
+            "tests/gateway/test_edge_limits.py",
+            "tests/gateway/test_ratelimit_clock.py",
+        ),
     ),
     "proxy": Target(
         ("gateway/proxy/handler.py", "gateway/proxy/pool.py", "gateway/proxy/transport.py"),
@@ -920,6 +925,127 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/vouchers/redemptions/service.py", 467, "ReplaceComparisonOperator_NotEq_IsNot"): (
         "reverse's `rowcount != 1` -> `is not 1`: an int 0 or 1 (primary-key UPDATE); CPython's "
         "small ints are singletons, so identity and equality agree"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_Add"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_BitAnd"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_BitXor"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_Div"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_FloorDiv"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_LShift"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_Mod"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_Mul"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_Pow"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 56, "ReplaceBinaryOperator_BitOr_RShift"): (
+        "the annotation of `self._keys` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_Add"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_BitAnd"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_BitXor"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_Div"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_FloorDiv"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_LShift"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_Mod"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_Mul"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_Pow"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_RShift"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 60, "ReplaceBinaryOperator_BitOr_Sub"): (
+        "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
+        "evaluates the annotation of an assignment inside a function body (PEP 526)"
+    ),
+    ("gateway/auth/authenticator.py", 108, "ReplaceComparisonOperator_Eq_Is"): (
+        "_by_key's `generation == self._generation` -> `is`: `generation` is the very object "
+        "read from self._generation; while nothing bumps it both name that object (is == "
+        "True), and once invalidate() bumps it the values differ, so neither is nor == holds"
+    ),
+    ("gateway/auth/authenticator.py", 108, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_by_key's `generation == self._generation` -> `>=`: the generation only ever grows "
+        "(invalidate() adds 1), so a snapshot is >= the current value exactly when equal"
+    ),
+    ("gateway/auth/authenticator.py", 159, "ReplaceComparisonOperator_Eq_Is"): (
+        "client's `generation == self._generation` -> `is`: `generation` is the very object "
+        "read from self._generation; while nothing bumps it both name that object (is == "
+        "True), and once invalidate() bumps it the values differ, so neither is nor == holds"
+    ),
+    ("gateway/auth/authenticator.py", 159, "ReplaceComparisonOperator_Eq_GtE"): (
+        "client's `generation == self._generation` -> `>=`: the generation only ever grows "
+        "(invalidate() adds 1), so a snapshot is >= the current value exactly when equal"
+    ),
+    ("gateway/auth/authenticator.py", 200, "NumberReplacer: self._generation += 2"): (
+        "invalidate()'s `+= 1` -> `+= 2`: the generation is only compared for equality with "
+        "a snapshot taken before a lookup (it only has to change; ints do not wrap), the "
+        "`+= 0` variant is killed by test_lookup_racing_an_invalidation_is_not_cached"
+    ),
+    ("gateway/auth/authenticator.py", 190, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _remember's signature: cache, key and value become positional-only, as "
+        "its four callers pass them; `limit` stays a keyword (only the unknown-key call passes it)"
+    ),
+    ("gateway/auth/authenticator.py", 51, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in __init__'s signature: only self becomes positional-only; its one caller "
+        "(gateway/runtime.py) passes settings, database and keyring by keyword"
+    ),
+    ("gateway/auth/authenticator.py", 192, "ReplaceComparisonOperator_GtE_Eq"): (
+        "_remember's `len(cache) >= limit` -> `==`: a cache grows only through _remember, one "
+        "key at a time, and is cut back the moment it reaches its limit (a module constant), so "
+        "its size never passes the limit and at >= it is == (`>` and `is` are killed by "
+        "test_a_full_cache_evicts_its_oldest_tenth)"
     ),
 }
 

@@ -26,7 +26,9 @@ def test_rate_limit_storage_down_fails_over_and_metrics_say_so(start_gateway: St
     assert "gateway_rate_limit_storage_up 0.0" in metrics
 
 
-def test_junk_keys_do_not_evict_valid_ones(gw: RunningGateway, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_junk_keys_do_not_evict_valid_ones(start_gateway: StartGateway, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The valid key's entry must outlive 500 lookups on a loaded machine: only eviction may end it.
+    gw = start_gateway(key_cache_ttl_seconds=60)
     monkeypatch.setattr(auth_module, "_MAX_UNKNOWN", 50)
     key = gw.key_for("bank")
     authenticator = gw.gateway.authenticator

@@ -1,0 +1,177 @@
+"""The limiter's arithmetic against a clock the test moves: what remains, when a window resets
+(the RateLimit `t` and Retry-After), how long a failing credential stays refused.
+
+The limiter and its in-memory storage (`limits`) read the same fake clock; nothing sleeps."""
+
+import asyncio
+from typing import Any
+
+import pytest
+from limits.aio.storage import memory as limits_memory
+
+from gateway.ratelimit import limiter as limiter_module
+from gateway.ratelimit.limiter import RateLimiter
+from gateway.settings import GatewaySettings
+
+MINUTE = 60 * 16_667.0  # a wall-clock time on a minute boundary (a fixed window starts here)
+
+
+class Clock:
+    """Wall and monotonic time, moved by the test."""
+
+    def __init__(self) -> None:
+        self.wall = MINUTE
+        self.mono = 5_000.0
+
+    def time(self) -> float:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.mono
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(limiter_module, "time", fake)
+    monkeypatch.setattr(limits_memory, "time", fake)
+    return fake
+
+
+def _limiter(**overrides: Any) -> RateLimiter:
+    return RateLimiter(GatewaySettings(environment="test", **overrides))
+
+
+def _state(decision: Any) -> tuple[bool, str, int]:
+    return decision.allowed, decision.state.decode(), decision.retry_after
+
+
+def test_a_fixed_window_counts_down_and_resets_on_the_clock(clock: Clock) -> None:
+    limiter = _limiter(rate_limit_read="3/minute")
+
+    async def at(offset: float) -> tuple[bool, str, int]:
+        clock.wall = MINUTE + offset
+        return _state(await limiter.hit(identity="cli_a", klass="read"))
+
+    async def scenario() -> list[tuple[bool, str, int]]:
+        return [await at(offset) for offset in (0, 0.5, 20.25, 59.5, 59.9995, 60, 60.5)]
+
+    assert asyncio.run(scenario()) == [
+        (True, '"read";r=2;t=60', 60),  # at the window's start: all of it left
+        (True, '"read";r=1;t=60', 60),  # 59.5 s left, rounded up
+        (True, '"read";r=0;t=40', 40),  # 39.75 s left
+        (False, '"read";r=0;t=1', 1),  # 0.5 s left
+        (False, '"read";r=0;t=1', 1),  # under a millisecond left: still at least 1 s
+        (True, '"read";r=2;t=60', 60),  # the next window
+        (True, '"read";r=1;t=60', 60),
+    ]
+    policy = asyncio.run(limiter.hit(identity="cli_b", klass="read")).policy
+    assert policy == b'"read";q=3;w=60'
+
+
+def test_a_moving_window_frees_a_slot_a_window_after_each_hit(clock: Clock) -> None:
+    limiter = _limiter(rate_limit_write="3/minute")
+
+    async def at(offset: float) -> tuple[bool, str, int]:
+        clock.wall = MINUTE + 0.25 + offset  # anywhere: a moving window has no boundaries
+        return _state(await limiter.hit(identity="cli_a", klass="write"))
+
+    async def scenario() -> list[tuple[bool, str, int]]:
+        return [await at(offset) for offset in (0, 10, 20, 30.5, 59.9995, 60.5)]
+
+    assert asyncio.run(scenario()) == [
+        (True, '"write";r=2;t=60', 60),  # the first hit's slot frees 60 s later
+        (True, '"write";r=1;t=50', 50),
+        (True, '"write";r=0;t=40', 40),
+        (False, '"write";r=0;t=30', 30),  # 29.5 s until the first hit leaves the window
+        (False, '"write";r=0;t=1', 1),  # a fraction of a second: at least 1 s
+        (True, '"write";r=0;t=10', 10),  # the first hit left; the second leaves in 9.5 s
+    ]
+
+
+def test_a_failing_credential_is_refused_until_its_window_frees_a_slot(clock: Clock) -> None:
+    limiter = _limiter(rate_limit_auth_failures="3/minute")
+
+    async def failures() -> list[int]:
+        return [await limiter.failed(credential="tsk_bad", address="10.0.0.1") for _ in range(4)]
+
+    assert asyncio.run(failures()) == [0, 0, 0, 60]  # the fourth: wait the window out
+    refused = []
+    for offset in (0, 30.4, 59.4, 59.6, 59.999):
+        clock.mono = 5_000.0 + offset
+        refused.append(limiter.refused("tsk_bad"))
+    assert refused == [60, 30, 1, 1, 1]  # rounded, and never 0 while blocked
+    assert limiter.refused("tsk_other") == 0  # another credential from the same address passes
+    clock.mono = 5_060.0
+    assert limiter.refused("tsk_bad") == 0  # exactly when the block ends
+    clock.mono = 5_000.0  # the block was dropped, not merely outlived
+    assert limiter.refused("tsk_bad") == 0
+
+
+def test_a_full_block_list_makes_room_only_from_expired_blocks(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limiter_module, "_MAX_BLOCKED", 2)
+    limiter = _limiter(rate_limit_auth_failures="1/minute")
+
+    async def block(credential: str) -> int:
+        await limiter.failed(credential=credential, address=f"addr-{credential}")
+        return await limiter.failed(credential=credential, address=f"addr-{credential}")
+
+    clock.mono, clock.wall = 5_000.0, MINUTE
+    assert asyncio.run(block("first")) == 60
+    clock.mono, clock.wall = 5_030.0, MINUTE + 30
+    assert asyncio.run(block("second")) == 60
+    # Full, and both blocks live: the third is told to wait, but not remembered.
+    clock.mono, clock.wall = 5_059.0, MINUTE + 59
+    assert asyncio.run(block("third")) == 60
+    assert [limiter.refused(c) for c in ("first", "second", "third")] == [1, 31, 0]
+    # The first block ends at 5_060 exactly: then it makes room.
+    clock.mono, clock.wall = 5_060.0, MINUTE + 60
+    assert asyncio.run(block("fourth")) == 60
+    assert [limiter.refused(c) for c in ("second", "fourth")] == [30, 60]
+
+
+def test_the_storage_is_skipped_for_the_retry_period_after_a_failure(clock: Clock) -> None:
+    limiter = _limiter(
+        rate_limit_storage="redis://127.0.0.1:1",  # nothing listens: every call fails at once
+        rate_limit_storage_retry_seconds=30,
+        rate_limit_read="3/minute",
+    )
+    assert limiter.storage_up  # never failed yet
+    assert asyncio.run(limiter.hit(identity="cli_a", klass="read")).allowed
+    assert not limiter.storage_up  # failed over to local memory
+    clock.mono = 5_010.0
+    assert asyncio.run(limiter.hit(identity="cli_a", klass="read")).allowed  # storage not tried
+    clock.mono = 5_029.999
+    assert not limiter.storage_up
+    clock.mono = 5_030.0
+    assert limiter.storage_up  # time to try the storage again
+    # Counted locally meanwhile: the limit still holds in this process.
+    assert asyncio.run(limiter.hit(identity="cli_a", klass="read")).allowed
+    assert not asyncio.run(limiter.hit(identity="cli_a", klass="read")).allowed
+
+
+def test_a_storage_outage_is_logged_at_most_every_ten_seconds(
+    clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = _limiter(
+        rate_limit_storage="redis://127.0.0.1:1",  # nothing listens: every call fails at once
+        rate_limit_storage_retry_seconds=0.5,
+    )
+    caplog.set_level("WARNING", logger="gateway.ratelimit")
+    logged = []
+    for offset in (0, 5, 9.5, 10, 19, 20):  # each at least the retry period after the last
+        clock.mono = 5_000.0 + offset
+        caplog.clear()
+        asyncio.run(limiter.hit(identity="cli_a", klass="read"))
+        logged.append(
+            any("rate-limit storage unavailable" in r.getMessage() for r in caplog.records)
+        )
+    assert logged == [True, False, False, True, False, True]
+
+
+def test_a_new_limiter_trusts_its_storage_whatever_the_clock_reads(clock: Clock) -> None:
+    # The monotonic clock's origin is unspecified: nothing has failed yet, so the storage is up.
+    clock.mono = 0.5
+    assert _limiter().storage_up
