@@ -229,7 +229,11 @@ TARGETS: dict[str, Target] = {
     ),
     "funding-riskpool": Target(
         ("services/funding/riskpool/service.py", "services/funding/riskpool/plan.py"),
-        ("tests/funding/test_risk_pool.py", "tests/funding/test_risk_pool_edges.py"),
+        (
+            "tests/funding/test_risk_pool.py",
+            "tests/funding/test_risk_pool_edges.py",
+            "tests/funding/test_risk_pool_bounds.py",
+        ),
     ),
     "funding-allocations": Target(
         ("services/funding/allocations/service.py",),
