@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.funding.demo import load as load_demo
 from services.funding.enterprises.service import registry_handlers
 from tests.funding.conftest import FundingHeaders
 from tests.funding.feeds import consume
@@ -235,3 +236,55 @@ def test_a_contract_number_is_taken_per_bank(
         f"contract JSB-ZBD-0002 is registered as loan {first['id']}"
     )
     assert pool(funding_client, funding_headers)["outstanding_fen"] == 5_000
+
+
+def _deposit(
+    client: TestClient, headers: FundingHeaders, key: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    answer = client.post(
+        "/v1/risk-pool/deposits", json=body, headers={**admin(headers), "Idempotency-Key": key}
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+def test_deposits_whose_long_keys_share_a_beginning_each_move_their_money(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    # Two Idempotency-Keys of 255 characters that differ only in their last: two deposits.
+    body = {"year": 2014, "kind": "stock", "amount_fen": 100}
+    first = _deposit(funding_client, funding_headers, "k" * 254 + "a", body)
+    second = _deposit(funding_client, funding_headers, "k" * 254 + "b", body)
+    assert first["id"] != second["id"] and first["transfer_id"] != second["transfer_id"]
+    figures = pool(funding_client, funding_headers)
+    assert (figures["balance_fen"], figures["deposits_fen"]) == (200, 200)
+    # The same key again is the same deposit.
+    again = _deposit(funding_client, funding_headers, "k" * 254 + "a", body)
+    assert again["id"] == first["id"]
+    assert pool(funding_client, funding_headers)["balance_fen"] == 200
+
+
+def test_a_deposit_comes_from_the_years_sub_line_only_when_yearly(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    load_demo(funding_app.state.database)  # the 2015 budget: line:2015:financing:zhubaodai-pool
+    line = "line:2015:financing:zhubaodai-pool"
+    before = balances(funding_client)
+    stock = _deposit(funding_client, funding_headers, "s", {"year": 2015, "kind": "stock",
+                                                            "amount_fen": 7})  # fmt: skip
+    assert stock["from_account"] == "source:city"
+    assert stock["memo"] == "助保贷 risk pool: stock before 2015 from source:city"
+    yearly = _deposit(funding_client, funding_headers, "y", {"year": 2015, "amount_fen": 5})
+    assert (yearly["kind"], yearly["from_account"]) == ("yearly", line)
+    assert yearly["memo"] == f"助保贷 risk pool: 2015 deposit from {line}"
+    later = _deposit(funding_client, funding_headers, "l", {"year": 2016, "kind": "yearly",
+                                                            "amount_fen": 3})  # fmt: skip
+    assert later["from_account"] == "source:city"
+    assert later["memo"] == "助保贷 risk pool: 2016 deposit from source:city"
+    named = _deposit(funding_client, funding_headers, "n", {"year": 2016, "amount_fen": 1,
+                                                            "memo": "by hand"})  # fmt: skip
+    assert named["memo"] == "by hand"
+    after = balances(funding_client)
+    assert after[line] == before[line] - 5
+    assert after["pool:risk"] == 7 + 5 + 3 + 1
+    assert after["source:city"] == before.get("source:city", 0) - 7 - 3 - 1
