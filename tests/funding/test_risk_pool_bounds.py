@@ -3,7 +3,9 @@ banks sorting before and after the one filtered or capped, enterprises before an
 statuses before and after; caps exactly at the limit and one fen (bp) past it; the pool's figures
 before any default and once the headroom is gone. Figures by hand."""
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -288,3 +290,159 @@ def test_a_deposit_comes_from_the_years_sub_line_only_when_yearly(
     assert after[line] == before[line] - 5
     assert after["pool:risk"] == 7 + 5 + 3 + 1
     assert after["source:city"] == before.get("source:city", 0) - 7 - 3 - 1
+
+
+def _post(client: TestClient, url: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+    return client.post(url, json=body, headers=headers)
+
+
+def test_a_bank_touches_no_loan_of_a_bank_either_side_of_it(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _three_banks(funding_app, funding_client, funding_headers, 1_000_000)
+    asb = _ok(register(funding_client, funding_headers, loan_body(1, 100_000, SMALL), "ASB"))
+    tyb = _ok(register(funding_client, funding_headers, loan_body(1, 100_000, SMALL), "TYB"))
+    figures, books = pool(funding_client, funding_headers), balances(funding_client)
+    for loan in (asb, tyb):
+        url = f"/v1/risk-pool/loans/{loan['id']}"
+        for path, body in (
+            ("repayments", {"amount_fen": 1, "repaid_on": "2015-09-01"}),
+            ("default", {"loss_fen": 1, "defaulted_on": "2016-06-30"}),
+            ("recoveries", {"amount_fen": 1, "recovered_on": "2016-07-01"}),
+        ):
+            answer = _post(funding_client, f"{url}/{path}", body, bank(funding_headers))
+            assert answer.status_code == 404, answer.text
+            assert answer.json()["code"] == "risk_loan_not_found"
+        read = funding_client.get(url, headers=bank(funding_headers, key=False))
+        assert read.status_code == 404 and read.json()["code"] == "risk_loan_not_found"
+    assert pool(funding_client, funding_headers) == figures
+    assert balances(funding_client) == books
+
+
+def test_a_repayment_leaving_one_fen_keeps_the_loan_active(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _three_banks(funding_app, funding_client, funding_headers, 1_000_000)
+    loan = _ok(register(funding_client, funding_headers, loan_body(1, 100_000, SMALL)))
+    url = f"/v1/risk-pool/loans/{loan['id']}/repayments"
+    body = {"amount_fen": 99_999, "repaid_on": "2015-09-01"}
+    most = _ok(_post(funding_client, url, body, bank(funding_headers)))
+    assert (most["status"], most["outstanding_fen"], most["repaid_fen"]) == ("active", 1, 99_999)
+    assert pool(funding_client, funding_headers)["outstanding_fen"] == 1
+    body = {"amount_fen": 1, "repaid_on": "2015-10-01"}
+    last = _ok(_post(funding_client, url, body, bank(funding_headers)))
+    assert (last["status"], last["outstanding_fen"], last["repaid_fen"]) == ("repaid", 0, 100_000)
+    assert [
+        (r["amount_fen"], r["repaid_on"], r["outstanding_after_fen"]) for r in last["repayments"]
+    ] == [(99_999, "2015-09-01", 1), (1, "2015-10-01", 0)]
+    assert pool(funding_client, funding_headers)["outstanding_fen"] == 0
+    # A repaid loan recovers nothing: it never defaulted.
+    body = {"amount_fen": 1, "recovered_on": "2016-07-01"}
+    late = _post(funding_client, f"/v1/risk-pool/loans/{loan['id']}/recoveries", body,
+                 bank(funding_headers))  # fmt: skip
+    assert late.status_code == 409 and late.json()["code"] == "loan_not_defaulted"
+
+
+def test_a_share_under_a_fen_proposes_nothing_and_one_fen_is_proposed(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _three_banks(funding_app, funding_client, funding_headers, 1_000_000)
+    one = _ok(register(funding_client, funding_headers, loan_body(1, 100_000, SMALL)))
+    two = _ok(register(funding_client, funding_headers, loan_body(2, 100_000, SMALL)))
+    books = balances(funding_client)
+    # A loss of 1 fen: 1 × 0.6 = 0.6 → 0 for the pool, nothing to pay; the bank bears 1.
+    body = {"loss_fen": 1, "defaulted_on": "2016-06-30"}
+    url = f"/v1/risk-pool/loans/{one['id']}"
+    claim = _ok(_post(funding_client, f"{url}/default", body, bank(funding_headers)))["claim"]
+    assert (claim["outstanding_at_default_fen"], claim["loss_fen"]) == (100_000, 1)
+    assert (claim["pool_share_fen"], claim["bank_share_fen"]) == (0, 1)
+    assert claim["disbursement_id"] is None and claim["defaulted_on"] == "2016-06-30"
+    assert balances(funding_client) == books
+    # Nothing to wait for: the recovery of that fen is the bank's.
+    body = {"amount_fen": 1, "recovered_on": "2016-07-01"}
+    recovered = _ok(_post(funding_client, f"{url}/recoveries", body, bank(funding_headers)))
+    (rec,) = recovered["claim"]["recoveries"]
+    assert (rec["amount_fen"], rec["pool_part_fen"], rec["bank_part_fen"]) == (1, 0, 1)
+    assert balances(funding_client) == books
+    # A loss of 2 fen: 1.2 → 1 fen proposed to the bank.
+    body = {"loss_fen": 2, "defaulted_on": "2016-06-30"}
+    url = f"/v1/risk-pool/loans/{two['id']}"
+    claim = _ok(_post(funding_client, f"{url}/default", body, bank(funding_headers)))["claim"]
+    assert (claim["pool_share_fen"], claim["bank_share_fen"]) == (1, 1)
+    proposed = funding_client.get(
+        f"/v1/disbursements/{claim['disbursement_id']}", headers=admin(funding_headers)
+    ).json()
+    assert (proposed["status"], proposed["amount_fen"], proposed["payee_uscc"]) == (
+        "proposed",
+        1,
+        "JSB",
+    )
+    assert balances(funding_client)["pool:risk"] == books["pool:risk"] - 1
+    figures = pool(funding_client, funding_headers)
+    assert (figures["losses_fen"], figures["compensation_fen"]) == (3, 1)
+    assert (figures["outstanding_fen"], figures["principal_registered_fen"]) == (0, 200_000)
+
+
+def test_a_recovery_waits_until_the_compensation_is_paid_not_only_approved(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _three_banks(funding_app, funding_client, funding_headers, 1_000_000)
+    loan = _ok(register(funding_client, funding_headers, loan_body(1, 100_000, SMALL)))
+    url = f"/v1/risk-pool/loans/{loan['id']}"
+    body = {"loss_fen": 100_000, "defaulted_on": "2016-06-30"}
+    claim = _ok(_post(funding_client, f"{url}/default", body, bank(funding_headers)))["claim"]
+    dsb = claim["disbursement_id"]
+    recovery = {"amount_fen": 10, "recovered_on": "2016-07-01"}
+    # Statuses sort approved < paid < proposed: refused on either side of paid.
+    early = _post(funding_client, f"{url}/recoveries", recovery, bank(funding_headers))
+    assert early.status_code == 409 and early.json()["code"] == "compensation_not_paid"
+    approved = funding_client.post(
+        f"/v1/disbursements/{dsb}/approval",
+        json={},
+        headers={**admin(funding_headers, 2), "If-Match": f'"{dsb}.1"'},
+    )
+    assert approved.status_code == 200, approved.text
+    books = balances(funding_client)
+    waiting = _post(funding_client, f"{url}/recoveries", recovery, bank(funding_headers))
+    assert waiting.status_code == 409 and waiting.json()["code"] == "compensation_not_paid"
+    assert waiting.json()["detail"] == (
+        f"The pool's compensation {dsb} is approved; recoveries flow back once it is paid."
+    )
+    assert balances(funding_client) == books
+    paid = funding_client.post(
+        f"/v1/disbursements/{dsb}/payment",
+        json={"payment_reference": "JSB-PAY-0100", "paid_on": "2016-07-15"},
+        headers={
+            **admin(funding_headers, 2),
+            "If-Match": approved.headers["ETag"],
+            "Idempotency-Key": "pay-100",
+        },
+    )
+    assert paid.status_code == 200, paid.text
+    done = _ok(_post(funding_client, f"{url}/recoveries", recovery, bank(funding_headers)))
+    (rec,) = done["claim"]["recoveries"]
+    assert (rec["pool_part_fen"], rec["bank_part_fen"]) == (6, 4)
+    assert done["claim"]["recovered_fen"] == 10 and done["claim"]["pool_recovered_fen"] == 6
+
+
+def test_a_banks_row_shows_the_version_in_force_today_not_tomorrows(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _three_banks(funding_app, funding_client, funding_headers, 100_000)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    agree(funding_client, funding_headers, effective_from=today.isoformat(), leverage_multiple=8)
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    agree(funding_client, funding_headers, effective_from=tomorrow, leverage_multiple=5)
+    _ok(register(funding_client, funding_headers, loan_body(1, 100_000, SMALL)))
+    figures = pool(funding_client, funding_headers)
+    rows = {row["bank_code"]: row for row in figures["banks"]}
+    jsb = rows["JSB"]
+    assert (jsb["bank_name"], jsb["agreement_version"], jsb["leverage_multiple"]) == (
+        "晋商银行",
+        2,
+        8,
+    )
+    # 8 × 100,000 − 100,000 outstanding
+    assert jsb["headroom_fen"] == 700_000
+    assert (rows["ASB"]["agreement_version"], rows["ASB"]["headroom_fen"]) == (1, 900_000)
+    assert figures["headroom_fen"] == 900_000  # the default leverage, 10
