@@ -751,6 +751,26 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "confirm_renewal's `principal.kind != ClientKind.BANK` -> `is not`: a Principal's kind is "
         "always a ClientKind member (built with ClientKind(...)), and enum members are singletons"
     ),
+    ("services/funding/bridge/service.py", 161, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "fund's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid', and "
+        "both others sort before 'repaid', so `<` holds exactly when `!=` does"
+    ),
+    ("services/funding/bridge/service.py", 370, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "list_loans' overdue filter's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid', and "
+        "both others sort before 'repaid', so `<` holds exactly when `!=` does"
+    ),
+    ("services/funding/bridge/service.py", 384, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "to_public's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid', and "
+        "both others sort before 'repaid', so `<` holds exactly when `!=` does"
+    ),
+    ("services/funding/bridge/service.py", 522, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "flag_overdue's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid', and "
+        "both others sort before 'repaid', so `<` holds exactly when `!=` does"
+    ),
+    ("services/funding/bridge/service.py", 424, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "confirm_renewal's `row.status != LENT` -> `>`: a bridge loan is 'lent', 'renewed' or "
+        "'repaid', and both others sort after 'lent', so `>` holds exactly when `!=` does"
+    ),
 }
 
 
