@@ -446,3 +446,28 @@ def test_a_banks_row_shows_the_version_in_force_today_not_tomorrows(
     assert jsb["headroom_fen"] == 700_000
     assert (rows["ASB"]["agreement_version"], rows["ASB"]["headroom_fen"]) == (1, 900_000)
     assert figures["headroom_fen"] == 900_000  # the default leverage, 10
+
+
+def test_the_pool_before_any_loan_has_nothing_outstanding_and_all_its_headroom(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _three_banks(funding_app, funding_client, funding_headers, 100_000)
+    figures = pool(funding_client, funding_headers)
+    assert (figures["balance_fen"], figures["deposits_fen"]) == (100_000, 100_000)
+    assert (figures["outstanding_fen"], figures["principal_registered_fen"]) == (0, 0)
+    assert (figures["capacity_fen"], figures["headroom_fen"]) == (1_000_000, 1_000_000)
+    assert [row["headroom_fen"] for row in figures["banks"]] == [1_000_000] * 3
+    assert figures["loss_rate_bp"] == 0
+
+
+def test_an_enterprises_first_loan_may_take_its_whole_cap(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    file_enterprises(funding_app)
+    agree(funding_client, funding_headers, per_enterprise_cap_fen=500_000)
+    deposit(funding_client, funding_headers, 1_000_000)
+    # Nothing outstanding yet: 0 + 500,001 passes the cap, 0 + 500,000 is exactly it.
+    over = register(funding_client, funding_headers, loan_body(1, 500_001, SMALL))
+    assert over.status_code == 409 and over.json()["code"] == "loan_over_enterprise_cap"
+    fits = _ok(register(funding_client, funding_headers, loan_body(2, 500_000, SMALL)))
+    assert fits["outstanding_fen"] == 500_000
