@@ -771,6 +771,38 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "confirm_renewal's `row.status != LENT` -> `>`: a bridge loan is 'lent', 'renewed' or "
         "'repaid', and both others sort after 'lent', so `>` holds exactly when `!=` does"
     ),
+    (
+        "services/funding/riskpool/service.py",
+        547,
+        "NumberReplacer: outstanding = pool.outstanding_fen if pool is not None else -1",
+    ): (
+        "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
+        "('zhubaodai') and nothing deletes it, so the branch is never taken"
+    ),
+    (
+        "services/funding/riskpool/service.py",
+        547,
+        "NumberReplacer: outstanding = pool.outstanding_fen if pool is not None else 1",
+    ): (
+        "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
+        "('zhubaodai') and nothing deletes it, so the branch is never taken"
+    ),
+    (
+        "services/funding/riskpool/service.py",
+        548,
+        "NumberReplacer: registered = pool.principal_registered_fen if pool is not None else -1",
+    ): (
+        "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
+        "('zhubaodai') and nothing deletes it, so the branch is never taken"
+    ),
+    (
+        "services/funding/riskpool/service.py",
+        548,
+        "NumberReplacer: registered = pool.principal_registered_fen if pool is not None else 1",
+    ): (
+        "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
+        "('zhubaodai') and nothing deletes it, so the branch is never taken"
+    ),
 }
 
 
