@@ -464,10 +464,10 @@ def test_an_enterprises_first_loan_may_take_its_whole_cap(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
     file_enterprises(funding_app)
-    agree(funding_client, funding_headers, per_enterprise_cap_fen=500_000)
+    agree(funding_client, funding_headers, per_loan_cap_fen=500_000, per_enterprise_cap_fen=500_000)
     deposit(funding_client, funding_headers, 1_000_000)
-    # Nothing outstanding yet: 0 + 500,001 passes the cap, 0 + 500,000 is exactly it.
-    over = register(funding_client, funding_headers, loan_body(1, 500_001, SMALL))
-    assert over.status_code == 409 and over.json()["code"] == "loan_over_enterprise_cap"
-    fits = _ok(register(funding_client, funding_headers, loan_body(2, 500_000, SMALL)))
+    # Nothing outstanding yet: 0 + 500,000 is exactly the cap (500,001 passes the per-loan cap).
+    fits = _ok(register(funding_client, funding_headers, loan_body(1, 500_000, SMALL)))
     assert fits["outstanding_fen"] == 500_000
+    over = register(funding_client, funding_headers, loan_body(2, 1, SMALL))
+    assert over.status_code == 409 and over.json()["code"] == "loan_over_enterprise_cap"
