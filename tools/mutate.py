@@ -721,7 +721,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     (
         "services/funding/riskpool/service.py",
         590,
-        "NumberReplacer: bank_name=versions[-0].bank_name if versions else code,",
+        "NumberReplacer: bank_name=versions[- 0].bank_name if versions else code,",
     ): (
         "summary's bank_name from versions[-1] -> versions[0]: add_version refuses a version "
         "naming the bank otherwise (bank_agreement_name_changed), so every version has one name"
