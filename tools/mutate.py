@@ -239,11 +239,16 @@ TARGETS: dict[str, Target] = {
             "tests/funding/test_bridge_loans.py",
             "tests/funding/test_bridge_edges.py",
             "tests/funding/test_bridge_overdue_credit.py",
+            "tests/funding/test_bridge_bounds.py",
         ),
     ),
     "funding-riskpool": Target(
         ("services/funding/riskpool/service.py", "services/funding/riskpool/plan.py"),
-        ("tests/funding/test_risk_pool.py", "tests/funding/test_risk_pool_edges.py"),
+        (
+            "tests/funding/test_risk_pool.py",
+            "tests/funding/test_risk_pool_edges.py",
+            "tests/funding/test_risk_pool_bounds.py",
+        ),
     ),
     "funding-allocations": Target(
         ("services/funding/allocations/service.py",),
@@ -1046,6 +1051,107 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "key at a time, and is cut back the moment it reaches its limit (a module constant), so "
         "its size never passes the limit and at >= it is == (`>` and `is` are killed by "
         "test_a_full_cache_evicts_its_oldest_tenth)"
+    ),
+    ("services/funding/riskpool/service.py", 124, "ReplaceComparisonOperator_Eq_LtE"): (
+        "deposit's `data.kind == STOCK` -> `<=`: kind is Literal['stock', 'yearly'] (schema), "
+        "and of the two only 'stock' sorts at or before 'stock'"
+    ),
+    ("services/funding/riskpool/service.py", 106, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "deposit_source's `kind != STOCK` -> `>`: kind is 'stock' or 'yearly' (the schema's "
+        "Literal), and 'yearly' > 'stock' while 'stock' > 'stock' is false, as with `!=`"
+    ),
+    ("services/funding/riskpool/service.py", 313, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "_require_active's `loan.status != ACTIVE` -> `>`: a loan is 'active', 'defaulted' or "
+        "'repaid', and both others sort after 'active', so `>` holds exactly when `!=` does"
+    ),
+    ("services/funding/riskpool/service.py", 331, "ReplaceComparisonOperator_Eq_LtE"): (
+        "repay's `loan.outstanding_fen == 0` -> `<= 0`: the amount (> 0) was checked to be at "
+        "most the outstanding just above, so the outstanding after it is never negative"
+    ),
+    (
+        "services/funding/riskpool/service.py",
+        590,
+        "NumberReplacer: bank_name=versions[- 0].bank_name if versions else code,",
+    ): (
+        "summary's bank_name from versions[-1] -> versions[0]: add_version refuses a version "
+        "naming the bank otherwise (bank_agreement_name_changed), so every version has one name"
+    ),
+    ("services/funding/riskpool/service.py", 288, "ReplaceComparisonOperator_Eq_Is"): (
+        "_visible's `principal.kind == ClientKind.BANK` -> `is`: a Principal's kind is always a "
+        "ClientKind member (built with ClientKind(...)), and enum members are singletons"
+    ),
+    ("services/funding/riskpool/service.py", 580, "ReplaceComparisonOperator_Eq_Is"): (
+        "summary's `principal.kind == ClientKind.BANK` -> `is`: a Principal's kind is always a "
+        "ClientKind member (built with ClientKind(...)), and enum members are singletons"
+    ),
+    ("services/funding/bridge/service.py", 196, "ReplaceComparisonOperator_Eq_Is"): (
+        "_applicant's `principal.kind == ClientKind.PORTAL` -> `is`: a Principal's kind is always "
+        "a ClientKind member (built with ClientKind(...)), and enum members are singletons"
+    ),
+    ("services/funding/bridge/service.py", 338, "ReplaceComparisonOperator_Eq_Is"): (
+        "_visible's `principal.kind == ClientKind.BANK` -> `is`: a Principal's kind is always a "
+        "ClientKind member (built with ClientKind(...)), and enum members are singletons"
+    ),
+    (
+        "services/funding/bridge/service.py",
+        422,
+        "ReplaceComparisonOperator_NotEq_IsNot: if row is None or principal.kind is not "
+        "ClientKind.BANK or row.bank_code != principal.org:",
+    ): (
+        "confirm_renewal's `principal.kind != ClientKind.BANK` -> `is not`: a Principal's kind is "
+        "always a ClientKind member (built with ClientKind(...)), and enum members are singletons"
+    ),
+    ("services/funding/bridge/service.py", 161, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "fund's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid', and "
+        "both others sort before 'repaid', so `<` holds exactly when `!=` does"
+    ),
+    ("services/funding/bridge/service.py", 370, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "list_loans' overdue filter's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid', and "
+        "both others sort before 'repaid', so `<` holds exactly when `!=` does"
+    ),
+    ("services/funding/bridge/service.py", 384, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "to_public's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid', and "
+        "both others sort before 'repaid', so `<` holds exactly when `!=` does"
+    ),
+    ("services/funding/bridge/service.py", 522, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "flag_overdue's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid', and "
+        "both others sort before 'repaid', so `<` holds exactly when `!=` does"
+    ),
+    ("services/funding/bridge/service.py", 424, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "confirm_renewal's `row.status != LENT` -> `>`: a bridge loan is 'lent', 'renewed' or "
+        "'repaid', and both others sort after 'lent', so `>` holds exactly when `!=` does"
+    ),
+    (
+        "services/funding/riskpool/service.py",
+        547,
+        "NumberReplacer: outstanding = pool.outstanding_fen if pool is not None else -1",
+    ): (
+        "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
+        "('zhubaodai') and nothing deletes it, so the branch is never taken"
+    ),
+    (
+        "services/funding/riskpool/service.py",
+        547,
+        "NumberReplacer: outstanding = pool.outstanding_fen if pool is not None else 1",
+    ): (
+        "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
+        "('zhubaodai') and nothing deletes it, so the branch is never taken"
+    ),
+    (
+        "services/funding/riskpool/service.py",
+        548,
+        "NumberReplacer: registered = pool.principal_registered_fen if pool is not None else -1",
+    ): (
+        "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
+        "('zhubaodai') and nothing deletes it, so the branch is never taken"
+    ),
+    (
+        "services/funding/riskpool/service.py",
+        548,
+        "NumberReplacer: registered = pool.principal_registered_fen if pool is not None else 1",
+    ): (
+        "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
+        "('zhubaodai') and nothing deletes it, so the branch is never taken"
     ),
 }
 

@@ -119,7 +119,7 @@ def load_capital(
     row_id = new_id("brc")
     transfer = ledger.transfer(
         session,
-        key=f"bridge:capital:{key}"[:200],
+        key=f"bridge:capital:{row_id}",  # not the key: 2 keys may share 200 chars
         legs=[(source, -data.amount_fen), (FUND_ACCOUNT, data.amount_fen)],
         kind="bridge_capital",
         memo=memo,

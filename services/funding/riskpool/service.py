@@ -126,7 +126,7 @@ def deposit(
     row_id = new_id("rpd")
     transfer = ledger.transfer(
         session,
-        key=f"risk-pool:deposit:{key}"[:200],
+        key=f"risk-pool:deposit:{row_id}",  # not the key: 2 keys may share 200 chars
         legs=[(source, -data.amount_fen), (POOL_ACCOUNT, data.amount_fen)],
         kind="risk_pool_deposit",
         memo=memo,

@@ -1,0 +1,191 @@
+# ruff: noqa: F811
+"""The bridge fund's boundaries through the API, with neighbours on both sides: the maturity day
+itself, the whole maturing principal and a fen more, a fee of 0 fen, the repayment exactly owed
+and a fen either side, its date on the lending day, today and tomorrow, a renewal on the lending
+day, applicants and banks sorting before and after the loan's own, and capital loaded under long
+Idempotency-Keys. Figures by hand (2015 terms: 15-day window, 30 days, 600 bp a year / 360)."""
+
+import uuid
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from services.funding.enterprises.service import registry_handlers
+from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
+    Clock,
+    apply,
+    bridges,
+    clock,
+    fund,
+    load,
+    registered,
+    world,
+)
+from tests.funding.conftest import FundingHeaders
+from tests.funding.feeds import consume
+from tests.funding.riskpool_support import MICRO, SMALL, admin, agree, balances, bank
+
+# Sorts after SMALL ("91140105…") as MICRO ("91140100…") sorts before it.
+LATER = "91140199MA0K00005X"
+
+
+def _file_later(app: FastAPI) -> None:
+    filed = {
+        "uscc": LATER, "version": 1, "name": "企业005X", "district": "xiaodian",
+        "industry": "I65", "founded_on": "2014-05-20", "size_class": "small",
+        "is_tech_sme": False, "employees": 12, "registered_capital_fen": 50_000_000,
+        "founder_graduated_on": None, "status": "active",
+    }  # fmt: skip
+    consume(app, "funding.registry.later", registry_handlers(), [("enterprise.filed", filed)])
+
+
+def _repay(
+    client: TestClient, headers: FundingHeaders, bridge_id: str, amount: int, on: str
+) -> Any:
+    return client.post(
+        f"/v1/bridge-loans/{bridge_id}/repayment",
+        json={"repaid_on": on, "amount_fen": amount},
+        headers={**admin(headers), "Idempotency-Key": uuid.uuid4().hex},
+    )
+
+
+def _renew(
+    client: TestClient, headers: FundingHeaders, bridge_id: str, on: str, code: str = "JSB"
+) -> Any:
+    return client.post(
+        f"/v1/bridge-loans/{bridge_id}/renewal",
+        json={
+            "renewed_on": on,
+            "contract_no": "JSB-ZBD-2016-0001",
+            "principal_fen": 600_000,
+            "maturity_on": "2017-05-30",
+        },
+        headers=bank(headers, code),
+    )
+
+
+def test_capital_loaded_under_long_keys_sharing_a_beginning_is_loaded_twice(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    loads = []
+    for key in ("k" * 254 + "a", "k" * 254 + "b", "k" * 254 + "a"):
+        answer = funding_client.post(
+            "/v1/bridge-fund/capital",
+            json={"year": 2016, "amount_fen": 100},
+            headers={**admin(funding_headers), "Idempotency-Key": key},
+        )
+        assert answer.status_code == 201, answer.text
+        loads.append(answer.json())
+    assert loads[0]["transfer_id"] != loads[1]["transfer_id"]
+    assert loads[2]["id"] == loads[0]["id"]  # the same key again: the same load
+    figures = fund(funding_client, funding_headers)
+    assert (figures["capital_fen"], figures["available_fen"]) == (200, 200)
+    assert balances(funding_client)["fund:bridge"] == 200
+
+
+def test_the_maturity_day_and_the_whole_principal_are_lent_a_fen_more_is_not(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-20")
+    load(funding_client, funding_headers, 1_000_000)
+    # Today (2016-05-20) is the maturity day: 0 days to maturity, still bridged.
+    over = apply(funding_client, funding_headers, first, 600_001, 30)
+    assert over.status_code == 422 and over.json()["code"] == "bridge_over_principal"
+    lent = apply(funding_client, funding_headers, first, 600_000, 30)
+    assert lent.status_code == 201, lent.text
+    # 600,000 × 600 × 30 / 3,600,000 = 3,000
+    body = lent.json()
+    assert (body["amount_fen"], body["fee_fen"], body["owed_fen"]) == (600_000, 3_000, 603_000)
+    assert (body["lent_on"], body["due_on"], body["days"]) == ("2016-05-20", "2016-06-19", 30)
+    assert fund(funding_client, funding_headers)["available_fen"] == 400_000
+
+
+def test_a_fee_of_no_fen_is_lent_and_repaid_with_no_fee_leg(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
+    load(funding_client, funding_headers, 1_000_000)
+    # 5,999 × 600 × 1 / 3,600,000 = 0.99… → 0 fen
+    lent = apply(funding_client, funding_headers, first, 5_999, 1)
+    assert lent.status_code == 201, lent.text
+    assert (lent.json()["fee_fen"], lent.json()["owed_fen"]) == (0, 5_999)
+    paid = _repay(funding_client, funding_headers, lent.json()["id"], 5_999, "2016-05-20")
+    assert paid.status_code == 200, paid.text
+    books = balances(funding_client)
+    assert "income:bridge-fees" not in books
+    assert books["fund:bridge"] == 1_000_000 and books[f"borrower:{SMALL}"] == 0
+    assert fund(funding_client, funding_headers)["fee_income_fen"] == 0
+
+
+def test_the_repayment_is_exactly_owed_dated_from_the_lending_day_to_today(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
+    load(funding_client, funding_headers, 1_000_000)
+    lent = apply(funding_client, funding_headers, first, 100_000, 10)  # fee 166, owed 100,166
+    assert lent.status_code == 201, lent.text
+    bridge_id = lent.json()["id"]
+    clock.advance(3)  # today 2016-05-23
+    before = (fund(funding_client, funding_headers), balances(funding_client))
+    for amount, on, code in (
+        (100_165, "2016-05-21", "bridge_repayment_not_owed"),
+        (100_167, "2016-05-21", "bridge_repayment_not_owed"),
+        (100_166, "2016-05-19", "bridge_repayment_date_invalid"),
+        (100_166, "2016-05-24", "bridge_repayment_date_invalid"),
+    ):
+        answer = _repay(funding_client, funding_headers, bridge_id, amount, on)
+        assert answer.status_code == 422 and answer.json()["code"] == code, answer.text
+    assert (fund(funding_client, funding_headers), balances(funding_client)) == before
+    paid = _repay(funding_client, funding_headers, bridge_id, 100_166, "2016-05-23")
+    assert paid.status_code == 200, paid.text
+    assert (paid.json()["status"], paid.json()["repaid_on"]) == ("repaid", "2016-05-23")
+    figures = fund(funding_client, funding_headers)
+    assert (figures["available_fen"], figures["fee_income_fen"]) == (1_000_000, 166)
+    assert (figures["loans_repaid"], figures["loans_outstanding"]) == (1, 0)
+
+
+def test_a_repayment_on_the_lending_day_between_other_days_is_taken(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
+    load(funding_client, funding_headers, 1_000_000)
+    lent = apply(funding_client, funding_headers, first, 100_000, 10)
+    clock.advance(3)
+    paid = _repay(funding_client, funding_headers, lent.json()["id"], 100_166, "2016-05-20")
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["repaid_on"] == "2016-05-20"
+
+
+def test_only_the_borrower_applies_and_only_its_bank_renews_either_side(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    _file_later(funding_app)
+    agree(funding_client, funding_headers, bank_code="ASB", bank_name="安顺银行")
+    agree(funding_client, funding_headers, bank_code="TYB", bank_name="太原银行")
+    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
+    load(funding_client, funding_headers, 1_000_000)
+    for uscc in (MICRO, LATER):
+        other = apply(funding_client, funding_headers, first, 1_000, 10, uscc)
+        assert other.status_code == 422, other.text
+        assert other.json()["code"] == "bridge_not_zhubaodai_borrower"
+    assert bridges(funding_client, funding_headers) == []
+    lent = apply(funding_client, funding_headers, first, 1_000, 10)
+    assert lent.status_code == 201, lent.text
+    bridge_id = lent.json()["id"]
+    for code in ("ASB", "TYB"):
+        foreign = _renew(funding_client, funding_headers, bridge_id, "2016-05-20", code)
+        assert foreign.status_code == 404 and foreign.json()["code"] == "bridge_loan_not_found"
+        seen = funding_client.get(
+            f"/v1/bridge-loans/{bridge_id}", headers=bank(funding_headers, code, key=False)
+        )
+        assert seen.status_code == 404
+    # Renewed on the lending day itself: taken.
+    renewed = _renew(funding_client, funding_headers, bridge_id, "2016-05-20")
+    assert renewed.status_code == 200, renewed.text
+    assert (renewed.json()["status"], renewed.json()["renewed_on"]) == ("renewed", "2016-05-20")
