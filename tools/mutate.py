@@ -697,6 +697,65 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "statuses ('proposed', 'cancelled') both sort after 'approved', so `>` holds exactly when "
         "`!=` does"
     ),
+    ("services/vouchers/settlements/service.py", 62, "NumberReplacer"): (
+        "previous_month's `timedelta(days=1)` -> `days=2`: the first of today's month less one or "
+        "two days is the last or second-to-last day of the month before (every month has at "
+        "least 28 days), the same year and month either way"
+    ),
+    ("services/vouchers/settlements/service.py", 100, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the payable providers' `status == REDEEMED` -> `<=`: a redemption's status is only ever "
+        "'redeemed' (its insert) or 'reversed' (the reversal), and 'reversed' sorts after "
+        "'redeemed', so `<=` selects the same rows"
+    ),
+    ("services/vouchers/settlements/service.py", 139, "NumberReplacer: redeemed_fen= 1,"): (
+        "the new settlement's placeholder `redeemed_fen=0` -> 1: _settle_provider assigns the "
+        "sum of its claims before its second flush, in the same transaction, and nothing reads "
+        "the row in between (no check constraint on it either, or -1 would fail)"
+    ),
+    ("services/vouchers/settlements/service.py", 139, "NumberReplacer: redeemed_fen= -1,"): (
+        "the placeholder `redeemed_fen=0` -> -1: overwritten by the claims' sum before anything "
+        "reads the row, in the same transaction (see the `1` mutant)"
+    ),
+    ("services/vouchers/settlements/service.py", 141, "NumberReplacer"): (
+        "the placeholder `amount_fen=0` -> 1: _settle_provider assigns redeemed - clawback "
+        "before its second flush, in the same transaction, and nothing reads the row in between"
+    ),
+    ("services/vouchers/settlements/service.py", 158, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the clawback claim's `provider_id == provider_id` -> `<=`: providers are settled in "
+        "sorted() order, and every provider with a clawable row is in that list (the select "
+        "before it has the claim's own conditions, in the same transaction, rows locked), so "
+        "when a provider's claim runs, every provider sorting before it has claimed its rows "
+        "already and `<=` finds only its own; this holds where the database orders text by code "
+        "point as Python does (SQLite's BINARY; the project's PostgreSQL databases are C.UTF-8)"
+    ),
+    ("services/vouchers/settlements/service.py", 309, "ReplaceComparisonOperator_Eq_GtE"): (
+        "the paid marking's `status == REQUESTED` -> `>=`: a settlement's status is 'requested' "
+        "or 'paid', and 'paid' sorts before 'requested', so `>=` matches the same rows"
+    ),
+    ("services/vouchers/settlements/service.py", 321, "ReplaceTrueWithFalse"): (
+        "on_disbursement_paid's `populate_existing=True` -> False: nothing loads a Settlement "
+        "into the consumer's session before this line (the handler's UPDATE does not, "
+        "synchronize_session=False), and a settlement loaded by an earlier event of the batch "
+        "was marked paid then, so its later events match no row and return before this get"
+    ),
+    ("services/vouchers/settlements/service.py", 106, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the clawable providers' `status == REVERSED` -> `<=` adds rows 'redeemed' (the only "
+        "other status), whose reversed_at is NULL (only the reversal sets it, with 'reversed'), "
+        "so the select's `reversed_at < end` (NULL) drops them again"
+    ),
+    ("services/vouchers/settlements/service.py", 140, "NumberReplacer"): (
+        "the placeholder `clawback_fen=0` -> -1: _settle_provider assigns the clawbacks' sum "
+        "before its second flush, in the same transaction, and nothing reads the row in between"
+    ),
+    ("services/vouchers/settlements/service.py", 270, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "get_settlement's `principal.kind != ClientKind.ADMIN` -> `is not`: a Principal's kind is "
+        "always a ClientKind member (identity.py builds it with ClientKind(claims.kind)), and "
+        "enum members are singletons"
+    ),
+    ("services/vouchers/settlements/service.py", 286, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "list_settlements' `principal.kind != ClientKind.ADMIN` -> `is not`: a Principal's kind "
+        "is always a ClientKind member, and enum members are singletons"
+    ),
 }
 
 
