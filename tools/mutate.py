@@ -756,6 +756,20 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "list_settlements' `principal.kind != ClientKind.ADMIN` -> `is not`: a Principal's kind "
         "is always a ClientKind member, and enum members are singletons"
     ),
+    ("services/vouchers/settlements/service.py", 149, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the payable claim's `provider_id == provider_id` -> `<=`: providers are settled in "
+        "sorted() order and each with a payable row is in that list (the select before it has "
+        "the claim's conditions, same transaction, rows locked), so every provider sorting "
+        "before this one has claimed its rows already; as for line 158, where the database "
+        "orders text by code point as Python does (SQLite BINARY; the project's PostgreSQL is "
+        "C.UTF-8)"
+    ),
+    ("services/vouchers/settlements/service.py", 216, "ReplaceComparisonOperator_Eq_Is"): (
+        "run_previous_month's pre-check `month == month` -> `is` (always False in Python, so the "
+        "check never finds a run): run_month then claims the month ON CONFLICT DO NOTHING, gets "
+        "no row, raises SettlementRunExists before writing anything, and the savepoint is "
+        "rolled back and 0 returned, as the pre-check returns 0"
+    ),
 }
 
 

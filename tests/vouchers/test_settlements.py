@@ -494,10 +494,11 @@ def test_a_reversal_is_clawed_back_by_the_month_it_falls_in_to_the_microsecond(
     # Each provider's one redemption, paid two months ago, is reversed (by the provider, within
     # its 30 days) a microsecond before last month's end, at that very moment, a microsecond
     # after: only the first is last month's; the others are this month's.
-    # The first provider's second one, reversed at the end too, waits for its next settlement.
+    # The first provider's later ones, reversed at the end and after, wait for its next one.
     cases = [
         (PROVIDER, "mine", 100_000, end - timedelta(microseconds=1)),
         (PROVIDER, "mine later", 9_000, end),
+        (PROVIDER, "mine last", 3_000, end + timedelta(microseconds=1)),
         (OTHER_PROVIDER, "theirs", 40_000, end),
         (third, "third", 7_000, end + timedelta(microseconds=1)),
     ]
@@ -508,7 +509,7 @@ def test_a_reversal_is_clawed_back_by_the_month_it_falls_in_to_the_microsecond(
     for rid in made.values():
         _backdate(world, rid, created_at=_in(TWO_AGO))
     first = _run(vouchers_client, vouchers_headers, TWO_AGO)
-    assert (first.json()["settlements"], first.json()["amount_fen"]) == (3, 156_000), first.text
+    assert (first.json()["settlements"], first.json()["amount_fen"]) == (3, 159_000), first.text
     for org, name, _, at in cases:
         _backdate(world, made[name], created_at=utcnow())
         headers = vouchers_headers(kind="provider", org=org, client_id=f"cli_{org}")
@@ -540,11 +541,12 @@ def test_a_reversal_is_clawed_back_by_the_month_it_falls_in_to_the_microsecond(
     assert lines(now) == sorted(
         [
             (PROVIDER, made["mine later"], "clawback", -9_000),
+            (PROVIDER, made["mine last"], "clawback", -3_000),
             (OTHER_PROVIDER, made["theirs"], "clawback", -40_000),
             (third, made["third"], "clawback", -7_000),
         ]
     )
-    assert (now.json()["settlements"], now.json()["amount_fen"]) == (3, -56_000)
+    assert (now.json()["settlements"], now.json()["amount_fen"]) == (3, -59_000)
 
 
 def test_a_redemption_is_settled_by_the_month_it_was_made_in_to_the_microsecond(
@@ -559,10 +561,11 @@ def test_a_redemption_is_settled_by_the_month_it_was_made_in_to_the_microsecond(
     seed_provider(world.database, third, "12140000MB7654322X", legal_rep_id_hash="e" * 64)
     end = month_end(LAST_MONTH)
     # Made a microsecond before last month's end, at that moment, a microsecond after; the
-    # first provider's second one at the end waits for its next settlement.
+    # first provider's later ones (at the end, after it) wait for its next settlement.
     cases = [
         (PROVIDER, "mine", 50_000, end - timedelta(microseconds=1)),
         (PROVIDER, "mine later", 6_000, end),
+        (PROVIDER, "mine last", 2_000, end + timedelta(microseconds=1)),
         (OTHER_PROVIDER, "theirs", 40_000, end),
         (third, "third", 7_000, end + timedelta(microseconds=1)),
     ]
@@ -594,11 +597,12 @@ def test_a_redemption_is_settled_by_the_month_it_was_made_in_to_the_microsecond(
     assert lines(now) == sorted(
         [
             (PROVIDER, made["mine later"], 6_000),
+            (PROVIDER, made["mine last"], 2_000),
             (OTHER_PROVIDER, made["theirs"], 40_000),
             (third, made["third"], 7_000),
         ]
     )
-    assert (now.json()["settlements"], now.json()["amount_fen"]) == (3, 53_000)
+    assert (now.json()["settlements"], now.json()["amount_fen"]) == (3, 55_000)
 
 
 def test_a_redemption_reversed_before_its_run_is_neither_paid_nor_clawed_back(
