@@ -770,6 +770,20 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "no row, raises SettlementRunExists before writing anything, and the savepoint is "
         "rolled back and 0 returned, as the pre-check returns 0"
     ),
+    ("services/vouchers/settlements/service.py", 159, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the clawback claim's `status == REVERSED` -> `<=` adds rows 'redeemed' (the only other "
+        "status), whose reversed_at is NULL (only the reversal sets it, with 'reversed'), so "
+        "the claim's `reversed_at < end` (NULL) drops them again"
+    ),
+    ("services/vouchers/applications/service.py", 90, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_barred's `enterprise.status == DEREGISTERED` -> `>=`: the replica's status is 'active' "
+        "or 'deregistered' (the registry's Status literal, the feed's default 'active', "
+        "apply_deregistered), and 'active' sorts before 'deregistered'"
+    ),
+    ("services/vouchers/applications/service.py", 171, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "apply_for_voucher's `programme.status != OPEN` -> `<`: a programme is 'draft', 'open' "
+        "or 'closed', and both others sort before 'open'"
+    ),
 }
 
 
