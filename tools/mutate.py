@@ -784,6 +784,15 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "apply_for_voucher's `programme.status != OPEN` -> `<`: a programme is 'draft', 'open' "
         "or 'closed', and both others sort before 'open'"
     ),
+    ("services/vouchers/settlements/service.py", 142, "NumberReplacer"): (
+        "the new settlement's placeholder `lines=0` -> 1 or -1: _settle_provider assigns "
+        "len(lines) before its second flush, in the same transaction, and nothing reads the row "
+        "in between"
+    ),
+    ("services/vouchers/settlements/service.py", 150, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the payable claim's `status == REDEEMED` -> `<=`: a redemption is 'redeemed' or "
+        "'reversed', and 'reversed' sorts after 'redeemed' (as line 100)"
+    ),
 }
 
 
