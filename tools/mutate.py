@@ -793,6 +793,23 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "the payable claim's `status == REDEEMED` -> `<=`: a redemption is 'redeemed' or "
         "'reversed', and 'reversed' sorts after 'redeemed' (as line 100)"
     ),
+    ("services/vouchers/settlements/service.py", 106, "ReplaceComparisonOperator_Eq_GtE"): (
+        "the clawable providers' `status == REVERSED` -> `>=`: a redemption is 'redeemed' or "
+        "'reversed', and nothing sorts after 'reversed'"
+    ),
+    ("services/vouchers/settlements/service.py", 125, "ReplaceTrueWithFalse"): (
+        "run_month's `get_one(SettlementRun, populate_existing=True)` -> False: the run row was "
+        "inserted and updated by Core statements (and the job's pre-check selects only its id), "
+        "so no SettlementRun is in the session's identity map before this get: it loads anyway"
+    ),
+    ("services/vouchers/settlements/service.py", 212, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in run_previous_month's signature: its callers (PeriodicJob's step(session), "
+        "tests) pass session by position and now by keyword"
+    ),
+    ("services/vouchers/settlements/service.py", 286, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "list_settlements' `principal.kind != ClientKind.ADMIN` -> `>` (a StrEnum compares as "
+        "text): 'admin' sorts before every other ClientKind, so `>` holds exactly when `!=` does"
+    ),
 }
 
 
