@@ -1153,6 +1153,119 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
         "('zhubaodai') and nothing deletes it, so the branch is never taken"
     ),
+    ("services/vouchers/settlements/service.py", 62, "NumberReplacer"): (
+        "previous_month's `timedelta(days=1)` -> `days=2`: the first of today's month less one or "
+        "two days is the last or second-to-last day of the month before (every month has at "
+        "least 28 days), the same year and month either way"
+    ),
+    ("services/vouchers/settlements/service.py", 100, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the payable providers' `status == REDEEMED` -> `<=`: a redemption's status is only ever "
+        "'redeemed' (its insert) or 'reversed' (the reversal), and 'reversed' sorts after "
+        "'redeemed', so `<=` selects the same rows"
+    ),
+    ("services/vouchers/settlements/service.py", 139, "NumberReplacer: redeemed_fen= 1,"): (
+        "the new settlement's placeholder `redeemed_fen=0` -> 1: _settle_provider assigns the "
+        "sum of its claims before its second flush, in the same transaction, and nothing reads "
+        "the row in between (no check constraint on it either, or -1 would fail)"
+    ),
+    ("services/vouchers/settlements/service.py", 139, "NumberReplacer: redeemed_fen= -1,"): (
+        "the placeholder `redeemed_fen=0` -> -1: overwritten by the claims' sum before anything "
+        "reads the row, in the same transaction (see the `1` mutant)"
+    ),
+    ("services/vouchers/settlements/service.py", 141, "NumberReplacer"): (
+        "the placeholder `amount_fen=0` -> 1: _settle_provider assigns redeemed - clawback "
+        "before its second flush, in the same transaction, and nothing reads the row in between"
+    ),
+    ("services/vouchers/settlements/service.py", 158, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the clawback claim's `provider_id == provider_id` -> `<=`: providers are settled in "
+        "sorted() order, and every provider with a clawable row is in that list (the select "
+        "before it has the claim's own conditions, in the same transaction, rows locked), so "
+        "when a provider's claim runs, every provider sorting before it has claimed its rows "
+        "already and `<=` finds only its own; this holds where the database orders text by code "
+        "point as Python does (SQLite's BINARY; the project's PostgreSQL databases are C.UTF-8)"
+    ),
+    ("services/vouchers/settlements/service.py", 309, "ReplaceComparisonOperator_Eq_GtE"): (
+        "the paid marking's `status == REQUESTED` -> `>=`: a settlement's status is 'requested' "
+        "or 'paid', and 'paid' sorts before 'requested', so `>=` matches the same rows"
+    ),
+    ("services/vouchers/settlements/service.py", 321, "ReplaceTrueWithFalse"): (
+        "on_disbursement_paid's `populate_existing=True` -> False: nothing loads a Settlement "
+        "into the consumer's session before this line (the handler's UPDATE does not, "
+        "synchronize_session=False), and a settlement loaded by an earlier event of the batch "
+        "was marked paid then, so its later events match no row and return before this get"
+    ),
+    ("services/vouchers/settlements/service.py", 106, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the clawable providers' `status == REVERSED` -> `<=` adds rows 'redeemed' (the only "
+        "other status), whose reversed_at is NULL (only the reversal sets it, with 'reversed'), "
+        "so the select's `reversed_at < end` (NULL) drops them again"
+    ),
+    ("services/vouchers/settlements/service.py", 140, "NumberReplacer"): (
+        "the placeholder `clawback_fen=0` -> -1: _settle_provider assigns the clawbacks' sum "
+        "before its second flush, in the same transaction, and nothing reads the row in between"
+    ),
+    ("services/vouchers/settlements/service.py", 270, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "get_settlement's `principal.kind != ClientKind.ADMIN` -> `is not`: a Principal's kind is "
+        "always a ClientKind member (identity.py builds it with ClientKind(claims.kind)), and "
+        "enum members are singletons"
+    ),
+    ("services/vouchers/settlements/service.py", 286, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "list_settlements' `principal.kind != ClientKind.ADMIN` -> `is not`: a Principal's kind "
+        "is always a ClientKind member, and enum members are singletons"
+    ),
+    ("services/vouchers/settlements/service.py", 149, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the payable claim's `provider_id == provider_id` -> `<=`: providers are settled in "
+        "sorted() order and each with a payable row is in that list (the select before it has "
+        "the claim's conditions, same transaction, rows locked), so every provider sorting "
+        "before this one has claimed its rows already; as for line 158, where the database "
+        "orders text by code point as Python does (SQLite BINARY; the project's PostgreSQL is "
+        "C.UTF-8)"
+    ),
+    ("services/vouchers/settlements/service.py", 216, "ReplaceComparisonOperator_Eq_Is"): (
+        "run_previous_month's pre-check `month == month` -> `is` (always False in Python, so the "
+        "check never finds a run): run_month then claims the month ON CONFLICT DO NOTHING, gets "
+        "no row, raises SettlementRunExists before writing anything, and the savepoint is "
+        "rolled back and 0 returned, as the pre-check returns 0"
+    ),
+    ("services/vouchers/settlements/service.py", 159, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the clawback claim's `status == REVERSED` -> `<=` adds rows 'redeemed' (the only other "
+        "status), whose reversed_at is NULL (only the reversal sets it, with 'reversed'), so "
+        "the claim's `reversed_at < end` (NULL) drops them again"
+    ),
+    ("services/vouchers/applications/service.py", 90, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_barred's `enterprise.status == DEREGISTERED` -> `>=`: the replica's status is 'active' "
+        "or 'deregistered' (the registry's Status literal, the feed's default 'active', "
+        "apply_deregistered), and 'active' sorts before 'deregistered'"
+    ),
+    ("services/vouchers/applications/service.py", 171, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "apply_for_voucher's `programme.status != OPEN` -> `<`: a programme is 'draft', 'open' "
+        "or 'closed', and both others sort before 'open'"
+    ),
+    ("services/vouchers/settlements/service.py", 142, "NumberReplacer"): (
+        "the new settlement's placeholder `lines=0` -> 1 or -1: _settle_provider assigns "
+        "len(lines) before its second flush, in the same transaction, and nothing reads the row "
+        "in between"
+    ),
+    ("services/vouchers/settlements/service.py", 150, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the payable claim's `status == REDEEMED` -> `<=`: a redemption is 'redeemed' or "
+        "'reversed', and 'reversed' sorts after 'redeemed' (as line 100)"
+    ),
+    ("services/vouchers/settlements/service.py", 106, "ReplaceComparisonOperator_Eq_GtE"): (
+        "the clawable providers' `status == REVERSED` -> `>=`: a redemption is 'redeemed' or "
+        "'reversed', and nothing sorts after 'reversed'"
+    ),
+    ("services/vouchers/settlements/service.py", 125, "ReplaceTrueWithFalse"): (
+        "run_month's `get_one(SettlementRun, populate_existing=True)` -> False: the run row was "
+        "inserted and updated by Core statements (and the job's pre-check selects only its id), "
+        "so no SettlementRun is in the session's identity map before this get: it loads anyway"
+    ),
+    ("services/vouchers/settlements/service.py", 212, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in run_previous_month's signature: its callers (PeriodicJob's step(session), "
+        "tests) pass session by position and now by keyword"
+    ),
+    ("services/vouchers/settlements/service.py", 286, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "list_settlements' `principal.kind != ClientKind.ADMIN` -> `>` (a StrEnum compares as "
+        "text): 'admin' sorts before every other ClientKind, so `>` holds exactly when `!=` does"
+    ),
 }
 
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.common.clock import utcnow
+from services.common.dates import shanghai_date
 from services.common.db import Database
 from services.vouchers.applications import service as applications_service
 from services.vouchers.expiry.service import expire_due
@@ -271,6 +272,10 @@ def test_failure_codes_when_applying(
         seed_enterprise(uscc, is_tech_sme=True, **fields)
         headers = vouchers_headers(kind="enterprise", org=uscc)
         assert code_of(apply(vouchers_client, headers, programme.id), 409) == code
+    # Not open is refused before anything, also where no voucher would be issued at once.
+    for status in ("draft", "closed"):
+        held = seed_programme(status=status, auto_approve=False)
+        assert code_of(apply(vouchers_client, enterprise, held.id), 409) == "programme_not_open"
     _assert_untouched(vouchers_app, programme.id)
     _assert_untouched(vouchers_app, draft.id)
     # nothing was recorded for any of them
@@ -562,3 +567,48 @@ def test_an_approval_that_loses_the_race_to_a_refusal_issues_nothing(
     )
     assert books(vouchers_app, programme.id) == (0, {}, [])
     assert events(vouchers_app, "voucher.issued") == []
+
+
+def _years_back(day: date, years: int) -> date:
+    """The same month and day `years` earlier (29 February: the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+@pytest.mark.parametrize(
+    ("founded", "years", "days", "eligible"),
+    [
+        # A founding date after the day (a replica ahead of the register) counts as none passed.
+        (lambda today: today + timedelta(days=1), 0, 0, True),
+        (lambda today: today, 0, 0, True),
+        (lambda today: today - timedelta(days=1), 0, 1, True),
+        # The third anniversary completes the third year: no longer "within 3 years".
+        (lambda today: _years_back(today, 3) + timedelta(days=1), 2, None, True),
+        (lambda today: _years_back(today, 3), 3, None, False),
+    ],
+    ids=["tomorrow", "today", "yesterday", "a-day-short-of-3-years", "3-years-to-the-day"],
+)
+def test_the_founding_inputs_count_whole_years_and_days_on_the_application_day(
+    vouchers_client: TestClient,
+    enterprise: dict[str, str],
+    seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
+    founded: Any,
+    years: int,
+    days: int | None,
+    eligible: bool,
+) -> None:
+    today = shanghai_date(utcnow())
+    seed_enterprise(USCC, founded_on=founded(today))
+    programme = seed_programme(kind="startup")
+    answer = apply(vouchers_client, enterprise, programme.id)
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    inputs = body["eligibility"]["inputs"]
+    assert inputs["years_since_founding"] == years
+    if days is not None:
+        assert inputs["days_since_founding"] == days
+    assert body["eligible"] is eligible
+    assert body["status"] == ("approved" if eligible else "refused")

@@ -32,6 +32,7 @@ from services.vouchers.redemptions.models import Redemption
 from services.vouchers.settings import VouchersSettings
 from services.vouchers.settlements import service as settlement_service
 from services.vouchers.settlements.jobs import workers as settlement_workers
+from services.vouchers.settlements.models import Settlement
 from services.vouchers.settlements.service import HANDLERS, month_end, previous_month
 from services.vouchers.vouchers.models import Voucher
 from tests.vouchers.conftest import VouchersHeaders
@@ -98,6 +99,7 @@ def _events(world: World, type_: str) -> list[dict[str, Any]]:
 def test_month_boundaries_are_shanghai_months() -> None:
     assert month_end("2026-03") == datetime(2026, 3, 31, 16, 0, tzinfo=UTC)
     assert month_end("2026-12") == datetime(2026, 12, 31, 16, 0, tzinfo=UTC)
+    assert month_end("2025-12") == datetime(2025, 12, 31, 16, 0, tzinfo=UTC)  # an odd year
     assert previous_month(date(2026, 1, 1)) == "2025-12"
 
 
@@ -306,6 +308,28 @@ def test_the_list_filters_by_provider_month_and_status(
     assert listed(provider, status="requested") == [latest]
     # a provider naming another provider still sees only its own
     assert listed(provider, provider=OTHER_PROVIDER) == sorted([paid, latest])
+    other = vouchers_headers(kind="provider", org=OTHER_PROVIDER, client_id="cli_other")
+    assert listed(other) == [theirs]
+    assert listed(other, provider=PROVIDER) == [theirs]
+    # and reads only its own, whichever provider id sorts first
+    [theirs_id] = [
+        s["id"]
+        for s in vouchers_client.get(
+            "/v1/settlements", params={"provider": OTHER_PROVIDER}, headers=admin
+        ).json()["items"]
+    ]
+    for reader, settlement_id, seen in (
+        (provider, paid_id, 200),
+        (provider, theirs_id, 404),
+        (other, theirs_id, 200),
+        (other, paid_id, 404),
+    ):
+        answer = vouchers_client.get(f"/v1/settlements/{settlement_id}", headers=reader)
+        assert answer.status_code == seen, (reader, settlement_id, answer.text)
+        if seen == 404:
+            assert answer.json()["code"] == "settlement_not_found"
+        else:
+            assert answer.json()["id"] == settlement_id
     bad = vouchers_client.get("/v1/settlements", params={"status": "due"}, headers=admin)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.status"
 
@@ -424,3 +448,374 @@ def test_a_reversal_racing_a_run_waits_for_it_and_is_clawed_back_next_month(
     assert [(ln["redemption_id"], ln["kind"], ln["amount_fen"]) for ln in got["lines"]] == [
         (made["id"], "clawback", -60_000)
     ]
+
+
+def _clock(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> dict[str, datetime]:
+    """The settlement service's clock, held at `moment` (change `clock["now"]` to move it)."""
+    clock = {"now": moment}
+    monkeypatch.setattr(settlement_service, "utcnow", lambda: clock["now"])
+    return clock
+
+
+def _run(client: TestClient, headers: VouchersHeaders, month: str) -> httpx.Response:
+    return client.post("/v1/settlements/runs", json={"month": month}, headers=_admin(headers))
+
+
+def test_a_month_can_be_settled_from_its_first_moment_after_not_a_microsecond_before(
+    world: World,
+    redeem: Post,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = redeem(body(world.code, 40_000)).json()
+    _backdate(world, made["id"], created_at=_in(LAST_MONTH))
+    end = month_end(LAST_MONTH)
+    clock = _clock(monkeypatch, end - timedelta(microseconds=1))
+    early = _run(vouchers_client, vouchers_headers, LAST_MONTH)
+    assert early.status_code == 422 and early.json()["code"] == "settlement_month_not_over"
+    clock["now"] = end
+    ok = _run(vouchers_client, vouchers_headers, LAST_MONTH)
+    assert ok.status_code == 201, ok.text
+    assert (ok.json()["settlements"], ok.json()["amount_fen"]) == (1, 40_000)
+
+
+def test_a_reversal_is_clawed_back_by_the_month_it_falls_in_to_the_microsecond(
+    world: World,
+    redeem: Post,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    third = "prv_third"
+    seed_provider(world.database, OTHER_PROVIDER, "12140000MB7654321X", legal_rep_id_hash="d" * 64)
+    seed_provider(world.database, third, "12140000MB7654322X", legal_rep_id_hash="e" * 64)
+    end = month_end(LAST_MONTH)
+    # Each provider's one redemption, paid two months ago, is reversed (by the provider, within
+    # its 30 days) a microsecond before last month's end, at that very moment, a microsecond
+    # after: only the first is last month's; the others are this month's.
+    # The first provider's later ones, reversed at the end and after, wait for its next one.
+    cases = [
+        (PROVIDER, "mine", 100_000, end - timedelta(microseconds=1)),
+        (PROVIDER, "mine later", 9_000, end),
+        (PROVIDER, "mine last", 3_000, end + timedelta(microseconds=1)),
+        (OTHER_PROVIDER, "theirs", 40_000, end),
+        (third, "third", 7_000, end + timedelta(microseconds=1)),
+    ]
+    made = {
+        name: redeem(body(world.code, amount, reference=name), org=org).json()["id"]
+        for org, name, amount, _ in cases
+    }
+    for rid in made.values():
+        _backdate(world, rid, created_at=_in(TWO_AGO))
+    first = _run(vouchers_client, vouchers_headers, TWO_AGO)
+    assert (first.json()["settlements"], first.json()["amount_fen"]) == (3, 159_000), first.text
+    for org, name, _, at in cases:
+        _backdate(world, made[name], created_at=utcnow())
+        headers = vouchers_headers(kind="provider", org=org, client_id=f"cli_{org}")
+        reversed_ = _reverse(vouchers_client, headers, made[name])
+        assert reversed_.status_code == 200 and reversed_.json()["clawback"] is True
+        _backdate(world, made[name], reversed_at=at)
+    admin = vouchers_headers(kind="admin", org=None)
+
+    def lines(run: httpx.Response) -> list[tuple[str, str, str, int]]:
+        assert run.status_code == 201, run.text
+        got = []
+        for settlement_id in run.json()["settlement_ids"]:
+            settlement = vouchers_client.get(f"/v1/settlements/{settlement_id}", headers=admin)
+            provider_id = settlement.json()["provider_id"]
+            got += [
+                (provider_id, ln["redemption_id"], ln["kind"], ln["amount_fen"])
+                for ln in settlement.json()["lines"]
+            ]
+        return sorted(got)
+
+    # Only the provider with a clawback in the month has a settlement: nothing but the clawback.
+    last = _run(vouchers_client, vouchers_headers, LAST_MONTH)
+    assert lines(last) == [(PROVIDER, made["mine"], "clawback", -100_000)]
+    assert (last.json()["settlements"], last.json()["amount_fen"]) == (1, -100_000)
+
+    this_month = f"{TODAY.year:04d}-{TODAY.month:02d}"
+    _clock(monkeypatch, month_end(this_month) + timedelta(hours=1))
+    now = _run(vouchers_client, vouchers_headers, this_month)
+    assert lines(now) == sorted(
+        [
+            (PROVIDER, made["mine later"], "clawback", -9_000),
+            (PROVIDER, made["mine last"], "clawback", -3_000),
+            (OTHER_PROVIDER, made["theirs"], "clawback", -40_000),
+            (third, made["third"], "clawback", -7_000),
+        ]
+    )
+    assert (now.json()["settlements"], now.json()["amount_fen"]) == (3, -59_000)
+
+
+def test_a_redemption_is_settled_by_the_month_it_was_made_in_to_the_microsecond(
+    world: World,
+    redeem: Post,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    third = "prv_third"
+    seed_provider(world.database, OTHER_PROVIDER, "12140000MB7654321X", legal_rep_id_hash="d" * 64)
+    seed_provider(world.database, third, "12140000MB7654322X", legal_rep_id_hash="e" * 64)
+    end = month_end(LAST_MONTH)
+    # Made a microsecond before last month's end, at that moment, a microsecond after; the
+    # first provider's later ones (at the end, after it) wait for its next settlement.
+    cases = [
+        (PROVIDER, "mine", 50_000, end - timedelta(microseconds=1)),
+        (PROVIDER, "mine later", 6_000, end),
+        (PROVIDER, "mine last", 2_000, end + timedelta(microseconds=1)),
+        (OTHER_PROVIDER, "theirs", 40_000, end),
+        (third, "third", 7_000, end + timedelta(microseconds=1)),
+    ]
+    made = {}
+    for org, name, amount, at in cases:
+        made[name] = redeem(body(world.code, amount, reference=name), org=org).json()["id"]
+        _backdate(world, made[name], created_at=at)
+    admin = vouchers_headers(kind="admin", org=None)
+
+    def lines(run: httpx.Response) -> list[tuple[str, str, int]]:
+        assert run.status_code == 201, run.text
+        got = []
+        for settlement_id in run.json()["settlement_ids"]:
+            settlement = vouchers_client.get(f"/v1/settlements/{settlement_id}", headers=admin)
+            provider_id = settlement.json()["provider_id"]
+            got += [
+                (provider_id, ln["redemption_id"], ln["amount_fen"])
+                for ln in settlement.json()["lines"]
+            ]
+        return sorted(got)
+
+    last = _run(vouchers_client, vouchers_headers, LAST_MONTH)
+    assert lines(last) == [(PROVIDER, made["mine"], 50_000)]
+    assert (last.json()["settlements"], last.json()["amount_fen"]) == (1, 50_000)
+
+    this_month = f"{TODAY.year:04d}-{TODAY.month:02d}"
+    _clock(monkeypatch, month_end(this_month) + timedelta(hours=1))
+    now = _run(vouchers_client, vouchers_headers, this_month)
+    assert lines(now) == sorted(
+        [
+            (PROVIDER, made["mine later"], 6_000),
+            (PROVIDER, made["mine last"], 2_000),
+            (OTHER_PROVIDER, made["theirs"], 40_000),
+            (third, made["third"], 7_000),
+        ]
+    )
+    assert (now.json()["settlements"], now.json()["amount_fen"]) == (3, 55_000)
+
+
+def test_a_redemption_reversed_before_its_run_is_neither_paid_nor_clawed_back(
+    world: World,
+    redeem: Post,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The provider keeps one and reverses the other; another provider reverses its only one.
+    seed_provider(world.database, OTHER_PROVIDER, "12140000MB7654321X", legal_rep_id_hash="d" * 64)
+    kept = redeem(body(world.code, 60_000, reference="C-1")).json()
+    undone = redeem(body(world.code, 25_000, reference="C-2")).json()
+    theirs = redeem(body(world.code, 15_000, reference="C-3"), org=OTHER_PROVIDER).json()
+    provider = vouchers_headers(kind="provider", org=PROVIDER, client_id=f"cli_{PROVIDER}")
+    other = vouchers_headers(kind="provider", org=OTHER_PROVIDER, client_id="cli_other")
+    for headers, made in ((provider, undone), (other, theirs)):
+        reversed_ = _reverse(vouchers_client, headers, made["id"])
+        assert reversed_.status_code == 200 and reversed_.json()["clawback"] is False
+        _backdate(world, made["id"], created_at=_in(LAST_MONTH, 5), reversed_at=_in(LAST_MONTH, 6))
+    _backdate(world, kept["id"], created_at=_in(LAST_MONTH, 5))
+
+    last = _run(vouchers_client, vouchers_headers, LAST_MONTH)
+    assert last.status_code == 201, last.text
+    assert (last.json()["settlements"], last.json()["amount_fen"]) == (1, 60_000)
+    [settlement_id] = last.json()["settlement_ids"]
+    got = vouchers_client.get(f"/v1/settlements/{settlement_id}", headers=provider).json()
+    assert [(ln["redemption_id"], ln["kind"], ln["amount_fen"]) for ln in got["lines"]] == [
+        (kept["id"], "redemption", 60_000)
+    ]
+    # Not paid, so nothing to claw back from the next settlement either.
+    this_month = f"{TODAY.year:04d}-{TODAY.month:02d}"
+    _clock(monkeypatch, month_end(this_month) + timedelta(hours=1))
+    now = _run(vouchers_client, vouchers_headers, this_month)
+    assert now.status_code == 201, now.text
+    assert (now.json()["settlements"], now.json()["settlement_ids"]) == (0, [])
+
+
+def test_the_job_settles_the_month_before_its_clock_whatever_other_months_were_run(
+    world: World,
+    redeem: Post,
+    vouchers_app: FastAPI,
+    vouchers_settings: VouchersSettings,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    [job] = settlement_workers(vouchers_settings.model_copy(update={"jobs": True}))(vouchers_app)
+    admin = vouchers_headers(kind="admin", org=None)
+
+    def settled(month: str) -> list[tuple[str, int]]:
+        answer = vouchers_client.get("/v1/settlements", params={"month": month}, headers=admin)
+        assert answer.status_code == 200, answer.text
+        return [(s["provider_id"], s["amount_fen"]) for s in answer.json()["items"]]
+
+    older = redeem(body(world.code, 30_000, reference="C-1")).json()
+    _backdate(world, older["id"], created_at=_in(TWO_AGO))
+    by_hand = _run(vouchers_client, vouchers_headers, TWO_AGO)
+    assert by_hand.status_code == 201, by_hand.text
+    newer = redeem(body(world.code, 20_000, reference="C-2")).json()
+    _backdate(world, newer["id"], created_at=_in(LAST_MONTH))
+    # An earlier month was run by hand: the job still settles last month.
+    assert job.run_once() == 0
+    assert settled(LAST_MONTH) == [(PROVIDER, 20_000)]
+
+    # A replica whose clock is still in the month before (months run after it): it settles the
+    # month before that one, which no run has taken yet.
+    three_ago = previous_month(date.fromisoformat(TWO_AGO + "-01"))
+    oldest = redeem(body(world.code, 10_000, reference="C-3")).json()
+    _backdate(world, oldest["id"], created_at=_in(three_ago))
+    _clock(monkeypatch, _in(TWO_AGO))
+    assert job.run_once() == 0
+    assert settled(three_ago) == [(PROVIDER, 10_000)]
+    assert job.run_once() == 0  # once
+    assert settled(three_ago) == [(PROVIDER, 10_000)]
+
+
+def _feed_once(app: FastAPI, payload: dict[str, Any]) -> int:
+    """Funding's feed announces one `disbursement.paid` with `payload`; the consumer applies it."""
+    event = {
+        "seq": 1,
+        "id": "evt_paid_payload",
+        "type": "disbursement.paid",
+        "payload": payload,
+        "occurred_at": "2026-04-03T02:00:00Z",
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        items = [event] if int(request.url.params["after"]) < 1 else []
+        return httpx.Response(200, json={"items": items, "next_after": 1})
+
+    consumer = FeedConsumer(
+        name="vouchers.funding",
+        feed_url="http://funding/v1/events",
+        database=app.state.database,
+        handlers=HANDLERS,
+        client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
+    )
+
+    async def once() -> int:
+        try:
+            return await consumer.poll_once()
+        finally:
+            await consumer.aclose()
+
+    return asyncio.run(once())
+
+
+@pytest.mark.parametrize(
+    ("extra", "paid_at", "paid_amount_fen", "disbursement_id"),
+    [
+        (
+            {"amount_fen": 30_000, "paid_at": "2026-04-03T02:00:00+00:00", "disbursement_id": "d1"},
+            "2026-04-03T02:00:00Z",
+            30_000,
+            "d1",
+        ),
+        # What funding left out is not made up: no amount is 0 paid, no disbursement none.
+        ({"paid_at": "2026-04-03T02:00:00+00:00"}, "2026-04-03T02:00:00Z", 0, None),
+        # A disbursement id is kept up to its column's 80 characters.
+        (
+            {"amount_fen": 1, "paid_at": "2026-04-03T02:00:00+00:00", "disbursement_id": "d" * 80},
+            "2026-04-03T02:00:00Z",
+            1,
+            "d" * 80,
+        ),
+        (
+            {"amount_fen": 1, "paid_at": "2026-04-03T02:00:00+00:00", "disbursement_id": "e" * 81},
+            "2026-04-03T02:00:00Z",
+            1,
+            "e" * 80,
+        ),
+    ],
+)
+def test_the_paid_event_records_what_funding_said(
+    world: World,
+    redeem: Post,
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    extra: dict[str, Any],
+    paid_at: str,
+    paid_amount_fen: int,
+    disbursement_id: str | None,
+) -> None:
+    seed_provider(world.database, OTHER_PROVIDER, "12140000MB7654321X", legal_rep_id_hash="d" * 64)
+    for org in (PROVIDER, OTHER_PROVIDER):
+        made = redeem(body(world.code, 30_000, reference=org), org=org).json()
+        _backdate(world, made["id"], created_at=_in(LAST_MONTH))
+    run = _run(vouchers_client, vouchers_headers, LAST_MONTH)
+    # The later settlement is paid; the earlier one (its id sorts first) is not touched.
+    earlier, settlement_id = sorted(run.json()["settlement_ids"])
+    assert _feed_once(vouchers_app, {"settlement_id": settlement_id, **extra}) == 1
+    admin = vouchers_headers(kind="admin", org=None)
+    got = vouchers_client.get(f"/v1/settlements/{settlement_id}", headers=admin).json()
+    assert got["status"] == "paid"
+    untouched = vouchers_client.get(f"/v1/settlements/{earlier}", headers=admin).json()
+    assert (untouched["status"], untouched["paid_at"], untouched["paid_amount_fen"]) == (
+        "requested",
+        None,
+        None,
+    )
+    assert (got["paid_at"], got["paid_amount_fen"], got["disbursement_id"]) == (
+        paid_at,
+        paid_amount_fen,
+        disbursement_id,
+    )
+    [event] = _events(world, "settlement.paid")
+    assert (event["paid_amount_fen"], event["disbursement_id"]) == (
+        paid_amount_fen,
+        disbursement_id,
+    )
+    with world.database.session(write=False) as session:  # the row's version counts its changes
+        assert session.get_one(Settlement, settlement_id).version == 2
+
+
+def test_a_job_that_loses_the_month_to_a_run_committed_after_its_check_settles_nothing(
+    world: World,
+    redeem: Post,
+    vouchers_app: FastAPI,
+    vouchers_settings: VouchersSettings,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    postgres_database: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if postgres_database is None:
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE: no run commits in between")
+    made = redeem(body(world.code, 45_000)).json()
+    _backdate(world, made["id"], created_at=_in(LAST_MONTH))
+    [job] = settlement_workers(vouchers_settings.model_copy(update={"jobs": True}))(vouchers_app)
+    checked, go = threading.Event(), threading.Event()
+    month_over = settlement_service._month_over
+
+    def paused(month: str, now: datetime) -> bool:
+        # The job has found no run of the month; an admin's run commits before it claims it.
+        if not checked.is_set():  # the job's call (first); the admin's run goes through
+            checked.set()
+            assert go.wait(30)
+        return month_over(month, now)
+
+    monkeypatch.setattr(settlement_service, "_month_over", paused)
+    with ThreadPoolExecutor(1) as pool:
+        round_ = pool.submit(job.run_once)
+        try:
+            assert checked.wait(30)
+            by_hand = _run(vouchers_client, vouchers_headers, LAST_MONTH)
+        finally:
+            go.set()
+        assert round_.result(timeout=60) == 0
+    assert by_hand.status_code == 201, by_hand.text
+    assert (by_hand.json()["settlements"], by_hand.json()["amount_fen"]) == (1, 45_000)
+    admin = vouchers_headers(kind="admin", org=None)
+    listed = vouchers_client.get("/v1/settlements", params={"month": LAST_MONTH}, headers=admin)
+    assert [s["amount_fen"] for s in listed.json()["items"]] == [45_000]
+    assert len(_events(world, "settlement.requested")) == 1
