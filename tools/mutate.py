@@ -213,6 +213,8 @@ TARGETS: dict[str, Target] = {
             "tests/funding/test_disbursement_races.py",
             "tests/funding/test_settlement_payment.py",
             "tests/funding/test_settlement_feed.py",
+            "tests/funding/test_disbursement_neighbours.py",
+            "tests/funding/test_disbursement_lock_races.py",  # PostgreSQL's row-lock races
         ),
     ),
     "funding-rewards-run": Target(
