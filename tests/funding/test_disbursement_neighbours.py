@@ -296,3 +296,22 @@ def test_each_settlement_outcome_is_filtered_with_the_others_on_both_sides(
     assert ids("not_funded") == ["stl_a"]
     assert ids("nothing_to_pay") == ["stl_b"]
     assert ids("proposed") == ["stl_c"]
+
+
+def test_a_reference_paying_another_is_refused_and_those_either_side_of_it_pay(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """References that pay are compared for equality: ICBC-5 pays the first; the second cannot
+    be paid under ICBC-5, but can under ICBC-4 (sorting before it); the third under ICBC-6."""
+    fund_line(funding_app)
+    first, second, third = (propose_one(funding_app, amount_fen=n) for n in (100, 200, 300))
+    for disbursement_id in (first, second, third):
+        assert approve(funding_client, funding_headers, disbursement_id).status_code == 200
+    assert pay(funding_client, funding_headers, first, "ICBC-5").status_code == 200
+    used = pay(funding_client, funding_headers, second, "ICBC-5")
+    assert used.status_code == 409 and used.json()["code"] == "payment_reference_used"
+    for disbursement_id, reference in ((second, "ICBC-4"), (third, "ICBC-6")):
+        answer = pay(funding_client, funding_headers, disbursement_id, reference)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["payment_reference"] == reference
+    assert balance(funding_app, "payable") == 0
