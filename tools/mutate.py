@@ -699,6 +699,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "statuses ('proposed', 'cancelled') both sort after 'approved', so `>` holds exactly when "
         "`!=` does"
     ),
+    ("services/funding/disbursements/service.py", 428, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "approve's `row.status != PROPOSED` -> `<`: the table's known_status CHECK allows only "
+        "'proposed', 'approved', 'paid', 'cancelled', and 'proposed' sorts after the other three, "
+        "so `<` holds exactly when `!=` does"
+    ),
 }
 
 

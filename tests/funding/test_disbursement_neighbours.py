@@ -6,6 +6,7 @@ the caller's; list filters whose value has others on both sides; voucher settlem
 fen, with names to trim, and each outcome filtered among the others.
 """
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -315,3 +316,17 @@ def test_a_reference_paying_another_is_refused_and_those_either_side_of_it_pay(
         assert answer.status_code == 200, answer.text
         assert answer.json()["payment_reference"] == reference
     assert balance(funding_app, "payable") == 0
+
+
+def test_a_proposal_cannot_be_changed_once_made(funded: FastAPI) -> None:
+    """A batch's proposals are values: neither their amount nor their key can be changed after
+    the batch is put together (each copy with a change is a new one), and equal ones hash alike."""
+    made = _proposal(1, BLOCK, 3_000)
+    for field, value in (("amount_fen", 1), ("key", "reward:test:other"), ("account", LINE)):
+        with pytest.raises(
+            dataclasses.FrozenInstanceError, match=f"cannot assign to field '{field}'"
+        ):
+            setattr(made, field, value)
+    assert {made: "first"}[_proposal(1, BLOCK, 3_000)] == "first"
+    [(_id, key, amount, _transfer)] = _propose(funded, [made])
+    assert (key, amount) == ("reward:test:1", 3_000)
