@@ -8,12 +8,15 @@ fen, with names to trim, and each outcome filtered among the others.
 
 import dataclasses
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.clock import utcnow
+from services.common.dates import shanghai_date
 from services.common.errors import DomainError
 from services.funding.disbursements.service import propose, propose_many
 from services.funding.disbursements.settlements import settlement_handlers
@@ -330,3 +333,61 @@ def test_a_proposal_cannot_be_changed_once_made(funded: FastAPI) -> None:
     assert {made: "first"}[_proposal(1, BLOCK, 3_000)] == "first"
     [(_id, key, amount, _transfer)] = _propose(funded, [made])
     assert (key, amount) == ("reward:test:1", 3_000)
+
+
+def test_keys_sorting_either_side_of_a_proposal_are_proposals_of_their_own(
+    funding_app: FastAPI,
+) -> None:
+    """The same details under keys before and after an existing one: three disbursements; the
+    existing key with an amount one fen either side of its own: refused, nothing moved."""
+    fund_line(funding_app, amount_fen=10_000)
+    middle = propose_one(funding_app, key="reward:m", amount_fen=1_000)
+    ids = [propose_one(funding_app, key=key, amount_fen=1_000) for key in ("reward:a", "reward:z")]
+    assert len({middle, *ids}) == 3
+    assert propose_one(funding_app, key="reward:m", amount_fen=1_000) == middle
+    for amount in (999, 1_001):
+        assert _refused_code(funding_app, key="reward:m", amount_fen=amount) == (
+            "disbursement_key_reused"
+        )
+    assert (balance(funding_app, ACCOUNT), balance(funding_app, "payable")) == (7_000, 3_000)
+
+
+def test_any_admin_but_the_proposer_approves_whichever_side_their_ids_sort(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    fund_line(funding_app)
+    first, second = (propose_one(funding_app, principal_id="cli_admin_m") for _ in range(2))
+    own = approve(funding_client, funding_headers, first, by="cli_admin_m")
+    assert own.status_code == 403 and own.json()["code"] == "four_eyes_required"
+    for disbursement_id, by in ((first, "cli_admin_a"), (second, "cli_admin_z")):
+        answer = approve(funding_client, funding_headers, disbursement_id, by=by)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["approved_by"] == by
+
+
+def test_the_bank_may_have_paid_today_but_not_tomorrow(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    fund_line(funding_app)
+    disbursement_id = propose_one(funding_app, amount_fen=500)
+    assert approve(funding_client, funding_headers, disbursement_id).status_code == 200
+    today = shanghai_date(utcnow())
+
+    def paid_on(day: str) -> Any:
+        etag = read(funding_client, funding_headers, disbursement_id).headers["etag"]
+        return funding_client.post(
+            f"/v1/disbursements/{disbursement_id}/payment",
+            json={"payment_reference": f"BOC-{day}", "paid_on": day},
+            headers=admin(
+                funding_headers, APPROVER, **{"If-Match": etag, "Idempotency-Key": uuid.uuid4().hex}
+            ),
+        )
+
+    tomorrow = paid_on((today + timedelta(days=1)).isoformat())
+    assert tomorrow.status_code == 422, tomorrow.text
+    assert tomorrow.json()["code"] == "payment_day_in_future"
+    assert tomorrow.json()["errors"][0]["field"] == "body.paid_on"
+    assert balance(funding_app, "payable") == 500
+    paid = paid_on(today.isoformat())
+    assert paid.status_code == 200 and paid.json()["paid_on"] == today.isoformat()
+    assert balance(funding_app, "payable") == 0
