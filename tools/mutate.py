@@ -704,6 +704,33 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "'proposed', 'approved', 'paid', 'cancelled', and 'proposed' sorts after the other three, "
         "so `<` holds exactly when `!=` does"
     ),
+    ("services/funding/disbursements/service.py", 117, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in propose's signature: session becomes positional-only, as every caller "
+        "(settlements, fees, interest, guarantees, riskpool, propose_many, tests) passes it; "
+        "every other argument is passed by keyword"
+    ),
+    ("services/funding/disbursements/service.py", 228, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in propose_many's signature: session becomes positional-only, as its callers "
+        "(the reward run, tests) pass it; proposals, memo, reference, principal_id by keyword"
+    ),
+    ("services/funding/disbursements/service.py", 285, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _commit_batch's signature: session and fresh become positional-only, as "
+        "its one caller (propose_many) passes them; memo, reference, by by keyword"
+    ),
+    ("services/funding/disbursements/settlements.py", 64, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in apply_settlement_requested's signature: session and payload become "
+        "positional-only, as its one caller (the feed handler) passes them; settings by keyword"
+    ),
+    ("services/funding/disbursements/settlements.py", 91, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _propose's signature: session and request become positional-only, as its "
+        "two callers (apply_settlement_requested, retry_settlement) pass them; the rest by keyword"
+    ),
+    ("services/funding/disbursements/service.py", 95, "NumberReplacer"): (
+        "_ledger_key's `hexdigest()[:48]` -> `[:47]`/`[:49]`: the key is kept only for the "
+        "ledger's idempotency lookup (no API answer, statement or event shows it; a dsb key "
+        "never conflicts, as the disbursement's key and state checks come first), and any fixed "
+        "prefix of the digest is still the same for the same parts and different for others"
+    ),
 }
 
 
