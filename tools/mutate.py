@@ -731,6 +731,24 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "never conflicts, as the disbursement's key and state checks come first), and any fixed "
         "prefix of the digest is still the same for the same parts and different for others"
     ),
+    ("services/funding/disbursements/settlements.py", 148, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "retry_settlement's `outcome != NOT_FUNDED` -> `>`: an outcome is only ever written as "
+        "one of 'not_funded', 'nothing_to_pay', 'proposed' (settlements.py), and 'not_funded' "
+        "sorts first, so `>` holds exactly when `!=` does"
+    ),
+    ("services/funding/disbursements/settlements.py", 153, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "retry_settlement's `outcome != SETTLEMENT_PROPOSED` -> `<`: _propose has just set the "
+        "outcome to 'not_funded' or 'proposed', and 'not_funded' sorts before 'proposed'"
+    ),
+    (
+        "services/funding/disbursements/settlements.py",
+        153,
+        "ReplaceComparisonOperator_NotEq_IsNot",
+    ): (
+        "retry_settlement's `outcome != SETTLEMENT_PROPOSED` -> `is not`: _propose has just "
+        "assigned the outcome one of the module's constants NOT_FUNDED or SETTLEMENT_PROPOSED "
+        "(the object itself, not reloaded), so identity and equality agree"
+    ),
 }
 
 
