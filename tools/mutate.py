@@ -749,6 +749,28 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "assigned the outcome one of the module's constants NOT_FUNDED or SETTLEMENT_PROPOSED "
         "(the object itself, not reloaded), so identity and equality agree"
     ),
+    (
+        "services/funding/disbursements/service.py",
+        376,
+        "ReplaceTrueWithFalse: row = session.get(Disbursement, disbursement_id, "
+        "with_for_update=True, populate_existing=False)",
+    ): (
+        "_locked's `populate_existing=True` -> `False`: session.get with with_for_update always "
+        "issues its SELECT, and populate_existing only refreshes an object already in the "
+        "session; _locked's callers (approve, pay, cancel) are called only by their routes, "
+        "first thing in a fresh request session where no Disbursement is loaded yet"
+    ),
+    (
+        "services/funding/disbursements/settlements.py",
+        144,
+        "ReplaceTrueWithFalse: SettlementRequest, settlement_id, with_for_update=True, "
+        "populate_existing=False",
+    ): (
+        "retry_settlement's `populate_existing=True` -> `False`: session.get with "
+        "with_for_update always issues its SELECT, and populate_existing only refreshes an "
+        "object already in the session; its one caller (the route) calls it first thing in a "
+        "fresh request session where no SettlementRequest is loaded yet"
+    ),
 }
 
 
