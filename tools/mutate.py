@@ -227,6 +227,8 @@ TARGETS: dict[str, Target] = {
             "tests/funding/test_disbursement_races.py",
             "tests/funding/test_settlement_payment.py",
             "tests/funding/test_settlement_feed.py",
+            "tests/funding/test_disbursement_neighbours.py",
+            "tests/funding/test_disbursement_lock_races.py",  # PostgreSQL's row-lock races
         ),
     ),
     "funding-rewards-run": Target(
@@ -1265,6 +1267,78 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/vouchers/settlements/service.py", 286, "ReplaceComparisonOperator_NotEq_Gt"): (
         "list_settlements' `principal.kind != ClientKind.ADMIN` -> `>` (a StrEnum compares as "
         "text): 'admin' sorts before every other ClientKind, so `>` holds exactly when `!=` does"
+    ),
+    ("services/funding/disbursements/service.py", 428, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "approve's `row.status != PROPOSED` -> `<`: the table's known_status CHECK allows only "
+        "'proposed', 'approved', 'paid', 'cancelled', and 'proposed' sorts after the other three, "
+        "so `<` holds exactly when `!=` does"
+    ),
+    ("services/funding/disbursements/service.py", 117, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in propose's signature: session becomes positional-only, as every caller "
+        "(settlements, fees, interest, guarantees, riskpool, propose_many, tests) passes it; "
+        "every other argument is passed by keyword"
+    ),
+    ("services/funding/disbursements/service.py", 228, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in propose_many's signature: session becomes positional-only, as its callers "
+        "(the reward run, tests) pass it; proposals, memo, reference, principal_id by keyword"
+    ),
+    ("services/funding/disbursements/service.py", 285, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _commit_batch's signature: session and fresh become positional-only, as "
+        "its one caller (propose_many) passes them; memo, reference, by by keyword"
+    ),
+    ("services/funding/disbursements/settlements.py", 64, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in apply_settlement_requested's signature: session and payload become "
+        "positional-only, as its one caller (the feed handler) passes them; settings by keyword"
+    ),
+    ("services/funding/disbursements/settlements.py", 91, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _propose's signature: session and request become positional-only, as its "
+        "two callers (apply_settlement_requested, retry_settlement) pass them; the rest by keyword"
+    ),
+    ("services/funding/disbursements/service.py", 95, "NumberReplacer"): (
+        "_ledger_key's `hexdigest()[:48]` -> `[:47]`/`[:49]`: the key is kept only for the "
+        "ledger's idempotency lookup (no API answer, statement or event shows it; a dsb key "
+        "never conflicts, as the disbursement's key and state checks come first), and any fixed "
+        "prefix of the digest is still the same for the same parts and different for others"
+    ),
+    ("services/funding/disbursements/settlements.py", 148, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "retry_settlement's `outcome != NOT_FUNDED` -> `>`: an outcome is only ever written as "
+        "one of 'not_funded', 'nothing_to_pay', 'proposed' (settlements.py), and 'not_funded' "
+        "sorts first, so `>` holds exactly when `!=` does"
+    ),
+    ("services/funding/disbursements/settlements.py", 153, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "retry_settlement's `outcome != SETTLEMENT_PROPOSED` -> `<`: _propose has just set the "
+        "outcome to 'not_funded' or 'proposed', and 'not_funded' sorts before 'proposed'"
+    ),
+    (
+        "services/funding/disbursements/settlements.py",
+        153,
+        "ReplaceComparisonOperator_NotEq_IsNot",
+    ): (
+        "retry_settlement's `outcome != SETTLEMENT_PROPOSED` -> `is not`: _propose has just "
+        "assigned the outcome one of the module's constants NOT_FUNDED or SETTLEMENT_PROPOSED "
+        "(the object itself, not reloaded), so identity and equality agree"
+    ),
+    (
+        "services/funding/disbursements/service.py",
+        376,
+        "ReplaceTrueWithFalse: row = session.get(Disbursement, disbursement_id, "
+        "with_for_update=True, populate_existing=False)",
+    ): (
+        "_locked's `populate_existing=True` -> `False`: session.get with with_for_update always "
+        "issues its SELECT, and populate_existing only refreshes an object already in the "
+        "session; _locked's callers (approve, pay, cancel) are called only by their routes, "
+        "first thing in a fresh request session where no Disbursement is loaded yet"
+    ),
+    (
+        "services/funding/disbursements/settlements.py",
+        144,
+        "ReplaceTrueWithFalse: SettlementRequest, settlement_id, with_for_update=True, "
+        "populate_existing=False",
+    ): (
+        "retry_settlement's `populate_existing=True` -> `False`: session.get with "
+        "with_for_update always issues its SELECT, and populate_existing only refreshes an "
+        "object already in the session; its one caller (the route) calls it first thing in a "
+        "fresh request session where no SettlementRequest is loaded yet"
     ),
 }
 
