@@ -187,6 +187,7 @@ TARGETS: dict[str, Target] = {
     "settlements": Target(
         ("services/vouchers/settlements/service.py",),
         ("tests/vouchers/test_settlements.py",),
+        postgres=True,  # a job losing its month to a run committed after its check
     ),
     "rules": Target(
         ("services/common/rules/engine.py",),
@@ -230,6 +231,7 @@ TARGETS: dict[str, Target] = {
             "tests/funding/test_disbursement_neighbours.py",
             "tests/funding/test_disbursement_lock_races.py",  # PostgreSQL's row-lock races
         ),
+        postgres=True,  # the row locks of approval and settlement retries
     ),
     "funding-rewards-run": Target(
         ("services/funding/rewards/service.py",),
