@@ -1342,6 +1342,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "object already in the session; its one caller (the route) calls it first thing in a "
         "fresh request session where no SettlementRequest is loaded yet"
     ),
+    ("services/common/consumer.py", 173, "ReplaceComparisonOperator_Eq_Is"): (
+        "`dialect.name == 'postgresql'` -> `is`: SQLAlchemy's dialect sets `name` from the same "
+        "identifier-like literal, which CPython interns, so on PostgreSQL both are the one object "
+        "and on SQLite both are false"
+    ),
 }
 
 

@@ -2,6 +2,7 @@
 redelivery behind a reset cursor, its neighbours' cursors, the backoff and the token's renewal."""
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +12,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from services.common import consumer as consumer_module
-from services.common.consumer import ClientCredentials, FeedConsumer, service_auth
+from services.common.consumer import ClientCredentials, FeedConsumer, FeedEvent, service_auth
 from services.common.db import Database
 from tests.common.kernel_app.app import KernelSettings
 from tests.common.test_consumer import _consumer_database, applied, apply_widget
@@ -122,6 +123,10 @@ def test_a_redelivery_behind_a_reset_cursor_applies_only_what_is_new(database: D
         with database.session() as session:
             session.execute(text("UPDATE consumer_cursors SET position = 0"))
             session.commit()
+        assert await consumer.poll_once() == 0  # a page of events processed already
+        with database.session() as session:
+            session.execute(text("UPDATE consumer_cursors SET position = 0"))
+            session.commit()
         feed.add("c", "d")
         again = await consumer.catch_up()
         await consumer.aclose()
@@ -133,23 +138,32 @@ def test_a_redelivery_behind_a_reset_cursor_applies_only_what_is_new(database: D
 
 
 def test_other_consumers_cursors_do_not_hold_this_one_back(database: Database) -> None:
-    """Consumers named before and after this one have cursors in the same table."""
-    for neighbour in ("kernel.a-before", "kernel.z-after"):
-        feed = Feed()
-        feed.add(f"{neighbour}-1")
-        other = consumer_of(feed, database, name=neighbour)
-        assert asyncio.run(other.catch_up()) == 1
-        asyncio.run(other.aclose())
+    """Consumers named before and after this one have cursors and processed events (of the
+    same feed: the same event ids) in the same tables; each applies every event itself."""
     feed = Feed()
     feed.add("m1", "m2")
-    consumer = consumer_of(feed, database, name="kernel.middle")
-    assert asyncio.run(consumer.catch_up()) == 2
-    asyncio.run(consumer.aclose())
+    seen: list[tuple[str, str]] = []
+    for name in ("kernel.a-before", "kernel.z-after", "kernel.middle"):
+        consumer = consumer_of(feed, database, name=name)
+        consumer.handlers["widget.created"] = lambda _s, e, name=name: seen.append((name, e.id))
+        assert asyncio.run(consumer.catch_up()) == 2
+        asyncio.run(consumer.aclose())
+    assert sorted(seen) == sorted(
+        (n, f"evt_m{i}")
+        for n in ("kernel.a-before", "kernel.middle", "kernel.z-after")
+        for i in (1, 2)
+    )
+    feed.add("z1")
+    for name in ("kernel.a-before", "kernel.z-after"):
+        consumer = consumer_of(feed, database, name=name)
+        consumer.handlers["widget.created"] = lambda _s, e, name=name: seen.append((name, e.id))
+        assert asyncio.run(consumer.catch_up()) == 1
+        asyncio.run(consumer.aclose())
     positions = {
         name: cursor(database, name)
         for name in ("kernel.a-before", "kernel.middle", "kernel.z-after")
     }
-    assert positions == {"kernel.a-before": 1, "kernel.middle": 2, "kernel.z-after": 1}
+    assert positions == {"kernel.a-before": 3, "kernel.middle": 2, "kernel.z-after": 3}
 
 
 def test_a_failing_round_counts_one_failure(database: Database) -> None:
@@ -365,3 +379,20 @@ def test_a_feed_that_is_down_or_garbled_is_a_warning_not_an_error(
     assert "consumer kernel.down: feed unavailable" in records[0].getMessage()
     assert said in records[0].getMessage()
     assert consumer.failures == len(reads)
+
+
+def test_a_feed_event_cannot_be_changed_by_a_handler() -> None:
+    event = FeedEvent(seq=1, id="evt_1", type="widget.created", payload={}, occurred_at="x")
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'seq'"):
+        event.seq = 2  # type: ignore[misc]
+    assert event.seq == 1
+
+
+def test_the_position_is_read_while_a_writer_holds_the_sqlite_database(database: Database) -> None:
+    if not database.is_sqlite:
+        pytest.skip("on PostgreSQL a read never waits for a writer")
+    consumer = consumer_of(Feed(), database)
+    with database.session() as writer:
+        writer.connection()  # BEGIN IMMEDIATE: the write lock, held until the block ends
+        assert consumer.position() == 0  # a write session would wait, then fail as locked
+    asyncio.run(consumer.aclose())
