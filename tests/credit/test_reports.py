@@ -713,3 +713,17 @@ def test_a_refusal_names_the_newest_of_the_banks_consents_for_the_purpose(
     else:
         told = f"Your consent {newer['id']} for pre_loan_review expired after {last_day}."
     assert response.json()["detail"] == told
+
+
+def test_a_refusal_for_a_purpose_between_two_consented_ones_tells_it_is_not_covered(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    """The bank holds consents for the purposes on either side of the one it asks for
+    (guarantee_review < post_loan_management < pre_loan_review): neither is for it."""
+    for purpose in ("guarantee_review", "pre_loan_review"):
+        grant(credit_client, credit_headers(kind="enterprise"), purpose=purpose)
+    response = read(credit_client, credit_headers(kind="bank"), "post_loan_management")
+    assert response.status_code == 403, response.text
+    assert response.json()["detail"] == (
+        "The enterprise's consents to you do not cover the purpose post_loan_management."
+    )
