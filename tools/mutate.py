@@ -697,6 +697,44 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "statuses ('proposed', 'cancelled') both sort after 'approved', so `>` holds exactly when "
         "`!=` does"
     ),
+    ("services/credit/reports/service.py", 126, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "_RECORDS_ON's `status != 'withdrawn'` -> `<`: a record's status is 'active', 'repaired' "
+        "or 'withdrawn' (records/models.py), and the other two both sort before 'withdrawn', so "
+        "`<` selects the same rows"
+    ),
+    ("services/credit/reports/service.py", 126, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "_RECORDS_ON's `status != WITHDRAWN` -> `is not`: Python's `is not` makes the clause True "
+        "(no filter); a withdrawn row then read neither counts (counts_on) nor lists (listed_on), "
+        "both refusing 'withdrawn' first, and no statement is attached to an uncounted record"
+    ),
+    ("services/credit/reports/service.py", 127, "ReplaceComparisonOperator_LtE_IsNot"): (
+        "_RECORDS_ON's `occurred_on <= day` -> `is not`: the clause becomes True (no filter); a "
+        "record occurring after the day then read neither counts nor lists (counts_on and "
+        "listed_on both answer False/None when day < occurred_on), nor gets statements"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_LShift"): (
+        "the annotation of the local `lists`: a local variable's annotation is never evaluated "
+        "(PEP 526), so `set[PublicList << None]` runs as the original"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_BitAnd"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_Mul"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_BitXor"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_Div"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_Add"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 176, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _why's signature: session becomes positional-only, as its one caller "
+        "(read_report) passes it; every other argument is passed by keyword"
+    ),
 }
 
 
