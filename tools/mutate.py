@@ -735,6 +735,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in _why's signature: session becomes positional-only, as its one caller "
         "(read_report) passes it; every other argument is passed by keyword"
     ),
+    ("services/credit/reports/service.py", 245, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _granted's signature: session becomes positional-only, as its one caller "
+        "(read_report) passes it; every other argument is passed by keyword"
+    ),
+    ("services/credit/reports/service.py", 57, "NumberReplacer: .limit( 2)"): (
+        "_RATING_AT's `.limit(1)` -> `.limit(2)`: rating_of reads the result with `.first()`, the "
+        "first row of the same ordering either way"
+    ),
 }
 
 
