@@ -743,6 +743,26 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_RATING_AT's `.limit(1)` -> `.limit(2)`: rating_of reads the result with `.first()`, the "
         "first row of the same ordering either way"
     ),
+    ("services/credit/reports/service.py", 126, "ReplaceComparisonOperator_NotEq_LtE"): (
+        "_RECORDS_ON's `status != 'withdrawn'` -> `<=`: every status ('active', 'repaired', "
+        "'withdrawn') passes, so the clause filters nothing; a withdrawn row then read neither "
+        "counts nor lists (counts_on and listed_on refuse 'withdrawn' first) nor gets statements"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_Sub"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_FloorDiv"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_Mod"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_Pow"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_RShift"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
 }
 
 
