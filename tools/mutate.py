@@ -763,6 +763,20 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_RShift"): (
         "a local variable's annotation (`lists`), never evaluated (PEP 526)"
     ),
+    ("services/credit/reports/service.py", 141, "ReplaceFalseWithTrue"): (
+        "_records_and_lists' `counted = False` -> True: the initial value is never read; the first "
+        "row's id (a primary key, never None) differs from `last` (None), so `counted` is set "
+        "from counts_on before the statement check reads it, and with no rows nothing reads it"
+    ),
+    ("services/credit/reports/service.py", 191, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_why's `state_of(...) == 'revoked'` -> `>=`: state_of answers 'active', 'expired' or "
+        "'revoked', and only 'revoked' sorts at or after 'revoked'"
+    ),
+    ("services/credit/reports/service.py", 191, "ReplaceComparisonOperator_Eq_Is"): (
+        "_why's `state_of(...) == 'revoked'` -> `is`: state_of returns its own literal "
+        "'revoked', and CPython interns identifier-like string constants (compiled or read "
+        "from .pyc), so it is the very object this module's 'revoked' is (as consents l.168)"
+    ),
 }
 
 
