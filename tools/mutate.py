@@ -1347,6 +1347,86 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "identifier-like literal, which CPython interns, so on PostgreSQL both are the one object "
         "and on SQLite both are false"
     ),
+    ("services/credit/reports/service.py", 126, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "_RECORDS_ON's `status != 'withdrawn'` -> `<`: a record's status is 'active', 'repaired' "
+        "or 'withdrawn' (records/models.py), and the other two both sort before 'withdrawn', so "
+        "`<` selects the same rows"
+    ),
+    ("services/credit/reports/service.py", 126, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "_RECORDS_ON's `status != WITHDRAWN` -> `is not`: Python's `is not` makes the clause True "
+        "(no filter); a withdrawn row then read neither counts (counts_on) nor lists (listed_on), "
+        "both refusing 'withdrawn' first, and no statement is attached to an uncounted record"
+    ),
+    ("services/credit/reports/service.py", 127, "ReplaceComparisonOperator_LtE_IsNot"): (
+        "_RECORDS_ON's `occurred_on <= day` -> `is not`: the clause becomes True (no filter); a "
+        "record occurring after the day then read neither counts nor lists (counts_on and "
+        "listed_on both answer False/None when day < occurred_on), nor gets statements"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_LShift"): (
+        "the annotation of the local `lists`: a local variable's annotation is never evaluated "
+        "(PEP 526), so `set[PublicList << None]` runs as the original"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_BitAnd"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_Mul"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_BitXor"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_Div"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_Add"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 176, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _why's signature: session becomes positional-only, as its one caller "
+        "(read_report) passes it; every other argument is passed by keyword"
+    ),
+    ("services/credit/reports/service.py", 245, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _granted's signature: session becomes positional-only, as its one caller "
+        "(read_report) passes it; every other argument is passed by keyword"
+    ),
+    ("services/credit/reports/service.py", 57, "NumberReplacer: .limit( 2)"): (
+        "_RATING_AT's `.limit(1)` -> `.limit(2)`: rating_of reads the result with `.first()`, the "
+        "first row of the same ordering either way"
+    ),
+    ("services/credit/reports/service.py", 126, "ReplaceComparisonOperator_NotEq_LtE"): (
+        "_RECORDS_ON's `status != 'withdrawn'` -> `<=`: every status ('active', 'repaired', "
+        "'withdrawn') passes, so the clause filters nothing; a withdrawn row then read neither "
+        "counts nor lists (counts_on and listed_on refuse 'withdrawn' first) nor gets statements"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_Sub"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_FloorDiv"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_Mod"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_Pow"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 139, "ReplaceBinaryOperator_BitOr_RShift"): (
+        "a local variable's annotation (`lists`), never evaluated (PEP 526)"
+    ),
+    ("services/credit/reports/service.py", 141, "ReplaceFalseWithTrue"): (
+        "_records_and_lists' `counted = False` -> True: the initial value is never read; the first "
+        "row's id (a primary key, never None) differs from `last` (None), so `counted` is set "
+        "from counts_on before the statement check reads it, and with no rows nothing reads it"
+    ),
+    ("services/credit/reports/service.py", 191, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_why's `state_of(...) == 'revoked'` -> `>=`: state_of answers 'active', 'expired' or "
+        "'revoked', and only 'revoked' sorts at or after 'revoked'"
+    ),
+    ("services/credit/reports/service.py", 191, "ReplaceComparisonOperator_Eq_Is"): (
+        "_why's `state_of(...) == 'revoked'` -> `is`: state_of returns its own literal "
+        "'revoked', and CPython interns identifier-like string constants (compiled or read "
+        "from .pyc), so it is the very object this module's 'revoked' is (as consents l.168)"
+    ),
 }
 
 

@@ -1,14 +1,19 @@
 """Consents through HTTP: who grants, for how long, who sees them, revocation, `active_consent`."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from services.common.clock import utcnow
 from services.common.dates import shanghai_date
+from services.common.etag import Precondition
+from services.common.identity import ClientKind, Principal
 from services.credit.consents import service as consents_service
 from services.credit.consents.models import GRANTED, REVOKED, Consent
 from services.credit.consents.service import active_consent, state_of
@@ -523,3 +528,69 @@ def test_the_state_is_read_at_the_moment_asked() -> None:
     assert state_of(granted, last_moment + timedelta(seconds=1)) == "expired"
     # a revocation whose moment is not on record holds at every moment
     assert state_of(consent_row(REVOKED, None), revoked_at - timedelta(days=1)) == "revoked"
+
+
+def test_two_revocations_at_once_record_and_announce_one(
+    credit_app: FastAPI,
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    enterprise: str,
+    postgres_database: str | None,
+) -> None:
+    """The enterprise's portal revokes while the enterprise itself does: the second waits for
+    the first's transaction (a row lock, PostgreSQL), then finds the consent revoked (409). Had
+    it read the row without waiting, it would revoke it again over the first: a second
+    `consent.revoked`, and the first revoker's name overwritten. The first is held mid-request
+    here (its transaction open) until the second is seen waiting on a lock."""
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE queues the second writer on its busy timeout")
+    consent = grant(credit_client, credit_headers(kind="enterprise"))
+    database = credit_app.state.database
+
+    def second_revoker() -> Any:
+        return credit_client.post(
+            f"/v1/consents/{consent['id']}/revocation", headers=credit_headers(kind="enterprise")
+        )
+
+    def waiting_on_a_lock() -> bool:
+        with database.session() as watcher:
+            return bool(
+                watcher.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+                        " AND query LIKE '%credit_consents%'"
+                    )
+                ).scalar_one()
+            )
+
+    portal = Principal(
+        client_id=PORTAL, kind=ClientKind.PORTAL, org=USCC, scopes=frozenset(), actor=PORTAL
+    )
+    holder = database.session()
+    try:
+        consents_service.revoke_consent(  # the first revoker, its transaction left open
+            session=holder,
+            client=portal,
+            consent_id=consent["id"],
+            precondition=Precondition(None, required=False),
+        )
+        with ThreadPoolExecutor(1) as pool:
+            second = pool.submit(second_revoker)
+            deadline = time.monotonic() + 30
+            while not second.done() and not waiting_on_a_lock():
+                assert time.monotonic() < deadline, "the second revoker neither ran nor waited"
+                time.sleep(0.01)
+            assert not second.done(), "the second revoker did not wait for the first"
+            holder.commit()
+            answer = second.result(timeout=30)
+    finally:
+        holder.close()
+    assert answer.status_code == 409 and answer.json()["code"] == "consent_already_revoked"
+    seen = credit_client.get(f"/v1/consents/{consent['id']}", headers=credit_headers(kind="bank"))
+    assert seen.json()["state"] == "revoked" and seen.json()["version"] == 2
+    assert seen.json()["revoked_by"] == PORTAL and seen.json()["revoked_actor"] == PORTAL
+    revoked = [e for e in events(credit_client, credit_headers) if e["type"] == "consent.revoked"]
+    assert [(e["payload"]["id"], e["payload"]["actor"]) for e in revoked] == [
+        (consent["id"], PORTAL)
+    ]

@@ -11,13 +11,16 @@ from fastapi.testclient import TestClient
 from services.common.clock import utcnow
 from services.common.dates import shanghai_date
 from services.common.db import Database
+from services.credit.consents import service as consents_service
 from services.credit.queries.models import CreditQuery
+from services.credit.ratings.models import CreditRating
 from services.credit.records.models import CreditRecord
 from services.credit.reports import service as reports_service
 from tests.credit.conftest import ALL_SCOPES, CreditHeaders, SeedEnterprise
 
 USCC = "91140100MA0K000017"
 OTHER = "91140100MA0K000025"
+LOWER = "91140100MA0K000009"  # sorts before USCC, as OTHER sorts after it
 PORTAL = "cli_portal_jin"
 BANK_CLIENT = "cli_jsb_loans"
 PURPOSES = ["pre_loan_review", "post_loan_management", "guarantee_review"]
@@ -552,3 +555,175 @@ def test_each_counting_record_carries_its_own_statements_in_filing_order(
         (newer.id, [first, second]),
         (older.id, [on_older]),
     ]
+
+
+SeedRating = Callable[..., str]
+
+
+@pytest.fixture
+def seed_rating(credit_app: FastAPI) -> SeedRating:
+    """Put a rating in the history, as the ratings domain would compute it (set-up only)."""
+    database: Database = credit_app.state.database
+    count = iter(range(1000))
+
+    def make(uscc: str, valid_from: datetime, score: int, grade: str) -> str:
+        n = next(count)
+        rating_id = f"rtg_{n:04d}"
+        reason = {"code": f"R0{n}", "factor": "negative_records", "points": -n, "record_ids": []}
+        with database.transaction() as session:
+            session.add(
+                CreditRating(
+                    id=rating_id, uscc=uscc, score=score, grade=grade, factors=[],
+                    reasons=[reason], inputs={}, rule_set_id="rls_credit_scorecard_v1",
+                    rule_set_version=1, scored_on=valid_from.date(), computed_at=valid_from,
+                    valid_from=valid_from, fingerprint=f"{n:064d}", trigger="test",
+                )
+            )  # fmt: skip
+        return rating_id
+
+    return make
+
+
+def test_the_rating_shown_is_the_enterprises_own_that_stood_at_the_moment_read(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    enterprise: str,
+    seed_enterprise: SeedEnterprise,
+    seed_rating: SeedRating,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its ratings before, exactly at and a microsecond after the read; the neighbours (codes
+    sorting before and after it) rated since, so that a wider query would find theirs first."""
+    seed_enterprise(LOWER)
+    seed_enterprise(OTHER)
+    grant(credit_client, credit_headers(kind="enterprise"))
+    moment = utcnow() + timedelta(minutes=1)
+    earlier = seed_rating(USCC, moment - timedelta(days=30), 600, "B")
+    at_moment = seed_rating(USCC, moment, 640, "BB")
+    seed_rating(USCC, moment + timedelta(microseconds=1), 680, "BBB")
+    seed_rating(LOWER, moment - timedelta(days=1), 700, "A")
+    seed_rating(OTHER, moment - timedelta(days=1), 710, "A")
+    bank = credit_headers(kind="bank")
+
+    def rating_read_at(at: datetime) -> tuple[str, int, str, str, list[Any]]:
+        monkeypatch.setattr(reports_service, "utcnow", lambda: at)
+        response = read(credit_client, bank)
+        assert response.status_code == 200, response.text
+        rating = response.json()["rating"]
+        assert datetime.fromisoformat(rating["valid_from"]) <= at
+        return (
+            rating["id"],
+            rating["score"],
+            rating["grade"],
+            rating["rule_set_id"],
+            [r["code"] for r in rating["reasons"]],
+        )
+
+    assert rating_read_at(moment - timedelta(microseconds=1)) == (
+        earlier, 600, "B", "rls_credit_scorecard_v1", ["R00"],
+    )  # fmt: skip
+    assert rating_read_at(moment) == (at_moment, 640, "BB", "rls_credit_scorecard_v1", ["R01"])
+
+
+def test_the_records_shown_are_the_enterprises_own_that_occurred_by_today(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    enterprise: str,
+    seed_enterprise: SeedEnterprise,
+    seed_record: SeedRecord,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Records on the day of the read (two: the later code first) and the day after it; the
+    neighbours' records (codes sorting before and after it) on the public lists."""
+    grant(credit_client, credit_headers(kind="enterprise"))
+    moment = utcnow()
+    monkeypatch.setattr(reports_service, "utcnow", lambda: moment)
+    on_the_day = shanghai_date(moment)
+    seed_enterprise(LOWER)
+    seed_enterprise(OTHER)
+    seed_record(uscc=LOWER, type="serious_dishonesty", occurred_on=on_the_day - timedelta(days=9))
+    seed_record(uscc=OTHER, type="abnormal_operation", occurred_on=on_the_day - timedelta(days=9))
+    yesterday = seed_record(occurred_on=on_the_day - timedelta(days=1), title="yesterday")
+    first = seed_record(occurred_on=on_the_day, title="today, filed first")
+    second = seed_record(occurred_on=on_the_day, title="today, filed second")
+    seed_record(occurred_on=on_the_day + timedelta(days=1), title="tomorrow")
+    seed_record(
+        type="serious_dishonesty", occurred_on=on_the_day + timedelta(days=1), title="tomorrow"
+    )
+
+    report = read(credit_client, credit_headers(kind="bank")).json()
+
+    assert [(r["id"], r["title"]) for r in report["records"]] == [
+        (second.id, "today, filed second"),
+        (first.id, "today, filed first"),
+        (yesterday.id, "yesterday"),
+    ]
+    assert report["lists"] == {"serious_dishonesty": False, "abnormal_operation": False}
+
+
+def test_a_refusal_is_told_from_the_banks_own_consents_of_that_enterprise_only(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    enterprise: str,
+    seed_enterprise: SeedEnterprise,
+) -> None:
+    """The bank's consents from the neighbouring enterprises (codes sorting before and after
+    it), the enterprise's consents to the neighbouring banks: none is the bank's from it."""
+    for uscc in (LOWER, OTHER):
+        seed_enterprise(uscc)
+        grant(credit_client, credit_headers(kind="enterprise", org=uscc))
+    for other_bank in ("ABC", "ZYB"):  # one sorting before JSB, one after
+        grant(credit_client, credit_headers(kind="enterprise"), bank=other_bank)
+    response = read(credit_client, credit_headers(kind="bank"))
+    assert response.status_code == 403, response.text
+    assert response.json()["detail"] == (
+        f"No consent of enterprise {USCC} lets you read its report for pre_loan_review."
+    )
+
+
+@pytest.mark.parametrize("newer_revoked", [False, True])
+def test_a_refusal_names_the_newest_of_the_banks_consents_for_the_purpose(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    enterprise: str,
+    monkeypatch: pytest.MonkeyPatch,
+    newer_revoked: bool,
+) -> None:
+    """Two consents for the purpose, one revoked, the other expired by the read: the refusal
+    names the one granted later, whichever of the two it is."""
+    headers = credit_headers(kind="enterprise")
+    granted_at = utcnow()
+    last_day = shanghai_date(granted_at)
+    consents = []
+    for n in range(2):
+        at = granted_at + timedelta(seconds=n)
+        monkeypatch.setattr(consents_service, "utcnow", lambda at=at: at)
+        consents.append(grant(credit_client, headers, expires_on=last_day.isoformat()))
+    older, newer = consents
+    revoked = newer if newer_revoked else older
+    answer = credit_client.post(f"/v1/consents/{revoked['id']}/revocation", headers=headers)
+    assert answer.status_code == 200, answer.text
+    # the day after their last day (Asia/Shanghai)
+    later = granted_at + timedelta(days=1, hours=1)
+    monkeypatch.setattr(reports_service, "utcnow", lambda: later)
+    response = read(credit_client, credit_headers(kind="bank"))
+    assert response.status_code == 403, response.text
+    if newer_revoked:
+        told = f"Your consent {newer['id']} for pre_loan_review was revoked by the enterprise."
+    else:
+        told = f"Your consent {newer['id']} for pre_loan_review expired after {last_day}."
+    assert response.json()["detail"] == told
+
+
+def test_a_refusal_for_a_purpose_between_two_consented_ones_tells_it_is_not_covered(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprise: str
+) -> None:
+    """The bank holds consents for the purposes on either side of the one it asks for
+    (guarantee_review < post_loan_management < pre_loan_review): neither is for it."""
+    for purpose in ("guarantee_review", "pre_loan_review"):
+        grant(credit_client, credit_headers(kind="enterprise"), purpose=purpose)
+    response = read(credit_client, credit_headers(kind="bank"), "post_loan_management")
+    assert response.status_code == 403, response.text
+    assert response.json()["detail"] == (
+        "The enterprise's consents to you do not cover the purpose post_loan_management."
+    )
