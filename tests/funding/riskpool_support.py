@@ -13,6 +13,22 @@ from tests.funding.feeds import consume
 
 SMALL = "91140105MA0KDE119Q"
 MICRO = "91140100MA0K000017"
+
+# An enterprise that sorts after SMALL ("91140105…") as MICRO ("91140100…") sorts before it.
+LATER = "91140199MA0K00005X"
+
+
+def file_later(app: FastAPI) -> None:
+    """LATER filed in funding's replica, as the registry's feed would."""
+    filed = {
+        "uscc": LATER, "version": 1, "name": "企业005X", "district": "xiaodian",
+        "industry": "I65", "founded_on": "2014-05-20", "size_class": "small",
+        "is_tech_sme": False, "employees": 12, "registered_capital_fen": 50_000_000,
+        "founder_graduated_on": None, "status": "active",
+    }  # fmt: skip
+    consume(app, "funding.registry.later", registry_handlers(), [("enterprise.filed", filed)])
+
+
 MEDIUM = "91140100MA0K00002X"
 LISTED = "91140100MA0K00003Y"
 UNFILED = "91140100MA0K00004W"

@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.funding.enterprises.service import registry_handlers
 from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     Clock,
     apply,
@@ -23,21 +22,16 @@ from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     world,
 )
 from tests.funding.conftest import FundingHeaders
-from tests.funding.feeds import consume
-from tests.funding.riskpool_support import MICRO, SMALL, admin, agree, balances, bank
-
-# Sorts after SMALL ("91140105…") as MICRO ("91140100…") sorts before it.
-LATER = "91140199MA0K00005X"
-
-
-def _file_later(app: FastAPI) -> None:
-    filed = {
-        "uscc": LATER, "version": 1, "name": "企业005X", "district": "xiaodian",
-        "industry": "I65", "founded_on": "2014-05-20", "size_class": "small",
-        "is_tech_sme": False, "employees": 12, "registered_capital_fen": 50_000_000,
-        "founder_graduated_on": None, "status": "active",
-    }  # fmt: skip
-    consume(app, "funding.registry.later", registry_handlers(), [("enterprise.filed", filed)])
+from tests.funding.riskpool_support import (
+    LATER,
+    MICRO,
+    SMALL,
+    admin,
+    agree,
+    balances,
+    bank,
+    file_later,
+)
 
 
 def _repay(
@@ -165,7 +159,7 @@ def test_only_the_borrower_applies_and_only_its_bank_renews_either_side(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
 ) -> None:
     world(funding_app, funding_client, funding_headers, 1_000_000)
-    _file_later(funding_app)
+    file_later(funding_app)
     agree(funding_client, funding_headers, bank_code="ASB", bank_name="安顺银行")
     agree(funding_client, funding_headers, bank_code="TYB", bank_name="太原银行")
     first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")

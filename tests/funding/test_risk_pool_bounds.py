@@ -11,10 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.funding.demo import load as load_demo
-from services.funding.enterprises.service import registry_handlers
 from tests.funding.conftest import FundingHeaders
-from tests.funding.feeds import consume
 from tests.funding.riskpool_support import (
+    LATER,
     MICRO,
     SMALL,
     admin,
@@ -23,29 +22,17 @@ from tests.funding.riskpool_support import (
     bank,
     deposit,
     file_enterprises,
+    file_later,
     loan_body,
     pool,
     register,
 )
 
-# Sorts after SMALL ("91140105…") as MICRO ("91140100…") sorts before it.
-LATER = "91140199MA0K00005X"
-
-
-def _file_later(app: FastAPI) -> None:
-    filed = {
-        "uscc": LATER, "version": 1, "name": "企业005X", "district": "xiaodian",
-        "industry": "I65", "founded_on": "2014-05-20", "size_class": "small",
-        "is_tech_sme": False, "employees": 12, "registered_capital_fen": 50_000_000,
-        "founder_graduated_on": None, "status": "active",
-    }  # fmt: skip
-    consume(app, "funding.registry.later", registry_handlers(), [("enterprise.filed", filed)])
-
 
 def _three_banks(app: FastAPI, client: TestClient, headers: FundingHeaders, pool_fen: int) -> None:
     """ASB sorts before JSB, TYB after it; each with the same terms."""
     file_enterprises(app)
-    _file_later(app)
+    file_later(app)
     agree(client, headers)
     agree(client, headers, bank_code="ASB", bank_name="安顺银行")
     agree(client, headers, bank_code="TYB", bank_name="太原银行")
