@@ -1427,6 +1427,17 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "'revoked', and CPython interns identifier-like string constants (compiled or read "
         "from .pyc), so it is the very object this module's 'revoked' is (as consents l.168)"
     ),
+    ("services/common/consumer.py", 53, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in ClientCredentials.__init__: self becomes positional-only and the rest "
+        "positional-or-keyword; every caller (service_auth, the tests) passes them by keyword"
+    ),
+    ("services/common/consumer.py", 181, "ReplaceComparisonOperator_Eq_Is"): (
+        "_claim's second look (`consumer == name` -> Python `is`, a constant false filter): it is "
+        "reached only when the SKIP LOCKED read found no row; with the filter false, the INSERT "
+        "… ON CONFLICT DO NOTHING and the same SKIP LOCKED read run instead and find nothing "
+        "either (the row exists, locked), so _claim returns None as the original does; where no "
+        "row exists, both insert it"
+    ),
 }
 
 
