@@ -1438,6 +1438,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "either (the row exists, locked), so _claim returns None as the original does; where no "
         "row exists, both insert it"
     ),
+    ("services/common/consumer.py", 173, "ReplaceComparisonOperator_Eq_GtE"): (
+        "`dialect.name == 'postgresql'` -> `>=`: true on SQLite too ('sqlite' sorts after), which "
+        "only adds FOR UPDATE SKIP LOCKED to the read, and SQLAlchemy's SQLite compiler renders "
+        "no FOR UPDATE clause: the same SQL runs"
+    ),
 }
 
 
