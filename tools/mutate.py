@@ -1443,6 +1443,20 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "only adds FOR UPDATE SKIP LOCKED to the read, and SQLAlchemy's SQLite compiler renders "
         "no FOR UPDATE clause: the same SQL runs"
     ),
+    ("services/vouchers/settlements/service.py", 106, "ReplaceComparisonOperator_Eq_IsNot"): (
+        "the clawable read's `status == REVERSED` -> Python `is not` (a constant true filter): it "
+        "adds 'redeemed' rows, whose reversed_at is NULL (only a reversal sets it), so the read's "
+        "`reversed_at < end` drops them again"
+    ),
+    ("services/vouchers/settlements/service.py", 130, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _settle_provider: session becomes positional-only and the rest "
+        "positional-or-keyword; its one caller (run_settlement) passes session by position and "
+        "every other argument by keyword"
+    ),
+    ("services/vouchers/settlements/service.py", 159, "ReplaceComparisonOperator_Eq_GtE"): (
+        "the clawback claim's `status == REVERSED` -> `>=`: a redemption is 'redeemed' or "
+        "'reversed', and 'reversed' sorts last, so only it satisfies either"
+    ),
 }
 
 

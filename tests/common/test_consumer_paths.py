@@ -396,3 +396,27 @@ def test_the_position_is_read_while_a_writer_holds_the_sqlite_database(database:
         writer.connection()  # BEGIN IMMEDIATE: the write lock, held until the block ends
         assert consumer.position() == 0  # a write session would wait, then fail as locked
     asyncio.run(consumer.aclose())
+
+
+@pytest.mark.parametrize("status", [400, 402, 403, 404, 500, 503])
+def test_only_a_401_renews_the_token(monkeypatch: pytest.MonkeyPatch, status: int) -> None:
+    """Any other refusal is the feed's answer: the same token is kept, nothing is sent twice."""
+    tokens = Tokens(expires_in=600)
+    sent: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/token":
+            return tokens.handle(request)
+        sent.append(request.headers["authorization"])
+        return httpx.Response(status, json={"code": "refused"})
+
+    auth = ClientCredentials(
+        token_url="http://gw.test/oauth/token", client_id="svc", client_secret="s"
+    )
+
+    async def scenario() -> int:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handle), auth=auth) as client:
+            return (await client.get("http://gw.test/feed")).status_code
+
+    assert asyncio.run(scenario()) == status
+    assert (tokens.issued, sent) == (["t1"], ["Bearer t1"])

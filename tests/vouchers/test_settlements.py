@@ -32,7 +32,7 @@ from services.vouchers.redemptions.models import Redemption
 from services.vouchers.settings import VouchersSettings
 from services.vouchers.settlements import service as settlement_service
 from services.vouchers.settlements.jobs import workers as settlement_workers
-from services.vouchers.settlements.models import Settlement
+from services.vouchers.settlements.models import Settlement, SettlementRun
 from services.vouchers.settlements.service import HANDLERS, month_end, previous_month
 from services.vouchers.vouchers.models import Voucher
 from tests.vouchers.conftest import VouchersHeaders
@@ -819,3 +819,24 @@ def test_a_job_that_loses_the_month_to_a_run_committed_after_its_check_settles_n
     listed = vouchers_client.get("/v1/settlements", params={"month": LAST_MONTH}, headers=admin)
     assert [s["amount_fen"] for s in listed.json()["items"]] == [45_000]
     assert len(_events(world, "settlement.requested")) == 1
+
+
+def test_each_run_keeps_its_own_totals_when_a_later_month_is_run(
+    world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    """The run rows are the record of what each month paid: a later run writes only its own."""
+    older = redeem(body(world.code, 30_000, reference="T-1")).json()
+    _backdate(world, older["id"], created_at=_in(TWO_AGO))
+    first = _run(vouchers_client, vouchers_headers, TWO_AGO)
+    assert first.status_code == 201, first.text
+    newer = redeem(body(world.code, 20_000, reference="T-2")).json()
+    _backdate(world, newer["id"], created_at=_in(LAST_MONTH))
+    second = _run(vouchers_client, vouchers_headers, LAST_MONTH)
+    assert second.status_code == 201, second.text
+    assert (second.json()["settlements"], second.json()["amount_fen"]) == (1, 20_000)
+    with world.database.session() as session:
+        stored = {
+            run.month: (run.settlements, run.amount_fen)
+            for run in session.exec(select(SettlementRun)).all()
+        }
+    assert stored == {TWO_AGO: (1, 30_000), LAST_MONTH: (1, 20_000)}
