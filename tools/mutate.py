@@ -1457,6 +1457,17 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "the clawback claim's `status == REVERSED` -> `>=`: a redemption is 'redeemed' or "
         "'reversed', and 'reversed' sorts last, so only it satisfies either"
     ),
+    ("services/vouchers/settlements/service.py", 159, "ReplaceComparisonOperator_Eq_IsNot"): (
+        "the clawback claim's `status == REVERSED` -> Python `is not` (a constant true filter): "
+        "as at line 106, the 'redeemed' rows it adds have a NULL reversed_at, which the claim's "
+        "`reversed_at < end` drops"
+    ),
+    ("services/common/consumer.py", 187, "NumberReplacer"): (
+        "a new cursor row's position 0 -> -1: _claim creates it only inside _apply for a "
+        "non-empty page, and _apply sets it to that page's last seq in the same transaction; "
+        "the page is filtered by `seq > position`, which -1 and 0 answer alike because outbox "
+        "seqs start at 1 (an identity / autoincrement column)"
+    ),
 }
 
 

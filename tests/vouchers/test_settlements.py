@@ -821,19 +821,20 @@ def test_a_job_that_loses_the_month_to_a_run_committed_after_its_check_settles_n
     assert len(_events(world, "settlement.requested")) == 1
 
 
-def test_each_run_keeps_its_own_totals_when_a_later_month_is_run(
+def test_each_run_keeps_its_own_totals_whatever_order_months_are_run_in(
     world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:
-    """The run rows are the record of what each month paid: a later run writes only its own."""
-    older = redeem(body(world.code, 30_000, reference="T-1")).json()
-    _backdate(world, older["id"], created_at=_in(TWO_AGO))
-    first = _run(vouchers_client, vouchers_headers, TWO_AGO)
-    assert first.status_code == 201, first.text
+    """The run rows are the record of what each month paid: a run writes only its own, also
+    when an earlier month is run after a later one (a replica whose clock is behind)."""
     newer = redeem(body(world.code, 20_000, reference="T-2")).json()
     _backdate(world, newer["id"], created_at=_in(LAST_MONTH))
-    second = _run(vouchers_client, vouchers_headers, LAST_MONTH)
+    first = _run(vouchers_client, vouchers_headers, LAST_MONTH)
+    assert first.status_code == 201, first.text
+    older = redeem(body(world.code, 30_000, reference="T-1")).json()
+    _backdate(world, older["id"], created_at=_in(TWO_AGO))
+    second = _run(vouchers_client, vouchers_headers, TWO_AGO)
     assert second.status_code == 201, second.text
-    assert (second.json()["settlements"], second.json()["amount_fen"]) == (1, 20_000)
+    assert (second.json()["settlements"], second.json()["amount_fen"]) == (1, 30_000)
     with world.database.session() as session:
         stored = {
             run.month: (run.settlements, run.amount_fen)
