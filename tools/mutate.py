@@ -1468,6 +1468,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "the page is filtered by `seq > position`, which -1 and 0 answer alike because outbox "
         "seqs start at 1 (an identity / autoincrement column)"
     ),
+    ("services/common/consumer.py", 290, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in feed_consumer: settings becomes positional-only and the rest "
+        "positional-or-keyword; every caller (the four services' apps and jobs, the tests) "
+        "passes settings by position and the rest by keyword"
+    ),
 }
 
 
