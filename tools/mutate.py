@@ -1473,6 +1473,28 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "positional-or-keyword; every caller (the four services' apps and jobs, the tests) "
         "passes settings by position and the rest by keyword"
     ),
+    ("services/vouchers/settlements/service.py", 270, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "`principal.kind != ClientKind.ADMIN` -> `>`: every other ClientKind sorts after 'admin', "
+        "so `>` holds exactly when `!=` does"
+    ),
+    ("services/vouchers/settlements/service.py", 319, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "`rowcount != 1` -> `< 1` after an UPDATE by primary key: it changes 0 or 1 rows, so the "
+        "two agree"
+    ),
+    (
+        "services/common/consumer.py",
+        85,
+        "NumberReplacer: self._renew_at = time.monotonic() + max( -1.0, "
+        'body["expires_in"] - self.margin_seconds)',
+    ): (
+        "a token valid for less than the margin: renew_at is `now` or up to 1 s before it; the "
+        "next call reads a monotonic clock not earlier than `now`, so `>= renew_at` holds in both "
+        "and the token is renewed alike"
+    ),
+    ("services/common/consumer.py", 121, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in FeedConsumer.__init__: self becomes positional-only and the rest "
+        "positional-or-keyword; every caller passes them by keyword"
+    ),
 }
 
 
