@@ -23,8 +23,10 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==$(UV_VERSION)
 
-$(VENV)/.installed: $(BIN)/uv pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet
+# --compile-bytecode: this machine sets PYTHONDONTWRITEBYTECODE, so without it every process
+# (each test worker, each server a test starts) compiles every library it imports from source.
+$(VENV)/.installed: $(BIN)/uv pyproject.toml uv.lock Makefile
+	$(UV) sync --frozen --quiet --compile-bytecode
 	touch $@
 
 install: $(VENV)/.installed
@@ -45,10 +47,12 @@ test-deps: $(OPENAPI_TS)
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx-light || apt-get install -y -qq nginx)
 
 # Branch coverage in every run (COVERAGE=0 skips it); tools/coverage_floor.py holds the floors.
+# Bytecode is written (PYTHONDONTWRITEBYTECODE emptied): the servers the tests start, and the
+# second database's run, then load the project and the rewritten tests without compiling them.
 test: install test-deps
 	@echo "== test suite on $(if $(TEST_POSTGRES_URL),PostgreSQL,SQLite) =="
 	@rm -rf $(COVERAGE_DIR) && mkdir -p $(COVERAGE_DIR)
-	@TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest -n $(PYTEST_WORKERS) -q $(COVERAGE_ARGS); \
+	@TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(PYTEST_WORKERS) -q $(COVERAGE_ARGS); \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; \
 	if [ $$status -ne 0 ]; then exit $$status; fi; \
