@@ -1019,30 +1019,30 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "the annotation of `self._clients` in __init__ (`Caller | None`): Python never "
         "evaluates the annotation of an assignment inside a function body (PEP 526)"
     ),
-    ("gateway/auth/authenticator.py", 108, "ReplaceComparisonOperator_Eq_Is"): (
+    ("gateway/auth/authenticator.py", 109, "ReplaceComparisonOperator_Eq_Is"): (
         "_by_key's `generation == self._generation` -> `is`: `generation` is the very object "
         "read from self._generation; while nothing bumps it both name that object (is == "
         "True), and once invalidate() bumps it the values differ, so neither is nor == holds"
     ),
-    ("gateway/auth/authenticator.py", 108, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("gateway/auth/authenticator.py", 109, "ReplaceComparisonOperator_Eq_GtE"): (
         "_by_key's `generation == self._generation` -> `>=`: the generation only ever grows "
         "(invalidate() adds 1), so a snapshot is >= the current value exactly when equal"
     ),
-    ("gateway/auth/authenticator.py", 159, "ReplaceComparisonOperator_Eq_Is"): (
+    ("gateway/auth/authenticator.py", 160, "ReplaceComparisonOperator_Eq_Is"): (
         "client's `generation == self._generation` -> `is`: `generation` is the very object "
         "read from self._generation; while nothing bumps it both name that object (is == "
         "True), and once invalidate() bumps it the values differ, so neither is nor == holds"
     ),
-    ("gateway/auth/authenticator.py", 159, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("gateway/auth/authenticator.py", 160, "ReplaceComparisonOperator_Eq_GtE"): (
         "client's `generation == self._generation` -> `>=`: the generation only ever grows "
         "(invalidate() adds 1), so a snapshot is >= the current value exactly when equal"
     ),
-    ("gateway/auth/authenticator.py", 200, "NumberReplacer: self._generation += 2"): (
+    ("gateway/auth/authenticator.py", 201, "NumberReplacer: self._generation += 2"): (
         "invalidate()'s `+= 1` -> `+= 2`: the generation is only compared for equality with "
         "a snapshot taken before a lookup (it only has to change; ints do not wrap), the "
         "`+= 0` variant is killed by test_lookup_racing_an_invalidation_is_not_cached"
     ),
-    ("gateway/auth/authenticator.py", 190, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/auth/authenticator.py", 191, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in _remember's signature: cache, key and value become positional-only, as "
         "its four callers pass them; `limit` stays a keyword (only the unknown-key call passes it)"
     ),
@@ -1050,7 +1050,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in __init__'s signature: only self becomes positional-only; its one caller "
         "(gateway/runtime.py) passes settings, database and keyring by keyword"
     ),
-    ("gateway/auth/authenticator.py", 192, "ReplaceComparisonOperator_GtE_Eq"): (
+    ("gateway/auth/authenticator.py", 193, "ReplaceComparisonOperator_GtE_Eq"): (
         "_remember's `len(cache) >= limit` -> `==`: a cache grows only through _remember, one "
         "key at a time, and is cut back the moment it reaches its limit (a module constant), so "
         "its size never passes the limit and at >= it is == (`>` and `is` are killed by "

@@ -95,9 +95,10 @@ class Authenticator:
         key_hash = hash_api_key(key)
         now = time.monotonic()
         entry = self._keys.get(key_hash)
+        unknown_until = self._unknown.get(key_hash)
         if entry is not None and entry[0] > now:
             caller = entry[1]
-        elif self._unknown.get(key_hash, 0.0) > now:
+        elif unknown_until is not None and unknown_until > now:
             caller = None
         else:
             generation = self._generation
