@@ -841,3 +841,62 @@ def test_each_run_keeps_its_own_totals_whatever_order_months_are_run_in(
             for run in session.exec(select(SettlementRun)).all()
         }
     assert stored == {TWO_AGO: (1, 30_000), LAST_MONTH: (1, 20_000)}
+
+
+def test_two_months_run_at_once_each_keep_their_own_totals_and_settlements(
+    world: World,
+    redeem: Post,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    postgres_database: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run started first and a run started later that commits while the first is still
+    settling: the first writes its totals and lists its settlements, never the later run's."""
+    if postgres_database is None:
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE: no run commits in between")
+    first_made = redeem(body(world.code, 20_000, reference="T-1")).json()
+    _backdate(world, first_made["id"], created_at=_in(LAST_MONTH))
+    settling, go = threading.Event(), threading.Event()
+    settle_provider = settlement_service._settle_provider
+
+    def paused(session: Any, **kwargs: Any) -> Any:
+        if not settling.is_set():  # the first run, its run row written, its claims locked
+            settling.set()
+            assert go.wait(30)
+        return settle_provider(session, **kwargs)
+
+    monkeypatch.setattr(settlement_service, "_settle_provider", paused)
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(_run, vouchers_client, vouchers_headers, LAST_MONTH)
+        try:
+            assert settling.wait(30)
+            # Made after the first run read its claims, in an earlier month: the later run's.
+            later_made = redeem(body(world.code, 30_000, reference="T-2")).json()
+            _backdate(world, later_made["id"], created_at=_in(TWO_AGO))
+            later = _run(vouchers_client, vouchers_headers, TWO_AGO)
+        finally:
+            go.set()
+        first_done = first.result(timeout=60)
+    assert later.status_code == 201, later.text
+    assert first_done.status_code == 201, first_done.text
+    assert later.json()["id"] > first_done.json()["id"]  # created later: a greater ULID
+    assert (later.json()["settlements"], later.json()["amount_fen"]) == (1, 30_000)
+    assert (first_done.json()["settlements"], first_done.json()["amount_fen"]) == (1, 20_000)
+    assert set(first_done.json()["settlement_ids"]).isdisjoint(later.json()["settlement_ids"])
+    with world.database.session() as session:
+        stored = {
+            run.month: (run.settlements, run.amount_fen)
+            for run in session.exec(select(SettlementRun)).all()
+        }
+        by_run = {
+            run_id: sorted(
+                session.exec(select(Settlement.id).where(col(Settlement.run_id) == run_id)).all()
+            )
+            for run_id in (first_done.json()["id"], later.json()["id"])
+        }
+    assert stored == {LAST_MONTH: (1, 20_000), TWO_AGO: (1, 30_000)}
+    assert by_run == {
+        first_done.json()["id"]: first_done.json()["settlement_ids"],
+        later.json()["id"]: later.json()["settlement_ids"],
+    }
