@@ -1,7 +1,6 @@
 """A request that dies leaves its key free at once; a claim committed in progress (as an older
 version, which committed claims before the work, left one) is reclaimed once stale, not before."""
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,13 +9,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, update
 from sqlmodel import Session
 
 from services.common.clock import utcnow
 from services.common.idempotency import STALE_AFTER, _claim
 from services.common.models import IdempotencyRecord
 from tests.common.kernel_app.app import Widget
+from tests.locks import wait_for_lock_waiter
 
 
 def _as_if_it_died_mid_request(
@@ -189,27 +189,14 @@ def test_a_reclaimed_claim_is_held_so_a_second_reclaimer_waits_and_replays(
     def second_reclaimer() -> httpx.Response:
         return client.post("/v1/widgets", json={"name": "a"}, headers=headers)
 
-    def waiting_on_a_lock() -> bool:
-        with database.session() as watcher:
-            return bool(
-                watcher.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-                        " AND query LIKE '%idempotency_records%'"
-                    )
-                ).scalar_one()
-            )
-
     holder = database.session()
     try:
         _claim(holder, "cli_test_admin", "two-reclaimers", request_hash)  # the first reclaimer
         with ThreadPoolExecutor(1) as pool:
             second = pool.submit(second_reclaimer)
-            deadline = time.monotonic() + 30
-            while not second.done() and not waiting_on_a_lock():
-                assert time.monotonic() < deadline, "the second reclaimer neither ran nor waited"
-                time.sleep(0.01)
+            wait_for_lock_waiter(
+                second, database, table="idempotency_records", what="the second reclaimer"
+            )
             assert not second.done(), "the second reclaimer did not wait for the first"
             # The first finishes its work: its answer is stored and committed with its claim.
             _store_as_done(holder, answer)

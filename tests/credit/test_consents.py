@@ -1,6 +1,5 @@
 """Consents through HTTP: who grants, for how long, who sees them, revocation, `active_consent`."""
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -8,7 +7,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from services.common.clock import utcnow
 from services.common.dates import shanghai_date
@@ -18,6 +16,7 @@ from services.credit.consents import service as consents_service
 from services.credit.consents.models import GRANTED, REVOKED, Consent
 from services.credit.consents.service import active_consent, state_of
 from tests.credit.conftest import CreditHeaders, SeedEnterprise
+from tests.locks import wait_for_lock_waiter
 
 USCC = "91140100MA0K000017"
 OTHER = "91140100MA0K000025"
@@ -552,18 +551,6 @@ def test_two_revocations_at_once_record_and_announce_one(
             f"/v1/consents/{consent['id']}/revocation", headers=credit_headers(kind="enterprise")
         )
 
-    def waiting_on_a_lock() -> bool:
-        with database.session() as watcher:
-            return bool(
-                watcher.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-                        " AND query LIKE '%credit_consents%'"
-                    )
-                ).scalar_one()
-            )
-
     portal = Principal(
         client_id=PORTAL, kind=ClientKind.PORTAL, org=USCC, scopes=frozenset(), actor=PORTAL
     )
@@ -577,10 +564,9 @@ def test_two_revocations_at_once_record_and_announce_one(
         )
         with ThreadPoolExecutor(1) as pool:
             second = pool.submit(second_revoker)
-            deadline = time.monotonic() + 30
-            while not second.done() and not waiting_on_a_lock():
-                assert time.monotonic() < deadline, "the second revoker neither ran nor waited"
-                time.sleep(0.01)
+            wait_for_lock_waiter(
+                second, database, table="credit_consents", what="the second revoker"
+            )
             assert not second.done(), "the second revoker did not wait for the first"
             holder.commit()
             answer = second.result(timeout=30)

@@ -5,7 +5,6 @@ through the API: the second must wait for the first's row, then see what the fir
 the lock it would read the committed state of before, act on it, and be let through once the
 first commits (an approval twice; a settlement proposed again by its second caller)."""
 
-import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +13,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 from sqlmodel import Session
 
 from services.common.db import Database
@@ -26,24 +24,11 @@ from tests.funding.conftest import FundingHeaders
 from tests.funding.disbursement_support import balance, events, fund_line, propose_one
 from tests.funding.feeds import consume
 from tests.funding.test_settlement_feed import LINE_2015, disbursements, requested
+from tests.locks import wait_for_lock_waiter
 
 
 def _admin(client_id: str) -> Principal:
     return Principal(client_id=client_id, kind=ClientKind.ADMIN, org=None, scopes=frozenset())
-
-
-def _waiting_on_a_lock(database: Database) -> bool:
-    """Whether another session of this database waits on a lock (the second, on the first's row;
-    without the row lock: on the first's changed rows or inserted keys, later)."""
-    with database.session() as watcher:
-        return bool(
-            watcher.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-                )
-            ).scalar_one()
-        )
 
 
 def _second_while_first_holds(
@@ -58,10 +43,9 @@ def _second_while_first_holds(
         first(holder)
         with ThreadPoolExecutor(1) as pool:
             running = pool.submit(second)
-            deadline = time.monotonic() + 30
-            while not running.done() and not _waiting_on_a_lock(database):
-                assert time.monotonic() < deadline, "the second neither ran nor waited"
-                time.sleep(0.01)
+            # any lock: the second waits on the first's row, or without the row lock on the
+            # first's changed rows or inserted keys, later
+            wait_for_lock_waiter(running, database, what="the second")
             holder.commit()
             return running.result(timeout=30)
     finally:
