@@ -10,7 +10,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlmodel import col, select
 
+from services.funding.bridge.models import BridgeLoan
+from services.funding.bridge.service import flag_overdue
 from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     Clock,
     apply,
@@ -183,3 +186,110 @@ def test_only_the_borrower_applies_and_only_its_bank_renews_either_side(
     renewed = _renew(funding_client, funding_headers, bridge_id, "2016-05-20")
     assert renewed.status_code == 200, renewed.text
     assert (renewed.json()["status"], renewed.json()["renewed_on"]) == ("renewed", "2016-05-20")
+
+
+def test_capital_from_a_budgets_bridge_sub_line_opens_no_city_account(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """A budget with the 应急周转 sub-line and no city source: the capital comes from the
+    sub-line, and no `source:city` account is opened on the way."""
+    budget = {
+        "year": 2016,
+        "title": "2016 without city money",
+        "sources": [{"code": "central", "name": "中央资金", "amount_fen": 1_000_000}],
+        "lines": [
+            {
+                "code": "financing",
+                "name": "融资支持资金",
+                "amount_fen": 1_000_000,
+                "sub_lines": [
+                    {"code": "zhubaodai-bridge", "name": "应急周转", "amount_fen": 1_000_000}
+                ],
+            }
+        ],
+        "reconciliations": [],
+    }
+    loaded = funding_client.post(
+        "/v1/budgets",
+        json=budget,
+        headers={**admin(funding_headers), "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert loaded.status_code == 201, loaded.text
+    capital = load(funding_client, funding_headers, 400_000, year=2016)
+    assert capital["from_account"] == "line:2016:financing:zhubaodai-bridge"
+    city = funding_client.get("/v1/ledger/accounts/source:city", headers=admin(funding_headers))
+    assert city.status_code == 404 and city.json()["code"] == "ledger_account_not_found"
+    books = balances(funding_client)
+    assert "source:city" not in books
+    assert books["line:2016:financing:zhubaodai-bridge"] == 600_000
+
+
+def test_a_rule_version_computing_a_fee_of_minus_one_fen_is_refused_and_lends_nothing(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
+    load(funding_client, funding_headers, 1_000_000)
+    version = {
+        "family": "funding.bridge",
+        "effective_from": "2016-01-01",
+        "description": "A broken version: a fee of minus one fen",
+        "inputs": {"maturing_principal_fen": "int", "amount_fen": "int", "days": "int"},
+        "rules": [
+            {"name": "window_days", "expression": "15"},
+            {"name": "max_amount_fen", "expression": "maturing_principal_fen"},
+            {"name": "max_days", "expression": "30"},
+            {"name": "fee_fen", "expression": "-1"},
+        ],
+    }
+    created = funding_client.post("/v1/rule-sets", json=version, headers=admin(funding_headers))
+    assert created.status_code == 201, created.text
+    before = (fund(funding_client, funding_headers), balances(funding_client))
+    refused = apply(funding_client, funding_headers, first, 100_000, 10)
+    assert refused.status_code == 409 and refused.json()["code"] == "bridge_rules_invalid"
+    assert "fee_fen = -1" in refused.json()["detail"]
+    assert (fund(funding_client, funding_headers), balances(funding_client)) == before
+    assert bridges(funding_client, funding_headers) == []
+
+
+def test_a_bridge_loan_is_read_by_its_own_id_not_a_neighbours(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
+    second = registered(funding_client, funding_headers, 2, 600_000, MICRO, "2016-05-31")
+    load(funding_client, funding_headers, 1_000_000)
+    ids = sorted(
+        apply(funding_client, funding_headers, loan, 100_000, 10, uscc).json()["id"]
+        for loan, uscc in ((first, SMALL), (second, MICRO))
+    )
+    for bridge_id in ids:
+        got = funding_client.get(f"/v1/bridge-loans/{bridge_id}", headers=admin(funding_headers))
+        assert got.status_code == 200 and got.json()["id"] == bridge_id
+    prefix = ids[0][: ids[0].index("_") + 1]
+    for absent in (prefix + "0" * 26, prefix + "Z" * 26):  # before both, after both
+        missing = funding_client.get(f"/v1/bridge-loans/{absent}", headers=admin(funding_headers))
+        assert missing.status_code == 404 and missing.json()["code"] == "bridge_loan_not_found"
+
+
+def test_a_loan_repaid_on_time_is_never_flagged_overdue(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
+    second = registered(funding_client, funding_headers, 2, 600_000, MICRO, "2016-05-31")
+    load(funding_client, funding_headers, 1_000_000)
+    repaid = apply(funding_client, funding_headers, first, 100_000, 10).json()["id"]
+    late = apply(funding_client, funding_headers, second, 100_000, 10, MICRO).json()["id"]
+    paid = _repay(funding_client, funding_headers, repaid, 100_166, "2016-05-20")
+    assert paid.status_code == 200, paid.text
+    clock.advance(11)  # both were due 2016-05-30; today 2016-05-31
+    with funding_app.state.database.transaction() as session:
+        assert flag_overdue(session) == 1
+    read = {b["id"]: (b["status"], b["overdue"]) for b in bridges(funding_client, funding_headers)}
+    assert read == {repaid: ("repaid", False), late: ("lent", True)}
+    with funding_app.state.database.session(write=False) as session:
+        flagged = session.exec(
+            select(BridgeLoan.id).where(col(BridgeLoan.overdue_since).is_not(None))
+        ).all()
+    assert flagged == [late]
