@@ -25,6 +25,7 @@ from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     world,
 )
 from tests.funding.conftest import FundingHeaders
+from tests.funding.disbursement_support import events
 from tests.funding.riskpool_support import (
     LATER,
     MICRO,
@@ -293,3 +294,35 @@ def test_a_loan_repaid_on_time_is_never_flagged_overdue(
             select(BridgeLoan.id).where(col(BridgeLoan.overdue_since).is_not(None))
         ).all()
     assert flagged == [late]
+
+
+def test_an_empty_fund_reads_all_zero(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    figures = fund(funding_client, funding_headers)
+    counts = ("capital_fen", "outstanding_fen", "available_fen", "fee_income_fen")
+    more = ("loans_outstanding", "loans_overdue", "overdue_fen", "loans_repaid", "lent_fen")
+    assert {name: figures[name] for name in counts + more} == dict.fromkeys(counts + more, 0)
+
+
+def test_a_repayment_is_late_only_after_the_due_day(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    load(funding_client, funding_headers, 1_000_000)
+    lent = {}
+    for n, on in ((1, "2016-05-29"), (2, "2016-05-30"), (3, "2016-05-31")):
+        loan = registered(funding_client, funding_headers, n, 200_000, SMALL, "2016-05-31")
+        answer = apply(funding_client, funding_headers, loan, 100_000, 10)  # due 2016-05-30
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["due_on"] == "2016-05-30"
+        lent[answer.json()["id"]] = on
+    clock.advance(11)  # today 2016-05-31
+    for bridge_id, on in lent.items():
+        paid = _repay(funding_client, funding_headers, bridge_id, 100_166, on)
+        assert paid.status_code == 200, paid.text
+    repaid = {
+        e["bridge_loan_id"]: (e["repaid_on"], e["late"])
+        for e in events(funding_app, "bridge_loan.repaid")
+    }
+    assert repaid == {bridge_id: (on, on == "2016-05-31") for bridge_id, on in lent.items()}
