@@ -1495,6 +1495,24 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in FeedConsumer.__init__: self becomes positional-only and the rest "
         "positional-or-keyword; every caller passes them by keyword"
     ),
+    ("services/funding/bridge/service.py", 99, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in capital_source's signature: session becomes positional-only and year a "
+        "positional-or-keyword parameter; its one caller (load_capital) passes session by "
+        "position and year by keyword, which both signatures take"
+    ),
+    ("services/funding/bridge/service.py", 370, "ReplaceBinaryOperator_BitAnd_Mul"): (
+        "the overdue filter's `&` -> `*` on two booleans that are never NULL (overdue_since IS "
+        "NOT NULL, status != 'repaid' on a NOT NULL column): SQLite, the target's database, "
+        "multiplies 0/1 into the same truth. On PostgreSQL boolean * boolean is an error: "
+        "test_the_overdue_job_flags_only_open_loans_due_before_today_and_the_list_filters_them "
+        "fails there with a 500 (proven by hand)"
+    ),
+    ("services/funding/bridge/service.py", 414, "ReplaceTrueWithFalse"): (
+        "_locked's `with_for_update=True` -> `False`: SQLAlchemy's SQLite compiler renders no "
+        "FOR UPDATE, so the target's database runs the same SQL. On PostgreSQL "
+        "test_bridge_concurrency.py::test_a_second_repayment_waits_for_the_first_and_is_refused "
+        "fails without the lock: the second repayment is taken (200), not refused (proven by hand)"
+    ),
 }
 
 

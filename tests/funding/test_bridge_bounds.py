@@ -265,35 +265,113 @@ def test_a_bridge_loan_is_read_by_its_own_id_not_a_neighbours(
         for loan, uscc in ((first, SMALL), (second, MICRO))
     )
     for bridge_id in ids:
-        got = funding_client.get(f"/v1/bridge-loans/{bridge_id}", headers=admin(funding_headers))
-        assert got.status_code == 200 and got.json()["id"] == bridge_id
+        for reader in (admin(funding_headers), bank(funding_headers, "JSB")):
+            got = funding_client.get(f"/v1/bridge-loans/{bridge_id}", headers=reader)
+            assert got.status_code == 200 and got.json()["id"] == bridge_id
+        other = funding_client.get(
+            f"/v1/bridge-loans/{bridge_id}", headers=bank(funding_headers, "ASB")
+        )
+        assert other.status_code == 404 and other.json()["code"] == "bridge_loan_not_found"
+    own = funding_client.get("/v1/bridge-loans", headers=bank(funding_headers, "JSB"))
+    assert [b["id"] for b in own.json()["items"]] == ids
     prefix = ids[0][: ids[0].index("_") + 1]
     for absent in (prefix + "0" * 26, prefix + "Z" * 26):  # before both, after both
         missing = funding_client.get(f"/v1/bridge-loans/{absent}", headers=admin(funding_headers))
         assert missing.status_code == 404 and missing.json()["code"] == "bridge_loan_not_found"
 
 
-def test_a_loan_repaid_on_time_is_never_flagged_overdue(
+def test_the_overdue_job_flags_only_open_loans_due_before_today_and_the_list_filters_them(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
 ) -> None:
+    """On 2016-05-31: a loan repaid on time, one overdue, one due today, one due later, one
+    flagged and then repaid late. The job flags the two open ones due before today, once; the
+    list's `overdue` filter and the fund's figures count only the one still open."""
     world(funding_app, funding_client, funding_headers, 1_000_000)
-    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
-    second = registered(funding_client, funding_headers, 2, 600_000, MICRO, "2016-05-31")
     load(funding_client, funding_headers, 1_000_000)
-    repaid = apply(funding_client, funding_headers, first, 100_000, 10).json()["id"]
-    late = apply(funding_client, funding_headers, second, 100_000, 10, MICRO).json()["id"]
-    paid = _repay(funding_client, funding_headers, repaid, 100_166, "2016-05-20")
+    lent: dict[str, dict[str, Any]] = {}
+    for label, n, uscc, amount, days in (
+        ("on_time", 1, SMALL, 100_000, 10),
+        ("overdue", 2, MICRO, 110_000, 10),
+        ("due_today", 3, SMALL, 120_000, 11),
+        ("due_later", 4, SMALL, 130_000, 20),
+        ("repaid_late", 5, MICRO, 140_000, 10),
+    ):
+        loan = registered(funding_client, funding_headers, n, 200_000, uscc, "2016-05-31")
+        answer = apply(funding_client, funding_headers, loan, amount, days, uscc)
+        assert answer.status_code == 201, answer.text
+        lent[label] = answer.json()
+    ids = {label: loan["id"] for label, loan in lent.items()}
+    on_time = lent["on_time"]
+    paid = _repay(
+        funding_client, funding_headers, ids["on_time"], on_time["owed_fen"], "2016-05-20"
+    )
     assert paid.status_code == 200, paid.text
-    clock.advance(11)  # both were due 2016-05-30; today 2016-05-31
+    clock.advance(11)  # today 2016-05-31: two open loans were due 2016-05-30
     with funding_app.state.database.transaction() as session:
-        assert flag_overdue(session) == 1
-    read = {b["id"]: (b["status"], b["overdue"]) for b in bridges(funding_client, funding_headers)}
-    assert read == {repaid: ("repaid", False), late: ("lent", True)}
+        assert flag_overdue(session) == 2
+    with funding_app.state.database.transaction() as session:
+        assert flag_overdue(session) == 0  # once each
+    late = lent["repaid_late"]
+    paid = _repay(
+        funding_client, funding_headers, ids["repaid_late"], late["owed_fen"], "2016-05-31"
+    )
+    assert paid.status_code == 200, paid.text
     with funding_app.state.database.session(write=False) as session:
         flagged = session.exec(
             select(BridgeLoan.id).where(col(BridgeLoan.overdue_since).is_not(None))
         ).all()
-    assert flagged == [late]
+    assert sorted(flagged) == sorted([ids["overdue"], ids["repaid_late"]])
+
+    def listed(query: str) -> list[str]:
+        answer = funding_client.get(f"/v1/bridge-loans?{query}", headers=admin(funding_headers))
+        assert answer.status_code == 200, answer.text
+        return [b["id"] for b in answer.json()["items"]]
+
+    assert listed("overdue=true") == [ids["overdue"]]
+    not_overdue = ("on_time", "due_today", "due_later", "repaid_late")
+    assert listed("overdue=false") == sorted(ids[label] for label in not_overdue)
+    assert listed("") == sorted(ids.values())
+    read = {b["id"]: b["overdue"] for b in bridges(funding_client, funding_headers)}
+    assert read == {loan_id: loan_id == ids["overdue"] for loan_id in ids.values()}
+    figures = fund(funding_client, funding_headers)
+    open_ = ("overdue", "due_today", "due_later")
+    assert (figures["loans_overdue"], figures["overdue_fen"]) == (1, 110_000)
+    assert (figures["loans_outstanding"], figures["outstanding_fen"]) == (
+        3,
+        sum(lent[label]["amount_fen"] for label in open_),
+    )
+    assert (figures["loans_repaid"], figures["lent_fen"]) == (2, 600_000)
+
+
+def test_a_fee_of_one_fen_opens_the_fee_income_account(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
+    load(funding_client, funding_headers, 1_000_000)
+    # 6,000 × 600 × 1 / 3,600,000 = 1 fen
+    lent = apply(funding_client, funding_headers, first, 6_000, 1)
+    assert lent.status_code == 201, lent.text
+    assert (lent.json()["fee_fen"], lent.json()["owed_fen"]) == (1, 6_001)
+    paid = _repay(funding_client, funding_headers, lent.json()["id"], 6_001, "2016-05-20")
+    assert paid.status_code == 200, paid.text
+    assert balances(funding_client)["income:bridge-fees"] == 1
+    assert fund(funding_client, funding_headers)["fee_income_fen"] == 1
+
+
+def test_a_loan_is_bridged_whatever_other_loans_were_bridged_before_it(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
+) -> None:
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    earlier = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
+    later = registered(funding_client, funding_headers, 2, 600_000, SMALL, "2016-05-31")
+    assert earlier < later
+    load(funding_client, funding_headers, 1_000_000)
+    for loan in (later, earlier):  # the later-registered loan first
+        answer = apply(funding_client, funding_headers, loan, 100_000, 10)
+        assert answer.status_code == 201, answer.text
+    again = apply(funding_client, funding_headers, later, 100_000, 10)
+    assert again.status_code == 409 and again.json()["code"] == "bridge_already_bridged"
 
 
 def test_an_empty_fund_reads_all_zero(

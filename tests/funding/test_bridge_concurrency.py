@@ -5,13 +5,19 @@ runs at once — and a registered loan is bridged once (its unique key), every r
 client thread, all released together by a barrier."""
 
 import threading
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.identity import ClientKind, Principal
+from services.funding.bridge import service as bridge_service
+from services.funding.bridge.schemas import BridgeRepaymentCreate
 from services.funding.bridge.service import flag_overdue
 from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     Clock,
@@ -24,7 +30,9 @@ from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     world,
 )
 from tests.funding.conftest import FundingHeaders
-from tests.funding.riskpool_support import SMALL, balances
+from tests.funding.disbursement_support import events
+from tests.funding.riskpool_support import SMALL, admin, balances
+from tests.locks import wait_for_lock_waiter
 
 
 def _race(
@@ -119,3 +127,53 @@ def test_replicas_running_the_overdue_job_at_once_flag_each_loan_once(
     ).json()["items"]
     flagged = [e["payload"]["bridge_loan_id"] for e in events if e["type"] == "bridge_loan.overdue"]
     assert sorted(flagged) == sorted(b["id"] for b in bridges(funding_client, funding_headers))
+
+
+def test_a_second_repayment_waits_for_the_first_and_is_refused(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    clock: Clock,
+    postgres_database: str | None,
+) -> None:
+    """The first repayment holds the loan's row until it commits; the second, waiting on the
+    row, then finds it repaid: one repayment's money moves and one event is written."""
+    if postgres_database is None:
+        pytest.skip("SQLite's write transaction queues the second repayment behind the first")
+    world(funding_app, funding_client, funding_headers, 1_000_000)
+    loan = registered(funding_client, funding_headers, 1, 600_000)
+    load(funding_client, funding_headers, 1_000_000)
+    lent = apply(funding_client, funding_headers, loan, 100_000, 10, SMALL)
+    assert lent.status_code == 201, lent.text
+    bridge_id, owed = lent.json()["id"], lent.json()["owed_fen"]
+    database = funding_app.state.database
+    first_repayer = Principal(
+        client_id="cli_admin_a", kind=ClientKind.ADMIN, org=None, scopes=frozenset()
+    )
+    repayment = BridgeRepaymentCreate(repaid_on=date(2016, 5, 20), amount_fen=owed)
+
+    def second() -> Any:
+        return funding_client.post(
+            f"/v1/bridge-loans/{bridge_id}/repayment",
+            json={"repaid_on": "2016-05-20", "amount_fen": owed},
+            headers={**admin(funding_headers), "Idempotency-Key": uuid.uuid4().hex},
+        )
+
+    holder = database.session()
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            bridge_service.repay(  # the first repayment, its transaction left open
+                session=holder, principal=first_repayer, bridge_id=bridge_id, data=repayment
+            )
+            running = pool.submit(second)
+            # on the loan's row; without its lock, later, on the ledger's accounts
+            wait_for_lock_waiter(running, database, what="the second repayment")
+            assert not running.done(), "the second repayment did not wait for the first"
+            holder.commit()
+        finally:
+            holder.close()  # on a failure: rolled back, so the second is not left waiting
+        answer = running.result(timeout=30)
+    assert answer.status_code == 409 and answer.json()["code"] == "bridge_already_repaid"
+    assert balances(funding_client)["fund:bridge"] == 1_000_000
+    assert len(events(funding_app, "bridge_loan.repaid")) == 1
+    assert fund(funding_client, funding_headers)["loans_repaid"] == 1

@@ -91,4 +91,5 @@ def test_the_overdue_job_runs_only_where_jobs_are_enabled(funding_app: FastAPI) 
     """The factory gives one periodic overdue job when jobs are on, none when off (as in tests)."""
     on = jobs.workers(FundingSettings(jobs=True))(funding_app)
     assert [w.name for w in on if isinstance(w, PeriodicJob)] == [jobs.NAME] and len(on) == 1
+    assert on[0].interval == 600.0  # every 10 minutes, as the job's docstring says
     assert jobs.workers(FundingSettings(jobs=False))(funding_app) == []
