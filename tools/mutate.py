@@ -1513,6 +1513,17 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "test_bridge_concurrency.py::test_a_second_repayment_waits_for_the_first_and_is_refused "
         "fails without the lock: the second repayment is taken (200), not refused (proven by hand)"
     ),
+    ("services/funding/bridge/service.py", 302, "ExceptionReplacer"): (
+        "the losing application's IntegrityError on the one-bridge-per-loan key: on SQLite, the "
+        "target's database, BEGIN IMMEDIATE queues the racer, which then finds the loan bridged "
+        "before it inserts, so the except never runs. On PostgreSQL "
+        "test_parallel_applications_on_one_loan_bridge_it_once fails with it replaced: the "
+        "losers answer 500, not 409 (proven by hand, three runs of three)"
+    ),
+    ("services/funding/bridge/service.py", 422, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "confirm_renewal's `principal.kind != BANK` -> `>`: its one caller, the renewal route, "
+        "admits only banks (BridgeBank), so the kind is BANK and both comparisons are False"
+    ),
 }
 
 
