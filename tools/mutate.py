@@ -1524,6 +1524,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "confirm_renewal's `principal.kind != BANK` -> `>`: its one caller, the renewal route, "
         "admits only banks (BridgeBank), so the kind is BANK and both comparisons are False"
     ),
+    ("services/funding/bridge/service.py", 209, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "a registered loan's status is one of active, defaulted, repaid (riskpool STATUSES); "
+        "`!= 'active'` and `> 'active'` are both True for the other two and False for active"
+    ),
+    ("services/funding/bridge/service.py", 516, "NumberReplacer"): (
+        "flag_overdue's default batch of 100 -> 101: its caller, the PeriodicJob, runs the step "
+        "again at once while it finds work, so every due loan is flagged, once, either way"
+    ),
 }
 
 

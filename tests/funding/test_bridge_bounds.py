@@ -19,6 +19,7 @@ from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     apply,
     bridges,
     clock,
+    enterprise,
     fund,
     load,
     registered,
@@ -274,6 +275,14 @@ def test_a_bridge_loan_is_read_by_its_own_id_not_a_neighbours(
         assert other.status_code == 404 and other.json()["code"] == "bridge_loan_not_found"
     own = funding_client.get("/v1/bridge-loans", headers=bank(funding_headers, "JSB"))
     assert [b["id"] for b in own.json()["items"]] == ids
+    # each borrower (MICRO's USCC sorts before SMALL's) reads its own loan only
+    for uscc in (MICRO, SMALL):
+        reader = enterprise(funding_headers, uscc)
+        mine = funding_client.get("/v1/bridge-loans", headers=reader).json()["items"]
+        assert [(b["enterprise_uscc"], b["id"] in ids) for b in mine] == [(uscc, True)]
+        [theirs] = [i for i in ids if i != mine[0]["id"]]
+        hidden = funding_client.get(f"/v1/bridge-loans/{theirs}", headers=reader)
+        assert hidden.status_code == 404 and hidden.json()["code"] == "bridge_loan_not_found"
     prefix = ids[0][: ids[0].index("_") + 1]
     for absent in (prefix + "0" * 26, prefix + "Z" * 26):  # before both, after both
         missing = funding_client.get(f"/v1/bridge-loans/{absent}", headers=admin(funding_headers))
