@@ -1532,6 +1532,15 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "flag_overdue's default batch of 100 -> 101: its caller, the PeriodicJob, runs the step "
         "again at once while it finds work, so every due loan is flagged, once, either way"
     ),
+    ("services/funding/bridge/service.py", 458, "ReplaceComparisonOperator_Eq_GtE"): (
+        "repay's `row.status == 'repaid'` -> `>=`: a bridge loan's status is lent, renewed or "
+        "repaid (STATUSES), and of those only 'repaid' is >= 'repaid'"
+    ),
+    ("services/funding/bridge/service.py", 516, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in flag_overdue's signature: session becomes positional-only, on and limit "
+        "positional-or-keyword; every caller (the job's step, the tests) passes session by "
+        "position and `on` by keyword, which both signatures take"
+    ),
 }
 
 

@@ -413,3 +413,19 @@ def test_a_repayment_is_late_only_after_the_due_day(
         for e in events(funding_app, "bridge_loan.repaid")
     }
     assert repaid == {bridge_id: (on, on == "2016-05-31") for bridge_id, on in lent.items()}
+
+
+def test_capital_loaded_under_a_key_sorting_before_an_earlier_ones_is_loaded(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    loaded = []
+    for key in ("capital-b", "capital-a", "capital-b"):  # the last: a repeat of the first
+        answer = funding_client.post(
+            "/v1/bridge-fund/capital",
+            json={"year": 2016, "amount_fen": 100},
+            headers={**admin(funding_headers), "Idempotency-Key": key},
+        )
+        assert answer.status_code == 201, answer.text
+        loaded.append(answer.json()["id"])
+    assert loaded[0] != loaded[1] and loaded[2] == loaded[0]
+    assert balances(funding_client)["fund:bridge"] == 200

@@ -85,6 +85,28 @@ def test_the_list_filters_by_status_and_enterprise_and_a_renewal_before_lending_
         bridges(funding_client, funding_headers),
     ) == before
     assert listed("status=renewed") == []
+    renewed = funding_client.post(
+        f"/v1/bridge-loans/{micro_id}/renewal",
+        json={
+            "renewed_on": "2016-05-20",
+            "contract_no": "JSB-ZBD-2016-0002",
+            "principal_fen": 700_000,
+            "maturity_on": "2017-05-30",
+        },
+        headers=bank(funding_headers, "JSB"),
+    )
+    assert renewed.status_code == 200, renewed.text
+    repaid = funding_client.post(
+        f"/v1/bridge-loans/{small_id}/repayment",
+        json={"repaid_on": "2016-05-20", "amount_fen": small.json()["owed_fen"]},
+        headers={**admin(funding_headers), "Idempotency-Key": "repay-small"},
+    )
+    assert repaid.status_code == 200, repaid.text
+    # one loan in each later status: each filter picks its own (lent < renewed < repaid sorts
+    # neither way round)
+    assert listed("status=lent") == []
+    assert listed("status=renewed") == [micro_id]
+    assert listed("status=repaid") == [small_id]
 
 
 def test_the_overdue_job_runs_only_where_jobs_are_enabled(funding_app: FastAPI) -> None:

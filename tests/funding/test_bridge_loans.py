@@ -169,7 +169,9 @@ def test_every_refusal_has_its_code_and_changes_nothing(
         assert (fund(funding_client, funding_headers), balances(funding_client)) == before
         assert bridges(funding_client, funding_headers) == []
 
-    refused(apply(funding_client, funding_headers, first, 50_000, 10), 409, "bridge_not_due_yet")
+    too_early = apply(funding_client, funding_headers, first, 50_000, 10)
+    refused(too_early, 409, "bridge_not_due_yet")
+    assert too_early.json()["detail"].endswith("taken from 15 days before maturity (2016-05-16).")
     clock.advance(1)  # 2016-05-16: 15 days before, inside the window
     before = (fund(funding_client, funding_headers), balances(funding_client))
     # Not the borrower of that loan, or no such loan.

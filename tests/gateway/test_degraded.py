@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+from typing import Any
 
 import pytest
 
@@ -68,6 +69,24 @@ def test_lookup_racing_an_invalidation_is_not_cached(gw: RunningGateway, monkeyp
     monkeypatch.setattr(authenticator, "_db", invalidated_meanwhile)
     asyncio.run(authenticator.authenticate(key))
     assert authenticator._keys == {}
+
+
+def test_a_client_lookup_racing_an_invalidation_is_not_cached(
+    gw: RunningGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client_id = gw.create_client("bank")["client"]["id"]
+    authenticator = gw.gateway.authenticator
+    real = authenticator._db
+
+    async def invalidated_meanwhile(function: Any, **kwargs: Any) -> Any:
+        result = await real(function, **kwargs)
+        authenticator.invalidate()  # the client is changed while its lookup is in flight
+        return result
+
+    monkeypatch.setattr(authenticator, "_db", invalidated_meanwhile)
+    found = asyncio.run(authenticator.client(client_id))
+    assert found is not None and found.client_id == client_id
+    assert client_id not in authenticator._clients
 
 
 def test_an_internal_proxy_error_is_a_500_problem_and_the_next_call_passes(
