@@ -1539,7 +1539,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/funding/bridge/service.py", 516, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in flag_overdue's signature: session becomes positional-only, on and limit "
         "positional-or-keyword; every caller (the job's step, the tests) passes session by "
-        "position and `on` by keyword, which both signatures take"
+        "position and `limit` by keyword, which both signatures take"
     ),
 }
 
