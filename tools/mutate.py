@@ -1532,6 +1532,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "flag_overdue's default batch of 100 -> 101: its caller, the PeriodicJob, runs the step "
         "again at once while it finds work, so every due loan is flagged, once, either way"
     ),
+    ("services/funding/bridge/service.py", 196, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_applicant's `kind == PORTAL` -> `>=`: the line above has already refused every kind "
+        "but enterprise and portal (APPLICANTS), and of those two only 'portal' is >= 'portal'"
+    ),
+    ("services/funding/bridge/service.py", 422, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "confirm_renewal's `principal.kind != BANK` -> `<`: its one caller, the renewal route, "
+        "admits only banks (BridgeBank), so the kind is BANK and both comparisons are False"
+    ),
     ("services/funding/bridge/service.py", 458, "ReplaceComparisonOperator_Eq_GtE"): (
         "repay's `row.status == 'repaid'` -> `>=`: a bridge loan's status is lent, renewed or "
         "repaid (STATUSES), and of those only 'repaid' is >= 'repaid'"
