@@ -16,6 +16,7 @@ from tests.funding.riskpool_support import (
     SMALL,
     admin,
     agree,
+    bank,
     deposit,
     file_enterprises,
     loan_body,
@@ -106,3 +107,26 @@ def bridges(client: TestClient, headers: FundingHeaders) -> list[dict[str, Any]]
     answer = client.get("/v1/bridge-loans", headers=admin(headers))
     assert answer.status_code == 200, answer.text
     return list(answer.json()["items"])
+
+
+def renew(
+    client: TestClient,
+    headers: FundingHeaders,
+    bridge_id: str,
+    on: str = "2016-05-31",
+    code: str = "JSB",
+    *,
+    principal_fen: int = 600_000,
+    contract_no: str = "JSB-ZBD-2016-0001",
+) -> Any:
+    """POST the bank's renewal of the registered loan behind a bridge loan (to 2017-05-30)."""
+    return client.post(
+        f"/v1/bridge-loans/{bridge_id}/renewal",
+        json={
+            "renewed_on": on,
+            "contract_no": contract_no,
+            "principal_fen": principal_fen,
+            "maturity_on": "2017-05-30",
+        },
+        headers=bank(headers, code),
+    )

@@ -8,6 +8,7 @@ Idempotency-Keys. Figures by hand (2015 terms: 15-day window, 30 days, 600 bp a 
 import uuid
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
@@ -23,6 +24,7 @@ from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     fund,
     load,
     registered,
+    renew,
     world,
 )
 from tests.funding.conftest import FundingHeaders
@@ -46,21 +48,6 @@ def _repay(
         f"/v1/bridge-loans/{bridge_id}/repayment",
         json={"repaid_on": on, "amount_fen": amount},
         headers={**admin(headers), "Idempotency-Key": uuid.uuid4().hex},
-    )
-
-
-def _renew(
-    client: TestClient, headers: FundingHeaders, bridge_id: str, on: str, code: str = "JSB"
-) -> Any:
-    return client.post(
-        f"/v1/bridge-loans/{bridge_id}/renewal",
-        json={
-            "renewed_on": on,
-            "contract_no": "JSB-ZBD-2016-0001",
-            "principal_fen": 600_000,
-            "maturity_on": "2017-05-30",
-        },
-        headers=bank(headers, code),
     )
 
 
@@ -99,24 +86,6 @@ def test_the_maturity_day_and_the_whole_principal_are_lent_a_fen_more_is_not(
     assert (body["amount_fen"], body["fee_fen"], body["owed_fen"]) == (600_000, 3_000, 603_000)
     assert (body["lent_on"], body["due_on"], body["days"]) == ("2016-05-20", "2016-06-19", 30)
     assert fund(funding_client, funding_headers)["available_fen"] == 400_000
-
-
-def test_a_fee_of_no_fen_is_lent_and_repaid_with_no_fee_leg(
-    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
-) -> None:
-    world(funding_app, funding_client, funding_headers, 1_000_000)
-    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
-    load(funding_client, funding_headers, 1_000_000)
-    # 5,999 × 600 × 1 / 3,600,000 = 0.99… → 0 fen
-    lent = apply(funding_client, funding_headers, first, 5_999, 1)
-    assert lent.status_code == 201, lent.text
-    assert (lent.json()["fee_fen"], lent.json()["owed_fen"]) == (0, 5_999)
-    paid = _repay(funding_client, funding_headers, lent.json()["id"], 5_999, "2016-05-20")
-    assert paid.status_code == 200, paid.text
-    books = balances(funding_client)
-    assert "income:bridge-fees" not in books
-    assert books["fund:bridge"] == 1_000_000 and books[f"borrower:{SMALL}"] == 0
-    assert fund(funding_client, funding_headers)["fee_income_fen"] == 0
 
 
 def test_the_repayment_is_exactly_owed_dated_from_the_lending_day_to_today(
@@ -178,14 +147,14 @@ def test_only_the_borrower_applies_and_only_its_bank_renews_either_side(
     assert lent.status_code == 201, lent.text
     bridge_id = lent.json()["id"]
     for code in ("ASB", "TYB"):
-        foreign = _renew(funding_client, funding_headers, bridge_id, "2016-05-20", code)
+        foreign = renew(funding_client, funding_headers, bridge_id, "2016-05-20", code)
         assert foreign.status_code == 404 and foreign.json()["code"] == "bridge_loan_not_found"
         seen = funding_client.get(
             f"/v1/bridge-loans/{bridge_id}", headers=bank(funding_headers, code, key=False)
         )
         assert seen.status_code == 404
     # Renewed on the lending day itself: taken.
-    renewed = _renew(funding_client, funding_headers, bridge_id, "2016-05-20")
+    renewed = renew(funding_client, funding_headers, bridge_id, "2016-05-20")
     assert renewed.status_code == 200, renewed.text
     assert (renewed.json()["status"], renewed.json()["renewed_on"]) == ("renewed", "2016-05-20")
 
@@ -352,20 +321,33 @@ def test_the_overdue_job_flags_only_open_loans_due_before_today_and_the_list_fil
     assert (figures["loans_repaid"], figures["lent_fen"]) == (2, 600_000)
 
 
-def test_a_fee_of_one_fen_opens_the_fee_income_account(
-    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
+@pytest.mark.parametrize(
+    ("amount_fen", "fee_fen"),
+    [(5_999, 0), (6_000, 1)],  # × 600 × 1 / 3,600,000: 0.99… → 0 fen, and 1 fen exactly
+    ids=["no-fee-leg", "one-fen-opens-the-income-account"],
+)
+def test_a_fee_of_no_fen_has_no_fee_leg_and_one_fen_opens_the_income_account(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    clock: Clock,
+    amount_fen: int,
+    fee_fen: int,
 ) -> None:
     world(funding_app, funding_client, funding_headers, 1_000_000)
     first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
     load(funding_client, funding_headers, 1_000_000)
-    # 6,000 × 600 × 1 / 3,600,000 = 1 fen
-    lent = apply(funding_client, funding_headers, first, 6_000, 1)
+    lent = apply(funding_client, funding_headers, first, amount_fen, 1)
     assert lent.status_code == 201, lent.text
-    assert (lent.json()["fee_fen"], lent.json()["owed_fen"]) == (1, 6_001)
-    paid = _repay(funding_client, funding_headers, lent.json()["id"], 6_001, "2016-05-20")
+    owed = amount_fen + fee_fen
+    assert (lent.json()["fee_fen"], lent.json()["owed_fen"]) == (fee_fen, owed)
+    paid = _repay(funding_client, funding_headers, lent.json()["id"], owed, "2016-05-20")
     assert paid.status_code == 200, paid.text
-    assert balances(funding_client)["income:bridge-fees"] == 1
-    assert fund(funding_client, funding_headers)["fee_income_fen"] == 1
+    books = balances(funding_client)
+    assert books.get("income:bridge-fees") == (fee_fen or None)  # no account without a fee
+    # the fund has its principal back; the borrower paid the fee on top of what it was lent
+    assert books["fund:bridge"] == 1_000_000 and books[f"borrower:{SMALL}"] == -fee_fen
+    assert fund(funding_client, funding_headers)["fee_income_fen"] == fee_fen
 
 
 def test_a_loan_is_bridged_whatever_other_loans_were_bridged_before_it(

@@ -15,10 +15,11 @@ from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     fund,
     load,
     registered,
+    renew,
     world,
 )
 from tests.funding.conftest import FundingHeaders
-from tests.funding.riskpool_support import MICRO, SMALL, admin, balances, bank
+from tests.funding.riskpool_support import MICRO, SMALL, admin, balances
 
 
 @pytest.mark.usefixtures("clock")
@@ -67,16 +68,7 @@ def test_the_list_filters_by_status_and_enterprise_and_a_renewal_before_lending_
     assert listed(f"enterprise={SMALL}&status=lent") == [small_id]
     assert listed("status=renewed") == []
     before = (fund(funding_client, funding_headers), bridges(funding_client, funding_headers))
-    early = funding_client.post(
-        f"/v1/bridge-loans/{small_id}/renewal",
-        json={
-            "renewed_on": "2016-05-19",
-            "contract_no": "JSB-ZBD-2016-0001",
-            "principal_fen": 600_000,
-            "maturity_on": "2017-05-30",
-        },
-        headers=bank(funding_headers, "JSB"),
-    )
+    early = renew(funding_client, funding_headers, small_id, "2016-05-19")
     assert early.status_code == 422, early.text
     assert early.json()["code"] == "bridge_renewal_before_lending"
     assert [e["field"] for e in early.json()["errors"]] == ["body.renewed_on"]
@@ -85,15 +77,13 @@ def test_the_list_filters_by_status_and_enterprise_and_a_renewal_before_lending_
         bridges(funding_client, funding_headers),
     ) == before
     assert listed("status=renewed") == []
-    renewed = funding_client.post(
-        f"/v1/bridge-loans/{micro_id}/renewal",
-        json={
-            "renewed_on": "2016-05-20",
-            "contract_no": "JSB-ZBD-2016-0002",
-            "principal_fen": 700_000,
-            "maturity_on": "2017-05-30",
-        },
-        headers=bank(funding_headers, "JSB"),
+    renewed = renew(
+        funding_client,
+        funding_headers,
+        micro_id,
+        "2016-05-20",
+        principal_fen=700_000,
+        contract_no="JSB-ZBD-2016-0002",
     )
     assert renewed.status_code == 200, renewed.text
     repaid = funding_client.post(

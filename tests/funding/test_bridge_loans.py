@@ -33,24 +33,12 @@ from tests.funding.bridge_support import (  # noqa: F401 - the clock fixture
     fund,
     load,
     registered,
+    renew,
     world,
 )
 from tests.funding.conftest import FundingHeaders
 from tests.funding.feeds import consume
 from tests.funding.riskpool_support import MICRO, SMALL, admin, balances, bank, trial_balance
-
-
-def _renew(client: TestClient, headers: FundingHeaders, bridge_id: str, code: str = "JSB") -> Any:
-    return client.post(
-        f"/v1/bridge-loans/{bridge_id}/renewal",
-        json={
-            "renewed_on": "2016-05-31",
-            "contract_no": "JSB-ZBD-2016-0001",
-            "principal_fen": 600_000,
-            "maturity_on": "2017-05-30",
-        },
-        headers=bank(headers, code),
-    )
 
 
 def _repay(
@@ -103,7 +91,7 @@ def test_a_bridge_loans_full_life_and_the_fund_revolves(
     assert books["fund:bridge"] == 500_000 and books[f"borrower:{SMALL}"] == 500_000
 
     # The loan's bank confirms the renewal; the figures do not move.
-    renewed = _renew(funding_client, funding_headers, loan["id"])
+    renewed = renew(funding_client, funding_headers, loan["id"])
     assert renewed.status_code == 200, renewed.text
     assert (renewed.json()["status"], renewed.json()["renewed_on"]) == ("renewed", "2016-05-31")
     assert renewed.json()["renewal_contract_no"] == "JSB-ZBD-2016-0001"
@@ -237,7 +225,7 @@ def test_every_refusal_has_its_code_and_changes_nothing(
 
     bridge_id = fits.json()["id"]
     # Another bank does not confirm the renewal; the repayment is exactly principal + fee.
-    foreign = _renew(funding_client, funding_headers, bridge_id, "XYZ")
+    foreign = renew(funding_client, funding_headers, bridge_id, code="XYZ")
     assert foreign.status_code == 404 and foreign.json()["code"] == "bridge_loan_not_found"
     short = _repay(funding_client, funding_headers, bridge_id, 100_165, "2016-05-16")
     assert short.status_code == 422 and short.json()["code"] == "bridge_repayment_not_owed"
@@ -248,7 +236,7 @@ def test_every_refusal_has_its_code_and_changes_nothing(
     assert paid.status_code == 200, paid.text
     twice = _repay(funding_client, funding_headers, bridge_id, 100_166, "2016-05-16")
     assert twice.status_code == 409 and twice.json()["code"] == "bridge_already_repaid"
-    late_renewal = _renew(funding_client, funding_headers, bridge_id)
+    late_renewal = renew(funding_client, funding_headers, bridge_id)
     assert late_renewal.status_code == 409 and late_renewal.json()["code"] == "bridge_not_renewable"
     trial_balance(funding_client)
 
