@@ -295,9 +295,16 @@ def test_the_service_interface_refuses_bad_codes_kinds_and_non_integer_legs(
             "ledger_invalid_account_code",
             "body.code",
         )
-        assert _refusal(opening("line:" + "x" * 120, "line")) == (
+        assert _refusal(opening("line:" + "x" * 116, "line")) == (  # 121 characters
             "ledger_invalid_account_code",
             "body.code",
+        )
+        longest = "line:" + "x" * 115  # 120 characters: the longest code
+        assert (
+            ledger.open_account(
+                session, code=longest, name="x", kind="line", non_negative=True
+            ).code
+            == longest
         )
         assert _refusal(opening("line:2015:x", "bucket")) == (
             "ledger_invalid_account_code",
@@ -324,7 +331,7 @@ def test_the_service_interface_refuses_bad_codes_kinds_and_non_integer_legs(
 
         assert _refusal(one_leg) == ("ledger_unbalanced_transfer", "body.legs")
         accounts, _, _ = ledger.trial_balance(session)
-        assert [a.code for a in accounts] == sorted([CENTRAL, LINE, OTHER])
+        assert [a.code for a in accounts] == sorted([CENTRAL, LINE, OTHER, longest])
     assert balance(funding_app, CENTRAL) == balance(funding_app, LINE) == 0
 
 
@@ -370,6 +377,12 @@ def test_a_reversal_retried_with_its_key_answers_the_first_and_moves_money_once(
             session, transfer_id=original.id, key="rev", principal_id="p", memo="m"
         )
         assert first.id == again.id and first.reverses == original.id
+        first_id, original_id = first.id, original.id
+    with database.transaction() as session:  # a retry that loads both transfers afresh
+        later = ledger.reverse(
+            session, transfer_id=original_id, key="rev", principal_id="p", memo="m"
+        )
+        assert later.id == first_id
     assert balance(funding_app, LINE) == balance(funding_app, CENTRAL) == 0
 
 
