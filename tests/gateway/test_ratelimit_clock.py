@@ -195,10 +195,11 @@ class SlowStorage:
 
 
 def test_the_storage_is_given_twice_its_timeout(clock: Clock) -> None:
-    """0.2 s timeout: an answer in 0.2 s is taken, one in 0.5 s (over 0.4 s) is not."""
-    limiter = _limiter(rate_limit_storage_timeout_seconds=0.2, rate_limit_read="3/minute")
+    """0.5 s timeout: an answer in 0.3 s is taken, one in 1.3 s (over 1 s) is not. Wide
+    margins: a loaded machine's event loop may wake late."""
+    limiter = _limiter(rate_limit_storage_timeout_seconds=0.5, rate_limit_read="3/minute")
     limiter.shared = True
-    prompt, slow = SlowStorage(0.2), SlowStorage(0.5)
+    prompt, slow = SlowStorage(0.3), SlowStorage(1.3)
     limiter.storage = prompt  # type: ignore[assignment]
     assert asyncio.run(limiter.check()) is True
     assert asyncio.run(limiter.hit(identity="cli_a", klass="read")).allowed
