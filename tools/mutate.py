@@ -1563,6 +1563,17 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "failed's `len(blocked) >= _MAX_BLOCKED` -> `==`: entries are added only below the "
         "bound (line 191), one at a time, so the size never passes it and at >= it is =="
     ),
+    ("services/funding/bridge/service.py", 162, "ReplaceBinaryOperator_BitAnd_Mul"): (
+        "fund()'s overdue `open_ & flagged` -> `*` on two booleans that are never NULL: SQLite, "
+        "the target's database, multiplies 0/1 into the same truth. On PostgreSQL boolean * "
+        "boolean is an error: "
+        "test_the_overdue_job_flags_only_open_loans_due_before_today_and_the_list_filters_them "
+        "fails there with a 500 from /v1/bridge-fund (proven by hand)"
+    ),
+    ("gateway/ratelimit/limiter.py", 71, "NumberReplacer"): (
+        "`_retry_at = 0.0` -> `-1.0`: storage_up compares time.monotonic() with it, and the "
+        "monotonic clock (CLOCK_MONOTONIC, from boot) never reads below 0, so >= holds for both"
+    ),
     ("services/funding/bridge/service.py", 458, "ReplaceComparisonOperator_Eq_GtE"): (
         "repay's `row.status == 'repaid'` -> `>=`: a bridge loan's status is lent, renewed or "
         "repaid (STATUSES), and of those only 'repaid' is >= 'repaid'"

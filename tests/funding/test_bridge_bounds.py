@@ -358,11 +358,14 @@ def test_a_loan_is_bridged_whatever_other_loans_were_bridged_before_it(
     later = registered(funding_client, funding_headers, 2, 600_000, SMALL, "2016-05-31")
     assert earlier < later
     load(funding_client, funding_headers, 1_000_000)
+    lent = {}
     for loan in (later, earlier):  # the later-registered loan first
         answer = apply(funding_client, funding_headers, loan, 100_000, 10)
         assert answer.status_code == 201, answer.text
+        lent[loan] = answer.json()["id"]
     again = apply(funding_client, funding_headers, later, 100_000, 10)
     assert again.status_code == 409 and again.json()["code"] == "bridge_already_bridged"
+    assert again.json()["detail"] == f"Registered loan {later} was bridged by {lent[later]}."
 
 
 def test_an_empty_fund_reads_all_zero(

@@ -237,6 +237,9 @@ def test_a_block_holds_on_a_monotonic_clock_near_its_origin(clock: Clock) -> Non
     assert limiter.refused("tsk_bad") == 60
     clock.mono = 40.0
     assert limiter.refused("tsk_bad") == 30
+    clock.mono = 100.0  # well past the block's end: dropped, not refused for a second more
+    assert limiter.refused("tsk_bad") == 0
+    assert limiter._blocked == {}
 
 
 def test_a_fixed_windows_reset_rounds_up_just_below_a_whole_second(clock: Clock) -> None:
