@@ -1574,6 +1574,19 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`_retry_at = 0.0` -> `-1.0`: storage_up compares time.monotonic() with it, and the "
         "monotonic clock (CLOCK_MONOTONIC, from boot) never reads below 0, so >= holds for both"
     ),
+    ("services/funding/ledger/service.py", 151, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in reverse_by_hand's signature: session becomes positional-only and the "
+        "rest positional-or-keyword; its one caller (the reversal route) passes session by "
+        "position and the rest by keyword"
+    ),
+    ("services/funding/ledger/service.py", 247, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _record's signature: its one caller (transfer) passes session by "
+        "position and every other argument by keyword, which both signatures take"
+    ),
+    ("services/funding/ledger/service.py", 390, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in reverse's signature: every caller (reverse_by_hand, the vouchers-facing "
+        "tests) passes session by position and the rest by keyword"
+    ),
     ("services/funding/bridge/service.py", 458, "ReplaceComparisonOperator_Eq_GtE"): (
         "repay's `row.status == 'repaid'` -> `>=`: a bridge loan's status is lent, renewed or "
         "repaid (STATUSES), and of those only 'repaid' is >= 'repaid'"

@@ -51,13 +51,18 @@ def test_a_receipt_moves_money_and_the_trial_balance_sums_to_zero(
     assert answer.headers["Location"].endswith(f"/v1/ledger/transfers/{body['id']}")
     # public reads: no key at all
     assert funding_client.get(f"/v1/ledger/transfers/{body['id']}").json() == body
+    # a later transfer's legs never join this one's
+    later = _post(funding_client, funding_headers(), [(CENTRAL, -100), (OTHER, 100)])
+    assert later.status_code == 201, later.text
+    assert later.json()["id"] > body["id"]
+    assert funding_client.get(f"/v1/ledger/transfers/{body['id']}").json() == body
     trial = funding_client.get("/v1/ledger/trial-balance").json()
     assert trial["total_fen"] == 0 and trial["zero_sum"] and trial["entries_agree"]
-    assert trial["totals_by_kind"] == {"source": -30_000, "line": 30_000}
+    assert trial["totals_by_kind"] == {"source": -30_100, "line": 30_100}
     assert {a["code"]: a["balance_fen"] for a in trial["accounts"]} == {
-        CENTRAL: -30_000,
+        CENTRAL: -30_100,
         LINE: 30_000,
-        OTHER: 0,
+        OTHER: 100,
     }
 
 
