@@ -1584,7 +1584,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "position and every other argument by keyword, which both signatures take"
     ),
     ("services/funding/ledger/service.py", 390, "ReplaceBinaryOperator_Mul_Div"): (
-        "`*` -> `/` in reverse's signature: every caller (reverse_by_hand, the vouchers-facing "
+        "`*` -> `/` in reverse's signature: every caller (reverse_by_hand and the ledger "
         "tests) passes session by position and the rest by keyword"
     ),
     ("services/funding/bridge/service.py", 458, "ReplaceComparisonOperator_Eq_GtE"): (
