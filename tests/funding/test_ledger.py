@@ -493,3 +493,33 @@ def test_a_transfer_needs_two_legs_and_its_key_answers_only_the_same_legs(
         for other in (legs((CENTRAL, -6), (LINE, 6)), legs((CENTRAL, -8), (LINE, 8))):
             assert _refusal(other) == ("ledger_transfer_key_reused", "")
     assert balance(funding_app, LINE) == 7
+
+
+def test_a_reversal_key_of_an_earlier_transfer_does_not_hide_that_a_later_one_was_reversed(
+    funding_app: FastAPI,
+) -> None:
+    """Key `rev-a` reversed the earlier transfer; asked to reverse the later one (already
+    reversed under its own key) with `rev-a`, the ledger says it was reversed, not that the
+    key is reused."""
+    _setup(funding_app)
+    database: Database = funding_app.state.database
+    with database.transaction() as session:
+        earlier = ledger.transfer(
+            session, key="a", legs=[(CENTRAL, -800), (LINE, 800)], kind="receipt", memo="m",
+            principal_id="p",
+        )  # fmt: skip
+        later = ledger.transfer(
+            session, key="b", legs=[(CENTRAL, -500), (LINE, 500)], kind="receipt", memo="m",
+            principal_id="p",
+        )  # fmt: skip
+        assert earlier.id < later.id
+        ledger.reverse(session, transfer_id=earlier.id, key="rev-a", principal_id="p", memo="m")
+        ledger.reverse(session, transfer_id=later.id, key="rev-b", principal_id="p", memo="m")
+        later_id = later.id
+    with database.transaction() as session:
+        assert _refusal(
+            lambda: ledger.reverse(
+                session, transfer_id=later_id, key="rev-a", principal_id="p", memo="m"
+            )
+        ) == ("ledger_transfer_already_reversed", "")
+    assert balance(funding_app, LINE) == balance(funding_app, CENTRAL) == 0
