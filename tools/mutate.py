@@ -1583,6 +1583,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in _record's signature: its one caller (transfer) passes session by "
         "position and every other argument by keyword, which both signatures take"
     ),
+    ("services/funding/ledger/service.py", 440, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in statement_of's signature: its one caller (the statement route) passes "
+        "session by position and code, limit and cursor by keyword"
+    ),
     ("services/funding/ledger/service.py", 390, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in reverse's signature: every caller (reverse_by_hand and the ledger "
         "tests) passes session by position and the rest by keyword"
