@@ -1587,6 +1587,28 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in statement_of's signature: its one caller (the statement route) passes "
         "session by position and code, limit and cursor by keyword"
     ),
+    ("services/funding/ledger/service.py", 177, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in balance_of's signature: every caller (riskpool, allocations, budgets, "
+        "bridge) passes session by position and code by keyword"
+    ),
+    ("gateway/ratelimit/limiter.py", 99, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in hit's signature: self becomes positional-only and the rest "
+        "positional-or-keyword; every caller passes identity, klass and override by keyword"
+    ),
+    ("gateway/ratelimit/limiter.py", 109, "ReplaceUnaryOperator_USub_Invert"): (
+        "a refused moving-window hit's `remaining = -1` -> `~1` (-2): remaining is read only as "
+        "`remaining >= 0` (False for both) and `max(remaining, 0)` (0 for both)"
+    ),
+    ("gateway/ratelimit/limiter.py", 111, "ReplaceBinaryOperator_FloorDiv_Div"): (
+        "`int(now // window)` -> `int(now / window)`: now is a positive wall time and window a "
+        "positive int, so truncating the true quotient is flooring it; where now is a whole "
+        "multiple of window, IEEE division is exact and both give that multiple"
+    ),
+    ("gateway/ratelimit/limiter.py", 114, "ReplaceBinaryOperator_Add_BitOr"): (
+        "a fixed window's counter expiry `window + 1` -> `window | 1`: window + 1 for an even "
+        "window, window + 0 for an odd one, which is equivalent for the reason given for the "
+        "NumberReplacer mutant of this line"
+    ),
     ("services/funding/ledger/service.py", 390, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in reverse's signature: every caller (reverse_by_hand and the ledger "
         "tests) passes session by position and the rest by keyword"

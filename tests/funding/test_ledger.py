@@ -73,6 +73,7 @@ def test_unbalanced_zero_and_unknown_legs_are_refused_and_change_nothing(
     headers = funding_headers()
     cases = [
         ([(CENTRAL, -100), (LINE, 99)], "ledger_unbalanced_transfer"),
+        ([(CENTRAL, -100), (LINE, 101)], "ledger_unbalanced_transfer"),  # a fen made from air
         ([(CENTRAL, 0), (LINE, 0)], "ledger_unbalanced_transfer"),
         ([(CENTRAL, -100), (CENTRAL, 100)], "ledger_unbalanced_transfer"),
         ([(CENTRAL, -100), ("line:2015:nowhere", 100)], "ledger_unknown_account"),

@@ -4,6 +4,7 @@
 The limiter and its in-memory storage (`limits`) read the same fake clock; nothing sleeps."""
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
@@ -264,3 +265,9 @@ def test_the_block_list_holds_ten_thousand_credentials(clock: Clock) -> None:
     assert len(limiter._blocked) == 10_000 and limiter.refused("the-10000th") == 60
     assert asyncio.run(block("one-more")) == 60  # told to wait, but not remembered
     assert len(limiter._blocked) == 10_000 and limiter.refused("one-more") == 0
+
+
+def test_a_decision_cannot_be_changed(clock: Clock) -> None:
+    decision = asyncio.run(_limiter().hit(identity="cli_a", klass="read"))
+    with pytest.raises(dataclasses.FrozenInstanceError, match="allowed"):
+        decision.allowed = False  # type: ignore[misc]
