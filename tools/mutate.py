@@ -1613,6 +1613,19 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in reverse's signature: every caller (reverse_by_hand and the ledger "
         "tests) passes session by position and the rest by keyword"
     ),
+    ("services/funding/bridge/service.py", 113, "ReplaceComparisonOperator_Eq_Is"): (
+        "load_capital's `source == CITY` -> `is`: capital_source returns either the module "
+        "constant CITY itself or a new f-string that never equals it, so identity and equality "
+        "agree"
+    ),
+    ("services/funding/bridge/service.py", 169, "ReplaceComparisonOperator_Eq_GtE"): (
+        "fund()'s repaid count `status == 'repaid'` -> `>=`: a bridge loan's status is lent, "
+        "renewed or repaid (STATUSES), and of those only 'repaid' is >= 'repaid'"
+    ),
+    ("services/funding/bridge/service.py", 473, "ReplaceComparisonOperator_Gt_NotEq"): (
+        "repay's `row.fee_fen > 0` -> `!= 0`: a fee is never negative (apply refuses a rule "
+        "set computing one, _int), so the two agree on every stored loan"
+    ),
     ("services/funding/bridge/service.py", 458, "ReplaceComparisonOperator_Eq_GtE"): (
         "repay's `row.status == 'repaid'` -> `>=`: a bridge loan's status is lent, renewed or "
         "repaid (STATUSES), and of those only 'repaid' is >= 'repaid'"

@@ -256,6 +256,9 @@ def test_a_bridge_loan_is_read_by_its_own_id_not_a_neighbours(
     for absent in (prefix + "0" * 26, prefix + "Z" * 26):  # before both, after both
         missing = funding_client.get(f"/v1/bridge-loans/{absent}", headers=admin(funding_headers))
         assert missing.status_code == 404 and missing.json()["code"] == "bridge_loan_not_found"
+        unrenewable = renew(funding_client, funding_headers, absent, "2016-05-20")
+        assert unrenewable.status_code == 404, unrenewable.text
+        assert unrenewable.json()["code"] == "bridge_loan_not_found"
 
 
 def test_the_overdue_job_flags_only_open_loans_due_before_today_and_the_list_filters_them(
