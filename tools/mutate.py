@@ -1618,6 +1618,17 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "constant CITY itself or a new f-string that never equals it, so identity and equality "
         "agree"
     ),
+    ("services/funding/bridge/service.py", 113, "ReplaceComparisonOperator_Eq_GtE"): (
+        "load_capital's `source == CITY` -> `>=`: source is 'source:city' or a 'line:…' "
+        "account, and 'line:…' sorts before 'source:city', so >= holds exactly when =="
+    ),
+    ("services/funding/bridge/service.py", 162, "ReplaceBinaryOperator_BitAnd_Div"): (
+        "fund()'s overdue `open_ & flagged` -> `/`: SQLite, the target's database, divides 0/1 "
+        "values, and a division by 0 is NULL, which the CASE reads as false, so the truth is the "
+        "same. On PostgreSQL boolean / boolean is an error: "
+        "test_the_overdue_job_flags_only_open_loans_due_before_today_and_the_list_filters_them "
+        "and test_an_empty_fund_reads_all_zero fail there with a 500 (proven by hand)"
+    ),
     ("services/funding/bridge/service.py", 169, "ReplaceComparisonOperator_Eq_GtE"): (
         "fund()'s repaid count `status == 'repaid'` -> `>=`: a bridge loan's status is lent, "
         "renewed or repaid (STATUSES), and of those only 'repaid' is >= 'repaid'"
