@@ -499,9 +499,9 @@ def test_a_transfer_needs_two_legs_and_its_key_answers_only_the_same_legs(
 def test_a_reversal_key_of_an_earlier_transfer_does_not_hide_that_a_later_one_was_reversed(
     funding_app: FastAPI,
 ) -> None:
-    """Key `rev-a` reversed the earlier transfer; asked to reverse the later one (already
-    reversed under its own key) with `rev-a`, the ledger says it was reversed, not that the
-    key is reused."""
+    """Key `rev-a` reversed the earlier transfer and `rev-b` the later one; asked to reverse
+    either again under the other's key, the ledger says it was reversed, not that the key is
+    reused."""
     _setup(funding_app)
     database: Database = funding_app.state.database
     with database.transaction() as session:
@@ -516,11 +516,16 @@ def test_a_reversal_key_of_an_earlier_transfer_does_not_hide_that_a_later_one_wa
         assert earlier.id < later.id
         ledger.reverse(session, transfer_id=earlier.id, key="rev-a", principal_id="p", memo="m")
         ledger.reverse(session, transfer_id=later.id, key="rev-b", principal_id="p", memo="m")
-        later_id = later.id
+        earlier_id, later_id = earlier.id, later.id
     with database.transaction() as session:
         assert _refusal(
             lambda: ledger.reverse(
                 session, transfer_id=later_id, key="rev-a", principal_id="p", memo="m"
+            )
+        ) == ("ledger_transfer_already_reversed", "")
+        assert _refusal(  # and the later transfer's key on the earlier one
+            lambda: ledger.reverse(
+                session, transfer_id=earlier_id, key="rev-b", principal_id="p", memo="m"
             )
         ) == ("ledger_transfer_already_reversed", "")
     assert balance(funding_app, LINE) == balance(funding_app, CENTRAL) == 0
