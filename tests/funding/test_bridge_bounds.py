@@ -41,6 +41,17 @@ from tests.funding.riskpool_support import (
 )
 
 
+def _one_loan(
+    app: FastAPI, client: TestClient, headers: FundingHeaders, maturity_on: str = "2016-05-31"
+) -> str:
+    """The 助保贷 world, SMALL's registered loan of 600,000 fen (its id), and 1,000,000 fen of
+    capital in the fund."""
+    world(app, client, headers, 1_000_000)
+    loan = registered(client, headers, 1, 600_000, SMALL, maturity_on)
+    load(client, headers, 1_000_000)
+    return loan
+
+
 def _repay(
     client: TestClient, headers: FundingHeaders, bridge_id: str, amount: int, on: str
 ) -> Any:
@@ -73,9 +84,7 @@ def test_capital_loaded_under_long_keys_sharing_a_beginning_is_loaded_twice(
 def test_the_maturity_day_and_the_whole_principal_are_lent_a_fen_more_is_not(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
 ) -> None:
-    world(funding_app, funding_client, funding_headers, 1_000_000)
-    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-20")
-    load(funding_client, funding_headers, 1_000_000)
+    first = _one_loan(funding_app, funding_client, funding_headers, "2016-05-20")
     # Today (2016-05-20) is the maturity day: 0 days to maturity, still bridged.
     over = apply(funding_client, funding_headers, first, 600_001, 30)
     assert over.status_code == 422 and over.json()["code"] == "bridge_over_principal"
@@ -91,9 +100,7 @@ def test_the_maturity_day_and_the_whole_principal_are_lent_a_fen_more_is_not(
 def test_the_repayment_is_exactly_owed_dated_from_the_lending_day_to_today(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
 ) -> None:
-    world(funding_app, funding_client, funding_headers, 1_000_000)
-    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
-    load(funding_client, funding_headers, 1_000_000)
+    first = _one_loan(funding_app, funding_client, funding_headers)
     lent = apply(funding_client, funding_headers, first, 100_000, 10)  # fee 166, owed 100,166
     assert lent.status_code == 201, lent.text
     bridge_id = lent.json()["id"]
@@ -119,9 +126,7 @@ def test_the_repayment_is_exactly_owed_dated_from_the_lending_day_to_today(
 def test_a_repayment_on_the_lending_day_between_other_days_is_taken(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
 ) -> None:
-    world(funding_app, funding_client, funding_headers, 1_000_000)
-    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
-    load(funding_client, funding_headers, 1_000_000)
+    first = _one_loan(funding_app, funding_client, funding_headers)
     lent = apply(funding_client, funding_headers, first, 100_000, 10)
     clock.advance(3)
     paid = _repay(funding_client, funding_headers, lent.json()["id"], 100_166, "2016-05-20")
@@ -198,9 +203,7 @@ def test_capital_from_a_budgets_bridge_sub_line_opens_no_city_account(
 def test_a_rule_version_computing_a_fee_of_minus_one_fen_is_refused_and_lends_nothing(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, clock: Clock
 ) -> None:
-    world(funding_app, funding_client, funding_headers, 1_000_000)
-    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
-    load(funding_client, funding_headers, 1_000_000)
+    first = _one_loan(funding_app, funding_client, funding_headers)
     version = {
         "family": "funding.bridge",
         "effective_from": "2016-01-01",
@@ -337,9 +340,7 @@ def test_a_fee_of_no_fen_has_no_fee_leg_and_one_fen_opens_the_income_account(
     amount_fen: int,
     fee_fen: int,
 ) -> None:
-    world(funding_app, funding_client, funding_headers, 1_000_000)
-    first = registered(funding_client, funding_headers, 1, 600_000, SMALL, "2016-05-31")
-    load(funding_client, funding_headers, 1_000_000)
+    first = _one_loan(funding_app, funding_client, funding_headers)
     lent = apply(funding_client, funding_headers, first, amount_fen, 1)
     assert lent.status_code == 201, lent.text
     owed = amount_fen + fee_fen
