@@ -223,9 +223,10 @@ def the_seeded_settlement_is_proposed(story: Story) -> dict[str, Any]:
             headers=story.as_("admin"),
         )
         assert answer.status_code == 200, answer.text
-        [disbursement] = answer.json()["items"]
-        assert disbursement["status"] == "proposed", disbursement
-        return dict(disbursement)
+        items = answer.json()["items"]  # none yet until funding has read the feed
+        assert len(items) == 1, items
+        assert items[0]["status"] == "proposed", items[0]
+        return dict(items[0])
 
     return eventually(proposed)
 
