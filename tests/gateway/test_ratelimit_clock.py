@@ -218,6 +218,35 @@ def test_a_storage_that_is_down_checks_false() -> None:
     assert asyncio.run(limiter.check()) is False
 
 
+def test_a_redis_that_never_answers_is_asked_once() -> None:
+    """A paused Redis accepts connections and never answers. The limiter's call is not
+    retried (redis-py's default retries would reconnect and multiply the wait): one
+    connection for a check, one for a hit."""
+    connections: list[bytes] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(await reader.read(1))  # a command arrived, and no answer goes back
+        await reader.read()  # until the client gives up and closes
+        writer.close()
+
+    async def asked() -> tuple[bool, bool, int]:
+        server = await asyncio.start_server(silent, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        limiter = _limiter(
+            rate_limit_storage=f"redis://127.0.0.1:{port}", rate_limit_storage_timeout_seconds=0.2
+        )
+        checked = await limiter.check()
+        limiter._retry_at = 0.0  # the check's failure does not stop the hit from asking
+        decision = await limiter.hit(identity="cli_a", klass="read")
+        await asyncio.sleep(0.3)  # a retry's connection, if one were made, has been accepted
+        server.close()
+        return checked, decision.allowed, len(connections)
+
+    checked, allowed, asked_times = asyncio.run(asked())
+    assert (checked, allowed) == (False, True)  # counted locally
+    assert asked_times == 2
+
+
 def test_failures_without_a_credential_count_by_address_alone(clock: Clock) -> None:
     limiter = _limiter(rate_limit_auth_failures="3/minute")
 
