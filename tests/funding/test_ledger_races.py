@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from services.common.db import Database
 from services.common.errors import DomainError
@@ -114,6 +115,42 @@ def test_a_reversal_recorded_concurrently_under_another_key_is_refused(
     assert balance(funding_app, LINE) == 800 and balance(funding_app, CENTRAL) == -800
     shown = funding_client.get(f"/v1/ledger/transfers/{original_id}").json()
     assert shown["reversed_by"] == first_id
+
+
+def test_a_refusal_names_the_balance_a_concurrent_spend_left_not_the_copy_loaded_before_it(
+    funding_app: FastAPI,
+) -> None:
+    """The session loaded the account (700 fen) before a concurrent transfer took 680 of it;
+    the transfer of 50 is refused by the database, and the problem's detail reads the balance
+    again: 20 fen, not the 700 of the loaded copy."""
+    open_accounts(funding_app, (CENTRAL, "source", False), (LINE, "line", True))
+    fund(funding_app, source=CENTRAL, account=LINE, amount_fen=700, key="k1")
+    database: Database = funding_app.state.database
+    with (
+        pytest.raises(DomainError, match="take line:2015:other") as refused,
+        database.transaction() as session,
+    ):
+        loaded = session.get(LedgerAccount, LINE)
+        assert loaded is not None and loaded.balance_fen == 700
+        session.execute(  # what a concurrent spend commits under the loaded copy
+            update(LedgerAccount)
+            .where(col(LedgerAccount.code) == LINE)
+            .values(balance_fen=20)
+            .execution_options(synchronize_session=False)
+        )
+        ledger.transfer(
+            session,
+            key="k2",
+            legs=[(LINE, -50), (CENTRAL, 50)],
+            kind="payment",
+            memo="m",
+            principal_id="p",
+        )
+    assert refused.value.code == "ledger_insufficient_funds"
+    assert refused.value.detail == (
+        "The transfer would take line:2015:other (balance 20 fen, leg -50 fen) below zero."
+    )
+    assert balance(funding_app, LINE) == 700  # the whole unit of work rolled back
 
 
 def test_accounts_are_listed_by_year_and_district(
