@@ -192,8 +192,20 @@ def test_only_strings_integers_and_null_are_hashed() -> None:
     assert timestamp_text(datetime(2015, 12, 20, 8, 0, 1, 999)) == "2015-12-20T08:00:01Z"
 
 
-def test_a_key_that_is_not_ed25519_is_refused() -> None:
-    from services.funding.public.chain import public_key_of_jwk
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"kty": "EC"},  # sorts before OKP
+        {"kty": "RSA"},  # sorts after it
+        {"crv": "Ed448"},  # an OKP curve sorting before Ed25519
+        {"crv": "X25519"},  # and one after it: a key-agreement key
+        {"x": 5},
+    ],
+)
+def test_a_key_that_is_not_ed25519_is_refused(changed: dict[str, Any]) -> None:
+    """The ledger's own public key with one member changed: only an OKP Ed25519 JWK is read."""
+    from services.funding.public.chain import b64url, public_key_of_jwk
 
-    with pytest.raises(ValueError, match="Ed25519"):
-        public_key_of_jwk({"kty": "RSA", "n": "x", "e": "AQAB"})
+    assert b64url(public_key_of_jwk(JWK).public_bytes_raw()) == JWK["x"]  # the unchanged key
+    with pytest.raises(ValueError, match="not an Ed25519 public JWK"):
+        public_key_of_jwk({**JWK, **changed})
