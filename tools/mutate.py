@@ -165,7 +165,12 @@ TARGETS: dict[str, Target] = {
     ),
     "issuance": Target(
         ("services/vouchers/vouchers/service.py", "services/vouchers/vouchers/codes.py"),
-        ("tests/vouchers/test_codes.py", "tests/vouchers/test_applications.py"),
+        (
+            "tests/vouchers/test_codes.py",
+            "tests/vouchers/test_applications.py",
+            "tests/vouchers/test_issuance_concurrency.py",
+            "tests/vouchers/test_cycle.py",  # the usage row's redeemed figure, read back
+        ),
         only=(
             *("parse_code", "_commit_budget", "_commit_cap", "issue_voucher"),
             *("encode", "new_code", "parse"),
@@ -1645,6 +1650,23 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in flag_overdue's signature: session becomes positional-only, on and limit "
         "positional-or-keyword; every caller (the job's step, the tests) passes session by "
         "position and `limit` by keyword, which both signatures take"
+    ),
+    ("services/vouchers/vouchers/codes.py", 26, "ReplaceBinaryOperator_Mod_Add"): (
+        "`number % 37` -> `number + 37` under encode(checksum=True): the check symbol is the "
+        "number mod 37 either way, so the last symbol (the only one kept) is the same"
+    ),
+    ("services/vouchers/vouchers/service.py", 37, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in parse_code's signature: code becomes positional-only, as both callers "
+        "pass it (vouchers' list filter and redemptions), and `field` stays a keyword"
+    ),
+    ("services/vouchers/vouchers/service.py", 92, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "`taken.rowcount != 1` -> `< 1`: the update names one (uscc, programme_id), the table's "
+        "primary key, so it never touches more than one row"
+    ),
+    ("services/funding/public/chain.py", 106, "ReplaceUnaryOperator_Delete_USub"): (
+        "`-len(text) % 4` -> `len(text) % 4` padding: the two agree for lengths 0 and 2 mod 4; "
+        "for 3 mod 4 the mutant adds 3 '=' where 1 is due, which Python's non-strict b64decode "
+        "accepts (it ignores excess padding); 1 mod 4 is invalid whatever the padding"
     ),
 }
 

@@ -312,6 +312,43 @@ def test_budget_exhausted_and_cap_reached_leave_books_untouched(
     assert len(events(vouchers_app, "voucher.issued")) == 2
 
 
+def test_the_budget_and_each_cap_are_used_to_their_last_fen(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    enterprise: dict[str, str],
+    seed_enterprise: SeedEnterprise,
+    seed_programme: SeedProgramme,
+) -> None:
+    """A budget of exactly three vouchers and a cap of exactly two: the larger USCC takes one,
+    the smaller one takes one without touching the other's usage, the larger its second (its
+    cap and the budget to the fen); the fourth is refused as exhausted, naming this programme
+    while a later one is open."""
+    seed_enterprise(USCC, is_tech_sme=True)
+    seed_enterprise(OTHER, is_tech_sme=True)
+    assert OTHER > USCC
+    programme = seed_programme(budget_fen=3 * FACE, yearly_cap_fen=2 * FACE)
+    later = seed_programme(budget_fen=3 * FACE)
+    assert later.id > programme.id
+    other = vouchers_headers(kind="enterprise", org=OTHER)
+    issued = []
+    for headers in (other, enterprise, other):  # the smaller USCC while the other has room
+        answer = apply(vouchers_client, headers, programme.id)
+        assert answer.status_code == 201, answer.text
+        issued.append(answer.json()["voucher_id"])
+    voucher_id = issued[1]
+    shown = vouchers_client.get(f"/v1/vouchers/{voucher_id}", headers=enterprise)
+    assert shown.json()["version"] == 1 and shown.headers["ETag"] == f'"{voucher_id}.1"'
+    _, usage, _ = books(vouchers_app, programme.id)
+    assert usage == {OTHER: 2 * FACE, USCC: FACE}
+    exhausted = apply(vouchers_client, enterprise, programme.id)
+    assert exhausted.status_code == 409, exhausted.text
+    assert exhausted.json()["code"] == "programme_budget_exhausted"
+    assert programme.id in exhausted.json()["detail"]
+    _assert_untouched(vouchers_app, programme.id, committed=3 * FACE)
+    _assert_untouched(vouchers_app, later.id)
+
+
 def test_failure_codes_when_approving(
     vouchers_app: FastAPI,
     vouchers_client: TestClient,
