@@ -1668,6 +1668,27 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "for 3 mod 4 the mutant adds 3 '=' where 1 is due, which Python's non-strict b64decode "
         "accepts (it ignores excess padding); 1 mod 4 is invalid whatever the padding"
     ),
+    ("services/vouchers/vouchers/service.py", 55, "ReplaceComparisonOperator_Eq_GtE"): (
+        "`status == OPEN` -> `status >= OPEN` in the budget's conditional update: a programme "
+        "is 'draft', 'open' or 'closed' (ProgrammeStatus; only the programmes service writes "
+        "it), and only 'open' sorts at or after 'open'"
+    ),
+    ("services/vouchers/vouchers/service.py", 60, "ReplaceComparisonOperator_Eq_GtE"): (
+        "`committed.rowcount == 1` -> `>= 1`: the update names one programme by its primary "
+        "key, so it changes one row or none"
+    ),
+    ("services/vouchers/vouchers/service.py", 63, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "`status != OPEN` -> `status < OPEN`: of the three statuses 'closed' and 'draft' both "
+        "sort before 'open', so the two tests agree"
+    ),
+    ("services/funding/public/chain.py", 106, "ReplaceUnaryOperator_USub_UAdd"): (
+        "`-len(text) % 4` -> `+len(text) % 4`: the same padding as deleting the minus (listed "
+        "above for this line): excess '=' is ignored by Python's non-strict b64decode"
+    ),
+    ("services/funding/public/chain.py", 125, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in signature_valid's signature: key becomes positional-only, as its one "
+        "caller (services/funding/verify.py) passes it, and the rest stay keywords there"
+    ),
 }
 
 

@@ -323,13 +323,16 @@ def test_the_budget_and_each_cap_are_used_to_their_last_fen(
     """A budget of exactly three vouchers and a cap of exactly two: the larger USCC takes one,
     the smaller one takes one without touching the other's usage, the larger its second (its
     cap and the budget to the fen); the fourth is refused as exhausted, naming this programme
-    while a later one is open."""
+    while an earlier and a later one are open. Each programme's usage is its own."""
     seed_enterprise(USCC, is_tech_sme=True)
     seed_enterprise(OTHER, is_tech_sme=True)
     assert OTHER > USCC
+    earlier = seed_programme(budget_fen=3 * FACE)
     programme = seed_programme(budget_fen=3 * FACE, yearly_cap_fen=2 * FACE)
     later = seed_programme(budget_fen=3 * FACE)
-    assert later.id > programme.id
+    assert earlier.id < programme.id < later.id
+    # the smaller USCC holds a voucher of the later programme, its cap there not reached
+    assert apply(vouchers_client, enterprise, later.id).status_code == 201
     other = vouchers_headers(kind="enterprise", org=OTHER)
     issued = []
     for headers in (other, enterprise, other):  # the smaller USCC while the other has room
@@ -346,7 +349,8 @@ def test_the_budget_and_each_cap_are_used_to_their_last_fen(
     assert exhausted.json()["code"] == "programme_budget_exhausted"
     assert programme.id in exhausted.json()["detail"]
     _assert_untouched(vouchers_app, programme.id, committed=3 * FACE)
-    _assert_untouched(vouchers_app, later.id)
+    _assert_untouched(vouchers_app, earlier.id)
+    _assert_untouched(vouchers_app, later.id, committed=FACE)
 
 
 def test_failure_codes_when_approving(
