@@ -240,7 +240,11 @@ TARGETS: dict[str, Target] = {
     ),
     "funding-rewards-run": Target(
         ("services/funding/rewards/service.py",),
-        ("tests/funding/test_reward_runs.py", "tests/funding/test_reward_rules.py"),
+        (
+            "tests/funding/test_reward_runs.py",
+            "tests/funding/test_reward_rules.py",
+            "tests/funding/test_reward_run_scope.py",
+        ),
     ),
     "funding-bridge": Target(
         ("services/funding/bridge/service.py", "services/funding/bridge/jobs.py"),
@@ -1688,6 +1692,63 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/funding/public/chain.py", 125, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in signature_valid's signature: key becomes positional-only, as its one "
         "caller (services/funding/verify.py) passes it, and the rest stay keywords there"
+    ),
+    ("services/funding/rewards/service.py", 133, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`dialect.name == 'postgresql'` -> `<= 'postgresql'`: the service runs on 'postgresql' "
+        "or 'sqlite', and 'sqlite' sorts after 'postgresql', so the two tests agree"
+    ),
+    (
+        "services/funding/rewards/service.py",
+        168,
+        "NumberReplacer: return max( -1, year - opened_on.year)  # whole years to 31 December of the year",
+    ): (
+        "`max(0, …)` -> `max(-1, …)`: a candidate has a passed acceptance for the year, and an "
+        "acceptance for a year before the base opened is refused (acceptance/service.py, "
+        "AcceptanceYearInvalid), so year - opening year is never negative"
+    ),
+    (
+        "services/funding/rewards/service.py",
+        222,
+        'NumberReplacer: "private_money_fen": private_money if reported else -1,',
+    ): (
+        "the unreported KPI's 0 -> -1: a passed acceptance needs the year's KPI report "
+        "(acceptance/service.py, KpiReportMissing) and reports are closed once it is recorded, "
+        "so every candidate has reported"
+    ),
+    (
+        "services/funding/rewards/service.py",
+        223,
+        'NumberReplacer: "services_delivered": services if reported else -1,',
+    ): ("the unreported KPI's 0 -> -1: every candidate has reported (see line 222)"),
+    ("services/funding/rewards/service.py", 325, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _commit's signature: session becomes positional-only, as its one caller "
+        "passes it; the rest stay keywords"
+    ),
+    ("services/funding/rewards/service.py", 363, "ReplaceTrueWithFalse"): (
+        "`zip(..., strict=True)` -> `strict=False`: propose_many answers one disbursement id "
+        "per proposal, so the two sequences are always the same length"
+    ),
+    ("services/vouchers/vouchers/codes.py", 26, "ReplaceBinaryOperator_Mod_Pow"): (
+        "`number % 37` -> `number ** 37`: 37 is prime, so n ** 37 ≡ n (mod 37) (Fermat), and "
+        "encode(checksum=True)'s check symbol, the only one kept, is the value mod 37"
+    ),
+    ("services/vouchers/vouchers/codes.py", 38, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "`len(cleaned) != LENGTH` -> `is not`: CPython keeps one object for each small int (-5 "
+        "to 256), so a length and 17 are the same object exactly when they are equal"
+    ),
+    (
+        "services/funding/public/chain.py",
+        106,
+        'NumberReplacer: return base64.urlsafe_b64decode(text + "=" * (-len(text) % 5))',
+    ): (
+        "padding to `-len % 5` instead of `-len % 4`: it pads enough for the lengths of a "
+        "32-byte key (43 or 44 characters) and a 64-byte signature (86 or 88), excess '=' being "
+        "ignored; any other length fails either way (a key is refused with ValueError, a "
+        "signature does not verify), only the library's wording differs"
+    ),
+    ("services/funding/public/chain.py", 110, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in sign_checkpoint's signature: key becomes positional-only, as its one "
+        "caller (public/service.py) passes it; the rest stay keywords"
     ),
 }
 

@@ -84,9 +84,55 @@ def make_base(
         ),
         200,
     )
+    acceptance_id = report_and_accept(
+        client,
+        headers,
+        base_id=base["id"],
+        district=district,
+        kind=kind,
+        year=year,
+        enterprises_incubated=enterprises_incubated,
+        jobs_created=jobs_created,
+        services_delivered=services_delivered,
+        private_money_fen=private_money_fen,
+        result=result,
+        score=score,
+    )
+    return AcceptedBase(
+        id=base["id"],
+        name=name,
+        operator_uscc=uscc,
+        district=district,
+        kind=kind,
+        acceptance_id=acceptance_id,
+    )
+
+
+def report_and_accept(
+    client: TestClient,
+    headers: FundingHeaders,
+    *,
+    base_id: str,
+    district: str,
+    kind: str,
+    year: int,
+    enterprises_incubated: int = 0,
+    jobs_created: int = 0,
+    services_delivered: int = 0,
+    private_money_fen: int = 0,
+    result: str | None = "passed",
+    score: int = 90,
+) -> str | None:
+    """The district reports an admitted base's KPIs for `year` and its department records the
+    year's acceptance (`result` None: none); the acceptance's id."""
+    district_client = headers(kind="department", org=district, client_id=f"cli_{district}")
+    standards = _ok(client.get(f"/v1/base-kinds/{kind}", headers=district_client), 200)
+    department = headers(
+        kind="department", org=standards["department"], client_id=f"cli_{standards['department']}"
+    )
     _ok(
         client.put(
-            f"/v1/bases/{base['id']}/kpis/{year}",
+            f"/v1/bases/{base_id}/kpis/{year}",
             json={
                 "enterprises_incubated": enterprises_incubated,
                 "jobs_created": jobs_created,
@@ -97,31 +143,23 @@ def make_base(
         ),
         201,
     )
-    acceptance_id = None
-    if result is not None:
-        acceptance = _ok(
-            client.post(
-                f"/v1/bases/{base['id']}/acceptance",
-                json={
-                    "year": year,
-                    "result": result,
-                    "score": score,
-                    "findings": "Checked on site.",
-                    "evidence": [],
-                },
-                headers=department,
-            ),
-            201,
-        )
-        acceptance_id = acceptance["id"]
-    return AcceptedBase(
-        id=base["id"],
-        name=name,
-        operator_uscc=uscc,
-        district=district,
-        kind=kind,
-        acceptance_id=acceptance_id,
+    if result is None:
+        return None
+    acceptance = _ok(
+        client.post(
+            f"/v1/bases/{base_id}/acceptance",
+            json={
+                "year": year,
+                "result": result,
+                "score": score,
+                "findings": "Checked on site.",
+                "evidence": [],
+            },
+            headers=department,
+        ),
+        201,
     )
+    return str(acceptance["id"])
 
 
 def open_account(

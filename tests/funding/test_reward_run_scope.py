@@ -1,0 +1,141 @@
+"""A reward run sees only its own year, budget line and version: runs of other years, lines
+and versions neither block it nor hide a base from it.
+
+Two versions of the space rules in force from 2015 on, open-ended, each
+`1,000,000 + years_open × 1,000` fen (years_open: whole years from the base's opening year to
+the year rewarded). Base A opened in 2012 and passed 2015 and 2016; base B opened in 2014 and
+passed 2016, then 2015 (recorded late).
+"""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.funding.conftest import FundingHeaders
+from tests.funding.rewards_support import (
+    AcceptedBase,
+    make_base,
+    move,
+    open_account,
+    report_and_accept,
+)
+
+CITY = "source:city"
+SPACE_2015, SPACE_2016 = "line:2015:space", "line:2016:space"
+SERVICES_2015 = "line:2015:public-services"
+FORMULA = {
+    "inputs": {"years_open": "int"},
+    "rules": [{"name": "reward_fen", "expression": "1000000 + years_open * 1000"}],
+}
+
+
+@pytest.fixture
+def admin(funding_headers: FundingHeaders) -> dict[str, str]:
+    return funding_headers(kind="admin", client_id="cli_rewards_admin")
+
+
+def _save_rules(client: TestClient, admin: dict[str, str], **terms: Any) -> int:
+    saved = client.post(
+        "/v1/rule-sets", json={"family": "funding.reward.space", **terms}, headers=admin
+    )
+    assert saved.status_code == 201, saved.text
+    return int(saved.json()["version"])
+
+
+def _run(client: TestClient, admin: dict[str, str], year: int, line: str, version: int) -> Any:
+    return client.post(
+        "/v1/reward-runs",
+        json={"year": year, "budget_line": line, "rule_set_version": version},
+        headers={**admin, "Idempotency-Key": f"run-{year}-{line}-{version}"},
+    )
+
+
+def _awarded(answer: Any) -> dict[str, int]:
+    assert answer.status_code == 201, answer.text
+    return {line["base_id"]: line["awarded_fen"] for line in answer.json()["lines"]}
+
+
+def _years_open(answer: Any) -> dict[str, int]:
+    return {line["base_id"]: line["inputs"]["years_open"] for line in answer.json()["lines"]}
+
+
+def _pass(client: TestClient, headers: FundingHeaders, base: AcceptedBase, year: int) -> None:
+    report_and_accept(
+        client, headers, base_id=base.id, district=base.district, kind=base.kind, year=year
+    )
+
+
+def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
+    funding_client: TestClient, funding_headers: FundingHeaders, admin: dict[str, str]
+) -> None:
+    client = funding_client
+    open_account(client, admin, CITY, kind="source", non_negative=False)
+    for line, year in ((SPACE_2015, 2015), (SPACE_2016, 2016), (SERVICES_2015, 2015)):
+        open_account(client, admin, line, kind="line", year=year)
+        move(client, admin, source=CITY, target=line, amount_fen=100_000_000)
+    earlier = _save_rules(client, admin, effective_from="2015-01-01", **FORMULA)
+    later = _save_rules(client, admin, effective_from="2015-01-01", **FORMULA)
+    assert (earlier, later) == (2, 3)
+    a = make_base(
+        client, funding_headers, district="xiaodian", kind="maker_space", area_m2=100,
+        year=2015, opened_on="2012-03-01",
+    )  # fmt: skip
+    b = make_base(
+        client, funding_headers, district="yingze", kind="maker_space", area_m2=100,
+        year=2016, opened_on="2014-06-01",
+    )  # fmt: skip
+    _pass(client, funding_headers, a, 2016)
+
+    # 2015 by the later version: A alone (B has not passed 2015 yet), 3 years open.
+    first = _run(client, admin, 2015, "space", later)
+    assert _awarded(first) == {a.id: 1_003_000} and _years_open(first) == {a.id: 3}
+    # 2016 by the same version: not blocked by the 2015 run, and A's 2015 reward does not
+    # hide A from 2016.
+    second = _run(client, admin, 2016, "space", later)
+    assert _awarded(second) == {a.id: 1_004_000, b.id: 1_002_000}
+    assert _years_open(second) == {a.id: 4, b.id: 2}
+
+    # B's 2015 result is recorded late: the earlier version rewards it for 2015. Neither the
+    # 2015 run by the later version nor B's 2016 reward (a later run) blocks or hides it.
+    _pass(client, funding_headers, b, 2015)
+    third = _run(client, admin, 2015, "space", earlier)
+    assert _awarded(third) == {b.id: 1_001_000}
+
+    # The public-services line of 2015 rewards both: a space reward is no public-services one.
+    services = _run(client, admin, 2015, "public-services", 1)
+    assert services.status_code == 201, services.text
+    assert {line["base_id"] for line in services.json()["lines"]} == {a.id, b.id}
+
+    listed = client.get("/v1/reward-runs", headers=admin).json()["items"]
+    assert [(r["year"], r["budget_line"], r["rule_set_version"]) for r in listed] == [
+        (2015, "space", later),
+        (2016, "space", later),
+        (2015, "space", earlier),
+        (2015, "public-services", 1),
+    ]
+
+
+def test_a_version_not_in_force_names_the_period_it_is_in_force(
+    funding_client: TestClient, admin: dict[str, str]
+) -> None:
+    open_account(funding_client, admin, SPACE_2015, kind="line", year=2015)
+    future = _save_rules(funding_client, admin, effective_from="2017-01-01", **FORMULA)
+    for year, version, period in (
+        (2016, future, "2017-01-01 to open-ended"),
+        (2016, 1, "2015-01-01 to 2015-12-31"),
+    ):
+        refused = _run(funding_client, admin, year, "space", version)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "reward_rule_set_not_for_year"
+        expected = (
+            f"version {version} of funding.reward.space is in force {period}, on no day of {year}"
+        )
+        assert refused.json()["errors"] == [
+            {
+                "field": "body.rule_set_version",
+                "code": "reward_rule_set_not_for_year",
+                "message": expected,
+            }
+        ]
+        assert refused.json()["detail"] == expected
