@@ -4,7 +4,7 @@ and versions neither block it nor hide a base from it.
 Two versions of the space rules in force from 2015 on, open-ended, each
 `1,000,000 + years_open × 1,000` fen (years_open: whole years from the base's opening year to
 the year rewarded). Base A opened in 2012 and passed 2015 and 2016; base B opened in 2014 and
-passed 2016, then 2015 (recorded late).
+passed 2016, then 2015 (recorded late); base C opened in 2017 and passed it.
 """
 
 from typing import Any
@@ -22,7 +22,7 @@ from tests.funding.rewards_support import (
 )
 
 CITY = "source:city"
-SPACE_2015, SPACE_2016 = "line:2015:space", "line:2016:space"
+SPACE_2015, SPACE_2016, SPACE_2017 = "line:2015:space", "line:2016:space", "line:2017:space"
 SERVICES_2015 = "line:2015:public-services"
 FORMULA = {
     "inputs": {"years_open": "int"},
@@ -71,7 +71,12 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
 ) -> None:
     client = funding_client
     open_account(client, admin, CITY, kind="source", non_negative=False)
-    for line, year in ((SPACE_2015, 2015), (SPACE_2016, 2016), (SERVICES_2015, 2015)):
+    for line, year in (
+        (SPACE_2015, 2015),
+        (SPACE_2016, 2016),
+        (SPACE_2017, 2017),
+        (SERVICES_2015, 2015),
+    ):
         open_account(client, admin, line, kind="line", year=year)
         move(client, admin, source=CITY, target=line, amount_fen=100_000_000)
     earlier = _save_rules(client, admin, effective_from="2015-01-01", **FORMULA)
@@ -85,6 +90,10 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
         client, funding_headers, district="yingze", kind="maker_space", area_m2=100,
         year=2016, opened_on="2014-06-01",
     )  # fmt: skip
+    c = make_base(
+        client, funding_headers, district="yingze", kind="maker_space", area_m2=100,
+        year=2017, opened_on="2017-01-01",
+    )  # fmt: skip
     _pass(client, funding_headers, a, 2016)
 
     # 2015 by the later version: A alone (B has not passed 2015 yet), 3 years open.
@@ -95,12 +104,28 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
     second = _run(client, admin, 2016, "space", later)
     assert _awarded(second) == {a.id: 1_004_000, b.id: 1_002_000}
     assert _years_open(second) == {a.id: 4, b.id: 2}
+    # 2017 by the earlier version, before 2015's run by it.
+    assert _awarded(_run(client, admin, 2017, "space", earlier)) == {c.id: 1_000_000}
 
-    # B's 2015 result is recorded late: the earlier version rewards it for 2015. Neither the
-    # 2015 run by the later version nor B's 2016 reward (a later run) blocks or hides it.
+    # A's 2015 reward is cancelled, and B's 2015 result is recorded late: the earlier version
+    # rewards both for 2015. Neither the runs of other years by either version, nor the 2015
+    # run by the later one, nor the live 2016 rewards made after A's cancelled one block or
+    # hide them.
+    [a_2015] = first.json()["lines"]
+    url = f"/v1/disbursements/{a_2015['disbursement_id']}"
+    cancelled = client.post(
+        f"{url}/cancellation",
+        json={"reason": "rules corrected"},
+        headers={
+            **admin,
+            "If-Match": client.get(url, headers=admin).headers["etag"],
+            "Idempotency-Key": "cancel-a-2015",
+        },
+    )
+    assert cancelled.status_code == 200, cancelled.text
     _pass(client, funding_headers, b, 2015)
     third = _run(client, admin, 2015, "space", earlier)
-    assert _awarded(third) == {b.id: 1_001_000}
+    assert _awarded(third) == {a.id: 1_003_000, b.id: 1_001_000}
 
     # The public-services line of 2015 rewards both: a space reward is no public-services one.
     services = _run(client, admin, 2015, "public-services", 1)
@@ -111,6 +136,7 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
     assert [(r["year"], r["budget_line"], r["rule_set_version"]) for r in listed] == [
         (2015, "space", later),
         (2016, "space", later),
+        (2017, "space", earlier),
         (2015, "space", earlier),
         (2015, "public-services", 1),
     ]
