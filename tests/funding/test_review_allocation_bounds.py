@@ -3,6 +3,7 @@ integer column) or whose owed amount does not fit a BIGINT must be refused as
 `matching_rule_invalid`, not crash the allocation with a 500."""
 
 import uuid
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -53,3 +54,72 @@ def test_a_ratio_too_large_to_store_is_a_matching_rule_problem_not_a_500(
     assert answer.json()["code"] == "matching_rule_invalid"
     assert balance(funding_app, LINE) == 10**15
     assert funding_client.get("/v1/allocations", headers=funding_headers()).json()["items"] == []
+
+
+def _allocate(client: TestClient, headers: FundingHeaders, district: str, amount: int) -> Any:
+    return client.post(
+        "/v1/allocations",
+        json={
+            "year": 2015,
+            "line": "space",
+            "memo": "切块",
+            "method": "explicit",
+            "amounts": [{"district": district, "amount_fen": amount}],
+        },
+        headers={**headers(), "Idempotency-Key": uuid.uuid4().hex},
+    )
+
+
+def test_what_an_obligation_and_a_block_owe_stays_within_a_bigint(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """A ratio of 1:4,635.5 (1:10,000 for jiancaoping), both within the parts' bound:
+    - xiaodian's first allocation owes 4,587,872,036,856,588,288 fen; a second one owing
+      4,635,499,999,998,187,520 would make its block owe exactly 2^63, one more than a BIGINT
+      holds: refused, not a 500 (nor, on SQLite, a sum that silently turns into a float);
+    - yingze's allocation of the same amount owes it alone (above 2^62): stored;
+    - jiancaoping's 10^15 fen owes 10^19 fen in one obligation: refused."""
+    open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
+    fund(funding_app, source=CITY, account=LINE, amount_fen=5 * 10**15, key="fund")
+    created = funding_client.post(
+        "/v1/rule-sets",
+        json={
+            "family": "funding.matching",
+            "effective_from": "2015-01-01",
+            "inputs": {"district": "string"},
+            "rules": [
+                {"name": "city_part", "expression": 'district == "jiancaoping" ? 1 : 2'},
+                {"name": "district_part", "expression": 'district == "jiancaoping" ? 10000 : 9271'},
+            ],
+        },
+        headers=funding_headers(),
+    )
+    assert created.status_code == 201, created.text
+    first, second = 989_725_388_168_825, 999_999_999_999_609
+    first_owes, second_owes = 4_587_872_036_856_588_288, 4_635_499_999_998_187_520
+    assert first_owes + second_owes == 2**63
+    assert first_owes % 2048 == second_owes % 2048 == 0  # exact as floats too
+
+    made = _allocate(funding_client, funding_headers, "xiaodian", first)
+    assert made.status_code == 201, made.text
+    assert [s["owed_fen"] for s in made.json()["shares"]] == [first_owes]
+    left = balance(funding_app, LINE)
+    for district, amount in (("xiaodian", second), ("jiancaoping", 10**15)):
+        refused = _allocate(funding_client, funding_headers, district, amount)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "matching_rule_invalid"
+        assert "more than can be stored" in refused.json()["detail"]
+        assert balance(funding_app, LINE) == left
+    alone = _allocate(funding_client, funding_headers, "yingze", second)
+    assert alone.status_code == 201, alone.text
+    assert [s["owed_fen"] for s in alone.json()["shares"]] == [second_owes]
+    assert second_owes > 2**62
+    owed = {
+        district: funding_client.get(
+            f"/v1/districts/{district}/matching", headers=funding_headers()
+        ).json()["owed_fen"]
+        for district in ("xiaodian", "yingze", "jiancaoping")
+    }
+    assert owed == {"xiaodian": first_owes, "yingze": second_owes, "jiancaoping": 0}
+    listed = funding_client.get("/v1/allocations", headers=funding_headers()).json()["items"]
+    assert len(listed) == 2

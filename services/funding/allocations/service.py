@@ -206,15 +206,24 @@ def _add_to_block(
                 session.flush()
         except IntegrityError:  # opened concurrently: the UPDATE below adds to it
             pass
-    session.execute(
+    added = session.execute(
         update(MatchingBlock)
         .where(col(MatchingBlock.block_account) == account)
+        # Compared as a difference: a sum past the BIGINT would overflow (or, on SQLite, turn
+        # into an inexact float) before it is compared.
+        .where(col(MatchingBlock.owed_fen) <= MAX_OWED_FEN - owed_fen)
+        .where(col(MatchingBlock.city_fen) <= MAX_OWED_FEN - city_fen)
         .values(
             city_fen=col(MatchingBlock.city_fen) + city_fen,
             owed_fen=col(MatchingBlock.owed_fen) + owed_fen,
         )
         .execution_options(synchronize_session=False)
     )
+    if added.rowcount != 1:  # type: ignore[attr-defined]
+        raise errors.MatchingRuleInvalid(
+            f"{district}'s block {account} would owe more than {MAX_OWED_FEN} fen with this "
+            "allocation: more than can be stored."
+        )
     session.expire(session.get_one(MatchingBlock, account))  # the row was just updated
 
 
