@@ -265,7 +265,11 @@ TARGETS: dict[str, Target] = {
     ),
     "funding-allocations": Target(
         ("services/funding/allocations/service.py",),
-        ("tests/funding/test_allocations.py", "tests/funding/test_review_allocation_bounds.py"),
+        (
+            "tests/funding/test_allocations.py",
+            "tests/funding/test_review_allocation_bounds.py",
+            "tests/funding/test_matching_concurrency.py",
+        ),
     ),
     "funding-public-chain": Target(
         ("services/funding/public/chain.py",),
@@ -1760,6 +1764,41 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "target's database), where it takes no lock (the write transaction serialises runs); on "
         "PostgreSQL test_reward_run_concurrency.py fails without the lock (three runs of three, "
         "by hand)"
+    ),
+    ("services/funding/allocations/service.py", 123, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "`found.family != ALLOCATION` -> `>`: every rule family funding keeps "
+        "(services/funding/rules.py FAMILIES: funding.bridge, funding.guarantee..., "
+        "funding.interest..., funding.matching, funding.reward...) sorts after "
+        "'funding.allocation', so the two agree"
+    ),
+    ("services/funding/allocations/service.py", 131, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "`len(set(districts)) != len(districts)` -> `<`: a set of a list is never longer than it"
+    ),
+    ("services/funding/allocations/service.py", 149, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`sum(weights) == 0` -> `<= 0`: a negative weight is refused just above "
+        "(matching_rule_invalid), so the sum is never below 0"
+    ),
+    ("services/funding/allocations/service.py", 192, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _add_to_block's signature: session becomes positional-only, as its one "
+        "caller passes it; the rest stay keywords"
+    ),
+    ("services/funding/allocations/service.py", 240, "ReplaceBinaryOperator_BitOr_Add"): (
+        "`int | None` -> `int + None` in a local variable's annotation, which Python never "
+        "evaluates (PEP 526)"
+    ),
+    ("services/funding/allocations/service.py", 240, "ReplaceBinaryOperator_BitOr_BitAnd"): (
+        "`int | None` -> `int & None` in a local variable's annotation, never evaluated (PEP 526)"
+    ),
+    ("services/funding/allocations/service.py", 240, "ReplaceBinaryOperator_BitOr_Sub"): (
+        "`int | None` -> `int - None` in a local variable's annotation, never evaluated (PEP 526)"
+    ),
+    ("services/funding/allocations/service.py", 354, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in list_allocations' signature: session becomes positional-only, as the "
+        "router passes it; the rest stay keywords"
+    ),
+    ("services/funding/allocations/service.py", 453, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in report_payment's signature: session becomes positional-only, as the "
+        "router passes it; the rest stay keywords"
     ),
 }
 

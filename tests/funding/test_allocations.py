@@ -9,13 +9,17 @@ import uuid
 from datetime import date
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from services.common.db import Database
+from services.funding.allocations.models import MatchingBlock
 from services.funding.bases.models import ADMITTED, FILED, Base, BaseKpi
 from tests.funding.conftest import FundingHeaders
 from tests.funding.ledger_support import balance, fund, open_accounts
+from tests.stale import stale_once
 
 LINE = "line:2015:space"
 CITY = "source:city"
@@ -521,3 +525,144 @@ def test_a_rule_set_giving_a_negative_weight_or_a_zero_ratio_allocates_nothing(
     assert funding_client.get("/v1/allocations", headers=funding_headers()).json()["items"] == []
     yangqu = funding_client.get("/v1/districts/yangqu/matching", headers=funding_headers()).json()
     assert yangqu["blocks"] == []
+
+
+KINDS_AND_FIGURES = {
+    "family": "funding.allocation",
+    "effective_from": "2015-01-01",
+    "description": "maker-space area, private money, incubated enterprises, plus 1",
+    "inputs": {
+        "area_m2_by_kind": "map<string, int>",
+        "private_money_fen": "int",
+        "enterprises_incubated": "int",
+    },
+    "rules": [
+        {
+            "name": "weight",
+            "expression": 'area_m2_by_kind["maker_space"] + private_money_fen'
+            " + enterprises_incubated + 1",
+        }
+    ],
+}
+
+
+def test_a_districts_weight_reads_its_own_kinds_and_zero_where_nothing_was_reported(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """Weights by hand: xiaodian 3,000 m² of maker space (not its tech incubator's 2,000) +
+    500,000,000 fen + 6 enterprises + 1; hi_tech_zone no maker space + 1,500,000,000 + 3 + 1;
+    yangqu 1,000 m², no KPI report for 2014 (0 money, 0 enterprises) + 1; qingxu (its one base
+    not admitted) and loufan (none) weigh 1. The total is the weights' sum: each city share is
+    its weight exactly."""
+    _setup(funding_app, funding_client, funding_headers)
+    _seed_bases(funding_app)
+    saved = funding_client.post("/v1/rule-sets", json=KINDS_AND_FIGURES, headers=funding_headers())
+    assert saved.status_code == 201, saved.text
+    weights = {
+        "xiaodian": 3_000 + 500_000_000 + 6 + 1,
+        "hi_tech_zone": 1_500_000_000 + 3 + 1,
+        "yangqu": 1_000 + 1,
+        "qingxu": 1,
+        "loufan": 1,
+    }
+    answer = _allocate(
+        funding_client,
+        funding_headers,
+        method="rule_set",
+        total_fen=sum(weights.values()),
+        districts=list(weights),
+    )
+    assert answer.status_code == 201, answer.text
+    shares = {s["district"]: (s["weight"], s["city_fen"]) for s in answer.json()["shares"]}
+    assert shares == {district: (weight, weight) for district, weight in weights.items()}
+
+
+def test_allocations_are_listed_by_year_and_line(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers)
+    for line in ("line:2016:space", "line:2015:public-services"):
+        open_accounts(funding_app, (line, "line", True))
+        fund(funding_app, source=CITY, account=line, amount_fen=1_000, key=f"fund-{line}")
+    made = {}
+    for year, line in ((2015, "space"), (2016, "space"), (2015, "public-services")):
+        answer = _allocate(
+            funding_client,
+            funding_headers,
+            year=year,
+            line=line,
+            method="explicit",
+            amounts=[{"district": "qingxu", "amount_fen": 100}],
+        )
+        assert answer.status_code == 201, answer.text
+        made[(year, line)] = answer.json()["id"]
+
+    def listed(**params: Any) -> list[str]:
+        answer = funding_client.get("/v1/allocations", params=params, headers=funding_headers())
+        assert answer.status_code == 200, answer.text
+        return [a["id"] for a in answer.json()["items"]]
+
+    assert listed() == list(made.values())
+    assert listed(year=2015) == [made[(2015, "space")], made[(2015, "public-services")]]
+    assert listed(year=2016) == [made[(2016, "space")]]
+    assert listed(line="space") == [made[(2015, "space")], made[(2016, "space")]]
+    assert listed(line="public-services") == [made[(2015, "public-services")]]
+    assert listed(year=2016, line="public-services") == []
+
+
+def test_a_block_opened_concurrently_takes_the_allocation_added_to_it(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The block read misses the block a concurrent allocation committed: the insert's unique
+    violation is taken as 'opened meanwhile' and the shares are added to it."""
+    _setup(funding_app, funding_client, funding_headers)
+    amounts = [{"district": "qingxu", "amount_fen": 1_000}]  # 1:1
+    first = _allocate(funding_client, funding_headers, method="explicit", amounts=amounts)
+    assert first.status_code == 201, first.text
+    monkeypatch.setattr(
+        Session,
+        "get",
+        stale_once(Session.get, None, lambda _s, entity, *_a, **_k: entity is MatchingBlock),
+    )
+    second = _allocate(funding_client, funding_headers, method="explicit", amounts=amounts)
+    monkeypatch.undo()
+    assert second.status_code == 201, second.text
+    matching = funding_client.get("/v1/districts/qingxu/matching", headers=funding_headers())
+    [block] = matching.json()["blocks"]
+    assert (block["city_fen"], block["owed_fen"], block["balance_fen"]) == (2_000, 2_000, 2_000)
+
+
+def test_a_matching_payment_raises_its_own_block_alone(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _setup(funding_app, funding_client, funding_headers)
+    amounts = [{"district": d, "amount_fen": 1_000} for d in ("qingxu", "xiaodian")]
+    assert (
+        _allocate(funding_client, funding_headers, method="explicit", amounts=amounts).status_code
+        == 201
+    )
+    payment = {"year": 2015, "line": "space", "amount_fen": 400, "reference": "清徐配套-1"}
+    url = "/v1/districts/qingxu/matching/payments"
+    paid = funding_client.post(url, json=payment, headers=_idem(funding_headers()))
+    assert paid.status_code == 201, paid.text
+
+    def owed_and_paid(district: str) -> tuple[int, int]:
+        shown = funding_client.get(f"/v1/districts/{district}/matching", headers=funding_headers())
+        return shown.json()["owed_fen"], shown.json()["paid_fen"]
+
+    assert owed_and_paid("qingxu") == (1_000, 400)
+    assert owed_and_paid("xiaodian") == (1_500, 0)
+    over = funding_client.post(
+        url, json={**payment, "amount_fen": 601}, headers=_idem(funding_headers())
+    )
+    assert over.status_code == 409 and over.json()["code"] == "matching_overpaid"
+    assert over.json()["errors"] == [
+        {
+            "field": "body.amount_fen",
+            "code": "matching_overpaid",
+            "message": "qingxu owes 600 fen more for block:2015:space:qingxu",
+        }
+    ]

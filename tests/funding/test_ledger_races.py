@@ -1,9 +1,6 @@
 """The ledger's race branches on any database: each test hands the service the stale read a
 concurrent transaction would have made (SQLite serialises writers, so no real race reaches them)."""
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -16,21 +13,9 @@ from services.funding.ledger import service as ledger
 from services.funding.ledger.models import LedgerAccount
 from tests.funding.conftest import FundingHeaders
 from tests.funding.ledger_support import balance, fund, open_accounts
+from tests.stale import stale_once
 
 CENTRAL, LINE = "source:central", "line:2015:other"
-
-
-def _stale_once(real: Callable[..., Any], stale: Any, when: Callable[..., bool]) -> Any:
-    """`real`, except that its first call matching `when` answers `stale`."""
-    calls = {"stale": 0}
-
-    def read(*args: Any, **kwargs: Any) -> Any:
-        if calls["stale"] == 0 and when(*args, **kwargs):
-            calls["stale"] += 1
-            return stale
-        return real(*args, **kwargs)
-
-    return read
 
 
 def test_an_account_opened_concurrently_answers_it_or_conflicts(
@@ -45,7 +30,7 @@ def test_an_account_opened_concurrently_answers_it_or_conflicts(
         monkeypatch.setattr(
             Session,
             "get",
-            _stale_once(Session.get, None, lambda _s, entity, *_a, **_k: entity is LedgerAccount),
+            stale_once(Session.get, None, lambda _s, entity, *_a, **_k: entity is LedgerAccount),
         )
         answer = funding_client.post("/v1/ledger/accounts", json=terms, headers=funding_headers())
         monkeypatch.undo()
@@ -71,7 +56,7 @@ def test_the_same_key_recorded_concurrently_is_replayed_or_refused_and_moves_mon
         assert first is not None
         first_id = first.id
     for legs in ([(CENTRAL, -700), (LINE, 700)], [(CENTRAL, -701), (LINE, 701)]):
-        monkeypatch.setattr(ledger, "_by_key", _stale_once(ledger._by_key, None, lambda *_: True))
+        monkeypatch.setattr(ledger, "_by_key", stale_once(ledger._by_key, None, lambda *_: True))
         with database.transaction() as session:
             try:
                 again = ledger.transfer(
@@ -103,7 +88,7 @@ def test_a_reversal_recorded_concurrently_under_another_key_is_refused(
         )
         original_id, first_id = original.id, first.id
     monkeypatch.setattr(
-        ledger, "reversed_by", _stale_once(ledger.reversed_by, None, lambda *_a, **_k: True)
+        ledger, "reversed_by", stale_once(ledger.reversed_by, None, lambda *_a, **_k: True)
     )
     with (
         pytest.raises(DomainError, match="has been reversed already") as refused,

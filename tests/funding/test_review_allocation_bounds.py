@@ -5,6 +5,7 @@ integer column) or whose owed amount does not fit a BIGINT must be refused as
 import uuid
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -123,3 +124,45 @@ def test_what_an_obligation_and_a_block_owe_stays_within_a_bigint(
     assert owed == {"xiaodian": first_owes, "yingze": second_owes, "jiancaoping": 0}
     listed = funding_client.get("/v1/allocations", headers=funding_headers()).json()["items"]
     assert len(listed) == 2
+
+
+@pytest.mark.parametrize(("parts", "status"), [(10_000, 201), (10_001, 409)])
+def test_ratio_parts_are_taken_up_to_ten_thousand(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    parts: int,
+    status: int,
+) -> None:
+    """A ratio of parts:parts is 1:1 whatever the parts; the parts themselves are bounded."""
+    open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
+    fund(funding_app, source=CITY, account=LINE, amount_fen=1_000, key="fund")
+    created = funding_client.post(
+        "/v1/rule-sets",
+        json={
+            "family": "funding.matching",
+            "effective_from": "2015-01-01",
+            "rules": [
+                {"name": "city_part", "expression": str(parts)},
+                {"name": "district_part", "expression": str(parts)},
+            ],
+        },
+        headers=funding_headers(),
+    )
+    assert created.status_code == 201, created.text
+    answer = _allocate(funding_client, funding_headers, "qingxu", 1_000)
+    assert answer.status_code == status, answer.text
+    if status == 201:
+        [share] = answer.json()["shares"]
+        assert (share["city_part"], share["district_part"], share["owed_fen"]) == (
+            parts,
+            parts,
+            1_000,
+        )
+    else:
+        assert answer.json()["code"] == "matching_rule_invalid"
+        assert answer.json()["detail"] == (
+            f"funding.matching v1 gives qingxu the ratio {parts}:{parts}: both parts must be "
+            "whole numbers from 1 to 10000."
+        )
+        assert balance(funding_app, LINE) == 1_000
