@@ -1800,6 +1800,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in report_payment's signature: session becomes positional-only, as the "
         "router passes it; the rest stay keywords"
     ),
+    ("services/funding/rewards/service.py", 140, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _awarded's signature: session becomes positional-only, as its one caller "
+        "passes it, and year and budget_line stay keywords there"
+    ),
 }
 
 

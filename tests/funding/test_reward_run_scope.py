@@ -3,8 +3,9 @@ and versions neither block it nor hide a base from it.
 
 Two versions of the space rules in force from 2015 on, open-ended, each
 `1,000,000 + years_open × 1,000` fen (years_open: whole years from the base's opening year to
-the year rewarded). Base A opened in 2012 and passed 2015 and 2016; base B opened in 2014 and
-passed 2016, then 2015 (recorded late); base C opened in 2017 and passed it.
+the year rewarded). Base A opened in 2012, delivered 2 public services in 2015 and passed 2015
+and 2016; base B opened in 2014 and passed 2016, then 2015 (recorded late); base C opened in
+2017 and passed it.
 """
 
 from typing import Any
@@ -88,7 +89,7 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
     assert (earlier, later) == (2, 3)
     a = make_base(
         client, funding_headers, district="xiaodian", kind="maker_space", area_m2=100,
-        year=2015, opened_on="2012-03-01",
+        year=2015, opened_on="2012-03-01", services_delivered=2,
     )  # fmt: skip
     b = make_base(
         client, funding_headers, district="yingze", kind="maker_space", area_m2=100,
@@ -111,10 +112,15 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
     # 2017 by the earlier version, before 2015's run by it.
     assert _awarded(_run(client, admin, 2017, "space", earlier)) == {c.id: 1_000_000}
 
-    # A's 2015 reward is cancelled, and B's 2015 result is recorded late: the earlier version
-    # rewards both for 2015. Neither the runs of other years by either version, nor the 2015
-    # run by the later one, nor the live 2016 rewards made after A's cancelled one block or
-    # hide them.
+    # The public-services line of 2015 rewards A: a live space reward is no public-services one.
+    services = _run(client, admin, 2015, "public-services", 1)
+    assert _awarded(services) == {a.id: 100_000}  # 2 services × 50,000 fen (version 1)
+    assert services.json()["rule_set_label"] == "funding.reward.public_services@1"
+
+    # A's 2015 space reward is cancelled, and B's 2015 result is recorded late: the earlier
+    # version rewards both for 2015. Neither the runs of other years by either version, nor the
+    # 2015 run by the later one, nor the live 2016 rewards made after A's cancelled one, nor
+    # A's public-services reward block or hide them.
     [a_2015] = first.json()["lines"]
     url = f"/v1/disbursements/{a_2015['disbursement_id']}"
     cancelled = client.post(
@@ -130,14 +136,13 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
     _pass(client, funding_headers, b, 2015)
     third = _run(client, admin, 2015, "space", earlier)
     assert _awarded(third) == {a.id: 1_003_000, b.id: 1_001_000}
-
-    # The public-services line of 2015 rewards both: a space reward is no public-services one.
-    services = _run(client, admin, 2015, "public-services", 1)
-    assert services.status_code == 201, services.text
-    assert {line["base_id"] for line in services.json()["lines"]} == {a.id, b.id}
+    # Public-services' version 1 run is no space run: space's version 1 finds every base
+    # rewarded.
+    space_v1 = _run(client, admin, 2015, "space", 1)
+    assert space_v1.status_code == 409 and space_v1.json()["code"] == "reward_already_awarded"
 
     # Each run reads back with its own lines alone, whatever ran after it.
-    for run in (first, second, third, services):
+    for run in (first, second, services, third):
         shown = client.get(f"/v1/reward-runs/{run.json()['id']}", headers=admin)
         assert shown.status_code == 200 and shown.json() == run.json()
     listed = client.get("/v1/reward-runs", headers=admin).json()["items"]
@@ -145,9 +150,28 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
         (2015, "space", later),
         (2016, "space", later),
         (2017, "space", earlier),
-        (2015, "space", earlier),
         (2015, "public-services", 1),
+        (2015, "space", earlier),
     ]
+
+
+@pytest.mark.parametrize(
+    ("effective_from", "effective_to"),
+    [("2016-12-31", None), ("2015-01-01", "2016-01-01")],
+    ids=["from-the-last-day", "to-the-first-day"],
+)
+def test_a_version_in_force_on_one_day_of_the_year_serves_it(
+    funding_client: TestClient,
+    admin: dict[str, str],
+    effective_from: str,
+    effective_to: str | None,
+) -> None:
+    """Its rules pass; the run then stops at what is missing next: the year's budget line."""
+    terms = {"effective_from": effective_from, "effective_to": effective_to, **FORMULA}
+    version = _save_rules(funding_client, admin, **terms)
+    answer = _run(funding_client, admin, 2016, "space", version)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "reward_budget_line_unknown"
 
 
 def test_a_version_not_in_force_names_the_period_it_is_in_force(

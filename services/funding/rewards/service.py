@@ -80,7 +80,7 @@ def rule_set_label(family: str, version: int) -> str:
 def _rule_set(session: Session, *, family: str, version: int, year: int) -> RuleSet:
     rule_set = session.exec(
         select(RuleSet).where(col(RuleSet.family) == family, col(RuleSet.version) == version)
-    ).first()
+    ).one_or_none()  # (family, version) is unique
     if rule_set is None:
         raise errors.RewardRuleSetUnknown.for_field(
             "body.rule_set_version", f"{family} has no version {version}"
