@@ -197,8 +197,11 @@ def test_only_strings_integers_and_null_are_hashed() -> None:
     [
         {"kty": "EC"},  # sorts before OKP
         {"kty": "RSA"},  # sorts after it
-        {"crv": "Ed448"},  # an OKP curve sorting before Ed25519
-        {"crv": "X25519"},  # and one after it: a key-agreement key
+        {"crv": "Ed448"},  # other OKP curves, sorting after Ed25519
+        {"crv": "X25519"},  # (a key-agreement key)
+        {"crv": "Ed"},  # a curve sorting before it
+        {"kty": None},  # null members
+        {"crv": None},
         {"x": 5},
     ],
 )
