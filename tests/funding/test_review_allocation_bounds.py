@@ -126,15 +126,16 @@ def test_what_an_obligation_and_a_block_owe_stays_within_a_bigint(
     assert len(listed) == 2
 
 
-@pytest.mark.parametrize(("parts", "status"), [(10_000, 201), (10_001, 409)])
-def test_ratio_parts_are_taken_up_to_ten_thousand(
+@pytest.mark.parametrize(("parts", "status"), [("10000", 201), ("10001", 409)])
+def test_ratio_parts_are_whole_numbers_up_to_ten_thousand(
     funding_app: FastAPI,
     funding_client: TestClient,
     funding_headers: FundingHeaders,
-    parts: int,
+    parts: str,
     status: int,
 ) -> None:
-    """A ratio of parts:parts is 1:1 whatever the parts; the parts themselves are bounded."""
+    """A ratio of parts:10000 with parts 10,000 is 1:1; the parts are bounded, the city's as
+    well as the district's."""
     open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
     fund(funding_app, source=CITY, account=LINE, amount_fen=1_000, key="fund")
     created = funding_client.post(
@@ -143,8 +144,8 @@ def test_ratio_parts_are_taken_up_to_ten_thousand(
             "family": "funding.matching",
             "effective_from": "2015-01-01",
             "rules": [
-                {"name": "city_part", "expression": str(parts)},
-                {"name": "district_part", "expression": str(parts)},
+                {"name": "city_part", "expression": parts},
+                {"name": "district_part", "expression": "10000"},
             ],
         },
         headers=funding_headers(),
@@ -155,14 +156,31 @@ def test_ratio_parts_are_taken_up_to_ten_thousand(
     if status == 201:
         [share] = answer.json()["shares"]
         assert (share["city_part"], share["district_part"], share["owed_fen"]) == (
-            parts,
-            parts,
+            10_000,
+            10_000,
             1_000,
         )
     else:
         assert answer.json()["code"] == "matching_rule_invalid"
         assert answer.json()["detail"] == (
-            f"funding.matching v1 gives qingxu the ratio {parts}:{parts}: both parts must be "
+            f"funding.matching v1 gives qingxu the ratio {parts}:10000: both parts must be "
             "whole numbers from 1 to 10000."
         )
         assert balance(funding_app, LINE) == 1_000
+
+
+def test_a_block_takes_a_second_quadrillion(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """qingxu's ratio is 1:1: two allocations of 10^15 fen (the most one share may be) owe
+    2 × 10^15, far inside a BIGINT."""
+    open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
+    fund(funding_app, source=CITY, account=LINE, amount_fen=2 * 10**15, key="fund")
+    created = funding_client.post("/v1/rule-sets", json=_matching("1"), headers=funding_headers())
+    assert created.status_code == 201, created.text
+    for _ in range(2):
+        answer = _allocate(funding_client, funding_headers, "qingxu", 10**15)
+        assert answer.status_code == 201, answer.text
+    matching = funding_client.get("/v1/districts/qingxu/matching", headers=funding_headers())
+    [block] = matching.json()["blocks"]
+    assert (block["city_fen"], block["owed_fen"]) == (2 * 10**15, 2 * 10**15)
