@@ -1846,6 +1846,24 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`principal.kind == ClientKind.DEPARTMENT` -> `is`: Principal.kind is a ClientKind "
         "member, and members are singletons"
     ),
+    ("services/funding/rewards/service.py", 133, "ReplaceComparisonOperator_Eq_Lt"): (
+        "`dialect.name == 'postgresql'` -> `<`, on SQLite (the target's database): neither "
+        "takes the lock there ('sqlite' sorts after 'postgresql'), and SQLite's write "
+        "transaction serialises runs; on PostgreSQL the mutant takes no lock and "
+        "test_reward_run_concurrency.py fails (three runs of three, by hand)"
+    ),
+    ("services/funding/rewards/service.py", 171, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _candidates' signature: session becomes positional-only, as its one "
+        "caller passes it, and year and budget_line stay keywords there"
+    ),
+    ("services/funding/rewards/service.py", 192, "ReplaceComparisonOperator_Eq_GtE"): (
+        "`Acceptance.result == PASSED` -> `>=`: a result is 'passed' or 'failed' "
+        "(AcceptanceResult), and only 'passed' sorts at or after 'passed'"
+    ),
+    ("services/funding/rewards/service.py", 350, "ReplaceComparisonOperator_Gt_NotEq"): (
+        "`figure.awarded_fen > 0` -> `!= 0`: a negative reward is refused before anything is "
+        "proposed (reward_negative), and scaling never makes one, so an award is never below 0"
+    ),
 }
 
 

@@ -3,8 +3,8 @@ and versions neither block it nor hide a base from it.
 
 Two versions of the space rules in force from 2015 on, open-ended, each
 `1,000,000 + years_open × 1,000` fen (years_open: whole years from the base's opening year to
-the year rewarded). Base A opened in 2012, delivered 2 public services in 2015 and passed 2015
-and 2016; base B opened in 2014 and passed 2016, then 2015 (recorded late); base C opened in
+the year rewarded). Base A opened in 2012, delivered 2 public services and created 1 job in
+2015, and passed 2015 and 2016; base B opened in 2014 and passed 2016, then 2015 (recorded late); base C opened in
 2017 and passed it.
 """
 
@@ -89,7 +89,7 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
     assert (earlier, later) == (2, 3)
     a = make_base(
         client, funding_headers, district="xiaodian", kind="maker_space", area_m2=100,
-        year=2015, opened_on="2012-03-01", services_delivered=2,
+        year=2015, opened_on="2012-03-01", services_delivered=2, jobs_created=1,
     )  # fmt: skip
     b = make_base(
         client, funding_headers, district="yingze", kind="maker_space", area_m2=100,
@@ -109,12 +109,27 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
     second = _run(client, admin, 2016, "space", later)
     assert _awarded(second) == {a.id: 1_004_000, b.id: 1_002_000}
     assert _years_open(second) == {a.id: 4, b.id: 2}
+    # A's 2016 reward approved (by a second admin) is as live as a proposed one.
+    a_2016 = next(line for line in second.json()["lines"] if line["base_id"] == a.id)
+    url = f"/v1/disbursements/{a_2016['disbursement_id']}"
+    approved = client.post(
+        f"{url}/approval",
+        json={},
+        headers={
+            **funding_headers(kind="admin", client_id="cli_second_admin"),
+            "If-Match": client.get(url, headers=admin).headers["etag"],
+        },
+    )
+    assert approved.status_code == 200, approved.text
+    again = _run(client, admin, 2016, "space", earlier)
+    assert again.status_code == 409 and again.json()["code"] == "reward_already_awarded"
     # 2017 by the earlier version, before 2015's run by it.
     assert _awarded(_run(client, admin, 2017, "space", earlier)) == {c.id: 1_000_000}
 
     # The public-services line of 2015 rewards A: a live space reward is no public-services one.
     services = _run(client, admin, 2015, "public-services", 1)
-    assert _awarded(services) == {a.id: 100_000}  # 2 services × 50,000 fen (version 1)
+    # version 1: 2 services × 50,000 fen + 1 job × 300,000 fen
+    assert _awarded(services) == {a.id: 400_000}
     assert services.json()["rule_set_label"] == "funding.reward.public_services@1"
 
     # A's 2015 space reward is cancelled, and B's 2015 result is recorded late: the earlier
@@ -145,6 +160,8 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
     for run in (first, second, services, third):
         shown = client.get(f"/v1/reward-runs/{run.json()['id']}", headers=admin)
         assert shown.status_code == 200 and shown.json() == run.json()
+    space_only = client.get("/v1/reward-runs", params={"budget_line": "space"}, headers=admin)
+    assert [r["budget_line"] for r in space_only.json()["items"]] == ["space"] * 4
     listed = client.get("/v1/reward-runs", headers=admin).json()["items"]
     assert [(r["year"], r["budget_line"], r["rule_set_version"]) for r in listed] == [
         (2015, "space", later),
@@ -197,3 +214,28 @@ def test_a_version_not_in_force_names_the_period_it_is_in_force(
             }
         ]
         assert refused.json()["detail"] == expected
+
+
+def test_an_award_of_one_fen_is_disbursed_and_one_of_nothing_is_not(
+    funding_client: TestClient, funding_headers: FundingHeaders, admin: dict[str, str]
+) -> None:
+    open_account(funding_client, admin, CITY, kind="source", non_negative=False)
+    open_account(funding_client, admin, SPACE_2015, kind="line", year=2015)
+    move(funding_client, admin, source=CITY, target=SPACE_2015, amount_fen=1_000)
+    version = _save_rules(
+        funding_client,
+        admin,
+        effective_from="2015-01-01",
+        inputs={"area_m2": "int"},
+        rules=[{"name": "reward_fen", "expression": "area_m2 == 100 ? 1 : 0"}],
+    )
+    one, nothing = (
+        make_base(funding_client, funding_headers, district="xiaodian", kind="maker_space",
+                  area_m2=area)
+        for area in (100, 200)
+    )  # fmt: skip
+    run = _run(funding_client, admin, 2015, "space", version)
+    assert _awarded(run) == {one.id: 1, nothing.id: 0}
+    paid = {line["base_id"]: line["disbursement_id"] for line in run.json()["lines"]}
+    assert paid[one.id] is not None and paid[nothing.id] is None
+    assert run.json()["disbursements"] == 1
