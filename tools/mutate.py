@@ -1870,6 +1870,33 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "own row matches; on PostgreSQL test_reward_run_concurrency.py's run kept waiting "
         "overwrites the later public-services run's figures (two runs of two, by hand)"
     ),
+    ("services/funding/allocations/service.py", 240, "ReplaceBinaryOperator_BitOr_Div"): (
+        "`int | None` -> `int / None` in a local variable's annotation, never evaluated (PEP 526)"
+    ),
+    ("services/funding/allocations/service.py", 240, "ReplaceBinaryOperator_BitOr_Pow"): (
+        "`int | None` -> `int ** None` in a local variable's annotation, never evaluated (PEP 526)"
+    ),
+    ("services/funding/allocations/service.py", 241, "ReplaceComparisonOperator_Eq_Is"): (
+        "`data.method == AllocationMethod.EXPLICIT` -> `is`: the schema parses method into the "
+        "enum, whose members are singletons"
+    ),
+    ("services/funding/allocations/service.py", 345, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in get_allocation's signature: session becomes positional-only, as the "
+        "router passes it, and allocation_id stays a keyword there"
+    ),
+    ("services/funding/allocations/service.py", 418, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in matching_of's signature: session becomes positional-only, as the router "
+        "passes it; the rest stay keywords"
+    ),
+    ("services/funding/allocations/service.py", 441, "ReplaceComparisonOperator_Eq_GtE"): (
+        "`principal.kind == ClientKind.DEPARTMENT` -> `>=`: the payment route admits admin and "
+        "department clients only (MatchingReporter; another kind gets forbidden_client_kind "
+        "before the service, tried through the API), and 'admin' sorts before 'department'"
+    ),
+    ("services/funding/allocations/service.py", 470, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "`paid.rowcount != 1` -> `< 1`: the update names one block by its primary key, so it "
+        "changes one row or none"
+    ),
 }
 
 

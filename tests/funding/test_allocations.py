@@ -654,6 +654,22 @@ def test_allocations_are_listed_by_year_and_line(
         return [a["id"] for a in answer.json()["items"]]
 
     assert listed() == list(made.values())
+    everything = funding_client.get("/v1/allocations", headers=funding_headers()).json()["items"]
+    assert [[s["city_fen"] for s in a["shares"]] for a in everything] == [[100], [100], [100]]
+
+    def blocks(**params: Any) -> list[str]:
+        answer = funding_client.get(
+            "/v1/districts/qingxu/matching", params=params, headers=funding_headers()
+        )
+        assert answer.status_code == 200, answer.text
+        return [b["block_account"] for b in answer.json()["blocks"]]
+
+    assert blocks(year=2015) == [
+        "block:2015:public-services:qingxu",
+        "block:2015:space:qingxu",
+    ]
+    assert blocks(year=2016) == ["block:2016:space:qingxu"]
+    assert len(blocks()) == 3
     assert listed(year=2015) == [made[(2015, "space")], made[(2015, "public-services")]]
     assert listed(year=2016) == [made[(2016, "space")]]
     assert listed(line="space") == [made[(2015, "space")], made[(2016, "space")]]
@@ -747,3 +763,31 @@ def test_a_rule_set_allocation_weighs_the_year_before_unless_told(
         assert answer.status_code == 201, answer.text
         assert answer.json()["kpi_year"] == (kpi_year or 2015)
         assert [s["weight"] for s in answer.json()["shares"]] == [weight]
+
+
+def test_a_rule_set_allocation_uses_the_version_in_force_on_the_first_of_january(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """Version 1 weighs every district 1 from 1 to 31 January 2015; version 2, from
+    1 February, weighs 2. A 2015 allocation is weighed by version 1."""
+    _setup(funding_app, funding_client, funding_headers)
+    for weight, effective_from, effective_to in (
+        (1, "2015-01-01", "2015-01-31"),
+        (2, "2015-02-01", None),
+    ):
+        saved = funding_client.post(
+            "/v1/rule-sets",
+            json={
+                "family": "funding.allocation",
+                "effective_from": effective_from,
+                "effective_to": effective_to,
+                "rules": [{"name": "weight", "expression": str(weight)}],
+            },
+            headers=funding_headers(),
+        )
+        assert saved.status_code == 201, saved.text
+    answer = _allocate(
+        funding_client, funding_headers, method="rule_set", total_fen=1_000, districts=["qingxu"]
+    )
+    assert answer.status_code == 201, answer.text
+    assert [s["weight"] for s in answer.json()["shares"]] == [1]

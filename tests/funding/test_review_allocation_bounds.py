@@ -172,15 +172,15 @@ def test_ratio_parts_are_whole_numbers_up_to_ten_thousand(
 def test_a_block_takes_a_second_quadrillion(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
-    """qingxu's ratio is 1:1: two allocations of 10^15 fen (the most one share may be) owe
-    2 × 10^15, far inside a BIGINT."""
+    """qingxu's ratio is 1:1: allocations of 10^15 fen (the most one share may be) and of one
+    fen less owe 2 × 10^15 - 1, far inside a BIGINT."""
     open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
     fund(funding_app, source=CITY, account=LINE, amount_fen=2 * 10**15, key="fund")
     created = funding_client.post("/v1/rule-sets", json=_matching("1"), headers=funding_headers())
     assert created.status_code == 201, created.text
-    for _ in range(2):
-        answer = _allocate(funding_client, funding_headers, "qingxu", 10**15)
+    for amount in (10**15, 10**15 - 1):
+        answer = _allocate(funding_client, funding_headers, "qingxu", amount)
         assert answer.status_code == 201, answer.text
     matching = funding_client.get("/v1/districts/qingxu/matching", headers=funding_headers())
     [block] = matching.json()["blocks"]
-    assert (block["city_fen"], block["owed_fen"]) == (2 * 10**15, 2 * 10**15)
+    assert (block["city_fen"], block["owed_fen"]) == (2 * 10**15 - 1, 2 * 10**15 - 1)
