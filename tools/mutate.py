@@ -1897,6 +1897,25 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`paid.rowcount != 1` -> `< 1`: the update names one block by its primary key, so it "
         "changes one row or none"
     ),
+    ("services/funding/rewards/service.py", 80, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _rule_set's signature: session becomes positional-only, as both calls "
+        "pass it; family, version and year stay keywords there"
+    ),
+    ("services/funding/rewards/service.py", 130, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _serialise_runs' signature: session becomes positional-only, as its one "
+        "call passes it; year and budget_line stay keywords there"
+    ),
+    ("services/funding/rewards/service.py", 168, "ReplaceBinaryOperator_Sub_Mod"): (
+        "`year - opening year` -> `year % opening year`: the two agree whenever the opening "
+        "year is at most the year (an acceptance before the opening is refused) and the year is "
+        "less than twice it, which the schemas' bounds (opened from 1949, years to 2100) always "
+        "give"
+    ),
+    ("services/funding/rewards/service.py", 245, "AddNot"): (
+        "`if not data.dry_run` -> `if not not data.dry_run` before _serialise_runs: the same "
+        "inversion as deleting the `not` (listed above for this line), SQLite-equivalent and "
+        "killed on PostgreSQL by test_reward_run_concurrency.py"
+    ),
 }
 
 

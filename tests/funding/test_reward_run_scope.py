@@ -81,6 +81,7 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
         (SPACE_2016, 2016),
         (SPACE_2017, 2017),
         (SERVICES_2015, 2015),
+        ("line:2016:public-services", 2016),
     ):
         open_account(client, admin, line, kind="line", year=year)
         move(client, admin, source=CITY, target=line, amount_fen=100_000_000)
@@ -156,20 +157,42 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
     space_v1 = _run(client, admin, 2015, "space", 1)
     assert space_v1.status_code == 409 and space_v1.json()["code"] == "reward_already_awarded"
 
+    # Public-services' version 3 for 2016 is no space run either: space's 2016 run by its own
+    # version 3 does not block it.
+    assert [
+        _save_rules(
+            client, admin, family="funding.reward.public_services", effective_from="2015-01-01",
+            **FORMULA,
+        )
+        for _ in range(2)
+    ] == [2, 3]  # fmt: skip
+    services_2016 = _run(client, admin, 2016, "public-services", 3)
+    assert _awarded(services_2016) == {a.id: 1_004_000, b.id: 1_002_000}
+
     # Each run reads back with its own lines alone, whatever ran after it.
-    for run in (first, second, services, third):
+    for run in (first, second, services, third, services_2016):
         shown = client.get(f"/v1/reward-runs/{run.json()['id']}", headers=admin)
         assert shown.status_code == 200 and shown.json() == run.json()
-    space_only = client.get("/v1/reward-runs", params={"budget_line": "space"}, headers=admin)
-    assert [r["budget_line"] for r in space_only.json()["items"]] == ["space"] * 4
-    listed = client.get("/v1/reward-runs", headers=admin).json()["items"]
-    assert [(r["year"], r["budget_line"], r["rule_set_version"]) for r in listed] == [
+
+    def listed(**params: Any) -> list[tuple[int, str, int]]:
+        answer = client.get("/v1/reward-runs", params=params, headers=admin)
+        assert answer.status_code == 200, answer.text
+        return [
+            (r["year"], r["budget_line"], r["rule_set_version"]) for r in answer.json()["items"]
+        ]
+
+    assert listed() == [
         (2015, "space", later),
         (2016, "space", later),
         (2017, "space", earlier),
         (2015, "public-services", 1),
         (2015, "space", earlier),
+        (2016, "public-services", 3),
     ]
+    assert [run[1] for run in listed(budget_line="space")] == ["space"] * 4
+    assert [run[1] for run in listed(budget_line="public-services")] == ["public-services"] * 2
+    assert [run[0] for run in listed(year=2015)] == [2015] * 3
+    assert listed(year=2016, budget_line="public-services") == [(2016, "public-services", 3)]
 
 
 @pytest.mark.parametrize(
