@@ -1916,6 +1916,40 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "inversion as deleting the `not` (listed above for this line), SQLite-equivalent and "
         "killed on PostgreSQL by test_reward_run_concurrency.py"
     ),
+    ("services/funding/allocations/service.py", 89, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _district_inputs' signature: session becomes positional-only, as its one "
+        "call passes it; the rest stay keywords there"
+    ),
+    ("services/funding/allocations/service.py", 131, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "`len(set(districts)) != len(districts)` -> `is not`: CPython keeps one object for each "
+        "small int (-5 to 256), and the schema takes at most 50 districts (max_length), so "
+        "equal lengths are the same object"
+    ),
+    ("services/funding/allocations/service.py", 162, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _ratio's signature: session and rule_set become positional-only, as its "
+        "one call passes them; the rest stay keywords there"
+    ),
+    ("services/funding/allocations/service.py", 215, "ReplaceComparisonOperator_LtE_NotEq"): (
+        "`city_fen <= MAX - city` -> `!=`: true whenever the bound holds, and the bound is "
+        "reached only past 2^63 - 1 - 10^15 fen in one block (see the `|` mutant of this line)"
+    ),
+    ("services/funding/allocations/service.py", 230, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in allocate's signature: session becomes positional-only, as the router "
+        "passes it; data and principal stay keywords there"
+    ),
+    ("services/funding/allocations/service.py", 240, "ReplaceBinaryOperator_BitOr_BitXor"): (
+        "`int | None` -> `int ^ None` in a local variable's annotation, never evaluated (PEP 526)"
+    ),
+    ("services/funding/allocations/service.py", 240, "ReplaceBinaryOperator_BitOr_LShift"): (
+        "`int | None` -> `int << None` in a local variable's annotation, never evaluated (PEP 526)"
+    ),
+    ("services/funding/allocations/service.py", 241, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`data.method == AllocationMethod.EXPLICIT` -> `<=`: the methods are 'explicit' and "
+        "'rule_set', and only 'explicit' sorts at or before 'explicit'"
+    ),
+    ("services/funding/allocations/service.py", 438, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`principal.kind == ClientKind.ADMIN` -> `<=`: 'admin' sorts before every other kind"
+    ),
 }
 
 

@@ -762,18 +762,19 @@ def test_a_rule_set_allocation_weighs_the_year_before_unless_told(
         answer = _allocate(funding_client, funding_headers, **body)
         assert answer.status_code == 201, answer.text
         assert answer.json()["kpi_year"] == (kpi_year or 2015)
+        assert answer.json()["method"] == "rule_set"
         assert [s["weight"] for s in answer.json()["shares"]] == [weight]
 
 
 def test_a_rule_set_allocation_uses_the_version_in_force_on_the_first_of_january(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
-    """Version 1 weighs every district 1 from 1 to 31 January 2015; version 2, from
-    1 February, weighs 2. A 2015 allocation is weighed by version 1."""
+    """Version 1 weighs every district 1 on 1 January 2015 alone; version 2, from 2 January,
+    weighs 2. A 2015 allocation is weighed by version 1."""
     _setup(funding_app, funding_client, funding_headers)
     for weight, effective_from, effective_to in (
-        (1, "2015-01-01", "2015-01-31"),
-        (2, "2015-02-01", None),
+        (1, "2015-01-01", "2015-01-01"),
+        (2, "2015-01-02", None),
     ):
         saved = funding_client.post(
             "/v1/rule-sets",
