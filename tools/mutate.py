@@ -133,6 +133,11 @@ TARGETS: dict[str, Target] = {
             "tests/gateway/test_proxy.py",
             "tests/gateway/test_proxy_bounds.py",
             "tests/gateway/test_proxy_robustness.py",
+            # what the proxy does to headers, identity, delegation and a failing upstream
+            "tests/gateway/test_bounded_edge.py",
+            "tests/gateway/test_identity.py",
+            "tests/gateway/test_delegation.py",
+            "tests/gateway/test_degraded.py",
         ),
     ),
     "uscc": Target(

@@ -96,6 +96,17 @@ def test_an_answer_echoing_another_request_id_is_502_and_dropped(gw: RunningGate
     assert mine.status_code == 200 and mine.headers["x-request-id"] == "req_mine_12345"
 
 
+def test_an_answer_without_a_request_id_is_relayed_whatever_headers_it_has(
+    gw: RunningGateway,
+) -> None:
+    """The echo check reads `x-request-id` alone, not the first header sorting near it (here
+    `x-served-by`, which sorts after it and comes first)."""
+    answer = gw.http.get("/registry/v1/served", headers={"X-API-Key": gw.key_for("bank")})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["x-served-by"] == "node-1"
+    assert answer.headers["x-request-id"].startswith("req_")
+
+
 def test_cookies_and_internal_headers_never_reach_the_caller(gw: RunningGateway) -> None:
     answer = gw.http.get("/registry/v1/cookies", headers={"X-API-Key": gw.key_for("bank")})
     assert answer.status_code == 200
@@ -109,6 +120,7 @@ def test_an_upstream_redirect_never_names_the_internal_address(gw: RunningGatewa
     location = answer.headers["location"]
     internal = urlsplit(gw.settings.registry_url).netloc
     assert internal not in location and location == "/registry/v1/echo"
+    assert answer.headers["content-length"] == "0"  # the upstream's other headers are kept
 
 
 def test_internal_tokens_live_sixty_seconds(gw: RunningGateway) -> None:

@@ -119,6 +119,10 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
     def misbound() -> Response:
         return Response(b"{}", media_type="application/json", headers={"X-Request-ID": "req_other"})
 
+    @app.get("/v1/served", operation_id="served", summary="A header sorting after X-Request-ID")
+    def served() -> Response:
+        return Response(b"{}", media_type="application/json", headers={"X-Served-By": "node-1"})
+
     @app.get("/v1/cookies", operation_id="cookies", summary="Internal headers and a cookie")
     def cookies() -> Response:
         headers = {"Set-Cookie": "session=internal; Path=/", "X-Powered-By": "internal"}
