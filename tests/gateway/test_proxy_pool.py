@@ -67,3 +67,15 @@ def test_a_failed_get_is_retried_and_a_failed_post_never(
     posted = gw.http.post("/registry/v1/drop", json={"amount_fen": 1}, headers=headers)
     assert posted.status_code in (502, 503), posted.text
     assert counting.hits("POST", "/v1/drop") == 1, "a POST was sent twice"
+
+
+def test_a_path_reaches_the_upstream_as_the_caller_sent_it(
+    start_gateway: StartGateway, counting: CountingUpstream
+) -> None:
+    """Percent-escapes are forwarded untouched: not decoded (`%41` is not made `A`, `%2F` not
+    made a separator) and not escaped again."""
+    gw = start_gateway(registry_url=counting.url)
+    headers = {"X-API-Key": gw.key_for("bank")}
+    for path in ("/v1/items/%41", "/v1/items/a%2Fb", "/v1/items/%E5%A4%AA%E5%8E%9F"):
+        assert gw.http.get(f"/registry{path}", headers=headers).status_code == 200
+        assert counting.hits("GET", path) == 1, counting.requests
