@@ -153,6 +153,7 @@ class CountingUpstream:
         self._lock = threading.Lock()
         self.connections = 0
         self.requests: list[tuple[str, str]] = []  # (method, path) in arrival order
+        self.headers: list[dict[str, str]] = []  # each request's, names lower-cased
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
 
@@ -198,6 +199,7 @@ class CountingUpstream:
                 buffer = buffer[length:]
                 with self._lock:
                     self.requests.append((method, path.split("?", 1)[0]))
+                    self.headers.append(fields)
                 if path.startswith("/v1/drop"):
                     return  # closed without an answer
                 body = b'{"ok": true}'
