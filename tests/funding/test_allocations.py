@@ -226,42 +226,24 @@ def _seed_bases(app: FastAPI) -> None:
         ("yangqu", "maker_space", 1_000, ADMITTED, None),
         ("qingxu", "startup_base", 9_999, FILED, None),  # not admitted: weighs nothing
     ]
-    database: Database = app.state.database
-    with database.transaction() as session:
-        for n, (district, kind, area, status, private) in enumerate(rows):
-            base = Base(
-                id=f"bas_test{n}",
-                operator_uscc=f"91140100MA0K00{n:04d}",
-                name=f"base {n}",
-                district=district,
-                kind=kind,
-                area_m2=area,
-                opened_on=date(2014, 1, 1),
-                status=status,
-                department="science",
-                filed_by="test",
-            )
-            session.add(base)
-            session.flush()
-            if private is not None:
-                session.add(
-                    BaseKpi(
-                        id=f"kpi_test{n}",
-                        base_id=base.id,
-                        year=2014,
-                        enterprises_incubated=3,
-                        jobs_created=10,
-                        private_money_fen=private,
-                        services_delivered=5,
-                        reported_by="test",
-                    )
-                )
+    for district, kind, area, status, private in rows:
+        kpis = None
+        if private is not None:
+            kpis = {2014: {"enterprises_incubated": 3, "jobs_created": 10,
+                           "private_money_fen": private, "services_delivered": 5}}  # fmt: skip
+        _add_base(app, district, kind, area, status=status, kpis=kpis)
 
 
 def _add_base(
-    app: FastAPI, district: str, kind: str, area: int, kpis: dict[int, int] | None = None
+    app: FastAPI,
+    district: str,
+    kind: str,
+    area: int,
+    *,
+    status: str = ADMITTED,
+    kpis: dict[int, dict[str, int]] | None = None,
 ) -> str:
-    """An admitted base opened in 2014, with private money reported for each year of `kpis`."""
+    """A base opened in 2014, with the KPI figures given for each year of `kpis` (others 0)."""
     database: Database = app.state.database
     base_id = f"bas_{district}_{kind}"
     with database.transaction() as session:
@@ -274,23 +256,27 @@ def _add_base(
                 kind=kind,
                 area_m2=area,
                 opened_on=date(2014, 1, 1),
-                status=ADMITTED,
+                status=status,
                 department="science",
                 filed_by="test",
             )
         )
         session.flush()
-        for year, private in (kpis or {}).items():
+        for year, figures in (kpis or {}).items():
+            reported = {
+                "enterprises_incubated": 0,
+                "jobs_created": 0,
+                "private_money_fen": 0,
+                "services_delivered": 0,
+                **figures,
+            }
             session.add(
                 BaseKpi(
-                    id=f"kpi_{district}_{year}",
+                    id=f"kpi_{base_id}_{year}",
                     base_id=base_id,
                     year=year,
-                    enterprises_incubated=0,
-                    jobs_created=0,
-                    private_money_fen=private,
-                    services_delivered=0,
                     reported_by="test",
+                    **reported,
                 )
             )
     return base_id
@@ -750,7 +736,10 @@ def test_a_rule_set_allocation_weighs_the_year_before_unless_told(
     """2016, by the kinds rule: yangqu's maker space weighs 1,000 m² + 1 base + 1, plus its
     private money of the KPI year: 7 fen reported for 2015 (the default), none for 2014."""
     _setup(funding_app, funding_client, funding_headers)
-    _add_base(funding_app, "yangqu", "maker_space", 1_000, kpis={2015: 7, 2017: 1_000})
+    _add_base(
+        funding_app, "yangqu", "maker_space", 1_000,
+        kpis={2015: {"private_money_fen": 7}, 2017: {"private_money_fen": 1_000}},
+    )  # fmt: skip
     open_accounts(funding_app, ("line:2016:space", "line", True))
     fund(funding_app, source=CITY, account="line:2016:space", amount_fen=10_000, key="space-2016")
     saved = funding_client.post("/v1/rule-sets", json=KINDS_AND_FIGURES, headers=funding_headers())

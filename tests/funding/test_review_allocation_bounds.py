@@ -28,35 +28,6 @@ def _matching(district_part: str) -> dict:
     }
 
 
-def test_a_ratio_too_large_to_store_is_a_matching_rule_problem_not_a_500(
-    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
-) -> None:
-    open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
-    fund(funding_app, source=CITY, account=LINE, amount_fen=10**15, key="fund")
-    created = funding_client.post(
-        "/v1/rule-sets",
-        json=_matching("plan_district_part * 3000000000"),
-        headers=funding_headers(),
-    )
-    assert created.status_code == 201, created.text
-    # 1:4.5e9 on 10^12 fen owes 4.5e21 fen: beyond any BIGINT, and the part beyond an INTEGER
-    answer = funding_client.post(
-        "/v1/allocations",
-        json={
-            "year": 2015,
-            "line": "space",
-            "memo": "切块",
-            "method": "explicit",
-            "amounts": [{"district": "xiaodian", "amount_fen": 10**12}],
-        },
-        headers={**funding_headers(), "Idempotency-Key": uuid.uuid4().hex},
-    )
-    assert answer.status_code == 409, answer.text
-    assert answer.json()["code"] == "matching_rule_invalid"
-    assert balance(funding_app, LINE) == 10**15
-    assert funding_client.get("/v1/allocations", headers=funding_headers()).json()["items"] == []
-
-
 def _allocate(client: TestClient, headers: FundingHeaders, district: str, amount: int) -> Any:
     return client.post(
         "/v1/allocations",
@@ -69,6 +40,25 @@ def _allocate(client: TestClient, headers: FundingHeaders, district: str, amount
         },
         headers={**headers(), "Idempotency-Key": uuid.uuid4().hex},
     )
+
+
+def test_a_ratio_too_large_to_store_is_a_matching_rule_problem_not_a_500(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
+    fund(funding_app, source=CITY, account=LINE, amount_fen=10**15, key="fund")
+    created = funding_client.post(
+        "/v1/rule-sets",
+        json=_matching("plan_district_part * 3000000000"),
+        headers=funding_headers(),
+    )
+    assert created.status_code == 201, created.text
+    # 1:4.5e9 on 10^12 fen owes 4.5e21 fen: beyond any BIGINT, and the part beyond an INTEGER
+    answer = _allocate(funding_client, funding_headers, "xiaodian", 10**12)
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "matching_rule_invalid"
+    assert balance(funding_app, LINE) == 10**15
+    assert funding_client.get("/v1/allocations", headers=funding_headers()).json()["items"] == []
 
 
 def test_what_an_obligation_and_a_block_owe_stays_within_a_bigint(
@@ -127,7 +117,7 @@ def test_what_an_obligation_and_a_block_owe_stays_within_a_bigint(
 
 
 @pytest.mark.parametrize(("parts", "status"), [("10000", 201), ("10001", 409)])
-def test_ratio_parts_are_whole_numbers_up_to_ten_thousand(
+def test_ratio_parts_are_taken_up_to_ten_thousand(
     funding_app: FastAPI,
     funding_client: TestClient,
     funding_headers: FundingHeaders,
