@@ -2014,6 +2014,15 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`len(blocked) < _MAX_BLOCKED` -> `!=`: the list only grows through this check, so it "
         "never holds more than _MAX_BLOCKED and the two agree"
     ),
+    ("services/common/outbox.py", 98, "ReplaceBinaryOperator_Add_Sub"): (
+        "`(low - last + 2^31) % 2^32` -> `(low - last - 2^31) % 2^32`: the two differ by 2^32, "
+        "which the modulo removes"
+    ),
+    ("gateway/ratelimit/limiter.py", 114, "ReplaceBinaryOperator_Add_Mul"): (
+        "the fixed window's counter expiry `window + 1` -> `window * 1`: the key names its "
+        "window (its index), so a counter kept one second longer or not is never read again "
+        "either way (as `+ 0` and `| 1`, listed for this line)"
+    ),
 }
 
 

@@ -184,7 +184,7 @@ def last_seq(session: Session) -> int:
     return int(newest or 0)
 
 
-def events_router(*, max_limit: int = 1000) -> APIRouter:
+def events_router(*, max_limit: int) -> APIRouter:
     """`GET /v1/events`: this service's feed, for consumers holding `events:read`."""
     router = APIRouter(tags=["events"], route_class=UnitOfWorkRoute)
 
