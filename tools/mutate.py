@@ -2023,6 +2023,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "window (its index), so a counter kept one second longer or not is never read again "
         "either way (as `+ 0` and `| 1`, listed for this line)"
     ),
+    ("gateway/ratelimit/limiter.py", 114, "ReplaceBinaryOperator_Add_FloorDiv"): (
+        "the fixed window's counter expiry `window + 1` -> `window // 1` (= window): the key "
+        "names its window, so the extra second is never read either way (as `* 1` on this line)"
+    ),
 }
 
 
