@@ -2027,6 +2027,48 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "the fixed window's counter expiry `window + 1` -> `window // 1` (= window): the key "
         "names its window, so the extra second is never read either way (as `* 1` on this line)"
     ),
+    ("services/funding/allocations/service.py", 157, "ReplaceTrueWithFalse"): (
+        "`zip(weighed, amounts, strict=True)` -> `strict=False`: split_pro_rata answers one "
+        "amount per weight, so the two are always the same length"
+    ),
+    ("services/funding/allocations/service.py", 178, "ReplaceOrWithAnd"): (
+        "`or isinstance(city_part, bool)` -> `and`: the rule-set checker refuses a bool result "
+        "when a version is saved (see line 177), so the test is always false"
+    ),
+    ("services/funding/allocations/service.py", 179, "ReplaceOrWithAnd"): (
+        "`or isinstance(district_part, bool)` -> `and`: a bool result is refused when a version "
+        "is saved (see line 177)"
+    ),
+    ("services/funding/allocations/service.py", 214, "ReplaceBinaryOperator_Sub_BitXor"): (
+        "`MAX_OWED_FEN - owed_fen` -> `MAX_OWED_FEN ^ owed_fen`: 2^63 - 1 has its 63 low bits "
+        "set and owed_fen is between 0 and it (the check above), so the XOR is the difference"
+    ),
+    ("services/funding/allocations/service.py", 215, "ReplaceComparisonOperator_LtE_Lt"): (
+        "`city_fen <= MAX - city` -> `<`: they differ only at a block city total of exactly "
+        "2^63 - 1, past 9,000 allocations of the largest share (see the `|` mutant of this "
+        "line)"
+    ),
+    ("services/funding/allocations/service.py", 222, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "`added.rowcount != 1` -> `< 1`: the update names one block by its primary key, so it "
+        "changes one row or none"
+    ),
+    ("services/funding/allocations/service.py", 240, "ReplaceBinaryOperator_BitOr_FloorDiv"): (
+        "`int | None` -> `int // None` in a local variable's annotation, never evaluated (PEP 526)"
+    ),
+    ("services/funding/allocations/service.py", 240, "ReplaceBinaryOperator_BitOr_Mod"): (
+        "`int | None` -> `int % None` in a local variable's annotation, never evaluated (PEP 526)"
+    ),
+    ("services/funding/allocations/service.py", 240, "ReplaceBinaryOperator_BitOr_Mul"): (
+        "`int | None` -> `int * None` in a local variable's annotation, never evaluated (PEP 526)"
+    ),
+    ("services/funding/allocations/service.py", 244, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "`len(set(codes)) != len(codes)` -> `is not`: CPython keeps one object for each small "
+        "int (-5 to 256), and the schema takes at most 50 amounts (max_length)"
+    ),
+    ("services/funding/allocations/service.py", 280, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`data.method == AllocationMethod.EXPLICIT` -> `<=`: the methods are 'explicit' and "
+        "'rule_set', and only 'explicit' sorts at or before 'explicit'"
+    ),
 }
 
 

@@ -692,7 +692,8 @@ def test_a_matching_payment_raises_its_own_block_alone(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
     _setup(funding_app, funding_client, funding_headers)
-    amounts = [{"district": d, "amount_fen": 1_000} for d in ("qingxu", "xiaodian")]
+    # hi_tech_zone's block sorts before qingxu's
+    amounts = [{"district": d, "amount_fen": 1_000} for d in ("qingxu", "hi_tech_zone")]
     assert (
         _allocate(funding_client, funding_headers, method="explicit", amounts=amounts).status_code
         == 201
@@ -707,12 +708,14 @@ def test_a_matching_payment_raises_its_own_block_alone(
         return shown.json()["owed_fen"], shown.json()["paid_fen"]
 
     assert owed_and_paid("qingxu") == (1_000, 400)
-    assert owed_and_paid("xiaodian") == (1_500, 0)
+    assert owed_and_paid("hi_tech_zone") == (2_000, 0)
     # Another district's department may not report for qingxu, whatever it holds and however
     # its code sorts.
     for other in (
         funding_headers(kind="department", org="loufan", scopes=("funding:read", "funding:admin")),
         _district(funding_headers, "jiancaoping"),
+        # an admin without funding:admin is no district, whatever its org says
+        funding_headers(kind="admin", org="qingxu", scopes=("funding:read", "funding:accept")),
     ):
         refused = funding_client.post(url, json=payment, headers=_idem(other))
         assert refused.status_code == 403 and refused.json()["code"] == "not_this_district"
@@ -734,17 +737,18 @@ def test_a_rule_set_allocation_weighs_the_year_before_unless_told(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
     """2016, by the kinds rule: yangqu's maker space weighs 1,000 m² + 1 base + 1, plus its
-    private money of the KPI year: 7 fen reported for 2015 (the default), none for 2014."""
+    private money of the KPI year alone: 7 fen reported for 2015 (the default), 3 for 2014
+    (and 1,000 for 2017, never read)."""
     _setup(funding_app, funding_client, funding_headers)
     _add_base(
         funding_app, "yangqu", "maker_space", 1_000,
-        kpis={2015: {"private_money_fen": 7}, 2017: {"private_money_fen": 1_000}},
+        kpis={year: {"private_money_fen": fen} for year, fen in ((2014, 3), (2015, 7), (2017, 1_000))},
     )  # fmt: skip
     open_accounts(funding_app, ("line:2016:space", "line", True))
     fund(funding_app, source=CITY, account="line:2016:space", amount_fen=10_000, key="space-2016")
     saved = funding_client.post("/v1/rule-sets", json=KINDS_AND_FIGURES, headers=funding_headers())
     assert saved.status_code == 201, saved.text
-    for kpi_year, weight in ((None, 1_009), (2014, 1_002)):
+    for kpi_year, weight in ((None, 1_009), (2014, 1_005)):
         body = {"year": 2016, "method": "rule_set", "total_fen": 1_000, "districts": ["yangqu"]}
         if kpi_year is not None:
             body["kpi_year"] = kpi_year
@@ -781,3 +785,37 @@ def test_a_rule_set_allocation_uses_the_version_in_force_on_the_first_of_january
     )
     assert answer.status_code == 201, answer.text
     assert [s["weight"] for s in answer.json()["shares"]] == [1]
+
+
+def test_an_allocation_owes_by_the_matching_version_in_force_on_the_first_of_january(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """Matching version 1 is 1:1 on 1 January 2015 alone; version 2, from 2 January, 1:2."""
+    open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
+    fund(funding_app, source=CITY, account=LINE, amount_fen=1_000, key="space-2015")
+    for district_part, effective_from, effective_to in (
+        ("1", "2015-01-01", "2015-01-01"),
+        ("2", "2015-01-02", None),
+    ):
+        saved = funding_client.post(
+            "/v1/rule-sets",
+            json={
+                "family": "funding.matching",
+                "effective_from": effective_from,
+                "effective_to": effective_to,
+                "rules": [
+                    {"name": "city_part", "expression": "1"},
+                    {"name": "district_part", "expression": district_part},
+                ],
+            },
+            headers=funding_headers(),
+        )
+        assert saved.status_code == 201, saved.text
+    answer = _allocate(
+        funding_client,
+        funding_headers,
+        method="explicit",
+        amounts=[{"district": "qingxu", "amount_fen": 1_000}],
+    )
+    assert answer.status_code == 201, answer.text
+    assert [(s["ratio"], s["owed_fen"]) for s in answer.json()["shares"]] == [("1:1", 1_000)]

@@ -64,11 +64,12 @@ def test_a_ratio_too_large_to_store_is_a_matching_rule_problem_not_a_500(
 def test_what_an_obligation_and_a_block_owe_stays_within_a_bigint(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
-    """A ratio of 1:4,635.5 (1:10,000 for jiancaoping), both within the parts' bound:
+    """A ratio of 1:4,635.5 (1:9,271 for qingxu, 1:10,000 for jiancaoping), all within bounds:
     - xiaodian's first allocation owes 4,587,872,036,856,588,288 fen; a second one owing
       4,635,499,999,998,187,520 would make its block owe exactly 2^63, one more than a BIGINT
       holds: refused, not a 500 (nor, on SQLite, a sum that silently turns into a float);
-    - yingze's allocation of the same amount owes it alone (above 2^62): stored;
+    - qingxu (1:9,271) owes exactly 2^63 - 1 for 994,862,694,084,217 fen: stored;
+    - yingze's allocation of the second amount owes it alone (above 2^62): stored;
     - jiancaoping's 10^15 fen owes 10^19 fen in one obligation: refused."""
     open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
     fund(funding_app, source=CITY, account=LINE, amount_fen=5 * 10**15, key="fund")
@@ -79,7 +80,10 @@ def test_what_an_obligation_and_a_block_owe_stays_within_a_bigint(
             "effective_from": "2015-01-01",
             "inputs": {"district": "string"},
             "rules": [
-                {"name": "city_part", "expression": 'district == "jiancaoping" ? 1 : 2'},
+                {
+                    "name": "city_part",
+                    "expression": 'district in ["jiancaoping", "qingxu"] ? 1 : 2',
+                },
                 {"name": "district_part", "expression": 'district == "jiancaoping" ? 10000 : 9271'},
             ],
         },
@@ -101,6 +105,10 @@ def test_what_an_obligation_and_a_block_owe_stays_within_a_bigint(
         assert refused.json()["code"] == "matching_rule_invalid"
         assert "more than can be stored" in refused.json()["detail"]
         assert balance(funding_app, LINE) == left
+    # qingxu's 1:9,271 on 994,862,694,084,217 fen owes 2^63 - 1 exactly: the most there is.
+    largest = _allocate(funding_client, funding_headers, "qingxu", 994_862_694_084_217)
+    assert largest.status_code == 201, largest.text
+    assert [s["owed_fen"] for s in largest.json()["shares"]] == [2**63 - 1]
     alone = _allocate(funding_client, funding_headers, "yingze", second)
     assert alone.status_code == 201, alone.text
     assert [s["owed_fen"] for s in alone.json()["shares"]] == [second_owes]
@@ -113,10 +121,10 @@ def test_what_an_obligation_and_a_block_owe_stays_within_a_bigint(
     }
     assert owed == {"xiaodian": first_owes, "yingze": second_owes, "jiancaoping": 0}
     listed = funding_client.get("/v1/allocations", headers=funding_headers()).json()["items"]
-    assert len(listed) == 2
+    assert len(listed) == 3
 
 
-@pytest.mark.parametrize(("parts", "status"), [("10000", 201), ("10001", 409)])
+@pytest.mark.parametrize(("parts", "status"), [("10000", 201), ("10001", 409), ("-1", 409)])
 def test_ratio_parts_are_taken_up_to_ten_thousand(
     funding_app: FastAPI,
     funding_client: TestClient,
@@ -125,7 +133,7 @@ def test_ratio_parts_are_taken_up_to_ten_thousand(
     status: int,
 ) -> None:
     """A ratio of parts:10000 with parts 10,000 is 1:1; the parts are bounded, the city's as
-    well as the district's."""
+    well as the district's, above (10,001) and below (-1)."""
     open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
     fund(funding_app, source=CITY, account=LINE, amount_fen=1_000, key="fund")
     created = funding_client.post(
