@@ -2069,6 +2069,25 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`data.method == AllocationMethod.EXPLICIT` -> `<=`: the methods are 'explicit' and "
         "'rule_set', and only 'explicit' sorts at or before 'explicit'"
     ),
+    ("services/funding/rewards/service.py", 191, "ReplaceBinaryOperator_BitAnd_Mul"): (
+        "`&` -> `*` between the KPI join's two conditions, on SQLite (the target's database): "
+        "its booleans are 1 and 0, whose product is their AND; on PostgreSQL boolean * boolean "
+        "is an error and test_reward_run_scope.py answers 500 (proven by hand)"
+    ),
+    ("services/funding/rewards/service.py", 220, "NumberReplacer"): (
+        "the unreported KPI's 0 -> 1 or -1: every candidate has reported (see line 222)"
+    ),
+    ("services/funding/rewards/service.py", 221, "NumberReplacer"): (
+        "the unreported KPI's 0 -> 1 or -1: every candidate has reported (see line 222)"
+    ),
+    ("gateway/ratelimit/limiter.py", 114, "ReplaceBinaryOperator_Add_LShift"): (
+        "the fixed window's counter expiry `window + 1` -> `window << 1`: the key names its "
+        "window, so a counter kept longer is never read again (as `* 1` on this line)"
+    ),
+    ("gateway/ratelimit/limiter.py", 173, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in failed's signature: only self becomes positional-only; every caller "
+        "passes credential and address by keyword, which both signatures take"
+    ),
 }
 
 

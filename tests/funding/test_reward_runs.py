@@ -244,6 +244,10 @@ def test_a_committed_run_is_never_run_again(funding_client: TestClient, space_20
         again = _run(client, admin, key, dry_run=dry_run)
         assert again.status_code == 409, again.text
         assert again.json()["code"] == "reward_run_exists"
+        assert again.json()["detail"] == (
+            f"2015 space has been rewarded by rule-set version 1 already ({first.json()['id']}); "
+            "a new run needs a new version of the rules."
+        )
     assert _balances(client, admin) == after
     assert len(client.get("/v1/reward-runs", headers=admin).json()["items"]) == 1
     assert len(client.get("/v1/disbursements", headers=admin).json()["items"]) == 6
