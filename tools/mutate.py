@@ -2088,6 +2088,19 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in failed's signature: only self becomes positional-only; every caller "
         "passes credential and address by keyword, which both signatures take"
     ),
+    ("gateway/ratelimit/limiter.py", 109, "NumberReplacer"): (
+        "a refused moving-window hit's `remaining = -1` -> `-2` (or `0` is killed): remaining "
+        "is read only as `remaining >= 0` and `max(remaining, 0)`, the same for -1 and -2"
+    ),
+    ("gateway/ratelimit/limiter.py", 187, "ReplaceComparisonOperator_GtE_LtE"): (
+        "failed's `len(blocked) >= _MAX_BLOCKED` -> `<=`: below the bound the purge runs on "
+        "every failure instead of only when full; it drops only blocks already over, which "
+        "refused() treats as absent (and drops itself), so every answer is the same"
+    ),
+    ("services/funding/rewards/service.py", 100, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _committed's signature: session becomes positional-only, as its one call "
+        "passes it; year, budget_line and version stay keywords there"
+    ),
 }
 
 

@@ -242,6 +242,7 @@ def test_a_version_not_in_force_names_the_period_it_is_in_force(
 def test_an_award_of_one_fen_is_disbursed_and_one_of_nothing_is_not(
     funding_client: TestClient, funding_headers: FundingHeaders, admin: dict[str, str]
 ) -> None:
+    """The rules pay the private money a base leveraged (1 fen), for 100 m² bases only."""
     open_account(funding_client, admin, CITY, kind="source", non_negative=False)
     open_account(funding_client, admin, SPACE_2015, kind="line", year=2015)
     move(funding_client, admin, source=CITY, target=SPACE_2015, amount_fen=1_000)
@@ -249,12 +250,12 @@ def test_an_award_of_one_fen_is_disbursed_and_one_of_nothing_is_not(
         funding_client,
         admin,
         effective_from="2015-01-01",
-        inputs={"area_m2": "int"},
-        rules=[{"name": "reward_fen", "expression": "area_m2 == 100 ? 1 : 0"}],
+        inputs={"area_m2": "int", "private_money_fen": "int"},
+        rules=[{"name": "reward_fen", "expression": "area_m2 == 100 ? private_money_fen : 0"}],
     )
     one, nothing = (
         make_base(funding_client, funding_headers, district="xiaodian", kind="maker_space",
-                  area_m2=area)
+                  area_m2=area, private_money_fen=1)
         for area in (100, 200)
     )  # fmt: skip
     run = _run(funding_client, admin, 2015, "space", version)
