@@ -2101,6 +2101,15 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in _committed's signature: session becomes positional-only, as its one call "
         "passes it; year, budget_line and version stay keywords there"
     ),
+    ("services/funding/ledger/service.py", 88, 'NumberReplacer: prefix = code.split(":", 2)[0]'): (
+        "`code.split(':', 1)[0]` -> `split(':', 2)[0]`: the first part is the same whatever the "
+        "number of splits after it"
+    ),
+    ("services/funding/ledger/service.py", 196, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "`len({codes}) != len(pairs)` -> `is not`: CPython keeps one object for each small int "
+        "(-5 to 256); the API takes at most 200 legs (max_length) and the services' own "
+        "transfers move between a line, its districts' blocks and one more account"
+    ),
 }
 
 

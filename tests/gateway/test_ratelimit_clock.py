@@ -131,6 +131,10 @@ def test_a_full_block_list_makes_room_only_from_expired_blocks(
     clock.mono, clock.wall = 5_060.0, MINUTE + 60
     assert asyncio.run(block("fourth")) == 60
     assert [limiter.refused(c) for c in ("second", "fourth")] == [30, 60]
+    # Ten seconds after the second block ended (at 5_090), it too makes room.
+    clock.mono, clock.wall = 5_100.0, MINUTE + 100
+    assert asyncio.run(block("fifth")) == 60
+    assert [limiter.refused(c) for c in ("fourth", "fifth")] == [20, 60]
 
 
 def test_the_storage_is_skipped_for_the_retry_period_after_a_failure(clock: Clock) -> None:
