@@ -2110,6 +2110,15 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "(-5 to 256); the API takes at most 200 legs (max_length) and the services' own "
         "transfers move between a line, its districts' blocks and one more account"
     ),
+    ("services/funding/ledger/service.py", 196, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "`len({codes}) != len(pairs)` -> `<`: a set of the codes is never longer than the list"
+    ),
+    ("services/funding/ledger/service.py", 233, "ReplaceComparisonOperator_Eq_Is"): (
+        "`sqlstate == '23514'` -> `is`: psycopg's CheckViolation carries sqlstate as a class "
+        "constant, and CPython interns constants made of name characters, so it is the same "
+        "object as this literal (checked; the PostgreSQL insufficient-funds tests pass with the "
+        "mutant, by hand); on SQLite the message test decides"
+    ),
 }
 
 

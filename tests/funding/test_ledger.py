@@ -453,6 +453,8 @@ def test_the_trial_balance_totals_each_kind_and_notices_a_tampered_balance(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
     _setup(funding_app)
+    opened = funding_client.get("/v1/ledger/trial-balance").json()  # no account has entries
+    assert (opened["total_fen"], opened["zero_sum"], opened["entries_agree"]) == (0, True, True)
     fund(funding_app, source=CENTRAL, account=LINE, amount_fen=300, key="k1")
     fund(funding_app, source=CENTRAL, account=OTHER, amount_fen=500, key="k2")
     trial = funding_client.get("/v1/ledger/trial-balance").json()
