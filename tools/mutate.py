@@ -2127,6 +2127,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "the fixed window's counter expiry `window + 1` -> `window ** 1` (= window): the key "
         "names its window, so the extra second is never read either way (as `* 1` on this line)"
     ),
+    ("services/funding/ledger/service.py", 374, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in get_transfer's signature: session becomes positional-only, as every call "
+        "passes it, and transfer_id stays a keyword there"
+    ),
+    ("services/funding/ledger/service.py", 382, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in reversed_by's signature: session becomes positional-only, as every call "
+        "passes it, and transfer_id stays a keyword there"
+    ),
 }
 
 

@@ -300,6 +300,11 @@ def test_the_block_list_holds_ten_thousand_credentials(clock: Clock) -> None:
     assert len(limiter._blocked) == 10_000 and limiter.refused("the-10000th") == 60
     assert asyncio.run(block("one-more")) == 60  # told to wait, but not remembered
     assert len(limiter._blocked) == 10_000 and limiter.refused("one-more") == 0
+    # Once every block has ended (the 9,999 at 9_000, the 10,000th's at 5_060), the full list
+    # makes room for the next: it alone is left.
+    clock.mono, clock.wall = 9_001.0, MINUTE + 4_001
+    assert asyncio.run(block("after-they-ended")) == 60
+    assert limiter.refused("after-they-ended") == 60 and len(limiter._blocked) == 1
 
 
 def test_a_decision_cannot_be_changed(clock: Clock) -> None:
