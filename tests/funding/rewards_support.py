@@ -205,3 +205,12 @@ def move(
 def balance(client: TestClient, admin: dict[str, str], code: str) -> int:
     """An account's balance through the API."""
     return int(_ok(client.get(f"/v1/ledger/accounts/{code}", headers=admin), 200)["balance_fen"])
+
+
+def funded_line(
+    client: TestClient, admin: dict[str, str], code: str, *, year: int, amount_fen: int
+) -> None:
+    """A budget line of `year` opened and funded from the city (opened too, if it is not)."""
+    open_account(client, admin, "source:city", kind="source", non_negative=False)
+    open_account(client, admin, code, kind="line", year=year)
+    move(client, admin, source="source:city", target=code, amount_fen=amount_fen)

@@ -16,13 +16,12 @@ from fastapi.testclient import TestClient
 from tests.funding.conftest import FundingHeaders
 from tests.funding.rewards_support import (
     AcceptedBase,
+    funded_line,
     make_base,
-    move,
     open_account,
     report_and_accept,
 )
 
-CITY = "source:city"
 SPACE_2015, SPACE_2016, SPACE_2017 = "line:2015:space", "line:2016:space", "line:2017:space"
 SERVICES_2015 = "line:2015:public-services"
 FORMULA = {
@@ -75,7 +74,6 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
     funding_client: TestClient, funding_headers: FundingHeaders, admin: dict[str, str]
 ) -> None:
     client = funding_client
-    open_account(client, admin, CITY, kind="source", non_negative=False)
     for line, year in (
         (SPACE_2015, 2015),
         (SPACE_2016, 2016),
@@ -83,8 +81,7 @@ def test_runs_of_other_years_lines_and_versions_neither_block_nor_hide_a_base(
         (SERVICES_2015, 2015),
         ("line:2016:public-services", 2016),
     ):
-        open_account(client, admin, line, kind="line", year=year)
-        move(client, admin, source=CITY, target=line, amount_fen=100_000_000)
+        funded_line(client, admin, line, year=year, amount_fen=100_000_000)
     earlier = _save_rules(client, admin, effective_from="2015-01-01", **FORMULA)
     later = _save_rules(client, admin, effective_from="2015-01-01", **FORMULA)
     assert (earlier, later) == (2, 3)
@@ -243,9 +240,7 @@ def test_an_award_of_one_fen_is_disbursed_and_one_of_nothing_is_not(
     funding_client: TestClient, funding_headers: FundingHeaders, admin: dict[str, str]
 ) -> None:
     """The rules pay the private money a base leveraged (1 fen), for 100 m² bases only."""
-    open_account(funding_client, admin, CITY, kind="source", non_negative=False)
-    open_account(funding_client, admin, SPACE_2015, kind="line", year=2015)
-    move(funding_client, admin, source=CITY, target=SPACE_2015, amount_fen=1_000)
+    funded_line(funding_client, admin, SPACE_2015, year=2015, amount_fen=1_000)
     version = _save_rules(
         funding_client,
         admin,
