@@ -15,17 +15,28 @@ from tests.funding.ledger_support import balance, fund, open_accounts
 LINE, CITY = "line:2015:space", "source:city"
 
 
-def _matching(district_part: str) -> dict:
-    return {
-        "family": "funding.matching",
-        "effective_from": "2015-01-01",
-        "description": "A typo: a ratio of billions",
-        "inputs": {"plan_city_part": "int", "plan_district_part": "int"},
-        "rules": [
-            {"name": "city_part", "expression": "plan_city_part"},
-            {"name": "district_part", "expression": district_part},
-        ],
-    }
+def _save_matching(
+    client: TestClient,
+    headers: FundingHeaders,
+    *,
+    district_part: str,
+    city_part: str = "plan_city_part",
+) -> None:
+    """A `funding.matching` version from 2015 whose parts are these expressions."""
+    created = client.post(
+        "/v1/rule-sets",
+        json={
+            "family": "funding.matching",
+            "effective_from": "2015-01-01",
+            "inputs": {"district": "string", "plan_city_part": "int", "plan_district_part": "int"},
+            "rules": [
+                {"name": "city_part", "expression": city_part},
+                {"name": "district_part", "expression": district_part},
+            ],
+        },
+        headers=headers(),
+    )
+    assert created.status_code == 201, created.text
 
 
 def _allocate(client: TestClient, headers: FundingHeaders, district: str, amount: int) -> Any:
@@ -47,12 +58,7 @@ def test_a_ratio_too_large_to_store_is_a_matching_rule_problem_not_a_500(
 ) -> None:
     open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
     fund(funding_app, source=CITY, account=LINE, amount_fen=10**15, key="fund")
-    created = funding_client.post(
-        "/v1/rule-sets",
-        json=_matching("plan_district_part * 3000000000"),
-        headers=funding_headers(),
-    )
-    assert created.status_code == 201, created.text
+    _save_matching(funding_client, funding_headers, district_part="plan_district_part * 3000000000")
     # 1:4.5e9 on 10^12 fen owes 4.5e21 fen: beyond any BIGINT, and the part beyond an INTEGER
     answer = _allocate(funding_client, funding_headers, "xiaodian", 10**12)
     assert answer.status_code == 409, answer.text
@@ -73,23 +79,12 @@ def test_what_an_obligation_and_a_block_owe_stays_within_a_bigint(
     - jiancaoping's 10^15 fen owes 10^19 fen in one obligation: refused."""
     open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
     fund(funding_app, source=CITY, account=LINE, amount_fen=5 * 10**15, key="fund")
-    created = funding_client.post(
-        "/v1/rule-sets",
-        json={
-            "family": "funding.matching",
-            "effective_from": "2015-01-01",
-            "inputs": {"district": "string"},
-            "rules": [
-                {
-                    "name": "city_part",
-                    "expression": 'district in ["jiancaoping", "qingxu"] ? 1 : 2',
-                },
-                {"name": "district_part", "expression": 'district == "jiancaoping" ? 10000 : 9271'},
-            ],
-        },
-        headers=funding_headers(),
+    _save_matching(
+        funding_client,
+        funding_headers,
+        city_part='district in ["jiancaoping", "qingxu"] ? 1 : 2',
+        district_part='district == "jiancaoping" ? 10000 : 9271',
     )
-    assert created.status_code == 201, created.text
     first, second = 989_725_388_168_825, 999_999_999_999_609
     first_owes, second_owes = 4_587_872_036_856_588_288, 4_635_499_999_998_187_520
     assert first_owes + second_owes == 2**63
@@ -136,19 +131,7 @@ def test_ratio_parts_are_taken_up_to_ten_thousand(
     well as the district's, above (10,001) and below (-1)."""
     open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
     fund(funding_app, source=CITY, account=LINE, amount_fen=1_000, key="fund")
-    created = funding_client.post(
-        "/v1/rule-sets",
-        json={
-            "family": "funding.matching",
-            "effective_from": "2015-01-01",
-            "rules": [
-                {"name": "city_part", "expression": parts},
-                {"name": "district_part", "expression": "10000"},
-            ],
-        },
-        headers=funding_headers(),
-    )
-    assert created.status_code == 201, created.text
+    _save_matching(funding_client, funding_headers, city_part=parts, district_part="10000")
     answer = _allocate(funding_client, funding_headers, "qingxu", 1_000)
     assert answer.status_code == status, answer.text
     if status == 201:
@@ -174,8 +157,7 @@ def test_a_block_takes_a_second_quadrillion(
     fen less owe 2 × 10^15 - 1, far inside a BIGINT."""
     open_accounts(funding_app, (CITY, "source", False), (LINE, "line", True))
     fund(funding_app, source=CITY, account=LINE, amount_fen=2 * 10**15, key="fund")
-    created = funding_client.post("/v1/rule-sets", json=_matching("1"), headers=funding_headers())
-    assert created.status_code == 201, created.text
+    _save_matching(funding_client, funding_headers, district_part="1")
     for amount in (10**15, 10**15 - 1):
         answer = _allocate(funding_client, funding_headers, "qingxu", amount)
         assert answer.status_code == 201, answer.text
