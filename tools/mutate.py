@@ -129,6 +129,7 @@ TARGETS: dict[str, Target] = {
     "proxy": Target(
         ("gateway/proxy/handler.py", "gateway/proxy/pool.py", "gateway/proxy/transport.py"),
         (
+            "tests/gateway/test_proxy_pool_connections.py",  # the pool on its own, both loops
             "tests/gateway/test_proxy_pool.py",
             "tests/gateway/test_proxy.py",
             "tests/gateway/test_proxy_bounds.py",

@@ -1,0 +1,154 @@
+"""The native upstream pool's connections, seen from a raw upstream on the same event loop: a
+connection the upstream closes is forgotten without an error, a HEAD answer drops its
+connection, and an answer nobody reads stops being read into memory."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+import uvloop
+
+from gateway.proxy.pool import _MAX_BUFFER, UpstreamPool
+
+LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    "asyncio": asyncio.new_event_loop,
+    "uvloop": uvloop.new_event_loop,  # what uvicorn runs the gateway on
+}
+
+
+@pytest.fixture(params=sorted(LOOPS))
+def run(request: pytest.FixtureRequest) -> Callable[[Coroutine[Any, Any, None]], None]:
+    """Runs a scenario on each event loop the gateway may use, failing on any error the loop
+    was told about (an exception raised in a protocol callback is reported only there)."""
+
+    def runner(scenario: Coroutine[Any, Any, None]) -> None:
+        reported: list[dict[str, Any]] = []
+
+        async def watched() -> None:
+            asyncio.get_running_loop().set_exception_handler(lambda _, ctx: reported.append(ctx))
+            await scenario
+
+        with asyncio.Runner(loop_factory=LOOPS[request.param]) as runner:
+            runner.run(watched())
+        assert reported == [], f"the event loop was told of errors: {reported}"
+
+    return runner
+
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@asynccontextmanager
+async def upstream_pool(handler: Handler) -> AsyncIterator[UpstreamPool]:
+    """A pool to a raw upstream served by `handler`; on exit the pool is closed and each of the
+    upstream's handlers has finished."""
+    handlers: list[asyncio.Task[None]] = []
+
+    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handlers.append(asyncio.current_task())  # type: ignore[arg-type]
+        await handler(reader, writer)
+
+    server = await asyncio.start_server(tracked, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pool = UpstreamPool(
+        "127.0.0.1", port, max_idle=4, connect_timeout=2, read_timeout=5, keepalive=30
+    )
+    try:
+        yield pool
+    finally:
+        await pool.close()
+        server.close()
+        await asyncio.wait_for(asyncio.gather(*handlers), 5)
+
+
+async def _read_head(reader: asyncio.StreamReader) -> bytes:
+    return await reader.readuntil(b"\r\n\r\n")
+
+
+def test_an_idle_connection_the_upstream_closes_is_forgotten_without_an_error(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    async def scenario() -> None:
+        close_now = asyncio.Event()
+
+        async def answer_then_close(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        ) -> None:
+            await _read_head(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+            await close_now.wait()
+            writer.close()  # as uvicorn does once its keep-alive runs out
+
+        async with upstream_pool(answer_then_close) as pool:
+            response = await pool.request("GET", b"/v1/items", [], None)
+            assert await response.read(5) == b"ok"
+            assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=1)"
+            close_now.set()
+            for _ in range(100):
+                if repr(pool).endswith("idle=0)"):
+                    break
+                await asyncio.sleep(0.01)
+            assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=0)"
+            # and the next request opens a new connection that works
+            again = await pool.request("GET", b"/v1/items", [], None)
+            assert (again.status, await again.read(5)) == (200, b"ok")
+
+    run(scenario())
+
+
+def test_a_head_answer_closes_its_connection(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """A HEAD answer announces a length it does not send, so its connection cannot carry the
+    next exchange: the pool closes it, and the upstream sees the close at once."""
+
+    async def scenario() -> None:
+        seen_close = asyncio.Event()
+
+        async def head(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            assert (await _read_head(reader)).startswith(b"HEAD /v1/items ")
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n")
+            await writer.drain()
+            if await reader.read(1) == b"":
+                seen_close.set()
+            writer.close()
+
+        async with upstream_pool(head) as pool:
+            response = await pool.request("HEAD", b"/v1/items", [], None)
+            assert (response.status, await response.read(5)) == (200, b"")
+            await asyncio.wait_for(seen_close.wait(), 3)
+            assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=0)"
+
+    run(scenario())
+
+
+def test_an_answer_nobody_reads_is_not_read_into_memory(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """Reading pauses once the buffered body passes the limit, and resumes as chunks are taken:
+    the whole body still arrives, in order."""
+    size = 16 * _MAX_BUFFER
+    body = bytes(range(256)) * (size // 256)
+
+    async def scenario() -> None:
+        async def big(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _read_head(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % size + body)
+            await writer.drain()
+            await reader.read(1)  # until the pool closes the connection
+            writer.close()
+
+        async with upstream_pool(big) as pool:
+            response = await pool.request("GET", b"/v1/big", [], None)
+            held = -1
+            while held != response.buffered:  # until reading has stopped
+                held = response.buffered
+                await asyncio.sleep(0.2)
+            assert _MAX_BUFFER < held < 2 * _MAX_BUFFER, f"{held} bytes buffered unread"
+            received = b"".join([chunk async for chunk in response.stream(5)])
+            assert received == body
+
+    run(scenario())
