@@ -1030,6 +1030,35 @@ def test_an_odd_contract_amounts_covered_share_is_floored_to_the_fen(
     assert world.books()["contracts"] == 500_000
 
 
+def test_a_contract_is_drawn_in_parts_below_its_covered_share(world: World, redeem: Post) -> None:
+    """Each later draw is guarded by what the contract has left, not only by reaching it: 100,000,
+    then 150,000 (250,000 of 500,000), then the rest, 250,000; one fen more is refused."""
+    for amount in (100_000, 150_000, 250_000):
+        drawn = redeem(body(world.code, amount, reference="C-parts"))
+        assert drawn.status_code == 201, drawn.text
+    assert world.books()["contracts"] == 500_000
+    over = redeem(body(world.code, 1, reference="C-parts"))
+    assert over.status_code == 409 and over.json()["code"] == "exceeds_covered_share"
+
+
+def test_a_voucher_is_redeemed_under_its_own_programme_between_an_earlier_and_a_later_one(
+    world: World, redeem: Post
+) -> None:
+    """Programmes whose ids sort before and after this one's, covering other categories, neither
+    refuse nor redirect a redemption of this programme's voucher."""
+    with world.database.transaction() as session:
+        this = session.get(Programme, world.programme_id)
+        assert this is not None
+        copied = this.model_dump(exclude={"id", "year", "categories", "created_at", "updated_at"})
+        for year in (2025, 2027):
+            session.add(
+                Programme(**copied, id=f"vpg_{year}_innovation", year=year, categories=["software"])
+            )
+    answer = redeem(body(world.code, 100_000))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["programme_id"] == world.programme_id
+
+
 @pytest.mark.parametrize(
     "underneath",
     [

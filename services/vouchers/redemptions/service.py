@@ -100,7 +100,7 @@ def _voucher_by_code(
     """The voucher, its programme, its holder and the provider (None if unknown),
     in one statement; the checks then read them in the order the refusals are documented."""
     code = parse_code(text, field="body.voucher_code")  # 422 voucher_code_invalid, no lookup
-    found = session.exec(_BY_CODE, params={"code": code, "provider_id": provider_id}).first()
+    found = session.exec(_BY_CODE, params={"code": code, "provider_id": provider_id}).one_or_none()
     if found is None:
         raise errors.VoucherNotFound.for_field("body.voucher_code", "no voucher with this code")
     voucher, programme, holder, provider = found
