@@ -2136,6 +2136,12 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in reversed_by's signature: session becomes positional-only, as every call "
         "passes it, and transfer_id stays a keyword there"
     ),
+    ("services/funding/riskpool/plan.py", 36, "ReplaceBinaryOperator_FloorDiv_Div"): (
+        "the plan's yearly deposits `n * YI // 100` -> `/`: 40, 45 and 50 hundredths of 1亿 fen are whole numbers of fen far below 2^53, so the float is exact, and RiskPoolDepositCreate's int field takes an integral float as that int (4000000000.0 -> 4000000000)"
+    ),
+    ("services/funding/riskpool/plan.py", 22, "ReplaceBinaryOperator_FloorDiv_Div"): (
+        "the plan's stock deposit `232 * YI // 100` -> `/`: 2.32亿 yuan is 23,200,000,000 fen, a whole number below 2^53, so the float is exact and RiskPoolDepositCreate's int field takes it as that int"
+    ),
 }
 
 

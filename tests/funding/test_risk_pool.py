@@ -9,8 +9,11 @@ from fastapi.testclient import TestClient
 
 from services.funding.demo import load as load_demo
 from services.funding.demo import load_risk_pool
+from services.funding.enterprises.service import registry_handlers
 from tests.funding.conftest import FundingHeaders
+from tests.funding.feeds import consume
 from tests.funding.riskpool_support import (
+    LATER,
     LISTED,
     MEDIUM,
     MICRO,
@@ -22,6 +25,7 @@ from tests.funding.riskpool_support import (
     bank,
     deposit,
     file_enterprises,
+    file_later,
     loan_body,
     pool,
     register,
@@ -211,14 +215,59 @@ def test_a_default_splits_the_loss_by_the_agreed_share_and_recoveries_split_back
     trial_balance(funding_client)
 
 
+def test_two_defaulted_loans_each_recover_on_their_own_claim(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """Each loan's recoveries draw on its own claim and are read with its own loan only, in
+    whichever order the two loans' and claims' ids sort."""
+    _setup(funding_app, funding_client, funding_headers, 1_000_000)
+    urls = []
+    for n, uscc in ((1, SMALL), (2, MICRO)):
+        loan = register(funding_client, funding_headers, loan_body(n, 100_000, uscc)).json()
+        url = f"/v1/risk-pool/loans/{loan['id']}"
+        defaulted = funding_client.post(
+            f"{url}/default",
+            json={"loss_fen": 100_000, "defaulted_on": "2016-06-30"},
+            headers=bank(funding_headers),
+        )
+        assert defaulted.status_code == 200, defaulted.text
+        disbursement_id = defaulted.json()["claim"]["disbursement_id"]
+        _approve_and_pay(funding_client, funding_headers, disbursement_id, f"JSB-PAY-000{n}")
+        urls.append(url)
+    for url, amount in zip(urls, (10_000, 20_000), strict=True):
+        recovered = funding_client.post(
+            f"{url}/recoveries",
+            json={"amount_fen": amount, "recovered_on": "2017-01-10"},
+            headers=bank(funding_headers),
+        )
+        assert recovered.status_code == 200, recovered.text
+    for url, amount in zip(urls, (10_000, 20_000), strict=True):
+        read = funding_client.get(url, headers=bank(funding_headers, key=False))
+        assert read.status_code == 200, read.text
+        recoveries = read.json()["claim"]["recoveries"]
+        assert [r["amount_fen"] for r in recoveries] == [amount], recoveries
+    # 60% of each recovery flows back: 6,000 + 12,000 of the 120,000 the pool paid.
+    assert balances(funding_client)["pool:risk"] == 1_000_000 - 120_000 + 18_000
+    trial_balance(funding_client)
+
+
 def test_every_refusal_has_its_code_and_changes_nothing(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
     _setup(funding_app, funding_client, funding_headers, 1_000_000)
+    file_later(funding_app)
+    gone = {"uscc": LATER, "version": 2, "reason": "closed"}
+    consume(
+        funding_app,
+        "funding.registry.gone",
+        registry_handlers(),
+        [("enterprise.deregistered", gone)],
+    )
     kept = register(funding_client, funding_headers, loan_body(1, 700_000, SMALL))
     assert kept.status_code == 201
     refusals = [
         (loan_body(2, 1000, UNFILED), 422, "loan_enterprise_not_filed"),
+        (loan_body(13, 1000, LATER), 422, "loan_enterprise_not_filed"),  # deregistered
         (loan_body(3, 1000, MEDIUM), 422, "loan_enterprise_not_small_or_micro"),
         (loan_body(4, 1000, LISTED), 409, "loan_enterprise_on_dishonesty_list"),
         (loan_body(5, 1000, MICRO, rate_bp=651), 422, "loan_rate_over_cap"),
