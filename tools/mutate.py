@@ -2142,6 +2142,12 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/funding/riskpool/plan.py", 22, "ReplaceBinaryOperator_FloorDiv_Div"): (
         "the plan's stock deposit `232 * YI // 100` -> `/`: 2.32亿 yuan is 23,200,000,000 fen, a whole number below 2^53, so the float is exact and RiskPoolDepositCreate's int field takes it as that int"
     ),
+    ("services/funding/riskpool/service.py", 301, "ReplaceTrueWithFalse"): (
+        "_locked_loan's populate_existing=True -> False: nothing in a request loads the loan before this locked get (repay and default lock the pool first, which loads no loan; recover starts with it), so the session's identity map holds no copy to refresh and the locked read returns the committed row either way"
+    ),
+    ("services/funding/riskpool/service.py", 553, "ReplaceComparisonOperator_Eq_LtE"): (
+        "summary's loans_active `status == 'active'` -> `<=`: a loan's status is one of active, repaid and defaulted, and only 'active' sorts at or before 'active'"
+    ),
 }
 
 

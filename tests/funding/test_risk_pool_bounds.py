@@ -447,6 +447,56 @@ def test_the_pool_before_any_loan_has_nothing_outstanding_and_all_its_headroom(
     assert figures["loss_rate_bp"] == 0
 
 
+def test_the_pool_before_any_deposit_has_nothing_and_refuses_every_loan(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """Before the first deposit the pool's account does not exist yet: it reads 0, not an error
+    or a negative figure, and a loan finds no headroom."""
+    file_enterprises(funding_app)
+    agree(funding_client, funding_headers)
+    figures = pool(funding_client, funding_headers)
+    assert (figures["balance_fen"], figures["deposits_fen"]) == (0, 0)
+    assert (figures["capacity_fen"], figures["headroom_fen"]) == (0, 0)
+    assert [row["headroom_fen"] for row in figures["banks"]] == [0]
+    refused = register(funding_client, funding_headers, loan_body(1, 1, SMALL))
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "loan_over_leverage_headroom"
+    assert pool(funding_client, funding_headers) == figures
+
+
+def test_a_banks_active_loans_leave_its_count_once_repaid_or_defaulted(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _three_banks(funding_app, funding_client, funding_headers, 1_000_000)
+    ids = [
+        _ok(register(funding_client, funding_headers, loan_body(n, 100_000, SMALL)))["id"]
+        for n in (1, 2, 3)
+    ]
+
+    def active() -> int:
+        rows = {row["bank_code"]: row for row in pool(funding_client, funding_headers)["banks"]}
+        assert (rows["ASB"]["loans_active"], rows["TYB"]["loans_active"]) == (0, 0)
+        return int(rows["JSB"]["loans_active"])
+
+    assert active() == 3
+    _ok(
+        funding_client.post(
+            f"/v1/risk-pool/loans/{ids[0]}/repayments",
+            json={"amount_fen": 100_000, "repaid_on": "2015-09-01"},
+            headers=bank(funding_headers),
+        )
+    )
+    assert active() == 2
+    _ok(
+        funding_client.post(
+            f"/v1/risk-pool/loans/{ids[1]}/default",
+            json={"loss_fen": 100_000, "defaulted_on": "2016-06-30"},
+            headers=bank(funding_headers),
+        )
+    )
+    assert active() == 1
+
+
 def test_an_enterprises_first_loan_may_take_its_whole_cap(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:

@@ -164,14 +164,9 @@ def list_deposits(*, session: Session) -> list[RiskPoolDepositPublic]:
 
 
 def _locked_pool(session: Session) -> RiskPool:
-    """The pool's row, locked for this transaction (created on first use)."""
+    """The pool's row (its migration, 0009, inserts it), locked for this transaction."""
     pool = session.get(RiskPool, POOL_ID, with_for_update=True, populate_existing=True)
-    if pool is None:
-        with session.begin_nested():
-            session.add(RiskPool(id=POOL_ID))
-            session.flush()
-        pool = session.get(RiskPool, POOL_ID, with_for_update=True, populate_existing=True)
-        assert pool is not None
+    assert pool is not None, "migration 0009 inserts the pool's row"
     return pool
 
 
@@ -544,8 +539,8 @@ def _loss_rate(losses: int, recovered: int, principal: int) -> int:
 def summary(*, session: Session, principal: Principal) -> RiskPoolPublic:
     """The pool's figures, with one row per bank (a bank: its own row)."""
     pool = session.get(RiskPool, POOL_ID)
-    outstanding = pool.outstanding_fen if pool is not None else 0
-    registered = pool.principal_registered_fen if pool is not None else 0
+    assert pool is not None, "migration 0009 inserts the pool's row"
+    outstanding, registered = pool.outstanding_fen, pool.principal_registered_fen
     balance = pool_balance(session)
     deposits = int(
         session.exec(select(func.coalesce(func.sum(RiskPoolDeposit.amount_fen), 0))).one()
