@@ -1083,27 +1083,27 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "deposit_source's `kind != STOCK` -> `>`: kind is 'stock' or 'yearly' (the schema's "
         "Literal), and 'yearly' > 'stock' while 'stock' > 'stock' is false, as with `!=`"
     ),
-    ("services/funding/riskpool/service.py", 313, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("services/funding/riskpool/service.py", 308, "ReplaceComparisonOperator_NotEq_Gt"): (
         "_require_active's `loan.status != ACTIVE` -> `>`: a loan is 'active', 'defaulted' or "
         "'repaid', and both others sort after 'active', so `>` holds exactly when `!=` does"
     ),
-    ("services/funding/riskpool/service.py", 331, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("services/funding/riskpool/service.py", 326, "ReplaceComparisonOperator_Eq_LtE"): (
         "repay's `loan.outstanding_fen == 0` -> `<= 0`: the amount (> 0) was checked to be at "
         "most the outstanding just above, so the outstanding after it is never negative"
     ),
     (
         "services/funding/riskpool/service.py",
-        590,
+        585,
         "NumberReplacer: bank_name=versions[- 0].bank_name if versions else code,",
     ): (
         "summary's bank_name from versions[-1] -> versions[0]: add_version refuses a version "
         "naming the bank otherwise (bank_agreement_name_changed), so every version has one name"
     ),
-    ("services/funding/riskpool/service.py", 288, "ReplaceComparisonOperator_Eq_Is"): (
+    ("services/funding/riskpool/service.py", 283, "ReplaceComparisonOperator_Eq_Is"): (
         "_visible's `principal.kind == ClientKind.BANK` -> `is`: a Principal's kind is always a "
         "ClientKind member (built with ClientKind(...)), and enum members are singletons"
     ),
-    ("services/funding/riskpool/service.py", 580, "ReplaceComparisonOperator_Eq_Is"): (
+    ("services/funding/riskpool/service.py", 575, "ReplaceComparisonOperator_Eq_Is"): (
         "summary's `principal.kind == ClientKind.BANK` -> `is`: a Principal's kind is always a "
         "ClientKind member (built with ClientKind(...)), and enum members are singletons"
     ),
@@ -1129,52 +1129,23 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "both others sort before 'repaid', so `<` holds exactly when `!=` does"
     ),
     ("services/funding/bridge/service.py", 370, "ReplaceComparisonOperator_NotEq_Lt"): (
-        "list_loans' overdue filter's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid', and "
+        "list_loans' overdue filter's `status != REPAID` -> `<`: a bridge loan is 'lent', "
+        "'renewed' or 'repaid', and "
         "both others sort before 'repaid', so `<` holds exactly when `!=` does"
     ),
     ("services/funding/bridge/service.py", 384, "ReplaceComparisonOperator_NotEq_Lt"): (
-        "to_public's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid', and "
+        "to_public's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid', "
+        "and "
         "both others sort before 'repaid', so `<` holds exactly when `!=` does"
     ),
     ("services/funding/bridge/service.py", 522, "ReplaceComparisonOperator_NotEq_Lt"): (
-        "flag_overdue's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid', and "
+        "flag_overdue's `status != REPAID` -> `<`: a bridge loan is 'lent', 'renewed' or 'repaid',"
+        " and "
         "both others sort before 'repaid', so `<` holds exactly when `!=` does"
     ),
     ("services/funding/bridge/service.py", 424, "ReplaceComparisonOperator_NotEq_Gt"): (
         "confirm_renewal's `row.status != LENT` -> `>`: a bridge loan is 'lent', 'renewed' or "
         "'repaid', and both others sort after 'lent', so `>` holds exactly when `!=` does"
-    ),
-    (
-        "services/funding/riskpool/service.py",
-        547,
-        "NumberReplacer: outstanding = pool.outstanding_fen if pool is not None else -1",
-    ): (
-        "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
-        "('zhubaodai') and nothing deletes it, so the branch is never taken"
-    ),
-    (
-        "services/funding/riskpool/service.py",
-        547,
-        "NumberReplacer: outstanding = pool.outstanding_fen if pool is not None else 1",
-    ): (
-        "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
-        "('zhubaodai') and nothing deletes it, so the branch is never taken"
-    ),
-    (
-        "services/funding/riskpool/service.py",
-        548,
-        "NumberReplacer: registered = pool.principal_registered_fen if pool is not None else -1",
-    ): (
-        "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
-        "('zhubaodai') and nothing deletes it, so the branch is never taken"
-    ),
-    (
-        "services/funding/riskpool/service.py",
-        548,
-        "NumberReplacer: registered = pool.principal_registered_fen if pool is not None else 1",
-    ): (
-        "summary's `else 0` when the pool's row is missing: migration 0009 inserts the row "
-        "('zhubaodai') and nothing deletes it, so the branch is never taken"
     ),
     ("services/vouchers/settlements/service.py", 62, "NumberReplacer"): (
         "previous_month's `timedelta(days=1)` -> `days=2`: the first of today's month less one or "
@@ -2137,16 +2108,49 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "passes it, and transfer_id stays a keyword there"
     ),
     ("services/funding/riskpool/plan.py", 36, "ReplaceBinaryOperator_FloorDiv_Div"): (
-        "the plan's yearly deposits `n * YI // 100` -> `/`: 40, 45 and 50 hundredths of 1亿 fen are whole numbers of fen far below 2^53, so the float is exact, and RiskPoolDepositCreate's int field takes an integral float as that int (4000000000.0 -> 4000000000)"
+        "the plan's yearly deposits `n * YI // 100` -> `/`: 40, 45 and 50 hundredths of 1亿 fen are"
+        " whole numbers of fen far below 2^53, so the float is exact, and RiskPoolDepositCreate's "
+        "int field takes an integral float as that int (4000000000.0 -> 4000000000)"
     ),
     ("services/funding/riskpool/plan.py", 22, "ReplaceBinaryOperator_FloorDiv_Div"): (
-        "the plan's stock deposit `232 * YI // 100` -> `/`: 2.32亿 yuan is 23,200,000,000 fen, a whole number below 2^53, so the float is exact and RiskPoolDepositCreate's int field takes it as that int"
+        "the plan's stock deposit `232 * YI // 100` -> `/`: 2.32亿 yuan is 23,200,000,000 fen, a "
+        "whole number below 2^53, so the float is exact and RiskPoolDepositCreate's int field "
+        "takes it as that int"
     ),
     ("services/funding/riskpool/service.py", 301, "ReplaceTrueWithFalse"): (
-        "_locked_loan's populate_existing=True -> False: nothing in a request loads the loan before this locked get (repay and default lock the pool first, which loads no loan; recover starts with it), so the session's identity map holds no copy to refresh and the locked read returns the committed row either way"
+        "_locked_loan's populate_existing=True -> False: nothing in a request loads the loan "
+        "before this locked get (repay and default lock the pool first, which loads no loan; "
+        "recover starts with it), so the session's identity map holds no copy to refresh and the "
+        "locked read returns the committed row either way"
     ),
     ("services/funding/riskpool/service.py", 553, "ReplaceComparisonOperator_Eq_LtE"): (
-        "summary's loans_active `status == 'active'` -> `<=`: a loan's status is one of active, repaid and defaulted, and only 'active' sorts at or before 'active'"
+        "summary's loans_active `status == 'active'` -> `<=`: a loan's status is one of active, "
+        "repaid and defaulted, and only 'active' sorts at or before 'active'"
+    ),
+    ("services/funding/riskpool/service.py", 119, "ReplaceComparisonOperator_Eq_GtE"): (
+        "deposit's `source == CITY` -> `>=`: deposit_source returns `source:city` or the year's "
+        "sub-line `line:<year>:financing:zhubaodai-pool`, and every `line:` code sorts before "
+        "`source:`, so `>=` holds for the city alone (the `<=` mutant is killed by "
+        "test_a_deposit_from_a_centrally_funded_sub_line_opens_no_city_account)"
+    ),
+    ("services/funding/riskpool/service.py", 176, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "_check_borrower's `status != 'active'` -> `>`: the replica's status is the registry's, "
+        "one of active and deregistered (registry schemas' Status literal; apply_deregistered), "
+        "and 'deregistered' sorts after 'active'; the `<` mutant is killed by the deregistered "
+        "case of test_every_refusal_has_its_code_and_changes_nothing"
+    ),
+    ("services/funding/riskpool/service.py", 536, "ReplaceComparisonOperator_Gt_NotEq"): (
+        "_loss_rate's `principal > 0` -> `!= 0`: principal is the sum of registered principals, "
+        "each > 0 by schema and CHECK, so it is never negative"
+    ),
+    (
+        "services/funding/riskpool/service.py",
+        560,
+        "NumberReplacer: str(bank): (int(loss or 1), int(share or 0), int(rec or 0), int(pool_rec or 0))",
+    ): (
+        "summary's `int(loss or 0)` -> `or 1`: a bank appears in the claims' GROUP BY only with a "
+        "claim, whose loss_fen is > 0 (schema gt=0, CHECK positive_loss), so its sum is never 0 or"
+        " NULL and the `or` never applies"
     ),
 }
 

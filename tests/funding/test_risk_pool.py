@@ -192,6 +192,8 @@ def test_a_default_splits_the_loss_by_the_agreed_share_and_recoveries_split_back
     assert (rec["pool_part_fen"], rec["bank_part_fen"]) == (60_000, 40_001)
     books = balances(funding_client)
     assert books["pool:risk"] == 800_001 + 60_000 and books["payee:JSB"] == 199_999 - 60_000
+    # (333,333 − 100,001 recovered) / 500,000 registered = 0.466664 → 4666 bp
+    assert pool(funding_client, funding_headers)["loss_rate_bp"] == 4666
     # The rest, 233,332: the pool has had back 333,333 × 0.6 → 199,999 in all, so this part is
     # 199,999 − 60,000 = 139,999 and the bank's 233,332 − 139,999 = 93,333.
     second = funding_client.post(

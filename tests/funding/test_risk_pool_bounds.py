@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from services.funding.demo import load as load_demo
 from tests.funding.conftest import FundingHeaders
+from tests.funding.rewards_support import move, open_account
 from tests.funding.riskpool_support import (
     LATER,
     MICRO,
@@ -279,6 +280,22 @@ def test_a_deposit_comes_from_the_years_sub_line_only_when_yearly(
     assert after["source:city"] == before.get("source:city", 0) - 7 - 3 - 1
 
 
+def test_a_deposit_from_a_centrally_funded_sub_line_opens_no_city_account(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """The city's account is opened only for a deposit that comes from it."""
+    line = "line:2016:financing:zhubaodai-pool"
+    department = funding_headers()
+    open_account(funding_client, department, "source:central", kind="source", non_negative=False)
+    open_account(funding_client, department, line, kind="line", year=2016)
+    move(funding_client, department, source="source:central", target=line, amount_fen=10)
+    yearly = _deposit(funding_client, funding_headers, "c", {"year": 2016, "amount_fen": 4})
+    assert yearly["from_account"] == line
+    after = balances(funding_client)
+    assert (after[line], after["pool:risk"], after["source:central"]) == (6, 4, -10)
+    assert "source:city" not in after, sorted(after)
+
+
 def _post(client: TestClient, url: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
     return client.post(url, json=body, headers=headers)
 
@@ -495,6 +512,18 @@ def test_a_banks_active_loans_leave_its_count_once_repaid_or_defaulted(
         )
     )
     assert active() == 1
+    _ok(
+        funding_client.post(
+            f"/v1/risk-pool/loans/{ids[2]}/repayments",
+            json={"amount_fen": 100_000, "repaid_on": "2015-09-01"},
+            headers=bank(funding_headers),
+        )
+    )
+    assert active() == 0
+    (jsb,) = [
+        row for row in pool(funding_client, funding_headers)["banks"] if row["bank_code"] == "JSB"
+    ]
+    assert (jsb["outstanding_fen"], jsb["principal_registered_fen"]) == (0, 300_000)
 
 
 def test_an_enterprises_first_loan_may_take_its_whole_cap(

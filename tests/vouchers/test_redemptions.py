@@ -1030,13 +1030,24 @@ def test_an_odd_contract_amounts_covered_share_is_floored_to_the_fen(
     assert world.books()["contracts"] == 500_000
 
 
-def test_a_contract_is_drawn_in_parts_below_its_covered_share(world: World, redeem: Post) -> None:
+def test_a_contract_is_drawn_in_parts_below_its_covered_share(
+    world: World, redeem: Post, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
     """Each later draw is guarded by what the contract has left, not only by reaching it: 100,000,
-    then 150,000 (250,000 of 500,000), then the rest, 250,000; one fen more is refused."""
+    then 150,000 (250,000 of 500,000), then the rest, 250,000; one fen more is refused. A
+    reversed part frees exactly its own amount of the contract again."""
+    ids = []
     for amount in (100_000, 150_000, 250_000):
         drawn = redeem(body(world.code, amount, reference="C-parts"))
         assert drawn.status_code == 201, drawn.text
+        ids.append(drawn.json()["id"])
     assert world.books()["contracts"] == 500_000
+    over = redeem(body(world.code, 1, reference="C-parts"))
+    assert over.status_code == 409 and over.json()["code"] == "exceeds_covered_share"
+    provider = vouchers_headers(kind="provider", org=PROVIDER)
+    assert _reverse(vouchers_client, provider, ids[1]).status_code == 200
+    assert world.books()["contracts"] == 350_000
+    assert redeem(body(world.code, 150_000, reference="C-parts")).status_code == 201
     over = redeem(body(world.code, 1, reference="C-parts"))
     assert over.status_code == 409 and over.json()["code"] == "exceeds_covered_share"
 
