@@ -124,6 +124,11 @@ def test_the_pool_reads_no_losses_before_a_default_and_each_bank_only_its_own(
     for code in ("ASB", "JSB", "TYB"):
         seen = funding_client.get("/v1/risk-pool", headers=bank(funding_headers, code, key=False))
         assert [row["bank_code"] for row in seen.json()["banks"]] == [code]
+    # A department (no bank of its own) reads every bank's row, as the office does.
+    department = funding_headers(kind="department", org="xiaodian")
+    seen = funding_client.get("/v1/risk-pool", headers=department)
+    assert seen.status_code == 200, seen.text
+    assert [row["bank_code"] for row in seen.json()["banks"]] == ["ASB", "JSB", "TYB"]
 
 
 def test_a_default_shows_in_its_banks_row_only_and_the_headroom_stops_at_zero(
@@ -285,10 +290,10 @@ def test_a_deposit_from_a_centrally_funded_sub_line_opens_no_city_account(
 ) -> None:
     """The city's account is opened only for a deposit that comes from it."""
     line = "line:2016:financing:zhubaodai-pool"
-    department = funding_headers()
-    open_account(funding_client, department, "source:central", kind="source", non_negative=False)
-    open_account(funding_client, department, line, kind="line", year=2016)
-    move(funding_client, department, source="source:central", target=line, amount_fen=10)
+    office = admin(funding_headers)
+    open_account(funding_client, office, "source:central", kind="source", non_negative=False)
+    open_account(funding_client, office, line, kind="line", year=2016)
+    move(funding_client, office, source="source:central", target=line, amount_fen=10)
     yearly = _deposit(funding_client, funding_headers, "c", {"year": 2016, "amount_fen": 4})
     assert yearly["from_account"] == line
     after = balances(funding_client)
@@ -524,6 +529,25 @@ def test_a_banks_active_loans_leave_its_count_once_repaid_or_defaulted(
         row for row in pool(funding_client, funding_headers)["banks"] if row["bank_code"] == "JSB"
     ]
     assert (jsb["outstanding_fen"], jsb["principal_registered_fen"]) == (0, 300_000)
+
+
+def test_a_one_fen_loan_lost_whole_is_a_loss_rate_of_every_basis_point(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    _three_banks(funding_app, funding_client, funding_headers, 1_000_000)
+    loan = _ok(register(funding_client, funding_headers, loan_body(1, 1, SMALL)))
+    _ok(
+        funding_client.post(
+            f"/v1/risk-pool/loans/{loan['id']}/default",
+            json={"loss_fen": 1, "defaulted_on": "2016-06-30"},
+            headers=bank(funding_headers),
+        )
+    )
+    figures = pool(funding_client, funding_headers)
+    assert (figures["principal_registered_fen"], figures["losses_fen"]) == (1, 1)
+    assert figures["loss_rate_bp"] == 10_000
+    rows = {row["bank_code"]: row["loss_rate_bp"] for row in figures["banks"]}
+    assert rows == {"ASB": 0, "JSB": 10_000, "TYB": 0}
 
 
 def test_an_enterprises_first_loan_may_take_its_whole_cap(

@@ -1053,10 +1053,13 @@ def test_a_contract_is_drawn_in_parts_below_its_covered_share(
 
 
 def test_a_voucher_is_redeemed_under_its_own_programme_between_an_earlier_and_a_later_one(
-    world: World, redeem: Post
+    world: World, redeem: Post, seed_enterprise: SeedEnterprise
 ) -> None:
-    """Programmes whose ids sort before and after this one's, covering other categories, neither
-    refuse nor redirect a redemption of this programme's voucher."""
+    """Programmes whose ids sort before and after this one's, covering other categories, and
+    enterprises whose USCCs sort before and after the holder's, neither refuse nor redirect a
+    redemption of this programme's voucher."""
+    seed_enterprise("91140100MA0K000009", is_tech_sme=True)  # sorts before HOLDER
+    assert "91140100MA0K000009" < HOLDER < OTHER_HOLDER
     with world.database.transaction() as session:
         this = session.get(Programme, world.programme_id)
         assert this is not None
@@ -1067,7 +1070,7 @@ def test_a_voucher_is_redeemed_under_its_own_programme_between_an_earlier_and_a_
             )
     answer = redeem(body(world.code, 100_000))
     assert answer.status_code == 201, answer.text
-    assert answer.json()["programme_id"] == world.programme_id
+    assert (answer.json()["programme_id"], answer.json()["uscc"]) == (world.programme_id, HOLDER)
 
 
 @pytest.mark.parametrize(

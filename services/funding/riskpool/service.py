@@ -491,7 +491,7 @@ def to_public(session: Session, loan: GuaranteedLoan) -> GuaranteedLoanPublic:
     ).all()
     claim = session.exec(
         select(CompensationClaim).where(col(CompensationClaim.loan_id) == loan.id)
-    ).first()
+    ).one_or_none()
     claim_public = None
     if claim is not None:
         recoveries = session.exec(
