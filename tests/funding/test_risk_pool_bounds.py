@@ -466,6 +466,7 @@ def test_the_pool_before_any_loan_has_nothing_outstanding_and_all_its_headroom(
     assert (figures["outstanding_fen"], figures["principal_registered_fen"]) == (0, 0)
     assert (figures["capacity_fen"], figures["headroom_fen"]) == (1_000_000, 1_000_000)
     assert [row["headroom_fen"] for row in figures["banks"]] == [1_000_000] * 3
+    assert [row["outstanding_fen"] for row in figures["banks"]] == [0] * 3
     assert figures["loss_rate_bp"] == 0
 
 
@@ -548,6 +549,9 @@ def test_a_one_fen_loan_lost_whole_is_a_loss_rate_of_every_basis_point(
     assert figures["loss_rate_bp"] == 10_000
     rows = {row["bank_code"]: row["loss_rate_bp"] for row in figures["banks"]}
     assert rows == {"ASB": 0, "JSB": 10_000, "TYB": 0}
+    # 60% of 1 fen is under a fen: the pool owes nothing for it.
+    (jsb,) = [row for row in figures["banks"] if row["bank_code"] == "JSB"]
+    assert (jsb["losses_fen"], jsb["compensation_fen"]) == (1, 0)
 
 
 def test_an_enterprises_first_loan_may_take_its_whole_cap(
