@@ -2152,6 +2152,36 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "claim, whose loss_fen is > 0 (schema gt=0, CHECK positive_loss), so its sum is never 0 or"
         " NULL and the `or` never applies"
     ),
+    ("services/funding/riskpool/service.py", 435, "ReplaceTrueWithFalse"): (
+        "recover's claim read with populate_existing=True -> False: recover reads the claim first "
+        "by this locked SELECT (it locks the loan before, which loads no claim), so the session's "
+        "identity map holds no copy to refresh; a concurrent recovery waits on the loan's lock and"
+        " then reads the committed claim either way"
+    ),
+    ("services/funding/riskpool/service.py", 462, "ReplaceComparisonOperator_Gt_NotEq"): (
+        "recover's `pool_part > 0` -> `!= 0`: pool_part is floor(cumulative recovered x bp / "
+        "10,000) minus the pool's recovered part so far, which is the same floor of the smaller "
+        "earlier cumulative (the parts telescope), and the floor is non-decreasing, so pool_part "
+        "is never negative"
+    ),
+    (
+        "services/funding/riskpool/service.py",
+        560,
+        "NumberReplacer: str(bank): (int(loss or -1), int(share or 0), int(rec or 0), int(pool_rec or 0))",
+    ): (
+        "summary's `int(loss or 0)` -> `or -1`: a bank appears in the claims' GROUP BY only with a"
+        " claim, whose loss_fen is > 0 (schema gt=0, CHECK positive_loss), so its sum is never 0 "
+        "or NULL and the `or` never applies"
+    ),
+    ("services/funding/riskpool/service.py", 585, "ReplaceUnaryOperator_USub_Not"): (
+        "summary's bank_name from versions[-1] -> versions[not 1] (versions[0]): add_version "
+        "refuses a version naming the bank otherwise (bank_agreement_name_changed), so every "
+        "version has one name"
+    ),
+    ("services/funding/riskpool/service.py", 600, "ReplaceTrueWithFalse"): (
+        "summary's totals `zip(..., strict=True)` -> `strict=False`: every value of `claims` is a "
+        "4-tuple built by the one comprehension above, so the zipped tuples never differ in length"
+    ),
 }
 
 
