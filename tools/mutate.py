@@ -2182,6 +2182,17 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "summary's totals `zip(..., strict=True)` -> `strict=False`: every value of `claims` is a "
         "4-tuple built by the one comprehension above, so the zipped tuples never differ in length"
     ),
+    ("services/funding/riskpool/service.py", 124, "ReplaceComparisonOperator_Eq_Is"): (
+        "deposit's `data.kind == STOCK` -> `is`: kind is validated against Literal['stock', "
+        "'yearly'], and pydantic-core answers the Literal's own str object (checked: a JSON body's"
+        " and a built string's kind `is` STOCK), an interned constant, the same object as STOCK"
+    ),
+    ("services/funding/riskpool/service.py", 168, "ReplaceTrueWithFalse"): (
+        "_locked_pool's populate_existing=True -> False: register, repay and default take the "
+        "pool's lock before any other read of its row in the request, so the identity map holds no"
+        " copy to refresh; a concurrent writer waits on the lock and then reads the committed row "
+        "either way"
+    ),
 }
 
 
