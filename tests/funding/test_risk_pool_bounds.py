@@ -502,30 +502,16 @@ def test_a_banks_active_loans_leave_its_count_once_repaid_or_defaulted(
         return int(rows["JSB"]["loans_active"])
 
     assert active() == 3
-    _ok(
-        funding_client.post(
-            f"/v1/risk-pool/loans/{ids[0]}/repayments",
-            json={"amount_fen": 100_000, "repaid_on": "2015-09-01"},
-            headers=bank(funding_headers),
-        )
-    )
-    assert active() == 2
-    _ok(
-        funding_client.post(
-            f"/v1/risk-pool/loans/{ids[1]}/default",
-            json={"loss_fen": 100_000, "defaulted_on": "2016-06-30"},
-            headers=bank(funding_headers),
-        )
-    )
-    assert active() == 1
-    _ok(
-        funding_client.post(
-            f"/v1/risk-pool/loans/{ids[2]}/repayments",
-            json={"amount_fen": 100_000, "repaid_on": "2015-09-01"},
-            headers=bank(funding_headers),
-        )
-    )
-    assert active() == 0
+    repaid = {"amount_fen": 100_000, "repaid_on": "2015-09-01"}
+    lost = {"loss_fen": 100_000, "defaulted_on": "2016-06-30"}
+    for loan_id, action, body, left in (
+        (ids[0], "repayments", repaid, 2),
+        (ids[1], "default", lost, 1),
+        (ids[2], "repayments", repaid, 0),
+    ):
+        url = f"/v1/risk-pool/loans/{loan_id}/{action}"
+        _ok(_post(funding_client, url, body, bank(funding_headers)))
+        assert active() == left
     (jsb,) = [
         row for row in pool(funding_client, funding_headers)["banks"] if row["bank_code"] == "JSB"
     ]
