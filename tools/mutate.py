@@ -2193,6 +2193,12 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         " copy to refresh; a concurrent writer waits on the lock and then reads the committed row "
         "either way"
     ),
+    ("services/funding/disbursements/settlements.py", 115, "ReplaceOrWithAnd"): (
+        "_propose's `refused.detail or refused` -> `and`: str(DomainError) is its detail when it "
+        "has one (errors.py: super().__init__(detail or code)), and every DomainError a proposal "
+        "can raise carries a detail (none is raised bare in disbursements, ledger or budgets: grep"
+        " `raise ...()`), so both print the detail"
+    ),
 }
 
 

@@ -217,19 +217,25 @@ def test_a_default_splits_the_loss_by_the_agreed_share_and_recoveries_split_back
     trial_balance(funding_client)
 
 
-def test_two_defaulted_loans_each_recover_on_their_own_claim(
+def test_two_defaulted_loans_each_keep_their_own_repayments_and_recoveries(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
-    """Each loan's recoveries draw on its own claim and are read with its own loan only, in
-    whichever order the two loans' and claims' ids sort."""
+    """Each loan's repayments and recoveries are its own: a recovery draws on its own claim, and
+    each loan reads back only its own, in whichever order the two loans' and claims' ids sort."""
     _setup(funding_app, funding_client, funding_headers, 1_000_000)
     urls = []
     for n, uscc in ((1, SMALL), (2, MICRO)):
         loan = register(funding_client, funding_headers, loan_body(n, 100_000, uscc)).json()
         url = f"/v1/risk-pool/loans/{loan['id']}"
+        repaid = funding_client.post(
+            f"{url}/repayments",
+            json={"amount_fen": n * 10_000, "repaid_on": "2015-12-01"},
+            headers=bank(funding_headers),
+        )
+        assert repaid.status_code == 200, repaid.text
         defaulted = funding_client.post(
             f"{url}/default",
-            json={"loss_fen": 100_000, "defaulted_on": "2016-06-30"},
+            json={"loss_fen": 100_000 - n * 10_000, "defaulted_on": "2016-06-30"},
             headers=bank(funding_headers),
         )
         assert defaulted.status_code == 200, defaulted.text
@@ -248,8 +254,10 @@ def test_two_defaulted_loans_each_recover_on_their_own_claim(
         assert read.status_code == 200, read.text
         recoveries = read.json()["claim"]["recoveries"]
         assert [r["amount_fen"] for r in recoveries] == [amount], recoveries
-    # 60% of each recovery flows back: 6,000 + 12,000 of the 120,000 the pool paid.
-    assert balances(funding_client)["pool:risk"] == 1_000_000 - 120_000 + 18_000
+        repayments = read.json()["repayments"]
+        assert [r["amount_fen"] for r in repayments] == [amount], repayments
+    # 60% of each loss (90,000 and 80,000) was paid, 60% of each recovery flows back.
+    assert balances(funding_client)["pool:risk"] == 1_000_000 - 54_000 - 48_000 + 6_000 + 12_000
     trial_balance(funding_client)
 
 
@@ -338,6 +346,12 @@ def test_a_bank_sees_its_own_loans_and_pool_row_only(
         ("JSB", 100_000),
         ("TYB", 200_000),
     ]
+    # A department, which is no bank, reads every bank's loans, as the office does.
+    department = funding_headers(kind="department", org="xiaodian")
+    listed = funding_client.get("/v1/risk-pool/loans", headers=department).json()
+    assert sorted(loan["id"] for loan in listed["items"]) == sorted([jsb["id"], tyb.json()["id"]])
+    one = funding_client.get(f"/v1/risk-pool/loans/{jsb['id']}", headers=department)
+    assert one.status_code == 200 and one.json()["bank_code"] == "JSB"
 
 
 def test_a_default_the_pool_cannot_cover_is_refused_whole(
