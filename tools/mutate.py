@@ -2199,6 +2199,19 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "can raise carries a detail (none is raised bare in disbursements, ledger or budgets: grep"
         " `raise ...()`), so both print the detail"
     ),
+    ("services/funding/riskpool/service.py", 103, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in deposit_source's keyword-only signature makes session positional-only; its "
+        "one caller (deposit) passes session by position and year and kind by keyword, so no call "
+        "changes"
+    ),
+    ("services/funding/riskpool/service.py", 379, "ReplaceComparisonOperator_Gt_NotEq"): (
+        "default's `share > 0` -> `!= 0`: share is pool_share(loss, bp) = loss x bp // 10,000 with"
+        " loss > 0 and bp >= 0 (schema and CHECK), so it is never negative"
+    ),
+    ("services/funding/disbursements/service.py", 367, "ReplaceComparisonOperator_Eq_Is"): (
+        "_visible's `principal.kind == ClientKind.PROVIDER` -> `is`: a Principal's kind is always "
+        "a ClientKind member (built with ClientKind(...)), and enum members are singletons"
+    ),
 }
 
 

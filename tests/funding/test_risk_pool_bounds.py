@@ -518,11 +518,18 @@ def test_a_banks_active_loans_leave_its_count_once_repaid_or_defaulted(
     assert (jsb["outstanding_fen"], jsb["principal_registered_fen"]) == (0, 300_000)
 
 
-def test_a_one_fen_loan_lost_whole_is_a_loss_rate_of_every_basis_point(
+def test_a_one_fen_loan_lost_whole_is_every_basis_point_of_its_banks_loss_rate(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
+    """Loss rates at their smallest denominators: 1 fen registered by JSB and 1 by ASB. Before
+    any claim every rate is 0; JSB's whole fen lost is 10,000 bp of its row and 5,000 of the pool."""
     _three_banks(funding_app, funding_client, funding_headers, 1_000_000)
     loan = _ok(register(funding_client, funding_headers, loan_body(1, 1, SMALL)))
+    _ok(register(funding_client, funding_headers, loan_body(1, 1, MICRO), "ASB"))
+    before = pool(funding_client, funding_headers)
+    assert (before["principal_registered_fen"], before["losses_fen"]) == (2, 0)
+    assert before["loss_rate_bp"] == 0
+    assert [row["loss_rate_bp"] for row in before["banks"]] == [0, 0, 0]
     _ok(
         funding_client.post(
             f"/v1/risk-pool/loans/{loan['id']}/default",
@@ -531,8 +538,8 @@ def test_a_one_fen_loan_lost_whole_is_a_loss_rate_of_every_basis_point(
         )
     )
     figures = pool(funding_client, funding_headers)
-    assert (figures["principal_registered_fen"], figures["losses_fen"]) == (1, 1)
-    assert figures["loss_rate_bp"] == 10_000
+    assert (figures["principal_registered_fen"], figures["losses_fen"]) == (2, 1)
+    assert figures["loss_rate_bp"] == 5_000
     rows = {row["bank_code"]: row["loss_rate_bp"] for row in figures["banks"]}
     assert rows == {"ASB": 0, "JSB": 10_000, "TYB": 0}
     # 60% of 1 fen is under a fen: the pool owes nothing for it.
