@@ -2206,10 +2206,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ),
     ("services/funding/riskpool/service.py", 379, "ReplaceComparisonOperator_Gt_NotEq"): (
         "default's `share > 0` -> `!= 0`: share is pool_share(loss, bp) = loss x bp // 10,000 with"
-        " loss > 0 and bp >= 0 (schema and CHECK), so it is never negative"
+        " loss > 0 and bp >= 0 (the agreement schema's ge=0), so it is never negative"
     ),
     ("services/funding/disbursements/service.py", 367, "ReplaceComparisonOperator_Eq_Is"): (
-        "_visible's `principal.kind == ClientKind.PROVIDER` -> `is`: a Principal's kind is always "
+        "_visible_to's `principal.kind == ClientKind.PROVIDER` -> `is`: a Principal's kind is always "
         "a ClientKind member (built with ClientKind(...)), and enum members are singletons"
     ),
 }
