@@ -2209,7 +2209,8 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         " loss > 0 and bp >= 0 (the agreement schema's ge=0), so it is never negative"
     ),
     ("services/funding/disbursements/service.py", 367, "ReplaceComparisonOperator_Eq_Is"): (
-        "_visible_to's `principal.kind == ClientKind.PROVIDER` -> `is`: a Principal's kind is always "
+        "_visible_to's `principal.kind == ClientKind.PROVIDER` -> `is`: a Principal's kind is "
+        "always "
         "a ClientKind member (built with ClientKind(...)), and enum members are singletons"
     ),
 }
