@@ -2213,6 +2213,23 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "always "
         "a ClientKind member (built with ClientKind(...)), and enum members are singletons"
     ),
+    ("services/funding/riskpool/service.py", 106, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "deposit_source's `kind != STOCK` -> `is not`: kind is validated against Literal['stock', "
+        "'yearly'], and pydantic-core answers the Literal's own interned str object (checked: a "
+        "JSON body's kind `is` STOCK), so identity and equality agree"
+    ),
+    ("services/funding/riskpool/service.py", 224, "NumberReplacer"): (
+        "register_loan's `coalesce(sum(outstanding), 0)` -> `-1`: the fallback applies only to an "
+        "enterprise's first loan with the bank, whose principal is at most the per-loan cap, "
+        "checked just above, which is at most the per-enterprise cap (schema validator and CHECK "
+        "enterprise_cap_at_least_loan_cap); so 0 + p and -1 + p are both within the cap"
+    ),
+    ("services/funding/disbursements/service.py", 367, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_visible_to's `kind == 'provider'` -> `>=`: it is reached by the reader route's "
+        "enterprise, portal and provider (admin and department return above) and by the risk "
+        "pool's bank reading its compensation; of these only 'provider' sorts at or after "
+        "'provider'"
+    ),
 }
 
 
