@@ -152,3 +152,53 @@ def test_an_answer_nobody_reads_is_not_read_into_memory(
             assert received == body
 
     run(scenario())
+
+
+@pytest.mark.parametrize("interim", [100, 103, 199])
+def test_interim_answers_are_passed_over_for_the_final_one(
+    run: Callable[[Coroutine[Any, Any, None]], None], interim: int
+) -> None:
+    """Every 1xx but 101 is informational, up to 199: the caller gets the final answer."""
+
+    async def scenario() -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _read_head(reader)
+            writer.write(b"HTTP/1.1 %d Interim\r\nlink: </a>\r\n\r\n" % interim)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+            await reader.read(1)  # until the pool closes the connection
+            writer.close()
+
+        async with upstream_pool(answer) as pool:
+            response = await pool.request("GET", b"/v1/items", [], None)
+            assert (response.status, await response.read(5)) == (200, b"ok")
+            assert response.headers == [(b"content-length", b"2")]
+
+    run(scenario())
+
+
+def test_a_streamed_body_of_a_known_length_is_sent_to_its_last_byte(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """A body announced with its length and streamed in parts reaches the upstream whole, the
+    last part being a single byte."""
+
+    async def scenario() -> None:
+        async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            head = await _read_head(reader)
+            assert b"content-length: 3\r\n" in head.lower(), head
+            body = await reader.readexactly(3)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n" + body)
+            await writer.drain()
+            await reader.read(1)
+            writer.close()
+
+        async def parts() -> AsyncIterator[bytes]:
+            for part in (b"ab", b"c"):
+                yield part
+
+        async with upstream_pool(echo) as pool:
+            response = await pool.request("POST", b"/v1/echo", [], parts(), content_length=3)
+            assert (response.status, await response.read(5)) == (200, b"abc")
+
+    run(scenario())
