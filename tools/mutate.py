@@ -2230,6 +2230,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "pool's bank reading its compensation; of these only 'provider' sorts at or after "
         "'provider'"
     ),
+    ("services/funding/riskpool/service.py", 119, "ReplaceComparisonOperator_Eq_Is"): (
+        "deposit's `source == CITY` -> `is`: deposit_source returns either the CITY constant "
+        "itself (the same object) or a sub-line code built by an f-string, which never equals "
+        "CITY, so identity and equality agree"
+    ),
 }
 
 
