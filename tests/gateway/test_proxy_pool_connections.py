@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import uvloop
 
-from gateway.proxy.pool import _MAX_BUFFER, UpstreamPool
+from gateway.proxy.pool import _MAX_BUFFER, Response, UpstreamPool
 
 LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
     "asyncio": asyncio.new_event_loop,
@@ -200,5 +200,42 @@ def test_a_streamed_body_of_a_known_length_is_sent_to_its_last_byte(
         async with upstream_pool(echo) as pool:
             response = await pool.request("POST", b"/v1/echo", [], parts(), content_length=3)
             assert (response.status, await response.read(5)) == (200, b"abc")
+
+    run(scenario())
+
+
+def test_reading_pauses_only_once_the_buffered_body_passes_the_limit(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """With exactly the limit buffered, reading goes on: a byte sent after it is still read (and
+    then reading pauses)."""
+
+    async def scenario() -> None:
+        more = asyncio.Event()
+
+        async def two_sends(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _read_head(reader)
+            head = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % (_MAX_BUFFER + 2)
+            writer.write(head + b"x" * _MAX_BUFFER)
+            await writer.drain()
+            await more.wait()
+            writer.write(b"y")
+            await writer.drain()
+            await reader.read(1)  # until the pool closes the connection
+            writer.close()
+
+        async def buffered_reaches(response: Response, size: int) -> int:
+            for _ in range(300):
+                if response.buffered >= size:
+                    break
+                await asyncio.sleep(0.01)
+            return response.buffered
+
+        async with upstream_pool(two_sends) as pool:
+            response = await pool.request("GET", b"/v1/big", [], None)
+            assert await buffered_reaches(response, _MAX_BUFFER) == _MAX_BUFFER
+            more.set()
+            assert await buffered_reaches(response, _MAX_BUFFER + 1) == _MAX_BUFFER + 1
+            response.abort()
 
     run(scenario())
