@@ -2235,7 +2235,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "itself (the same object) or a sub-line code built by an f-string, which never equals "
         "CITY, so identity and equality agree"
     ),
-    ("gateway/proxy/pool.py", 130, "NumberReplacer"): (
+    (
+        "gateway/proxy/pool.py",
+        130,
+        'NumberReplacer: return b"".join(self.chunks) if len(self.chunks) != 1 else self.chunks[ -1]',
+    ): (
         "Response.read's `self.chunks[0]` when there is exactly one chunk -> `chunks[-1]` (or "
         "`[1]` is killed): with one element, index 0 and -1 are the same chunk"
     ),
