@@ -2240,8 +2240,8 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         130,
         'NumberReplacer: return b"".join(self.chunks) if len(self.chunks) != 1 else self.chunks[ -1]',
     ): (
-        "Response.read's `self.chunks[0]` when there is exactly one chunk -> `chunks[-1]` (or "
-        "`[1]` is killed): with one element, index 0 and -1 are the same chunk"
+        "Response.read's `self.chunks[0]` when there is exactly one chunk -> `chunks[-1]`: with "
+        "one element, index 0 and -1 are the same chunk"
     ),
     ("gateway/proxy/pool.py", 360, "ReplaceComparisonOperator_Lt_LtE"): (
         "request's `idle_since < fresh_after` -> `<=`: the two are time.monotonic() floats taken "
