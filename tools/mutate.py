@@ -2249,6 +2249,19 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         " not something a test can arrange, and either answer at that instant is within the "
         "invariant (reuse only within `keepalive` seconds)"
     ),
+    (
+        "services/funding/riskpool/service.py",
+        549,
+        "NumberReplacer: str(bank): (int(active or 0), int(owed or 0), int(total or 1))",
+    ): (
+        "summary's `int(total or 0)` -> `or 1`: a bank appears in the loans' GROUP BY only with a "
+        "loan, whose principal_fen is > 0 (schema gt=0), so its sum is never 0 or NULL and the "
+        "`or` never applies"
+    ),
+    ("gateway/proxy/pool.py", 47, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in Disconnected.__init__'s signature makes message positional-only; every "
+        "caller passes the message by position and before_response by keyword, so no call changes"
+    ),
 }
 
 

@@ -544,7 +544,7 @@ def test_a_one_fen_loan_lost_whole_is_every_basis_point_of_its_banks_loss_rate(
     assert rows == {"ASB": 0, "JSB": 10_000, "TYB": 0}
     # 60% of 1 fen is under a fen: the pool owes nothing for it.
     (jsb,) = [row for row in figures["banks"] if row["bank_code"] == "JSB"]
-    assert (jsb["losses_fen"], jsb["compensation_fen"]) == (1, 0)
+    assert (jsb["losses_fen"], jsb["compensation_fen"], jsb["pool_recovered_fen"]) == (1, 0, 0)
 
 
 def test_an_enterprises_first_loan_may_take_its_whole_cap(

@@ -41,7 +41,7 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 
 
 @asynccontextmanager
-async def upstream_pool(handler: Handler) -> AsyncIterator[UpstreamPool]:
+async def upstream_pool(handler: Handler, max_idle: int = 4) -> AsyncIterator[UpstreamPool]:
     """A pool to a raw upstream served by `handler`; on exit the pool is closed and each of the
     upstream's handlers has finished."""
     handlers: list[asyncio.Task[None]] = []
@@ -53,7 +53,7 @@ async def upstream_pool(handler: Handler) -> AsyncIterator[UpstreamPool]:
     server = await asyncio.start_server(tracked, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     pool = UpstreamPool(
-        "127.0.0.1", port, max_idle=4, connect_timeout=2, read_timeout=5, keepalive=30
+        "127.0.0.1", port, max_idle=max_idle, connect_timeout=2, read_timeout=5, keepalive=30
     )
     try:
         yield pool
@@ -239,3 +239,61 @@ def test_reading_pauses_only_once_the_buffered_body_passes_the_limit(
             response.abort()
 
     run(scenario())
+
+
+def test_a_close_delimited_body_ends_at_the_close_whatever_its_headers_say(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """Without a length or chunked transfer-encoding the body ends when the upstream closes;
+    another header that mentions "chunked" does not make it chunked."""
+
+    async def scenario() -> None:
+        async def close_delimited(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        ) -> None:
+            await _read_head(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\nx-note: not chunked\r\n\r\nhello")
+            await writer.drain()
+            writer.close()
+
+        async with upstream_pool(close_delimited) as pool:
+            response = await pool.request("GET", b"/v1/items", [], None)
+            assert (response.status, await response.read(5)) == (200, b"hello")
+
+    run(scenario())
+
+
+def test_at_most_max_idle_connections_are_kept(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """Four exchanges at once need four connections; once they are done, two are kept idle and
+    the others closed."""
+
+    async def scenario() -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while await reader.readuntil(b"\r\n\r\n"):
+                await asyncio.sleep(0.05)  # so that the four overlap
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                await writer.drain()
+
+        async def served(pool: UpstreamPool) -> bytes:
+            response = await pool.request("GET", b"/v1/items", [], None)
+            return await response.read(5)
+
+        async with upstream_pool(_until_closed(answer), max_idle=2) as pool:
+            assert await asyncio.gather(*(served(pool) for _ in range(4))) == [b"ok"] * 4
+            assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=2)"
+
+    run(scenario())
+
+
+def _until_closed(handler: Handler) -> Handler:
+    """`handler`, ending quietly when the pool closes the connection."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await handler(reader, writer)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    return serve
