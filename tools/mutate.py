@@ -2218,7 +2218,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "'yearly'], and pydantic-core answers the Literal's own interned str object (checked: a "
         "JSON body's kind `is` STOCK), so identity and equality agree"
     ),
-    ("services/funding/riskpool/service.py", 224, "NumberReplacer"): (
+    (
+        "services/funding/riskpool/service.py",
+        224,
+        "NumberReplacer: select(func.coalesce(func.sum(GuaranteedLoan.outstanding_fen), -1))",
+    ): (
         "register_loan's `coalesce(sum(outstanding), 0)` -> `-1`: the fallback applies only to an "
         "enterprise's first loan with the bank, whose principal is at most the per-loan cap, "
         "checked just above, which is at most the per-enterprise cap (schema validator and CHECK "
