@@ -2299,6 +2299,15 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "defence in depth; the risk-pool tests, the concurrency tests included, pass with it "
         "removed on PostgreSQL too (checked by hand)"
     ),
+    (
+        "services/funding/riskpool/service.py",
+        549,
+        "NumberReplacer: str(bank): (int(active or 0), int(owed or 0), int(total or -1))",
+    ): (
+        "summary's `int(total or 0)` -> `or -1`: a bank appears in the loans' GROUP BY only with a"
+        " loan, whose principal_fen is > 0 (schema gt=0), so its sum is never 0 or NULL and the "
+        "`or` never applies"
+    ),
 }
 
 
