@@ -67,6 +67,12 @@ async def _read_head(reader: asyncio.StreamReader) -> bytes:
     return await reader.readuntil(b"\r\n\r\n")
 
 
+async def _get(pool: UpstreamPool) -> tuple[int, bytes]:
+    """A GET through the pool: its status and whole body."""
+    response = await pool.request("GET", b"/v1/items", [], None)
+    return response.status, await response.read(5)
+
+
 def test_an_idle_connection_the_upstream_closes_is_forgotten_without_an_error(
     run: Callable[[Coroutine[Any, Any, None]], None],
 ) -> None:
@@ -93,8 +99,7 @@ def test_an_idle_connection_the_upstream_closes_is_forgotten_without_an_error(
                 await asyncio.sleep(0.01)
             assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=0)"
             # and the next request opens a new connection that works
-            again = await pool.request("GET", b"/v1/items", [], None)
-            assert (again.status, await again.read(5)) == (200, b"ok")
+            assert await _get(pool) == (200, b"ok")
 
     run(scenario())
 
@@ -257,8 +262,7 @@ def test_a_close_delimited_body_ends_at_the_close_whatever_its_headers_say(
             writer.close()
 
         async with upstream_pool(close_delimited) as pool:
-            response = await pool.request("GET", b"/v1/items", [], None)
-            assert (response.status, await response.read(5)) == (200, b"hello")
+            assert await _get(pool) == (200, b"hello")
 
     run(scenario())
 
@@ -276,12 +280,8 @@ def test_at_most_max_idle_connections_are_kept(
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
                 await writer.drain()
 
-        async def served(pool: UpstreamPool) -> bytes:
-            response = await pool.request("GET", b"/v1/items", [], None)
-            return await response.read(5)
-
         async with upstream_pool(_until_closed(answer), max_idle=2) as pool:
-            assert await asyncio.gather(*(served(pool) for _ in range(4))) == [b"ok"] * 4
+            assert await asyncio.gather(*(_get(pool) for _ in range(4))) == [(200, b"ok")] * 4
             assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=2)"
 
     run(scenario())
