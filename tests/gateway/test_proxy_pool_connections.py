@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import uvloop
 
-from gateway.proxy.pool import _MAX_BUFFER, Response, UpstreamPool
+from gateway.proxy.pool import _MAX_BUFFER, Disconnected, Response, UpstreamPool
 
 LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
     "asyncio": asyncio.new_event_loop,
@@ -297,3 +297,29 @@ def _until_closed(handler: Handler) -> Handler:
             writer.close()
 
     return serve
+
+
+def test_a_request_body_waiting_to_be_written_ends_when_the_upstream_closes(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """An upstream that stops reading fills the write buffer, so sending waits; when it then
+    closes, the waiting send is woken and the request fails at once instead of hanging."""
+
+    async def scenario() -> None:
+        async def stop_reading(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _read_head(reader)
+            await asyncio.sleep(0.3)  # the body stays unread: the pool's writes back up
+            writer.transport.abort()
+
+        size = 64 * _MAX_BUFFER
+
+        async def parts() -> AsyncIterator[bytes]:
+            for _ in range(64):
+                yield b"x" * _MAX_BUFFER
+
+        async with upstream_pool(stop_reading) as pool:
+            sending = pool.request("POST", b"/v1/echo", [], parts(), content_length=size)
+            with pytest.raises(Disconnected, match="upstream closed the connection"):
+                await asyncio.wait_for(sending, 5)
+
+    run(scenario())
