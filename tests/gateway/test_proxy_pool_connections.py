@@ -3,6 +3,7 @@ connection the upstream closes is forgotten without an error, a HEAD answer drop
 connection, and an answer nobody reads stops being read into memory."""
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
@@ -299,11 +300,13 @@ def _until_closed(handler: Handler) -> Handler:
     return serve
 
 
+@pytest.mark.parametrize("announced", [True, False], ids=["with_length", "chunked"])
 def test_a_request_body_waiting_to_be_written_ends_when_the_upstream_closes(
-    run: Callable[[Coroutine[Any, Any, None]], None],
+    run: Callable[[Coroutine[Any, Any, None]], None], announced: bool
 ) -> None:
     """An upstream that stops reading fills the write buffer, so sending waits; when it then
-    closes, the waiting send is woken and the request fails at once instead of hanging."""
+    closes, the waiting send is woken and the request fails at once: it neither hangs nor goes on
+    reading the caller's body (here an endless one, when chunked)."""
 
     async def scenario() -> None:
         async def stop_reading(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -311,14 +314,14 @@ def test_a_request_body_waiting_to_be_written_ends_when_the_upstream_closes(
             await asyncio.sleep(0.3)  # the body stays unread: the pool's writes back up
             writer.transport.abort()
 
-        size = 64 * _MAX_BUFFER
-
         async def parts() -> AsyncIterator[bytes]:
-            for _ in range(64):
+            for _ in range(64) if announced else itertools.count():
+                await asyncio.sleep(0)  # as a caller's body does: it lets the timeout fire
                 yield b"x" * _MAX_BUFFER
 
+        length = 64 * _MAX_BUFFER if announced else None
         async with upstream_pool(stop_reading) as pool:
-            sending = pool.request("POST", b"/v1/echo", [], parts(), content_length=size)
+            sending = pool.request("POST", b"/v1/echo", [], parts(), content_length=length)
             with pytest.raises(Disconnected, match="upstream closed the connection"):
                 await asyncio.wait_for(sending, 5)
 
