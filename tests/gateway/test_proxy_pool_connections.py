@@ -68,6 +68,21 @@ async def _read_head(reader: asyncio.StreamReader) -> bytes:
     return await reader.readuntil(b"\r\n\r\n")
 
 
+def _answer_then_close(answer: bytes, close_when: asyncio.Event | None = None) -> Handler:
+    """An upstream that reads one request's head, sends `answer` (raw bytes) and closes the
+    connection: at once, or once `close_when` is set."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_head(reader)
+        writer.write(answer)
+        await writer.drain()
+        if close_when is not None:
+            await close_when.wait()
+        writer.close()
+
+    return handler
+
+
 async def _get(pool: UpstreamPool) -> tuple[int, bytes]:
     """A GET through the pool: its status and whole body."""
     response = await pool.request("GET", b"/v1/items", [], None)
@@ -78,18 +93,9 @@ def test_an_idle_connection_the_upstream_closes_is_forgotten_without_an_error(
     run: Callable[[Coroutine[Any, Any, None]], None],
 ) -> None:
     async def scenario() -> None:
-        close_now = asyncio.Event()
-
-        async def answer_then_close(
-            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-        ) -> None:
-            await _read_head(reader)
-            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-            await writer.drain()
-            await close_now.wait()
-            writer.close()  # as uvicorn does once its keep-alive runs out
-
-        async with upstream_pool(answer_then_close) as pool:
+        close_now = asyncio.Event()  # as uvicorn closes once its keep-alive runs out
+        answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+        async with upstream_pool(_answer_then_close(answer, close_now)) as pool:
             response = await pool.request("GET", b"/v1/items", [], None)
             assert await response.read(5) == b"ok"
             assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=1)"
@@ -254,15 +260,8 @@ def test_a_close_delimited_body_ends_at_the_close_whatever_its_headers_say(
     another header that mentions "chunked" does not make it chunked."""
 
     async def scenario() -> None:
-        async def close_delimited(
-            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-        ) -> None:
-            await _read_head(reader)
-            writer.write(b"HTTP/1.1 200 OK\r\nx-note: not chunked\r\n\r\nhello")
-            await writer.drain()
-            writer.close()
-
-        async with upstream_pool(close_delimited) as pool:
+        answer = b"HTTP/1.1 200 OK\r\nx-note: not chunked\r\n\r\nhello"
+        async with upstream_pool(_answer_then_close(answer)) as pool:
             assert await _get(pool) == (200, b"hello")
 
     run(scenario())
