@@ -86,13 +86,15 @@ class GatewaySettings(ServiceSettings):
         description="After a storage failure, count in process memory this long before retrying.",
     )
 
-    connect_timeout_seconds: float = 2.0
-    read_timeout_seconds: float = 15.0
+    connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    read_timeout_seconds: float = Field(default=15.0, gt=0)
     upstream_pool_size: int = Field(
-        default=256, description="Idle keep-alive connections kept per upstream."
+        default=256, ge=0, description="Idle keep-alive connections kept per upstream."
     )
     upstream_keepalive_seconds: float = Field(
-        default=4.0, description="Reuse an idle connection only this long (below uvicorn's 5 s)."
+        default=4.0,
+        ge=0,
+        description="Reuse an idle connection only this long (below uvicorn's 5 s).",
     )
     upstream_transport: Literal["native", "aiohttp"] = Field(
         default="aiohttp",
@@ -113,7 +115,7 @@ class GatewaySettings(ServiceSettings):
     retry_attempts: int = Field(default=1, ge=0, le=3)
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=5.0, gt=0)
-    max_buffered_response_bytes: int = 1 << 20
+    max_buffered_response_bytes: int = Field(default=1 << 20, ge=0)
     body_limits: dict[str, int] = Field(
         default_factory=lambda: {"/registry/v1/imports": 64 << 20},
         description="Gateway path prefix → largest request body in bytes; other routes take "
@@ -125,7 +127,7 @@ class GatewaySettings(ServiceSettings):
         description="Longest request path plus query; longer ones answer 414 before any lookup.",
     )
 
-    openapi_refresh_seconds: float = 30.0
+    openapi_refresh_seconds: float = Field(default=30.0, gt=0)
     openapi_cache_dir: str | None = Field(
         default=str(VAR_DIR / "openapi-cache"), description="Last good service specs on disk."
     )
