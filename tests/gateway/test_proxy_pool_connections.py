@@ -325,3 +325,104 @@ def test_a_request_body_waiting_to_be_written_ends_when_the_upstream_closes(
                 await asyncio.wait_for(sending, 5)
 
     run(scenario())
+
+
+def test_a_head_answer_stops_the_request_body_it_did_not_wait_for(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """An upstream may answer a HEAD before reading its body; that answer ends the exchange and
+    drops the connection, so the rest of the body is not sent."""
+
+    async def scenario() -> None:
+        received = 0
+        length = 64 * _MAX_BUFFER
+
+        async def answer_at_once(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        ) -> None:
+            nonlocal received
+            await _read_head(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n")
+            await writer.drain()
+            while chunk := await reader.read(1 << 16):  # until the pool closes the connection
+                received += len(chunk)
+            writer.close()
+
+        async def parts() -> AsyncIterator[bytes]:
+            for _ in range(64):
+                await asyncio.sleep(0)
+                yield b"x" * _MAX_BUFFER
+
+        async with upstream_pool(_until_closed(answer_at_once)) as pool:
+            response = await pool.request("HEAD", b"/v1/items", [], parts(), content_length=length)
+            assert (response.status, await response.read(5)) == (200, b"")
+        assert 0 < received < length
+
+    run(scenario())
+
+
+async def _echo_each(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """An upstream that answers each request on a connection with its body (by its length)."""
+    while head := await _read_head(reader):
+        length = next(
+            (int(line[15:]) for line in head.lower().split(b"\r\n")
+             if line.startswith(b"content-length: ")),
+            0,
+        )  # fmt: skip
+        body = await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%b" % (length, body))
+        await writer.drain()
+
+
+def test_a_streamed_body_longer_than_announced_is_cut_at_its_length(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """The upstream gets exactly the announced bytes, whatever the caller's parts hold beyond
+    them (here an endless tail), and the connection stays fit for the next request."""
+
+    async def scenario() -> None:
+        async def parts() -> AsyncIterator[bytes]:
+            yield b"abc"
+            yield b"defgh"
+            while True:
+                await asyncio.sleep(0)
+                yield b"tail"
+
+        async with upstream_pool(_until_closed(_echo_each)) as pool:
+            sending = pool.request("POST", b"/v1/echo", [], parts(), content_length=5)
+            response = await asyncio.wait_for(sending, 3)
+            assert (response.status, await response.read(5)) == (200, b"abcde")
+            assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=1)"
+            assert await _get(pool) == (200, b"")
+            assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=1)"  # the same one
+
+    run(scenario())
+
+
+def test_a_streamed_body_shorter_than_announced_fails_at_once_and_drops_the_connection(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """The upstream would wait for the missing bytes until the read timeout: the pool fails the
+    request as soon as the caller's body ends, and aborts the half-sent request."""
+
+    async def scenario() -> None:
+        upstream_got: list[bytes] = []
+
+        async def wait_for_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _read_head(reader)
+            try:
+                await reader.readexactly(5)
+            except asyncio.IncompleteReadError as exc:
+                upstream_got.append(exc.partial)
+            writer.close()
+
+        async def parts() -> AsyncIterator[bytes]:
+            yield b"abc"
+
+        async with upstream_pool(_until_closed(wait_for_body)) as pool:
+            sending = pool.request("POST", b"/v1/echo", [], parts(), content_length=5)
+            with pytest.raises(Disconnected, match="request body incomplete"):
+                await asyncio.wait_for(sending, 3)  # the pool's read timeout is 5 s
+        assert upstream_got == [b"abc"]
+
+    run(scenario())
