@@ -147,7 +147,10 @@ TARGETS: dict[str, Target] = {
             *_PROXY_TESTS,
         ),
     ),
-    "proxy-transport": Target(("gateway/proxy/transport.py",), _PROXY_TESTS),
+    "proxy-transport": Target(
+        ("gateway/proxy/transport.py",),
+        ("tests/gateway/test_upstream_settings.py", *_PROXY_TESTS),  # which transport is built
+    ),
     "proxy-handler": Target(("gateway/proxy/handler.py",), _PROXY_TESTS),
     "uscc": Target(
         ("services/registry/uscc",),
