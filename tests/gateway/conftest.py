@@ -5,7 +5,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+import uvloop
 from fastapi import FastAPI
 
 from gateway.app import create_app
@@ -221,6 +222,30 @@ def gateway_database(
 
 StartGateway = Callable[..., RunningGateway]
 TRANSPORTS = ("native", "aiohttp")
+
+LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+    "asyncio": asyncio.new_event_loop,
+    "uvloop": uvloop.new_event_loop,  # what uvicorn runs the gateway on
+}
+
+
+@pytest.fixture(params=sorted(LOOPS))
+def run(request: pytest.FixtureRequest) -> Callable[[Coroutine[Any, Any, None]], None]:
+    """Runs a scenario on each event loop the gateway may use, failing on any error the loop
+    was told about (an exception raised in a protocol callback is reported only there)."""
+
+    def runner(scenario: Coroutine[Any, Any, None]) -> None:
+        reported: list[dict[str, Any]] = []
+
+        async def watched() -> None:
+            asyncio.get_running_loop().set_exception_handler(lambda _, ctx: reported.append(ctx))
+            await scenario
+
+        with asyncio.Runner(loop_factory=LOOPS[request.param]) as runner:
+            runner.run(watched())
+        assert reported == [], f"the event loop was told of errors: {reported}"
+
+    return runner
 
 
 @pytest.fixture

@@ -4,39 +4,13 @@ connection, and an answer nobody reads stops being read into memory."""
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import pytest
-import uvloop
 
 from gateway.proxy.pool import _MAX_BUFFER, Disconnected, Response, UpstreamPool
-
-LOOPS: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
-    "asyncio": asyncio.new_event_loop,
-    "uvloop": uvloop.new_event_loop,  # what uvicorn runs the gateway on
-}
-
-
-@pytest.fixture(params=sorted(LOOPS))
-def run(request: pytest.FixtureRequest) -> Callable[[Coroutine[Any, Any, None]], None]:
-    """Runs a scenario on each event loop the gateway may use, failing on any error the loop
-    was told about (an exception raised in a protocol callback is reported only there)."""
-
-    def runner(scenario: Coroutine[Any, Any, None]) -> None:
-        reported: list[dict[str, Any]] = []
-
-        async def watched() -> None:
-            asyncio.get_running_loop().set_exception_handler(lambda _, ctx: reported.append(ctx))
-            await scenario
-
-        with asyncio.Runner(loop_factory=LOOPS[request.param]) as runner:
-            runner.run(watched())
-        assert reported == [], f"the event loop was told of errors: {reported}"
-
-    return runner
-
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -216,6 +190,15 @@ def test_a_streamed_body_of_a_known_length_is_sent_to_its_last_byte(
     run(scenario())
 
 
+async def _buffered_reaches(response: Response, size: int) -> int:
+    """The answer's buffered byte count once it reaches `size` (or after 3 s)."""
+    for _ in range(300):
+        if response.buffered >= size:
+            break
+        await asyncio.sleep(0.01)
+    return response.buffered
+
+
 def test_reading_pauses_only_once_the_buffered_body_passes_the_limit(
     run: Callable[[Coroutine[Any, Any, None]], None],
 ) -> None:
@@ -236,19 +219,57 @@ def test_reading_pauses_only_once_the_buffered_body_passes_the_limit(
             await reader.read(1)  # until the pool closes the connection
             writer.close()
 
-        async def buffered_reaches(response: Response, size: int) -> int:
-            for _ in range(300):
-                if response.buffered >= size:
-                    break
-                await asyncio.sleep(0.01)
-            return response.buffered
-
         async with upstream_pool(two_sends) as pool:
             response = await pool.request("GET", b"/v1/big", [], None)
-            assert await buffered_reaches(response, _MAX_BUFFER) == _MAX_BUFFER
+            assert await _buffered_reaches(response, _MAX_BUFFER) == _MAX_BUFFER
             more.set()
-            assert await buffered_reaches(response, _MAX_BUFFER + 1) == _MAX_BUFFER + 1
+            assert await _buffered_reaches(response, _MAX_BUFFER + 1) == _MAX_BUFFER + 1
             response.abort()
+
+    run(scenario())
+
+
+def test_parts_taken_from_a_stream_no_longer_count_toward_the_limit(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """Once the consumer took the first part, exactly the limit more may be buffered before
+    reading pauses: a byte sent after them is still read."""
+
+    async def scenario() -> None:
+        taken, more = asyncio.Event(), asyncio.Event()
+
+        async def three_sends(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _read_head(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\na" % (_MAX_BUFFER + 2))
+            await taken.wait()
+            writer.write(b"x" * _MAX_BUFFER)
+            await more.wait()
+            writer.write(b"y")
+            await reader.read(1)  # until the pool closes the connection
+            writer.close()
+
+        async with upstream_pool(three_sends) as pool:
+            response = await pool.request("GET", b"/v1/big", [], None)
+            parts = cast(AsyncGenerator[bytes, None], response.stream(5))  # an async generator
+            assert await anext(parts) == b"a"
+            taken.set()
+            assert await _buffered_reaches(response, _MAX_BUFFER) == _MAX_BUFFER
+            more.set()
+            assert await _buffered_reaches(response, _MAX_BUFFER + 1) == _MAX_BUFFER + 1
+            response.abort()
+            await parts.aclose()
+
+    run(scenario())
+
+
+def test_a_malformed_answer_fails_the_request_as_a_bad_answer(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    async def scenario() -> None:
+        async with upstream_pool(_answer_then_close(b"NOT HTTP AT ALL\r\n\r\n")) as pool:
+            with pytest.raises(Disconnected, match="bad answer from upstream") as failed:
+                await pool.request("GET", b"/v1/items", [], None)
+            assert failed.value.before_response is False
 
     run(scenario())
 
@@ -267,6 +288,15 @@ def test_a_close_delimited_body_ends_at_the_close_whatever_its_headers_say(
     run(scenario())
 
 
+async def _ok_after_a_moment(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """An upstream answering each request "ok" after 50 ms, so that requests sent together
+    overlap and each needs its own connection."""
+    while await _read_head(reader):
+        await asyncio.sleep(0.05)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        await writer.drain()
+
+
 def test_at_most_max_idle_connections_are_kept(
     run: Callable[[Coroutine[Any, Any, None]], None],
 ) -> None:
@@ -274,15 +304,30 @@ def test_at_most_max_idle_connections_are_kept(
     the others closed."""
 
     async def scenario() -> None:
-        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            while await reader.readuntil(b"\r\n\r\n"):
-                await asyncio.sleep(0.05)  # so that the four overlap
-                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-                await writer.drain()
-
-        async with upstream_pool(_until_closed(answer), max_idle=2) as pool:
+        async with upstream_pool(_until_closed(_ok_after_a_moment), max_idle=2) as pool:
             assert await asyncio.gather(*(_get(pool) for _ in range(4))) == [(200, b"ok")] * 4
             assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=2)"
+
+    run(scenario())
+
+
+def test_a_request_takes_one_idle_connection_and_leaves_the_others_idle(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    async def scenario() -> None:
+        connections = 0
+
+        async def counted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            await _ok_after_a_moment(reader, writer)
+
+        async with upstream_pool(_until_closed(counted)) as pool:
+            assert await asyncio.gather(*(_get(pool) for _ in range(3))) == [(200, b"ok")] * 3
+            assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=3)"
+            assert await _get(pool) == (200, b"ok")
+            assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=3)"
+            assert connections == 3
 
     run(scenario())
 
@@ -421,8 +466,9 @@ def test_a_streamed_body_shorter_than_announced_fails_at_once_and_drops_the_conn
 
         async with upstream_pool(_until_closed(wait_for_body)) as pool:
             sending = pool.request("POST", b"/v1/echo", [], parts(), content_length=5)
-            with pytest.raises(Disconnected, match="request body incomplete"):
+            with pytest.raises(Disconnected, match="request body incomplete") as failed:
                 await asyncio.wait_for(sending, 3)  # the pool's read timeout is 5 s
+            assert failed.value.before_response is True  # the upstream never answered
         assert upstream_got == [b"abc"]
 
     run(scenario())
