@@ -1,0 +1,88 @@
+"""Both upstream transports driven directly: the connection gate's hand-over, a refused
+connection's error, and closing (an aiohttp session left open is reported by the loop)."""
+
+import asyncio
+import gc
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pytest
+
+from gateway.proxy.pool import ConnectFailed
+from gateway.proxy.transport import Gate, transport_for
+from gateway.settings import GatewaySettings
+from tests.gateway.conftest import TRANSPORTS
+from tests.servers import free_port
+
+
+def test_a_waiter_cancelled_as_it_is_handed_a_slot_passes_the_slot_on() -> None:
+    """A caller that leaves (its request cancelled) in the same turn as a slot is handed to it
+    must not take the slot with it: the next caller gets it at once."""
+
+    async def scenario() -> None:
+        gate = Gate(limit=1, queue=2, wait=5)
+        await gate.acquire()
+        leaving = asyncio.create_task(gate.acquire())
+        await asyncio.sleep(0)  # now waiting in line
+        gate.release()  # hands the slot to the waiter...
+        leaving.cancel()  # ...which is cancelled before it runs again
+        with pytest.raises(asyncio.CancelledError):
+            await leaving
+        await asyncio.wait_for(gate.acquire(), 1)  # the slot is free, not queued for 5 s
+        assert gate.active == 1
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("name", TRANSPORTS)
+def test_a_refused_connection_is_reported_as_refused(
+    name: str, run: Callable[[Coroutine[Any, Any, None]], None]
+) -> None:
+    async def scenario() -> None:
+        settings = GatewaySettings(environment="test", upstream_transport=name)
+        port = free_port()
+        transport = transport_for(settings, "127.0.0.1", port)
+        # The reason as the event loop words it (asyncio, uvloop), without the errno prefix.
+        reason = rf"(Connect call failed \('127\.0\.0\.1', {port}\)|Connection refused)"
+        with pytest.raises(ConnectFailed, match=rf"^cannot connect to upstream: {reason}$"):
+            async with transport.send("GET", b"/v1/items", [], None):
+                pass
+        await transport.close()
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("name", TRANSPORTS)
+def test_a_transport_closes_whether_or_not_it_was_used(
+    name: str, run: Callable[[Coroutine[Any, Any, None]], None]
+) -> None:
+    """Closing an unused transport is a no-op; closing a used one closes its client, so nothing
+    is reported unclosed when it is collected."""
+
+    async def scenario() -> None:
+        closed = asyncio.Event()
+
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            await writer.drain()
+            if await reader.read(1) == b"":  # the transport closed the connection
+                closed.set()
+            writer.close()
+
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        settings = GatewaySettings(environment="test", upstream_transport=name)
+        await transport_for(settings, "127.0.0.1", port).close()
+        used = transport_for(settings, "127.0.0.1", port)
+        async with used.send("GET", b"/v1/items", [], None) as answer_:
+            assert (answer_.status, await answer_.read(5)) == (200, b"ok")
+        await used.close()
+        await asyncio.wait_for(closed.wait(), 3)
+        assert used.in_flight() == 0
+        del used, answer_
+        gc.collect()
+        server.close()
+        await server.wait_closed()
+
+    run(scenario())
