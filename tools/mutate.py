@@ -144,12 +144,17 @@ TARGETS: dict[str, Target] = {
         ("gateway/proxy/pool.py",),
         (
             "tests/gateway/test_proxy_pool_connections.py",  # the pool on its own, both loops
+            "tests/gateway/test_upstream_transports.py",  # a refused connection's error
             *_PROXY_TESTS,
         ),
     ),
     "proxy-transport": Target(
         ("gateway/proxy/transport.py",),
-        ("tests/gateway/test_upstream_settings.py", *_PROXY_TESTS),  # which transport is built
+        (
+            "tests/gateway/test_upstream_transports.py",  # the gate, errors and closing, directly
+            "tests/gateway/test_upstream_settings.py",  # which transport the settings build
+            *_PROXY_TESTS,
+        ),
     ),
     "proxy-handler": Target(("gateway/proxy/handler.py",), _PROXY_TESTS),
     "uscc": Target(
@@ -2340,6 +2345,13 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("gateway/proxy/transport.py", 277, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in AiohttpTransport.__init__'s signature: host and port become positional-only,"
         " as its one caller (transport_for) passes them; the rest are still passed by keyword"
+    ),
+    ("gateway/proxy/pool.py", 276, "ReplaceAndWithOr"): (
+        "resume's `self.paused and self.transport is not None and not self.closed` -> `paused or "
+        "(...)`: the extra calls are resume_reading on a transport that is not paused, or on one "
+        "being closed (closed is set only beside close() or abort()); both loops ignore those "
+        "(tried by hand on asyncio and uvloop: not paused, closing, closed, aborted), and paused is"
+        " only ever set where reading was paused"
     ),
 }
 
