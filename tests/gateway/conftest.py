@@ -5,8 +5,8 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -246,6 +246,27 @@ def run(request: pytest.FixtureRequest) -> Callable[[Coroutine[Any, Any, None]],
         assert reported == [], f"the event loop was told of errors: {reported}"
 
     return runner
+
+
+RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@asynccontextmanager
+async def raw_upstream(handler: RawHandler) -> AsyncIterator[int]:
+    """A raw asyncio upstream served by `handler`, on the port it yields; on exit it stops
+    listening and each of its handlers has finished (none is left for the loop to cancel)."""
+    handlers: list[asyncio.Task[None]] = []
+
+    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handlers.append(asyncio.current_task())  # type: ignore[arg-type]
+        await handler(reader, writer)
+
+    server = await asyncio.start_server(tracked, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        await asyncio.wait_for(asyncio.gather(*handlers), 5)
 
 
 @pytest.fixture

@@ -4,45 +4,35 @@ connection, and an answer nobody reads stops being read into memory."""
 
 import asyncio
 import itertools
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import pytest
 
 from gateway.proxy.pool import _MAX_BUFFER, Disconnected, Response, UpstreamPool
-
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+from tests.gateway.conftest import RawHandler, raw_upstream
 
 
 @asynccontextmanager
-async def upstream_pool(handler: Handler, max_idle: int = 4) -> AsyncIterator[UpstreamPool]:
+async def upstream_pool(handler: RawHandler, max_idle: int = 4) -> AsyncIterator[UpstreamPool]:
     """A pool to a raw upstream served by `handler`; on exit the pool is closed and each of the
     upstream's handlers has finished."""
-    handlers: list[asyncio.Task[None]] = []
-
-    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        handlers.append(asyncio.current_task())  # type: ignore[arg-type]
-        await handler(reader, writer)
-
-    server = await asyncio.start_server(tracked, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    pool = UpstreamPool(
-        "127.0.0.1", port, max_idle=max_idle, connect_timeout=2, read_timeout=5, keepalive=30
-    )
-    try:
-        yield pool
-    finally:
-        await pool.close()
-        server.close()
-        await asyncio.wait_for(asyncio.gather(*handlers), 5)
+    async with raw_upstream(handler) as port:
+        pool = UpstreamPool(
+            "127.0.0.1", port, max_idle=max_idle, connect_timeout=2, read_timeout=5, keepalive=30
+        )
+        try:
+            yield pool
+        finally:
+            await pool.close()
 
 
 async def _read_head(reader: asyncio.StreamReader) -> bytes:
     return await reader.readuntil(b"\r\n\r\n")
 
 
-def _answer_then_close(answer: bytes, close_when: asyncio.Event | None = None) -> Handler:
+def _answer_then_close(answer: bytes, close_when: asyncio.Event | None = None) -> RawHandler:
     """An upstream that reads one request's head, sends `answer` (raw bytes) and closes the
     connection: at once, or once `close_when` is set."""
 
@@ -140,7 +130,33 @@ def test_an_answer_nobody_reads_is_not_read_into_memory(
     run(scenario())
 
 
-@pytest.mark.parametrize("interim", [100, 103, 199])
+def test_an_abandoned_answer_drops_its_connection_at_once(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """Half a body is still to come, so the connection cannot carry another exchange: the
+    upstream sees it closed as soon as the caller abandons the answer."""
+
+    async def scenario() -> None:
+        seen_close = asyncio.Event()
+
+        async def half(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _read_head(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhalf.")
+            await writer.drain()
+            if await reader.read(1) == b"":
+                seen_close.set()
+            writer.close()
+
+        async with upstream_pool(half) as pool:
+            response = await pool.request("GET", b"/v1/items", [], None)
+            response.abort()
+            await asyncio.wait_for(seen_close.wait(), 3)
+            assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=0)"
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("interim", [100, 102, 103, 199])
 def test_interim_answers_are_passed_over_for_the_final_one(
     run: Callable[[Coroutine[Any, Any, None]], None], interim: int
 ) -> None:
@@ -332,7 +348,7 @@ def test_a_request_takes_one_idle_connection_and_leaves_the_others_idle(
     run(scenario())
 
 
-def _until_closed(handler: Handler) -> Handler:
+def _until_closed(handler: RawHandler) -> RawHandler:
     """`handler`, ending quietly when the pool closes the connection."""
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

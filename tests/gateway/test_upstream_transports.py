@@ -3,6 +3,7 @@ connection's error, and closing (an aiohttp session left open is reported by the
 
 import asyncio
 import gc
+import gzip
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from gateway.proxy.pool import ConnectFailed
 from gateway.proxy.transport import Gate, transport_for
 from gateway.settings import GatewaySettings
-from tests.gateway.conftest import TRANSPORTS
+from tests.gateway.conftest import TRANSPORTS, raw_upstream
 from tests.servers import free_port
 
 
@@ -70,19 +71,43 @@ def test_a_transport_closes_whether_or_not_it_was_used(
                 closed.set()
             writer.close()
 
-        server = await asyncio.start_server(answer, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
         settings = GatewaySettings(environment="test", upstream_transport=name)
-        await transport_for(settings, "127.0.0.1", port).close()
-        used = transport_for(settings, "127.0.0.1", port)
-        async with used.send("GET", b"/v1/items", [], None) as answer_:
-            assert (answer_.status, await answer_.read(5)) == (200, b"ok")
-        await used.close()
-        await asyncio.wait_for(closed.wait(), 3)
-        assert used.in_flight() == 0
-        del used, answer_
-        gc.collect()
-        server.close()
-        await server.wait_closed()
+        async with raw_upstream(answer) as port:
+            await transport_for(settings, "127.0.0.1", port).close()
+            used = transport_for(settings, "127.0.0.1", port)
+            async with used.send("GET", b"/v1/items", [], None) as answer_:
+                assert (answer_.status, await answer_.read(5)) == (200, b"ok")
+            await used.close()
+            await asyncio.wait_for(closed.wait(), 3)
+            assert used.in_flight() == 0
+            del used, answer_
+            gc.collect()
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("name", TRANSPORTS)
+def test_a_compressed_answer_is_passed_on_compressed(
+    name: str, run: Callable[[Coroutine[Any, Any, None]], None]
+) -> None:
+    """The body keeps its content-encoding: the bytes the caller gets are the upstream's."""
+    compressed = gzip.compress(b'{"items": []}' * 100)
+
+    async def scenario() -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            head = b"HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: %d\r\n\r\n"
+            writer.write(head % len(compressed) + compressed)
+            await writer.drain()
+            await reader.read(1)  # until the transport closes the connection
+            writer.close()
+
+        settings = GatewaySettings(environment="test", upstream_transport=name)
+        async with raw_upstream(answer) as port:
+            transport = transport_for(settings, "127.0.0.1", port)
+            async with transport.send("GET", b"/v1/items", [], None) as answer_:
+                assert (b"content-encoding", b"gzip") in answer_.headers
+                assert await answer_.read(5) == compressed
+            await transport.close()
 
     run(scenario())
