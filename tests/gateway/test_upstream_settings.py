@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from gateway.proxy.pool import parse_base
 from gateway.proxy.transport import AiohttpTransport, NativeTransport, transport_for
 from gateway.settings import GatewaySettings
 
@@ -39,3 +40,25 @@ def test_the_upstream_transport_is_the_one_the_settings_name(name: str, kind: ty
     transport = transport_for(settings, "127.0.0.1", 9)
     assert type(transport) is kind
     assert transport.gate.limit == 3
+
+
+@pytest.mark.parametrize(
+    ("url", "parsed"),
+    [
+        ("http://registry:8001", ("registry", 8001, b"")),
+        ("http://127.0.0.1/", ("127.0.0.1", 80, b"")),
+        ("http://10.0.0.5:9000/svc/registry/", ("10.0.0.5", 9000, b"/svc/registry")),
+    ],
+)
+def test_a_service_url_gives_host_port_and_path_prefix(
+    url: str, parsed: tuple[str, int, bytes]
+) -> None:
+    assert parse_base(url) == parsed
+
+
+@pytest.mark.parametrize(
+    "url", ["https://registry:8001", "ftp://registry", "registry:8001", "http://:8001/x", ""]
+)
+def test_a_service_url_that_is_not_plain_http_to_a_host_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match=r"^upstream URL must be http://host\[:port\]\[/prefix\]"):
+        parse_base(url)
