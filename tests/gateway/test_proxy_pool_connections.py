@@ -3,6 +3,7 @@ connection the upstream closes is forgotten without an error, a HEAD answer drop
 connection, and an answer nobody reads stops being read into memory."""
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -152,6 +153,9 @@ def test_an_abandoned_answer_drops_its_connection_at_once(
             response.abort()
             await asyncio.wait_for(seen_close.wait(), 3)
             assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=0)"
+            with pytest.raises(Disconnected, match="response abandoned") as failed:
+                await response.read(1)
+            assert failed.value.before_response is False  # the answer had begun
 
     run(scenario())
 
@@ -433,6 +437,44 @@ async def _echo_each(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
         body = await reader.readexactly(length)
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%b" % (length, body))
         await writer.drain()
+
+
+def test_an_answer_before_the_request_body_is_sent_drops_the_connection(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """An upstream may refuse a request from its head alone (413, say). The rest of the body must
+    not reach it as the start of another request, so the connection is dropped at once; the
+    caller still gets the answer."""
+
+    async def scenario() -> None:
+        seen_close, go_on = asyncio.Event(), asyncio.Event()
+
+        async def refuse_early(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _read_head(reader)
+            writer.write(b"HTTP/1.1 413 Content Too Large\r\ncontent-length: 0\r\n\r\n")
+            await writer.drain()
+            with contextlib.suppress(ConnectionResetError):  # an abort may reset it
+                while await reader.read(1 << 16):
+                    pass
+            seen_close.set()
+            writer.close()
+
+        async def parts() -> AsyncIterator[bytes]:
+            yield b"x" * 10
+            await go_on.wait()
+            yield b"x" * 990
+
+        async with upstream_pool(refuse_early) as pool:
+            sending = asyncio.create_task(
+                pool.request("POST", b"/v1/echo", [], parts(), content_length=1000)
+            )
+            await asyncio.wait_for(seen_close.wait(), 3)
+            go_on.set()
+            response = await asyncio.wait_for(sending, 3)
+            assert (response.status, await response.read(1)) == (413, b"")
+            assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=0)"
+
+    run(scenario())
 
 
 def test_a_streamed_body_longer_than_announced_is_cut_at_its_length(
