@@ -2,6 +2,7 @@
 connection's error, and closing (an aiohttp session left open is reported by the loop)."""
 
 import asyncio
+import contextlib
 import gc
 import gzip
 from collections.abc import Callable, Coroutine
@@ -9,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from gateway.proxy.pool import ConnectFailed
-from gateway.proxy.transport import Gate, transport_for
+from gateway.proxy.pool import ConnectFailed, Disconnected
+from gateway.proxy.transport import Gate, Saturated, transport_for
 from gateway.settings import GatewaySettings
 from tests.gateway.conftest import TRANSPORTS, raw_upstream
 from tests.servers import free_port
@@ -30,6 +31,22 @@ def test_a_waiter_cancelled_as_it_is_handed_a_slot_passes_the_slot_on() -> None:
         with pytest.raises(asyncio.CancelledError):
             await leaving
         await asyncio.wait_for(gate.acquire(), 1)  # the slot is free, not queued for 5 s
+        assert gate.active == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_released_slot_is_one_slot() -> None:
+    """Holding and releasing in turn never lets more than `limit` hold at once."""
+
+    async def scenario() -> None:
+        gate = Gate(limit=1, queue=0, wait=1)
+        for _ in range(2):
+            await gate.acquire()
+            gate.release()
+        await gate.acquire()
+        with pytest.raises(Saturated):  # the one slot is held, and no one may wait
+            await gate.acquire()
         assert gate.active == 1
 
     asyncio.run(scenario())
@@ -108,6 +125,72 @@ def test_a_compressed_answer_is_passed_on_compressed(
             async with transport.send("GET", b"/v1/items", [], None) as answer_:
                 assert (b"content-encoding", b"gzip") in answer_.headers
                 assert await answer_.read(5) == compressed
+            await transport.close()
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("name", TRANSPORTS)
+def test_consecutive_requests_share_one_kept_alive_connection(
+    name: str, run: Callable[[Coroutine[Any, Any, None]], None]
+) -> None:
+    async def scenario() -> None:
+        connections = 0
+
+        async def answer_each(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal connections
+            connections += 1
+            with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+                while head := await reader.readuntil(b"\r\n\r\n"):
+                    writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+                    await writer.drain()
+                    if head.startswith(b"GET /v1/slow "):
+                        await asyncio.sleep(0.2)
+                    writer.write(b"ok")
+                    await writer.drain()
+            writer.close()
+
+        settings = GatewaySettings(environment="test", upstream_transport=name)
+        async with raw_upstream(answer_each) as port:
+            transport = transport_for(settings, "127.0.0.1", port)
+            for _ in range(3):
+                async with transport.send("GET", b"/v1/items", [], None) as answer:
+                    assert (answer.status, await answer.read(5)) == (200, b"ok")
+            assert connections == 1
+            async with transport.send("GET", b"/v1/slow", [], None) as answer:
+                assert answer.status == 200  # abandoned before its body came: not reused
+            async with transport.send("GET", b"/v1/items", [], None) as answer:
+                assert (answer.status, await answer.read(5)) == (200, b"ok")
+            await transport.close()
+        assert connections == 2
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("name", TRANSPORTS)
+def test_a_body_cut_short_fails_the_stream_after_the_answer_began(
+    name: str, run: Callable[[Coroutine[Any, Any, None]], None]
+) -> None:
+    """The parts that arrived are passed on; then the stream fails as a dropped connection that
+    had begun answering (not one that may be retried)."""
+
+    async def scenario() -> None:
+        async def cut_short(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhalf.")
+            await writer.drain()
+            writer.close()
+
+        settings = GatewaySettings(environment="test", upstream_transport=name)
+        async with raw_upstream(cut_short) as port:
+            transport = transport_for(settings, "127.0.0.1", port)
+            received = b""
+            with pytest.raises(Disconnected) as failed:
+                async with transport.send("GET", b"/v1/items", [], None) as answer:
+                    async for part in answer.stream(5):
+                        received += part
+            assert received == b"half."
+            assert failed.value.before_response is False
             await transport.close()
 
     run(scenario())
