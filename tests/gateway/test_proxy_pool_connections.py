@@ -16,12 +16,19 @@ from tests.gateway.conftest import RawHandler, raw_upstream
 
 
 @asynccontextmanager
-async def upstream_pool(handler: RawHandler, max_idle: int = 4) -> AsyncIterator[UpstreamPool]:
+async def upstream_pool(
+    handler: RawHandler, max_idle: int = 4, keepalive: float = 30
+) -> AsyncIterator[UpstreamPool]:
     """A pool to a raw upstream served by `handler`; on exit the pool is closed and each of the
     upstream's handlers has finished."""
     async with raw_upstream(handler) as port:
         pool = UpstreamPool(
-            "127.0.0.1", port, max_idle=max_idle, connect_timeout=2, read_timeout=5, keepalive=30
+            "127.0.0.1",
+            port,
+            max_idle=max_idle,
+            connect_timeout=2,
+            read_timeout=5,
+            keepalive=keepalive,
         )
         try:
             yield pool
@@ -118,15 +125,23 @@ def test_an_answer_nobody_reads_is_not_read_into_memory(
             await reader.read(1)  # until the pool closes the connection
             writer.close()
 
-        async with upstream_pool(big) as pool:
-            response = await pool.request("GET", b"/v1/big", [], None)
+        async def held_once_reading_stops(response: Response) -> int:
             held = -1
-            while held != response.buffered:  # until reading has stopped
+            while held != response.buffered:
                 held = response.buffered
                 await asyncio.sleep(0.2)
+            return held
+
+        async with upstream_pool(big) as pool:
+            response = await pool.request("GET", b"/v1/big", [], None)
+            held = await held_once_reading_stops(response)
             assert _MAX_BUFFER < held < 2 * _MAX_BUFFER, f"{held} bytes buffered unread"
-            received = b"".join([chunk async for chunk in response.stream(5)])
-            assert received == body
+            parts = cast(AsyncGenerator[bytes, None], response.stream(5))  # an async generator
+            received = [await anext(parts)]  # takes what is buffered: reading resumes...
+            held = await held_once_reading_stops(response)
+            assert _MAX_BUFFER < held < 2 * _MAX_BUFFER, f"{held} bytes buffered unread"  # ...and
+            received += [chunk async for chunk in parts]  # pauses again past the limit
+            assert b"".join(received) == body
 
     run(scenario())
 
@@ -156,6 +171,21 @@ def test_an_abandoned_answer_drops_its_connection_at_once(
             with pytest.raises(Disconnected, match="response abandoned") as failed:
                 await response.read(1)
             assert failed.value.before_response is False  # the answer had begun
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("status", [99, 101])
+def test_an_answer_outside_the_interim_range_is_final(
+    run: Callable[[Coroutine[Any, Any, None]], None], status: int
+) -> None:
+    """Only 100 to 199 but 101 are passed over: the caller gets any other status at once."""
+
+    async def scenario() -> None:
+        answer = b"HTTP/1.1 %03d Odd\r\ncontent-length: 0\r\n\r\n" % status
+        async with upstream_pool(_answer_then_close(answer)) as pool:
+            response = await asyncio.wait_for(pool.request("GET", b"/v1/items", [], None), 3)
+            assert response.status == status
 
     run(scenario())
 
@@ -348,6 +378,73 @@ def test_a_request_takes_one_idle_connection_and_leaves_the_others_idle(
             assert await _get(pool) == (200, b"ok")
             assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=3)"
             assert connections == 3
+
+    run(scenario())
+
+
+def test_a_connection_idle_past_the_keepalive_is_closed_not_reused(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """The next request opens a new connection, and the upstream sees the stale one closed
+    before the pool itself is closed."""
+
+    async def scenario() -> None:
+        closes = asyncio.Queue[int]()
+        connections = itertools.count(1)
+
+        async def numbered(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            number = next(connections)
+            with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+                while await _read_head(reader):
+                    writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n%d." % number)
+                    await writer.drain()
+            closes.put_nowait(number)
+            writer.close()
+
+        async with upstream_pool(numbered, keepalive=0.1) as pool:
+            assert await _get(pool) == (200, b"1.")
+            await asyncio.sleep(0.2)
+            assert await _get(pool) == (200, b"2.")
+            assert await asyncio.wait_for(closes.get(), 3) == 1
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["with_length", "chunked"])
+def test_a_request_body_waiting_to_be_written_goes_on_when_the_upstream_reads_again(
+    run: Callable[[Coroutine[Any, Any, None]], None], announced: bool
+) -> None:
+    """An upstream that pauses before reading fills the write buffer, so sending waits; once
+    it reads again, the rest of the body is sent and the answer comes."""
+    size = 32 * _MAX_BUFFER
+
+    async def scenario() -> None:
+        async def read_late(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            head = await _read_head(reader)
+            await asyncio.sleep(0.3)  # the pool's writes back up meanwhile
+            if announced:
+                received = len(await reader.readexactly(size))
+            else:
+                received = 0
+                while (line := await reader.readuntil(b"\r\n")) != b"0\r\n":
+                    received += len(await reader.readexactly(int(line, 16) + 2)) - 2
+                await reader.readexactly(2)
+            assert (b"content-length: %d" % size in head) is announced
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(b"%d" % received))
+            writer.write(b"%d" % received)
+            await writer.drain()
+            await reader.read(1)  # until the pool closes the connection
+            writer.close()
+
+        async def parts() -> AsyncIterator[bytes]:
+            for _ in range(32):
+                yield b"x" * _MAX_BUFFER
+
+        async with upstream_pool(read_late) as pool:
+            length = size if announced else None
+            sending = pool.request("POST", b"/v1/echo", [], parts(), content_length=length)
+            response = await asyncio.wait_for(sending, 5)
+            assert (response.status, await response.read(5)) == (200, b"%d" % size)
 
     run(scenario())
 
