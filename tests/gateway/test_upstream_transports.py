@@ -5,13 +5,13 @@ import asyncio
 import contextlib
 import gc
 import gzip
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import pytest
 
 from gateway.proxy.pool import ConnectFailed, Disconnected
-from gateway.proxy.transport import Gate, Saturated, transport_for
+from gateway.proxy.transport import Gate, InvalidHeader, Saturated, transport_for
 from gateway.settings import GatewaySettings
 from tests.gateway.conftest import TRANSPORTS, raw_upstream
 from tests.servers import free_port
@@ -191,6 +191,90 @@ def test_a_body_cut_short_fails_the_stream_after_the_answer_began(
                         received += part
             assert received == b"half."
             assert failed.value.before_response is False
+            await transport.close()
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("name", TRANSPORTS)
+@pytest.mark.parametrize(
+    ("target", "headers", "named"),
+    [
+        (b"/v1/a b", [], "request target"),
+        (b"/v1/a\r\nx: 1", [], "request target"),
+        (b"/v1/items", [(b"x-note", b"a\nb")], "header 'x-note'"),
+        (b"/v1/items", [(b"x-no\rte", b"1")], r"header 'x-no\rte'"),  # shown escaped
+    ],
+)
+def test_a_request_that_would_break_the_request_line_or_headers_is_refused(
+    name: str, target: bytes, headers: list[tuple[bytes, bytes]], named: str
+) -> None:
+    """A space in the target, or CR/LF/NUL anywhere, is refused before any connection."""
+
+    async def scenario() -> None:
+        settings = GatewaySettings(environment="test", upstream_transport=name)
+        transport = transport_for(settings, "127.0.0.1", free_port())
+        with pytest.raises(InvalidHeader) as refused:
+            async with transport.send("GET", target, headers, None):
+                pass
+        assert refused.value.field == named
+        assert transport.gate.active == 0
+        await transport.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("name", TRANSPORTS)
+@pytest.mark.parametrize("streamed", [True, False], ids=["streamed", "bytes"])
+def test_a_body_of_known_length_is_sent_with_that_length_not_chunked(
+    name: str, streamed: bool, run: Callable[[Coroutine[Any, Any, None]], None]
+) -> None:
+    async def scenario() -> None:
+        heads: list[bytes] = []
+
+        async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            heads.append((await reader.readuntil(b"\r\n\r\n")).lower())
+            body = await reader.readexactly(5)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n" + body)
+            await writer.drain()
+            await reader.read(1)  # until the transport closes the connection
+            writer.close()
+
+        async def parts() -> AsyncIterator[bytes]:
+            yield b"ab"
+            yield b"cde"
+
+        settings = GatewaySettings(environment="test", upstream_transport=name)
+        async with raw_upstream(echo) as port:
+            transport = transport_for(settings, "127.0.0.1", port)
+            body = parts() if streamed else b"abcde"
+            async with transport.send("PUT", b"/v1/items/1", [], body, 5) as answer:
+                assert (answer.status, await answer.read(5)) == (200, b"abcde")
+            await transport.close()
+        assert heads[0].count(b"\r\ncontent-length: 5\r\n") == 1, heads[0]
+        assert b"transfer-encoding" not in heads[0]
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("name", TRANSPORTS)
+def test_a_connection_dropped_before_any_answer_is_reported_as_such(
+    name: str, run: Callable[[Coroutine[Any, Any, None]], None]
+) -> None:
+    """`before_response` is what lets the gateway retry a replayable request elsewhere."""
+
+    async def scenario() -> None:
+        async def drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.close()
+
+        settings = GatewaySettings(environment="test", upstream_transport=name)
+        async with raw_upstream(drop) as port:
+            transport = transport_for(settings, "127.0.0.1", port)
+            with pytest.raises(Disconnected) as failed:
+                async with transport.send("GET", b"/v1/items", [], None):
+                    pass
+            assert failed.value.before_response is True
             await transport.close()
 
     run(scenario())
