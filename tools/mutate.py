@@ -2386,6 +2386,49 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "connection, then an abandoned slow answer's connection not reused) passes with the mutant "
         "on both loops (tried by hand)"
     ),
+    ("gateway/proxy/pool.py", 268, "ReplaceTrueWithFalse"): (
+        "on_message_complete's `self.closed = True` before aborting a connection answered mid-"
+        "request -> False: the abort that follows makes connection_lost set closed at once "
+        "(call_soon on both loops); in between only the request's own body loop can look, and what "
+        "it writes to an aborted transport is dropped. "
+        "test_an_answer_before_the_request_body_is_sent_drops_the_connection passes with the mutant"
+        " (tried by hand): the caller gets the answer and the upstream sees the drop either way"
+    ),
+    ("gateway/proxy/pool.py", 301, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in UpstreamPool.__init__'s signature: host and port become positional-only, as "
+        "every caller passes them (transport_for, the pool tests); the rest stay keywords"
+    ),
+    ("gateway/proxy/pool.py", 402, "ReplaceComparisonOperator_Gt_IsNot"): (
+        "request's `if len(chunk) > remaining: chunk = chunk[:remaining]` -> `is not`: the slice is"
+        " then also taken when the chunk is shorter than, or as long as, what remains, and a slice "
+        "that reaches past or to the end of a bytes object is the same bytes, so the same bytes are"
+        " written"
+    ),
+    ("gateway/proxy/transport.py", 98, "ReplaceComparisonOperator_Lt_NotEq"): (
+        "Gate.acquire's `self.active < self.limit` -> `!=`: active grows one at a time and only "
+        "through this check, from 0 (a hand-over keeps it), and limit is fixed and at least 1 "
+        "(upstream_max_connections ge=1), so active never passes limit and `!=` admits exactly what"
+        " `<` admits (test_a_released_slot_is_one_slot)"
+    ),
+    ("gateway/proxy/transport.py", 164, "RemoveDecorator"): (
+        "`@abstractmethod` removed from Transport._send: both subclasses (NativeTransport, "
+        "AiohttpTransport) define _send, and nothing instantiates Transport itself (it keeps three "
+        "other abstract methods, so it still cannot be)"
+    ),
+    ("gateway/proxy/transport.py", 262, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _mapped's signature: exc becomes positional-only, as every caller passes it;"
+        " before_response is still passed by keyword"
+    ),
+    ("gateway/proxy/transport.py", 359, "ReplaceComparisonOperator_Eq_Is"): (
+        "transport_for's `settings.upstream_transport == 'aiohttp'` -> `is`: pydantic answers a "
+        "Literal field with the Literal's own str object, an interned constant like the one "
+        "compared to (checked in a REPL, with the value from UPSTREAM_TRANSPORT and from a string "
+        "built at run time), so identity and equality agree"
+    ),
+    ("gateway/proxy/transport.py", 359, "ReplaceComparisonOperator_Eq_LtE"): (
+        "transport_for's `settings.upstream_transport == 'aiohttp'` -> `<=`: the setting is one of "
+        "'native' (sorts after) and 'aiohttp' (equal), so the same transport is built"
+    ),
 }
 
 
