@@ -135,7 +135,8 @@ def test_an_answer_nobody_reads_is_not_read_into_memory(
         async with upstream_pool(big) as pool:
             response = await pool.request("GET", b"/v1/big", [], None)
             held = await held_once_reading_stops(response)
-            assert _MAX_BUFFER < held < 2 * _MAX_BUFFER, f"{held} bytes buffered unread"
+            # The pool's bound: reading stops within one read past 1 MiB buffered.
+            assert 1 << 20 < held < 2 << 20, f"{held} bytes buffered unread"
             parts = cast(AsyncGenerator[bytes, None], response.stream(5))  # an async generator
             received = [await anext(parts)]  # takes what is buffered: reading resumes...
             held = await held_once_reading_stops(response)
@@ -351,12 +352,34 @@ def test_at_most_max_idle_connections_are_kept(
     run: Callable[[Coroutine[Any, Any, None]], None],
 ) -> None:
     """Four exchanges at once need four connections; once they are done, two are kept idle and
-    the others closed."""
+    the upstream sees the other two closed (before the pool itself is)."""
 
     async def scenario() -> None:
-        async with upstream_pool(_until_closed(_ok_after_a_moment), max_idle=2) as pool:
+        closed = asyncio.Semaphore(0)
+
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _until_closed(_ok_after_a_moment)(reader, writer)
+            closed.release()
+
+        async with upstream_pool(answer, max_idle=2) as pool:
             assert await asyncio.gather(*(_get(pool) for _ in range(4))) == [(200, b"ok")] * 4
             assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=2)"
+            for _ in range(2):
+                await asyncio.wait_for(closed.acquire(), 3)
+
+    run(scenario())
+
+
+def test_more_than_256_idle_connections_are_bounded_too(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    """A bound past the integers CPython caches still holds (an `is` in place of `<` would not)."""
+
+    async def scenario() -> None:
+        async with upstream_pool(_until_closed(_ok_after_a_moment), max_idle=257) as pool:
+            answers = await asyncio.gather(*(_get(pool) for _ in range(258)))
+            assert answers == [(200, b"ok")] * 258
+            assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=257)"
 
     run(scenario())
 
@@ -385,7 +408,7 @@ def test_a_request_takes_one_idle_connection_and_leaves_the_others_idle(
 def test_a_connection_idle_past_the_keepalive_is_closed_not_reused(
     run: Callable[[Coroutine[Any, Any, None]], None],
 ) -> None:
-    """The next request opens a new connection, and the upstream sees the stale one closed
+    """The next request opens a new connection, and the upstream sees every stale one closed
     before the pool itself is closed."""
 
     async def scenario() -> None:
@@ -402,10 +425,14 @@ def test_a_connection_idle_past_the_keepalive_is_closed_not_reused(
             writer.close()
 
         async with upstream_pool(numbered, keepalive=0.1) as pool:
-            assert await _get(pool) == (200, b"1.")
+            assert sorted(await asyncio.gather(_get(pool), _get(pool))) == [
+                (200, b"1."),
+                (200, b"2."),
+            ]
             await asyncio.sleep(0.2)
-            assert await _get(pool) == (200, b"2.")
-            assert await asyncio.wait_for(closes.get(), 3) == 1
+            assert await _get(pool) == (200, b"3.")
+            stale = [await asyncio.wait_for(closes.get(), 3) for _ in range(2)]
+            assert sorted(stale) == [1, 2]  # both, not only the first one looked at
 
     run(scenario())
 
