@@ -52,6 +52,27 @@ def test_a_released_slot_is_one_slot() -> None:
     asyncio.run(scenario())
 
 
+def test_bounds_past_256_hold_too() -> None:
+    """Past the integers CPython caches (where an `is` in place of `<` or `>=` would fail), 300
+    holders and 300 waiters are the most the gate takes."""
+
+    async def scenario() -> None:
+        gate = Gate(limit=300, queue=300, wait=5)
+        for _ in range(300):
+            await gate.acquire()
+        waiting = [asyncio.create_task(gate.acquire()) for _ in range(300)]
+        await asyncio.sleep(0)
+        with pytest.raises(Saturated):
+            await gate.acquire()
+        assert gate.active == 300
+        for _ in range(300):
+            gate.release()  # each hands its slot to the next waiter in line
+        await asyncio.gather(*waiting)
+        assert gate.active == 300
+
+    asyncio.run(scenario())
+
+
 @pytest.mark.parametrize("name", TRANSPORTS)
 def test_a_refused_connection_is_reported_as_refused(
     name: str, run: Callable[[Coroutine[Any, Any, None]], None]
@@ -275,6 +296,39 @@ def test_a_connection_dropped_before_any_answer_is_reported_as_such(
                 async with transport.send("GET", b"/v1/items", [], None):
                     pass
             assert failed.value.before_response is True
+            await transport.close()
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("name", TRANSPORTS)
+def test_in_flight_counts_each_answer_not_yet_finished(
+    name: str, run: Callable[[Coroutine[Any, Any, None]], None]
+) -> None:
+    """The count the leak tests rely on: 0 before any request, 1 per answer still arriving."""
+
+    async def scenario() -> None:
+        finish = asyncio.Event()
+
+        async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+                while await reader.readuntil(b"\r\n\r\n"):
+                    writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+                    await writer.drain()
+                    await finish.wait()
+                    writer.write(b"ok")
+                    await writer.drain()
+            writer.close()
+
+        settings = GatewaySettings(environment="test", upstream_transport=name)
+        async with raw_upstream(slow) as port:
+            transport = transport_for(settings, "127.0.0.1", port)
+            assert transport.in_flight() == 0
+            async with transport.send("GET", b"/v1/items", [], None) as answer:
+                assert transport.in_flight() == 1
+                finish.set()
+                assert await answer.read(5) == b"ok"
+            assert transport.in_flight() == 0
             await transport.close()
 
     run(scenario())
