@@ -348,6 +348,24 @@ async def _ok_after_a_moment(reader: asyncio.StreamReader, writer: asyncio.Strea
         await writer.drain()
 
 
+@pytest.mark.parametrize("encoding", [b"chunked", b"gzip, Chunked"])
+def test_a_chunked_body_cut_short_by_a_close_fails(
+    run: Callable[[Coroutine[Any, Any, None]], None], encoding: bytes
+) -> None:
+    """Only a body without length or chunking ends at the close: a chunked one that has not
+    sent its last chunk was cut short, and reading it fails."""
+
+    async def scenario() -> None:
+        head = b"HTTP/1.1 200 OK\r\ntransfer-encoding: %b\r\n\r\n" % encoding
+        async with upstream_pool(_answer_then_close(head + b"5\r\nhalf.\r\n")) as pool:
+            response = await pool.request("GET", b"/v1/items", [], None)
+            with pytest.raises(Disconnected, match="upstream closed the connection") as failed:
+                await response.read(5)
+            assert failed.value.before_response is False
+
+    run(scenario())
+
+
 def test_at_most_max_idle_connections_are_kept(
     run: Callable[[Coroutine[Any, Any, None]], None],
 ) -> None:
