@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gateway.proxy.pool import ConnectFailed, Disconnected
+from gateway.proxy.pool import ConnectFailed, Disconnected, UpstreamTimeout
 from gateway.proxy.transport import Gate, InvalidHeader, Saturated, transport_for
 from gateway.settings import GatewaySettings
 from tests.gateway.conftest import TRANSPORTS, raw_upstream
@@ -189,29 +189,48 @@ def test_consecutive_requests_share_one_kept_alive_connection(
 
 
 @pytest.mark.parametrize("name", TRANSPORTS)
-def test_a_body_cut_short_fails_the_stream_after_the_answer_began(
-    name: str, run: Callable[[Coroutine[Any, Any, None]], None]
+@pytest.mark.parametrize("streamed", [True, False], ids=["stream", "read"])
+@pytest.mark.parametrize(
+    ("ending", "error"),
+    [("close", Disconnected), ("stall", UpstreamTimeout)],
+    ids=["cut", "stalled"],
+)
+def test_a_body_that_stops_half_way_fails_as_begun(
+    name: str,
+    streamed: bool,
+    ending: str,
+    error: type[Exception],
+    run: Callable[[Coroutine[Any, Any, None]], None],
 ) -> None:
-    """The parts that arrived are passed on; then the stream fails as a dropped connection that
-    had begun answering (not one that may be retried)."""
+    """The parts that arrived are passed on (when streamed); then reading fails: the upstream
+    closed, as a dropped connection that had begun answering (never retried), or went silent
+    past the read timeout."""
 
     async def scenario() -> None:
-        async def cut_short(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async def half(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await reader.readuntil(b"\r\n\r\n")
             writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhalf.")
             await writer.drain()
+            if ending == "stall":
+                await reader.read(1)  # until the transport gives up and closes
             writer.close()
 
-        settings = GatewaySettings(environment="test", upstream_transport=name)
-        async with raw_upstream(cut_short) as port:
+        settings = GatewaySettings(
+            environment="test", upstream_transport=name, read_timeout_seconds=0.3
+        )
+        async with raw_upstream(half) as port:
             transport = transport_for(settings, "127.0.0.1", port)
             received = b""
-            with pytest.raises(Disconnected) as failed:
+            with pytest.raises(error) as failed:
                 async with transport.send("GET", b"/v1/items", [], None) as answer:
-                    async for part in answer.stream(5):
-                        received += part
-            assert received == b"half."
-            assert failed.value.before_response is False
+                    if streamed:
+                        async for part in answer.stream(0.3):
+                            received += part
+                    else:
+                        received = await answer.read(0.3)
+            assert received == (b"half." if streamed else b"")
+            if isinstance(failed.value, Disconnected):
+                assert failed.value.before_response is False
             await transport.close()
 
     run(scenario())
