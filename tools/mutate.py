@@ -2435,6 +2435,66 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         " the payload reached EOF, so close() finds none and both leave it in the pool (the "
         "transport and proxy tests pass with the mutant, tried by hand)"
     ),
+    ("gateway/proxy/pool.py", 336, "ReplaceTrueWithFalse"): (
+        "_release's `conn.closed = True` for a connection not kept -> False: the next line closes "
+        "the transport, whose connection_lost sets closed again, and until then the connection is "
+        "in no list a request takes from (not appended to the idle list, its response gone); the "
+        "pool tests pass with the mutant on both loops"
+    ),
+    ("gateway/proxy/pool.py", 362, "ReplaceTrueWithFalse"): (
+        "request's `candidate.closed = True` for an expired idle connection -> False: it was just "
+        "popped from the idle list and the next line closes its transport, whose connection_lost "
+        "sets closed again; nothing else holds it in between"
+    ),
+    ("gateway/proxy/pool.py", 402, "ReplaceComparisonOperator_Gt_NotEq"): (
+        "request's `if len(chunk) > remaining: chunk = chunk[:remaining]` -> `!=`: the slice is "
+        "then also taken for a shorter chunk, and a slice past the end of a bytes object is the "
+        "same bytes"
+    ),
+    ("gateway/proxy/pool.py", 420, "ReplaceFalseWithTrue"): (
+        "request's `conn.sending = False` after a body that did not finish sending -> True: this "
+        "branch runs only when the body was cut short (then aborted on the next line) or the "
+        "connection was closed mid-send, so the flag is left on a connection that is closed and "
+        "never reused; its later readers (on_message_complete, the cleanup) then only abort it "
+        "again"
+    ),
+    ("gateway/proxy/transport.py", 101, "ReplaceComparisonOperator_GtE_Eq"): (
+        "Gate.acquire's `len(self._waiters) >= self.queue` -> `==`: the line grows one waiter at a "
+        "time and only past this check, from 0, and queue is fixed and at least 0 "
+        "(upstream_max_queued ge=0), so it never passes queue (test_bounds_past_256_hold_too)"
+    ),
+    ("gateway/proxy/transport.py", 136, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in Transport.__init__'s signature makes only self positional-only; the limits "
+        "stay accepted by keyword, as both subclasses pass them"
+    ),
+    ("gateway/proxy/transport.py", 160, "RemoveDecorator"): (
+        "`@abstractmethod` removed from Transport.start: both subclasses define start, and nothing "
+        "instantiates Transport itself (it keeps three other abstract methods, so it still cannot "
+        "be)"
+    ),
+    ("gateway/proxy/transport.py", 170, "RemoveDecorator"): (
+        "`@abstractmethod` removed from Transport.in_flight: both subclasses define in_flight, and "
+        "nothing instantiates Transport itself (it keeps three other abstract methods, so it still "
+        "cannot be)"
+    ),
+    ("gateway/proxy/transport.py", 174, "RemoveDecorator"): (
+        "`@abstractmethod` removed from Transport.close: both subclasses define close, and nothing "
+        "instantiates Transport itself (it keeps three other abstract methods, so it still cannot "
+        "be)"
+    ),
+    ("gateway/proxy/transport.py", 220, "ReplaceTrueWithFalse"): (
+        "_AiohttpAnswer.read's `self.complete = True` -> False: abort then calls close() instead of"
+        " release(), and aiohttp  has already released the connection when read() reached the "
+        "payload's EOF, so close() finds none (the transport and proxy tests pass with the mutant, "
+        "as for line 231)"
+    ),
+    ("gateway/proxy/transport.py", 228, "ExceptionReplacer"): (
+        "_AiohttpAnswer.stream's `except (aiohttp.ClientError, TimeoutError)` with TimeoutError "
+        "replaced: with ClientTimeout(total=None) aiohttp  reports a read timeout as "
+        "ServerTimeoutError, which is a ClientError, so TimeoutError is never the member that "
+        "matches (test_a_body_that_stops_half_way_fails_as_begun[stalled] passes with it removed, "
+        "tried by hand; it stays for a total timeout)"
+    ),
 }
 
 
