@@ -1,5 +1,6 @@
 """Identity reaches services only as the gateway's internal token; services refuse any other."""
 
+import re
 import time
 
 import httpx
@@ -101,11 +102,17 @@ def test_request_id_and_traceparent_are_passed_on(gw: RunningGateway) -> None:
     seen = response.json()["headers"]
     assert seen["x-request-id"] == "req-abc-12345" == response.headers["x-request-id"]
     assert seen["traceparent"] == trace
+    # A bad request id or traceparent is replaced by a fresh one of the standard shape (W3C
+    # Trace Context: version 00, 16-byte trace id, 8-byte parent id, sampled).
     generated = gw.http.get(
-        "/registry/v1/echo", headers={"X-API-Key": key, "X-Request-ID": "bad id!"}
+        "/registry/v1/echo",
+        headers={"X-API-Key": key, "X-Request-ID": "bad id!", "traceparent": "00-xyz-01"},
     )
-    assert generated.headers["x-request-id"].startswith("req_")
-    assert generated.json()["headers"]["traceparent"].startswith("00-")
+    request_id = generated.headers["x-request-id"]
+    assert re.fullmatch(r"req_[0-9a-f]{24}", request_id), request_id
+    assert generated.json()["headers"]["x-request-id"] == request_id
+    traceparent = generated.json()["headers"]["traceparent"]
+    assert re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-01", traceparent), traceparent
 
 
 def _whoami(upstream: Upstream, token: str) -> httpx.Response:
