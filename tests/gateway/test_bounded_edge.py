@@ -123,6 +123,26 @@ def test_an_upstream_redirect_never_names_the_internal_address(gw: RunningGatewa
     assert answer.headers["content-length"] == "0"  # the upstream's other headers are kept
 
 
+@pytest.mark.parametrize(
+    ("to", "passed_on"),
+    [
+        ("/registry/v1/echo?page=2", "/registry/v1/echo?page=2"),  # a path: kept as it is
+        ("{internal}/v1/echo", "/registry/v1/echo"),  # the service's own address: made public
+        ("//elsewhere.example/v1/items", None),  # protocol-relative: another host, dropped
+        ("https://elsewhere.example/", None),  # another site: dropped
+    ],
+)
+def test_a_redirect_location_is_kept_made_public_or_dropped(
+    gw: RunningGateway, to: str, passed_on: str | None
+) -> None:
+    target = to.format(internal=gw.settings.registry_url.rstrip("/"))
+    answer = gw.http.get(
+        "/registry/v1/redirect", params={"to": target}, headers={"X-API-Key": gw.key_for("bank")}
+    )
+    assert answer.status_code == 302
+    assert answer.headers.get("location") == passed_on
+
+
 def test_internal_tokens_live_sixty_seconds(gw: RunningGateway) -> None:
     assert gw.settings.internal_token_ttl_seconds == 60
     seen = gw.http.get("/registry/v1/echo", headers={"X-API-Key": gw.key_for("bank")}).json()

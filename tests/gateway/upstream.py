@@ -128,6 +128,10 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
         headers = {"Set-Cookie": "session=internal; Path=/", "X-Powered-By": "internal"}
         return Response(b"{}", media_type="application/json", headers=headers)
 
+    @app.get("/v1/redirect", operation_id="redirect", summary="Redirect to `to`, as given")
+    def redirect(to: str) -> Response:
+        return Response(status_code=302, headers={"Location": to})
+
     @app.get("/readyz", operation_id="readyz", summary="Ready")
     def readyz() -> dict[str, str]:
         return {"status": "ready"}
