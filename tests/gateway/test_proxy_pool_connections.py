@@ -329,10 +329,11 @@ def test_a_close_delimited_body_ends_at_the_close_whatever_its_headers_say(
     run: Callable[[Coroutine[Any, Any, None]], None],
 ) -> None:
     """Without a length or chunked transfer-encoding the body ends when the upstream closes;
-    another header that mentions "chunked" does not make it chunked."""
+    other headers that mention "chunked" do not make it chunked."""
 
     async def scenario() -> None:
-        answer = b"HTTP/1.1 200 OK\r\nx-note: not chunked\r\n\r\nhello"
+        # other headers naming "chunked", sorting before and after transfer-encoding
+        answer = b"HTTP/1.1 200 OK\r\na-note: chunked\r\nx-note: not chunked\r\n\r\nhello"
         async with upstream_pool(_answer_then_close(answer)) as pool:
             assert await _get(pool) == (200, b"hello")
 
