@@ -522,7 +522,7 @@ class ProxyHandler:
         decision: Decision | None,
     ) -> int:
         """Send the call upstream (retrying what is safe to replay) and relay the answer."""
-        body: bytes | AsyncIterator[bytes] | None = None
+        body: bytes | AsyncIterator[bytes] = b""  # none: Content-Length 0 but on GET, HEAD, OPTIONS
         if call.has_body:
             limit = limit_for(call.path, self.max_body, self.body_limits)
             if call.content_length is not None and call.content_length > limit:

@@ -302,7 +302,7 @@ class UpstreamPool:
         max_idle: int,
         connect_timeout: float,
         read_timeout: float,
-        keepalive: float = 4.0,
+        keepalive: float,
     ) -> None:
         self.keepalive = keepalive
         self.host = host
@@ -382,7 +382,7 @@ class UpstreamPool:
             parts += (b"\r\n", name, b": ", value)
         try:
             if isinstance(body, bytes):
-                if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
+                if body or method not in ("GET", "HEAD", "OPTIONS"):
                     parts += (b"\r\ncontent-length: ", str(len(body)).encode())
                 parts += (b"\r\n\r\n", body)
                 transport.write(b"".join(parts))

@@ -313,7 +313,7 @@ class AiohttpTransport(Transport):
         sent += [(k.decode("latin-1"), _text(v)) for k, v in headers]
         if content_length is not None and not isinstance(body, bytes):
             sent.append(("Content-Length", str(content_length)))
-        data: Body = body if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS") else None
+        data: Body = body if body or method not in ("GET", "HEAD", "OPTIONS") else None
         failed: list[BaseException] = []
         if data is not None and not isinstance(data, bytes):
             data = _watched(data, failed)
