@@ -35,9 +35,27 @@ def test_a_chunked_body_over_the_limit_is_413_while_streaming(gw: RunningGateway
     answer = gw.http.post("/registry/v1/echo", content=_chunks(8 * MIB), headers=headers)
     assert answer.status_code == 413, answer.text
     assert answer.json()["code"] == "payload_too_large"
-    # Within the limit, a chunked body still passes whole.
-    fine = gw.http.post("/registry/v1/echo", content=_chunks(MIB - 10), headers=headers)
-    assert fine.status_code == 200 and fine.json()["body_length"] == MIB - 10
+    # Up to the limit, a chunked body still passes whole; one byte more does not.
+    fine = gw.http.post("/registry/v1/echo", content=_chunks(MIB), headers=headers)
+    assert fine.status_code == 200 and fine.json()["body_length"] == MIB
+    over = gw.http.post("/registry/v1/echo", content=_chunks(MIB + 1), headers=headers)
+    assert over.status_code == 413 and over.json()["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_a_request_without_a_body_reaches_the_service_as_one(
+    gw: RunningGateway, method: str
+) -> None:
+    """Whatever the transport: no body, and a zero Content-Length where the method defines a
+    meaning for content (RFC 9110 8.6), so the service never waits for one."""
+    answer = gw.http.request(
+        method, "/registry/v1/echo", headers={"X-API-Key": gw.key_for("admin")}
+    )
+    assert answer.status_code == 200
+    seen = answer.json()
+    assert (seen["method"], seen["body_length"]) == (method, 0)
+    assert seen["headers"].get("content-length") == "0"
+    assert "transfer-encoding" not in seen["headers"]
 
 
 def test_a_declared_body_over_the_limit_never_reaches_the_service(
