@@ -7,7 +7,7 @@ import httpx
 import jwt
 
 from services.common.tokens import InternalTokenSigner, generate_ed25519_pem
-from tests.gateway.conftest import KID, RunningGateway, Upstream
+from tests.gateway.conftest import KID, RunningGateway, StartGateway, Upstream
 
 SPOOFS = {
     "X-Internal-Token": "forged",
@@ -177,3 +177,17 @@ def test_jwks_serves_current_and_previous_keys(start_gateway, signing_key: bytes
         gw.http.get("/registry/v1/echo", headers={"Authorization": f"Bearer {token}"}).status_code
         == 200
     )
+
+
+def test_a_trusted_proxys_forwarded_chain_is_extended_whole(start_gateway: StartGateway) -> None:
+    """Behind a trusted proxy, every X-Forwarded-For line it sent is kept, in order, and the
+    proxy's own address is appended; from anyone else the chain is replaced by their address."""
+    chain = [(b"x-forwarded-for", b"203.0.113.7"), (b"x-forwarded-for", b"198.51.100.2, 10.0.0.9")]
+    trusting = start_gateway(trusted_proxies=["127.0.0.1"])
+    key = [(b"x-api-key", trusting.key_for("bank").encode())]
+    seen = trusting.http.get("/registry/v1/echo", headers=key + chain).json()["headers"]
+    assert seen["x-forwarded-for"] == "203.0.113.7, 198.51.100.2, 10.0.0.9, 127.0.0.1"
+    wary = start_gateway()
+    key = [(b"x-api-key", wary.key_for("bank").encode())]
+    seen = wary.http.get("/registry/v1/echo", headers=key + chain).json()["headers"]
+    assert seen["x-forwarded-for"] == "127.0.0.1"
