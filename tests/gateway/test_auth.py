@@ -51,6 +51,20 @@ def test_good_key_in_either_header(gw: RunningGateway) -> None:
     assert response.headers["ratelimit"].startswith('"read";r=')
 
 
+def test_an_authorization_of_another_scheme_is_not_a_credential(gw: RunningGateway) -> None:
+    """Only `Bearer` (any case) carries a key or token: a Basic header is ignored, so the API key
+    beside it is the credential, and alone it leaves the caller anonymous."""
+    client = gw.create_client("bank")
+    key = client["api_key"]["key"]
+    basic = {"Authorization": "Basic dHNrX3g6eQ=="}
+    beside = gw.http.get("/registry/v1/whoami", headers={**basic, "X-API-Key": key})
+    assert beside.status_code == 200 and beside.json()["client_id"] == client["client"]["id"]
+    _problem(gw.http.get("/registry/v1/echo", headers=basic), 401, "missing_credentials")
+    assert gw.http.get("/registry/v1/public/ping", headers=basic).status_code == 200
+    lower = gw.http.get("/registry/v1/whoami", headers={"Authorization": f"bearer {key}"})
+    assert lower.status_code == 200
+
+
 def test_revoked_key_is_401_at_once(gw: RunningGateway) -> None:
     created = gw.create_client("bank")
     key, key_id, client_id = (
