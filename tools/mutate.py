@@ -157,7 +157,11 @@ TARGETS: dict[str, Target] = {
             *_PROXY_TESTS,
         ),
     ),
-    "proxy-handler": Target(("gateway/proxy/handler.py",), _PROXY_TESTS),
+    "proxy-handler": Target(
+        ("gateway/proxy/handler.py",),
+        # the credential, scope and limit steps, through the handler
+        (*_PROXY_TESTS, "tests/gateway/test_auth.py", "tests/gateway/test_ratelimit.py"),
+    ),
     "uscc": Target(
         ("services/registry/uscc",),
         ("tests/registry/test_uscc.py",),
@@ -2537,6 +2541,27 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         " with the mutant, tried by hand). Only a caller gone before the request is forwarded "
         "differs: a 499 at once instead of after the exchange, the same to a caller that is not "
         "there"
+    ),
+    ("gateway/proxy/pool.py", 124, "NumberReplacer"): (
+        "read's `self.limit = 1 << 62` (no read-ahead bound: the caller bounds the body) -> 2 << 62"
+        " or 1 << 61: no answer comes near 2^61 bytes, so reading never pauses either way"
+    ),
+    ("gateway/proxy/pool.py", 429, "ReplaceFalseWithTrue"): (
+        "request's cleanup `conn.sending = False` -> True: the next line aborts the connection in "
+        "every case, so the flag is left on a closed connection that is never reused; its later "
+        "readers only abort it again"
+    ),
+    ("gateway/proxy/pool.py", 430, "ReplaceTrueWithFalse"): (
+        "request's cleanup `Disconnected('request abandoned', before_response=True)` -> False: "
+        "request() re-raises its own exception (the caller's, the body's, the timeout's), and this "
+        "one only marks a response that request() never returned, so no one reads it or its flag"
+    ),
+    ("gateway/proxy/handler.py", 185, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_Call's `key == b'x-request-id'` -> `>=`: only stripped names reach it (the branch is "
+        "inside `key in STRIPPED or key.startswith(STRIPPED_PREFIXES)`), after authorization and "
+        "x-api-key, and no stripped name or prefix sorts after x-request-id (the hop-by-hop ones, "
+        "host, cookie, expect, forwarded, traceparent, x-api-key, x-client-, x-forwarded-, "
+        "x-gateway-, x-internal-, x-on-behalf-of, x-principal, x-real-ip all sort before)"
     ),
 }
 
