@@ -58,6 +58,33 @@ def test_a_request_without_a_body_reaches_the_service_as_one(
     assert "transfer-encoding" not in seen["headers"]
 
 
+def test_a_body_that_arrives_in_parts_keeps_its_length_whatever_headers_follow(
+    gw: RunningGateway,
+) -> None:
+    """Forwarded with its Content-Length, not re-chunked, even when headers the gateway strips
+    (sorting before or after Transfer-Encoding) come after it."""
+    size = 8 * 64 * 1024
+
+    def slowly():  # type: ignore[no-untyped-def]
+        for _ in range(8):
+            time.sleep(0.01)  # so the gateway reads the body in parts
+            yield b"x" * (64 * 1024)
+
+    headers = [
+        ("X-API-Key", gw.key_for("admin")),
+        ("Content-Length", str(size)),
+        ("X-Real-IP", "203.0.113.9"),
+        ("X-Client-Id", "spoofed"),
+        ("Cookie", "a=b"),
+    ]
+    answer = gw.http.post("/registry/v1/echo", content=slowly(), headers=headers)
+    assert answer.status_code == 200, answer.text
+    seen = answer.json()
+    assert seen["body_length"] == size
+    assert seen["headers"]["content-length"] == str(size)
+    assert "transfer-encoding" not in seen["headers"] and "x-real-ip" not in seen["headers"]
+
+
 def test_a_declared_body_over_the_limit_never_reaches_the_service(
     gw: RunningGateway, registry_upstream: Upstream
 ) -> None:
@@ -159,6 +186,7 @@ def test_a_redirect_location_is_kept_made_public_or_dropped(
     )
     assert answer.status_code == 302
     assert answer.headers.get("location") == passed_on
+    assert answer.headers["x-note"] == "kept"  # a redirect's other headers pass as they are
 
 
 def test_internal_tokens_live_sixty_seconds(gw: RunningGateway) -> None:

@@ -130,7 +130,7 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
 
     @app.get("/v1/redirect", operation_id="redirect", summary="Redirect to `to`, as given")
     def redirect(to: str) -> Response:
-        return Response(status_code=302, headers={"Location": to})
+        return Response(status_code=302, headers={"Location": to, "X-Note": "kept"})
 
     @app.get("/readyz", operation_id="readyz", summary="Ready")
     def readyz() -> dict[str, str]:
