@@ -2563,6 +2563,30 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "host, cookie, expect, forwarded, traceparent, x-api-key, x-client-, x-forwarded-, "
         "x-gateway-, x-internal-, x-on-behalf-of, x-principal, x-real-ip all sort before)"
     ),
+    ("gateway/proxy/pool.py", 162, "NumberReplacer"): (
+        "_Connection.__init__'s `self.idle_since = 0.0` -> 1.0 or -1.0: a placeholder; it is read "
+        "only for a connection in the idle list, and _release sets it to time.monotonic() as it "
+        "puts the connection there"
+    ),
+    ("gateway/proxy/pool.py", 400, "ReplaceComparisonOperator_LtE_Eq"): (
+        "request's `remaining <= 0` -> `== 0`: remaining starts at content_length (ge 0: the "
+        "handler passes a parsed digit string) and falls by a chunk cut to at most remaining, so it"
+        " is never negative"
+    ),
+    ("gateway/proxy/handler.py", 180, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_Call's `key == b'authorization'` -> `<=`: only stripped names reach it, and none sorts "
+        "before authorization (checked: sorted(STRIPPED) and the prefixes all sort after it), so "
+        "only authorization matches either way"
+    ),
+    ("gateway/proxy/handler.py", 204, "NumberReplacer: self.has_body = self.content_length > -1"): (
+        "_Call's `self.content_length > 0` -> `> -1`: a Content-Length of 0 then counts as a body, "
+        "which is read as one empty message, b'', the same as no body (_forward sends b'' either "
+        "way: Content-Length 0 but on GET, HEAD, OPTIONS)"
+    ),
+    ("gateway/proxy/handler.py", 204, "ReplaceComparisonOperator_Gt_GtE"): (
+        "_Call's `self.content_length > 0` -> `>= 0`: as `> -1` on this line, a Content-Length of 0"
+        " is read as b'', the same as no body"
+    ),
 }
 
 
