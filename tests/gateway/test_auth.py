@@ -59,7 +59,9 @@ def test_an_authorization_of_another_scheme_is_not_a_credential(gw: RunningGatew
     basic = {"Authorization": "Basic dHNrX3g6eQ=="}
     beside = gw.http.get("/registry/v1/whoami", headers={**basic, "X-API-Key": key})
     assert beside.status_code == 200 and beside.json()["client_id"] == client["client"]["id"]
-    _problem(gw.http.get("/registry/v1/echo", headers=basic), 401, "missing_credentials")
+    for scheme in ("Basic dHNrX3g6eQ==", f"Digest {key}", f"Token {key}"):  # either side of B
+        answer = gw.http.get("/registry/v1/echo", headers={"Authorization": scheme})
+        _problem(answer, 401, "missing_credentials")
     assert gw.http.get("/registry/v1/public/ping", headers=basic).status_code == 200
     lower = gw.http.get("/registry/v1/whoami", headers={"Authorization": f"bearer {key}"})
     assert lower.status_code == 200

@@ -52,11 +52,14 @@ def test_hop_by_hop_headers_are_dropped(gw: RunningGateway) -> None:
         "Keep-Alive": "timeout=5",
         "TE": "trailers",
         "X-Custom": "kept",
+        "Accept-Language": "zh-CN",  # names sorting before content-length pass too
+        "Cache-Control": "no-cache",
     }
     seen = gw.http.get("/registry/v1/echo", headers=headers).json()["headers"]
     for name in ("x-secret-hop", "keep-alive", "te"):
         assert name not in seen
     assert seen["x-custom"] == "kept"
+    assert (seen["accept-language"], seen["cache-control"]) == ("zh-CN", "no-cache")
 
 
 def test_utf8_header_value_arrives_byte_exact(gw: RunningGateway) -> None:
