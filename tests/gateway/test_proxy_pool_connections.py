@@ -349,6 +349,56 @@ async def _ok_after_a_moment(reader: asyncio.StreamReader, writer: asyncio.Strea
         await writer.drain()
 
 
+def test_a_body_that_arrives_in_two_parts_is_read_whole(
+    run: Callable[[Coroutine[Any, Any, None]], None],
+) -> None:
+    async def scenario() -> None:
+        async def two_parts(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _read_head(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nfirst")
+            await writer.drain()
+            await asyncio.sleep(0.05)  # so the parts arrive apart
+            writer.write(b"-last")
+            await writer.drain()
+            await reader.read(1)  # until the pool closes the connection
+            writer.close()
+
+        async with upstream_pool(two_parts) as pool:
+            assert await _get(pool) == (200, b"first-last")
+
+    run(scenario())
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\nok",
+        b"HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nok",
+    ],
+    ids=["connection_close", "http_1_0"],
+)
+def test_an_answer_that_ends_its_connection_is_not_kept_idle(
+    run: Callable[[Coroutine[Any, Any, None]], None], answer: bytes
+) -> None:
+    """The upstream said it will not take another request on this connection: the pool closes
+    it, and the next request opens a new one."""
+
+    async def scenario() -> None:
+        async def once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _read_head(reader)
+            writer.write(answer)
+            await writer.drain()
+            await reader.read(1)  # until the pool closes the connection
+            writer.close()
+
+        async with upstream_pool(once) as pool:
+            assert await _get(pool) == (200, b"ok")
+            assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=0)"
+            assert await asyncio.wait_for(_get(pool), 3) == (200, b"ok")
+
+    run(scenario())
+
+
 @pytest.mark.parametrize("encoding", [b"chunked", b"gzip, Chunked"])
 def test_a_chunked_body_cut_short_by_a_close_fails(
     run: Callable[[Coroutine[Any, Any, None]], None], encoding: bytes
