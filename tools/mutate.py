@@ -2587,6 +2587,16 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_Call's `self.content_length > 0` -> `>= 0`: as `> -1` on this line, a Content-Length of 0"
         " is read as b'', the same as no body"
     ),
+    ("gateway/proxy/pool.py", 402, "ReplaceComparisonOperator_Gt_GtE"): (
+        "request's `if len(chunk) > remaining: chunk = chunk[:remaining]` -> `>=`: the slice is "
+        "then also taken when the chunk is exactly what remains, and a slice to the end of a bytes "
+        "object is the same bytes"
+    ),
+    ("gateway/proxy/handler.py", 199, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_Call's `key == b'connection'` -> `<=`: only stripped names reach it, and the only one "
+        "sorting before connection is authorization, which an earlier branch takes (checked against"
+        " sorted(STRIPPED) and the prefixes)"
+    ),
 }
 
 
