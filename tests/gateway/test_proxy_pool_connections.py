@@ -55,6 +55,25 @@ def _answer_then_close(answer: bytes, close_when: asyncio.Event | None = None) -
     return handler
 
 
+def _answer_then_see_close(
+    answer: bytes, seen_close: asyncio.Event, heads: list[bytes] | None = None
+) -> RawHandler:
+    """An upstream that reads one request's head (kept in `heads`), sends `answer` (raw bytes)
+    and sets `seen_close` once the pool closes the connection."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await _read_head(reader)
+        if heads is not None:
+            heads.append(head)
+        writer.write(answer)
+        await writer.drain()
+        if await reader.read(1) == b"":
+            seen_close.set()
+        writer.close()
+
+    return handler
+
+
 async def _get(pool: UpstreamPool) -> tuple[int, bytes]:
     """A GET through the pool: its status and whole body."""
     response = await pool.request("GET", b"/v1/items", [], None)
@@ -90,20 +109,13 @@ def test_a_head_answer_closes_its_connection(
     next exchange: the pool closes it, and the upstream sees the close at once."""
 
     async def scenario() -> None:
-        seen_close = asyncio.Event()
-
-        async def head(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            assert (await _read_head(reader)).startswith(b"HEAD /v1/items ")
-            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n")
-            await writer.drain()
-            if await reader.read(1) == b"":
-                seen_close.set()
-            writer.close()
-
-        async with upstream_pool(head) as pool:
+        seen_close, heads = asyncio.Event(), list[bytes]()
+        answer = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n"
+        async with upstream_pool(_answer_then_see_close(answer, seen_close, heads)) as pool:
             response = await pool.request("HEAD", b"/v1/items", [], None)
             assert (response.status, await response.read(5)) == (200, b"")
             await asyncio.wait_for(seen_close.wait(), 3)
+            assert heads[0].startswith(b"HEAD /v1/items ")
             assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=0)"
 
     run(scenario())
@@ -155,16 +167,8 @@ def test_an_abandoned_answer_drops_its_connection_at_once(
 
     async def scenario() -> None:
         seen_close = asyncio.Event()
-
-        async def half(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await _read_head(reader)
-            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhalf.")
-            await writer.drain()
-            if await reader.read(1) == b"":
-                seen_close.set()
-            writer.close()
-
-        async with upstream_pool(half) as pool:
+        half = b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhalf."
+        async with upstream_pool(_answer_then_see_close(half, seen_close)) as pool:
             response = await pool.request("GET", b"/v1/items", [], None)
             response.abort()
             await asyncio.wait_for(seen_close.wait(), 3)
