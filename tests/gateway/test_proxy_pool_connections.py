@@ -56,10 +56,10 @@ def _answer_then_close(answer: bytes, close_when: asyncio.Event | None = None) -
 
 
 def _answer_then_see_close(
-    answer: bytes, seen_close: asyncio.Event, heads: list[bytes] | None = None
+    answer: bytes, seen_close: asyncio.Event | None = None, heads: list[bytes] | None = None
 ) -> RawHandler:
     """An upstream that reads one request's head (kept in `heads`), sends `answer` (raw bytes)
-    and sets `seen_close` once the pool closes the connection."""
+    and waits for the pool to close the connection (then sets `seen_close`)."""
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await _read_head(reader)
@@ -67,7 +67,7 @@ def _answer_then_see_close(
             heads.append(head)
         writer.write(answer)
         await writer.drain()
-        if await reader.read(1) == b"":
+        if await reader.read(1) == b"" and seen_close is not None:
             seen_close.set()
         writer.close()
 
@@ -202,15 +202,11 @@ def test_interim_answers_are_passed_over_for_the_final_one(
     """Every 1xx but 101 is informational, up to 199: the caller gets the final answer."""
 
     async def scenario() -> None:
-        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await _read_head(reader)
-            writer.write(b"HTTP/1.1 %d Interim\r\nlink: </a>\r\n\r\n" % interim)
-            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-            await writer.drain()
-            await reader.read(1)  # until the pool closes the connection
-            writer.close()
-
-        async with upstream_pool(answer) as pool:
+        interim_then_final = (
+            b"HTTP/1.1 %d Interim\r\nlink: </a>\r\n\r\n" % interim
+            + b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+        )
+        async with upstream_pool(_answer_then_see_close(interim_then_final)) as pool:
             response = await pool.request("GET", b"/v1/items", [], None)
             assert (response.status, await response.read(5)) == (200, b"ok")
             assert response.headers == [(b"content-length", b"2")]
@@ -388,14 +384,7 @@ def test_an_answer_that_ends_its_connection_is_not_kept_idle(
     it, and the next request opens a new one."""
 
     async def scenario() -> None:
-        async def once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await _read_head(reader)
-            writer.write(answer)
-            await writer.drain()
-            await reader.read(1)  # until the pool closes the connection
-            writer.close()
-
-        async with upstream_pool(once) as pool:
+        async with upstream_pool(_answer_then_see_close(answer)) as pool:
             assert await _get(pool) == (200, b"ok")
             assert repr(pool) == f"UpstreamPool(127.0.0.1:{pool.port}, idle=0)"
             assert await asyncio.wait_for(_get(pool), 3) == (200, b"ok")
