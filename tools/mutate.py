@@ -2732,14 +2732,24 @@ def warm_pytest(
 
 
 def line_ranges(path: Path, names: tuple[str, ...]) -> list[tuple[int, int]]:
-    """The line spans of the named top-level definitions in one file."""
+    """The line spans of the named definitions in one file: a top-level function or class, a
+    method (`Class.method`), or a span of lines (`12-40`, for module-level statements)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [
-        (node.lineno, node.end_lineno or node.lineno)
-        for node in tree.body
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-        and node.name in names
-    ]
+    spans = [tuple(int(n) for n in name.split("-", 1)) for name in names if "-" in name]
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        members = [node] + [
+            child
+            for child in node.body
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        for member in members:
+            name = member.name if member is node else f"{node.name}.{member.name}"
+            if name in names:
+                first = min([member.lineno] + [d.lineno for d in member.decorator_list])
+                spans.append((first, member.end_lineno or member.lineno))
+    return [(a, b) for a, b in spans]
 
 
 def changed_line(diff: str | None) -> str:
@@ -2920,7 +2930,8 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated top-level functions: mutate only these (a quick, partial run)",
+        help="comma-separated top-level functions or classes, Class.method, or line spans (12-40): "
+        "mutate only these (a quick, partial run)",
     )
     parser.add_argument(
         "--again",
