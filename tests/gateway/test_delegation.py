@@ -1,9 +1,12 @@
 """Delegations through the running gateway and registry: grant, narrow, revoke, file, refuse."""
 
+import io
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from gateway.observability import AccessLog
 from services.common.tokens import InternalTokenSigner
 from tests.gateway.conftest import RunningGateway
 
@@ -73,6 +76,41 @@ def test_a_portal_acts_only_within_a_live_delegation(shared_stack: RunningGatewa
     assert revoked.status_code == 200 and revoked.json()["revoked_by"]
     after = stack.http.get(f"/registry/v1/enterprises/{uscc}", headers=portal)
     assert after.status_code == 403 and after.json()["code"] == "no_delegation"
+
+
+def test_the_access_log_names_the_enterprise_only_when_a_delegation_let_the_portal_act(
+    shared_stack: RunningGateway,
+) -> None:
+    stack = shared_stack
+    uscc = "91140105MA0KDE127K"
+    _file(stack, uscc)
+    created = stack.create_client("portal")
+    portal = {"X-API-Key": created["api_key"]["key"], "X-On-Behalf-Of": uscc}
+    proxy = stack.gateway.proxy
+    kept, lines = proxy.access_log, io.StringIO()
+    proxy.access_log = AccessLog(lines)
+    try:
+        refused = stack.http.get(f"/registry/v1/enterprises/{uscc}", headers=portal)
+        enterprise_key = stack.key_for("enterprise", org=uscc)
+        stack.delegate(
+            created["client"]["id"], uscc, ("registry:read",), enterprise_key=enterprise_key
+        )
+        read = stack.http.get(f"/registry/v1/enterprises/{uscc}", headers=portal)
+        proxy.access_log.flush()
+    finally:
+        proxy.access_log = kept
+    assert refused.status_code == 403 and read.status_code == 200, read.text
+    entries = {
+        entry["request_id"]: entry
+        for entry in map(json.loads, lines.getvalue().splitlines())
+        if entry["route"].startswith("registry.")
+    }
+    claimed = entries[refused.headers["x-request-id"]]
+    assert claimed["kind"] == "portal" and claimed["status"] == 403
+    assert claimed["on_behalf_of"] is None  # claimed, never granted
+    acted = entries[read.headers["x-request-id"]]
+    assert acted["kind"] == "portal" and acted["status"] == 200
+    assert acted["on_behalf_of"] == uscc
 
 
 def test_a_portal_filing_a_new_enterprise_may_only_file_until_confirmed(
