@@ -69,6 +69,7 @@ _PROXY_TESTS = (
     "tests/gateway/test_identity.py",
     "tests/gateway/test_delegation.py",
     "tests/gateway/test_degraded.py",
+    "tests/gateway/test_resilience.py",
 )
 
 TARGETS: dict[str, Target] = {
@@ -160,7 +161,12 @@ TARGETS: dict[str, Target] = {
     "proxy-handler": Target(
         ("gateway/proxy/handler.py",),
         # the credential, scope and limit steps, through the handler
-        (*_PROXY_TESTS, "tests/gateway/test_auth.py", "tests/gateway/test_ratelimit.py"),
+        (
+            *_PROXY_TESTS,
+            "tests/gateway/test_auth.py",
+            "tests/gateway/test_ratelimit.py",
+            "tests/gateway/test_readiness.py",  # the circuit_open gauge
+        ),
     ),
     "uscc": Target(
         ("services/registry/uscc",),
