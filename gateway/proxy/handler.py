@@ -620,8 +620,8 @@ class ProxyHandler:
             response.complete = False  # so the transport closes the connection, never reuses it
             raise _MisboundAnswer
         headers: Headers = [(k, v) for k, v in response.headers if k not in RESPONSE_DROPPED]
-        if 300 <= response.status < 400:
-            headers = _public_redirect(headers, upstream)
+        # every answer's, not only a redirect's: a 201's link must be one the caller can follow
+        headers = _public_location(headers, upstream)
         headers.append((b"x-request-id", request_id.encode()))
         if decision is not None:
             headers.append((b"ratelimit-policy", decision.policy))
@@ -676,8 +676,8 @@ class _ResponseStarted(Exception):
     """The upstream failed after the response had started."""
 
 
-def _public_redirect(headers: Headers, upstream: Upstream) -> Headers:
-    """A redirect's `Location` as the caller can follow it: never the service's own address."""
+def _public_location(headers: Headers, upstream: Upstream) -> Headers:
+    """A `Location` as the caller can follow it: never the service's own address, nor another."""
     base = upstream.base_url.encode()
     public = b"/" + upstream.name.encode()
     out: Headers = []

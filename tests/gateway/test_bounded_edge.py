@@ -189,6 +189,44 @@ def test_a_redirect_location_is_kept_made_public_or_dropped(
     assert answer.headers["x-note"] == "kept"  # a redirect's other headers pass as they are
 
 
+@pytest.mark.parametrize("status", [201, 203, 299, 300, 303, 305, 399, 400])
+@pytest.mark.parametrize(
+    ("to", "passed_on"),
+    [
+        ("{internal}/v1/echo", "/registry/v1/echo"),  # the service's own address: made public
+        ("https://elsewhere.example/items/1", None),  # another site: dropped
+    ],
+)
+def test_every_answer_has_its_location_made_public_and_its_body_passed(
+    gw: RunningGateway, status: int, to: str, passed_on: str | None
+) -> None:
+    """Not only a redirect's: a 201's link or a problem's pointer is followed too."""
+    answer = gw.http.get(
+        "/registry/v1/answer",
+        params={
+            "status": status,
+            "location": to.format(internal=gw.settings.registry_url.rstrip("/")),
+        },
+        headers={"X-API-Key": gw.key_for("bank")},
+    )
+    assert answer.status_code == status
+    assert answer.headers.get("location") == passed_on
+    assert answer.content == f"answer {status}".encode()
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_an_answer_that_has_no_body_by_its_status_arrives_without_one(
+    gw: RunningGateway, status: int
+) -> None:
+    answer = gw.http.get(
+        "/registry/v1/answer",
+        params={"status": status, "location": "/registry/v1/echo"},
+        headers={"X-API-Key": gw.key_for("bank")},
+    )
+    assert answer.status_code == status and answer.content == b""
+    assert answer.headers["location"] == "/registry/v1/echo"
+
+
 def test_internal_tokens_live_sixty_seconds(gw: RunningGateway) -> None:
     assert gw.settings.internal_token_ttl_seconds == 60
     seen = gw.http.get("/registry/v1/echo", headers={"X-API-Key": gw.key_for("bank")}).json()

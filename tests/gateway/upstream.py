@@ -132,6 +132,11 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
     def redirect(to: str) -> Response:
         return Response(status_code=302, headers={"Location": to, "X-Note": "kept"})
 
+    @app.get("/v1/answer", operation_id="answer", summary="Answer `status`, naming `location`")
+    def answer(status: int, location: str) -> Response:
+        body = b"" if status in (204, 304) else f"answer {status}".encode()
+        return Response(body, status, {"Location": location}, media_type="text/plain")
+
     @app.get("/readyz", operation_id="readyz", summary="Ready")
     def readyz() -> dict[str, str]:
         return {"status": "ready"}
