@@ -2603,6 +2603,17 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "sorting before connection is authorization, which an earlier branch takes (checked against"
         " sorted(STRIPPED) and the prefixes)"
     ),
+    ("gateway/proxy/handler.py", 599, "ReplaceComparisonOperator_Lt_NotEq"): (
+        "_forward's misbound retry `attempt + 1 < attempts` -> `!=`: attempt runs over "
+        "range(attempts), so attempt + 1 is never above attempts, and `<` and `!=` agree on every "
+        "value it takes"
+    ),
+    ("gateway/proxy/handler.py", 437, "ReplaceAndWithOr"): (
+        "_record_filing's `assert caller is not None and call.on_behalf is not None` -> `or`: it runs"
+        " only for a filing, which _delegate marks after reading both the caller and the on-behalf "
+        "enterprise, so both halves hold and the assert (there for the type checker) passes either "
+        "way"
+    ),
 }
 
 
