@@ -1,6 +1,7 @@
 """The upstream pool and proxy handler under hostile or unlucky conditions (review findings)."""
 
 import asyncio
+import logging
 import select
 import socket
 import threading
@@ -9,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -404,6 +406,26 @@ def test_interim_and_close_delimited_answers(
     for _ in range(2):
         ping = gw.http.get("/registry/v1/public/ping")
         assert (ping.status_code, ping.content) == (200, b"pong")
+
+
+def test_an_answer_cut_short_after_it_began_is_counted_as_a_502_and_not_an_error(
+    start_gateway: StartGateway, raw_upstream: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # past the buffer, the answer is streamed: its head is out before the upstream fails
+    gw = start_gateway(registry_url=raw_upstream, max_buffered_response_bytes=4)
+    with pytest.raises(httpx.RemoteProtocolError, match=r"received 5 bytes, expected 10"):
+        gw.http.get("/registry/v1/public/trunc")
+    ping = gw.http.get("/registry/v1/public/ping")
+    assert (ping.status_code, ping.content) == (200, b"pong")
+    metrics = gw.http.get("/metrics", headers=gw.admin_headers).text
+    statuses = [
+        line.split('status="')[1].split('"')[0]
+        for line in metrics.splitlines()
+        if line.startswith("gateway_requests_total{") and "public" in line
+    ]
+    assert sorted(statuses) == ["200", "502"]
+    # the caller could only be cut off: nothing went wrong in the gateway itself
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 # 9 ------------------------------------------------------------------------------------------
