@@ -87,10 +87,18 @@ def test_head_and_keepalive_reuse(gw: RunningGateway) -> None:
 
 def test_access_log_is_json(start_gateway, capfd) -> None:  # type: ignore[no-untyped-def]
     gw = start_gateway(access_log=True)
-    key = gw.key_for("bank")
+    headers = {"X-API-Key": gw.key_for("bank"), "X-Request-ID": "req-log-test-1"}
     started = time.perf_counter()
-    gw.http.get("/registry/v1/echo", headers={"X-API-Key": key, "X-Request-ID": "req-log-test-1"})
+    slow = gw.http.get("/registry/v1/slow", params={"seconds": 0.05}, headers=headers)
     wall_ms = (time.perf_counter() - started) * 1000
+    metrics = gw.http.get("/metrics", headers=gw.admin_headers).text
+    observed = next(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith('gateway_request_duration_seconds_sum{route="registry.other"}')
+    )
+    long_path = "/registry/v1/echo/" + "x" * 300
+    gw.http.get(long_path, headers={**headers, "X-Request-ID": "req-log-test-2"})
     gw.gateway.proxy.access_log.flush()
     lines = [
         json.loads(line)
@@ -98,11 +106,16 @@ def test_access_log_is_json(start_gateway, capfd) -> None:  # type: ignore[no-un
         if '"gateway.access"' in line
     ]
     entry = next(line for line in lines if line.get("request_id") == "req-log-test-1")
-    assert entry["status"] == 200 and entry["kind"] == "bank" and entry["route"] == "registry.other"
+    assert slow.status_code == entry["status"] == 200
+    assert entry["kind"] == "bank" and entry["route"] == "registry.other"
     assert entry["client"].startswith("cli_") and entry["on_behalf_of"] is None
-    assert entry["method"] == "GET" and entry["path"] == "/registry/v1/echo"
-    # the gateway's own time for the call: within what the caller waited
-    assert 0 < entry["latency_ms"] <= wall_ms
+    assert entry["method"] == "GET" and entry["path"] == "/registry/v1/slow"
+    # the gateway's own time for the call, in milliseconds: within what the caller waited, and
+    # the time the latency histogram was given
+    assert 50 <= entry["latency_ms"] <= wall_ms
+    assert entry["latency_ms"] == round(observed * 1000, 2)
+    long_entry = next(line for line in lines if line.get("request_id") == "req-log-test-2")
+    assert long_entry["path"] == long_path[:256]  # a caller-chosen value, cut to 256 characters
 
 
 def test_idle_connections_are_not_reused_past_keepalive(start_gateway) -> None:  # type: ignore[no-untyped-def]
