@@ -43,6 +43,18 @@ def test_an_open_breaker_answers_503_at_once_with_the_wait_until_the_next_probe(
     assert sends == []  # answered by the gateway: the service is not asked
 
 
+def test_a_wait_under_half_a_second_is_announced_as_one_second_never_zero(
+    start_gateway: StartGateway,
+) -> None:
+    gw = start_gateway(breaker_failure_threshold=1, breaker_reset_seconds=0.4)
+    headers = {"X-API-Key": gw.key_for("admin")}
+    opened = gw.http.get("/vouchers/v1/vouchers", headers=headers)  # opens it for 0.4 s
+    refused = gw.http.get("/vouchers/v1/vouchers", headers=headers)  # while it is open
+    assert [opened.status_code, refused.status_code] == [503, 503]
+    assert gw.gateway.upstreams["vouchers"].breaker.is_open
+    assert [opened.headers["retry-after"], refused.headers["retry-after"]] == ["1", "1"]
+
+
 def test_slow_upstream_is_504_then_breaker_opens_then_recovers(
     start_gateway: StartGateway, registry_upstream: Upstream
 ) -> None:
