@@ -403,6 +403,9 @@ def test_interim_and_close_delimited_answers(
     eof = gw.http.get("/registry/v1/public/eof")
     assert (eof.status_code, eof.content) == (200, b"hello-until-eof")
     assert gw.http.get("/registry/v1/public/trunc").status_code == 502  # short of its length
+    metrics = gw.http.get("/metrics", headers=gw.admin_headers).text
+    assert 'gateway_upstream_errors_total{reason="disconnected",upstream="registry"} 1.0' in metrics
+    assert 'reason="refused"' not in metrics
     for _ in range(2):
         ping = gw.http.get("/registry/v1/public/ping")
         assert (ping.status_code, ping.content) == (200, b"pong")

@@ -20,6 +20,9 @@ def test_upstream_down_is_503_with_retry_after(gw: RunningGateway) -> None:
     assert response.status_code == 503
     assert response.json()["code"] == "upstream_unavailable"
     assert int(response.headers["retry-after"]) >= 1
+    metrics = gw.http.get("/metrics", headers=gw.admin_headers).text
+    assert 'gateway_upstream_errors_total{reason="refused",upstream="funding"} 1.0' in metrics
+    assert 'reason="disconnected"' not in metrics
 
 
 def test_an_open_breaker_answers_503_at_once_with_the_wait_until_the_next_probe(
