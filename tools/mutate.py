@@ -2618,6 +2618,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in ProxyHandler.__init__'s signature: only self becomes positional-only; the one "
         "caller (the app factory) passes every other argument by keyword, which still binds"
     ),
+    ("gateway/proxy/handler.py", 341, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "_authenticate's `required != PUBLIC` -> `is not`: PUBLIC is the empty string, which CPython "
+        "keeps as one object (every '' is that object), and every other scope is a non-empty string, "
+        "so `is not` and `!=` agree"
+    ),
 }
 
 
