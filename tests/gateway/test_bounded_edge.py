@@ -214,17 +214,20 @@ def test_every_answer_has_its_location_made_public_and_its_body_passed(
     assert answer.content == f"answer {status}".encode()
 
 
-@pytest.mark.parametrize("status", [204, 304])
-def test_an_answer_that_has_no_body_by_its_status_arrives_without_one(
-    gw: RunningGateway, status: int
+@pytest.mark.parametrize(("method", "status"), [("GET", 204), ("GET", 304), ("HEAD", 200)])
+def test_an_answer_that_has_no_body_by_its_status_or_method_arrives_without_one(
+    gw: RunningGateway, method: str, status: int
 ) -> None:
-    answer = gw.http.get(
+    answer = gw.http.request(
+        method,
         "/registry/v1/answer",
         params={"status": status, "location": "/registry/v1/echo"},
         headers={"X-API-Key": gw.key_for("bank")},
     )
     assert answer.status_code == status and answer.content == b""
     assert answer.headers["location"] == "/registry/v1/echo"
+    if method == "HEAD":  # the length of the body a GET would have had
+        assert answer.headers["content-length"] == str(len(f"answer {status}"))
 
 
 def test_internal_tokens_live_sixty_seconds(gw: RunningGateway) -> None:

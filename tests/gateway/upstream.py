@@ -133,6 +133,7 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
         return Response(status_code=302, headers={"Location": to, "X-Note": "kept"})
 
     @app.get("/v1/answer", operation_id="answer", summary="Answer `status`, naming `location`")
+    @app.head("/v1/answer", operation_id="answer_head", summary="The same, without the body")
     def answer(status: int, location: str) -> Response:
         body = b"" if status in (204, 304) else f"answer {status}".encode()
         return Response(body, status, {"Location": location}, media_type="text/plain")
