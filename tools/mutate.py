@@ -2623,6 +2623,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "keeps as one object (every '' is that object), and every other scope is a non-empty string, "
         "so `is not` and `!=` agree"
     ),
+    ("gateway/proxy/handler.py", 426, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "_delegate's `required != PUBLIC` -> `is not`: as at line 341, PUBLIC is the empty string, "
+        "one object in CPython, and every other scope is non-empty"
+    ),
 }
 
 
