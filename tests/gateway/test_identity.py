@@ -92,6 +92,20 @@ def test_public_route_forwards_no_identity(gw: RunningGateway, signing_key: byte
     assert seen["x-forwarded-for"] == "127.0.0.1" and seen["x-request-id"]
 
 
+def test_a_portal_filing_without_a_delegation_acts_with_the_filing_scopes_alone(
+    gw: RunningGateway,
+) -> None:
+    uscc = "91140105MA0KDE127K"  # not delegated to anyone: only its filing may pass
+    portal = gw.create_client("portal")
+    headers = {"X-API-Key": portal["api_key"]["key"], "X-On-Behalf-Of": uscc}
+    filed = gw.http.post("/registry/v1/enterprises", json={}, headers=headers)
+    assert filed.status_code == 201, filed.text
+    seen = filed.json()
+    assert seen["scopes"] == ["registry:read", "registry:write"]
+    assert set(portal["client"]["scopes"]) > {"registry:read", "registry:write", "on_behalf"}
+    assert (seen["kind"], seen["org"]) == ("portal", uscc)
+
+
 def test_request_id_and_traceparent_are_passed_on(gw: RunningGateway) -> None:
     key = gw.key_for("bank")
     trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"

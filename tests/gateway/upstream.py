@@ -91,6 +91,12 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
             actor=client.actor,
         )
 
+    @app.post(
+        "/v1/enterprises", operation_id="file", summary="File: who is calling", status_code=201
+    )
+    def file(client: CurrentClient) -> Identity:
+        return whoami(client)
+
     @app.get("/v1/public/ping", operation_id="ping", summary="Public ping")
     def ping() -> dict[str, str]:
         return {"status": "ok"}
