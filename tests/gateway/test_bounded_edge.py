@@ -263,6 +263,24 @@ def test_a_caller_hanging_up_mid_body_is_a_499_at_info(
     assert not any('status="500"' in line for line in counted), counted
 
 
+def test_a_caller_hanging_up_before_its_body_costs_the_service_nothing(
+    gw: RunningGateway, registry_upstream: Upstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    key = gw.key_for("admin")
+    hits = registry_upstream.hits
+    with socket.create_connection((urlsplit(gw.url).hostname, urlsplit(gw.url).port)) as sock:
+        sock.sendall(
+            b"POST /registry/v1/echo HTTP/1.1\r\nHost: x\r\nX-API-Key: " + key.encode() + b"\r\n"
+            b"Content-Length: 100\r\n\r\n"
+        )
+    deadline = time.monotonic() + 5
+    while not any("hung up" in r.getMessage() for r in caplog.records):
+        assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+        time.sleep(0.05)
+    assert registry_upstream.hits == hits  # nothing was forwarded, not even an empty body
+
+
 def test_an_enterprise_client_needs_a_valid_uscc(gw: RunningGateway) -> None:
     refused = gw.http.post(
         "/admin/v1/clients",
