@@ -2627,6 +2627,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_delegate's `required != PUBLIC` -> `is not`: as at line 341, PUBLIC is the empty string, "
         "one object in CPython, and every other scope is non-empty"
     ),
+    ("gateway/proxy/handler.py", 599, "ReplaceComparisonOperator_Lt_IsNot"): (
+        "_forward's misbound retry `attempt + 1 < attempts` -> `is not`: attempts is at most 4 "
+        "(retry_attempts is bounded to 0..3), and CPython keeps one object for each small integer, so"
+        " `is not` is `!=`, which agrees with `<` here (see `!=`)"
+    ),
 }
 
 
