@@ -69,6 +69,20 @@ def test_a_failed_get_is_retried_and_a_failed_post_never(
     assert counting.hits("POST", "/v1/drop") == 1, "a POST was sent twice"
 
 
+@pytest.mark.parametrize("retries", [0, 2, 3])
+def test_a_replayable_request_is_sent_once_and_then_once_per_retry(
+    start_gateway: StartGateway, counting: CountingUpstream, upstream_transport: str, retries: int
+) -> None:
+    gw = start_gateway(registry_url=counting.url, retry_attempts=retries)
+    got = gw.http.get("/registry/v1/drop", headers={"X-API-Key": gw.key_for("admin")})
+    assert got.status_code == 502 and got.json()["code"] == "upstream_connection_failed"
+    attempts = 1 + retries
+    if upstream_transport == "native":
+        assert counting.hits("GET", "/v1/drop") == attempts
+    else:  # aiohttp re-sends a dropped replayable request once more by itself
+        assert attempts <= counting.hits("GET", "/v1/drop") <= 2 * attempts
+
+
 def test_a_path_reaches_the_upstream_as_the_caller_sent_it(
     start_gateway: StartGateway, counting: CountingUpstream
 ) -> None:
