@@ -2632,6 +2632,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "(retry_attempts is bounded to 0..3), and CPython keeps one object for each small integer, so"
         " `is not` is `!=`, which agrees with `<` here (see `!=`)"
     ),
+    ("gateway/proxy/handler.py", 84, "ReplaceBinaryOperator_BitOr_BitXor"): (
+        "RESPONSE_DROPPED = HOP_BY_HOP | {...} -> `^`: none of the added names is hop-by-hop, so the "
+        "symmetric difference of the two disjoint sets is their union"
+    ),
 }
 
 
