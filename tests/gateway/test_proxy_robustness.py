@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -429,6 +430,86 @@ def test_an_answer_cut_short_after_it_began_is_counted_as_a_502_and_not_an_error
     assert sorted(statuses) == ["200", "502"]
     # the caller could only be cut off: nothing went wrong in the gateway itself
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@dataclass
+class PacedUpstream:
+    """Answers `/v1/public/halves` with a 16-byte body: 8 bytes, then 8 more once `go_on` is
+    set (`finished` after); 404 to anything else."""
+
+    url: str
+    go_on: threading.Event
+    finished: threading.Event
+
+
+@pytest.fixture
+def paced_upstream() -> Iterator[PacedUpstream]:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(50)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+    upstream = PacedUpstream(
+        f"http://127.0.0.1:{listener.getsockname()[1]}", threading.Event(), threading.Event()
+    )
+
+    def handle(conn: socket.socket) -> None:
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                head += data
+            if b" /v1/public/halves " not in head.split(b"\r\n", 1)[0]:
+                conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                return
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n" + b"a" * 8)
+            upstream.go_on.wait(DEADLINE)
+            conn.sendall(b"b" * 8)
+            upstream.finished.set()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield upstream
+    finally:
+        stop.set()
+        upstream.go_on.set()
+        thread.join(timeout=2)
+        listener.close()
+
+
+def test_an_answer_longer_than_the_buffer_reaches_the_caller_before_it_ends(
+    start_gateway: StartGateway, paced_upstream: PacedUpstream
+) -> None:
+    gw = start_gateway(registry_url=paced_upstream.url, max_buffered_response_bytes=15)
+    with gw.http.stream("GET", "/registry/v1/public/halves") as answer:
+        # the head (and the first half) are here while the upstream still holds the rest
+        assert answer.status_code == 200 and not paced_upstream.finished.is_set()
+        paced_upstream.go_on.set()
+        assert answer.read() == b"a" * 8 + b"b" * 8
+
+
+def test_an_answer_as_long_as_the_buffer_is_sent_whole_once_complete(
+    start_gateway: StartGateway, paced_upstream: PacedUpstream
+) -> None:
+    gw = start_gateway(registry_url=paced_upstream.url, max_buffered_response_bytes=16)
+    later = threading.Timer(0.3, paced_upstream.go_on.set)
+    later.start()
+    with gw.http.stream("GET", "/registry/v1/public/halves") as answer:
+        # nothing reached the caller until the upstream had sent it all
+        assert answer.status_code == 200 and paced_upstream.finished.is_set()
+        assert answer.read() == b"a" * 8 + b"b" * 8
+    later.join()
 
 
 # 9 ------------------------------------------------------------------------------------------
