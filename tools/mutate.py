@@ -2636,6 +2636,18 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "RESPONSE_DROPPED = HOP_BY_HOP | {...} -> `^`: none of the added names is hop-by-hop, so the "
         "symmetric difference of the two disjoint sets is their union"
     ),
+    ("gateway/proxy/handler.py", 70, "ReplaceBinaryOperator_BitOr_BitXor"): (
+        "STRIPPED = HOP_BY_HOP | {...} -> `^`: none of the added names is hop-by-hop, so the "
+        "symmetric difference of the two disjoint sets is their union"
+    ),
+    ("gateway/proxy/handler.py", 341, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "_authenticate's `required != PUBLIC` -> `>`: PUBLIC is the empty string, and every string "
+        "but the empty one sorts after it, so `>` and `!=` agree"
+    ),
+    ("gateway/proxy/handler.py", 372, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "_authorize's `required != PUBLIC` -> `is not`: as at line 341, PUBLIC is the empty string, "
+        "one object in CPython, and every other scope is non-empty"
+    ),
 }
 
 
