@@ -5,6 +5,7 @@ import time
 
 import httpx
 import jwt
+import pytest
 
 from services.common.tokens import InternalTokenSigner, generate_ed25519_pem
 from tests.gateway.conftest import KID, RunningGateway, StartGateway, Upstream
@@ -104,6 +105,26 @@ def test_a_portal_filing_without_a_delegation_acts_with_the_filing_scopes_alone(
     assert seen["scopes"] == ["registry:read", "registry:write"]
     assert set(portal["client"]["scopes"]) > {"registry:read", "registry:write", "on_behalf"}
     assert (seen["kind"], seen["org"]) == ("portal", uscc)
+
+
+def test_a_filing_whose_delegation_cannot_be_recorded_is_still_answered_as_filed(
+    gw: RunningGateway, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The enterprise is filed: the portal must hear so, though it cannot act for it yet."""
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("delegation store down")
+
+    monkeypatch.setattr(gw.gateway.proxy.delegations, "record_filing", broken)
+    portal = gw.create_client("portal")
+    headers = {"X-API-Key": portal["api_key"]["key"], "X-On-Behalf-Of": "91140105MA0KDE127K"}
+    filed = gw.http.post("/registry/v1/enterprises", json={}, headers=headers)
+    assert filed.status_code == 201, filed.text
+    logged = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r.getMessage() for r in logged] == [
+        f"could not record the filing delegation of {portal['client']['id']}"
+    ]
+    assert logged[0].exc_info is not None and "store down" in str(logged[0].exc_info[1])
 
 
 def test_request_id_and_traceparent_are_passed_on(gw: RunningGateway) -> None:

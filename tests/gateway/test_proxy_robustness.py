@@ -403,7 +403,9 @@ def test_interim_and_close_delimited_answers(
     assert "link" not in early.headers  # the 103's headers are not the answer's
     eof = gw.http.get("/registry/v1/public/eof")
     assert (eof.status_code, eof.content) == (200, b"hello-until-eof")
-    assert gw.http.get("/registry/v1/public/trunc").status_code == 502  # short of its length
+    trunc = gw.http.get("/registry/v1/public/trunc")  # short of its length
+    assert trunc.status_code == 502 and trunc.json()["code"] == "upstream_connection_failed"
+    assert trunc.json()["detail"] == "The registry service dropped the connection."
     metrics = gw.http.get("/metrics", headers=gw.admin_headers).text
     assert 'gateway_upstream_errors_total{reason="disconnected",upstream="registry"} 1.0' in metrics
     assert 'reason="refused"' not in metrics

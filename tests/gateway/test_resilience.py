@@ -19,6 +19,7 @@ def test_upstream_down_is_503_with_retry_after(gw: RunningGateway) -> None:
     response = gw.http.get("/funding/v1/budgets", headers=headers)
     assert response.status_code == 503
     assert response.json()["code"] == "upstream_unavailable"
+    assert response.json()["detail"] == "The funding service is unavailable; retry shortly."
     assert int(response.headers["retry-after"]) >= 1
     metrics = gw.http.get("/metrics", headers=gw.admin_headers).text
     assert 'gateway_upstream_errors_total{reason="refused",upstream="funding"} 1.0' in metrics
