@@ -207,6 +207,9 @@ def test_failures_on_a_gateway_route_are_counted_per_client_behind_a_trusted_pro
 def test_public_route_needs_no_key(gw: RunningGateway) -> None:
     response = gw.http.get("/registry/v1/public/ping")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+    # and takes one: a public route needs no scope of the caller who sends a key
+    keyed = gw.http.get("/registry/v1/public/ping", headers={"X-API-Key": gw.key_for("bank")})
+    assert keyed.status_code == 200 and keyed.json() == {"status": "ok"}
 
 
 def test_unknown_route_is_404_problem(gw: RunningGateway) -> None:

@@ -42,6 +42,17 @@ def test_a_chunked_body_over_the_limit_is_413_while_streaming(gw: RunningGateway
     assert over.status_code == 413 and over.json()["code"] == "payload_too_large"
 
 
+def test_a_body_of_exactly_its_limit_passes_and_one_byte_more_is_413(
+    start_gateway: StartGateway,
+) -> None:
+    gw = start_gateway(body_limits={"/registry/v1/echo": 1000})  # one message, with its length
+    headers = {"X-API-Key": gw.key_for("admin")}
+    fine = gw.http.post("/registry/v1/echo", content=b"x" * 1000, headers=headers)
+    assert fine.status_code == 200 and fine.json()["body_length"] == 1000
+    over = gw.http.post("/registry/v1/echo", content=b"x" * 1001, headers=headers)
+    assert over.status_code == 413 and over.json()["code"] == "payload_too_large"
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
 def test_a_request_without_a_body_reaches_the_service_as_one(
     gw: RunningGateway, method: str
