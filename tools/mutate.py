@@ -2648,6 +2648,15 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_authorize's `required != PUBLIC` -> `is not`: as at line 341, PUBLIC is the empty string, "
         "one object in CPython, and every other scope is non-empty"
     ),
+    ("gateway/proxy/handler.py", 372, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "_authorize's `required != PUBLIC` -> `>`: as at line 341, every string but the empty one "
+        "sorts after PUBLIC (''), so `>` and `!=` agree"
+    ),
+    ("gateway/proxy/handler.py", 580, "ReplaceComparisonOperator_Lt_IsNot"): (
+        "_forward's connection retry `attempt + 1 < attempts` -> `is not`: as at line 599, attempts "
+        "is at most 4 and small integers are one object each in CPython, so `is not` is `!=`, which "
+        "agrees with `<` on every value attempt + 1 takes"
+    ),
 }
 
 
