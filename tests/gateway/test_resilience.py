@@ -24,6 +24,7 @@ def test_upstream_down_is_503_with_retry_after(gw: RunningGateway) -> None:
     metrics = gw.http.get("/metrics", headers=gw.admin_headers).text
     assert 'gateway_upstream_errors_total{reason="refused",upstream="funding"} 1.0' in metrics
     assert 'reason="disconnected"' not in metrics
+    assert 'gateway_circuit_open{upstream="funding"} 1.0' not in metrics  # one failure of five
 
 
 def test_an_open_breaker_answers_503_at_once_with_the_wait_until_the_next_probe(
