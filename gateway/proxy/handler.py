@@ -281,7 +281,7 @@ class ProxyHandler:
             caller_ip = client_ip(call.peer_ip, call.incoming_xff, self.trusted)
             await self._authenticate(call, required, caller_ip)
             org = self._authorize(call, required)
-            if call.on_behalf is not None:
+            if call.caller is not None and call.on_behalf is not None:  # anonymous: acts for none
                 await self._delegate(call, required)
             decision = await self._limit(call, caller_ip)
             probe = self._admit(upstream)

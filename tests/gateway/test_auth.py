@@ -212,6 +212,15 @@ def test_public_route_needs_no_key(gw: RunningGateway) -> None:
     assert keyed.status_code == 200 and keyed.json() == {"status": "ok"}
 
 
+def test_an_anonymous_call_on_a_public_route_acts_for_no_one(gw: RunningGateway) -> None:
+    """X-On-Behalf-Of without a credential names no one: it is not passed on, and no 500."""
+    headers = {"X-On-Behalf-Of": "91140105MA0KDE127K"}
+    answer = gw.http.get("/registry/v1/public/echo", headers=headers)
+    assert answer.status_code == 200, answer.text
+    seen = answer.json()["headers"]
+    assert "x-on-behalf-of" not in seen and "authorization" not in seen
+
+
 def test_unknown_route_is_404_problem(gw: RunningGateway) -> None:
     _problem(gw.http.get("/registry/healthz"), 404, "not_found")
 
