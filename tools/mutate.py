@@ -2663,6 +2663,30 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         " one failed as a 500 either way: the assert or, mutated, caller.client_id), so both halves "
         "hold and the assert (there for the type checker) passes either way"
     ),
+    ("gateway/proxy/handler.py", 278, "ReplaceFalseWithTrue"): (
+        "__call__'s `admitted = False` -> True: the finally then calls breaker.abandon(probe) for "
+        "calls refused before admission too, but probe is still None for them, and abandon(None) does"
+        " nothing"
+    ),
+    ("gateway/proxy/handler.py", 306, "ReplaceComparisonOperator_Eq_LtE"): (
+        "__call__'s `if status == 500` -> `<=`: status is assigned only by the try's last statement "
+        "or by the other except clauses, so in `except Exception` it is always the initial 500, and "
+        "`<=` holds exactly when `==` does"
+    ),
+    (
+        "gateway/proxy/handler.py",
+        634,
+        'NumberReplacer: if method == "HEAD" or status in ( 205, 304):',
+    ): (
+        "_relay's `status in (204, 304)` -> (205, 304): both transports already give no body for a "
+        "204 (the line made `if False` by hand passes the HEAD, 204 and 304 tests on both), and a 205"
+        " answer has none to drop (RFC 9110 15.3.6)"
+    ),
+    ("gateway/proxy/handler.py", 634, "ReplaceComparisonOperator_Eq_Is"): (
+        '_relay\'s `method == "HEAD"` -> `is`: both transports already give no body for HEAD (the line'
+        " made `if False` by hand passes the HEAD test on both), so the payload is empty whichever "
+        "way the comparison goes"
+    ),
 }
 
 
