@@ -246,6 +246,9 @@ def test_on_behalf_of(gw: RunningGateway) -> None:
         "scopes": ["registry:read"],
         "actor": portal_id,
     }
+    # a public route needs no delegated scope either
+    ping = gw.http.get("/registry/v1/public/ping", headers={**portal, "X-On-Behalf-Of": uscc})
+    assert ping.status_code == 200 and ping.json() == {"status": "ok"}
     mine = gw.http.get("/registry/v1/whoami", headers=portal).json()
     assert mine["actor"] is None and "registry:write" in mine["scopes"]
     _problem(

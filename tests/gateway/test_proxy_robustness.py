@@ -497,6 +497,8 @@ def test_an_answer_longer_than_the_buffer_reaches_the_caller_before_it_ends(
     with gw.http.stream("GET", "/registry/v1/public/halves") as answer:
         # the head (and the first half) are here while the upstream still holds the rest
         assert answer.status_code == 200 and not paced_upstream.finished.is_set()
+        assert answer.headers["content-length"] == "16"  # streamed, with the length it has
+        assert "transfer-encoding" not in answer.headers
         paced_upstream.go_on.set()
         assert answer.read() == b"a" * 8 + b"b" * 8
 
