@@ -2692,6 +2692,15 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "no body for HEAD, 204 and 304 (the line made `if False` by hand passes those tests on both),"
         " so the payload is empty whichever of them the line still empties"
     ),
+    ("gateway/proxy/handler.py", 426, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "_delegate's `required != PUBLIC` -> `>`: as at line 341, every string but the empty one "
+        "sorts after PUBLIC (''), so `>` and `!=` agree"
+    ),
+    ("gateway/proxy/handler.py", 580, "ReplaceComparisonOperator_Lt_NotEq"): (
+        "_forward's connection retry `attempt + 1 < attempts` -> `!=`: as at line 599, attempt runs "
+        "over range(attempts), so attempt + 1 is never above attempts, and `<` and `!=` agree on "
+        "every value it takes"
+    ),
 }
 
 
