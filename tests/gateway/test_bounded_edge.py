@@ -140,9 +140,12 @@ def test_anonymous_refusals_count_against_the_address(start_gateway: StartGatewa
     assert gw.http.get("/registry/v1/echo", headers={"X-API-Key": gw.key_for("bank")}).is_success
 
 
-def test_an_answer_echoing_another_request_id_is_502_and_dropped(gw: RunningGateway) -> None:
-    headers = {"X-API-Key": gw.key_for("bank")}
-    answer = gw.http.get("/registry/v1/misbound", headers=headers)
+@pytest.mark.parametrize("method", ["GET", "POST"])  # asked again, and asked once
+def test_an_answer_echoing_another_request_id_is_502_and_dropped(
+    gw: RunningGateway, method: str
+) -> None:
+    headers = {"X-API-Key": gw.key_for("admin")}
+    answer = gw.http.request(method, "/registry/v1/misbound", headers=headers)
     assert answer.status_code == 502, answer.text
     assert answer.json()["code"] == "upstream_answer_mismatch"
     transport = gw.gateway.upstreams["registry"].transport

@@ -125,6 +125,10 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
     def misbound() -> Response:
         return Response(b"{}", media_type="application/json", headers={"X-Request-ID": "req_other"})
 
+    @app.post("/v1/misbound", operation_id="misbound_write", summary="The same, to a write")
+    def misbound_write() -> Response:
+        return misbound()
+
     @app.get("/v1/served", operation_id="served", summary="A header sorting after X-Request-ID")
     def served() -> Response:
         return Response(b"{}", media_type="application/json", headers={"X-Served-By": "node-1"})
