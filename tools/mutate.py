@@ -2701,6 +2701,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "over range(attempts), so attempt + 1 is never above attempts, and `<` and `!=` agree on "
         "every value it takes"
     ),
+    ("gateway/proxy/handler.py", 410, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_delegate's `call.method == 'POST'` -> `>=`: filing is true only for a POST or for GET, HEAD"
+        " or OPTIONS (within_filing), and those three sort before 'POST', so `>=` holds exactly where"
+        " `==` does"
+    ),
 }
 
 
