@@ -2706,6 +2706,20 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         " or OPTIONS (within_filing), and those three sort before 'POST', so `>=` holds exactly where"
         " `==` does"
     ),
+    ("gateway/proxy/handler.py", 306, "ReplaceComparisonOperator_Eq_GtE"): (
+        "__call__'s `if status == 500` -> `>=`: as for `<=`, status is always the initial 500 in "
+        "`except Exception`"
+    ),
+    ("gateway/proxy/handler.py", 321, "ReplaceBinaryOperator_Sub_Mod"): (
+        "`time.perf_counter() - started` -> `%`: the clock reads started + elapsed, and (started + "
+        "elapsed) % started is elapsed while the call lasts less than the clock's own reading at its "
+        "start (on Linux, the time since boot), which no call does"
+    ),
+    ("gateway/proxy/handler.py", 531, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_forward's `message['type'] == 'http.disconnect'` -> `<=`: a receive() gives only "
+        "'http.request' or 'http.disconnect' (ASGI), and 'http.request' sorts after "
+        "'http.disconnect', so `<=` holds exactly where `==` does"
+    ),
 }
 
 
