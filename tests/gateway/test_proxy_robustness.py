@@ -437,11 +437,11 @@ def test_an_answer_cut_short_after_it_began_is_counted_as_a_502_and_not_an_error
 @dataclass
 class PacedUpstream:
     """Answers `/v1/public/halves` with a 16-byte body: 8 bytes, then 8 more once `go_on` is
-    set (`finished` after); 404 to anything else."""
+    set (`went_on` is set just before they go); 404 to anything else."""
 
     url: str
     go_on: threading.Event
-    finished: threading.Event
+    went_on: threading.Event
 
 
 @pytest.fixture
@@ -468,8 +468,8 @@ def paced_upstream() -> Iterator[PacedUpstream]:
                 return
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n" + b"a" * 8)
             upstream.go_on.wait(DEADLINE)
+            upstream.went_on.set()
             conn.sendall(b"b" * 8)
-            upstream.finished.set()
 
     def accept() -> None:
         while not stop.is_set():
@@ -496,7 +496,7 @@ def test_an_answer_longer_than_the_buffer_reaches_the_caller_before_it_ends(
     gw = start_gateway(registry_url=paced_upstream.url, max_buffered_response_bytes=15)
     with gw.http.stream("GET", "/registry/v1/public/halves") as answer:
         # the head (and the first half) are here while the upstream still holds the rest
-        assert answer.status_code == 200 and not paced_upstream.finished.is_set()
+        assert answer.status_code == 200 and not paced_upstream.went_on.is_set()
         assert answer.headers["content-length"] == "16"  # streamed, with the length it has
         assert "transfer-encoding" not in answer.headers
         paced_upstream.go_on.set()
@@ -511,7 +511,7 @@ def test_an_answer_as_long_as_the_buffer_is_sent_whole_once_complete(
     later.start()
     with gw.http.stream("GET", "/registry/v1/public/halves") as answer:
         # nothing reached the caller until the upstream had sent it all
-        assert answer.status_code == 200 and paced_upstream.finished.is_set()
+        assert answer.status_code == 200 and paced_upstream.went_on.is_set()
         assert answer.read() == b"a" * 8 + b"b" * 8
     later.join()
 
