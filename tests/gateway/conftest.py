@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import socket
 import threading
 import time
 import uuid
@@ -267,6 +268,36 @@ async def raw_upstream(handler: RawHandler) -> AsyncIterator[int]:
     finally:
         server.close()
         await asyncio.wait_for(asyncio.gather(*handlers), 5)
+
+
+ConnectionHandler = Callable[[socket.socket, threading.Event], None]
+
+
+@contextmanager
+def threaded_upstream(handle: ConnectionHandler) -> Iterator[str]:
+    """A hand-written HTTP/1.1 upstream: each connection it accepts is served in a thread of its
+    own by `handle(connection, stop)`; yields its URL; on exit `stop` is set and it stops
+    listening."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=50)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=handle, args=(conn, stop), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        listener.close()
 
 
 @pytest.fixture

@@ -12,7 +12,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from gateway.auth.scopes import rule_for
-from tests.gateway.conftest import TRANSPORTS, RunningGateway, StartGateway, Upstream
+from tests.gateway.conftest import (
+    TRANSPORTS,
+    RunningGateway,
+    StartGateway,
+    Upstream,
+    threaded_upstream,
+)
 
 MIB = 1 << 20
 
@@ -339,9 +345,6 @@ def test_logged_paths_are_truncated(start_gateway: StartGateway) -> None:
 def double_answering_upstream() -> Iterator[str]:
     """A raw HTTP/1.1 upstream that answers `/v1/double` twice: its own answer, then, when the
     next request arrives on the kept-alive connection, a late one before that request's own."""
-    server = socket.create_server(("127.0.0.1", 0))
-    port = server.getsockname()[1]
-    stop = threading.Event()
 
     def answer(conn: socket.socket, request_id: bytes, body: bytes) -> None:
         conn.sendall(
@@ -351,7 +354,7 @@ def double_answering_upstream() -> Iterator[str]:
             + body
         )
 
-    def serve_one(conn: socket.socket) -> None:
+    def serve_one(conn: socket.socket, stop: threading.Event) -> None:
         buffer = b""
         late = False
         with conn:
@@ -372,23 +375,8 @@ def double_answering_upstream() -> Iterator[str]:
                 answer(conn, request_id, b'{"for": "%s"}' % request_id)
                 late = b"/v1/double" in head.split(b"\r\n", 1)[0]
 
-    def accept() -> None:
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        server.close()
+    with threaded_upstream(serve_one) as url:
+        yield url
 
 
 def test_a_late_answer_never_reaches_the_next_caller(

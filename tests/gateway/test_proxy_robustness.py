@@ -18,8 +18,14 @@ from fastapi.responses import Response
 
 from gateway.proxy.breaker import CircuitBreaker
 from gateway.proxy.clientip import client_ip
-from tests.gateway.conftest import TRANSPORTS, RunningGateway, StartGateway, Upstream
-from tests.servers import free_port, serve
+from tests.gateway.conftest import (
+    TRANSPORTS,
+    RunningGateway,
+    StartGateway,
+    Upstream,
+    threaded_upstream,
+)
+from tests.servers import serve
 
 
 @pytest.fixture(params=TRANSPORTS)
@@ -349,13 +355,8 @@ CLOSE_AFTER = {b"/v1/public/eof", b"/v1/public/trunc"}
 @pytest.fixture
 def raw_upstream() -> Iterator[str]:
     """A hand-written HTTP/1.1 server answering fixed bytes per path."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", free_port()))
-    listener.listen(50)
-    listener.settimeout(0.1)
-    stop = threading.Event()
 
-    def handle(conn: socket.socket) -> None:
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
         buffer = b""
         with conn:
             while not stop.is_set():
@@ -374,22 +375,8 @@ def raw_upstream() -> Iterator[str]:
                     if path in CLOSE_AFTER:
                         return
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        listener.close()
+    with threaded_upstream(handle) as url:
+        yield url
 
 
 def test_interim_and_close_delimited_answers(
@@ -446,16 +433,9 @@ class PacedUpstream:
 
 @pytest.fixture
 def paced_upstream() -> Iterator[PacedUpstream]:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(50)
-    listener.settimeout(0.1)
-    stop = threading.Event()
-    upstream = PacedUpstream(
-        f"http://127.0.0.1:{listener.getsockname()[1]}", threading.Event(), threading.Event()
-    )
+    go_on, went_on = threading.Event(), threading.Event()
 
-    def handle(conn: socket.socket) -> None:
+    def handle(conn: socket.socket, _: threading.Event) -> None:
         with conn:
             head = b""
             while b"\r\n\r\n" not in head:
@@ -467,27 +447,15 @@ def paced_upstream() -> Iterator[PacedUpstream]:
                 conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
                 return
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\n\r\n" + b"a" * 8)
-            upstream.go_on.wait(DEADLINE)
-            upstream.went_on.set()
+            go_on.wait(DEADLINE)
+            went_on.set()
             conn.sendall(b"b" * 8)
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield upstream
-    finally:
-        stop.set()
-        upstream.go_on.set()
-        thread.join(timeout=2)
-        listener.close()
+    with threaded_upstream(handle) as url:
+        try:
+            yield PacedUpstream(url, go_on, went_on)
+        finally:
+            go_on.set()
 
 
 def test_an_answer_longer_than_the_buffer_reaches_the_caller_before_it_ends(
