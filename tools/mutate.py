@@ -2720,6 +2720,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "'http.request' or 'http.disconnect' (ASGI), and 'http.request' sorts after "
         "'http.disconnect', so `<=` holds exactly where `==` does"
     ),
+    (
+        "gateway/proxy/handler.py",
+        585,
+        "NumberReplacer: retry_after = max(1, round(upstream.breaker.admit() or 0))",
+    ): (
+        "`admit() or 1` -> `or 0`: the fallback applies only when admit() is 0 (the breaker let the "
+        "next call through), and max(1, round(0)) and max(1, round(1)) are both 1"
+    ),
 }
 
 
