@@ -4,9 +4,11 @@ import hashlib
 import json
 import os
 import time
+from types import SimpleNamespace
 
 import pytest
 
+from gateway.proxy import handler
 from tests.gateway.conftest import TRANSPORTS, RunningGateway, StartGateway
 
 
@@ -116,6 +118,23 @@ def test_access_log_is_json(start_gateway, capfd) -> None:  # type: ignore[no-un
     assert entry["latency_ms"] == round(observed * 1000, 2)
     long_entry = next(line for line in lines if line.get("request_id") == "req-log-test-2")
     assert long_entry["path"] == long_path[:256]  # a caller-chosen value, cut to 256 characters
+
+
+def test_access_log_latency_is_in_milliseconds_to_two_decimals(  # type: ignore[no-untyped-def]
+    start_gateway, capfd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gw = start_gateway(access_log=True)
+    headers = {"X-API-Key": gw.key_for("bank"), "X-Request-ID": "req-log-clock-1"}
+    readings = iter([1000.0, 1000.0123456])  # the call's start, then its end
+    monkeypatch.setattr(handler, "time", SimpleNamespace(perf_counter=lambda: next(readings)))
+    assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 200
+    gw.gateway.proxy.access_log.flush()
+    entry = next(
+        json.loads(line)
+        for line in capfd.readouterr().err.splitlines()
+        if "req-log-clock-1" in line
+    )
+    assert entry["latency_ms"] == 12.35
 
 
 def test_idle_connections_are_not_reused_past_keepalive(start_gateway) -> None:  # type: ignore[no-untyped-def]
