@@ -2603,12 +2603,12 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "sorting before connection is authorization, which an earlier branch takes (checked against"
         " sorted(STRIPPED) and the prefixes)"
     ),
-    ("gateway/proxy/handler.py", 599, "ReplaceComparisonOperator_Lt_NotEq"): (
+    ("gateway/proxy/handler.py", 593, "ReplaceComparisonOperator_Lt_NotEq"): (
         "_forward's misbound retry `attempt + 1 < attempts` -> `!=`: attempt runs over "
         "range(attempts), so attempt + 1 is never above attempts, and `<` and `!=` agree on every "
         "value it takes"
     ),
-    ("gateway/proxy/handler.py", 437, "ReplaceAndWithOr"): (
+    ("gateway/proxy/handler.py", 433, "ReplaceAndWithOr"): (
         "_record_filing's `assert caller is not None and call.on_behalf is not None` -> `or`: it runs"
         " only for a filing, which _delegate marks after reading both the caller and the on-behalf "
         "enterprise, so both halves hold and the assert (there for the type checker) passes either "
@@ -2618,16 +2618,16 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in ProxyHandler.__init__'s signature: only self becomes positional-only; the one "
         "caller (the app factory) passes every other argument by keyword, which still binds"
     ),
-    ("gateway/proxy/handler.py", 341, "ReplaceComparisonOperator_NotEq_IsNot"): (
+    ("gateway/proxy/handler.py", 337, "ReplaceComparisonOperator_NotEq_IsNot"): (
         "_authenticate's `required != PUBLIC` -> `is not`: PUBLIC is the empty string, which CPython "
         "keeps as one object (every '' is that object), and every other scope is a non-empty string, "
         "so `is not` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 426, "ReplaceComparisonOperator_NotEq_IsNot"): (
-        "_delegate's `required != PUBLIC` -> `is not`: as at line 341, PUBLIC is the empty string, "
+    ("gateway/proxy/handler.py", 422, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "_delegate's `required != PUBLIC` -> `is not`: as at line 337, PUBLIC is the empty string, "
         "one object in CPython, and every other scope is non-empty"
     ),
-    ("gateway/proxy/handler.py", 599, "ReplaceComparisonOperator_Lt_IsNot"): (
+    ("gateway/proxy/handler.py", 593, "ReplaceComparisonOperator_Lt_IsNot"): (
         "_forward's misbound retry `attempt + 1 < attempts` -> `is not`: attempts is at most 4 "
         "(retry_attempts is bounded to 0..3), and CPython keeps one object for each small integer, so"
         " `is not` is `!=`, which agrees with `<` here (see `!=`)"
@@ -2640,89 +2640,56 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "STRIPPED = HOP_BY_HOP | {...} -> `^`: none of the added names is hop-by-hop, so the "
         "symmetric difference of the two disjoint sets is their union"
     ),
-    ("gateway/proxy/handler.py", 341, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("gateway/proxy/handler.py", 337, "ReplaceComparisonOperator_NotEq_Gt"): (
         "_authenticate's `required != PUBLIC` -> `>`: PUBLIC is the empty string, and every string "
         "but the empty one sorts after it, so `>` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 372, "ReplaceComparisonOperator_NotEq_IsNot"): (
-        "_authorize's `required != PUBLIC` -> `is not`: as at line 341, PUBLIC is the empty string, "
+    ("gateway/proxy/handler.py", 368, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "_authorize's `required != PUBLIC` -> `is not`: as at line 337, PUBLIC is the empty string, "
         "one object in CPython, and every other scope is non-empty"
     ),
-    ("gateway/proxy/handler.py", 372, "ReplaceComparisonOperator_NotEq_Gt"): (
-        "_authorize's `required != PUBLIC` -> `>`: as at line 341, every string but the empty one "
+    ("gateway/proxy/handler.py", 368, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "_authorize's `required != PUBLIC` -> `>`: as at line 337, every string but the empty one "
         "sorts after PUBLIC (''), so `>` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 580, "ReplaceComparisonOperator_Lt_IsNot"): (
-        "_forward's connection retry `attempt + 1 < attempts` -> `is not`: as at line 599, attempts "
+    ("gateway/proxy/handler.py", 574, "ReplaceComparisonOperator_Lt_IsNot"): (
+        "_forward's connection retry `attempt + 1 < attempts` -> `is not`: as at line 593, attempts "
         "is at most 4 and small integers are one object each in CPython, so `is not` is `!=`, which "
         "agrees with `<` on every value attempt + 1 takes"
     ),
-    ("gateway/proxy/handler.py", 406, "ReplaceAndWithOr"): (
+    ("gateway/proxy/handler.py", 402, "ReplaceAndWithOr"): (
         "_delegate's `assert caller is not None and uscc is not None` -> `or`: __call__ calls "
         "_delegate only for a caller with an X-On-Behalf-Of (since this session; before, an anonymous"
         " one failed as a 500 either way: the assert or, mutated, caller.client_id), so both halves "
         "hold and the assert (there for the type checker) passes either way"
     ),
-    ("gateway/proxy/handler.py", 278, "ReplaceFalseWithTrue"): (
-        "__call__'s `admitted = False` -> True: the finally then calls breaker.abandon(probe) for "
-        "calls refused before admission too, but probe is still None for them, and abandon(None) does"
-        " nothing"
-    ),
-    ("gateway/proxy/handler.py", 306, "ReplaceComparisonOperator_Eq_LtE"): (
-        "__call__'s `if status == 500` -> `<=`: status is assigned only by the try's last statement "
-        "or by the other except clauses, so in `except Exception` it is always the initial 500, and "
-        "`<=` holds exactly when `==` does"
-    ),
-    (
-        "gateway/proxy/handler.py",
-        634,
-        'NumberReplacer: if method == "HEAD" or status in ( 205, 304):',
-    ): (
-        "_relay's `status in (204, 304)` -> (205, 304): both transports already give no body for a "
-        "204 (the line made `if False` by hand passes the HEAD, 204 and 304 tests on both), and a 205"
-        " answer has none to drop (RFC 9110 15.3.6)"
-    ),
-    ("gateway/proxy/handler.py", 634, "ReplaceComparisonOperator_Eq_Is"): (
-        '_relay\'s `method == "HEAD"` -> `is`: both transports already give no body for HEAD (the line'
-        " made `if False` by hand passes the HEAD test on both), so the payload is empty whichever "
-        "way the comparison goes"
-    ),
-    ("gateway/proxy/handler.py", 634, "ReplaceOrWithAnd"): (
-        '_relay\'s `method == "HEAD" or status in (204, 304)` -> `and`: both transports already give '
-        "no body for HEAD, 204 and 304 (the line made `if False` by hand passes those tests on both),"
-        " so the payload is empty whichever of them the line still empties"
-    ),
-    ("gateway/proxy/handler.py", 426, "ReplaceComparisonOperator_NotEq_Gt"): (
-        "_delegate's `required != PUBLIC` -> `>`: as at line 341, every string but the empty one "
+    ("gateway/proxy/handler.py", 422, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "_delegate's `required != PUBLIC` -> `>`: as at line 337, every string but the empty one "
         "sorts after PUBLIC (''), so `>` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 580, "ReplaceComparisonOperator_Lt_NotEq"): (
-        "_forward's connection retry `attempt + 1 < attempts` -> `!=`: as at line 599, attempt runs "
+    ("gateway/proxy/handler.py", 574, "ReplaceComparisonOperator_Lt_NotEq"): (
+        "_forward's connection retry `attempt + 1 < attempts` -> `!=`: as at line 593, attempt runs "
         "over range(attempts), so attempt + 1 is never above attempts, and `<` and `!=` agree on "
         "every value it takes"
     ),
-    ("gateway/proxy/handler.py", 410, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("gateway/proxy/handler.py", 406, "ReplaceComparisonOperator_Eq_GtE"): (
         "_delegate's `call.method == 'POST'` -> `>=`: filing is true only for a POST or for GET, HEAD"
         " or OPTIONS (within_filing), and those three sort before 'POST', so `>=` holds exactly where"
         " `==` does"
     ),
-    ("gateway/proxy/handler.py", 306, "ReplaceComparisonOperator_Eq_GtE"): (
-        "__call__'s `if status == 500` -> `>=`: as for `<=`, status is always the initial 500 in "
-        "`except Exception`"
-    ),
-    ("gateway/proxy/handler.py", 321, "ReplaceBinaryOperator_Sub_Mod"): (
+    ("gateway/proxy/handler.py", 317, "ReplaceBinaryOperator_Sub_Mod"): (
         "`time.perf_counter() - started` -> `%`: the clock reads started + elapsed, and (started + "
         "elapsed) % started is elapsed while the call lasts less than the clock's own reading at its "
         "start (on Linux, the time since boot), which no call does"
     ),
-    ("gateway/proxy/handler.py", 531, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("gateway/proxy/handler.py", 527, "ReplaceComparisonOperator_Eq_LtE"): (
         "_forward's `message['type'] == 'http.disconnect'` -> `<=`: a receive() gives only "
         "'http.request' or 'http.disconnect' (ASGI), and 'http.request' sorts after "
         "'http.disconnect', so `<=` holds exactly where `==` does"
     ),
     (
         "gateway/proxy/handler.py",
-        585,
+        579,
         "NumberReplacer: retry_after = max(1, round(upstream.breaker.admit() or 0))",
     ): (
         "`admit() or 1` -> `or 0`: the fallback applies only when admit() is 0 (the breaker let the "

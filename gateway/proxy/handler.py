@@ -275,7 +275,6 @@ class ProxyHandler:
         context = set_request_id(call.request_id)
         status = 500
         probe: int | None = None
-        admitted = False
         try:
             required = self._route(call)
             caller_ip = client_ip(call.peer_ip, call.incoming_xff, self.trusted)
@@ -285,7 +284,6 @@ class ProxyHandler:
                 await self._delegate(call, required)
             decision = await self._limit(call, caller_ip)
             probe = self._admit(upstream)
-            admitted = True
             self._add_gateway_headers(call, scope, org)
             status = await self._forward(upstream, call, receive, send, decision)
         except _Refused as refused:
@@ -303,21 +301,19 @@ class ProxyHandler:
             log.info("caller hung up on %s %s", call.method, call.route)
         except Exception:
             log.exception("proxy failure on %s %s", call.method, call.path)
-            if status == 500:
-                with contextlib.suppress(Exception):
-                    await self._problem(
-                        send,
-                        500,
-                        "internal_error",
-                        "An unexpected error occurred.",
-                        call.path,
-                        call.request_id,
-                    )
+            with contextlib.suppress(Exception):  # fails if the answer had begun: nothing to add
+                await self._problem(
+                    send,
+                    500,
+                    "internal_error",
+                    "An unexpected error occurred.",
+                    call.path,
+                    call.request_id,
+                )
         finally:
-            if admitted:
-                # Every admitted call reports: one that ended without an upstream outcome
-                # (caller gone, internal error) must not leave a half-open probe pending.
-                upstream.breaker.abandon(probe)
+            # A probe admitted here that ended without an upstream outcome (caller gone,
+            # internal error) must not leave the breaker half-open for ever.
+            upstream.breaker.abandon(probe)
             self._record(call, status, time.perf_counter() - started)
             reset_request_id(context)
 
@@ -552,9 +548,7 @@ class ProxyHandler:
                     if call.filing and response.status == 201:
                         # before answering: the portal's next call may rely on it
                         await self._record_filing(call)
-                    return await self._relay(
-                        response, upstream, method, send, call.request_id, decision
-                    )
+                    return await self._relay(response, upstream, send, call.request_id, decision)
             except InvalidHeader as exc:
                 raise _Refused(
                     400,
@@ -609,7 +603,6 @@ class ProxyHandler:
         self,
         response: Answer,
         upstream: Upstream,
-        method: str,
         send: Send,
         request_id: str,
         decision: Decision | None,
@@ -630,9 +623,7 @@ class ProxyHandler:
         length = response.content_length
         timeout = upstream.read_timeout
         if response.complete or (length is not None and length <= self.max_buffered):
-            payload = await response.read(timeout)
-            if method == "HEAD" or status in (204, 304):
-                payload = b""
+            payload = await response.read(timeout)  # none for HEAD, 204, 304: the transports know
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": payload})
             return status
