@@ -280,7 +280,7 @@ class ProxyHandler:
             caller_ip = client_ip(call.peer_ip, call.incoming_xff, self.trusted)
             await self._authenticate(call, required, caller_ip)
             org = self._authorize(call, required)
-            if call.caller is not None and call.on_behalf is not None:  # anonymous: acts for none
+            if call.caller is not None and call.on_behalf is not None:  # no credential: for no one
                 await self._delegate(call, required)
             decision = await self._limit(call, caller_ip)
             probe = self._admit(upstream)
