@@ -262,7 +262,10 @@ async def raw_upstream(handler: RawHandler) -> AsyncIterator[int]:
         handlers.append(asyncio.current_task())  # type: ignore[arg-type]
         await handler(reader, writer)
 
-    server = await asyncio.start_server(tracked, "127.0.0.1", 0)
+    # A backlog above the 258 connections one test opens at once: with the default 100, the
+    # kernel drops the rest's SYNs, and their 1 s retransmit can outlast a loaded loop's
+    # 2 s connect timeout.
+    server = await asyncio.start_server(tracked, "127.0.0.1", 0, backlog=512)
     try:
         yield server.sockets[0].getsockname()[1]
     finally:
