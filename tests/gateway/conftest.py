@@ -119,6 +119,10 @@ class Upstream:
     def hits(self) -> int:
         return int(self.app.state.hits)
 
+    def arrived(self, query: str) -> int:
+        """How many requests with this query string reached the service."""
+        return list(self.app.state.queries).count(query)
+
 
 @dataclass
 class RunningGateway:

@@ -29,6 +29,7 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
     app = FastAPI(title=f"{audience} echo", version="1.0.0")
     app.state.token_verifier = TokenVerifier(jwks, issuer=DEFAULT_ISSUER, audience=audience)
     app.state.hits = 0
+    app.state.queries = []  # each request's query string, in arrival order
     install_problem_handlers(app)
 
     if audience == "credit":
@@ -57,6 +58,7 @@ def echo_app(audience: str, jwks: dict[str, Any]) -> FastAPI:
     @app.middleware("http")
     async def count(request: Request, call_next: Any) -> Any:
         app.state.hits += 1
+        app.state.queries.append(request.url.query)
         return await call_next(request)
 
     @app.get("/v1/echo", operation_id="echo", summary="Echo")
