@@ -2603,31 +2603,31 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "sorting before connection is authorization, which an earlier branch takes (checked against"
         " sorted(STRIPPED) and the prefixes)"
     ),
-    ("gateway/proxy/handler.py", 593, "ReplaceComparisonOperator_Lt_NotEq"): (
+    ("gateway/proxy/handler.py", 596, "ReplaceComparisonOperator_Lt_NotEq"): (
         "_forward's misbound retry `attempt + 1 < attempts` -> `!=`: attempt runs over "
         "range(attempts), so attempt + 1 is never above attempts, and `<` and `!=` agree on every "
         "value it takes"
     ),
-    ("gateway/proxy/handler.py", 433, "ReplaceAndWithOr"): (
+    ("gateway/proxy/handler.py", 436, "ReplaceAndWithOr"): (
         "_record_filing's `assert caller is not None and call.on_behalf is not None` -> `or`: it runs"
         " only for a filing, which _delegate marks after reading both the caller and the on-behalf "
         "enterprise, so both halves hold and the assert (there for the type checker) passes either "
         "way"
     ),
-    ("gateway/proxy/handler.py", 247, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/proxy/handler.py", 250, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in ProxyHandler.__init__'s signature: only self becomes positional-only; the one "
         "caller (the app factory) passes every other argument by keyword, which still binds"
     ),
-    ("gateway/proxy/handler.py", 337, "ReplaceComparisonOperator_NotEq_IsNot"): (
+    ("gateway/proxy/handler.py", 340, "ReplaceComparisonOperator_NotEq_IsNot"): (
         "_authenticate's `required != PUBLIC` -> `is not`: PUBLIC is the empty string, which CPython "
         "keeps as one object (every '' is that object), and every other scope is a non-empty string, "
         "so `is not` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 422, "ReplaceComparisonOperator_NotEq_IsNot"): (
+    ("gateway/proxy/handler.py", 425, "ReplaceComparisonOperator_NotEq_IsNot"): (
         "_delegate's `required != PUBLIC` -> `is not`: as at line 337, PUBLIC is the empty string, "
         "one object in CPython, and every other scope is non-empty"
     ),
-    ("gateway/proxy/handler.py", 593, "ReplaceComparisonOperator_Lt_IsNot"): (
+    ("gateway/proxy/handler.py", 596, "ReplaceComparisonOperator_Lt_IsNot"): (
         "_forward's misbound retry `attempt + 1 < attempts` -> `is not`: attempts is at most 4 "
         "(retry_attempts is bounded to 0..3), and CPython keeps one object for each small integer, so"
         " `is not` is `!=`, which agrees with `<` here (see `!=`)"
@@ -2640,63 +2640,63 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "STRIPPED = HOP_BY_HOP | {...} -> `^`: none of the added names is hop-by-hop, so the "
         "symmetric difference of the two disjoint sets is their union"
     ),
-    ("gateway/proxy/handler.py", 337, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("gateway/proxy/handler.py", 340, "ReplaceComparisonOperator_NotEq_Gt"): (
         "_authenticate's `required != PUBLIC` -> `>`: PUBLIC is the empty string, and every string "
         "but the empty one sorts after it, so `>` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 368, "ReplaceComparisonOperator_NotEq_IsNot"): (
+    ("gateway/proxy/handler.py", 371, "ReplaceComparisonOperator_NotEq_IsNot"): (
         "_authorize's `required != PUBLIC` -> `is not`: as at line 337, PUBLIC is the empty string, "
         "one object in CPython, and every other scope is non-empty"
     ),
-    ("gateway/proxy/handler.py", 368, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("gateway/proxy/handler.py", 371, "ReplaceComparisonOperator_NotEq_Gt"): (
         "_authorize's `required != PUBLIC` -> `>`: as at line 337, every string but the empty one "
         "sorts after PUBLIC (''), so `>` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 574, "ReplaceComparisonOperator_Lt_IsNot"): (
-        "_forward's connection retry `attempt + 1 < attempts` -> `is not`: as at line 593, attempts "
+    ("gateway/proxy/handler.py", 577, "ReplaceComparisonOperator_Lt_IsNot"): (
+        "_forward's connection retry `attempt + 1 < attempts` -> `is not`: as at line 596, attempts "
         "is at most 4 and small integers are one object each in CPython, so `is not` is `!=`, which "
         "agrees with `<` on every value attempt + 1 takes"
     ),
-    ("gateway/proxy/handler.py", 402, "ReplaceAndWithOr"): (
+    ("gateway/proxy/handler.py", 405, "ReplaceAndWithOr"): (
         "_delegate's `assert caller is not None and uscc is not None` -> `or`: __call__ calls "
         "_delegate only for a caller with an X-On-Behalf-Of (since this session; before, an anonymous"
         " one failed as a 500 either way: the assert or, mutated, caller.client_id), so both halves "
         "hold and the assert (there for the type checker) passes either way"
     ),
-    ("gateway/proxy/handler.py", 422, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("gateway/proxy/handler.py", 425, "ReplaceComparisonOperator_NotEq_Gt"): (
         "_delegate's `required != PUBLIC` -> `>`: as at line 337, every string but the empty one "
         "sorts after PUBLIC (''), so `>` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 574, "ReplaceComparisonOperator_Lt_NotEq"): (
-        "_forward's connection retry `attempt + 1 < attempts` -> `!=`: as at line 593, attempt runs "
+    ("gateway/proxy/handler.py", 577, "ReplaceComparisonOperator_Lt_NotEq"): (
+        "_forward's connection retry `attempt + 1 < attempts` -> `!=`: as at line 596, attempt runs "
         "over range(attempts), so attempt + 1 is never above attempts, and `<` and `!=` agree on "
         "every value it takes"
     ),
-    ("gateway/proxy/handler.py", 406, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("gateway/proxy/handler.py", 409, "ReplaceComparisonOperator_Eq_GtE"): (
         "_delegate's `call.method == 'POST'` -> `>=`: filing is true only for a POST or for GET, HEAD"
         " or OPTIONS (within_filing), and those three sort before 'POST', so `>=` holds exactly where"
         " `==` does"
     ),
-    ("gateway/proxy/handler.py", 317, "ReplaceBinaryOperator_Sub_Mod"): (
+    ("gateway/proxy/handler.py", 320, "ReplaceBinaryOperator_Sub_Mod"): (
         "`time.perf_counter() - started` -> `%`: the clock reads started + elapsed, and (started + "
         "elapsed) % started is elapsed while the call lasts less than the clock's own reading at its "
         "start (on Linux, the time since boot), which no call does"
     ),
-    ("gateway/proxy/handler.py", 527, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("gateway/proxy/handler.py", 530, "ReplaceComparisonOperator_Eq_LtE"): (
         "_forward's `message['type'] == 'http.disconnect'` -> `<=`: a receive() gives only "
         "'http.request' or 'http.disconnect' (ASGI), and 'http.request' sorts after "
         "'http.disconnect', so `<=` holds exactly where `==` does"
     ),
     (
         "gateway/proxy/handler.py",
-        579,
+        582,
         "NumberReplacer: retry_after = max(1, round(upstream.breaker.admit() or 0))",
     ): (
         "`admit() or 1` -> `or 0`: the fallback applies only when admit() is 0 (the breaker let the "
         "next call through), and max(1, round(0)) and max(1, round(1)) are both 1"
     ),
-    ("gateway/proxy/handler.py", 723, "ReplaceComparisonOperator_Eq_LtE"): (
-        "_stream's `message['type'] == 'http.disconnect'` -> `<=`: as at line 527, a receive() gives "
+    ("gateway/proxy/handler.py", 726, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_stream's `message['type'] == 'http.disconnect'` -> `<=`: as at line 530, a receive() gives "
         "only 'http.request' or 'http.disconnect', and 'http.request' sorts after, so `<=` holds "
         "exactly where `==` does"
     ),

@@ -222,6 +222,9 @@ class Upstream:
     def __init__(self, name: str, base_url: str, settings: GatewaySettings) -> None:
         self.name = name
         self.base_url = base_url
+        # A Location under the service's own address, and the gateway path it is answered as.
+        self.own_location = base_url.encode() + b"/"
+        self.public_location = b"/" + name.encode() + b"/"
         host, port, self.prefix = parse_base(base_url)
         self.breaker = CircuitBreaker(
             threshold=settings.breaker_failure_threshold,
@@ -612,9 +615,7 @@ class ProxyHandler:
             # A late answer to an earlier request on this pooled connection: never relay it.
             response.complete = False  # so the transport closes the connection, never reuses it
             raise _MisboundAnswer
-        headers: Headers = [(k, v) for k, v in response.headers if k not in RESPONSE_DROPPED]
-        # every answer's, not only a redirect's: a 201's link must be one the caller can follow
-        headers = _public_location(headers, upstream)
+        headers = _public_headers(response.headers, upstream)
         headers.append((b"x-request-id", request_id.encode()))
         if decision is not None:
             headers.append((b"ratelimit-policy", decision.policy))
@@ -667,17 +668,19 @@ class _ResponseStarted(Exception):
     """The upstream failed after the response had started."""
 
 
-def _public_location(headers: Headers, upstream: Upstream) -> Headers:
-    """A `Location` as the caller can follow it: never the service's own address, nor another."""
-    base = upstream.base_url.encode()
-    public = b"/" + upstream.name.encode()
+def _public_headers(headers: Headers, upstream: Upstream) -> Headers:
+    """An answer's headers as the caller gets them, in one pass: hop-by-hop and internal ones
+    dropped, and any answer's `Location` (a 201's too, not only a redirect's) made one the caller
+    can follow: never the service's own address, nor another site."""
     out: Headers = []
     for key, value in headers:
-        if key != b"location" or (value.startswith(b"/") and not value.startswith(b"//")):
-            out.append((key, value))
-        elif value.startswith(base + b"/"):
-            out.append((key, public + value[len(base) :]))
-        # else: somewhere else entirely; dropped, the caller gets the status alone
+        if key in RESPONSE_DROPPED:
+            continue
+        if key == b"location" and (not value.startswith(b"/") or value.startswith(b"//")):
+            if not value.startswith(upstream.own_location):
+                continue  # somewhere else entirely: dropped, the caller gets the status alone
+            value = upstream.public_location + value[len(upstream.own_location) :]
+        out.append((key, value))
     return out
 
 
