@@ -1,6 +1,7 @@
 """Bounded requests and answers bound to their requests, through a running gateway."""
 
 import base64
+import hashlib
 import io
 import json
 import socket
@@ -58,6 +59,16 @@ def test_a_body_of_exactly_its_limit_passes_and_one_byte_more_is_413(
     assert fine.status_code == 200 and fine.json()["body_length"] == 1000
     over = gw.http.post("/registry/v1/echo", content=b"x" * 1001, headers=headers)
     assert over.status_code == 413 and over.json()["code"] == "payload_too_large"
+
+
+def test_a_one_byte_body_reaches_the_service_whole(gw: RunningGateway) -> None:
+    """The smallest body is still a body: forwarded with its byte and its Content-Length."""
+    headers = {"X-API-Key": gw.key_for("admin")}
+    answer = gw.http.post("/registry/v1/echo", content=b"x", headers=headers)
+    assert answer.status_code == 200
+    seen = answer.json()
+    assert (seen["body_length"], seen["headers"].get("content-length")) == (1, "1")
+    assert seen["body_sha256"] == hashlib.sha256(b"x").hexdigest()
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
