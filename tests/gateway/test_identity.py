@@ -216,8 +216,14 @@ def test_jwks_serves_current_and_previous_keys(start_gateway, signing_key: bytes
 
 def test_a_trusted_proxys_forwarded_chain_is_extended_whole(start_gateway: StartGateway) -> None:
     """Behind a trusted proxy, every X-Forwarded-For line it sent is kept, in order, and the
-    proxy's own address is appended; from anyone else the chain is replaced by their address."""
-    chain = [(b"x-forwarded-for", b"203.0.113.7"), (b"x-forwarded-for", b"198.51.100.2, 10.0.0.9")]
+    proxy's own address is appended; no other forwarding header joins the chain; from anyone
+    else the chain is replaced by their address."""
+    chain = [
+        (b"x-forwarded-for", b"203.0.113.7"),
+        (b"x-real-ip", b"192.0.2.66"),  # these two sort after X-Forwarded-For
+        (b"x-forwarded-host", b"elsewhere.example"),
+        (b"x-forwarded-for", b"198.51.100.2, 10.0.0.9"),
+    ]
     trusting = start_gateway(trusted_proxies=["127.0.0.1"])
     key = [(b"x-api-key", trusting.key_for("bank").encode())]
     seen = trusting.http.get("/registry/v1/echo", headers=key + chain).json()["headers"]
