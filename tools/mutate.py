@@ -2700,6 +2700,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "only 'http.request' or 'http.disconnect', and 'http.request' sorts after, so `<=` holds "
         "exactly where `==` does"
     ),
+    (
+        "gateway/proxy/handler.py",
+        182,
+        'NumberReplacer: credential = value[ 6:].strip().decode("latin-1")',
+    ): (
+        "_Call's Bearer token `value[7:]` -> `value[6:]`: the line runs only when value[:7] is "
+        "'bearer ' (any case), so the extra byte is that space, and strip() drops it either way"
+    ),
 }
 
 
