@@ -2593,6 +2593,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_Call's `self.content_length > 0` -> `>= 0`: as `> -1` on this line, a Content-Length of 0"
         " is read as b'', the same as no body"
     ),
+    ("gateway/proxy/handler.py", 204, "ReplaceComparisonOperator_Gt_NotEq"): (
+        "_Call's `self.content_length > 0` -> `!= 0`: the line above sets it to int(value) of "
+        "ASCII digits, or 0, never negative, so `!= 0` holds exactly where `> 0` does"
+    ),
+    ("gateway/proxy/handler.py", 204, "ReplaceComparisonOperator_Gt_IsNot"): (
+        "_Call's `self.content_length > 0` -> `is not 0`: never negative (as `!=` on this line), "
+        "and CPython's int(b'0') (any run of zeros) is its one cached 0"
+    ),
     ("gateway/proxy/pool.py", 402, "ReplaceComparisonOperator_Gt_GtE"): (
         "request's `if len(chunk) > remaining: chunk = chunk[:remaining]` -> `>=`: the slice is "
         "then also taken when the chunk is exactly what remains, and a slice to the end of a bytes "
