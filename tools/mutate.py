@@ -168,6 +168,15 @@ TARGETS: dict[str, Target] = {
             "tests/gateway/test_readiness.py",  # the circuit_open gauge
         ),
     ),
+    # Which portal may act for which enterprise: the grants the proxy's delegation check reads.
+    "delegations": Target(
+        ("gateway/delegations/service.py",),
+        (
+            "tests/gateway/test_delegation.py",
+            "tests/gateway/test_delegation_matrix.py",
+            "tests/gateway/test_identity.py",  # the filing-only delegation
+        ),
+    ),
     "uscc": Target(
         ("services/registry/uscc",),
         ("tests/registry/test_uscc.py",),

@@ -19,7 +19,7 @@ import uvicorn
 import uvloop
 from fastapi import FastAPI
 
-from gateway.app import create_app
+from gateway.app import GatewayApp, create_app
 from gateway.operations import MIGRATIONS as GATEWAY_MIGRATIONS
 from gateway.settings import GatewaySettings
 from tests.conftest import DatabaseTarget
@@ -28,7 +28,7 @@ from tests.servers import free_port, serve
 
 
 @contextmanager
-def serve_gateway(app: FastAPI, loops: list[asyncio.AbstractEventLoop]) -> Iterator[str]:
+def serve_gateway(app: GatewayApp, loops: list[asyncio.AbstractEventLoop]) -> Iterator[str]:
     """Serve like production: uvicorn must not trust X-Forwarded-For (`--no-proxy-headers`).
 
     The server's event loop is appended to `loops`, for tests that call the app in it.
@@ -129,7 +129,7 @@ class RunningGateway:
     """A gateway served on a loopback port, with an HTTP client and admin helpers."""
 
     url: str
-    app: FastAPI
+    app: GatewayApp
     settings: GatewaySettings
     http: httpx.Client
     loop: asyncio.AbstractEventLoop
