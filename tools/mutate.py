@@ -2631,6 +2631,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "enterprise, so both halves hold and the assert (there for the type checker) passes either "
         "way"
     ),
+    ("gateway/delegations/service.py", 92, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in grant's signature: only session becomes positional-only, and its one caller "
+        "(the router) passes session by position and the rest by keyword, which still binds"
+    ),
     ("gateway/proxy/handler.py", 250, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in ProxyHandler.__init__'s signature: only self becomes positional-only; the one "
         "caller (the app factory) passes every other argument by keyword, which still binds"

@@ -241,3 +241,39 @@ def test_who_may_grant_and_see_delegations(shared_stack: RunningGateway) -> None
     ]
     bank = {"X-API-Key": stack.key_for("bank")}
     assert stack.http.get("/v1/delegations", headers=bank).status_code == 403
+
+
+def test_an_admin_finds_delegations_by_enterprise_and_portal_and_no_other(
+    shared_stack: RunningGateway,
+) -> None:
+    """The filters match exactly (not a range of ids), and an id that matches no delegation is
+    404 even where it sorts before every real one."""
+    stack = shared_stack
+    admin = {"X-API-Key": stack.key_for("admin")}
+    first, second = (stack.create_client("portal")["client"]["id"] for _ in range(2))
+    earlier, later = "91140105MA0KDE119Q", "91140107MA0KDE4424"  # in this order as strings
+
+    def granted(portal_id: str, enterprise: str) -> str:
+        body = {
+            "portal_id": portal_id, "scopes": ["registry:read"], "expires_at": _later(),
+            "enterprise": enterprise, "reference": "晋委托〔2026〕18号",
+        }  # fmt: skip
+        answer = stack.http.post("/v1/delegations", json=body, headers=admin)
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["id"])
+
+    ids = {(p, e): granted(p, e) for p in (first, second) for e in (earlier, later)}
+    for portal_id in (first, second):
+        for enterprise in (earlier, later):
+            found = stack.http.get(
+                "/v1/delegations",
+                params={"portal_id": portal_id, "enterprise": enterprise},
+                headers=admin,
+            )
+            assert found.status_code == 200
+            assert [d["id"] for d in found.json()["items"]] == [ids[portal_id, enterprise]]
+    for path in ("/v1/delegations/dlg_0", f"/v1/delegations/{min(ids.values())[:-1]}"):
+        missing = stack.http.get(path, headers=admin)
+        assert missing.status_code == 404 and missing.json()["code"] == "delegation_not_found"
+        revoked = stack.http.post(f"{path}/revocation", headers=admin)
+        assert revoked.status_code == 404 and revoked.json()["code"] == "delegation_not_found"
