@@ -200,6 +200,7 @@ class _Call:
                     connection_tokens = {t.strip().lower() for t in value.split(b",")}
                 continue
             if key == b"content-length":
+                value = value.strip()  # httptools passes on the whitespace around it
                 self.content_length = int(value) if value.isdigit() else 0
                 self.has_body = self.content_length > 0
                 continue
