@@ -2537,12 +2537,22 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ),
     (
         "gateway/proxy/handler.py",
-        203,
+        204,
         "NumberReplacer: self.content_length = int(value) if value.isdigit() else -1",
     ): (
         "_Call's `int(value) if value.isdigit() else 0` -> `else -1`: for a Content-Length that is "
         "not digits, has_body is `0 > 0` or `-1 > 0`, false either way, and content_length is read "
         "only when has_body (the server refuses such a request before the gateway sees it anyway)"
+    ),
+    (
+        "gateway/proxy/handler.py",
+        204,
+        "NumberReplacer: self.content_length = int(value) if value.isdigit() else 1",
+    ): (
+        "_Call's `... else 0` -> `else 1`: the branch never runs under the gateway's server. "
+        "httptools and h11 answer 400 themselves to a Content-Length that is not digits with "
+        "whitespace around them (abc, +5, -1, 0x5, an Arabic-Indic digit, empty: tried on both), "
+        "and the line above strips the whitespace"
     ),
     ("gateway/proxy/pool.py", 428, "ReplaceComparisonOperator_Is_Eq"): (
         "request's cleanup `conn.response is response` -> `==`: Response defines no __eq__, so == "
@@ -2593,20 +2603,20 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "before authorization (checked: sorted(STRIPPED) and the prefixes all sort after it), so "
         "only authorization matches either way"
     ),
-    ("gateway/proxy/handler.py", 204, "NumberReplacer: self.has_body = self.content_length > -1"): (
+    ("gateway/proxy/handler.py", 205, "NumberReplacer: self.has_body = self.content_length > -1"): (
         "_Call's `self.content_length > 0` -> `> -1`: a Content-Length of 0 then counts as a body, "
         "which is read as one empty message, b'', the same as no body (_forward sends b'' either "
         "way: Content-Length 0 but on GET, HEAD, OPTIONS)"
     ),
-    ("gateway/proxy/handler.py", 204, "ReplaceComparisonOperator_Gt_GtE"): (
+    ("gateway/proxy/handler.py", 205, "ReplaceComparisonOperator_Gt_GtE"): (
         "_Call's `self.content_length > 0` -> `>= 0`: as `> -1` on this line, a Content-Length of 0"
         " is read as b'', the same as no body"
     ),
-    ("gateway/proxy/handler.py", 204, "ReplaceComparisonOperator_Gt_NotEq"): (
+    ("gateway/proxy/handler.py", 205, "ReplaceComparisonOperator_Gt_NotEq"): (
         "_Call's `self.content_length > 0` -> `!= 0`: the line above sets it to int(value) of "
         "ASCII digits, or 0, never negative, so `!= 0` holds exactly where `> 0` does"
     ),
-    ("gateway/proxy/handler.py", 204, "ReplaceComparisonOperator_Gt_IsNot"): (
+    ("gateway/proxy/handler.py", 205, "ReplaceComparisonOperator_Gt_IsNot"): (
         "_Call's `self.content_length > 0` -> `is not 0`: never negative (as `!=` on this line), "
         "and CPython's int(b'0') (any run of zeros) is its one cached 0"
     ),
@@ -2620,12 +2630,12 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "sorting before connection is authorization, which an earlier branch takes (checked against"
         " sorted(STRIPPED) and the prefixes)"
     ),
-    ("gateway/proxy/handler.py", 596, "ReplaceComparisonOperator_Lt_NotEq"): (
+    ("gateway/proxy/handler.py", 597, "ReplaceComparisonOperator_Lt_NotEq"): (
         "_forward's misbound retry `attempt + 1 < attempts` -> `!=`: attempt runs over "
         "range(attempts), so attempt + 1 is never above attempts, and `<` and `!=` agree on every "
         "value it takes"
     ),
-    ("gateway/proxy/handler.py", 436, "ReplaceAndWithOr"): (
+    ("gateway/proxy/handler.py", 437, "ReplaceAndWithOr"): (
         "_record_filing's `assert caller is not None and call.on_behalf is not None` -> `or`: it runs"
         " only for a filing, which _delegate marks after reading both the caller and the on-behalf "
         "enterprise, so both halves hold and the assert (there for the type checker) passes either "
@@ -2635,20 +2645,25 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in grant's signature: only session becomes positional-only, and its one caller "
         "(the router) passes session by position and the rest by keyword, which still binds"
     ),
-    ("gateway/proxy/handler.py", 250, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/delegations/service.py", 198, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in live_grant's signature: only session becomes positional-only, and both "
+        "callers (record_filing and the proxy's delegation cache) pass session by position and "
+        "the rest by keyword"
+    ),
+    ("gateway/proxy/handler.py", 251, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in ProxyHandler.__init__'s signature: only self becomes positional-only; the one "
         "caller (the app factory) passes every other argument by keyword, which still binds"
     ),
-    ("gateway/proxy/handler.py", 340, "ReplaceComparisonOperator_NotEq_IsNot"): (
+    ("gateway/proxy/handler.py", 341, "ReplaceComparisonOperator_NotEq_IsNot"): (
         "_authenticate's `required != PUBLIC` -> `is not`: PUBLIC is the empty string, which CPython "
         "keeps as one object (every '' is that object), and every other scope is a non-empty string, "
         "so `is not` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 425, "ReplaceComparisonOperator_NotEq_IsNot"): (
+    ("gateway/proxy/handler.py", 426, "ReplaceComparisonOperator_NotEq_IsNot"): (
         "_delegate's `required != PUBLIC` -> `is not`: as at line 337, PUBLIC is the empty string, "
         "one object in CPython, and every other scope is non-empty"
     ),
-    ("gateway/proxy/handler.py", 596, "ReplaceComparisonOperator_Lt_IsNot"): (
+    ("gateway/proxy/handler.py", 597, "ReplaceComparisonOperator_Lt_IsNot"): (
         "_forward's misbound retry `attempt + 1 < attempts` -> `is not`: attempts is at most 4 "
         "(retry_attempts is bounded to 0..3), and CPython keeps one object for each small integer, so"
         " `is not` is `!=`, which agrees with `<` here (see `!=`)"
@@ -2661,63 +2676,63 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "STRIPPED = HOP_BY_HOP | {...} -> `^`: none of the added names is hop-by-hop, so the "
         "symmetric difference of the two disjoint sets is their union"
     ),
-    ("gateway/proxy/handler.py", 340, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("gateway/proxy/handler.py", 341, "ReplaceComparisonOperator_NotEq_Gt"): (
         "_authenticate's `required != PUBLIC` -> `>`: PUBLIC is the empty string, and every string "
         "but the empty one sorts after it, so `>` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 371, "ReplaceComparisonOperator_NotEq_IsNot"): (
+    ("gateway/proxy/handler.py", 372, "ReplaceComparisonOperator_NotEq_IsNot"): (
         "_authorize's `required != PUBLIC` -> `is not`: as at line 337, PUBLIC is the empty string, "
         "one object in CPython, and every other scope is non-empty"
     ),
-    ("gateway/proxy/handler.py", 371, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("gateway/proxy/handler.py", 372, "ReplaceComparisonOperator_NotEq_Gt"): (
         "_authorize's `required != PUBLIC` -> `>`: as at line 337, every string but the empty one "
         "sorts after PUBLIC (''), so `>` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 577, "ReplaceComparisonOperator_Lt_IsNot"): (
-        "_forward's connection retry `attempt + 1 < attempts` -> `is not`: as at line 596, attempts "
+    ("gateway/proxy/handler.py", 578, "ReplaceComparisonOperator_Lt_IsNot"): (
+        "_forward's connection retry `attempt + 1 < attempts` -> `is not`: as at line 597, attempts "
         "is at most 4 and small integers are one object each in CPython, so `is not` is `!=`, which "
         "agrees with `<` on every value attempt + 1 takes"
     ),
-    ("gateway/proxy/handler.py", 405, "ReplaceAndWithOr"): (
+    ("gateway/proxy/handler.py", 406, "ReplaceAndWithOr"): (
         "_delegate's `assert caller is not None and uscc is not None` -> `or`: __call__ calls "
         "_delegate only for a caller with an X-On-Behalf-Of (since this session; before, an anonymous"
         " one failed as a 500 either way: the assert or, mutated, caller.client_id), so both halves "
         "hold and the assert (there for the type checker) passes either way"
     ),
-    ("gateway/proxy/handler.py", 425, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("gateway/proxy/handler.py", 426, "ReplaceComparisonOperator_NotEq_Gt"): (
         "_delegate's `required != PUBLIC` -> `>`: as at line 337, every string but the empty one "
         "sorts after PUBLIC (''), so `>` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 577, "ReplaceComparisonOperator_Lt_NotEq"): (
-        "_forward's connection retry `attempt + 1 < attempts` -> `!=`: as at line 596, attempt runs "
+    ("gateway/proxy/handler.py", 578, "ReplaceComparisonOperator_Lt_NotEq"): (
+        "_forward's connection retry `attempt + 1 < attempts` -> `!=`: as at line 597, attempt runs "
         "over range(attempts), so attempt + 1 is never above attempts, and `<` and `!=` agree on "
         "every value it takes"
     ),
-    ("gateway/proxy/handler.py", 409, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("gateway/proxy/handler.py", 410, "ReplaceComparisonOperator_Eq_GtE"): (
         "_delegate's `call.method == 'POST'` -> `>=`: filing is true only for a POST or for GET, HEAD"
         " or OPTIONS (within_filing), and those three sort before 'POST', so `>=` holds exactly where"
         " `==` does"
     ),
-    ("gateway/proxy/handler.py", 320, "ReplaceBinaryOperator_Sub_Mod"): (
+    ("gateway/proxy/handler.py", 321, "ReplaceBinaryOperator_Sub_Mod"): (
         "`time.perf_counter() - started` -> `%`: the clock reads started + elapsed, and (started + "
         "elapsed) % started is elapsed while the call lasts less than the clock's own reading at its "
         "start (on Linux, the time since boot), which no call does"
     ),
-    ("gateway/proxy/handler.py", 530, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("gateway/proxy/handler.py", 531, "ReplaceComparisonOperator_Eq_LtE"): (
         "_forward's `message['type'] == 'http.disconnect'` -> `<=`: a receive() gives only "
         "'http.request' or 'http.disconnect' (ASGI), and 'http.request' sorts after "
         "'http.disconnect', so `<=` holds exactly where `==` does"
     ),
     (
         "gateway/proxy/handler.py",
-        582,
+        583,
         "NumberReplacer: retry_after = max(1, round(upstream.breaker.admit() or 0))",
     ): (
         "`admit() or 1` -> `or 0`: the fallback applies only when admit() is 0 (the breaker let the "
         "next call through), and max(1, round(0)) and max(1, round(1)) are both 1"
     ),
-    ("gateway/proxy/handler.py", 726, "ReplaceComparisonOperator_Eq_LtE"): (
-        "_stream's `message['type'] == 'http.disconnect'` -> `<=`: as at line 530, a receive() gives "
+    ("gateway/proxy/handler.py", 727, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_stream's `message['type'] == 'http.disconnect'` -> `<=`: as at line 531, a receive() gives "
         "only 'http.request' or 'http.disconnect', and 'http.request' sorts after, so `<=` holds "
         "exactly where `==` does"
     ),

@@ -221,6 +221,7 @@ def test_who_may_grant_and_see_delegations(shared_stack: RunningGateway) -> None
     for wrong, code, field in (
         ({**body, "expires_at": _later(-1)}, "invalid_expiry", "body.expires_at"),
         ({**body, "expires_at": _later(400)}, "invalid_expiry", "body.expires_at"),
+        ({**body, "expires_at": _later(366.05)}, "invalid_expiry", "body.expires_at"),  # > 366 d
         ({**body, "portal_id": "cli_nope"}, "portal_not_found", "body.portal_id"),
         ({**body, "scopes": ["on_behalf"]}, "validation_failed", "body.scopes"),
         ({**body, "scopes": ["credit:reports"]}, "validation_failed", "body.scopes"),
@@ -277,3 +278,24 @@ def test_an_admin_finds_delegations_by_enterprise_and_portal_and_no_other(
         assert missing.status_code == 404 and missing.json()["code"] == "delegation_not_found"
         revoked = stack.http.post(f"{path}/revocation", headers=admin)
         assert revoked.status_code == 404 and revoked.json()["code"] == "delegation_not_found"
+
+
+def test_a_delegation_for_one_enterprise_never_lets_the_portal_act_for_another(
+    shared_stack: RunningGateway,
+) -> None:
+    """The live grant is looked up for exactly the enterprise named, not one sorting near it."""
+    stack = shared_stack
+    earlier, later = "91140105MA0KDE119Q", "91140107MA0KDE4424"  # in this order as strings
+    _file(stack, later)
+    created = stack.create_client("portal")
+    body = {
+        "portal_id": created["client"]["id"], "scopes": ["registry:read"],
+        "expires_at": _later(365), "enterprise": earlier, "reference": "晋委托〔2026〕19号",
+    }  # fmt: skip
+    admin = {"X-API-Key": stack.key_for("admin")}
+    assert stack.http.post("/v1/delegations", json=body, headers=admin).status_code == 201
+    portal = {"X-API-Key": created["api_key"]["key"]}
+    read = stack.http.get(
+        f"/registry/v1/enterprises/{later}", headers={**portal, "X-On-Behalf-Of": later}
+    )
+    assert read.status_code == 403 and read.json()["code"] == "no_delegation"
