@@ -2641,6 +2641,30 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "enterprise, so both halves hold and the assert (there for the type checker) passes either "
         "way"
     ),
+    ("gateway/delegations/service.py", 37, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in to_public's: only delegation becomes positional-only; the router passes it by position and now is never passed"
+    ),
+    ("gateway/delegations/service.py", 64, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _check_expiry's: only expires_at becomes positional-only; grant and confirm pass it by position and now by keyword"
+    ),
+    ("gateway/delegations/service.py", 129, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in list_delegations': only session becomes positional-only; the router passes it by position and the rest by keyword"
+    ),
+    ("gateway/delegations/service.py", 147, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in get_delegation's: only session becomes positional-only; the router and _owned pass it by position and the rest by keyword"
+    ),
+    ("gateway/delegations/service.py", 157, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _owned's: only session becomes positional-only; revoke and confirm pass it by position and the rest by keyword"
+    ),
+    ("gateway/delegations/service.py", 165, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in revoke's: only session becomes positional-only; the router passes it by position and the rest by keyword"
+    ),
+    ("gateway/delegations/service.py", 180, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in confirm's: only session becomes positional-only; the router passes it by position and the rest by keyword"
+    ),
+    ("gateway/delegations/service.py", 212, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in record_filing's: only session becomes positional-only; the proxy's delegation cache passes it by position and the rest by keyword"
+    ),
     ("gateway/delegations/service.py", 92, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in grant's signature: only session becomes positional-only, and its one caller "
         "(the router) passes session by position and the rest by keyword, which still binds"
