@@ -87,7 +87,8 @@ class BodyLimitMiddleware:
             return
         limit = limit_for(scope["path"], self.default, self.limits)
         for key, value in scope["headers"]:
-            if key == b"content-length" and value.isdigit() and int(value) > limit:
+            # The server may pass on the whitespace around the value (httptools does).
+            if key == b"content-length" and value.strip().isdigit() and int(value) > limit:
                 await send_problem(send, too_large_body(link(scope, scope["path"]), limit), 413)
                 return
         received = 0

@@ -2,6 +2,7 @@
 kernel's public functions, asserting what the caller gets."""
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -175,6 +176,34 @@ def test_the_nul_guard_hands_on_a_streamed_body_past_what_it_inspects() -> None:
     assert body == raw
     assert seen[-1] == {"type": "http.disconnect"}
     assert len(seen) > 2  # the inspected prefix in one message, then the rest as it streamed
+
+
+@pytest.mark.parametrize("declared", [b"1025", b"1025 ", b" 1025", b"1025\t"])
+def test_a_declared_body_over_the_limit_is_refused_before_it_is_read(declared: bytes) -> None:
+    """Whitespace around the Content-Length (which httptools passes on) does not hide it."""
+    from services.common.bodylimit import BodyLimitMiddleware
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("the body was read")
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the app was called")
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/widgets",
+        "query_string": b"",
+        "headers": [(b"content-length", declared)],
+    }
+    asyncio.run(BodyLimitMiddleware(app, default=1024)(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["code"] == "payload_too_large"
 
 
 # consumer --------------------------------------------------------------------------------------
