@@ -5,10 +5,13 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
+from gateway.delegations import service as delegations_service
 from gateway.observability import AccessLog
 from services.common.tokens import InternalTokenSigner
 from tests.gateway.conftest import RunningGateway
+from tests.registry.factories import make_uscc
 
 FILING = {
     "name": "太原委托科技有限公司", "district": "xiaodian", "industry": "I65",
@@ -299,3 +302,50 @@ def test_a_delegation_for_one_enterprise_never_lets_the_portal_act_for_another(
         f"/registry/v1/enterprises/{later}", headers={**portal, "X-On-Behalf-Of": later}
     )
     assert read.status_code == 403 and read.json()["code"] == "no_delegation"
+
+
+def test_a_full_grant_beside_a_filing_only_one_is_the_one_that_counts(
+    shared_stack: RunningGateway,
+) -> None:
+    """A portal that filed an enterprise and was then granted a full delegation by it acts
+    within the full one: the filing-only one no longer limits it."""
+    stack = shared_stack
+    uscc = make_uscc(9301)
+    created = stack.create_client("portal")
+    portal = {"X-API-Key": created["api_key"]["key"], "X-On-Behalf-Of": uscc}
+    filed = stack.http.post(
+        "/registry/v1/enterprises", json={**FILING, "uscc": uscc}, headers=portal
+    )
+    assert filed.status_code == 201, filed.text
+    history = f"/registry/v1/enterprises/{uscc}/history"
+    limited = stack.http.get(history, headers=portal)
+    assert limited.status_code == 403 and limited.json()["code"] == "delegation_filing_only"
+    owner = stack.key_for("enterprise", org=uscc)
+    stack.delegate(created["client"]["id"], uscc, ("registry:read",), enterprise_key=owner)
+    assert stack.http.get(history, headers=portal).status_code == 200
+
+
+def test_a_delegation_ends_at_its_expiry_instant(
+    shared_stack: RunningGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live until its expiry and not at it: one microsecond before, the portal acts; at the
+    instant itself, it is refused (the gateway's clock fixed at each)."""
+    stack = shared_stack
+    uscc = make_uscc(9302)
+    _file(stack, uscc)
+    admin = {"X-API-Key": stack.key_for("admin")}
+    answers, statuses = {}, {}
+    for before in (timedelta(microseconds=1), timedelta(0)):
+        created = stack.create_client("portal")  # its own portal: the grant cache holds none
+        grant = stack.delegate(created["client"]["id"], uscc, ("registry:read",))
+        expiry = datetime.fromisoformat(grant["expires_at"])
+        monkeypatch.setattr(delegations_service, "utcnow", lambda at=expiry - before: at)
+        headers = {"X-API-Key": created["api_key"]["key"], "X-On-Behalf-Of": uscc}
+        answers[before] = stack.http.get(f"/registry/v1/enterprises/{uscc}", headers=headers)
+        shown = stack.http.get(f"/v1/delegations/{grant['id']}", headers=admin)
+        statuses[before] = shown.json()["status"]
+        monkeypatch.undo()
+    assert answers[timedelta(microseconds=1)].status_code == 200
+    refused = answers[timedelta(0)]
+    assert refused.status_code == 403 and refused.json()["code"] == "no_delegation"
+    assert statuses == {timedelta(microseconds=1): "active", timedelta(0): "expired"}
