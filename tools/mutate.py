@@ -2665,6 +2665,16 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("gateway/delegations/service.py", 212, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in record_filing's: only session becomes positional-only; the proxy's delegation cache passes it by position and the rest by keyword"
     ),
+    ("gateway/delegations/service.py", 173, "NumberReplacer"): (
+        "revoke's `row.version += 1` -> `+= 0` or `+= 2`: "
+        "a delegation's `version` is written but read by no code and shown in no answer (delegations have "
+        "no ETag); a run that counted it killed was a test-order failure, not the version"
+    ),
+    ("gateway/delegations/service.py", 192, "NumberReplacer"): (
+        "confirm's `row.version += 1` -> `+= 0` or `+= 2`: "
+        "a delegation's `version` is written but read by no code and shown in no answer (delegations have "
+        "no ETag); a run that counted it killed was a test-order failure, not the version"
+    ),
     ("gateway/delegations/service.py", 92, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in grant's signature: only session becomes positional-only, and its one caller "
         "(the router) passes session by position and the rest by keyword, which still binds"

@@ -138,6 +138,10 @@ def test_a_portal_filing_a_new_enterprise_may_only_file_until_confirmed(
     assert [(d["portal_id"], d["status"], d["purpose"]) for d in listed] == [
         (portal_id, "filing_only", "filing")
     ]
+    term = datetime.fromisoformat(listed[0]["expires_at"]) - datetime.fromisoformat(
+        listed[0]["created_at"]
+    )
+    assert term == timedelta(days=30)  # the filing-only delegation's term
     mine = stack.http.get("/v1/delegations", headers={"X-API-Key": portal["X-API-Key"]})
     assert [d["id"] for d in mine.json()["items"]] == [listed[0]["id"]]
     confirmed = stack.http.post(
@@ -255,7 +259,7 @@ def test_an_admin_finds_delegations_by_enterprise_and_portal_and_no_other(
     stack = shared_stack
     admin = {"X-API-Key": stack.key_for("admin")}
     first, second = (stack.create_client("portal")["client"]["id"] for _ in range(2))
-    earlier, later = "91140105MA0KDE119Q", "91140107MA0KDE4424"  # in this order as strings
+    earlier, later = make_uscc(9303), make_uscc(9304)  # in this order as strings
 
     def granted(portal_id: str, enterprise: str) -> str:
         body = {
@@ -286,22 +290,23 @@ def test_an_admin_finds_delegations_by_enterprise_and_portal_and_no_other(
 def test_a_delegation_for_one_enterprise_never_lets_the_portal_act_for_another(
     shared_stack: RunningGateway,
 ) -> None:
-    """The live grant is looked up for exactly the enterprise named, not one sorting near it."""
+    """The live grant is looked up for exactly the enterprise named, not one sorting near it
+    (before or after it)."""
     stack = shared_stack
-    earlier, later = "91140105MA0KDE119Q", "91140107MA0KDE4424"  # in this order as strings
-    _file(stack, later)
+    before, granted, after = make_uscc(9305), make_uscc(9306), make_uscc(9307)  # sorted
     created = stack.create_client("portal")
     body = {
         "portal_id": created["client"]["id"], "scopes": ["registry:read"],
-        "expires_at": _later(365), "enterprise": earlier, "reference": "晋委托〔2026〕19号",
+        "expires_at": _later(365), "enterprise": granted, "reference": "晋委托〔2026〕19号",
     }  # fmt: skip
     admin = {"X-API-Key": stack.key_for("admin")}
     assert stack.http.post("/v1/delegations", json=body, headers=admin).status_code == 201
     portal = {"X-API-Key": created["api_key"]["key"]}
-    read = stack.http.get(
-        f"/registry/v1/enterprises/{later}", headers={**portal, "X-On-Behalf-Of": later}
-    )
-    assert read.status_code == 403 and read.json()["code"] == "no_delegation"
+    for other in (before, after):
+        read = stack.http.get(
+            f"/registry/v1/enterprises/{other}", headers={**portal, "X-On-Behalf-Of": other}
+        )
+        assert read.status_code == 403 and read.json()["code"] == "no_delegation"
 
 
 def test_a_full_grant_beside_a_filing_only_one_is_the_one_that_counts(
