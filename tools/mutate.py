@@ -2675,6 +2675,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "a delegation's `version` is written but read by no code and shown in no answer (delegations have "
         "no ETag); a run that counted it killed was a test-order failure, not the version"
     ),
+    ("gateway/delegations/service.py", 79, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_enterprise_of's `caller.kind == ClientKind.ADMIN` -> `<=`: no client kind sorts before "
+        "'admin' (department, bank, provider, portal, enterprise, service all sort after)"
+    ),
     ("gateway/delegations/service.py", 92, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in grant's signature: only session becomes positional-only, and its one caller "
         "(the router) passes session by position and the rest by keyword, which still binds"

@@ -77,6 +77,7 @@ def test_a_portal_acts_only_within_a_live_delegation(shared_stack: RunningGatewa
     # revoked: refused at once (the cache is cleared), though the cache lives 5 s
     revoked = stack.http.post(f"/v1/delegations/{grant['id']}/revocation", headers=owner)
     assert revoked.status_code == 200 and revoked.json()["revoked_by"]
+    assert revoked.json()["status"] == "revoked" and revoked.json()["revoked_at"] is not None
     after = stack.http.get(f"/registry/v1/enterprises/{uscc}", headers=portal)
     assert after.status_code == 403 and after.json()["code"] == "no_delegation"
 
@@ -334,13 +335,13 @@ def test_a_delegation_ends_at_its_expiry_instant(
     shared_stack: RunningGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Live until its expiry and not at it: one microsecond before, the portal acts; at the
-    instant itself, it is refused (the gateway's clock fixed at each)."""
+    instant itself and a day after, it is refused (the gateway's clock fixed at each)."""
     stack = shared_stack
     uscc = make_uscc(9302)
     _file(stack, uscc)
     admin = {"X-API-Key": stack.key_for("admin")}
     answers, statuses = {}, {}
-    for before in (timedelta(microseconds=1), timedelta(0)):
+    for before in (timedelta(microseconds=1), timedelta(0), -timedelta(days=1)):
         created = stack.create_client("portal")  # its own portal: the grant cache holds none
         grant = stack.delegate(created["client"]["id"], uscc, ("registry:read",))
         expiry = datetime.fromisoformat(grant["expires_at"])
@@ -353,4 +354,63 @@ def test_a_delegation_ends_at_its_expiry_instant(
     assert answers[timedelta(microseconds=1)].status_code == 200
     refused = answers[timedelta(0)]
     assert refused.status_code == 403 and refused.json()["code"] == "no_delegation"
-    assert statuses == {timedelta(microseconds=1): "active", timedelta(0): "expired"}
+    assert answers[-timedelta(days=1)].status_code == 403
+    assert statuses == {
+        timedelta(microseconds=1): "active",
+        timedelta(0): "expired",
+        -timedelta(days=1): "expired",
+    }
+
+
+def test_an_enterprise_grants_for_itself_and_no_other(shared_stack: RunningGateway) -> None:
+    """Naming another enterprise, sorting before or after its own, is refused."""
+    stack = shared_stack
+    before, own, after = make_uscc(9308), make_uscc(9309), make_uscc(9310)  # sorted
+    portal_id = stack.create_client("portal")["client"]["id"]
+    owner = {"X-API-Key": stack.key_for("enterprise", org=own)}
+    body = {"portal_id": portal_id, "scopes": ["registry:read"], "expires_at": _later()}
+    for other in (before, after):
+        refused = stack.http.post(
+            "/v1/delegations", json={**body, "enterprise": other}, headers=owner
+        )
+        assert refused.status_code == 403 and refused.json()["code"] == "not_your_delegation"
+    named = stack.http.post("/v1/delegations", json={**body, "enterprise": own}, headers=owner)
+    assert named.status_code == 201 and named.json()["enterprise"] == own
+
+
+def test_a_delegation_may_run_366_days_to_the_microsecond(
+    shared_stack: RunningGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The longest term is inclusive: 366 days is granted, one microsecond more is refused
+    (the gateway's clock fixed)."""
+    stack = shared_stack
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    monkeypatch.setattr(delegations_service, "utcnow", lambda: now)
+    portal_id = stack.create_client("portal")["client"]["id"]
+    owner = {"X-API-Key": stack.key_for("enterprise", org=make_uscc(9311))}
+    longest = now + timedelta(days=366)
+    statuses = [
+        stack.http.post(
+            "/v1/delegations",
+            json={
+                "portal_id": portal_id,
+                "scopes": ["registry:read"],
+                "expires_at": at.isoformat(),
+            },
+            headers=owner,
+        ).status_code
+        for at in (longest, longest + timedelta(microseconds=1))
+    ]
+    assert statuses == [201, 422]
+
+
+def test_a_delegation_goes_to_a_portal_and_no_other_kind(shared_stack: RunningGateway) -> None:
+    """A bank or a provider (kinds sorting before and after "portal") cannot hold one."""
+    stack = shared_stack
+    owner = {"X-API-Key": stack.key_for("enterprise", org=make_uscc(9312))}
+    for kind in ("bank", "provider"):
+        holder = stack.create_client(kind)["client"]["id"]
+        body = {"portal_id": holder, "scopes": ["registry:read"], "expires_at": _later()}
+        refused = stack.http.post("/v1/delegations", json=body, headers=owner)
+        assert refused.status_code == 422 and refused.json()["code"] == "portal_not_found"
+        assert refused.json()["errors"][0]["field"] == "body.portal_id"
