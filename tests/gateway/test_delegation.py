@@ -414,3 +414,14 @@ def test_a_delegation_goes_to_a_portal_and_no_other_kind(shared_stack: RunningGa
         refused = stack.http.post("/v1/delegations", json=body, headers=owner)
         assert refused.status_code == 422 and refused.json()["code"] == "portal_not_found"
         assert refused.json()["errors"][0]["field"] == "body.portal_id"
+
+
+def test_a_portal_never_acts_on_another_portals_delegation(shared_stack: RunningGateway) -> None:
+    """The portal created first cannot use the grant of one created after it (ids sort by time)."""
+    stack = shared_stack
+    uscc = make_uscc(9313)
+    first, second = (stack.create_client("portal") for _ in range(2))
+    stack.delegate(second["client"]["id"], uscc, ("registry:read",))
+    headers = {"X-API-Key": first["api_key"]["key"], "X-On-Behalf-Of": uscc}
+    read = stack.http.get(f"/registry/v1/enterprises/{uscc}", headers=headers)
+    assert read.status_code == 403 and read.json()["code"] == "no_delegation"
