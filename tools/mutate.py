@@ -2679,6 +2679,16 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_enterprise_of's `caller.kind == ClientKind.ADMIN` -> `<=`: no client kind sorts before "
         "'admin' (department, bank, provider, portal, enterprise, service all sort after)"
     ),
+    ("gateway/delegations/service.py", 120, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_visible's `caller.kind == ClientKind.ENTERPRISE` -> `<=`: the routes (Party) admit only "
+        "admin, enterprise and portal callers; admin returns on the line before, and portal sorts "
+        "after enterprise, so `<=` holds exactly where `==` does"
+    ),
+    ("gateway/delegations/service.py", 122, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_visible's `caller.kind == ClientKind.PORTAL` -> `<=`: of the kinds the routes admit, an "
+        "admin and an enterprise with an org return before it, and an enterprise client always has "
+        "an org (the clients service requires one, a valid USCC), so only portals get here"
+    ),
     ("gateway/delegations/service.py", 92, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in grant's signature: only session becomes positional-only, and its one caller "
         "(the router) passes session by position and the rest by keyword, which still binds"

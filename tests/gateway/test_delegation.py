@@ -425,3 +425,18 @@ def test_a_portal_never_acts_on_another_portals_delegation(shared_stack: Running
     headers = {"X-API-Key": first["api_key"]["key"], "X-On-Behalf-Of": uscc}
     read = stack.http.get(f"/registry/v1/enterprises/{uscc}", headers=headers)
     assert read.status_code == 403 and read.json()["code"] == "no_delegation"
+
+
+def test_a_portal_lists_the_delegations_it_holds_and_no_others(
+    shared_stack: RunningGateway,
+) -> None:
+    """Not those of a portal created after it, nor those of an enterprise its own org names."""
+    stack = shared_stack
+    uscc = make_uscc(9314)
+    first = stack.create_client("portal", org=uscc)
+    second = stack.create_client("portal")
+    held = stack.delegate(first["client"]["id"], make_uscc(9315), ("registry:read",))
+    stack.delegate(second["client"]["id"], uscc, ("registry:read",))
+    listed = stack.http.get("/v1/delegations", headers={"X-API-Key": first["api_key"]["key"]})
+    assert listed.status_code == 200
+    assert [d["id"] for d in listed.json()["items"]] == [held["id"]]
