@@ -16,6 +16,7 @@ from gateway.delegations.schemas import (
 )
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
+from services.common.etag import OptionalIfMatch
 from services.common.openapi import answer_headers
 from services.common.pagination import CursorQuery
 from services.common.unitofwork import UnitOfWorkDep, UnitOfWorkRoute
@@ -42,7 +43,7 @@ def _forget(gateway: GatewayDep, uow: UnitOfWorkDep, delegation: Delegation) -> 
     "reference. Takes effect at once.",
     operation_id="grant_delegation",
     response_model=DelegationPublic,
-    responses={**problem_responses(*_AUTH, 422), **answer_headers(201, "Location")},
+    responses={**problem_responses(*_AUTH, 422), **answer_headers(201, "Location", "ETag")},
 )
 def grant_delegation(
     body: DelegationCreate,
@@ -55,6 +56,7 @@ def grant_delegation(
     delegation = service.grant(session, caller=caller, data=body)
     _forget(gateway, uow, delegation)
     response.headers["Location"] = f"/v1/delegations/{delegation.id}"
+    response.headers["ETag"] = service.delegation_etag(delegation)
     return service.to_public(delegation)
 
 
@@ -92,36 +94,43 @@ def list_delegations(
 @router.get(
     "/{delegation_id}",
     summary="Get a delegation",
+    description="With an `ETag` to send as `If-Match` when revoking or confirming it.",
     operation_id="get_delegation",
     response_model=DelegationPublic,
-    responses=problem_responses(*_AUTH, 404),
+    responses={**problem_responses(*_AUTH, 404), **answer_headers(200, "ETag")},
 )
 def get_delegation(
-    delegation_id: DelegationId, session: SessionDep, caller: Party
+    delegation_id: DelegationId, session: SessionDep, caller: Party, response: Response
 ) -> DelegationPublic:
-    return service.to_public(
-        service.get_delegation(session, caller=caller, delegation_id=delegation_id)
-    )
+    delegation = service.get_delegation(session, caller=caller, delegation_id=delegation_id)
+    response.headers["ETag"] = service.delegation_etag(delegation)
+    return service.to_public(delegation)
 
 
 @router.post(
     "/{delegation_id}/revocation",
     summary="Revoke a delegation",
     description="Ends the delegation at once on this replica, and within "
-    "`GATEWAY_DELEGATION_CACHE_TTL_SECONDS` on the others. Revoking twice changes nothing.",
+    "`GATEWAY_DELEGATION_CACHE_TTL_SECONDS` on the others. Revoking twice changes nothing. "
+    "`If-Match` is optional; a stale one is 412 and revokes nothing.",
     operation_id="revoke_delegation",
     response_model=DelegationPublic,
-    responses=problem_responses(*_AUTH, 404),
+    responses={**problem_responses(*_AUTH, 404, 412), **answer_headers(200, "ETag")},
 )
 def revoke_delegation(
     delegation_id: DelegationId,
+    precondition: OptionalIfMatch,
     session: SessionDep,
     gateway: GatewayDep,
     uow: UnitOfWorkDep,
+    response: Response,
     caller: Grantor,
 ) -> DelegationPublic:
-    delegation = service.revoke(session, caller=caller, delegation_id=delegation_id)
+    delegation = service.revoke(
+        session, caller=caller, delegation_id=delegation_id, precondition=precondition
+    )
     _forget(gateway, uow, delegation)
+    response.headers["ETag"] = service.delegation_etag(delegation)
     return service.to_public(delegation)
 
 
@@ -129,19 +138,26 @@ def revoke_delegation(
     "/{delegation_id}/confirmation",
     summary="Confirm or extend a delegation",
     description="The enterprise confirms the filing-only delegation a portal earned by filing "
-    "it (or extends any live one), setting its scopes and expiry.",
+    "it (or extends any live one), setting its scopes and expiry. `If-Match` is optional; a "
+    "stale one is 412 and changes nothing, so two confirmations made from one reading cannot "
+    "both land.",
     operation_id="confirm_delegation",
     response_model=DelegationPublic,
-    responses=problem_responses(*_AUTH, 404, 409, 422),
+    responses={**problem_responses(*_AUTH, 404, 409, 412, 422), **answer_headers(200, "ETag")},
 )
 def confirm_delegation(
     delegation_id: DelegationId,
     body: DelegationConfirm,
+    precondition: OptionalIfMatch,
     session: SessionDep,
     gateway: GatewayDep,
     uow: UnitOfWorkDep,
+    response: Response,
     caller: Grantor,
 ) -> DelegationPublic:
-    delegation = service.confirm(session, caller=caller, delegation_id=delegation_id, data=body)
+    delegation = service.confirm(
+        session, caller=caller, delegation_id=delegation_id, data=body, precondition=precondition
+    )
     _forget(gateway, uow, delegation)
+    response.headers["ETag"] = service.delegation_etag(delegation)
     return service.to_public(delegation)

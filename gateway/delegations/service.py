@@ -25,6 +25,7 @@ from gateway.delegations.schemas import (
 )
 from services.common.clock import as_utc, utcnow
 from services.common.errors import ForbiddenClientKind
+from services.common.etag import Precondition, etag_of
 from services.common.identity import ClientKind
 from services.common.ids import new_id
 from services.common.pagination import page_of, paginate
@@ -32,6 +33,11 @@ from services.common.pagination import page_of, paginate
 LONGEST_TERM = timedelta(days=366)
 FILING_TERM = timedelta(days=30)
 FILING = "filing"
+
+
+def delegation_etag(delegation: Delegation) -> str:
+    """The ETag of one version of a delegation."""
+    return etag_of(delegation.id, delegation.version)
 
 
 def to_public(delegation: Delegation, *, now: datetime | None = None) -> DelegationPublic:
@@ -144,27 +150,34 @@ def list_delegations(
     return page_of(rows, limit=limit, key_of=lambda d: [d.id])
 
 
-def get_delegation(session: Session, *, caller: Caller, delegation_id: str) -> Delegation:
-    """A delegation the caller is party to, or 404."""
-    row = session.exec(
-        select(Delegation).where(Delegation.id == delegation_id).where(_visible(caller))
-    ).first()
+def get_delegation(
+    session: Session, *, caller: Caller, delegation_id: str, lock: bool = False
+) -> Delegation:
+    """A delegation the caller is party to (locked for update when asked), or 404."""
+    statement = select(Delegation).where(Delegation.id == delegation_id).where(_visible(caller))
+    row = session.exec(statement.with_for_update() if lock else statement).first()
     if row is None:
         raise DelegationNotFound(f"No delegation {delegation_id}.")
     return row
 
 
-def _owned(session: Session, *, caller: Caller, delegation_id: str) -> Delegation:
-    """A delegation the caller may change: its enterprise's, or any for an admin."""
-    row = get_delegation(session, caller=caller, delegation_id=delegation_id)
+def _owned(
+    session: Session, *, caller: Caller, delegation_id: str, precondition: Precondition
+) -> Delegation:
+    """A delegation the caller may change (its enterprise's, or any for an admin), locked and
+    matching the request's `If-Match`."""
+    row = get_delegation(session, caller=caller, delegation_id=delegation_id, lock=True)
     if caller.kind not in (ClientKind.ADMIN, ClientKind.ENTERPRISE):
         raise NotYourDelegation("Only the enterprise or an admin may change a delegation.")
+    precondition(delegation_etag(row))
     return row
 
 
-def revoke(session: Session, *, caller: Caller, delegation_id: str) -> Delegation:
+def revoke(
+    session: Session, *, caller: Caller, delegation_id: str, precondition: Precondition
+) -> Delegation:
     """End a delegation now (a second revocation changes nothing)."""
-    row = _owned(session, caller=caller, delegation_id=delegation_id)
+    row = _owned(session, caller=caller, delegation_id=delegation_id, precondition=precondition)
     if row.revoked_at is None:
         now = utcnow()
         row.revoked_at = now
@@ -177,10 +190,15 @@ def revoke(session: Session, *, caller: Caller, delegation_id: str) -> Delegatio
 
 
 def confirm(
-    session: Session, *, caller: Caller, delegation_id: str, data: DelegationConfirm
+    session: Session,
+    *,
+    caller: Caller,
+    delegation_id: str,
+    data: DelegationConfirm,
+    precondition: Precondition,
 ) -> Delegation:
     """Confirm a filing-only delegation or extend one: new scopes and expiry."""
-    row = _owned(session, caller=caller, delegation_id=delegation_id)
+    row = _owned(session, caller=caller, delegation_id=delegation_id, precondition=precondition)
     if row.revoked_at is not None:
         raise DelegationRevoked(f"Delegation {delegation_id} was revoked; grant a new one.")
     now = utcnow()

@@ -2,15 +2,20 @@
 
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from gateway.auth.caller import Caller
 from gateway.delegations import service as delegations_service
+from gateway.delegations.schemas import DelegationConfirm
 from gateway.observability import AccessLog
+from services.common.etag import Precondition
 from services.common.tokens import InternalTokenSigner
 from tests.gateway.conftest import RunningGateway
+from tests.locks import wait_for_lock_waiter
 from tests.registry.factories import make_uscc
 
 FILING = {
@@ -440,3 +445,125 @@ def test_a_portal_lists_the_delegations_it_holds_and_no_others(
     listed = stack.http.get("/v1/delegations", headers={"X-API-Key": first["api_key"]["key"]})
     assert listed.status_code == 200
     assert [d["id"] for d in listed.json()["items"]] == [held["id"]]
+
+
+def test_a_change_to_a_delegation_needs_the_version_it_was_read_at(
+    shared_stack: RunningGateway,
+) -> None:
+    """Grant, read, confirm and revoke answer the delegation's ETag; a stale `If-Match` is 412
+    `stale_etag` and changes nothing; a second revocation changes nothing, not even the tag."""
+    stack = shared_stack
+    uscc = make_uscc(9316)
+    owner = {"X-API-Key": stack.key_for("enterprise", org=uscc)}
+    portal = stack.create_client("portal")
+    granted = stack.http.post(
+        "/v1/delegations",
+        json={
+            "portal_id": portal["client"]["id"],
+            "scopes": ["registry:read"],
+            "expires_at": _later(),
+        },
+        headers=owner,
+    )
+    assert granted.status_code == 201, granted.text
+    dlg = granted.json()["id"]
+    assert granted.headers["ETag"] == f'"{dlg}.1"'
+    read = stack.http.get(f"/v1/delegations/{dlg}", headers=owner)
+    assert read.headers["ETag"] == f'"{dlg}.1"' and read.json() == granted.json()
+    extension = {"scopes": ["registry:read", "registry:write"], "expires_at": _later(60)}
+
+    stale = stack.http.post(
+        f"/v1/delegations/{dlg}/confirmation",
+        json=extension,
+        headers={**owner, "If-Match": f'"{dlg}.2"'},
+    )
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_etag", stale.text
+    unchanged = stack.http.get(f"/v1/delegations/{dlg}", headers=owner)
+    assert unchanged.json() == granted.json() and unchanged.headers["ETag"] == f'"{dlg}.1"'
+
+    confirmed = stack.http.post(
+        f"/v1/delegations/{dlg}/confirmation",
+        json=extension,
+        headers={**owner, "If-Match": f'"{dlg}.1"'},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["scopes"] == extension["scopes"]
+    assert confirmed.headers["ETag"] == f'"{dlg}.2"'
+    again = stack.http.post(  # a second confirmation made from the first reading
+        f"/v1/delegations/{dlg}/confirmation",
+        json={"scopes": ["registry:read"], "expires_at": _later(5)},
+        headers={**owner, "If-Match": f'"{dlg}.1"'},
+    )
+    assert again.status_code == 412 and again.json()["code"] == "stale_etag"
+    assert stack.http.get(f"/v1/delegations/{dlg}", headers=owner).json() == confirmed.json()
+
+    not_revoked = stack.http.post(
+        f"/v1/delegations/{dlg}/revocation", headers={**owner, "If-Match": f'"{dlg}.1"'}
+    )
+    assert not_revoked.status_code == 412 and not_revoked.json()["code"] == "stale_etag"
+    acting = {"X-API-Key": portal["api_key"]["key"], "X-On-Behalf-Of": uscc}
+    assert stack.http.get(f"/v1/delegations/{dlg}", headers=owner).json()["status"] == "active"
+    revoked = stack.http.post(
+        f"/v1/delegations/{dlg}/revocation", headers={**owner, "If-Match": "*"}
+    )
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    assert revoked.headers["ETag"] == f'"{dlg}.3"'
+    twice = stack.http.post(f"/v1/delegations/{dlg}/revocation", headers=owner)
+    assert twice.status_code == 200 and twice.headers["ETag"] == f'"{dlg}.3"'
+    assert twice.json() == revoked.json()
+    refused = stack.http.get(f"/registry/v1/enterprises/{uscc}", headers=acting)
+    assert refused.status_code == 403 and refused.json()["code"] == "no_delegation"
+
+
+def test_two_confirmations_from_one_reading_land_once(
+    shared_stack: RunningGateway, postgres_database: str | None
+) -> None:
+    """The second confirmation waits for the first's transaction (a row lock, PostgreSQL), then
+    finds its `If-Match` stale: 412, and the first's scopes stand. Had it read the row without
+    waiting, both would match version 1 and the second would overwrite the first. The first is
+    held mid-request here (its transaction open) until the second is seen waiting on a lock."""
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE queues the second writer on its busy timeout")
+    stack = shared_stack
+    uscc = make_uscc(9317)
+    owner_key = stack.key_for("enterprise", org=uscc)
+    portal = stack.create_client("portal")
+    dlg = stack.delegate(portal["client"]["id"], uscc, ("registry:read",), enterprise_key=owner_key)
+    database = stack.app.state.database
+    enterprise = Caller(
+        client_id="cli_first_confirmer", kind="enterprise", name="first", org=uscc,
+        scopes=frozenset(),
+    )  # fmt: skip
+    first_scopes = ["registry:read", "registry:write"]
+
+    def second_confirmer() -> httpx.Response:
+        return stack.http.post(
+            f"/v1/delegations/{dlg['id']}/confirmation",
+            json={"scopes": ["registry:read"], "expires_at": _later(5)},
+            headers={"X-API-Key": owner_key, "If-Match": f'"{dlg["id"]}.1"'},
+        )
+
+    holder = database.session()
+    try:
+        delegations_service.confirm(  # the first confirmer, its transaction left open
+            holder,
+            caller=enterprise,
+            delegation_id=dlg["id"],
+            data=DelegationConfirm.model_validate(
+                {"scopes": first_scopes, "expires_at": _later(60)}
+            ),
+            precondition=Precondition(f'"{dlg["id"]}.1"', required=False),
+        )
+        with ThreadPoolExecutor(1) as pool:
+            second = pool.submit(second_confirmer)
+            wait_for_lock_waiter(
+                second, database, table="gateway_delegations", what="the second confirmer"
+            )
+            assert not second.done(), "the second confirmer did not wait for the first"
+            holder.commit()
+            answer = second.result(timeout=30)
+    finally:
+        holder.close()
+    assert answer.status_code == 412 and answer.json()["code"] == "stale_etag", answer.text
+    seen = stack.http.get(f"/v1/delegations/{dlg['id']}", headers={"X-API-Key": owner_key})
+    assert seen.json()["scopes"] == first_scopes and seen.headers["ETag"] == f'"{dlg["id"]}.2"'
