@@ -176,6 +176,7 @@ TARGETS: dict[str, Target] = {
             "tests/gateway/test_delegation_matrix.py",
             "tests/gateway/test_identity.py",  # the filing-only delegation
         ),
+        postgres=True,  # confirm's row lock: two confirmations from one reading land once
     ),
     "uscc": Target(
         ("services/registry/uscc",),
@@ -312,6 +313,14 @@ TARGETS: dict[str, Target] = {
             "tests/funding/test_review_allocation_bounds.py",
             "tests/funding/test_matching_concurrency.py",
         ),
+    ),
+    "funding-interest": Target(
+        ("services/funding/interest/service.py", "services/funding/interest/rules.py"),
+        ("tests/funding/test_interest_subsidies.py", "tests/funding/test_subsidy_concurrency.py"),
+    ),
+    "vouchers-expiry": Target(
+        ("services/vouchers/expiry/service.py",),
+        ("tests/vouchers/test_expiry.py",),
     ),
     "funding-public-chain": Target(
         ("services/funding/public/chain.py",),
