@@ -567,3 +567,48 @@ def test_two_confirmations_from_one_reading_land_once(
     assert answer.status_code == 412 and answer.json()["code"] == "stale_etag", answer.text
     seen = stack.http.get(f"/v1/delegations/{dlg['id']}", headers={"X-API-Key": owner_key})
     assert seen.json()["scopes"] == first_scopes and seen.headers["ETag"] == f'"{dlg["id"]}.2"'
+
+
+def test_a_read_during_a_confirmation_answers_at_once_with_the_committed_version(
+    shared_stack: RunningGateway, postgres_database: str | None
+) -> None:
+    """Only a change locks the row: a read while a confirmation is in flight (its transaction
+    open) neither waits for it nor sees it, and sees it once committed."""
+    if postgres_database is None:
+        pytest.skip("SQLite has no row locks: SQLAlchemy emits no FOR UPDATE there")
+    stack = shared_stack
+    uscc = make_uscc(9318)
+    owner = {"X-API-Key": stack.key_for("enterprise", org=uscc)}
+    portal = stack.create_client("portal")
+    dlg = stack.delegate(
+        portal["client"]["id"], uscc, ("registry:read",), enterprise_key=owner["X-API-Key"]
+    )
+    database = stack.app.state.database
+    enterprise = Caller(
+        client_id="cli_confirmer", kind="enterprise", name="confirmer", org=uscc,
+        scopes=frozenset(),
+    )  # fmt: skip
+    holder = database.session()
+    try:
+        delegations_service.confirm(  # a confirmation in flight, its transaction left open
+            holder,
+            caller=enterprise,
+            delegation_id=dlg["id"],
+            data=DelegationConfirm.model_validate(
+                {"scopes": ["registry:read", "registry:write"], "expires_at": _later(60)}
+            ),
+            precondition=Precondition(None, required=False),
+        )
+        with ThreadPoolExecutor(1) as pool:
+            reader = pool.submit(stack.http.get, f"/v1/delegations/{dlg['id']}", headers=owner)
+            wait_for_lock_waiter(reader, database, table="gateway_delegations", what="the reader")
+            assert reader.done(), "the read waited for the confirmation's lock"
+            during = reader.result()
+        holder.commit()
+    finally:
+        holder.close()
+    assert during.status_code == 200 and during.headers["ETag"] == f'"{dlg["id"]}.1"'
+    assert during.json()["scopes"] == ["registry:read"]
+    after = stack.http.get(f"/v1/delegations/{dlg['id']}", headers=owner)
+    assert after.headers["ETag"] == f'"{dlg["id"]}.2"'
+    assert after.json()["scopes"] == ["registry:read", "registry:write"]
