@@ -184,6 +184,9 @@ def test_a_second_claim_for_the_same_loan_and_quarter_is_refused(
         URL, json={**LOAN, "principal_fen": 40_000_000}, headers=portal(funding_headers)
     )
     assert again.status_code == 409 and again.json()["code"] == "interest_claim_exists", again.text
+    assert again.json()["detail"] == (
+        "Loan JSB-TY-2015-000123 of JSB has a claim for 2015 Q2 already."
+    )
     # The same loan claimed by another enterprise, for another quarter.
     file_enterprise(funding_app, OTHER_USCC)
     other = funding_client.post(
@@ -337,3 +340,131 @@ def test_the_office_lists_claims_by_enterprise(
     )
     assert [c["id"] for c in mine.json()["items"]] == [claim["id"]]
     assert theirs.json()["items"] == []
+
+
+def test_the_term_counts_whole_months_and_a_part_month_as_one_and_picks_the_band(
+    funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    """Loans of 15 January 2015, claimed for 2015 Q1: 15 January – 28 February at the
+    2014-11-22 rates, March at the 2015-03-01 ones, each in the band of the loan's term."""
+    short, middle, long = (560, 535), (600, 575), (615, 590)
+    loans = [
+        ("2015-04-15", 3, short),  # three whole months
+        ("2015-04-20", 4, short),  # three and a part: four
+        ("2016-01-15", 12, short),  # one year exactly: still the first band
+        ("2016-01-16", 13, middle),  # a day over a year
+        ("2016-07-20", 19, middle),  # a year, six months and a part
+        ("2020-01-15", 60, middle),  # five years exactly
+        ("2020-01-16", 61, long),  # a day over five years
+    ]
+    for number, (matures_on, term, rates) in enumerate(loans):
+        body = {**LOAN, "loan_ref": f"JSB-TERM-{number}", "loan_date": "2015-01-15",
+                "matures_on": matures_on, "principal_fen": 1_000_000, "quarter": 1}  # fmt: skip
+        answer = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
+        assert answer.status_code == 201, answer.text
+        claim = answer.json()
+        assert claim["term_months"] == term, matures_on
+        assert [(s["days"], s["rate_bp"]) for s in claim["stretches"]] == [
+            (45, rates[0]),
+            (31, rates[1]),
+        ], matures_on
+
+
+def test_a_founder_graduating_on_29_february_is_eligible_until_28_february_three_years_on(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    file_enterprise(funding_app, GRADUATE_USCC, founder_graduated_on="2012-02-29")
+    fund_line(funding_app, account=INTEREST_LINE, amount_fen=FUNDS)
+    last_day = {**LOAN, "loan_ref": "JSB-LEAP-1", "loan_date": "2015-02-28",
+                "matures_on": "2016-02-28", "quarter": 1}  # fmt: skip
+    answer = funding_client.post(URL, json=last_day, headers=enterprise(funding_headers))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["founder_graduated_on"] == "2012-02-29"
+    day_after = {**last_day, "loan_ref": "JSB-LEAP-2", "loan_date": "2015-03-01"}
+    late = funding_client.post(URL, json=day_after, headers=enterprise(funding_headers))
+    assert late.status_code == 422 and late.json()["code"] == "founder_not_recent_graduate"
+    assert "from then to 2015-02-28" in late.json()["detail"], late.text
+    assert [c["loan_ref"] for c in _claims(funding_client, funding_headers)] == ["JSB-LEAP-1"]
+
+
+def test_a_loan_granted_on_the_graduation_day_is_eligible(
+    funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    body = {**LOAN, "loan_date": "2014-07-01", "matures_on": "2016-07-01", "quarter": 1}
+    answer = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["first_day"], answer.json()["term_months"]) == ("2015-01-01", 24)
+
+
+def test_a_loan_claimed_by_an_enterprise_sorting_first_is_refused_to_the_next(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    """The loan's first claimer's code sorts before the second's (the other test: after it)."""
+    assert OTHER_USCC < GRADUATE_USCC
+    file_enterprise(funding_app, OTHER_USCC, founder_graduated_on="2014-07-01")
+    first = funding_client.post(URL, json=LOAN, headers=enterprise(funding_headers, OTHER_USCC))
+    assert first.status_code == 201, first.text
+    second = funding_client.post(
+        URL, json={**LOAN, "quarter": 3}, headers=enterprise(funding_headers)
+    )
+    assert second.status_code == 409, second.text
+    assert second.json()["code"] == "interest_loan_other_enterprise"
+    assert [c["id"] for c in _claims(funding_client, funding_headers)] == [first.json()["id"]]
+
+
+def test_a_loan_repaid_before_the_quarter_is_refused_as_not_outstanding(
+    funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    body = {**LOAN, "loan_date": "2014-12-01", "matures_on": "2015-04-01"}  # repaid 1 April
+    answer = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
+    assert answer.status_code == 422 and answer.json()["code"] == "interest_no_days"
+    assert "was not outstanding on any day of 2015 Q2" in answer.json()["detail"]
+    assert _claims(funding_client, funding_headers) == []
+
+
+def test_a_negative_rate_saved_by_mistake_pays_nothing(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    """A version whose rate is below zero makes a negative subsidy: refused, nothing moves."""
+    saved = funding_client.post(
+        "/v1/rule-sets",
+        json={
+            "family": "funding.interest.benchmark",
+            "effective_from": "2015-12-01",
+            "inputs": {"term_months": "int"},
+            "rules": [{"name": "rate_bp", "expression": "0 - 100"}],
+        },
+        headers=admin(funding_headers),
+    )
+    assert saved.status_code == 201, saved.text
+    body = {**LOAN, "loan_date": "2015-12-01", "matures_on": "2016-12-01", "quarter": 4}
+    answer = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
+    assert answer.status_code == 422 and answer.json()["code"] == "interest_no_days", answer.text
+    # 50,000,000 × (-100 × 31) / 3,600,000 = -43,055.56 → -43,056 fen
+    assert "(-43056 fen" in answer.json()["detail"]
+    assert _claims(funding_client, funding_headers) == []
+    assert balance(funding_app, INTEREST_LINE) == FUNDS and balance(funding_app, "payable") == 0
+
+
+def test_the_office_lists_claims_by_year_and_quarter(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    fund_line(
+        funding_app, account=INTEREST_LINE.replace("2015", "2016"), year=2016, amount_fen=FUNDS
+    )
+    made = {}
+    for year, quarter in ((2015, 1), (2015, 2), (2015, 3), (2016, 2)):
+        body = {**LOAN, "matures_on": "2017-03-16", "year": year, "quarter": quarter}
+        answer = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
+        assert answer.status_code == 201, answer.text
+        made[year, quarter] = answer.json()["id"]
+
+    def listed(**params: int) -> list[str]:
+        answer = funding_client.get(URL, params=params, headers=admin(funding_headers))
+        assert answer.status_code == 200, answer.text
+        return [c["id"] for c in answer.json()["items"]]
+
+    assert listed(year=2015, quarter=2) == [made[2015, 2]]
+    assert listed(quarter=2) == [made[2015, 2], made[2016, 2]]
+    assert listed(year=2016) == [made[2016, 2]]
+    assert listed(year=2015) == [made[2015, 1], made[2015, 2], made[2015, 3]]

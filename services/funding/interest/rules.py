@@ -10,7 +10,6 @@ to five years, over five years).
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from services.common.rules import FamilySpec
 
@@ -29,40 +28,6 @@ INTEREST_FAMILIES: dict[str, FamilySpec] = {
         results={RESULT: "int"},
     )
 }
-
-
-def benchmark_definition(announced: str, up_to_1y: int, to_5y: int, over_5y: int) -> dict[str, Any]:
-    """A version's content: the three term bands' rates in basis points."""
-    return {
-        "description": f"PBoC benchmark lending rates from {announced}: up to 1 year "
-        f"{up_to_1y / 100:.2f}%, 1 to 5 years {to_5y / 100:.2f}%, over 5 years "
-        f"{over_5y / 100:.2f}%.",
-        "inputs": {"term_months": "int"},
-        "parameters": {
-            "up_to_1y_bp": {"type": "int", "value": up_to_1y},
-            "to_5y_bp": {"type": "int", "value": to_5y},
-            "over_5y_bp": {"type": "int", "value": over_5y},
-        },
-        "rules": [
-            {
-                "name": RESULT,
-                "expression": "term_months <= 12 ? up_to_1y_bp : "
-                "(term_months <= 60 ? to_5y_bp : over_5y_bp)",
-                "description": "The band of the loan's term, in basis points a year.",
-            }
-        ],
-    }
-
-
-# (id, effective from, last day in force or None, ≤1y, 1–5y, >5y) — PBoC announcements.
-BENCHMARKS: tuple[tuple[str, date, date | None, int, int, int], ...] = (
-    ("rls_funding_interest_20141122", date(2014, 11, 22), date(2015, 2, 28), 560, 600, 615),
-    ("rls_funding_interest_20150301", date(2015, 3, 1), date(2015, 5, 10), 535, 575, 590),
-    ("rls_funding_interest_20150511", date(2015, 5, 11), date(2015, 6, 27), 510, 550, 565),
-    ("rls_funding_interest_20150628", date(2015, 6, 28), date(2015, 8, 25), 485, 525, 540),
-    ("rls_funding_interest_20150826", date(2015, 8, 26), date(2015, 10, 23), 460, 500, 515),
-    ("rls_funding_interest_20151024", date(2015, 10, 24), None, 435, 475, 490),
-)
 
 
 def term_months(loan_date: date, matures_on: date) -> int:

@@ -109,20 +109,6 @@ def _check_loan_owner(session: Session, data: InterestClaimCreate, uscc: str) ->
         )
 
 
-def _exists(session: Session, data: InterestClaimCreate) -> errors.InterestClaimExists:
-    found = session.exec(
-        select(InterestClaim.id)
-        .where(col(InterestClaim.bank_code) == data.bank_code)
-        .where(col(InterestClaim.loan_ref) == data.loan_ref)
-        .where(col(InterestClaim.year) == data.year)
-        .where(col(InterestClaim.quarter) == data.quarter)
-    ).first()
-    return errors.InterestClaimExists(
-        f"Loan {data.loan_ref} of {data.bank_code} has a claim for {data.year} Q{data.quarter} "
-        f"already ({found})."
-    )
-
-
 def claim_interest(
     *, session: Session, principal: Principal, data: InterestClaimCreate
 ) -> InterestClaim:
@@ -156,7 +142,9 @@ def claim_interest(
         )
     amount = subsidy_fen(data.principal_fen, [(part["rate_bp"], part["days"]) for part in parts])
     if amount <= 0:
-        raise errors.InterestNoDays("The loan accrues no subsidy in the quarter (0 fen).")
+        raise errors.InterestNoDays(
+            f"The loan accrues no subsidy in the quarter ({amount} fen at the rates in force)."
+        )
     versions = ",".join(str(part["version"]) for part in parts)
     claim = InterestClaim(
         id=new_id(ID_PREFIX),
@@ -182,7 +170,10 @@ def claim_interest(
             session.add(claim)
             session.flush()
     except IntegrityError:
-        raise _exists(session, data) from None
+        raise errors.InterestClaimExists(
+            f"Loan {data.loan_ref} of {data.bank_code} has a claim for {data.year} "
+            f"Q{data.quarter} already."
+        ) from None
     disbursement = disbursements.propose(
         session,
         key=f"interest-subsidy:{claim.id}",

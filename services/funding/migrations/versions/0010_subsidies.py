@@ -22,7 +22,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # (id, effective from, last day in force, up to 1 year, 1 to 5 years, over 5 years) in basis
-# points: services/funding/interest/rules.py BENCHMARKS (a test checks they agree).
+# points, as the People's Bank of China announced them (tests/funding/test_interest_subsidies.py
+# checks the loaded versions against the announcements, read through the rule-set API).
 BENCHMARKS = (
     ("rls_funding_interest_20141122", date(2014, 11, 22), date(2015, 2, 28), 560, 600, 615),
     ("rls_funding_interest_20150301", date(2015, 3, 1), date(2015, 5, 10), 535, 575, 590),
