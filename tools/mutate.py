@@ -2688,6 +2688,41 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "admin and an enterprise with an org return before it, and an enterprise client always has "
         "an org (the clients service requires one, a valid USCC), so only portals get here"
     ),
+    ("gateway/delegations/service.py", 79, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_enterprise_of's `caller.kind == ClientKind.ENTERPRISE` -> `>=`: only grant calls it, "
+        "behind Grantor, which admits enterprise and admin callers alone, and 'admin' sorts before "
+        "'enterprise', so `>=` holds exactly where `==` does"
+    ),
+    ("gateway/delegations/service.py", 85, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_enterprise_of's `caller.kind == ClientKind.ADMIN` -> `>=`: behind Grantor only "
+        "enterprise and admin callers get here, and an enterprise returns on the lines before, so "
+        "only admins reach it, for whom both hold"
+    ),
+    ("gateway/delegations/service.py", 124, "ReplaceComparisonOperator_Eq_LtE"): (
+        "_visible's `caller.kind == ClientKind.ADMIN` -> `<=`: no client kind sorts before "
+        "'admin' (department, bank, provider, portal, enterprise, service all sort after)"
+    ),
+    ("gateway/delegations/service.py", 128, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_visible's `caller.kind == ClientKind.PORTAL` -> `>=`: of the kinds the routes admit "
+        "(Party), an admin and an enterprise (which always has an org) return before it, so only "
+        "portals get here"
+    ),
+    ("gateway/delegations/service.py", 128, "ReplaceComparisonOperator_Eq_IsNot"): (
+        "_visible's `caller.kind == ClientKind.PORTAL` -> `is not`: only portals get here (see "
+        "the `>=` entry), and a portal's Caller is built from its client row, whose kind is a "
+        "plain str, never the enum member (only the bootstrap admin's is), so `is not` is true "
+        "exactly where `==` is"
+    ),
+    (
+        "gateway/delegations/service.py",
+        103,
+        "ReplaceComparisonOperator_NotEq_Gt: if portal is None or portal.kind != "
+        'ClientKind.PORTAL or portal.status > "active":',
+    ): (
+        "grant's `portal.status != \"active\"` -> `>`: a client's status is 'active' or "
+        "'suspended' (ClientStatus), and 'suspended' sorts after 'active', so `>` is true exactly "
+        "where `!=` is"
+    ),
     ("gateway/delegations/service.py", 98, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in grant's signature: only session becomes positional-only, and its one caller "
         "(the router) passes session by position and the rest by keyword, which still binds"

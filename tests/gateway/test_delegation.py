@@ -383,11 +383,12 @@ def test_an_enterprise_grants_for_itself_and_no_other(shared_stack: RunningGatew
     assert named.status_code == 201 and named.json()["enterprise"] == own
 
 
-def test_a_delegation_may_run_366_days_to_the_microsecond(
+def test_a_delegation_may_run_from_just_after_now_to_366_days_to_the_microsecond(
     shared_stack: RunningGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The longest term is inclusive: 366 days is granted, one microsecond more is refused
-    (the gateway's clock fixed)."""
+    """An expiry at the present instant is refused, one a microsecond later granted; the
+    longest term is inclusive: 366 days is granted, one microsecond more is refused (the
+    gateway's clock fixed)."""
     stack = shared_stack
     now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     monkeypatch.setattr(delegations_service, "utcnow", lambda: now)
@@ -404,9 +405,14 @@ def test_a_delegation_may_run_366_days_to_the_microsecond(
             },
             headers=owner,
         ).status_code
-        for at in (longest, longest + timedelta(microseconds=1))
+        for at in (
+            now,
+            now + timedelta(microseconds=1),
+            longest,
+            longest + timedelta(microseconds=1),
+        )
     ]
-    assert statuses == [201, 422]
+    assert statuses == [422, 201, 201, 422]
 
 
 def test_a_delegation_goes_to_a_portal_and_no_other_kind(shared_stack: RunningGateway) -> None:
@@ -419,6 +425,35 @@ def test_a_delegation_goes_to_a_portal_and_no_other_kind(shared_stack: RunningGa
         refused = stack.http.post("/v1/delegations", json=body, headers=owner)
         assert refused.status_code == 422 and refused.json()["code"] == "portal_not_found"
         assert refused.json()["errors"][0]["field"] == "body.portal_id"
+
+
+def test_a_suspended_portal_is_granted_nothing(shared_stack: RunningGateway) -> None:
+    stack = shared_stack
+    owner = {"X-API-Key": stack.key_for("enterprise", org=make_uscc(9319))}
+    portal_id = stack.create_client("portal")["client"]["id"]
+    suspended = stack.http.post(
+        f"/admin/v1/clients/{portal_id}/suspend", headers=stack.admin_headers
+    )
+    assert suspended.status_code == 200 and suspended.json()["status"] == "suspended"
+    body = {"portal_id": portal_id, "scopes": ["registry:read"], "expires_at": _later()}
+    refused = stack.http.post("/v1/delegations", json=body, headers=owner)
+    assert refused.status_code == 422 and refused.json()["code"] == "portal_not_found", refused.text
+    assert refused.json()["errors"][0]["field"] == "body.portal_id"
+    listed = stack.http.get(f"/v1/delegations?portal_id={portal_id}", headers=stack.admin_headers)
+    assert listed.json()["items"] == []
+
+
+def test_the_bootstrap_admin_records_a_paper_authorization(shared_stack: RunningGateway) -> None:
+    """The admin of the bootstrap key (not a client row) records one like any admin client."""
+    stack = shared_stack
+    uscc = make_uscc(9320)
+    portal_id = stack.create_client("portal")["client"]["id"]
+    body = {"portal_id": portal_id, "scopes": ["registry:read"], "expires_at": _later(),
+            "enterprise": uscc, "reference": "TY-PAPER-2026-0042"}  # fmt: skip
+    recorded = stack.http.post("/v1/delegations", json=body, headers=stack.admin_headers)
+    assert recorded.status_code == 201, recorded.text
+    assert (recorded.json()["enterprise"], recorded.json()["granted_by_kind"]) == (uscc, "admin")
+    assert recorded.json()["reference"] == "TY-PAPER-2026-0042"
 
 
 def test_a_portal_never_acts_on_another_portals_delegation(shared_stack: RunningGateway) -> None:
