@@ -2688,6 +2688,16 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "admin and an enterprise with an org return before it, and an enterprise client always has "
         "an org (the clients service requires one, a valid USCC), so only portals get here"
     ),
+    ("services/funding/interest/rules.py", 35, "ReplaceBinaryOperator_Sub_Mod"): (
+        "term_months' `matures_on.year - loan_date.year` -> `%`: a claimed loan is outstanding on "
+        "a day of a quarter from 2015 (else interest_no_days first) and runs at most 30 years "
+        "(InterestClaimCreate), so its loan year y1 is at least 1985 and its maturity year y2 is "
+        "in [y1, y1 + 30], below 2·y1, where y2 % y1 == y2 - y1"
+    ),
+    ("services/funding/interest/rules.py", 50, "ReplaceComparisonOperator_Eq_GtE"): (
+        "quarter_days' `quarter == 4` -> `>=` (either of the two): the quarter is 1 to 4 "
+        "(InterestClaimCreate: ge=1, le=4), so `>= 4` holds exactly where `== 4` does"
+    ),
     ("gateway/delegations/service.py", 79, "ReplaceComparisonOperator_Eq_GtE"): (
         "_enterprise_of's `caller.kind == ClientKind.ENTERPRISE` -> `>=`: only grant calls it, "
         "behind Grantor, which admits enterprise and admin callers alone, and 'admin' sorts before "

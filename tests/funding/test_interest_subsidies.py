@@ -2,6 +2,7 @@
 rates in force each day (figures computed by hand below), paid from the yearly line as
 disbursements, one claim per loan and quarter, every refusal changing nothing."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.funding.demo import load as load_demo
+from services.funding.interest import service as interest_service
 from tests.funding.conftest import FundingHeaders
 from tests.funding.subsidy_support import (
     GRADUATE_USCC,
@@ -351,6 +353,7 @@ def test_the_term_counts_whole_months_and_a_part_month_as_one_and_picks_the_band
     loans = [
         ("2015-04-15", 3, short),  # three whole months
         ("2015-04-20", 4, short),  # three and a part: four
+        ("2015-04-10", 3, short),  # two and a part: three
         ("2016-01-15", 12, short),  # one year exactly: still the first band
         ("2016-01-16", 13, middle),  # a day over a year
         ("2016-07-20", 19, middle),  # a year, six months and a part
@@ -468,3 +471,87 @@ def test_the_office_lists_claims_by_year_and_quarter(
     assert listed(quarter=2) == [made[2015, 2], made[2016, 2]]
     assert listed(year=2016) == [made[2016, 2]]
     assert listed(year=2015) == [made[2015, 1], made[2015, 2], made[2015, 3]]
+
+
+def test_a_quarter_is_claimed_from_the_next_day_in_shanghai(
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    graduate: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On 30 June (Shanghai) Q2 is not over; from 00:00 on 1 July (16:00 UTC) it is."""
+    last_moment = datetime(2015, 6, 30, 15, 59, 59, 999_999, tzinfo=UTC)
+    monkeypatch.setattr(interest_service, "utcnow", lambda: last_moment)
+    early = funding_client.post(URL, json=LOAN, headers=enterprise(funding_headers))
+    assert early.status_code == 422 and early.json()["code"] == "interest_quarter_not_over"
+    assert early.json()["errors"][0]["field"] == "body.quarter"
+    assert _claims(funding_client, funding_headers) == []
+    next_day = datetime(2015, 6, 30, 16, 0, tzinfo=UTC)
+    monkeypatch.setattr(interest_service, "utcnow", lambda: next_day)
+    answer = funding_client.post(URL, json=LOAN, headers=enterprise(funding_headers))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["amount_fen"] == 657_431
+
+
+def test_a_loan_outstanding_one_day_of_the_quarter_is_paid_for_that_day(
+    funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    body = {**LOAN, "matures_on": "2015-04-02"}  # outstanding on 1 April only
+    answer = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
+    assert answer.status_code == 201, answer.text
+    claim = answer.json()
+    assert (claim["first_day"], claim["last_day"], claim["days"]) == (
+        "2015-04-01",
+        "2015-04-01",
+        1,
+    )
+    # 50,000,000 × 535 × 1 / 3,600,000 = 7,430.56 → 7,431 fen
+    assert claim["amount_fen"] == 7_431
+
+
+def test_another_loan_of_the_same_bank_claimed_by_another_enterprise_is_no_bar(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    """Loan numbers sorting after and before ours, claimed by another enterprise."""
+    file_enterprise(funding_app, OTHER_USCC, founder_graduated_on="2014-07-01")
+    for loan_ref in ("JSB-TY-2015-000999", "JSB-TY-2015-000001"):
+        theirs = {**LOAN, "loan_ref": loan_ref}
+        other = funding_client.post(
+            URL, json=theirs, headers=enterprise(funding_headers, OTHER_USCC)
+        )
+        assert other.status_code == 201, other.text
+    ours = funding_client.post(URL, json=LOAN, headers=enterprise(funding_headers))
+    assert ours.status_code == 201, ours.text
+    listed = funding_client.get(URL, headers=enterprise(funding_headers)).json()["items"]
+    assert [c["id"] for c in listed] == [ours.json()["id"]]  # an enterprise lists its own
+
+
+def test_a_loan_runs_at_most_thirty_years(
+    funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    longest = {**LOAN, "loan_date": "2015-01-15", "matures_on": "2045-01-15", "quarter": 1}
+    answer = funding_client.post(URL, json=longest, headers=enterprise(funding_headers))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["term_months"] == 360
+    too_long = {**longest, "loan_ref": "JSB-LONG-2", "matures_on": "2045-01-16"}
+    refused = funding_client.post(URL, json=too_long, headers=enterprise(funding_headers))
+    assert refused.status_code == 422 and refused.json()["code"] == "validation_failed"
+    error = refused.json()["errors"][0]
+    assert error["field"] == "body.matures_on" and "at most 30 years" in error["message"]
+    assert len(_claims(funding_client, funding_headers)) == 1
+
+
+def test_a_thirty_year_loan_granted_on_29_february_falls_due_by_28_february(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    file_enterprise(funding_app, GRADUATE_USCC, founder_graduated_on="2011-07-01")
+    fund_line(funding_app, account=INTEREST_LINE, amount_fen=FUNDS)
+    longest = {**LOAN, "loan_ref": "JSB-LEAP-30", "loan_date": "2012-02-29",
+               "matures_on": "2042-02-28", "quarter": 1}  # fmt: skip
+    answer = funding_client.post(URL, json=longest, headers=enterprise(funding_headers))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["term_months"] == 360
+    too_long = {**longest, "loan_ref": "JSB-LEAP-31", "matures_on": "2042-03-01"}
+    refused = funding_client.post(URL, json=too_long, headers=enterprise(funding_headers))
+    assert refused.status_code == 422 and refused.json()["code"] == "validation_failed"
+    assert "after 2042-02-28" in refused.json()["errors"][0]["message"], refused.text

@@ -1,12 +1,15 @@
 """What the graduate interest subsidy routes take and return."""
 
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from services.funding.interest.rules import add_years
 
 BANK_CODE = r"^[A-Za-z0-9_-]{2,20}$"
 LOAN_REF = r"^\S{1,64}$"
+LONGEST_TERM_YEARS = 30  # the longest commercial loan term in China (a 30-year mortgage)
 
 _STRETCH_EXAMPLE: Any = [
     {"first": "2015-04-01", "last": "2015-05-10", "days": 40, "rate_bp": 535,
@@ -43,20 +46,27 @@ class InterestClaimCreate(BaseModel):
     loan_ref: str = Field(pattern=LOAN_REF, description="The loan contract's number at the bank.")
     loan_date: date = Field(description="The day the loan was granted (interest runs from it).")
     matures_on: date = Field(description="The day the loan falls due (interest runs to the day "
-                             "before).")  # fmt: skip
+                             "before): after loan_date, within 30 years of it.")  # fmt: skip
     principal_fen: int = Field(
         gt=0, le=100_000_000_000, description="The principal outstanding in the quarter, in fen."
     )
     year: int = Field(ge=2015, le=2100, description="The quarter's year.")
     quarter: int = Field(ge=1, le=4, description="The quarter, 1 to 4.")
 
-    @model_validator(mode="after")
-    def _dates(self) -> Self:
-        if self.matures_on <= self.loan_date:
+    @field_validator("matures_on")
+    @classmethod
+    def _within_term(cls, matures_on: date, info: ValidationInfo) -> date:
+        loan_date = info.data.get("loan_date")
+        if loan_date is None:
+            return matures_on  # loan_date is invalid: its own error says so
+        if matures_on <= loan_date:
+            raise ValueError(f"matures_on {matures_on} is not after loan_date {loan_date}")
+        if matures_on > add_years(loan_date, LONGEST_TERM_YEARS):
             raise ValueError(
-                f"matures_on {self.matures_on} is not after loan_date {self.loan_date}"
+                f"a loan runs at most {LONGEST_TERM_YEARS} years: matures_on {matures_on} is "
+                f"after {add_years(loan_date, LONGEST_TERM_YEARS)}"
             )
-        return self
+        return matures_on
 
 
 class InterestStretchPublic(BaseModel):
