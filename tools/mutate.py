@@ -2694,6 +2694,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "(InterestClaimCreate), so its loan year y1 is at least 1985 and its maturity year y2 is "
         "in [y1, y1 + 30], below 2·y1, where y2 % y1 == y2 - y1"
     ),
+    ("services/funding/interest/service.py", 104, "NumberReplacer: .limit( 2)"): (
+        "_check_loan_owner's `.limit(1)` -> `.limit(2)`: the query is read with `.first()`, which "
+        "takes one row of however many the limit lets through; only whether one exists matters"
+    ),
     ("services/funding/interest/rules.py", 50, "ReplaceComparisonOperator_Eq_GtE"): (
         "quarter_days' `quarter == 4` -> `>=` (either of the two): the quarter is 1 to 4 "
         "(InterestClaimCreate: ge=1, le=4), so `>= 4` holds exactly where `== 4` does"

@@ -509,13 +509,19 @@ def test_a_loan_outstanding_one_day_of_the_quarter_is_paid_for_that_day(
     assert claim["amount_fen"] == 7_431
 
 
-def test_another_loan_of_the_same_bank_claimed_by_another_enterprise_is_no_bar(
+def test_other_loans_claimed_by_another_enterprise_are_no_bar(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
 ) -> None:
-    """Loan numbers sorting after and before ours, claimed by another enterprise."""
+    """Loan numbers of our bank sorting after and before ours, and our loan number at a bank
+    sorting before ours, claimed by another enterprise."""
     file_enterprise(funding_app, OTHER_USCC, founder_graduated_on="2014-07-01")
-    for loan_ref in ("JSB-TY-2015-000999", "JSB-TY-2015-000001"):
-        theirs = {**LOAN, "loan_ref": loan_ref}
+    others = (
+        {"loan_ref": "JSB-TY-2015-000999"},
+        {"loan_ref": "JSB-TY-2015-000001"},
+        {"bank_code": "ABC"},
+    )
+    for other_loan in others:
+        theirs = {**LOAN, **other_loan}
         other = funding_client.post(
             URL, json=theirs, headers=enterprise(funding_headers, OTHER_USCC)
         )
@@ -555,3 +561,83 @@ def test_a_thirty_year_loan_granted_on_29_february_falls_due_by_28_february(
     refused = funding_client.post(URL, json=too_long, headers=enterprise(funding_headers))
     assert refused.status_code == 422 and refused.json()["code"] == "validation_failed"
     assert "after 2042-02-28" in refused.json()["errors"][0]["message"], refused.text
+
+
+@pytest.mark.parametrize(
+    ("principal_fen", "amount_fen"),
+    [(39, 1), (100, 1), (114, 1), (115, 2)],
+)
+def test_the_smallest_subsidies_round_to_the_fen(
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    graduate: str,
+    principal_fen: int,
+    amount_fen: int,
+) -> None:
+    """Q2 of the one-year loan: principal × 47,335 / 3,600,000 — 39 fen make 0.51 (1 fen),
+    114 make 1.4989 (1 fen), 115 make 1.5121 (2 fen)."""
+    body = {**LOAN, "principal_fen": principal_fen}
+    answer = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["amount_fen"] == amount_fen
+
+
+def test_a_subsidy_under_half_a_fen_is_refused(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    """38 fen of principal make 38 × 47,335 / 3,600,000 = 0.4996 fen: nothing to pay."""
+    body = {**LOAN, "principal_fen": 38}
+    answer = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
+    assert answer.status_code == 422 and answer.json()["code"] == "interest_no_days"
+    assert "(0 fen" in answer.json()["detail"]
+    assert _claims(funding_client, funding_headers) == []
+    assert balance(funding_app, INTEREST_LINE) == FUNDS
+
+
+def test_a_quarter_of_many_rate_changes_names_the_versions_that_fit(
+    funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    """A rate saved for each of 1 – 28 December (versions 7 – 34): the claim's version label
+    keeps the whole numbers that fit in 80 characters and ends in `…`; its stretches and its
+    disbursement hold them all."""
+    for day in range(1, 29):
+        saved = funding_client.post(
+            "/v1/rule-sets",
+            json={
+                "family": "funding.interest.benchmark",
+                "effective_from": f"2015-12-{day:02d}",
+                "inputs": {"term_months": "int"},
+                "rules": [{"name": "rate_bp", "expression": str(400 - day)}],
+            },
+            headers=admin(funding_headers),
+        )
+        assert saved.status_code == 201, saved.text
+    answer = funding_client.post(
+        URL, json={**LOAN, "quarter": 4}, headers=enterprise(funding_headers)
+    )
+    assert answer.status_code == 201, answer.text
+    claim = answer.json()
+    assert [s["version"] for s in claim["stretches"]] == list(range(5, 35))
+    label = "funding.interest.benchmark@5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,…"
+    assert len(label) == 80 and claim["rule_set_version"] == label
+    disbursement = funding_client.get(
+        f"/v1/disbursements/{claim['disbursement_id']}", headers=admin(funding_headers)
+    )
+    assert disbursement.json()["rule_set_version"] == label
+    few = funding_client.post(URL, json={**LOAN, "quarter": 3}, headers=enterprise(funding_headers))
+    assert few.json()["rule_set_version"] == "funding.interest.benchmark@4,5"
+    # Loans of 1 December: to the 20th (versions 7 – 25, exactly 80 characters: all shown) and
+    # to the 21st (7 – 26, 83 characters: the cut falls inside "25", which goes whole).
+    labels = []
+    for matures_on in ("2015-12-20", "2015-12-21"):
+        body = {**LOAN, "loan_ref": f"JSB-DEC-{matures_on}", "loan_date": "2015-12-01",
+                "matures_on": matures_on, "quarter": 4}  # fmt: skip
+        december = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
+        assert december.status_code == 201, december.text
+        labels.append(december.json()["rule_set_version"])
+    versions = ",".join(str(version) for version in range(7, 26))
+    assert labels == [
+        f"funding.interest.benchmark@{versions}",
+        f"funding.interest.benchmark@{versions.removesuffix(',25')},…",
+    ]
+    assert len(labels[0]) == 80

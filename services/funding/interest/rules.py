@@ -17,6 +17,7 @@ BENCHMARK = "funding.interest.benchmark"
 RESULT = "rate_bp"
 DAYS_IN_YEAR = 360  # the plan's formula: principal × benchmark rate × days / 360
 BP = 10_000
+LABEL_LENGTH = 80  # the rule_set_version columns of claims and disbursements
 
 INTEREST_FAMILIES: dict[str, FamilySpec] = {
     BENCHMARK: FamilySpec(
@@ -57,3 +58,13 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+def version_label(versions: Sequence[int]) -> str:
+    """`funding.interest.benchmark@2,3,4`: the versions a claim used, as whole numbers within
+    LABEL_LENGTH characters, ending in `…` when some do not fit (the stretches list them all)."""
+    label = f"{BENCHMARK}@{','.join(str(version) for version in versions)}"
+    if len(label) <= LABEL_LENGTH:
+        return label
+    kept = label[: LABEL_LENGTH - 1]
+    return kept[: kept.rindex(",") + 1] + "…"

@@ -40,6 +40,7 @@ from services.funding.interest.rules import (
     quarter_days,
     subsidy_fen,
     term_months,
+    version_label,
 )
 from services.funding.interest.schemas import (
     InterestClaimCreate,
@@ -145,7 +146,6 @@ def claim_interest(
         raise errors.InterestNoDays(
             f"The loan accrues no subsidy in the quarter ({amount} fen at the rates in force)."
         )
-    versions = ",".join(str(part["version"]) for part in parts)
     claim = InterestClaim(
         id=new_id(ID_PREFIX),
         enterprise_uscc=uscc,
@@ -157,7 +157,7 @@ def claim_interest(
         days=(last - first).days + 1,
         stretches=parts,
         amount_fen=amount,
-        rule_set_version=f"{BENCHMARK}@{versions}"[:80],
+        rule_set_version=version_label([part["version"] for part in parts]),
         account=account,
         disbursement_id="",
         claimed_by=principal.client_id,
