@@ -2694,6 +2694,27 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "(InterestClaimCreate), so its loan year y1 is at least 1985 and its maturity year y2 is "
         "in [y1, y1 + 30], below 2·y1, where y2 % y1 == y2 - y1"
     ),
+    ("services/vouchers/expiry/service.py", 32, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in expire_due's signature: only session becomes positional-only; the job "
+        "calls step(session) and the tests pass session by position and now and limit by keyword"
+    ),
+    ("services/vouchers/expiry/service.py", 41, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the due query's `Voucher.status == ACTIVE` -> `<=`: a voucher is active, expired or void "
+        "(vouchers.models), and both others sort after 'active'"
+    ),
+    (
+        "services/vouchers/expiry/service.py",
+        48,
+        "ReplaceComparisonOperator_Eq_LtE: .where(col(Voucher.id) == voucher.id, "
+        "col(Voucher.status) <= ACTIVE)",
+    ): (
+        "the expiring UPDATE's `Voucher.status == ACTIVE` -> `<=`: a voucher is active, expired or "
+        "void, and both others sort after 'active'"
+    ),
+    ("services/vouchers/expiry/service.py", 72, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "`returned.rowcount != 1` -> `< 1`: the UPDATE matches one programme by its primary key, "
+        "so it changes 0 or 1 row and never more"
+    ),
     ("services/funding/interest/service.py", 104, "NumberReplacer: .limit( 2)"): (
         "_check_loan_owner's `.limit(1)` -> `.limit(2)`: the query is read with `.first()`, which "
         "takes one row of however many the limit lets through; only whether one exists matters"

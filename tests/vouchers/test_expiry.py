@@ -3,14 +3,18 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import col, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from services.common.db import Database
 from services.common.jobs import PeriodicJob
 from services.common.models import OutboxEvent
+from services.vouchers.expiry import service as expiry_service
 from services.vouchers.expiry.jobs import workers
 from services.vouchers.expiry.service import expire_due
 from services.vouchers.programmes.models import Programme
@@ -181,3 +185,76 @@ def test_the_app_runs_the_job_only_when_jobs_are_on(
     [job] = workers(on)(vouchers_app)
     assert isinstance(job, PeriodicJob) and job.name == "vouchers.expire"
     assert job.step is expire_due and job.database is vouchers_app.state.database
+
+
+def test_each_voucher_gives_back_to_its_own_programme_and_touches_no_other_voucher(
+    vouchers_app: FastAPI, seed_enterprise: SeedEnterprise
+) -> None:
+    """An earlier programme and an earlier, still valid voucher of it beside the due one."""
+    database: Database = vouchers_app.state.database
+    seed_enterprise(HOLDER)
+    earlier, later = add_programme(database), add_programme(database)
+    assert earlier.id < later.id
+    with database.transaction() as session:
+        valid = issue(session, earlier, HOLDER, expires_on=date(2026, 4, 30))
+        due = issue(session, later, HOLDER, balance_fen=250_000, expires_on=date(2026, 3, 1))
+    assert valid.id < due.id
+    with database.transaction() as session:
+        assert expire_due(session, now=JUST_AFTER) == 1
+    assert _voucher(database, due.id).status == EXPIRED
+    kept = _voucher(database, valid.id)
+    assert (kept.status, kept.balance_fen, kept.version) == (ACTIVE, 1_000_000, 1)
+    assert _committed(database, earlier.id) == 1_000_000
+    assert _committed(database, later.id) == 1_000_000 - 250_000
+
+
+def test_a_round_expires_at_most_200_vouchers_by_default(
+    vouchers_app: FastAPI, seed_enterprise: SeedEnterprise
+) -> None:
+    """Its transaction stays bounded: 201 due vouchers take two rounds, 200 then 1."""
+    database: Database = vouchers_app.state.database
+    seed_enterprise(HOLDER)
+    programme = add_programme(database, budget_fen=201 * 10_000, face_value_fen=10_000)
+    with database.transaction() as session:
+        for _ in range(201):
+            issue(session, programme, HOLDER, expires_on=date(2026, 3, 1))
+    rounds = []
+    for _ in range(3):
+        with database.transaction() as session:
+            rounds.append(expire_due(session, now=JUST_AFTER))
+    assert rounds == [200, 1, 0]
+    assert _committed(database, programme.id) == 0
+
+
+def test_a_voucher_changed_after_its_claim_is_passed_over_and_the_round_goes_on(
+    vouchers_app: FastAPI, seed_enterprise: SeedEnterprise, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim's lock keeps others out, but the UPDATE is conditional all the same: a caller
+    holding no lock, whose first claimed voucher is voided before its UPDATE (done here inside
+    the claim), leaves that one as it is and expires the next."""
+    database: Database = vouchers_app.state.database
+    seed_enterprise(HOLDER)
+    programme = add_programme(database)
+    with database.transaction() as session:
+        first = issue(session, programme, HOLDER, expires_on=date(2026, 2, 1))
+        second = issue(session, programme, HOLDER, balance_fen=300_000, expires_on=date(2026, 3, 1))
+    real_claim = expiry_service.claim_due
+
+    def claim_then_void_the_first(session: Session, statement: Any, *, limit: int) -> list[Any]:
+        claimed = real_claim(session, statement, limit=limit)
+        session.execute(update(Voucher).where(col(Voucher.id) == first.id).values(status=VOID))
+        return claimed
+
+    monkeypatch.setattr(expiry_service, "claim_due", claim_then_void_the_first)
+    with database.transaction() as session:
+        assert expire_due(session, now=JUST_AFTER) == 1
+    voided = _voucher(database, first.id)
+    assert (voided.status, voided.balance_fen, voided.released_fen) == (VOID, 1_000_000, 0)
+    expired = _voucher(database, second.id)
+    assert (expired.status, expired.released_fen) == (EXPIRED, 300_000)
+    assert _committed(database, programme.id) == 2_000_000 - 300_000
+    with database.session(write=False) as session:
+        events = session.exec(
+            select(OutboxEvent).where(col(OutboxEvent.type) == "voucher.expired")
+        ).all()
+    assert [e.payload["voucher_id"] for e in events] == [second.id]
