@@ -2719,6 +2719,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_check_loan_owner's `.limit(1)` -> `.limit(2)`: the query is read with `.first()`, which "
         "takes one row of however many the limit lets through; only whether one exists matters"
     ),
+    ("services/funding/interest/service.py", 119, "ReplaceComparisonOperator_Eq_GtE"): (
+        "claim_interest's `enterprise.status == DEREGISTERED` -> `>=`: an enterprise of funding's "
+        "replica is 'active' or 'deregistered' (enterprises.models), and 'active' sorts before"
+    ),
     ("services/funding/interest/rules.py", 50, "ReplaceComparisonOperator_Eq_GtE"): (
         "quarter_days' `quarter == 4` -> `>=` (either of the two): the quarter is 1 to 4 "
         "(InterestClaimCreate: ge=1, le=4), so `>= 4` holds exactly where `== 4` does"

@@ -512,13 +512,14 @@ def test_a_loan_outstanding_one_day_of_the_quarter_is_paid_for_that_day(
 def test_other_loans_claimed_by_another_enterprise_are_no_bar(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
 ) -> None:
-    """Loan numbers of our bank sorting after and before ours, and our loan number at a bank
-    sorting before ours, claimed by another enterprise."""
+    """Loan numbers of our bank sorting after and before ours, and our loan number at banks
+    sorting before and after ours, claimed by another enterprise."""
     file_enterprise(funding_app, OTHER_USCC, founder_graduated_on="2014-07-01")
     others = (
         {"loan_ref": "JSB-TY-2015-000999"},
         {"loan_ref": "JSB-TY-2015-000001"},
         {"bank_code": "ABC"},
+        {"bank_code": "ZZB"},
     )
     for other_loan in others:
         theirs = {**LOAN, **other_loan}
