@@ -318,6 +318,17 @@ TARGETS: dict[str, Target] = {
         ("services/funding/interest/service.py", "services/funding/interest/rules.py"),
         ("tests/funding/test_interest_subsidies.py", "tests/funding/test_subsidy_concurrency.py"),
     ),
+    "funding-guarantees": Target(
+        ("services/funding/guarantees/service.py", "services/funding/guarantees/rules.py"),
+        (
+            "tests/funding/test_guarantee_compensation.py",
+            "tests/funding/test_subsidy_concurrency.py",
+        ),
+    ),
+    "funding-fees": Target(
+        ("services/funding/fees/service.py",),
+        ("tests/funding/test_fee_subsidies.py", "tests/funding/test_subsidy_concurrency.py"),
+    ),
     "vouchers-expiry": Target(
         ("services/vouchers/expiry/service.py",),
         ("tests/vouchers/test_expiry.py",),
