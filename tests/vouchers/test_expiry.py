@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from services.common.db import Database
+from services.common.ids import new_id
 from services.common.jobs import PeriodicJob
 from services.common.models import OutboxEvent
 from services.vouchers.expiry import service as expiry_service
@@ -190,22 +191,31 @@ def test_the_app_runs_the_job_only_when_jobs_are_on(
 def test_each_voucher_gives_back_to_its_own_programme_and_touches_no_other_voucher(
     vouchers_app: FastAPI, seed_enterprise: SeedEnterprise
 ) -> None:
-    """An earlier programme and an earlier, still valid voucher of it beside the due one."""
+    """Programmes made before and after the due voucher's, each with a valid voucher (the
+    earlier one's issued before the due one)."""
     database: Database = vouchers_app.state.database
     seed_enterprise(HOLDER)
-    earlier, later = add_programme(database), add_programme(database)
-    assert earlier.id < later.id
+    # ids made in one millisecond do not sort in order of making: sort them first
+    earlier, own, later = (
+        add_programme(database, id=programme_id)
+        for programme_id in sorted(new_id("prg") for _ in range(3))
+    )
     with database.transaction() as session:
-        valid = issue(session, earlier, HOLDER, expires_on=date(2026, 4, 30))
-        due = issue(session, later, HOLDER, balance_fen=250_000, expires_on=date(2026, 3, 1))
-    assert valid.id < due.id
+        made = issue(session, earlier, HOLDER), issue(session, own, HOLDER)
+        valid, due = sorted(made, key=lambda voucher: voucher.id)
+        valid.programme_id, due.programme_id = earlier.id, own.id
+        valid.expires_on, due.expires_on = date(2026, 4, 30), date(2026, 3, 1)
+        due.balance_fen = 250_000
+        session.add_all([valid, due])
+        issue(session, later, HOLDER, expires_on=date(2026, 4, 30))
     with database.transaction() as session:
         assert expire_due(session, now=JUST_AFTER) == 1
     assert _voucher(database, due.id).status == EXPIRED
     kept = _voucher(database, valid.id)
     assert (kept.status, kept.balance_fen, kept.version) == (ACTIVE, 1_000_000, 1)
     assert _committed(database, earlier.id) == 1_000_000
-    assert _committed(database, later.id) == 1_000_000 - 250_000
+    assert _committed(database, own.id) == 1_000_000 - 250_000
+    assert _committed(database, later.id) == 1_000_000
 
 
 def test_a_round_expires_at_most_200_vouchers_by_default(
