@@ -52,6 +52,24 @@ def _claims(client: TestClient, headers: FundingHeaders) -> list[dict[str, Any]]
     return list(client.get(URL, headers=admin(headers)).json()["items"])
 
 
+def _save_rate(
+    client: TestClient, headers: FundingHeaders, *, effective_from: str, rate_bp: str
+) -> dict[str, Any]:
+    """The office saves a benchmark version: `rate_bp` (an expression) for every term."""
+    saved = client.post(
+        "/v1/rule-sets",
+        json={
+            "family": "funding.interest.benchmark",
+            "effective_from": effective_from,
+            "inputs": {"term_months": "int"},
+            "rules": [{"name": "rate_bp", "expression": rate_bp}],
+        },
+        headers=admin(headers),
+    )
+    assert saved.status_code == 201, saved.text
+    return dict(saved.json())
+
+
 def test_the_benchmark_rates_are_the_pboc_rates_by_day_and_term(
     funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
@@ -146,17 +164,7 @@ def test_a_longer_loan_takes_its_term_band_and_rounds_half_down_below_a_half(
 def test_a_rate_the_office_saves_takes_effect_from_its_day(
     funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
 ) -> None:
-    saved = funding_client.post(
-        "/v1/rule-sets",
-        json={
-            "family": "funding.interest.benchmark",
-            "effective_from": "2015-12-01",
-            "inputs": {"term_months": "int"},
-            "rules": [{"name": "rate_bp", "expression": "400"}],
-        },
-        headers=admin(funding_headers),
-    )
-    assert saved.status_code == 201, saved.text
+    saved = _save_rate(funding_client, funding_headers, effective_from="2015-12-01", rate_bp="400")
     answer = funding_client.post(
         URL, json={**LOAN, "quarter": 4}, headers=enterprise(funding_headers)
     )
@@ -173,7 +181,7 @@ def test_a_rate_the_office_saves_takes_effect_from_its_day(
     assert claim["amount_fen"] == 548_750
     assert claim["rule_set_version"] == "funding.interest.benchmark@5,6,7"
     # The versions used never change now.
-    used = funding_client.get(f"/v1/rule-sets/{saved.json()['id']}", headers=admin(funding_headers))
+    used = funding_client.get(f"/v1/rule-sets/{saved['id']}", headers=admin(funding_headers))
     assert used.json()["in_use"] is True
 
 
@@ -429,17 +437,7 @@ def test_a_negative_rate_saved_by_mistake_pays_nothing(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
 ) -> None:
     """A version whose rate is below zero makes a negative subsidy: refused, nothing moves."""
-    saved = funding_client.post(
-        "/v1/rule-sets",
-        json={
-            "family": "funding.interest.benchmark",
-            "effective_from": "2015-12-01",
-            "inputs": {"term_months": "int"},
-            "rules": [{"name": "rate_bp", "expression": "0 - 100"}],
-        },
-        headers=admin(funding_headers),
-    )
-    assert saved.status_code == 201, saved.text
+    _save_rate(funding_client, funding_headers, effective_from="2015-12-01", rate_bp="0 - 100")
     body = {**LOAN, "loan_date": "2015-12-01", "matures_on": "2016-12-01", "quarter": 4}
     answer = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
     assert answer.status_code == 422 and answer.json()["code"] == "interest_no_days", answer.text
@@ -602,17 +600,12 @@ def test_a_quarter_of_many_rate_changes_names_the_versions_that_fit(
     keeps the whole numbers that fit in 80 characters and ends in `…`; its stretches and its
     disbursement hold them all."""
     for day in range(1, 29):
-        saved = funding_client.post(
-            "/v1/rule-sets",
-            json={
-                "family": "funding.interest.benchmark",
-                "effective_from": f"2015-12-{day:02d}",
-                "inputs": {"term_months": "int"},
-                "rules": [{"name": "rate_bp", "expression": str(400 - day)}],
-            },
-            headers=admin(funding_headers),
+        _save_rate(
+            funding_client,
+            funding_headers,
+            effective_from=f"2015-12-{day:02d}",
+            rate_bp=str(400 - day),
         )
-        assert saved.status_code == 201, saved.text
     answer = funding_client.post(
         URL, json={**LOAN, "quarter": 4}, headers=enterprise(funding_headers)
     )

@@ -2,11 +2,14 @@
 
 import io
 import json
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlmodel import Session
 
 from gateway.auth.caller import Caller
 from gateway.delegations import service as delegations_service
@@ -550,6 +553,32 @@ def test_a_change_to_a_delegation_needs_the_version_it_was_read_at(
     assert refused.status_code == 403 and refused.json()["code"] == "no_delegation"
 
 
+@contextmanager
+def _confirmation_held_open(
+    stack: RunningGateway, *, delegation_id: str, uscc: str, scopes: list[str]
+) -> Iterator[Session]:
+    """The enterprise's confirmation of `scopes` (read at version 1) made in a transaction left
+    open: the block commits it (or leaves it to roll back)."""
+    holder = stack.app.state.database.session()
+    try:
+        delegations_service.confirm(
+            holder,
+            caller=Caller(
+                client_id="cli_held_confirmer",
+                kind="enterprise",
+                name="held",
+                org=uscc,
+                scopes=frozenset(),
+            ),
+            delegation_id=delegation_id,
+            data=DelegationConfirm.model_validate({"scopes": scopes, "expires_at": _later(60)}),
+            precondition=Precondition(f'"{delegation_id}.1"', required=False),
+        )
+        yield holder
+    finally:
+        holder.close()
+
+
 def test_two_confirmations_from_one_reading_land_once(
     shared_stack: RunningGateway, postgres_database: str | None
 ) -> None:
@@ -561,46 +590,30 @@ def test_two_confirmations_from_one_reading_land_once(
         pytest.skip("SQLite's BEGIN IMMEDIATE queues the second writer on its busy timeout")
     stack = shared_stack
     uscc = make_uscc(9317)
-    owner_key = stack.key_for("enterprise", org=uscc)
+    owner = {"X-API-Key": stack.key_for("enterprise", org=uscc)}
     portal = stack.create_client("portal")
-    dlg = stack.delegate(portal["client"]["id"], uscc, ("registry:read",), enterprise_key=owner_key)
-    database = stack.app.state.database
-    enterprise = Caller(
-        client_id="cli_first_confirmer", kind="enterprise", name="first", org=uscc,
-        scopes=frozenset(),
-    )  # fmt: skip
+    dlg = stack.delegate(
+        portal["client"]["id"], uscc, ("registry:read",), enterprise_key=owner["X-API-Key"]
+    )
     first_scopes = ["registry:read", "registry:write"]
-
-    def second_confirmer() -> httpx.Response:
-        return stack.http.post(
-            f"/v1/delegations/{dlg['id']}/confirmation",
-            json={"scopes": ["registry:read"], "expires_at": _later(5)},
-            headers={"X-API-Key": owner_key, "If-Match": f'"{dlg["id"]}.1"'},
+    second_body = {"scopes": ["registry:read"], "expires_at": _later(5)}
+    url = f"/v1/delegations/{dlg['id']}/confirmation"
+    read_at_1 = {**owner, "If-Match": f'"{dlg["id"]}.1"'}
+    with (
+        _confirmation_held_open(
+            stack, delegation_id=dlg["id"], uscc=uscc, scopes=first_scopes
+        ) as first,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        second = pool.submit(stack.http.post, url, json=second_body, headers=read_at_1)
+        wait_for_lock_waiter(
+            second, stack.app.state.database, table="gateway_delegations", what="the second"
         )
-
-    holder = database.session()
-    try:
-        delegations_service.confirm(  # the first confirmer, its transaction left open
-            holder,
-            caller=enterprise,
-            delegation_id=dlg["id"],
-            data=DelegationConfirm.model_validate(
-                {"scopes": first_scopes, "expires_at": _later(60)}
-            ),
-            precondition=Precondition(f'"{dlg["id"]}.1"', required=False),
-        )
-        with ThreadPoolExecutor(1) as pool:
-            second = pool.submit(second_confirmer)
-            wait_for_lock_waiter(
-                second, database, table="gateway_delegations", what="the second confirmer"
-            )
-            assert not second.done(), "the second confirmer did not wait for the first"
-            holder.commit()
-            answer = second.result(timeout=30)
-    finally:
-        holder.close()
+        assert not second.done(), "the second confirmer did not wait for the first"
+        first.commit()
+        answer = second.result(timeout=30)
     assert answer.status_code == 412 and answer.json()["code"] == "stale_etag", answer.text
-    seen = stack.http.get(f"/v1/delegations/{dlg['id']}", headers={"X-API-Key": owner_key})
+    seen = stack.http.get(f"/v1/delegations/{dlg['id']}", headers=owner)
     assert seen.json()["scopes"] == first_scopes and seen.headers["ETag"] == f'"{dlg["id"]}.2"'
 
 
@@ -618,32 +631,20 @@ def test_a_read_during_a_confirmation_answers_at_once_with_the_committed_version
     dlg = stack.delegate(
         portal["client"]["id"], uscc, ("registry:read",), enterprise_key=owner["X-API-Key"]
     )
-    database = stack.app.state.database
-    enterprise = Caller(
-        client_id="cli_confirmer", kind="enterprise", name="confirmer", org=uscc,
-        scopes=frozenset(),
-    )  # fmt: skip
-    holder = database.session()
-    try:
-        delegations_service.confirm(  # a confirmation in flight, its transaction left open
-            holder,
-            caller=enterprise,
-            delegation_id=dlg["id"],
-            data=DelegationConfirm.model_validate(
-                {"scopes": ["registry:read", "registry:write"], "expires_at": _later(60)}
-            ),
-            precondition=Precondition(None, required=False),
+    both = ["registry:read", "registry:write"]
+    with (
+        _confirmation_held_open(stack, delegation_id=dlg["id"], uscc=uscc, scopes=both) as held,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        reader = pool.submit(stack.http.get, f"/v1/delegations/{dlg['id']}", headers=owner)
+        wait_for_lock_waiter(
+            reader, stack.app.state.database, table="gateway_delegations", what="the reader"
         )
-        with ThreadPoolExecutor(1) as pool:
-            reader = pool.submit(stack.http.get, f"/v1/delegations/{dlg['id']}", headers=owner)
-            wait_for_lock_waiter(reader, database, table="gateway_delegations", what="the reader")
-            assert reader.done(), "the read waited for the confirmation's lock"
-            during = reader.result()
-        holder.commit()
-    finally:
-        holder.close()
+        assert reader.done(), "the read waited for the confirmation's lock"
+        during = reader.result()
+        held.commit()
     assert during.status_code == 200 and during.headers["ETag"] == f'"{dlg["id"]}.1"'
     assert during.json()["scopes"] == ["registry:read"]
     after = stack.http.get(f"/v1/delegations/{dlg['id']}", headers=owner)
     assert after.headers["ETag"] == f'"{dlg["id"]}.2"'
-    assert after.json()["scopes"] == ["registry:read", "registry:write"]
+    assert after.json()["scopes"] == both
