@@ -328,6 +328,7 @@ TARGETS: dict[str, Target] = {
     "funding-fees": Target(
         ("services/funding/fees/service.py",),
         ("tests/funding/test_fee_subsidies.py", "tests/funding/test_subsidy_concurrency.py"),
+        postgres=True,  # a fee's change locks its row: two changes from one reading land once
     ),
     "vouchers-expiry": Target(
         ("services/vouchers/expiry/service.py",),
@@ -2726,6 +2727,20 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`returned.rowcount != 1` -> `< 1`: the UPDATE matches one programme by its primary key, "
         "so it changes 0 or 1 row and never more"
     ),
+    (
+        "services/funding/fees/service.py",
+        87,
+        "ReplaceTrueWithFalse: item = session.get(FeeItem, code, with_for_update=True, "
+        "populate_existing=False)",
+    ): (
+        "update_item's `populate_existing=True` -> False: it refreshes a copy already in the "
+        "session's identity map, and nothing loads the fee earlier in the request's session, so "
+        "the locked SELECT's row is the first copy either way"
+    ),
+    ("services/funding/fees/service.py", 138, "ReplaceComparisonOperator_Eq_GtE"): (
+        "claim_fee's `enterprise.status == DEREGISTERED` -> `>=`: an enterprise of funding's "
+        "replica is 'active' or 'deregistered' (enterprises.models), and 'active' sorts before"
+    ),
     ("services/funding/interest/service.py", 104, "NumberReplacer: .limit( 2)"): (
         "_check_loan_owner's `.limit(1)` -> `.limit(2)`: the query is read with `.first()`, which "
         "takes one row of however many the limit lets through; only whether one exists matters"
@@ -2734,7 +2749,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "claim_interest's `enterprise.status == DEREGISTERED` -> `>=`: an enterprise of funding's "
         "replica is 'active' or 'deregistered' (enterprises.models), and 'active' sorts before"
     ),
-    ("services/funding/interest/rules.py", 50, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("services/funding/interest/rules.py", 51, "ReplaceComparisonOperator_Eq_GtE"): (
         "quarter_days' `quarter == 4` -> `>=` (either of the two): the quarter is 1 to 4 "
         "(InterestClaimCreate: ge=1, le=4), so `>= 4` holds exactly where `== 4` does"
     ),

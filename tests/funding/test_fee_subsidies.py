@@ -2,13 +2,18 @@
 listed fees paid during the demonstration are reimbursed in full as disbursements; a fee not
 on the list is refused by name; every refusal changes nothing."""
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.etag import Precondition
+from services.common.identity import ClientKind, Principal
 from services.funding.demo import load as load_demo
+from services.funding.fees import service as fees_service
+from services.funding.fees.schemas import FeeItemUpdate
 from tests.funding.conftest import FundingHeaders
 from tests.funding.subsidy_support import (
     FEE_LINE,
@@ -24,6 +29,7 @@ from tests.funding.subsidy_support import (
     public_record,
     zero_sum,
 )
+from tests.locks import wait_for_lock_waiter
 
 URL = "/v1/subsidies/fee-claims"
 FUNDS = 1_000_000
@@ -289,3 +295,186 @@ def test_another_enterprise_neither_reads_nor_lists_a_claim_and_the_office_filte
     assert [c["id"] for c in by_fee.json()["items"]] == [claim["id"]]
     assert no_fee.json()["items"] == []
     assert balance(funding_app, FEE_LINE) == FUNDS - 120_000
+
+
+FEE_PATH = "/v1/fee-list/special-equipment-inspection"
+
+
+def test_each_change_to_a_fee_needs_the_version_it_was_read_at_and_a_fee_taken_off_leaves(
+    funding_client: TestClient, funding_headers: FundingHeaders, listed: dict[str, Any]
+) -> None:
+    """Each change moves the ETag on by one; a change from an older reading is 412; a fee taken
+    off is gone from the list and the public list, and shown with `include_withdrawn`."""
+    office = admin(funding_headers)
+    moved = funding_client.patch(
+        FEE_PATH,
+        json={"department": "太原市市场监督管理局"},
+        headers={**office, "If-Match": '"special-equipment-inspection.1"'},
+    )
+    assert moved.status_code == 200 and moved.headers["ETag"] == '"special-equipment-inspection.2"'
+    again = funding_client.patch(
+        FEE_PATH,
+        json={"listed": False},
+        headers={**office, "If-Match": '"special-equipment-inspection.1"'},
+    )
+    assert again.status_code == 412 and again.json()["code"] == "stale_etag"
+    assert funding_client.get(FEE_PATH, headers=office).json()["listed"] is True
+    off = funding_client.patch(
+        FEE_PATH,
+        json={"listed": False},
+        headers={**office, "If-Match": '"special-equipment-inspection.2"'},
+    )
+    assert off.status_code == 200 and off.headers["ETag"] == '"special-equipment-inspection.3"'
+    other = {**ITEM, "code": "zz-later-fee", "item": "另一项收费"}
+    assert funding_client.post("/v1/fee-list", json=other, headers=office).status_code == 201
+    on_list = funding_client.get("/v1/fee-list", headers=office).json()
+    everything = funding_client.get(
+        "/v1/fee-list", params={"include_withdrawn": True}, headers=office
+    ).json()
+    public = funding_client.get("/v1/public/fee-list").json()
+    assert [i["code"] for i in on_list] == ["zz-later-fee"]
+    assert [(i["code"], i["listed"]) for i in everything] == [
+        ("special-equipment-inspection", False),
+        ("zz-later-fee", True),
+    ]
+    assert [i["code"] for i in public] == ["zz-later-fee"]
+
+
+@pytest.mark.parametrize(
+    ("founded_on", "accepted"),
+    [("2014-12-31", False), ("2015-01-01", True), ("2017-12-31", True), ("2018-01-01", False)],
+)
+def test_a_firm_founded_on_the_first_or_last_day_of_the_demonstration_is_new(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    founded_on: str,
+    accepted: bool,
+) -> None:
+    """The period is 2015-01-01 to 2017-12-31, both days in it (the fee paid on 2017-12-31)."""
+    file_enterprise(funding_app, GRADUATE_USCC, founded_on=founded_on)
+    fund_line(funding_app, account="line:2017:other", year=2017, amount_fen=FUNDS)
+    assert (
+        funding_client.post("/v1/fee-list", json=ITEM, headers=admin(funding_headers)).status_code
+        == 201
+    )
+    body = {**CLAIM, "paid_on": "2017-12-31"}
+    answer = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
+    if accepted:
+        assert answer.status_code == 201, answer.text
+    else:
+        assert answer.status_code == 422 and answer.json()["code"] == "fee_firm_not_new"
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "accepted"),
+    [("2015-02-09", False), ("2015-02-10", True), ("2017-12-31", True), ("2018-01-01", False)],
+)
+def test_a_fee_paid_on_the_founding_day_or_the_last_day_of_the_demonstration_is_reimbursed(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    listed: dict[str, Any],
+    paid_on: str,
+    accepted: bool,
+) -> None:
+    """The firm was founded on 2015-02-10; the period ends on 2017-12-31."""
+    for year in (2017, 2018):
+        fund_line(funding_app, account=f"line:{year}:other", year=year, amount_fen=FUNDS)
+    answer = funding_client.post(
+        URL, json={**CLAIM, "paid_on": paid_on}, headers=enterprise(funding_headers)
+    )
+    if accepted:
+        assert answer.status_code == 201, answer.text
+    else:
+        assert answer.status_code == 422 and answer.json()["code"] == "fee_paid_outside_period"
+        assert answer.json()["errors"][0]["field"] == "body.paid_on"
+
+
+def test_each_enterprise_sees_its_own_claims_and_the_office_filters_exactly(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    listed: dict[str, Any],
+) -> None:
+    """Two enterprises (OTHER_USCC sorts first), two fees ("zz-…" sorts last)."""
+    assert OTHER_USCC < GRADUATE_USCC
+    file_enterprise(funding_app, OTHER_USCC)
+    later_fee = {**ITEM, "code": "zz-later-fee", "item": "另一项收费"}
+    assert (
+        funding_client.post(
+            "/v1/fee-list", json=later_fee, headers=admin(funding_headers)
+        ).status_code
+        == 201
+    )
+    made = {}
+    for uscc in (OTHER_USCC, GRADUATE_USCC):
+        for fee in (ITEM["code"], "zz-later-fee"):
+            body = {**CLAIM, "fee_code": fee, "receipt_no": f"R-{uscc[-4:]}-{fee[:2]}"}
+            answer = funding_client.post(URL, json=body, headers=enterprise(funding_headers, uscc))
+            assert answer.status_code == 201, answer.text
+            made[uscc, fee] = answer.json()["id"]
+
+    def ids(answer: Any) -> set[str]:
+        assert answer.status_code == 200, answer.text
+        return {c["id"] for c in answer.json()["items"]}
+
+    for uscc in (OTHER_USCC, GRADUATE_USCC):
+        own = {made[uscc, fee] for fee in (ITEM["code"], "zz-later-fee")}
+        assert ids(funding_client.get(URL, headers=enterprise(funding_headers, uscc))) == own
+        theirs = made[OTHER_USCC if uscc == GRADUATE_USCC else GRADUATE_USCC, ITEM["code"]]
+        read = funding_client.get(f"{URL}/{theirs}", headers=enterprise(funding_headers, uscc))
+        assert read.status_code == 404 and read.json()["code"] == "fee_claim_not_found"
+    office = admin(funding_headers)
+    for uscc in (OTHER_USCC, GRADUATE_USCC):
+        by_firm = funding_client.get(URL, params={"enterprise": uscc}, headers=office)
+        assert ids(by_firm) == {made[uscc, ITEM["code"]], made[uscc, "zz-later-fee"]}
+    for fee in (ITEM["code"], "zz-later-fee"):
+        by_fee = funding_client.get(URL, params={"fee": fee}, headers=office)
+        assert ids(by_fee) == {made[OTHER_USCC, fee], made[GRADUATE_USCC, fee]}
+
+
+def test_two_changes_to_a_fee_from_one_reading_land_once(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    listed: dict[str, Any],
+    postgres_database: str | None,
+) -> None:
+    """The second change waits for the first's transaction (a row lock, PostgreSQL), then finds
+    its `If-Match` stale: 412, and the first's change stands. Had it read the row without
+    waiting, both would match version 1 and the second would overwrite the first."""
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE queues the second writer on its busy timeout")
+    database = funding_app.state.database
+    office = Principal(
+        client_id="cli_first_editor", kind=ClientKind.ADMIN, org=None, scopes=frozenset(),
+        actor="cli_first_editor",
+    )  # fmt: skip
+    read_at_1 = '"special-equipment-inspection.1"'
+    holder = database.session()
+    try:
+        fees_service.update_item(  # the first change, its transaction left open
+            session=holder,
+            principal=office,
+            code=ITEM["code"],
+            data=FeeItemUpdate(department="太原市市场监督管理局"),
+            precondition=Precondition(read_at_1, required=True),
+        )
+        with ThreadPoolExecutor(1) as pool:
+            second = pool.submit(
+                funding_client.patch,
+                FEE_PATH,
+                json={"listed": False},
+                headers={**admin(funding_headers), "If-Match": read_at_1},
+            )
+            wait_for_lock_waiter(second, database, table="fee_items", what="the second change")
+            assert not second.done(), "the second change did not wait for the first"
+            holder.commit()
+            answer = second.result(timeout=30)
+    finally:
+        holder.close()
+    assert answer.status_code == 412 and answer.json()["code"] == "stale_etag", answer.text
+    now = funding_client.get(FEE_PATH, headers=admin(funding_headers))
+    assert now.headers["ETag"] == '"special-equipment-inspection.2"'
+    assert (now.json()["department"], now.json()["listed"]) == ("太原市市场监督管理局", True)
