@@ -620,11 +620,16 @@ def test_a_quarter_of_many_rate_changes_names_the_versions_that_fit(
     assert disbursement.json()["rule_set_version"] == label
     few = funding_client.post(URL, json={**LOAN, "quarter": 3}, headers=enterprise(funding_headers))
     assert few.json()["rule_set_version"] == "funding.interest.benchmark@4,5"
-    # Loans of 1 December: to the 20th (versions 7 – 25, exactly 80 characters: all shown) and
-    # to the 21st (7 – 26, 83 characters: the cut falls inside "25", which goes whole).
+    # Loans of 1 December to the 20th (versions 7 – 25, exactly 80 characters: all shown) and
+    # to the 21st (7 – 26, 83 characters: the cut falls inside "25", which goes whole); a loan
+    # of 1 November to 20 December (6 – 25, 82 characters: the 80th is the comma after "24").
     labels = []
-    for matures_on in ("2015-12-20", "2015-12-21"):
-        body = {**LOAN, "loan_ref": f"JSB-DEC-{matures_on}", "loan_date": "2015-12-01",
+    for loan_date, matures_on in (
+        ("2015-12-01", "2015-12-20"),
+        ("2015-12-01", "2015-12-21"),
+        ("2015-11-01", "2015-12-20"),
+    ):
+        body = {**LOAN, "loan_ref": f"JSB-{loan_date}-{matures_on}", "loan_date": loan_date,
                 "matures_on": matures_on, "quarter": 4}  # fmt: skip
         december = funding_client.post(URL, json=body, headers=enterprise(funding_headers))
         assert december.status_code == 201, december.text
@@ -633,5 +638,6 @@ def test_a_quarter_of_many_rate_changes_names_the_versions_that_fit(
     assert labels == [
         f"funding.interest.benchmark@{versions}",
         f"funding.interest.benchmark@{versions.removesuffix(',25')},…",
+        "funding.interest.benchmark@6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,…",
     ]
     assert len(labels[0]) == 80
