@@ -7,8 +7,6 @@ grade the share by them). Migration funding_0010 loads version 1: 30% of every p
 2015-01-01 (the plan names no share; the office sets it with `/v1/rule-sets`).
 """
 
-from typing import Any
-
 from services.common.rules import FamilySpec
 
 COMPENSATION = "funding.guarantee.compensation"
@@ -23,20 +21,6 @@ GUARANTEE_FAMILIES: dict[str, FamilySpec] = {
         inputs={"payout_fen": "int", "guaranteed_fen": "int"},
         results={RESULT: "int"},
     )
-}
-
-COMPENSATION_2015_ID = "rls_funding_guarantee_compensation_2015"
-COMPENSATION_2015: dict[str, Any] = {
-    "description": "30% of each payout (代偿) a registered guarantee institution reports.",
-    "inputs": {},
-    "parameters": {"payout_share_bp": {"type": "int", "value": 3_000}},
-    "rules": [
-        {
-            "name": RESULT,
-            "expression": "payout_share_bp",
-            "description": "30% of the payout, in basis points.",
-        }
-    ],
 }
 
 
