@@ -2741,6 +2741,15 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "claim_fee's `enterprise.status == DEREGISTERED` -> `>=`: an enterprise of funding's "
         "replica is 'active' or 'deregistered' (enterprises.models), and 'active' sorts before"
     ),
+    ("services/funding/guarantees/service.py", 95, "ReplaceComparisonOperator_Eq_GtE"): (
+        "register_guarantee's `enterprise.status == DEREGISTERED` -> `>=`: an enterprise of "
+        "funding's replica is 'active' or 'deregistered' (enterprises.models), and 'active' "
+        "sorts before"
+    ),
+    ("services/funding/guarantees/service.py", 250, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "report_payout's `moved.rowcount != 1` -> `< 1`: the conditional UPDATE matches one "
+        "guarantee by its primary key, so it changes 0 or 1 row and never more"
+    ),
     ("services/funding/interest/service.py", 104, "NumberReplacer: .limit( 2)"): (
         "_check_loan_owner's `.limit(1)` -> `.limit(2)`: the query is read with `.first()`, which "
         "takes one row of however many the limit lets through; only whether one exists matters"

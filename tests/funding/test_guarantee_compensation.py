@@ -4,6 +4,7 @@ payouts; the fund compensates the share in force on the payout day, from the yea
 disbursement (figures computed by hand below)."""
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.funding.demo import load as load_demo
+from services.funding.guarantees import service as guarantees_service
 from tests.funding.conftest import FundingHeaders
 from tests.funding.subsidy_support import (
     GRADUATE_USCC,
@@ -306,3 +308,113 @@ def test_the_guarantee_list_filters_by_institution_and_enterprise(
     assert ids("institution=OTHERG") == []
     assert ids(f"enterprise={GRADUATE_USCC}") == [guarantee["id"]]
     assert ids(f"enterprise={OTHER_USCC}") == []
+
+
+def _save_share(
+    client: TestClient, headers: FundingHeaders, effective_from: str, share: str
+) -> None:
+    saved = client.post(
+        "/v1/rule-sets",
+        json={"family": "funding.guarantee.compensation", "effective_from": effective_from,
+              "rules": [{"name": "share_bp", "expression": share}]},
+        headers=admin(headers),
+    )  # fmt: skip
+    assert saved.status_code == 201, saved.text
+
+
+def test_a_share_of_0_to_10000_basis_points_applies_and_one_outside_is_refused(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    guarantee: dict[str, Any],
+) -> None:
+    """From June 100%, from July 0%, from August -1 bp, from September 10001 bp (a rule set to
+    correct): the whole payout, nothing to compensate, and two refusals naming the share."""
+    for effective_from, share in (("2015-06-01", "10000"), ("2015-07-01", "0"),
+                                  ("2015-08-01", "0 - 1"), ("2015-09-01", "10001")):  # fmt: skip
+        _save_share(funding_client, funding_headers, effective_from, share)
+    answers = [
+        _payout(funding_client, funding_headers, guarantee["id"], paid_on=f"2015-{month:02d}-15",
+                payout_fen=1_000_000)
+        for month in (6, 7, 8, 9)
+    ]  # fmt: skip
+    assert answers[0].status_code == 201 and answers[0].json()["compensation_fen"] == 1_000_000
+    codes = [answer.json()["code"] for answer in answers[1:]]
+    assert codes == [
+        "guarantee_nothing_to_compensate",
+        "guarantee_share_invalid",
+        "guarantee_share_invalid",
+    ]
+    assert "gave a share of -1 basis points" in answers[2].json()["detail"]
+    assert "gave a share of 10001 basis points" in answers[3].json()["detail"]
+    read = funding_client.get(f"/v1/guarantees/{guarantee['id']}", headers=admin(funding_headers))
+    assert (read.json()["paid_out_fen"], read.json()["compensated_fen"]) == (1_000_000, 1_000_000)
+    assert balance(funding_app, GUARANTEE_LINE) == FUNDS - 1_000_000
+
+
+def test_a_payout_is_reported_from_the_guarantees_first_day_to_today_in_shanghai(
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    guarantee: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Today is 30 June 2015 in Shanghai (23:59 there, 15:59 UTC); the guarantee starts on
+    1 April: payouts of 1 April and 30 June are compensated, one dated 1 July is refused."""
+    at = datetime(2015, 6, 30, 15, 59, tzinfo=UTC)
+    monkeypatch.setattr(guarantees_service, "utcnow", lambda: at)
+    first = _payout(funding_client, funding_headers, guarantee["id"], paid_on="2015-04-01")
+    today = _payout(funding_client, funding_headers, guarantee["id"], paid_on="2015-06-30")
+    tomorrow = _payout(funding_client, funding_headers, guarantee["id"], paid_on="2015-07-01")
+    assert (first.status_code, today.status_code) == (201, 201), today.text
+    assert tomorrow.status_code == 422
+    assert tomorrow.json()["code"] == "guarantee_payout_outside_term"
+    assert "today (2015-06-30)" in tomorrow.json()["detail"]
+
+
+def test_a_deregistered_enterprises_loan_is_not_guaranteed_under_the_scheme(
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    guarantee: dict[str, Any],
+) -> None:
+    file_enterprise(funding_app, OTHER_USCC, status="deregistered")
+    body = {**GUARANTEE, "enterprise_uscc": OTHER_USCC, "loan_ref": "JSB-TY-2015-000999"}
+    refused = funding_client.post("/v1/guarantees", json=body, headers=institution(funding_headers))
+    assert refused.status_code == 422 and refused.json()["code"] == "guarantee_not_sme"
+    assert refused.json()["errors"][0]["field"] == "body.enterprise_uscc"
+
+
+def test_each_institution_and_guarantee_lists_its_own(
+    funding_client: TestClient, funding_headers: FundingHeaders, guarantee: dict[str, Any]
+) -> None:
+    """A second institution (its code sorting first) with a guarantee of its own; each
+    guarantee lists only its payouts."""
+    other = {**INSTITUTION, "code": "AAGUAR", "uscc": "91140100MA0K00002X"}
+    admitted = funding_client.post(
+        "/v1/guarantee-institutions", json=other, headers=admin(funding_headers)
+    )
+    assert admitted.status_code == 201, admitted.text
+    theirs = funding_client.post(
+        "/v1/guarantees", json=GUARANTEE, headers=institution(funding_headers, "AAGUAR")
+    )
+    assert theirs.status_code == 201, theirs.text
+    office = admin(funding_headers)
+    by_code = {
+        code: [g["id"] for g in funding_client.get(
+            "/v1/guarantees", params={"institution": code}, headers=office).json()["items"]]
+        for code in ("AAGUAR", "TYGUAR")
+    }  # fmt: skip
+    assert by_code == {"AAGUAR": [theirs.json()["id"]], "TYGUAR": [guarantee["id"]]}
+    ours = _payout(funding_client, funding_headers, guarantee["id"]).json()["id"]
+    theirs_paid = funding_client.post(
+        f"/v1/guarantees/{theirs.json()['id']}/payouts",
+        json={"reference": "DC-AA-1", "paid_on": "2015-11-18", "payout_fen": 1_000_000},
+        headers=institution(funding_headers, "AAGUAR"),
+    )
+    assert theirs_paid.status_code == 201, theirs_paid.text
+    for guarantee_id, payout_id in (
+        (guarantee["id"], ours),
+        (theirs.json()["id"], theirs_paid.json()["id"]),
+    ):
+        listed = funding_client.get(f"/v1/guarantees/{guarantee_id}/payouts", headers=office)
+        assert [p["id"] for p in listed.json()] == [payout_id]
