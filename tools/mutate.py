@@ -2700,7 +2700,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "admin and an enterprise with an org return before it, and an enterprise client always has "
         "an org (the clients service requires one, a valid USCC), so only portals get here"
     ),
-    ("services/funding/interest/rules.py", 35, "ReplaceBinaryOperator_Sub_Mod"): (
+    ("services/funding/interest/rules.py", 36, "ReplaceBinaryOperator_Sub_Mod"): (
         "term_months' `matures_on.year - loan_date.year` -> `%`: a claimed loan is outstanding on "
         "a day of a quarter from 2015 (else interest_no_days first) and runs at most 30 years "
         "(InterestClaimCreate), so its loan year y1 is at least 1985 and its maturity year y2 is "
@@ -2745,6 +2745,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "register_guarantee's `enterprise.status == DEREGISTERED` -> `>=`: an enterprise of "
         "funding's replica is 'active' or 'deregistered' (enterprises.models), and 'active' "
         "sorts before"
+    ),
+    ("services/funding/guarantees/service.py", 208, "ReplaceComparisonOperator_LtE_Eq"): (
+        "report_payout's `amount <= 0` -> `== 0`: the amount is payout_fen (above 0, "
+        "GuaranteePayoutCreate) × a share _share_bp has checked to be 0–10000, floored, so it is "
+        "never below 0"
     ),
     ("services/funding/guarantees/service.py", 250, "ReplaceComparisonOperator_NotEq_Lt"): (
         "report_payout's `moved.rowcount != 1` -> `< 1`: the conditional UPDATE matches one "

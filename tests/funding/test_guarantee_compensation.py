@@ -385,26 +385,43 @@ def test_a_deregistered_enterprises_loan_is_not_guaranteed_under_the_scheme(
 
 
 def test_each_institution_and_guarantee_lists_its_own(
-    funding_client: TestClient, funding_headers: FundingHeaders, guarantee: dict[str, Any]
+    funding_app: FastAPI,
+    funding_client: TestClient,
+    funding_headers: FundingHeaders,
+    guarantee: dict[str, Any],
 ) -> None:
-    """A second institution (its code sorting first) with a guarantee of its own; each
-    guarantee lists only its payouts."""
+    """A second institution (its code sorting first) guaranteeing another enterprise's loan
+    (its code sorting first too): each institution sees its own guarantees, the office filters
+    exactly, and each guarantee lists only its payouts."""
     other = {**INSTITUTION, "code": "AAGUAR", "uscc": "91140100MA0K00002X"}
     admitted = funding_client.post(
         "/v1/guarantee-institutions", json=other, headers=admin(funding_headers)
     )
     assert admitted.status_code == 201, admitted.text
+    file_enterprise(funding_app, OTHER_USCC)
     theirs = funding_client.post(
-        "/v1/guarantees", json=GUARANTEE, headers=institution(funding_headers, "AAGUAR")
+        "/v1/guarantees",
+        json={**GUARANTEE, "enterprise_uscc": OTHER_USCC},
+        headers=institution(funding_headers, "AAGUAR"),
     )
     assert theirs.status_code == 201, theirs.text
     office = admin(funding_headers)
-    by_code = {
-        code: [g["id"] for g in funding_client.get(
-            "/v1/guarantees", params={"institution": code}, headers=office).json()["items"]]
-        for code in ("AAGUAR", "TYGUAR")
-    }  # fmt: skip
-    assert by_code == {"AAGUAR": [theirs.json()["id"]], "TYGUAR": [guarantee["id"]]}
+
+    def ids(headers: dict[str, str], **params: str) -> list[str]:
+        answer = funding_client.get("/v1/guarantees", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [g["id"] for g in answer.json()["items"]]
+
+    assert ids(office, institution="AAGUAR") == [theirs.json()["id"]]
+    assert ids(office, institution="TYGUAR") == [guarantee["id"]]
+    assert ids(office, enterprise=OTHER_USCC) == [theirs.json()["id"]]
+    assert ids(office, enterprise=GRADUATE_USCC) == [guarantee["id"]]
+    assert ids(institution(funding_headers)) == [guarantee["id"]]
+    assert ids(institution(funding_headers, "AAGUAR")) == [theirs.json()["id"]]
+    peek = funding_client.get(
+        f"/v1/guarantees/{theirs.json()['id']}", headers=institution(funding_headers)
+    )
+    assert peek.status_code == 404, peek.text
     ours = _payout(funding_client, funding_headers, guarantee["id"]).json()["id"]
     theirs_paid = funding_client.post(
         f"/v1/guarantees/{theirs.json()['id']}/payouts",
@@ -418,3 +435,12 @@ def test_each_institution_and_guarantee_lists_its_own(
     ):
         listed = funding_client.get(f"/v1/guarantees/{guarantee_id}/payouts", headers=office)
         assert [p["id"] for p in listed.json()] == [payout_id]
+
+
+def test_a_payout_worth_one_fen_of_compensation_is_paid(
+    funding_client: TestClient, funding_headers: FundingHeaders, guarantee: dict[str, Any]
+) -> None:
+    """4 fen × 3,000 bp / 10,000 = 1.2 → 1 fen (3 fen make 0.9 → 0: refused, see above)."""
+    answer = _payout(funding_client, funding_headers, guarantee["id"], payout_fen=4)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["compensation_fen"] == 1

@@ -529,6 +529,15 @@ def test_other_loans_claimed_by_another_enterprise_are_no_bar(
     assert ours.status_code == 201, ours.text
     listed = funding_client.get(URL, headers=enterprise(funding_headers)).json()["items"]
     assert [c["id"] for c in listed] == [ours.json()["id"]]  # an enterprise lists its own
+    theirs = funding_client.get(
+        URL, params={"enterprise": OTHER_USCC}, headers=admin(funding_headers)
+    ).json()["items"]
+    mine = funding_client.get(
+        URL, params={"enterprise": GRADUATE_USCC}, headers=admin(funding_headers)
+    ).json()["items"]
+    assert len(theirs) == 4 and [c["id"] for c in mine] == [ours.json()["id"]]
+    peek = funding_client.get(f"{URL}/{theirs[0]['id']}", headers=enterprise(funding_headers))
+    assert peek.status_code == 404 and peek.json()["code"] == "interest_claim_not_found"
 
 
 def test_a_loan_runs_at_most_thirty_years(
