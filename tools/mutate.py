@@ -318,6 +318,10 @@ TARGETS: dict[str, Target] = {
         ("services/funding/interest/service.py", "services/funding/interest/rules.py"),
         ("tests/funding/test_interest_subsidies.py", "tests/funding/test_subsidy_concurrency.py"),
     ),
+    "funding-budgets": Target(
+        ("services/funding/budgets/service.py",),
+        ("tests/funding/test_budgets.py",),
+    ),
     "funding-guarantees": Target(
         ("services/funding/guarantees/service.py", "services/funding/guarantees/rules.py"),
         (
