@@ -2745,6 +2745,19 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "claim_fee's `enterprise.status == DEREGISTERED` -> `>=`: an enterprise of funding's "
         "replica is 'active' or 'deregistered' (enterprises.models), and 'active' sorts before"
     ),
+    ("services/funding/budgets/service.py", 42, "ReplaceComparisonOperator_Gt_NotEq"): (
+        "_check_unique's `n > 1` -> `n != 1`: a Counter of the codes counts each at least once, "
+        "so `!= 1` holds exactly where `> 1` does"
+    ),
+    ("services/funding/budgets/service.py", 134, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in load_budget's signature: only session becomes positional-only; the router "
+        "and the demo seed pass it by position and data and principal_id by keyword"
+    ),
+    ("services/funding/budgets/service.py", 163, "NumberReplacer"): (
+        "load_budget's `enumerate(..., start=1)` -> 0 or 2: the number only tells each "
+        "reconciliation's transfer key apart (`budget:<year>:reconciliation:<n>`, shown nowhere); "
+        "from any start the keys are distinct, and a reload of the same document transfers nothing"
+    ),
     ("services/funding/guarantees/service.py", 95, "ReplaceComparisonOperator_Eq_GtE"): (
         "register_guarantee's `enterprise.status == DEREGISTERED` -> `>=`: an enterprise of "
         "funding's replica is 'active' or 'deregistered' (enterprises.models), and 'active' "

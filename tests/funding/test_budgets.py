@@ -166,3 +166,99 @@ def test_the_demo_seed_loads_2015_once(
         "/v1/rule-sets?family=funding.matching", headers=funding_headers()
     ).json()["items"]
     assert [r["version"] for r in ratios] == [1]
+
+
+def _small(**changes: Any) -> dict[str, Any]:
+    """A 2016 budget: 1,000 fen from the city and 500 from a district, to two lines; the
+    second (`space`, sorting after `other`) has two sub-lines."""
+    return {
+        "year": 2016,
+        "title": "2016 test budget",
+        "sources": [
+            {"code": "city", "name": "市级", "amount_fen": 1_000},
+            {"code": "district:xiaodian", "name": "小店区", "amount_fen": 500},
+        ],
+        "lines": [
+            {"code": "other", "name": "其他", "amount_fen": 600},
+            {"code": "space", "name": "空间", "amount_fen": 900, "sub_lines": [
+                {"code": "rent", "name": "房租", "amount_fen": 700},
+                {"code": "fit-out", "name": "装修", "amount_fen": 200},
+            ]},
+        ],
+        "reconciliations": [],
+        **changes,
+    }  # fmt: skip
+
+
+def _refusal(client: TestClient, headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    answer = _load(client, headers, body)
+    assert answer.status_code == 422, answer.text
+    return dict(answer.json())
+
+
+def test_a_budget_refusal_names_the_rule_and_the_figures(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    headers = funding_headers()
+    short = _small(sources=[{"code": "city", "name": "市级", "amount_fen": 1_250}])
+    problem = _refusal(funding_client, headers, short)
+    assert problem["errors"][0]["field"] == "body.lines"
+    assert problem["errors"][0]["message"] == (
+        "the lines total 1500 fen but the sources 1250 fen (difference 250 fen)"
+    )
+    twice = _small()
+    twice["lines"][1]["sub_lines"][1]["code"] = "rent"
+    problem = _refusal(funding_client, headers, twice)
+    assert problem["code"] == "budget_code_repeated"
+    assert problem["errors"][0]["field"] == "body.lines.1.sub_lines"
+    below = _small()
+    below["lines"][1]["sub_lines"][1]["amount_fen"] = 199  # the sub-lines 1 fen short
+    problem = _refusal(funding_client, headers, below)
+    assert problem["errors"][0]["field"] == "body.lines.1.sub_lines"
+    assert problem["errors"][0]["message"].startswith(
+        "the sub-lines of 'space' total 899 fen but the line is funded with 900 fen "
+        "(difference -1 fen)"
+    )
+    overdrawn = _small(reconciliations=[
+        {"from_line": "other", "to_line": "space", "amount_fen": 601, "reason": "too much"},
+    ])  # fmt: skip
+    overdrawn["lines"][1]["sub_lines"][0]["amount_fen"] = 1_301
+    problem = _refusal(funding_client, headers, overdrawn)
+    assert problem["errors"][0]["field"] == "body.lines.0.amount_fen"
+    assert problem["errors"][0]["message"] == "reconciliations take 601 fen out of a 600 fen line"
+    itself = _small(reconciliations=[
+        {"from_line": "space", "to_line": "space", "amount_fen": 1, "reason": "nowhere"},
+    ])  # fmt: skip
+    problem = _refusal(funding_client, headers, itself)
+    assert problem["errors"][0]["field"] == "body.reconciliations.0.to_line"
+    assert funding_client.get("/v1/ledger/trial-balance").json()["accounts"] == []
+
+
+def test_a_reconciliation_may_empty_a_line_and_run_either_way_round(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """All of `other` (600 fen) to `space`, whose code sorts after it, and 100 back: `other`
+    ends funded with 100; a district source's account names its district."""
+    body = _small(reconciliations=[
+        {"from_line": "other", "to_line": "space", "amount_fen": 600, "reason": "all of it"},
+        {"from_line": "space", "to_line": "other", "amount_fen": 100, "reason": "some back"},
+    ])  # fmt: skip
+    body["lines"][1]["sub_lines"][0]["amount_fen"] = 1_200
+    answer = _load(funding_client, funding_headers(), body)
+    assert answer.status_code == 201, answer.text
+    lines = {line["code"]: line for line in answer.json()["lines"]}
+    assert (lines["other"]["funded_fen"], lines["space"]["funded_fen"]) == (100, 1_400)
+    assert lines["other"]["balance_fen"] == 100 and lines["space"]["balance_fen"] == 0
+    emptied = _small(reconciliations=[
+        {"from_line": "other", "to_line": "space", "amount_fen": 600, "reason": "all of it"},
+    ], year=2017)  # fmt: skip
+    emptied["lines"][1]["sub_lines"][0]["amount_fen"] = 1_300
+    answer = _load(funding_client, funding_headers(), emptied)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["lines"][0]["funded_fen"] == 0
+    accounts = {
+        code: funding_client.get(f"/v1/ledger/accounts/{code}", headers=funding_headers()).json()
+        for code in ("source:district:xiaodian", "source:city")
+    }
+    assert accounts["source:district:xiaodian"]["district"] == "xiaodian"
+    assert accounts["source:city"]["district"] is None
