@@ -2753,6 +2753,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in load_budget's signature: only session becomes positional-only; the router "
         "and the demo seed pass it by position and data and principal_id by keyword"
     ),
+    ("services/funding/budgets/service.py", 211, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in get_budget's signature: only session becomes positional-only; its callers "
+        "pass it by position and year by keyword"
+    ),
     ("services/funding/budgets/service.py", 163, "NumberReplacer"): (
         "load_budget's `enumerate(..., start=1)` -> 0 or 2: the number only tells each "
         "reconciliation's transfer key apart (`budget:<year>:reconciliation:<n>`, shown nowhere); "

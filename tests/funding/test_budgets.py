@@ -206,6 +206,19 @@ def test_a_budget_refusal_names_the_rule_and_the_figures(
     assert problem["errors"][0]["message"] == (
         "the lines total 1500 fen but the sources 1250 fen (difference 250 fen)"
     )
+    over = _small(sources=[{"code": "city", "name": "市级", "amount_fen": 1_600}])
+    problem = _refusal(funding_client, headers, over)
+    assert problem["errors"][0]["message"] == (
+        "the lines total 1500 fen but the sources 1600 fen (difference -100 fen)"
+    )
+    sources_twice = _small()
+    sources_twice["sources"] += [
+        {"code": "city", "name": "市级", "amount_fen": 1},
+        {"code": "district:xiaodian", "name": "小店区", "amount_fen": 1},
+    ]
+    problem = _refusal(funding_client, headers, sources_twice)
+    assert problem["code"] == "budget_code_repeated"
+    assert problem["errors"][0]["message"] == "'city' appears twice"  # the first repeated
     twice = _small()
     twice["lines"][1]["sub_lines"][1]["code"] = "rent"
     problem = _refusal(funding_client, headers, twice)
