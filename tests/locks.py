@@ -1,12 +1,16 @@
 """Watching PostgreSQL lock waits: how a race test knows its second writer is blocked."""
 
 import time
-from concurrent.futures import Future
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from sqlalchemy import text
+from sqlmodel import Session
 
 from services.common.db import Database
+
+T = TypeVar("T")
 
 
 def waiting_on_a_lock(database: Database, *, table: str | None = None) -> bool:
@@ -37,3 +41,21 @@ def wait_for_lock_waiter(
     while not running.done() and not waiting_on_a_lock(database, table=table):
         assert time.monotonic() < deadline, f"{what} neither ran nor waited"
         time.sleep(0.01)
+
+
+def waits_then_answers(
+    holder: Session,
+    call: Callable[[], T],
+    database: Database,
+    *,
+    table: str,
+    what: str = "the second writer",
+) -> T:
+    """Run `call` in a thread while `holder`'s transaction is open; fail unless it is seen
+    waiting on a lock, then commit `holder` and return what `call` answered."""
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(call)
+        wait_for_lock_waiter(running, database, table=table, what=what)
+        assert not running.done(), f"{what} did not wait for the first"
+        holder.commit()
+        return running.result(timeout=30)

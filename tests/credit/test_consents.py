@@ -1,6 +1,5 @@
 """Consents through HTTP: who grants, for how long, who sees them, revocation, `active_consent`."""
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ from services.credit.consents import service as consents_service
 from services.credit.consents.models import GRANTED, REVOKED, Consent
 from services.credit.consents.service import active_consent, state_of
 from tests.credit.conftest import CreditHeaders, SeedEnterprise
-from tests.locks import wait_for_lock_waiter
+from tests.locks import waits_then_answers
 
 USCC = "91140100MA0K000017"
 OTHER = "91140100MA0K000025"
@@ -562,14 +561,9 @@ def test_two_revocations_at_once_record_and_announce_one(
             consent_id=consent["id"],
             precondition=Precondition(None, required=False),
         )
-        with ThreadPoolExecutor(1) as pool:
-            second = pool.submit(second_revoker)
-            wait_for_lock_waiter(
-                second, database, table="credit_consents", what="the second revoker"
-            )
-            assert not second.done(), "the second revoker did not wait for the first"
-            holder.commit()
-            answer = second.result(timeout=30)
+        answer = waits_then_answers(
+            holder, second_revoker, database, table="credit_consents", what="the second revoker"
+        )
     finally:
         holder.close()
     assert answer.status_code == 409 and answer.json()["code"] == "consent_already_revoked"

@@ -2,7 +2,6 @@
 listed fees paid during the demonstration are reimbursed in full as disbursements; a fee not
 on the list is refused by name; every refusal changes nothing."""
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -29,7 +28,7 @@ from tests.funding.subsidy_support import (
     public_record,
     zero_sum,
 )
-from tests.locks import wait_for_lock_waiter
+from tests.locks import waits_then_answers
 
 URL = "/v1/subsidies/fee-claims"
 FUNDS = 1_000_000
@@ -461,17 +460,17 @@ def test_two_changes_to_a_fee_from_one_reading_land_once(
             data=FeeItemUpdate(department="太原市市场监督管理局"),
             precondition=Precondition(read_at_1, required=True),
         )
-        with ThreadPoolExecutor(1) as pool:
-            second = pool.submit(
-                funding_client.patch,
+        answer = waits_then_answers(
+            holder,
+            lambda: funding_client.patch(
                 FEE_PATH,
                 json={"listed": False},
                 headers={**admin(funding_headers), "If-Match": read_at_1},
-            )
-            wait_for_lock_waiter(second, database, table="fee_items", what="the second change")
-            assert not second.done(), "the second change did not wait for the first"
-            holder.commit()
-            answer = second.result(timeout=30)
+            ),
+            database,
+            table="fee_items",
+            what="the second change",
+        )
     finally:
         holder.close()
     assert answer.status_code == 412 and answer.json()["code"] == "stale_etag", answer.text

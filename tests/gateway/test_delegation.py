@@ -18,7 +18,7 @@ from gateway.observability import AccessLog
 from services.common.etag import Precondition
 from services.common.tokens import InternalTokenSigner
 from tests.gateway.conftest import RunningGateway
-from tests.locks import wait_for_lock_waiter
+from tests.locks import wait_for_lock_waiter, waits_then_answers
 from tests.registry.factories import make_uscc
 
 FILING = {
@@ -599,19 +599,16 @@ def test_two_confirmations_from_one_reading_land_once(
     second_body = {"scopes": ["registry:read"], "expires_at": _later(5)}
     url = f"/v1/delegations/{dlg['id']}/confirmation"
     read_at_1 = {**owner, "If-Match": f'"{dlg["id"]}.1"'}
-    with (
-        _confirmation_held_open(
-            stack, delegation_id=dlg["id"], uscc=uscc, scopes=first_scopes
-        ) as first,
-        ThreadPoolExecutor(1) as pool,
-    ):
-        second = pool.submit(stack.http.post, url, json=second_body, headers=read_at_1)
-        wait_for_lock_waiter(
-            second, stack.app.state.database, table="gateway_delegations", what="the second"
+    with _confirmation_held_open(
+        stack, delegation_id=dlg["id"], uscc=uscc, scopes=first_scopes
+    ) as first:
+        answer = waits_then_answers(
+            first,
+            lambda: stack.http.post(url, json=second_body, headers=read_at_1),
+            stack.app.state.database,
+            table="gateway_delegations",
+            what="the second confirmer",
         )
-        assert not second.done(), "the second confirmer did not wait for the first"
-        first.commit()
-        answer = second.result(timeout=30)
     assert answer.status_code == 412 and answer.json()["code"] == "stale_etag", answer.text
     seen = stack.http.get(f"/v1/delegations/{dlg['id']}", headers=owner)
     assert seen.json()["scopes"] == first_scopes and seen.headers["ETag"] == f'"{dlg["id"]}.2"'
