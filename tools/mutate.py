@@ -315,7 +315,11 @@ TARGETS: dict[str, Target] = {
         ),
     ),
     "funding-interest": Target(
-        ("services/funding/interest/service.py", "services/funding/interest/rules.py"),
+        (
+            "services/funding/interest/service.py",
+            "services/funding/interest/rules.py",
+            "services/funding/interest/schemas.py",  # the loan's term
+        ),
         ("tests/funding/test_interest_subsidies.py", "tests/funding/test_subsidy_concurrency.py"),
     ),
     "funding-budgets": Target(
@@ -2783,6 +2787,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/funding/interest/service.py", 119, "ReplaceComparisonOperator_Eq_GtE"): (
         "claim_interest's `enterprise.status == DEREGISTERED` -> `>=`: an enterprise of funding's "
         "replica is 'active' or 'deregistered' (enterprises.models), and 'active' sorts before"
+    ),
+    ("services/funding/interest/schemas.py", 57, "RemoveDecorator"): (
+        "InterestClaimCreate._within_term without `@classmethod`: pydantic's field_validator "
+        "makes the function a classmethod itself when it is not one, so validation is the same"
     ),
     ("services/funding/interest/rules.py", 51, "ReplaceComparisonOperator_Eq_GtE"): (
         "quarter_days' `quarter == 4` -> `>=` (either of the two): the quarter is 1 to 4 "

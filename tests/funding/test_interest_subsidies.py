@@ -220,6 +220,7 @@ def test_a_second_claim_for_the_same_loan_and_quarter_is_refused(
         ({}, {"year": 2016, "quarter": 1, "loan_date": "2016-01-10",
               "matures_on": "2017-01-10"}, 409, "interest_budget_line_missing"),
         ({}, {"matures_on": "2015-03-16"}, 422, "validation_failed"),
+        ({}, {"matures_on": "2015-03-15"}, 422, "validation_failed"),
         ({}, {"quarter": 5}, 422, "validation_failed"),
         ({}, {"principal_fen": 0}, 422, "validation_failed"),
     ],
