@@ -5,9 +5,7 @@ API documentation's table), never by calling the production scorecard.
 """
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from itertools import count
 from typing import Any
 
 import pytest
@@ -16,14 +14,13 @@ from fastapi.testclient import TestClient
 
 from services.common.consumer import FeedEvent
 from services.common.db import Database
-from services.common.outbox import emit
 from services.credit.app import CHANGE_LISTENERS
-from services.credit.enterprises.models import IndicatorFiling
 from services.credit.enterprises.service import registry_handlers
 from services.credit.ratings import run as rating_run
 from services.credit.ratings import service as rating_service
 from services.credit.records.models import CreditRecord
 from tests.credit.conftest import CreditHeaders, SeedEnterprise
+from tests.credit.records_support import add_record, file_indicators
 
 ME = "91140100MA0K000017"
 OTHER = "91140105MA0KDE119Q"
@@ -62,50 +59,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def database(credit_app: FastAPI) -> Database:
     db: Database = credit_app.state.database
     return db
-
-
-_ids: Iterator[int] = count(1)
-
-
-def add_record(database: Database, uscc: str, type_: str, polarity: str, **fields: Any) -> str:
-    """A record as the records domain files it, with its `record.added` event."""
-    number = next(_ids)
-    record_id = f"crr_test{number:06d}"
-    values: dict[str, Any] = {
-        "id": record_id,
-        "uscc": uscc,
-        "type": type_,
-        "polarity": polarity,
-        "source": "tax_bureau",
-        "source_kind": "bank" if polarity == "loan" else "department",
-        "reference": f"REF-{number}",
-        "occurred_on": date(2025, 1, 10),
-        "title": type_,
-        "filed_by": "tax_bureau",
-        **fields,
-    }
-    with database.transaction() as session:
-        session.add(CreditRecord(**values))
-        session.flush()
-        emit(session, "record.added", {"record_id": record_id, "uscc": uscc, "type": type_})
-    return record_id
-
-
-def file_indicators(database: Database, uscc: str, employees: dict[int, int]) -> None:
-    with database.transaction() as session:
-        for year, people in employees.items():
-            session.add(
-                IndicatorFiling(
-                    report_id=f"ind_{uscc[-6:]}_{year}",
-                    uscc=uscc,
-                    year=year,
-                    quarter=None,
-                    source="statistics",
-                    employees=people,
-                    effective={"employees": people},
-                    reported_at=datetime(year + 1, 3, 1, tzinfo=UTC),
-                )
-            )
 
 
 def drain(database: Database) -> int:

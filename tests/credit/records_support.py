@@ -1,0 +1,55 @@
+"""Credit records and indicator filings put straight in the tables, as their domains file them
+(set-up for the domains that read them: ratings, certification)."""
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from itertools import count
+from typing import Any
+
+from services.common.db import Database
+from services.common.outbox import emit
+from services.credit.enterprises.models import IndicatorFiling
+from services.credit.records.models import CreditRecord
+
+_ids: Iterator[int] = count(1)
+
+
+def add_record(database: Database, uscc: str, type_: str, polarity: str, **fields: Any) -> str:
+    """A record as the records domain files it, with its `record.added` event."""
+    number = next(_ids)
+    record_id = f"crr_test{number:06d}"
+    values: dict[str, Any] = {
+        "id": record_id,
+        "uscc": uscc,
+        "type": type_,
+        "polarity": polarity,
+        "source": "tax_bureau",
+        "source_kind": "bank" if polarity == "loan" else "department",
+        "reference": f"REF-{number}",
+        "occurred_on": date(2025, 1, 10),
+        "title": type_,
+        "filed_by": "tax_bureau",
+        **fields,
+    }
+    with database.transaction() as session:
+        session.add(CreditRecord(**values))
+        session.flush()
+        emit(session, "record.added", {"record_id": record_id, "uscc": uscc, "type": type_})
+    return record_id
+
+
+def file_indicators(database: Database, uscc: str, employees: dict[int, int]) -> None:
+    with database.transaction() as session:
+        for year, people in employees.items():
+            session.add(
+                IndicatorFiling(
+                    report_id=f"ind_{uscc[-6:]}_{year}",
+                    uscc=uscc,
+                    year=year,
+                    quarter=None,
+                    source="statistics",
+                    employees=people,
+                    effective={"employees": people},
+                    reported_at=datetime(year + 1, 3, 1, tzinfo=UTC),
+                )
+            )
