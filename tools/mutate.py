@@ -342,6 +342,41 @@ TARGETS: dict[str, Target] = {
         ("services/vouchers/expiry/service.py",),
         ("tests/vouchers/test_expiry.py",),
     ),
+    "funding-agreements": Target(
+        ("services/funding/agreements/service.py",),
+        (
+            "tests/funding/test_bank_agreements.py",
+            "tests/funding/test_risk_pool.py",
+            "tests/funding/test_risk_pool_edges.py",  # a bank client naming no bank
+        ),
+        postgres=True,  # two versions added at once: the unique version number refuses one
+    ),
+    "funding-acceptance": Target(
+        ("services/funding/acceptance/service.py",),
+        ("tests/funding/test_acceptance.py", "tests/funding/test_acceptance_concurrency.py"),
+        postgres=True,  # the base's row lock orders two results for one base
+    ),
+    "credit-certification": Target(
+        ("services/credit/certification/service.py",),
+        (
+            "tests/credit/test_certification.py",
+            "tests/credit/test_reports.py",
+            "tests/credit/test_upkeep_jobs.py",
+        ),
+    ),
+    "credit-ratings": Target(
+        (
+            "services/credit/ratings/scorecard.py",
+            "services/credit/ratings/inputs.py",
+            "services/credit/ratings/run.py",
+            "services/credit/ratings/service.py",
+        ),
+        (
+            "tests/credit/test_ratings.py",
+            "tests/credit/test_objections.py",
+            "tests/credit/test_reports.py",
+        ),
+    ),
     "funding-public-chain": Target(
         ("services/funding/public/chain.py",),
         ("tests/funding/test_public_ledger.py", "tests/funding/test_public_ledger_verifier.py"),
@@ -351,6 +386,44 @@ TARGETS: dict[str, Target] = {
 # (file, line, operator) -> why no test can tell the mutant from the original; where one operator
 # makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("services/funding/agreements/service.py", 37, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in versions_of's signature: session becomes positional-only, as every caller "
+        "passes it; bank_code stays a keyword"
+    ),
+    ("services/funding/agreements/service.py", 55, "NumberReplacer"): (
+        "terms_on's `.limit(1)` -> `.limit(2)`: `.first()` takes the first row of the same "
+        "ordering either way"
+    ),
+    ("services/funding/agreements/service.py", 32, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "bank_of's `principal.kind != BANK` -> `>`: its callers are the risk pool's loan routes, "
+        "which admit only bank clients (LoanBank: kinds=[BANK]), so kind is BANK here and `>` is "
+        "False exactly as `!=` is"
+    ),
+    ("services/funding/agreements/service.py", 32, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "bank_of's `principal.kind != BANK` -> `<`: only bank clients reach it (LoanBank), and "
+        "`BANK < BANK` is False as `!=` is"
+    ),
+    ("services/funding/agreements/service.py", 32, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "bank_of's `principal.kind != BANK` -> `is not`: kind is a ClientKind member (Principal "
+        "coerces it) and enum members are singletons, so identity and equality agree"
+    ),
+    ("services/funding/agreements/service.py", 48, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in terms_on's signature: session becomes positional-only, as its one caller "
+        "(the risk pool's register_loan) passes it; bank_code and on stay keywords"
+    ),
+    ("services/funding/agreements/service.py", 109, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "_visible's `principal.kind != BANK` -> `is not`: a ClientKind member, and enum members "
+        "are singletons, so identity and equality agree"
+    ),
+    ("services/funding/agreements/service.py", 121, "NumberReplacer"): (
+        "get_agreement's bank_name from versions[-1] -> versions[0]: add_version refuses a "
+        "version under another name (bank_agreement_name_changed), so every version has the "
+        "first one's name"
+    ),
+    ("services/funding/agreements/service.py", 121, "ReplaceUnaryOperator_USub_Not"): (
+        "versions[not 1] is versions[0]: every version has the same bank name (add_version "
+        "refuses another, bank_agreement_name_changed)"
+    ),
     ("services/common/etag.py", 19, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in check_etag's signature makes if_match and current positional-only; every "
         "caller passes them by position and `required` by keyword, so no call changes"
