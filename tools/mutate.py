@@ -363,6 +363,7 @@ TARGETS: dict[str, Target] = {
             "tests/credit/test_reports.py",
             "tests/credit/test_upkeep_jobs.py",
         ),
+        postgres=True,  # each step locks its round: a second at once waits for the first
     ),
     "credit-ratings": Target(
         (

@@ -3,6 +3,7 @@ objection removing a candidate, finalisation only after the notice, the public l
 progress against 300, and a serious record revoking a title."""
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,12 +14,19 @@ from sqlmodel import Session
 
 from services.common.consumer import FeedEvent
 from services.common.db import Database
+from services.common.identity import ClientKind, Principal
 from services.credit.app import CHANGE_LISTENERS
 from services.credit.certification import service as certification_service
+from services.credit.certification.schemas import (
+    CertificationDecisionCreate,
+    CertificationNoticeCreate,
+)
 from services.credit.enterprises.service import registry_handlers
 from services.credit.ratings import run as rating_run
 from services.credit.ratings import service as rating_service
 from tests.credit.conftest import CreditHeaders, SeedEnterprise
+from tests.credit.records_support import add_record, file_indicators
+from tests.locks import waits_then_answers
 
 GOOD = "91140100MA0K000017"
 OBJECTED = "91140105MA0GRX0Y7C"
@@ -247,3 +255,392 @@ def test_wrong_callers_and_wrong_criteria(
         headers=_admin(credit_headers),
     )
     assert unknown.status_code == 404
+
+
+# A rule set that admits every active enterprise and echoes each input in its trace, so a
+# candidate's reasons show what the round read for it.
+ECHO_INPUTS = {
+    "score": "int", "grade": "string", "years_operating": "int", "negative_records": "int",
+    "negative_records_3y": "int", "overdue_loans": "int", "is_tech_sme": "bool",
+    "record_types": "list<string>", "indicators_filed": "bool", "on_list": "bool",
+}  # fmt: skip
+ECHO = {
+    "family": "credit.certification",
+    "effective_from": "2027-01-01",
+    "description": "Everyone, showing what was read",
+    "inputs": ECHO_INPUTS,
+    "rules": [
+        *({"name": f"seen_{name}", "expression": name} for name in ECHO_INPUTS),
+        {"name": "eligible", "expression": "true"},
+    ],
+}
+LEAP_DAY = datetime(2028, 2, 29, 4, 0, tzinfo=UTC)  # noon in Shanghai
+
+
+def _echo_round(client: TestClient, headers: CreditHeaders, year: int) -> str:
+    """Open the year's round under the echo rule set."""
+    saved = client.post("/v1/rule-sets", json=ECHO, headers=_admin(headers))
+    assert saved.status_code == 201, saved.text
+    opened = client.post(
+        "/v1/certification/rounds",
+        json={"year": year, "rule_set_id": saved.json()["id"]},
+        headers=_admin(headers),
+    )
+    assert opened.status_code == 201, opened.text
+    round_id: str = opened.json()["id"]
+    return round_id
+
+
+def _seen(candidate: dict[str, Any]) -> dict[str, Any]:
+    return {
+        step["rule"].removeprefix("seen_"): step["value"]
+        for step in candidate["reasons"]
+        if step["rule"].startswith("seen_")
+    }
+
+
+def test_a_round_reads_each_enterprise_as_it_stands_on_the_day(
+    credit_client: TestClient,
+    credit_app: FastAPI,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    clock: Clock,
+) -> None:
+    """Computed on 29 February 2028: three years back is 1 March 2025, a year in operation
+    ends on the founding day's date, and each count reads only its own enterprise's records."""
+    clock.now = LEAP_DAY
+    database: Database = credit_app.state.database
+    seed_enterprise(GOOD, founded_on=date(2018, 2, 28))  # 10 full years on 2028-02-29
+    seed_enterprise(OBJECTED, founded_on=date(2018, 3, 1), is_tech_sme=True)  # 9 full years
+    seed_enterprise(YOUNG, status="deregistered")  # not active: never read
+    for occurred, ended in ((date(2025, 3, 1), None), (date(2025, 2, 28), date(2025, 3, 1))):
+        add_record(
+            database, GOOD, "administrative_penalty", "negative", occurred_on=occurred,
+            ended_on=ended,
+        )  # fmt: skip
+    add_record(database, GOOD, "tax_arrears", "negative", occurred_on=date(2027, 6, 1))
+    add_record(database, GOOD, "award", "positive", occurred_on=date(2027, 1, 1))
+    for n, status in enumerate(("on_time", "overdue", "settled", "overdue")):
+        add_record(
+            database, GOOD, "loan", "loan", occurred_on=date(2026, 1, 1 + n), loan_status=status
+        )
+    add_record(database, OBJECTED, "abnormal_operation", "negative", occurred_on=date(2019, 1, 1),
+               ended_on=date(2028, 1, 1))  # fmt: skip
+    file_indicators(database, OBJECTED, {2027: 30})  # the year before the round's
+    file_indicators(database, GOOD, {2026: 30, 2028: 30})  # not the year before
+    rid = _echo_round(credit_client, credit_headers, 2028)
+    computed = credit_client.post(
+        f"/v1/certification/rounds/{rid}/candidates", headers=_admin(credit_headers)
+    )
+    assert computed.status_code == 200, computed.text
+    seen = {c["uscc"]: _seen(c) for c in computed.json()["candidates"]}
+    assert seen == {
+        GOOD: {
+            "score": 0, "grade": "unrated", "years_operating": 10, "negative_records": 3,
+            "negative_records_3y": 2, "overdue_loans": 2, "is_tech_sme": False,
+            "record_types": ["administrative_penalty", "award", "loan", "tax_arrears"],
+            "indicators_filed": False, "on_list": False,
+        },
+        OBJECTED: {
+            "score": 0, "grade": "unrated", "years_operating": 9, "negative_records": 1,
+            "negative_records_3y": 0, "overdue_loans": 0, "is_tech_sme": True,
+            "record_types": ["abnormal_operation"], "indicators_filed": True, "on_list": False,
+        },
+    }  # fmt: skip
+    # A day later three years back is 1 March 2025 still, and OBJECTED has its tenth year.
+    clock.now = LEAP_DAY + timedelta(days=1)
+    next_day = credit_client.post(
+        f"/v1/certification/rounds/{rid}/candidates", headers=_admin(credit_headers)
+    )
+    counted = {
+        c["uscc"]: (_seen(c)["negative_records_3y"], _seen(c)["years_operating"])
+        for c in next_day.json()["candidates"]
+    }
+    assert counted == {GOOD: (2, 10), OBJECTED: (0, 10)}
+    # On the abnormal-operations list until it ended: two months earlier, it was on a list.
+    clock.now = LEAP_DAY - timedelta(days=60)
+    again = credit_client.post(
+        f"/v1/certification/rounds/{rid}/candidates", headers=_admin(credit_headers)
+    )
+    listed = {c["uscc"]: _seen(c)["on_list"] for c in again.json()["candidates"]}
+    assert listed == {GOOD: False, OBJECTED: True}
+
+
+def _post(client: TestClient, headers: CreditHeaders, path: str, body: Any = None) -> Any:
+    """POST as the office."""
+    return client.post(f"/v1/certification/rounds{path}", json=body, headers=_admin(headers))
+
+
+def _certify_all(client: TestClient, headers: CreditHeaders, clock: Clock, rid: str) -> None:
+    """Candidates, a week's notice without objections, then the final list."""
+    assert _post(client, headers, f"/{rid}/candidates").status_code == 200
+    assert _post(client, headers, f"/{rid}/notice", {"days": 7}).status_code == 200
+    clock.now += timedelta(days=8)
+    final = _post(client, headers, f"/{rid}/finalisation")
+    assert final.status_code == 200, final.text
+
+
+def test_objections_in_a_later_round_touch_only_their_candidate(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprises: None, clock: Clock
+) -> None:
+    """2026 certifies GOOD and OBJECTED; in 2027 (every active enterprise a candidate) an
+    upheld objection removes GOOD from 2027 only, a decided objection stays decided, and a
+    dismissed one does not hold up the final list."""
+    opened = _post(
+        credit_client,
+        credit_headers,
+        "",
+        {"year": 2026, "rule_set_id": "rls_credit_certification_v1"},
+    )
+    assert opened.status_code == 201, opened.text
+    _certify_all(credit_client, credit_headers, clock, opened.json()["id"])
+    clock.now = datetime(2027, 12, 1, 2, 0, tzinfo=UTC)
+    rid = _echo_round(credit_client, credit_headers, 2027)
+    assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
+    assert _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}).status_code == 200
+    bank = credit_headers(kind="bank")
+
+    def object_to(uscc: str) -> Any:
+        body = {"uscc": uscc, "reason": "Unpaid wages."}
+        return credit_client.post(
+            f"/v1/certification/rounds/{rid}/objections", json=body, headers=bank
+        )
+
+    def decide(objection_id: str, decision: str) -> Any:
+        body = {"decision": decision, "note": "Checked."}
+        return _post(
+            credit_client, credit_headers, f"/{rid}/objections/{objection_id}/decision", body
+        )
+
+    # GOOD: the lowest USCC of three candidates, and a candidate of 2026's round too.
+    against_good = object_to(GOOD).json()["id"]
+    upheld = decide(against_good, "upheld")
+    assert upheld.status_code == 200 and upheld.json()["status"] == "upheld"
+    again = object_to(GOOD)  # removed: no longer a candidate
+    assert again.status_code == 422 and again.json()["code"] == "not_a_certification_candidate"
+    against_objected = object_to(OBJECTED).json()["id"]
+    assert decide(against_objected, "dismissed").json()["status"] == "dismissed"
+    for decision in ("upheld", "dismissed"):
+        twice = decide(against_objected, decision)
+        assert (
+            twice.status_code == 409 and twice.json()["code"] == "certification_objection_decided"
+        )
+    pending = object_to(YOUNG).json()["id"]
+    clock.now += timedelta(days=8)
+    held_up = _post(credit_client, credit_headers, f"/{rid}/finalisation")
+    assert held_up.status_code == 409 and "1 undecided objection" in held_up.json()["detail"]
+    assert decide(pending, "dismissed").status_code == 200
+    final = _post(credit_client, credit_headers, f"/{rid}/finalisation")
+    assert final.status_code == 200, final.text
+    assert {c["uscc"]: c["status"] for c in final.json()["candidates"]} == {
+        GOOD: "removed", OBJECTED: "certified", YOUNG: "certified",
+    }  # fmt: skip
+    earlier = credit_client.get(
+        f"/v1/certification/rounds/{opened.json()['id']}", headers=_admin(credit_headers)
+    )
+    assert {c["uscc"]: c["status"] for c in earlier.json()["candidates"]} == {
+        GOOD: "certified", OBJECTED: "certified",
+    }  # fmt: skip
+    # Each year lists its own titles; 2026's GOOD stands.
+    for year, usccs in ((2026, [GOOD, OBJECTED]), (2027, [OBJECTED, YOUNG])):
+        listed = credit_client.get("/v1/public/certified-enterprises", params={"year": year})
+        assert [i["uscc"] for i in listed.json()["items"]] == usccs
+        assert listed.json()["count"] == 2
+
+
+def test_rounds_open_for_any_year_not_taken_in_any_order(
+    credit_client: TestClient, credit_headers: CreditHeaders, clock: Clock
+) -> None:
+    body = {"rule_set_id": "rls_credit_certification_v1"}
+    for year in (2026, 2025, 2027):
+        opened = _post(credit_client, credit_headers, "", {**body, "year": year})
+        assert opened.status_code == 201 and opened.json()["year"] == year, opened.text
+    taken = _post(credit_client, credit_headers, "", {**body, "year": 2025})
+    assert taken.status_code == 409 and taken.json()["code"] == "certification_round_year_taken"
+
+
+def _file(
+    client: TestClient, headers: CreditHeaders, uscc: str, type_: str, source: str, **fields: Any
+) -> dict[str, Any]:
+    """File a record through the records API as its source department."""
+    item = {
+        "type": type_, "uscc": uscc, "reference": f"{source}-{uuid.uuid4().hex[:8]}",
+        "occurred_on": "2019-01-01", "title": type_,
+        "evidence_url": f"https://{source.replace('_', '-')}.example.cn/1", **fields,
+    }  # fmt: skip
+    filed = client.post(
+        "/v1/records",
+        json={"records": [item]},
+        headers={
+            **headers(kind="department", org=source, client_id=f"cli_{source}"),
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+    )
+    assert filed.status_code == 201, filed.text
+    record: dict[str, Any] = filed.json()["items"][0]["record"]
+    return record
+
+
+def test_a_title_is_revoked_by_its_holders_serious_record_whether_filed_or_relisted(
+    credit_client: TestClient,
+    credit_app: FastAPI,
+    credit_headers: CreditHeaders,
+    enterprises: None,
+    clock: Clock,
+) -> None:
+    """A serious record filed after the title (listing nobody, as it has ended) revokes it, as
+    does a record corrected back onto the dishonesty list; another kind of record does not,
+    and nothing touches another enterprise's title."""
+    database: Database = credit_app.state.database
+
+    def catch_up() -> int:
+        with database.transaction() as session:
+            return certification_service.catch_up(session=session)
+
+    def status(uscc: str, at: datetime) -> tuple[bool, int | None, datetime | None]:
+        with Session(database.engine) as session:
+            found = certification_service.certification_status(session=session, uscc=uscc, at=at)
+        return found.certified, found.year, found.revoked_at
+
+    # Filed before the round: ended in 2020, so it neither lists OBJECTED nor counts in 2026.
+    old = _file(credit_client, credit_headers, OBJECTED, "serious_dishonesty", "court",
+                ended_on="2020-06-01")  # fmt: skip
+    with database.transaction() as session:  # another consumer's cursor, already past it
+        assert rating_run.apply_rating_events(session) > 0
+    assert catch_up() == 1 and _events(credit_client, credit_headers, "certification.revoked") == []
+    opened = _post(
+        credit_client,
+        credit_headers,
+        "",
+        {"year": 2026, "rule_set_id": "rls_credit_certification_v1"},
+    )
+    granted_at = clock.now + timedelta(days=8)
+    _certify_all(credit_client, credit_headers, clock, opened.json()["id"])
+    assert status(GOOD, granted_at - timedelta(seconds=1)) == (False, None, None)
+    assert status(GOOD, granted_at) == (True, 2026, None)
+    assert status(YOUNG, granted_at) == (False, None, None)  # never certified
+
+    # Three records in one turn: two penalties revoke nothing, an ended serious record does.
+    _file(credit_client, credit_headers, GOOD, "administrative_penalty", "tax_bureau")
+    _file(credit_client, credit_headers, OBJECTED, "administrative_penalty", "tax_bureau")
+    _file(credit_client, credit_headers, GOOD, "serious_dishonesty", "court",
+          ended_on="2019-06-01")  # fmt: skip
+    clock.now += timedelta(hours=1)
+    revoked_at = clock.now
+    assert catch_up() == 3
+    assert catch_up() == 0
+    revoked = _events(credit_client, credit_headers, "certification.revoked")
+    assert [(e["payload"]["uscc"], e["payload"]["year"]) for e in revoked] == [(GOOD, 2026)]
+    assert status(GOOD, revoked_at - timedelta(seconds=1)) == (True, 2026, None)
+    assert status(GOOD, revoked_at) == (False, 2026, revoked_at)
+    assert status(OBJECTED, revoked_at) == (True, 2026, None)
+
+    # OBJECTED's old record corrected back onto the list: `dishonesty.listed` alone revokes.
+    source = credit_headers(kind="department", org="court", client_id="cli_court")
+    current = credit_client.get(f"/v1/records/{old['id']}", headers=source)
+    corrected = credit_client.post(
+        f"/v1/records/{old['id']}/corrections",
+        json={"ended_on": None, "reason": "The judgment is still unpaid."},
+        headers={**source, "If-Match": current.headers["ETag"]},
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert catch_up() == 1
+    revoked = _events(credit_client, credit_headers, "certification.revoked")
+    assert [e["payload"]["uscc"] for e in revoked] == [GOOD, OBJECTED]
+    listed = credit_client.get("/v1/public/certified-enterprises", params={"year": 2026}).json()
+    assert listed["count"] == 0
+
+
+def test_a_round_is_judged_only_by_certification_rules(
+    credit_client: TestClient, credit_headers: CreditHeaders, clock: Clock
+) -> None:
+    scorecard = "rls_credit_scorecard_v1"
+    answer = _post(credit_client, credit_headers, "", {"year": 2026, "rule_set_id": scorecard})
+    assert answer.status_code == 422 and answer.json()["code"] == "certification_rule_family"
+    assert answer.json()["errors"][0]["field"] == "body.rule_set_id"
+
+
+OFFICE = Principal(
+    client_id="cli_office", kind=ClientKind.ADMIN, org=None, scopes=frozenset(),
+    actor="cli_office",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("step", ["candidates", "notice", "decision", "finalisation"])
+def test_a_step_taken_twice_at_once_waits_for_the_first(
+    step: str,
+    credit_client: TestClient,
+    credit_app: FastAPI,
+    credit_headers: CreditHeaders,
+    enterprises: None,
+    clock: Clock,
+    postgres_database: str | None,
+) -> None:
+    """Each step locks its round (PostgreSQL): the second waits for the first to commit, then
+    answers from what the first did: candidates computed afresh, the rest refused."""
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE queues the second writer on its busy timeout")
+    database: Database = credit_app.state.database
+    opened = _post(
+        credit_client,
+        credit_headers,
+        "",
+        {"year": 2026, "rule_set_id": "rls_credit_certification_v1"},
+    )
+    rid = opened.json()["id"]
+    objection_id = ""
+    if step != "candidates":
+        assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
+    if step in ("decision", "finalisation"):
+        assert (
+            _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}).status_code == 200
+        )
+    if step == "decision":
+        objected = credit_client.post(
+            f"/v1/certification/rounds/{rid}/objections",
+            json={"uscc": OBJECTED, "reason": "Unpaid wages."},
+            headers=credit_headers(kind="bank"),
+        )
+        objection_id = objected.json()["id"]
+    clock.now += timedelta(days=8)
+    decision = {"decision": "upheld", "note": "Checked."}
+    first: dict[str, Callable[[Session], object]] = {
+        "candidates": lambda s: certification_service.compute_candidates(session=s, round_id=rid),
+        "notice": lambda s: certification_service.publish_notice(
+            session=s, round_id=rid, data=CertificationNoticeCreate(days=7)
+        ),
+        "decision": lambda s: certification_service.decide_objection(
+            session=s,
+            client=OFFICE,
+            round_id=rid,
+            objection_id=objection_id,
+            data=CertificationDecisionCreate.model_validate(decision),
+        ),
+        "finalisation": lambda s: certification_service.finalise_round(session=s, round_id=rid),
+    }
+    path = {
+        "candidates": (f"/{rid}/candidates", None),
+        "notice": (f"/{rid}/notice", {"days": 7}),
+        "decision": (f"/{rid}/objections/{objection_id}/decision", decision),
+        "finalisation": (f"/{rid}/finalisation", None),
+    }[step]
+    holder = database.session()
+    try:
+        first[step](holder)
+        answer = waits_then_answers(
+            holder,
+            lambda: _post(credit_client, credit_headers, *path),
+            database,
+            table="certification_rounds",
+        )
+    finally:
+        holder.close()
+    expected = {
+        "candidates": (200, None),
+        "notice": (409, "certification_round_stage"),
+        "decision": (409, "certification_objection_decided"),
+        "finalisation": (409, "certification_round_stage"),
+    }[step]
+    assert (answer.status_code, answer.json().get("code")) == expected, answer.text
+    if step == "candidates":
+        assert [c["uscc"] for c in answer.json()["candidates"]] == [GOOD, OBJECTED]
