@@ -243,6 +243,12 @@ def test_the_list_across_bases_and_what_reward_runs_read(
     rest = funding_client.get("/v1/acceptances", params={"limit": 2, "cursor": page["next_cursor"]},
                               headers=funding_headers()).json()  # fmt: skip
     assert [i["id"] for i in page["items"] + rest["items"]] == [a["id"], b["id"], c["id"]]
+    # Each filter keeps its own value only (failed sorts before passed, xiaodian before yingze).
+    assert ids(result="failed") == [b["id"]]
+    assert ids(district="xiaodian") == [a["id"], c["id"]]
+    assert _listed(funding_client, funding_headers, first["id"]) == [(2024, "passed"),
+                                                                    (2025, "passed")]  # fmt: skip
+    assert _listed(funding_client, funding_headers, second["id"]) == [(2025, "failed")]
     _problem(funding_client.get("/v1/acceptances", params={"result": "great"},
                                 headers=funding_headers()), 422, "validation_failed")  # fmt: skip
 
@@ -254,3 +260,56 @@ def test_the_list_across_bases_and_what_reward_runs_read(
         ]
         assert passed_for(session=session, year=2025, district="yingze") == []
         assert [acc.id for _, acc, _ in passed_for(session=session, year=2024)] == [c["id"]]
+    # Both bases passed 2024: each with its own figures, each in its own district only.
+    report(funding_client, funding_headers, second, 2024, jobs_created=3)
+    d = record(funding_client, funding_headers, second, result(2024)).json()
+    with database.session() as session:
+        both = passed_for(session=session, year=2024)
+        assert sorted((b.id, acc.id, k.jobs_created) for b, acc, k in both) == sorted(
+            [(first["id"], c["id"], 310), (second["id"], d["id"], 3)]
+        )
+        assert [
+            b.id for b, _, _ in passed_for(session=session, year=2024, district="xiaodian")
+        ] == [first["id"]]
+        assert [b.id for b, _, _ in passed_for(session=session, year=2024, district="yingze")] == [
+            second["id"]
+        ]
+
+
+def test_the_opening_year_and_the_current_year_may_be_recorded(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    base = admitted_base(funding_client, funding_headers, opened_on="2018-05-01")
+    for year in (2018, shanghai_today().year):
+        answer = record(funding_client, funding_headers, base, result(year, "failed"))
+        assert answer.status_code == 201 and answer.json()["year"] == year, answer.text
+    assert read(funding_client, funding_headers, base["id"])["status"] == "admitted"
+
+
+def test_only_failed_neighbours_count_and_the_base_exits_once(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    base = admitted_base(funding_client, funding_headers)
+    report(funding_client, funding_headers, base, 2021)
+    recorded = [(2021, "passed"), (2020, "failed"), (2022, "failed"), (2024, "failed")]
+    for year, outcome in recorded:  # a failed year beside a passed one: still admitted
+        answer = record(funding_client, funding_headers, base, result(year, outcome))
+        assert answer.status_code == 201 and answer.json()["base_status"] == "admitted"
+    # 2023 failed between two failed years: out once, for the first pair.
+    answer = record(funding_client, funding_headers, base, result(2023, "failed"))
+    assert answer.json()["base_status"] == "exited"
+    assert read(funding_client, funding_headers, base["id"])["exit_reason"] == (
+        "failed year-end acceptance in 2022 and 2023 in a row"
+    )
+    actions = [e["action"] for e in history(funding_client, funding_headers, base["id"])]
+    assert actions.count("exited") == 1
+    assert [e["id"] for e in events(funding_client, funding_headers, "base.exited")] == [base["id"]]
+
+
+def test_an_odd_year_failed_before_the_failed_year_after_it_counts_too(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    base = admitted_base(funding_client, funding_headers)
+    assert record(funding_client, funding_headers, base, result(2024, "failed")).status_code == 201
+    answer = record(funding_client, funding_headers, base, result(2023, "failed"))
+    assert answer.status_code == 201 and answer.json()["base_status"] == "exited"
