@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from services.common.consumer import FeedEvent
 from services.common.db import Database
+from services.common.etag import Precondition
 from services.common.identity import ClientKind, Principal
 from services.credit.app import CHANGE_LISTENERS
 from services.credit.certification import service as certification_service
@@ -560,6 +561,7 @@ def test_a_round_is_judged_only_by_certification_rules(
     assert answer.json()["errors"][0]["field"] == "body.rule_set_id"
 
 
+ANY_VERSION = Precondition(None, required=False)
 OFFICE = Principal(
     client_id="cli_office", kind=ClientKind.ADMIN, org=None, scopes=frozenset(),
     actor="cli_office",
@@ -605,9 +607,14 @@ def test_a_step_taken_twice_at_once_waits_for_the_first(
     clock.now += timedelta(days=8)
     decision = {"decision": "upheld", "note": "Checked."}
     first: dict[str, Callable[[Session], object]] = {
-        "candidates": lambda s: certification_service.compute_candidates(session=s, round_id=rid),
+        "candidates": lambda s: certification_service.compute_candidates(
+            session=s, round_id=rid, precondition=ANY_VERSION
+        ),
         "notice": lambda s: certification_service.publish_notice(
-            session=s, round_id=rid, data=CertificationNoticeCreate(days=7)
+            session=s,
+            round_id=rid,
+            data=CertificationNoticeCreate(days=7),
+            precondition=ANY_VERSION,
         ),
         "decision": lambda s: certification_service.decide_objection(
             session=s,
@@ -616,7 +623,9 @@ def test_a_step_taken_twice_at_once_waits_for_the_first(
             objection_id=objection_id,
             data=CertificationDecisionCreate.model_validate(decision),
         ),
-        "finalisation": lambda s: certification_service.finalise_round(session=s, round_id=rid),
+        "finalisation": lambda s: certification_service.finalise_round(
+            session=s, round_id=rid, precondition=ANY_VERSION
+        ),
     }
     path = {
         "candidates": (f"/{rid}/candidates", None),
@@ -644,3 +653,54 @@ def test_a_step_taken_twice_at_once_waits_for_the_first(
     assert (answer.status_code, answer.json().get("code")) == expected, answer.text
     if step == "candidates":
         assert [c["uscc"] for c in answer.json()["candidates"]] == [GOOD, OBJECTED]
+
+
+def test_the_round_answers_its_etag_and_a_stale_if_match_changes_nothing(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprises: None, clock: Clock
+) -> None:
+    """Each step answers the round's new ETag; an upheld objection changes it too, so a step
+    sent with the ETag read before it is refused (412) and the round stays as it was."""
+    opened = _post(
+        credit_client,
+        credit_headers,
+        "",
+        {"year": 2026, "rule_set_id": "rls_credit_certification_v1"},
+    )
+    rid = opened.json()["id"]
+    url = f"/v1/certification/rounds/{rid}"
+    read = credit_client.get(url, headers=_admin(credit_headers))
+    assert read.headers["ETag"] == opened.headers["ETag"] == f'"{rid}.1"'
+
+    def step(path: str, etag: str, body: Any = None) -> Any:
+        return credit_client.post(
+            f"{url}{path}", json=body, headers={**_admin(credit_headers), "If-Match": etag}
+        )
+
+    computed = step("/candidates", f'"{rid}.1"')
+    assert computed.status_code == 200 and computed.headers["ETag"] == f'"{rid}.2"'
+    stale = step("/notice", f'"{rid}.1"', {"days": 7})
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_etag"
+    assert credit_client.get(url, headers=_admin(credit_headers)).json()["stage"] == "candidates"
+    noticed = step("/notice", f'"{rid}.2"', {"days": 7})
+    assert noticed.status_code == 200 and noticed.headers["ETag"] == f'"{rid}.3"'
+    objection = credit_client.post(
+        f"{url}/objections",
+        json={"uscc": OBJECTED, "reason": "Unpaid wages."},
+        headers=credit_headers(kind="bank"),
+    ).json()["id"]
+    upheld = _post(
+        credit_client, credit_headers, f"/{rid}/objections/{objection}/decision",
+        {"decision": "upheld", "note": "Checked."},
+    )  # fmt: skip
+    assert upheld.status_code == 200
+    after = credit_client.get(url, headers=_admin(credit_headers))
+    assert after.headers["ETag"] == f'"{rid}.4"'
+    clock.now += timedelta(days=8)
+    refused = step("/finalisation", f'"{rid}.3"')
+    assert refused.status_code == 412 and refused.json()["code"] == "stale_etag"
+    assert credit_client.get(url, headers=_admin(credit_headers)).json()["stage"] == "notice"
+    final = step("/finalisation", after.headers["ETag"])
+    assert final.status_code == 200 and final.headers["ETag"] == f'"{rid}.5"'
+    assert {c["uscc"]: c["status"] for c in final.json()["candidates"]} == {
+        GOOD: "certified", OBJECTED: "removed",
+    }  # fmt: skip

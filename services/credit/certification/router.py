@@ -6,12 +6,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
+from services.common.etag import OptionalIfMatch
 from services.common.idempotency import Idempotency, idempotent
 from services.common.links import link
 from services.common.openapi import answer_headers
 from services.common.unitofwork import UnitOfWorkRoute
 from services.credit.certification import service
 from services.credit.certification.dependencies import Admin, Objector, Reader
+from services.credit.certification.models import CertificationRound
 from services.credit.certification.schemas import (
     CertificationDecisionCreate,
     CertificationNoticeCreate,
@@ -25,6 +27,14 @@ from services.credit.certification.schemas import (
 router = APIRouter(tags=["certification"], route_class=UnitOfWorkRoute)
 OptionalIdem = Annotated[Idempotency | None, Depends(idempotent(required=False))]
 ROUND = "/v1/certification/rounds/{round_id}"
+IF_MATCH = " `If-Match` (the round's ETag) is optional: 412 when the round has changed since."
+
+
+def _answer(
+    session: SessionDep, row: CertificationRound, response: Response
+) -> CertificationRoundPublic:
+    response.headers["ETag"] = service.etag(row)
+    return service.to_public(session, row)
 
 
 @router.post(
@@ -38,7 +48,7 @@ ROUND = "/v1/certification/rounds/{round_id}"
     response_model=CertificationRoundPublic,
     responses={
         **problem_responses(400, 401, 403, 404, 409, 422),
-        **answer_headers(201, "Location"),
+        **answer_headers(201, "ETag", "Location"),
     },
 )
 def open_certification_round(
@@ -51,7 +61,7 @@ def open_certification_round(
 ) -> CertificationRoundPublic:
     row = service.open_round(session=session, client=client, data=body)
     response.headers["Location"] = link(request.scope, f"/v1/certification/rounds/{row.id}")
-    return service.to_public(session, row)
+    return _answer(session, row, response)
 
 
 @router.get(
@@ -59,12 +69,12 @@ def open_certification_round(
     name="get_certification_round",
     summary="Read a round with its candidates and their reasons",
     response_model=CertificationRoundPublic,
-    responses=problem_responses(401, 403, 404),
+    responses={**problem_responses(401, 403, 404), **answer_headers(200, "ETag")},
 )
 def get_certification_round(
-    round_id: str, session: SessionDep, _client: Reader
+    round_id: str, session: SessionDep, _client: Reader, response: Response
 ) -> CertificationRoundPublic:
-    return service.to_public(session, service.get_round(session=session, round_id=round_id))
+    return _answer(session, service.get_round(session=session, round_id=round_id), response)
 
 
 @router.post(
@@ -72,15 +82,19 @@ def get_certification_round(
     name="compute_certification_candidates",
     summary="Compute the round's candidates by its rules",
     description="Every active enterprise is evaluated; the eligible become candidates, each "
-    "with the rule trace as its reasons. May be repeated until the notice is published.",
+    "with the rule trace as its reasons. May be repeated until the notice is published." + IF_MATCH,
     response_model=CertificationRoundPublic,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses={**problem_responses(401, 403, 404, 409, 412, 422), **answer_headers(200, "ETag")},
 )
 def compute_certification_candidates(
-    round_id: str, session: SessionDep, _client: Admin
+    round_id: str,
+    precondition: OptionalIfMatch,
+    session: SessionDep,
+    _client: Admin,
+    response: Response,
 ) -> CertificationRoundPublic:
-    row = service.compute_candidates(session=session, round_id=round_id)
-    return service.to_public(session, row)
+    row = service.compute_candidates(session=session, round_id=round_id, precondition=precondition)
+    return _answer(session, row, response)
 
 
 @router.post(
@@ -88,15 +102,22 @@ def compute_certification_candidates(
     name="publish_certification_notice",
     summary="Publish the candidates for public notice (公示)",
     description="From today for `days` calendar days (at least 7); anyone with a key may "
-    "object to a candidate meanwhile.",
+    "object to a candidate meanwhile." + IF_MATCH,
     response_model=CertificationRoundPublic,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses={**problem_responses(401, 403, 404, 409, 412, 422), **answer_headers(200, "ETag")},
 )
 def publish_certification_notice(
-    round_id: str, body: CertificationNoticeCreate, session: SessionDep, _client: Admin
+    round_id: str,
+    body: CertificationNoticeCreate,
+    precondition: OptionalIfMatch,
+    session: SessionDep,
+    _client: Admin,
+    response: Response,
 ) -> CertificationRoundPublic:
-    row = service.publish_notice(session=session, round_id=round_id, data=body)
-    return service.to_public(session, row)
+    row = service.publish_notice(
+        session=session, round_id=round_id, data=body, precondition=precondition
+    )
+    return _answer(session, row, response)
 
 
 @router.post(
@@ -123,7 +144,7 @@ def object_to_certification_candidate(
     ROUND + "/objections/{objection_id}/decision",
     name="decide_certification_objection",
     summary="Uphold or dismiss an objection to a candidate",
-    description="Upheld: the candidate is removed from the round.",
+    description="Upheld: the candidate is removed from the round (and the round's ETag changes).",
     response_model=CertificationObjectionPublic,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
@@ -144,15 +165,19 @@ def decide_certification_objection(
     name="finalise_certification_round",
     summary="Finalise the round: the year's 诚信企业",
     description="Only after the notice has ended (409 `notice_period_running` before) and every "
-    "objection is decided. Each title is announced as `certification.granted`.",
+    "objection is decided. Each title is announced as `certification.granted`." + IF_MATCH,
     response_model=CertificationRoundPublic,
-    responses=problem_responses(401, 403, 404, 409),
+    responses={**problem_responses(401, 403, 404, 409, 412), **answer_headers(200, "ETag")},
 )
 def finalise_certification_round(
-    round_id: str, session: SessionDep, _client: Admin
+    round_id: str,
+    precondition: OptionalIfMatch,
+    session: SessionDep,
+    _client: Admin,
+    response: Response,
 ) -> CertificationRoundPublic:
-    row = service.finalise_round(session=session, round_id=round_id)
-    return service.to_public(session, row)
+    row = service.finalise_round(session=session, round_id=round_id, precondition=precondition)
+    return _answer(session, row, response)
 
 
 @router.get(

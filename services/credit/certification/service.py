@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 
 from services.common.clock import as_utc, utcnow
 from services.common.dates import shanghai_date
+from services.common.etag import Precondition, etag_of
 from services.common.identity import Principal
 from services.common.ids import new_id
 from services.common.models import ConsumerCursor, OutboxEvent
@@ -82,6 +83,11 @@ def _round(session: Session, round_id: str, *, lock: bool = False) -> Certificat
     if found is None:
         raise RoundNotFound(f"No certification round '{round_id}'.")
     return found
+
+
+def etag(row: CertificationRound) -> str:
+    """The round's ETag: it changes with its stage and its candidates."""
+    return etag_of(row.id, row.version)
 
 
 def _candidates(session: Session, round_id: str) -> list[CertificationCandidate]:
@@ -197,9 +203,12 @@ def inputs_for(
     }
 
 
-def compute_candidates(*, session: Session, round_id: str) -> CertificationRound:
+def compute_candidates(
+    *, session: Session, round_id: str, precondition: Precondition
+) -> CertificationRound:
     """Evaluate the round's rules for every active enterprise; the eligible are candidates."""
     row = _round(session, round_id, lock=True)
+    precondition(etag(row))
     if row.stage not in (OPENED, CANDIDATES):
         raise RoundStageConflict(f"Round '{row.id}' is at '{row.stage}': candidates are fixed.")
     rule_set = get_rule_set(session=session, families=FAMILIES, rule_set_id=row.rule_set_id)
@@ -241,10 +250,11 @@ def compute_candidates(*, session: Session, round_id: str) -> CertificationRound
 
 
 def publish_notice(
-    *, session: Session, round_id: str, data: CertificationNoticeCreate
+    *, session: Session, round_id: str, data: CertificationNoticeCreate, precondition: Precondition
 ) -> CertificationRound:
     """Publish the candidates for public notice from today for `days` calendar days."""
     row = _round(session, round_id, lock=True)
+    precondition(etag(row))
     if row.stage != CANDIDATES:
         raise RoundStageConflict(f"Round '{row.id}' is at '{row.stage}', not 'candidates'.")
     on = today()
@@ -307,8 +317,8 @@ def decide_objection(
     data: CertificationDecisionCreate,
 ) -> CertificationObjectionPublic:  # fmt: skip
     """The office upholds an objection (the candidate is removed) or dismisses it."""
-    row = _round(session, round_id, lock=True)
-    objection = session.get(CertificationObjection, objection_id, with_for_update=True)
+    row = _round(session, round_id, lock=True)  # also serialises decisions of its objections
+    objection = session.get(CertificationObjection, objection_id)
     if objection is None or objection.round_id != row.id:
         raise CertificationObjectionNotFound(f"No objection '{objection_id}' in this round.")
     if objection.status != PENDING:
@@ -329,13 +339,18 @@ def decide_objection(
         candidate.status = REMOVED
         candidate.removed_because = objection.id
         session.add(candidate)
+        row.version += 1  # the round's candidates changed
+        session.add(row)
     session.flush()
     return _objection_public(objection)
 
 
-def finalise_round(*, session: Session, round_id: str) -> CertificationRound:
+def finalise_round(
+    *, session: Session, round_id: str, precondition: Precondition
+) -> CertificationRound:
     """After the notice: the remaining candidates are the year's 诚信企业."""
     row = _round(session, round_id, lock=True)
+    precondition(etag(row))
     if row.stage != NOTICE or row.notice_until is None:
         raise RoundStageConflict(f"Round '{row.id}' is at '{row.stage}', not 'notice'.")
     if today() <= row.notice_until:
