@@ -4,6 +4,7 @@ progress against 300, and a serious record revoking a title."""
 
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from services.common.etag import Precondition
 from services.common.identity import ClientKind, Principal
 from services.credit.app import CHANGE_LISTENERS
 from services.credit.certification import service as certification_service
+from services.credit.certification.models import CertificationRound
 from services.credit.certification.schemas import (
     CertificationDecisionCreate,
     CertificationNoticeCreate,
@@ -27,7 +29,7 @@ from services.credit.ratings import run as rating_run
 from services.credit.ratings import service as rating_service
 from tests.credit.conftest import CreditHeaders, SeedEnterprise
 from tests.credit.records_support import add_record, file_indicators
-from tests.locks import waits_then_answers
+from tests.locks import wait_for_lock_waiter, waits_then_answers
 
 GOOD = "91140100MA0K000017"
 OBJECTED = "91140105MA0GRX0Y7C"
@@ -704,3 +706,156 @@ def test_the_round_answers_its_etag_and_a_stale_if_match_changes_nothing(
     assert {c["uscc"]: c["status"] for c in final.json()["candidates"]} == {
         GOOD: "certified", OBJECTED: "removed",
     }  # fmt: skip
+
+
+def test_two_rounds_side_by_side_keep_their_candidates_objections_and_titles_apart(
+    credit_client: TestClient,
+    credit_app: FastAPI,
+    credit_headers: CreditHeaders,
+    enterprises: None,
+    clock: Clock,
+) -> None:
+    """2026 (the default rules: GOOD and OBJECTED) and 2027 (every active enterprise) in
+    notice at once: an objection belongs to its round, a pending one holds up only its round,
+    and a title's holder revoked in both years reads as its latest year."""
+    database: Database = credit_app.state.database
+    rounds = {}
+    for year, rule_set in ((2026, "rls_credit_certification_v1"), (2027, None)):
+        if rule_set is None:
+            rounds[year] = _echo_round(credit_client, credit_headers, year)
+        else:
+            body = {"year": year, "rule_set_id": rule_set}
+            rounds[year] = _post(credit_client, credit_headers, "", body).json()["id"]
+        assert (
+            _post(credit_client, credit_headers, f"/{rounds[year]}/candidates").status_code == 200
+        )
+    for rid in rounds.values():
+        assert (
+            _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}).status_code == 200
+        )
+    bank = credit_headers(kind="bank")
+
+    def object_to(year: int, uscc: str) -> Any:
+        body = {"uscc": uscc, "reason": "Unpaid wages."}
+        path = f"/v1/certification/rounds/{rounds[year]}/objections"
+        return credit_client.post(path, json=body, headers=bank)
+
+    def decide(year: int, objection_id: str) -> Any:
+        body = {"decision": "dismissed", "note": "Checked."}
+        path = f"/{rounds[year]}/objections/{objection_id}/decision"
+        return _post(credit_client, credit_headers, path, body)
+
+    # YOUNG is a candidate of 2027 only.
+    not_2026 = object_to(2026, YOUNG)
+    assert (
+        not_2026.status_code == 422 and not_2026.json()["code"] == "not_a_certification_candidate"
+    )
+    in_2027, in_2026 = object_to(2027, YOUNG).json()["id"], object_to(2026, GOOD).json()["id"]
+    for year, other_round_objection in ((2026, in_2027), (2027, in_2026)):
+        wrong = decide(year, other_round_objection)
+        assert wrong.status_code == 404
+        assert wrong.json()["code"] == "certification_objection_not_found"
+    early = _post(credit_client, credit_headers, f"/{rounds[2026]}/finalisation")
+    assert early.status_code == 409 and early.json()["code"] == "notice_period_running"
+    assert decide(2026, in_2026).status_code == 200
+    clock.now += timedelta(days=8)
+    # 2027's undecided objection does not hold up 2026.
+    final = _post(credit_client, credit_headers, f"/{rounds[2026]}/finalisation")
+    assert final.status_code == 200, final.text
+    twice = _post(credit_client, credit_headers, f"/{rounds[2026]}/finalisation")
+    assert twice.status_code == 409 and twice.json()["code"] == "certification_round_stage"
+    listed = credit_client.get("/v1/public/certified-enterprises", params={"year": 2026}).json()
+    assert (listed["count"], listed["share_percent"]) == (2, "0.67")
+    assert decide(2027, in_2027).status_code == 200
+    assert _post(credit_client, credit_headers, f"/{rounds[2027]}/finalisation").status_code == 200
+
+    _file(credit_client, credit_headers, GOOD, "serious_dishonesty", "court",
+          ended_on="2019-06-01")  # fmt: skip
+    with database.transaction() as session:
+        assert certification_service.catch_up(session=session) == 1
+    revoked = _events(credit_client, credit_headers, "certification.revoked")
+    assert sorted(e["payload"]["year"] for e in revoked) == [2026, 2027]
+    with Session(database.engine) as session:
+        latest = certification_service.certification_status(
+            session=session, uscc=GOOD, at=clock.now
+        )
+    assert (latest.certified, latest.year, latest.revoked_at) == (False, 2027, clock.now)
+
+
+def test_reading_a_round_never_waits_for_a_step_in_progress(
+    credit_client: TestClient,
+    credit_app: FastAPI,
+    credit_headers: CreditHeaders,
+    enterprises: None,
+    clock: Clock,
+    postgres_database: str | None,
+) -> None:
+    """Only the steps lock the round (PostgreSQL): while one holds it, the round is read, in
+    private and in public, at once."""
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE lets no other writer start before the first ends")
+    database: Database = credit_app.state.database
+    opened = _post(
+        credit_client,
+        credit_headers,
+        "",
+        {"year": 2026, "rule_set_id": "rls_credit_certification_v1"},
+    )
+    rid = opened.json()["id"]
+    assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
+    assert _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}).status_code == 200
+    calls = [
+        lambda: credit_client.get(
+            f"/v1/certification/rounds/{rid}", headers=_admin(credit_headers)
+        ),
+        lambda: credit_client.get(f"/v1/public/certification/rounds/{rid}"),
+    ]
+    holder, pool = database.session(), ThreadPoolExecutor(1)
+    try:
+        holder.get(CertificationRound, rid, with_for_update=True)  # as every step takes it
+        for call in calls:
+            running = pool.submit(call)
+            wait_for_lock_waiter(running, database, table="certification_rounds")
+            assert running.done(), "a read waited for the step's lock"
+            assert running.result().status_code == 200, running.result().text
+        # The lock is held: a step does wait for it.
+        step = waits_then_answers(
+            holder,
+            lambda: _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}),
+            database,
+            table="certification_rounds",
+        )
+        assert step.status_code == 409 and step.json()["code"] == "certification_round_stage"
+    finally:
+        holder.rollback()  # lets a read the lock held up finish, so the pool can close
+        holder.close()
+        pool.shutdown()
+
+
+def test_a_second_replica_skips_the_revocations_turn_the_first_holds(
+    credit_client: TestClient,
+    credit_app: FastAPI,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    clock: Clock,
+    postgres_database: str | None,
+) -> None:
+    """While one replica applies a page, another finds the cursor locked and applies nothing;
+    the first's page is then applied once."""
+    if postgres_database is None:
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite runs one writer at a time")
+    database: Database = credit_app.state.database
+    seed_enterprise(GOOD)
+    with database.transaction() as session:
+        assert certification_service.catch_up(session=session) == 0  # creates the cursor
+    _file(credit_client, credit_headers, GOOD, "administrative_penalty", "tax_bureau")
+    holder = database.session()
+    try:
+        assert certification_service.catch_up(session=holder) == 1
+        with database.transaction() as session:
+            assert certification_service.catch_up(session=session) == 0
+        holder.commit()
+    finally:
+        holder.close()
+    with database.transaction() as session:
+        assert certification_service.catch_up(session=session) == 0

@@ -473,7 +473,7 @@ def revoke_for(session: Session, *, uscc: str, because: str) -> list[str]:
     for row in rows:
         row.status = REVOKED
         row.revoked_at = now
-        row.revoked_because = because[:300]
+        row.revoked_because = because
         session.add(row)
     session.flush()
     emit_many(
