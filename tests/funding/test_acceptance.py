@@ -237,7 +237,8 @@ def test_the_list_across_bases_and_what_reward_runs_read(
     assert ids(result="passed") == [a["id"], c["id"]]
     assert ids(district="yingze") == [b["id"]]
     assert ids(year=2025, result="passed", kind="startup_base") == [a["id"]]
-    assert ids(kind="maker_space") == []
+    assert ids(kind="maker_space") == [] and ids(kind="tech_incubator") == []
+    assert ids(year=2024) == [c["id"]]
     page = funding_client.get("/v1/acceptances", params={"limit": 2},
                               headers=funding_headers()).json()  # fmt: skip
     rest = funding_client.get("/v1/acceptances", params={"limit": 2, "cursor": page["next_cursor"]},

@@ -10,7 +10,6 @@ recorded at the same time still see each other.
 
 from typing import Any, Final
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from services.common.clock import as_utc
@@ -103,10 +102,7 @@ def record(
         recorded_by=principal.client_id,
     )
     session.add(acceptance)
-    try:
-        session.flush()
-    except IntegrityError as exc:  # the base's row lock orders results; a guard all the same
-        raise AcceptanceExists(f"Base {base.id} has its {data.year} result already.") from exc
+    session.flush()  # the base's row lock orders results: the year was free when read above
     bases.record_change(
         session=session,
         base=base,
