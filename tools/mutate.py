@@ -387,6 +387,76 @@ TARGETS: dict[str, Target] = {
 # (file, line, operator) -> why no test can tell the mutant from the original; where one operator
 # makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("services/credit/certification/service.py", 167, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in inputs_for's signature: session and enterprise become positional-only, as "
+        "its one caller (compute_candidates) passes them; year and at stay keywords"
+    ),
+    ("services/credit/certification/service.py", 227, "ReplaceComparisonOperator_IsNot_NotEq"): (
+        "`eligible is not True` -> `!= True`: the credit.certification family declares `eligible` "
+        "bool and the kernel checks results against it, so the value is True or False"
+    ),
+    ("services/credit/certification/service.py", 258, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "publish_notice's `stage != 'candidates'` -> `>`: the other stages ('opened', 'notice', "
+        "'final') all sort after 'candidates'"
+    ),
+    ("services/credit/certification/service.py", 292, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "object_to_candidate's `stage != 'notice'` -> `<`: of the stages sorting after 'notice' "
+        "only 'opened' remains, and an opened round has no notice_until, which the next clause "
+        "refuses"
+    ),
+    ("services/credit/certification/service.py", 298, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the objected candidate's `status == 'candidate'` -> `<=`: the other statuses "
+        "('removed', 'certified') both sort after 'candidate'"
+    ),
+    ("services/credit/certification/service.py", 331, "ReplaceComparisonOperator_Eq_GtE"): (
+        "`decision == UPHELD` -> `>=`: the only other decision, 'dismissed', sorts before "
+        "'upheld'"
+    ),
+    ("services/credit/certification/service.py", 369, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "finalise_round's `candidate.status != 'candidate'` -> `>`: 'removed' and 'certified' "
+        "both sort after 'candidate'"
+    ),
+    ("services/credit/certification/service.py", 490, "ReplaceComparisonOperator_Eq_LtE"): (
+        "apply_event's `type_ == 'dishonesty.listed'` -> `<=`: catch_up reads only "
+        "'dishonesty.listed' and 'record.added', which sorts after it"
+    ),
+    ("services/credit/certification/service.py", 501, "NumberReplacer"): (
+        "catch_up's page of 500 -> 499 or 501: only how many events one turn applies; no test "
+        "files 500 revoking events, and the job takes turns until nothing is left"
+    ),
+    ("services/credit/certification/service.py", 516, "NumberReplacer"): (
+        "a new cursor at position 0 -> -1: outbox seq starts at 1, so `seq > -1` and `seq > 0` "
+        "read the same events"
+    ),
+    ("services/credit/certification/service.py", 533, "NumberReplacer"): (
+        "`int(events[-1].seq or 0)` -> `or 1` / `or -1`: a read event's seq is never None or 0 "
+        "(the outbox numbers from 1), so the fallback is never taken"
+    ),
+    ("services/funding/acceptance/service.py", 72, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "record's `base.status != 'admitted'` -> `>`: the other statuses ('filed', 'refused', "
+        "'exited') all sort after 'admitted'"
+    ),
+    ("services/funding/acceptance/service.py", 87, "ReplaceComparisonOperator_Eq_GtE"): (
+        "`data.result == 'passed'` -> `>=`: the only other result, 'failed', sorts before it"
+    ),
+    ("services/funding/acceptance/service.py", 87, "ReplaceComparisonOperator_Eq_Is"): (
+        "`data.result == PASSED` -> `is`: pydantic answers the Literal's own str and CPython "
+        "interns identifier-like constants such as 'passed' in every module, so the objects are "
+        "one"
+    ),
+    ("services/funding/acceptance/service.py", 131, "ReplaceComparisonOperator_Eq_Is"): (
+        "`acceptance.result == FAILED` -> `is`: result is data.result (pydantic's Literal str, "
+        "interned with the module constant), so identity and equality agree"
+    ),
+    ("services/funding/acceptance/service.py", 131, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`acceptance.result == 'failed'` -> `<=`: the only other result, 'passed', sorts after it"
+    ),
+    ("services/funding/acceptance/service.py", 134, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the neighbour's `result == 'failed'` -> `<=`: 'passed' sorts after 'failed'"
+    ),
+    ("services/funding/acceptance/service.py", 199, "ReplaceComparisonOperator_Eq_GtE"): (
+        "passed_for's `result == 'passed'` -> `>=`: the only other result, 'failed', sorts before"
+    ),
     ("services/funding/agreements/service.py", 37, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in versions_of's signature: session becomes positional-only, as every caller "
         "passes it; bank_code stays a keyword"

@@ -321,10 +321,8 @@ def decide_objection(
     objection = session.get(CertificationObjection, objection_id)
     if objection is None or objection.round_id != row.id:
         raise CertificationObjectionNotFound(f"No objection '{objection_id}' in this round.")
-    if objection.status != PENDING:
+    if objection.status != PENDING:  # a pending objection's round is in notice: see finalise
         raise ObjectionAlreadyDecided(f"Objection '{objection.id}' is {objection.status}.")
-    if row.stage != NOTICE:
-        raise RoundStageConflict(f"Round '{row.id}' is at '{row.stage}', not 'notice'.")
     objection.status = data.decision.value
     objection.decision_note = data.note
     objection.decided_by = client.client_id
