@@ -72,6 +72,13 @@ _PROXY_TESTS = (
     "tests/gateway/test_resilience.py",
 )
 
+# What rates an enterprise, shows its rating, and reads it (objections, reports).
+_RATING_TESTS = (
+    "tests/credit/test_ratings.py",
+    "tests/credit/test_objections.py",
+    "tests/credit/test_reports.py",
+)
+
 TARGETS: dict[str, Target] = {
     "idempotency": Target(
         ("services/common/idempotency.py",),
@@ -365,18 +372,13 @@ TARGETS: dict[str, Target] = {
         ),
         postgres=True,  # each step locks its round: a second at once waits for the first
     ),
-    "credit-ratings": Target(
-        (
-            "services/credit/ratings/scorecard.py",
-            "services/credit/ratings/inputs.py",
-            "services/credit/ratings/run.py",
-            "services/credit/ratings/service.py",
-        ),
-        (
-            "tests/credit/test_ratings.py",
-            "tests/credit/test_objections.py",
-            "tests/credit/test_reports.py",
-        ),
+    "credit-ratings": Target(  # the score: what it reads and how it adds up
+        ("services/credit/ratings/scorecard.py", "services/credit/ratings/inputs.py"),
+        _RATING_TESTS,
+    ),
+    "credit-ratings-runs": Target(  # ratings kept, recomputed and run in batches
+        ("services/credit/ratings/service.py", "services/credit/ratings/run.py"),
+        _RATING_TESTS,
     ),
     "funding-public-chain": Target(
         ("services/funding/public/chain.py",),
