@@ -374,6 +374,15 @@ def _post(client: TestClient, headers: CreditHeaders, path: str, body: Any = Non
     return client.post(f"/v1/certification/rounds{path}", json=body, headers=_admin(headers))
 
 
+def _open(client: TestClient, headers: CreditHeaders, year: int = 2026) -> str:
+    """Open the year's round under the default criteria; its id."""
+    body = {"year": year, "rule_set_id": "rls_credit_certification_v1"}
+    opened = _post(client, headers, "", body)
+    assert opened.status_code == 201, opened.text
+    round_id: str = opened.json()["id"]
+    return round_id
+
+
 def _certify_all(client: TestClient, headers: CreditHeaders, clock: Clock, rid: str) -> None:
     """Candidates, a week's notice without objections, then the final list."""
     assert _post(client, headers, f"/{rid}/candidates").status_code == 200
@@ -389,14 +398,8 @@ def test_objections_in_a_later_round_touch_only_their_candidate(
     """2026 certifies GOOD and OBJECTED; in 2027 (every active enterprise a candidate) an
     upheld objection removes GOOD from 2027 only, a decided objection stays decided, and a
     dismissed one does not hold up the final list."""
-    opened = _post(
-        credit_client,
-        credit_headers,
-        "",
-        {"year": 2026, "rule_set_id": "rls_credit_certification_v1"},
-    )
-    assert opened.status_code == 201, opened.text
-    _certify_all(credit_client, credit_headers, clock, opened.json()["id"])
+    earlier_id = _open(credit_client, credit_headers)
+    _certify_all(credit_client, credit_headers, clock, earlier_id)
     clock.now = datetime(2027, 12, 1, 2, 0, tzinfo=UTC)
     rid = _echo_round(credit_client, credit_headers, 2027)
     assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
@@ -439,7 +442,7 @@ def test_objections_in_a_later_round_touch_only_their_candidate(
         GOOD: "removed", OBJECTED: "certified", YOUNG: "certified",
     }  # fmt: skip
     earlier = credit_client.get(
-        f"/v1/certification/rounds/{opened.json()['id']}", headers=_admin(credit_headers)
+        f"/v1/certification/rounds/{earlier_id}", headers=_admin(credit_headers)
     )
     assert {c["uscc"]: c["status"] for c in earlier.json()["candidates"]} == {
         GOOD: "certified", OBJECTED: "certified",
@@ -511,14 +514,8 @@ def test_a_title_is_revoked_by_its_holders_serious_record_whether_filed_or_relis
     with database.transaction() as session:  # another consumer's cursor, already past it
         assert rating_run.apply_rating_events(session) > 0
     assert catch_up() == 1 and _events(credit_client, credit_headers, "certification.revoked") == []
-    opened = _post(
-        credit_client,
-        credit_headers,
-        "",
-        {"year": 2026, "rule_set_id": "rls_credit_certification_v1"},
-    )
     granted_at = clock.now + timedelta(days=8)
-    _certify_all(credit_client, credit_headers, clock, opened.json()["id"])
+    _certify_all(credit_client, credit_headers, clock, _open(credit_client, credit_headers))
     assert status(GOOD, granted_at - timedelta(seconds=1)) == (False, None, None)
     assert status(GOOD, granted_at) == (True, 2026, None)
     assert status(YOUNG, granted_at) == (False, None, None)  # never certified
@@ -585,13 +582,7 @@ def test_a_step_taken_twice_at_once_waits_for_the_first(
     if postgres_database is None:
         pytest.skip("SQLite's BEGIN IMMEDIATE queues the second writer on its busy timeout")
     database: Database = credit_app.state.database
-    opened = _post(
-        credit_client,
-        credit_headers,
-        "",
-        {"year": 2026, "rule_set_id": "rls_credit_certification_v1"},
-    )
-    rid = opened.json()["id"]
+    rid = _open(credit_client, credit_headers)
     objection_id = ""
     if step != "candidates":
         assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
@@ -662,12 +653,8 @@ def test_the_round_answers_its_etag_and_a_stale_if_match_changes_nothing(
 ) -> None:
     """Each step answers the round's new ETag; an upheld objection changes it too, so a step
     sent with the ETag read before it is refused (412) and the round stays as it was."""
-    opened = _post(
-        credit_client,
-        credit_headers,
-        "",
-        {"year": 2026, "rule_set_id": "rls_credit_certification_v1"},
-    )
+    body = {"year": 2026, "rule_set_id": "rls_credit_certification_v1"}
+    opened = _post(credit_client, credit_headers, "", body)
     rid = opened.json()["id"]
     url = f"/v1/certification/rounds/{rid}"
     read = credit_client.get(url, headers=_admin(credit_headers))
@@ -719,20 +706,12 @@ def test_two_rounds_side_by_side_keep_their_candidates_objections_and_titles_apa
     notice at once: an objection belongs to its round, a pending one holds up only its round,
     and a title's holder revoked in both years reads as its latest year."""
     database: Database = credit_app.state.database
-    rounds = {}
-    for year, rule_set in ((2026, "rls_credit_certification_v1"), (2027, None)):
-        if rule_set is None:
-            rounds[year] = _echo_round(credit_client, credit_headers, year)
-        else:
-            body = {"year": year, "rule_set_id": rule_set}
-            rounds[year] = _post(credit_client, credit_headers, "", body).json()["id"]
-        assert (
-            _post(credit_client, credit_headers, f"/{rounds[year]}/candidates").status_code == 200
-        )
+    rounds = {2026: _open(credit_client, credit_headers),
+              2027: _echo_round(credit_client, credit_headers, 2027)}  # fmt: skip
     for rid in rounds.values():
-        assert (
-            _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}).status_code == 200
-        )
+        assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
+        notice = _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7})
+        assert notice.status_code == 200, notice.text
     bank = credit_headers(kind="bank")
 
     def object_to(year: int, uscc: str) -> Any:
@@ -795,13 +774,7 @@ def test_reading_a_round_never_waits_for_a_step_in_progress(
     if postgres_database is None:
         pytest.skip("SQLite's BEGIN IMMEDIATE lets no other writer start before the first ends")
     database: Database = credit_app.state.database
-    opened = _post(
-        credit_client,
-        credit_headers,
-        "",
-        {"year": 2026, "rule_set_id": "rls_credit_certification_v1"},
-    )
-    rid = opened.json()["id"]
+    rid = _open(credit_client, credit_headers)
     assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
     assert _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}).status_code == 200
     calls = [
