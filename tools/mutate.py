@@ -389,6 +389,15 @@ TARGETS: dict[str, Target] = {
 # (file, line, operator) -> why no test can tell the mutant from the original; where one operator
 # makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("services/credit/certification/service.py", 201, "ReplaceComparisonOperator_Gt_NotEq"): (
+        "`filed > 0` -> `!= 0`: filed is a COUNT(*), never negative"
+    ),
+    ("services/credit/certification/service.py", 292, "ReplaceOrWithAnd"): (
+        "object_to_candidate's `stage != NOTICE or notice_until is None or today() > until` -> "
+        "`(stage != NOTICE and notice_until is None) or today() > until`: the two differ only "
+        "for a round past notice whose notice has not ended (finalisation waits for its end) or "
+        "one in notice without an end (publishing sets it)"
+    ),
     ("services/credit/certification/service.py", 167, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in inputs_for's signature: session and enterprise become positional-only, as "
         "its one caller (compute_candidates) passes them; year and at stay keywords"

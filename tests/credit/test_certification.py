@@ -702,12 +702,15 @@ def test_two_rounds_side_by_side_keep_their_candidates_objections_and_titles_apa
     enterprises: None,
     clock: Clock,
 ) -> None:
-    """2026 (the default rules: GOOD and OBJECTED) and 2027 (every active enterprise) in
+    """2026 (the default rules: GOOD and OBJECTED), 2025 and 2027 (every active enterprise) in
     notice at once: an objection belongs to its round, a pending one holds up only its round,
-    and a title's holder revoked in both years reads as its latest year."""
+    and a title's holder revoked in two years reads as its latest year."""
     database: Database = credit_app.state.database
-    rounds = {2026: _open(credit_client, credit_headers),
-              2027: _echo_round(credit_client, credit_headers, 2027)}  # fmt: skip
+    rounds = {  # opened in this order: 2026 between an earlier and a later round
+        2025: _echo_round(credit_client, credit_headers, 2025),
+        2026: _open(credit_client, credit_headers),
+        2027: _echo_round(credit_client, credit_headers, 2027),
+    }
     for rid in rounds.values():
         assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
         notice = _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7})
@@ -730,6 +733,7 @@ def test_two_rounds_side_by_side_keep_their_candidates_objections_and_titles_apa
         not_2026.status_code == 422 and not_2026.json()["code"] == "not_a_certification_candidate"
     )
     in_2027, in_2026 = object_to(2027, YOUNG).json()["id"], object_to(2026, GOOD).json()["id"]
+    assert object_to(2025, YOUNG).status_code == 201
     for year, other_round_objection in ((2026, in_2027), (2027, in_2026)):
         wrong = decide(year, other_round_objection)
         assert wrong.status_code == 404
@@ -738,7 +742,7 @@ def test_two_rounds_side_by_side_keep_their_candidates_objections_and_titles_apa
     assert early.status_code == 409 and early.json()["code"] == "notice_period_running"
     assert decide(2026, in_2026).status_code == 200
     clock.now += timedelta(days=8)
-    # 2027's undecided objection does not hold up 2026.
+    # The undecided objections of 2025 and 2027 do not hold up 2026.
     final = _post(credit_client, credit_headers, f"/{rounds[2026]}/finalisation")
     assert final.status_code == 200, final.text
     twice = _post(credit_client, credit_headers, f"/{rounds[2026]}/finalisation")
