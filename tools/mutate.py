@@ -389,6 +389,20 @@ TARGETS: dict[str, Target] = {
 # (file, line, operator) -> why no test can tell the mutant from the original; where one operator
 # makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("services/credit/certification/service.py", 197, "ReplaceComparisonOperator_Eq_GtE"): (
+        "overdue_loans' `polarity == 'loan'` -> `>=`: only loan records carry a loan_status (the "
+        "records domain refuses one on any other type, loan_status_not_allowed, on filing and on "
+        "correction), so `loan_status == 'overdue'` alone picks the same records"
+    ),
+    ("services/credit/certification/service.py", 197, "ReplaceComparisonOperator_Eq_IsNot"): (
+        "overdue_loans' `polarity == 'loan'` -> `is not`: a non-loan record never has a "
+        "loan_status (loan_status_not_allowed), so only loans pass `loan_status == 'overdue'`"
+    ),
+    ("services/credit/certification/service.py", 292, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "object_to_candidate's `stage != 'notice'` -> `>`: 'candidates' has no notice_until (the "
+        "next clause refuses), and a 'final' round was finalised after notice_until (the last "
+        "clause refuses)"
+    ),
     ("services/credit/certification/service.py", 201, "ReplaceComparisonOperator_Gt_NotEq"): (
         "`filed > 0` -> `!= 0`: filed is a COUNT(*), never negative"
     ),
