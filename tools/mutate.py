@@ -389,71 +389,55 @@ TARGETS: dict[str, Target] = {
 # (file, line, operator) -> why no test can tell the mutant from the original; where one operator
 # makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
-    ("services/credit/certification/service.py", 197, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("services/credit/certification/service.py", 203, "ReplaceComparisonOperator_Eq_GtE"): (
         "overdue_loans' `polarity == 'loan'` -> `>=`: only loan records carry a loan_status (the "
         "records domain refuses one on any other type, loan_status_not_allowed, on filing and on "
         "correction), so `loan_status == 'overdue'` alone picks the same records"
     ),
-    ("services/credit/certification/service.py", 197, "ReplaceComparisonOperator_Eq_IsNot"): (
+    ("services/credit/certification/service.py", 203, "ReplaceComparisonOperator_Eq_IsNot"): (
         "overdue_loans' `polarity == 'loan'` -> `is not`: a non-loan record never has a "
         "loan_status (loan_status_not_allowed), so only loans pass `loan_status == 'overdue'`"
     ),
-    ("services/credit/certification/service.py", 292, "ReplaceComparisonOperator_NotEq_Gt"): (
-        "object_to_candidate's `stage != 'notice'` -> `>`: 'candidates' has no notice_until (the "
-        "next clause refuses), and a 'final' round was finalised after notice_until (the last "
-        "clause refuses)"
-    ),
-    ("services/credit/certification/service.py", 201, "ReplaceComparisonOperator_Gt_NotEq"): (
+    ("services/credit/certification/service.py", 207, "ReplaceComparisonOperator_Gt_NotEq"): (
         "`filed > 0` -> `!= 0`: filed is a COUNT(*), never negative"
     ),
-    ("services/credit/certification/service.py", 292, "ReplaceOrWithAnd"): (
-        "object_to_candidate's `stage != NOTICE or notice_until is None or today() > until` -> "
-        "`(stage != NOTICE and notice_until is None) or today() > until`: the two differ only "
-        "for a round past notice whose notice has not ended (finalisation waits for its end) or "
-        "one in notice without an end (publishing sets it)"
-    ),
-    ("services/credit/certification/service.py", 167, "ReplaceBinaryOperator_Mul_Div"): (
+    ("services/credit/certification/service.py", 173, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in inputs_for's signature: session and enterprise become positional-only, as "
         "its one caller (compute_candidates) passes them; year and at stay keywords"
     ),
-    ("services/credit/certification/service.py", 227, "ReplaceComparisonOperator_IsNot_NotEq"): (
+    ("services/credit/certification/service.py", 233, "ReplaceComparisonOperator_IsNot_NotEq"): (
         "`eligible is not True` -> `!= True`: the credit.certification family declares `eligible` "
         "bool and the kernel checks results against it, so the value is True or False"
     ),
-    ("services/credit/certification/service.py", 258, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("services/credit/certification/service.py", 264, "ReplaceComparisonOperator_NotEq_Gt"): (
         "publish_notice's `stage != 'candidates'` -> `>`: the other stages ('opened', 'notice', "
         "'final') all sort after 'candidates'"
     ),
-    ("services/credit/certification/service.py", 292, "ReplaceComparisonOperator_NotEq_Lt"): (
+    ("services/credit/certification/service.py", 298, "ReplaceComparisonOperator_NotEq_Lt"): (
         "object_to_candidate's `stage != 'notice'` -> `<`: of the stages sorting after 'notice' "
         "only 'opened' remains, and an opened round has no notice_until, which the next clause "
         "refuses"
     ),
-    ("services/credit/certification/service.py", 298, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("services/credit/certification/service.py", 304, "ReplaceComparisonOperator_Eq_LtE"): (
         "the objected candidate's `status == 'candidate'` -> `<=`: the other statuses "
         "('removed', 'certified') both sort after 'candidate'"
     ),
-    ("services/credit/certification/service.py", 331, "ReplaceComparisonOperator_Eq_GtE"): (
-        "`decision == UPHELD` -> `>=`: the only other decision, 'dismissed', sorts before "
-        "'upheld'"
+    ("services/credit/certification/service.py", 339, "ReplaceComparisonOperator_Eq_GtE"): (
+        "`decision == UPHELD` -> `>=`: the only other decision, 'dismissed', sorts before 'upheld'"
     ),
-    ("services/credit/certification/service.py", 369, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("services/credit/certification/service.py", 377, "ReplaceComparisonOperator_NotEq_Gt"): (
         "finalise_round's `candidate.status != 'candidate'` -> `>`: 'removed' and 'certified' "
         "both sort after 'candidate'"
     ),
-    ("services/credit/certification/service.py", 490, "ReplaceComparisonOperator_Eq_LtE"): (
-        "apply_event's `type_ == 'dishonesty.listed'` -> `<=`: catch_up reads only "
-        "'dishonesty.listed' and 'record.added', which sorts after it"
-    ),
-    ("services/credit/certification/service.py", 501, "NumberReplacer"): (
-        "catch_up's page of 500 -> 499 or 501: only how many events one turn applies; no test "
-        "files 500 revoking events, and the job takes turns until nothing is left"
-    ),
-    ("services/credit/certification/service.py", 516, "NumberReplacer"): (
+    (
+        "services/credit/certification/service.py",
+        524,
+        "NumberReplacer: cursor = ConsumerCursor(consumer=CONSUMER, position= -1)",
+    ): (
         "a new cursor at position 0 -> -1: outbox seq starts at 1, so `seq > -1` and `seq > 0` "
         "read the same events"
     ),
-    ("services/credit/certification/service.py", 533, "NumberReplacer"): (
+    ("services/credit/certification/service.py", 541, "NumberReplacer"): (
         "`int(events[-1].seq or 0)` -> `or 1` / `or -1`: a read event's seq is never None or 0 "
         "(the outbox numbers from 1), so the fallback is never taken"
     ),
@@ -486,22 +470,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in versions_of's signature: session becomes positional-only, as every caller "
         "passes it; bank_code stays a keyword"
     ),
-    ("services/funding/agreements/service.py", 55, "NumberReplacer"): (
+    ("services/funding/agreements/service.py", 55, "NumberReplacer: .limit( 2)"): (
         "terms_on's `.limit(1)` -> `.limit(2)`: `.first()` takes the first row of the same "
         "ordering either way"
     ),
-    ("services/funding/agreements/service.py", 32, "ReplaceComparisonOperator_NotEq_Gt"): (
-        "bank_of's `principal.kind != BANK` -> `>`: its callers are the risk pool's loan routes, "
-        "which admit only bank clients (LoanBank: kinds=[BANK]), so kind is BANK here and `>` is "
-        "False exactly as `!=` is"
-    ),
-    ("services/funding/agreements/service.py", 32, "ReplaceComparisonOperator_NotEq_Lt"): (
-        "bank_of's `principal.kind != BANK` -> `<`: only bank clients reach it (LoanBank), and "
-        "`BANK < BANK` is False as `!=` is"
-    ),
     ("services/funding/agreements/service.py", 32, "ReplaceComparisonOperator_NotEq_IsNot"): (
-        "bank_of's `principal.kind != BANK` -> `is not`: kind is a ClientKind member (Principal "
-        "coerces it) and enum members are singletons, so identity and equality agree"
+        "bank_of's `principal.kind != BANK` -> `is not`: kind is a ClientKind member (the "
+        "authenticator builds it as ClientKind(claims.kind)) and enum members are singletons, "
+        "so identity and equality agree"
     ),
     ("services/funding/agreements/service.py", 48, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in terms_on's signature: session becomes positional-only, as its one caller "
@@ -511,7 +487,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_visible's `principal.kind != BANK` -> `is not`: a ClientKind member, and enum members "
         "are singletons, so identity and equality agree"
     ),
-    ("services/funding/agreements/service.py", 121, "NumberReplacer"): (
+    (
+        "services/funding/agreements/service.py",
+        121,
+        "NumberReplacer: bank_name=versions[- 0].bank_name,",
+    ): (
         "get_agreement's bank_name from versions[-1] -> versions[0]: add_version refuses a "
         "version under another name (bank_agreement_name_changed), so every version has the "
         "first one's name"

@@ -17,6 +17,7 @@ from services.common.consumer import FeedEvent
 from services.common.db import Database
 from services.common.etag import Precondition
 from services.common.identity import ClientKind, Principal
+from services.common.outbox import emit_many
 from services.credit.app import CHANGE_LISTENERS
 from services.credit.certification import service as certification_service
 from services.credit.certification.models import CertificationRound
@@ -523,14 +524,15 @@ def test_a_title_is_revoked_by_its_holders_serious_record_whether_filed_or_relis
     # Three records in one turn: two penalties revoke nothing, an ended serious record does.
     _file(credit_client, credit_headers, GOOD, "administrative_penalty", "tax_bureau")
     _file(credit_client, credit_headers, OBJECTED, "administrative_penalty", "tax_bureau")
-    _file(credit_client, credit_headers, GOOD, "serious_dishonesty", "court",
-          ended_on="2019-06-01")  # fmt: skip
+    serious = _file(credit_client, credit_headers, GOOD, "serious_dishonesty", "court",
+                    ended_on="2019-06-01")  # fmt: skip
     clock.now += timedelta(hours=1)
     revoked_at = clock.now
     assert catch_up() == 3
     assert catch_up() == 0
     revoked = _events(credit_client, credit_headers, "certification.revoked")
     assert [(e["payload"]["uscc"], e["payload"]["year"]) for e in revoked] == [(GOOD, 2026)]
+    assert revoked[0]["payload"]["because"] == f"record.added {serious['id']}"
     assert status(GOOD, revoked_at - timedelta(seconds=1)) == (True, 2026, None)
     assert status(GOOD, revoked_at) == (False, 2026, revoked_at)
     assert status(OBJECTED, revoked_at) == (True, 2026, None)
@@ -547,6 +549,7 @@ def test_a_title_is_revoked_by_its_holders_serious_record_whether_filed_or_relis
     assert catch_up() == 1
     revoked = _events(credit_client, credit_headers, "certification.revoked")
     assert [e["payload"]["uscc"] for e in revoked] == [GOOD, OBJECTED]
+    assert revoked[1]["payload"]["because"] == f"dishonesty.listed {old['id']}"
     listed = credit_client.get("/v1/public/certified-enterprises", params={"year": 2026}).json()
     assert listed["count"] == 0
 
@@ -562,9 +565,8 @@ def test_a_round_is_judged_only_by_certification_rules(
 
 ANY_VERSION = Precondition(None, required=False)
 OFFICE = Principal(
-    client_id="cli_office", kind=ClientKind.ADMIN, org=None, scopes=frozenset(),
-    actor="cli_office",
-)  # fmt: skip
+    client_id="cli_office", kind=ClientKind.ADMIN, org=None, scopes=frozenset(), actor=None
+)
 
 
 @pytest.mark.parametrize("step", ["candidates", "notice", "decision", "finalisation"])
@@ -667,21 +669,31 @@ def test_the_round_answers_its_etag_and_a_stale_if_match_changes_nothing(
 
     computed = step("/candidates", f'"{rid}.1"')
     assert computed.status_code == 200 and computed.headers["ETag"] == f'"{rid}.2"'
+    again = step("/candidates", f'"{rid}.1"')  # stale: the candidates stay as computed
+    assert again.status_code == 412 and again.json()["code"] == "stale_etag"
+    assert credit_client.get(url, headers=_admin(credit_headers)).json() == computed.json()
     stale = step("/notice", f'"{rid}.1"', {"days": 7})
     assert stale.status_code == 412 and stale.json()["code"] == "stale_etag"
     assert credit_client.get(url, headers=_admin(credit_headers)).json()["stage"] == "candidates"
     noticed = step("/notice", f'"{rid}.2"', {"days": 7})
     assert noticed.status_code == 200 and noticed.headers["ETag"] == f'"{rid}.3"'
-    objection = credit_client.post(
-        f"{url}/objections",
-        json={"uscc": OBJECTED, "reason": "Unpaid wages."},
-        headers=credit_headers(kind="bank"),
-    ).json()["id"]
-    upheld = _post(
-        credit_client, credit_headers, f"/{rid}/objections/{objection}/decision",
-        {"decision": "upheld", "note": "Checked."},
-    )  # fmt: skip
-    assert upheld.status_code == 200
+    objections = [
+        credit_client.post(
+            f"{url}/objections",
+            json={"uscc": uscc, "reason": "Unpaid wages."},
+            headers=credit_headers(kind="bank"),
+        ).json()["id"]
+        for uscc in (GOOD, OBJECTED)
+    ]
+    for objection, decision in zip(objections, ("dismissed", "upheld"), strict=True):
+        decided = _post(
+            credit_client, credit_headers, f"/{rid}/objections/{objection}/decision",
+            {"decision": decision, "note": "Checked."},
+        )  # fmt: skip
+        assert decided.status_code == 200
+        if decision == "dismissed":  # the round shows the same candidates
+            read = credit_client.get(url, headers=_admin(credit_headers))
+            assert read.headers["ETag"] == f'"{rid}.3"'
     after = credit_client.get(url, headers=_admin(credit_headers))
     assert after.headers["ETag"] == f'"{rid}.4"'
     clock.now += timedelta(days=8)
@@ -836,3 +848,91 @@ def test_a_second_replica_skips_the_revocations_turn_the_first_holds(
         holder.close()
     with database.transaction() as session:
         assert certification_service.catch_up(session=session) == 0
+
+
+def test_no_objection_is_taken_after_the_final_list_whatever_a_clock_says(
+    credit_client: TestClient, credit_headers: CreditHeaders, enterprises: None, clock: Clock
+) -> None:
+    """A replica whose clock is behind still reads the round's stage: final takes none."""
+    rid = _open(credit_client, credit_headers)
+    _certify_all(credit_client, credit_headers, clock, rid)
+    clock.now -= timedelta(days=8)  # back inside the notice
+    late = credit_client.post(
+        f"/v1/certification/rounds/{rid}/objections",
+        json={"uscc": GOOD, "reason": "Unpaid wages."},
+        headers=credit_headers(kind="bank"),
+    )
+    assert late.status_code == 409 and late.json()["code"] == "certification_notice_closed"
+
+
+def test_an_objection_sent_during_the_finalisation_waits_and_is_refused(
+    credit_client: TestClient,
+    credit_app: FastAPI,
+    credit_headers: CreditHeaders,
+    enterprises: None,
+    clock: Clock,
+    postgres_database: str | None,
+) -> None:
+    """An objection read in the notice's last second while the list is being finalised
+    (PostgreSQL): it waits on the round's share lock, then finds the round final. Read without
+    the lock, it would be filed against a title already granted."""
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE queues the second writer on its busy timeout")
+    database: Database = credit_app.state.database
+    rid = _open(credit_client, credit_headers)
+    assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
+    assert _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}).status_code == 200
+    clock.now += timedelta(days=8)
+    holder = database.session()
+    try:
+        certification_service.finalise_round(session=holder, round_id=rid, precondition=ANY_VERSION)
+        clock.now -= timedelta(days=1)  # the objection's replica: still the notice's last day
+        answer = waits_then_answers(
+            holder,
+            lambda: credit_client.post(
+                f"/v1/certification/rounds/{rid}/objections",
+                json={"uscc": GOOD, "reason": "Unpaid wages."},
+                headers=credit_headers(kind="bank"),
+            ),
+            database,
+            table="certification_rounds",
+            what="the objection",
+        )
+    finally:
+        holder.close()
+    assert answer.status_code == 409 and answer.json()["code"] == "certification_notice_closed"
+
+
+def test_a_turn_applies_at_most_500_events_and_the_next_turn_the_rest(
+    credit_app: FastAPI, clock: Clock
+) -> None:
+    database: Database = credit_app.state.database
+    with database.transaction() as session:
+        emit_many(
+            session,
+            [("record.added", {"record_id": f"crr_{n}", "uscc": GOOD, "type": "award"})
+             for n in range(501)],
+        )  # fmt: skip
+    turns = []
+    for _ in range(3):
+        with database.transaction() as session:
+            turns.append(certification_service.catch_up(session=session))
+    assert turns == [500, 1, 0]
+
+
+def test_events_of_other_types_revoke_nothing(
+    credit_app: FastAPI,
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    enterprises: None,
+    clock: Clock,
+) -> None:
+    """apply_event is handed only its two types by catch_up; any other changes nothing."""
+    _certify_all(credit_client, credit_headers, clock, _open(credit_client, credit_headers))
+    database: Database = credit_app.state.database
+    payload = {"uscc": GOOD, "type": "serious_dishonesty", "record_id": "crr_x"}
+    with database.transaction() as session:
+        for type_ in ("certification.granted", "record.corrected", "dishonesty.cleared"):
+            assert certification_service.apply_event(session, type_, payload) == []
+    listed = credit_client.get("/v1/public/certified-enterprises", params={"year": 2026}).json()
+    assert [i["uscc"] for i in listed["items"]] == [GOOD, OBJECTED]

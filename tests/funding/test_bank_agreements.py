@@ -2,6 +2,7 @@
 a loan keeps the version in force on its start date."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from services.common.identity import ClientKind, Principal
 from services.funding.agreements import service as agreements_service
+from services.funding.agreements.errors import NotABank
 from services.funding.agreements.schemas import BankAgreementCreate
 from tests.funding.conftest import FundingHeaders
 from tests.funding.riskpool_support import (
@@ -31,7 +33,7 @@ def test_versions_take_effect_later_and_are_never_edited(
     first = agree(funding_client, funding_headers)
     assert (first["version"], first["leverage_multiple"], first["pool_share_bp"]) == (1, 10, 6000)
     # Not after the latest version: 409; before today (a later version): 422; another name: 409.
-    refusals = [
+    refusals: list[tuple[dict[str, Any], int, str]] = [
         ({"effective_from": "2015-01-01"}, 409, "bank_agreement_not_later"),
         ({"effective_from": "2016-01-01"}, 422, "bank_agreement_backdated"),
         ({"effective_from": "2999-01-01", "bank_name": "别名"}, 409, "bank_agreement_name_changed"),
@@ -195,9 +197,8 @@ def test_two_versions_added_at_once_number_one_and_refuse_the_other(
         pytest.skip("SQLite's BEGIN IMMEDIATE queues the second writer on its busy timeout")
     database = funding_app.state.database
     office = Principal(
-        client_id="cli_admin_1", kind=ClientKind.ADMIN, org=None, scopes=frozenset(),
-        actor="cli_admin_1",
-    )  # fmt: skip
+        client_id="cli_admin_1", kind=ClientKind.ADMIN, org=None, scopes=frozenset(), actor=None
+    )
     holder = database.session()
     try:
         agreements_service.add_version(
@@ -218,3 +219,14 @@ def test_two_versions_added_at_once_number_one_and_refuse_the_other(
     assert answer.status_code == 409 and answer.json()["code"] == "bank_agreement_not_later"
     read = funding_client.get("/v1/bank-agreements/JSB", headers=admin(funding_headers)).json()
     assert [(v["version"], v["effective_from"]) for v in read["versions"]] == [(1, "2015-01-01")]
+
+
+def test_only_a_bank_client_naming_its_bank_acts_for_a_bank() -> None:
+    """bank_of's contract, whoever calls it: another kind naming a bank is not that bank."""
+    for kind in (ClientKind.ADMIN, ClientKind.DEPARTMENT, ClientKind.PORTAL):
+        other = Principal(client_id="cli_x", kind=kind, org="JSB", scopes=frozenset(), actor=None)
+        with pytest.raises(NotABank, match="Only a bank client"):
+            agreements_service.bank_of(other)
+    jsb = Principal(client_id="cli_jsb", kind=ClientKind.BANK, org="JSB", scopes=frozenset(),
+                    actor=None)  # fmt: skip
+    assert agreements_service.bank_of(jsb) == "JSB"

@@ -78,8 +78,14 @@ def today() -> date:
     return shanghai_date(utcnow())
 
 
-def _round(session: Session, round_id: str, *, lock: bool = False) -> CertificationRound:
-    found = session.get(CertificationRound, round_id, with_for_update=lock)
+def _round(
+    session: Session, round_id: str, *, lock: bool = False, share: bool = False
+) -> CertificationRound:
+    """`lock`: FOR UPDATE, as a step takes it; `share`: FOR SHARE, so that an objection waits
+    for a step in progress (and reads the stage it leaves) but not for another objection."""
+    found = session.get(
+        CertificationRound, round_id, with_for_update={"read": True} if share else lock
+    )
     if found is None:
         raise RoundNotFound(f"No certification round '{round_id}'.")
     return found
@@ -288,7 +294,7 @@ def object_to_candidate(
     *, session: Session, client: Principal, round_id: str, data: CertificationObjectionCreate
 ) -> CertificationObjectionPublic:
     """Anyone with a key objects to a candidate during the notice; the office decides."""
-    row = _round(session, round_id)
+    row = _round(session, round_id, share=True)  # never filed past a finalisation
     if row.stage != NOTICE or row.notice_until is None or today() > row.notice_until:
         raise NoticeClosed(f"Round '{row.id}' takes objections only during its public notice.")
     candidate = session.execute(
@@ -321,7 +327,9 @@ def decide_objection(
     objection = session.get(CertificationObjection, objection_id)
     if objection is None or objection.round_id != row.id:
         raise CertificationObjectionNotFound(f"No objection '{objection_id}' in this round.")
-    if objection.status != PENDING:  # a pending objection's round is in notice: see finalise
+    # A pending objection's round is in notice: objections are filed only then (under the
+    # round's share lock) and finalisation waits for every decision.
+    if objection.status != PENDING:
         raise ObjectionAlreadyDecided(f"Objection '{objection.id}' is {objection.status}.")
     objection.status = data.decision.value
     objection.decision_note = data.note
