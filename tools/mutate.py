@@ -389,6 +389,10 @@ TARGETS: dict[str, Target] = {
 # (file, line, operator) -> why no test can tell the mutant from the original; where one operator
 # makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("services/credit/certification/service.py", 228, "ReplaceComparisonOperator_Eq_LtE"): (
+        "compute_candidates' `status == 'active'` -> `<=`: the replica's only other status, "
+        "'deregistered', sorts after 'active'"
+    ),
     ("services/credit/certification/service.py", 203, "ReplaceComparisonOperator_Eq_GtE"): (
         "overdue_loans' `polarity == 'loan'` -> `>=`: only loan records carry a loan_status (the "
         "records domain refuses one on any other type, loan_status_not_allowed, on filing and on "

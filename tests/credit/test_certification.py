@@ -725,6 +725,14 @@ def test_two_rounds_side_by_side_keep_their_candidates_objections_and_titles_apa
     }
     for rid in rounds.values():
         assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
+    # Computed again, the earliest round's candidates replace only its own.
+    assert _post(credit_client, credit_headers, f"/{rounds[2025]}/candidates").status_code == 200
+    for year, usccs in ((2026, [GOOD, OBJECTED]), (2027, [GOOD, OBJECTED, YOUNG])):
+        read = credit_client.get(
+            f"/v1/certification/rounds/{rounds[year]}", headers=_admin(credit_headers)
+        )
+        assert [c["uscc"] for c in read.json()["candidates"]] == usccs
+    for rid in rounds.values():
         notice = _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7})
         assert notice.status_code == 200, notice.text
     bank = credit_headers(kind="bank")
@@ -734,8 +742,8 @@ def test_two_rounds_side_by_side_keep_their_candidates_objections_and_titles_apa
         path = f"/v1/certification/rounds/{rounds[year]}/objections"
         return credit_client.post(path, json=body, headers=bank)
 
-    def decide(year: int, objection_id: str) -> Any:
-        body = {"decision": "dismissed", "note": "Checked."}
+    def decide(year: int, objection_id: str, decision: str = "dismissed") -> Any:
+        body = {"decision": decision, "note": "Checked."}
         path = f"/{rounds[year]}/objections/{objection_id}/decision"
         return _post(credit_client, credit_headers, path, body)
 
@@ -744,7 +752,7 @@ def test_two_rounds_side_by_side_keep_their_candidates_objections_and_titles_apa
     assert (
         not_2026.status_code == 422 and not_2026.json()["code"] == "not_a_certification_candidate"
     )
-    in_2027, in_2026 = object_to(2027, YOUNG).json()["id"], object_to(2026, GOOD).json()["id"]
+    in_2027, in_2026 = object_to(2027, YOUNG).json()["id"], object_to(2026, OBJECTED).json()["id"]
     assert object_to(2025, YOUNG).status_code == 201
     for year, other_round_objection in ((2026, in_2027), (2027, in_2026)):
         wrong = decide(year, other_round_objection)
@@ -752,7 +760,8 @@ def test_two_rounds_side_by_side_keep_their_candidates_objections_and_titles_apa
         assert wrong.json()["code"] == "certification_objection_not_found"
     early = _post(credit_client, credit_headers, f"/{rounds[2026]}/finalisation")
     assert early.status_code == 409 and early.json()["code"] == "notice_period_running"
-    assert decide(2026, in_2026).status_code == 200
+    # Upheld in 2026: OBJECTED leaves 2026's candidates, not 2027's.
+    assert decide(2026, in_2026, "upheld").status_code == 200
     clock.now += timedelta(days=8)
     # The undecided objections of 2025 and 2027 do not hold up 2026.
     final = _post(credit_client, credit_headers, f"/{rounds[2026]}/finalisation")
@@ -760,9 +769,11 @@ def test_two_rounds_side_by_side_keep_their_candidates_objections_and_titles_apa
     twice = _post(credit_client, credit_headers, f"/{rounds[2026]}/finalisation")
     assert twice.status_code == 409 and twice.json()["code"] == "certification_round_stage"
     listed = credit_client.get("/v1/public/certified-enterprises", params={"year": 2026}).json()
-    assert (listed["count"], listed["share_percent"]) == (2, "0.67")
+    assert [i["uscc"] for i in listed["items"]] == [GOOD]
     assert decide(2027, in_2027).status_code == 200
     assert _post(credit_client, credit_headers, f"/{rounds[2027]}/finalisation").status_code == 200
+    listed = credit_client.get("/v1/public/certified-enterprises", params={"year": 2027}).json()
+    assert (listed["count"], listed["share_percent"]) == (3, "1.00")
 
     _file(credit_client, credit_headers, GOOD, "serious_dishonesty", "court",
           ended_on="2019-06-01")  # fmt: skip
@@ -936,3 +947,18 @@ def test_events_of_other_types_revoke_nothing(
             assert certification_service.apply_event(session, type_, payload) == []
     listed = credit_client.get("/v1/public/certified-enterprises", params={"year": 2026}).json()
     assert [i["uscc"] for i in listed["items"]] == [GOOD, OBJECTED]
+
+
+def test_an_enterprise_failing_the_criteria_is_passed_over_and_the_rest_still_read(
+    credit_client: TestClient,
+    credit_app: FastAPI,
+    credit_headers: CreditHeaders,
+    enterprises: None,
+    clock: Clock,
+) -> None:
+    """GOOD, first by USCC, has a penalty of this year: not a candidate; OBJECTED after it is."""
+    database: Database = credit_app.state.database
+    add_record(database, GOOD, "administrative_penalty", "negative", occurred_on=date(2026, 6, 1))
+    rid = _open(credit_client, credit_headers)
+    computed = _post(credit_client, credit_headers, f"/{rid}/candidates")
+    assert [c["uscc"] for c in computed.json()["candidates"]] == [OBJECTED]
