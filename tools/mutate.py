@@ -389,6 +389,20 @@ TARGETS: dict[str, Target] = {
 # (file, line, operator) -> why no test can tell the mutant from the original; where one operator
 # makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
+    (
+        "services/credit/certification/service.py",
+        149,
+        'NumberReplacer: raise RoundYearTaken(f"The {data.year} round exists already '
+        '({taken[ -1]}).")',
+    ): "open_round's refusal quotes taken[-1] for taken[0]: the row selects one column",
+    ("services/credit/certification/service.py", 339, "ReplaceComparisonOperator_Eq_Is"): (
+        "`data.decision == CertificationDecision.UPHELD` -> `is`: pydantic gives the enum member "
+        "itself, and members are singletons"
+    ),
+    ("services/credit/certification/service.py", 466, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in revoke_for's signature: session becomes positional-only, as apply_event "
+        "passes it; uscc and because stay keywords"
+    ),
     ("services/credit/certification/service.py", 228, "ReplaceComparisonOperator_Eq_LtE"): (
         "compute_candidates' `status == 'active'` -> `<=`: the replica's only other status, "
         "'deregistered', sorts after 'active'"

@@ -324,7 +324,7 @@ def test_a_round_reads_each_enterprise_as_it_stands_on_the_day(
         )  # fmt: skip
     add_record(database, GOOD, "tax_arrears", "negative", occurred_on=date(2027, 6, 1))
     add_record(database, GOOD, "award", "positive", occurred_on=date(2027, 1, 1))
-    for n, status in enumerate(("on_time", "overdue", "settled", "overdue")):
+    for n, status in enumerate(("on_time", "overdue", "settled", "overdue", "on_time")):
         add_record(
             database, GOOD, "loan", "loan", occurred_on=date(2026, 1, 1 + n), loan_status=status
         )
