@@ -372,9 +372,11 @@ TARGETS: dict[str, Target] = {
         ),
         postgres=True,  # each step locks its round: a second at once waits for the first
     ),
-    "credit-ratings": Target(  # the score: what it reads and how it adds up
-        ("services/credit/ratings/scorecard.py", "services/credit/ratings/inputs.py"),
-        _RATING_TESTS,
+    "credit-ratings-scorecard": Target(  # how an evaluation becomes score, factors, reasons
+        ("services/credit/ratings/scorecard.py",), _RATING_TESTS
+    ),
+    "credit-ratings-inputs": Target(  # what a rating reads: records, filings, facts
+        ("services/credit/ratings/inputs.py",), _RATING_TESTS
     ),
     "credit-ratings-runs": Target(  # ratings kept, recomputed and run in batches
         ("services/credit/ratings/service.py", "services/credit/ratings/run.py"),
