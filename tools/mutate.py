@@ -391,6 +391,26 @@ TARGETS: dict[str, Target] = {
 # (file, line, operator) -> why no test can tell the mutant from the original; where one operator
 # makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("services/credit/certification/service.py", 82, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _round's signature: session and round_id become positional-only, as every "
+        "caller passes them; lock and share stay keywords"
+    ),
+    ("services/credit/certification/service.py", 141, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "open_round's `family != 'credit.certification'` -> `>`: get_rule_set reads only the "
+        "credit service's families, and the other one, 'credit.scorecard', sorts after it"
+    ),
+    ("services/credit/certification/service.py", 203, "ReplaceComparisonOperator_Eq_LtE"): (
+        "overdue_loans' `polarity == 'loan'` -> `<=`: the other polarities ('negative', "
+        "'positive') sort after 'loan'"
+    ),
+    ("services/credit/certification/service.py", 360, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "finalise_round's `stage != 'notice'` -> `<`: 'opened', the one stage sorting after "
+        "'notice', has no notice_until, which the same condition refuses"
+    ),
+    ("services/credit/certification/service.py", 472, "ReplaceComparisonOperator_Eq_LtE"): (
+        "revoke_for's `status == 'granted'` -> `<=`: a title's only other status, 'revoked', "
+        "sorts after it"
+    ),
     (
         "services/credit/certification/service.py",
         149,

@@ -35,6 +35,7 @@ from tests.locks import wait_for_lock_waiter, waits_then_answers
 GOOD = "91140100MA0K000017"
 OBJECTED = "91140105MA0GRX0Y7C"
 YOUNG = "91140105MA0KDE119Q"
+THIRD = "91140107MA0K3X2P1C"
 
 
 class Clock:
@@ -317,7 +318,11 @@ def test_a_round_reads_each_enterprise_as_it_stands_on_the_day(
     seed_enterprise(GOOD, founded_on=date(2018, 2, 28))  # 10 full years on 2028-02-29
     seed_enterprise(OBJECTED, founded_on=date(2018, 3, 1), is_tech_sme=True)  # 9 full years
     seed_enterprise(YOUNG, status="deregistered")  # not active: never read
-    for occurred, ended in ((date(2025, 3, 1), None), (date(2025, 2, 28), date(2025, 3, 1))):
+    # Last by USCC, no filings, no records; the registry takes any past founding date.
+    seed_enterprise(THIRD, founded_on=date(1000, 3, 1))
+    penalties = ((date(2025, 3, 1), None), (date(2025, 2, 28), date(2025, 3, 1)),
+                 (date(2024, 2, 1), None))  # fmt: skip
+    for occurred, ended in penalties:
         add_record(
             database, GOOD, "administrative_penalty", "negative", occurred_on=occurred,
             ended_on=ended,
@@ -340,7 +345,7 @@ def test_a_round_reads_each_enterprise_as_it_stands_on_the_day(
     seen = {c["uscc"]: _seen(c) for c in computed.json()["candidates"]}
     assert seen == {
         GOOD: {
-            "score": 0, "grade": "unrated", "years_operating": 10, "negative_records": 3,
+            "score": 0, "grade": "unrated", "years_operating": 10, "negative_records": 4,
             "negative_records_3y": 2, "overdue_loans": 2, "is_tech_sme": False,
             "record_types": ["administrative_penalty", "award", "loan", "tax_arrears"],
             "indicators_filed": False, "on_list": False,
@@ -349,6 +354,11 @@ def test_a_round_reads_each_enterprise_as_it_stands_on_the_day(
             "score": 0, "grade": "unrated", "years_operating": 9, "negative_records": 1,
             "negative_records_3y": 0, "overdue_loans": 0, "is_tech_sme": True,
             "record_types": ["abnormal_operation"], "indicators_filed": True, "on_list": False,
+        },
+        THIRD: {
+            "score": 0, "grade": "unrated", "years_operating": 1027, "negative_records": 0,
+            "negative_records_3y": 0, "overdue_loans": 0, "is_tech_sme": False,
+            "record_types": [], "indicators_filed": False, "on_list": False,
         },
     }  # fmt: skip
     # A day later three years back is 1 March 2025 still, and OBJECTED has its tenth year.
@@ -360,14 +370,22 @@ def test_a_round_reads_each_enterprise_as_it_stands_on_the_day(
         c["uscc"]: (_seen(c)["negative_records_3y"], _seen(c)["years_operating"])
         for c in next_day.json()["candidates"]
     }
-    assert counted == {GOOD: (2, 10), OBJECTED: (0, 10)}
+    assert counted == {GOOD: (2, 10), OBJECTED: (0, 10), THIRD: (0, 1028)}
+    # On 1 February 2027 three years back is 1 February 2024 (not 1095 days: 2024 is leap).
+    clock.now = datetime(2027, 2, 1, 4, 0, tzinfo=UTC)
+    earlier = credit_client.post(
+        f"/v1/certification/rounds/{rid}/candidates", headers=_admin(credit_headers)
+    )
+    assert {c["uscc"]: _seen(c)["negative_records_3y"] for c in earlier.json()["candidates"]} == {
+        GOOD: 3, OBJECTED: 0, THIRD: 0,
+    }  # fmt: skip
     # On the abnormal-operations list until it ended: two months earlier, it was on a list.
     clock.now = LEAP_DAY - timedelta(days=60)
     again = credit_client.post(
         f"/v1/certification/rounds/{rid}/candidates", headers=_admin(credit_headers)
     )
     listed = {c["uscc"]: _seen(c)["on_list"] for c in again.json()["candidates"]}
-    assert listed == {GOOD: False, OBJECTED: True}
+    assert listed == {GOOD: False, OBJECTED: True, THIRD: False}
 
 
 def _post(client: TestClient, headers: CreditHeaders, path: str, body: Any = None) -> Any:
