@@ -391,6 +391,10 @@ TARGETS: dict[str, Target] = {
 # (file, line, operator) -> why no test can tell the mutant from the original; where one operator
 # makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("services/credit/certification/service.py", 233, "ReplaceComparisonOperator_IsNot_Lt"): (
+        "`eligible is not True` -> `< True`: `eligible` is a bool (the family declares it), and "
+        "`False < True` holds while `True < True` does not, as `is not True` says"
+    ),
     ("services/credit/certification/service.py", 82, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in _round's signature: session and round_id become positional-only, as every "
         "caller passes them; lock and share stay keywords"
