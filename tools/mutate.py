@@ -391,6 +391,15 @@ TARGETS: dict[str, Target] = {
 # (file, line, operator) -> why no test can tell the mutant from the original; where one operator
 # makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("services/credit/certification/service.py", 420, "ReplaceComparisonOperator_Eq_LtE"): (
+        "certified_list's `status == 'granted'` -> `<=`: a title's only other status, "
+        "'revoked', sorts after it"
+    ),
+    ("services/credit/certification/service.py", 517, "ReplaceComparisonOperator_Eq_LtE"): (
+        "catch_up's cursor `consumer == 'credit.certification'` -> `<=`: the credit service's "
+        "other cursors (credit.funding, credit.ratings, credit.registry, credit.webhooks) all "
+        "sort after it"
+    ),
     ("services/credit/certification/service.py", 233, "ReplaceComparisonOperator_IsNot_Lt"): (
         "`eligible is not True` -> `< True`: `eligible` is a bool (the family declares it), and "
         "`False < True` holds while `True < True` does not, as `is not True` says"

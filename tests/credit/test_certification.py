@@ -24,6 +24,7 @@ from services.credit.certification.models import CertificationRound
 from services.credit.certification.schemas import (
     CertificationDecisionCreate,
     CertificationNoticeCreate,
+    CertificationObjectionCreate,
 )
 from services.credit.enterprises.service import registry_handlers
 from services.credit.ratings import run as rating_run
@@ -793,12 +794,20 @@ def test_two_rounds_side_by_side_keep_their_candidates_objections_and_titles_apa
     listed = credit_client.get("/v1/public/certified-enterprises", params={"year": 2027}).json()
     assert (listed["count"], listed["share_percent"]) == (3, "1.00")
 
-    _file(credit_client, credit_headers, GOOD, "serious_dishonesty", "court",
-          ended_on="2019-06-01")  # fmt: skip
-    with database.transaction() as session:
-        assert certification_service.catch_up(session=session) == 1
+    # YOUNG, last by USCC, loses its title first; the others keep theirs.
+    for uscc in (YOUNG, GOOD):
+        _file(credit_client, credit_headers, uscc, "serious_dishonesty", "court",
+              ended_on="2019-06-01")  # fmt: skip
+        with database.transaction() as session:
+            assert certification_service.catch_up(session=session) == 1
+        if uscc == YOUNG:
+            listed = credit_client.get(
+                "/v1/public/certified-enterprises", params={"year": 2027}
+            ).json()
+            assert [i["uscc"] for i in listed["items"]] == [GOOD, OBJECTED]
     revoked = _events(credit_client, credit_headers, "certification.revoked")
-    assert sorted(e["payload"]["year"] for e in revoked) == [2026, 2027]
+    first, *then = ((e["payload"]["uscc"], e["payload"]["year"]) for e in revoked)
+    assert first == (YOUNG, 2027) and sorted(then) == [(GOOD, 2026), (GOOD, 2027)]
     with Session(database.engine) as session:
         latest = certification_service.certification_status(
             session=session, uscc=GOOD, at=clock.now
@@ -980,3 +989,47 @@ def test_an_enterprise_failing_the_criteria_is_passed_over_and_the_rest_still_re
     rid = _open(credit_client, credit_headers)
     computed = _post(credit_client, credit_headers, f"/{rid}/candidates")
     assert [c["uscc"] for c in computed.json()["candidates"]] == [OBJECTED]
+
+
+def test_objections_are_taken_to_the_notices_last_second_and_never_wait_for_each_other(
+    credit_client: TestClient,
+    credit_app: FastAPI,
+    credit_headers: CreditHeaders,
+    enterprises: None,
+    clock: Clock,
+    postgres_database: str | None,
+) -> None:
+    """23:59:59 on the notice's last day still takes an objection; on PostgreSQL one held open
+    (the round's share lock) does not hold up another."""
+    rid = _open(credit_client, credit_headers)
+    assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
+    assert _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}).status_code == 200
+    clock.now = datetime(2026, 12, 8, 15, 59, 59, tzinfo=UTC)  # notice until 2026-12-08
+
+    def object_to(uscc: str) -> Any:
+        return credit_client.post(
+            f"/v1/certification/rounds/{rid}/objections",
+            json={"uscc": uscc, "reason": "Unpaid wages."},
+            headers=credit_headers(kind="bank"),
+        )
+
+    last_second = object_to(GOOD)
+    assert last_second.status_code == 201, last_second.text
+    if postgres_database is None:
+        return  # SQLite runs one writer at a time
+    database: Database = credit_app.state.database
+    data = CertificationObjectionCreate(uscc=GOOD, reason="Also late filings.")
+    holder, pool = database.session(), ThreadPoolExecutor(1)
+    try:
+        certification_service.object_to_candidate(
+            session=holder, client=OFFICE, round_id=rid, data=data
+        )
+        running = pool.submit(object_to, OBJECTED)
+        wait_for_lock_waiter(running, database, table="certification_rounds")
+        assert running.done(), "an objection waited for another"
+        assert running.result().status_code == 201, running.result().text
+        holder.commit()
+    finally:
+        holder.rollback()
+        holder.close()
+        pool.shutdown()
