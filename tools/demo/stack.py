@@ -34,7 +34,7 @@ def answers(url: str) -> bool:
         return False
 
 
-def merged_document(url: str, *, timeout: float = 90.0) -> str:
+def merged_document(url: str, *, timeout: float = 180.0) -> str:
     """The gateway's merged OpenAPI once every service's part is in it."""
     deadline = time.monotonic() + timeout
     missing: list[str] = list(JOINED)
