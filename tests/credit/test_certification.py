@@ -403,10 +403,15 @@ def _open(client: TestClient, headers: CreditHeaders, year: int = 2026) -> str:
     return round_id
 
 
-def _certify_all(client: TestClient, headers: CreditHeaders, clock: Clock, rid: str) -> None:
-    """Candidates, a week's notice without objections, then the final list."""
+def _to_notice(client: TestClient, headers: CreditHeaders, rid: str) -> None:
+    """Compute the round's candidates and publish them for a week's notice from today."""
     assert _post(client, headers, f"/{rid}/candidates").status_code == 200
     assert _post(client, headers, f"/{rid}/notice", {"days": 7}).status_code == 200
+
+
+def _certify_all(client: TestClient, headers: CreditHeaders, clock: Clock, rid: str) -> None:
+    """Candidates, a week's notice without objections, then the final list."""
+    _to_notice(client, headers, rid)
     clock.now += timedelta(days=8)
     final = _post(client, headers, f"/{rid}/finalisation")
     assert final.status_code == 200, final.text
@@ -422,8 +427,7 @@ def test_objections_in_a_later_round_touch_only_their_candidate(
     _certify_all(credit_client, credit_headers, clock, earlier_id)
     clock.now = datetime(2027, 12, 1, 2, 0, tzinfo=UTC)
     rid = _echo_round(credit_client, credit_headers, 2027)
-    assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
-    assert _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}).status_code == 200
+    _to_notice(credit_client, credit_headers, rid)
     bank = credit_headers(kind="bank")
 
     def object_to(uscc: str) -> Any:
@@ -829,8 +833,7 @@ def test_reading_a_round_never_waits_for_a_step_in_progress(
         pytest.skip("SQLite's BEGIN IMMEDIATE lets no other writer start before the first ends")
     database: Database = credit_app.state.database
     rid = _open(credit_client, credit_headers)
-    assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
-    assert _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}).status_code == 200
+    _to_notice(credit_client, credit_headers, rid)
     calls = [
         lambda: credit_client.get(
             f"/v1/certification/rounds/{rid}", headers=_admin(credit_headers)
@@ -918,8 +921,7 @@ def test_an_objection_sent_during_the_finalisation_waits_and_is_refused(
         pytest.skip("SQLite's BEGIN IMMEDIATE queues the second writer on its busy timeout")
     database: Database = credit_app.state.database
     rid = _open(credit_client, credit_headers)
-    assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
-    assert _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}).status_code == 200
+    _to_notice(credit_client, credit_headers, rid)
     clock.now += timedelta(days=8)
     holder = database.session()
     try:
@@ -1002,8 +1004,7 @@ def test_objections_are_taken_to_the_notices_last_second_and_never_wait_for_each
     """23:59:59 on the notice's last day still takes an objection; on PostgreSQL one held open
     (the round's share lock) does not hold up another."""
     rid = _open(credit_client, credit_headers)
-    assert _post(credit_client, credit_headers, f"/{rid}/candidates").status_code == 200
-    assert _post(credit_client, credit_headers, f"/{rid}/notice", {"days": 7}).status_code == 200
+    _to_notice(credit_client, credit_headers, rid)
     clock.now = datetime(2026, 12, 8, 15, 59, 59, tzinfo=UTC)  # notice until 2026-12-08
 
     def object_to(uscc: str) -> Any:
