@@ -128,12 +128,15 @@ def test_concurrent_writers_never_let_a_reader_skip_an_event(
     with ThreadPoolExecutor(4) as pool:
         futures = [pool.submit(write, i) for i in range(total)]
         while len(seen) < total:
+            # Read whether every writer had finished before the page, not after it: a writer
+            # that commits between the two would otherwise look skipped.
+            finished = all(f.done() for f in futures)
             page = client.get(
                 "/v1/events", params={"after": after, "limit": 7}, headers=writer
             ).json()
             seen += [e["payload"]["i"] for e in page["items"]]
             after = page["next_after"]
-            if all(f.done() for f in futures) and not page["items"] and len(seen) < total:
+            if finished and not page["items"] and len(seen) < total:
                 break
     for future in futures:
         future.result()  # a writer that failed names its error here, not as a "skipped" event
