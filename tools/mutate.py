@@ -565,52 +565,26 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in Precondition.__init__: if_match becomes positional-only, which is how its "
         "one caller (the if_match dependency) passes it"
     ),
-    ("services/common/idempotency.py", 149, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("services/common/idempotency.py", 144, "ReplaceComparisonOperator_Eq_LtE"): (
         "`record.state == DONE` -> `record.state <= DONE`: the states are 'done' and "
         "'in_progress', and only 'done' sorts at or before 'done'"
     ),
-    ("services/common/idempotency.py", 151, "NumberReplacer"): (
+    ("services/common/idempotency.py", 146, "NumberReplacer"): (
         "`record.status_code or 200` -> `or 199`/`or 201`: a record is 'done' only through "
         "Idempotency.store, which always writes the response's status code, so the fallback "
         "is never taken"
     ),
-    ("services/common/idempotency.py", 163, "ReplaceComparisonOperator_NotEq_Lt"): (
+    ("services/common/idempotency.py", 158, "ReplaceComparisonOperator_NotEq_Lt"): (
         "`reclaimed.rowcount != 1` -> `< 1`: the UPDATE is on the primary key, so rowcount is "
         "0 or 1 and both say 'not reclaimed' only for 0"
     ),
-    ("services/common/idempotency.py", 163, "ReplaceComparisonOperator_NotEq_IsNot"): (
+    ("services/common/idempotency.py", 158, "ReplaceComparisonOperator_NotEq_IsNot"): (
         "`reclaimed.rowcount != 1` -> `is not 1`: CPython keeps one object per small int, so "
         "identity and equality agree for 0 and 1"
     ),
-    ("services/common/idempotency.py", 187, "ReplaceTrueWithFalse"): (
-        "`idempotent(*, required=True)` default -> False: every caller passes `required` "
-        "explicitly (grep 'idempotent(' in services/), so the default is never used"
-    ),
-    ("services/common/idempotency.py", 158, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("services/common/idempotency.py", 153, "ReplaceComparisonOperator_Eq_GtE"): (
         "reclaim's `state == IN_PROGRESS` -> `state >= IN_PROGRESS`: a claim is 'in_progress' or "
         "'done' (the only states written), and 'done' < 'in_progress', so both select the same rows"
-    ),
-    ("services/common/idempotency.py", 182, "ReplaceComparisonOperator_Eq_GtE"): (
-        "release's `state == IN_PROGRESS` -> `state >= IN_PROGRESS`: the same two states, "
-        "'done' sorts first, so a finished answer is kept either way (the `<=`, `!=` and dropped "
-        "filter variants are killed by test_a_failed_request_keeps_the_answer_of_the_request_"
-        "that_took_its_key_over)"
-    ),
-    ("services/common/idempotency.py", 182, "ReplaceComparisonOperator_Eq_Gt"): (
-        "release's `state == IN_PROGRESS` -> `>` (and line 180's `client_id ==` -> `is`): the "
-        "delete then removes nothing. Since the claim is part of the request's transaction, a "
-        "failed request's rollback already removes its own claim; the delete only removes a "
-        "stale claim an older version left committed, which the retry reclaims anyway"
-    ),
-    ("services/common/idempotency.py", 181, "ReplaceComparisonOperator_Eq_Is"): (
-        "see line 182's `>`: `key ==` -> `is` makes the release delete nothing"
-    ),
-    ("services/common/idempotency.py", 182, "ReplaceComparisonOperator_Eq_Is"): (
-        "see line 182's `>`: `state ==` -> `is` makes the release delete nothing"
-    ),
-    ("services/common/idempotency.py", 180, "ReplaceComparisonOperator_Eq_Is"): (
-        "see line 182's `>`: a release that deletes nothing leaves only an older version's "
-        "stale claim, which the retry reclaims"
     ),
     ("services/common/jobs.py", 61, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in claim_due's signature: session and statement become positional-only, as "
@@ -891,14 +865,6 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/registry/monitoring/service.py", 493, "ReplaceComparisonOperator_NotEq_Gt"): (
         "`unit != CITY` -> `unit > CITY`: every district code (reference/districts.py, from "
         "'economic_zone' up) sorts after 'city', so both keep exactly the districts"
-    ),
-    ("services/common/idempotency.py", 142, "ReplaceFalseWithTrue"): (
-        "_claim's `held = False` -> True only skips the finally's rollback when _claim raises (a "
-        "replay, a reused key, a retry, still in progress); its one caller, the idempotent "
-        "dependency, runs in a UnitOfWorkRoute whose uow.fail rolls back the same session before "
-        "the problem answer is built, so the transaction ends a moment later in the same request "
-        "and no answer or row differs (the reclaim's True is killed by test_a_reclaimed_claim_is_"
-        "held_so_a_second_reclaimer_waits_and_replays)"
     ),
     ("services/credit/consents/service.py", 40, "ReplaceComparisonOperator_Eq_GtE"): (
         "state_of's `status == REVOKED` -> `>=`: a consent's stored status is 'granted' or "

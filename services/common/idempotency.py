@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Header, Request
 from fastapi.responses import Response
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
@@ -107,10 +107,6 @@ class Idempotency:
             },
         )
 
-    def release(self, session: Session) -> None:
-        """Forget the claim after the request failed, so a retry does the work."""
-        _release(session, self.client_id, self.key)
-
 
 def _request_hash(request: Request, body: bytes, org: str | None) -> str:
     # The organisation a portal acts for is part of the request: the same key sent on behalf
@@ -139,52 +135,35 @@ def _claim(session: Session, client_id: str, key: str, request_hash: str) -> Non
         return
     except IntegrityError:
         session.rollback()
-    held = False  # a reclaimed claim: held in this transaction, like a new one
-    try:
-        record = session.get(IdempotencyRecord, (client_id, key))
-        if record is None:  # released between our insert and read: the caller may retry
-            raise IdempotencyRetry("A request with this Idempotency-Key just finished; retry.")
-        if record.request_hash != request_hash:
-            raise IdempotencyKeyReused("This Idempotency-Key was used with a different request.")
-        if record.state == DONE:
-            raise IdempotentReplay(
-                record.status_code or 200, record.response_body or "null", record.response_headers
-            )
-        cutoff = utcnow() - STALE_AFTER
-        reclaimed = session.execute(
-            update(IdempotencyRecord)
-            .where(col(IdempotencyRecord.client_id) == client_id)
-            .where(col(IdempotencyRecord.key) == key)
-            .where(col(IdempotencyRecord.state) == IN_PROGRESS)
-            .where(col(IdempotencyRecord.created_at) < cutoff)
-            .values(created_at=utcnow())
-            .execution_options(synchronize_session=False)
+    # Any answer raised below ends the request: its unit of work rolls this transaction back.
+    record = session.get(IdempotencyRecord, (client_id, key))
+    if record is None:  # its holder rolled back between our insert and read: retry
+        raise IdempotencyRetry("A request with this Idempotency-Key just finished; retry.")
+    if record.request_hash != request_hash:
+        raise IdempotencyKeyReused("This Idempotency-Key was used with a different request.")
+    if record.state == DONE:
+        raise IdempotentReplay(
+            record.status_code or 200, record.response_body or "null", record.response_headers
         )
-        if reclaimed.rowcount != 1:  # type: ignore[attr-defined]
-            raise IdempotencyInProgress(
-                "A request with this Idempotency-Key is still being processed.",
-                headers={"Retry-After": "1"},
-            )
-        held = True
-    finally:
-        if not held:
-            session.rollback()  # leave no transaction (on SQLite: no write lock) open
-
-
-def _release(session: Session, client_id: str, key: str) -> None:
-    # The request's own session: its failed work is rolled back first, so on SQLite the
-    # release never waits on a write lock held by the very request it cleans up after.
-    session.rollback()
-    session.execute(
-        delete(IdempotencyRecord)
+    cutoff = utcnow() - STALE_AFTER
+    reclaimed = session.execute(
+        update(IdempotencyRecord)
         .where(col(IdempotencyRecord.client_id) == client_id)
         .where(col(IdempotencyRecord.key) == key)
         .where(col(IdempotencyRecord.state) == IN_PROGRESS)
+        .where(col(IdempotencyRecord.created_at) < cutoff)
+        .values(created_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
-    session.commit()
+    if reclaimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise IdempotencyInProgress(
+            "A request with this Idempotency-Key is still being processed.",
+            headers={"Retry-After": "1"},
+        )
+    # Reclaimed: the claim is held in this transaction, like a new one.
 
 
-def idempotent(*, required: bool = True) -> Callable[..., Awaitable[Idempotency | None]]:
+def idempotent(*, required: bool) -> Callable[..., Awaitable[Idempotency | None]]:
     """A dependency making a POST idempotent on the caller's `Idempotency-Key`."""
 
     async def dependency(
@@ -210,7 +189,6 @@ def idempotent(*, required: bool = True) -> Callable[..., Awaitable[Idempotency 
         )
         claim = Idempotency(client.client_id, idempotency_key)
         uow.before_commit(claim.store)
-        uow.on_failure(claim.release)
         return claim
 
     return dependency

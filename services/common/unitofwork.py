@@ -4,7 +4,7 @@ Services flush and never commit. Every router is built with `route_class=UnitOfW
 after the handler returns a successful response the route runs the hooks registered for
 it (the idempotency claim stores the answer), commits the request's session once and then
 runs the after-commit hooks (cache invalidations). On any error, or an error response, it
-rolls back and runs the failure hooks (the idempotency claim releases its key).
+rolls back (the idempotency claim, a row of the same transaction, goes with it).
 """
 
 import asyncio
@@ -27,7 +27,6 @@ class UnitOfWork:
         self.session: Session | None = None
         self._before_commit: list[Callable[[Session, Response], None]] = []
         self._after_commit: list[Callable[[], None]] = []
-        self._on_failure: list[Callable[[Session], None]] = []
 
     def before_commit(self, hook: Callable[[Session, Response], None]) -> None:
         """Run `hook(session, response)` in the transaction, just before it commits."""
@@ -36,10 +35,6 @@ class UnitOfWork:
     def after_commit(self, hook: Callable[[], None]) -> None:
         """Run `hook()` once the transaction has committed."""
         self._after_commit.append(hook)
-
-    def on_failure(self, hook: Callable[[Session], None]) -> None:
-        """Run `hook(session)` after the transaction has been rolled back."""
-        self._on_failure.append(hook)
 
     def commit(self, response: Response) -> None:
         """Store what must be stored with the response and commit, once."""
@@ -52,12 +47,10 @@ class UnitOfWork:
             after()
 
     def fail(self) -> None:
-        """Roll back the request's work, then run the failure hooks."""
+        """Roll back the request's work."""
         if self.session is None:
             return
         self.session.rollback()
-        for hook in self._on_failure:
-            hook(self.session)
 
 
 def unit_of_work(request: Request) -> UnitOfWork | None:

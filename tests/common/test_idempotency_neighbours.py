@@ -1,4 +1,4 @@
-"""A request touches only its own claim: storing the answer, releasing the key after a failure
+"""A request touches only its own claim: storing the answer, failing (its claim rolled back)
 and reclaiming a stale claim leave every other client's and every other key's record as it was.
 
 The neighbours sort before and after the request's own client id and key, so a comparison that
@@ -84,7 +84,7 @@ def test_storing_an_answer_changes_no_other_record(
     assert replay.json() == created.json()
 
 
-def test_releasing_a_key_after_a_failure_deletes_no_other_record(
+def test_a_failure_rolls_back_its_own_claim_and_deletes_no_other_record(
     kernel_app: FastAPI, client: TestClient, own: dict, seeded: dict
 ) -> None:
     assert_problem(post(client, own, b'{"name":"taken"}'), 409, "name_taken")
@@ -109,9 +109,8 @@ def test_a_failed_request_keeps_the_answer_of_the_request_that_took_its_key_over
     kernel_app: FastAPI, client: TestClient, own: dict
 ) -> None:
     """The route `overtaken` rolls back and stores another request's answer under its key (as a
-    request that took the key between this one's rollback and its release and finished would),
-    then fails: its release must delete only an in-progress claim, never that finished answer,
-    or a retry would do the work twice."""
+    request that took the key after this one's rollback and finished would), then fails: the
+    failure must leave that finished answer, or a retry would do the work twice."""
     assert_problem(post(client, own, b'{"name":"overtaken"}'), 409, "overtaken")
     assert records(kernel_app)[(OWN_CLIENT, OWN_KEY)][:3] == ("done", 201, '{"id": "wid_taker"}')
     retry = post(client, own, b'{"name":"overtaken"}')

@@ -103,7 +103,7 @@ def create_widget(
     if body.name == "overtaken":  # another request took the key and finished meanwhile
         assert idem is not None
         # The claim is this request's uncommitted row until its transaction ends: another
-        # request can take the key only after this one rolled back, before its release runs.
+        # request can take the key once this one rolled back, before the request has ended.
         claim = session.get(IdempotencyRecord, (idem.client_id, idem.key))
         assert claim is not None
         request_hash = claim.request_hash
