@@ -20,9 +20,9 @@ from services.credit.ratings import run as rating_run
 from services.credit.ratings import service as rating_service
 from services.credit.records.models import CreditRecord
 from tests.credit.conftest import CreditHeaders, SeedEnterprise
+from tests.credit.ratings_support import ME, Clock, hold_clock, rating_of, start_run
 from tests.credit.records_support import add_record, file_indicators
 
-ME = "91140100MA0K000017"
 OTHER = "91140105MA0KDE119Q"
 THIRD = "91140107MA0K3X2P1C"
 
@@ -40,19 +40,9 @@ def grade_of(score: int) -> str:
     return next((grade for grade, floor in BANDS if score >= floor), "D")
 
 
-class Clock:
-    """The moment the ratings code sees as now."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    held = Clock()
-    monkeypatch.setattr(rating_service, "utcnow", lambda: held.now)
-    monkeypatch.setattr(rating_run, "utcnow", lambda: held.now)
-    return held
+    return hold_clock(monkeypatch)
 
 
 @pytest.fixture
@@ -68,33 +58,6 @@ def drain(database: Database) -> int:
             if rating_run.apply_rating_events(session) == 0:
                 return rounds
     raise AssertionError("the ratings consumer never caught up")
-
-
-def start_run(
-    client: TestClient, headers: CreditHeaders, key: str, usccs: list[str] | None = None
-) -> dict[str, Any]:
-    answer = client.post(
-        "/v1/ratings/runs",
-        json={"usccs": usccs} if usccs is not None else {},
-        headers={**headers(kind="admin", org=None), "Idempotency-Key": key},
-    )
-    assert answer.status_code == 202, answer.text
-    # The run works after the response (TestClient runs background tasks before returning).
-    done = client.get(answer.headers["Location"], headers=headers(kind="admin", org=None))
-    assert done.status_code == 200, done.text
-    body: dict[str, Any] = done.json()
-    return body
-
-
-def rating_of(
-    client: TestClient, headers: CreditHeaders, uscc: str = ME, **params: str
-) -> dict[str, Any]:
-    answer = client.get(
-        f"/v1/enterprises/{uscc}/rating", params=params, headers=headers(kind="department")
-    )
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
 
 
 def credit_events(client: TestClient, headers: CreditHeaders, type_: str) -> list[dict[str, Any]]:
@@ -156,10 +119,20 @@ def test_a_rating_from_fixed_inputs_has_the_published_score_grade_and_reasons(
     rating = rating_of(credit_client, credit_headers)
     assert (rating["score"], rating["grade"]) == (score, grade_of(score)) == (295, "D")
     assert {f["name"]: f["points"] for f in rating["factors"]} == points
-    inputs = {f["name"]: f["input"] for f in rating["factors"]}
-    assert inputs["years_in_operation"] == 7
-    assert inputs["employment_growth"] == 2500  # basis points, 20 → 25
-    assert inputs["regular_filing"] == 3
+    # A record factor's input is the number of its records, whether or not the scorecard
+    # states it (serious_dishonesty, overdue_loans, granted_patents... do not).
+    assert {f["name"]: f["input"] for f in rating["factors"]} == {
+        "serious_dishonesty": 1,
+        "negative_records": 2,
+        "overdue_loans": 1,
+        "years_in_operation": 7,
+        "employment_growth": 2500,  # basis points, 20 → 25
+        "regular_filing": 3,
+        "granted_patents": 2,
+        "technology_contracts": 1,
+        "positive_records": 1,
+        "loans_repaid": 1,
+    }
     # The most points lost first; the last place goes to the first of the two +40 factors.
     assert rating["reasons"] == [
         {
