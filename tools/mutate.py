@@ -75,6 +75,8 @@ _PROXY_TESTS = (
 # What rates an enterprise, shows its rating, and reads it (objections, reports).
 _RATING_TESTS = (
     "tests/credit/test_ratings.py",
+    "tests/credit/test_rating_scorecards.py",  # any version an admin saves: every kind of factor
+    "tests/credit/test_rating_inputs.py",  # founding years, filing years, growth, record order
     "tests/credit/test_objections.py",
     "tests/credit/test_reports.py",
 )

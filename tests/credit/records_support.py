@@ -34,22 +34,36 @@ def add_record(database: Database, uscc: str, type_: str, polarity: str, **field
     with database.transaction() as session:
         session.add(CreditRecord(**values))
         session.flush()
-        emit(session, "record.added", {"record_id": record_id, "uscc": uscc, "type": type_})
-    return record_id
+        emit(session, "record.added", {"record_id": values["id"], "uscc": uscc, "type": type_})
+    return str(values["id"])
 
 
 def file_indicators(database: Database, uscc: str, employees: dict[int, int]) -> None:
+    """A whole-year report of employees for each year, reported on 1 March of the next."""
+    for year, people in employees.items():
+        add_filing(database, uscc, year, people, reported_at=datetime(year + 1, 3, 1, tzinfo=UTC))
+
+
+def add_filing(
+    database: Database,
+    uscc: str,
+    year: int,
+    employees: int,
+    *,
+    reported_at: datetime,
+    quarter: int | None = None,
+) -> None:
+    """One indicator report of employees (a whole year's when `quarter` is None)."""
     with database.transaction() as session:
-        for year, people in employees.items():
-            session.add(
-                IndicatorFiling(
-                    report_id=f"ind_{uscc[-6:]}_{year}",
-                    uscc=uscc,
-                    year=year,
-                    quarter=None,
-                    source="statistics",
-                    employees=people,
-                    effective={"employees": people},
-                    reported_at=datetime(year + 1, 3, 1, tzinfo=UTC),
-                )
+        session.add(
+            IndicatorFiling(
+                report_id=f"ind_test{next(_ids):06d}",
+                uscc=uscc,
+                year=year,
+                quarter=quarter,
+                source="statistics",
+                employees=employees,
+                effective={"employees": employees},
+                reported_at=reported_at,
             )
+        )

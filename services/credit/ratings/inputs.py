@@ -27,11 +27,11 @@ class EnterpriseInputs:
 
     uscc: str
     founded_on: date
-    employees: int = 0
-    is_tech_sme: bool = False
-    size_class: str = ""
-    industry: str = ""
-    district: str = ""
+    employees: int
+    is_tech_sme: bool
+    size_class: str
+    industry: str
+    district: str
     records: list[dict[str, Any]] = field(default_factory=list)
     disputed: list[str] = field(default_factory=list)  # ids of counting-candidate disputed records
     employees_by_year: dict[int, int] = field(default_factory=dict)
@@ -249,6 +249,5 @@ def gather(
     for uscc, years in by_enterprise.items():
         found[uscc].employees_by_year = years
     for target in found.values():
-        if len(target.records) > 1:
-            target.records.sort(key=lambda r: r["id"])
+        target.records.sort(key=lambda r: r["id"])
     return found

@@ -125,16 +125,13 @@ class Shape:
     # (index of the factor, its code) of the reasons, in order.
     reasons: tuple[tuple[int, str], ...]
 
-    def rating(
-        self, ids_by_kind: Mapping[str, Sequence[str]], fragments: Fragments | None = None
-    ) -> Outcome:
+    def rating(self, ids_by_kind: Mapping[str, Sequence[str]], fragments: Fragments) -> Outcome:
         """The rating of an enterprise whose counting records of each kind are `ids_by_kind`
         (409 `rating_scorecard_invalid` when a factor's input is not the number of records of
         its kinds); `fragments` shares the factors and reasons of a batch."""
-        fragments = fragments if fragments is not None else Fragments()
         factors: list[tuple[dict[str, Any], str]] = []
         for name, points, given, has_input, kinds in self.factors:
-            record_ids = _ids(kinds, ids_by_kind) if kinds and ids_by_kind else ()
+            record_ids = _ids(kinds, ids_by_kind) if kinds else ()
             if kinds and not has_input:
                 given = len(record_ids)
             elif kinds and given is not None and given != len(record_ids):

@@ -1,0 +1,147 @@
+"""What a rating reads about an enterprise on its day: full years since founding, the years it
+filed indicators for, its employment growth from the filings that count, and its records in
+id order, whatever else the tables hold.
+
+Read through the published scorecard (version 1): a factor's `input` is what it read.
+"""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from services.common.db import Database
+from tests.credit.conftest import CreditHeaders, SeedEnterprise
+from tests.credit.ratings_support import ME, Clock, hold_clock, rating_of, start_run
+from tests.credit.records_support import add_filing, add_record, file_indicators
+
+# The rating's day is 15 June 2026 (the held clock): 2023, 2024 and 2025 are the three
+# completed years before it.
+A, B, C, D = "91140100MA0K000105", "91140100MA0K000206", "91140100MA0K000307", "91140100MA0K000408"
+E = "91140100MA0K000509"
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return hold_clock(monkeypatch)
+
+
+@pytest.fixture
+def database(credit_app: FastAPI) -> Database:
+    db: Database = credit_app.state.database
+    return db
+
+
+def _inputs(client: TestClient, headers: CreditHeaders, uscc: str) -> dict[str, int | None]:
+    return {f["name"]: f["input"] for f in rating_of(client, headers, uscc)["factors"]}
+
+
+def test_full_years_since_founding_on_the_rating_day(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    clock: Clock,
+) -> None:
+    founded = {
+        A: (date(2019, 6, 15), 7),  # the anniversary itself counts
+        B: (date(2019, 6, 16), 6),  # a day short of it
+        C: (date(1000, 1, 1), 1026),  # the registry takes any past date
+        D: (date(2026, 1, 1), 0),  # not a year yet
+        E: (date(2026, 6, 20), 0),  # after the rating day (a replica ahead of this clock)
+    }
+    for uscc, (on, _years) in founded.items():
+        seed_enterprise(uscc, founded_on=on)
+    assert start_run(credit_client, credit_headers, "years")["rated"] == 5
+    for uscc, (_on, years) in founded.items():
+        assert _inputs(credit_client, credit_headers, uscc)["years_in_operation"] == years, uscc
+
+
+def test_filing_years_are_the_three_completed_years_before_the_rating(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(A)
+    seed_enterprise(B)
+    # A: four years back and this year's first quarter do not count; 2024 does.
+    file_indicators(database, A, {2022: 20, 2024: 20})
+    add_filing(database, A, 2026, 20, quarter=1, reported_at=datetime(2026, 4, 10, tzinfo=UTC))
+    file_indicators(database, B, {2023: 20, 2025: 20})  # the first and last of the three
+    assert start_run(credit_client, credit_headers, "filing")["rated"] == 2
+    assert _inputs(credit_client, credit_headers, A)["regular_filing"] == 1
+    assert _inputs(credit_client, credit_headers, B)["regular_filing"] == 2
+
+
+def test_employment_growth_from_the_latest_year_and_the_one_before(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    for uscc in (A, B, C):
+        seed_enterprise(uscc)
+    file_indicators(database, A, {2020: 10, 2021: 20})  # older than the years read: unknown
+    file_indicators(database, B, {2022: 10, 2023: 20})  # the oldest years read: doubled
+    file_indicators(database, C, {2024: 20, 2025: 15})  # a fall of a quarter
+    assert start_run(credit_client, credit_headers, "growth")["rated"] == 3
+    assert _inputs(credit_client, credit_headers, A)["employment_growth"] is None
+    assert _inputs(credit_client, credit_headers, B)["employment_growth"] == 10_000
+    fallen = rating_of(credit_client, credit_headers, C)["factors"]
+    growth = next(f for f in fallen if f["name"] == "employment_growth")
+    assert (growth["input"], growth["points"]) == (-2500, -30)  # a steep fall: -20% or worse
+
+
+def test_a_years_figure_is_its_annual_report_else_its_last_quarter_the_latest_filing_winning(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    for uscc in (A, B, C):
+        seed_enterprise(uscc)
+        file_indicators(database, uscc, {2024: 20})
+
+    def file(uscc: str, employees: int, quarter: int | None, reported: date) -> None:
+        at = datetime(reported.year, reported.month, reported.day, tzinfo=UTC)
+        add_filing(database, uscc, 2025, employees, quarter=quarter, reported_at=at)
+
+    # A: the annual report counts, filed between two quarters' (in either order of arrival).
+    file(A, 40, 4, date(2026, 1, 10))
+    file(A, 30, None, date(2026, 3, 1))
+    file(A, 10, 1, date(2025, 4, 10))
+    # B: two annual reports, the later-reported one counts (the correction).
+    file(B, 30, None, date(2026, 4, 1))
+    file(B, 50, None, date(2026, 3, 1))
+    # C: no annual report: the fourth quarter's, not the third's filed after it.
+    file(C, 30, 4, date(2026, 1, 10))
+    file(C, 90, 3, date(2026, 2, 1))
+    assert start_run(credit_client, credit_headers, "figures")["rated"] == 3
+    for uscc in (A, B, C):
+        assert _inputs(credit_client, credit_headers, uscc)["employment_growth"] == 5000, uscc
+
+
+def test_records_are_read_in_id_order_past_those_of_enterprises_not_rated(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(A, status="deregistered")
+    seed_enterprise(ME)
+    # The deregistered enterprise's record and filing come first in the tables.
+    add_record(database, A, "serious_dishonesty", "negative")
+    file_indicators(database, A, {2024: 10})
+    later = add_record(database, ME, "serious_dishonesty", "negative", id="crr_z000001")
+    earlier = add_record(database, ME, "serious_dishonesty", "negative", id="crr_a000001")
+    file_indicators(database, ME, {2024: 20, 2025: 30})
+    run = start_run(credit_client, credit_headers, "order")
+    assert (run["enterprises"], run["rated"]) == (1, 1)
+    factors = {f["name"]: f for f in rating_of(credit_client, credit_headers)["factors"]}
+    assert factors["serious_dishonesty"]["record_ids"] == [earlier, later]
+    assert factors["employment_growth"]["input"] == 5000
