@@ -137,7 +137,7 @@ def _claim(session: Session, client_id: str, key: str, request_hash: str) -> Non
         session.rollback()
     # Any answer raised below ends the request: its unit of work rolls this transaction back.
     record = session.get(IdempotencyRecord, (client_id, key))
-    if record is None:  # its holder rolled back between our insert and read: retry
+    if record is None:  # deleted since our insert failed (an older version's release): retry
         raise IdempotencyRetry("A request with this Idempotency-Key just finished; retry.")
     if record.request_hash != request_hash:
         raise IdempotencyKeyReused("This Idempotency-Key was used with a different request.")

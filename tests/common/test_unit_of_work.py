@@ -2,6 +2,7 @@
 any other answer commits them, and after-commit hooks run once the work is committed."""
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.common.test_idempotency import event_count, widget_count
@@ -31,6 +32,21 @@ def test_an_error_response_returned_after_writing_rolls_back_and_frees_the_key(
     assert "idempotent-replayed" not in retried.headers
     assert retried.json()["id"] != failed.json()["id"]
     assert widget_count(client, writer) == 0
+
+
+@pytest.mark.parametrize("status", [201, 409])
+def test_the_transaction_has_ended_when_the_answer_is_sent(
+    kernel_app: FastAPI, client: TestClient, writer: dict, status: int
+) -> None:
+    """Committed or rolled back by the route itself, not left to the session's close after the
+    answer (on SQLite an open transaction holds the write lock, and the claim's row, that long)."""
+    answer = client.post(
+        "/v1/widgets/answered",
+        json={"name": "probed", "status": status, "probe": True},
+        headers={**writer, "Idempotency-Key": f"probe-{status}"},
+    )
+    assert answer.status_code == status
+    assert kernel_app.state.after_answer is False
 
 
 @pytest.mark.parametrize("status", [200, 201, 303, 399])

@@ -84,6 +84,8 @@ PROBE = [
     ("points_unknown", "0"),
     ("records_loans", '["overdue_loans", "on_time_loans"]'),
     ("points_loans", "0"),
+    ("records_overlap", '["tax_arrears_records", "negative_records"]'),
+    ("points_overlap", "0"),
     ("score", "500 + points_negatives + points_positives + points_flat + points_one"),
     ("grade", '"B"'),
     (
@@ -108,8 +110,9 @@ def test_every_kind_of_factor_reads_its_records_and_inputs(
         ]
     )
     award = add_record(database, ME, "award", "positive")
-    overdue = add_record(database, ME, "loan", "loan", loan_status="overdue")
+    # The on-time loan's id sorts first, its kind second in the factor's list.
     on_time = add_record(database, ME, "loan", "loan", loan_status="on_time")
+    overdue = add_record(database, ME, "loan", "loan", loan_status="overdue")
     version = _in_force(credit_client, credit_headers, clock, PROBE_INPUTS, PROBE)
 
     assert start_run(credit_client, credit_headers, "probe", [ME])["status"] == "succeeded"
@@ -123,7 +126,8 @@ def test_every_kind_of_factor_reads_its_records_and_inputs(
         "flat": (None, 7, []),  # neither records nor an input: no input
         "one": (None, 1, []),
         "unknown": (None, 0, [on_time]),  # known_ false: no input, its records still named
-        "loans": (2, 0, sorted([overdue, on_time])),  # two kinds: their records by id
+        "loans": (2, 0, [on_time, overdue]),  # two kinds: their records by id
+        "overlap": (2, 0, negatives),  # a record of two of its kinds is one record
     }
     # Most points lost first, then most points gained (7, 5, 1); none for 0 points.
     assert [(r["code"], r["points"]) for r in rating["reasons"]] == [

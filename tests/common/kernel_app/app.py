@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from sqlalchemy import func, select
 from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
+from starlette.background import BackgroundTask
 
 from services.common.app import ConsumerFactory, WorkerFactory, create_service_app
 from services.common.db import SessionDep
@@ -56,6 +57,9 @@ class WidgetOut(BaseModel):
 
 class AnsweredWidgetIn(WidgetIn):
     status: int = Field(ge=200, le=599)
+    # Note in app.state.after_answer whether the request's session still had a transaction
+    # open once the answer was sent (a background task runs before the session is closed).
+    probe: bool = False
 
 
 class WidgetCount(BaseModel):
@@ -153,7 +157,16 @@ def create_widget_answering(
     session.flush()
     emit(session, "widget.created", {"id": widget.id, "name": widget.name})
     uow.after_commit(count_cache(request).clear)
-    return JSONResponse({"id": widget.id}, status_code=body.status)
+    state = request.app.state
+
+    def probe() -> None:
+        state.after_answer = session.in_transaction()
+
+    return JSONResponse(
+        {"id": widget.id},
+        status_code=body.status,
+        background=BackgroundTask(probe) if body.probe else None,
+    )
 
 
 @router.get("/v1/widgets/count", name="count_widgets", response_model=WidgetCount)
