@@ -3104,6 +3104,115 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_Call's Bearer token `value[7:]` -> `value[6:]`: the line runs only when value[:7] is "
         "'bearer ' (any case), so the extra byte is that space, and strip() drops it either way"
     ),
+    (
+        "services/credit/ratings/scorecard.py",
+        34,
+        "ReplaceTrueWithFalse: @dataclass(frozen=False, slots=True)",
+    ): (
+        "Outcome not frozen: no code assigns to an Outcome's fields once built (frozen only "
+        "refuses it)"
+    ),
+    (
+        "services/credit/ratings/scorecard.py",
+        34,
+        "ReplaceTrueWithFalse: @dataclass(frozen=True, slots=False)",
+    ): ("Outcome without __slots__: a __dict__ per instance (memory), the same fields and values"),
+    (
+        "services/credit/ratings/scorecard.py",
+        117,
+        "ReplaceTrueWithFalse: @dataclass(frozen=False, slots=True)",
+    ): (
+        "Shape not frozen: no code assigns to a Shape's fields once built (frozen only refuses it)"
+    ),
+    (
+        "services/credit/ratings/scorecard.py",
+        117,
+        "ReplaceTrueWithFalse: @dataclass(frozen=True, slots=False)",
+    ): ("Shape without __slots__: a __dict__ per instance (memory), the same fields and values"),
+    ("services/credit/ratings/scorecard.py", 155, "NumberReplacer"): (
+        "_ids' one-kind shortcut `len(kinds) == 1` -> `== 0` (never taken: `_ids` runs only `if "
+        "kinds`): one kind then goes through the union, sorted(set(ids)), which is its ids as "
+        "given: records_by_kind lists a kind's ids once each (a record has one kind) in id "
+        "order (gather sorts every enterprise's records by id, and frozen disputed ones are "
+        "merged by a sort)"
+    ),
+    ("services/credit/ratings/scorecard.py", 155, "ReplaceComparisonOperator_Eq_Lt"): (
+        "`len(kinds) == 1` -> `< 1`: as `== 0` on this line (kinds is never empty here)"
+    ),
+    ("services/credit/ratings/scorecard.py", 155, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`len(kinds) == 1` -> `<= 1`: kinds is never empty here (`_ids` runs only `if kinds`), "
+        "so both mean one kind"
+    ),
+    ("services/credit/ratings/scorecard.py", 156, "NumberReplacer"): (
+        "`kinds[0]` -> `kinds[-1]` on the one-kind line: a one-item tuple's last item is its "
+        "first (the `kinds[1]` variant is killed: IndexError)"
+    ),
+    ("services/credit/ratings/scorecard.py", 176, "AddNot"): (
+        "_LAYOUTS is a cache of each distinct result-name tuple's layout (a pure function of "
+        "the names, _Layout.of): clearing it on every miss instead of past 64 entries only "
+        "recomputes layouts, never changes one"
+    ),
+    ("services/credit/ratings/scorecard.py", 176, "NumberReplacer: if len(_LAYOUTS) > 65:"): (
+        "the layouts cache cleared past 65 entries, not 64: see this line's AddNot"
+    ),
+    ("services/credit/ratings/scorecard.py", 176, "NumberReplacer: if len(_LAYOUTS) > 63:"): (
+        "the layouts cache cleared past 63 entries, not 64: see this line's AddNot"
+    ),
+    ("services/credit/ratings/scorecard.py", 176, "ReplaceComparisonOperator_Gt_Eq"): (
+        "the layouts cache cleared at exactly 64 entries: see this line's AddNot"
+    ),
+    ("services/credit/ratings/scorecard.py", 176, "ReplaceComparisonOperator_Gt_GtE"): (
+        "the layouts cache cleared at 64 entries or more: see this line's AddNot"
+    ),
+    ("services/credit/ratings/scorecard.py", 176, "ReplaceComparisonOperator_Gt_Lt"): (
+        "the layouts cache cleared below 64 entries (every miss here): see this line's AddNot"
+    ),
+    ("services/credit/ratings/scorecard.py", 176, "ReplaceComparisonOperator_Gt_LtE"): (
+        "the layouts cache cleared at 64 entries or fewer: see this line's AddNot"
+    ),
+    ("services/credit/ratings/scorecard.py", 176, "ReplaceComparisonOperator_Gt_NotEq"): (
+        "the layouts cache cleared unless it holds exactly 64: see this line's AddNot"
+    ),
+    (
+        "services/credit/ratings/scorecard.py",
+        206,
+        "NumberReplacer: (p > -1, -p if p > 0 else p, i) for i, (reason, p) in enumerate(factors) if reason and p",
+    ): (
+        "reason_order's `p > 0` -> `p > -1`: a factor with 0 points gives no reason (`if reason "
+        "and p`), and for a non-zero int p, p > -1 is p > 0 (the `p > 1` variant is killed by "
+        "test_every_kind_of_factor_reads_its_records_and_inputs: a gain of 1 after gains of 7 "
+        "and 5)"
+    ),
+    (
+        "services/credit/ratings/scorecard.py",
+        206,
+        "NumberReplacer: (p > 0, -p if p > 1 else p, i) for i, (reason, p) in enumerate(factors) if reason and p",
+    ): (
+        "the positives' key `-p if p > 0` -> `if p > 1`: only a gain of 1 keeps 1 instead of "
+        "-1, and both sort after every other gain's -p (at most -2), ties by factor order as "
+        "before"
+    ),
+    (
+        "services/credit/ratings/scorecard.py",
+        206,
+        "NumberReplacer: (p > 0, -p if p > -1 else p, i) for i, (reason, p) in enumerate(factors) if reason and p",
+    ): (
+        "the positives' key `-p if p > 0` -> `if p > -1`: differs only at p = 0, which gives no "
+        "reason"
+    ),
+    (
+        "services/credit/ratings/scorecard.py",
+        206,
+        "ReplaceComparisonOperator_Gt_GtE: (p >= 0, -p if p > 0 else p, i) for i, (reason, p) in enumerate(factors) if reason and p",
+    ): ("`p > 0` -> `p >= 0`: the same for every p but 0, which gives no reason"),
+    (
+        "services/credit/ratings/scorecard.py",
+        206,
+        "ReplaceComparisonOperator_Gt_GtE: (p > 0, -p if p >= 0 else p, i) for i, (reason, p) in enumerate(factors) if reason and p",
+    ): ("`-p if p > 0` -> `if p >= 0`: the same for every p but 0, which gives no reason"),
+    ("services/credit/ratings/scorecard.py", 206, "ReplaceUnaryOperator_USub_Invert"): (
+        "the gains' key -p -> ~p (-p - 1): as strictly decreasing in p, so the same order and ties"
+    ),
 }
 
 

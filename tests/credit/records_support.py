@@ -16,26 +16,35 @@ _ids: Iterator[int] = count(1)
 
 def add_record(database: Database, uscc: str, type_: str, polarity: str, **fields: Any) -> str:
     """A record as the records domain files it, with its `record.added` event."""
-    number = next(_ids)
-    record_id = f"crr_test{number:06d}"
-    values: dict[str, Any] = {
-        "id": record_id,
-        "uscc": uscc,
-        "type": type_,
-        "polarity": polarity,
-        "source": "tax_bureau",
-        "source_kind": "bank" if polarity == "loan" else "department",
-        "reference": f"REF-{number}",
-        "occurred_on": date(2025, 1, 10),
-        "title": type_,
-        "filed_by": "tax_bureau",
-        **fields,
-    }
+    return add_records(database, uscc, type_, polarity, 1, **fields)[0]
+
+
+def add_records(
+    database: Database, uscc: str, type_: str, polarity: str, count: int, **fields: Any
+) -> list[str]:
+    """`count` records alike, filed in one transaction, each with its `record.added` event."""
+    ids: list[str] = []
     with database.transaction() as session:
-        session.add(CreditRecord(**values))
-        session.flush()
-        emit(session, "record.added", {"record_id": values["id"], "uscc": uscc, "type": type_})
-    return str(values["id"])
+        for _ in range(count):
+            number = next(_ids)
+            values: dict[str, Any] = {
+                "id": f"crr_test{number:06d}",
+                "uscc": uscc,
+                "type": type_,
+                "polarity": polarity,
+                "source": "tax_bureau",
+                "source_kind": "bank" if polarity == "loan" else "department",
+                "reference": f"REF-{number}",
+                "occurred_on": date(2025, 1, 10),
+                "title": type_,
+                "filed_by": "tax_bureau",
+                **fields,
+            }
+            session.add(CreditRecord(**values))
+            session.flush()
+            emit(session, "record.added", {"record_id": values["id"], "uscc": uscc, "type": type_})
+            ids.append(str(values["id"]))
+    return ids
 
 
 def file_indicators(database: Database, uscc: str, employees: dict[int, int]) -> None:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from services.common.db import Database
 from tests.credit.conftest import CreditHeaders, SeedEnterprise
 from tests.credit.ratings_support import ME, Clock, hold_clock, rating_of, start_run
-from tests.credit.records_support import add_filing, add_record, file_indicators
+from tests.credit.records_support import add_filing, add_record, add_records, file_indicators
 
 # The rating's day is 15 June 2026 (the held clock): 2023, 2024 and 2025 are the three
 # completed years before it.
@@ -145,3 +145,20 @@ def test_records_are_read_in_id_order_past_those_of_enterprises_not_rated(
     factors = {f["name"]: f for f in rating_of(credit_client, credit_headers)["factors"]}
     assert factors["serious_dishonesty"]["record_ids"] == [earlier, later]
     assert factors["employment_growth"]["input"] == 5000
+
+
+def test_a_factor_of_hundreds_of_records_reads_their_number(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    """300 loans repaid: the scorecard's stated input (on_time + settled) is checked against
+    the number of records as a number, whatever its size; the points stop at the cap."""
+    seed_enterprise(ME)
+    add_records(database, ME, "loan", "loan", 300, loan_status="on_time")
+    assert start_run(credit_client, credit_headers, "many")["status"] == "succeeded"
+    factors = {f["name"]: f for f in rating_of(credit_client, credit_headers)["factors"]}
+    repaid = factors["loans_repaid"]
+    assert (repaid["input"], repaid["points"], len(repaid["record_ids"])) == (300, 60, 300)
