@@ -15,6 +15,7 @@ from services.common.db import Database
 from tests.credit.conftest import CreditHeaders, SeedEnterprise
 from tests.credit.ratings_support import ME, Clock, hold_clock, rating_of, start_run
 from tests.credit.records_support import add_filing, add_record, add_records, file_indicators
+from tests.registry.factories import make_uscc
 
 # The rating's day is 15 June 2026 (the held clock): 2023, 2024 and 2025 are the three
 # completed years before it.
@@ -82,14 +83,16 @@ def test_employment_growth_from_the_latest_year_and_the_one_before(
     database: Database,
     clock: Clock,
 ) -> None:
-    for uscc in (A, B, C):
+    for uscc in (A, B, C, D):
         seed_enterprise(uscc)
     file_indicators(database, A, {2020: 10, 2021: 20})  # older than the years read: unknown
     file_indicators(database, B, {2022: 10, 2023: 20})  # the oldest years read: doubled
     file_indicators(database, C, {2024: 20, 2025: 15})  # a fall of a quarter
-    assert start_run(credit_client, credit_headers, "growth")["rated"] == 3
+    file_indicators(database, D, {2023: 20, 2024: 30})  # latest an even year, 2025 not filed
+    assert start_run(credit_client, credit_headers, "growth")["rated"] == 4
     assert _inputs(credit_client, credit_headers, A)["employment_growth"] is None
     assert _inputs(credit_client, credit_headers, B)["employment_growth"] == 10_000
+    assert _inputs(credit_client, credit_headers, D)["employment_growth"] == 5000
     fallen = rating_of(credit_client, credit_headers, C)["factors"]
     growth = next(f for f in fallen if f["name"] == "employment_growth")
     assert (growth["input"], growth["points"]) == (-2500, -30)  # a steep fall: -20% or worse
@@ -162,3 +165,21 @@ def test_a_factor_of_hundreds_of_records_reads_their_number(
     factors = {f["name"]: f for f in rating_of(credit_client, credit_headers)["factors"]}
     repaid = factors["loans_repaid"]
     assert (repaid["input"], repaid["points"], len(repaid["record_ids"])) == (300, 60, 300)
+
+
+def test_a_run_of_1200_listed_enterprises_reads_every_500(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    clock: Clock,
+) -> None:
+    """The listed USCCs are read 500 at a time: an enterprise in each of the three parts is
+    rated, the rest (not in the register) skipped."""
+    listed = sorted(make_uscc(n) for n in range(1200))
+    known = [listed[10], listed[700], listed[1100]]
+    for uscc in known:
+        seed_enterprise(uscc)
+    run = start_run(credit_client, credit_headers, "chunks", listed)
+    assert (run["enterprises"], run["rated"], run["skipped"]) == (3, 3, 1197)
+    for uscc in known:
+        assert rating_of(credit_client, credit_headers, uscc)["uscc"] == uscc

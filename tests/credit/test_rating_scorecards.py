@@ -69,6 +69,7 @@ PROBE_INPUTS = {
     "positive_records": "int",
     "overdue_loans": "int",
     "on_time_loans": "int",
+    "employment_growth_bp": "int",
 }
 PROBE = [
     ("records_negatives", '["negative_records"]'),
@@ -86,6 +87,8 @@ PROBE = [
     ("points_loans", "0"),
     ("records_overlap", '["tax_arrears_records", "negative_records"]'),
     ("points_overlap", "0"),
+    ("input_growth", "employment_growth_bp"),  # read without its known_ flag
+    ("points_growth", "0"),
     ("score", "500 + points_negatives + points_positives + points_flat + points_one"),
     ("grade", '"B"'),
     (
@@ -128,6 +131,7 @@ def test_every_kind_of_factor_reads_its_records_and_inputs(
         "unknown": (None, 0, [on_time]),  # known_ false: no input, its records still named
         "loans": (2, 0, [on_time, overdue]),  # two kinds: their records by id
         "overlap": (2, 0, negatives),  # a record of two of its kinds is one record
+        "growth": (0, 0, []),  # no filings: growth unknown, given as 0
     }
     # Most points lost first, then most points gained (7, 5, 1); none for 0 points.
     assert [(r["code"], r["points"]) for r in rating["reasons"]] == [
