@@ -57,12 +57,16 @@ def add_filing(
     database: Database,
     uscc: str,
     year: int,
-    employees: int,
+    employees: int | None,
     *,
     reported_at: datetime,
     quarter: int | None = None,
+    effective: dict[str, Any] | None = None,
 ) -> None:
-    """One indicator report of employees (a whole year's when `quarter` is None)."""
+    """One indicator report of employees (a whole year's when `quarter` is None); `effective`
+    the period's figures once it arrived (by default the ones it sent)."""
+    if effective is None:
+        effective = {"employees": employees} if employees is not None else {}
     with database.transaction() as session:
         session.add(
             IndicatorFiling(
@@ -72,7 +76,7 @@ def add_filing(
                 quarter=quarter,
                 source="statistics",
                 employees=employees,
-                effective={"employees": employees},
+                effective=effective,
                 reported_at=reported_at,
             )
         )

@@ -83,16 +83,20 @@ def test_employment_growth_from_the_latest_year_and_the_one_before(
     database: Database,
     clock: Clock,
 ) -> None:
-    for uscc in (A, B, C, D):
+    for uscc in (A, B, C, D, E):
         seed_enterprise(uscc)
     file_indicators(database, A, {2020: 10, 2021: 20})  # older than the years read: unknown
     file_indicators(database, B, {2022: 10, 2023: 20})  # the oldest years read: doubled
     file_indicators(database, C, {2024: 20, 2025: 15})  # a fall of a quarter
     file_indicators(database, D, {2023: 20, 2024: 30})  # latest an even year, 2025 not filed
-    assert start_run(credit_client, credit_headers, "growth")["rated"] == 4
+    # E: this year's first quarter is the latest headcount (a stock, not a year's flow).
+    file_indicators(database, E, {2024: 20, 2025: 20})
+    add_filing(database, E, 2026, 30, quarter=1, reported_at=datetime(2026, 4, 10, tzinfo=UTC))
+    assert start_run(credit_client, credit_headers, "growth")["rated"] == 5
     assert _inputs(credit_client, credit_headers, A)["employment_growth"] is None
     assert _inputs(credit_client, credit_headers, B)["employment_growth"] == 10_000
     assert _inputs(credit_client, credit_headers, D)["employment_growth"] == 5000
+    assert _inputs(credit_client, credit_headers, E)["employment_growth"] == 5000
     fallen = rating_of(credit_client, credit_headers, C)["factors"]
     growth = next(f for f in fallen if f["name"] == "employment_growth")
     assert (growth["input"], growth["points"]) == (-2500, -30)  # a steep fall: -20% or worse
@@ -105,27 +109,60 @@ def test_a_years_figure_is_its_annual_report_else_its_last_quarter_the_latest_fi
     database: Database,
     clock: Clock,
 ) -> None:
-    for uscc in (A, B, C):
+    for uscc in (A, B, C, D):
         seed_enterprise(uscc)
         file_indicators(database, uscc, {2024: 20})
 
-    def file(uscc: str, employees: int, quarter: int | None, reported: date) -> None:
+    def file(
+        uscc: str,
+        people: int | None,
+        quarter: int | None,
+        reported: date,
+        effective: dict[str, int] | None = None,
+    ) -> None:
         at = datetime(reported.year, reported.month, reported.day, tzinfo=UTC)
-        add_filing(database, uscc, 2025, employees, quarter=quarter, reported_at=at)
+        add_filing(
+            database,
+            uscc,
+            2025,
+            people,
+            quarter=quarter,
+            reported_at=at,
+            effective=effective,
+        )
 
-    # A: the annual report counts, filed between two quarters' (in either order of arrival).
-    file(A, 40, 4, date(2026, 1, 10))
+    # A: the annual report counts, filed between two quarters' and before the fourth's.
+    file(A, 40, 4, date(2026, 4, 15))
     file(A, 30, None, date(2026, 3, 1))
     file(A, 10, 1, date(2025, 4, 10))
-    # B: two annual reports, the later-reported one counts (the correction).
+    # B: two annual reports, the later-reported one counts (the correction); one that sent
+    # no employees (revenue only) is passed over.
+    file(B, None, None, date(2026, 5, 1))
     file(B, 30, None, date(2026, 4, 1))
     file(B, 50, None, date(2026, 3, 1))
     # C: no annual report: the fourth quarter's, not the third's filed after it.
     file(C, 30, 4, date(2026, 1, 10))
     file(C, 90, 3, date(2026, 2, 1))
-    assert start_run(credit_client, credit_headers, "figures")["rated"] == 3
-    for uscc in (A, B, C):
+    # D: a report that sent no employees but whose period's figure (from an earlier report) is 30.
+    file(D, None, None, date(2026, 3, 1), {"employees": 30})
+    assert start_run(credit_client, credit_headers, "figures")["rated"] == 4
+    for uscc in (A, B, C, D):
         assert _inputs(credit_client, credit_headers, uscc)["employment_growth"] == 5000, uscc
+
+
+def test_in_2027_the_years_read_start_at_2023(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    clock.now = datetime(2027, 6, 15, 4, 0, tzinfo=UTC)
+    seed_enterprise(A)
+    file_indicators(database, A, {2022: 5, 2023: 10, 2024: 20})
+    assert start_run(credit_client, credit_headers, "2027")["rated"] == 1
+    inputs = _inputs(credit_client, credit_headers, A)
+    assert (inputs["employment_growth"], inputs["regular_filing"]) == (10_000, 1)
 
 
 def test_records_are_read_in_id_order_past_those_of_enterprises_not_rated(

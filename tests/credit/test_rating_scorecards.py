@@ -215,3 +215,37 @@ def test_a_score_outside_0_to_1000_fails_the_run(
         f"/v1/enterprises/{ME}/rating", headers=credit_headers(kind="department")
     )
     assert none.status_code == 404 and none.json()["code"] == "rating_not_found"
+
+
+def test_a_record_counts_from_its_day_and_only_one_that_could_count_is_held_disputed(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME)
+    day, tomorrow = IN_FORCE.date(), date(2026, 7, 2)
+    today = add_record(database, ME, "serious_dishonesty", "negative", occurred_on=day)
+    add_record(database, ME, "serious_dishonesty", "negative", occurred_on=tomorrow)
+    # Disputed: one of today (held as it counted before: never rated, so not counted), one
+    # withdrawn and one of tomorrow (neither could count, so neither is held).
+    add_record(database, ME, "serious_dishonesty", "negative", occurred_on=day, disputed=True)
+    add_record(database, ME, "serious_dishonesty", "negative", status="withdrawn", disputed=True)
+    add_record(database, ME, "serious_dishonesty", "negative", occurred_on=tomorrow, disputed=True)
+    rules = [
+        ("records_serious", '["serious_dishonesty_records"]'),
+        ("points_serious", "0"),
+        ("input_disputed", "disputed_records"),
+        ("points_disputed", "0"),
+        ("score", "500"),
+        ("grade", '"B"'),
+        ("reason_codes", '{"serious": "S1"}'),
+    ]
+    inputs = {"serious_dishonesty_records": "int", "disputed_records": "int"}
+    _in_force(credit_client, credit_headers, clock, inputs, rules)
+    assert start_run(credit_client, credit_headers, "today", [ME])["status"] == "succeeded"
+    assert _factors(rating_of(credit_client, credit_headers)) == {
+        "serious": (1, 0, [today]),
+        "disputed": (1, 0, []),
+    }

@@ -56,14 +56,21 @@ def kind_of(record: dict[str, Any]) -> str:
     return f"{record['type']}_records"
 
 
+# The polarity totals a record also counts in (a loan in none).
+_POLARITY_KIND: Final = dict(
+    zip((Polarity.NEGATIVE, Polarity.POSITIVE), POLARITY_KINDS, strict=True)
+)
+
+
 def records_by_kind(records: list[dict[str, Any]]) -> dict[str, list[str]]:
     """The ids of `records` (sorted by id) by kind, and by polarity (`negative_records`,
     `positive_records`): what a scorecard's `records_<factor>` rule names."""
     found: dict[str, list[str]] = defaultdict(list)
     for record in records:
         found[kind_of(record)].append(record["id"])
-        if record["polarity"] != Polarity.LOAN:
-            found[f"{record['polarity']}_records"].append(record["id"])
+        by_polarity = _POLARITY_KIND.get(record["polarity"])
+        if by_polarity is not None:
+            found[by_polarity].append(record["id"])
     return found
 
 
@@ -86,8 +93,9 @@ def rule_inputs(
         kind = kind_of(record)
         if kind in values:
             values[kind] += 1
-        if record["polarity"] != Polarity.LOAN:
-            values[f"{record['polarity']}_records"] += 1
+        by_polarity = _POLARITY_KIND.get(record["polarity"])
+        if by_polarity is not None:
+            values[by_polarity] += 1
     values.update(
         years_operating=facts["years_in_operation"],
         employment_growth_bp=growth if growth is not None else 0,
@@ -234,7 +242,7 @@ def gather(
                 continue
             target.filing_years.add(year)
             # The latest filing of a period carries the period's effective figures.
-            parsed = orjson.loads(effective) if effective else None
+            parsed = orjson.loads(effective)  # the column is NOT NULL: at least '{}' or 'null'
             employees = (parsed or {}).get("employees", figure)
             if employees is None:
                 continue
