@@ -3213,6 +3213,58 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/credit/ratings/scorecard.py", 206, "ReplaceUnaryOperator_USub_Invert"): (
         "the gains' key -p -> ~p (-p - 1): as strictly decreasing in p, so the same order and ties"
     ),
+    ("services/credit/ratings/inputs.py", 24, "ReplaceTrueWithFalse"): (
+        "EnterpriseInputs without __slots__: a __dict__ per enterprise (memory), the same fields"
+    ),
+    ("services/credit/ratings/inputs.py", 46, "ReplaceComparisonOperator_Lt_NotEq"): (
+        "filing years' `y < day.year` -> `y != day.year`: the years come from gather's read of "
+        "filings with `year <= day.year` (the same day), so no year above it is there to be "
+        "counted"
+    ),
+    ("services/credit/ratings/inputs.py", 147, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`status == 'active'` -> `<=`: a replica's only other status, 'deregistered', sorts "
+        "after it"
+    ),
+    ("services/credit/ratings/inputs.py", 180, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in gather's signature: session becomes positional-only, as its one caller "
+        "(service._rate) passes it; the rest are still passed by keyword"
+    ),
+    ("services/credit/ratings/inputs.py", 188, "AddNot"): (
+        "gather's `scope` only narrows the record and filing reads to the found enterprises' "
+        "USCCs: without it (a listed run) every row is read and those of other enterprises are "
+        "skipped by `found.get`; with it on a run of all (sorted(found)) the same rows are read "
+        "in parts"
+    ),
+    ("services/credit/ratings/inputs.py", 188, "ReplaceComparisonOperator_IsNot_Is"): (
+        "`usccs is not None` -> `is None`: as this line's AddNot, the scope only narrows the reads"
+    ),
+    ("services/credit/ratings/inputs.py", 203, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "`status != 'withdrawn'` -> `<`: a record's other statuses, 'active' and 'repaired', "
+        "both sort before it"
+    ),
+    (
+        "services/credit/ratings/inputs.py",
+        253,
+        "NumberReplacer: rank = quarter or 6  # the annual figure ranks above any quarter's",
+    ): (
+        "the annual figure's rank 5 -> 6: quarters are 1 to 4, so it still ranks above all of "
+        "them (the `or 4` variant is killed by "
+        "test_a_years_figure_is_its_annual_report_else_its_last_quarter_the_latest_filing_winning: "
+        "a fourth quarter reported after the annual report)"
+    ),
+    (
+        "services/credit/ratings/inputs.py",
+        256,
+        "NumberReplacer: if held is None or (rank, reported_at, report_id) > held[: 4]:",
+    ): (
+        "`held[:3]` -> `held[:4]` (with the employees): a 3-tuple sorts before a 4-tuple it "
+        "begins only when all three are equal, and report ids are unique (the primary key); "
+        "the `held[:2]` variant is killed (two reports at one instant, the higher id filed first)"
+    ),
+    ("services/credit/ratings/inputs.py", 256, "ReplaceComparisonOperator_Gt_GtE"): (
+        "`>` -> `>=` on (rank, reported_at, report_id): equal only for the same report id, "
+        "and report ids are unique (the primary key), so no read row ties with the held one"
+    ),
 }
 
 

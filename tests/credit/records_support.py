@@ -62,6 +62,7 @@ def add_filing(
     reported_at: datetime,
     quarter: int | None = None,
     effective: dict[str, Any] | None = None,
+    report_id: str | None = None,
 ) -> None:
     """One indicator report of employees (a whole year's when `quarter` is None); `effective`
     the period's figures once it arrived (by default the ones it sent)."""
@@ -70,7 +71,7 @@ def add_filing(
     with database.transaction() as session:
         session.add(
             IndicatorFiling(
-                report_id=f"ind_test{next(_ids):06d}",
+                report_id=report_id or f"ind_test{next(_ids):06d}",
                 uscc=uscc,
                 year=year,
                 quarter=quarter,

@@ -109,7 +109,7 @@ def test_a_years_figure_is_its_annual_report_else_its_last_quarter_the_latest_fi
     database: Database,
     clock: Clock,
 ) -> None:
-    for uscc in (A, B, C, D):
+    for uscc in (A, B, C, D, E):
         seed_enterprise(uscc)
         file_indicators(database, uscc, {2024: 20})
 
@@ -145,8 +145,12 @@ def test_a_years_figure_is_its_annual_report_else_its_last_quarter_the_latest_fi
     file(C, 90, 3, date(2026, 2, 1))
     # D: a report that sent no employees but whose period's figure (from an earlier report) is 30.
     file(D, None, None, date(2026, 3, 1), {"employees": 30})
-    assert start_run(credit_client, credit_headers, "figures")["rated"] == 4
-    for uscc in (A, B, C, D):
+    # E: two annual reports at one instant (an import): the higher report id, filed first.
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    add_filing(database, E, 2025, 30, reported_at=at, report_id="ind_import_2")
+    add_filing(database, E, 2025, 90, reported_at=at, report_id="ind_import_1")
+    assert start_run(credit_client, credit_headers, "figures")["rated"] == 5
+    for uscc in (A, B, C, D, E):
         assert _inputs(credit_client, credit_headers, uscc)["employment_growth"] == 5000, uscc
 
 

@@ -228,15 +228,19 @@ def gather(
         # As text, parsed here (orjson): much cheaper than the JSON type's parse per row.
         cast(filing.effective, Text),
         filing.reported_at,
+        filing.report_id,
     ).where(
         filing.reported_at <= at,
         filing.year >= day.year - FILING_WINDOW - 1,
         filing.year <= day.year,
     )
-    # Per enterprise and year: the annual figure, else the last quarter's; the latest filing wins.
-    best: dict[tuple[str, int], tuple[int, datetime, int]] = {}
+    # Per enterprise and year: the annual figure, else the last quarter's; the latest filing wins
+    # (of two reported at one instant, as by an import, the higher report id: not the read order).
+    best: dict[tuple[str, int], tuple[int, datetime, str, int]] = {}
     for statement in _scoped(filings, filing.uscc, scope):
-        for uscc, year, quarter, figure, effective, reported_at in session.execute(statement):
+        for uscc, year, quarter, figure, effective, reported_at, report_id in session.execute(
+            statement
+        ):
             target = found.get(uscc)
             if target is None:
                 continue
@@ -249,10 +253,10 @@ def gather(
             rank = quarter or 5  # the annual figure ranks above any quarter's
             key = (uscc, year)
             held = best.get(key)
-            if held is None or (rank, reported_at) > held[:2]:
-                best[key] = (rank, reported_at, int(employees))
+            if held is None or (rank, reported_at, report_id) > held[:3]:
+                best[key] = (rank, reported_at, report_id, int(employees))
     by_enterprise: dict[str, dict[int, int]] = defaultdict(dict)
-    for (uscc, year), (_rank, _at, employees) in best.items():
+    for (uscc, year), (_rank, _at, _report, employees) in best.items():
         by_enterprise[uscc][year] = employees
     for uscc, years in by_enterprise.items():
         found[uscc].employees_by_year = years
