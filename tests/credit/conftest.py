@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from services.common.db import Database
 from services.credit.app import MIGRATIONS, create_app
 from services.credit.enterprises.models import EnterpriseReplica
+from services.credit.ratings import run as rating_run
+from services.credit.ratings import service as rating_service
 from services.credit.settings import CreditSettings
 from tests.conftest import DatabaseTarget, TokenHeaders
 from tests.support import migrated_settings
@@ -116,3 +118,27 @@ def seed_enterprise(credit_app: FastAPI, credit_client: TestClient) -> SeedEnter
         return row
 
     return make
+
+
+@pytest.fixture
+def database(credit_app: FastAPI) -> Database:
+    """The credit app's database, for set-up the API does not offer."""
+    db: Database = credit_app.state.database
+    return db
+
+
+class Clock:
+    """The moment the ratings code sees as now."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The ratings code's clock, at noon in Shanghai on 15 June 2026 until a test moves it
+    (`clock.now`); modules testing other domains hold their own."""
+    held = Clock()
+    monkeypatch.setattr(rating_service, "utcnow", lambda: held.now)
+    monkeypatch.setattr(rating_run, "utcnow", lambda: held.now)
+    return held

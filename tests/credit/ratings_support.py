@@ -1,31 +1,12 @@
-"""Set-up and reading shared by the ratings tests: a held clock, a run, a rating as served."""
+"""What the ratings tests share: a run started and read, a rating as a department reads it."""
 
-from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from services.credit.ratings import run as rating_run
-from services.credit.ratings import service as rating_service
 from tests.credit.conftest import CreditHeaders
 
 ME = "91140100MA0K000017"
-
-
-class Clock:
-    """The moment the ratings code sees as now."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)
-
-
-def hold_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """A clock the ratings code reads instead of the real one (`clock.now` moves it)."""
-    held = Clock()
-    monkeypatch.setattr(rating_service, "utcnow", lambda: held.now)
-    monkeypatch.setattr(rating_run, "utcnow", lambda: held.now)
-    return held
 
 
 def start_run(

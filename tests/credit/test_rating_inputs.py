@@ -7,13 +7,11 @@ Read through the published scorecard (version 1): a factor's `input` is what it 
 
 from datetime import UTC, date, datetime
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.common.db import Database
-from tests.credit.conftest import CreditHeaders, SeedEnterprise
-from tests.credit.ratings_support import ME, Clock, hold_clock, rating_of, start_run
+from tests.credit.conftest import Clock, CreditHeaders, SeedEnterprise
+from tests.credit.ratings_support import ME, rating_of, start_run
 from tests.credit.records_support import add_filing, add_record, add_records, file_indicators
 from tests.registry.factories import make_uscc
 
@@ -21,17 +19,6 @@ from tests.registry.factories import make_uscc
 # completed years before it.
 A, B, C, D = "91140100MA0K000105", "91140100MA0K000206", "91140100MA0K000307", "91140100MA0K000408"
 E = "91140100MA0K000509"
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return hold_clock(monkeypatch)
-
-
-@pytest.fixture
-def database(credit_app: FastAPI) -> Database:
-    db: Database = credit_app.state.database
-    return db
 
 
 def _inputs(client: TestClient, headers: CreditHeaders, uscc: str) -> dict[str, int | None]:

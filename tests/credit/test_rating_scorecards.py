@@ -10,26 +10,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.common.db import Database
-from tests.credit.conftest import CreditHeaders, SeedEnterprise
-from tests.credit.ratings_support import ME, Clock, hold_clock, rating_of, start_run
+from tests.credit.conftest import Clock, CreditHeaders, SeedEnterprise
+from tests.credit.ratings_support import ME, rating_of, start_run
 from tests.credit.records_support import add_record
 
 IN_FORCE = datetime(2026, 7, 1, 4, 0, tzinfo=UTC)  # noon in Shanghai on the version's first day
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return hold_clock(monkeypatch)
-
-
-@pytest.fixture
-def database(credit_app: FastAPI) -> Database:
-    db: Database = credit_app.state.database
-    return db
 
 
 def _in_force(

@@ -8,8 +8,6 @@ import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.common.consumer import FeedEvent
@@ -19,8 +17,8 @@ from services.credit.enterprises.service import registry_handlers
 from services.credit.ratings import run as rating_run
 from services.credit.ratings import service as rating_service
 from services.credit.records.models import CreditRecord
-from tests.credit.conftest import CreditHeaders, SeedEnterprise
-from tests.credit.ratings_support import ME, Clock, hold_clock, rating_of, start_run
+from tests.credit.conftest import Clock, CreditHeaders, SeedEnterprise
+from tests.credit.ratings_support import ME, rating_of, start_run
 from tests.credit.records_support import add_record, file_indicators
 
 OTHER = "91140105MA0KDE119Q"
@@ -38,17 +36,6 @@ BANDS = [("AAA", 850), ("AA", 750), ("A", 650), ("B", 550), ("C", 400)]
 
 def grade_of(score: int) -> str:
     return next((grade for grade, floor in BANDS if score >= floor), "D")
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return hold_clock(monkeypatch)
-
-
-@pytest.fixture
-def database(credit_app: FastAPI) -> Database:
-    db: Database = credit_app.state.database
-    return db
 
 
 def drain(database: Database) -> int:
