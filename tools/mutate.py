@@ -77,6 +77,7 @@ _RATING_TESTS = (
     "tests/credit/test_ratings.py",
     "tests/credit/test_rating_scorecards.py",  # any version an admin saves: every kind of factor
     "tests/credit/test_rating_inputs.py",  # founding years, filing years, growth, record order
+    "tests/credit/test_rating_runs.py",  # queued runs, claims, the consumer beside a replica
     "tests/credit/test_objections.py",
     "tests/credit/test_reports.py",
 )
@@ -383,6 +384,7 @@ TARGETS: dict[str, Target] = {
     "credit-ratings-runs": Target(  # ratings kept, recomputed and run in batches
         ("services/credit/ratings/service.py", "services/credit/ratings/run.py"),
         _RATING_TESTS,
+        postgres=True,  # a second replica skips the ratings round the first holds
     ),
     "funding-public-chain": Target(
         ("services/funding/public/chain.py",),

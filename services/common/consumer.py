@@ -113,6 +113,35 @@ def service_auth(settings: ServiceSettings) -> ClientCredentials:
     )
 
 
+def claim_cursor(session: Session, name: str, *, start: int = 0) -> ConsumerCursor | None:
+    """The cursor row `name` (created at `start` on first use), locked for the transaction;
+    None if another replica holds it.
+
+    PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`, so a replica finding the row locked skips
+    the round instead of queueing behind (and then repeating) the other's work. SQLite: the
+    write transaction began with BEGIN IMMEDIATE, so it already holds the only write lock.
+    Concurrent creators meet in `ON CONFLICT DO NOTHING`.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    locked = select(ConsumerCursor).where(col(ConsumerCursor.consumer) == name)
+    if postgres:
+        locked = locked.with_for_update(skip_locked=True)
+    cursor = session.exec(locked).first()
+    if cursor is not None:
+        return cursor
+    exists = session.exec(
+        select(ConsumerCursor.consumer).where(col(ConsumerCursor.consumer) == name)
+    ).first()
+    if exists is not None:
+        return None  # locked by another replica
+    session.execute(
+        dialect_insert(session)(ConsumerCursor.__table__)  # type: ignore[attr-defined]
+        .values(consumer=name, position=start, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["consumer"])
+    )
+    return session.exec(locked).first()
+
+
 class FeedConsumer:
     """Reads one producer's feed and applies each event once, with its cursor, in one transaction."""
 
@@ -162,33 +191,6 @@ class FeedConsumer:
         response.raise_for_status()
         return [FeedEvent(**item) for item in response.json()["items"]]
 
-    def _claim(self, session: Session) -> ConsumerCursor | None:
-        """This consumer's cursor row, locked for the transaction; None if another holds it.
-
-        PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`, so a replica finding the row locked skips
-        the round instead of queueing behind (and then repeating) the other's work. SQLite: the
-        write transaction began with BEGIN IMMEDIATE, so it already holds the only write lock.
-        The row is created on first use; concurrent creators meet in `ON CONFLICT DO NOTHING`.
-        """
-        postgres = session.get_bind().dialect.name == "postgresql"
-        locked = select(ConsumerCursor).where(col(ConsumerCursor.consumer) == self.name)
-        if postgres:
-            locked = locked.with_for_update(skip_locked=True)
-        cursor = session.exec(locked).first()
-        if cursor is not None:
-            return cursor
-        exists = session.exec(
-            select(ConsumerCursor.consumer).where(col(ConsumerCursor.consumer) == self.name)
-        ).first()
-        if exists is not None:
-            return None  # locked by another replica
-        session.execute(
-            dialect_insert(session)(ConsumerCursor.__table__)  # type: ignore[attr-defined]
-            .values(consumer=self.name, position=0, updated_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["consumer"])
-        )
-        return session.exec(locked).first()
-
     def _apply(self, events: list[FeedEvent]) -> int | None:
         """Apply a fetched page in one transaction; None if another replica is applying.
 
@@ -197,7 +199,7 @@ class FeedConsumer:
         processed-events table still guards a redelivery behind a lost or reset cursor.
         """
         with self.database.transaction() as session:
-            cursor = self._claim(session)
+            cursor = claim_cursor(session, self.name)
             if cursor is None:
                 return None
             position = cursor.position

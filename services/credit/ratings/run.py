@@ -19,10 +19,10 @@ from datetime import date, datetime
 from typing import Final
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col
 
 from services.common.clock import utcnow
+from services.common.consumer import claim_cursor
 from services.common.dates import shanghai_date
 from services.common.db import Database
 from services.common.models import ConsumerCursor, OutboxEvent
@@ -120,40 +120,12 @@ def run_queued(session: Session) -> int:
     return 1
 
 
-def _cursor(
-    session: Session, name: str = CURSOR, *, start: int = 0, create: bool = True
-) -> ConsumerCursor | None:
-    """The cursor row `name` (created at `start`), claimed for this transaction; None while
-    another replica holds it."""
-    statement = select(ConsumerCursor).where(col(ConsumerCursor.consumer) == name)  # type: ignore[call-overload]
-    if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
-    found = session.execute(statement).first()
-    if found is not None:
-        cursor: ConsumerCursor = found[0]
-        return cursor
-    if not create:
-        return None
-    if session.get_bind().dialect.name == "postgresql":
-        # Created once; a replica racing to create it waits for the first, then skips it.
-        session.execute(
-            pg_insert(ConsumerCursor.__table__)  # type: ignore[attr-defined]
-            .values(consumer=name, position=start, updated_at=utcnow())
-            .on_conflict_do_nothing()
-        )
-        return _cursor(session, name, create=False)
-    cursor = ConsumerCursor(consumer=name, position=start)
-    session.add(cursor)
-    session.flush()
-    return cursor
-
-
 def apply_rating_events(session: Session, *, at: datetime | None = None) -> int:
     """One round of the local consumer: rate the enterprises the next events name.
 
     Returns how many events were read (0: nothing new, or another replica holds the cursor).
     """
-    cursor = _cursor(session)
+    cursor = claim_cursor(session, CURSOR)
     if cursor is None:
         return 0
     events = session.execute(
@@ -202,7 +174,7 @@ def rate_date_changes(session: Session, *, at: datetime | None = None) -> int:
     """
     at = at if at is not None else utcnow()
     today = shanghai_date(at)
-    cursor = _cursor(session, DAILY, start=today.toordinal() - 1)
+    cursor = claim_cursor(session, DAILY, start=today.toordinal() - 1)
     if cursor is None or cursor.position >= today.toordinal():
         return 0
     after = date.fromordinal(cursor.position)

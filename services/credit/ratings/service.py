@@ -73,7 +73,7 @@ class Current:
 class RateCounts:
     """What one rating pass did."""
 
-    enterprises: int = 0
+    enterprises: int
     rated: int = 0
     first_ratings: int = 0
     changed: int = 0

@@ -1,0 +1,195 @@
+"""Rating work in the background: a queued run left behind, a run claimed once, a failure's
+error kept, the ratings consumer from the outbox's first event and beside another replica, a
+batch read in parts.
+
+Runs here are put in the table as the API queues them (`queued`), so that a step can claim them.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlmodel import col
+
+from services.common.db import Database
+from services.credit.ratings import inputs as rating_inputs
+from services.credit.ratings import run as rating_run
+from services.credit.ratings.models import RatingRun
+from services.credit.records.models import CreditRecord
+from tests.credit.conftest import Clock, CreditHeaders, SeedEnterprise
+from tests.credit.ratings_support import ME, rating_of, start_run
+from tests.credit.records_support import add_record
+from tests.registry.factories import make_uscc
+
+OTHER = "91140105MA0KDE119Q"
+
+
+def _queue(database: Database, run_id: str, *, at: datetime, status: str = "queued") -> None:
+    """A run as the API queues it (every active enterprise), created at `at`."""
+    with database.transaction() as session:
+        session.add(RatingRun(id=run_id, status=status, requested_by="cli_admin", created_at=at))
+
+
+def _run(client: TestClient, headers: CreditHeaders, run_id: str) -> dict[str, Any]:
+    answer = client.get(f"/v1/ratings/runs/{run_id}", headers=headers(kind="admin", org=None))
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def _run_queued(database: Database) -> int:
+    with database.transaction() as session:
+        return rating_run.run_queued(session)
+
+
+def test_the_oldest_run_left_queued_is_claimed_and_done_one_per_step(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME)
+    # Older runs that failed or finished are never taken again; of the queued ones the older
+    # (created first, though its id sorts last) goes first.
+    _queue(database, "rrn_0failed", at=datetime(2026, 6, 1, tzinfo=UTC), status="failed")
+    _queue(database, "rrn_1done", at=datetime(2026, 6, 2, tzinfo=UTC), status="succeeded")
+    _queue(database, "rrn_9older", at=datetime(2026, 6, 10, tzinfo=UTC))
+    _queue(database, "rrn_5newer", at=datetime(2026, 6, 11, tzinfo=UTC))
+
+    assert _run_queued(database) == 1
+    older = _run(credit_client, credit_headers, "rrn_9older")
+    assert (older["status"], older["rated"], older["first_ratings"]) == ("succeeded", 1, 1)
+    assert _run(credit_client, credit_headers, "rrn_5newer")["status"] == "queued"
+    assert _run(credit_client, credit_headers, "rrn_0failed")["status"] == "failed"
+    assert _run_queued(database) == 1
+    newer = _run(credit_client, credit_headers, "rrn_5newer")
+    assert (newer["status"], newer["rated"], newer["unchanged"]) == ("succeeded", 1, 1)
+    assert _run_queued(database) == 0
+    assert rating_of(credit_client, credit_headers)["uscc"] == ME
+
+
+def test_a_run_is_claimed_once_and_alone(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME)
+    _queue(database, "rrn_mine", at=datetime(2026, 6, 10, tzinfo=UTC))
+    _queue(database, "rrn_other", at=datetime(2026, 6, 10, tzinfo=UTC))
+    assert rating_run.execute_run(database=database, run_id="rrn_mine") is True
+    assert _run(credit_client, credit_headers, "rrn_mine")["status"] == "succeeded"
+    assert _run(credit_client, credit_headers, "rrn_other")["status"] == "queued"
+    # Done already (or taken by another replica): nothing is done again.
+    assert rating_run.execute_run(database=database, run_id="rrn_mine") is False
+    assert _run(credit_client, credit_headers, "rrn_mine")["rated"] == 1
+
+
+def test_a_failed_runs_error_is_kept_to_1000_characters(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME)
+    grade = "X" * 1500
+    saved = credit_client.post(
+        "/v1/rule-sets",
+        json={
+            "family": "credit.scorecard",
+            "effective_from": "2026-06-01",
+            "rules": [
+                {"name": "score", "expression": "500"},
+                {"name": "grade", "expression": f'"{grade}"'},
+                {"name": "reason_codes", "expression": '{"x": "X1"}'},
+            ],
+        },
+        headers={**credit_headers(kind="admin", org=None), "Idempotency-Key": "long-grade"},
+    )
+    assert saved.status_code == 201, saved.text
+    run = start_run(credit_client, credit_headers, "long", [ME])
+    assert run["status"] == "failed"
+    expected = f"RatingScorecardInvalid: credit.scorecard version 2 gave the grade '{grade}'"
+    assert run["error"] == expected[:1000]
+
+
+def test_the_ratings_consumer_applies_the_outboxs_first_event(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME)
+    serious = add_record(database, ME, "serious_dishonesty", "negative")  # the event of seq 1
+    with database.transaction() as session:
+        assert rating_run.apply_rating_events(session) == 1
+    factors = {f["name"]: f for f in rating_of(credit_client, credit_headers)["factors"]}
+    assert factors["serious_dishonesty"]["record_ids"] == [serious]
+
+
+def test_a_second_replica_skips_the_ratings_round_the_first_holds(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+    postgres_database: str | None,
+) -> None:
+    """While one replica rates a page of events, another finds the cursor locked and reads
+    nothing; the first's page is then done once."""
+    if postgres_database is None:
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite runs one writer at a time")
+    seed_enterprise(ME)
+    with database.transaction() as session:
+        assert rating_run.apply_rating_events(session) == 0  # creates the cursor
+    serious = add_record(database, ME, "serious_dishonesty", "negative")
+    holder = database.session()
+    try:
+        assert rating_run.apply_rating_events(holder) == 1
+        with database.transaction() as session:
+            assert rating_run.apply_rating_events(session) == 0
+        holder.commit()
+    finally:
+        holder.close()
+    with database.transaction() as session:  # only the rating.changed the first one sent
+        assert rating_run.apply_rating_events(session) == 1
+    with database.transaction() as session:
+        assert rating_run.apply_rating_events(session) == 0
+    factors = {f["name"]: f for f in rating_of(credit_client, credit_headers)["factors"]}
+    assert factors["serious_dishonesty"]["record_ids"] == [serious]
+    events = credit_client.get("/v1/events", headers=credit_headers(kind="service", org=None))
+    assert [e["type"] for e in events.json()["items"]] == ["record.added", "rating.changed"]
+
+
+def test_a_batch_reads_its_ratings_and_disputed_records_in_parts(
+    monkeypatch: pytest.MonkeyPatch,
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    """Five enterprises read two at a time (the part size shrunk from 500): each one's open
+    rating and, for its disputed record, the rating's inputs are found in whichever part."""
+    monkeypatch.setattr(rating_inputs, "CHUNK", 2)
+    usccs = sorted(make_uscc(n) for n in range(5))
+    for uscc in usccs:
+        seed_enterprise(uscc)
+        add_record(database, uscc, "serious_dishonesty", "negative")
+    first = start_run(credit_client, credit_headers, "parts-1", usccs)
+    assert (first["rated"], first["first_ratings"]) == (5, 5)
+    with database.transaction() as session:  # every record disputed: each counts as it did
+        session.execute(
+            update(CreditRecord).where(col(CreditRecord.uscc).in_(usccs)).values(disputed=True)
+        )
+    again = start_run(credit_client, credit_headers, "parts-2", usccs)
+    assert (again["rated"], again["first_ratings"], again["unchanged"]) == (5, 0, 5)
+    for uscc in usccs:
+        rating = rating_of(credit_client, credit_headers, uscc)
+        serious = next(f for f in rating["factors"] if f["name"] == "serious_dishonesty")
+        assert serious["input"] == 1, uscc
