@@ -395,106 +395,93 @@ TARGETS: dict[str, Target] = {
 # (file, line, operator) -> why no test can tell the mutant from the original; where one operator
 # makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
-    ("services/credit/certification/service.py", 420, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("services/credit/certification/service.py", 421, "ReplaceComparisonOperator_Eq_LtE"): (
         "certified_list's `status == 'granted'` -> `<=`: a title's only other status, "
         "'revoked', sorts after it"
     ),
-    ("services/credit/certification/service.py", 517, "ReplaceComparisonOperator_Eq_LtE"): (
-        "catch_up's cursor `consumer == 'credit.certification'` -> `<=`: the credit service's "
-        "other cursors (credit.funding, credit.ratings, credit.registry, credit.webhooks) all "
-        "sort after it"
-    ),
-    ("services/credit/certification/service.py", 233, "ReplaceComparisonOperator_IsNot_Lt"): (
+    ("services/credit/certification/service.py", 234, "ReplaceComparisonOperator_IsNot_Lt"): (
         "`eligible is not True` -> `< True`: `eligible` is a bool (the family declares it), and "
         "`False < True` holds while `True < True` does not, as `is not True` says"
     ),
-    ("services/credit/certification/service.py", 82, "ReplaceBinaryOperator_Mul_Div"): (
+    ("services/credit/certification/service.py", 83, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in _round's signature: session and round_id become positional-only, as every "
         "caller passes them; lock and share stay keywords"
     ),
-    ("services/credit/certification/service.py", 141, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("services/credit/certification/service.py", 142, "ReplaceComparisonOperator_NotEq_Gt"): (
         "open_round's `family != 'credit.certification'` -> `>`: get_rule_set reads only the "
         "credit service's families, and the other one, 'credit.scorecard', sorts after it"
     ),
-    ("services/credit/certification/service.py", 203, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("services/credit/certification/service.py", 204, "ReplaceComparisonOperator_Eq_LtE"): (
         "overdue_loans' `polarity == 'loan'` -> `<=`: the other polarities ('negative', "
         "'positive') sort after 'loan'"
     ),
-    ("services/credit/certification/service.py", 360, "ReplaceComparisonOperator_NotEq_Lt"): (
+    ("services/credit/certification/service.py", 361, "ReplaceComparisonOperator_NotEq_Lt"): (
         "finalise_round's `stage != 'notice'` -> `<`: 'opened', the one stage sorting after "
         "'notice', has no notice_until, which the same condition refuses"
     ),
-    ("services/credit/certification/service.py", 472, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("services/credit/certification/service.py", 473, "ReplaceComparisonOperator_Eq_LtE"): (
         "revoke_for's `status == 'granted'` -> `<=`: a title's only other status, 'revoked', "
         "sorts after it"
     ),
     (
         "services/credit/certification/service.py",
-        149,
+        150,
         'NumberReplacer: raise RoundYearTaken(f"The {data.year} round exists already '
         '({taken[ -1]}).")',
     ): "open_round's refusal quotes taken[-1] for taken[0]: the row selects one column",
-    ("services/credit/certification/service.py", 339, "ReplaceComparisonOperator_Eq_Is"): (
+    ("services/credit/certification/service.py", 340, "ReplaceComparisonOperator_Eq_Is"): (
         "`data.decision == CertificationDecision.UPHELD` -> `is`: pydantic gives the enum member "
         "itself, and members are singletons"
     ),
-    ("services/credit/certification/service.py", 466, "ReplaceBinaryOperator_Mul_Div"): (
+    ("services/credit/certification/service.py", 467, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in revoke_for's signature: session becomes positional-only, as apply_event "
         "passes it; uscc and because stay keywords"
     ),
-    ("services/credit/certification/service.py", 228, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("services/credit/certification/service.py", 229, "ReplaceComparisonOperator_Eq_LtE"): (
         "compute_candidates' `status == 'active'` -> `<=`: the replica's only other status, "
         "'deregistered', sorts after 'active'"
     ),
-    ("services/credit/certification/service.py", 203, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("services/credit/certification/service.py", 204, "ReplaceComparisonOperator_Eq_GtE"): (
         "overdue_loans' `polarity == 'loan'` -> `>=`: only loan records carry a loan_status (the "
         "records domain refuses one on any other type, loan_status_not_allowed, on filing and on "
         "correction), so `loan_status == 'overdue'` alone picks the same records"
     ),
-    ("services/credit/certification/service.py", 203, "ReplaceComparisonOperator_Eq_IsNot"): (
+    ("services/credit/certification/service.py", 204, "ReplaceComparisonOperator_Eq_IsNot"): (
         "overdue_loans' `polarity == 'loan'` -> `is not`: a non-loan record never has a "
         "loan_status (loan_status_not_allowed), so only loans pass `loan_status == 'overdue'`"
     ),
-    ("services/credit/certification/service.py", 207, "ReplaceComparisonOperator_Gt_NotEq"): (
+    ("services/credit/certification/service.py", 208, "ReplaceComparisonOperator_Gt_NotEq"): (
         "`filed > 0` -> `!= 0`: filed is a COUNT(*), never negative"
     ),
-    ("services/credit/certification/service.py", 173, "ReplaceBinaryOperator_Mul_Div"): (
+    ("services/credit/certification/service.py", 174, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in inputs_for's signature: session and enterprise become positional-only, as "
         "its one caller (compute_candidates) passes them; year and at stay keywords"
     ),
-    ("services/credit/certification/service.py", 233, "ReplaceComparisonOperator_IsNot_NotEq"): (
+    ("services/credit/certification/service.py", 234, "ReplaceComparisonOperator_IsNot_NotEq"): (
         "`eligible is not True` -> `!= True`: the credit.certification family declares `eligible` "
         "bool and the kernel checks results against it, so the value is True or False"
     ),
-    ("services/credit/certification/service.py", 264, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("services/credit/certification/service.py", 265, "ReplaceComparisonOperator_NotEq_Gt"): (
         "publish_notice's `stage != 'candidates'` -> `>`: the other stages ('opened', 'notice', "
         "'final') all sort after 'candidates'"
     ),
-    ("services/credit/certification/service.py", 298, "ReplaceComparisonOperator_NotEq_Lt"): (
+    ("services/credit/certification/service.py", 299, "ReplaceComparisonOperator_NotEq_Lt"): (
         "object_to_candidate's `stage != 'notice'` -> `<`: of the stages sorting after 'notice' "
         "only 'opened' remains, and an opened round has no notice_until, which the next clause "
         "refuses"
     ),
-    ("services/credit/certification/service.py", 304, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("services/credit/certification/service.py", 305, "ReplaceComparisonOperator_Eq_LtE"): (
         "the objected candidate's `status == 'candidate'` -> `<=`: the other statuses "
         "('removed', 'certified') both sort after 'candidate'"
     ),
-    ("services/credit/certification/service.py", 339, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("services/credit/certification/service.py", 340, "ReplaceComparisonOperator_Eq_GtE"): (
         "`decision == UPHELD` -> `>=`: the only other decision, 'dismissed', sorts before 'upheld'"
     ),
-    ("services/credit/certification/service.py", 377, "ReplaceComparisonOperator_NotEq_Gt"): (
+    ("services/credit/certification/service.py", 378, "ReplaceComparisonOperator_NotEq_Gt"): (
         "finalise_round's `candidate.status != 'candidate'` -> `>`: 'removed' and 'certified' "
         "both sort after 'candidate'"
     ),
-    (
-        "services/credit/certification/service.py",
-        524,
-        "NumberReplacer: cursor = ConsumerCursor(consumer=CONSUMER, position= -1)",
-    ): (
-        "a new cursor at position 0 -> -1: outbox seq starts at 1, so `seq > -1` and `seq > 0` "
-        "read the same events"
-    ),
-    ("services/credit/certification/service.py", 541, "NumberReplacer"): (
+    ("services/credit/certification/service.py", 533, "NumberReplacer"): (
         "`int(events[-1].seq or 0)` -> `or 1` / `or -1`: a read event's seq is never None or 0 "
         "(the outbox numbers from 1), so the fallback is never taken"
     ),

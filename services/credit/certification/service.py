@@ -14,11 +14,12 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlmodel import Session, col
 
 from services.common.clock import as_utc, utcnow
+from services.common.consumer import claim_cursor
 from services.common.dates import shanghai_date
 from services.common.etag import Precondition, etag_of
 from services.common.identity import Principal
 from services.common.ids import new_id
-from services.common.models import ConsumerCursor, OutboxEvent
+from services.common.models import OutboxEvent
 from services.common.outbox import emit, emit_many
 from services.common.rules import evaluate, get_rule_set, mark_used
 from services.credit.certification.errors import (
@@ -512,18 +513,9 @@ def catch_up(*, session: Session, limit: int = 500) -> int:
     The cursor row is locked for the transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so
     one replica applies a page at a time; another finds it locked and skips the turn.
     """
-    cursor = session.execute(
-        select(ConsumerCursor)
-        .where(col(ConsumerCursor.consumer) == CONSUMER)
-        .with_for_update(skip_locked=True)
-    ).scalar_one_or_none()
+    cursor = claim_cursor(session, CONSUMER)
     if cursor is None:
-        exists = session.get(ConsumerCursor, CONSUMER)
-        if exists is not None:
-            return 0  # another replica holds it
-        cursor = ConsumerCursor(consumer=CONSUMER, position=0)
-        session.add(cursor)
-        session.flush()
+        return 0  # another replica holds it
     events = (
         session.execute(
             select(OutboxEvent)
