@@ -3254,6 +3254,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`>` -> `>=` on (rank, reported_at, report_id): equal only for the same report id, "
         "and report ids are unique (the primary key), so no read row ties with the held one"
     ),
+    ("services/credit/ratings/inputs.py", 54, "ReplaceComparisonOperator_Eq_LtE"): (
+        "kind_of's `polarity == 'loan'` -> `<=`: the other polarities, 'negative' and "
+        "'positive', both sort after 'loan'"
+    ),
 }
 
 

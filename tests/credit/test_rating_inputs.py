@@ -18,7 +18,7 @@ from tests.registry.factories import make_uscc
 # The rating's day is 15 June 2026 (the held clock): 2023, 2024 and 2025 are the three
 # completed years before it.
 A, B, C, D = "91140100MA0K000105", "91140100MA0K000206", "91140100MA0K000307", "91140100MA0K000408"
-E = "91140100MA0K000509"
+E, F = "91140100MA0K000509", "91140100MA0K00060A"
 
 
 def _inputs(client: TestClient, headers: CreditHeaders, uscc: str) -> dict[str, int | None]:
@@ -70,17 +70,19 @@ def test_employment_growth_from_the_latest_year_and_the_one_before(
     database: Database,
     clock: Clock,
 ) -> None:
-    for uscc in (A, B, C, D, E):
+    for uscc in (A, B, C, D, E, F):
         seed_enterprise(uscc)
     file_indicators(database, A, {2020: 10, 2021: 20})  # older than the years read: unknown
+    file_indicators(database, F, {2021: 10, 2022: 20})  # only the later one read: unknown
     file_indicators(database, B, {2022: 10, 2023: 20})  # the oldest years read: doubled
     file_indicators(database, C, {2024: 20, 2025: 15})  # a fall of a quarter
     file_indicators(database, D, {2023: 20, 2024: 30})  # latest an even year, 2025 not filed
     # E: this year's first quarter is the latest headcount (a stock, not a year's flow).
     file_indicators(database, E, {2024: 20, 2025: 20})
     add_filing(database, E, 2026, 30, quarter=1, reported_at=datetime(2026, 4, 10, tzinfo=UTC))
-    assert start_run(credit_client, credit_headers, "growth")["rated"] == 5
+    assert start_run(credit_client, credit_headers, "growth")["rated"] == 6
     assert _inputs(credit_client, credit_headers, A)["employment_growth"] is None
+    assert _inputs(credit_client, credit_headers, F)["employment_growth"] is None
     assert _inputs(credit_client, credit_headers, B)["employment_growth"] == 10_000
     assert _inputs(credit_client, credit_headers, D)["employment_growth"] == 5000
     assert _inputs(credit_client, credit_headers, E)["employment_growth"] == 5000
