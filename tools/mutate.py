@@ -1071,7 +1071,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "ClientCredentials' initial `_renew_at`: auth_flow reads it only once a token is held, "
         "and _store sets it whenever a token is stored"
     ),
-    ("services/common/consumer.py", 173, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("services/common/consumer.py", 125, "ReplaceComparisonOperator_Eq_LtE"): (
         "`dialect.name == 'postgresql'` -> `<=`: the platform runs on two backends only "
         "(services/common/db.py builds SQLite or PostgreSQL engines, dialect_insert knows no "
         "other), and 'sqlite' sorts after 'postgresql', so `<=` holds exactly when `==` does"
@@ -1556,7 +1556,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "object already in the session; its one caller (the route) calls it first thing in a "
         "fresh request session where no SettlementRequest is loaded yet"
     ),
-    ("services/common/consumer.py", 173, "ReplaceComparisonOperator_Eq_Is"): (
+    ("services/common/consumer.py", 125, "ReplaceComparisonOperator_Eq_Is"): (
         "`dialect.name == 'postgresql'` -> `is`: SQLAlchemy's dialect sets `name` from the same "
         "identifier-like literal, which CPython interns, so on PostgreSQL both are the one object "
         "and on SQLite both are false"
@@ -1645,14 +1645,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in ClientCredentials.__init__: self becomes positional-only and the rest "
         "positional-or-keyword; every caller (service_auth, the tests) passes them by keyword"
     ),
-    ("services/common/consumer.py", 181, "ReplaceComparisonOperator_Eq_Is"): (
-        "_claim's second look (`consumer == name` -> Python `is`, a constant false filter): it is "
-        "reached only when the SKIP LOCKED read found no row; with the filter false, the INSERT "
-        "… ON CONFLICT DO NOTHING and the same SKIP LOCKED read run instead and find nothing "
-        "either (the row exists, locked), so _claim returns None as the original does; where no "
-        "row exists, both insert it"
-    ),
-    ("services/common/consumer.py", 173, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("services/common/consumer.py", 125, "ReplaceComparisonOperator_Eq_GtE"): (
         "`dialect.name == 'postgresql'` -> `>=`: true on SQLite too ('sqlite' sorts after), which "
         "only adds FOR UPDATE SKIP LOCKED to the read, and SQLAlchemy's SQLite compiler renders "
         "no FOR UPDATE clause: the same SQL runs"
@@ -1676,13 +1669,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "as at line 106, the 'redeemed' rows it adds have a NULL reversed_at, which the claim's "
         "`reversed_at < end` drops"
     ),
-    ("services/common/consumer.py", 187, "NumberReplacer"): (
-        "a new cursor row's position 0 -> -1: _claim creates it only inside _apply for a "
-        "non-empty page, and _apply sets it to that page's last seq in the same transaction; "
-        "the page is filtered by `seq > position`, which -1 and 0 answer alike because outbox "
-        "seqs start at 1 (an identity / autoincrement column)"
-    ),
-    ("services/common/consumer.py", 290, "ReplaceBinaryOperator_Mul_Div"): (
+    ("services/common/consumer.py", 292, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in feed_consumer: settings becomes positional-only and the rest "
         "positional-or-keyword; every caller (the four services' apps and jobs, the tests) "
         "passes settings by position and the rest by keyword"
@@ -1705,7 +1692,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "next call reads a monotonic clock not earlier than `now`, so `>= renew_at` holds in both "
         "and the token is renewed alike"
     ),
-    ("services/common/consumer.py", 121, "ReplaceBinaryOperator_Mul_Div"): (
+    ("services/common/consumer.py", 150, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in FeedConsumer.__init__: self becomes positional-only and the rest "
         "positional-or-keyword; every caller passes them by keyword"
     ),
@@ -3257,6 +3244,20 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/credit/ratings/inputs.py", 54, "ReplaceComparisonOperator_Eq_LtE"): (
         "kind_of's `polarity == 'loan'` -> `<=`: the other polarities, 'negative' and "
         "'positive', both sort after 'loan'"
+    ),
+    (
+        "services/common/consumer.py",
+        116,
+        "NumberReplacer: def claim_cursor(session: Session, name: str, *, start: int = -1) -> "
+        "ConsumerCursor | None:",
+    ): (
+        "a new cursor's default position 0 -> -1: it is read as `seq > position`, which -1 and 0 "
+        "answer alike because outbox seqs start at 1 (the `= 1` variant is killed: the first "
+        "event would be skipped)"
+    ),
+    ("services/common/consumer.py", 116, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in claim_cursor's signature: session and name become positional-only, as "
+        "every caller passes them; start is still passed by keyword"
     ),
 }
 

@@ -139,9 +139,10 @@ def test_a_replica_skips_the_round_while_another_holds_the_cursor(
         try:
             assert await first.poll_once() == 3  # creates the cursor row, applies w1–w3
             with database.session() as holder:
-                # Another replica in the middle of applying: it holds the cursor row.
+                # Another replica in the middle of applying: it holds the cursor row and has
+                # moved it, uncommitted (a claim that tried to insert it would wait here).
                 holder.execute(
-                    text("SELECT position FROM consumer_cursors WHERE consumer = :n FOR UPDATE"),
+                    text("UPDATE consumer_cursors SET position = position WHERE consumer = :n"),
                     {"n": NAME},
                 )
                 # The second replica neither waits nor applies: it leaves the round.
