@@ -3105,7 +3105,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         117,
         "ReplaceTrueWithFalse: @dataclass(frozen=True, slots=False)",
     ): ("Shape without __slots__: a __dict__ per instance (memory), the same fields and values"),
-    ("services/credit/ratings/scorecard.py", 155, "NumberReplacer"): (
+    ("services/credit/ratings/scorecard.py", 155, "NumberReplacer: if len(kinds) == 0:"): (
         "_ids' one-kind shortcut `len(kinds) == 1` -> `== 0` (never taken: `_ids` runs only `if "
         "kinds`): one kind then goes through the union, sorted(set(ids)), which is its ids as "
         "given: records_by_kind lists a kind's ids once each (a record has one kind) in id "
@@ -3119,7 +3119,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`len(kinds) == 1` -> `<= 1`: kinds is never empty here (`_ids` runs only `if kinds`), "
         "so both mean one kind"
     ),
-    ("services/credit/ratings/scorecard.py", 156, "NumberReplacer"): (
+    (
+        "services/credit/ratings/scorecard.py",
+        156,
+        "NumberReplacer: return tuple(ids_by_kind.get(kinds[ -1], ()))",
+    ): (
         "`kinds[0]` -> `kinds[-1]` on the one-kind line: a one-item tuple's last item is its "
         "first (the `kinds[1]` variant is killed: IndexError)"
     ),
@@ -3197,30 +3201,30 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "filings with `year <= day.year` (the same day), so no year above it is there to be "
         "counted"
     ),
-    ("services/credit/ratings/inputs.py", 147, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("services/credit/ratings/inputs.py", 148, "ReplaceComparisonOperator_Eq_LtE"): (
         "`status == 'active'` -> `<=`: a replica's only other status, 'deregistered', sorts "
         "after it"
     ),
-    ("services/credit/ratings/inputs.py", 180, "ReplaceBinaryOperator_Mul_Div"): (
+    ("services/credit/ratings/inputs.py", 181, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in gather's signature: session becomes positional-only, as its one caller "
         "(service._rate) passes it; the rest are still passed by keyword"
     ),
-    ("services/credit/ratings/inputs.py", 188, "AddNot"): (
+    ("services/credit/ratings/inputs.py", 189, "AddNot"): (
         "gather's `scope` only narrows the record and filing reads to the found enterprises' "
         "USCCs: without it (a listed run) every row is read and those of other enterprises are "
         "skipped by `found.get`; with it on a run of all (sorted(found)) the same rows are read "
         "in parts"
     ),
-    ("services/credit/ratings/inputs.py", 188, "ReplaceComparisonOperator_IsNot_Is"): (
+    ("services/credit/ratings/inputs.py", 189, "ReplaceComparisonOperator_IsNot_Is"): (
         "`usccs is not None` -> `is None`: as this line's AddNot, the scope only narrows the reads"
     ),
-    ("services/credit/ratings/inputs.py", 203, "ReplaceComparisonOperator_NotEq_Lt"): (
+    ("services/credit/ratings/inputs.py", 204, "ReplaceComparisonOperator_NotEq_Lt"): (
         "`status != 'withdrawn'` -> `<`: a record's other statuses, 'active' and 'repaired', "
         "both sort before it"
     ),
     (
         "services/credit/ratings/inputs.py",
-        253,
+        254,
         "NumberReplacer: rank = quarter or 6  # the annual figure ranks above any quarter's",
     ): (
         "the annual figure's rank 5 -> 6: quarters are 1 to 4, so it still ranks above all of "
@@ -3230,14 +3234,14 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ),
     (
         "services/credit/ratings/inputs.py",
-        256,
+        257,
         "NumberReplacer: if held is None or (rank, reported_at, report_id) > held[: 4]:",
     ): (
         "`held[:3]` -> `held[:4]` (with the employees): a 3-tuple sorts before a 4-tuple it "
         "begins only when all three are equal, and report ids are unique (the primary key); "
         "the `held[:2]` variant is killed (two reports at one instant, the higher id filed first)"
     ),
-    ("services/credit/ratings/inputs.py", 256, "ReplaceComparisonOperator_Gt_GtE"): (
+    ("services/credit/ratings/inputs.py", 257, "ReplaceComparisonOperator_Gt_GtE"): (
         "`>` -> `>=` on (rank, reported_at, report_id): equal only for the same report id, "
         "and report ids are unique (the primary key), so no read row ties with the held one"
     ),
@@ -3245,19 +3249,17 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "kind_of's `polarity == 'loan'` -> `<=`: the other polarities, 'negative' and "
         "'positive', both sort after 'loan'"
     ),
-    (
-        "services/common/consumer.py",
-        116,
-        "NumberReplacer: def claim_cursor(session: Session, name: str, *, start: int = -1) -> "
-        "ConsumerCursor | None:",
-    ): (
-        "a new cursor's default position 0 -> -1: it is read as `seq > position`, which -1 and 0 "
-        "answer alike because outbox seqs start at 1 (the `= 1` variant is killed: the first "
-        "event would be skipped)"
-    ),
     ("services/common/consumer.py", 116, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in claim_cursor's signature: session and name become positional-only, as "
         "every caller passes them; start is still passed by keyword"
+    ),
+    ("services/credit/ratings/inputs.py", 21, "NumberReplacer: CHUNK: Final = 501"): (
+        "the part size 500 -> 501: the USCC lists are read in parts of any size, every part "
+        "(test_a_run_of_1200_listed_enterprises_reads_every_500 and the batch test with parts "
+        "of 2 check that no part is lost)"
+    ),
+    ("services/credit/ratings/inputs.py", 21, "NumberReplacer: CHUNK: Final = 499"): (
+        "the part size 500 -> 499: as 501 on this line"
     ),
 }
 

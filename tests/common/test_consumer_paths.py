@@ -12,7 +12,13 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from services.common import consumer as consumer_module
-from services.common.consumer import ClientCredentials, FeedConsumer, FeedEvent, service_auth
+from services.common.consumer import (
+    ClientCredentials,
+    FeedConsumer,
+    FeedEvent,
+    claim_cursor,
+    service_auth,
+)
 from services.common.db import Database
 from tests.common.kernel_app.app import KernelSettings
 from tests.common.test_consumer import _consumer_database, applied, apply_widget
@@ -420,3 +426,15 @@ def test_only_a_401_renews_the_token(monkeypatch: pytest.MonkeyPatch, status: in
 
     assert asyncio.run(scenario()) == status
     assert (tokens.issued, sent) == (["t1"], ["Bearer t1"])
+
+
+def test_a_cursor_is_created_at_its_start_and_then_read_as_it_stands(database: Database) -> None:
+    with database.transaction() as session:
+        fresh = claim_cursor(session, "test.fresh")
+        assert fresh is not None and fresh.position == 0
+        later = claim_cursor(session, "test.later", start=41)
+        assert later is not None and later.position == 41
+        later.position = 50
+    with database.transaction() as session:
+        again = claim_cursor(session, "test.later", start=0)
+        assert again is not None and again.position == 50

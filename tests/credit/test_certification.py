@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlmodel import Session
 
 from services.common.consumer import FeedEvent
@@ -883,6 +884,8 @@ def test_a_second_replica_skips_the_revocations_turn_the_first_holds(
     try:
         assert certification_service.catch_up(session=holder) == 1
         with database.transaction() as session:
+            # One thread holds both: a wait would never end, so make it an error instead.
+            session.execute(text("SET LOCAL lock_timeout = '5s'"))
             assert certification_service.catch_up(session=session) == 0
         holder.commit()
     finally:

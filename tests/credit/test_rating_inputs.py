@@ -52,15 +52,25 @@ def test_filing_years_are_the_three_completed_years_before_the_rating(
     database: Database,
     clock: Clock,
 ) -> None:
-    seed_enterprise(A)
-    seed_enterprise(B)
+    for uscc in (A, B, C, D):
+        seed_enterprise(uscc)
     # A: four years back and this year's first quarter do not count; 2024 does.
     file_indicators(database, A, {2022: 20, 2024: 20})
     add_filing(database, A, 2026, 20, quarter=1, reported_at=datetime(2026, 4, 10, tzinfo=UTC))
     file_indicators(database, B, {2023: 20, 2025: 20})  # the first and last of the three
-    assert start_run(credit_client, credit_headers, "filing")["rated"] == 2
+    # C: its 2025 report arrives after the rating's moment (15 June 2026): not yet known.
+    file_indicators(database, C, {2023: 20, 2024: 20})
+    add_filing(database, C, 2025, 30, reported_at=datetime(2026, 7, 1, tzinfo=UTC))
+    # D: a report for a year after the rating's (as a replica ahead of this clock could hold)
+    # is not read: growth stays 2024 to 2025.
+    file_indicators(database, D, {2024: 20, 2025: 30})
+    add_filing(database, D, 2027, 90, reported_at=datetime(2026, 6, 1, tzinfo=UTC))
+    assert start_run(credit_client, credit_headers, "filing")["rated"] == 4
     assert _inputs(credit_client, credit_headers, A)["regular_filing"] == 1
     assert _inputs(credit_client, credit_headers, B)["regular_filing"] == 2
+    known = _inputs(credit_client, credit_headers, C)
+    assert (known["regular_filing"], known["employment_growth"]) == (2, 0)
+    assert _inputs(credit_client, credit_headers, D)["employment_growth"] == 5000
 
 
 def test_employment_growth_from_the_latest_year_and_the_one_before(
@@ -98,7 +108,7 @@ def test_a_years_figure_is_its_annual_report_else_its_last_quarter_the_latest_fi
     database: Database,
     clock: Clock,
 ) -> None:
-    for uscc in (A, B, C, D, E):
+    for uscc in (A, B, C, D, E, F):
         seed_enterprise(uscc)
         file_indicators(database, uscc, {2024: 20})
 
@@ -134,12 +144,14 @@ def test_a_years_figure_is_its_annual_report_else_its_last_quarter_the_latest_fi
     file(C, 90, 3, date(2026, 2, 1))
     # D: a report that sent no employees but whose period's figure (from an earlier report) is 30.
     file(D, None, None, date(2026, 3, 1), {"employees": 30})
-    # E: two annual reports at one instant (an import): the higher report id, filed first.
+    # E, F: two annual reports at one instant: the higher report id, filed first or second.
     at = datetime(2026, 3, 1, tzinfo=UTC)
-    add_filing(database, E, 2025, 30, reported_at=at, report_id="ind_import_2")
-    add_filing(database, E, 2025, 90, reported_at=at, report_id="ind_import_1")
-    assert start_run(credit_client, credit_headers, "figures")["rated"] == 5
-    for uscc in (A, B, C, D, E):
+    add_filing(database, E, 2025, 30, reported_at=at, report_id="ind_same_e2")
+    add_filing(database, E, 2025, 90, reported_at=at, report_id="ind_same_e1")
+    add_filing(database, F, 2025, 90, reported_at=at, report_id="ind_same_f1")
+    add_filing(database, F, 2025, 30, reported_at=at, report_id="ind_same_f2")
+    assert start_run(credit_client, credit_headers, "figures")["rated"] == 6
+    for uscc in (A, B, C, D, E, F):
         assert _inputs(credit_client, credit_headers, uscc)["employment_growth"] == 5000, uscc
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import col
 
 from services.common.db import Database
@@ -152,6 +152,8 @@ def test_a_second_replica_skips_the_ratings_round_the_first_holds(
     try:
         assert rating_run.apply_rating_events(holder) == 1
         with database.transaction() as session:
+            # One thread holds both: a wait would never end, so make it an error instead.
+            session.execute(text("SET LOCAL lock_timeout = '5s'"))
             assert rating_run.apply_rating_events(session) == 0
         holder.commit()
     finally:

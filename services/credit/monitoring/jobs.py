@@ -25,7 +25,8 @@ from starlette.concurrency import run_in_threadpool
 
 from services.common.app import WorkerFactory
 from services.common.clock import utcnow
-from services.common.db import Database, dialect_insert
+from services.common.consumer import claim_cursor
+from services.common.db import Database
 from services.common.errors import DomainError
 from services.common.jobs import PeriodicJob, Worker
 from services.common.models import ConsumerCursor, OutboxEvent
@@ -51,25 +52,6 @@ class FanOutJob:
         self.name = name
         self.batch_size = batch_size
 
-    def _claim(self, session: Session) -> ConsumerCursor | None:
-        locked = select(ConsumerCursor).where(col(ConsumerCursor.consumer) == self.name)
-        if session.get_bind().dialect.name == "postgresql":
-            locked = locked.with_for_update(skip_locked=True)
-        cursor = session.exec(locked).first()
-        if cursor is not None:
-            return cursor
-        exists = session.exec(
-            select(ConsumerCursor.consumer).where(col(ConsumerCursor.consumer) == self.name)
-        ).first()
-        if exists is not None:
-            return None  # another replica holds it
-        session.execute(
-            dialect_insert(session)(ConsumerCursor.__table__)  # type: ignore[attr-defined]
-            .values(consumer=self.name, position=0, updated_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["consumer"])
-        )
-        return session.exec(locked).first()
-
     def position(self) -> int:
         """How far the outbox has been fanned out."""
         with self.database.session(write=False) as session:
@@ -80,7 +62,7 @@ class FanOutJob:
         """Fan out one batch in the caller's transaction; how many events were read (0: none,
         or another replica holds the cursor)."""
         now = now or utcnow()
-        cursor = self._claim(session)
+        cursor = claim_cursor(session, self.name)
         if cursor is None:
             return 0
         events = session.exec(

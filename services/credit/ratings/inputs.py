@@ -57,9 +57,10 @@ def kind_of(record: dict[str, Any]) -> str:
 
 
 # The polarity totals a record also counts in (a loan in none).
-_POLARITY_KIND: Final = dict(
-    zip((Polarity.NEGATIVE, Polarity.POSITIVE), POLARITY_KINDS, strict=True)
-)
+_POLARITY_KIND: Final = {
+    Polarity.NEGATIVE: "negative_records",
+    Polarity.POSITIVE: "positive_records",
+}
 
 
 def records_by_kind(records: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -235,7 +236,7 @@ def gather(
         filing.year <= day.year,
     )
     # Per enterprise and year: the annual figure, else the last quarter's; the latest filing wins
-    # (of two reported at one instant, as by an import, the higher report id: not the read order).
+    # (of two reported at one instant, the higher report id: never the database's read order).
     best: dict[tuple[str, int], tuple[int, datetime, str, int]] = {}
     for statement in _scoped(filings, filing.uscc, scope):
         for uscc, year, quarter, figure, effective, reported_at, report_id in session.execute(

@@ -126,9 +126,9 @@ class Shape:
     reasons: tuple[tuple[int, str], ...]
 
     def rating(self, ids_by_kind: Mapping[str, Sequence[str]], fragments: Fragments) -> Outcome:
-        """The rating of an enterprise whose counting records of each kind are `ids_by_kind`
-        (409 `rating_scorecard_invalid` when a factor's input is not the number of records of
-        its kinds); `fragments` shares the factors and reasons of a batch."""
+        """The rating of an enterprise whose counting records by kind are `ids_by_kind` (sorted,
+        once each: `records_by_kind`); 409 `rating_scorecard_invalid` if a factor's input is not
+        its records' number. `fragments` shares the factors and reasons of a batch."""
         factors: list[tuple[dict[str, Any], str]] = []
         for name, points, given, has_input, kinds in self.factors:
             record_ids = _ids(kinds, ids_by_kind) if kinds else ()
