@@ -49,7 +49,9 @@ class SpecAggregator:
         self.specs: dict[str, dict[str, Any]] = {}
         self.digests: dict[str, str] = {}
         self.fetched_ok: dict[str, bool] = {}
-        self._merged: dict[str, Any] | None = None
+        # Bumped by every change; a merge remembers the generation it was built from.
+        self._generation = 0
+        self._merged: tuple[int, dict[str, Any]] | None = None
         self._load_disk()
 
     def _load_disk(self) -> None:
@@ -82,7 +84,7 @@ class SpecAggregator:
         )
         changed = any(results)
         if changed:
-            self._merged = None
+            self._generation += 1
         return changed
 
     async def _fetch(self, session: aiohttp.ClientSession, name: str, base: str) -> bool:
@@ -111,13 +113,22 @@ class SpecAggregator:
         return True
 
     def document(self) -> dict[str, Any]:
-        """The merged document (rebuilt only after a change)."""
-        if self._merged is None:
-            specs = {name: self.specs[name] for name in self.upstreams if name in self.specs}
-            self._merged = merge(
-                self.own_spec(), specs, token_url=self.token_url, public_url=self.public_url
-            )
-        return self._merged
+        """The merged document (rebuilt only after a change).
+
+        Requests build it in worker threads while the refresher runs in the event loop: a
+        change landing during a build leaves that build stamped with the older generation,
+        so the next request builds again instead of serving it for the rest of the period.
+        """
+        merged = self._merged
+        if merged is not None and merged[0] == self._generation:
+            return merged[1]
+        generation = self._generation
+        specs = {name: self.specs[name] for name in self.upstreams if name in self.specs}
+        document = merge(
+            self.own_spec(), specs, token_url=self.token_url, public_url=self.public_url
+        )
+        self._merged = (generation, document)
+        return document
 
     async def run(self, session: aiohttp.ClientSession, stop: asyncio.Event) -> None:
         """Refresh periodically until stopped; sooner (backing off) while a service is missing."""

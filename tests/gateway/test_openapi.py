@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openapi_spec_validator import validate
 
 from tests.gateway.conftest import RunningGateway, StartGateway
@@ -95,6 +96,43 @@ def test_a_service_that_comes_up_late_joins_the_document_soon(
     with serve(echo_app("vouchers", jwks), port):
         # Retried with backoff while a service is missing, not after the hour-long period.
         assert "/vouchers/v1/echo" in _document(gw, "/vouchers/v1/echo", timeout=10)["paths"]
+
+
+def test_a_spec_that_arrives_during_a_merge_is_not_lost(
+    start_gateway: StartGateway, jwks: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request builds the merge in a worker thread while the refresher, in the event loop,
+    takes in a new spec: the build it finishes is of the old specs and must not be kept."""
+    import threading
+
+    from gateway.openapi import aggregator
+    from tests.servers import free_port
+
+    port = free_port()
+    gw = start_gateway(vouchers_url=f"http://127.0.0.1:{port}", openapi_refresh_seconds=3600)
+    building, release = threading.Event(), threading.Event()
+    merge = aggregator.merge
+
+    def slow_merge(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        building.set()
+        assert release.wait(30)
+        return merge(*args, **kwargs)
+
+    monkeypatch.setattr(aggregator, "merge", slow_merge)
+    first: list[dict[str, Any]] = []
+    reader = threading.Thread(target=lambda: first.append(gw.http.get("/openapi.json").json()))
+    reader.start()
+    assert building.wait(10)
+    with serve(echo_app("vouchers", jwks), port):
+        deadline = time.monotonic() + 10  # the refresher takes the spec in mid-build
+        while "vouchers" not in gw.gateway.specs.specs and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "vouchers" in gw.gateway.specs.specs
+        release.set()
+        reader.join(10)
+        monkeypatch.setattr(aggregator, "merge", merge)
+        assert "/vouchers/v1/echo" not in first[0]["paths"]  # built from the specs it began with
+        assert "/vouchers/v1/echo" in gw.http.get("/openapi.json").json()["paths"]
 
 
 def test_missing_specs_are_retried_doubling_up_to_a_cap() -> None:
