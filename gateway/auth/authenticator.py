@@ -103,7 +103,7 @@ class Authenticator:
         else:
             generation = self._generation
             caller = await self._single_flight(
-                "k" + key_hash,
+                f"k{generation}:{key_hash}",
                 lambda: self._db(service.find_caller_by_key, key_hash=key_hash),
             )
             if generation == self._generation:
@@ -155,7 +155,8 @@ class Authenticator:
             return entry[1]
         generation = self._generation
         caller = await self._single_flight(
-            "c" + client_id, lambda: self._db(service.find_active_caller, client_id=client_id)
+            f"c{generation}:{client_id}",
+            lambda: self._db(service.find_active_caller, client_id=client_id),
         )
         if generation == self._generation:
             self._remember(self._clients, client_id, (time.monotonic() + self.ttl, caller))
@@ -169,6 +170,8 @@ class Authenticator:
         return await anyio.to_thread.run_sync(run)
 
     async def _single_flight(self, key: str, load: Callable[[], Any]) -> Any:
+        """One load per key at a time; callers of the same key wait for it. Keys name the cache
+        generation: a caller that began after a revocation never joins a read from before it."""
         pending = self._inflight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)

@@ -402,3 +402,76 @@ def test_a_key_lookup_reads_while_a_writer_holds_the_sqlite_database(gw: Running
         writer.connection()  # BEGIN IMMEDIATE: the write lock, held until the block ends
         caller = asyncio.run(authenticate())
     assert caller.kind == "bank"
+
+
+@pytest.mark.parametrize("credential", ["key", "token"])
+def test_a_request_after_a_revocation_does_not_share_a_lookup_begun_before_it(
+    start_gateway: StartGateway, monkeypatch: pytest.MonkeyPatch, credential: str
+) -> None:
+    """A lookup that read the key (or the token's client) as active before the revocation
+    committed may still be running when the next request arrives: that request must read
+    again, not wait for the old answer and cache it for the whole TTL."""
+    import threading
+
+    gw = start_gateway(key_cache_ttl_seconds=60)
+    created = gw.create_client("bank", issue_client_secret=True)
+    client_id, key = created["client"]["id"], created["api_key"]["key"]
+    if credential == "key":
+        headers = {"X-API-Key": key}
+    else:
+        issued = gw.http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, created["client_secret"]),
+        )
+        assert issued.status_code == 200, issued.text
+        headers = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    authenticator = gw.gateway.authenticator
+    real_db, real_flight = authenticator._db, authenticator._single_flight
+    read, release, second = threading.Event(), threading.Event(), threading.Event()
+    flights = 0
+
+    async def held_db(function: Callable[..., Any], **kwargs: Any) -> Any:
+        found = await real_db(function, **kwargs)
+        if not read.is_set():  # the first lookup: it has read the credential as active
+            read.set()
+            while not release.is_set():
+                await asyncio.sleep(0.01)
+        return found
+
+    async def counted_flight(key: str, load: Callable[[], Any]) -> Any:
+        nonlocal flights
+        flights += 1
+        if flights == 2:
+            second.set()  # the later request decides, before the loop moves on, whether to join
+        return await real_flight(key, load)
+
+    monkeypatch.setattr(authenticator, "_db", held_db)
+    monkeypatch.setattr(authenticator, "_single_flight", counted_flight)
+    answers: dict[str, int] = {}
+
+    def call(name: str) -> None:
+        answers[name] = gw.http.get("/registry/v1/echo", headers=headers).status_code
+
+    before = threading.Thread(target=call, args=("before",))
+    before.start()
+    assert read.wait(10)
+    revoke = (
+        f"/admin/v1/clients/{client_id}/keys/{created['api_key']['id']}"
+        if credential == "key"
+        else f"/admin/v1/clients/{client_id}/suspend"
+    )
+    done = (
+        gw.http.delete(revoke, headers=gw.admin_headers)
+        if credential == "key"
+        else gw.http.post(revoke, headers=gw.admin_headers)
+    )
+    assert done.status_code in (200, 204), done.text
+    after = threading.Thread(target=call, args=("after",))
+    after.start()
+    assert second.wait(10)
+    release.set()
+    before.join(10)
+    after.join(10)
+    assert answers["after"] == 401
+    assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 401  # nothing cached
