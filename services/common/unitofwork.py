@@ -2,8 +2,8 @@
 
 Services flush and never commit. Every router is built with `route_class=UnitOfWorkRoute`;
 after the handler returns a successful response the route runs the hooks registered for
-it (the idempotency claim stores the answer), commits the request's session once and then
-runs the after-commit hooks (cache invalidations). On any error, or an error response, it
+it (the idempotency claim stores the answer), commits the request's session once (in a worker
+thread) and then runs the after-commit hooks (cache invalidations) on the event loop. On any error, or an error response, it
 rolls back (the idempotency claim, a row of the same transaction, goes with it).
 """
 
@@ -43,6 +43,10 @@ class UnitOfWork:
         for hook in self._before_commit:
             hook(self.session, response)
         self.session.commit()
+
+    def committed(self) -> None:
+        """Run the after-commit hooks, on the event loop: the caches they drop are read and
+        filled there, so a drop cannot land between a lookup's check and its store."""
         for after in self._after_commit:
             after()
 
@@ -101,6 +105,7 @@ class UnitOfWorkRoute(APIRoute):
                         await run_in_threadpool(uow.fail)
                     else:
                         await run_in_threadpool(uow.commit, response)
+                        uow.committed()
                 except Exception:
                     await run_in_threadpool(uow.fail)
                     raise

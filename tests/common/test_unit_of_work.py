@@ -49,6 +49,16 @@ def test_the_transaction_has_ended_when_the_answer_is_sent(
     assert kernel_app.state.after_answer is False
 
 
+def test_after_commit_hooks_run_on_the_event_loop(
+    kernel_app: FastAPI, client: TestClient, writer: dict
+) -> None:
+    """The caches a hook drops (the gateway's keys and delegations) are looked up and filled on
+    the event loop: a hook run in a worker thread could drop an entry between a lookup's check
+    and its store, and the stale entry would then be kept."""
+    assert answered(client, writer, key="on-loop", name="hooked", status=201).status_code == 201
+    assert kernel_app.state.hook_on_loop is True
+
+
 @pytest.mark.parametrize("status", [200, 201, 303, 399])
 def test_any_answer_below_400_commits_and_is_stored_for_a_replay(
     client: TestClient, writer: dict, status: int

@@ -1,5 +1,6 @@
 """A small app built only from the kernel, to test each kernel piece through HTTP."""
 
+import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -158,6 +159,7 @@ def create_widget_answering(
     emit(session, "widget.created", {"id": widget.id, "name": widget.name})
     uow.after_commit(count_cache(request).clear)
     state = request.app.state
+    uow.after_commit(lambda: setattr(state, "hook_on_loop", _on_event_loop()))
 
     def probe() -> None:
         state.after_answer = session.in_transaction()
@@ -241,3 +243,11 @@ def create_app(
         consumers=consumers,
         workers=workers,
     )
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
