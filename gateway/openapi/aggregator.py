@@ -60,7 +60,7 @@ class SpecAggregator:
         for name in self.upstreams:
             path = self.cache_dir / f"{name}.json"
             try:
-                text = path.read_text()
+                text = path.read_text(encoding="utf-8")
                 self.specs[name] = json.loads(text)
                 self.digests[name] = hashlib.sha256(text.encode()).hexdigest()
             except (OSError, ValueError):
@@ -72,7 +72,7 @@ class SpecAggregator:
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             tmp = self.cache_dir / f".{name}.json.tmp"
-            tmp.write_text(text)
+            tmp.write_text(text, encoding="utf-8")
             tmp.replace(self.cache_dir / f"{name}.json")
         except OSError as exc:
             log.warning("cannot cache the %s spec: %s", name, exc)
@@ -82,10 +82,7 @@ class SpecAggregator:
         results = await asyncio.gather(
             *(self._fetch(session, name, url) for name, url in self.upstreams.items())
         )
-        changed = any(results)
-        if changed:
-            self._generation += 1
-        return changed
+        return any(results)
 
     async def _fetch(self, session: aiohttp.ClientSession, name: str, base: str) -> bool:
         try:
@@ -109,6 +106,7 @@ class SpecAggregator:
             return False
         self.specs[name] = document
         self.digests[name] = digest
+        self._generation += 1  # here, not after every fetch: a later failure must not undo it
         self._save_disk(name, text)
         return True
 
