@@ -46,6 +46,7 @@ class Gateway:
             self.signer,
             ttl=settings.internal_token_ttl_seconds,
             refresh_margin=settings.internal_token_refresh_margin_seconds,
+            minted=self.metrics.tokens_minted,
         )
         self.limiter = RateLimiter(settings)
         limiter = self.limiter

@@ -2,6 +2,8 @@
 
 import time
 
+from prometheus_client import Counter
+
 from gateway.auth.caller import Caller
 from gateway.auth.scopes import scopes_for_audience
 from services.common.tokens import InternalTokenSigner
@@ -12,14 +14,16 @@ _MAX_ENTRIES = 20_000
 class InternalTokens:
     """Mints at most one token per caller, audience and org until it is near expiry."""
 
-    def __init__(self, signer: InternalTokenSigner, *, ttl: int, refresh_margin: int) -> None:
+    def __init__(
+        self, signer: InternalTokenSigner, *, ttl: int, refresh_margin: int, minted: Counter
+    ) -> None:
         self.signer = signer
         self.ttl = ttl
         self.refresh_after = max(1, ttl - refresh_margin)
         self._cache: dict[
             tuple[str, str, str | None, frozenset[str], bool], tuple[float, bytes]
         ] = {}
-        self.minted = 0
+        self.minted = minted  # gateway_internal_tokens_minted_total
 
     def authorization(
         self,
@@ -50,7 +54,7 @@ class InternalTokens:
             ttl_seconds=self.ttl,
             extra={"act": {"sub": caller.client_id}} if on_behalf else None,
         )
-        self.minted += 1
+        self.minted.inc()
         value = b"Bearer " + token.encode()
         if len(self._cache) >= _MAX_ENTRIES:
             self._cache.clear()

@@ -50,11 +50,13 @@ class CircuitBreaker:
         if probe is not None and self.probing and self.probe_id == probe:
             self.probing = False  # the next call may probe again
 
-    def success(self) -> None:
-        """An upstream answer arrived."""
+    def success(self) -> bool:
+        """An upstream answer arrived; returns True when this closes an open circuit."""
+        was_open = self.opened_at is not None
         self.failures = 0
         self.opened_at = None
         self.probing = False
+        return was_open
 
     def failure(self) -> bool:
         """A connection error or timeout; returns True when this opens the circuit."""

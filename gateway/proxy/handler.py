@@ -548,7 +548,9 @@ class ProxyHandler:
                 async with upstream.transport.send(
                     method, target, call.forwarded, body, content_length
                 ) as response:
-                    upstream.breaker.success()
+                    if upstream.breaker.success():
+                        self.metrics.circuit_open.labels(name).set(0)
+                        log.info("circuit closed for %s", name)
                     if call.filing and response.status == 201:
                         # before answering: the portal's next call may rely on it
                         await self._record_filing(call)

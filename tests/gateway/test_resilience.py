@@ -79,6 +79,8 @@ def test_slow_upstream_is_504_then_breaker_opens_then_recovers(
     probe = gw.http.get("/registry/v1/echo", headers=headers)  # half-open probe succeeds
     assert probe.status_code == 200
     assert not gw.gateway.upstreams["registry"].breaker.is_open
+    metrics = gw.http.get("/metrics", headers=gw.admin_headers).text
+    assert 'gateway_circuit_open{upstream="registry"} 0.0' in metrics  # closed again
 
 
 def test_blackholed_upstream_connect_timeout_is_504(start_gateway: StartGateway) -> None:
