@@ -1271,21 +1271,21 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_by_key's `generation == self._generation` -> `>=`: the generation only ever grows "
         "(invalidate() adds 1), so a snapshot is >= the current value exactly when equal"
     ),
-    ("gateway/auth/authenticator.py", 160, "ReplaceComparisonOperator_Eq_Is"): (
+    ("gateway/auth/authenticator.py", 161, "ReplaceComparisonOperator_Eq_Is"): (
         "client's `generation == self._generation` -> `is`: `generation` is the very object "
         "read from self._generation; while nothing bumps it both name that object (is == "
         "True), and once invalidate() bumps it the values differ, so neither is nor == holds"
     ),
-    ("gateway/auth/authenticator.py", 160, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("gateway/auth/authenticator.py", 161, "ReplaceComparisonOperator_Eq_GtE"): (
         "client's `generation == self._generation` -> `>=`: the generation only ever grows "
         "(invalidate() adds 1), so a snapshot is >= the current value exactly when equal"
     ),
-    ("gateway/auth/authenticator.py", 201, "NumberReplacer: self._generation += 2"): (
+    ("gateway/auth/authenticator.py", 204, "NumberReplacer: self._generation += 2"): (
         "invalidate()'s `+= 1` -> `+= 2`: the generation is only compared for equality with "
         "a snapshot taken before a lookup (it only has to change; ints do not wrap), the "
         "`+= 0` variant is killed by test_lookup_racing_an_invalidation_is_not_cached"
     ),
-    ("gateway/auth/authenticator.py", 191, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/auth/authenticator.py", 194, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in _remember's signature: cache, key and value become positional-only, as "
         "its four callers pass them; `limit` stays a keyword (only the unknown-key call passes it)"
     ),
@@ -1293,7 +1293,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`*` -> `/` in __init__'s signature: only self becomes positional-only; its one caller "
         "(gateway/runtime.py) passes settings, database and keyring by keyword"
     ),
-    ("gateway/auth/authenticator.py", 193, "ReplaceComparisonOperator_GtE_Eq"): (
+    ("gateway/auth/authenticator.py", 196, "ReplaceComparisonOperator_GtE_Eq"): (
         "_remember's `len(cache) >= limit` -> `==`: a cache grows only through _remember, one "
         "key at a time, and is cut back the moment it reaches its limit (a module constant), so "
         "its size never passes the limit and at >= it is == (`>` and `is` are killed by "
@@ -2805,7 +2805,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "sorting before connection is authorization, which an earlier branch takes (checked against"
         " sorted(STRIPPED) and the prefixes)"
     ),
-    ("gateway/proxy/handler.py", 597, "ReplaceComparisonOperator_Lt_NotEq"): (
+    ("gateway/proxy/handler.py", 599, "ReplaceComparisonOperator_Lt_NotEq"): (
         "_forward's misbound retry `attempt + 1 < attempts` -> `!=`: attempt runs over "
         "range(attempts), so attempt + 1 is never above attempts, and `<` and `!=` agree on every "
         "value it takes"
@@ -2999,7 +2999,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_delegate's `required != PUBLIC` -> `is not`: as at line 337, PUBLIC is the empty string, "
         "one object in CPython, and every other scope is non-empty"
     ),
-    ("gateway/proxy/handler.py", 597, "ReplaceComparisonOperator_Lt_IsNot"): (
+    ("gateway/proxy/handler.py", 599, "ReplaceComparisonOperator_Lt_IsNot"): (
         "_forward's misbound retry `attempt + 1 < attempts` -> `is not`: attempts is at most 4 "
         "(retry_attempts is bounded to 0..3), and CPython keeps one object for each small integer, so"
         " `is not` is `!=`, which agrees with `<` here (see `!=`)"
@@ -3024,7 +3024,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_authorize's `required != PUBLIC` -> `>`: as at line 337, every string but the empty one "
         "sorts after PUBLIC (''), so `>` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 578, "ReplaceComparisonOperator_Lt_IsNot"): (
+    ("gateway/proxy/handler.py", 580, "ReplaceComparisonOperator_Lt_IsNot"): (
         "_forward's connection retry `attempt + 1 < attempts` -> `is not`: as at line 597, attempts "
         "is at most 4 and small integers are one object each in CPython, so `is not` is `!=`, which "
         "agrees with `<` on every value attempt + 1 takes"
@@ -3039,7 +3039,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_delegate's `required != PUBLIC` -> `>`: as at line 337, every string but the empty one "
         "sorts after PUBLIC (''), so `>` and `!=` agree"
     ),
-    ("gateway/proxy/handler.py", 578, "ReplaceComparisonOperator_Lt_NotEq"): (
+    ("gateway/proxy/handler.py", 580, "ReplaceComparisonOperator_Lt_NotEq"): (
         "_forward's connection retry `attempt + 1 < attempts` -> `!=`: as at line 597, attempt runs "
         "over range(attempts), so attempt + 1 is never above attempts, and `<` and `!=` agree on "
         "every value it takes"
@@ -3067,7 +3067,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`admit() or 1` -> `or 0`: the fallback applies only when admit() is 0 (the breaker let the "
         "next call through), and max(1, round(0)) and max(1, round(1)) are both 1"
     ),
-    ("gateway/proxy/handler.py", 727, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("gateway/proxy/handler.py", 729, "ReplaceComparisonOperator_Eq_LtE"): (
         "_stream's `message['type'] == 'http.disconnect'` -> `<=`: as at line 531, a receive() gives "
         "only 'http.request' or 'http.disconnect', and 'http.request' sorts after, so `<=` holds "
         "exactly where `==` does"
