@@ -1,11 +1,12 @@
 """Rating work in the background: a queued run left behind, a run claimed once, a failure's
 error kept, the ratings consumer from the outbox's first event and beside another replica, a
-batch read in parts.
+batch read in parts, the longest list of enterprises a run takes; the daily step's anniversaries
+and new year, its cursor and the consumer's kept apart.
 
 Runs here are put in the table as the API queues them (`queued`), so that a step can claim them.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from services.credit.ratings.models import RatingRun
 from services.credit.records.models import CreditRecord
 from tests.credit.conftest import Clock, CreditHeaders, SeedEnterprise
 from tests.credit.ratings_support import ME, rating_of, start_run
-from tests.credit.records_support import add_record
+from tests.credit.records_support import add_record, file_indicators
 from tests.registry.factories import make_uscc
 
 OTHER = "91140105MA0KDE119Q"
@@ -195,3 +196,90 @@ def test_a_batch_reads_its_ratings_and_disputed_records_in_parts(
         rating = rating_of(credit_client, credit_headers, uscc)
         serious = next(f for f in rating["factors"] if f["name"] == "serious_dishonesty")
         assert serious["input"] == 1, uscc
+
+
+def test_a_run_lists_at_most_ten_thousand_enterprises(
+    credit_client: TestClient, credit_headers: CreditHeaders
+) -> None:
+    admin = credit_headers(kind="admin", org=None)
+    usccs = [make_uscc(n) for n in range(10_001)]
+    refused = credit_client.post(
+        "/v1/ratings/runs", json={"usccs": usccs}, headers={**admin, "Idempotency-Key": "max-1"}
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "rating_run_too_many_enterprises"
+    assert refused.json()["errors"][0]["field"] == "body.usccs"
+    # Ten thousand, or more entries naming ten thousand enterprises, are taken.
+    taken = start_run(credit_client, credit_headers, "max-2", usccs[:10_000] + usccs[:1])
+    assert (taken["status"], taken["enterprises"], taken["skipped"]) == ("succeeded", 0, 10_000)
+
+
+def _daily(database: Database) -> int:
+    with database.transaction() as session:
+        return rating_run.rate_date_changes(session)
+
+
+def _events(database: Database) -> int:
+    with database.transaction() as session:
+        return rating_run.apply_rating_events(session)
+
+
+def test_the_daily_step_and_the_event_consumer_each_move_only_their_own_cursor(
+    seed_enterprise: SeedEnterprise, database: Database, clock: Clock
+) -> None:
+    seed_enterprise(ME)
+    clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
+    assert _daily(database) == 1  # today done
+    add_record(database, ME, "administrative_penalty", "negative")
+    assert _events(database) >= 1
+    while _events(database):  # and the rating.changed that round wrote
+        pass
+    assert _daily(database) == 0  # the event rounds left the daily cursor on today
+    clock.now = datetime(2025, 7, 1, 4, 0, tzinfo=UTC)
+    assert _daily(database) == 1
+    # The daily step left the event cursor where it was: the next record is read.
+    add_record(database, ME, "administrative_penalty", "negative")
+    assert _events(database) >= 1
+
+
+def test_the_daily_step_rates_an_enterprise_again_on_its_founding_anniversary(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME, founded_on=date(2020, 7, 1))
+    seed_enterprise(OTHER, founded_on=date(2020, 3, 1))
+    clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
+    start_run(credit_client, credit_headers, "anniversary")
+    before, other = (
+        rating_of(credit_client, credit_headers),
+        rating_of(credit_client, credit_headers, uscc=OTHER),
+    )
+    assert _daily(database) == 1
+    clock.now = datetime(2025, 6, 30, 16, 30, tzinfo=UTC)  # 2025-07-01 00:30 in Shanghai
+    assert _daily(database) == 1
+    after = rating_of(credit_client, credit_headers)
+    assert after["scored_on"] == "2025-07-01" and after["score"] > before["score"]  # five years
+    assert rating_of(credit_client, credit_headers, uscc=OTHER)["id"] == other["id"]
+
+
+def test_the_daily_step_rates_everyone_again_when_a_new_year_begins(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME, founded_on=date(2015, 7, 1))  # no anniversary near the new year
+    file_indicators(database, ME, {2022: 10, 2023: 10, 2024: 10})  # 2025 not yet filed
+    clock.now = datetime(2025, 12, 31, 4, 0, tzinfo=UTC)
+    start_run(credit_client, credit_headers, "new-year")
+    before = rating_of(credit_client, credit_headers)
+    assert _daily(database) == 1
+    clock.now = datetime(2025, 12, 31, 16, 30, tzinfo=UTC)  # 2026-01-01 00:30 in Shanghai
+    assert _daily(database) == 1
+    after = rating_of(credit_client, credit_headers)
+    # The filing window moved a year: one year fewer filed among the years it reads.
+    assert after["scored_on"] == "2026-01-01" and after["score"] < before["score"]
