@@ -3025,7 +3025,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "sorts after PUBLIC (''), so `>` and `!=` agree"
     ),
     ("gateway/proxy/handler.py", 580, "ReplaceComparisonOperator_Lt_IsNot"): (
-        "_forward's connection retry `attempt + 1 < attempts` -> `is not`: as at line 597, attempts "
+        "_forward's connection retry `attempt + 1 < attempts` -> `is not`: as at line 599, attempts "
         "is at most 4 and small integers are one object each in CPython, so `is not` is `!=`, which "
         "agrees with `<` on every value attempt + 1 takes"
     ),
@@ -3040,7 +3040,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "sorts after PUBLIC (''), so `>` and `!=` agree"
     ),
     ("gateway/proxy/handler.py", 580, "ReplaceComparisonOperator_Lt_NotEq"): (
-        "_forward's connection retry `attempt + 1 < attempts` -> `!=`: as at line 597, attempt runs "
+        "_forward's connection retry `attempt + 1 < attempts` -> `!=`: as at line 599, attempt runs "
         "over range(attempts), so attempt + 1 is never above attempts, and `<` and `!=` agree on "
         "every value it takes"
     ),
@@ -3061,7 +3061,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ),
     (
         "gateway/proxy/handler.py",
-        583,
+        585,
         "NumberReplacer: retry_after = max(1, round(upstream.breaker.admit() or 0))",
     ): (
         "`admit() or 1` -> `or 0`: the fallback applies only when admit() is 0 (the breaker let the "
