@@ -258,6 +258,8 @@ def test_the_daily_step_rates_an_enterprise_again_on_its_founding_anniversary(
         rating_of(credit_client, credit_headers, uscc=OTHER),
     )
     assert _daily(database) == 1
+    # A record of OTHER whose event is not applied: rated again, OTHER would get a new rating.
+    add_record(database, OTHER, "administrative_penalty", "negative")
     clock.now = datetime(2025, 6, 30, 16, 30, tzinfo=UTC)  # 2025-07-01 00:30 in Shanghai
     assert _daily(database) == 1
     after = rating_of(credit_client, credit_headers)
