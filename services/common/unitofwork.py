@@ -2,9 +2,10 @@
 
 Services flush and never commit. Every router is built with `route_class=UnitOfWorkRoute`;
 after the handler returns a successful response the route runs the hooks registered for
-it (the idempotency claim stores the answer), commits the request's session once (in a worker
-thread) and then runs the after-commit hooks (cache invalidations) on the event loop. On any error, or an error response, it
-rolls back (the idempotency claim, a row of the same transaction, goes with it).
+it (the idempotency claim stores the answer), commits the request's session once (in a
+worker thread) and then runs the after-commit hooks (cache invalidations) on the event loop.
+On any error, or an error response, it rolls back (the idempotency claim, a row of the same
+transaction, goes with it).
 """
 
 import asyncio
@@ -33,7 +34,7 @@ class UnitOfWork:
         self._before_commit.append(hook)
 
     def after_commit(self, hook: Callable[[], None]) -> None:
-        """Run `hook()` once the transaction has committed."""
+        """Run `hook()` once the transaction has committed, on the event loop (it must not block)."""
         self._after_commit.append(hook)
 
     def commit(self, response: Response) -> None:
@@ -104,14 +105,33 @@ class UnitOfWorkRoute(APIRoute):
                     if response.status_code >= 400:
                         await run_in_threadpool(uow.fail)
                     else:
-                        await run_in_threadpool(uow.commit, response)
-                        uow.committed()
+                        await _commit(uow, response)
                 except Exception:
                     await run_in_threadpool(uow.fail)
                     raise
             return response
 
         return run
+
+
+async def _commit(uow: UnitOfWork, response: Response) -> None:
+    """Commit in a worker thread, then run the after-commit hooks on the event loop.
+
+    A request cancelled meanwhile (a server shutting down) still waits for its commit to end:
+    its session is closed after the commit, never during it in another thread, and what
+    committed has its hooks run before the cancellation goes on.
+    """
+    commit = asyncio.ensure_future(run_in_threadpool(uow.commit, response))
+    try:
+        await asyncio.shield(commit)
+    except asyncio.CancelledError:
+        while not commit.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(commit)
+        if not commit.cancelled() and commit.exception() is None:
+            uow.committed()
+        raise
+    uow.committed()
 
 
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(require_unit_of_work)]

@@ -59,6 +59,49 @@ def test_after_commit_hooks_run_on_the_event_loop(
     assert kernel_app.state.hook_on_loop is True
 
 
+def test_a_request_cancelled_while_its_commit_runs_still_runs_its_after_commit_hooks(
+    kernel_app: FastAPI, client: TestClient, writer: dict
+) -> None:
+    """The commit, in a worker thread, finishes whatever happens to the request (a client gone,
+    a server shutting down); the cache drops that follow it must not be skipped."""
+    import asyncio
+    import threading
+
+    import anyio.to_thread
+    import httpx
+
+    started, release = threading.Event(), threading.Event()
+    kernel_app.state.hold_commit = (started, release)
+
+    async def cancel_during_the_commit() -> bool:
+        transport = httpx.ASGITransport(app=kernel_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kernel") as http:
+            request = asyncio.create_task(
+                http.post(
+                    "/v1/widgets/answered",
+                    json={"name": "cancelled", "status": 201},
+                    headers={**writer, "Idempotency-Key": "cancelled"},
+                )
+            )
+            try:
+                assert await anyio.to_thread.run_sync(started.wait, 10)
+                request.cancel()
+                await asyncio.sleep(0.05)  # the cancellation reaches the waiting route
+            finally:
+                release.set()
+            try:
+                await request
+            except asyncio.CancelledError:
+                return True
+            return False
+
+    assert client.portal is not None
+    assert client.portal.call(cancel_during_the_commit) is True
+    del kernel_app.state.hold_commit
+    assert widget_count(client, writer) == 1  # committed
+    assert kernel_app.state.hook_on_loop is True  # and its hooks ran
+
+
 @pytest.mark.parametrize("status", [200, 201, 303, 399])
 def test_any_answer_below_400_commits_and_is_stored_for_a_replay(
     client: TestClient, writer: dict, status: int

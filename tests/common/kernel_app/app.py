@@ -160,6 +160,9 @@ def create_widget_answering(
     uow.after_commit(count_cache(request).clear)
     state = request.app.state
     uow.after_commit(lambda: setattr(state, "hook_on_loop", _on_event_loop()))
+    hold = getattr(state, "hold_commit", None)  # (started, release): a test holds the commit
+    if hold is not None:
+        uow.before_commit(lambda _session, _response: hold[0].set() or hold[1].wait(10))
 
     def probe() -> None:
         state.after_answer = session.in_transaction()
