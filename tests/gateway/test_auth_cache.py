@@ -454,24 +454,24 @@ def test_a_request_after_a_revocation_does_not_share_a_lookup_begun_before_it(
         answers[name] = gw.http.get("/registry/v1/echo", headers=headers).status_code
 
     before = threading.Thread(target=call, args=("before",))
-    before.start()
-    assert read.wait(10)
-    revoke = (
-        f"/admin/v1/clients/{client_id}/keys/{created['api_key']['id']}"
-        if credential == "key"
-        else f"/admin/v1/clients/{client_id}/suspend"
-    )
-    done = (
-        gw.http.delete(revoke, headers=gw.admin_headers)
-        if credential == "key"
-        else gw.http.post(revoke, headers=gw.admin_headers)
-    )
-    assert done.status_code in (200, 204), done.text
     after = threading.Thread(target=call, args=("after",))
-    after.start()
-    assert second.wait(10)
-    release.set()
+    before.start()
+    try:  # the held lookup is released whatever fails here
+        assert read.wait(10)
+        if credential == "key":
+            key_id = created["api_key"]["id"]
+            done = gw.http.delete(
+                f"/admin/v1/clients/{client_id}/keys/{key_id}", headers=gw.admin_headers
+            )
+        else:
+            done = gw.http.post(f"/admin/v1/clients/{client_id}/suspend", headers=gw.admin_headers)
+        assert done.status_code in (200, 204), done.text
+        after.start()
+        assert second.wait(10)
+    finally:
+        release.set()
     before.join(10)
     after.join(10)
+    assert not before.is_alive() and not after.is_alive()
     assert answers["after"] == 401
     assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 401  # nothing cached

@@ -103,6 +103,7 @@ def test_a_spec_that_arrives_during_a_merge_is_not_lost(
 ) -> None:
     """A request builds the merge in a worker thread while the refresher, in the event loop,
     takes in a new spec: the build it finishes is of the old specs and must not be kept."""
+    import contextlib
     import threading
 
     from gateway.openapi import aggregator
@@ -122,14 +123,17 @@ def test_a_spec_that_arrives_during_a_merge_is_not_lost(
     first: list[dict[str, Any]] = []
     reader = threading.Thread(target=lambda: first.append(gw.http.get("/openapi.json").json()))
     reader.start()
-    assert building.wait(10)
-    with serve(echo_app("vouchers", jwks), port):
+    with contextlib.ExitStack() as stack:
+        stack.callback(release.set)  # the held build is released whatever fails here
+        assert building.wait(10)  # before the service is up
+        stack.enter_context(serve(echo_app("vouchers", jwks), port))
         deadline = time.monotonic() + 10  # the refresher takes the spec in mid-build
         while "vouchers" not in gw.gateway.specs.specs and time.monotonic() < deadline:
             time.sleep(0.05)
         assert "vouchers" in gw.gateway.specs.specs
         release.set()
         reader.join(10)
+        assert not reader.is_alive()
         monkeypatch.setattr(aggregator, "merge", merge)
         assert "/vouchers/v1/echo" not in first[0]["paths"]  # built from the specs it began with
         assert "/vouchers/v1/echo" in gw.http.get("/openapi.json").json()["paths"]
