@@ -15,8 +15,11 @@ from sqlalchemy import text, update
 from sqlmodel import col
 
 from services.common.db import Database
+from services.common.outbox import emit
 from services.credit.ratings import inputs as rating_inputs
 from services.credit.ratings import run as rating_run
+from services.credit.ratings import service as rating_service
+from services.credit.ratings.errors import RatingConcurrentChange
 from services.credit.ratings.models import RatingRun
 from services.credit.records.models import CreditRecord
 from tests.credit.conftest import Clock, CreditHeaders, SeedEnterprise
@@ -285,3 +288,109 @@ def test_the_daily_step_rates_everyone_again_when_a_new_year_begins(
     after = rating_of(credit_client, credit_headers)
     # The filing window moved a year: one year fewer filed among the years it reads.
     assert after["scored_on"] == "2026-01-01" and after["score"] < before["score"]
+
+
+class _PausedSession:
+    """A replica's session whose second statement waits for `between()`: the moment between a
+    read and the write that relies on it."""
+
+    def __init__(self, session: Any, between: Any) -> None:
+        self._session, self._between, self._calls = session, between, 0
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        self._calls += 1
+        if self._calls == 2:
+            self._between()
+        return self._session.execute(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+@pytest.mark.parametrize("meanwhile", ["running", "succeeded", "failed"])
+def test_a_queued_run_another_replica_took_after_it_was_read_is_left_to_it(
+    database: Database, clock: Clock, postgres_database: str | None, meanwhile: str
+) -> None:
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE lets no other writer commit after the read")
+    _queue(database, "rrn_taken", at=datetime(2026, 1, 1, tzinfo=UTC))
+
+    def taken() -> None:
+        with database.transaction() as other:
+            other.execute(
+                update(RatingRun).where(col(RatingRun.id) == "rrn_taken").values(status=meanwhile)
+            )
+
+    with database.transaction() as session:
+        assert rating_run.run_queued(_PausedSession(session, taken)) == 0  # type: ignore[arg-type]
+    with database.session() as session:
+        run = session.get(RatingRun, "rrn_taken")
+        assert run is not None and (run.status, run.started_at) == (meanwhile, None)
+
+
+def test_an_event_of_another_kind_naming_an_enterprise_does_not_rate_it(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME, founded_on=date(2020, 7, 1))
+    clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
+    first = start_run(credit_client, credit_headers, "other-kind")
+    assert first["rated"] == 1
+    while _events(database):  # the run's rating.changed
+        pass
+    clock.now = datetime(2025, 7, 1, 4, 0, tzinfo=UTC)  # five years: rated again, it would move
+    rated = rating_of(credit_client, credit_headers)
+    with database.transaction() as session:
+        emit(session, "consent.granted", {"uscc": ME})
+    assert _events(database) == 1
+    assert rating_of(credit_client, credit_headers)["id"] == rated["id"]
+
+
+def test_a_rating_closed_by_another_writer_meanwhile_fails_the_pass(
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+    postgres_database: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE lets no other writer commit during a pass")
+    seed_enterprise(ME, founded_on=date(2020, 7, 1))
+    clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
+    with database.transaction() as session:
+        rating_service.rate(session, usccs=[ME], trigger="first")
+    clock.now = datetime(2025, 7, 1, 4, 0, tzinfo=UTC)  # a new year of operation: a new rating
+    write = rating_service._write
+    others: list[str] = []
+
+    def another_writer_first(session: Any, **kwargs: Any) -> None:
+        if not others:  # the late pass, before it writes: the other one writes and commits
+            others.append("other")
+            with database.transaction() as other:
+                rating_service.rate(other, usccs=[ME], trigger="other")
+        write(session, **kwargs)
+
+    monkeypatch.setattr(rating_service, "_write", another_writer_first)
+    with pytest.raises(RatingConcurrentChange, match="Another rating of the same enterprise"):
+        with database.transaction() as session:
+            rating_service.rate(session, usccs=[ME], trigger="late")
+    with database.session() as session:
+        open_ = session.execute(
+            text("SELECT count(*) FROM credit_ratings WHERE valid_to IS NULL")
+        ).scalar_one()
+    assert open_ == 1
+
+
+def test_a_rating_asked_for_as_of_a_day_includes_its_last_second(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME)
+    clock.now = datetime(2025, 6, 30, 15, 59, 59, 500_000, tzinfo=UTC)  # 23:59:59.5 in Shanghai
+    start_run(credit_client, credit_headers, "last-second")
+    assert rating_of(credit_client, credit_headers, as_of="2025-06-30")["scored_on"] == "2025-06-30"
