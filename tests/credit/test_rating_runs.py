@@ -374,9 +374,9 @@ def test_a_rating_closed_by_another_writer_meanwhile_fails_the_pass(
         write(session, **kwargs)
 
     monkeypatch.setattr(rating_service, "_write", another_writer_first)
-    with pytest.raises(RatingConcurrentChange, match="Another rating of the same enterprise"):
-        with database.transaction() as session:
-            rating_service.rate(session, usccs=[ME], trigger="late")
+    late = pytest.raises(RatingConcurrentChange, match="Another rating of the same enterprise")
+    with late, database.transaction() as session:
+        rating_service.rate(session, usccs=[ME], trigger="late")
     with database.session() as session:
         open_ = session.execute(
             text("SELECT count(*) FROM credit_ratings WHERE valid_to IS NULL")
