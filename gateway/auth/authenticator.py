@@ -200,8 +200,12 @@ class Authenticator:
         cache[key] = value
 
     def invalidate(self, client_id: str | None = None) -> None:
-        """Forget cached answers (for one client, or all) after a revocation on this replica."""
+        """Forget cached answers (for one client, or all) after a change on this replica.
+
+        Refusals are dropped whole: a refused key's client is not known (its key may be one
+        of a client just reactivated)."""
         self._generation += 1
+        self._unknown.clear()
         if client_id is None:
             self._keys.clear()
             self._clients.clear()

@@ -475,3 +475,20 @@ def test_a_request_after_a_revocation_does_not_share_a_lookup_begun_before_it(
     assert not before.is_alive() and not after.is_alive()
     assert answers["after"] == 401
     assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 401  # nothing cached
+
+
+def test_a_reactivated_clients_key_works_at_once_on_this_replica(
+    start_gateway: StartGateway, clock: Clock
+) -> None:
+    """The refusal of a suspended client's key is cached as an unknown key; the reactivation
+    drops it with the rest (the clock stands still: no entry lapses on its own)."""
+    gw = start_gateway(key_cache_ttl_seconds=60)
+    created = gw.create_client("bank")
+    client_id, headers = created["client"]["id"], {"X-API-Key": created["api_key"]["key"]}
+    admin = gw.admin_headers
+    assert gw.http.post(f"/admin/v1/clients/{client_id}/suspend", headers=admin).status_code == 200
+    refused = gw.http.get("/registry/v1/echo", headers=headers)
+    assert refused.status_code == 401 and refused.json()["code"] == "invalid_api_key"
+    again = gw.http.post(f"/admin/v1/clients/{client_id}/activate", headers=admin)
+    assert again.status_code == 200, again.text
+    assert gw.http.get("/registry/v1/echo", headers=headers).status_code == 200
