@@ -1280,7 +1280,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "client's `generation == self._generation` -> `>=`: the generation only ever grows "
         "(invalidate() adds 1), so a snapshot is >= the current value exactly when equal"
     ),
-    ("gateway/auth/authenticator.py", 204, "NumberReplacer: self._generation += 2"): (
+    ("gateway/auth/authenticator.py", 207, "NumberReplacer: self._generation += 2"): (
         "invalidate()'s `+= 1` -> `+= 2`: the generation is only compared for equality with "
         "a snapshot taken before a lookup (it only has to change; ints do not wrap), the "
         "`+= 0` variant is killed by test_lookup_racing_an_invalidation_is_not_cached"
