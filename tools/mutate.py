@@ -3356,6 +3356,26 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ("services/credit/ratings/service.py", 189, "ReplaceComparisonOperator_IsNot_Is"): (
         "as the AddNot on this line"
     ),
+    ("services/credit/ratings/run.py", 163, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in rate_date_changes' signature: session becomes positional-only, as every "
+        "caller passes it; `at` is still passed by keyword"
+    ),
+    ("services/credit/ratings/service.py", 45, "NumberReplacer: WRITE_CHUNK: Final = 2001"): (
+        "the insert's part size 2000 -> 2001: as 1999 on this line"
+    ),
+    (
+        "services/credit/ratings/service.py",
+        61,
+        "ReplaceTrueWithFalse: @dataclass(frozen=False, slots=True)",
+    ): (
+        "Current's `frozen=True` -> `False`: an internal value object, never assigned to (a "
+        "disputed record's inputs make a new one)"
+    ),
+    (
+        "services/credit/ratings/service.py",
+        61,
+        "ReplaceTrueWithFalse: @dataclass(frozen=True, slots=False)",
+    ): ("Current's `slots=True` -> `False`: no attribute is set outside its fields"),
 }
 
 

@@ -14,14 +14,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 from sqlmodel import col
 
+from services.common.consumer import claim_cursor
 from services.common.db import Database
-from services.common.models import OutboxEvent
+from services.common.models import ConsumerCursor, OutboxEvent
 from services.common.outbox import emit
+from services.credit.certification.service import CONSUMER as CERTIFICATION
 from services.credit.ratings import inputs as rating_inputs
 from services.credit.ratings import run as rating_run
 from services.credit.ratings import service as rating_service
 from services.credit.ratings.errors import RatingConcurrentChange
-from services.credit.ratings.models import RatingRun
+from services.credit.ratings.models import CreditRating, RatingRun
 from services.credit.records.models import CreditRecord
 from tests.credit.conftest import Clock, CreditHeaders, SeedEnterprise
 from tests.credit.ratings_support import ME, rating_of, start_run
@@ -67,6 +69,7 @@ def test_the_oldest_run_left_queued_is_claimed_and_done_one_per_step(
     assert _run_queued(database) == 1
     older = _run(credit_client, credit_headers, "rrn_9older")
     assert (older["status"], older["rated"], older["first_ratings"]) == ("succeeded", 1, 1)
+    assert older["skipped"] == 0  # a run of every enterprise skips none
     assert _run(credit_client, credit_headers, "rrn_5newer")["status"] == "queued"
     assert _run(credit_client, credit_headers, "rrn_0failed")["status"] == "failed"
     assert _run_queued(database) == 1
@@ -91,6 +94,10 @@ def test_a_run_is_claimed_once_and_alone(
     assert _run(credit_client, credit_headers, "rrn_mine")["status"] == "succeeded"
     for other in ("rrn_before", "rrn_other"):
         assert _run(credit_client, credit_headers, other)["status"] == "queued"
+    # A failed run is not taken again either.
+    _queue(database, "rrn_failed", at=datetime(2026, 6, 10, tzinfo=UTC), status="failed")
+    assert rating_run.execute_run(database=database, run_id="rrn_failed") is False
+    assert _run(credit_client, credit_headers, "rrn_failed")["status"] == "failed"
     # Done already (or taken by another replica): nothing is done again.
     assert rating_run.execute_run(database=database, run_id="rrn_mine") is False
     assert _run(credit_client, credit_headers, "rrn_mine")["rated"] == 1
@@ -239,6 +246,8 @@ def test_the_daily_step_and_the_event_consumer_each_move_only_their_own_cursor(
     seed_enterprise: SeedEnterprise, database: Database, clock: Clock
 ) -> None:
     seed_enterprise(ME)
+    with database.transaction() as session:  # another consumer's, named before the ratings'
+        assert claim_cursor(session, CERTIFICATION) is not None
     clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
     assert _daily(database) == 1  # today done
     add_record(database, ME, "administrative_penalty", "negative")
@@ -251,6 +260,9 @@ def test_the_daily_step_and_the_event_consumer_each_move_only_their_own_cursor(
     # The daily step left the event cursor where it was: the next record is read.
     add_record(database, ME, "administrative_penalty", "negative")
     assert _events(database) >= 1
+    with database.session() as session:
+        other = session.get(ConsumerCursor, CERTIFICATION)
+        assert other is not None and other.position == 0
 
 
 def test_the_daily_step_rates_an_enterprise_again_on_its_founding_anniversary(
@@ -479,3 +491,49 @@ def test_a_rating_whose_factors_change_but_not_its_score_is_kept_without_rating_
             select(OutboxEvent.seq).where(col(OutboxEvent.type) == "rating.changed")
         ).all()
     assert len(changed) == 1  # the first rating's only
+
+
+def test_the_oldest_queued_run_is_claimed_alone_whatever_its_id(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    seed_enterprise(ME)
+    _queue(database, "rrn_1oldest", at=datetime(2026, 6, 10, tzinfo=UTC))
+    _queue(database, "rrn_2later", at=datetime(2026, 6, 11, tzinfo=UTC))  # its id sorts after
+    assert _run_queued(database) == 1
+    assert _run(credit_client, credit_headers, "rrn_1oldest")["status"] == "succeeded"
+    assert _run(credit_client, credit_headers, "rrn_2later")["status"] == "queued"
+
+
+def test_an_event_rounds_trigger_names_its_kinds_cut_at_80_characters(
+    seed_enterprise: SeedEnterprise, database: Database, clock: Clock
+) -> None:
+    seed_enterprise(ME)
+    kinds = sorted(rating_run.RECOMPUTE_ON)
+    with database.transaction() as session:
+        for kind in kinds:
+            emit(session, kind, {"uscc": ME})
+    assert _events(database) == len(kinds)
+    with database.session() as session:
+        (trigger,) = session.execute(select(CreditRating.trigger)).one()
+    assert trigger == ("event:" + ",".join(kinds))[:80] and len(trigger) == 80
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_rating_pass_leaves_the_garbage_collector_as_it_found_it(
+    seed_enterprise: SeedEnterprise, database: Database, clock: Clock, enabled: bool
+) -> None:
+    import gc
+
+    seed_enterprise(ME)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with database.transaction() as session:
+            assert rating_service.rate(session, usccs=[ME], trigger="gc").rated == 1
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
