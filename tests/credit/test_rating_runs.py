@@ -19,6 +19,7 @@ from services.common.db import Database
 from services.common.models import ConsumerCursor, OutboxEvent
 from services.common.outbox import emit
 from services.credit.certification.service import CONSUMER as CERTIFICATION
+from services.credit.monitoring.jobs import CURSOR as WEBHOOKS
 from services.credit.ratings import inputs as rating_inputs
 from services.credit.ratings import run as rating_run
 from services.credit.ratings import service as rating_service
@@ -195,9 +196,11 @@ def test_a_batch_reads_its_ratings_and_disputed_records_in_parts(
     database: Database,
     clock: Clock,
 ) -> None:
-    """Five enterprises read two at a time (the part size shrunk from 500): each one's open
-    rating and, for its disputed record, the rating's inputs are found in whichever part."""
+    """Five enterprises read, closed and written two at a time (the part sizes shrunk from 500
+    and 2,000): each one's open rating and, for its disputed record, the rating's inputs are
+    found in whichever part; every new rating is written and every old one closed."""
     monkeypatch.setattr(rating_inputs, "CHUNK", 2)
+    monkeypatch.setattr(rating_service, "WRITE_CHUNK", 2)
     usccs = sorted(make_uscc(n) for n in range(5))
     for uscc in usccs:
         seed_enterprise(uscc)
@@ -214,6 +217,43 @@ def test_a_batch_reads_its_ratings_and_disputed_records_in_parts(
         rating = rating_of(credit_client, credit_headers, uscc)
         serious = next(f for f in rating["factors"] if f["name"] == "serious_dishonesty")
         assert serious["input"] == 1, uscc
+    for uscc in usccs:  # a second record each: five ratings change
+        add_record(database, uscc, "administrative_penalty", "negative")
+    third = start_run(credit_client, credit_headers, "parts-3", usccs)
+    assert (third["rated"], third["changed"]) == (5, 5)
+    assert _open_ratings(database) == {uscc: 1 for uscc in usccs}
+
+
+def _open_ratings(database: Database) -> dict[str, int]:
+    """How many open ratings each enterprise has (one, or the history is broken)."""
+    with database.session() as session:
+        rows = session.execute(
+            select(CreditRating.uscc).where(col(CreditRating.valid_to).is_(None))
+        ).all()
+    counts: dict[str, int] = {}
+    for (uscc,) in rows:
+        counts[uscc] = counts.get(uscc, 0) + 1
+    return counts
+
+
+def test_three_hundred_ratings_closed_in_one_part(
+    credit_client: TestClient,
+    credit_headers: CreditHeaders,
+    seed_enterprise: SeedEnterprise,
+    database: Database,
+    clock: Clock,
+) -> None:
+    """A part's closed count is compared by value (300 is past the small integers Python
+    keeps one copy of)."""
+    usccs = sorted(make_uscc(n) for n in range(300))
+    for uscc in usccs:
+        seed_enterprise(uscc, founded_on=date(2020, 7, 1))
+    clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
+    assert start_run(credit_client, credit_headers, "300-1")["first_ratings"] == 300
+    clock.now = datetime(2025, 7, 1, 4, 0, tzinfo=UTC)  # five years each: every rating moves
+    again = start_run(credit_client, credit_headers, "300-2")
+    assert (again["status"], again["changed"]) == ("succeeded", 300), again
+    assert _open_ratings(database) == {uscc: 1 for uscc in usccs}
 
 
 def test_a_run_lists_at_most_ten_thousand_enterprises(
@@ -246,8 +286,9 @@ def test_the_daily_step_and_the_event_consumer_each_move_only_their_own_cursor(
     seed_enterprise: SeedEnterprise, database: Database, clock: Clock
 ) -> None:
     seed_enterprise(ME)
-    with database.transaction() as session:  # another consumer's, named before the ratings'
-        assert claim_cursor(session, CERTIFICATION) is not None
+    with database.transaction() as session:  # others', named before and after the ratings'
+        for other in (CERTIFICATION, WEBHOOKS):
+            assert claim_cursor(session, other) is not None
     clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
     assert _daily(database) == 1  # today done
     add_record(database, ME, "administrative_penalty", "negative")
@@ -261,8 +302,9 @@ def test_the_daily_step_and_the_event_consumer_each_move_only_their_own_cursor(
     add_record(database, ME, "administrative_penalty", "negative")
     assert _events(database) >= 1
     with database.session() as session:
-        other = session.get(ConsumerCursor, CERTIFICATION)
-        assert other is not None and other.position == 0
+        for name in (CERTIFICATION, WEBHOOKS):
+            other = session.get(ConsumerCursor, name)
+            assert other is not None and other.position == 0, name
 
 
 def test_the_daily_step_rates_an_enterprise_again_on_its_founding_anniversary(
@@ -411,7 +453,7 @@ def test_a_rating_asked_for_as_of_a_day_includes_its_last_second(
     clock: Clock,
 ) -> None:
     seed_enterprise(ME)
-    clock.now = datetime(2025, 6, 30, 15, 59, 59, 500_000, tzinfo=UTC)  # 23:59:59.5 in Shanghai
+    clock.now = datetime(2025, 6, 30, 15, 59, 59, 999_999, tzinfo=UTC)  # its last microsecond
     start_run(credit_client, credit_headers, "last-second")
     assert rating_of(credit_client, credit_headers, as_of="2025-06-30")["scored_on"] == "2025-06-30"
 
