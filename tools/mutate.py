@@ -3376,6 +3376,35 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         61,
         "ReplaceTrueWithFalse: @dataclass(frozen=True, slots=False)",
     ): ("Current's `slots=True` -> `False`: no attribute is set outside its fields"),
+    ("services/credit/ratings/run.py", 190, "ReplaceComparisonOperator_Eq_LtE"): (
+        "the anniversaries' `status == 'active'` -> `<=`: no status sorts before 'active' "
+        "('deregistered' is the other), so `<=` holds exactly when `==` does"
+    ),
+    ("services/credit/ratings/run.py", 195, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "the new year's `after.year != today.year` -> `<`: `after` is the day before a day not "
+        "yet done, so its year is never after today's"
+    ),
+    ("services/credit/ratings/service.py", 198, "ReplaceComparisonOperator_Gt_Eq"): (
+        "the inputs' key: `len(declared) > 1` -> `== 1`: as `> 0` on this line for one input; "
+        "for several the lambda builds the tuple itemgetter would"
+    ),
+    ("services/credit/ratings/service.py", 279, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _write's signature: its one caller passes everything after session by "
+        "keyword"
+    ),
+    ("services/credit/ratings/service.py", 290, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "the closed count `!= len(chunk)` -> `<`: the update names the part's ids, so it closes "
+        "at most that many"
+    ),
+    ("services/credit/ratings/service.py", 322, "NumberReplacer: .limit( 2)"): (
+        "rating_at's `.limit(1)` -> `.limit(2)`: `.first()` reads one row either way (the "
+        "latest; `.limit(0)` is killed)"
+    ),
+    (
+        "services/credit/ratings/service.py",
+        324,
+        "NumberReplacer: return found[ -1] if found is not None else None",
+    ): ("`found[0]` -> `found[-1]`: the row holds one entity, the rating"),
 }
 
 
