@@ -353,6 +353,11 @@ def test_banks_and_strangers_are_refused_and_the_enterprise_reads_its_own(
         f"/v1/enterprises/{OTHER}/rating", headers=credit_headers(kind="enterprise")
     )
     assert other.status_code == 403 and other.json()["code"] == "rating_not_your_enterprise"
+    # Either way round: an enterprise, or a portal for it, whose number sorts after ME's.
+    for kind, actor in (("enterprise", None), ("portal", "portal_demo")):
+        theirs = credit_client.get(url, headers=credit_headers(kind=kind, org=OTHER, actor=actor))
+        assert theirs.status_code == 403, kind
+        assert theirs.json()["code"] == "rating_not_your_enterprise"
     for kind, actor in (("enterprise", None), ("portal", "portal_demo"), ("admin", None)):
         org = None if kind == "admin" else ME
         seen = credit_client.get(url, headers=credit_headers(kind=kind, org=org, actor=actor))
