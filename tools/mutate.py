@@ -3405,6 +3405,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         324,
         "NumberReplacer: return found[ -1] if found is not None else None",
     ): ("`found[0]` -> `found[-1]`: the row holds one entity, the rating"),
+    ("services/credit/ratings/run.py", 193, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "anniversaries' `!=` -> `<` on full years: `after` is before today, and full years "
+        "never fall as the day moves on"
+    ),
 }
 
 
