@@ -125,9 +125,9 @@ async def _commit(uow: UnitOfWork, response: Response) -> None:
     try:
         await asyncio.shield(commit)
     except asyncio.CancelledError:
-        while not commit.done():
+        while not commit.done():  # asyncio.wait neither cancels the commit nor raises its error
             with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(commit)
+                await asyncio.wait({commit})
         if not commit.cancelled() and commit.exception() is None:
             uow.committed()
         raise

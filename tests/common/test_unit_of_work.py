@@ -59,11 +59,13 @@ def test_after_commit_hooks_run_on_the_event_loop(
     assert kernel_app.state.hook_on_loop is True
 
 
+@pytest.mark.parametrize("fails", [False, True])
 def test_a_request_cancelled_while_its_commit_runs_still_runs_its_after_commit_hooks(
-    kernel_app: FastAPI, client: TestClient, writer: dict
+    kernel_app: FastAPI, client: TestClient, writer: dict, fails: bool
 ) -> None:
     """The commit, in a worker thread, finishes whatever happens to the request (a client gone,
-    a server shutting down); the cache drops that follow it must not be skipped."""
+    a server shutting down); the cache drops that follow it must not be skipped, and a commit
+    that failed has none."""
     import asyncio
     import threading
 
@@ -71,7 +73,7 @@ def test_a_request_cancelled_while_its_commit_runs_still_runs_its_after_commit_h
     import httpx
 
     started, release = threading.Event(), threading.Event()
-    kernel_app.state.hold_commit = (started, release)
+    kernel_app.state.hold_commit = (started, release, fails)
 
     async def cancel_during_the_commit() -> bool:
         transport = httpx.ASGITransport(app=kernel_app)
@@ -98,8 +100,12 @@ def test_a_request_cancelled_while_its_commit_runs_still_runs_its_after_commit_h
     assert client.portal is not None
     assert client.portal.call(cancel_during_the_commit) is True
     del kernel_app.state.hold_commit
-    assert widget_count(client, writer) == 1  # committed
-    assert kernel_app.state.hook_on_loop is True  # and its hooks ran
+    if fails:
+        assert widget_count(client, writer) == 0
+        assert getattr(kernel_app.state, "hook_on_loop", None) is None  # no hook ran
+    else:
+        assert widget_count(client, writer) == 1  # committed
+        assert kernel_app.state.hook_on_loop is True  # and its hooks ran
 
 
 @pytest.mark.parametrize("status", [200, 201, 303, 399])

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy import func, select
 from sqlmodel import Field as SQLField
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 from starlette.background import BackgroundTask
 
 from services.common.app import ConsumerFactory, WorkerFactory, create_service_app
@@ -160,9 +160,16 @@ def create_widget_answering(
     uow.after_commit(count_cache(request).clear)
     state = request.app.state
     uow.after_commit(lambda: setattr(state, "hook_on_loop", _on_event_loop()))
-    hold = getattr(state, "hold_commit", None)  # (started, release): a test holds the commit
+    hold = getattr(state, "hold_commit", None)  # (started, release, fails): a test holds it
     if hold is not None:
-        uow.before_commit(lambda _session, _response: hold[0].set() or hold[1].wait(10))
+
+        def held(_session: Session, _response: Response) -> None:
+            hold[0].set()
+            hold[1].wait(10)
+            if hold[2]:
+                raise RuntimeError("the commit failed")
+
+        uow.before_commit(held)
 
     def probe() -> None:
         state.after_answer = session.in_transaction()
