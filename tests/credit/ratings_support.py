@@ -1,9 +1,15 @@
-"""What the ratings tests share: a run started and read, a rating as a department reads it."""
+"""What the ratings tests share: a run started and read, a rating as a department reads it,
+one round of each background step, the events of a type in the outbox."""
 
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlmodel import col
 
+from services.common.db import Database
+from services.common.models import OutboxEvent
+from services.credit.ratings import run as rating_run
 from tests.credit.conftest import CreditHeaders
 
 ME = "91140100MA0K000017"
@@ -36,3 +42,24 @@ def rating_of(
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
     return body
+
+
+def daily(database: Database) -> int:
+    """One round of the daily job, as its PeriodicJob runs it."""
+    with database.transaction() as session:
+        return rating_run.rate_date_changes(session)
+
+
+def events_round(database: Database) -> int:
+    """One round of the ratings' consumer of the credit outbox (the events it read)."""
+    with database.transaction() as session:
+        return rating_run.apply_rating_events(session)
+
+
+def outbox_count(database: Database, type_: str) -> int:
+    """How many events of `type_` the credit outbox holds."""
+    with database.session() as session:
+        counted = session.execute(
+            select(func.count()).select_from(OutboxEvent).where(col(OutboxEvent.type) == type_)
+        ).scalar_one()
+    return int(counted)

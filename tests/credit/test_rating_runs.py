@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from services.common.consumer import claim_cursor
 from services.common.db import Database
-from services.common.models import ConsumerCursor, OutboxEvent
+from services.common.models import ConsumerCursor
 from services.common.outbox import emit
 from services.credit.certification.service import CONSUMER as CERTIFICATION
 from services.credit.monitoring.jobs import CURSOR as WEBHOOKS
@@ -27,7 +27,14 @@ from services.credit.ratings.errors import RatingConcurrentChange
 from services.credit.ratings.models import CreditRating, RatingRun
 from services.credit.records.models import CreditRecord
 from tests.credit.conftest import Clock, CreditHeaders, SeedEnterprise
-from tests.credit.ratings_support import ME, rating_of, start_run
+from tests.credit.ratings_support import (
+    ME,
+    daily,
+    events_round,
+    outbox_count,
+    rating_of,
+    start_run,
+)
 from tests.credit.records_support import add_record, file_indicators
 from tests.registry.factories import make_uscc
 
@@ -272,16 +279,6 @@ def test_a_run_lists_at_most_ten_thousand_enterprises(
     assert (taken["status"], taken["enterprises"], taken["skipped"]) == ("succeeded", 0, 10_000)
 
 
-def _daily(database: Database) -> int:
-    with database.transaction() as session:
-        return rating_run.rate_date_changes(session)
-
-
-def _events(database: Database) -> int:
-    with database.transaction() as session:
-        return rating_run.apply_rating_events(session)
-
-
 def test_the_daily_step_and_the_event_consumer_each_move_only_their_own_cursor(
     seed_enterprise: SeedEnterprise, database: Database, clock: Clock
 ) -> None:
@@ -290,17 +287,17 @@ def test_the_daily_step_and_the_event_consumer_each_move_only_their_own_cursor(
         for other in (CERTIFICATION, WEBHOOKS):
             assert claim_cursor(session, other) is not None
     clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
-    assert _daily(database) == 1  # today done
+    assert daily(database) == 1  # today done
     add_record(database, ME, "administrative_penalty", "negative")
-    assert _events(database) >= 1
-    while _events(database):  # and the rating.changed that round wrote
+    assert events_round(database) >= 1
+    while events_round(database):  # and the rating.changed that round wrote
         pass
-    assert _daily(database) == 0  # the event rounds left the daily cursor on today
+    assert daily(database) == 0  # the event rounds left the daily cursor on today
     clock.now = datetime(2025, 7, 1, 4, 0, tzinfo=UTC)
-    assert _daily(database) == 1
+    assert daily(database) == 1
     # The daily step left the event cursor where it was: the next record is read.
     add_record(database, ME, "administrative_penalty", "negative")
-    assert _events(database) >= 1
+    assert events_round(database) >= 1
     with database.session() as session:
         for name in (CERTIFICATION, WEBHOOKS):
             other = session.get(ConsumerCursor, name)
@@ -322,11 +319,11 @@ def test_the_daily_step_rates_an_enterprise_again_on_its_founding_anniversary(
         rating_of(credit_client, credit_headers),
         rating_of(credit_client, credit_headers, uscc=OTHER),
     )
-    assert _daily(database) == 1
+    assert daily(database) == 1
     # A record of OTHER whose event is not applied: rated again, OTHER would get a new rating.
     add_record(database, OTHER, "administrative_penalty", "negative")
     clock.now = datetime(2025, 6, 30, 16, 30, tzinfo=UTC)  # 2025-07-01 00:30 in Shanghai
-    assert _daily(database) == 1
+    assert daily(database) == 1
     after = rating_of(credit_client, credit_headers)
     assert after["scored_on"] == "2025-07-01" and after["score"] > before["score"]  # five years
     assert rating_of(credit_client, credit_headers, uscc=OTHER)["id"] == other["id"]
@@ -344,9 +341,9 @@ def test_the_daily_step_rates_everyone_again_when_a_new_year_begins(
     clock.now = datetime(2025, 12, 31, 4, 0, tzinfo=UTC)
     start_run(credit_client, credit_headers, "new-year")
     before = rating_of(credit_client, credit_headers)
-    assert _daily(database) == 1
+    assert daily(database) == 1
     clock.now = datetime(2025, 12, 31, 16, 30, tzinfo=UTC)  # 2026-01-01 00:30 in Shanghai
-    assert _daily(database) == 1
+    assert daily(database) == 1
     after = rating_of(credit_client, credit_headers)
     # The filing window moved a year: one year fewer filed among the years it reads.
     assert after["scored_on"] == "2026-01-01" and after["score"] < before["score"]
@@ -401,13 +398,13 @@ def test_an_event_of_another_kind_naming_an_enterprise_does_not_rate_it(
     clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
     first = start_run(credit_client, credit_headers, "other-kind")
     assert first["rated"] == 1
-    while _events(database):  # the run's rating.changed
+    while events_round(database):  # the run's rating.changed
         pass
     clock.now = datetime(2025, 7, 1, 4, 0, tzinfo=UTC)  # five years: rated again, it would move
     rated = rating_of(credit_client, credit_headers)
     with database.transaction() as session:
         emit(session, "consent.granted", {"uscc": ME})
-    assert _events(database) == 1
+    assert events_round(database) == 1
     assert rating_of(credit_client, credit_headers)["id"] == rated["id"]
 
 
@@ -464,16 +461,7 @@ def test_the_ratings_consumer_reads_500_events_a_round(
     with database.transaction() as session:
         for n in range(501):
             emit(session, "consent.granted", {"n": n})
-    assert [_events(database), _events(database), _events(database)] == [500, 1, 0]
-
-
-def _cleared(database: Database) -> int:
-    with database.session() as session:
-        return len(
-            session.execute(
-                select(OutboxEvent.seq).where(col(OutboxEvent.type) == "dishonesty.cleared")
-            ).all()
-        )
+    assert [events_round(database), events_round(database), events_round(database)] == [500, 1, 0]
 
 
 def test_the_daily_steps_first_round_takes_today_only_and_never_a_day_it_did(
@@ -491,20 +479,20 @@ def test_the_daily_steps_first_round_takes_today_only_and_never_a_day_it_did(
         updated_at=datetime(2024, 1, 2, 2, 0, tzinfo=UTC),
     )
     clock.now = datetime(2025, 6, 30, 4, 0, tzinfo=UTC)
-    assert _daily(database) == 1
-    assert _cleared(database) == 0
+    assert daily(database) == 1
+    assert outbox_count(database, "dishonesty.cleared") == 0
     clock.now = datetime(2025, 6, 28, 4, 0, tzinfo=UTC)  # a clock behind: the day is done
-    assert _daily(database) == 0
+    assert daily(database) == 0
     clock.now = datetime(2025, 6, 30, 10, 0, tzinfo=UTC)
-    assert _daily(database) == 0
-    assert _cleared(database) == 0
+    assert daily(database) == 0
+    assert outbox_count(database, "dishonesty.cleared") == 0
     with database.transaction() as session:  # a first round the day it ended clears it
         session.execute(
             text("DELETE FROM consumer_cursors WHERE consumer = 'credit.ratings.daily'")
         )
     clock.now = datetime(2025, 6, 29, 4, 0, tzinfo=UTC)
-    assert _daily(database) == 1
-    assert _cleared(database) == 1
+    assert daily(database) == 1
+    assert outbox_count(database, "dishonesty.cleared") == 1
 
 
 def test_a_rating_whose_factors_change_but_not_its_score_is_kept_without_rating_changed(
@@ -528,11 +516,7 @@ def test_a_rating_whose_factors_change_but_not_its_score_is_kept_without_rating_
     after = rating_of(credit_client, credit_headers)
     assert after["id"] != before["id"] and after["score"] == before["score"]
     assert second in str(after["factors"]) and first not in str(after["factors"])
-    with database.session() as session:
-        changed = session.execute(
-            select(OutboxEvent.seq).where(col(OutboxEvent.type) == "rating.changed")
-        ).all()
-    assert len(changed) == 1  # the first rating's only
+    assert outbox_count(database, "rating.changed") == 1  # the first rating's only
 
 
 def test_the_oldest_queued_run_is_claimed_alone_whatever_its_id(
@@ -558,7 +542,7 @@ def test_an_event_rounds_trigger_names_its_kinds_cut_at_80_characters(
     with database.transaction() as session:
         for kind in kinds:
             emit(session, kind, {"uscc": ME})
-    assert _events(database) == len(kinds)
+    assert events_round(database) == len(kinds)
     with database.session() as session:
         (trigger,) = session.execute(select(CreditRating.trigger)).one()
     assert trigger == ("event:" + ",".join(kinds))[:80] and len(trigger) == 80

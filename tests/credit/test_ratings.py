@@ -14,11 +14,10 @@ from services.common.consumer import FeedEvent
 from services.common.db import Database
 from services.credit.app import CHANGE_LISTENERS
 from services.credit.enterprises.service import registry_handlers
-from services.credit.ratings import run as rating_run
 from services.credit.ratings import service as rating_service
 from services.credit.records.models import CreditRecord
 from tests.credit.conftest import Clock, CreditHeaders, SeedEnterprise
-from tests.credit.ratings_support import ME, rating_of, start_run
+from tests.credit.ratings_support import ME, daily, events_round, rating_of, start_run
 from tests.credit.records_support import add_record, file_indicators
 
 OTHER = "91140105MA0KDE119Q"
@@ -41,9 +40,8 @@ def grade_of(score: int) -> str:
 def drain(database: Database) -> int:
     """Rounds of the ratings' consumer of the credit outbox until it has caught up."""
     for rounds in range(10):
-        with database.transaction() as session:
-            if rating_run.apply_rating_events(session) == 0:
-                return rounds
+        if events_round(database) == 0:
+            return rounds
     raise AssertionError("the ratings consumer never caught up")
 
 
@@ -512,12 +510,6 @@ def test_an_admin_saves_scorecard_version_2_and_ratings_from_its_date_use_it(
     assert rating_of(credit_client, credit_headers, as_of="2026-06-30")["id"] == first["id"]
     used = credit_client.get(f"/v1/rule-sets/{v2['id']}", headers=admin).json()
     assert used["in_use"] is True
-
-
-def daily(database: Database) -> int:
-    """One round of the daily job, as its PeriodicJob runs it."""
-    with database.transaction() as session:
-        return rating_run.rate_date_changes(session)
 
 
 def test_the_daily_job_rates_what_changes_by_the_date_alone_once_a_day(
