@@ -5,14 +5,15 @@ after the handler returns a successful response the route runs the hooks registe
 it (the idempotency claim stores the answer), commits the request's session once (in a
 worker thread) and then runs the after-commit hooks (cache invalidations) on the event loop.
 On any error, or an error response, it rolls back (the idempotency claim, a row of the same
-transaction, goes with it).
+transaction, goes with it). A request cancelled meanwhile ends once that work has.
 """
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session
@@ -95,43 +96,68 @@ class UnitOfWorkRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def run(request: Request) -> Response:
+        async def serve(request: Request) -> Response:
             uow = UnitOfWork()
             setattr(request.state, _STATE_KEY, uow)
             gate: asyncio.Semaphore | None = getattr(request.app.state, "admission", None)
-            async with gate if gate is not None else contextlib.nullcontext():
+            async with (
+                gate if gate is not None else contextlib.nullcontext(),
+                _dependencies_closed_here(request),
+            ):
                 try:
                     response = await handler(request)
                     if response.status_code >= 400:
                         await run_in_threadpool(uow.fail)
                     else:
-                        await _commit(uow, response)
+                        await run_in_threadpool(uow.commit, response)
+                        uow.committed()
                 except Exception:
                     await run_in_threadpool(uow.fail)
                     raise
             return response
 
+        async def run(request: Request) -> Response:
+            work = asyncio.ensure_future(serve(request))
+            try:
+                return await asyncio.shield(work)
+            except asyncio.CancelledError:
+                await _outlive(work)
+                raise
+
         return run
 
 
-async def _commit(uow: UnitOfWork, response: Response) -> None:
-    """Commit in a worker thread, then run the after-commit hooks on the event loop.
+# Where FastAPI keeps the request's dependencies to close (fastapi/routing.py, request_response).
+_DEPENDENCY_STACKS = ("fastapi_inner_astack", "fastapi_function_astack")
 
-    A request cancelled meanwhile (a server shutting down) still waits for its commit to end:
-    its session is closed after the commit, never during it in another thread, and what
-    committed has its hooks run before the cancellation goes on.
+
+@contextlib.asynccontextmanager
+async def _dependencies_closed_here(request: Request) -> AsyncIterator[None]:
+    """Close the request's dependencies (its session) in this task, when its work ends.
+
+    FastAPI keeps them on exit stacks of the task that called the route, and enters anyio
+    cancel scopes on them, which must be left in the task that entered them: the work's task.
+    The answer is fully built by then; the session is not needed to send it.
     """
-    commit = asyncio.ensure_future(run_in_threadpool(uow.commit, response))
-    try:
-        await asyncio.shield(commit)
-    except asyncio.CancelledError:
-        while not commit.done():  # asyncio.wait neither cancels the commit nor raises its error
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait({commit})
-        if not commit.cancelled() and commit.exception() is None:
-            uow.committed()
-        raise
-    uow.committed()
+    async with contextlib.AsyncExitStack() as stack:
+        for key in _DEPENDENCY_STACKS:
+            request.scope[key] = stack
+        yield
+
+
+async def _outlive(work: asyncio.Future[Response]) -> None:
+    """Wait for a cancelled request's unit of work to end, without cancelling it.
+
+    Its handler, commit or rollback runs in a worker thread: the session, closed when the
+    request ends, must not be closed meanwhile from another thread, nor the admission gate
+    opened to another request. So a request cancelled (a client gone, a server shutting down)
+    ends once its work has, committed with its after-commit hooks run, or rolled back. The
+    shielded scope keeps an anyio cancellation from being delivered again at every wait; a
+    native one is delivered once per `cancel()`, and waited through.
+    """
+    while not work.done():
+        with contextlib.suppress(asyncio.CancelledError), anyio.CancelScope(shield=True):
+            await asyncio.wait({work})
 
 
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(require_unit_of_work)]

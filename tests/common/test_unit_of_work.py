@@ -1,6 +1,15 @@
 """The unit of work: a returned error response undoes the request's writes like a raised error,
 any other answer commits them, and after-commit hooks run once the work is committed."""
 
+import asyncio
+import functools
+import threading
+import time
+from dataclasses import dataclass
+
+import anyio
+import anyio.to_thread
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -59,53 +68,88 @@ def test_after_commit_hooks_run_on_the_event_loop(
     assert kernel_app.state.hook_on_loop is True
 
 
-@pytest.mark.parametrize("fails", [False, True])
-def test_a_request_cancelled_while_its_commit_runs_still_runs_its_after_commit_hooks(
-    kernel_app: FastAPI, client: TestClient, writer: dict, fails: bool
-) -> None:
-    """The commit, in a worker thread, finishes whatever happens to the request (a client gone,
-    a server shutting down); the cache drops that follow it must not be skipped, and a commit
-    that failed has none."""
-    import asyncio
-    import threading
+@dataclass
+class Cancelled:
+    ended_early: bool  # the request ended while its work was held
+    gate_held: bool  # its admission place was still taken then
+    loop_cpu: float  # what the event loop's thread burnt meanwhile
+    cancelled: bool
 
-    import anyio.to_thread
-    import httpx
 
+async def _cancel_held_request(
+    kernel_app: FastAPI, writer: dict, *, held: str, by_scope: bool, fails: bool = False
+) -> Cancelled:
+    """Send a write, hold its handler or its commit (`fails`: then fail the commit), cancel the
+    request (natively, or by an anyio cancel scope around it), look at it for a while, then
+    release the work and let the request end."""
     started, release = threading.Event(), threading.Event()
-    kernel_app.state.hold_commit = (started, release, fails)
+    hold = (started, release, fails) if held == "commit" else (started, release)
+    setattr(kernel_app.state, f"hold_{held}", hold)
+    gate = kernel_app.state.admission = asyncio.Semaphore(1)  # one place: held while it works
+    scope = anyio.CancelScope()
 
-    async def cancel_during_the_commit() -> bool:
+    async def send() -> None:
         transport = httpx.ASGITransport(app=kernel_app)
         async with httpx.AsyncClient(transport=transport, base_url="http://kernel") as http:
-            request = asyncio.create_task(
-                http.post(
+            with scope:
+                await http.post(
                     "/v1/widgets/answered",
                     json={"name": "cancelled", "status": 201},
                     headers={**writer, "Idempotency-Key": "cancelled"},
                 )
-            )
-            try:
-                assert await anyio.to_thread.run_sync(started.wait, 10)
-                request.cancel()
-                await asyncio.sleep(0.05)  # the cancellation reaches the waiting route
-            finally:
-                release.set()
-            try:
-                await request
-            except asyncio.CancelledError:
-                return True
-            return False
 
+    request = asyncio.create_task(send())
+    try:
+        assert await anyio.to_thread.run_sync(started.wait, 10)
+        scope.cancel() if by_scope else request.cancel()
+        cpu = time.thread_time()
+        await asyncio.sleep(0.2)  # the cancellation reaches the route, which waits
+        cpu = time.thread_time() - cpu
+        ended_early, gate_held = request.done(), gate.locked()
+    finally:
+        release.set()
+        delattr(kernel_app.state, f"hold_{held}")
+    try:
+        await request
+    except asyncio.CancelledError:
+        return Cancelled(ended_early, gate_held, cpu, cancelled=True)
+    return Cancelled(ended_early, gate_held, cpu, cancelled=scope.cancelled_caught)
+
+
+@pytest.mark.parametrize("by_scope", [False, True], ids=["task-cancelled", "scope-cancelled"])
+@pytest.mark.parametrize("held", ["handler", "commit"])
+def test_a_cancelled_request_ends_once_its_work_has_committed_and_its_hooks_ran(
+    kernel_app: FastAPI, client: TestClient, writer: dict, held: str, by_scope: bool
+) -> None:
+    """A client gone or a server shutting down cancels the request, not its work: the handler
+    or commit in a worker thread goes on, so the session must not be closed under it from
+    another thread, nor its admission place given to another request, nor the cache drops
+    after its commit skipped. The route waits for it without spinning, then ends cancelled."""
     assert client.portal is not None
-    assert client.portal.call(cancel_during_the_commit) is True
-    del kernel_app.state.hold_commit
-    if fails:
-        assert widget_count(client, writer) == 0
-        assert getattr(kernel_app.state, "hook_on_loop", None) is None  # no hook ran
-    else:
-        assert widget_count(client, writer) == 1  # committed
-        assert kernel_app.state.hook_on_loop is True  # and its hooks ran
+    outcome = client.portal.call(
+        functools.partial(_cancel_held_request, kernel_app, writer, held=held, by_scope=by_scope)
+    )
+    assert outcome.ended_early is False
+    assert outcome.gate_held is True
+    assert outcome.loop_cpu < 0.1  # waiting, not re-cancelled at every turn of the loop
+    assert outcome.cancelled is True
+    assert widget_count(client, writer) == 1  # committed
+    assert kernel_app.state.hook_on_loop is True  # and its hooks ran
+
+
+def test_a_cancelled_request_whose_commit_fails_ends_cancelled_with_no_hook_run(
+    kernel_app: FastAPI, client: TestClient, writer: dict
+) -> None:
+    assert client.portal is not None
+    outcome = client.portal.call(
+        functools.partial(
+            _cancel_held_request, kernel_app, writer, held="commit", by_scope=False, fails=True
+        )
+    )
+    assert outcome.ended_early is False
+    assert outcome.cancelled is True
+    assert widget_count(client, writer) == 0
+    assert getattr(kernel_app.state, "hook_on_loop", None) is None  # no hook ran
 
 
 @pytest.mark.parametrize("status", [200, 201, 303, 399])

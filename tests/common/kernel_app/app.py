@@ -171,6 +171,11 @@ def create_widget_answering(
 
         uow.before_commit(held)
 
+    held_handler = getattr(state, "hold_handler", None)  # (started, release): a test holds it
+    if held_handler is not None:
+        held_handler[0].set()
+        held_handler[1].wait(10)
+
     def probe() -> None:
         state.after_answer = session.in_transaction()
 
