@@ -127,12 +127,13 @@ _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """The request's session: its route's unit of work commits it; closed afterwards.
+    """The request's session: its route's unit of work commits it; closed when that work ends,
+    which rolls back what was not committed (an error, an error response).
 
     `async` although a session is blocking: making one touches no connection, and closing one
-    whose transaction has ended (the unit of work committed or rolled back) only forgets its
-    objects. A plain generator would cost every request two hops to the worker threads and
-    back; a session still in a transaction is closed (rolled back) in a worker thread.
+    whose transaction has ended (committed) only forgets its objects. A plain generator would
+    cost every request two hops to the worker threads and back; a session still in a
+    transaction is closed (rolled back) in a worker thread.
     """
     write = request.method not in _READ_METHODS
     session = get_database(request).session(write=write)

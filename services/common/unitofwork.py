@@ -4,12 +4,14 @@ Services flush and never commit. Every router is built with `route_class=UnitOfW
 after the handler returns a successful response the route runs the hooks registered for
 it (the idempotency claim stores the answer), commits the request's session once (in a
 worker thread) and then runs the after-commit hooks (cache invalidations) on the event loop.
-On any error, or an error response, it rolls back (the idempotency claim, a row of the same
-transaction, goes with it). A request cancelled meanwhile ends once that work has.
+On any error, or an error response, nothing commits: closing the session, which ends the
+work, rolls it back (the idempotency claim, a row of the same transaction, goes with it).
+The work ends before the answer is sent; a request cancelled meanwhile ends once it has.
 """
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
@@ -20,6 +22,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 _STATE_KEY = "unit_of_work"
+log = logging.getLogger("services.unitofwork")
 
 
 class UnitOfWork:
@@ -51,12 +54,6 @@ class UnitOfWork:
         filled there, so a drop cannot land between a lookup's check and its store."""
         for after in self._after_commit:
             after()
-
-    def fail(self) -> None:
-        """Roll back the request's work."""
-        if self.session is None:
-            return
-        self.session.rollback()
 
 
 def unit_of_work(request: Request) -> UnitOfWork | None:
@@ -99,30 +96,22 @@ class UnitOfWorkRoute(APIRoute):
         async def serve(request: Request) -> Response:
             uow = UnitOfWork()
             setattr(request.state, _STATE_KEY, uow)
-            gate: asyncio.Semaphore | None = getattr(request.app.state, "admission", None)
-            async with (
-                gate if gate is not None else contextlib.nullcontext(),
-                _dependencies_closed_here(request),
-            ):
-                try:
-                    response = await handler(request)
-                    if response.status_code >= 400:
-                        await run_in_threadpool(uow.fail)
-                    else:
-                        await run_in_threadpool(uow.commit, response)
-                        uow.committed()
-                except Exception:
-                    await run_in_threadpool(uow.fail)
-                    raise
+            async with _dependencies_closed_here(request):
+                response = await handler(request)
+                if response.status_code < 400:
+                    await run_in_threadpool(uow.commit, response)
+                    uow.committed()
             return response
 
         async def run(request: Request) -> Response:
-            work = asyncio.ensure_future(serve(request))
-            try:
-                return await asyncio.shield(work)
-            except asyncio.CancelledError:
-                await _outlive(work)
-                raise
+            gate: asyncio.Semaphore | None = getattr(request.app.state, "admission", None)
+            async with gate if gate is not None else contextlib.nullcontext():
+                work = asyncio.ensure_future(serve(request))
+                try:
+                    return await asyncio.shield(work)
+                except asyncio.CancelledError:
+                    await _outlive(work)
+                    raise
 
         return run
 
@@ -133,11 +122,15 @@ _DEPENDENCY_STACKS = ("fastapi_inner_astack", "fastapi_function_astack")
 
 @contextlib.asynccontextmanager
 async def _dependencies_closed_here(request: Request) -> AsyncIterator[None]:
-    """Close the request's dependencies (its session) in this task, when its work ends.
+    """Close the request's dependencies (its session: rolled back unless committed) in the
+    work's task, when the work ends.
 
-    FastAPI keeps them on exit stacks of the task that called the route, and enters anyio
-    cancel scopes on them, which must be left in the task that entered them: the work's task.
-    The answer is fully built by then; the session is not needed to send it.
+    FastAPI keeps them on exit stacks of the task that called the route, closed after the answer
+    is sent, and enters anyio cancel scopes on them, which must be left in the task that entered
+    them. So here a request's dependencies are closed before its answer is sent, whatever
+    their declared scope: a streaming body or a background task opens its own session (as the
+    public ledger's downloads and the rating batches do), and a server-sent-events route cannot
+    be a `UnitOfWorkRoute`.
     """
     async with contextlib.AsyncExitStack() as stack:
         for key in _DEPENDENCY_STACKS:
@@ -148,16 +141,18 @@ async def _dependencies_closed_here(request: Request) -> AsyncIterator[None]:
 async def _outlive(work: asyncio.Future[Response]) -> None:
     """Wait for a cancelled request's unit of work to end, without cancelling it.
 
-    Its handler, commit or rollback runs in a worker thread: the session, closed when the
-    request ends, must not be closed meanwhile from another thread, nor the admission gate
-    opened to another request. So a request cancelled (a client gone, a server shutting down)
-    ends once its work has, committed with its after-commit hooks run, or rolled back. The
-    shielded scope keeps an anyio cancellation from being delivered again at every wait; a
-    native one is delivered once per `cancel()`, and waited through.
+    Its handler, commit or rollback runs in a worker thread: its session must not be closed
+    meanwhile from another thread, nor its admission place given to another request. So a
+    request cancelled once admitted (a client gone, a server shutting down) ends once its work
+    has, committed with its after-commit hooks run, or rolled back; one cancelled while it
+    waits for admission does nothing. The shielded scope keeps an anyio cancellation from
+    being delivered again at every wait; a native one is delivered once per `cancel()`.
     """
     while not work.done():
         with contextlib.suppress(asyncio.CancelledError), anyio.CancelScope(shield=True):
             await asyncio.wait({work})
+    if not work.cancelled() and (error := work.exception()) is not None:
+        log.error("a cancelled request's work failed", exc_info=error)
 
 
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(require_unit_of_work)]

@@ -59,7 +59,7 @@ class WidgetOut(BaseModel):
 class AnsweredWidgetIn(WidgetIn):
     status: int = Field(ge=200, le=599)
     # Note in app.state.after_answer whether the request's session still had a transaction
-    # open once the answer was sent (a background task runs before the session is closed).
+    # open once the answer was sent (a background task runs after the answer is sent).
     probe: bool = False
 
 
