@@ -3409,6 +3409,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "anniversaries' `!=` -> `<` on full years: `after` is before today, and full years "
         "never fall as the day moves on"
     ),
+    ("services/common/unitofwork.py", 164, "ReplaceComparisonOperator_IsNot_NotEq"): (
+        "_answered's `kind is not Exception` -> `!=`: classes compare equal only to themselves "
+        "(type's __eq__ is identity), so both skip exactly Exception"
+    ),
 }
 
 

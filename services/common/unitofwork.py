@@ -1,4 +1,4 @@
-"""One unit of work per request: the route commits once after its handler, or rolls back.
+"""One unit of work per request: the route commits once after its handler, or nothing.
 
 Services flush and never commit. Every router is built with `route_class=UnitOfWorkRoute`;
 after the handler returns a successful response the route runs the hooks registered for
@@ -88,7 +88,7 @@ def admission_gate(connections: int, threads: int) -> asyncio.Semaphore:
 
 
 class UnitOfWorkRoute(APIRoute):
-    """A route that commits its request's session once after the handler, or rolls back."""
+    """A route that commits its request's session once after the handler, or nothing."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -110,7 +110,7 @@ class UnitOfWorkRoute(APIRoute):
                 try:
                     return await asyncio.shield(work)
                 except asyncio.CancelledError:
-                    await _outlive(work)
+                    await _outlive(work, request)
                     raise
 
         return run
@@ -138,21 +138,30 @@ async def _dependencies_closed_here(request: Request) -> AsyncIterator[None]:
         yield
 
 
-async def _outlive(work: asyncio.Future[Response]) -> None:
+async def _outlive(work: asyncio.Future[Response], request: Request) -> None:
     """Wait for a cancelled request's unit of work to end, without cancelling it.
 
     Its handler, commit or rollback runs in a worker thread: its session must not be closed
     meanwhile from another thread, nor its admission place given to another request. So a
     request cancelled once admitted (a client gone, a server shutting down) ends once its work
-    has, committed with its after-commit hooks run, or rolled back; one cancelled while it
-    waits for admission does nothing. The shielded scope keeps an anyio cancellation from
-    being delivered again at every wait; a native one is delivered once per `cancel()`.
+    has, committed with its after-commit hooks run, or rolled back (a failure it would have
+    answered as a 500 is logged); one cancelled while it waits for admission does nothing. The
+    shielded scope keeps an anyio cancellation from being delivered again at every wait; a
+    native one is delivered once per `cancel()`.
     """
     while not work.done():
         with contextlib.suppress(asyncio.CancelledError), anyio.CancelScope(shield=True):
             await asyncio.wait({work})
-    if not work.cancelled() and (error := work.exception()) is not None:
+    error = None if work.cancelled() else work.exception()
+    if error is not None and not _answered(request, error):
         log.error("a cancelled request's work failed", exc_info=error)
+
+
+def _answered(request: Request, error: BaseException) -> bool:
+    """Whether the app answers `error` with a handler of its own (a problem, a replay), not as an
+    unexpected error: a refusal is no failure of the work, and a cancelled one is not logged."""
+    handlers = request.app.exception_handlers
+    return any(kind in handlers for kind in type(error).__mro__ if kind is not Exception)
 
 
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(require_unit_of_work)]

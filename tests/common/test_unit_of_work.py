@@ -7,7 +7,7 @@ import functools
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import anyio.to_thread
@@ -89,12 +89,12 @@ def _post(http: httpx.AsyncClient, writer: dict, name: str) -> Coroutine[Any, An
 async def _cancel_held_request(
     kernel_app: FastAPI, writer: dict, *, held: str, by_scope: bool, fails: bool = False
 ) -> Cancelled:
-    """Send a write, hold its handler or its commit (`fails`: then fail the commit), cancel the
+    """Send a write, hold its handler or its commit (`fails`: then the handler refuses it, or the
+    commit fails), cancel the
     request (natively, or by an anyio cancel scope around it), look at it for a while, then
     release the work and let the request end."""
     started, release = threading.Event(), threading.Event()
-    hold = (started, release, fails) if held == "commit" else (started, release)
-    setattr(kernel_app.state, f"hold_{held}", hold)
+    setattr(kernel_app.state, f"hold_{held}", (started, release, fails))
     gate = kernel_app.state.admission = asyncio.Semaphore(1)  # one place: held while it works
     scope = anyio.CancelScope()
 
@@ -152,6 +152,8 @@ def test_a_cancelled_request_whose_commit_fails_ends_cancelled_with_no_hook_run(
         )
     )
     assert outcome.ended_early is False
+    assert outcome.gate_held is True
+    assert outcome.cancels == 1
     assert outcome.cancelled is True
     assert widget_count(client, writer) == 0
     assert getattr(kernel_app.state, "hook_on_loop", None) is None  # no hook ran
@@ -163,13 +165,40 @@ def test_a_cancelled_request_whose_commit_fails_ends_cancelled_with_no_hook_run(
     assert failed[0].exc_info is not None and str(failed[0].exc_info[1]) == "the commit failed"
 
 
+def test_a_cancelled_request_refused_by_its_handler_is_rolled_back_and_not_logged(
+    kernel_app: FastAPI, client: TestClient, writer: dict, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A refusal (a problem the app answers) is no failure of the work: nothing to log."""
+    assert client.portal is not None
+    outcome = client.portal.call(
+        functools.partial(
+            _cancel_held_request, kernel_app, writer, held="handler", by_scope=False, fails=True
+        )
+    )
+    assert outcome.ended_early is False
+    assert outcome.cancelled is True
+    assert widget_count(client, writer) == 0
+    assert [r for r in caplog.records if r.name == "services.unitofwork"] == []
+
+
+class _CountingGate(asyncio.Semaphore):
+    """A gate that counts the requests waiting at it."""
+
+    waiting = 0
+
+    async def acquire(self) -> Literal[True]:
+        if self.locked():
+            self.waiting += 1
+        return await super().acquire()
+
+
 def test_a_request_cancelled_while_it_waits_for_admission_does_nothing(
     kernel_app: FastAPI, client: TestClient, writer: dict
 ) -> None:
     """Its work has not begun: it must not run later, for no one, behind the work it waited on."""
     started, release = threading.Event(), threading.Event()
-    kernel_app.state.hold_handler = (started, release)
-    kernel_app.state.admission = asyncio.Semaphore(1)
+    kernel_app.state.hold_handler = (started, release, False)
+    gate = kernel_app.state.admission = _CountingGate(1)
 
     async def cancel_the_queued_one() -> bool:
         transport = httpx.ASGITransport(app=kernel_app)
@@ -179,6 +208,7 @@ def test_a_request_cancelled_while_it_waits_for_admission_does_nothing(
                 assert await anyio.to_thread.run_sync(started.wait, 10)
                 queued = asyncio.create_task(_post(http, writer, "queued"))
                 await asyncio.sleep(0.1)  # it reaches the gate and waits there
+                assert gate.waiting == 1
                 queued.cancel()
                 await asyncio.sleep(0.05)
                 ended = queued.done()

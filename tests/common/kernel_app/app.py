@@ -171,10 +171,13 @@ def create_widget_answering(
 
         uow.before_commit(held)
 
-    held_handler = getattr(state, "hold_handler", None)  # (started, release): a test holds it
+    # (started, release, fails): a test holds it; `fails` then refuses the request (409)
+    held_handler = getattr(state, "hold_handler", None)
     if held_handler is not None:
         held_handler[0].set()
         held_handler[1].wait(10)
+        if held_handler[2]:
+            raise Conflict("refused once released", code="widget_refused")
 
     def probe() -> None:
         state.after_answer = session.in_transaction()
