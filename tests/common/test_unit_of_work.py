@@ -120,6 +120,16 @@ async def _cancel_held_request(
     return Cancelled(ended_early, gate_held, cancels, cancelled=scope.cancelled_caught)
 
 
+def _cancel_held(
+    client: TestClient, kernel_app: FastAPI, writer: dict, **options: Any
+) -> Cancelled:
+    """`_cancel_held_request` run on the test client's event loop."""
+    assert client.portal is not None
+    return client.portal.call(
+        functools.partial(_cancel_held_request, kernel_app, writer, **options)
+    )
+
+
 @pytest.mark.parametrize("by_scope", [False, True], ids=["task-cancelled", "scope-cancelled"])
 @pytest.mark.parametrize("held", ["handler", "commit"])
 def test_a_cancelled_request_ends_once_its_work_has_committed_and_its_hooks_ran(
@@ -129,10 +139,7 @@ def test_a_cancelled_request_ends_once_its_work_has_committed_and_its_hooks_ran(
     or commit in a worker thread goes on, so the session must not be closed under it from
     another thread, nor its admission place given to another request, nor the cache drops
     after its commit skipped. The route waits for it, then ends cancelled."""
-    assert client.portal is not None
-    outcome = client.portal.call(
-        functools.partial(_cancel_held_request, kernel_app, writer, held=held, by_scope=by_scope)
-    )
+    outcome = _cancel_held(client, kernel_app, writer, held=held, by_scope=by_scope)
     assert outcome.ended_early is False
     assert outcome.gate_held is True
     # An anyio scope cancels its task again at every turn of the loop until it is shielded.
@@ -145,12 +152,7 @@ def test_a_cancelled_request_ends_once_its_work_has_committed_and_its_hooks_ran(
 def test_a_cancelled_request_whose_commit_fails_ends_cancelled_with_no_hook_run(
     kernel_app: FastAPI, client: TestClient, writer: dict, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert client.portal is not None
-    outcome = client.portal.call(
-        functools.partial(
-            _cancel_held_request, kernel_app, writer, held="commit", by_scope=False, fails=True
-        )
-    )
+    outcome = _cancel_held(client, kernel_app, writer, held="commit", by_scope=False, fails=True)
     assert outcome.ended_early is False
     assert outcome.gate_held is True
     assert outcome.cancels == 1
@@ -169,12 +171,7 @@ def test_a_cancelled_request_refused_by_its_handler_is_rolled_back_and_not_logge
     kernel_app: FastAPI, client: TestClient, writer: dict, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A refusal (a problem the app answers) is no failure of the work: nothing to log."""
-    assert client.portal is not None
-    outcome = client.portal.call(
-        functools.partial(
-            _cancel_held_request, kernel_app, writer, held="handler", by_scope=False, fails=True
-        )
-    )
+    outcome = _cancel_held(client, kernel_app, writer, held="handler", by_scope=False, fails=True)
     assert outcome.ended_early is False
     assert outcome.cancelled is True
     assert widget_count(client, writer) == 0
