@@ -17,7 +17,7 @@ MUTATE_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 TS_TOOLS := tools/openapi-typescript
 OPENAPI_TS := $(TS_TOOLS)/node_modules/.installed
 
-.PHONY: install run test test-deps lint bench mutate fuzz demo clean
+.PHONY: install run test test-deps lint bench mutate seeded-bugs fuzz demo clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,10 @@ bench: install
 # Mutation testing of the trust-critical modules (slow: not in CI); prints the survivors.
 mutate: install
 	MUTATE_POSTGRES_URL="$(MUTATE_POSTGRES_URL)" $(BIN)/python tools/mutate.py $(MUTATE)
+
+# The deliberate bugs that once passed the whole suite, each put back and caught by its named test.
+seeded-bugs: install
+	MUTATE_POSTGRES_URL="$(MUTATE_POSTGRES_URL)" $(BIN)/python -m tools.seeded_bugs
 
 # The programme year through the gateway, with a client generated from its merged OpenAPI (into
 # var/demo-client); against DEMO_URL (default: `make run`'s gateway), else a stack started here.

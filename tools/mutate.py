@@ -3427,7 +3427,7 @@ class Mutant:
     change: str
 
 
-def copy_tree() -> None:
+def copy_tree(tree: Path = TREE) -> None:
     """The tracked files (and untracked, not ignored ones) in a scratch copy that gets mutated."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -3435,19 +3435,19 @@ def copy_tree() -> None:
         check=True,
         capture_output=True,
     ).stdout.split(b"\0")
-    if TREE.exists():
-        shutil.rmtree(TREE)
+    if tree.exists():
+        shutil.rmtree(tree)
     for raw in filter(None, listed):
         name = raw.decode()
         source = ROOT / name
         if source.is_file():
-            target = TREE / name
+            target = tree / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     # Bytecode checked by the source's hash: each mutant's fork reads the unmutated modules'
     # compiled code, and compiles only the mutated file (whose hash no longer matches).
     subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", "--invalidation-mode=checked-hash", str(TREE)],
+        [sys.executable, "-m", "compileall", "-q", "--invalidation-mode=checked-hash", str(tree)],
         check=True,
         capture_output=True,
     )
