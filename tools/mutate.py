@@ -967,6 +967,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_Rule.referenced's default: CompiledRuleSet.__init__ sets every rule's `referenced` "
         "right after building it, so the default is never read"
     ),
+    ("services/common/rules/engine.py", 329, "ReplaceTrueWithFalse"): (
+        "_Rule without __slots__: only the instances' memory layout differs; every attribute "
+        "set on a rule is a declared field (mypy checks it) and nothing reads __dict__, "
+        "weak-references or pickles a rule"
+    ),
     (
         "services/common/rules/engine.py",
         350,
