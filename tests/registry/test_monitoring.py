@@ -771,6 +771,8 @@ def _reported(n: int, actual: int | None = 100) -> Any:
         # the city below the minimum hides itself, whatever the districts
         ({"city": 2, "xiaodian": 2}, {"city", "xiaodian"}),
         ({"city": 1, "xiaodian": 1, "yingze": 5, "jinyuan": 6}, {"city", "xiaodian"}),
+        # and so does a city whose districts show no actual (nothing else would hide it)
+        ({"city": 2}, {"city"}),
         # at the minimum it shows; the hidden district takes the next smallest with it
         ({"city": 3, "xiaodian": 1, "yingze": 2}, {"xiaodian", "yingze"}),
         # two hidden districts with the minimum between them hide nothing more
