@@ -109,7 +109,8 @@ def test_route_classes_with_equal_windows_keep_their_own_counters(
     start_gateway: StartGateway,
 ) -> None:
     # Equal limits and windows per class, so only the class in the counter's key keeps a
-    # client's reads, writes and token requests apart.
+    # client's writes and token requests (both moving windows) apart; reads count in fixed
+    # windows, which the next test shares with the public class.
     gw = start_gateway(rate_limit_token="3/hour")
     created = gw.create_client(
         "admin",
