@@ -16,9 +16,10 @@ EQUIVALENT with its reason; any other survivor makes the run exit 1.
 Each mutant's tests run in a fork of a warm server (tools/mutate_fork.py: third-party imports
 done once; the project imported fresh from the mutated source), `pytest -x`. A mutant is killed
 when pytest exits non-zero (a mutant inside a function body meets the tests that ran that body
-first: a coverage run with a context per test maps them; the rest run only if those pass); a timeout (60 s or 5x the warm baseline) is cosmic-ray's "killed"
-but is listed in its own column and rerun by --again; a failure of the fork machinery is an
-error, never a kill.
+first, those that ran its line ahead of the rest: a coverage run with a context per test maps
+them; the rest run only if those pass); a timeout (60 s or 5x the warm baseline) is cosmic-ray's
+"killed" but is listed in its own column and rerun by --again; a failure of the fork machinery
+is an error, never a kill.
 """
 
 import argparse
@@ -3477,7 +3478,8 @@ def _sources(target: Target) -> list[Path]:
 
 def selection_map(name: str, target: Target, env: dict[str, str]) -> Path | str:
     """Run the target's tests once under coverage with a context per test; write, for each
-    function body of the target, the tests that ran it (and a pristine copy to diff against)."""
+    function body and each line of the target, the tests that ran it (as indices into one list
+    of tests), and a pristine copy to diff against."""
     from coverage import CoverageData
 
     data_file = WORK / f"{name}.coverage"
@@ -3501,12 +3503,22 @@ def selection_map(name: str, target: Target, env: dict[str, str]) -> Path | str:
     pristine = WORK / f"{name}.pristine"
     if pristine.exists():
         shutil.rmtree(pristine)
-    files: dict[str, list[tuple[int, int, list[str]]]] = {}
+    index: dict[str, int] = {}  # each test's number in the map
+
+    def ranked(tests: set[str]) -> list[int]:
+        ordered = sorted(tests, key=lambda t: (order.get(t.split("::")[0], 0), t))
+        return [index.setdefault(test, len(index)) for test in ordered]
+
+    files: dict[str, dict[str, Any]] = {}
     for source in sources:
         relative = str(source.relative_to(TREE))
         (pristine / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, pristine / relative)
         by_line = data.contexts_by_lineno(str(source))
+        lines = {
+            str(line): ranked({context.rsplit("|", 1)[0] for context in contexts if context})
+            for line, contexts in by_line.items()
+        }
         spans = []
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -3517,11 +3529,12 @@ def selection_map(name: str, target: Target, env: dict[str, str]) -> Path | str:
                     for context in by_line.get(line, [])
                     if context
                 }
-                ranked = sorted(tests, key=lambda t: (order.get(t.split("::")[0], 0), t))
-                spans.append((first, last, ranked))
-        files[relative] = spans
+                spans.append((first, last, ranked(tests)))
+        files[relative] = {"spans": spans, "lines": lines}
     selection = WORK / f"{name}.select.json"
-    selection.write_text(json.dumps({"pristine": str(pristine), "files": files}), "utf-8")
+    selection.write_text(
+        json.dumps({"pristine": str(pristine), "tests": list(index), "files": files}), "utf-8"
+    )
     return selection
 
 

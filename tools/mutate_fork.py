@@ -12,9 +12,9 @@ goes away (cosmic-ray's timeout kills it), the child's process group is killed. 
 this machinery prints INFRA_MARK, so tools/mutate.py counts it as an error, never as a kill.
 
 With `--select MAP` (tools/mutate.py writes it from a coverage run with a context per test), a
-mutant inside a function body first runs only the tests that executed that body; if they all
-pass, the whole of ARGS runs as well, so selection only makes kills faster and never turns a
-kill into a survivor (code run in a subprocess, say, is invisible to the coverage map).
+mutant inside a function body first runs only the tests that executed that body, those that
+executed the mutated line ahead of the rest; if they all pass, the rest of ARGS runs as well,
+so selection only makes kills faster and never turns a kill into a survivor (code run in a subprocess, say, is invisible to the coverage map).
 """
 
 import contextlib
@@ -34,6 +34,8 @@ def run(sock_path: str, args: list[str], databases: list[str], select: str | Non
     failing run's exit code. With a selection map, the tests that reach the mutant go first."""
     runs: list[str | None] = [*databases] or [None]
     chosen = selected_tests(select, os.getcwd()) if select else None
+    # After the chosen tests pass, the rest of ARGS: the chosen ones deselected, not run twice.
+    rest = [*args, *(word for test in chosen or () for word in ("--deselect", test))]
     for database in runs:
         env = None if database is None else {"TEST_POSTGRES_URL": database}
         if chosen:
@@ -41,8 +43,8 @@ def run(sock_path: str, args: list[str], databases: list[str], select: str | Non
             code = _run_once(sock_path, first, env)
             if code not in (0, 5):  # 5: pytest found none of them (a renamed parametrisation)
                 return code
-        code = _run_once(sock_path, args, env)
-        if code != 0:
+        code = _run_once(sock_path, rest, env)
+        if code != 0 and not (chosen and code == 5):  # 5: the chosen were all there was
             return code
     return 0
 
@@ -61,11 +63,13 @@ def _options(args: list[str]) -> list[str]:
 
 
 def selected_tests(map_path: str, root: str) -> list[str] | None:
-    """The tests that ran the function body holding the mutated line, from the map; None when
-    the mutant is outside every mapped body (module or class level, a signature: import time)."""
+    """The tests that ran the function body holding the mutated line, from the map, those that
+    ran the line itself first; None when the mutant is outside every mapped body (module or
+    class level, a signature: import time)."""
     with open(map_path, encoding="utf-8") as source:
         mapping = json.load(source)
-    for path, spans in mapping["files"].items():
+    names = mapping["tests"]
+    for path, mapped in mapping["files"].items():
         with open(os.path.join(root, path), encoding="utf-8") as now:
             current = now.read().splitlines()
         with open(os.path.join(mapping["pristine"], path), encoding="utf-8") as was:
@@ -76,8 +80,13 @@ def selected_tests(map_path: str, root: str) -> list[str] | None:
             (n for n, (a, b) in enumerate(zip(current, pristine, strict=False), 1) if a != b),
             min(len(current), len(pristine)) + 1,
         )
-        inside = [(b - a, tests) for a, b, tests in spans if a <= line <= b]
-        return min(inside, key=lambda span: span[0])[1] if inside else None
+        inside = [(b - a, tests) for a, b, tests in mapped["spans"] if a <= line <= b]
+        if not inside:
+            return None
+        body = min(inside, key=lambda span: span[0])[1]
+        here = mapped["lines"].get(str(line), [])  # none: a statement's continuation line
+        first = set(here)
+        return [names[i] for i in here] + [names[i] for i in body if i not in first]
     return None
 
 
