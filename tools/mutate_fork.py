@@ -14,7 +14,8 @@ this machinery prints INFRA_MARK, so tools/mutate.py counts it as an error, neve
 With `--select MAP` (tools/mutate.py writes it from a coverage run with a context per test), a
 mutant inside a function body first runs only the tests that executed that body, those that
 executed the mutated line ahead of the rest; if they all pass, the rest of ARGS runs as well,
-so selection only makes kills faster and never turns a kill into a survivor (code run in a subprocess, say, is invisible to the coverage map).
+so selection only makes kills faster and never turns a kill into a survivor (code run in a
+subprocess, say, is invisible to the coverage map).
 """
 
 import contextlib
