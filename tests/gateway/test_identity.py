@@ -107,6 +107,22 @@ def test_a_portal_filing_without_a_delegation_acts_with_the_filing_scopes_alone(
     assert (seen["kind"], seen["org"]) == ("portal", uscc)
 
 
+def test_only_a_filing_the_service_created_is_remembered_as_a_delegation(
+    gw: RunningGateway,
+) -> None:
+    uscc = "91140105MA0KDE127K"
+    portal = gw.create_client("portal")
+    headers = {"X-API-Key": portal["api_key"]["key"], "X-On-Behalf-Of": uscc}
+    mine = {"X-API-Key": portal["api_key"]["key"]}
+    answered = gw.http.post("/registry/v1/enterprises?answer=200", json={}, headers=headers)
+    assert answered.status_code == 200, answered.text
+    assert gw.http.get("/v1/delegations", headers=mine).json()["items"] == []
+    filed = gw.http.post("/registry/v1/enterprises", json={}, headers=headers)
+    assert filed.status_code == 201, filed.text
+    held = gw.http.get("/v1/delegations", headers=mine).json()["items"]
+    assert [(d["enterprise"], d["status"]) for d in held] == [(uscc, "filing_only")]
+
+
 def test_a_filing_whose_delegation_cannot_be_recorded_is_still_answered_as_filed(
     gw: RunningGateway, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
