@@ -183,8 +183,14 @@ def test_what_the_checker_accepts_evaluates_to_its_type(expression: str) -> None
 
 def test_types_parse_and_print() -> None:
     assert str(parse_type("map<string,  list<double>>")) == "map<string, list<double>>"
-    for wrong in ("float", "list", "map<int, string>", "list<int", "int>"):
-        with pytest.raises(ValueError):
+    for wrong, rule in (
+        ("float", "'float' is not a type"),
+        ("list", "list needs its element type"),
+        ("map<int, string>", "map keys must be string"),
+        ("list<int", "missing '>'"),
+        ("int>", "unexpected '>'"),
+    ):
+        with pytest.raises(ValueError, match=rule):
             parse_type(wrong)
 
 

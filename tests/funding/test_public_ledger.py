@@ -585,7 +585,10 @@ def test_the_downloads_of_an_empty_ledger(funding_client: TestClient) -> None:
 def test_the_records_table_refuses_a_negative_amount(funding_app: FastAPI) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    with pytest.raises(IntegrityError), funding_app.state.database.transaction() as session:
+    with (
+        pytest.raises(IntegrityError, match="ck_public_ledger_records_amount"),
+        funding_app.state.database.transaction() as session,
+    ):
         from services.funding.public.service import publish
 
         publish(session, **record_fields(1, amount_fen=-1))

@@ -187,7 +187,7 @@ def test_a_finding_reads_as_a_sentence() -> None:
 def test_only_strings_integers_and_null_are_hashed() -> None:
     assert canonical_json({"b": 1, "a": "é", "c": None}) == '{"a":"é","b":1,"c":null}'.encode()
     for bad in (True, 1.5, [1], {"x": 1}):
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match="a: only strings, integers and null are hashed"):
             canonical_json({"a": bad})
     assert timestamp_text(datetime(2015, 12, 20, 8, 0, 1, 999)) == "2015-12-20T08:00:01Z"
 

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from services.common.errors import DomainError
 from services.funding.app import create_app, feed_consumers
+from services.funding.enterprises.errors import UnknownEnterprise
 from services.funding.enterprises.service import (
     credit_handlers,
     get_enterprise,
@@ -71,7 +72,10 @@ def test_an_update_before_the_filing_is_ignored_and_the_filing_then_applies(
 ) -> None:
     early = {"uscc": USCC, "version": 2, "changed": ["employees"], "values": {"employees": 99}}
     consume(funding_app, "funding.registry", registry_handlers(), [("enterprise.updated", early)])
-    with funding_app.state.database.session(write=False) as session, pytest.raises(DomainError):
+    with (
+        funding_app.state.database.session(write=False) as session,
+        pytest.raises(UnknownEnterprise, match=f"No enterprise {USCC} has filed"),
+    ):
         get_enterprise(session=session, uscc=USCC)
     consume(funding_app, "funding.registry.b", registry_handlers(), [("enterprise.filed", FILED)])
     with funding_app.state.database.session(write=False) as session:

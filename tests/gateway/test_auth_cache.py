@@ -80,8 +80,9 @@ def test_a_full_cache_evicts_its_oldest_tenth(
 
     async def looked_up(key: str) -> bool:
         before = lookups()
-        with pytest.raises(auth_module.AuthError):
+        with pytest.raises(auth_module.AuthError) as refused:
             await authenticator.authenticate(key)
+        assert refused.value.code == "invalid_api_key"
         return lookups() > before
 
     async def scenario() -> list[int]:
