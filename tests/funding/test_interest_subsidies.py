@@ -185,6 +185,39 @@ def test_a_rate_the_office_saves_takes_effect_from_its_day(
     assert used.json()["in_use"] is True
 
 
+def test_a_quarter_with_a_day_no_benchmark_version_covers_is_refused_and_changes_nothing(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
+) -> None:
+    listed = funding_client.get(
+        "/v1/rule-sets",
+        params={"family": "funding.interest.benchmark"},
+        headers=admin(funding_headers),
+    ).json()["items"]
+    last = listed[-1]  # from 2015-10-24, open-ended; the office closes it on 30 November
+    read = funding_client.get(f"/v1/rule-sets/{last['id']}", headers=admin(funding_headers))
+    closed = funding_client.put(
+        f"/v1/rule-sets/{last['id']}",
+        json={
+            "effective_from": last["effective_from"],
+            "effective_to": "2015-11-30",
+            "inputs": last["inputs"],
+            "parameters": last["parameters"],
+            "rules": [{"name": r["name"], "expression": r["expression"]} for r in last["rules"]],
+        },
+        headers={**admin(funding_headers), "If-Match": read.headers["ETag"]},
+    )
+    assert closed.status_code == 200, closed.text
+    answer = funding_client.post(
+        URL, json={**LOAN, "quarter": 4}, headers=enterprise(funding_headers)
+    )
+    assert answer.status_code == 409 and answer.json()["code"] == "no_rule_set_in_force"
+    assert answer.json()["detail"] == (
+        "No version of the rule family funding.interest.benchmark is in force on 2015-12-01."
+    )
+    assert _claims(funding_client, funding_headers) == []
+    assert balance(funding_app, INTEREST_LINE) == FUNDS and zero_sum(funding_client)
+
+
 def test_a_second_claim_for_the_same_loan_and_quarter_is_refused(
     funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders, graduate: str
 ) -> None:

@@ -13,8 +13,10 @@ from sqlmodel import Session
 
 from gateway.auth.caller import Caller
 from gateway.delegations import service as delegations_service
-from gateway.delegations.schemas import DelegationConfirm
+from gateway.delegations.errors import NotYourDelegation
+from gateway.delegations.schemas import DelegationConfirm, DelegationCreate
 from gateway.observability import AccessLog
+from services.common.errors import ForbiddenClientKind
 from services.common.etag import Precondition
 from services.common.tokens import InternalTokenSigner
 from tests.gateway.conftest import RunningGateway
@@ -645,3 +647,114 @@ def test_a_read_during_a_confirmation_answers_at_once_with_the_committed_version
     after = stack.http.get(f"/v1/delegations/{dlg['id']}", headers=owner)
     assert after.headers["ETag"] == f'"{dlg["id"]}.2"'
     assert after.json()["scopes"] == both
+
+
+def test_a_grant_or_change_by_the_wrong_party_is_refused_and_changes_nothing(
+    shared_stack: RunningGateway,
+) -> None:
+    stack = shared_stack
+    uscc = make_uscc(9420)
+    portal = stack.create_client("portal")
+    portal_id, portal_key = portal["client"]["id"], portal["api_key"]["key"]
+    owner = {"X-API-Key": stack.key_for("enterprise", org=uscc)}
+    admin = {"X-API-Key": stack.key_for("admin")}
+    bank = {"X-API-Key": stack.key_for("bank")}
+    body = {"portal_id": portal_id, "scopes": ["registry:read"], "expires_at": _later()}
+    # an admin's paper authorization names its enterprise; a bank neither grants nor lists
+    unnamed = stack.http.post(
+        "/v1/delegations", json={**body, "reference": "晋委托"}, headers=admin
+    )
+    assert unnamed.status_code == 422 and unnamed.json()["code"] == "reference_required"
+    assert [e["field"] for e in unnamed.json()["errors"]] == ["body.enterprise"]
+    for answer in (
+        stack.http.post("/v1/delegations", json={**body, "enterprise": uscc}, headers=bank),
+        stack.http.get("/v1/delegations", headers=bank),
+    ):
+        assert answer.status_code == 403 and answer.json()["code"] == "forbidden_client_kind"
+    held = stack.http.get(f"/v1/delegations?portal_id={portal_id}", headers=admin)
+    assert held.json()["items"] == []
+    # the portal may not widen or revoke its own grant: only the enterprise or an admin may
+    grant = stack.delegate(portal_id, uscc, ("registry:read",), enterprise_key=owner["X-API-Key"])
+    wider = {"scopes": ["registry:read", "registry:write"], "expires_at": _later(300)}
+    for path, payload in ((f"/v1/delegations/{grant['id']}/confirmation", wider),
+                          (f"/v1/delegations/{grant['id']}/revocation", None)):  # fmt: skip
+        answer = stack.http.post(path, json=payload, headers={"X-API-Key": portal_key})
+        assert answer.status_code == 403 and answer.json()["code"] == "forbidden_client_kind"
+    kept = stack.http.get(f"/v1/delegations/{grant['id']}", headers=owner).json()
+    assert (kept["status"], kept["scopes"]) == ("active", ["registry:read"])
+    # revoked, a grant is never confirmed again: a new one is granted instead
+    revoked = stack.http.post(f"/v1/delegations/{grant['id']}/revocation", headers=owner)
+    assert revoked.status_code == 200, revoked.text
+    again = stack.http.post(
+        f"/v1/delegations/{grant['id']}/confirmation", json=wider, headers=owner
+    )
+    assert again.status_code == 409 and again.json()["code"] == "delegation_revoked"
+    final = stack.http.get(f"/v1/delegations/{grant['id']}", headers=owner).json()
+    assert (final["status"], final["scopes"]) == ("revoked", ["registry:read"])
+
+
+def test_a_portal_already_delegated_that_files_gains_no_filing_only_grant(
+    shared_stack: RunningGateway,
+) -> None:
+    stack = shared_stack
+    uscc = make_uscc(9421)
+    created = stack.create_client("portal")
+    portal_id = created["client"]["id"]
+    owner_key = stack.key_for("enterprise", org=uscc)
+    grant = stack.delegate(portal_id, uscc, enterprise_key=owner_key)
+    portal = {"X-API-Key": created["api_key"]["key"], "X-On-Behalf-Of": uscc}
+    filed = stack.http.post(
+        "/registry/v1/enterprises", json={**FILING, "uscc": uscc}, headers=portal
+    )
+    assert filed.status_code == 201, filed.text
+    listed = stack.http.get("/v1/delegations", headers={"X-API-Key": owner_key}).json()["items"]
+    assert [(d["id"], d["status"], d["purpose"]) for d in listed] == [
+        (grant["id"], "active", grant["purpose"])
+    ]
+    # a grant landing between the proxy's check and the registry's answer: none recorded either
+    with stack.app.state.database.transaction() as session:
+        recorded = delegations_service.record_filing(session, portal_id=portal_id, enterprise=uscc)
+    assert recorded is None
+    again = stack.http.get("/v1/delegations", headers={"X-API-Key": owner_key}).json()["items"]
+    assert again == listed
+
+
+def _caller(kind: str, org: str | None) -> Caller:
+    return Caller(client_id=f"cli_{kind}", kind=kind, name=kind, org=org, scopes=frozenset())
+
+
+def test_the_service_refuses_a_party_its_routes_would_never_admit(
+    shared_stack: RunningGateway,
+) -> None:
+    """Behind the routes' kind checks, the service refuses on its own: a route admitting the
+    wrong kind by mistake grants, lists or changes nothing."""
+    stack = shared_stack
+    uscc = make_uscc(9422)
+    portal_id = stack.create_client("portal")["client"]["id"]
+    grant = stack.delegate(portal_id, uscc, ("registry:read",))
+    body = DelegationCreate.model_validate(
+        {"portal_id": portal_id, "scopes": ["registry:read"], "expires_at": _later()}
+    )
+    change = DelegationConfirm.model_validate({"scopes": ["registry:read"], "expires_at": _later()})
+    unchecked = Precondition(None, required=False)
+    bank = _caller("bank", "ORG1")
+    with stack.app.state.database.session() as session:
+        with pytest.raises(ForbiddenClientKind, match="'bank' may not grant delegations"):
+            delegations_service.grant(session, caller=bank, data=body)
+        with pytest.raises(NotYourDelegation, match="names no enterprise"):
+            delegations_service.grant(session, caller=_caller("enterprise", None), data=body)
+        with pytest.raises(ForbiddenClientKind, match="'bank' have no delegations"):
+            delegations_service.list_delegations(session, caller=bank, limit=10, cursor=None)
+        with pytest.raises(NotYourDelegation, match="Only the enterprise or an admin may change"):
+            delegations_service.confirm(
+                session,
+                caller=Caller(portal_id, "portal", "the grantee", None, frozenset()),
+                delegation_id=grant["id"],
+                data=change,
+                precondition=unchecked,
+            )
+        session.rollback()
+    read = stack.http.get(
+        f"/v1/delegations/{grant['id']}", headers={"X-API-Key": stack.key_for("admin")}
+    )
+    assert read.json()["status"] == "active" and read.headers["ETag"] == f'"{grant["id"]}.1"'

@@ -104,6 +104,28 @@ def test_a_voucher_expires_the_day_after_its_last_valid_day_in_shanghai(
     }
 
 
+def test_a_spent_voucher_expires_giving_nothing_back(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    seed_enterprise: SeedEnterprise,
+) -> None:
+    database: Database = vouchers_app.state.database
+    seed_enterprise(HOLDER)
+    programme = add_programme(database)
+    with database.transaction() as session:
+        spent = issue(session, programme, HOLDER, balance_fen=0, expires_on=date(2026, 3, 31))
+    assert _committed(database, programme.id) == 1_000_000
+    with database.transaction() as session:
+        assert expire_due(session, now=JUST_AFTER) == 1
+    row = _voucher(database, spent.id)
+    assert (row.status, row.balance_fen, row.released_fen) == (EXPIRED, 0, 0)
+    assert _committed(database, programme.id) == 1_000_000  # all of it was redeemed: kept
+    feed = vouchers_client.get("/v1/events", headers=vouchers_headers()).json()["items"]
+    expired = [e["payload"] for e in feed if e["type"] == "voucher.expired"]
+    assert [(e["voucher_id"], e["released_fen"]) for e in expired] == [(spent.id, 0)]
+
+
 def test_a_round_that_fails_rolls_back_and_leaves_the_voucher_due(
     vouchers_app: FastAPI, seed_enterprise: SeedEnterprise
 ) -> None:

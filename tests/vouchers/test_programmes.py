@@ -224,6 +224,35 @@ def test_an_open_programme_changes_only_its_budget_and_approval(
     assert event_types(vouchers_client, vouchers_headers)[-1] == "programme.updated"
 
 
+def test_an_update_naming_nothing_or_a_null_is_refused_and_a_name_is_trimmed(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    made = create(vouchers_client, vouchers_headers)
+    before = state(vouchers_client, vouchers_headers, made["id"])
+    empty = patch(vouchers_client, vouchers_headers, made["id"], {}, before["etag"])
+    assert (
+        refused(empty, 422, "nothing_to_update")["detail"] == "Name at least one field to change."
+    )
+    for name in ("name", "budget_fen", "categories"):
+        nulled = patch(vouchers_client, vouchers_headers, made["id"], {name: None}, before["etag"])
+        problem = refused(nulled, 422, "nothing_to_update", f"body.{name}")
+        assert problem["errors"][0]["message"] == f"{name} may not be null"
+    assert state(vouchers_client, vouchers_headers, made["id"]) == before
+    renamed = patch(
+        vouchers_client, vouchers_headers, made["id"], {"name": "  新名  "}, before["etag"]
+    )
+    assert renamed.status_code == 200 and renamed.json()["name"] == "新名", renamed.text
+    # categories keep their first order, each once, as on creation
+    listed = patch(
+        vouchers_client,
+        vouchers_headers,
+        made["id"],
+        {"categories": ["rnd", "testing", "rnd"]},
+        renamed.headers["ETag"],
+    )
+    assert listed.status_code == 200 and listed.json()["categories"] == ["rnd", "testing"]
+
+
 def test_a_closed_programme_never_changes(
     vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:
@@ -467,6 +496,36 @@ def test_a_number_that_comes_out_zero_is_no_failed_check(
     assert not ok
     assert {step["rule"]: step["value"] for step in trace["steps"]}["strikes"] == 0
     assert trace["reasons"] == ["Registered in 小店区.", "A small or micro enterprise."]
+
+
+def test_a_rule_set_giving_its_own_reasons_is_quoted_as_it_gives_them(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    seed_enterprise: SeedEnterprise,
+) -> None:
+    """A `reasons` result replaces the failed checks' descriptions, in its own words."""
+    worded = {
+        **OWN_RULES,
+        "rules": [
+            *OWN_RULES["rules"],
+            {
+                "name": "reasons",
+                "expression": "(in_district ? [] : ['须在小店区注册，而非 ' + district])"
+                " + (small ? [] : ['规模为 ' + size_class + '，非小微'])",
+            },
+        ],
+    }
+    answer = vouchers_client.post("/v1/rule-sets", json=worded, headers=admin(vouchers_headers))
+    assert answer.status_code == 201, answer.text
+    made = create(vouchers_client, vouchers_headers, rule_set_id=answer.json()["id"])
+    away = seed_enterprise("91140100MA0K000025", district="yingze", size_class="medium")
+    ok, trace = _evaluate(vouchers_app, made["id"], away.uscc, date(2026, 5, 31))
+    assert not ok
+    assert trace["reasons"] == ["须在小店区注册，而非 yingze", "规模为 medium，非小微"]
+    local = seed_enterprise("91140100MA0K000017", district="xiaodian")
+    ok, trace = _evaluate(vouchers_app, made["id"], local.uscc, date(2026, 5, 31))
+    assert ok and trace["reasons"] == []
 
 
 def test_the_public_list_shows_open_programmes_only(
