@@ -14,22 +14,25 @@ from typing import Final
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from services.common.clock import utcnow
+from services.common.clock import as_utc, utcnow
 from services.common.dates import shanghai_date
 from services.registry.enterprises.models import Enterprise
-from services.registry.indicators.effective import Figure, effective_figures
+from services.registry.indicators.effective import Figure
 from services.registry.indicators.models import ANNUAL, IndicatorReport
 from services.registry.indicators.rules import FLOWS, INDICATORS, PRECEDENCE
 from services.registry.indicators.schemas import IndicatorName, IndicatorSource
 from services.registry.monitoring.models import CITY, Target
 from services.registry.monitoring.schemas import (
+    BaselineComparison,
     CohortSurvival,
     EnterpriseYearCounts,
     Metric,
+    PlanBaseline,
     ProgressReport,
     PublicMetric,
     PublicProgressSummary,
     PublicUnitSummary,
+    SincePlanBaseline,
     UnitProgress,
 )
 from services.registry.monitoring.service import (
@@ -37,21 +40,38 @@ from services.registry.monitoring.service import (
     CITY_NAME_ZH,
     METRICS,
     SOURCE_INDICATOR,
-    with_plan_baseline,
 )
 from services.registry.reference.districts import DISTRICTS
 
 # ---- per period and per year, from every report (the old indicators service) ---------------
 
 
+def _effective(reports: Sequence[IndicatorReport]) -> dict[IndicatorName, Figure]:
+    """Per indicator, among the reports giving it: the most trusted source's latest report (by
+    time, then id), as the declared precedence reads (first = most trusted)."""
+    out: dict[IndicatorName, Figure] = {}
+    for name in INDICATORS:
+        giving = [r for r in reports if getattr(r, name.value) is not None]
+        if not giving:
+            continue
+        trust = [source.value for source in PRECEDENCE[name]]
+        best = min(trust.index(r.source) for r in giving)
+        latest = max(
+            (r for r in giving if trust.index(r.source) == best),
+            key=lambda r: (as_utc(r.reported_at), r.id),
+        )
+        out[name] = Figure(int(getattr(latest, name.value)), latest.source, latest.id)
+    return out
+
+
 def effective_by_period(
     session: Session,
 ) -> dict[tuple[str, int, int], dict[IndicatorName, Figure]]:
-    """(uscc, year, quarter) → the effective figures `effective_figures` picks from its reports."""
+    """(uscc, year, quarter) → the effective figures picked from its reports."""
     reports: dict[tuple[str, int, int], list[IndicatorReport]] = defaultdict(list)
     for report in session.execute(select(IndicatorReport)).scalars():
         reports[(report.uscc, report.year, report.quarter)].append(report)
-    return {key: effective_figures(rs) for key, rs in reports.items()}
+    return {key: _effective(rs) for key, rs in reports.items()}
 
 
 def year_figures(reports: Sequence[IndicatorReport]) -> dict[IndicatorName, int]:
@@ -63,8 +83,8 @@ def year_figures(reports: Sequence[IndicatorReport]) -> dict[IndicatorName, int]
     by_quarter: dict[int, list[IndicatorReport]] = defaultdict(list)
     for report in reports:
         by_quarter[report.quarter].append(report)
-    annual = effective_figures(by_quarter.get(ANNUAL, []))
-    quarters = {q: effective_figures(rs) for q, rs in sorted(by_quarter.items()) if q != ANNUAL}
+    annual = _effective(by_quarter.get(ANNUAL, []))
+    quarters = {q: _effective(rs) for q, rs in sorted(by_quarter.items()) if q != ANNUAL}
     out: dict[IndicatorName, int] = {}
     for name in INDICATORS:
         if name in annual:
@@ -88,7 +108,7 @@ def figures_by_enterprise(
 ) -> dict[int, dict[str, dict[IndicatorName, int]]]:
     """year → uscc → indicator → figure, for every enterprise with reports in those years.
 
-    The same rules as `effective_figures` and `year_figures`, over plain rows in one pass
+    The same rules as `_effective` and `year_figures`, over plain rows in one pass
     (oldest first, so a later report of equal rank replaces an earlier one), fast enough for
     the city-wide register.
     """
@@ -365,7 +385,53 @@ def reference_progress(session: Session, *, year: int) -> ProgressReport:
         )
         for u in _compute(session, year)
     ]
-    return with_plan_baseline(ProgressReport(year=year, generated_at=utcnow(), units=units))
+    return _with_plan_baseline(ProgressReport(year=year, generated_at=utcnow(), units=units))
+
+
+# The plan's end-2014 figures as BRIEF.md gives them: 67,699 enterprises, 595,000 employees,
+# revenue 3,347亿, taxes 233亿, 2,187 patents, 363 technology contracts worth 13亿 (1亿 yuan =
+# 10^10 fen).
+_PLAN_2014: Final = PlanBaseline(
+    year=2014,
+    enterprises=67_699,
+    employees=595_000,
+    revenue_fen=3_347 * 10**10,
+    taxes_fen=233 * 10**10,
+    patents_held=2_187,
+    tech_contracts=363,
+    tech_contract_turnover_fen=13 * 10**10,
+    source="implementation plan, baseline (end of 2014)",
+)
+
+
+def _against_plan(baseline: int, actual: int | None) -> BaselineComparison:
+    change = None if actual is None else actual - baseline
+    return BaselineComparison(
+        baseline=baseline,
+        actual=actual,
+        change=change,
+        change_percent=None if change is None else _percent(change, baseline),
+    )
+
+
+def _with_plan_baseline(report: ProgressReport) -> ProgressReport:
+    """The city measured against the plan's 2014 figures; in 2015 they are its baselines."""
+    city = next(u for u in report.units if u.unit == CITY)
+    plan = _PLAN_2014
+    if report.year == 2015:
+        city.revenue_fen.baseline = plan.revenue_fen
+        city.new_jobs.baseline = plan.employees
+        city.tech_contract_turnover_fen.baseline = plan.tech_contract_turnover_fen
+        city.patents_held.baseline = plan.patents_held
+    since = SincePlanBaseline(
+        enterprises=_against_plan(plan.enterprises, city.enterprises.active_at_year_end),
+        revenue_fen=_against_plan(plan.revenue_fen, city.revenue_fen.actual),
+        tech_contract_turnover_fen=_against_plan(
+            plan.tech_contract_turnover_fen, city.tech_contract_turnover_fen.actual
+        ),
+        patents_held=_against_plan(plan.patents_held, city.patents_held.actual),
+    )
+    return report.model_copy(update={"plan_baseline": plan, "since_plan_baseline": since})
 
 
 def reference_public_summary(session: Session, *, year: int) -> PublicProgressSummary:
