@@ -261,7 +261,7 @@ def test_wrong_callers_and_wrong_criteria(
         json={"year": 2026, "rule_set_id": "rls_nope"},
         headers=_admin(credit_headers),
     )
-    assert unknown.status_code == 404
+    assert unknown.status_code == 404 and unknown.json()["code"] == "rule_set_not_found"
 
 
 # A rule set that admits every active enterprise and echoes each input in its trace, so a
@@ -459,7 +459,11 @@ def test_objections_in_a_later_round_touch_only_their_candidate(
     pending = object_to(YOUNG).json()["id"]
     clock.now += timedelta(days=8)
     held_up = _post(credit_client, credit_headers, f"/{rid}/finalisation")
-    assert held_up.status_code == 409 and "1 undecided objection" in held_up.json()["detail"]
+    assert (
+        held_up.status_code == 409
+        and held_up.json()["code"] == "certification_round_stage"
+        and "1 undecided objection" in held_up.json()["detail"]
+    )
     assert decide(pending, "dismissed").status_code == 200
     final = _post(credit_client, credit_headers, f"/{rid}/finalisation")
     assert final.status_code == 200, final.text

@@ -336,7 +336,7 @@ def test_an_endpoint_is_paused_after_repeated_failures_and_resumed(
         f"/v1/monitoring/endpoints/{endpoint['id']}/resumption",
         headers=bank(**{"If-Match": f'"{endpoint["id"]}.1"'}),
     )
-    assert stale.status_code == 412
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_etag"
     resumed = credit_client.post(
         f"/v1/monitoring/endpoints/{endpoint['id']}/resumption",
         headers=bank(**{"If-Match": read.headers["ETag"]}),
@@ -521,7 +521,7 @@ def test_another_bank_sees_nothing_and_subscribes_only_with_consent(
     cancel = credit_client.delete(
         f"/v1/monitoring/subscriptions/{subscription['id']}", headers=other
     )
-    assert cancel.status_code == 404
+    assert cancel.status_code == 404 and cancel.json()["code"] == "subscription_not_found"
 
     # Its own endpoint, but no consent (only JSB has one; then one for another purpose).
     theirs = create_endpoint(credit_client, other, receiver.url, key="icbc-1")

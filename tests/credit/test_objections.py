@@ -528,7 +528,7 @@ def test_statements_are_the_enterprises_and_shown_with_the_record(
     court = credit_client.get(
         f"/v1/records/{record_id}/statements", headers=_dept(credit_headers, "court")
     )
-    assert court.status_code == 404
+    assert court.status_code == 404 and court.json()["code"] == "objection_record_not_found"
     # What the reports domain reads.
     database: Database = credit_app.state.database
     with database.session(write=False) as session:

@@ -202,7 +202,10 @@ def test_a_negative_record_stops_counting_after_its_five_year_anniversary(
         params={"as_of": "yesterday"},
         headers=credit_headers(kind="department"),
     )
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == [
+        "query.as_of.date",
+        "query.as_of.datetime",
+    ]
 
 
 def test_a_record_added_through_the_event_path_changes_the_rating_and_emits_rating_changed(
@@ -366,13 +369,13 @@ def test_banks_and_strangers_are_refused_and_the_enterprise_reads_its_own(
         json={},
         headers={**credit_headers(kind="bank"), "Idempotency-Key": "bank-1"},
     )
-    assert bank_run.status_code == 403
+    assert bank_run.status_code == 403 and bank_run.json()["code"] == "forbidden_client_kind"
     dept_run = credit_client.post(
         "/v1/ratings/runs",
         json={},
         headers={**credit_headers(kind="department"), "Idempotency-Key": "dept-1"},
     )
-    assert dept_run.status_code == 403
+    assert dept_run.status_code == 403 and dept_run.json()["code"] == "forbidden_client_kind"
     unknown = credit_client.get(
         "/v1/enterprises/91140100MA0K9999XX/rating", headers=credit_headers(kind="department")
     )

@@ -362,7 +362,10 @@ def test_the_query_log_is_the_enterprises_own(
     enterprise_on_bank_log = credit_client.get(
         "/v1/queries", headers=credit_headers(kind="enterprise")
     )
-    assert enterprise_on_bank_log.status_code == 403
+    assert (
+        enterprise_on_bank_log.status_code == 403
+        and enterprise_on_bank_log.json()["code"] == "forbidden_client_kind"
+    )
 
 
 def test_past_queries_count_twelve_months_by_purpose(
@@ -675,7 +678,9 @@ def test_a_refusal_is_told_from_the_banks_own_consents_of_that_enterprise_only(
     for other_bank in ("ABC", "ZYB"):  # one sorting before JSB, one after
         grant(credit_client, credit_headers(kind="enterprise"), bank=other_bank)
     response = read(credit_client, credit_headers(kind="bank"))
-    assert response.status_code == 403, response.text
+    assert response.status_code == 403 and response.json()["code"] == "consent_required", (
+        response.text
+    )
     assert response.json()["detail"] == (
         f"No consent of enterprise {USCC} lets you read its report for pre_loan_review."
     )
@@ -707,7 +712,9 @@ def test_a_refusal_names_the_newest_of_the_banks_consents_for_the_purpose(
     later = granted_at + timedelta(days=1, hours=1)
     monkeypatch.setattr(reports_service, "utcnow", lambda: later)
     response = read(credit_client, credit_headers(kind="bank"))
-    assert response.status_code == 403, response.text
+    assert response.status_code == 403 and response.json()["code"] == "consent_required", (
+        response.text
+    )
     if newer_revoked:
         told = f"Your consent {newer['id']} for pre_loan_review was revoked by the enterprise."
     else:
@@ -723,7 +730,9 @@ def test_a_refusal_for_a_purpose_between_two_consented_ones_tells_it_is_not_cove
     for purpose in ("guarantee_review", "pre_loan_review"):
         grant(credit_client, credit_headers(kind="enterprise"), purpose=purpose)
     response = read(credit_client, credit_headers(kind="bank"), "post_loan_management")
-    assert response.status_code == 403, response.text
+    assert response.status_code == 403 and response.json()["code"] == "consent_required", (
+        response.text
+    )
     assert response.json()["detail"] == (
         "The enterprise's consents to you do not cover the purpose post_loan_management."
     )

@@ -169,7 +169,7 @@ def test_only_admins_write_and_admins_or_departments_read(
     dry = credit_client.post(
         f"/v1/rule-sets/{rule_set['id']}/evaluation", json={"inputs": INPUTS}, headers=department
     )
-    assert dry.status_code == 403
+    assert dry.status_code == 403 and dry.json()["code"] == "forbidden_client_kind"
 
 
 def test_a_retried_save_with_the_same_key_saves_once(
@@ -196,7 +196,7 @@ def test_an_unused_draft_is_replaced_with_if_match(
     change["parameters"] = {**SCORECARD["parameters"], "penalty": {"type": "int", "value": 200}}
     assert credit_client.put(url, json=change, headers=admin).status_code == 428
     stale = credit_client.put(url, json=change, headers={**admin, "If-Match": '"x.1"'})
-    assert stale.status_code == 412
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_etag"
     replaced = credit_client.put(url, json=change, headers={**admin, "If-Match": etag})
     assert replaced.status_code == 200, replaced.text
     assert replaced.json()["parameters"]["penalty"] == {"type": "int", "value": 200}

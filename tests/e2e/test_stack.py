@@ -43,7 +43,7 @@ def test_a_stack_serves_every_service_and_a_killed_one_comes_back(e2e_stack: Sta
         headers={"Authorization": f"Bearer {stack.keys['admin']}"},
         timeout=10,
     )
-    assert direct.status_code == 401, direct.text
+    assert direct.status_code == 401 and direct.json()["code"] == "invalid_token", direct.text
 
     # Everything `prepare` wrote is in the stack's own directory (TSME_VAR_DIR).
     here = stack.directory

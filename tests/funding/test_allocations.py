@@ -157,7 +157,7 @@ def test_an_allocation_beyond_the_line_or_with_bad_districts_changes_nothing(
     )
     assert no_line.status_code == 422 and no_line.json()["code"] == "unknown_budget_line"
     mixed = _allocate(funding_client, funding_headers, method="explicit", total_fen=5)
-    assert mixed.status_code == 422
+    assert mixed.status_code == 422 and [e["field"] for e in mixed.json()["errors"]] == ["body"]
     assert balance(funding_app, LINE) == 1_000
     assert funding_client.get("/v1/allocations", headers=funding_headers()).json()["items"] == []
     matching = funding_client.get("/v1/districts/xiaodian/matching", headers=funding_headers())
@@ -443,7 +443,11 @@ def test_a_rule_set_allocation_with_nothing_to_weigh_or_a_foreign_rule_set_is_re
     foreign = _allocate(
         funding_client, funding_headers, method="rule_set", total_fen=1_000, rule_set_id=matching_id
     )
-    assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "body.rule_set_id"
+    assert (
+        foreign.status_code == 422
+        and foreign.json()["code"] == "allocation_invalid"
+        and foreign.json()["errors"][0]["field"] == "body.rule_set_id"
+    )
     assert balance(funding_app, LINE) == 24_000_000_000
     unused = funding_client.get(f"/v1/rule-sets/{weights_id}", headers=funding_headers()).json()
     assert unused["in_use"] is False

@@ -60,7 +60,7 @@ def test_versions_take_effect_later_and_are_never_edited(
     as_bank = funding_client.post(
         "/v1/bank-agreements", json=TERMS, headers=bank(funding_headers, key=False)
     )
-    assert as_bank.status_code == 403
+    assert as_bank.status_code == 403 and as_bank.json()["code"] == "forbidden_client_kind"
 
 
 def test_a_bank_reads_its_own_agreement_only(

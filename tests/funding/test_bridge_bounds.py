@@ -157,7 +157,7 @@ def test_only_the_borrower_applies_and_only_its_bank_renews_either_side(
         seen = funding_client.get(
             f"/v1/bridge-loans/{bridge_id}", headers=bank(funding_headers, code, key=False)
         )
-        assert seen.status_code == 404
+        assert seen.status_code == 404 and seen.json()["code"] == "bridge_loan_not_found"
     # Renewed on the lending day itself: taken.
     renewed = renew(funding_client, funding_headers, bridge_id, "2016-05-20")
     assert renewed.status_code == 200, renewed.text

@@ -123,7 +123,11 @@ def test_a_budget_that_does_not_reconcile_is_refused_with_nothing_recorded(
     short = _document()
     short["sources"][0]["amount_fen"] = 37_000_000_000
     answer = _load(funding_client, headers, short)
-    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "body.lines"
+    assert (
+        answer.status_code == 422
+        and answer.json()["code"] == "budget_not_reconciled"
+        and answer.json()["errors"][0]["field"] == "body.lines"
+    )
     # a reconciliation naming a line the budget does not have
     stray = _document()
     stray["reconciliations"][0]["from_line"] = "reserve"
@@ -136,9 +140,8 @@ def test_a_budget_that_does_not_reconcile_is_refused_with_nothing_recorded(
     negative = _document()
     negative["lines"][0]["amount_fen"] = -1
     answer = _load(funding_client, headers, negative)
-    assert answer.status_code == 422 and answer.json()["errors"][0]["field"].startswith(
-        "body.lines.0"
-    )
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.json()["errors"]] == ["body.lines.0.amount_fen"]
     assert funding_client.get("/v1/ledger/trial-balance").json()["accounts"] == []
     missing = funding_client.get("/v1/budgets/2015", headers=headers)
     assert missing.status_code == 404 and missing.json()["code"] == "budget_not_found"
@@ -148,9 +151,9 @@ def test_loading_needs_an_admin_and_a_key(
     funding_client: TestClient, funding_headers: FundingHeaders
 ) -> None:
     no_key = funding_client.post("/v1/budgets", json=_document(), headers=funding_headers())
-    assert no_key.status_code == 400
+    assert no_key.status_code == 400 and no_key.json()["code"] == "idempotency_key_required"
     department = _load(funding_client, funding_headers(kind="department"), _document())
-    assert department.status_code == 403
+    assert department.status_code == 403 and department.json()["code"] == "forbidden_client_kind"
     assert funding_client.get("/v1/ledger/trial-balance").json()["accounts"] == []
 
 

@@ -198,7 +198,7 @@ def test_the_list_is_the_offices_and_public(
         json={"department": "太原市市场监督管理局"},
         headers={**admin(funding_headers), "If-Match": '"special-equipment-inspection.9"'},
     )
-    assert stale.status_code == 412
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_etag"
     public = funding_client.get("/v1/public/fee-list")
     assert public.status_code == 200
     assert [(i["code"], i["item"], i["department"], i["legal_basis"]) for i in public.json()] == [

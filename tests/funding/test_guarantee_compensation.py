@@ -178,13 +178,17 @@ def test_who_may_register_and_what_is_refused(
         json={"reference": "X-1", "paid_on": "2015-11-18", "payout_fen": 1_000},
         headers=institution(funding_headers, "JSB"),
     )
-    assert elsewhere.status_code == 403
+    assert (
+        elsewhere.status_code == 403 and elsewhere.json()["code"] == "not_a_guarantee_institution"
+    )
     # Admins, enterprises and portals do not register guarantees.
     for kind in ("admin", "enterprise", "portal"):
         refused = funding_client.post(
             "/v1/guarantees", json=GUARANTEE, headers=funding_headers(kind=kind)
         )
-        assert refused.status_code == 403, refused.text
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden_client_kind", (
+            refused.text
+        )
     twice = funding_client.post(
         "/v1/guarantees", json=GUARANTEE, headers=institution(funding_headers)
     )
@@ -421,7 +425,7 @@ def test_each_institution_and_guarantee_lists_its_own(
     peek = funding_client.get(
         f"/v1/guarantees/{theirs.json()['id']}", headers=institution(funding_headers)
     )
-    assert peek.status_code == 404, peek.text
+    assert peek.status_code == 404 and peek.json()["code"] == "guarantee_not_found", peek.text
     ours = _payout(funding_client, funding_headers, guarantee["id"]).json()["id"]
     theirs_paid = funding_client.post(
         f"/v1/guarantees/{theirs.json()['id']}/payouts",

@@ -285,7 +285,9 @@ def test_who_may_claim_and_read(
         refused = funding_client.post(
             URL, json=LOAN, headers={**funding_headers(kind=kind), "Idempotency-Key": "k-" + kind}
         )
-        assert refused.status_code == 403, refused.text
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden_client_kind", (
+            refused.text
+        )
     keyless = enterprise(funding_headers)
     del keyless["Idempotency-Key"]
     missing = funding_client.post(URL, json=LOAN, headers=keyless)

@@ -443,7 +443,7 @@ def test_asking_for_a_checkpoint_needs_an_admin_and_an_idempotency_key(
     publish_many(funding_app, 1)
     path = f"{LEDGER}/checkpoints"
     anonymous = funding_client.post(path, headers={"Idempotency-Key": "k1"})
-    assert anonymous.status_code == 401
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "missing_token"
     department = funding_client.post(
         path, headers={**funding_headers(kind="department"), "Idempotency-Key": "k2"}
     )

@@ -240,4 +240,4 @@ def test_departments_read_the_rules_but_only_an_admin_saves_them(
     assert refused.status_code == 403
     assert refused.json()["code"] == "forbidden_client_kind"
     bank = funding_client.get("/v1/rule-sets", headers=funding_headers(kind="bank"))
-    assert bank.status_code == 403
+    assert bank.status_code == 403 and bank.json()["code"] == "forbidden_client_kind"

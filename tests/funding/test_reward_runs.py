@@ -347,7 +347,7 @@ def test_requests_the_run_cannot_serve_are_refused_naming_the_field(
     refused = client.post(
         "/v1/reward-runs", json=RUN, headers={**department, "Idempotency-Key": "dept"}
     )
-    assert refused.status_code == 403
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden_client_kind"
     assert _balances(client, admin) == before
     assert client.get("/v1/reward-runs", headers=admin).json()["items"] == []
 
@@ -388,7 +388,7 @@ def test_runs_are_read_by_admins_and_departments(
     missing = client.get("/v1/reward-runs/rwr_nothing", headers=admin)
     assert missing.status_code == 404 and missing.json()["code"] == "reward_run_not_found"
     bank = client.get("/v1/reward-runs", headers=funding_headers(kind="bank"))
-    assert bank.status_code == 403
+    assert bank.status_code == 403 and bank.json()["code"] == "forbidden_client_kind"
 
 
 def test_a_year_no_base_passed_has_nothing_to_reward(

@@ -305,7 +305,7 @@ def test_every_refusal_has_its_code_and_changes_nothing(
         json=loan_body(11, 1000, MICRO),
         headers={**admin(funding_headers), "Idempotency-Key": "k1"},
     )
-    assert as_admin.status_code == 403
+    assert as_admin.status_code == 403 and as_admin.json()["code"] == "forbidden_client_kind"
     keyless = funding_client.post(
         "/v1/risk-pool/loans",
         json=loan_body(12, 1000, MICRO),
@@ -336,7 +336,7 @@ def test_a_bank_sees_its_own_loans_and_pool_row_only(
         json={"amount_fen": 1, "repaid_on": "2015-07-01"},
         headers=bank(funding_headers, "TYB"),
     )
-    assert repay.status_code == 404
+    assert repay.status_code == 404 and repay.json()["code"] == "risk_loan_not_found"
     seen = funding_client.get("/v1/risk-pool", headers=bank(funding_headers, "TYB", key=False))
     assert seen.status_code == 200
     assert [row["bank_code"] for row in seen.json()["banks"]] == ["TYB"]

@@ -173,7 +173,7 @@ def test_an_admin_sees_each_settlement_and_proposes_an_unfunded_one_again(
     department = funding_client.get(
         "/v1/settlement-requests", headers=funding_headers(kind="department")
     )
-    assert department.status_code == 403
+    assert department.status_code == 403 and department.json()["code"] == "forbidden_client_kind"
 
 
 def test_a_settlement_without_a_provider_name_pays_the_provider_under_its_uscc(

@@ -58,7 +58,11 @@ def test_admin_api_validation(gw: RunningGateway) -> None:
         and wider.json()["errors"][0]["code"] == "scope_not_allowed_for_kind"
     )
     no_org = gw.http.post("/admin/v1/clients", json={"name": "b", "kind": "bank"}, headers=admin)
-    assert no_org.status_code == 422 and no_org.json()["errors"][0]["field"] == "body.org"
+    assert (
+        no_org.status_code == 422
+        and no_org.json()["code"] == "org_required"
+        and no_org.json()["errors"][0]["field"] == "body.org"
+    )
     unknown = gw.http.post(
         "/admin/v1/clients",
         json={"name": "b", "kind": "bank", "org": "B", "scopes": ["nope"]},

@@ -72,7 +72,11 @@ def test_a_trailing_slash_is_a_404_problem_not_a_redirect(stack: RunningGateway)
     key = {"X-API-Key": stack.key_for("department")}
     for path in ("/registry/v1/enterprises/", "/registry/v1/imports/"):
         answer = stack.http.get(path, headers=key)
-        assert answer.status_code == 404, (path, answer.status_code, answer.headers)
+        assert answer.status_code == 404 and answer.json()["code"] == "not_found", (
+            path,
+            answer.status_code,
+            answer.headers,
+        )
         assert "location" not in answer.headers
         assert answer.headers["content-type"] == "application/problem+json"
 
@@ -127,7 +131,9 @@ def test_date_query_parameters_refuse_integers(stack: RunningGateway) -> None:
         "/registry/v1/enterprises?founded_from=2015-01-01", headers=key
     ).is_success
     day = stack.http.get("/registry/v1/calendar/20151001", headers=key)
-    assert day.status_code == 422, day.text
+    assert day.status_code == 422 and [e["field"] for e in day.json()["errors"]] == ["path.year"], (
+        day.text
+    )
 
 
 def test_orphaned_imports_are_interrupted_at_start_up(registry_settings: RegistrySettings) -> None:

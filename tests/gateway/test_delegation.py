@@ -113,7 +113,11 @@ def test_the_access_log_names_the_enterprise_only_when_a_delegation_let_the_port
         proxy.access_log.flush()
     finally:
         proxy.access_log = kept
-    assert refused.status_code == 403 and read.status_code == 200, read.text
+    assert (
+        refused.status_code == 403
+        and refused.json()["code"] == "no_delegation"
+        and read.status_code == 200
+    ), read.text
     entries = {
         entry["request_id"]: entry
         for entry in map(json.loads, lines.getvalue().splitlines())

@@ -73,7 +73,9 @@ def test_public_route_forwards_no_identity(gw: RunningGateway, signing_key: byte
         sub="cli_admin", kind="admin", org=None, scopes=["admin"], audience="registry"
     )
     response = gw.http.get("/registry/v1/echo", headers={"X-Internal-Token": forged})
-    assert response.status_code == 401  # not public: no credential
+    assert (
+        response.status_code == 401 and response.json()["code"] == "missing_credentials"
+    )  # not public: no credential
     spoofs = {**SPOOFS, "X-Internal-Token": forged}
     echoed = gw.http.get("/registry/v1/public/echo", headers=spoofs)
     assert echoed.status_code == 200, echoed.text
@@ -188,13 +190,21 @@ def test_service_refuses_foreign_wrong_audience_and_expired_tokens(
     ours = InternalTokenSigner(signing_key, KID)
     credit = ours.mint(sub="cli_x", kind="bank", org=None, scopes=[], audience="credit")
     refused = _whoami(registry_upstream, credit)
-    assert refused.status_code == 401 and "audience" in refused.json()["detail"]
+    assert (
+        refused.status_code == 401
+        and refused.json()["code"] == "invalid_token"
+        and "audience" in refused.json()["detail"]
+    )
     # nor an expired one,
     expired = ours.mint(
         sub="cli_x", kind="bank", org=None, scopes=[], audience="registry", ttl_seconds=-60
     )
     refused = _whoami(registry_upstream, expired)
-    assert refused.status_code == 401 and "expired" in refused.json()["detail"]
+    assert (
+        refused.status_code == 401
+        and refused.json()["code"] == "invalid_token"
+        and "expired" in refused.json()["detail"]
+    )
     # nor a bare header.
     bare = httpx.get(f"{registry_upstream.url}/v1/whoami", headers={"X-Client-Id": "cli_admin"})
     assert bare.status_code == 401 and bare.json()["code"] == "missing_token"

@@ -171,7 +171,7 @@ def test_links_are_followable_through_the_gateway(stack: RunningGateway) -> None
         json={"employees": 13},
         headers={**department, "If-Match": '"stale.0"'},
     )
-    assert stale.status_code == 412
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_etag"
     assert stale.json()["instance"] == f"/registry/v1/enterprises/{uscc}"
     assert stack.http.get(stale.json()["instance"], headers=department).status_code == 200
 

@@ -151,6 +151,10 @@ def test_a_service_client_is_refused_everything_else(
         ("POST", f"/admin/v1/clients/{client_id_of('credit')}/secret"),
     ]:
         response = stack.http.request(method, url, headers=bearer, json={})
-        assert response.status_code == 403, (method, url, response.text)
+        assert response.status_code == 403 and response.json()["code"] == "insufficient_scope", (
+            method,
+            url,
+            response.text,
+        )
     # Other services' feeds are open to it too (events:read), but not their other routes.
     assert stack.http.get("/credit/v1/ratings", headers=bearer).status_code == 403

@@ -76,7 +76,7 @@ def test_bad_uscc_is_422_naming_the_position(
     response = registry_client.post(
         "/v1/enterprises", json=filing(5, uscc=bad), headers=registry_headers()
     )
-    assert response.status_code == 422
+    assert response.status_code == 422 and response.json()["code"] == "invalid_uscc"
     problem = response.json()
     assert response.headers["content-type"].startswith("application/problem+json")
     assert problem["code"] == "invalid_uscc"
@@ -557,7 +557,7 @@ def test_a_founding_date_in_the_future_is_422_on_filing_and_update(
         json={"founded_on": later},
         headers={**dept, "If-Match": f'"{uscc}.1"'},
     )
-    assert response.status_code == 422, response.text
+    assert response.status_code == 422 and response.json()["code"] == "in_future", response.text
     assert _fields(response) == {("body.founded_on", "in_future")}
     past = registry_client.patch(
         f"/v1/enterprises/{uscc}",

@@ -481,7 +481,9 @@ def test_generator_friendly_upload_refusals(
     assert unknown.status_code == 422
     assert [e["field"] for e in unknown.json()["errors"]] == ["query.format"]
     urlencoded = registry_client.post("/v1/imports", data={"file": "x"}, headers=dept)
-    assert urlencoded.status_code == 415, urlencoded.text
+    assert (
+        urlencoded.status_code == 415 and urlencoded.json()["code"] == "unsupported_media_type"
+    ), urlencoded.text
     misnamed = registry_client.post(
         "/v1/imports", files={"upload": ("r.csv", one, "text/csv")}, headers=dept
     )

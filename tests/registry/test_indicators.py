@@ -330,7 +330,7 @@ def test_bad_reports_are_problems(
         f"/v1/enterprises/{ind_uscc}/indicators",
         json={"year": 2015, "source": "tax", "revenue_fen": 1},
     )
-    assert response.status_code == 401
+    assert response.status_code == 401 and response.json()["code"] == "missing_token"
     assert response.headers["content-type"].startswith("application/problem+json")
 
 

@@ -421,7 +421,7 @@ def test_progress_access_and_bad_input(
         got = registry_client.get(
             url, params={"year": 2016}, headers=registry_headers(kind=kind, org="X")
         )
-        assert got.status_code == 403, kind
+        assert got.status_code == 403 and got.json()["code"] == "forbidden_client_kind", kind
     no_scope = registry_headers(kind="admin", scopes=[])
     assert registry_client.get(url, params={"year": 2016}, headers=no_scope).status_code == 403
     h = registry_headers()

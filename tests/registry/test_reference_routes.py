@@ -39,5 +39,7 @@ def test_industries_are_public_and_filterable(registry_client: TestClient) -> No
     groups = registry_client.get("/v1/industries", params={"level": "group"}).json()["items"]
     assert {g["parent"] for g in groups} == {"59", "70"}
     bad = registry_client.get("/v1/industries", params={"section": "Z"})
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == [
+        "query.section"
+    ]
     assert bad.headers["content-type"].startswith("application/problem+json")

@@ -274,7 +274,11 @@ def test_administrators_read_and_replace_remits_under_if_match(
     extra = _put_remit(
         registry_client, admin, "tax", {**wanted, "scopes": []}, **{"If-Match": got.headers["etag"]}
     )
-    assert extra.status_code == 422 and extra.json()["errors"][0]["field"] == "body.scopes"
+    assert (
+        extra.status_code == 422
+        and [e["field"] for e in extra.json()["errors"]] == ["body.scopes"]
+        and extra.json()["errors"][0]["field"] == "body.scopes"
+    )
     assert registry_client.get("/v1/remits/tax", headers=admin).json() == got.json()
 
     replaced = _put_remit(

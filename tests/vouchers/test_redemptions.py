@@ -500,9 +500,9 @@ def test_reversal_gives_the_amount_back(
     other = _reverse(vouchers_client, vouchers_headers(kind="provider", org="prv_x"), made["id"])
     assert other.status_code == 404 and other.json()["code"] == "redemption_not_found"
     holder = _reverse(vouchers_client, vouchers_headers(kind="enterprise"), made["id"])
-    assert holder.status_code == 403
+    assert holder.status_code == 403 and holder.json()["code"] == "forbidden_client_kind"
     stale = _reverse(vouchers_client, provider, made["id"], **{"If-Match": '"x.9"'})
-    assert stale.status_code == 412
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_etag"
     after_redeem = world.books()
     answer = _reverse(vouchers_client, provider, made["id"], **{"If-Match": f'"{made["id"]}.1"'})
     assert answer.status_code == 200, answer.text
