@@ -1,9 +1,12 @@
 """OAuth 2.0 client credentials: tokens, and RFC 6749 §5.2 errors."""
 
+from typing import Any
+
 import httpx
 import jwt
 import pytest
 
+from gateway.clients import service as clients_service
 from tests.gateway.conftest import RunningGateway
 
 
@@ -143,15 +146,27 @@ def test_token_requests_beyond_the_clients_limit_slow_down(start_gateway) -> Non
     assert theirs.status_code == 200 and theirs.json()["access_token"]
 
 
-def test_a_secret_failing_too_often_slows_down_before_any_lookup(start_gateway) -> None:  # type: ignore[no-untyped-def]
+def test_a_secret_failing_too_often_slows_down_then_is_refused_before_any_lookup(  # type: ignore[no-untyped-def]
+    start_gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
     gw = start_gateway(rate_limit_auth_failures="2/hour")
     created = gw.create_client("bank", issue_client_secret=True)
     client_id = created["client"]["id"]
     grant = {"grant_type": "client_credentials"}
+    checked: list[str] = []
+    real = clients_service.check_client_secret
+
+    def counting(session: Any, *, client_id: str, secret: str, verifier: Any) -> Any:
+        checked.append(secret)
+        return real(session, client_id=client_id, secret=secret, verifier=verifier)
+
+    monkeypatch.setattr(clients_service, "check_client_secret", counting)
     wrong = [
         gw.http.post("/oauth/token", data=grant, auth=(client_id, "tcs_wrong")) for _ in range(4)
     ]
     assert [a.status_code for a in wrong] == [401, 401, 429, 429]
+    # the third failure, over the limit, blocks the secret: the fourth is never looked up
+    assert checked == ["tcs_wrong"] * 3
     _error(wrong[0], 401, "invalid_client")
     for refused in wrong[2:]:
         _error(refused, 429, "slow_down")
@@ -159,3 +174,4 @@ def test_a_secret_failing_too_often_slows_down_before_any_lookup(start_gateway) 
     # The right secret of the same client is a different credential: it is not refused.
     right = gw.http.post("/oauth/token", data=grant, auth=(client_id, created["client_secret"]))
     assert right.status_code == 200, right.text
+    assert checked[3:] == [created["client_secret"]]
