@@ -1,6 +1,11 @@
 """Readiness checks what the gateway itself needs; metrics are not public."""
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import httpx
+import pytest
+from sqlalchemy import create_engine
 
 from tests.gateway.conftest import ADMIN_KEY, RunningGateway, StartGateway
 from tests.servers import free_port
@@ -21,6 +26,26 @@ def test_readyz_stays_ready_with_dead_upstreams_and_storage(start_gateway: Start
     assert statuses <= {502, 503}, statuses
     metrics = gw.http.get("/metrics", headers=gw.admin_headers).text
     assert 'gateway_circuit_open{upstream="funding"} 1.0' in metrics
+
+
+def test_readyz_is_503_naming_what_the_gateway_itself_lacks(
+    start_gateway: StartGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gw = start_gateway()
+    gateway = gw.gateway
+    # its database gone (a file in a directory that does not exist), its signing keys lost
+    monkeypatch.setattr(
+        gateway.database, "engine", create_engine(f"sqlite:///{tmp_path / 'gone' / 'g.db'}")
+    )
+    monkeypatch.setattr(gateway, "keyring", SimpleNamespace(jwks=lambda: {"keys": []}))
+    down = gw.http.get("/readyz")
+    assert down.status_code == 503, down.text
+    assert down.headers["content-type"].startswith("application/problem+json")
+    assert (down.json()["code"], down.json()["detail"]) == (
+        "not_ready",
+        "database: unreachable: OperationalError; signing_key: missing",
+    )
+    assert gw.http.get("/healthz").status_code == 200  # alive, only not ready
 
 
 def test_metrics_are_not_served_anonymously(gw: RunningGateway) -> None:
