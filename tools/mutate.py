@@ -353,6 +353,22 @@ TARGETS: dict[str, Target] = {
         ("services/vouchers/expiry/service.py",),
         ("tests/vouchers/test_expiry.py",),
     ),
+    "providers": Target(
+        ("services/vouchers/providers/service.py",),
+        ("tests/vouchers/test_providers.py",),
+    ),
+    "funding-shares": Target(
+        ("services/funding/shares.py",),
+        ("tests/funding/test_shares.py", "tests/funding/test_allocations.py"),
+    ),
+    "funding-effective": Target(
+        ("services/funding/effective.py",),
+        ("tests/funding/test_interest_subsidies.py",),
+    ),
+    "funding-bases": Target(
+        ("services/funding/bases/service.py",),
+        ("tests/funding/test_bases.py",),
+    ),
     "funding-agreements": Target(
         ("services/funding/agreements/service.py",),
         (

@@ -89,9 +89,6 @@ def test_apply_approve_directory_and_catalogue(
     with vouchers_app.state.database.session(write=False) as session:
         provider = service.get_provider(session=session, provider_id="prv_demo")
         assert provider.legal_rep_id_hash == "b" * 64  # from the register, for related parties
-        assert service.approved_for(session=session, provider_id="prv_demo", category="testing")
-        assert not service.approved_for(session=session, provider_id="prv_demo", category="rnd")
-        assert not service.approved_for(session=session, provider_id="prv_none", category="testing")
 
     suspended = decide(
         vouchers_client, vouchers_headers, "prv_demo", "suspend", reason="Complaint."
@@ -101,8 +98,6 @@ def test_apply_approve_directory_and_catalogue(
         and suspended.json()["status_reason"] == "Complaint."
     )
     assert vouchers_client.get("/v1/public/providers").json()["items"] == []
-    with vouchers_app.state.database.session(write=False) as session:
-        assert not service.approved_for(session=session, provider_id="prv_demo", category="testing")
     assert (
         decide(vouchers_client, vouchers_headers, "prv_demo", "approve").json()["status"]
         == "approved"

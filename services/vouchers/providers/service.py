@@ -8,8 +8,8 @@ and later suspends, reinstates (approve) or removes:
 
     applied → approved | refused;  approved → suspended | removed;  suspended → approved | removed
 
-Only approved providers are in the public directory and may redeem (`approved_for`).
-Other domains use `get_provider` and `approved_for`.
+Only approved providers are in the public directory and may redeem (redemptions check it).
+Other domains use `get_provider`.
 """
 
 from collections.abc import Iterable
@@ -189,16 +189,6 @@ def get_provider(
     if provider is None or not visible:
         raise ProviderNotFound(f"No provider {provider_id}.")
     return provider
-
-
-def approved_for(*, session: Session, provider_id: str, category: str) -> bool:
-    """Whether the provider is approved now and offers `category` (an unknown one: False)."""
-    provider = session.get(Provider, provider_id)
-    return (
-        provider is not None
-        and provider.status == APPROVED
-        and category in list(provider.categories)
-    )
 
 
 def _page(
