@@ -181,6 +181,28 @@ def test_who_may_register_and_what_is_refused(
     assert (
         elsewhere.status_code == 403 and elsewhere.json()["code"] == "not_a_guarantee_institution"
     )
+    # An admitted institution reporting a payout on another institution's guarantee: not its to
+    # see, so not found, and nothing is paid.
+    other = {**INSTITUTION, "code": "AAGUAR", "uscc": "91140100MA0K00002X"}
+    admitted = funding_client.post(
+        "/v1/guarantee-institutions", json=other, headers=admin(funding_headers)
+    )
+    assert admitted.status_code == 201, admitted.text
+    before = funding_client.get(
+        f"/v1/guarantees/{guarantee['id']}/payouts", headers=admin(funding_headers)
+    ).json()
+    line = balance(funding_app, GUARANTEE_LINE)
+    foreign = funding_client.post(
+        f"/v1/guarantees/{guarantee['id']}/payouts",
+        json={"reference": "AA-1", "paid_on": "2015-11-18", "payout_fen": 1_000},
+        headers=institution(funding_headers, "AAGUAR"),
+    )
+    assert foreign.status_code == 404 and foreign.json()["code"] == "guarantee_not_found"
+    after = funding_client.get(
+        f"/v1/guarantees/{guarantee['id']}/payouts", headers=admin(funding_headers)
+    ).json()
+    assert after == before and balance(funding_app, GUARANTEE_LINE) == line
+    assert zero_sum(funding_client)
     # Admins, enterprises and portals do not register guarantees.
     for kind in ("admin", "enterprise", "portal"):
         refused = funding_client.post(

@@ -130,10 +130,16 @@ def test_date_query_parameters_refuse_integers(stack: RunningGateway) -> None:
     assert stack.http.get(
         "/registry/v1/enterprises?founded_from=2015-01-01", headers=key
     ).is_success
-    day = stack.http.get("/registry/v1/calendar/20151001", headers=key)
-    assert day.status_code == 422 and [e["field"] for e in day.json()["errors"]] == ["path.year"], (
-        day.text
-    )
+    # the calendar's one date path parameter: an integer is refused, naming the day
+    admin = {"X-API-Key": stack.key_for("admin")}
+    for value in ("20151001", "1443657600"):
+        day = stack.http.put(
+            f"/registry/v1/calendar/days/{value}",
+            json={"working": False, "name": "国庆节"},
+            headers=admin,
+        )
+        assert day.status_code == 422, (value, day.text)
+        assert [e["field"] for e in day.json()["errors"]] == ["path.day"], day.text
 
 
 def test_orphaned_imports_are_interrupted_at_start_up(registry_settings: RegistrySettings) -> None:
