@@ -823,3 +823,34 @@ def test_an_allocation_owes_by_the_matching_version_in_force_on_the_first_of_jan
     )
     assert answer.status_code == 201, answer.text
     assert [(s["ratio"], s["owed_fen"]) for s in answer.json()["shares"]] == [("1:1", 1_000)]
+
+
+def test_a_matching_payment_raises_its_own_block_and_no_other(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """xiaodian's block sorts before yangqu's: its payment leaves yangqu's untouched."""
+    _setup(funding_app, funding_client, funding_headers)
+    made = _allocate(
+        funding_client,
+        funding_headers,
+        method="explicit",
+        amounts=[
+            {"district": "xiaodian", "amount_fen": 6_000},
+            {"district": "yangqu", "amount_fen": 4_000},
+        ],
+    )
+    assert made.status_code == 201, made.text
+    paid = funding_client.post(
+        "/v1/districts/xiaodian/matching/payments",
+        json={"year": 2015, "line": "space", "amount_fen": 1_000, "reference": "小财配套-9"},
+        headers=_idem(_district(funding_headers, "xiaodian")),
+    )
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["block"]["paid_fen"] == 1_000
+    figures = {}
+    for district in ("xiaodian", "yangqu"):
+        matching = funding_client.get(
+            f"/v1/districts/{district}/matching", headers=funding_headers()
+        ).json()
+        figures[district] = (matching["owed_fen"], matching["paid_fen"])
+    assert figures == {"xiaodian": (9_000, 1_000), "yangqu": (2_000, 0)}
