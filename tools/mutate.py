@@ -412,6 +412,35 @@ TARGETS: dict[str, Target] = {
 # (file, line, operator) -> why no test can tell the mutant from the original; where one operator
 # makes two mutants of a line, the operator is followed by ": " and the mutated line.
 EQUIVALENT: dict[tuple[str, int, str], str] = {
+    ("services/funding/effective.py", 17, "ReplaceTrueWithFalse"): (
+        "Stretch's `frozen=True` -> False: no code assigns to a stretch's fields"
+    ),
+    ("services/funding/effective.py", 37, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in stretches' signature: session becomes positional-only, as its one caller "
+        "passes it; the rest stay keywords"
+    ),
+    ("services/funding/effective.py", 44, "ReplaceComparisonOperator_LtE_IsNot"): (
+        "the query's `effective_from <= last` -> `is not` (a Python True: no filter): the query "
+        "only narrows what the loop's `_covers` then checks day by day, so more rows, same answer"
+    ),
+    ("services/funding/effective.py", 45, "ReplaceComparisonOperator_GtE_IsNot"): (
+        "the query's `effective_to >= first` -> `is not`: as at line 44, `_covers` decides"
+    ),
+    ("services/funding/effective.py", 54, "ReplaceComparisonOperator_Eq_Is"): (
+        "`rule_set.id ==` -> `is`: both are the id of the same RuleSet object (the session's "
+        "identity map gives one object per row), so the same string object"
+    ),
+    ("services/funding/shares.py", 17, "ReplaceComparisonOperator_Eq_LtE"): (
+        "`whole == 0` -> `<= 0`: weights are checked non-negative just above, so their sum is "
+        "never below 0"
+    ),
+    ("services/funding/shares.py", 22, "ReplaceUnaryOperator_USub_Invert"): (
+        "`-remainders[i]` -> `~remainders[i]` (that is, -r - 1) in the sort key: the same order"
+    ),
+    ("services/funding/shares.py", 29, "ReplaceComparisonOperator_LtE_Lt"): (
+        "scale_to_cap's `sum(amounts) <= cap_fen` -> `<`: at equality the pro-rata split of the "
+        "cap over the amounts is exact, so it returns the amounts unchanged either way"
+    ),
     ("services/credit/certification/service.py", 421, "ReplaceComparisonOperator_Eq_LtE"): (
         "certified_list's `status == 'granted'` -> `<=`: a title's only other status, "
         "'revoked', sorts after it"

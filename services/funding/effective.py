@@ -51,7 +51,7 @@ def stretches(session: Session, *, family: str, first: date, last: date) -> list
         in_force = next((version for version in versions if _covers(version, day)), None)
         if in_force is None:
             raise NoRuleSetInForce(f"No version of the rule family {family} is in force on {day}.")
-        if found and found[-1].rule_set.id == in_force.id and found[-1].last + timedelta(1) == day:
+        if found and found[-1].rule_set.id == in_force.id:  # the day after found[-1].last
             found[-1] = Stretch(found[-1].first, day, in_force)
         else:
             found.append(Stretch(day, day, in_force))

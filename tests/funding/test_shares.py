@@ -15,6 +15,10 @@ def test_a_hand_computed_split_gives_the_leftover_fen_to_the_largest_remainders(
     # 10 over 2:3:5 with remainders: 10*2/10=2, 3, 5 exact; 11 over the same → 2.2, 3.3, 5.5:
     # floors 2, 3, 5 (10), one fen left to the largest remainder (5.5).
     assert split_pro_rata(11, [2, 3, 5]) == [2, 3, 6]
+    # Most fen left over: 10 over nine 1s and a 3 (whole 12) floors to 0 × 9 and 2; the 8 fen
+    # left go to the first eight of the nine equal remainders (10 each; the 3's is 6).
+    assert split_pro_rata(10, [1] * 9 + [3]) == [1, 1, 1, 1, 1, 1, 1, 1, 0, 2]
+    assert split_pro_rata(1, [1, 1]) == [1, 0]  # every floor 0: the fen goes to the first
 
 
 def test_zero_weights_get_nothing_and_all_zero_gives_all_zero() -> None:
