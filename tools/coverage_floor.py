@@ -27,6 +27,9 @@ FLOORS: list[tuple[str, float]] = [
     ("services/credit/consents/", 95.0),  # grants consent
     ("services/credit/reports/", 95.0),  # reads under consent
     ("gateway/delegations/", 95.0),  # an enterprise's consent for a portal to act for it
+    ("services/credit/ratings/", 95.0),  # grades that decide titles and loans
+    ("services/credit/certification/", 95.0),  # decides the 诚信企业 title
+    ("services/registry/sizing/", 95.0),  # the size class: eligibility for every scheme
     ("services/vouchers/redemptions/", 95.0),  # moves money
     ("services/vouchers/vouchers/", 95.0),  # issues value
     ("services/vouchers/applications/", 95.0),  # decides eligibility

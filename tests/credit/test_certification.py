@@ -132,6 +132,11 @@ def test_a_round_from_opening_to_the_final_list_and_a_revocation(
     )
     assert again.status_code == 409 and again.json()["code"] == "certification_round_year_taken"
 
+    early = credit_client.post(
+        f"/v1/certification/rounds/{rid}/notice", json={"days": 7}, headers=admin
+    )
+    assert early.status_code == 409 and early.json()["code"] == "certification_round_stage"
+    assert early.json()["detail"] == f"Round '{rid}' is at 'opened', not 'candidates'."
     computed = credit_client.post(f"/v1/certification/rounds/{rid}/candidates", headers=admin)
     assert computed.status_code == 200, computed.text
     candidates = computed.json()["candidates"]
@@ -156,6 +161,10 @@ def test_a_round_from_opening_to_the_final_list_and_a_revocation(
     assert notice.json()["notice_until"] == "2026-12-08"
     public = credit_client.get(f"/v1/public/certification/rounds/{rid}")
     assert public.status_code == 200 and len(public.json()["candidates"]) == 2
+    # Noticed, the candidates are fixed: computing them again is refused.
+    late = credit_client.post(f"/v1/certification/rounds/{rid}/candidates", headers=admin)
+    assert late.status_code == 409 and late.json()["code"] == "certification_round_stage"
+    assert late.json()["detail"] == f"Round '{rid}' is at 'notice': candidates are fixed."
 
     # A department objects; the office upholds it: the candidate is removed.
     objection = credit_client.post(
