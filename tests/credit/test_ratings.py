@@ -197,15 +197,17 @@ def test_a_negative_record_stops_counting_after_its_five_year_anniversary(
     )
     assert missing.status_code == 404
     assert missing.json()["code"] == "rating_not_found"
-    bad = credit_client.get(
-        f"/v1/enterprises/{ME}/rating",
-        params={"as_of": "yesterday"},
-        headers=credit_headers(kind="department"),
-    )
-    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == [
-        "query.as_of.date",
-        "query.as_of.datetime",
-    ]
+    for wrong in ("yesterday", "20260630", "1782777600", "2026-06-31", "2026-06-30T25:00"):
+        bad = credit_client.get(
+            f"/v1/enterprises/{ME}/rating",
+            params={"as_of": wrong},
+            headers=credit_headers(kind="department"),
+        )
+        assert bad.status_code == 422, (wrong, bad.text)
+        # one error naming the field, not one per member of its date-or-timestamp type
+        assert [(e["field"], e["code"]) for e in bad.json()["errors"]] == [
+            ("query.as_of", "value_error")
+        ], wrong
 
 
 def test_a_record_added_through_the_event_path_changes_the_rating_and_emits_rating_changed(

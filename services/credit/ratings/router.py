@@ -1,10 +1,10 @@
 """HTTP routes of the ratings domain."""
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response
 
+from services.common.dates import IsoDateOrMoment
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.idempotency import Idempotency, idempotent
@@ -56,7 +56,7 @@ def get_enterprise_rating(
     session: SessionDep,
     client: Reader,
     as_of: Annotated[
-        date | datetime | None,
+        IsoDateOrMoment | None,
         Query(
             description="A date (YYYY-MM-DD) or a timestamp; default now.",
             examples=["2026-06-30", "2026-06-30T08:00:00Z"],
