@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -698,29 +699,46 @@ def test_a_grant_or_change_by_the_wrong_party_is_refused_and_changes_nothing(
 
 
 def test_a_portal_already_delegated_that_files_gains_no_filing_only_grant(
-    shared_stack: RunningGateway,
+    shared_stack: RunningGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack = shared_stack
-    uscc = make_uscc(9421)
+    uscc, raced = make_uscc(9421), make_uscc(9423)
     created = stack.create_client("portal")
     portal_id = created["client"]["id"]
-    owner_key = stack.key_for("enterprise", org=uscc)
-    grant = stack.delegate(portal_id, uscc, enterprise_key=owner_key)
-    portal = {"X-API-Key": created["api_key"]["key"], "X-On-Behalf-Of": uscc}
+    key = created["api_key"]["key"]
+    granted = {}
+    for enterprise in (uscc, raced):
+        owner_key = stack.key_for("enterprise", org=enterprise)
+        granted[enterprise] = (
+            owner_key,
+            stack.delegate(portal_id, enterprise, enterprise_key=owner_key),
+        )
     filed = stack.http.post(
-        "/registry/v1/enterprises", json={**FILING, "uscc": uscc}, headers=portal
+        "/registry/v1/enterprises",
+        json={**FILING, "uscc": uscc},
+        headers={"X-API-Key": key, "X-On-Behalf-Of": uscc},
     )
     assert filed.status_code == 201, filed.text
-    listed = stack.http.get("/v1/delegations", headers={"X-API-Key": owner_key}).json()["items"]
-    assert [(d["id"], d["status"], d["purpose"]) for d in listed] == [
-        (grant["id"], "active", grant["purpose"])
-    ]
-    # a grant landing between the proxy's check and the registry's answer: none recorded either
-    with stack.app.state.database.transaction() as session:
-        recorded = delegations_service.record_filing(session, portal_id=portal_id, enterprise=uscc)
-    assert recorded is None
-    again = stack.http.get("/v1/delegations", headers={"X-API-Key": owner_key}).json()["items"]
-    assert again == listed
+    # The race: the proxy read no grant (as if the grant landed after its check), so it lets the
+    # filing through as filing-only and then records it; the grant it finds by then stands alone.
+    proxy = stack.gateway.proxy
+    real_live = proxy.delegations.live
+
+    async def not_yet(portal: str, enterprise: str) -> Any:
+        return None if enterprise == raced else await real_live(portal, enterprise)
+
+    monkeypatch.setattr(proxy.delegations, "live", not_yet)
+    filed_raced = stack.http.post(
+        "/registry/v1/enterprises",
+        json={**FILING, "uscc": raced},
+        headers={"X-API-Key": key, "X-On-Behalf-Of": raced},
+    )
+    assert filed_raced.status_code == 201, filed_raced.text
+    for enterprise, (owner_key, grant) in granted.items():
+        listed = stack.http.get("/v1/delegations", headers={"X-API-Key": owner_key}).json()
+        assert [(d["id"], d["status"], d["purpose"]) for d in listed["items"]] == [
+            (grant["id"], "active", grant["purpose"])
+        ], enterprise
 
 
 def _caller(kind: str, org: str | None) -> Caller:
