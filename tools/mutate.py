@@ -355,7 +355,11 @@ TARGETS: dict[str, Target] = {
     ),
     "providers": Target(
         ("services/vouchers/providers/service.py",),
-        ("tests/vouchers/test_providers.py",),
+        (
+            "tests/vouchers/test_providers.py",
+            "tests/vouchers/test_redemptions.py",
+            "tests/vouchers/test_cycle.py",
+        ),
     ),
     "funding-shares": Target(
         ("services/funding/shares.py",),
