@@ -371,7 +371,12 @@ TARGETS: dict[str, Target] = {
     ),
     "funding-bases": Target(
         ("services/funding/bases/service.py",),
-        ("tests/funding/test_bases.py",),
+        (
+            "tests/funding/test_bases.py",
+            "tests/funding/test_acceptance.py",
+            "tests/funding/test_reward_runs.py",
+        ),
+        postgres=True,  # its row locks (get_kind, get_base) order writers on PostgreSQL only
     ),
     "funding-agreements": Target(
         ("services/funding/agreements/service.py",),
