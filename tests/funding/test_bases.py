@@ -591,3 +591,47 @@ def test_the_gateway_lets_departments_through_to_every_base_and_acceptance_write
         assert rule is not None
         got[(method, path)] = rule.scope_for(method)
     assert got == writes
+
+
+def test_two_bases_keep_their_own_history_kpis_and_district_listing(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """The first base's id sorts before the second's: each reads only its own rows."""
+    first = file_base(funding_client, funding_headers)
+    second = admitted_base(
+        funding_client,
+        funding_headers,
+        name="迎泽区创业大厦",
+        district="yingze",
+        operator_uscc=OTHER_USCC,
+    )
+    assert first["id"] < second["id"]
+    report(funding_client, funding_headers, second, 2025, jobs_created=22)
+    # the first base's history goes on from its own last entry, not the second's
+    admitted = funding_client.post(
+        f"/v1/bases/{first['id']}/decision",
+        json={"decision": "admit", "assessment": all_met()},
+        headers=department(funding_headers),
+    )
+    assert admitted.status_code == 200, admitted.text
+    report(funding_client, funding_headers, first, 2024, jobs_created=11)
+    for base, year, jobs in ((first, 2024, 11), (second, 2025, 22)):
+        entries = history(funding_client, funding_headers, base["id"])
+        assert [(e["seq"], e["action"]) for e in entries] == [
+            (1, "filed"),
+            (2, "admitted"),
+            (3, "kpi_reported"),
+        ]
+        listed = funding_client.get(f"/v1/bases/{base['id']}/kpis", headers=funding_headers())
+        assert [(k["year"], k["jobs_created"]) for k in listed.json()] == [(year, jobs)]
+    # a year the base has not reported is not found, though the other base reported it
+    for base, year in ((first, 2025), (second, 2024), (first, 2026)):
+        missing = funding_client.get(
+            f"/v1/bases/{base['id']}/kpis/{year}", headers=funding_headers()
+        )
+        _problem(missing, 404, "kpi_not_found")
+    for code, base in (("xiaodian", first), ("yingze", second)):
+        page = funding_client.get(
+            "/v1/bases", params={"district": code}, headers=funding_headers()
+        ).json()
+        assert [b["id"] for b in page["items"]] == [base["id"]]
