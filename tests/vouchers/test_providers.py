@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -225,3 +226,29 @@ def test_provider_failures(vouchers_client: TestClient, vouchers_headers: Vouche
         code(decide(vouchers_client, vouchers_headers, "prv_demo", "approve"), 409)
         == "provider_decision_invalid"
     )
+
+
+@pytest.mark.parametrize(
+    ("org", "accepted"),
+    [
+        ("prv_" + "a" * 36, True),  # 40 characters: the longest id
+        ("prv_" + "a" * 37, False),  # 41
+        ("prv_", False),  # the prefix alone
+        ("prv_x", True),  # the shortest
+        ("prv_a.b", False),  # a character an id never has
+        ("prv_Ab-9_z", True),
+        ("xprv_ab", False),
+    ],
+)
+def test_a_provider_id_is_its_prefix_then_1_to_36_id_characters(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders, org: str, accepted: bool
+) -> None:
+    answer = vouchers_client.post(
+        "/v1/providers", json=APPLICATION, headers=vouchers_headers(kind="provider", org=org)
+    )
+    if accepted:
+        assert answer.status_code == 201 and answer.json()["id"] == org, answer.text
+    else:
+        assert answer.status_code == 403 and answer.json()["code"] == "provider_org_invalid"
+        listed = vouchers_client.get("/v1/providers", headers=vouchers_headers(kind="admin"))
+        assert listed.status_code == 200 and listed.json()["items"] == []
