@@ -28,23 +28,35 @@ def test_readyz_stays_ready_with_dead_upstreams_and_storage(start_gateway: Start
     assert 'gateway_circuit_open{upstream="funding"} 1.0' in metrics
 
 
+@pytest.mark.parametrize(
+    ("lost", "detail"),
+    [
+        (("database",), "database: unreachable: OperationalError"),
+        (("signing_key",), "signing_key: missing"),
+        (
+            ("database", "signing_key"),
+            "database: unreachable: OperationalError; signing_key: missing",
+        ),
+    ],
+)
 def test_readyz_is_503_naming_what_the_gateway_itself_lacks(
-    start_gateway: StartGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    start_gateway: StartGateway,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lost: tuple[str, ...],
+    detail: str,
 ) -> None:
     gw = start_gateway()
     gateway = gw.gateway
-    # its database gone (a file in a directory that does not exist), its signing keys lost
-    monkeypatch.setattr(
-        gateway.database, "engine", create_engine(f"sqlite:///{tmp_path / 'gone' / 'g.db'}")
-    )
-    monkeypatch.setattr(gateway, "keyring", SimpleNamespace(jwks=lambda: {"keys": []}))
+    if "database" in lost:  # a file in a directory that does not exist
+        gone = create_engine(f"sqlite:///{tmp_path / 'gone' / 'g.db'}")
+        monkeypatch.setattr(gateway.database, "engine", gone)
+    if "signing_key" in lost:
+        monkeypatch.setattr(gateway, "keyring", SimpleNamespace(jwks=lambda: {"keys": []}))
     down = gw.http.get("/readyz")
     assert down.status_code == 503, down.text
     assert down.headers["content-type"].startswith("application/problem+json")
-    assert (down.json()["code"], down.json()["detail"]) == (
-        "not_ready",
-        "database: unreachable: OperationalError; signing_key: missing",
-    )
+    assert (down.json()["code"], down.json()["detail"]) == ("not_ready", detail)
     assert gw.http.get("/healthz").status_code == 200  # alive, only not ready
 
 
