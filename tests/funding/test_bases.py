@@ -3,10 +3,12 @@ refusal by the responsible department, corrections, KPI reports, exit by decisio
 
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.common.db import Database
+from services.funding.bases import service as bases_service
 from services.funding.bases.service import admitted_bases
 from tests.funding.bases_support import (
     OTHER_USCC,
@@ -521,6 +523,33 @@ def test_kpi_refusals_change_nothing(
     assert events(funding_client, funding_headers, "base.kpi_reported") == []
     # the opening year is the first a base reports for
     assert report(funding_client, funding_headers, base, 2016)["year"] == 2016
+
+
+def test_a_report_whose_year_was_filled_unseen_is_refused_by_the_database(
+    funding_client: TestClient, funding_headers: FundingHeaders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guard behind the base's row lock: a report that did not see its year's report (as
+    if written at the same moment) meets the unique (base, year) key: 409 `kpi_exists`, and
+    the first report, the history and the feed stay as they were."""
+    base = admitted_base(funding_client, funding_headers)
+    first = report(funding_client, funding_headers, base, 2016)
+    monkeypatch.setattr(bases_service, "kpi_for", lambda **_: None)
+    second = funding_client.put(
+        f"/v1/bases/{base['id']}/kpis/2016",
+        json=kpis(jobs_created=1),
+        headers=district(funding_headers),
+    )
+    monkeypatch.undo()
+    problem = _problem(second, 409, "kpi_exists")
+    assert problem["detail"] == f"Base {base['id']} has a report for 2016 already."
+    kept = funding_client.get(f"/v1/bases/{base['id']}/kpis/2016", headers=funding_headers())
+    assert kept.json() == first
+    assert [e["action"] for e in history(funding_client, funding_headers, base["id"])] == [
+        "filed",
+        "admitted",
+        "kpi_reported",
+    ]
+    assert len(events(funding_client, funding_headers, "base.kpi_reported")) == 1
 
 
 # --- exit by decision ----------------------------------------------------------------------

@@ -642,11 +642,12 @@ def report_kpi(
             reported_by=principal.client_id,
             **figures,
         )
-        session.add(kpi)
         try:
-            session.flush()
-        except IntegrityError as exc:  # the base's row lock orders reports; a guard all the same
-            raise KpiExists(f"Base {base.id} has a report for {year} already.") from exc
+            with session.begin_nested():  # the base's row lock orders reports; a guard all the same
+                session.add(kpi)
+                session.flush()
+        except IntegrityError as exc:
+            raise KpiExists(f"Base {base_id} has a report for {year} already.") from exc
         action, previous = "kpi_reported", None
     else:
         # A correction: the report's current ETag (428 without, 412 when stale).
