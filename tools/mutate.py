@@ -357,9 +357,12 @@ TARGETS: dict[str, Target] = {
         ("services/vouchers/providers/service.py",),
         (
             "tests/vouchers/test_providers.py",
+            "tests/vouchers/test_provider_lifecycle.py",
+            "tests/vouchers/test_provider_lists.py",
             "tests/vouchers/test_redemptions.py",
             "tests/vouchers/test_cycle.py",
         ),
+        postgres=True,  # a decision's row lock orders two admins on PostgreSQL only
     ),
     "funding-shares": Target(
         ("services/funding/shares.py",),
