@@ -376,6 +376,7 @@ TARGETS: dict[str, Target] = {
         ("services/funding/bases/service.py",),
         (
             "tests/funding/test_bases.py",
+            "tests/funding/test_base_lock_races.py",
             "tests/funding/test_acceptance.py",
             "tests/funding/test_reward_runs.py",
         ),
