@@ -513,6 +513,9 @@ def test_kpi_refusals_change_nothing(
     _problem(put(base["id"], 2016, department(funding_headers)), 403, "not_a_district")
     _problem(put(base["id"], 2016, funding_headers()), 403, "forbidden_client_kind")
     _problem(put(base["id"], 2016, {**own, "If-Match": '"x.1"'}), 412, "stale_etag")
+    # No report yet: no tag matches it, `*` included (RFC 9110 13.1.1), the "version 0" neither.
+    for tag in ("*", f'"{base["id"]}.2016.0"', f'"{base["id"]}.2016.1"'):
+        _problem(put(base["id"], 2016, {**own, "If-Match": tag}), 412, "stale_etag")
     _problem(put("bas_nope", 2016, own), 404, "base_not_found")
     _problem(put(base["id"], 1999, own), 422, "validation_failed")
     assert (

@@ -315,7 +315,7 @@ def get_base_history(
     "enterprises incubated, jobs created, private money leveraged (fen), services delivered. "
     "One report per base and year: the first answers 201; a correction sends the report's "
     "`ETag` in `If-Match` (428 without it, 412 when stale) and answers 200 with the next "
-    "version. Once the year's acceptance is recorded its figures are closed (409 "
+    "version; `If-Match` on a year with no report yet is 412 (nothing to match, `*` included). Once the year's acceptance is recorded its figures are closed (409 "
     "`kpi_accepted`). Both are in the history (a correction with the previous figures) and "
     "announced as `base.kpi_reported`.",
     response_model=BaseKpiPublic,

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from services.common.clock import as_utc, utcnow
 from services.common.dates import shanghai_date
-from services.common.errors import FuturePeriod
+from services.common.errors import FuturePeriod, StaleEtag
 from services.common.etag import Precondition, check_etag, etag_of
 from services.common.identity import ClientKind, Principal
 from services.common.ids import new_id
@@ -633,8 +633,12 @@ def report_kpi(
     kpi = kpi_for(session=session, base_id=base.id, year=year)
     now = utcnow()
     if kpi is None:
-        if precondition.if_match is not None:  # a correction of a report that does not exist
-            check_etag(precondition.if_match, etag_of(f"{base.id}.{year}", 0))
+        if (
+            precondition.if_match is not None
+        ):  # RFC 9110 13.1.1: no report, so no tag (nor *) matches
+            raise StaleEtag(
+                f"Base {base.id} has no report for {year} to correct; report it without If-Match."
+            )
         kpi = BaseKpi(
             id=new_id("kpi"),
             base_id=base.id,
