@@ -21,8 +21,14 @@ class ScopeNotDelegable(Unprocessable):
     code = "scope_not_delegable"
 
 
+class EnterpriseRequired(Unprocessable):
+    """An admin recording a paper authorization names the enterprise that signed it."""
+
+    code = "enterprise_required"
+
+
 class ReferenceRequired(Unprocessable):
-    """An admin records a paper authorization: its reference and the enterprise are required."""
+    """An admin recording a paper authorization gives the paper's reference."""
 
     code = "reference_required"
 

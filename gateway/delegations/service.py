@@ -11,6 +11,7 @@ from gateway.clients.models import Client
 from gateway.delegations.errors import (
     DelegationNotFound,
     DelegationRevoked,
+    EnterpriseRequired,
     ExpiryNotInFuture,
     NotYourDelegation,
     PortalNotFound,
@@ -84,7 +85,7 @@ def _enterprise_of(caller: Caller, data: DelegationCreate) -> str:
         return caller.org
     if caller.kind == ClientKind.ADMIN:
         if data.enterprise is None:
-            raise ReferenceRequired.for_field(
+            raise EnterpriseRequired.for_field(
                 "body.enterprise", "An admin recording a paper authorization names the enterprise."
             )
         if data.reference is None:

@@ -669,7 +669,7 @@ def test_a_grant_or_change_by_the_wrong_party_is_refused_and_changes_nothing(
     unnamed = stack.http.post(
         "/v1/delegations", json={**body, "reference": "晋委托"}, headers=admin
     )
-    assert unnamed.status_code == 422 and unnamed.json()["code"] == "reference_required"
+    assert unnamed.status_code == 422 and unnamed.json()["code"] == "enterprise_required"
     assert [e["field"] for e in unnamed.json()["errors"]] == ["body.enterprise"]
     for answer in (
         stack.http.post("/v1/delegations", json={**body, "enterprise": uscc}, headers=bank),

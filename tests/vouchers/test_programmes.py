@@ -235,7 +235,7 @@ def test_an_update_naming_nothing_or_a_null_is_refused_and_a_name_is_trimmed(
     )
     for name in ("name", "budget_fen", "categories"):
         nulled = patch(vouchers_client, vouchers_headers, made["id"], {name: None}, before["etag"])
-        problem = refused(nulled, 422, "nothing_to_update", f"body.{name}")
+        problem = refused(nulled, 422, "field_not_nullable", f"body.{name}")
         assert problem["errors"][0]["message"] == f"{name} may not be null"
     assert state(vouchers_client, vouchers_headers, made["id"]) == before
     renamed = patch(

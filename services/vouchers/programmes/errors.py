@@ -61,3 +61,9 @@ class NothingToUpdate(Unprocessable):
     """An update naming no field."""
 
     code = "nothing_to_update"
+
+
+class FieldNotNullable(Unprocessable):
+    """An update setting to null a field every programme has."""
+
+    code = "field_not_nullable"

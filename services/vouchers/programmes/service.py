@@ -30,6 +30,7 @@ from services.vouchers.programmes.errors import (
     BudgetBelowCommitted,
     CapBelowFaceValue,
     FaceValueExceedsBudget,
+    FieldNotNullable,
     NothingToUpdate,
     ProgrammeClosed,
     ProgrammeNameTaken,
@@ -244,7 +245,7 @@ def update_programme(
             )
     for name, value in given.items():
         if value is None and name != "rule_set_id":
-            raise NothingToUpdate.for_field(f"body.{name}", f"{name} may not be null")
+            raise FieldNotNullable.for_field(f"body.{name}", f"{name} may not be null")
     if "rule_set_id" in given:
         _check_rule_set(session, given["rule_set_id"], "body.rule_set_id")
     terms = {
