@@ -59,3 +59,19 @@ def waits_then_answers(
         assert not running.done(), f"{what} did not wait for the first"
         holder.commit()
         return running.result(timeout=30)
+
+
+def answers_while_held(
+    call: Callable[[], T], *, what: str = "the reader", timeout: float = 30.0
+) -> T:
+    """Run `call` in a thread while the caller holds a write uncommitted; fail unless it answers
+    without waiting for that transaction (a plain read takes no row lock). On failure the
+    thread is left to finish once the caller ends its transaction."""
+    pool = ThreadPoolExecutor(1)
+    running = pool.submit(call)
+    try:
+        return running.result(timeout=timeout)
+    except TimeoutError:
+        raise AssertionError(f"{what} waited on an uncommitted writer") from None
+    finally:
+        pool.shutdown(wait=False)

@@ -33,7 +33,7 @@ from tests.funding.bases_support import (
     read,
 )
 from tests.funding.conftest import FundingHeaders
-from tests.locks import waits_then_answers
+from tests.locks import answers_while_held, waits_then_answers
 
 OFFICE = Principal(client_id="cli_office", kind=ClientKind.ADMIN, org=None, scopes=frozenset())
 BUREAU = Principal(
@@ -197,3 +197,39 @@ def test_a_report_arriving_during_the_first_report_of_its_year_is_a_correction(
     assert answer.status_code == 428 and answer.json()["code"] == "if_match_required"
     kept = funding_client.get(f"/v1/bases/{base['id']}/kpis/{year}", headers=funding_headers())
     assert (kept.json()["version"], kept.json()["jobs_created"]) == (1, 310)
+
+
+def test_reads_during_uncommitted_changes_answer_at_once_with_what_is_committed(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """Only writers lock a base or a kind: reading either neither waits for a change nor
+    sees it before it commits."""
+    base = file_base(funding_client, funding_headers)
+    holder = funding_app.state.database.session()
+    try:
+        service.update_base(
+            session=holder,
+            principal=XIAODIAN,
+            base_id=base["id"],
+            data=BaseUpdate.model_validate({"area_m2": 15000}),
+            precondition=NO_PRECONDITION,
+        )
+        service.update_kind(
+            session=holder,
+            principal=OFFICE,
+            code="startup_base",
+            data=BaseKindUpdate.model_validate(
+                {"criteria": [{"code": "mentoring_system", "text": "创业辅导服务体系健全"}]}
+            ),
+            precondition=NO_PRECONDITION,
+        )
+        seen = answers_while_held(lambda: read(funding_client, funding_headers, base["id"]))
+        kind = answers_while_held(
+            lambda: funding_client.get("/v1/base-kinds/startup_base", headers=funding_headers())
+        )
+        holder.commit()
+    finally:
+        holder.close()
+    assert (seen["version"], seen["area_m2"]) == (1, 12000)
+    assert kind.status_code == 200 and kind.json()["version"] == 1
+    assert read(funding_client, funding_headers, base["id"])["area_m2"] == 15000

@@ -13,7 +13,7 @@ from services.common.identity import ClientKind, Principal
 from services.vouchers.enterprises.models import VoucherEnterprise
 from services.vouchers.providers import service
 from services.vouchers.providers.schemas import VoucherProviderDecisionCreate
-from tests.locks import waits_then_answers
+from tests.locks import answers_while_held, waits_then_answers
 from tests.vouchers.conftest import SeedEnterprise, VouchersHeaders
 from tests.vouchers.issuance_support import events
 from tests.vouchers.test_providers import APPLICATION
@@ -307,3 +307,37 @@ def test_two_decisions_at_once_the_second_sees_the_first(
     read = vouchers_client.get("/v1/providers/prv_both", headers=vouchers_headers(kind="admin"))
     assert (read.json()["status"], read.json()["version"]) == ("approved", 2)
     assert events(vouchers_app, "provider.refused") == []
+
+
+def test_a_read_during_an_uncommitted_decision_answers_at_once_with_what_is_committed(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    postgres_database: str | None,
+) -> None:
+    """Only a decision locks the provider's row: a read neither waits for the approval nor
+    sees it."""
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE queues every writer, and its readers never wait")
+    assert apply(vouchers_client, vouchers_headers, "prv_read", 1).status_code == 201
+    database = vouchers_app.state.database
+    holder = database.session()
+    try:
+        service.decide(
+            session=holder,
+            principal=ADMIN,
+            provider_id="prv_read",
+            data=VoucherProviderDecisionCreate(decision="approve"),
+            precondition=Precondition(None, required=False),
+        )
+        read = answers_while_held(
+            lambda: vouchers_client.get(
+                "/v1/providers/prv_read", headers=vouchers_headers(kind="admin")
+            )
+        )
+        holder.commit()
+    finally:
+        holder.close()
+    assert read.status_code == 200 and read.json()["status"] == "applied"
+    after = vouchers_client.get("/v1/providers/prv_read", headers=vouchers_headers(kind="admin"))
+    assert after.json()["status"] == "approved"
