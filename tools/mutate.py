@@ -3477,6 +3477,27 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "_answered's `kind is not Exception` -> `!=`: classes compare equal only to themselves "
         "(type's __eq__ is identity), so both skip exactly Exception"
     ),
+    ("services/vouchers/providers/service.py", 120, "ReplaceComparisonOperator_Gt_NotEq"): (
+        "_own_id's `len(org) > len('prv_')` -> `!=`: the line before requires org to start "
+        "with 'prv_', so it is never shorter, and longer is the only way to differ"
+    ),
+    ("services/vouchers/providers/service.py", 121, "ReplaceComparisonOperator_LtE_Lt"): (
+        "_own_id's `set(org) <= ID_CHARS` -> `<` (a proper subset): org has at most 40 "
+        "characters (the line before) and ID_CHARS 64, so its set never equals ID_CHARS"
+    ),
+    ("services/vouchers/providers/service.py", 201, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_page's `len(kept) == limit` -> `>=`: kept grows by one from empty and the page "
+        "returns as soon as it holds `limit` rows, so it never holds more (`is` is killed by "
+        "test_a_page_of_more_than_256_stops_at_its_limit)"
+    ),
+    ("services/funding/bases/service.py", 279, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "_district_of's `principal.kind != DEPARTMENT` -> `is not`: a Principal's kind is always "
+        "a ClientKind member (built with ClientKind(...)), and enum members are singletons"
+    ),
+    ("services/funding/bases/service.py", 296, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "require_responsible's `principal.kind != DEPARTMENT` -> `is not`: a ClientKind member, "
+        "and enum members are singletons, so identity and equality agree"
+    ),
 }
 
 

@@ -168,10 +168,12 @@ def test_filing_refusals_change_nothing(
             assert problem["errors"], problem
     assert _count(funding_client, funding_headers) == 1
     assert len(events(funding_client, funding_headers, "base.filed")) == 1
-    # another operator, or another kind for the same operator, is a new base
+    # another operator, or another kind for the same operator (sorting before or after the
+    # live one's), is a new base
     file_base(funding_client, funding_headers, operator_uscc=OTHER_USCC)
     file_base(funding_client, funding_headers, kind="maker_space")
-    assert _count(funding_client, funding_headers) == 3
+    file_base(funding_client, funding_headers, kind="tech_incubator")
+    assert _count(funding_client, funding_headers) == 4
 
 
 def test_a_filing_retried_with_its_idempotency_key_files_one_base(

@@ -4,10 +4,13 @@ HTTP: the admin list, the public directory, a provider's catalogue."""
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.clock import utcnow
+from services.vouchers.providers.models import Provider
 from tests.vouchers.conftest import VouchersHeaders
-from tests.vouchers.test_provider_lifecycle import apply, decide
+from tests.vouchers.test_provider_lifecycle import apply, decide, uscc
 
 # id → (kind, district, categories, decisions after applying)
 PROVIDERS: dict[str, tuple[str, str | None, list[str], list[str]]] = {
@@ -23,13 +26,14 @@ APPROVED = ["prv_a", "prv_b", "prv_d", "prv_f"]
 
 @pytest.fixture
 def providers(vouchers_client: TestClient, vouchers_headers: VouchersHeaders) -> None:
-    """The providers above, each with one catalogue entry per category, added by itself."""
+    """The providers above, each with one catalogue entry per category, added by itself; each
+    applies with a USCC sorting before the last one's (a USCC is taken only by its equal)."""
     for n, (org, (kind, district, categories, steps)) in enumerate(PROVIDERS.items()):
         made = apply(
             vouchers_client,
             vouchers_headers,
             org,
-            n,
+            len(PROVIDERS) - n,
             kind=kind,
             district=district,
             categories=categories,
@@ -242,3 +246,31 @@ def test_a_catalogue_entry_is_shown_whole_and_kept_in_order(
         "message": "'rnd' is not among the provider's categories: testing, inspection",
     }
     assert vouchers_client.get("/v1/providers/prv_cat/services", headers=own).json() == catalogue
+
+
+def test_a_page_of_more_than_256_stops_at_its_limit(
+    vouchers_app: FastAPI, vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    """Page sizes past CPython's cached small ints (an identity check would never cut)."""
+    now = utcnow()
+    with vouchers_app.state.database.transaction() as session:
+        for n in range(258):
+            session.add(
+                Provider(
+                    id=f"prv_{n:03d}",
+                    uscc=uscc(n),
+                    name=f"Provider {n}",
+                    kind="lab",
+                    categories=["testing"],
+                    status="approved",
+                    applied_by="cli_seed",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    ids = [f"prv_{n:03d}" for n in range(258)]
+    for path, headers in (
+        ("/v1/providers", vouchers_headers(kind="admin")),
+        ("/v1/public/providers", {}),
+    ):
+        assert pages(vouchers_client, path, headers, limit=257) == [ids[:257], ids[257:]]
