@@ -238,6 +238,20 @@ TARGETS: dict[str, Target] = {
             *("evaluate_eligibility", "_barred", "_not_eligible", "apply_for_voucher"),
         ),
     ),
+    # The budget's own guards: terms, a budget never below what is committed, open and close.
+    "programmes": Target(
+        ("services/vouchers/programmes/service.py",),
+        (
+            "tests/vouchers/test_programmes.py",
+            "tests/vouchers/test_programme_concurrency.py",
+        ),
+        only=(
+            *("_check_rule_set", "_check_terms", "_categories", "create_programme"),
+            *("get_programme", "list_programmes", "update_programme", "_move"),
+            *("open_programme", "close_programme"),
+        ),
+        postgres=True,  # a budget lowered while issuance commits: the row lock's race
+    ),
     "redemptions": Target(
         ("services/vouchers/redemptions/service.py",),
         ("tests/vouchers/test_redemptions.py",),
