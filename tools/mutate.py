@@ -3145,7 +3145,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "`admit() or 1` -> `or 0`: the fallback applies only when admit() is 0 (the breaker let the "
         "next call through), and max(1, round(0)) and max(1, round(1)) are both 1"
     ),
-    ("gateway/proxy/handler.py", 729, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("gateway/proxy/handler.py", 728, "ReplaceComparisonOperator_Eq_LtE"): (
         "_stream's `message['type'] == 'http.disconnect'` -> `<=`: as at line 531, a receive() gives "
         "only 'http.request' or 'http.disconnect', and 'http.request' sorts after, so `<=` holds "
         "exactly where `==` does"

@@ -59,11 +59,6 @@ class Delegations:
         self._generation += 1
         self._cache.pop((portal_id, enterprise), None)
 
-    def clear(self) -> None:
-        """Forget every cached answer."""
-        self._generation += 1
-        self._cache.clear()
-
     async def _read(self, function: Callable[..., T], **kwargs: Any) -> T:
         def run() -> T:
             with self.database.session(write=False) as session:

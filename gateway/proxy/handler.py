@@ -519,7 +519,7 @@ class ProxyHandler:
         call: _Call,
         receive: Receive,
         send: Send,
-        decision: Decision | None,
+        decision: Decision,
     ) -> int:
         """Send the call upstream (retrying what is safe to replay) and relay the answer."""
         body: bytes | AsyncIterator[bytes] = b""  # none: Content-Length 0 but on GET, HEAD, OPTIONS
@@ -611,7 +611,7 @@ class ProxyHandler:
         upstream: Upstream,
         send: Send,
         request_id: str,
-        decision: Decision | None,
+        decision: Decision,
     ) -> int:
         echoed = next((v for k, v in response.headers if k == b"x-request-id"), None)
         if echoed is not None and echoed != request_id.encode():
@@ -620,9 +620,8 @@ class ProxyHandler:
             raise _MisboundAnswer
         headers = _public_headers(response.headers, upstream)
         headers.append((b"x-request-id", request_id.encode()))
-        if decision is not None:
-            headers.append((b"ratelimit-policy", decision.policy))
-            headers.append((b"ratelimit", decision.state))
+        headers.append((b"ratelimit-policy", decision.policy))
+        headers.append((b"ratelimit", decision.state))
         status = response.status
         length = response.content_length
         timeout = upstream.read_timeout
