@@ -3504,6 +3504,32 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "returns as soon as it holds `limit` rows, so it never holds more (`is` is killed by "
         "test_a_page_of_more_than_256_stops_at_its_limit)"
     ),
+    ("services/vouchers/providers/service.py", 120, "ReplaceComparisonOperator_Gt_IsNot"): (
+        "_own_id's `len(org) > len('prv_')` -> `is not`: org starts with 'prv_' and has at most "
+        "40 characters (the lines before), so both lengths are small ints, which CPython keeps "
+        "one object each of, and `is not` is `!=`, which is `>` here (line 120's other mutant)"
+    ),
+    ("services/vouchers/providers/service.py", 291, "ReplaceComparisonOperator_Eq_LtE"): (
+        "decide's `target == APPROVED` -> `<=`: the other targets ('refused', 'removed', "
+        "'suspended') all sort after 'approved', so `<=` holds only for it"
+    ),
+    ("services/funding/bases/service.py", 479, "ReplaceComparisonOperator_Eq_Is"): (
+        "decide's `data.decision == 'admit'` -> `is`: pydantic validates a Literal field to the "
+        "Literal's own value object, the same interned constant as the one compared with"
+    ),
+    ("services/vouchers/programmes/service.py", 204, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "list_programmes' `principal.kind != ADMIN` -> `>`: 'admin' sorts before every other "
+        "ClientKind value, so any other kind is greater"
+    ),
+    ("services/vouchers/programmes/service.py", 260, "ReplaceComparisonOperator_Eq_Is"): (
+        "update_programme's `name == 'name'` -> `is`: the names come from model_fields_set, which "
+        "holds the model's own field-name strings, interned identifiers like the literal"
+    ),
+    ("services/vouchers/programmes/service.py", 312, "ReplaceComparisonOperator_Eq_GtE"): (
+        "_move's `target == OPEN` -> `>=`: the targets are 'open' and 'closed', and 'closed' "
+        "sorts before 'open', so `>=` holds only for 'open' (`<=` is killed by "
+        "test_a_programme_closes_on_a_day_no_default_rules_are_in_force)"
+    ),
     ("services/funding/bases/service.py", 279, "ReplaceComparisonOperator_NotEq_IsNot"): (
         "_district_of's `principal.kind != DEPARTMENT` -> `is not`: a Principal's kind is always "
         "a ClientKind member (built with ClientKind(...)), and enum members are singletons"

@@ -3,6 +3,7 @@
 
 import asyncio
 import socket
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -510,15 +511,22 @@ def test_a_delivery_cancelled_while_it_is_being_sent_records_no_attempt(
 
 @pytest.fixture
 def slow_receiver() -> Iterator[str]:
-    """A receiver answering only after a second: its URL."""
+    """A receiver that answers nothing until the test is over: its URL."""
+    release = threading.Event()
 
     async def hook(request: Request) -> Response:
         await request.body()
-        await asyncio.sleep(1.0)
+        for _ in range(200):  # at most 10 s
+            if release.is_set():
+                break
+            await asyncio.sleep(0.05)
         return Response(status_code=204)
 
     with serve(Starlette(routes=[Route("/hook", hook, methods=["POST"])])) as base:
-        yield f"{base}/hook"
+        try:
+            yield f"{base}/hook"
+        finally:
+            release.set()
 
 
 def test_the_httpx_sender_records_a_timeout_and_a_refused_connection(
@@ -534,7 +542,7 @@ def test_the_httpx_sender_records_a_timeout_and_a_refused_connection(
     rating_changed(credit_app)
     t0 = utcnow()
     FanOutJob(database=credit_app.state.database).run_once(now=t0)
-    job = DeliveryJob(database=credit_app.state.database, allow_private=True, timeout=0.3)
+    job = DeliveryJob(database=credit_app.state.database, allow_private=True, timeout=1.0)
     assert isinstance(job.sender, HttpxSender)
     try:
         assert job.run_once(now=t0) == 2

@@ -1,6 +1,7 @@
 """Demonstration bases through the API: kinds and standards, filing by a district, admission or
 refusal by the responsible department, corrections, KPI reports, exit by decision, history."""
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -8,7 +9,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.common.db import Database
+from services.common.identity import ClientKind, Principal
 from services.funding.bases import service as bases_service
+from services.funding.bases.errors import NotADistrict
+from services.funding.bases.schemas import BaseCreate
 from services.funding.bases.service import admitted_bases
 from tests.funding.bases_support import (
     OTHER_USCC,
@@ -555,6 +559,53 @@ def test_a_report_whose_year_was_filled_unseen_is_refused_by_the_database(
         "kpi_reported",
     ]
     assert len(events(funding_client, funding_headers, "base.kpi_reported")) == 1
+
+
+def test_an_exited_base_reports_up_to_its_exit_year_only(
+    funding_client: TestClient, funding_headers: FundingHeaders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A base that left the programme in 2024 reports for 2024 and earlier, not for the later
+    years that have begun since."""
+    base = admitted_base(funding_client, funding_headers)
+    monkeypatch.setattr(bases_service, "today", lambda: date(2024, 6, 30))
+    exited = funding_client.post(
+        f"/v1/bases/{base['id']}/exit",
+        json={"reason": "Closed its premises."},
+        headers=department(funding_headers),
+    )
+    monkeypatch.undo()
+    assert exited.status_code == 200 and exited.json()["exited_on"] == "2024-06-30"
+    own = district(funding_headers)
+    after = funding_client.put(f"/v1/bases/{base['id']}/kpis/2025", json=kpis(), headers=own)
+    problem = _problem(after, 422, "kpi_year_invalid")
+    assert problem["errors"][0]["message"] == f"base {base['id']} reports for 2014 to 2024"
+    assert report(funding_client, funding_headers, base, 2024)["year"] == 2024
+    assert [
+        k["year"]
+        for k in funding_client.get(
+            f"/v1/bases/{base['id']}/kpis", headers=funding_headers()
+        ).json()
+    ] == [2024]
+
+
+def test_only_a_department_client_acts_as_a_district_even_behind_the_routes(
+    funding_app: FastAPI,
+) -> None:
+    """The routes admit only department clients to filing; the service holds the line on its
+    own too: another kind whose org happens to be a district code is no district."""
+    data = BaseCreate.model_validate(filing())
+    for kind in (ClientKind.ADMIN, ClientKind.BANK, ClientKind.SERVICE):
+        caller = Principal(client_id="cli_x", kind=kind, org="xiaodian", scopes=frozenset())
+        refused = pytest.raises(NotADistrict, match="a department client whose org is a district")
+        with funding_app.state.database.transaction() as session, refused:
+            bases_service.file_base(session=session, principal=caller, data=data)
+    caller = Principal(
+        client_id="cli_x", kind=ClientKind.DEPARTMENT, org="xiaodian", scopes=frozenset()
+    )
+    with funding_app.state.database.transaction() as session:
+        assert bases_service.file_base(session=session, principal=caller, data=data).district == (
+            "xiaodian"
+        )
 
 
 # --- exit by decision ----------------------------------------------------------------------

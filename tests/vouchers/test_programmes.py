@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -299,6 +300,41 @@ def test_transitions_only_go_draft_open_closed(
     )
     refused(stale, 412, "stale_etag")
     assert state(vouchers_client, vouchers_headers, made["id"]) == opened
+
+
+def test_a_programme_closes_on_a_day_no_default_rules_are_in_force(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening needs the kind's default rules in force that day; closing needs none (a
+    programme ends after the rules of its time have lapsed)."""
+    made = create(vouchers_client, vouchers_headers)
+    move(vouchers_client, vouchers_headers, made["id"], "opening")
+    monkeypatch.setattr(service, "_today", lambda: date(2000, 1, 3))  # before any rule set
+    closed = move(vouchers_client, vouchers_headers, made["id"], "closing")
+    assert (closed["status"], closed["version"]) == ("closed", 3)
+    other = create(vouchers_client, vouchers_headers, name="2026 科技创新券（二期）")
+    opening = vouchers_client.post(
+        f"/v1/programmes/{other['id']}/opening", headers=admin(vouchers_headers)
+    )
+    refused(opening, 409, "no_rule_set_in_force")
+
+
+def test_an_update_changes_its_own_programme_only(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    """Two drafts at the same version: changing one leaves the other as it was."""
+    first = create(vouchers_client, vouchers_headers)
+    second = create(vouchers_client, vouchers_headers, name="2026 科技创新券（二期）")
+    untouched = state(vouchers_client, vouchers_headers, second["id"])["programme"]
+    changed = patch(
+        vouchers_client,
+        vouchers_headers,
+        first["id"],
+        {"budget_fen": 2_000_000},
+        f'"{first["id"]}.1"',
+    )
+    assert changed.status_code == 200 and changed.json()["budget_fen"] == 2_000_000
+    assert state(vouchers_client, vouchers_headers, second["id"])["programme"] == untouched
 
 
 def test_the_budget_never_goes_below_what_is_committed(
