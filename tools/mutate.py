@@ -3525,6 +3525,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "update_programme's `name == 'name'` -> `is`: the names come from model_fields_set, which "
         "holds the model's own field-name strings, interned identifiers like the literal"
     ),
+    ("services/vouchers/programmes/service.py", 301, "ReplaceBinaryOperator_Mul_Div"): (
+        "`*` -> `/` in _move's signature: session, principal, programme_id and precondition "
+        "become positional-only, as its two callers (open_programme, close_programme) pass "
+        "them, and both pass source and target by keyword, which a plain parameter also takes"
+    ),
     ("services/vouchers/programmes/service.py", 312, "ReplaceComparisonOperator_Eq_GtE"): (
         "_move's `target == OPEN` -> `>=`: the targets are 'open' and 'closed', and 'closed' "
         "sorts before 'open', so `>=` holds only for 'open' (`<=` is killed by "

@@ -594,3 +594,35 @@ def test_the_public_list_shows_open_programmes_only(
         [opened["id"], closed["id"], startup["id"]]
     )
     assert draft["id"] not in public.text
+
+
+def test_the_list_filters_by_kind_year_and_status_together(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    draft = create(vouchers_client, vouchers_headers, year=2025, name="2025 草稿")
+    opened = create(vouchers_client, vouchers_headers, name="2026 开放")
+    closed = create(vouchers_client, vouchers_headers, kind="startup", name="2026 创业券")
+    later = create(vouchers_client, vouchers_headers, year=2027, name="2027 开放")
+    for made in (opened, closed, later):
+        move(vouchers_client, vouchers_headers, made["id"], "opening")
+    move(vouchers_client, vouchers_headers, closed["id"], "closing")
+
+    def ids(headers: dict[str, str], **params: Any) -> list[str]:
+        answer = vouchers_client.get("/v1/programmes", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [p["id"] for p in answer.json()["items"]]
+
+    def made(*programmes: dict[str, Any]) -> list[str]:
+        return sorted(p["id"] for p in programmes)
+
+    office, enterprise = admin(vouchers_headers), vouchers_headers(kind="enterprise")
+    assert ids(office, year=2026) == made(opened, closed)
+    assert ids(office, year=2025) == made(draft)
+    assert ids(office, status="open") == made(opened, later)
+    assert ids(office, status="draft") == made(draft)
+    assert ids(office, status="closed") == made(closed)
+    assert ids(office, kind="innovation", year=2026) == made(opened)
+    assert ids(office, kind="startup", status="open") == []
+    assert ids(enterprise, year=2025) == []  # the draft stays hidden under any filter
+    assert ids(enterprise, status="draft") == []
+    assert ids(enterprise, year=2027, status="open") == made(later)
