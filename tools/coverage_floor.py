@@ -26,6 +26,7 @@ FLOORS: list[tuple[str, float]] = [
     ("services/common/", 95.0),  # the kernel, the target
     ("services/credit/consents/", 95.0),  # grants consent
     ("services/credit/reports/", 95.0),  # reads under consent
+    ("services/credit/monitoring/", 95.0),  # tells banks about enterprises under consent
     ("gateway/delegations/", 95.0),  # an enterprise's consent for a portal to act for it
     ("services/credit/ratings/", 95.0),  # grades that decide titles and loans
     ("services/credit/certification/", 95.0),  # decides the 诚信企业 title

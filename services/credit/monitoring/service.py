@@ -343,9 +343,9 @@ def subscribe(
         created_by=client.client_id,
         created_at=now,
     )
-    session.add(subscription)
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # added inside: begin_nested() flushes what is pending first
+            session.add(subscription)
             session.flush()
     except IntegrityError as exc:  # a concurrent subscribe of the same pair won
         raise SubscriptionExists(f"Endpoint {endpoint.id} already watches {data.uscc}.") from exc

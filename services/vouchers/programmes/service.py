@@ -151,9 +151,9 @@ def create_programme(
         created_at=now,
         updated_at=now,
     )
-    session.add(programme)
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # added inside: begin_nested() flushes what is pending first
+            session.add(programme)
             session.flush()
     except IntegrityError:
         raise ProgrammeNameTaken.for_field(

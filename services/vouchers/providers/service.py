@@ -155,9 +155,9 @@ def apply_as_provider(
         created_at=now,
         updated_at=now,
     )
-    session.add(provider)
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # added inside: begin_nested() flushes what is pending first
+            session.add(provider)
             session.flush()
     except IntegrityError:  # a concurrent application of the org or the USCC
         raise ProviderExists(
