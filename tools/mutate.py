@@ -3525,6 +3525,22 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "update_programme's `name == 'name'` -> `is`: the names come from model_fields_set, which "
         "holds the model's own field-name strings, interned identifiers like the literal"
     ),
+    ("services/vouchers/providers/service.py", 231, "ReplaceComparisonOperator_Eq_Is"): (
+        "list_providers' `principal.kind == PROVIDER` -> `is`: a Principal's kind is always a "
+        "ClientKind member (built with ClientKind(...)), and enum members are singletons"
+    ),
+    ("services/vouchers/programmes/service.py", 183, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "get_programme's `principal.kind != ADMIN` -> `>`: 'admin' sorts before every other "
+        "ClientKind value, so any other kind is greater"
+    ),
+    ("services/vouchers/programmes/service.py", 183, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "get_programme's `principal.kind != ADMIN` -> `is not`: a ClientKind member, and enum "
+        "members are singletons, so identity and equality agree"
+    ),
+    ("services/vouchers/programmes/service.py", 238, "ReplaceComparisonOperator_Eq_GtE"): (
+        "update_programme's `status == OPEN` -> `>=`: a closed programme was refused on the line "
+        "before, and of 'draft' and 'open' only 'open' is >= 'open'"
+    ),
     ("services/vouchers/programmes/service.py", 301, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in _move's signature: session, principal, programme_id and precondition "
         "become positional-only, as its two callers (open_programme, close_programme) pass "

@@ -336,6 +336,10 @@ def test_a_minimum_area_set_by_the_office_is_part_of_the_standards(
     assert refused.json()["standards_version"] == 2
     large = admitted_base(funding_client, funding_headers, operator_uscc=OTHER_USCC, area_m2=5000)
     assert large["status"] == "admitted" and large["standards_version"] == 2
+    larger = admitted_base(
+        funding_client, funding_headers, operator_uscc="91140100MA0K000001", area_m2=8000
+    )
+    assert larger["status"] == "admitted" and larger["decision_reasons"] == []
 
 
 # --- corrections ---------------------------------------------------------------------------
@@ -388,6 +392,13 @@ def test_the_district_corrects_a_base_with_if_match_and_the_history_keeps_both_v
     same = funding_client.patch(url, json=body, headers={**own, "If-Match": f'"{base["id"]}.3"'})
     assert same.status_code == 200 and same.json()["version"] == 3
     assert len(history(funding_client, funding_headers, base["id"])) == 3
+    # a smaller value is a change like a larger one
+    smaller = funding_client.patch(
+        url, json={"area_m2": 11000}, headers={**own, "If-Match": f'"{base["id"]}.3"'}
+    )
+    assert smaller.status_code == 200 and smaller.json()["version"] == 4
+    entry = history(funding_client, funding_headers, base["id"])[-1]
+    assert entry["details"] == {"area_m2": {"from": 15000, "to": 11000}}
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -419,7 +430,9 @@ def test_the_list_filters_by_district_kind_and_status_and_pages(
     database: Database = funding_app.state.database
     with database.session() as session:
         assert [b.id for b in admitted_bases(session=session)] == [first["id"]]
-        assert admitted_bases(session=session, district="yingze") == []
+        assert admitted_bases(session=session, district="yingze") == []  # sorts after
+        assert admitted_bases(session=session, district="wanbailin") == []  # sorts before
+        assert [b.id for b in admitted_bases(session=session, district="xiaodian")] == [first["id"]]
     page = funding_client.get("/v1/bases", params={"limit": 2}, headers=funding_headers()).json()
     assert [item["id"] for item in page["items"]] == [first["id"], second["id"]]
     rest = funding_client.get("/v1/bases", params={"limit": 2, "cursor": page["next_cursor"]},

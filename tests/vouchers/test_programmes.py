@@ -207,9 +207,17 @@ def test_an_open_programme_changes_only_its_budget_and_approval(
         ({"name": "改名"}, "body.name"),
         ({"face_value_fen": 40_000}, "body.face_value_fen"),
         ({"budget_fen": 2_000_000, "coverage_bp": 5000}, "body.coverage_bp"),
+        (
+            {"validity_days": 30, "coverage_bp": 5000, "name": "改名"},
+            "body.coverage_bp",
+        ),  # the first
     ):
         answer = patch(vouchers_client, vouchers_headers, made["id"], body, before["etag"])
-        refused(answer, 409, "programme_not_draft", field)
+        problem = refused(answer, 409, "programme_not_draft", field)
+        assert problem["errors"][0]["message"] == (
+            f"{field[5:]} changes only while the programme is a draft; an open programme changes "
+            "only budget_fen and auto_approve"
+        )
     assert state(vouchers_client, vouchers_headers, made["id"]) == before
     # What an open programme may change, it changes.
     raised = patch(
@@ -322,19 +330,19 @@ def test_a_programme_closes_on_a_day_no_default_rules_are_in_force(
 def test_an_update_changes_its_own_programme_only(
     vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:
-    """Two drafts at the same version: changing one leaves the other as it was."""
+    """Two drafts at the same version: changing the later one leaves the earlier as it was."""
     first = create(vouchers_client, vouchers_headers)
     second = create(vouchers_client, vouchers_headers, name="2026 科技创新券（二期）")
-    untouched = state(vouchers_client, vouchers_headers, second["id"])["programme"]
+    untouched = state(vouchers_client, vouchers_headers, first["id"])["programme"]
     changed = patch(
         vouchers_client,
         vouchers_headers,
-        first["id"],
+        second["id"],
         {"budget_fen": 2_000_000},
-        f'"{first["id"]}.1"',
+        f'"{second["id"]}.1"',
     )
     assert changed.status_code == 200 and changed.json()["budget_fen"] == 2_000_000
-    assert state(vouchers_client, vouchers_headers, second["id"])["programme"] == untouched
+    assert state(vouchers_client, vouchers_headers, first["id"])["programme"] == untouched
 
 
 def test_the_budget_never_goes_below_what_is_committed(

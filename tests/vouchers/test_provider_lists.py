@@ -115,6 +115,7 @@ def test_who_sees_which_provider(
         ({"status": "suspended"}, ["prv_e"], APPROVED),  # the directory ignores status
         ({"kind": "lab"}, ["prv_b", "prv_c", "prv_e"], ["prv_b"]),
         ({"district": "wanbailin"}, ["prv_a", "prv_c", "prv_e", "prv_f"], ["prv_a", "prv_f"]),
+        ({"district": "xiaodian"}, ["prv_b"], ["prv_b"]),  # sorts after wanbailin
         (
             {"category": "testing"},
             ["prv_a", "prv_c", "prv_d", "prv_e", "prv_f"],
