@@ -3541,6 +3541,58 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "update_programme's `status == OPEN` -> `>=`: a closed programme was refused on the line "
         "before, and of 'draft' and 'open' only 'open' is >= 'open'"
     ),
+    ("services/vouchers/providers/service.py", 210, "NumberReplacer"): (
+        "_query's `decode_cursor(cursor, 1)[0]` -> `[-1]`: the cursor holds exactly one value "
+        "(decode_cursor refuses any other arity), so the first is the last"
+    ),
+    ("services/vouchers/providers/service.py", 287, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "decide's `data.decision != 'approve'` -> `>`: the other decisions ('refuse', "
+        "'remove', 'suspend') all sort after 'approve'"
+    ),
+    ("services/vouchers/providers/service.py", 291, "ReplaceComparisonOperator_Eq_Is"): (
+        "decide's `target == APPROVED` -> `is`: target comes from the DECISIONS table, built from "
+        "the very constants compared with, so identity and equality agree"
+    ),
+    ("services/funding/bases/service.py", 393, "ReplaceComparisonOperator_Eq_LtE"): (
+        "admitted_bases' `status == 'admitted'` -> `<=`: the other statuses ('exited', 'filed', "
+        "'refused') all sort after 'admitted'"
+    ),
+    ("services/funding/bases/service.py", 529, "ReplaceComparisonOperator_NotEq_Gt"): (
+        "exit_base_for's `status != 'admitted'` -> `>`: the other statuses ('exited', 'filed', "
+        "'refused') all sort after 'admitted', so `>` holds exactly where `!=` does"
+    ),
+    ("services/vouchers/programmes/service.py", 204, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "list_programmes' `principal.kind != ADMIN` -> `is not`: a ClientKind member, and enum "
+        "members are singletons, so identity and equality agree"
+    ),
+    ("services/vouchers/programmes/service.py", 236, "ReplaceComparisonOperator_Eq_LtE"): (
+        "update_programme's `status == 'closed'` -> `<=`: 'closed' sorts before 'draft' and "
+        "'open', so only a closed programme is <= 'closed'"
+    ),
+    ("services/vouchers/programmes/service.py", 247, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "update_programme's `name != 'rule_set_id'` -> `is not`: the names come from "
+        "model_fields_set, the model's own interned field-name strings, like the literal"
+    ),
+    ("services/vouchers/programmes/service.py", 258, "ReplaceComparisonOperator_Eq_Is"): (
+        "update_programme's `name == 'categories'` -> `is`: model_fields_set's names are the "
+        "model's own interned field-name strings, like the literal"
+    ),
+    ("services/vouchers/programmes/service.py", 280, "ReplaceComparisonOperator_NotEq_Lt"): (
+        "update_programme's `rowcount != 1` -> `< 1`: an UPDATE by primary key matches 0 or 1 "
+        "rows, so `!= 1` is `< 1`"
+    ),
+    ("services/vouchers/programmes/service.py", 312, "ReplaceComparisonOperator_Eq_Is"): (
+        "_move's `target == OPEN` -> `is`: its callers pass the module's constants OPEN and "
+        "CLOSED themselves, so identity and equality agree"
+    ),
+    ("services/vouchers/programmes/service.py", 322, "ReplaceComparisonOperator_Eq_GtE"): (
+        "the event name's `target == OPEN` -> `>=`: the targets are 'open' and 'closed', and "
+        "'closed' sorts before 'open'"
+    ),
+    ("services/vouchers/programmes/service.py", 322, "ReplaceComparisonOperator_Eq_Is"): (
+        "the event name's `target == OPEN` -> `is`: the callers pass the module's constants "
+        "themselves, so identity and equality agree"
+    ),
     ("services/vouchers/programmes/service.py", 301, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in _move's signature: session, principal, programme_id and precondition "
         "become positional-only, as its two callers (open_programme, close_programme) pass "

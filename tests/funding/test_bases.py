@@ -9,10 +9,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.common.db import Database
+from services.common.etag import Precondition
 from services.common.identity import ClientKind, Principal
 from services.funding.bases import service as bases_service
-from services.funding.bases.errors import NotADistrict
-from services.funding.bases.schemas import BaseCreate
+from services.funding.bases.errors import NotADistrict, NotResponsibleDepartment
+from services.funding.bases.schemas import BaseCreate, BaseDecisionCreate
 from services.funding.bases.service import admitted_bases
 from tests.funding.bases_support import (
     OTHER_USCC,
@@ -310,6 +311,11 @@ def test_a_refusal_states_its_reasons(
                                  headers={**district(funding_headers),
                                           "If-Match": f'"{base["id"]}.2"'})  # fmt: skip
     _problem(patch, 409, "base_status_conflict")
+    again = funding_client.post(
+        url, json={"decision": "admit", "assessment": all_met()}, headers=headers
+    )
+    assert "was decided already" in _problem(again, 409, "base_status_conflict")["detail"]
+    assert read(funding_client, funding_headers, base["id"])["status"] == "refused"
     file_base(funding_client, funding_headers)
 
 
@@ -388,15 +394,26 @@ def test_the_district_corrects_a_base_with_if_match_and_the_history_keeps_both_v
                                  headers={**own, "If-Match": f'"{base["id"]}.3"'})  # fmt: skip
     assert _problem(taken, 409, "base_already_filed")["errors"][0]["field"] == "body.operator_uscc"
     assert other["status"] == "filed"
+    # naming the operator it has is no take-over: only the other field changes
+    renamed = funding_client.patch(
+        url,
+        json={"operator_uscc": USCC, "name": "小店区青年创业园"},
+        headers={**own, "If-Match": f'"{base["id"]}.3"'},
+    )
+    assert renamed.status_code == 200 and renamed.json()["version"] == 4, renamed.text
+    assert history(funding_client, funding_headers, base["id"])[-1]["details"] == {
+        "name": {"from": "小店区青年创业园(二期)", "to": "小店区青年创业园"}
+    }
+    body = {**body, "name": "小店区青年创业园"}
     # the same values again change nothing
-    same = funding_client.patch(url, json=body, headers={**own, "If-Match": f'"{base["id"]}.3"'})
-    assert same.status_code == 200 and same.json()["version"] == 3
-    assert len(history(funding_client, funding_headers, base["id"])) == 3
+    same = funding_client.patch(url, json=body, headers={**own, "If-Match": f'"{base["id"]}.4"'})
+    assert same.status_code == 200 and same.json()["version"] == 4
+    assert len(history(funding_client, funding_headers, base["id"])) == 4
     # a smaller value is a change like a larger one
     smaller = funding_client.patch(
-        url, json={"area_m2": 11000}, headers={**own, "If-Match": f'"{base["id"]}.3"'}
+        url, json={"area_m2": 11000}, headers={**own, "If-Match": f'"{base["id"]}.4"'}
     )
-    assert smaller.status_code == 200 and smaller.json()["version"] == 4
+    assert smaller.status_code == 200 and smaller.json()["version"] == 5
     entry = history(funding_client, funding_headers, base["id"])[-1]
     assert entry["details"] == {"area_m2": {"from": 15000, "to": 11000}}
 
@@ -599,6 +616,28 @@ def test_an_exited_base_reports_up_to_its_exit_year_only(
             f"/v1/bases/{base['id']}/kpis", headers=funding_headers()
         ).json()
     ] == [2024]
+
+
+def test_only_the_responsible_department_decides_even_behind_the_routes(
+    funding_app: FastAPI, funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """The decision route admits only department clients; the service holds the line on its
+    own too: another kind whose org happens to be the responsible department's decides
+    nothing."""
+    base = file_base(funding_client, funding_headers)
+    data = BaseDecisionCreate.model_validate({"decision": "admit", "assessment": all_met()})
+    for kind in (ClientKind.ADMIN, ClientKind.BANK, ClientKind.SERVICE):
+        caller = Principal(client_id="cli_x", kind=kind, org="sme_bureau", scopes=frozenset())
+        refused = pytest.raises(NotResponsibleDepartment, match="the sme_bureau department's")
+        with funding_app.state.database.transaction() as session, refused:
+            bases_service.decide(
+                session=session,
+                principal=caller,
+                base_id=base["id"],
+                data=data,
+                precondition=Precondition(None, required=False),
+            )
+    assert read(funding_client, funding_headers, base["id"])["status"] == "filed"
 
 
 def test_only_a_department_client_acts_as_a_district_even_behind_the_routes(

@@ -27,8 +27,10 @@ from services.common.identity import ClientKind, Principal
 from services.vouchers.programmes import service
 from services.vouchers.programmes.models import OPEN, Programme
 from services.vouchers.programmes.schemas import VoucherProgrammeUpdate
+from tests.locks import waits_then_answers
 from tests.servers import serve
 from tests.vouchers.conftest import VouchersHeaders
+from tests.vouchers.issuance_support import events
 from tests.vouchers.test_programmes import TERMS, move, set_committed
 
 FACE = 1_000
@@ -165,3 +167,45 @@ def test_lowering_the_budget_while_issuance_commits_never_overspends(
     read = vouchers_client.get(f"/v1/programmes/{programme_id}", headers=admin).json()
     assert read["remaining_fen"] == final.budget_fen - final.committed_fen >= 0
     print(f"{via}: commits {accepted} ok / {sum(r for _, r in commits_done)} refused, {outcomes}")
+
+
+def test_a_close_arriving_while_another_closes_finds_the_programme_closed(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    postgres_database: str | None,
+) -> None:
+    """The first close holds the programme uncommitted; the second waits on its row, then
+    reads it closed: 409, and the programme is closed once, with one event."""
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE queues the second writer before it reads")
+    made = vouchers_client.post(
+        "/v1/programmes", json=TERMS, headers=vouchers_headers(kind="admin")
+    )
+    programme_id = made.json()["id"]
+    move(vouchers_client, vouchers_headers, programme_id, "opening")
+    database = vouchers_app.state.database
+    holder = database.session()
+    try:
+        service.close_programme(
+            session=holder,
+            principal=ADMIN,
+            programme_id=programme_id,
+            precondition=Precondition(None, required=False),
+        )
+        answer = waits_then_answers(
+            holder,
+            lambda: vouchers_client.post(
+                f"/v1/programmes/{programme_id}/closing", headers=vouchers_headers(kind="admin")
+            ),
+            database,
+            table="voucher_programmes",
+        )
+    finally:
+        holder.close()
+    assert answer.status_code == 409 and answer.json()["code"] == "programme_transition_invalid"
+    read = vouchers_client.get(
+        f"/v1/programmes/{programme_id}", headers=vouchers_headers(kind="admin")
+    )
+    assert (read.json()["status"], read.json()["version"]) == ("closed", 3)
+    assert [e["id"] for e in events(vouchers_app, "programme.closed")] == [programme_id]

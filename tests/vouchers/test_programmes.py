@@ -242,7 +242,7 @@ def test_an_update_naming_nothing_or_a_null_is_refused_and_a_name_is_trimmed(
     assert (
         refused(empty, 422, "nothing_to_update")["detail"] == "Name at least one field to change."
     )
-    for name in ("name", "budget_fen", "categories"):
+    for name in ("name", "budget_fen", "categories", "validity_days", "yearly_cap_fen"):
         nulled = patch(vouchers_client, vouchers_headers, made["id"], {name: None}, before["etag"])
         problem = refused(nulled, 422, "field_not_nullable", f"body.{name}")
         assert problem["errors"][0]["message"] == f"{name} may not be null"
@@ -330,19 +330,46 @@ def test_a_programme_closes_on_a_day_no_default_rules_are_in_force(
 def test_an_update_changes_its_own_programme_only(
     vouchers_client: TestClient, vouchers_headers: VouchersHeaders
 ) -> None:
-    """Two drafts at the same version: changing the later one leaves the earlier as it was."""
-    first = create(vouchers_client, vouchers_headers)
-    second = create(vouchers_client, vouchers_headers, name="2026 科技创新券（二期）")
-    untouched = state(vouchers_client, vouchers_headers, first["id"])["programme"]
+    """Three drafts at the same version: changing the middle one leaves the ones made before
+    and after it as they were."""
+    first, middle, last = (
+        create(vouchers_client, vouchers_headers, name=f"2026 科技创新券（{n}期）")
+        for n in "一二三"
+    )
+    untouched = [
+        state(vouchers_client, vouchers_headers, p["id"])["programme"] for p in (first, last)
+    ]
     changed = patch(
         vouchers_client,
         vouchers_headers,
-        second["id"],
+        middle["id"],
         {"budget_fen": 2_000_000},
-        f'"{second["id"]}.1"',
+        f'"{middle["id"]}.1"',
     )
     assert changed.status_code == 200 and changed.json()["budget_fen"] == 2_000_000
-    assert state(vouchers_client, vouchers_headers, first["id"])["programme"] == untouched
+    assert [
+        state(vouchers_client, vouchers_headers, p["id"])["programme"] for p in (first, last)
+    ] == untouched
+
+
+def test_a_published_programme_is_read_by_anyone_a_draft_by_the_office_only(
+    vouchers_client: TestClient, vouchers_headers: VouchersHeaders
+) -> None:
+    draft = create(vouchers_client, vouchers_headers, name="草稿")
+    opened = create(vouchers_client, vouchers_headers, name="开放")
+    closed = create(vouchers_client, vouchers_headers, name="已关闭")
+    for made in (opened, closed):
+        move(vouchers_client, vouchers_headers, made["id"], "opening")
+    move(vouchers_client, vouchers_headers, closed["id"], "closing")
+    for kind in ("enterprise", "bank", "department"):
+        headers = vouchers_headers(kind=kind)
+        for made, status in ((opened, "open"), (closed, "closed")):
+            read = vouchers_client.get(f"/v1/programmes/{made['id']}", headers=headers)
+            assert read.status_code == 200 and read.json()["status"] == status, (kind, read.text)
+        hidden = vouchers_client.get(f"/v1/programmes/{draft['id']}", headers=headers)
+        refused(hidden, 404, "programme_not_found")
+    office = vouchers_client.get(f"/v1/programmes/{draft['id']}", headers=admin(vouchers_headers))
+    assert office.status_code == 200 and office.json()["status"] == "draft"
 
 
 def test_the_budget_never_goes_below_what_is_committed(
@@ -406,6 +433,15 @@ def test_terms_that_could_never_issue_are_refused(
         refused(answer, 422, code, field)
     assert _programmes(vouchers_client, vouchers_headers) == []
     assert event_types(vouchers_client, vouchers_headers) == events
+    # At the bounds: one voucher may take the whole budget, a cap may be one voucher.
+    whole = create(
+        vouchers_client,
+        vouchers_headers,
+        name="整额",
+        face_value_fen=1_000_000,
+        yearly_cap_fen=1_000_000,
+    )
+    assert (whole["face_value_fen"], whole["yearly_cap_fen"]) == (1_000_000, 1_000_000)
     # The same rules on a draft's update, against its current terms.
     made = create(vouchers_client, vouchers_headers)
     before = state(vouchers_client, vouchers_headers, made["id"])

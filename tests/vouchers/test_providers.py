@@ -218,6 +218,16 @@ def test_provider_failures(vouchers_client: TestClient, vouchers_headers: Vouche
         )
         == "not_your_provider"
     )
+    before = post(  # an org sorting before the provider's id is no more its own
+        "/v1/providers/prv_demo/services",
+        json={**service_entry, "category": "testing"},
+        headers=vouchers_headers(kind="provider", org="prv_aaa"),
+    )
+    assert code(before, 403) == "not_your_provider"
+    catalogue = vouchers_client.get(
+        "/v1/providers/prv_demo/services", headers=vouchers_headers(kind="admin")
+    )
+    assert catalogue.json() == []
     refused = decide(
         vouchers_client, vouchers_headers, "prv_demo", "refuse", reason="Not accredited."
     )
