@@ -3593,6 +3593,27 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "the event name's `target == OPEN` -> `is`: the callers pass the module's constants "
         "themselves, so identity and equality agree"
     ),
+    ("services/vouchers/providers/service.py", 287, "ReplaceComparisonOperator_NotEq_IsNot"): (
+        "decide's `data.decision != 'approve'` -> `is not`: pydantic validates a Literal field "
+        "to the Literal's own value object, the same interned constant as the one compared with"
+    ),
+    ("services/vouchers/programmes/service.py", 203, "ReplaceComparisonOperator_Eq_GtE"): (
+        "the public list's `status == 'open'` -> `>=`: 'open' sorts after 'closed' and 'draft', "
+        "so only open programmes are >= 'open'"
+    ),
+    ("services/vouchers/programmes/service.py", 266, "ReplaceComparisonOperator_Eq_GtE"): (
+        "update_programme's `version == programme.version` -> `>=`: the row has been locked since "
+        "it was read (get_programme(lock=True); SQLite: BEGIN IMMEDIATE), so its version is the "
+        "one read and the condition is a second guard that never decides"
+    ),
+    ("services/vouchers/programmes/service.py", 266, "ReplaceComparisonOperator_Eq_LtE"): (
+        "update_programme's `version == programme.version` -> `<=`: the row is locked since it "
+        "was read, so its version is the one read (as `>=` on this line)"
+    ),
+    ("services/vouchers/programmes/service.py", 266, "ReplaceComparisonOperator_Eq_IsNot"): (
+        "update_programme's version condition -> `is not` (a Python True, so no condition): the "
+        "row is locked since it was read, so the condition never decides (as `>=` on this line)"
+    ),
     ("services/vouchers/programmes/service.py", 301, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in _move's signature: session, principal, programme_id and precondition "
         "become positional-only, as its two callers (open_programme, close_programme) pass "

@@ -1,7 +1,7 @@
 """Demonstration bases through the API: kinds and standards, filing by a district, admission or
 refusal by the responsible department, corrections, KPI reports, exit by decision, history."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -127,6 +127,7 @@ def test_a_district_files_a_base(
         "filed_by": "cli_xiaodian", "version": 1,
     }  # fmt: skip
     assert read(funding_client, funding_headers, base["id"]) == base
+    assert (base["decided_at"], base["decided_by"]) == (None, None)
     [filed] = history(funding_client, funding_headers, base["id"])
     assert filed["seq"] == 1 and filed["action"] == "filed" and filed["status"] == "filed"
     assert filed["actor"] == "cli_xiaodian" and filed["details"]["area_m2"] == 12000
@@ -173,12 +174,20 @@ def test_filing_refusals_change_nothing(
             assert problem["errors"], problem
     assert _count(funding_client, funding_headers) == 1
     assert len(events(funding_client, funding_headers, "base.filed")) == 1
+    # a base opened today is filed today
+    opened_today = file_base(
+        funding_client,
+        funding_headers,
+        operator_uscc="91140100MA0K000001",
+        opened_on=shanghai_today().isoformat(),
+    )
+    assert opened_today["opened_on"] == shanghai_today().isoformat()
     # another operator, or another kind for the same operator (sorting before or after the
     # live one's), is a new base
     file_base(funding_client, funding_headers, operator_uscc=OTHER_USCC)
     file_base(funding_client, funding_headers, kind="maker_space")
     file_base(funding_client, funding_headers, kind="tech_incubator")
-    assert _count(funding_client, funding_headers) == 4
+    assert _count(funding_client, funding_headers) == 5
 
 
 def test_a_filing_retried_with_its_idempotency_key_files_one_base(
@@ -210,6 +219,9 @@ def test_the_responsible_department_admits_against_the_standards(
     admitted = answer.json()
     assert admitted["status"] == "admitted" and admitted["version"] == 2
     assert admitted["standards_version"] == 1 and admitted["decided_by"] == "cli_sme_bureau"
+    decided_at = datetime.fromisoformat(admitted["decided_at"])
+    assert decided_at.tzinfo is not None
+    assert abs(datetime.now(UTC) - decided_at) < timedelta(minutes=5)
     assert admitted["admitted_on"] == shanghai_today().isoformat()
     assert admitted["decision_reasons"] == ["Strong mentoring."]
     assert answer.headers["ETag"] == f'"{base["id"]}.2"'
@@ -365,6 +377,9 @@ def test_the_district_corrects_a_base_with_if_match_and_the_history_keeps_both_v
     _problem(funding_client.patch(url, json=body, headers={**district(funding_headers, "yingze"),
                                                            **current}), 403,
              "not_your_district")  # fmt: skip
+    _problem(funding_client.patch(url, json=body, headers={**district(funding_headers, "wanbailin"),
+                                                           **current}), 403,
+             "not_your_district")  # fmt: skip
     _problem(funding_client.patch(url, json=body, headers={**department(funding_headers),
                                                            **current}), 403,
              "not_a_district")  # fmt: skip
@@ -394,6 +409,12 @@ def test_the_district_corrects_a_base_with_if_match_and_the_history_keeps_both_v
                                  headers={**own, "If-Match": f'"{base["id"]}.3"'})  # fmt: skip
     assert _problem(taken, 409, "base_already_filed")["errors"][0]["field"] == "body.operator_uscc"
     assert other["status"] == "filed"
+    earlier = file_base(funding_client, funding_headers, operator_uscc="91140100MA0K000001")
+    assert USCC > "91140100MA0K000001"  # an operator sorting before is no more free
+    taken = funding_client.patch(url, json={"operator_uscc": "91140100MA0K000001"},
+                                 headers={**own, "If-Match": f'"{base["id"]}.3"'})  # fmt: skip
+    assert _problem(taken, 409, "base_already_filed")["errors"][0]["field"] == "body.operator_uscc"
+    assert earlier["status"] == "filed"
     # naming the operator it has is no take-over: only the other field changes
     renamed = funding_client.patch(
         url,

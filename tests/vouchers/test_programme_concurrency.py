@@ -27,7 +27,7 @@ from services.common.identity import ClientKind, Principal
 from services.vouchers.programmes import service
 from services.vouchers.programmes.models import OPEN, Programme
 from services.vouchers.programmes.schemas import VoucherProgrammeUpdate
-from tests.locks import waits_then_answers
+from tests.locks import answers_while_held, waits_then_answers
 from tests.servers import serve
 from tests.vouchers.conftest import VouchersHeaders
 from tests.vouchers.issuance_support import events
@@ -209,3 +209,41 @@ def test_a_close_arriving_while_another_closes_finds_the_programme_closed(
     )
     assert (read.json()["status"], read.json()["version"]) == ("closed", 3)
     assert [e["id"] for e in events(vouchers_app, "programme.closed")] == [programme_id]
+
+
+def test_a_read_during_an_uncommitted_change_answers_at_once_with_what_is_committed(
+    vouchers_app: FastAPI,
+    vouchers_client: TestClient,
+    vouchers_headers: VouchersHeaders,
+    postgres_database: str | None,
+) -> None:
+    """Only writers lock a programme: a read neither waits for a budget change nor sees it
+    before it commits."""
+    if postgres_database is None:
+        pytest.skip("SQLite's BEGIN IMMEDIATE queues every writer, and its readers never wait")
+    made = vouchers_client.post(
+        "/v1/programmes", json=TERMS, headers=vouchers_headers(kind="admin")
+    )
+    programme_id = made.json()["id"]
+    holder = vouchers_app.state.database.session()
+    try:
+        service.update_programme(
+            session=holder,
+            principal=ADMIN,
+            programme_id=programme_id,
+            data=VoucherProgrammeUpdate(budget_fen=2_000_000),
+            precondition=Precondition(None, required=False),
+        )
+        read = answers_while_held(
+            lambda: vouchers_client.get(
+                f"/v1/programmes/{programme_id}", headers=vouchers_headers(kind="admin")
+            )
+        )
+        holder.commit()
+    finally:
+        holder.close()
+    assert read.status_code == 200 and read.json()["budget_fen"] == TERMS["budget_fen"]
+    after = vouchers_client.get(
+        f"/v1/programmes/{programme_id}", headers=vouchers_headers(kind="admin")
+    )
+    assert after.json()["budget_fen"] == 2_000_000

@@ -260,6 +260,16 @@ def test_an_update_naming_nothing_or_a_null_is_refused_and_a_name_is_trimmed(
         renamed.headers["ETag"],
     )
     assert listed.status_code == 200 and listed.json()["categories"] == ["rnd", "testing"]
+    # numbers are taken as given (a name is trimmed, nothing else is)
+    terms = patch(
+        vouchers_client,
+        vouchers_headers,
+        made["id"],
+        {"validity_days": 180, "yearly_cap_fen": 150_000},
+        listed.headers["ETag"],
+    )
+    assert terms.status_code == 200, terms.text
+    assert (terms.json()["validity_days"], terms.json()["yearly_cap_fen"]) == (180, 150_000)
 
 
 def test_a_closed_programme_never_changes(
