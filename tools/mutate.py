@@ -3614,6 +3614,10 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "update_programme's version condition -> `is not` (a Python True, so no condition): the "
         "row is locked since it was read, so the condition never decides (as `>=` on this line)"
     ),
+    ("services/funding/bases/service.py", 479, "ReplaceComparisonOperator_Eq_LtE"): (
+        "decide's `data.decision == 'admit'` -> `<=`: the other decision, 'refuse', sorts after "
+        "'admit'"
+    ),
     ("services/vouchers/programmes/service.py", 301, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in _move's signature: session, principal, programme_id and precondition "
         "become positional-only, as its two callers (open_programme, close_programme) pass "

@@ -314,3 +314,21 @@ def test_an_odd_year_failed_before_the_failed_year_after_it_counts_too(
     assert record(funding_client, funding_headers, base, result(2024, "failed")).status_code == 201
     answer = record(funding_client, funding_headers, base, result(2023, "failed"))
     assert answer.status_code == 201 and answer.json()["base_status"] == "exited"
+
+
+def test_a_recorded_year_closes_that_base_and_year_only(
+    funding_client: TestClient, funding_headers: FundingHeaders
+) -> None:
+    """2024 recorded for the later of two bases: the earlier base still reports 2024, and the
+    later one still reports 2025."""
+    earlier = admitted_base(funding_client, funding_headers)
+    later = admitted_base(funding_client, funding_headers, operator_uscc=OTHER_USCC)
+    assert earlier["id"] < later["id"]
+    assert (
+        record(funding_client, funding_headers, later, result(2024, "failed", 40)).status_code
+        == 201
+    )
+    for base, year in ((earlier, 2024), (later, 2025)):
+        answer = funding_client.put(f"/v1/bases/{base['id']}/kpis/{year}", json=kpis(),
+                                    headers=district(funding_headers))  # fmt: skip
+        assert answer.status_code == 201, (base["id"], year, answer.text)

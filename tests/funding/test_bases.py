@@ -150,6 +150,7 @@ def test_filing_refusals_change_nothing(
         (filing(), department(funding_headers, "science"), 403, "not_a_district"),
         # a district files only in its own district
         (filing(district="yingze"), xiaodian, 403, "not_your_district"),
+        (filing(district="wanbailin"), xiaodian, 403, "not_your_district"),  # sorting before
         # the office and enterprises file no base
         (filing(), funding_headers(), 403, "forbidden_client_kind"),
         (filing(), funding_headers(kind="enterprise"), 403, "forbidden_client_kind"),
