@@ -648,9 +648,18 @@ def test_only_the_responsible_department_decides_even_behind_the_routes(
     nothing."""
     base = file_base(funding_client, funding_headers)
     data = BaseDecisionCreate.model_validate({"decision": "admit", "assessment": all_met()})
-    for kind in (ClientKind.ADMIN, ClientKind.BANK, ClientKind.SERVICE):
-        caller = Principal(client_id="cli_x", kind=kind, org="sme_bureau", scopes=frozenset())
-        refused = pytest.raises(NotResponsibleDepartment, match="the sme_bureau department's")
+    for kind, org in (
+        (ClientKind.ADMIN, "sme_bureau"),
+        (ClientKind.BANK, "sme_bureau"),
+        (ClientKind.SERVICE, "sme_bureau"),
+        (ClientKind.SERVICE, None),
+    ):
+        caller = Principal(client_id="cli_x", kind=kind, org=org, scopes=frozenset())
+        refused = pytest.raises(
+            NotResponsibleDepartment,
+            match=f"^Bases of kind startup_base are the sme_bureau department's; this client acts "
+            f"for {org or 'no department'}\\.$",
+        )
         with funding_app.state.database.transaction() as session, refused:
             bases_service.decide(
                 session=session,
