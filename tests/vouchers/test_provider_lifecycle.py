@@ -1,6 +1,8 @@
 """A provider's life through HTTP: the application as shown and announced, every decision from
 every status, reasons, versions and ETags, and two writers meeting on one provider."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -274,6 +276,23 @@ def test_a_second_application_racing_the_first_is_refused_and_leaves_the_first(
     assert [e["uscc"] for e in events(vouchers_app, "provider.applied")] == [uscc(1)]
 
 
+@contextmanager
+def approval_held(app: FastAPI, provider_id: str) -> Iterator[Session]:
+    """An admin's approval of the provider, flushed but not committed, in its own session."""
+    holder = app.state.database.session()
+    try:
+        service.decide(
+            session=holder,
+            principal=ADMIN,
+            provider_id=provider_id,
+            data=VoucherProviderDecisionCreate(decision="approve"),
+            precondition=Precondition(None, required=False),
+        )
+        yield holder
+    finally:
+        holder.close()
+
+
 def test_two_decisions_at_once_the_second_sees_the_first(
     vouchers_app: FastAPI,
     vouchers_client: TestClient,
@@ -285,24 +304,13 @@ def test_two_decisions_at_once_the_second_sees_the_first(
     if postgres_database is None:
         pytest.skip("SQLite's BEGIN IMMEDIATE queues the second writer on its busy timeout")
     assert apply(vouchers_client, vouchers_headers, "prv_both", 1).status_code == 201
-    database = vouchers_app.state.database
-    holder = database.session()
-    try:
-        service.decide(
-            session=holder,
-            principal=ADMIN,
-            provider_id="prv_both",
-            data=VoucherProviderDecisionCreate(decision="approve"),
-            precondition=Precondition(None, required=False),
-        )
+    with approval_held(vouchers_app, "prv_both") as holder:
         answer = waits_then_answers(
             holder,
             lambda: decide(vouchers_client, vouchers_headers, "prv_both", "refuse"),
-            database,
+            vouchers_app.state.database,
             table="voucher_providers",
         )
-    finally:
-        holder.close()
     assert answer.status_code == 409 and answer.json()["code"] == "provider_decision_invalid"
     read = vouchers_client.get("/v1/providers/prv_both", headers=vouchers_headers(kind="admin"))
     assert (read.json()["status"], read.json()["version"]) == ("approved", 2)
@@ -320,24 +328,13 @@ def test_a_read_during_an_uncommitted_decision_answers_at_once_with_what_is_comm
     if postgres_database is None:
         pytest.skip("SQLite's BEGIN IMMEDIATE queues every writer, and its readers never wait")
     assert apply(vouchers_client, vouchers_headers, "prv_read", 1).status_code == 201
-    database = vouchers_app.state.database
-    holder = database.session()
-    try:
-        service.decide(
-            session=holder,
-            principal=ADMIN,
-            provider_id="prv_read",
-            data=VoucherProviderDecisionCreate(decision="approve"),
-            precondition=Precondition(None, required=False),
-        )
+    with approval_held(vouchers_app, "prv_read") as holder:
         read = answers_while_held(
             lambda: vouchers_client.get(
                 "/v1/providers/prv_read", headers=vouchers_headers(kind="admin")
             )
         )
         holder.commit()
-    finally:
-        holder.close()
     assert read.status_code == 200 and read.json()["status"] == "applied"
     after = vouchers_client.get("/v1/providers/prv_read", headers=vouchers_headers(kind="admin"))
     assert after.json()["status"] == "approved"
