@@ -165,6 +165,16 @@ def delivery_job(app: FastAPI, **options: Any) -> DeliveryJob:
     return DeliveryJob(database=app.state.database, allow_private=True, **options)
 
 
+def production_delivery(app: FastAPI, sender: Any) -> DeliveryJob:
+    """The delivery job as production runs it: public addresses only, by the app's resolver."""
+    return DeliveryJob(
+        database=app.state.database,
+        allow_private=False,
+        sender=sender,
+        resolver=app.state.webhook_resolver,
+    )
+
+
 class Failing:
     """A sender whose receiver never answers (connection refused), recording what it was given."""
 
@@ -444,12 +454,7 @@ def test_delivery_connects_to_the_checked_address_and_refuses_a_rebound_name(
     t0 = utcnow()
     FanOutJob(database=app.state.database).run_once(now=t0)
     sender = Failing()
-    job = DeliveryJob(
-        database=app.state.database,
-        allow_private=False,
-        sender=sender,
-        resolver=app.state.webhook_resolver,
-    )
+    job = production_delivery(app, sender)
     assert job.run_once(now=t0) == 1
     [sent] = sender.sent
     assert str(sent.destination.request_url()) == f"https://{PUBLIC_IP}:8443/credit?x=1"

@@ -39,6 +39,7 @@ from tests.credit.test_monitoring import (  # noqa: F401 - fixtures
     deliveries,
     delivery_job,
     grant,
+    production_delivery,
     production_rules,
     rating_changed,
     subscribe,
@@ -255,12 +256,7 @@ def test_a_name_resolving_to_no_address_is_refused_at_registration_and_at_delive
     FanOutJob(database=app.state.database).run_once(now=t0)
     app.state.names["rebind.jsb.example"] = []
     sender = Failing()
-    job = DeliveryJob(
-        database=app.state.database,
-        allow_private=False,
-        sender=sender,
-        resolver=app.state.webhook_resolver,
-    )
+    job = production_delivery(app, sender)
     assert job.run_once(now=t0) == 1
     assert sender.sent == []
     [logged] = deliveries(client, bank())

@@ -22,6 +22,7 @@ from tests.gateway.conftest import (
     Upstream,
     threaded_upstream,
 )
+from tests.gateway.test_proxy_bounds import call_asgi
 
 MIB = 1 << 20
 
@@ -445,38 +446,18 @@ def test_a_body_in_uneven_pieces_from_a_client_without_host_reaches_the_service_
 ) -> None:
     """An HTTP/1.0 client sends no Host: nothing is invented for X-Forwarded-Host. Its body
     comes as the server hands it over, empty pieces included (first, and in the middle)."""
-    pieces = [(b"", True), (b"hel", True), (b"", True), (b"lo", False)]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.0",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/registry/v1/echo",
-        "raw_path": b"/registry/v1/echo",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"x-api-key", gw.key_for("admin").encode()),
-            (b"content-length", b"5"),
-        ],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-    }
-    sent: list[dict[str, object]] = []
-
-    async def receive() -> dict[str, object]:
-        if not pieces:
-            await asyncio.sleep(3600)  # the client waits for the answer
-        body, more = pieces.pop(0)
-        return {"type": "http.request", "body": body, "more_body": more}
-
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
-    asyncio.run_coroutine_threadsafe(gw.app(scope, receive, send), gw.loop).result(10)
-    assert sent[0]["status"] == 200, sent
-    seen = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))  # type: ignore[misc]
+    call = call_asgi(
+        gw.app,
+        [(b"x-api-key", gw.key_for("admin").encode()), (b"content-length", b"5")],
+        method="POST",
+        path="/registry/v1/echo",
+        host=None,
+        http_version="1.0",
+        pieces=[(b"", True), (b"hel", True), (b"", True), (b"lo", False)],
+    )
+    status, body = asyncio.run_coroutine_threadsafe(call, gw.loop).result(10)
+    assert status == 200, body
+    seen = json.loads(body)
     assert seen["body_sha256"] == hashlib.sha256(b"hello").hexdigest()
     assert seen["body_length"] == 5
     assert "x-forwarded-host" not in seen["headers"]

@@ -166,26 +166,40 @@ def test_a_request_that_gets_no_connection_in_time_gets_503(
     assert get(f"{gw.url}/registry/v1/public/ping").status_code == 200  # the slot came back
 
 
-async def call_asgi(app: Any, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
-    """One GET through the gateway's ASGI app, as a server that let these headers through would."""
+async def call_asgi(
+    app: Any,
+    headers: list[tuple[bytes, bytes]],
+    *,
+    method: str = "GET",
+    path: str = "/registry/v1/public/ping",
+    host: bytes | None = b"gw",
+    http_version: str = "1.1",
+    pieces: list[tuple[bytes, bool]] | None = None,
+) -> tuple[int, bytes]:
+    """One call through the gateway's ASGI app, as a server that let these headers through
+    would make it: the body arrives as `pieces` (bytes, more to come), none by default."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
+        "http_version": http_version,
+        "method": method,
         "scheme": "http",
-        "path": "/registry/v1/public/ping",
-        "raw_path": b"/registry/v1/public/ping",
+        "path": path,
+        "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"host", b"gw"), *headers],
+        "headers": [*([(b"host", host)] if host is not None else []), *headers],
         "client": ("127.0.0.1", 40000),
         "server": ("127.0.0.1", 8000),
     }
+    arriving = list(pieces or [(b"", False)])
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        if not arriving:
+            await asyncio.sleep(3600)  # the client waits for the answer
+        body, more = arriving.pop(0)
+        return {"type": "http.request", "body": body, "more_body": more}
 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
