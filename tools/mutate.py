@@ -2894,40 +2894,40 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "enterprise, so both halves hold and the assert (there for the type checker) passes either "
         "way"
     ),
-    ("gateway/delegations/service.py", 43, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/delegations/service.py", 44, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in to_public's: only delegation becomes positional-only; the router passes it by position and now is never passed"
     ),
-    ("gateway/delegations/service.py", 70, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/delegations/service.py", 71, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in _check_expiry's: only expires_at becomes positional-only; grant and confirm pass it by position and now by keyword"
     ),
-    ("gateway/delegations/service.py", 135, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/delegations/service.py", 136, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in list_delegations': only session becomes positional-only; the router passes it by position and the rest by keyword"
     ),
-    ("gateway/delegations/service.py", 154, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/delegations/service.py", 155, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in get_delegation's: only session becomes positional-only; the router and _owned pass it by position and the rest by keyword"
     ),
-    ("gateway/delegations/service.py", 165, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/delegations/service.py", 166, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in _owned's: only session becomes positional-only; revoke and confirm pass it by position and the rest by keyword"
     ),
-    ("gateway/delegations/service.py", 177, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/delegations/service.py", 178, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in revoke's: only session becomes positional-only; the router passes it by position and the rest by keyword"
     ),
-    ("gateway/delegations/service.py", 194, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/delegations/service.py", 195, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in confirm's: only session becomes positional-only; the router passes it by position and the rest by keyword"
     ),
-    ("gateway/delegations/service.py", 230, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/delegations/service.py", 231, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in record_filing's: only session becomes positional-only; the proxy's delegation cache passes it by position and the rest by keyword"
     ),
-    ("gateway/delegations/service.py", 85, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("gateway/delegations/service.py", 86, "ReplaceComparisonOperator_Eq_LtE"): (
         "_enterprise_of's `caller.kind == ClientKind.ADMIN` -> `<=`: no client kind sorts before "
         "'admin' (department, bank, provider, portal, enterprise, service all sort after)"
     ),
-    ("gateway/delegations/service.py", 126, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("gateway/delegations/service.py", 127, "ReplaceComparisonOperator_Eq_LtE"): (
         "_visible's `caller.kind == ClientKind.ENTERPRISE` -> `<=`: the routes (Party) admit only "
         "admin, enterprise and portal callers; admin returns on the line before, and portal sorts "
         "after enterprise, so `<=` holds exactly where `==` does"
     ),
-    ("gateway/delegations/service.py", 128, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("gateway/delegations/service.py", 129, "ReplaceComparisonOperator_Eq_LtE"): (
         "_visible's `caller.kind == ClientKind.PORTAL` -> `<=`: of the kinds the routes admit, an "
         "admin and an enterprise with an org return before it, and an enterprise client always has "
         "an org (the clients service requires one, a valid USCC), so only portals get here"
@@ -3020,26 +3020,26 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "quarter_days' `quarter == 4` -> `>=` (either of the two): the quarter is 1 to 4 "
         "(InterestClaimCreate: ge=1, le=4), so `>= 4` holds exactly where `== 4` does"
     ),
-    ("gateway/delegations/service.py", 79, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("gateway/delegations/service.py", 80, "ReplaceComparisonOperator_Eq_GtE"): (
         "_enterprise_of's `caller.kind == ClientKind.ENTERPRISE` -> `>=`: only grant calls it, "
         "behind Grantor, which admits enterprise and admin callers alone, and 'admin' sorts before "
         "'enterprise', so `>=` holds exactly where `==` does"
     ),
-    ("gateway/delegations/service.py", 85, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("gateway/delegations/service.py", 86, "ReplaceComparisonOperator_Eq_GtE"): (
         "_enterprise_of's `caller.kind == ClientKind.ADMIN` -> `>=`: behind Grantor only "
         "enterprise and admin callers get here, and an enterprise returns on the lines before, so "
         "only admins reach it, for whom both hold"
     ),
-    ("gateway/delegations/service.py", 124, "ReplaceComparisonOperator_Eq_LtE"): (
+    ("gateway/delegations/service.py", 125, "ReplaceComparisonOperator_Eq_LtE"): (
         "_visible's `caller.kind == ClientKind.ADMIN` -> `<=`: no client kind sorts before "
         "'admin' (department, bank, provider, portal, enterprise, service all sort after)"
     ),
-    ("gateway/delegations/service.py", 128, "ReplaceComparisonOperator_Eq_GtE"): (
+    ("gateway/delegations/service.py", 129, "ReplaceComparisonOperator_Eq_GtE"): (
         "_visible's `caller.kind == ClientKind.PORTAL` -> `>=`: of the kinds the routes admit "
         "(Party), an admin and an enterprise (which always has an org) return before it, so only "
         "portals get here"
     ),
-    ("gateway/delegations/service.py", 128, "ReplaceComparisonOperator_Eq_IsNot"): (
+    ("gateway/delegations/service.py", 129, "ReplaceComparisonOperator_Eq_IsNot"): (
         "_visible's `caller.kind == ClientKind.PORTAL` -> `is not`: only portals get here (see "
         "the `>=` entry), and a portal's Caller is built from its client row, whose kind is a "
         "plain str, never the enum member (only the bootstrap admin's is), so `is not` is true "
@@ -3047,7 +3047,7 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
     ),
     (
         "gateway/delegations/service.py",
-        103,
+        104,
         "ReplaceComparisonOperator_NotEq_Gt: if portal is None or portal.kind != "
         'ClientKind.PORTAL or portal.status > "active":',
     ): (
@@ -3055,11 +3055,11 @@ EQUIVALENT: dict[tuple[str, int, str], str] = {
         "'suspended' (ClientStatus), and 'suspended' sorts after 'active', so `>` is true exactly "
         "where `!=` is"
     ),
-    ("gateway/delegations/service.py", 98, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/delegations/service.py", 99, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in grant's signature: only session becomes positional-only, and its one caller "
         "(the router) passes session by position and the rest by keyword, which still binds"
     ),
-    ("gateway/delegations/service.py", 216, "ReplaceBinaryOperator_Mul_Div"): (
+    ("gateway/delegations/service.py", 217, "ReplaceBinaryOperator_Mul_Div"): (
         "`*` -> `/` in live_grant's signature: only session becomes positional-only, and both "
         "callers (record_filing and the proxy's delegation cache) pass session by position and "
         "the rest by keyword"
